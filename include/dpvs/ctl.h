@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control protocol between the dpvs daemon and its tools (dpip,
+ * ipvsadm), spoken over a UNIX stream socket.
+ *
+ * Every message, request or reply, is one fixed header followed by `len`
+ * bytes of payload. Integers in headers and payload structs are in host
+ * byte order (both ends are on the same machine); addresses and ports are
+ * in network byte order, as everywhere in dpvs.
+ *
+ * A request carries a type and a payload whose layout the type fixes. The
+ * reply carries the same type and seq, a status (0 or a negative errno) and
+ * either the reply payload (status 0) or a NUL-terminated human message
+ * (status < 0). Messages are bounded by DPVS_CTL_MAX_PAYLOAD; the daemon
+ * answers any malformed, truncated, oversized or unknown message with an
+ * error and goes on.
+ *
+ * Versioning: `version` is DPVS_CTL_VERSION. The daemon refuses other
+ * versions with -EPROTO, so old tools fail loudly instead of misreading.
+ */
+#ifndef DPVS_CTL_H
+#define DPVS_CTL_H
+
+#include <stdint.h>
+#include "dpvs/common.h"
+
+#define DPVS_CTL_MAGIC 0x53565044u /* "DPVS" little-endian */
+#define DPVS_CTL_VERSION 1
+#define DPVS_CTL_MAX_PAYLOAD (4u << 20) /* 4 MiB: a big conn listing page */
+#define DPVS_CTL_DEFAULT_SOCK "/run/dpvs/dpvs.sock"
+#define DPVS_CTL_SOCK_ENV "DPVS_SOCK"
+#define DPVS_CTL_ERRMSG_MAX 512
+
+struct dpvs_ctl_hdr {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t type;   /* enum dpvs_msg_type */
+	uint32_t len;    /* payload bytes after this header */
+	uint32_t seq;    /* echoed in the reply */
+	int32_t status;  /* replies: 0 or -errno; requests: 0 */
+	uint32_t flags;  /* per-type flags (DPVS_F_*) */
+};
+
+enum dpvs_msg_type {
+	DPVS_MSG_NONE = 0,
+	/* daemon */
+	DPVS_MSG_PING = 1,          /* -> struct dpvs_info */
+	DPVS_MSG_CONFIG_RELOAD = 2, /* -> text report (NUL-terminated) */
+	DPVS_MSG_STATS = 3,         /* -> dpvs_list + dpvs_worker_stats[] */
+	/* links */
+	DPVS_MSG_LINK_SHOW = 10,    /* -> dpvs_list + dpvs_link[] */
+	/* addresses */
+	DPVS_MSG_ADDR_ADD = 20,     /* struct dpvs_addr */
+	DPVS_MSG_ADDR_DEL = 21,     /* struct dpvs_addr */
+	DPVS_MSG_ADDR_SHOW = 22,    /* -> dpvs_list + dpvs_addr[] */
+	/* routes */
+	DPVS_MSG_ROUTE_ADD = 30,    /* struct dpvs_route */
+	DPVS_MSG_ROUTE_DEL = 31,    /* struct dpvs_route */
+	DPVS_MSG_ROUTE_SHOW = 32,   /* -> dpvs_list + dpvs_route[] */
+	/* neighbours */
+	DPVS_MSG_NEIGH_ADD = 40,    /* struct dpvs_neigh */
+	DPVS_MSG_NEIGH_DEL = 41,    /* struct dpvs_neigh */
+	DPVS_MSG_NEIGH_SHOW = 42,   /* -> dpvs_list + dpvs_neigh[] */
+	/* IPVS (ipvsadm) */
+	DPVS_MSG_SVC_ADD = 60,      /* struct dpvs_svc */
+	DPVS_MSG_SVC_EDIT = 61,     /* struct dpvs_svc */
+	DPVS_MSG_SVC_DEL = 62,      /* struct dpvs_svc (key fields) */
+	DPVS_MSG_SVC_FLUSH = 63,    /* no payload */
+	DPVS_MSG_SVC_LIST = 64,     /* optional dpvs_svc key -> dpvs_list + entries */
+	DPVS_MSG_DEST_ADD = 65,     /* struct dpvs_dest_req */
+	DPVS_MSG_DEST_EDIT = 66,    /* struct dpvs_dest_req */
+	DPVS_MSG_DEST_DEL = 67,     /* struct dpvs_dest_req */
+	DPVS_MSG_ZERO = 68,         /* optional dpvs_svc key; none = all */
+	DPVS_MSG_TIMEOUT_SET = 69,  /* struct dpvs_timeouts (0 = unchanged) */
+	DPVS_MSG_TIMEOUT_GET = 70,  /* -> struct dpvs_timeouts */
+	DPVS_MSG_CONN_LIST = 71,    /* struct dpvs_conn_query -> dpvs_list + dpvs_conn[] */
+	DPVS_MSG_MAX
+};
+
+/* Replies that are arrays start with this, then `count` entries. */
+struct dpvs_list {
+	uint32_t count;
+	uint32_t entry_size; /* sizeof the entry struct, checked by the tools */
+};
+
+struct dpvs_info {
+	char version[32];
+	uint32_t nports;
+	uint32_t nworkers;
+	uint64_t uptime_sec;
+	uint32_t conn_tab_size; /* max connections per worker */
+	uint32_t pid;
+};
+
+/* ---- links and counters ---- */
+
+/*
+ * Why a packet was dropped. The same list names the counters in
+ * `dpip -s link show` and in the daemon's code: add a reason here only.
+ */
+#define DPVS_DROP_REASONS(X)                                           \
+	X(L2_SHORT, "l2-short")          /* frame shorter than Ethernet */ \
+	X(L2_NOT_FOR_US, "l2-not-for-us") /* unicast to another MAC */     \
+	X(L2_BAD_SRC, "l2-bad-src")      /* broadcast/multicast source */  \
+	X(L2_UNKNOWN_PROTO, "l2-unknown-proto")                             \
+	X(ARP_SHORT, "arp-short")                                           \
+	X(ARP_BAD, "arp-bad")            /* not Ethernet/IPv4 ARP */        \
+	X(ARP_NOT_FOR_US, "arp-not-for-us")                                 \
+	X(IP_SHORT, "ip-short")          /* shorter than an IPv4 header */  \
+	X(IP_BAD_VERSION, "ip-bad-version")                                 \
+	X(IP_BAD_IHL, "ip-bad-ihl")                                         \
+	X(IP_BAD_LEN, "ip-bad-len")      /* total length vs frame */        \
+	X(IP_BAD_CSUM, "ip-bad-csum")                                       \
+	X(IP_TTL, "ip-ttl-expired")                                         \
+	X(IP_FRAG, "ip-fragment")        /* no reassembly: policy drop */   \
+	X(IP_OPTIONS, "ip-options")                                         \
+	X(IP_BAD_SRC, "ip-bad-src")      /* broadcast/multicast/own src */  \
+	X(IP_NO_ROUTE, "ip-no-route")                                       \
+	X(IP_NOT_LOCAL, "ip-not-local")  /* not ours, not IPVS: no forwarding */ \
+	X(IP_TOO_BIG, "ip-too-big")      /* exceeds MTU with DF set */      \
+	X(ICMP_BAD, "icmp-bad")                                             \
+	X(NEIGH_QUEUE_FULL, "neigh-queue-full")                             \
+	X(NEIGH_UNRESOLVED, "neigh-unresolved")                             \
+	X(KNI_FULL, "kni-full")                                             \
+	X(KNI_OFF, "kni-off")            /* local but no KNI on the port */ \
+	X(TX_FULL, "tx-full")                                               \
+	X(NO_MBUF, "no-mbuf")                                               \
+	X(L4_SHORT, "l4-short")                                             \
+	X(L4_BAD_CSUM, "l4-bad-csum")                                       \
+	X(CONN_FULL, "conn-table-full")                                     \
+	X(CONN_NO_DEST, "no-dest")       /* service has no usable dest */   \
+	X(CONN_NOT_SYN, "tcp-not-syn")   /* new TCP flow without SYN */     \
+	X(CONN_STRAY_REPLY, "stray-reply")
+
+enum dpvs_drop_reason {
+#define DPVS_DROP_ENUM(id, name) DPVS_DROP_##id,
+	DPVS_DROP_REASONS(DPVS_DROP_ENUM)
+#undef DPVS_DROP_ENUM
+	DPVS_DROP_MAX
+};
+
+/* Index -> user-visible name; defined in tools/lib and in the daemon. */
+extern const char *const dpvs_drop_names[DPVS_DROP_MAX];
+
+#define DPVS_LINK_F_UP 0x1
+#define DPVS_LINK_F_PROMISC 0x2
+#define DPVS_LINK_F_KNI 0x4
+
+struct dpvs_link {
+	char ifname[DPVS_IFNAMSIZ];
+	char kni_name[DPVS_IFNAMSIZ]; /* empty when kni is off */
+	char device[128];             /* PCI address or vdev spec */
+	char driver[32];
+	struct dpvs_mac mac;
+	uint16_t port_id;
+	uint32_t flags; /* DPVS_LINK_F_* */
+	uint32_t mtu;
+	uint32_t rx_queues, tx_queues;
+	uint32_t link_speed; /* Mbit/s, 0 unknown */
+	/* software counters, summed over workers */
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t kni_rx, kni_tx; /* to the kernel / from the kernel */
+	uint64_t arp_replied, icmp_echo_replied, forwarded;
+	uint64_t drops[DPVS_DROP_MAX];
+	/* hardware (PMD) counters */
+	uint64_t hw_ipackets, hw_opackets, hw_ierrors, hw_oerrors, hw_imissed, hw_rx_nombuf;
+};
+
+struct dpvs_worker_stats {
+	uint32_t lcore_id;
+	uint32_t cpu;
+	uint64_t loops, idle_loops, packets;
+	uint64_t busy_cycles; /* TSC cycles spent on bursts with packets */
+	uint64_t tsc_hz;
+	/* last interval (about 1 s) measured by the control thread */
+	double cycles_per_packet;
+	double pps;
+	uint32_t conns; /* live connections in this worker's shard */
+	uint32_t conn_max;
+};
+
+/* ---- addresses, routes, neighbours (dpip) ---- */
+
+#define DPVS_ADDR_F_VIP 0x1 /* added for a service: ARP answered, no KNI */
+
+struct dpvs_addr {
+	char ifname[DPVS_IFNAMSIZ];
+	uint8_t family; /* AF_INET (AF_INET6 later) */
+	uint8_t prefixlen;
+	uint16_t flags;
+	union inet_addr addr;
+};
+
+#define DPVS_ROUTE_F_CONNECTED 0x1 /* derived from an address */
+
+struct dpvs_route {
+	char ifname[DPVS_IFNAMSIZ];
+	uint8_t family;
+	uint8_t prefixlen;
+	uint16_t flags;
+	union inet_addr dst;
+	union inet_addr gateway; /* all zero: on-link */
+	union inet_addr src;     /* preferred source, zero = from the port */
+	uint32_t metric;
+};
+
+enum dpvs_neigh_state {
+	DPVS_NEIGH_INCOMPLETE = 0,
+	DPVS_NEIGH_REACHABLE = 1,
+	DPVS_NEIGH_STALE = 2,
+	DPVS_NEIGH_PERMANENT = 3, /* static */
+};
+
+struct dpvs_neigh {
+	char ifname[DPVS_IFNAMSIZ];
+	uint8_t family;
+	uint8_t state; /* enum dpvs_neigh_state */
+	uint16_t queued; /* packets waiting for resolution */
+	union inet_addr addr;
+	struct dpvs_mac mac;
+	uint32_t age_sec; /* since last confirmed */
+};
+
+/* ---- IPVS ---- */
+
+#define DPVS_SCHED_NAME_MAX 16
+#define DPVS_PE_NAME_MAX 16
+
+/* Forwarding methods, numbered as IP_VS_CONN_F_* in the kernel. */
+enum dpvs_fwd {
+	DPVS_FWD_MASQ = 0,   /* -m NAT */
+	DPVS_FWD_LOCAL = 1,
+	DPVS_FWD_TUNNEL = 2, /* -i */
+	DPVS_FWD_DROUTE = 3, /* -g (ipvsadm's default) */
+	DPVS_FWD_FULLNAT = 5,
+};
+
+/* Service flags, numbered as the kernel's IP_VS_SVC_F_*. */
+#define DPVS_SVC_F_PERSISTENT 0x0001
+#define DPVS_SVC_F_HASHED 0x0002
+#define DPVS_SVC_F_ONEPACKET 0x0004
+#define DPVS_SVC_F_SCHED1 0x0008 /* flag-1 = sh-fallback = mh-fallback */
+#define DPVS_SVC_F_SCHED2 0x0010 /* flag-2 = sh-port = mh-port */
+#define DPVS_SVC_F_SCHED3 0x0020
+
+/* Counters as ipvsadm --stats/--rate show them. */
+struct dpvs_stats {
+	uint64_t conns, inpkts, outpkts, inbytes, outbytes;
+	/* rates (per second), estimated over 2 s as in LVS */
+	uint64_t cps, inpps, outpps, inbps, outbps;
+};
+
+/*
+ * A virtual service. Keyed by (af, protocol, addr, port) or by fwmark
+ * when fwmark != 0.
+ */
+struct dpvs_svc {
+	uint16_t af;
+	uint16_t protocol; /* IPPROTO_TCP / IPPROTO_UDP; 0 for fwmark */
+	union inet_addr addr;
+	uint16_t port; /* network order */
+	uint16_t pad;
+	uint32_t fwmark;
+	char sched_name[DPVS_SCHED_NAME_MAX];
+	char pe_name[DPVS_PE_NAME_MAX];
+	uint32_t flags;   /* DPVS_SVC_F_* */
+	uint32_t timeout; /* persistence timeout, seconds */
+	uint32_t netmask; /* v4: mask in network order; v6: prefix length */
+	uint32_t num_dests; /* replies */
+	struct dpvs_stats stats; /* replies */
+};
+
+struct dpvs_dest {
+	uint16_t af;
+	uint16_t port; /* network order */
+	union inet_addr addr;
+	uint32_t conn_flags; /* forwarding method: enum dpvs_fwd */
+	int32_t weight;
+	uint32_t u_threshold, l_threshold;
+	/* replies */
+	uint32_t activeconns, inactconns, persistconns;
+	struct dpvs_stats stats;
+};
+
+struct dpvs_dest_req {
+	struct dpvs_svc svc; /* key fields only */
+	struct dpvs_dest dest;
+};
+
+/* SVC_LIST reply entries: a service, then its dests. */
+struct dpvs_svc_entry {
+	struct dpvs_svc svc;
+	uint32_t ndests;
+	uint32_t pad;
+	/* followed by ndests x struct dpvs_dest */
+};
+
+#define DPVS_MSG_F_SVC_KEY 0x1 /* SVC_LIST/ZERO: payload holds one key */
+
+struct dpvs_timeouts {
+	uint32_t tcp_timeout;
+	uint32_t tcp_fin_timeout;
+	uint32_t udp_timeout;
+};
+
+struct dpvs_conn_query {
+	uint32_t max;    /* at most this many entries */
+	uint32_t flags;  /* reserved */
+};
+
+struct dpvs_conn {
+	uint16_t af;
+	uint16_t protocol;
+	union inet_addr caddr, vaddr, daddr, laddr;
+	uint16_t cport, vport, dport, lport; /* network order */
+	uint32_t fwmark;
+	uint32_t flags;      /* DPVS_CONN_F_* */
+	char state[16];      /* "ESTABLISHED", "UDP", ... as ipvsadm -c shows */
+	uint32_t expires_sec; /* time left */
+	uint32_t lcore_id;
+};
+
+#define DPVS_CONN_F_TEMPLATE 0x1000
+
+#endif /* DPVS_CTL_H */

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cfg: the daemon's INI configuration, parsed and validated as a whole.
+ *
+ * Owns: struct dpvs_config (a plain value: no pointers into iniparser),
+ * the key schema (which keys exist, their types, ranges and whether a
+ * change needs a restart) and the validation of every key.
+ *
+ * cfg_load() never stops at the first problem: every error found is
+ * appended to the error list with the file, section, key and reason, so
+ * `dpvs -t` can report them all. It touches nothing outside the struct it
+ * fills, so a reload can parse a new file and throw it away if it is bad.
+ *
+ * File layout (conf/dpvs.conf.sample documents every key):
+ *   [global]        log_level, log_file, ctl_socket, pid_file,
+ *                   idle_sleep_us, idle_polls
+ *   [eal]           lcores, main_lcore, memory, file_prefix, in_memory,
+ *                   no_pci, extra_args
+ *   [pool]          mbufs, mbuf_cache, conn_max (per worker)
+ *   [port:NAME]     device, rx_queues, rx_desc, tx_desc, mtu, promisc, kni,
+ *                   kni_name
+ *   [worker:LCORE]  queues = NAME:QUEUE[, NAME:QUEUE...]
+ *   [addresses]     any_key = PREFIX dev NAME          (one per key)
+ *   [routes]        any_key = PREFIX [via GW] dev NAME [src ADDR] [metric N]
+ *   [neighbours]    any_key = ADDR lladdr MAC dev NAME
+ *   [ipvs]          tcp_timeout, tcp_fin_timeout, udp_timeout,
+ *                   expire_nodest_conn
+ *   [service:NAME]  service = ipvsadm service options (-t VIP:PORT -s rr)
+ *                   any_key = ipvsadm real-server options (-r RIP:PORT -m -w 1)
+ */
+#ifndef DPVS_CFG_H
+#define DPVS_CFG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dpvs/common.h"
+#include "dpvs/ctl.h"
+
+#define CFG_MAX_PORTS 8
+#define CFG_MAX_WORKERS 16
+#define CFG_MAX_RXQ 8
+#define CFG_MAX_ADDRS 256
+#define CFG_MAX_ROUTES 1024
+#define CFG_MAX_NEIGHS 1024
+#define CFG_MAX_SERVICES 256
+#define CFG_MAX_DESTS 64 /* per service in the file */
+#define CFG_PATH_MAX 256
+#define CFG_ERR_MAX 64   /* errors kept; more are counted */
+#define CFG_ERRLEN 256
+
+enum cfg_log_level {
+	CFG_LOG_ERR = 0,
+	CFG_LOG_WARNING,
+	CFG_LOG_NOTICE,
+	CFG_LOG_INFO,
+	CFG_LOG_DEBUG,
+};
+
+struct cfg_port {
+	char name[DPVS_IFNAMSIZ];  /* from the section name, [port:dpdk0] */
+	char device[128];          /* PCI address or vdev spec with devargs */
+	uint16_t rx_queues;        /* default 1 */
+	uint16_t rx_desc, tx_desc; /* default 1024 */
+	uint32_t mtu;              /* default 1500 */
+	bool promisc;              /* default yes */
+	bool kni;                  /* default yes */
+	char kni_name[DPVS_IFNAMSIZ]; /* default NAME.kni */
+};
+
+struct cfg_rxq {
+	uint16_t port;  /* index into ports[] */
+	uint16_t queue;
+};
+
+struct cfg_worker {
+	unsigned lcore;            /* from [worker:LCORE] */
+	unsigned nrxq;
+	struct cfg_rxq rxq[CFG_MAX_RXQ];
+};
+
+struct cfg_service {
+	char name[64];             /* from [service:NAME] */
+	struct dpvs_svc svc;
+	unsigned ndests;
+	struct dpvs_dest dests[CFG_MAX_DESTS];
+};
+
+struct dpvs_config {
+	char path[CFG_PATH_MAX];
+
+	/* [global] (log_level reloadable; the rest init-only) */
+	enum cfg_log_level log_level;   /* default info */
+	char log_file[CFG_PATH_MAX];    /* default "" = stderr */
+	char ctl_socket[CFG_PATH_MAX];  /* default /run/dpvs/dpvs.sock */
+	char pid_file[CFG_PATH_MAX];    /* default /run/dpvs/dpvs.pid */
+	uint32_t idle_sleep_us;         /* 0 = never sleep (benchmarks) */
+	uint32_t idle_polls;            /* empty polls before sleeping */
+
+	/* [eal] (init-only) */
+	char lcores[128];               /* EAL --lcores; default "0,1" */
+	unsigned main_lcore;            /* default 0 */
+	uint32_t memory_mb;             /* -m; default 512 */
+	char file_prefix[64];           /* default "dpvs" */
+	bool in_memory;
+	bool no_pci;                    /* default yes when no port is PCI */
+	char extra_args[256];           /* split on spaces */
+
+	/* [pool] (init-only) */
+	uint32_t mbufs;                 /* default 16383 */
+	uint32_t mbuf_cache;            /* default 256 */
+	uint32_t conn_max;              /* per worker; default 1048576 */
+
+	unsigned nports;
+	struct cfg_port ports[CFG_MAX_PORTS];
+	unsigned nworkers;
+	struct cfg_worker workers[CFG_MAX_WORKERS];
+
+	/* reloadable network state */
+	unsigned naddrs;
+	struct dpvs_addr addrs[CFG_MAX_ADDRS];
+	unsigned nroutes;
+	struct dpvs_route routes[CFG_MAX_ROUTES];
+	unsigned nneighs;
+	struct dpvs_neigh neighs[CFG_MAX_NEIGHS];
+
+	/* [ipvs] (reloadable) */
+	struct dpvs_timeouts timeouts;  /* 900 / 120 / 300 */
+	bool expire_nodest_conn;
+
+	unsigned nservices;
+	struct cfg_service services[CFG_MAX_SERVICES];
+};
+
+struct cfg_errors {
+	unsigned count;   /* all errors found (may exceed CFG_ERR_MAX) */
+	char msg[CFG_ERR_MAX][CFG_ERRLEN];
+};
+
+/* Fills *cfg with defaults, then parses and validates `path`. Returns 0
+ * when the file is valid, else -EINVAL with every problem in *errs
+ * ("FILE: [section] key: reason"). *cfg is heap-sized (~1 MiB): allocate
+ * it, don't put it on the stack. */
+int cfg_load(const char *path, struct dpvs_config *cfg, struct cfg_errors *errs);
+
+/* Defaults only, no file. */
+void cfg_defaults(struct dpvs_config *cfg);
+
+/* Lists the init-only items that differ between two valid configs, one
+ * per line ("[eal] lcores: restart required"), into buf. Returns how many
+ * differ. */
+int cfg_diff_init_only(const struct dpvs_config *old, const struct dpvs_config *new,
+		       char *buf, size_t len);
+
+const char *cfg_log_level_name(enum cfg_log_level l);
+
+#endif /* DPVS_CFG_H */

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ipvs: virtual services, real servers (dests), schedulers, the
+ * connection table and the forwarding modes.
+ *
+ * Owns: the service/dest configuration (control thread) published to the
+ * workers as an immutable snapshot through RCU (dp_rcu); each worker's
+ * shard of the connection table, its timers and its per-dest counters
+ * (struct worker.ipvs), never touched by another lcore.
+ *
+ * Files: service.c (snapshot), dest.c, conn.c (table, timers), proto_tcp.c
+ * proto_udp.c proto_icmp.c, xmit_nat.c, sched.c (interface and registry),
+ * sched_rr.c sched_wrr.c ..., ipvs_ctl.c (control handlers), stats.c.
+ */
+#ifndef DPVS_IPVS_H
+#define DPVS_IPVS_H
+
+#include <stdint.h>
+#include <rte_mbuf.h>
+
+#include "dpvs/ctl.h"
+
+struct worker;
+struct dpvs_config;
+
+enum ipvs_verdict {
+	IPVS_ACCEPT = 0, /* not IPVS traffic: the stack goes on with it */
+	IPVS_STOLEN = 1, /* consumed: forwarded, answered or dropped (counted) */
+};
+
+/* ---- life cycle ---- */
+/* Control thread, before workers start: pools and per-worker state for
+ * nworkers workers with conn_max connections each. */
+int ipvs_init(unsigned nworkers, uint32_t conn_max, char *err, size_t errlen);
+void ipvs_fini(void);
+void ipvs_ctl_register(void);
+/* Applies the [ipvs] and [service:*] parts of a validated config as a
+ * diff against what runs (services not in the file but added by ipvsadm
+ * are kept unless they were declared by the previous file). Established
+ * connections survive. Writes a report line per change into buf. */
+int ipvs_apply_config(const struct dpvs_config *old, const struct dpvs_config *new, char *buf,
+		      size_t len);
+
+/* ---- data path (worker lcore) ---- */
+/*
+ * Every valid IPv4 packet (data at the IPv4 header; m->l3_len set) goes
+ * through here first. Looks up the connection in both directions; on a
+ * miss and a matching service, schedules a dest and creates one.
+ */
+enum ipvs_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *m);
+
+/* Once per worker loop iteration: expire due connections (bounded work). */
+void ipvs_worker_timer(struct worker *w);
+
+#endif /* DPVS_IPVS_H */

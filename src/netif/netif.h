@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * netif: the ports the daemon owns (PCI NICs or vdevs) and their KNI (TAP)
+ * companions.
+ *
+ * Owns: the port table, device start/stop, the KNI TAP ports. Ports are
+ * set up once at start-up from the config and never change afterwards, so
+ * workers read `struct dp_port` without any synchronisation. Counters do
+ * not live here: each worker keeps its own (worker.h) and the control
+ * thread sums them.
+ *
+ * Ports are named by their index in this table ("port_idx", 0..n-1), which
+ * is what every other module stores; the DPDK port id is an implementation
+ * detail of this module and of the worker's rx/tx calls.
+ */
+#ifndef DPVS_NETIF_H
+#define DPVS_NETIF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_ether.h>
+
+#include "dpvs/common.h"
+
+#define DP_MAX_PORTS 8
+#define DP_PORT_NONE UINT16_MAX
+
+struct dpvs_config;
+
+struct dp_port {
+	uint16_t idx;         /* index in the port table */
+	uint16_t port_id;     /* DPDK port id */
+	uint16_t kni_port_id; /* DPDK port id of the TAP, DP_PORT_NONE if off */
+	uint16_t nb_rxq, nb_txq;
+	uint32_t mtu;
+	bool promisc;
+	struct rte_ether_addr mac;
+	char name[DPVS_IFNAMSIZ];     /* "dpdk0" */
+	char kni_name[DPVS_IFNAMSIZ]; /* "dpdk0.kni" or "" */
+	char device[128];
+};
+
+/* Creates the vdevs, configures and starts every port of the config.
+ * Needs the number of workers (tx queues per port). 0 or -errno, with
+ * a message in err. */
+int netif_init(const struct dpvs_config *cfg, unsigned nworkers, char *err, size_t errlen);
+/* Stops and closes every port, the TAPs first (their kernel interfaces go). */
+void netif_fini(void);
+
+unsigned netif_port_count(void);
+const struct dp_port *netif_port(uint16_t idx); /* NULL when out of range */
+const struct dp_port *netif_port_by_name(const char *name);
+/* The mbuf pool of the socket the ports sit on. */
+struct rte_mempool *netif_pktmbuf_pool(void);
+
+#endif /* DPVS_NETIF_H */

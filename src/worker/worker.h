@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * worker: one run-to-completion loop per worker lcore.
+ *
+ * Owns: the per-worker state (struct worker), its tx buffers and counters,
+ * the RCU (QSBR) variable through which the control plane publishes
+ * snapshots, and the loop itself. Every packet a worker receives ends in
+ * exactly one of: dp_tx (forwarded or answered), dp_to_kni (handed to the
+ * kernel) or dp_drop (dropped with a reason); each of them counts it.
+ *
+ * Callers: the stack (inet/) and ipvs/ call the inline helpers below from
+ * the worker's own lcore only. The control thread reads counters (plain
+ * 64-bit loads, never written by it) and calls dp_rcu_synchronize() after
+ * it unpublished something workers may still hold.
+ */
+#ifndef DPVS_WORKER_H
+#define DPVS_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_mbuf.h>
+#include <rte_ethdev.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dpvs/ctl.h"
+#include "netif/netif.h"
+
+#define DP_BURST 32
+#define DP_MAX_WORKERS 16
+#define DP_MAX_RXQ_PER_WORKER 8
+
+/* Per-worker, per-port counters: written by the owning worker only. */
+struct dp_port_counters {
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t kni_rx, kni_tx;
+	uint64_t arp_replied, icmp_echo_replied, forwarded;
+	uint64_t drops[DPVS_DROP_MAX];
+} __rte_cache_aligned;
+
+struct dp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_BURST];
+};
+
+struct dp_rxq {
+	uint16_t port_idx;
+	uint16_t queue_id;
+};
+
+struct worker {
+	unsigned lcore_id;
+	unsigned index;   /* 0..nworkers-1; also its tx queue on every port */
+	uint16_t nb_rxq;
+	struct dp_rxq rxq[DP_MAX_RXQ_PER_WORKER];
+
+	/* time, refreshed once per loop iteration */
+	uint64_t now_tsc;
+	uint64_t now_sec; /* seconds since daemon start, for timeouts */
+
+	/* loop statistics (for cycles per packet) */
+	uint64_t loops, idle_loops, packets, busy_cycles;
+
+	struct dp_txbuf tx[DP_MAX_PORTS];
+	struct dp_txbuf kni_tx[DP_MAX_PORTS];
+	struct dp_port_counters cnt[DP_MAX_PORTS];
+
+	void *ipvs; /* this worker's IPVS state (conn shard, sched state) */
+	volatile bool stop;
+};
+
+/* The workers, indexed 0..n-1. Valid after worker_init. */
+unsigned worker_count(void);
+struct worker *worker_get(unsigned index);
+
+/* The QSBR variable every worker reports quiescence to once per loop. */
+extern struct rte_rcu_qsbr *dp_rcu;
+/* Control thread: wait until every worker passed a quiescent state, so
+ * anything unpublished before the call is no longer referenced. */
+void dp_rcu_synchronize(void);
+
+/* Flushes all pending tx buffers of the worker (end of each burst). */
+void dp_tx_flush(struct worker *w);
+
+/* Queue m (data starting at the Ethernet header) for transmission on the
+ * port. Counts tx; a full NIC ring counts TX_FULL drops at flush time. */
+static inline void dp_tx(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
+{
+	struct dp_txbuf *b = &w->tx[port_idx];
+
+	b->pkts[b->n++] = m;
+	if (unlikely(b->n == DP_BURST))
+		dp_tx_flush(w);
+}
+
+/* Drop m and count why. */
+static inline void dp_drop(struct worker *w, uint16_t port_idx, enum dpvs_drop_reason r,
+			   struct rte_mbuf *m)
+{
+	w->cnt[port_idx].drops[r]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Hand m (data at the Ethernet header) to the port's KNI interface, or
+ * drop it with KNI_OFF when the port has none. */
+void dp_to_kni(struct worker *w, uint16_t port_idx, struct rte_mbuf *m);
+
+#endif /* DPVS_WORKER_H */
