@@ -153,5 +153,7 @@ int cfg_diff_init_only(const struct dpvs_config *old, const struct dpvs_config *
 		       char *buf, size_t len);
 
 const char *cfg_log_level_name(enum cfg_log_level l);
+/* "err", "warning", "notice", "info", "debug" -> level. 0 or -EINVAL. */
+int cfg_log_level_parse(const char *s, enum cfg_log_level *l);
 
 #endif /* DPVS_CFG_H */

@@ -40,6 +40,11 @@ struct dp_port {
 	char device[128];
 };
 
+/* Appends the EAL arguments that create/allow the config's devices
+ * ("--vdev SPEC" or "-a PCI") to argv; returns how many were added. The
+ * strings point into cfg, which must outlive rte_eal_init. */
+int netif_eal_args(const struct dpvs_config *cfg, char **argv, int max);
+
 /* Creates the vdevs, configures and starts every port of the config.
  * Needs the number of workers (tx queues per port). 0 or -errno, with
  * a message in err. */

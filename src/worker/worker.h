@@ -78,6 +78,11 @@ extern struct rte_rcu_qsbr *dp_rcu;
  * anything unpublished before the call is no longer referenced. */
 void dp_rcu_synchronize(void);
 
+/* Adds a worker to the table (sets w->index). 0 or -ENOSPC. Also used by
+ * unit tests to make workers without lcores. */
+int dp_worker_register(struct worker *w);
+void dp_worker_unregister_all(void);
+
 /* Flushes all pending tx buffers of the worker (end of each burst). */
 void dp_tx_flush(struct worker *w);
 

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * csum: the Internet checksum toolkit of the data plane, shared by the
+ * stack (IPv4 header, ICMP) and ipvs/ (NAT/FNAT rewrites).
+ *
+ * Every value here is taken and returned exactly as it sits in the packet
+ * (network byte order): the one's complement sum does not care about byte
+ * order as long as all operands use the same one, so callers pass raw
+ * header fields and store the result back without any conversion.
+ *
+ * Incremental updates follow RFC 1624 equation 3, HC' = ~(~HC + ~m + m'),
+ * which (unlike RFC 1071's HC' = HC - ~m - m') never produces the -0
+ * (0xffff) that a from-scratch computation cannot give.
+ */
+#ifndef DPVS_INET_CSUM_H
+#define DPVS_INET_CSUM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_ip.h>
+
+/* Folds a 32-bit accumulator to 16 bits with end-around carry. */
+static inline uint16_t csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* New checksum after one 16-bit word of the covered data changed. */
+static inline uint16_t csum_update16(uint16_t csum, uint16_t old_val, uint16_t new_val)
+{
+	uint32_t sum = (uint16_t)~csum;
+
+	sum += (uint16_t)~old_val;
+	sum += new_val;
+	return (uint16_t)~csum_fold(sum);
+}
+
+/* New checksum after a 32-bit field (an address) changed: two words. */
+static inline uint16_t csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val)
+{
+	uint32_t sum = (uint16_t)~csum;
+
+	sum += (uint16_t)~(old_val >> 16);
+	sum += (uint16_t)~(old_val & 0xffff);
+	sum += new_val >> 16;
+	sum += new_val & 0xffff;
+	return (uint16_t)~csum_fold(sum);
+}
+
+/*
+ * The IPv4 header checksum to store, computed from scratch over the
+ * header and its options. The checksum field is treated as zero, so the
+ * caller need not clear it first.
+ */
+static inline uint16_t csum_ipv4_hdr(const struct rte_ipv4_hdr *ip)
+{
+	uint32_t sum = rte_raw_cksum(ip, rte_ipv4_hdr_len(ip));
+
+	sum += (uint16_t)~ip->hdr_checksum; /* take the stored field back out */
+	return (uint16_t)~csum_fold(sum);
+}
+
+/* True when the header's stored checksum is right (sums to all ones). */
+static inline bool csum_ipv4_hdr_ok(const struct rte_ipv4_hdr *ip, unsigned hdr_len)
+{
+	return rte_raw_cksum(ip, hdr_len) == 0xffff;
+}
+
+/*
+ * Folded (not complemented) pseudo-header sum for a TCP/UDP checksum:
+ * source, destination, protocol and the L4 length derived from the IPv4
+ * total length. Used as the seed for checksum offload and below.
+ */
+static inline uint16_t csum_ipv4_pseudo(const struct rte_ipv4_hdr *ip)
+{
+	return rte_ipv4_phdr_cksum(ip, 0);
+}
+
+/*
+ * Full TCP/UDP checksum to store, over the pseudo header and the
+ * contiguous L4 segment at l4 (its checksum field is included in the sum,
+ * so the caller zeroes it first). For UDP a zero result is sent as 0xffff
+ * (zero means "no checksum" there); DPDK's helper already does that.
+ */
+static inline uint16_t csum_ipv4_l4(const struct rte_ipv4_hdr *ip, const void *l4)
+{
+	return rte_ipv4_udptcp_cksum(ip, l4);
+}
+
+#endif /* DPVS_INET_CSUM_H */

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ifaddr: our IPv4 addresses (DIPs, VIPs, local addresses), per port.
+ *
+ * Workers ask two questions per packet: "is this address ours?" (source
+ * and destination checks) and "is it ours, or our subnet's broadcast, on
+ * this port?" (ARP, local delivery). They read an immutable snapshot: the
+ * addresses in the order they were added (for listing and source
+ * selection) and a sorted index of (address, port) keys searched in
+ * O(log n), since a balancer may carry hundreds of VIPs. The control
+ * thread, the only writer, builds a new snapshot per change, publishes it
+ * with one pointer store and frees the old one after dp_rcu_synchronize().
+ *
+ * An address is unique across ports (one owner answers its ARP). Adding
+ * one adds its connected route; deleting it deletes the route.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "inet/inet.h"
+#include "inet/inet_priv.h"
+#include "netif/netif.h"
+#include "worker/worker.h"
+
+#define IFADDR_MAX 4096
+
+struct ifaddr {
+	uint32_t addr_be;
+	uint16_t port_idx;
+	uint16_t flags; /* DPVS_ADDR_F_* */
+	uint8_t plen;
+};
+
+/* One index entry: key = host-order address << 16 | port, so entries of
+ * one address sit together and sort by port. */
+struct ifaddr_key {
+	uint64_t key;
+	uint8_t match; /* enum ifaddr_match */
+	uint16_t flags;
+};
+
+struct ifaddr_snap {
+	unsigned naddr, nkeys;
+	struct ifaddr *addrs;
+	struct ifaddr_key *keys;
+};
+
+static struct ifaddr_snap empty_snap;
+static struct ifaddr_snap *cur_snap = &empty_snap;
+
+static inline const struct ifaddr_snap *snap_get(void)
+{
+	return __atomic_load_n(&cur_snap, __ATOMIC_ACQUIRE);
+}
+
+static inline uint64_t ifaddr_key_of(uint32_t addr_be, uint16_t port_idx)
+{
+	return (uint64_t)rte_be_to_cpu_32(addr_be) << 16 | port_idx;
+}
+
+/* First index entry whose key is >= key. */
+static unsigned keys_lower_bound(const struct ifaddr_snap *s, uint64_t key)
+{
+	unsigned lo = 0, hi = s->nkeys;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (s->keys[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+enum ifaddr_match ifaddr_match(uint16_t port_idx, uint32_t addr_be, uint16_t *flags)
+{
+	const struct ifaddr_snap *s = snap_get();
+	uint64_t key = ifaddr_key_of(addr_be, port_idx);
+	unsigned i = keys_lower_bound(s, key);
+	enum ifaddr_match best = IFADDR_NONE;
+
+	/* An address may be both ours and a subnet's broadcast: ours wins. */
+	for (; i < s->nkeys && s->keys[i].key == key; i++) {
+		if (s->keys[i].match == IFADDR_LOCAL) {
+			if (flags)
+				*flags = s->keys[i].flags;
+			return IFADDR_LOCAL;
+		}
+		best = IFADDR_BROADCAST;
+	}
+	return best;
+}
+
+bool inet_addr_is_local(uint32_t addr_be)
+{
+	const struct ifaddr_snap *s = snap_get();
+	uint64_t key = ifaddr_key_of(addr_be, 0);
+	unsigned i = keys_lower_bound(s, key);
+
+	for (; i < s->nkeys && (s->keys[i].key >> 16) == (key >> 16); i++)
+		if (s->keys[i].match == IFADDR_LOCAL)
+			return true;
+	return false;
+}
+
+uint32_t ifaddr_pick_src(uint16_t port_idx, uint32_t target_be)
+{
+	const struct ifaddr_snap *s = snap_get();
+	uint32_t first = 0;
+
+	for (unsigned i = 0; i < s->naddr; i++) {
+		const struct ifaddr *a = &s->addrs[i];
+		uint32_t mask = inet_prefix_mask(a->plen);
+
+		if (a->port_idx != port_idx)
+			continue;
+		if (((a->addr_be ^ target_be) & mask) == 0)
+			return a->addr_be;
+		if (!first)
+			first = a->addr_be;
+	}
+	return first;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct ifaddr_key *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return (int)x->match - (int)y->match;
+}
+
+/* Builds the snapshot holding addrs[0..n) (copied). NULL without memory. */
+static struct ifaddr_snap *snap_build(const struct ifaddr *addrs, unsigned n)
+{
+	size_t sz = sizeof(struct ifaddr_snap) + n * sizeof(struct ifaddr) +
+		    2 * n * sizeof(struct ifaddr_key);
+	struct ifaddr_snap *s = calloc(1, sz);
+
+	if (!s)
+		return NULL;
+	s->addrs = (struct ifaddr *)(s + 1);
+	s->keys = (struct ifaddr_key *)(s->addrs + n);
+	memcpy(s->addrs, addrs, n * sizeof(*addrs));
+	s->naddr = n;
+	for (unsigned i = 0; i < n; i++) {
+		const struct ifaddr *a = &addrs[i];
+		uint32_t mask = inet_prefix_mask(a->plen);
+
+		s->keys[s->nkeys++] = (struct ifaddr_key){
+			.key = ifaddr_key_of(a->addr_be, a->port_idx),
+			.match = IFADDR_LOCAL,
+			.flags = a->flags,
+		};
+		/* /31 and /32 have no broadcast address (RFC 3021). */
+		if (a->plen < 31)
+			s->keys[s->nkeys++] = (struct ifaddr_key){
+				.key = ifaddr_key_of(a->addr_be | ~mask, a->port_idx),
+				.match = IFADDR_BROADCAST,
+			};
+	}
+	qsort(s->keys, s->nkeys, sizeof(*s->keys), key_cmp);
+	return s;
+}
+
+/* Publishes s and frees the snapshot it replaces once no worker holds it. */
+static void snap_publish(struct ifaddr_snap *s)
+{
+	struct ifaddr_snap *old = cur_snap;
+
+	__atomic_store_n(&cur_snap, s, __ATOMIC_RELEASE);
+	dp_rcu_synchronize();
+	if (old != &empty_snap)
+		free(old);
+}
+
+/* Checks a request and returns its port, or a negative errno with err. */
+static int addr_check(const struct dpvs_addr *a, char *err, size_t errlen)
+{
+	char ip[INET_ADDRSTRLEN];
+	int port_idx = inet_port_of(a->ifname, err, errlen);
+
+	if (port_idx < 0)
+		return port_idx;
+	int rc = inet_check_family(a->family, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (a->prefixlen < 1 || a->prefixlen > 32) {
+		snprintf(err, errlen, "prefix length %u is out of range (1..32)", a->prefixlen);
+		return -EINVAL;
+	}
+	if (a->flags & ~DPVS_ADDR_F_VIP) {
+		snprintf(err, errlen, "unknown address flags 0x%x", a->flags);
+		return -EINVAL;
+	}
+	if (inet_is_martian_src(a->addr.in.s_addr)) {
+		snprintf(err, errlen,
+			 "%s cannot be an interface address (zero, broadcast, multicast or loopback)",
+			 inet_ntoa_be(a->addr.in.s_addr, ip));
+		return -EINVAL;
+	}
+	return port_idx;
+}
+
+int inet_addr_add(const struct dpvs_addr *a, char *err, size_t errlen)
+{
+	const struct ifaddr_snap *s = cur_snap;
+	char ip[INET_ADDRSTRLEN];
+	int port_idx = addr_check(a, err, errlen);
+
+	if (port_idx < 0)
+		return port_idx;
+	for (unsigned i = 0; i < s->naddr; i++) {
+		if (s->addrs[i].addr_be != a->addr.in.s_addr)
+			continue;
+		snprintf(err, errlen, "address %s/%u already exists on %s",
+			 inet_ntoa_be(a->addr.in.s_addr, ip), s->addrs[i].plen,
+			 netif_port(s->addrs[i].port_idx)->name);
+		return -EEXIST;
+	}
+	if (s->naddr >= IFADDR_MAX) {
+		snprintf(err, errlen, "too many addresses (at most %u)", IFADDR_MAX);
+		return -ENOSPC;
+	}
+
+	struct ifaddr *addrs = malloc((s->naddr + 1) * sizeof(*addrs));
+	if (!addrs) {
+		snprintf(err, errlen, "out of memory adding an address");
+		return -ENOMEM;
+	}
+	memcpy(addrs, s->addrs, s->naddr * sizeof(*addrs));
+	addrs[s->naddr] = (struct ifaddr){
+		.addr_be = a->addr.in.s_addr,
+		.port_idx = (uint16_t)port_idx,
+		.flags = a->flags,
+		.plen = a->prefixlen,
+	};
+	struct ifaddr_snap *ns = snap_build(addrs, s->naddr + 1);
+	free(addrs);
+	if (!ns) {
+		snprintf(err, errlen, "out of memory adding an address");
+		return -ENOMEM;
+	}
+	int rc = route_connected_add((uint16_t)port_idx, a->addr.in.s_addr, a->prefixlen, err,
+				     errlen);
+	if (rc < 0) {
+		free(ns);
+		return rc;
+	}
+	snap_publish(ns);
+	return 0;
+}
+
+int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen)
+{
+	const struct ifaddr_snap *s = cur_snap;
+	char ip[INET_ADDRSTRLEN];
+	int port_idx = addr_check(a, err, errlen);
+	unsigned i;
+
+	if (port_idx < 0)
+		return port_idx;
+	for (i = 0; i < s->naddr; i++)
+		if (s->addrs[i].addr_be == a->addr.in.s_addr && s->addrs[i].port_idx == port_idx &&
+		    s->addrs[i].plen == a->prefixlen)
+			break;
+	if (i == s->naddr) {
+		snprintf(err, errlen, "address %s/%u not found on %s",
+			 inet_ntoa_be(a->addr.in.s_addr, ip), a->prefixlen,
+			 netif_port((uint16_t)port_idx)->name);
+		return -ENOENT;
+	}
+
+	struct ifaddr removed = s->addrs[i];
+	struct ifaddr *addrs = malloc(s->naddr * sizeof(*addrs));
+	if (!addrs) {
+		snprintf(err, errlen, "out of memory deleting an address");
+		return -ENOMEM;
+	}
+	memcpy(addrs, s->addrs, i * sizeof(*addrs));
+	memcpy(addrs + i, s->addrs + i + 1, (s->naddr - i - 1) * sizeof(*addrs));
+	struct ifaddr_snap *ns = snap_build(addrs, s->naddr - 1);
+	free(addrs);
+	if (!ns) {
+		snprintf(err, errlen, "out of memory deleting an address");
+		return -ENOMEM;
+	}
+	snap_publish(ns);
+	route_connected_del(removed.port_idx, removed.addr_be, removed.plen);
+	return 0;
+}
+
+unsigned inet_addr_list(struct dpvs_addr *out, unsigned max)
+{
+	const struct ifaddr_snap *s = cur_snap;
+
+	for (unsigned i = 0; i < s->naddr && i < max; i++) {
+		const struct ifaddr *a = &s->addrs[i];
+		const struct dp_port *p = netif_port(a->port_idx);
+
+		memset(&out[i], 0, sizeof(out[i]));
+		if (p)
+			snprintf(out[i].ifname, sizeof(out[i].ifname), "%s", p->name);
+		out[i].family = AF_INET;
+		out[i].prefixlen = a->plen;
+		out[i].flags = a->flags;
+		out[i].addr.in.s_addr = a->addr_be;
+	}
+	return s->naddr;
+}
+
+int ifaddr_init(char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	cur_snap = &empty_snap;
+	return 0;
+}
+
+void ifaddr_fini(void)
+{
+	snap_publish(&empty_snap);
+}

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ipvs_priv: what the files of the IPVS layer (src/ipvs/) tell each other
+ * and nobody else. The public contract is ipvs.h.
+ *
+ * Three kinds of state, three owners:
+ *   - the configuration (services, dests) belongs to the control thread
+ *     (service.c); after each change it builds an immutable snapshot
+ *     (struct ipvs_snap) and publishes it with one pointer store;
+ *   - each worker owns a struct ipvs_worker: its conn table shard, its
+ *     timer wheel, its scheduler cursors and its counters, keyed by the
+ *     stable ids of services and dests so they survive new snapshots;
+ *   - the control thread only reads workers' counters (plain 64-bit loads
+ *     of values the worker alone writes) and asks workers for their conn
+ *     list through a mailbox (conn.c).
+ */
+#ifndef DPVS_IPVS_PRIV_H
+#define DPVS_IPVS_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_mbuf.h>
+
+#include "dpvs/ctl.h"
+#include "ipvs/ipvs.h"
+
+struct worker;
+struct sched_ops;
+
+/* Stable ids: indexes into fixed tables, so per-worker state is an array. */
+#define IPVS_SVC_MAX 1024
+#define IPVS_DEST_MAX 8192
+#define IPVS_ID_NONE UINT16_MAX
+
+/* Seconds; the wheel must span the common timeouts (900 s established). */
+#define IPVS_WHEEL_SLOTS 1024
+/* Work bounds per ipvs_worker_timer() call, so a worker never stalls. */
+#define IPVS_TIMER_BUDGET 256
+#define IPVS_CONN_LIST_BUCKETS 4096
+
+/* Largest timeout accepted, as LVS (INT_MAX jiffies at HZ=1000). */
+#define IPVS_TIMEOUT_MAX 2147483u
+
+/* ---- TCP states, numbered and named as LVS's (ipvsadm -c shows them) ---- */
+enum ipvs_tcp_state {
+	IPVS_TCP_NONE = 0,
+	IPVS_TCP_ESTABLISHED,
+	IPVS_TCP_SYN_SENT,
+	IPVS_TCP_SYN_RECV,
+	IPVS_TCP_FIN_WAIT,
+	IPVS_TCP_TIME_WAIT,
+	IPVS_TCP_CLOSE,
+	IPVS_TCP_CLOSE_WAIT,
+	IPVS_TCP_LAST_ACK,
+	IPVS_TCP_LISTEN,
+	IPVS_TCP_SYNACK,
+	IPVS_TCP_S_MAX
+};
+/* UDP conns have one state; it shares the timeout table's last slot. */
+#define IPVS_UDP_STATE IPVS_TCP_S_MAX
+#define IPVS_STATE_MAX (IPVS_TCP_S_MAX + 1)
+
+enum ipvs_dir {
+	IPVS_DIR_IN = 0,  /* client -> VIP */
+	IPVS_DIR_OUT = 1, /* real server -> client (the reply tuple) */
+};
+
+/* ---- the published snapshot (immutable once published) ---- */
+struct ipvs_snap_dest {
+	uint32_t addr; /* network order */
+	uint16_t port; /* network order */
+	uint16_t id;   /* stable dest id */
+	int32_t weight;
+	uint32_t fwd;  /* enum dpvs_fwd (MASQ only for now) */
+};
+
+struct ipvs_snap_svc {
+	uint16_t id;   /* stable service id */
+	uint8_t proto;
+	uint8_t pad;
+	uint32_t vaddr; /* network order */
+	uint16_t vport; /* network order */
+	uint16_t pad2;
+	uint32_t fwmark;
+	uint32_t flags;
+	uint32_t gen;  /* changes with every edit: schedulers reset their cursor */
+	int32_t next;  /* hash chain, index into ipvs_snap.svcs, -1 = end */
+	const struct sched_ops *sched;
+	void *sched_data; /* built by sched->init_service, freed with the snapshot */
+	uint32_t ndests;
+	struct ipvs_snap_dest *dests;
+};
+
+struct ipvs_snap {
+	uint32_t nsvcs;
+	struct ipvs_snap_svc *svcs;
+	uint32_t hmask;  /* service hash: buckets - 1 */
+	int32_t *htab;   /* first service index per bucket, -1 = empty */
+	uint32_t timeout[IPVS_STATE_MAX]; /* seconds, per conn state */
+	bool expire_nodest_conn;
+	uint8_t dest_alive[IPVS_DEST_MAX]; /* dest id still configured */
+};
+
+/* Worker lcore: the snapshot in force (stable until the next quiescent
+ * state the worker reports). */
+extern struct ipvs_snap *ipvs_snap_current;
+static inline const struct ipvs_snap *ipvs_snap_get(void)
+{
+	return __atomic_load_n(&ipvs_snap_current, __ATOMIC_ACQUIRE);
+}
+const struct ipvs_snap_svc *ipvs_snap_svc_lookup(const struct ipvs_snap *s, uint8_t proto,
+						 uint32_t vaddr, uint16_t vport);
+
+/* ---- connections (conn.c) ---- */
+
+/* One direction's lookup key, chained in its hash bucket. */
+struct ipvs_conn_node {
+	struct ipvs_conn_node *next;
+	uint32_t saddr, daddr; /* network order */
+	uint16_t sport, dport; /* network order */
+	uint8_t proto;
+	uint8_t dir; /* enum ipvs_dir: which node of the conn this is */
+	uint16_t pad;
+};
+
+/*
+ * A connection: both tuples carry all the NAT rewrite data (the in tuple
+ * holds client and VIP, the out tuple the real server and client), so a
+ * conn outlives its dest's removal. Kept to two cache lines or less.
+ */
+struct ipvs_conn {
+	struct ipvs_conn_node node[2]; /* IPVS_DIR_IN, IPVS_DIR_OUT */
+	struct ipvs_conn *tnext;       /* timer wheel slot list */
+	struct ipvs_conn **tpprev;
+	uint32_t expires;   /* second (worker clock) it expires at */
+	uint32_t slot_time; /* second its wheel slot fires */
+	uint16_t svc_id, dest_id;
+	uint8_t state;      /* enum ipvs_tcp_state or IPVS_UDP_STATE */
+	uint8_t flags;      /* IPVS_CONN_F_* */
+	uint16_t pad;
+};
+
+#define IPVS_CONN_F_ACTIVE 0x1 /* counted in activeconns (else inactconns) */
+
+static inline struct ipvs_conn *ipvs_conn_of(struct ipvs_conn_node *n)
+{
+	return (struct ipvs_conn *)(void *)(n - n->dir);
+}
+
+/* ---- per-worker state ---- */
+struct ipvs_wstats {
+	uint64_t conns, inpkts, outpkts, inbytes, outbytes;
+};
+
+struct ipvs_dest_wstate {
+	uint64_t activeconns, inactconns, persistconns;
+	struct ipvs_wstats st;
+};
+
+/* A scheduler's per-worker cursor for one service (meaning is its own). */
+struct sched_state {
+	uint32_t gen; /* the service gen it belongs to; reset when it changes */
+	int32_t v[3];
+};
+
+struct ipvs_svc_wstate {
+	struct sched_state sched;
+	struct ipvs_wstats st;
+};
+
+/* Conn listing request from the control thread (see conn.c). */
+enum { IPVS_REQ_IDLE = 0, IPVS_REQ_ASKED, IPVS_REQ_DONE };
+struct ipvs_conn_req {
+	uint32_t state;  /* IPVS_REQ_*, written with release, read with acquire */
+	uint32_t cancel; /* control thread gave up waiting */
+	struct dpvs_conn *buf;
+	uint32_t max, n;
+	uint32_t bucket; /* worker: walk position */
+};
+
+struct ipvs_worker {
+	struct rte_mempool *conn_pool;
+	struct ipvs_conn_node **htab;
+	uint32_t hmask;
+	uint32_t hash_seed;
+	uint32_t nconns;
+	uint32_t conn_max;
+	uint64_t timer_next; /* next wheel second to process */
+	struct ipvs_conn *wheel[IPVS_WHEEL_SLOTS];
+	/* counters beyond the drop reasons */
+	uint64_t conns_created, conns_expired;
+	struct ipvs_conn_req req;
+	struct ipvs_svc_wstate svc[IPVS_SVC_MAX];
+	struct ipvs_dest_wstate dest[IPVS_DEST_MAX];
+};
+
+static inline struct ipvs_worker *ipvs_w(struct worker *w);
+
+/* conn.c */
+int ipvs_conn_shard_init(struct ipvs_worker *iw, unsigned index, uint32_t conn_max, int socket,
+			 char *err, size_t errlen);
+void ipvs_conn_shard_fini(struct ipvs_worker *iw);
+struct ipvs_conn_node *ipvs_conn_lookup(struct ipvs_worker *iw, uint8_t proto, uint32_t saddr,
+					uint32_t daddr, uint16_t sport, uint16_t dport);
+/* NULL when the worker's table is full. */
+struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
+				uint32_t caddr, uint16_t cport, uint32_t vaddr, uint16_t vport,
+				uint32_t daddr, uint16_t dport, uint16_t svc_id, uint16_t dest_id,
+				uint8_t state, uint32_t timeout);
+/* Refreshes the timer to now + timeout (cheap: moves slots only when the
+ * expiry got earlier than the slot it sits in). */
+void ipvs_conn_refresh(struct ipvs_worker *iw, struct ipvs_conn *c, uint64_t now,
+		       uint32_t timeout);
+void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c);
+/* Moves state, keeping the dest's active/inactive counters right. */
+void ipvs_conn_set_state(struct ipvs_worker *iw, struct ipvs_conn *c, uint8_t state);
+void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now);
+void ipvs_conn_req_serve(struct ipvs_worker *iw, uint64_t now, unsigned lcore_id);
+
+/* proto_tcp.c */
+uint8_t ipvs_tcp_next_state(uint8_t state, enum ipvs_dir dir, uint8_t tcp_flags);
+const char *ipvs_state_name(uint8_t proto, uint8_t state);
+void ipvs_default_timeouts(uint32_t timeout[IPVS_STATE_MAX]);
+
+/* xmit_nat.c: rewrites m (data at the IPv4 header) for conn c in direction
+ * dir and sends it; consumes m. */
+void ipvs_nat_xmit(struct worker *w, uint16_t port_idx, struct rte_mbuf *m,
+		   const struct ipvs_conn *c, enum ipvs_dir dir);
+
+/* proto_icmp.c: ICMP errors quoting a balanced flow. */
+enum ipvs_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
+			       struct rte_mbuf *m);
+
+/* ipvs_core.c */
+struct ipvs_worker *ipvs_worker_state(unsigned index);
+
+/* service.c: control thread */
+void ipvs_svc_init(void);
+void ipvs_svc_fini(void);
+int ipvs_svc_add(const struct dpvs_svc *s, char *err, size_t errlen);
+int ipvs_svc_edit(const struct dpvs_svc *s, char *err, size_t errlen);
+int ipvs_svc_del(const struct dpvs_svc *s, char *err, size_t errlen);
+void ipvs_svc_flush(void);
+int ipvs_dest_add(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err, size_t errlen);
+int ipvs_dest_edit(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err,
+		   size_t errlen);
+int ipvs_dest_del(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err, size_t errlen);
+int ipvs_timeout_set(const struct dpvs_timeouts *t, char *err, size_t errlen);
+void ipvs_timeout_get(struct dpvs_timeouts *t);
+void ipvs_set_expire_nodest_conn(bool on);
+/* Several changes, one publication: begin ... end (nesting allowed). */
+void ipvs_batch_begin(void);
+void ipvs_batch_end(void);
+/* Listing: call fn for each live service (by id), with its dests. */
+typedef int (*ipvs_svc_visit_fn)(uint16_t svc_id, const struct dpvs_svc *svc,
+				 const uint16_t *dest_ids, const struct dpvs_dest *dests,
+				 uint32_t ndests, void *arg);
+int ipvs_svc_walk(const struct dpvs_svc *key, ipvs_svc_visit_fn fn, void *arg);
+/* Frees ids of removed dests (and services) whose conns are all gone. */
+void ipvs_svc_gc(void);
+/* Human form of a service key: "TCP 10.0.0.1:80" / "FWM 5". */
+void ipvs_svc_key_str(const struct dpvs_svc *s, char *buf, size_t len);
+
+/* stats.c: control thread */
+void ipvs_stats_svc(uint16_t svc_id, struct dpvs_stats *out);
+void ipvs_stats_dest(uint16_t dest_id, struct dpvs_stats *out, uint32_t *active,
+		     uint32_t *inact, uint32_t *persist);
+void ipvs_stats_reset_svc(uint16_t svc_id);   /* new service or ZERO */
+void ipvs_stats_reset_dest(uint16_t dest_id); /* new dest or ZERO */
+uint64_t ipvs_dest_conns_live(uint16_t dest_id);
+
+/* ---- per-worker accessor ---- */
+#include "worker/worker.h"
+
+/* The worker's IPVS state; attached lazily for workers registered after
+ * ipvs_init (tests make workers by hand). */
+static inline struct ipvs_worker *ipvs_w(struct worker *w)
+{
+	if (unlikely(!w->ipvs))
+		w->ipvs = ipvs_worker_state(w->index);
+	return w->ipvs;
+}
+
+#endif /* DPVS_IPVS_PRIV_H */

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * proto_tcp: the TCP connection states a balancer can infer from the
+ * flags it sees in each direction, their names and default timeouts.
+ *
+ * The states, names and timeouts are LVS's (ipvsadm -c prints them, and
+ * operators tune by them). The balancer sees both directions in NAT mode:
+ * "in" is client -> real server, "out" is real server -> client. Each
+ * packet is reduced to one event, the strongest flag it carries
+ * (RST > SYN > FIN > ACK); a packet with none of them changes nothing.
+ * The table is written per current state so each row reads as a story:
+ * "established: a FIN from the client means it is closing (CLOSE_WAIT)".
+ */
+#include <netinet/in.h>
+#include <rte_tcp.h>
+
+#include "ipvs/ipvs_priv.h"
+
+enum tcp_event { EV_SYN, EV_FIN, EV_ACK, EV_RST, EV_MAX };
+
+#define S(x) IPVS_TCP_##x
+
+/* next[state][dir][event] */
+static const uint8_t tcp_next[IPVS_TCP_S_MAX][2][EV_MAX] = {
+	/* nothing seen yet: the first packet decides */
+	[S(NONE)] = {
+		[IPVS_DIR_IN] = { S(SYN_RECV), S(CLOSE), S(ESTABLISHED), S(CLOSE) },
+		[IPVS_DIR_OUT] = { S(SYN_SENT), S(TIME_WAIT), S(ESTABLISHED), S(CLOSE) },
+	},
+	/* data flows; a FIN from the client half-closes, from the server
+	 * starts the active close */
+	[S(ESTABLISHED)] = {
+		[IPVS_DIR_IN] = { S(ESTABLISHED), S(CLOSE_WAIT), S(ESTABLISHED), S(CLOSE) },
+		[IPVS_DIR_OUT] = { S(ESTABLISHED), S(FIN_WAIT), S(ESTABLISHED), S(CLOSE) },
+	},
+	/* the server opened: only the client's SYN moves it on */
+	[S(SYN_SENT)] = {
+		[IPVS_DIR_IN] = { S(ESTABLISHED), S(SYN_SENT), S(SYN_SENT), S(CLOSE) },
+		[IPVS_DIR_OUT] = { S(SYN_SENT), S(SYN_SENT), S(SYN_SENT), S(SYN_SENT) },
+	},
+	/* the client's SYN went to the server; its SYN-ACK keeps us here, the
+	 * client's ACK establishes. A client RST here is ignored (spoofing). */
+	[S(SYN_RECV)] = {
+		[IPVS_DIR_IN] = { S(SYN_RECV), S(TIME_WAIT), S(ESTABLISHED), S(SYN_RECV) },
+		[IPVS_DIR_OUT] = { S(SYN_RECV), S(TIME_WAIT), S(ESTABLISHED), S(CLOSE) },
+	},
+	/* the server closed first: the client's FIN ends it */
+	[S(FIN_WAIT)] = {
+		[IPVS_DIR_IN] = { S(SYN_RECV), S(TIME_WAIT), S(FIN_WAIT), S(CLOSE) },
+		[IPVS_DIR_OUT] = { S(SYN_SENT), S(FIN_WAIT), S(FIN_WAIT), S(CLOSE) },
+	},
+	/* both sides closed; a new SYN reopens */
+	[S(TIME_WAIT)] = {
+		[IPVS_DIR_IN] = { S(SYN_RECV), S(TIME_WAIT), S(TIME_WAIT), S(CLOSE) },
+		[IPVS_DIR_OUT] = { S(SYN_SENT), S(TIME_WAIT), S(TIME_WAIT), S(TIME_WAIT) },
+	},
+	/* reset or fully closed */
+	[S(CLOSE)] = {
+		[IPVS_DIR_IN] = { S(SYN_RECV), S(CLOSE), S(CLOSE), S(CLOSE) },
+		[IPVS_DIR_OUT] = { S(SYN_SENT), S(CLOSE), S(CLOSE), S(CLOSE) },
+	},
+	/* the client closed first: the server's FIN ends it */
+	[S(CLOSE_WAIT)] = {
+		[IPVS_DIR_IN] = { S(SYN_RECV), S(CLOSE_WAIT), S(CLOSE_WAIT), S(CLOSE) },
+		[IPVS_DIR_OUT] = { S(SYN_SENT), S(TIME_WAIT), S(CLOSE_WAIT), S(CLOSE) },
+	},
+	/* waiting for the last ACK of the client */
+	[S(LAST_ACK)] = {
+		[IPVS_DIR_IN] = { S(SYN_RECV), S(LAST_ACK), S(CLOSE), S(LAST_ACK) },
+		[IPVS_DIR_OUT] = { S(SYN_SENT), S(LAST_ACK), S(LAST_ACK), S(CLOSE) },
+	},
+	[S(LISTEN)] = {
+		[IPVS_DIR_IN] = { S(SYN_RECV), S(LISTEN), S(LISTEN), S(LISTEN) },
+		[IPVS_DIR_OUT] = { S(LISTEN), S(LISTEN), S(ESTABLISHED), S(CLOSE) },
+	},
+	[S(SYNACK)] = {
+		[IPVS_DIR_IN] = { S(SYN_RECV), S(TIME_WAIT), S(ESTABLISHED), S(SYN_RECV) },
+		[IPVS_DIR_OUT] = { S(SYN_RECV), S(TIME_WAIT), S(ESTABLISHED), S(CLOSE) },
+	},
+};
+
+static int tcp_event_of(uint8_t flags)
+{
+	if (flags & RTE_TCP_RST_FLAG)
+		return EV_RST;
+	if (flags & RTE_TCP_SYN_FLAG)
+		return EV_SYN;
+	if (flags & RTE_TCP_FIN_FLAG)
+		return EV_FIN;
+	if (flags & RTE_TCP_ACK_FLAG)
+		return EV_ACK;
+	return -1;
+}
+
+uint8_t ipvs_tcp_next_state(uint8_t state, enum ipvs_dir dir, uint8_t tcp_flags)
+{
+	int ev = tcp_event_of(tcp_flags);
+
+	if (ev < 0 || state >= IPVS_TCP_S_MAX)
+		return state;
+	return tcp_next[state][dir][ev];
+}
+
+static const char *const tcp_state_names[IPVS_TCP_S_MAX] = {
+	[S(NONE)] = "NONE",
+	[S(ESTABLISHED)] = "ESTABLISHED",
+	[S(SYN_SENT)] = "SYN_SENT",
+	[S(SYN_RECV)] = "SYN_RECV",
+	[S(FIN_WAIT)] = "FIN_WAIT",
+	[S(TIME_WAIT)] = "TIME_WAIT",
+	[S(CLOSE)] = "CLOSE",
+	[S(CLOSE_WAIT)] = "CLOSE_WAIT",
+	[S(LAST_ACK)] = "LAST_ACK",
+	[S(LISTEN)] = "LISTEN",
+	[S(SYNACK)] = "SYNACK",
+};
+
+const char *ipvs_state_name(uint8_t proto, uint8_t state)
+{
+	if (proto == IPPROTO_UDP)
+		return "UDP";
+	if (proto == IPPROTO_TCP && state < IPVS_TCP_S_MAX)
+		return tcp_state_names[state];
+	return "ERR!";
+}
+
+/* LVS's defaults, in seconds. */
+void ipvs_default_timeouts(uint32_t timeout[IPVS_STATE_MAX])
+{
+	timeout[S(NONE)] = 2;
+	timeout[S(ESTABLISHED)] = 15 * 60;
+	timeout[S(SYN_SENT)] = 2 * 60;
+	timeout[S(SYN_RECV)] = 60;
+	timeout[S(FIN_WAIT)] = 2 * 60;
+	timeout[S(TIME_WAIT)] = 2 * 60;
+	timeout[S(CLOSE)] = 10;
+	timeout[S(CLOSE_WAIT)] = 60;
+	timeout[S(LAST_ACK)] = 30;
+	timeout[S(LISTEN)] = 2 * 60;
+	timeout[S(SYNACK)] = 2 * 60;
+	timeout[IPVS_UDP_STATE] = 5 * 60;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sched: the registry of schedulers (see sched.h for the interface).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ipvs/sched.h"
+
+extern const struct sched_ops sched_rr;
+extern const struct sched_ops sched_wrr;
+extern const struct sched_ops sched_lc;
+extern const struct sched_ops sched_wlc;
+
+/* One line per scheduler. */
+static const struct sched_ops *const schedulers[] = {
+	&sched_rr,
+	&sched_wrr,
+	&sched_lc,
+	&sched_wlc,
+};
+
+const struct sched_ops *sched_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(schedulers) / sizeof(schedulers[0]); i++)
+		if (strcmp(schedulers[i]->name, name) == 0)
+			return schedulers[i];
+	return NULL;
+}
+
+void sched_names(char *buf, size_t len)
+{
+	size_t off = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(schedulers) / sizeof(schedulers[0]) && off < len; i++) {
+		int n = snprintf(buf + off, len - off, "%s%s", i ? " " : "", schedulers[i]->name);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+}

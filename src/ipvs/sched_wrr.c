@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Weighted round-robin, as LVS's wrr: a current weight cw starts at the
+ * largest weight and steps down by the gcd of the weights each time the
+ * walk wraps around the dest list; a dest is chosen when its weight is at
+ * least cw. Dests with weight w are so picked w/gcd times per cycle, and
+ * heavier dests come first and are interleaved (weights 1:2:3 give
+ * C B C A B C). The gcd and the largest weight are computed once per
+ * snapshot (init_service); the cursor (index, cw) is per worker.
+ *
+ * Each call looks at fewer than 2 * ndests dests: after a wrap cw is at
+ * most the largest weight, so the heaviest dest always qualifies.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "ipvs/sched.h"
+
+struct wrr_data {
+	int32_t max_weight;
+	int32_t gcd;
+};
+
+static int32_t gcd(int32_t a, int32_t b)
+{
+	while (b) {
+		int32_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+static int wrr_init_service(const struct ipvs_snap_svc *svc, void **data)
+{
+	struct wrr_data *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < svc->ndests; i++) {
+		int32_t w = svc->dests[i].weight;
+
+		if (w <= 0)
+			continue;
+		d->gcd = d->gcd ? gcd(d->gcd, w) : w;
+		if (w > d->max_weight)
+			d->max_weight = w;
+	}
+	*data = d;
+	return 0;
+}
+
+static void wrr_free_service(void *data)
+{
+	free(data);
+}
+
+/* Cursor: v[0] = index of the last pick + 1 (0: none yet), v[1] = cw. */
+static const struct ipvs_snap_dest *wrr_schedule(const struct ipvs_snap_svc *svc,
+						 struct sched_state *st,
+						 const struct sched_ctx *ctx)
+{
+	const struct wrr_data *d = svc->sched_data;
+	int32_t n = (int32_t)svc->ndests;
+	int32_t i = st->v[0] - 1;
+	int32_t cw = st->v[1];
+
+	(void)ctx;
+	if (!d || d->max_weight <= 0) /* all quiesced */
+		return NULL;
+	if (i >= n)
+		i = -1;
+	for (int32_t k = 0; k < 2 * n + 1; k++) {
+		i = (i + 1) % n;
+		if (i == 0) {
+			cw -= d->gcd;
+			if (cw <= 0)
+				cw = d->max_weight;
+		}
+		/* weight 0 never reaches cw >= 1: quiesced dests are skipped */
+		if (svc->dests[i].weight >= cw) {
+			st->v[0] = i + 1;
+			st->v[1] = cw;
+			return &svc->dests[i];
+		}
+	}
+	return NULL;
+}
+
+const struct sched_ops sched_wrr = {
+	.name = "wrr",
+	.init_service = wrr_init_service,
+	.free_service = wrr_free_service,
+	.schedule = wrr_schedule,
+};

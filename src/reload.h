@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * reload: applying a config file to the running daemon, at start and on
+ * reload (SIGHUP, `dpip config reload`).
+ *
+ * Owns: the config currently in force. A reload parses and validates the
+ * new file whole first; an invalid file changes nothing. A valid one is
+ * applied as a diff against the previous file: addresses, routes,
+ * neighbours, log level, [ipvs] and services. What was added at run time
+ * (dpip, ipvsadm) and is not in either file is left alone. Init-only
+ * items that changed are reported as "restart required".
+ */
+#ifndef DPVS_RELOAD_H
+#define DPVS_RELOAD_H
+
+#include <stddef.h>
+
+struct dpvs_config;
+
+/* Takes ownership of cfg (heap) as the config in force and applies it
+ * against an empty one. 0 or -errno with the first failure in report. */
+int reload_apply_initial(struct dpvs_config *cfg, char *report, size_t len);
+
+/* Re-reads the file of the config in force. Returns 0 when applied,
+ * -EINVAL when the file is invalid (every error in report), other
+ * -errno when applying failed part-way (report says what). */
+int reload_config(char *report, size_t len);
+
+const struct dpvs_config *reload_current(void);
+void reload_fini(void);
+
+/* Sets the DPDK log level from the config's log_level. */
+void reload_set_log_level(const struct dpvs_config *cfg);
+
+#endif /* DPVS_RELOAD_H */

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dp: the per-packet fates every layer ends a packet with (tx, KNI, drop)
+ * and the RCU variable of the data plane. Kept apart from the worker loop
+ * (worker.c) so unit tests of the stack link only this.
+ */
+#include <rte_ethdev.h>
+
+#include "log.h"
+#include "worker/worker.h"
+
+int dpvs_logtype = RTE_LOGTYPE_USER1;
+
+struct rte_rcu_qsbr *dp_rcu;
+
+static struct worker *workers[DP_MAX_WORKERS];
+static unsigned nworkers;
+
+unsigned worker_count(void)
+{
+	return nworkers;
+}
+
+struct worker *worker_get(unsigned index)
+{
+	return index < nworkers ? workers[index] : NULL;
+}
+
+/* Registration is separate from the loop so tests can make workers too. */
+int dp_worker_register(struct worker *w)
+{
+	if (nworkers >= DP_MAX_WORKERS)
+		return -ENOSPC;
+	w->index = nworkers;
+	workers[nworkers++] = w;
+	return 0;
+}
+
+void dp_worker_unregister_all(void)
+{
+	nworkers = 0;
+}
+
+void dp_rcu_synchronize(void)
+{
+	if (dp_rcu)
+		rte_rcu_qsbr_synchronize(dp_rcu, RTE_QSBR_THRID_INVALID);
+}
+
+/* Sends a buffered burst; what the ring refuses is freed and counted. */
+static void tx_burst(struct worker *w, uint16_t port_idx, uint16_t dpdk_port, struct dp_txbuf *b,
+		     bool kni)
+{
+	struct dp_port_counters *c = &w->cnt[port_idx];
+	uint64_t bytes = 0;
+	uint16_t sent = 0;
+
+	for (uint16_t i = 0; i < b->n; i++)
+		bytes += b->pkts[i]->pkt_len;
+	if (likely(dpdk_port != DP_PORT_NONE))
+		sent = rte_eth_tx_burst(dpdk_port, w->index, b->pkts, b->n);
+	if (unlikely(sent < b->n)) {
+		for (uint16_t i = sent; i < b->n; i++)
+			bytes -= b->pkts[i]->pkt_len;
+		c->drops[kni ? DPVS_DROP_KNI_FULL : DPVS_DROP_TX_FULL] += b->n - sent;
+		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
+	}
+	if (kni) {
+		c->kni_rx += sent; /* towards the kernel */
+	} else {
+		c->tx_packets += sent;
+		c->tx_bytes += bytes;
+	}
+	b->n = 0;
+}
+
+void dp_tx_flush(struct worker *w)
+{
+	for (uint16_t p = 0; p < DP_MAX_PORTS; p++) {
+		const struct dp_port *port = netif_port(p);
+		uint16_t phys = port ? port->port_id : DP_PORT_NONE;
+		uint16_t kni = port ? port->kni_port_id : DP_PORT_NONE;
+
+		if (w->tx[p].n)
+			tx_burst(w, p, phys, &w->tx[p], false);
+		if (w->kni_tx[p].n)
+			tx_burst(w, p, kni, &w->kni_tx[p], true);
+	}
+}
+
+void dp_to_kni(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
+{
+	const struct dp_port *port = netif_port(port_idx);
+
+	if (unlikely(!port || port->kni_port_id == DP_PORT_NONE)) {
+		dp_drop(w, port_idx, DPVS_DROP_KNI_OFF, m);
+		return;
+	}
+	struct dp_txbuf *b = &w->kni_tx[port_idx];
+	b->pkts[b->n++] = m;
+	if (unlikely(b->n == DP_BURST))
+		dp_tx_flush(w);
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * worker: the run-to-completion loop of a worker lcore.
+ *
+ *   for (;;) {
+ *       quiescent state (RCU)          - snapshots may be swapped
+ *       for each rx queue: rx burst -> eth_input() per packet
+ *       KNI: rx burst from the TAP -> out of the port
+ *       flush tx buffers
+ *       ipvs timers (bounded work)
+ *       idle back-off when nothing came for a while (lab machines)
+ *   }
+ */
+#include <unistd.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_prefetch.h>
+
+#include "inet/inet.h"
+#include "ipvs/ipvs.h"
+#include "log.h"
+#include "worker/worker.h"
+#include "worker/worker_loop.h"
+
+#define PREFETCH_OFFSET 3
+
+static uint32_t idle_sleep_us;
+static uint32_t idle_polls;
+static uint64_t start_tsc;
+
+void worker_loop_params(uint32_t sleep_us, uint32_t polls)
+{
+	idle_sleep_us = sleep_us;
+	idle_polls = polls ? polls : 1;
+}
+
+static inline void rx_queue(struct worker *w, const struct dp_rxq *q, const struct dp_port *port,
+			    uint64_t *got)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	uint16_t n = rte_eth_rx_burst(port->port_id, q->queue_id, pkts, DP_BURST);
+
+	if (n == 0)
+		return;
+	*got += n;
+	for (uint16_t i = 0; i < n && i < PREFETCH_OFFSET; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + PREFETCH_OFFSET < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_OFFSET], void *));
+		eth_input(w, q->port_idx, pkts[i]);
+	}
+}
+
+/* What the kernel sends on a port's KNI interface leaves by the port. */
+static inline void kni_queue(struct worker *w, const struct dp_port *port, uint64_t *got)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	uint16_t n = rte_eth_rx_burst(port->kni_port_id, (uint16_t)w->index, pkts, DP_BURST);
+
+	if (n == 0)
+		return;
+	*got += n;
+	w->cnt[port->idx].kni_tx += n;
+	for (uint16_t i = 0; i < n; i++)
+		dp_tx(w, port->idx, pkts[i]);
+}
+
+int worker_main(void *arg)
+{
+	struct worker *w = arg;
+	unsigned nports = netif_port_count();
+	const uint64_t hz = rte_get_tsc_hz();
+	unsigned empty = 0;
+
+	rte_rcu_qsbr_thread_register(dp_rcu, w->index);
+	rte_rcu_qsbr_thread_online(dp_rcu, w->index);
+	DPVS_LOG(INFO, "worker %u on lcore %u: %u rx queues", w->index, w->lcore_id, w->nb_rxq);
+
+	while (!w->stop) {
+		uint64_t t0 = rte_rdtsc();
+		uint64_t got = 0;
+
+		w->now_tsc = t0;
+		w->now_sec = (t0 - start_tsc) / hz;
+		rte_rcu_qsbr_quiescent(dp_rcu, w->index);
+
+		for (uint16_t i = 0; i < w->nb_rxq; i++)
+			rx_queue(w, &w->rxq[i], netif_port(w->rxq[i].port_idx), &got);
+		for (uint16_t p = 0; p < nports; p++) {
+			const struct dp_port *port = netif_port(p);
+			if (port->kni_port_id != DP_PORT_NONE)
+				kni_queue(w, port, &got);
+		}
+		dp_tx_flush(w);
+		ipvs_worker_timer(w);
+
+		w->loops++;
+		if (got) {
+			w->packets += got;
+			w->busy_cycles += rte_rdtsc() - t0;
+			empty = 0;
+			continue;
+		}
+		w->idle_loops++;
+		/* On a machine shared with the lab's clients and servers a
+		 * spinning worker starves them: after a run of empty polls,
+		 * sleep briefly. Off (0) for benchmarks. */
+		if (idle_sleep_us && ++empty >= idle_polls) {
+			rte_rcu_qsbr_thread_offline(dp_rcu, w->index);
+			usleep(idle_sleep_us);
+			rte_rcu_qsbr_thread_online(dp_rcu, w->index);
+		}
+	}
+	dp_tx_flush(w);
+	rte_rcu_qsbr_thread_offline(dp_rcu, w->index);
+	rte_rcu_qsbr_thread_unregister(dp_rcu, w->index);
+	return 0;
+}
+
+uint64_t worker_start_tsc(void)
+{
+	return start_tsc;
+}
+
+void worker_set_start_tsc(uint64_t tsc)
+{
+	start_tsc = tsc;
+}

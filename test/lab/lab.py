@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Helpers for the lab tests: bring the namespace lab up and down
+(scripts/lab.sh), start and stop the daemon, run commands inside the
+namespaces, and call dpip/ipvsadm against this lab's socket.
+
+Every command is bounded by a timeout; everything started is stopped by
+Lab.down(), also after a failure.
+"""
+import os
+import re
+import signal
+import subprocess
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("DPVS_BUILD", os.path.join(TOP, "build"))
+
+VIP = "192.168.1.111"
+DIP = "192.168.229.133"
+CIP = "192.168.1.10"
+RIP1 = "192.168.229.132"
+RIP2 = "192.168.229.134"
+
+
+class CmdError(Exception):
+    pass
+
+
+def run(cmd, timeout=30, check=True, input=None, env=None):
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, input=input,
+                       env=env)
+    if check and p.returncode != 0:
+        raise CmdError("%s -> rc %d\nstdout: %s\nstderr: %s" %
+                       (" ".join(cmd), p.returncode, p.stdout, p.stderr))
+    return p
+
+
+class Lab:
+    def __init__(self, prefix="lt"):
+        self.prefix = prefix
+        self.state = "/tmp/dpvs-lab-" + prefix
+        self.sock = self.state + "/dpvs.sock"
+        self.env = dict(os.environ, LAB_PREFIX=prefix,
+                        DPVS=os.path.join(BUILD, "src", "dpvs"), DPVS_SOCK=self.sock)
+        self.ns_c, self.ns_d = prefix + "c", prefix + "d"
+        self.ns_rs1, self.ns_rs2 = prefix + "rs1", prefix + "rs2"
+
+    def lab(self, *args, timeout=60, check=True):
+        return run(["bash", os.path.join(TOP, "scripts", "lab.sh")] + list(args),
+                   timeout=timeout, check=check, env=self.env)
+
+    def up(self, daemon=True, conf=None):
+        self.lab("down", check=False)
+        self.lab("up")
+        self.wait_servers()
+        if daemon:
+            self.start_daemon(conf)
+
+    def down(self):
+        self.lab("down", check=False)
+
+    def start_daemon(self, conf=None):
+        args = ["daemon-start"] + ([conf] if conf else [])
+        self.lab(*args, timeout=60)
+
+    def stop_daemon(self):
+        self.lab("daemon-stop", check=False)
+
+    def daemon_pid(self):
+        with open(self.state + "/dpvs.pid") as f:
+            return int(f.read().strip())
+
+    def daemon_log(self):
+        try:
+            with open(self.state + "/dpvs.log") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def conf_path(self):
+        return self.state + "/dpvs.conf"
+
+    def ns(self, ns, *cmd, timeout=30, check=True, input=None):
+        return run(["ip", "netns", "exec", ns] + list(cmd), timeout=timeout, check=check,
+                   input=input)
+
+    def tool(self, name, *args, check=True, timeout=30, input=None):
+        return run([os.path.join(BUILD, "tools", name, name)] + list(args), timeout=timeout,
+                   check=check, env=self.env, input=input)
+
+    def dpip(self, *args, check=True):
+        return self.tool("dpip", *args, check=check)
+
+    def ipvsadm(self, *args, check=True, input=None):
+        return self.tool("ipvsadm", *args, check=check, input=input)
+
+    def wait_servers(self, timeout=15):
+        end = time.time() + timeout
+        for ns, rip in ((self.ns_rs1, RIP1), (self.ns_rs2, RIP2)):
+            while True:
+                p = self.ns(ns, "curl", "-s", "-m", "1", "http://%s/" % rip, check=False)
+                if p.returncode == 0 and "RealServer" in p.stdout:
+                    break
+                if time.time() > end:
+                    raise CmdError("real server %s did not come up" % rip)
+                time.sleep(0.2)
+
+    def link_counters(self, port="dpdk0"):
+        """Parses `dpip -s -s link show` into {name: value} for one port."""
+        out = self.dpip("-s", "-s", "link", "show").stdout
+        counters, cur = {}, None
+        for line in out.splitlines():
+            m = re.match(r"^\d+: (\S+?):", line)
+            if m:
+                cur = m.group(1)
+                continue
+            if cur != port:
+                continue
+            for name, val in re.findall(r"([a-z][a-z0-9_-]*)[ :]+(\d+)", line):
+                counters.setdefault(name, int(val))
+        return counters
+
+    def drop(self, reason, port="dpdk0"):
+        out = self.dpip("-s", "-s", "link", "show").stdout
+        cur = None
+        for line in out.splitlines():
+            m = re.match(r"^\d+: (\S+?):", line)
+            if m:
+                cur = m.group(1)
+            elif cur == port:
+                m = re.search(r"\bdrop\s+%s\s+(\d+)" % re.escape(reason), line)
+                if m:
+                    return int(m.group(1))
+        return 0
+
+
+def wait_until(fn, timeout=10, interval=0.2, what="condition"):
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        last = fn()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
