@@ -142,8 +142,9 @@ static void check_pool(struct checker *C)
 
 	/* rte_mempool_create() refuses a cache bigger than n / 1.5 */
 	if ((uint64_t)cfg->mbuf_cache * 3 > (uint64_t)cfg->mbufs * 2)
-		check_err(C, "pool", "mbuf_cache", "%u is too big for %u mbufs (at most mbufs / 1.5)",
-			  cfg->mbuf_cache, cfg->mbufs);
+		check_err(C, "pool", "mbuf_cache",
+			  "%u is too big for %u mbufs (at most mbufs / 1.5)", cfg->mbuf_cache,
+			  cfg->mbufs);
 	/* filled RX rings and TX rings (one per worker) pin that many mbufs;
 	 * with fewer the RX rings run dry and the ports go silent */
 	for (unsigned i = 0; i < cfg->nports; i++)

@@ -166,8 +166,8 @@ static int prescan(struct loader *L, const char *path)
 		snprintf(full, sizeof(full), "%s:%s", sec, s);
 		const char *first = dictionary_get(seen, full, NULL);
 		if (first) {
-			key_err(L, sec, s, "set twice (lines %s and %u): only one would be kept", first,
-				lineno);
+			key_err(L, sec, s, "set twice (lines %s and %u): only one would be kept",
+				first, lineno);
 		} else {
 			snprintf(num, sizeof(num), "%u", lineno);
 			dictionary_set(seen, full, num);
@@ -656,9 +656,16 @@ static const struct cfg_section *section_kind(struct loader *L, const char *sec,
 	*name = colon ? colon + 1 : NULL;
 	s = n < sizeof(kind) ? cfg_section_find(kind) : NULL;
 	if (!s) {
-		key_err(L, sec, NULL,
-			"unknown section (known: global, eal, pool, port:NAME, worker:LCORE, "
-			"addresses, routes, neighbours, ipvs, service:NAME)");
+		char known[200];
+		size_t k = 0;
+
+		for (unsigned i = 0; i < cfg_nsections && k < sizeof(known); i++)
+			k += (size_t)snprintf(known + k, sizeof(known) - k, "%s%s%s", i ? ", " : "",
+					      cfg_sections[i].name,
+					      !cfg_sections[i].named ? ""
+					      : cfg_sections[i].kind == CFG_SEC_WORKER ? ":LCORE"
+										 : ":NAME");
+		key_err(L, sec, NULL, "unknown section (known: %s)", known);
 		return NULL;
 	}
 	if (s->named && (!*name || !**name)) {

@@ -53,7 +53,7 @@ static const struct cfg_key eal_keys[] = {
 };
 
 static const struct cfg_key pool_keys[] = {
-	UINT("mbufs", G(mbufs), 1023, 67108863, INIT),
+	UINT("mbufs", G(mbufs), 255, 67108863, INIT),
 	/* DPDK's per-lcore mempool cache is at most 512 */
 	UINT("mbuf_cache", G(mbuf_cache), 0, 512, INIT),
 	UINT("conn_max", G(conn_max), 1024, 16777216, INIT),
@@ -154,7 +154,9 @@ int cfg_key_set(const struct cfg_key *k, const char *v, void *base, char *why, s
 	switch (k->type) {
 	case CFG_T_STR:
 		if (strlen(v) >= k->size) {
-			snprintf(why, len, "'%s' is longer than %zu characters", v, k->size - 1);
+			/* don't quote it: it would not fit the message either */
+			snprintf(why, len, "value is longer than %zu characters (%zu)", k->size - 1,
+				 strlen(v));
 			return -EINVAL;
 		}
 		if (k->check && k->check(v, why, len))
@@ -163,8 +165,8 @@ int cfg_key_set(const struct cfg_key *k, const char *v, void *base, char *why, s
 		return 0;
 	case CFG_T_BOOL:
 		if (cfg_parse_bool(v, &b)) {
-			snprintf(why, len, "'%s' is not a boolean (yes/no, true/false, on/off, 1/0)",
-				 v);
+			snprintf(why, len,
+				 "'%s' is not a boolean (yes/no, true/false, on/off, 1/0)", v);
 			return -EINVAL;
 		}
 		*(bool *)field = b;

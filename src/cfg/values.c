@@ -173,7 +173,8 @@ int cfg_check_ifname(const char *s, char *why, size_t len)
 	for (const char *p = s; *p; p++) {
 		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '.' &&
 		    *p != '-' && *p != '_') {
-			snprintf(why, len, "name '%s' has '%c': use a-z, 0-9, '.', '-', '_'", s, *p);
+			snprintf(why, len, "name '%s' has '%c': use a-z, 0-9, '.', '-', '_'", s,
+				 *p);
 			return -EINVAL;
 		}
 	}

@@ -52,6 +52,11 @@ void ipv4_output(struct worker *w, struct rte_mbuf *m);
 /* True when addr is one of our addresses (any port). */
 bool inet_addr_is_local(uint32_t addr_be);
 
+/* Packets the control thread dropped as NEIGH_UNRESOLVED on the port (the
+ * queues of neighbour entries it aged out or deleted); add them to the
+ * workers' drops[DPVS_DROP_NEIGH_UNRESOLVED] when showing the port. */
+uint64_t inet_neigh_ctl_drops(uint16_t port_idx);
+
 /* ---- control API (control thread), also used by config apply ---- */
 int inet_addr_add(const struct dpvs_addr *a, char *err, size_t errlen);
 int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen);

@@ -34,9 +34,13 @@ void arp_send_request(struct worker *w, uint16_t port_idx, uint32_t target_be);
 /* ---- ipv4.c ---- */
 void ipv4_input(struct worker *w, uint16_t port_idx, struct rte_mbuf *m);
 
-/* ---- icmp.c: m at the IPv4 header of an ICMP packet to one of our
- * addresses; answers echo requests, hands the rest to the KNI. */
-void icmp_input_local(struct worker *w, uint16_t port_idx, struct rte_mbuf *m);
+/* ---- icmp.c ---- */
+/* m: at the IPv4 header (no options) of an ICMP packet to one of our
+ * addresses. Answers an echo request in place, drops a short or corrupt
+ * message (ICMP_BAD): true, m consumed. Anything else: false, m intact. */
+bool icmp_local_input(struct worker *w, uint16_t port_idx, struct rte_mbuf *m);
+
+/* ---- ipv4.c ---- */
 /* Puts the Ethernet header back (its bytes are still in the headroom) so
  * the kernel gets the whole frame, and hands m to the KNI. */
 void inet_to_kni(struct worker *w, uint16_t port_idx, struct rte_mbuf *m);

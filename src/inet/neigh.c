@@ -162,7 +162,7 @@ static void neigh_stale_probe(struct worker *w, struct neigh *n)
 	if (n->state == DPVS_NEIGH_STALE && !n->unlinked && !n->dead &&
 	    age_of(w->now_sec, n->probe_sec) >= NEIGH_RETRANS_SEC) {
 		if (n->probes >= NEIGH_PROBES) {
-			n->dead = true;
+			__atomic_store_n(&n->dead, true, __ATOMIC_RELAXED);
 		} else {
 			n->probes++;
 			__atomic_store_n(&n->probe_sec, w->now_sec, __ATOMIC_RELAXED);
@@ -244,7 +244,8 @@ void neigh_output(struct worker *w, uint16_t port_idx, uint32_t nexthop_be, stru
 	if (likely(n != NULL)) {
 		uint8_t state = __atomic_load_n(&n->state, __ATOMIC_ACQUIRE);
 
-		if (likely(state != DPVS_NEIGH_INCOMPLETE && !n->dead)) {
+		if (likely(state != DPVS_NEIGH_INCOMPLETE &&
+			   !__atomic_load_n(&n->dead, __ATOMIC_RELAXED))) {
 			neigh_xmit(w, port_idx, __atomic_load_n(&n->mac, __ATOMIC_RELAXED), m);
 			/* A plain store, at most once a second per worker. */
 			if (n->used_sec != w->now_sec)

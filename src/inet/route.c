@@ -15,6 +15,8 @@
  * rule is gone and dp_rcu_synchronize() returned. The LPM's own tbl8
  * groups are reclaimed through its RCU hook when dp_rcu exists.
  */
+/* rte_lpm_rcu_qsbr_add() is still "experimental" in DPDK 22.11. */
+#define ALLOW_EXPERIMENTAL_API
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -41,6 +41,13 @@ void ipvs_ctl_register(void);
 int ipvs_apply_config(const struct dpvs_config *old, const struct dpvs_config *new, char *buf,
 		      size_t len);
 
+/* Control thread, about once a second: rate estimation (every 2 s, as
+ * LVS's estimator) and release of removed dests whose conns are gone. */
+void ipvs_timer_tick(uint64_t now_sec);
+/* Live connections in worker `worker_index`'s shard (plain load, for
+ * dpvs_worker_stats). */
+uint32_t ipvs_conn_count(unsigned worker_index);
+
 /* ---- data path (worker lcore) ---- */
 /*
  * Every valid IPv4 packet (data at the IPv4 header; m->l3_len set) goes

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include "dpvs/ctl.h"
@@ -194,8 +195,6 @@ struct ipvs_worker {
 	struct ipvs_dest_wstate dest[IPVS_DEST_MAX];
 };
 
-static inline struct ipvs_worker *ipvs_w(struct worker *w);
-
 /* conn.c */
 int ipvs_conn_shard_init(struct ipvs_worker *iw, unsigned index, uint32_t conn_max, int socket,
 			 char *err, size_t errlen);
@@ -216,12 +215,29 @@ void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c);
 void ipvs_conn_set_state(struct ipvs_worker *iw, struct ipvs_conn *c, uint8_t state);
 void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now);
 void ipvs_conn_req_serve(struct ipvs_worker *iw, uint64_t now, unsigned lcore_id);
+/* Control thread: up to max conns of all workers into out (bounded wait
+ * for each worker); 0 or -errno with a message (what came is kept). */
+int ipvs_conn_list_collect(struct dpvs_conn *out, uint32_t max, uint32_t *count, char *err,
+			   size_t errlen);
 
 /* proto_tcp.c */
 uint8_t ipvs_tcp_next_state(uint8_t state, enum ipvs_dir dir, uint8_t tcp_flags);
 const char *ipvs_state_name(uint8_t proto, uint8_t state);
 void ipvs_default_timeouts(uint32_t timeout[IPVS_STATE_MAX]);
 
+/* xmit_nat.c: the rewrite toolkit (checksums by incremental update, with
+ * inet/csum.h) and NAT transmission. */
+/* Decrements the TTL (fixing the header checksum); false when the packet
+ * must not be forwarded (TTL <= 1). */
+bool ipvs_ttl_dec(struct rte_ipv4_hdr *ip);
+/* Replaces the source (src) or destination address and port of a TCP/UDP
+ * packet, updating the IPv4 and L4 checksums. l4len: bytes of the L4
+ * header available (a quoted header in an ICMP error may be cut short:
+ * the L4 checksum is then left alone). */
+void ipvs_rewrite_l4(struct rte_ipv4_hdr *ip, uint8_t *l4, uint32_t l4len, bool src,
+		     uint32_t addr, uint16_t port);
+/* Replaces an address of the IPv4 header only (fixing its checksum). */
+void ipvs_rewrite_addr(struct rte_ipv4_hdr *ip, bool src, uint32_t addr);
 /* xmit_nat.c: rewrites m (data at the IPv4 header) for conn c in direction
  * dir and sends it; consumes m. */
 void ipvs_nat_xmit(struct worker *w, uint16_t port_idx, struct rte_mbuf *m,
@@ -231,8 +247,29 @@ void ipvs_nat_xmit(struct worker *w, uint16_t port_idx, struct rte_mbuf *m,
 enum ipvs_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 			       struct rte_mbuf *m);
 
-/* ipvs_core.c */
+/* ipvs_core.c: the per-worker states (NULL past the last one) */
 struct ipvs_worker *ipvs_worker_state(unsigned index);
+unsigned ipvs_worker_states(void);
+
+/* Counts a packet of conn c in its service's and dest's counters. */
+static inline void ipvs_count(struct ipvs_worker *iw, const struct ipvs_conn *c,
+			      enum ipvs_dir dir, uint32_t bytes)
+{
+	struct ipvs_wstats *s = &iw->svc[c->svc_id].st;
+	struct ipvs_wstats *d = &iw->dest[c->dest_id].st;
+
+	if (dir == IPVS_DIR_IN) {
+		s->inpkts++;
+		s->inbytes += bytes;
+		d->inpkts++;
+		d->inbytes += bytes;
+	} else {
+		s->outpkts++;
+		s->outbytes += bytes;
+		d->outpkts++;
+		d->outbytes += bytes;
+	}
+}
 
 /* service.c: control thread */
 void ipvs_svc_init(void);
@@ -255,7 +292,8 @@ void ipvs_batch_end(void);
 typedef int (*ipvs_svc_visit_fn)(uint16_t svc_id, const struct dpvs_svc *svc,
 				 const uint16_t *dest_ids, const struct dpvs_dest *dests,
 				 uint32_t ndests, void *arg);
-int ipvs_svc_walk(const struct dpvs_svc *key, ipvs_svc_visit_fn fn, void *arg);
+int ipvs_svc_walk(const struct dpvs_svc *key, ipvs_svc_visit_fn fn, void *arg, char *err,
+		  size_t errlen);
 /* Frees ids of removed dests (and services) whose conns are all gone. */
 void ipvs_svc_gc(void);
 /* Human form of a service key: "TCP 10.0.0.1:80" / "FWM 5". */

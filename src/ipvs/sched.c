@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sched: the registry of schedulers (see sched.h for the interface).
+ * sched: the registry of schedulers (see ipvs_sched.h for the interface).
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "ipvs/sched.h"
+#include "ipvs/ipvs_sched.h"
 
 extern const struct sched_ops sched_rr;
 extern const struct sched_ops sched_wrr;

@@ -6,7 +6,7 @@
  * own: with RSS spreading clients evenly, each worker balancing its share
  * balances the whole without sharing counters.
  */
-#include "ipvs/sched.h"
+#include "ipvs/ipvs_sched.h"
 
 static const struct ipvs_snap_dest *lc_schedule(const struct ipvs_snap_svc *svc,
 						struct sched_state *st,

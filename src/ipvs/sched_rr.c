@@ -5,7 +5,7 @@
  * rotates through the dests on its own, so over all workers the load still
  * spreads evenly without any shared write.
  */
-#include "ipvs/sched.h"
+#include "ipvs/ipvs_sched.h"
 
 static const struct ipvs_snap_dest *rr_schedule(const struct ipvs_snap_svc *svc,
 						struct sched_state *st,

@@ -4,7 +4,7 @@
  * with the smallest overhead/weight, where an active connection weighs
  * 256 inactive ones. Counts are this worker's own (see sched_lc.c).
  */
-#include "ipvs/sched.h"
+#include "ipvs/ipvs_sched.h"
 
 static const struct ipvs_snap_dest *wlc_schedule(const struct ipvs_snap_svc *svc,
 						 struct sched_state *st,

@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "ipvs/sched.h"
+#include "ipvs/ipvs_sched.h"
 
 struct wrr_data {
 	int32_t max_weight;

@@ -182,8 +182,8 @@ static int parse_addr(struct parse *p, int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	if (strcmp(c, "add") == 0 || is_del(c)) {
-		cmd->msg = strcmp(c, "add") == 0 ? DPVS_MSG_ADDR_ADD : DPVS_MSG_ADDR_DEL;
+	if (matches(c, "add") || is_del(c)) {
+		cmd->msg = matches(c, "add") ? DPVS_MSG_ADDR_ADD : DPVS_MSG_ADDR_DEL;
 		cmd->req_len = sizeof(cmd->req.addr);
 		return spec_parse_addr(argc, argv, &cmd->req.addr, p->err, p->errlen);
 	}
@@ -204,8 +204,8 @@ static int parse_route(struct parse *p, int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	if (strcmp(c, "add") == 0 || is_del(c)) {
-		cmd->msg = strcmp(c, "add") == 0 ? DPVS_MSG_ROUTE_ADD : DPVS_MSG_ROUTE_DEL;
+	if (matches(c, "add") || is_del(c)) {
+		cmd->msg = matches(c, "add") ? DPVS_MSG_ROUTE_ADD : DPVS_MSG_ROUTE_DEL;
 		cmd->req_len = sizeof(cmd->req.route);
 		return spec_parse_route(argc, argv, &cmd->req.route, p->err, p->errlen);
 	}
@@ -226,8 +226,8 @@ static int parse_neigh(struct parse *p, int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	if (strcmp(c, "add") == 0 || is_del(c)) {
-		int add = strcmp(c, "add") == 0;
+	if (matches(c, "add") || is_del(c)) {
+		int add = matches(c, "add");
 
 		cmd->msg = add ? DPVS_MSG_NEIGH_ADD : DPVS_MSG_NEIGH_DEL;
 		cmd->req_len = sizeof(cmd->req.neigh);

@@ -767,7 +767,7 @@ static int first_option(struct parse_ctx *p, int id, const char *arg)
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		if (map[i].id != id)
+		if ((int)map[i].id != id)
 			continue;
 		p->c->cmd = map[i].cmd;
 		if (id == O_START_DAEMON || id == O_STOP_DAEMON) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sched: the scheduler interface and registry.
+ * ipvs_sched: the scheduler interface and registry (sched.c). Not named
+ * sched.h: this folder is on the include path and <sched.h> is libc's.
  *
  * A scheduler picks the dest of a new connection. It is split the way the
  * data plane is: init_service() runs on the control thread when a
@@ -13,8 +14,8 @@
  * Adding a scheduler: one file sched_NAME.c defining a struct sched_ops,
  * and one line in the table of sched.c.
  */
-#ifndef DPVS_IPVS_SCHED_H
-#define DPVS_IPVS_SCHED_H
+#ifndef DPVS_IPVS_IPVS_SCHED_H
+#define DPVS_IPVS_IPVS_SCHED_H
 
 #include <stdint.h>
 
@@ -62,4 +63,4 @@ static inline const struct ipvs_snap_dest *sched_pick(const struct ipvs_snap_svc
 	return svc->sched->schedule(svc, st, ctx);
 }
 
-#endif /* DPVS_IPVS_SCHED_H */
+#endif /* DPVS_IPVS_IPVS_SCHED_H */

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ipv4: IPv4 input validation and local delivery, and IPv4 output.
+ *
+ * Input checks everything later layers rely on, in header order, and
+ * drops with the reason of the first failure. Two policies are ours, not
+ * the RFCs': fragments are dropped (no reassembly: a balancer's flows are
+ * TCP/UDP with PMTU discovery, and reassembly would be a memory-exhaustion
+ * target) and so are packets with IP options (nothing legitimate sends
+ * them to a VIP; source routing is an attack). A valid packet goes to IPVS
+ * first; what IPVS leaves is ours (ICMP echo answered here, the rest to the
+ * kernel), our subnets' broadcast or multicast (kernel), or not ours at
+ * all: this is no router, so it is dropped.
+ *
+ * Output routes, checks the MTU and hands the packet to the neighbour
+ * layer, which adds the Ethernet header once the next hop's MAC is known.
+ */
+#include <rte_ip.h>
+
+#include "inet/csum.h"
+#include "inet/inet.h"
+#include "inet/inet_priv.h"
+#include "ipvs/ipvs.h"
+#include "netif/netif.h"
+#include "worker/worker.h"
+
+#define IPV4_MIN_HDR sizeof(struct rte_ipv4_hdr)
+
+/* Header checks; a drop reason, or DPVS_DROP_MAX when the packet is fine. */
+static enum dpvs_drop_reason ipv4_check(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+					uint32_t ip_len)
+{
+	unsigned ihl = (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
+	uint16_t tot = rte_be_to_cpu_16(ip->total_length);
+
+	if (unlikely((ip->version_ihl >> 4) != 4))
+		return DPVS_DROP_IP_BAD_VERSION;
+	/* The header must also be contiguous in the first segment. */
+	if (unlikely(ihl < IPV4_MIN_HDR || m->l2_len + ihl > rte_pktmbuf_data_len(m)))
+		return DPVS_DROP_IP_BAD_IHL;
+	if (unlikely(tot > ip_len || tot < ihl))
+		return DPVS_DROP_IP_BAD_LEN;
+
+	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD))
+		return DPVS_DROP_IP_BAD_CSUM;
+	if (ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD && unlikely(!csum_ipv4_hdr_ok(ip, ihl)))
+		return DPVS_DROP_IP_BAD_CSUM;
+
+	if (unlikely(ihl > IPV4_MIN_HDR))
+		return DPVS_DROP_IP_OPTIONS;
+	if (unlikely(ip->fragment_offset &
+		     RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
+		return DPVS_DROP_IP_FRAG;
+	/* Nobody sends from these, and a packet "from us" arriving here is a
+	 * spoof or a loop. */
+	if (unlikely(inet_is_martian_src(ip->src_addr) || inet_addr_is_local(ip->src_addr)))
+		return DPVS_DROP_IP_BAD_SRC;
+	/* TTL 1 is fine for us; IPVS decrements it when it forwards. */
+	if (unlikely(ip->time_to_live == 0))
+		return DPVS_DROP_IP_TTL;
+	return DPVS_DROP_MAX;
+}
+
+void inet_to_kni(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
+{
+	/* IPVS said ACCEPT, so it left the headroom alone: the bytes before
+	 * the IP header still are the frame's Ethernet header. */
+	if (unlikely(!rte_pktmbuf_prepend(m, m->l2_len))) {
+		dp_drop(w, port_idx, DPVS_DROP_NO_MBUF, m);
+		return;
+	}
+	dp_to_kni(w, port_idx, m);
+}
+
+/* For us (weak host model: any of our addresses on any port). */
+static void ipv4_local(struct worker *w, uint16_t port_idx, struct rte_mbuf *m,
+		       const struct rte_ipv4_hdr *ip, uint16_t flags)
+{
+	if (ip->next_proto_id == IPPROTO_ICMP && icmp_local_input(w, port_idx, m))
+		return;
+	/* A VIP lives only here, the kernel would not know it: what IPVS
+	 * did not take has nowhere to go. */
+	if (flags & DPVS_ADDR_F_VIP)
+		dp_drop(w, port_idx, DPVS_DROP_KNI_OFF, m);
+	else
+		inet_to_kni(w, port_idx, m);
+}
+
+void ipv4_input(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
+{
+	uint32_t ip_len = m->pkt_len - m->l2_len;
+
+	if (unlikely(rte_pktmbuf_data_len(m) < m->l2_len + IPV4_MIN_HDR)) {
+		dp_drop(w, port_idx, DPVS_DROP_IP_SHORT, m);
+		return;
+	}
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
+	enum dpvs_drop_reason why = ipv4_check(m, ip, ip_len);
+
+	if (unlikely(why != DPVS_DROP_MAX)) {
+		dp_drop(w, port_idx, why, m);
+		return;
+	}
+	uint16_t tot = rte_be_to_cpu_16(ip->total_length);
+
+	/* Ethernet pads short frames: what follows total_length is not ours. */
+	if (unlikely(tot < ip_len) && rte_pktmbuf_trim(m, (uint16_t)(ip_len - tot)) != 0) {
+		dp_drop(w, port_idx, DPVS_DROP_IP_BAD_LEN, m);
+		return;
+	}
+	rte_pktmbuf_adj(m, m->l2_len);
+	m->l3_len = IPV4_MIN_HDR;
+
+	if (ipvs_in(w, port_idx, m) == IPVS_STOLEN)
+		return;
+
+	uint32_t dst = ip->dst_addr;
+	uint16_t flags = 0;
+
+	switch (ifaddr_match(port_idx, dst, &flags)) {
+	case IFADDR_LOCAL:
+		ipv4_local(w, port_idx, m, ip, flags);
+		return;
+	case IFADDR_BROADCAST:
+		inet_to_kni(w, port_idx, m);
+		return;
+	case IFADDR_NONE:
+		break;
+	}
+	if (inet_addr_is_local(dst)) {
+		ipv4_local(w, port_idx, m, ip, 0);
+	} else if (dst == RTE_BE32(RTE_IPV4_BROADCAST) || RTE_IS_IPV4_MCAST(rte_be_to_cpu_32(dst))) {
+		/* DHCP, VRRP, routing protocols: the kernel's business. */
+		inet_to_kni(w, port_idx, m);
+	} else {
+		dp_drop(w, port_idx, DPVS_DROP_IP_NOT_LOCAL, m);
+	}
+}
+
+void ipv4_output(struct worker *w, struct rte_mbuf *m)
+{
+	struct route_nh nh;
+
+	if (unlikely(rte_pktmbuf_data_len(m) < IPV4_MIN_HDR)) {
+		dp_drop(w, eth_port_idx_of(m), DPVS_DROP_IP_SHORT, m);
+		return;
+	}
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+
+	if (unlikely(!route_lookup(ip->dst_addr, &nh))) {
+		dp_drop(w, eth_port_idx_of(m), DPVS_DROP_IP_NO_ROUTE, m);
+		return;
+	}
+	/* No fragmentation here, DF or not (ICMP "fragmentation needed" is
+	 * not sent yet). */
+	if (unlikely(m->pkt_len > netif_port(nh.port_idx)->mtu)) {
+		dp_drop(w, nh.port_idx, DPVS_DROP_IP_TOO_BIG, m);
+		return;
+	}
+	neigh_output(w, nh.port_idx, nh.nexthop_be, m);
+}

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * conn: a worker's shard of the connection table and its timer wheel.
+ *
+ * Only the owning worker touches its shard. Connections come from a
+ * mempool sized conn_max at start-up (a full pool drops the new flow, the
+ * existing ones are untouched). Each connection sits in the hash table
+ * twice, under its in tuple (client -> VIP) and its out tuple (real server
+ * -> client), so both directions find it with one lookup.
+ *
+ * Timers: a wheel of one-second slots. A conn sits in the slot of the
+ * second it expires at, or of an earlier second; refreshing it on a packet
+ * only stores the new expiry. When a slot fires, each conn in it either
+ * expires (its expiry has passed) or moves to the slot of its expiry: the
+ * move is paid once per slot visit, not once per packet. A conn whose
+ * expiry got earlier than its slot (shorter timeout after a state change)
+ * moves at once. The work per ipvs_worker_timer() call is bounded.
+ *
+ * Listing (ipvsadm -Lc): the control thread must not walk a worker's
+ * table. It posts a request in the worker's mailbox (struct
+ * ipvs_conn_req) and waits, bounded; the worker fills the buffer a few
+ * thousand buckets per loop from ipvs_worker_timer() and then publishes
+ * "done" with a release store. A worker on the calling lcore itself (unit
+ * tests, single-lcore runs) is walked directly.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mempool.h>
+
+#include "ipvs/ipvs_priv.h"
+
+#define WHEEL_MASK (IPVS_WHEEL_SLOTS - 1)
+
+static inline uint32_t conn_hash(const struct ipvs_worker *iw, uint8_t proto, uint32_t saddr,
+				 uint32_t daddr, uint16_t sport, uint16_t dport)
+{
+	uint32_t h = rte_hash_crc_4byte(saddr, iw->hash_seed ^ proto);
+
+	h = rte_hash_crc_4byte(daddr, h);
+	h = rte_hash_crc_4byte(((uint32_t)sport << 16) | dport, h);
+	return h & iw->hmask;
+}
+
+static inline uint32_t node_hash(const struct ipvs_worker *iw, const struct ipvs_conn_node *n)
+{
+	return conn_hash(iw, n->proto, n->saddr, n->daddr, n->sport, n->dport);
+}
+
+int ipvs_conn_shard_init(struct ipvs_worker *iw, unsigned index, uint32_t conn_max, int socket,
+			 char *err, size_t errlen)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+	uint32_t buckets = rte_align32pow2(conn_max ? conn_max : 1);
+
+	/* about two nodes per bucket: both tuples of every conn */
+	iw->htab = rte_zmalloc_socket("ipvs_conn_htab", sizeof(*iw->htab) * buckets,
+				      RTE_CACHE_LINE_SIZE, socket);
+	if (!iw->htab) {
+		snprintf(err, errlen, "ipvs: no memory for worker %u's conn hash (%u buckets)",
+			 index, buckets);
+		return -ENOMEM;
+	}
+	iw->hmask = buckets - 1;
+	iw->hash_seed = 0x5f3759dfu ^ (index * 0x9e3779b9u);
+	snprintf(name, sizeof(name), "ipvs_conn_%u", index);
+	/* single producer and consumer: only the owning worker gets and puts */
+	iw->conn_pool = rte_mempool_create(name, conn_max, sizeof(struct ipvs_conn), 0, 0, NULL,
+					   NULL, NULL, NULL, socket,
+					   RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET);
+	if (!iw->conn_pool) {
+		snprintf(err, errlen,
+			 "ipvs: cannot create the conn pool of worker %u (%u conns of %zu bytes): %s",
+			 index, conn_max, sizeof(struct ipvs_conn), rte_strerror(rte_errno));
+		rte_free(iw->htab);
+		iw->htab = NULL;
+		return -ENOMEM;
+	}
+	iw->conn_max = conn_max;
+	return 0;
+}
+
+void ipvs_conn_shard_fini(struct ipvs_worker *iw)
+{
+	rte_mempool_free(iw->conn_pool);
+	iw->conn_pool = NULL;
+	rte_free(iw->htab);
+	iw->htab = NULL;
+	free(iw->req.buf);
+	iw->req.buf = NULL;
+}
+
+/* ---- hash table ---- */
+
+struct ipvs_conn_node *ipvs_conn_lookup(struct ipvs_worker *iw, uint8_t proto, uint32_t saddr,
+					uint32_t daddr, uint16_t sport, uint16_t dport)
+{
+	struct ipvs_conn_node *n = iw->htab[conn_hash(iw, proto, saddr, daddr, sport, dport)];
+
+	for (; n; n = n->next)
+		if (n->saddr == saddr && n->daddr == daddr && n->sport == sport &&
+		    n->dport == dport && n->proto == proto)
+			return n;
+	return NULL;
+}
+
+static void node_hash_in(struct ipvs_worker *iw, struct ipvs_conn_node *n)
+{
+	struct ipvs_conn_node **b = &iw->htab[node_hash(iw, n)];
+
+	n->next = *b;
+	*b = n;
+}
+
+static void node_hash_out(struct ipvs_worker *iw, struct ipvs_conn_node *n)
+{
+	struct ipvs_conn_node **pp = &iw->htab[node_hash(iw, n)];
+
+	for (; *pp; pp = &(*pp)->next) {
+		if (*pp == n) {
+			*pp = n->next;
+			return;
+		}
+	}
+}
+
+/* ---- timer wheel ---- */
+
+/* Links c into the slot of its expiry, kept within [lo, lo + slots - 1]:
+ * never a slot behind the wheel, never one it would visit too early. */
+static void wheel_link(struct ipvs_worker *iw, struct ipvs_conn *c, uint64_t lo)
+{
+	uint64_t t = c->expires;
+	struct ipvs_conn **head;
+
+	if (t < lo)
+		t = lo;
+	if (t > lo + IPVS_WHEEL_SLOTS - 1)
+		t = lo + IPVS_WHEEL_SLOTS - 1;
+	c->slot_time = (uint32_t)t;
+	head = &iw->wheel[t & WHEEL_MASK];
+	c->tnext = *head;
+	if (*head)
+		(*head)->tpprev = &c->tnext;
+	*head = c;
+	c->tpprev = head;
+}
+
+static void wheel_unlink(struct ipvs_conn *c)
+{
+	*c->tpprev = c->tnext;
+	if (c->tnext)
+		c->tnext->tpprev = c->tpprev;
+	c->tnext = NULL;
+	c->tpprev = NULL;
+}
+
+/* ---- conns ---- */
+
+struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
+				uint32_t caddr, uint16_t cport, uint32_t vaddr, uint16_t vport,
+				uint32_t daddr, uint16_t dport, uint16_t svc_id, uint16_t dest_id,
+				uint8_t state, uint32_t timeout)
+{
+	struct ipvs_conn *c;
+	void *obj;
+
+	if (unlikely(rte_mempool_get(iw->conn_pool, &obj) < 0))
+		return NULL;
+	c = obj;
+	c->node[IPVS_DIR_IN] = (struct ipvs_conn_node){
+		.saddr = caddr, .daddr = vaddr, .sport = cport, .dport = vport,
+		.proto = proto, .dir = IPVS_DIR_IN,
+	};
+	c->node[IPVS_DIR_OUT] = (struct ipvs_conn_node){
+		.saddr = daddr, .daddr = caddr, .sport = dport, .dport = cport,
+		.proto = proto, .dir = IPVS_DIR_OUT,
+	};
+	node_hash_in(iw, &c->node[IPVS_DIR_IN]);
+	node_hash_in(iw, &c->node[IPVS_DIR_OUT]);
+	c->svc_id = svc_id;
+	c->dest_id = dest_id;
+	c->state = state;
+	c->flags = 0;
+	c->pad = 0;
+	c->expires = (uint32_t)(now + timeout);
+	wheel_link(iw, c, iw->timer_next);
+
+	/* a new conn is inactive until it reaches ESTABLISHED, as in LVS */
+	iw->dest[dest_id].inactconns++;
+	iw->dest[dest_id].st.conns++;
+	iw->svc[svc_id].st.conns++;
+	iw->nconns++;
+	iw->conns_created++;
+	if (state == IPVS_TCP_ESTABLISHED && proto == IPPROTO_TCP)
+		ipvs_conn_set_state(iw, c, state);
+	return c;
+}
+
+void ipvs_conn_refresh(struct ipvs_worker *iw, struct ipvs_conn *c, uint64_t now,
+		       uint32_t timeout)
+{
+	c->expires = (uint32_t)(now + timeout);
+	if (unlikely(c->expires < c->slot_time)) {
+		wheel_unlink(c);
+		wheel_link(iw, c, iw->timer_next);
+	}
+}
+
+void ipvs_conn_set_state(struct ipvs_worker *iw, struct ipvs_conn *c, uint8_t state)
+{
+	struct ipvs_dest_wstate *d = &iw->dest[c->dest_id];
+	bool active = c->node[0].proto == IPPROTO_TCP && state == IPVS_TCP_ESTABLISHED;
+
+	c->state = state;
+	if (active && !(c->flags & IPVS_CONN_F_ACTIVE)) {
+		c->flags |= IPVS_CONN_F_ACTIVE;
+		d->inactconns--;
+		d->activeconns++;
+	} else if (!active && (c->flags & IPVS_CONN_F_ACTIVE)) {
+		c->flags &= ~IPVS_CONN_F_ACTIVE;
+		d->activeconns--;
+		d->inactconns++;
+	}
+}
+
+void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c)
+{
+	struct ipvs_dest_wstate *d = &iw->dest[c->dest_id];
+
+	wheel_unlink(c);
+	node_hash_out(iw, &c->node[IPVS_DIR_IN]);
+	node_hash_out(iw, &c->node[IPVS_DIR_OUT]);
+	if (c->flags & IPVS_CONN_F_ACTIVE)
+		d->activeconns--;
+	else
+		d->inactconns--;
+	iw->nconns--;
+	rte_mempool_put(iw->conn_pool, c);
+}
+
+void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now)
+{
+	unsigned budget = IPVS_TIMER_BUDGET;
+
+	/* far behind: every slot is due, one more turn visits them all */
+	if (iw->timer_next + IPVS_WHEEL_SLOTS <= now)
+		iw->timer_next = now - IPVS_WHEEL_SLOTS + 1;
+	while (iw->timer_next <= now && budget) {
+		uint64_t t = iw->timer_next;
+		struct ipvs_conn **head = &iw->wheel[t & WHEEL_MASK];
+
+		while (*head && budget) {
+			struct ipvs_conn *c = *head;
+
+			budget--;
+			if (c->expires <= now) {
+				iw->conns_expired++;
+				ipvs_conn_free(iw, c);
+			} else {
+				wheel_unlink(c);
+				wheel_link(iw, c, t + 1);
+			}
+		}
+		if (*head)
+			break; /* out of budget: go on with this slot next time */
+		iw->timer_next++;
+		budget--;
+	}
+}
+
+/* ---- listing ---- */
+
+static void conn_fill(const struct ipvs_conn *c, uint64_t now, unsigned lcore_id,
+		      struct dpvs_conn *o)
+{
+	const struct ipvs_conn_node *in = &c->node[IPVS_DIR_IN];
+	const struct ipvs_conn_node *out = &c->node[IPVS_DIR_OUT];
+	const char *state = ipvs_state_name(in->proto, c->state);
+
+	memset(o, 0, sizeof(*o));
+	o->af = AF_INET;
+	o->protocol = in->proto;
+	o->caddr.in.s_addr = in->saddr;
+	o->vaddr.in.s_addr = in->daddr;
+	o->daddr.in.s_addr = out->saddr;
+	o->cport = in->sport;
+	o->vport = in->dport;
+	o->dport = out->sport;
+	snprintf(o->state, sizeof(o->state), "%s", state);
+	o->expires_sec = c->expires > now ? (uint32_t)(c->expires - now) : 0;
+	o->lcore_id = lcore_id;
+}
+
+/* Walks up to `buckets` buckets from r->bucket; true when finished. */
+static bool conn_list_step(struct ipvs_worker *iw, struct ipvs_conn_req *r, uint64_t now,
+			   unsigned lcore_id, uint32_t buckets)
+{
+	while (buckets-- && r->bucket <= iw->hmask && r->n < r->max) {
+		for (struct ipvs_conn_node *n = iw->htab[r->bucket]; n; n = n->next) {
+			if (n->dir != IPVS_DIR_IN)
+				continue;
+			if (r->n == r->max)
+				return true;
+			conn_fill(ipvs_conn_of(n), now, lcore_id, &r->buf[r->n++]);
+		}
+		r->bucket++;
+	}
+	return r->bucket > iw->hmask || r->n >= r->max;
+}
+
+void ipvs_conn_req_serve(struct ipvs_worker *iw, uint64_t now, unsigned lcore_id)
+{
+	struct ipvs_conn_req *r = &iw->req;
+
+	if (likely(__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != IPVS_REQ_ASKED))
+		return;
+	if (__atomic_load_n(&r->cancel, __ATOMIC_RELAXED) ||
+	    conn_list_step(iw, r, now, lcore_id, IPVS_CONN_LIST_BUCKETS))
+		__atomic_store_n(&r->state, IPVS_REQ_DONE, __ATOMIC_RELEASE);
+}
+
+/* Control thread: asks worker i for up to max conns; 0 or -errno. */
+static int conn_req_post(struct worker *w, uint32_t max)
+{
+	struct ipvs_worker *iw = ipvs_w(w);
+	struct ipvs_conn_req *r = &iw->req;
+	struct dpvs_conn *buf;
+
+	if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == IPVS_REQ_ASKED)
+		return -EBUSY; /* an earlier request the worker never answered */
+	buf = realloc(r->buf, sizeof(*buf) * (max ? max : 1));
+	if (!buf)
+		return -ENOMEM;
+	r->buf = buf;
+	r->max = max;
+	r->n = 0;
+	r->bucket = 0;
+	r->cancel = 0;
+	if (w->lcore_id == rte_lcore_id()) {
+		/* our own lcore: nobody else walks this table right now */
+		conn_list_step(iw, r, w->now_sec, w->lcore_id, UINT32_MAX);
+		r->state = IPVS_REQ_DONE;
+		return 0;
+	}
+	__atomic_store_n(&r->state, IPVS_REQ_ASKED, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int ipvs_conn_list_collect(struct dpvs_conn *out, uint32_t max, uint32_t *count, char *err,
+			   size_t errlen)
+{
+	unsigned nw = worker_count();
+	uint64_t deadline;
+	int ret = 0;
+
+	*count = 0;
+	for (unsigned i = 0; i < nw; i++) {
+		int r = conn_req_post(worker_get(i), max);
+
+		if (r < 0) {
+			snprintf(err, errlen, "worker %u cannot list its connections: %s", i,
+				 r == -EBUSY ? "an earlier listing is still pending" : "no memory");
+			ret = r;
+		}
+	}
+	deadline = rte_get_timer_cycles() + rte_get_timer_hz() * 2;
+	for (unsigned i = 0; i < nw; i++) {
+		struct worker *w = worker_get(i);
+		struct ipvs_conn_req *r = &ipvs_w(w)->req;
+
+		while (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == IPVS_REQ_ASKED) {
+			if (rte_get_timer_cycles() > deadline) {
+				__atomic_store_n(&r->cancel, 1, __ATOMIC_RELAXED);
+				snprintf(err, errlen,
+					 "worker %u (lcore %u) did not list its connections "
+					 "within 2 s", i, w->lcore_id);
+				ret = -ETIMEDOUT;
+				break;
+			}
+			usleep(100);
+		}
+		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != IPVS_REQ_DONE)
+			continue;
+		for (uint32_t k = 0; k < r->n && *count < max; k++)
+			out[(*count)++] = r->buf[k];
+		__atomic_store_n(&r->state, IPVS_REQ_IDLE, __ATOMIC_RELEASE);
+	}
+	return ret;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * proto_icmp: ICMP errors about balanced connections (destination
+ * unreachable, fragmentation needed, time exceeded, ...).
+ *
+ * An error quotes the IP header and the first bytes of the packet that
+ * caused it. When that packet belongs to a connection, the error must
+ * reach the other side translated, or the client never learns of a
+ * closed port or a smaller path MTU:
+ *   - the real server side (the RS or a router towards it) quotes a
+ *     packet we sent client -> RIP: the error goes to the client, the
+ *     quoted destination becomes VIP:vport again and the error comes
+ *     from the VIP;
+ *   - the client side quotes a reply we sent VIP -> client: the error goes
+ *     to the real server, the quoted source becomes RIP:rport.
+ * The quoted packet is looked up with its tuple reversed: that is the
+ * tuple of a packet of the same connection in the other direction. The
+ * inner IP and L4 checksums are updated incrementally, the ICMP checksum
+ * is computed again over the whole message.
+ */
+#include <netinet/in.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+
+#include "inet/csum.h"
+#include "inet/inet.h"
+#include "ipvs/ipvs_priv.h"
+
+#define ICMP_DEST_UNREACH 3
+#define ICMP_SOURCE_QUENCH 4
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PARAMETERPROB 12
+
+static bool icmp_is_error(uint8_t type)
+{
+	return type == ICMP_DEST_UNREACH || type == ICMP_SOURCE_QUENCH ||
+	       type == ICMP_TIME_EXCEEDED || type == ICMP_PARAMETERPROB;
+}
+
+enum ipvs_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
+			       struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	uint32_t hl = m->l3_len;
+	uint32_t tot = rte_be_to_cpu_16(ip->total_length);
+	/* what the first segment holds of the datagram (not link padding) */
+	uint32_t dlen = RTE_MIN((uint32_t)rte_pktmbuf_data_len(m), tot);
+	uint32_t icmp_len = tot - hl;
+	struct rte_icmp_hdr *icmp;
+	struct rte_ipv4_hdr *in_ip;
+	uint32_t in_hl, quoted;
+	uint8_t *in_l4;
+	struct ipvs_conn_node *n;
+	struct ipvs_conn *c;
+	uint16_t sum;
+
+	/* ICMP header, quoted IPv4 header, 8 quoted bytes: all in one segment */
+	if (dlen < hl + sizeof(*icmp) + sizeof(*in_ip) + 8)
+		return IPVS_ACCEPT;
+	icmp = (struct rte_icmp_hdr *)(void *)((uint8_t *)ip + hl);
+	if (!icmp_is_error(icmp->icmp_type))
+		return IPVS_ACCEPT;
+	in_ip = (struct rte_ipv4_hdr *)(void *)(icmp + 1);
+	in_hl = rte_ipv4_hdr_len(in_ip);
+	if ((in_ip->version_ihl >> 4) != 4 || in_hl < sizeof(*in_ip) ||
+	    dlen < hl + sizeof(*icmp) + in_hl + 8)
+		return IPVS_ACCEPT;
+	if (in_ip->next_proto_id != IPPROTO_TCP && in_ip->next_proto_id != IPPROTO_UDP)
+		return IPVS_ACCEPT;
+	in_l4 = (uint8_t *)in_ip + in_hl;
+	quoted = dlen - (hl + sizeof(*icmp) + in_hl);
+
+	/* reversed: the quoted packet's tuple seen from the other side */
+	n = ipvs_conn_lookup(iw, in_ip->next_proto_id, in_ip->dst_addr, in_ip->src_addr,
+			     *(uint16_t *)(void *)(in_l4 + 2), *(uint16_t *)(void *)in_l4);
+	if (!n)
+		return IPVS_ACCEPT;
+	c = ipvs_conn_of(n);
+
+	if (rte_raw_cksum_mbuf(m, hl, icmp_len, &sum) < 0 || sum != 0xffff) {
+		dp_drop(w, port_idx, DPVS_DROP_ICMP_BAD, m);
+		return IPVS_STOLEN;
+	}
+	if (!ipvs_ttl_dec(ip)) {
+		dp_drop(w, port_idx, DPVS_DROP_IP_TTL, m);
+		return IPVS_STOLEN;
+	}
+	if (n->dir == IPVS_DIR_OUT) {
+		/* about client -> RIP: to the client, as if from the VIP */
+		const struct ipvs_conn_node *in = &c->node[IPVS_DIR_IN];
+
+		ipvs_rewrite_l4(in_ip, in_l4, quoted, false, in->daddr, in->dport);
+		ipvs_rewrite_addr(ip, true, in->daddr);
+	} else {
+		/* about VIP -> client: to the real server */
+		const struct ipvs_conn_node *out = &c->node[IPVS_DIR_OUT];
+
+		ipvs_rewrite_l4(in_ip, in_l4, quoted, true, out->saddr, out->sport);
+		ipvs_rewrite_addr(ip, false, out->saddr);
+	}
+	icmp->icmp_cksum = 0;
+	if (rte_raw_cksum_mbuf(m, hl, icmp_len, &sum) < 0)
+		sum = 0;
+	icmp->icmp_cksum = (uint16_t)~sum;
+	/* counted against the conn, in the direction it travels */
+	ipvs_count(iw, c, n->dir, m->pkt_len);
+	w->cnt[port_idx].forwarded++;
+	ipv4_output(w, m);
+	return IPVS_STOLEN;
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * stats: service and dest counters as ipvsadm --stats/--rate show them,
+ * summed over the workers by the control thread, and the rate estimator.
+ *
+ * Workers count in their own arrays keyed by stable ids and never reset
+ * them; the control thread only reads them (plain 64-bit loads). Zeroing
+ * (ipvsadm -Z, or a new service on a reused id) therefore stores a
+ * baseline here that is subtracted from the sums. Rates are estimated
+ * every 2 s as LVS does: the per-second rate of the last interval,
+ * smoothed with a moving average (weight 1/4).
+ */
+#include <string.h>
+
+#include "ipvs/ipvs_priv.h"
+
+#define EST_INTERVAL 2 /* seconds */
+
+struct est {
+	struct ipvs_wstats base; /* sums at the last reset */
+	struct ipvs_wstats last; /* sums at the last estimate */
+	double cps, inpps, outpps, inbps, outbps;
+};
+
+static struct est svc_est[IPVS_SVC_MAX];
+static struct est dest_est[IPVS_DEST_MAX];
+static uint64_t last_est_sec;
+
+static void wstats_add(struct ipvs_wstats *sum, const struct ipvs_wstats *s)
+{
+	sum->conns += s->conns;
+	sum->inpkts += s->inpkts;
+	sum->outpkts += s->outpkts;
+	sum->inbytes += s->inbytes;
+	sum->outbytes += s->outbytes;
+}
+
+static void svc_sum(uint16_t id, struct ipvs_wstats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned i = 0; i < ipvs_worker_states(); i++)
+		wstats_add(sum, &ipvs_worker_state(i)->svc[id].st);
+}
+
+static void dest_sum(uint16_t id, struct ipvs_wstats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned i = 0; i < ipvs_worker_states(); i++)
+		wstats_add(sum, &ipvs_worker_state(i)->dest[id].st);
+}
+
+static void est_reset(struct est *e, const struct ipvs_wstats *now)
+{
+	memset(e, 0, sizeof(*e));
+	e->base = *now;
+	e->last = *now;
+}
+
+static void est_out(const struct est *e, const struct ipvs_wstats *now, struct dpvs_stats *o)
+{
+	o->conns = now->conns - e->base.conns;
+	o->inpkts = now->inpkts - e->base.inpkts;
+	o->outpkts = now->outpkts - e->base.outpkts;
+	o->inbytes = now->inbytes - e->base.inbytes;
+	o->outbytes = now->outbytes - e->base.outbytes;
+	o->cps = (uint64_t)(e->cps + 0.5);
+	o->inpps = (uint64_t)(e->inpps + 0.5);
+	o->outpps = (uint64_t)(e->outpps + 0.5);
+	o->inbps = (uint64_t)(e->inbps + 0.5);
+	o->outbps = (uint64_t)(e->outbps + 0.5);
+}
+
+static inline void ewma(double *avg, uint64_t delta, double secs)
+{
+	*avg += ((double)delta / secs - *avg) / 4;
+}
+
+static void est_step(struct est *e, const struct ipvs_wstats *now, double secs)
+{
+	ewma(&e->cps, now->conns - e->last.conns, secs);
+	ewma(&e->inpps, now->inpkts - e->last.inpkts, secs);
+	ewma(&e->outpps, now->outpkts - e->last.outpkts, secs);
+	/* bits per second, as ipvsadm --rate prints them */
+	ewma(&e->inbps, 8 * (now->inbytes - e->last.inbytes), secs);
+	ewma(&e->outbps, 8 * (now->outbytes - e->last.outbytes), secs);
+	e->last = *now;
+}
+
+void ipvs_stats_svc(uint16_t svc_id, struct dpvs_stats *out)
+{
+	struct ipvs_wstats now;
+
+	svc_sum(svc_id, &now);
+	est_out(&svc_est[svc_id], &now, out);
+}
+
+void ipvs_stats_dest(uint16_t dest_id, struct dpvs_stats *out, uint32_t *active,
+		     uint32_t *inact, uint32_t *persist)
+{
+	struct ipvs_wstats now;
+	uint64_t a = 0, i = 0, p = 0;
+
+	dest_sum(dest_id, &now);
+	est_out(&dest_est[dest_id], &now, out);
+	for (unsigned k = 0; k < ipvs_worker_states(); k++) {
+		const struct ipvs_dest_wstate *d = &ipvs_worker_state(k)->dest[dest_id];
+
+		a += d->activeconns;
+		i += d->inactconns;
+		p += d->persistconns;
+	}
+	*active = (uint32_t)a;
+	*inact = (uint32_t)i;
+	*persist = (uint32_t)p;
+}
+
+uint64_t ipvs_dest_conns_live(uint16_t dest_id)
+{
+	uint64_t n = 0;
+
+	for (unsigned k = 0; k < ipvs_worker_states(); k++) {
+		const struct ipvs_dest_wstate *d = &ipvs_worker_state(k)->dest[dest_id];
+
+		n += d->activeconns + d->inactconns + d->persistconns;
+	}
+	return n;
+}
+
+void ipvs_stats_reset_svc(uint16_t svc_id)
+{
+	struct ipvs_wstats now;
+
+	svc_sum(svc_id, &now);
+	est_reset(&svc_est[svc_id], &now);
+}
+
+void ipvs_stats_reset_dest(uint16_t dest_id)
+{
+	struct ipvs_wstats now;
+
+	dest_sum(dest_id, &now);
+	est_reset(&dest_est[dest_id], &now);
+}
+
+void ipvs_timer_tick(uint64_t now_sec)
+{
+	struct ipvs_wstats now;
+	double secs;
+
+	ipvs_svc_gc();
+	if (last_est_sec == 0) {
+		last_est_sec = now_sec;
+		return;
+	}
+	if (now_sec < last_est_sec + EST_INTERVAL)
+		return;
+	secs = (double)(now_sec - last_est_sec);
+	last_est_sec = now_sec;
+	/* ids that are not in use have counters that do not move: cheap */
+	for (uint16_t id = 0; id < IPVS_SVC_MAX; id++) {
+		svc_sum(id, &now);
+		est_step(&svc_est[id], &now, secs);
+	}
+	for (uint16_t id = 0; id < IPVS_DEST_MAX; id++) {
+		dest_sum(id, &now);
+		est_step(&dest_est[id], &now, secs);
+	}
+}

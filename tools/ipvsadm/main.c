@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ipvsadm for dpvs: ipvsadm 1.31's commands, messages and exit codes, with
+ * the dpvs daemon's control socket in place of the kernel's IPVS netlink.
+ * The parsing lives in tools/lib/ipvsadm_parse.c (shared with the daemon's
+ * config file), the printing in format.c; this file sends the requests and
+ * maps the answers to ipvsadm's behaviour.
+ *
+ * Deliberate differences from ipvsadm 1.31 (kept short; see also format.c
+ * and ipvsadm_parse.c):
+ *  - Upstream calls ipvs_init() before it reads any argument, so even -h
+ *    and -v fail without IPVS. Here the arguments are parsed first and the
+ *    daemon is contacted only by commands that need it: -h, -v and every
+ *    argument error work without a running dpvs.
+ *  - "Can't initialize ipvs: <reason>" says why the socket failed and
+ *    names it: "Are you sure that the dpvs daemon is running? (socket:
+ *    PATH, set DPVS_SOCK)". Exit 2 as upstream.
+ *  - The sync daemon is not implemented by dpvs yet: --start-daemon and
+ *    --stop-daemon are parsed and checked exactly, then fail with a clear
+ *    message and exit 255 (like a kernel error); -L --daemon lists no
+ *    daemon (empty output, exit 0).
+ *  - -c reads the daemon's connection table, not /proc/net/ip_vs_conn; when
+ *    that fails the message is the daemon's error (exit 1 as upstream).
+ *  - size= in the version line is the daemon's connection table size per
+ *    worker (dpvs_info.conn_tab_size), dpvs's counterpart of the kernel's
+ *    conn_tab_size.
+ *  - --tun-type gue/gre are accepted by the parser (exact checks) but dpvs
+ *    only tunnels with ipip: such a dest is refused before it is sent.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dpvs_client.h"
+#include "errors.h"
+#include "format.h"
+#include "inet_parse.h"
+#include "ipvsadm_parse.h"
+#include "table.h"
+
+#define EXIT_KERNEL 255 /* ipvsadm's return -1 after a kernel error */
+#define EXIT_LIST 1     /* a listing could not be produced */
+#define RESTORE_WORDS 256
+
+static struct dpvs_info daemon_info;
+static bool daemon_ok;
+
+/* ipvsadm's ipvs_init(): one PING, once, before the first real request. */
+static void daemon_init(void)
+{
+	char err[DPVS_CTL_ERRMSG_MAX];
+	void *reply = NULL;
+	uint32_t rlen = 0;
+	int rc;
+
+	if (daemon_ok)
+		return;
+	rc = dpvs_request(DPVS_MSG_PING, 0, NULL, 0, &reply, &rlen, err, sizeof(err));
+	if (rc == 0 && rlen < sizeof(daemon_info)) {
+		snprintf(err, sizeof(err), "PING reply of %u bytes is too short", rlen);
+		rc = -EBADMSG;
+	}
+	if (rc) {
+		free(reply);
+		fprintf(stderr,
+			"Can't initialize ipvs: %s\n"
+			"Are you sure that the dpvs daemon is running? (socket: %s, set %s)\n",
+			err, dpvs_sock_path(), DPVS_CTL_SOCK_ENV);
+		exit(2);
+	}
+	memcpy(&daemon_info, reply, sizeof(daemon_info));
+	free(reply);
+	daemon_ok = true;
+}
+
+/* A set command: 0, or the ipvsadm text of the daemon's error and 255. */
+static int set_request(uint16_t type, uint32_t flags, const void *req, uint32_t len)
+{
+	char err[DPVS_CTL_ERRMSG_MAX];
+	int rc = dpvs_request(type, flags, req, len, NULL, NULL, err, sizeof(err));
+
+	if (rc == 0)
+		return 0;
+	fprintf(stderr, "%s\n", ipvsadm_strerror(type, rc));
+	return EXIT_KERNEL;
+}
+
+/* Fetches the table (all services, or the one keyed by svc); a failure
+ * ends the program with exit 1, as ipvsadm's list functions do. */
+static void fetch_table(const struct dpvs_svc *svc, unsigned int fmt, struct ipvs_table *t)
+{
+	char err[DPVS_CTL_ERRMSG_MAX];
+	void *reply = NULL;
+	uint32_t rlen = 0;
+	int rc;
+
+	rc = dpvs_request(DPVS_MSG_SVC_LIST, svc ? DPVS_MSG_F_SVC_KEY : 0, svc,
+			  svc ? sizeof(*svc) : 0, &reply, &rlen, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "%s\n", ipvsadm_strerror(DPVS_MSG_SVC_LIST, rc));
+		exit(EXIT_LIST);
+	}
+	rc = ipvs_table_decode(reply, rlen, t, err, sizeof(err));
+	free(reply);
+	if (rc) {
+		fprintf(stderr, "%s\n", err);
+		exit(EXIT_LIST);
+	}
+	if (svc && t->nrows != 1) {
+		fprintf(stderr, "%s\n", ipvsadm_strerror(DPVS_MSG_SVC_LIST, ESRCH));
+		exit(EXIT_LIST);
+	}
+	if (!(fmt & IPVSADM_FMT_NOSORT))
+		ipvs_table_sort(t);
+}
+
+static void list_all(unsigned int fmt)
+{
+	struct ipvs_table t;
+
+	daemon_init();
+	if (!(fmt & IPVSADM_FMT_RULE)) {
+		/* printed before the query, as upstream */
+		fmt_version_header(stdout, daemon_info.conn_tab_size);
+		fflush(stdout);
+	}
+	fetch_table(NULL, fmt, &t);
+	fmt_services(stdout, &t, fmt);
+	ipvs_table_free(&t);
+}
+
+static void list_service(const struct dpvs_svc *svc, unsigned int fmt)
+{
+	struct ipvs_table t;
+
+	daemon_init();
+	fetch_table(svc, fmt, &t);
+	fmt_services(stdout, &t, fmt);
+	ipvs_table_free(&t);
+}
+
+static void list_conns(unsigned int fmt)
+{
+	char err[DPVS_CTL_ERRMSG_MAX];
+	struct dpvs_conn_query q = {
+		.max = (DPVS_CTL_MAX_PAYLOAD - sizeof(struct dpvs_list)) / sizeof(struct dpvs_conn),
+	};
+	struct dpvs_list hdr;
+	struct dpvs_conn *conns;
+	const char *first;
+	void *reply = NULL;
+	uint32_t rlen = 0, count = 0;
+	int rc;
+
+	daemon_init();
+	rc = dpvs_request(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &reply, &rlen, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "%s\n", err);
+		exit(EXIT_LIST);
+	}
+	first = dpvs_list_entries(reply, rlen, sizeof(struct dpvs_conn), &count, err, sizeof(err));
+	if (!first) {
+		free(reply);
+		fprintf(stderr, "%s\n", err);
+		exit(EXIT_LIST);
+	}
+	memcpy(&hdr, reply, sizeof(hdr));
+	conns = calloc(count ? count : 1, sizeof(*conns));
+	if (!conns) {
+		free(reply);
+		fprintf(stderr, "%s\n", strerror(ENOMEM));
+		exit(EXIT_LIST);
+	}
+	/* entries may be larger than ours (a newer daemon): copy our part */
+	for (uint32_t i = 0; i < count; i++)
+		memcpy(&conns[i], first + (size_t)i * hdr.entry_size, sizeof(*conns));
+	free(reply);
+	fmt_conns(stdout, conns, count, fmt);
+	free(conns);
+}
+
+static void list_timeout(void)
+{
+	char err[DPVS_CTL_ERRMSG_MAX];
+	struct dpvs_timeouts t;
+	void *reply = NULL;
+	uint32_t rlen = 0;
+
+	daemon_init();
+	/* upstream exits 1 without a word when the query fails */
+	if (dpvs_request(DPVS_MSG_TIMEOUT_GET, 0, NULL, 0, &reply, &rlen, err, sizeof(err)) ||
+	    rlen < sizeof(t)) {
+		free(reply);
+		exit(EXIT_LIST);
+	}
+	memcpy(&t, reply, sizeof(t));
+	free(reply);
+	fmt_timeout(stdout, &t);
+}
+
+static int do_list(const struct ipvsadm_cmd *c)
+{
+	/* priority: -c, a service, --timeout, --daemon, everything */
+	if (c->options & IPVSADM_OPT(IPVSADM_OPT_CONNECTION))
+		list_conns(c->format);
+	else if (c->options & IPVSADM_OPT(IPVSADM_OPT_SERVICE))
+		list_service(&c->svc, c->format);
+	else if (c->options & IPVSADM_OPT(IPVSADM_OPT_TIMEOUT))
+		list_timeout();
+	else if (c->options & IPVSADM_OPT(IPVSADM_OPT_DAEMON))
+		daemon_init(); /* no sync daemon in dpvs: nothing to list */
+	else
+		list_all(c->format);
+	return 0;
+}
+
+static int do_dest(const struct ipvsadm_cmd *c, uint16_t type)
+{
+	static const char *const tun_names[] = { "ipip", "gue", "gre" };
+	struct dpvs_dest_req req = { .svc = c->svc, .dest = c->dest };
+
+	daemon_init();
+	if (c->dest.conn_flags == DPVS_FWD_TUNNEL && c->tun_type != IPVSADM_TUN_IPIP) {
+		fprintf(stderr, "tunnel type %s is not supported by dpvs (only ipip)\n",
+			tun_names[c->tun_type]);
+		return EXIT_KERNEL;
+	}
+	return set_request(type, 0, &req, sizeof(req));
+}
+
+static int run_line(int argc, char **argv, bool in_restore);
+
+/* -R: ipvsadm -S lines on stdin, each one run as a command line. */
+static int restore(const char *prog)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int result = 0;
+
+	while (getline(&line, &cap, stdin) >= 0) {
+		char *words[RESTORE_WORDS + 1], *argv[RESTORE_WORDS + 2];
+		int n = spec_split(line, words, RESTORE_WORDS), argc = 0;
+
+		if (n < 0) {
+			fprintf(stderr, "restore: line with more than %d words\n", RESTORE_WORDS);
+			free(line);
+			exit(2);
+		}
+		argv[argc++] = (char *)prog;
+		for (int i = 0; i < n; i++)
+			if (strcmp(words[i], "ipvsadm")) /* "ipvsadm -A ..." lines work */
+				argv[argc++] = words[i];
+		if (argc == 1)
+			continue;
+		argv[argc] = NULL;
+		result = run_line(argc, argv, true);
+	}
+	free(line);
+	return result;
+}
+
+/* One command line: parse, then act. Returns the exit status; errors
+ * that end ipvsadm even inside a restore exit() here. */
+static int run_line(int argc, char **argv, bool in_restore)
+{
+	struct ipvsadm_cmd c;
+	char msg[1024];
+	int rc = ipvsadm_parse(argc, argv, IPVSADM_PARSE_RESOLVE, NULL, &c, msg, sizeof(msg));
+
+	if (rc != IPVSADM_PARSE_OK) {
+		fputs(msg, stderr);
+		if (rc == IPVSADM_PARSE_POPT) /* a restore goes on after these */
+			return ipvsadm_parse_exit_code(rc);
+		exit(ipvsadm_parse_exit_code(rc));
+	}
+	switch (c.cmd) {
+	case IPVSADM_CMD_HELP:
+		fmt_usage(stdout, argv[0]);
+		exit(0);
+	case IPVSADM_CMD_VERSION:
+		fmt_version(stdout);
+		exit(0);
+	case IPVSADM_CMD_LIST:
+		return do_list(&c);
+	case IPVSADM_CMD_SAVE:
+		list_all(c.format);
+		return 0;
+	case IPVSADM_CMD_RESTORE:
+		if (in_restore) { /* upstream's guard against a loop */
+			fprintf(stderr, "Try `%s -h' or '%s --help' for more information.\n",
+				argv[0], argv[0]);
+			exit(255);
+		}
+		return restore(argv[0]);
+	case IPVSADM_CMD_ADD:
+		daemon_init();
+		return set_request(DPVS_MSG_SVC_ADD, 0, &c.svc, sizeof(c.svc));
+	case IPVSADM_CMD_EDIT:
+		daemon_init();
+		return set_request(DPVS_MSG_SVC_EDIT, 0, &c.svc, sizeof(c.svc));
+	case IPVSADM_CMD_DEL:
+		daemon_init();
+		return set_request(DPVS_MSG_SVC_DEL, 0, &c.svc, sizeof(c.svc));
+	case IPVSADM_CMD_FLUSH:
+		daemon_init();
+		return set_request(DPVS_MSG_SVC_FLUSH, 0, NULL, 0);
+	case IPVSADM_CMD_ZERO:
+		daemon_init();
+		if (c.options & IPVSADM_OPT(IPVSADM_OPT_SERVICE))
+			return set_request(DPVS_MSG_ZERO, DPVS_MSG_F_SVC_KEY, &c.svc, sizeof(c.svc));
+		return set_request(DPVS_MSG_ZERO, 0, NULL, 0);
+	case IPVSADM_CMD_ADDDEST:
+		return do_dest(&c, DPVS_MSG_DEST_ADD);
+	case IPVSADM_CMD_EDITDEST:
+		return do_dest(&c, DPVS_MSG_DEST_EDIT);
+	case IPVSADM_CMD_DELDEST:
+		return do_dest(&c, DPVS_MSG_DEST_DEL);
+	case IPVSADM_CMD_TIMEOUT:
+		daemon_init();
+		return set_request(DPVS_MSG_TIMEOUT_SET, 0, &c.timeouts, sizeof(c.timeouts));
+	case IPVSADM_CMD_STARTDAEMON:
+	case IPVSADM_CMD_STOPDAEMON:
+		daemon_init();
+		fprintf(stderr, "connection sync is not supported by this dpvs build\n");
+		return EXIT_KERNEL;
+	default:
+		fprintf(stderr, "internal error: command %d\n", c.cmd);
+		return EXIT_KERNEL;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	/* no arguments: list everything, with names (ipvsadm's default) */
+	if (argc == 1) {
+		list_all(0);
+		return 0;
+	}
+	return run_line(argc, argv, false);
+}
