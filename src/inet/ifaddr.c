@@ -139,15 +139,17 @@ static int key_cmp(const void *a, const void *b)
 /* Builds the snapshot holding addrs[0..n) (copied). NULL without memory. */
 static struct ifaddr_snap *snap_build(const struct ifaddr *addrs, unsigned n)
 {
-	size_t sz = sizeof(struct ifaddr_snap) + n * sizeof(struct ifaddr) +
-		    2 * n * sizeof(struct ifaddr_key);
+	size_t sz = sizeof(struct ifaddr_snap) + 2 * n * sizeof(struct ifaddr_key) +
+		    n * sizeof(struct ifaddr);
 	struct ifaddr_snap *s = calloc(1, sz);
 
 	if (!s)
 		return NULL;
-	s->addrs = (struct ifaddr *)(s + 1);
-	s->keys = (struct ifaddr_key *)(s->addrs + n);
-	memcpy(s->addrs, addrs, n * sizeof(*addrs));
+	/* The 8-byte aligned keys first, then the 12-byte addresses. */
+	s->keys = (struct ifaddr_key *)(s + 1);
+	s->addrs = (struct ifaddr *)(s->keys + 2 * n);
+	if (n)
+		memcpy(s->addrs, addrs, n * sizeof(*addrs));
 	s->naddr = n;
 	for (unsigned i = 0; i < n; i++) {
 		const struct ifaddr *a = &addrs[i];
@@ -234,7 +236,8 @@ int inet_addr_add(const struct dpvs_addr *a, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory adding an address");
 		return -ENOMEM;
 	}
-	memcpy(addrs, s->addrs, s->naddr * sizeof(*addrs));
+	if (s->naddr)
+		memcpy(addrs, s->addrs, s->naddr * sizeof(*addrs));
 	addrs[s->naddr] = (struct ifaddr){
 		.addr_be = a->addr.in.s_addr,
 		.port_idx = (uint16_t)port_idx,
@@ -283,7 +286,7 @@ int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory deleting an address");
 		return -ENOMEM;
 	}
-	memcpy(addrs, s->addrs, i * sizeof(*addrs));
+	memcpy(addrs, s->addrs, i * sizeof(*addrs)); /* s->addrs is not NULL: i exists */
 	memcpy(addrs + i, s->addrs + i + 1, (s->naddr - i - 1) * sizeof(*addrs));
 	struct ifaddr_snap *ns = snap_build(addrs, s->naddr - 1);
 	free(addrs);

@@ -130,7 +130,7 @@ void ipv4_input(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
 	}
 	if (inet_addr_is_local(dst)) {
 		ipv4_local(w, port_idx, m, ip, 0);
-	} else if (dst == RTE_BE32(RTE_IPV4_BROADCAST) || RTE_IS_IPV4_MCAST(rte_be_to_cpu_32(dst))) {
+	} else if (dst == RTE_BE32(RTE_IPV4_BROADCAST) || (rte_be_to_cpu_32(dst) >> 28) == 0xe) {
 		/* DHCP, VRRP, routing protocols: the kernel's business. */
 		inet_to_kni(w, port_idx, m);
 	} else {

@@ -39,6 +39,9 @@
 
 #define WHEEL_MASK (IPVS_WHEEL_SLOTS - 1)
 
+/* the hot conn stays within two cache lines (ARCHITECTURE.md, principle 4) */
+_Static_assert(sizeof(struct ipvs_conn) <= 2 * RTE_CACHE_LINE_SIZE, "struct ipvs_conn too big");
+
 static inline uint32_t conn_hash(const struct ipvs_worker *iw, uint8_t proto, uint32_t saddr,
 				 uint32_t daddr, uint16_t sport, uint16_t dport)
 {
@@ -162,6 +165,13 @@ static void wheel_unlink(struct ipvs_conn *c)
 	c->tpprev = NULL;
 }
 
+/* The wheel starts at the first second it sees, not at zero. */
+static inline void wheel_start(struct ipvs_worker *iw, uint64_t now)
+{
+	if (unlikely(iw->timer_next == 0))
+		iw->timer_next = now;
+}
+
 /* ---- conns ---- */
 
 struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
@@ -175,6 +185,7 @@ struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t pr
 	if (unlikely(rte_mempool_get(iw->conn_pool, &obj) < 0))
 		return NULL;
 	c = obj;
+	wheel_start(iw, now);
 	c->node[IPVS_DIR_IN] = (struct ipvs_conn_node){
 		.saddr = caddr, .daddr = vaddr, .sport = cport, .dport = vport,
 		.proto = proto, .dir = IPVS_DIR_IN,
@@ -250,6 +261,7 @@ void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now)
 {
 	unsigned budget = IPVS_TIMER_BUDGET;
 
+	wheel_start(iw, now);
 	/* far behind: every slot is due, one more turn visits them all */
 	if (iw->timer_next + IPVS_WHEEL_SLOTS <= now)
 		iw->timer_next = now - IPVS_WHEEL_SLOTS + 1;

@@ -45,6 +45,7 @@ int ipvs_init(unsigned nworkers, uint32_t conn_max, char *err, size_t errlen)
 		snprintf(err, errlen, "ipvs: [pool] conn_max must be at least 1");
 		return -EINVAL;
 	}
+	ipvs_stats_init();
 	ipvs_svc_init();
 	for (unsigned i = 0; i < nworkers; i++) {
 		struct worker *w = worker_get(i);

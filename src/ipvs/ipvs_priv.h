@@ -300,6 +300,7 @@ void ipvs_svc_gc(void);
 void ipvs_svc_key_str(const struct dpvs_svc *s, char *buf, size_t len);
 
 /* stats.c: control thread */
+void ipvs_stats_init(void);
 void ipvs_stats_svc(uint16_t svc_id, struct dpvs_stats *out);
 void ipvs_stats_dest(uint16_t dest_id, struct dpvs_stats *out, uint32_t *active,
 		     uint32_t *inact, uint32_t *persist);

@@ -142,6 +142,13 @@ void ipvs_stats_reset_dest(uint16_t dest_id)
 	est_reset(&dest_est[dest_id], &now);
 }
 
+void ipvs_stats_init(void)
+{
+	memset(svc_est, 0, sizeof(svc_est));
+	memset(dest_est, 0, sizeof(dest_est));
+	last_est_sec = 0;
+}
+
 void ipvs_timer_tick(uint64_t now_sec)
 {
 	struct ipvs_wstats now;

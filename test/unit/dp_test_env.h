@@ -21,7 +21,7 @@ static inline struct rte_mempool *dp_test_eal(void)
 {
 	if (dp_test_pool)
 		return dp_test_pool;
-	char *argv[] = { "unit", "--no-huge", "-m", "128", "--no-pci", "--in-memory",
+	char *argv[] = { "unit", "--no-huge", "-m", "128", "--no-pci",
 			 "--no-shconf", "--log-level", "*:error", "-l", "0", NULL };
 	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
 	if (rte_eal_init(argc, argv) < 0) {

@@ -100,7 +100,8 @@ void fmt_title(FILE *f, unsigned int fmt)
 		return;
 	if (fmt & IPVSADM_FMT_STATS)
 		fprintf(f, "%-33s %8s %8s %8s %8s %8s\n  -> RemoteAddress:Port\n",
-			"Prot LocalAddress:Port", "Conns", "InPkts", "OutPkts", "InBytes", "OutBytes");
+			"Prot LocalAddress:Port", "Conns", "InPkts", "OutPkts", "InBytes",
+			"OutBytes");
 	else if (fmt & IPVSADM_FMT_RATE)
 		fprintf(f, "%-33s %8s %8s %8s %8s %8s\n  -> RemoteAddress:Port\n",
 			"Prot LocalAddress:Port", "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS");
@@ -110,10 +111,12 @@ void fmt_title(FILE *f, unsigned int fmt)
 			"InActConn");
 	else if (fmt & IPVSADM_FMT_PERSISTENTCONN)
 		fprintf(f, "%-33s %-9s %-11s %-10s %-10s\n  -> RemoteAddress:Port\n",
-			"Prot LocalAddress:Port", "Weight", "PersistConn", "ActiveConn", "InActConn");
+			"Prot LocalAddress:Port", "Weight", "PersistConn", "ActiveConn",
+			"InActConn");
 	else if (fmt & IPVSADM_FMT_TUN_INFO)
 		fputs("Prot LocalAddress:Port Scheduler Flags\n"
-		      "  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn\n",
+		      "  -> RemoteAddress:Port           Forward TunnelInfo    "
+		      "Weight ActiveConn InActConn\n",
 		      f);
 	else
 		fputs("Prot LocalAddress:Port Scheduler Flags\n"
@@ -135,40 +138,26 @@ static const char *protocol_name(int proto)
 	}
 }
 
-/* glibc prints "(null)" for the NULL that ipvsadm's fwd_name() returns */
-static const char *fwd_name(uint32_t flags)
-{
-	switch (flags) {
-	case DPVS_FWD_MASQ:
-		return "Masq";
-	case DPVS_FWD_LOCAL:
-		return "Local";
-	case DPVS_FWD_TUNNEL:
-		return "Tunnel";
-	case DPVS_FWD_DROUTE:
-		return "Route";
-	case DPVS_FWD_FULLNAT:
-		return "FullNat";
-	default:
-		return "(null)";
-	}
-}
+/* Forwarding methods: the -L column and the -S switch. Full-NAT is dpvs's. */
+static const struct {
+	uint32_t flags;
+	const char *name, *sw;
+} fwd_methods[] = {
+	{ DPVS_FWD_MASQ, "Masq", "-m" },
+	{ DPVS_FWD_LOCAL, "Local", "-g" },
+	{ DPVS_FWD_TUNNEL, "Tunnel", "-i" },
+	{ DPVS_FWD_DROUTE, "Route", "-g" },
+	{ DPVS_FWD_FULLNAT, "FullNat", "--fullnat" },
+};
 
-static const char *fwd_switch(uint32_t flags)
+/* glibc prints "(null)" for the NULL that ipvsadm's fwd_name() and
+ * fwd_switch() return for an unknown method */
+static const char *fwd_text(uint32_t flags, bool sw)
 {
-	switch (flags) {
-	case DPVS_FWD_MASQ:
-		return "-m";
-	case DPVS_FWD_TUNNEL:
-		return "-i";
-	case DPVS_FWD_LOCAL:
-	case DPVS_FWD_DROUTE:
-		return "-g";
-	case DPVS_FWD_FULLNAT:
-		return "--fullnat";
-	default:
-		return "(null)";
-	}
+	for (size_t i = 0; i < sizeof(fwd_methods) / sizeof(fwd_methods[0]); i++)
+		if (fwd_methods[i].flags == flags)
+			return sw ? fwd_methods[i].sw : fwd_methods[i].name;
+	return "(null)";
 }
 
 static void print_sched_flags(FILE *f, const struct dpvs_svc *s)
@@ -289,11 +278,12 @@ static void print_dest_line(FILE *f, const struct dpvs_dest *d, const char *dnam
 			d->persistconns, d->activeconns, d->inactconns);
 	} else if (fmt & IPVSADM_FMT_TUN_INFO) {
 		fprintf(f, "  -> %-28s %-7s %-13s %-6d %-10u %-10u\n", dname,
-			fwd_name(d->conn_flags), d->conn_flags == DPVS_FWD_TUNNEL ? "ipip" : "n/a",
+			fwd_text(d->conn_flags, false),
+			d->conn_flags == DPVS_FWD_TUNNEL ? "ipip" : "n/a",
 			d->weight, d->activeconns, d->inactconns);
 	} else {
-		fprintf(f, "  -> %-28s %-7s %-6d %-10u %-10u\n", dname, fwd_name(d->conn_flags),
-			d->weight, d->activeconns, d->inactconns);
+		fprintf(f, "  -> %-28s %-7s %-6d %-10u %-10u\n", dname,
+			fwd_text(d->conn_flags, false), d->weight, d->activeconns, d->inactconns);
 	}
 }
 
@@ -311,7 +301,8 @@ void fmt_service(FILE *f, const struct ipvs_svc_row *row, unsigned int fmt)
 		if (rule) {
 			const char *sw = s->protocol == IPPROTO_TCP ? "-t" :
 					 s->protocol == IPPROTO_UDP ? "-u" :
-					 s->protocol == IPPROTO_SCTP ? "--sctp-service" : "--xxx-service";
+					 s->protocol == IPPROTO_SCTP ? "--sctp-service" :
+								       "--xxx-service";
 
 			snprintf(svc_name, sizeof(svc_name), "%s %s", sw, vname);
 		} else {
@@ -331,8 +322,8 @@ void fmt_service(FILE *f, const struct ipvs_svc_row *row, unsigned int fmt)
 
 		fmt_addrport(dname, d->af, &d->addr, d->port, s->protocol, fmt);
 		if (rule) {
-			fprintf(f, "-a %s -r %s %s -w %d", svc_name, dname, fwd_switch(d->conn_flags),
-				d->weight);
+			fprintf(f, "-a %s -r %s %s -w %d", svc_name, dname,
+				fwd_text(d->conn_flags, true), d->weight);
 			if (d->conn_flags == DPVS_FWD_TUNNEL)
 				fputs(" --tun-type ipip", f);
 			fputc('\n', f);
@@ -462,7 +453,8 @@ void fmt_usage(FILE *f, const char *prog)
 	      "\n"
 	      "Options:\n"
 	      "  --ipv6         -6                   fwmark entry uses IPv6\n"
-	      "  --scheduler    -s scheduler         one of rr|wrr|lc|wlc|lblc|lblcr|dh|sh|sed|nq|fo|ovf|mh,\n"
+	      "  --scheduler    -s scheduler         "
+	      "one of rr|wrr|lc|wlc|lblc|lblcr|dh|sh|sed|nq|fo|ovf|mh,\n"
 	      "                                      the default scheduler is wlc.\n"
 	      "  --pe            engine              alternate persistence engine may be sip,\n"
 	      "                                      not set by default.\n"
@@ -490,7 +482,8 @@ void fmt_usage(FILE *f, const char *prog)
 	      "  --thresholds                        output of thresholds information\n"
 	      "  --persistent-conn                   output of persistent connection info\n"
 	      "  --tun-info                          output of tunnel information\n"
-	      "  --nosort                            disable sorting output of service/server entries\n"
+	      "  --nosort                            "
+	      "disable sorting output of service/server entries\n"
 	      "  --sort                              does nothing, for backwards compatibility\n"
 	      "  --ops          -o                   one-packet scheduling\n"
 	      "  --numeric      -n                   numeric output of addresses and ports\n"

@@ -309,7 +309,8 @@ static int run_line(int argc, char **argv, bool in_restore)
 	case IPVSADM_CMD_ZERO:
 		daemon_init();
 		if (c.options & IPVSADM_OPT(IPVSADM_OPT_SERVICE))
-			return set_request(DPVS_MSG_ZERO, DPVS_MSG_F_SVC_KEY, &c.svc, sizeof(c.svc));
+			return set_request(DPVS_MSG_ZERO, DPVS_MSG_F_SVC_KEY, &c.svc,
+					   sizeof(c.svc));
 		return set_request(DPVS_MSG_ZERO, 0, NULL, 0);
 	case IPVSADM_CMD_ADDDEST:
 		return do_dest(&c, DPVS_MSG_DEST_ADD);

@@ -121,8 +121,8 @@ int ipvs_table_decode(const void *reply, uint32_t len, struct ipvs_table *t, cha
 		memcpy(&e, p + off, sizeof(e));
 		off += sizeof(e);
 		if ((len - off) / sizeof(struct dpvs_dest) < e.ndests) {
-			snprintf(err, errlen, "service list reply truncated in the dests of service %u",
-				 i);
+			snprintf(err, errlen,
+				 "service list reply truncated in the dests of service %u", i);
 			return -EBADMSG;
 		}
 		off += (size_t)e.ndests * sizeof(struct dpvs_dest);

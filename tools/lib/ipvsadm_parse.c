@@ -266,7 +266,8 @@ static int scan_next(struct scanner *s)
 			}
 			const char *name = w + 2;
 			const char *eq = strchr(name, '=');
-			const struct opt_def *o = find_long(name, eq ? (size_t)(eq - name) : strlen(name));
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+			const struct opt_def *o = find_long(name, len);
 
 			if (!o)
 				return POPT_ERR_BADOPT;
@@ -636,12 +637,14 @@ static int handle_option(struct parse_ctx *p, int id, const char *arg, const cha
 		c->dest.weight = (int32_t)v;
 		return 0;
 	case O_UTHRESH:
-		if ((rc = opt_number(p, IPVSADM_OPT_UTHRESHOLD, arg, 0, INT_MAX, "u_threshold", &v)))
+		rc = opt_number(p, IPVSADM_OPT_UTHRESHOLD, arg, 0, INT_MAX, "u_threshold", &v);
+		if (rc)
 			return rc;
 		c->dest.u_threshold = (uint32_t)v;
 		return 0;
 	case O_LTHRESH:
-		if ((rc = opt_number(p, IPVSADM_OPT_LTHRESHOLD, arg, 0, INT_MAX, "l_threshold", &v)))
+		rc = opt_number(p, IPVSADM_OPT_LTHRESHOLD, arg, 0, INT_MAX, "l_threshold", &v);
+		if (rc)
 			return rc;
 		c->dest.l_threshold = (uint32_t)v;
 		return 0;
@@ -796,19 +799,20 @@ static int matrix_check(struct parse_ctx *p)
 
 		if (!(p->c->options & IPVSADM_OPT(j))) {
 			if (cell == '+')
-				return fail(p, "You need to supply the '%s' option for the '%s' command",
-					    optnames[j], cmd);
+				return fail(p, "You need to supply the '%s' option for the "
+					    "'%s' command", optnames[j], cmd);
 			continue;
 		}
 		if (cell == 'x')
-			return fail(p, "Illegal '%s' option with the '%s' command", optnames[j], cmd);
+			return fail(p, "Illegal '%s' option with the '%s' command", optnames[j],
+				    cmd);
 		if (cell == '1') {
 			if (last < 0) {
 				last = j;
 				continue;
 			}
-			return fail(p, "The option '%s' conflicts with the '%s' option in the '%s' command",
-				    optnames[j], optnames[last], cmd);
+			return fail(p, "The option '%s' conflicts with the '%s' option in "
+				    "the '%s' command", optnames[j], optnames[last], cmd);
 		}
 	}
 	return 0;
@@ -828,8 +832,8 @@ static int tunnel_check(struct parse_ctx *p)
 
 		if (!(p->c->options & IPVSADM_OPT(cols[j]))) {
 			if (cell == '+')
-				return fail(p, "You need to supply the '%s' option for the '%s' tunnel type",
-					    name, type);
+				return fail(p, "You need to supply the '%s' option for the "
+					    "'%s' tunnel type", name, type);
 			continue;
 		}
 		if (cell == 'x')
@@ -839,8 +843,8 @@ static int tunnel_check(struct parse_ctx *p)
 				last = j;
 				continue;
 			}
-			return fail(p, "The option '%s' conflicts with the '%s' option in the '%s' tunnel type",
-				    name, optnames[cols[last]], type);
+			return fail(p, "The option '%s' conflicts with the '%s' option in "
+				    "the '%s' tunnel type", name, optnames[cols[last]], type);
 		}
 	}
 	return 0;
@@ -913,7 +917,8 @@ static int command_checks(struct parse_ctx *p)
 				       c->dest.conn_flags == DPVS_FWD_DROUTE))
 			c->dest.port = c->svc.port;
 		if (c->dest.af != c->svc.af && c->dest.conn_flags != DPVS_FWD_TUNNEL)
-			return fail(p, "Different address family is allowed only for tunneling servers");
+			return fail(p, "Different address family is allowed only for "
+				       "tunneling servers");
 		if ((o & tun_opts) && c->dest.conn_flags != DPVS_FWD_TUNNEL)
 			return fail(p, "Tunnel options conflict with forward method");
 		int rc = tunnel_check(p);

@@ -285,15 +285,18 @@ static struct ctl_server_stats get_stats(void)
 	return s;
 }
 
-/* Connections the server holds besides the one asking. */
+/* Connections the server holds besides the one asking (or, when the
+ * server is at its limit and hangs up on the question, "many"). */
 static unsigned other_clients(void)
 {
 	void *reply;
 	uint32_t rlen, n;
 	char err[256];
+	int rc = dpvs_request(DPVS_MSG_TIMEOUT_GET, 0, NULL, 0, &reply, &rlen, err, sizeof(err));
 
-	assert_int_equal(dpvs_request(DPVS_MSG_TIMEOUT_GET, 0, NULL, 0, &reply, &rlen, err,
-				      sizeof(err)), 0);
+	if (rc == -ECONNRESET)
+		return CTL_MAX_CLIENTS;
+	assert_int_equal(rc, 0);
 	memcpy(&n, reply, sizeof(n));
 	free(reply);
 	return n - 1;
@@ -668,6 +671,10 @@ static void test_garbage(void **state)
 		if (len)
 			send(fd, buf, len, MSG_NOSIGNAL);
 		close(fd);
+		/* let the server catch up now and then: at its client limit it
+		 * would (rightly) refuse the test's own requests */
+		if (iter % 32 == 31)
+			wait_no_other_clients();
 	}
 	wait_no_other_clients();
 	assert_ping_works();

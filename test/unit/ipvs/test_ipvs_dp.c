@@ -1,0 +1,1128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The IPVS data plane on synthetic packets, driven through its public
+ * entry points (ipvs_in, ipvs_worker_timer) and its control handlers:
+ * NAT rewrites in both directions with checksums verified from scratch,
+ * ICMP errors translated, TCP states and timeouts, a full conn table,
+ * quiesce, dest removal, listings, the config diff.
+ *
+ * Fakes: ipv4_output() captures what IPVS forwards; the control server
+ * (ctl_register, ctl_reply_*) is a table and a growing buffer; netif_port
+ * (used by dp.c's flush) has no ports.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "dp_test_env.h"
+#include "cfg/config.h"
+#include "ctl/ctl.h"
+#include "inet/inet.h"
+#include "ipvs/ipvs.h"
+#include "ipvs/ipvs_priv.h"
+#include "netif/netif.h"
+#include "worker/worker.h"
+
+/* ---- fakes ---- */
+
+#define MAX_SENT 64
+static struct rte_mbuf *sent[MAX_SENT];
+static int nsent;
+
+void ipv4_output(struct worker *w, struct rte_mbuf *m)
+{
+	(void)w;
+	assert_true(nsent < MAX_SENT);
+	sent[nsent++] = m;
+}
+
+const struct dp_port *netif_port(uint16_t idx)
+{
+	(void)idx;
+	return NULL;
+}
+
+struct ctl_reply {
+	uint8_t *buf;
+	size_t len, cap;
+	int status;
+	char msg[DPVS_CTL_ERRMSG_MAX];
+};
+
+static struct {
+	ctl_handler_t fn;
+	uint32_t min, max;
+} handlers[DPVS_MSG_MAX];
+
+int ctl_register(uint16_t type, uint32_t min_len, uint32_t max_len, ctl_handler_t fn)
+{
+	assert_true(type < DPVS_MSG_MAX);
+	handlers[type].fn = fn;
+	handlers[type].min = min_len;
+	handlers[type].max = max_len ? max_len : min_len;
+	return 0;
+}
+
+void *ctl_reply_alloc(struct ctl_reply *r, size_t len)
+{
+	if (r->len + len > r->cap) {
+		size_t cap = (r->len + len) * 2;
+		uint8_t *b = realloc(r->buf, cap);
+
+		if (!b)
+			return NULL;
+		r->buf = b;
+		r->cap = cap;
+	}
+	void *p = r->buf + r->len;
+	memset(p, 0, len);
+	r->len += len;
+	return p;
+}
+
+int ctl_reply_append(struct ctl_reply *r, const void *data, size_t len)
+{
+	void *p = ctl_reply_alloc(r, len);
+
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, data, len);
+	return 0;
+}
+
+int ctl_reply_error(struct ctl_reply *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+	r->status = err;
+	return err;
+}
+
+/* Calls a handler as the server would (length bounds checked first). */
+static int ctl_call(uint16_t type, uint32_t flags, const void *payload, uint32_t len,
+		    struct ctl_reply *r)
+{
+	struct dpvs_ctl_hdr h = { .magic = DPVS_CTL_MAGIC, .version = DPVS_CTL_VERSION,
+				  .type = type, .len = len, .flags = flags };
+
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+	assert_non_null(handlers[type].fn);
+	if (len < handlers[type].min || len > handlers[type].max)
+		return -EINVAL;
+	int ret = handlers[type].fn(&h, payload, r);
+	if (ret < 0)
+		assert_int_equal(ret, r->status);
+	return ret;
+}
+
+/* ---- fixtures ---- */
+
+static struct worker wk;
+static struct ctl_reply rep;
+
+#define VIP "10.0.0.1"
+#define RIP1 "192.168.1.10"
+#define RIP2 "192.168.1.11"
+#define CIP "172.16.0.5"
+
+static uint32_t ip4(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr;
+}
+
+static int setup_n(uint32_t conn_max)
+{
+	char err[256];
+
+	dp_test_eal();
+	memset(&wk, 0, sizeof(wk));
+	wk.lcore_id = rte_lcore_id();
+	wk.now_sec = 1000;
+	dp_worker_unregister_all();
+	assert_int_equal(dp_worker_register(&wk), 0);
+	if (ipvs_init(1, conn_max, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ipvs_init: %s\n", err);
+		return -1;
+	}
+	memset(handlers, 0, sizeof(handlers));
+	ipvs_ctl_register();
+	nsent = 0;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return setup_n(64);
+}
+
+static int setup_small(void **state)
+{
+	(void)state;
+	return setup_n(4);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < nsent; i++)
+		rte_pktmbuf_free(sent[i]);
+	nsent = 0;
+	ipvs_fini();
+	free(rep.buf);
+	memset(&rep, 0, sizeof(rep));
+	return 0;
+}
+
+static struct dpvs_svc svc_key(uint16_t proto, const char *vip, uint16_t port)
+{
+	struct dpvs_svc s;
+
+	memset(&s, 0, sizeof(s));
+	s.af = AF_INET;
+	s.protocol = proto;
+	s.addr.in.s_addr = ip4(vip);
+	s.port = htons(port);
+	return s;
+}
+
+static int add_svc(uint16_t proto, const char *vip, uint16_t port, const char *sched)
+{
+	struct dpvs_svc s = svc_key(proto, vip, port);
+
+	snprintf(s.sched_name, sizeof(s.sched_name), "%s", sched);
+	return ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep);
+}
+
+static struct dpvs_dest_req dest_req(uint16_t proto, const char *vip, uint16_t port,
+				     const char *rip, uint16_t rport, int weight)
+{
+	struct dpvs_dest_req q;
+
+	memset(&q, 0, sizeof(q));
+	q.svc = svc_key(proto, vip, port);
+	q.dest.af = AF_INET;
+	q.dest.addr.in.s_addr = ip4(rip);
+	q.dest.port = htons(rport);
+	q.dest.conn_flags = DPVS_FWD_MASQ;
+	q.dest.weight = weight;
+	return q;
+}
+
+static int dest_op(uint16_t type, uint16_t proto, const char *vip, uint16_t port,
+		   const char *rip, uint16_t rport, int weight)
+{
+	struct dpvs_dest_req q = dest_req(proto, vip, port, rip, rport, weight);
+
+	return ctl_call(type, 0, &q, sizeof(q), &rep);
+}
+
+/* ---- packets ---- */
+
+struct pkt {
+	struct rte_ipv4_hdr ip;
+	union {
+		struct rte_tcp_hdr tcp;
+		struct rte_udp_hdr udp;
+	};
+	uint8_t payload[64];
+} __attribute__((packed));
+
+static struct rte_mbuf *make_pkt(uint8_t proto, const char *src, uint16_t sport,
+				 const char *dst, uint16_t dport, uint8_t tcp_flags, bool udp_csum)
+{
+	uint8_t buf[128];
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)buf;
+	uint8_t *l4 = buf + sizeof(*ip);
+	uint16_t l4len = proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) + 10 : 8 + 10;
+	uint16_t tot = sizeof(*ip) + l4len;
+	struct rte_mbuf *m;
+
+	memset(buf, 0, sizeof(buf));
+	ip->version_ihl = 0x45;
+	ip->total_length = htons(tot);
+	ip->time_to_live = 64;
+	ip->next_proto_id = proto;
+	ip->src_addr = ip4(src);
+	ip->dst_addr = ip4(dst);
+	memcpy(l4 + l4len - 10, "0123456789", 10);
+	if (proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
+
+		t->src_port = htons(sport);
+		t->dst_port = htons(dport);
+		t->sent_seq = htonl(12345);
+		t->data_off = 5 << 4;
+		t->tcp_flags = tcp_flags;
+		t->rx_win = htons(65535);
+		t->cksum = rte_ipv4_udptcp_cksum(ip, t);
+	} else {
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
+
+		u->src_port = htons(sport);
+		u->dst_port = htons(dport);
+		u->dgram_len = htons(l4len);
+		if (udp_csum)
+			u->dgram_cksum = rte_ipv4_udptcp_cksum(ip, u);
+	}
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	m = dp_test_mbuf(buf, tot);
+	assert_non_null(m);
+	m->l3_len = sizeof(*ip);
+	return m;
+}
+
+/* Header and L4 checksums recomputed from scratch: the one's complement
+ * sum over a covered region with its checksum in it is all ones. */
+static void verify_csums(const struct rte_ipv4_hdr *ip)
+{
+	const uint8_t *l4 = (const uint8_t *)ip + rte_ipv4_hdr_len(ip);
+	uint16_t l4len = ntohs(ip->total_length) - rte_ipv4_hdr_len(ip);
+	uint32_t sum;
+
+	assert_int_equal(rte_raw_cksum(ip, rte_ipv4_hdr_len(ip)), 0xffff);
+	if (ip->next_proto_id == IPPROTO_ICMP) {
+		assert_int_equal(rte_raw_cksum(l4, l4len), 0xffff);
+		return;
+	}
+	if (ip->next_proto_id == IPPROTO_UDP && ((const struct rte_udp_hdr *)l4)->dgram_cksum == 0)
+		return;
+	sum = rte_ipv4_phdr_cksum(ip, 0);
+	sum += rte_raw_cksum(l4, l4len);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	assert_int_equal(sum, 0xffff);
+}
+
+/* Feeds m to IPVS; expects it forwarded and returns what went out. */
+static struct rte_ipv4_hdr *forward(struct rte_mbuf *m)
+{
+	int before = nsent;
+
+	assert_int_equal(ipvs_in(&wk, 0, m), IPVS_STOLEN);
+	assert_int_equal(nsent, before + 1);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(sent[nsent - 1], struct rte_ipv4_hdr *);
+	verify_csums(ip);
+	return ip;
+}
+
+static uint64_t drops(enum dpvs_drop_reason r)
+{
+	return wk.cnt[0].drops[r];
+}
+
+static void expect_drop(struct rte_mbuf *m, enum dpvs_drop_reason r)
+{
+	uint64_t before = drops(r);
+	int sent_before = nsent;
+
+	assert_int_equal(ipvs_in(&wk, 0, m), IPVS_STOLEN);
+	assert_int_equal(nsent, sent_before);
+	assert_int_equal(drops(r), before + 1);
+}
+
+static uint16_t sport_of(const struct rte_ipv4_hdr *ip)
+{
+	return ntohs(*(const uint16_t *)((const uint8_t *)ip + rte_ipv4_hdr_len(ip)));
+}
+
+static uint16_t dport_of(const struct rte_ipv4_hdr *ip)
+{
+	return ntohs(*(const uint16_t *)((const uint8_t *)ip + rte_ipv4_hdr_len(ip) + 2));
+}
+
+/* The listing of one service: its entry and dests. */
+static const struct dpvs_svc_entry *list_svc(uint16_t proto, const char *vip, uint16_t port,
+					     const struct dpvs_dest **dests)
+{
+	struct dpvs_svc k = svc_key(proto, vip, port);
+	const struct dpvs_list *l;
+	const struct dpvs_svc_entry *e;
+
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_LIST, DPVS_MSG_F_SVC_KEY, &k, sizeof(k), &rep), 0);
+	assert_true(rep.len >= sizeof(*l) + sizeof(*e));
+	l = (const struct dpvs_list *)rep.buf;
+	assert_int_equal(l->count, 1);
+	assert_int_equal(l->entry_size, sizeof(struct dpvs_svc_entry));
+	e = (const struct dpvs_svc_entry *)(l + 1);
+	assert_int_equal(rep.len, sizeof(*l) + sizeof(*e) + e->ndests * sizeof(struct dpvs_dest));
+	*dests = (const struct dpvs_dest *)(e + 1);
+	return e;
+}
+
+/* Conn listing: how many, and the first entry. */
+static uint32_t list_conns(struct dpvs_conn *first)
+{
+	struct dpvs_conn_query q = { .max = 100 };
+	const struct dpvs_list *l;
+
+	assert_int_equal(ctl_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep), 0);
+	l = (const struct dpvs_list *)rep.buf;
+	assert_int_equal(l->entry_size, sizeof(struct dpvs_conn));
+	assert_int_equal(rep.len, sizeof(*l) + l->count * sizeof(struct dpvs_conn));
+	if (l->count && first)
+		*first = *(const struct dpvs_conn *)(l + 1);
+	return l->count;
+}
+
+static void tick(uint64_t secs)
+{
+	for (uint64_t i = 0; i < secs; i++) {
+		wk.now_sec++;
+		ipvs_worker_timer(&wk);
+	}
+}
+
+/* ---- tests ---- */
+
+static void test_conn_size(void **state)
+{
+	(void)state;
+	/* the hot conn must stay within two cache lines */
+	assert_true(sizeof(struct ipvs_conn) <= 128);
+	printf("struct ipvs_conn: %zu bytes\n", sizeof(struct ipvs_conn));
+}
+
+static void test_nat_tcp_both_ways(void **state)
+{
+	struct rte_ipv4_hdr *ip;
+	const struct dpvs_dest *d;
+	struct dpvs_conn c;
+
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 80, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 8080, 1), 0);
+
+	/* client SYN to the VIP goes to the real server, port rewritten */
+	ip = forward(make_pkt(IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_SYN_FLAG, true));
+	assert_int_equal(ip->dst_addr, ip4(RIP1));
+	assert_int_equal(ip->src_addr, ip4(CIP));
+	assert_int_equal(dport_of(ip), 8080);
+	assert_int_equal(sport_of(ip), 40000);
+	assert_int_equal(ip->time_to_live, 63);
+	assert_int_equal(list_conns(&c), 1);
+	assert_string_equal(c.state, "SYN_RECV");
+	assert_int_equal(c.expires_sec, 60);
+
+	/* the SYN-ACK comes back from the VIP */
+	ip = forward(make_pkt(IPPROTO_TCP, RIP1, 8080, CIP, 40000,
+			      RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, true));
+	assert_int_equal(ip->src_addr, ip4(VIP));
+	assert_int_equal(ip->dst_addr, ip4(CIP));
+	assert_int_equal(sport_of(ip), 80);
+	assert_int_equal(dport_of(ip), 40000);
+
+	/* the client's ACK establishes: counted active */
+	forward(make_pkt(IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG, true));
+	assert_int_equal(list_conns(&c), 1);
+	assert_string_equal(c.state, "ESTABLISHED");
+	assert_int_equal(c.expires_sec, 900);
+	assert_int_equal(c.caddr.in.s_addr, ip4(CIP));
+	assert_int_equal(c.vaddr.in.s_addr, ip4(VIP));
+	assert_int_equal(c.daddr.in.s_addr, ip4(RIP1));
+	assert_int_equal(ntohs(c.cport), 40000);
+	assert_int_equal(ntohs(c.vport), 80);
+	assert_int_equal(ntohs(c.dport), 8080);
+	assert_int_equal(c.protocol, IPPROTO_TCP);
+
+	const struct dpvs_svc_entry *e = list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_int_equal(e->ndests, 1);
+	assert_int_equal(d[0].activeconns, 1);
+	assert_int_equal(d[0].inactconns, 0);
+	assert_int_equal(e->svc.stats.conns, 1);
+	assert_int_equal(e->svc.stats.inpkts, 2);
+	assert_int_equal(e->svc.stats.outpkts, 1);
+	assert_int_equal(d[0].stats.inpkts, 2);
+	assert_true(e->svc.stats.inbytes > 0);
+}
+
+static void test_nat_udp(void **state)
+{
+	struct rte_ipv4_hdr *ip;
+	const struct rte_udp_hdr *u;
+
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_UDP, VIP, 53, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP1, 5353, 1), 0);
+	ip = forward(make_pkt(IPPROTO_UDP, CIP, 3000, VIP, 53, 0, true));
+	assert_int_equal(ip->dst_addr, ip4(RIP1));
+	assert_int_equal(dport_of(ip), 5353);
+	ip = forward(make_pkt(IPPROTO_UDP, RIP1, 5353, CIP, 3000, 0, true));
+	assert_int_equal(ip->src_addr, ip4(VIP));
+	assert_int_equal(sport_of(ip), 53);
+
+	/* a UDP checksum of zero means none: it stays zero */
+	ip = forward(make_pkt(IPPROTO_UDP, CIP, 3001, VIP, 53, 0, false));
+	u = (const struct rte_udp_hdr *)(ip + 1);
+	assert_int_equal(u->dgram_cksum, 0);
+	assert_int_equal(dport_of(ip), 5353);
+
+	struct dpvs_conn c;
+	assert_int_equal(list_conns(&c), 2);
+	assert_string_equal(c.state, "UDP");
+	assert_int_equal(c.expires_sec, 300);
+}
+
+static void test_not_ipvs_traffic(void **state)
+{
+	struct rte_mbuf *m;
+
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 80, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
+	/* another port of the VIP, another protocol: the stack's business */
+	m = make_pkt(IPPROTO_TCP, CIP, 40000, VIP, 22, RTE_TCP_SYN_FLAG, true);
+	assert_int_equal(ipvs_in(&wk, 0, m), IPVS_ACCEPT);
+	rte_pktmbuf_free(m);
+	m = make_pkt(IPPROTO_UDP, CIP, 40000, VIP, 80, 0, true);
+	assert_int_equal(ipvs_in(&wk, 0, m), IPVS_ACCEPT);
+	rte_pktmbuf_free(m);
+	assert_int_equal(nsent, 0);
+}
+
+static void test_tcp_needs_syn(void **state)
+{
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 80, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
+	expect_drop(make_pkt(IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG, true),
+		    DPVS_DROP_CONN_NOT_SYN);
+	expect_drop(make_pkt(IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_RST_FLAG, true),
+		    DPVS_DROP_CONN_NOT_SYN);
+	expect_drop(make_pkt(IPPROTO_TCP, CIP, 40000, VIP, 80,
+			     RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, true),
+		    DPVS_DROP_CONN_NOT_SYN);
+	assert_int_equal(list_conns(NULL), 0);
+}
+
+static void test_no_dest(void **state)
+{
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 80, "wrr"), 0);
+	expect_drop(make_pkt(IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_SYN_FLAG, true),
+		    DPVS_DROP_CONN_NO_DEST);
+	/* all quiesced is the same */
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 0), 0);
+	expect_drop(make_pkt(IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_SYN_FLAG, true),
+		    DPVS_DROP_CONN_NO_DEST);
+}
+
+static void test_ttl(void **state)
+{
+	struct rte_mbuf *m;
+	struct rte_ipv4_hdr *ip;
+
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_UDP, VIP, 53, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP1, 53, 1), 0);
+	m = make_pkt(IPPROTO_UDP, CIP, 3000, VIP, 53, 0, true);
+	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	ip->time_to_live = 1;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	expect_drop(m, DPVS_DROP_IP_TTL);
+}
+
+static void test_conn_full(void **state)
+{
+	(void)state;
+	/* conn_max is 4 in this test */
+	assert_int_equal(add_svc(IPPROTO_UDP, VIP, 53, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP1, 53, 1), 0);
+	for (uint16_t p = 0; p < 4; p++)
+		forward(make_pkt(IPPROTO_UDP, CIP, 1000 + p, VIP, 53, 0, true));
+	assert_int_equal(ipvs_conn_count(0), 4);
+	expect_drop(make_pkt(IPPROTO_UDP, CIP, 2000, VIP, 53, 0, true), DPVS_DROP_CONN_FULL);
+	/* the existing flows go on, both ways */
+	forward(make_pkt(IPPROTO_UDP, CIP, 1002, VIP, 53, 0, true));
+	forward(make_pkt(IPPROTO_UDP, RIP1, 53, CIP, 1003, 0, true));
+	/* when they expire, room comes back */
+	tick(301);
+	assert_int_equal(ipvs_conn_count(0), 0);
+	forward(make_pkt(IPPROTO_UDP, CIP, 2000, VIP, 53, 0, true));
+	assert_int_equal(ipvs_conn_count(0), 1);
+}
+
+static void test_udp_timer(void **state)
+{
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_UDP, VIP, 53, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP1, 53, 1), 0);
+	forward(make_pkt(IPPROTO_UDP, CIP, 3000, VIP, 53, 0, true));
+	tick(200);
+	/* a packet refreshes it: 300 s from now */
+	forward(make_pkt(IPPROTO_UDP, RIP1, 53, CIP, 3000, 0, true));
+	tick(299);
+	assert_int_equal(ipvs_conn_count(0), 1);
+	tick(1);
+	assert_int_equal(ipvs_conn_count(0), 0);
+	const struct dpvs_dest *d;
+	list_svc(IPPROTO_UDP, VIP, 53, &d);
+	assert_int_equal(d[0].inactconns, 0);
+	assert_int_equal(d[0].activeconns, 0);
+	/* the flow is gone: a reply now is not IPVS's */
+	struct rte_mbuf *m = make_pkt(IPPROTO_UDP, RIP1, 53, CIP, 3000, 0, true);
+	assert_int_equal(ipvs_in(&wk, 0, m), IPVS_ACCEPT);
+	rte_pktmbuf_free(m);
+}
+
+static void test_tcp_states_and_timeouts(void **state)
+{
+	struct dpvs_conn c;
+	const struct dpvs_dest *d;
+
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 80, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
+	forward(make_pkt(IPPROTO_TCP, CIP, 5000, VIP, 80, RTE_TCP_SYN_FLAG, true));
+	list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_int_equal(d[0].inactconns, 1);
+	forward(make_pkt(IPPROTO_TCP, RIP1, 80, CIP, 5000, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
+			 true));
+	forward(make_pkt(IPPROTO_TCP, CIP, 5000, VIP, 80, RTE_TCP_ACK_FLAG, true));
+	list_conns(&c);
+	assert_string_equal(c.state, "ESTABLISHED");
+	list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_int_equal(d[0].activeconns, 1);
+	assert_int_equal(d[0].inactconns, 0);
+
+	/* the client closes first: CLOSE_WAIT, 60 s, inactive again */
+	forward(make_pkt(IPPROTO_TCP, CIP, 5000, VIP, 80, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG,
+			 true));
+	list_conns(&c);
+	assert_string_equal(c.state, "CLOSE_WAIT");
+	assert_int_equal(c.expires_sec, 60);
+	list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_int_equal(d[0].activeconns, 0);
+	assert_int_equal(d[0].inactconns, 1);
+	/* the server's FIN: TIME_WAIT, 120 s */
+	forward(make_pkt(IPPROTO_TCP, RIP1, 80, CIP, 5000, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG,
+			 true));
+	list_conns(&c);
+	assert_string_equal(c.state, "TIME_WAIT");
+	assert_int_equal(c.expires_sec, 120);
+	/* the timer honours the shorter timeout although the conn first sat
+	 * in the 900 s slot */
+	tick(119);
+	assert_int_equal(ipvs_conn_count(0), 1);
+	tick(1);
+	assert_int_equal(ipvs_conn_count(0), 0);
+
+	/* server closes first: FIN_WAIT; an RST: CLOSE, 10 s */
+	forward(make_pkt(IPPROTO_TCP, CIP, 5001, VIP, 80, RTE_TCP_SYN_FLAG, true));
+	forward(make_pkt(IPPROTO_TCP, CIP, 5001, VIP, 80, RTE_TCP_ACK_FLAG, true));
+	forward(make_pkt(IPPROTO_TCP, RIP1, 80, CIP, 5001, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG,
+			 true));
+	list_conns(&c);
+	assert_string_equal(c.state, "FIN_WAIT");
+	assert_int_equal(c.expires_sec, 120);
+	forward(make_pkt(IPPROTO_TCP, CIP, 5001, VIP, 80, RTE_TCP_RST_FLAG, true));
+	list_conns(&c);
+	assert_string_equal(c.state, "CLOSE");
+	assert_int_equal(c.expires_sec, 10);
+	tick(10);
+	assert_int_equal(ipvs_conn_count(0), 0);
+
+	/* a SYN that is never answered: SYN_RECV expires after 60 s */
+	forward(make_pkt(IPPROTO_TCP, CIP, 5002, VIP, 80, RTE_TCP_SYN_FLAG, true));
+	tick(59);
+	assert_int_equal(ipvs_conn_count(0), 1);
+	tick(1);
+	assert_int_equal(ipvs_conn_count(0), 0);
+}
+
+static void test_port_reuse_after_close(void **state)
+{
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 80, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP2, 80, 1), 0);
+	forward(make_pkt(IPPROTO_TCP, CIP, 6000, VIP, 80, RTE_TCP_SYN_FLAG, true));
+	forward(make_pkt(IPPROTO_TCP, CIP, 6000, VIP, 80, RTE_TCP_ACK_FLAG, true));
+	forward(make_pkt(IPPROTO_TCP, CIP, 6000, VIP, 80, RTE_TCP_RST_FLAG, true));
+	/* the same client port opens again: a new conn, scheduled afresh */
+	struct rte_ipv4_hdr *ip =
+		forward(make_pkt(IPPROTO_TCP, CIP, 6000, VIP, 80, RTE_TCP_SYN_FLAG, true));
+	assert_int_equal(ip->dst_addr, ip4(RIP2));
+	struct dpvs_conn c;
+	assert_int_equal(list_conns(&c), 1);
+	assert_string_equal(c.state, "SYN_RECV");
+}
+
+static void test_timeout_set_get(void **state)
+{
+	struct dpvs_timeouts t = { .tcp_timeout = 100, .tcp_fin_timeout = 0, .udp_timeout = 20 };
+	const struct dpvs_timeouts *g;
+
+	(void)state;
+	assert_int_equal(ctl_call(DPVS_MSG_TIMEOUT_GET, 0, NULL, 0, &rep), 0);
+	g = (const struct dpvs_timeouts *)rep.buf;
+	assert_int_equal(rep.len, sizeof(*g));
+	assert_int_equal(g->tcp_timeout, 900);
+	assert_int_equal(g->tcp_fin_timeout, 120);
+	assert_int_equal(g->udp_timeout, 300);
+	assert_int_equal(ctl_call(DPVS_MSG_TIMEOUT_SET, 0, &t, sizeof(t), &rep), 0);
+	assert_int_equal(ctl_call(DPVS_MSG_TIMEOUT_GET, 0, NULL, 0, &rep), 0);
+	g = (const struct dpvs_timeouts *)rep.buf;
+	assert_int_equal(g->tcp_timeout, 100);
+	assert_int_equal(g->tcp_fin_timeout, 120); /* 0 = unchanged */
+	assert_int_equal(g->udp_timeout, 20);
+	t.udp_timeout = 3000000;
+	assert_int_equal(ctl_call(DPVS_MSG_TIMEOUT_SET, 0, &t, sizeof(t), &rep), -EINVAL);
+	assert_non_null(strstr(rep.msg, "udp timeout 3000000"));
+
+	/* the new udp timeout drives conns */
+	assert_int_equal(add_svc(IPPROTO_UDP, VIP, 53, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP1, 53, 1), 0);
+	forward(make_pkt(IPPROTO_UDP, CIP, 3000, VIP, 53, 0, true));
+	tick(19);
+	assert_int_equal(ipvs_conn_count(0), 1);
+	tick(1);
+	assert_int_equal(ipvs_conn_count(0), 0);
+}
+
+/* An ICMP error from src to dst quoting the whole datagram q. */
+static struct rte_mbuf *make_icmp_error(const char *src, const char *dst, uint8_t type,
+					uint8_t code, struct rte_mbuf *q)
+{
+	uint8_t buf[256];
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)buf;
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
+	uint16_t qlen = rte_pktmbuf_data_len(q);
+	uint16_t tot = sizeof(*ip) + sizeof(*icmp) + qlen;
+	struct rte_mbuf *m;
+
+	memset(buf, 0, sizeof(buf));
+	ip->version_ihl = 0x45;
+	ip->total_length = htons(tot);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = ip4(src);
+	ip->dst_addr = ip4(dst);
+	icmp->icmp_type = type;
+	icmp->icmp_code = code;
+	memcpy(icmp + 1, rte_pktmbuf_mtod(q, void *), qlen);
+	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, sizeof(*icmp) + qlen);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	rte_pktmbuf_free(q);
+	m = dp_test_mbuf(buf, tot);
+	m->l3_len = sizeof(*ip);
+	return m;
+}
+
+static void test_icmp_port_unreachable(void **state)
+{
+	struct rte_ipv4_hdr *ip, *in;
+	struct rte_icmp_hdr *icmp;
+
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_UDP, VIP, 53, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP1, 5353, 1), 0);
+	forward(make_pkt(IPPROTO_UDP, CIP, 3000, VIP, 53, 0, true));
+
+	/* the real server's port is closed: it answers the client (as it saw
+	 * the datagram: client -> RIP:5353) */
+	ip = forward(make_icmp_error(RIP1, CIP, 3, 3,
+				     make_pkt(IPPROTO_UDP, CIP, 3000, RIP1, 5353, 0, true)));
+	assert_int_equal(ip->src_addr, ip4(VIP));
+	assert_int_equal(ip->dst_addr, ip4(CIP));
+	icmp = (struct rte_icmp_hdr *)(ip + 1);
+	assert_int_equal(icmp->icmp_type, 3);
+	assert_int_equal(icmp->icmp_code, 3);
+	in = (struct rte_ipv4_hdr *)(icmp + 1);
+	/* the client sees its own datagram to the VIP quoted */
+	assert_int_equal(in->src_addr, ip4(CIP));
+	assert_int_equal(in->dst_addr, ip4(VIP));
+	assert_int_equal(sport_of(in), 3000);
+	assert_int_equal(dport_of(in), 53);
+	verify_csums(in); /* the inner IP and UDP checksums too */
+
+	/* the client refuses a reply (VIP -> client): to the real server */
+	ip = forward(make_icmp_error(CIP, VIP, 3, 3,
+				     make_pkt(IPPROTO_UDP, VIP, 53, CIP, 3000, 0, true)));
+	assert_int_equal(ip->dst_addr, ip4(RIP1));
+	assert_int_equal(ip->src_addr, ip4(CIP));
+	in = (struct rte_ipv4_hdr *)((struct rte_icmp_hdr *)(ip + 1) + 1);
+	assert_int_equal(in->src_addr, ip4(RIP1));
+	assert_int_equal(sport_of(in), 5353);
+	verify_csums(in);
+
+	/* an error about no balanced flow is the stack's */
+	struct rte_mbuf *m = make_icmp_error(RIP1, CIP, 3, 3,
+					     make_pkt(IPPROTO_UDP, CIP, 3999, RIP1, 5353, 0,
+						      true));
+	assert_int_equal(ipvs_in(&wk, 0, m), IPVS_ACCEPT);
+	rte_pktmbuf_free(m);
+
+	/* a corrupted ICMP checksum is dropped, not "repaired" */
+	m = make_icmp_error(RIP1, CIP, 3, 4, make_pkt(IPPROTO_UDP, CIP, 3000, RIP1, 5353, 0, true));
+	rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, 20)->icmp_cksum ^= 0x1234;
+	expect_drop(m, DPVS_DROP_ICMP_BAD);
+}
+
+static void test_icmp_frag_needed_tcp(void **state)
+{
+	struct rte_ipv4_hdr *ip, *in;
+
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 80, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 8080, 1), 0);
+	forward(make_pkt(IPPROTO_TCP, CIP, 7000, VIP, 80, RTE_TCP_SYN_FLAG, true));
+	/* a router towards the client cannot pass a reply: frag needed */
+	ip = forward(make_icmp_error("10.9.9.9", VIP, 3, 4,
+				     make_pkt(IPPROTO_TCP, VIP, 80, CIP, 7000,
+					      RTE_TCP_ACK_FLAG, true)));
+	assert_int_equal(ip->dst_addr, ip4(RIP1));
+	in = (struct rte_ipv4_hdr *)((struct rte_icmp_hdr *)(ip + 1) + 1);
+	assert_int_equal(in->src_addr, ip4(RIP1));
+	assert_int_equal(sport_of(in), 8080);
+	verify_csums(in);
+}
+
+static void test_quiesce(void **state)
+{
+	struct rte_ipv4_hdr *ip;
+
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 80, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP2, 80, 1), 0);
+	ip = forward(make_pkt(IPPROTO_TCP, CIP, 8000, VIP, 80, RTE_TCP_SYN_FLAG, true));
+	assert_int_equal(ip->dst_addr, ip4(RIP1));
+	/* weight 0: RIP1 takes no new conns, but keeps its own */
+	assert_int_equal(dest_op(DPVS_MSG_DEST_EDIT, IPPROTO_TCP, VIP, 80, RIP1, 80, 0), 0);
+	for (uint16_t p = 1; p <= 3; p++) {
+		ip = forward(make_pkt(IPPROTO_TCP, CIP, 8000 + p, VIP, 80, RTE_TCP_SYN_FLAG, true));
+		assert_int_equal(ip->dst_addr, ip4(RIP2));
+	}
+	ip = forward(make_pkt(IPPROTO_TCP, CIP, 8000, VIP, 80, RTE_TCP_ACK_FLAG, true));
+	assert_int_equal(ip->dst_addr, ip4(RIP1));
+	const struct dpvs_dest *d;
+	const struct dpvs_svc_entry *e = list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_int_equal(e->ndests, 2);
+	assert_int_equal(d[0].weight, 0);
+	assert_int_equal(d[0].activeconns, 1);
+	assert_int_equal(d[1].inactconns, 3);
+}
+
+static void test_dest_removal(void **state)
+{
+	struct rte_ipv4_hdr *ip;
+	const struct dpvs_dest *d;
+
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 80, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP2, 80, 1), 0);
+	forward(make_pkt(IPPROTO_TCP, CIP, 9000, VIP, 80, RTE_TCP_SYN_FLAG, true));
+	forward(make_pkt(IPPROTO_TCP, CIP, 9000, VIP, 80, RTE_TCP_ACK_FLAG, true));
+	assert_int_equal(dest_op(DPVS_MSG_DEST_DEL, IPPROTO_TCP, VIP, 80, RIP1, 80, 0), 0);
+	/* removed: its conn still goes on, both ways */
+	ip = forward(make_pkt(IPPROTO_TCP, CIP, 9000, VIP, 80, RTE_TCP_ACK_FLAG, true));
+	assert_int_equal(ip->dst_addr, ip4(RIP1));
+	ip = forward(make_pkt(IPPROTO_TCP, RIP1, 80, CIP, 9000, RTE_TCP_ACK_FLAG, true));
+	assert_int_equal(ip->src_addr, ip4(VIP));
+	/* its id is held while the conn lives: gc must not free it */
+	ipvs_timer_tick(wk.now_sec);
+	/* added back, it gets its conns (and counters) back */
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
+	list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_int_equal(d[1].addr.in.s_addr, ip4(RIP1));
+	assert_int_equal(d[1].activeconns, 1);
+	assert_int_equal(d[1].stats.conns, 1);
+
+	/* with expire_nodest_conn, the next packet of a removed dest's conn
+	 * ends it */
+	assert_int_equal(dest_op(DPVS_MSG_DEST_DEL, IPPROTO_TCP, VIP, 80, RIP1, 80, 0), 0);
+	ipvs_set_expire_nodest_conn(true);
+	expect_drop(make_pkt(IPPROTO_TCP, CIP, 9000, VIP, 80, RTE_TCP_ACK_FLAG, true),
+		    DPVS_DROP_CONN_NO_DEST);
+	assert_int_equal(ipvs_conn_count(0), 0);
+	/* now nothing holds the id: it is freed and a re-add starts afresh */
+	ipvs_timer_tick(wk.now_sec);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
+	list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_int_equal(d[1].activeconns + d[1].inactconns, 0);
+	assert_int_equal(d[1].stats.conns, 0);
+}
+
+static void test_ctl_errors(void **state)
+{
+	struct dpvs_svc s;
+	struct dpvs_dest_req q;
+
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 80, "rr"), 0);
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 80, "rr"), -EEXIST);
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 81, "foo"), -ENOENT);
+	assert_non_null(strstr(rep.msg, "scheduler 'foo' not found"));
+	assert_int_equal(add_svc(IPPROTO_ICMP, VIP, 81, "rr"), -EPROTONOSUPPORT);
+	assert_int_equal(add_svc(IPPROTO_TCP, "0.0.0.0", 81, "rr"), -EINVAL);
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 0, "rr"), -EINVAL);
+	s = svc_key(IPPROTO_TCP, VIP, 82);
+	s.af = AF_INET6;
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EAFNOSUPPORT);
+	s = svc_key(IPPROTO_TCP, VIP, 82);
+	memset(s.sched_name, 'x', sizeof(s.sched_name));
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EINVAL);
+	assert_non_null(strstr(rep.msg, "NUL"));
+	s = svc_key(IPPROTO_TCP, VIP, 82);
+	s.flags = DPVS_SVC_F_PERSISTENT;
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EOPNOTSUPP);
+	/* a short payload never reaches the handler */
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s) - 1, &rep), -EINVAL);
+
+	s = svc_key(IPPROTO_TCP, VIP, 99);
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_EDIT, 0, &s, sizeof(s), &rep), -ESRCH);
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_DEL, 0, &s, sizeof(s), &rep), -ESRCH);
+	assert_int_equal(ctl_call(DPVS_MSG_ZERO, DPVS_MSG_F_SVC_KEY, &s, sizeof(s), &rep), -ESRCH);
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_LIST, DPVS_MSG_F_SVC_KEY, &s, sizeof(s), &rep),
+			 -ESRCH);
+	/* a key without the flag, the flag without a key */
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_LIST, 0, &s, sizeof(s), &rep), -EINVAL);
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_LIST, DPVS_MSG_F_SVC_KEY, NULL, 0, &rep), -EINVAL);
+
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 99, RIP1, 80, 1), -ESRCH);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_EDIT, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), -ENOENT);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_DEL, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), -ENOENT);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 70000),
+			 -EINVAL);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, -1), -EINVAL);
+	q = dest_req(IPPROTO_TCP, VIP, 80, RIP1, 80, 1);
+	q.dest.conn_flags = DPVS_FWD_DROUTE;
+	assert_int_equal(ctl_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), -EOPNOTSUPP);
+	assert_string_equal(rep.msg, "forwarding method -g (DR) is not supported yet; use -m");
+	q = dest_req(IPPROTO_TCP, VIP, 80, RIP1, 80, 1);
+	q.dest.u_threshold = 10;
+	assert_int_equal(ctl_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), -EOPNOTSUPP);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 2), -EEXIST);
+	/* no port: the service's, so this is the same dest */
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 0, 2), -EEXIST);
+	struct dpvs_conn_query cq = { 0 };
+	assert_int_equal(ctl_call(DPVS_MSG_CONN_LIST, 0, &cq, sizeof(cq) - 1, &rep), -EINVAL);
+}
+
+static void test_ctl_list_edit_del_flush(void **state)
+{
+	struct dpvs_svc s;
+	const struct dpvs_list *l;
+	const struct dpvs_dest *d;
+
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 80, ""), 0); /* ipvsadm's default */
+	assert_int_equal(add_svc(IPPROTO_UDP, VIP, 53, "wrr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 8080, 3), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP2, 8080, 1), 0);
+
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), 0);
+	l = (const struct dpvs_list *)rep.buf;
+	assert_int_equal(l->count, 2);
+	assert_int_equal(rep.len, sizeof(*l) + 2 * sizeof(struct dpvs_svc_entry) +
+					  2 * sizeof(struct dpvs_dest));
+
+	const struct dpvs_svc_entry *e = list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_string_equal(e->svc.sched_name, "wlc");
+	assert_int_equal(e->svc.num_dests, 2);
+	assert_int_equal(d[0].addr.in.s_addr, ip4(RIP1));
+	assert_int_equal(ntohs(d[0].port), 8080);
+	assert_int_equal(d[0].weight, 3);
+	assert_int_equal(d[0].conn_flags, DPVS_FWD_MASQ);
+	assert_int_equal(d[1].addr.in.s_addr, ip4(RIP2));
+
+	s = svc_key(IPPROTO_TCP, VIP, 80);
+	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_EDIT, 0, &s, sizeof(s), &rep), 0);
+	e = list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_string_equal(e->svc.sched_name, "rr");
+	assert_int_equal(e->ndests, 2);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_EDIT, IPPROTO_TCP, VIP, 80, RIP2, 8080, 7), 0);
+	e = list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_int_equal(d[1].weight, 7);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_DEL, IPPROTO_TCP, VIP, 80, RIP1, 8080, 0), 0);
+	e = list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_int_equal(e->ndests, 1);
+	assert_int_equal(d[0].addr.in.s_addr, ip4(RIP2));
+
+	/* traffic, then zero */
+	forward(make_pkt(IPPROTO_TCP, CIP, 1234, VIP, 80, RTE_TCP_SYN_FLAG, true));
+	e = list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_int_equal(e->svc.stats.inpkts, 1);
+	assert_int_equal(ctl_call(DPVS_MSG_ZERO, 0, NULL, 0, &rep), 0);
+	e = list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_int_equal(e->svc.stats.inpkts, 0);
+	assert_int_equal(e->svc.stats.conns, 0);
+	assert_int_equal(d[0].stats.inpkts, 0);
+	assert_int_equal(d[0].inactconns, 1); /* zero leaves live counts alone */
+
+	s = svc_key(IPPROTO_UDP, VIP, 53);
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_DEL, 0, &s, sizeof(s), &rep), 0);
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), 0);
+	assert_int_equal(((const struct dpvs_list *)rep.buf)->count, 1);
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_FLUSH, 0, NULL, 0, &rep), 0);
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), 0);
+	assert_int_equal(((const struct dpvs_list *)rep.buf)->count, 0);
+	/* flushed: new flows are no longer IPVS's, the old conn still is */
+	struct rte_mbuf *m = make_pkt(IPPROTO_TCP, CIP, 1235, VIP, 80, RTE_TCP_SYN_FLAG, true);
+	assert_int_equal(ipvs_in(&wk, 0, m), IPVS_ACCEPT);
+	rte_pktmbuf_free(m);
+	forward(make_pkt(IPPROTO_TCP, CIP, 1234, VIP, 80, RTE_TCP_ACK_FLAG, true));
+}
+
+static void test_rates(void **state)
+{
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_UDP, VIP, 53, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP1, 53, 1), 0);
+	ipvs_timer_tick(wk.now_sec);
+	for (uint16_t p = 0; p < 40; p++)
+		forward(make_pkt(IPPROTO_UDP, CIP, 1000 + p, VIP, 53, 0, true));
+	ipvs_timer_tick(wk.now_sec + 2);
+	const struct dpvs_dest *d;
+	const struct dpvs_svc_entry *e = list_svc(IPPROTO_UDP, VIP, 53, &d);
+	/* 40 conns in 2 s = 20/s, smoothed by 1/4 on the first estimate */
+	assert_int_equal(e->svc.stats.cps, 5);
+	assert_int_equal(e->svc.stats.inpps, 5);
+	assert_int_equal(d[0].stats.cps, 5);
+}
+
+static void test_conn_list_names(void **state)
+{
+	struct dpvs_conn c;
+
+	(void)state;
+	assert_int_equal(list_conns(NULL), 0);
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 80, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
+	for (uint16_t p = 0; p < 10; p++)
+		forward(make_pkt(IPPROTO_TCP, CIP, 100 + p, VIP, 80, RTE_TCP_SYN_FLAG, true));
+	assert_int_equal(list_conns(&c), 10);
+	assert_string_equal(c.state, "SYN_RECV");
+	assert_int_equal(c.lcore_id, wk.lcore_id);
+	struct dpvs_conn_query q = { .max = 3 };
+	assert_int_equal(ctl_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep), 0);
+	assert_int_equal(((const struct dpvs_list *)rep.buf)->count, 3);
+}
+
+static void test_apply_config(void **state)
+{
+	struct dpvs_config *a = calloc(1, sizeof(*a));
+	struct dpvs_config *b = calloc(1, sizeof(*b));
+	char report[2048];
+	const struct dpvs_dest *d;
+	struct dpvs_timeouts *t;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	/* by hand, before any file: must survive reloads */
+	assert_int_equal(add_svc(IPPROTO_UDP, VIP, 53, "rr"), 0);
+
+	a->timeouts = (struct dpvs_timeouts){ 900, 120, 300 };
+	a->nservices = 1;
+	snprintf(a->services[0].name, sizeof(a->services[0].name), "web");
+	a->services[0].svc = svc_key(IPPROTO_TCP, VIP, 80);
+	snprintf(a->services[0].svc.sched_name, DPVS_SCHED_NAME_MAX, "rr");
+	a->services[0].ndests = 2;
+	a->services[0].dests[0] = dest_req(IPPROTO_TCP, VIP, 80, RIP1, 80, 1).dest;
+	a->services[0].dests[1] = dest_req(IPPROTO_TCP, VIP, 80, RIP2, 80, 1).dest;
+	assert_int_equal(ipvs_apply_config(NULL, a, report, sizeof(report)), 0);
+	assert_non_null(strstr(report, "[service:web] TCP 10.0.0.1:80 added"));
+	assert_non_null(strstr(report, "real server 192.168.1.11:80 added"));
+	list_svc(IPPROTO_TCP, VIP, 80, &d);
+	forward(make_pkt(IPPROTO_TCP, CIP, 4000, VIP, 80, RTE_TCP_SYN_FLAG, true));
+
+	/* new file: RIP1 reweighted, RIP2 gone, udp timeout 60, wrr */
+	*b = *a;
+	snprintf(b->services[0].svc.sched_name, DPVS_SCHED_NAME_MAX, "wrr");
+	b->services[0].ndests = 1;
+	b->services[0].dests[0].weight = 5;
+	b->timeouts.udp_timeout = 60;
+	b->expire_nodest_conn = true;
+	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report)), 0);
+	assert_non_null(strstr(report, "TCP 10.0.0.1:80 updated"));
+	assert_non_null(strstr(report, "real server 192.168.1.11:80 removed"));
+	assert_non_null(strstr(report, "real server 192.168.1.10:80 updated"));
+	const struct dpvs_svc_entry *e = list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_string_equal(e->svc.sched_name, "wrr");
+	assert_int_equal(e->ndests, 1);
+	assert_int_equal(d[0].weight, 5);
+	assert_int_equal(d[0].inactconns, 1); /* the conn survived */
+	assert_int_equal(ctl_call(DPVS_MSG_TIMEOUT_GET, 0, NULL, 0, &rep), 0);
+	t = (struct dpvs_timeouts *)rep.buf;
+	assert_int_equal(t->udp_timeout, 60);
+
+	/* same file again: nothing to do, nothing said */
+	assert_int_equal(ipvs_apply_config(b, b, report, sizeof(report)), 0);
+	assert_string_equal(report, "");
+
+	/* the service leaves the file: removed; the hand-made one stays */
+	b->nservices = 0;
+	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report)), 0);
+	assert_non_null(strstr(report, "[service:web] TCP 10.0.0.1:80 removed"));
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), 0);
+	assert_int_equal(((const struct dpvs_list *)rep.buf)->count, 1);
+	list_svc(IPPROTO_UDP, VIP, 53, &d);
+
+	/* a bad service in a file is reported, the rest applied */
+	b->nservices = 2;
+	b->services[0] = a->services[0];
+	b->services[1] = a->services[0];
+	snprintf(b->services[1].name, sizeof(b->services[1].name), "bad");
+	b->services[1].svc.port = htons(81);
+	snprintf(b->services[1].svc.sched_name, DPVS_SCHED_NAME_MAX, "nope");
+	assert_int_equal(ipvs_apply_config(NULL, b, report, sizeof(report)), -ENOENT);
+	assert_non_null(strstr(report, "[service:bad] TCP 10.0.0.1:81 added: scheduler 'nope'"));
+	list_svc(IPPROTO_TCP, VIP, 80, &d);
+	free(a);
+	free(b);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_conn_size),
+		T(test_nat_tcp_both_ways),
+		T(test_nat_udp),
+		T(test_not_ipvs_traffic),
+		T(test_tcp_needs_syn),
+		T(test_no_dest),
+		T(test_ttl),
+		cmocka_unit_test_setup_teardown(test_conn_full, setup_small, teardown),
+		T(test_udp_timer),
+		T(test_tcp_states_and_timeouts),
+		T(test_port_reuse_after_close),
+		T(test_timeout_set_get),
+		T(test_icmp_port_unreachable),
+		T(test_icmp_frag_needed_tcp),
+		T(test_quiesce),
+		T(test_dest_removal),
+		T(test_ctl_errors),
+		T(test_ctl_list_edit_del_flush),
+		T(test_rates),
+		T(test_conn_list_names),
+		T(test_apply_config),
+	};
+
+	dp_test_eal();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
