@@ -22,6 +22,10 @@ struct ctl_entry {
 
 static struct ctl_entry ctl_table[DPVS_MSG_MAX];
 
+/* Defined here, not in ctl_server.c, so code that only builds replies
+ * (handlers' unit tests) links without the socket server and libev. */
+struct ctl_server_stats ctl_stats;
+
 int ctl_register(uint16_t type, uint32_t min_len, uint32_t max_len, ctl_handler_t fn)
 {
 	if (type == DPVS_MSG_NONE || type >= DPVS_MSG_MAX || !fn)

@@ -69,7 +69,6 @@ struct ctl_server {
 
 static struct ctl_server srv = { .fd = -1 };
 static double idle_timeout = CTL_IDLE_TIMEOUT_S;
-struct ctl_server_stats ctl_stats;
 
 /* Payload buffers above this are freed after their request. */
 #define KEEP_PAYLOAD_BUF 65536
@@ -393,7 +392,8 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM) {
 				/* the listener stays readable: pause it or the loop spins */
-				DPVS_LOG(WARNING, "ctl: accept: %s; retrying in 1 s", strerror(errno));
+				DPVS_LOG(WARNING, "ctl: accept: %s; retrying in 1 s",
+					 strerror(errno));
 				ev_io_stop(loop, w);
 				ev_timer_set(&srv.accept_retry, 1.0, 0.);
 				ev_timer_start(loop, &srv.accept_retry);
@@ -430,8 +430,9 @@ static int make_parent_dirs(const char *path, char *err, size_t errlen)
 		if (mkdir(dir, 0755) && errno != EEXIST) {
 			int e = errno;
 
-			snprintf(err, errlen, "cannot create directory %s for the control socket: %s",
-				 dir, strerror(e));
+			snprintf(err, errlen,
+				 "cannot create directory %s for the control socket: %s", dir,
+				 strerror(e));
 			return -e;
 		}
 		*p = saved;

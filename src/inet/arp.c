@@ -65,8 +65,8 @@ void arp_input(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
 		dp_drop(w, port_idx, DPVS_DROP_ARP_SHORT, m);
 		return;
 	}
-	const struct rte_arp_hdr *arp =
-		rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
+	const struct rte_arp_hdr *arp = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *,
+								 sizeof(struct rte_ether_hdr));
 	const struct rte_arp_ipv4 *d = &arp->arp_data;
 
 	/* A sender MAC of zero or multicast cannot be a neighbour. */

@@ -203,7 +203,8 @@ static int addr_check(const struct dpvs_addr *a, char *err, size_t errlen)
 	}
 	if (inet_is_martian_src(a->addr.in.s_addr)) {
 		snprintf(err, errlen,
-			 "%s cannot be an interface address (zero, broadcast, multicast or loopback)",
+			 "%s cannot be an interface address "
+			 "(zero, broadcast, multicast or loopback)",
 			 inet_ntoa_be(a->addr.in.s_addr, ip));
 		return -EINVAL;
 	}

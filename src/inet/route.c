@@ -242,8 +242,8 @@ int inet_route_add(const struct dpvs_route *q, char *err, size_t errlen)
 		return -EADDRNOTAVAIL;
 	}
 	if (route_find(q->dst.in.s_addr, q->prefixlen)) {
-		snprintf(err, errlen, "route %s/%u already exists", inet_ntoa_be(q->dst.in.s_addr, ip),
-			 q->prefixlen);
+		snprintf(err, errlen, "route %s/%u already exists",
+			 inet_ntoa_be(q->dst.in.s_addr, ip), q->prefixlen);
 		return -EEXIST;
 	}
 	struct route_entry tmpl = {

@@ -369,7 +369,8 @@ static int conn_req_post(struct worker *w, uint32_t max)
 int ipvs_conn_list_collect(struct dpvs_conn *out, uint32_t max, uint32_t *count, char *err,
 			   size_t errlen)
 {
-	unsigned nw = worker_count();
+	unsigned nw = RTE_MIN(worker_count(), (unsigned)DP_MAX_WORKERS);
+	bool posted[DP_MAX_WORKERS] = { false };
 	uint64_t deadline;
 	int ret = 0;
 
@@ -382,14 +383,18 @@ int ipvs_conn_list_collect(struct dpvs_conn *out, uint32_t max, uint32_t *count,
 				 r == -EBUSY ? "an earlier listing is still pending" : "no memory");
 			ret = r;
 		}
+		posted[i] = r == 0;
 	}
 	deadline = rte_get_timer_cycles() + rte_get_timer_hz() * 2;
 	for (unsigned i = 0; i < nw; i++) {
 		struct worker *w = worker_get(i);
 		struct ipvs_conn_req *r = &ipvs_w(w)->req;
 
+		if (!posted[i])
+			continue;
 		while (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == IPVS_REQ_ASKED) {
 			if (rte_get_timer_cycles() > deadline) {
+				/* the worker closes it (unfilled) when it comes back */
 				__atomic_store_n(&r->cancel, 1, __ATOMIC_RELAXED);
 				snprintf(err, errlen,
 					 "worker %u (lcore %u) did not list its connections "

@@ -8,9 +8,12 @@
  * shard of the connection table, its timers and its per-dest counters
  * (struct worker.ipvs), never touched by another lcore.
  *
- * Files: service.c (snapshot), dest.c, conn.c (table, timers), proto_tcp.c
- * proto_udp.c proto_icmp.c, xmit_nat.c, sched.c (interface and registry),
- * sched_rr.c sched_wrr.c ..., ipvs_ctl.c (control handlers), stats.c.
+ * Files: service.c (services, dests, snapshot), conn.c (table, timers,
+ * listing), ipvs_core.c (ipvs_in, life cycle), proto_tcp.c (states),
+ * proto_icmp.c (ICMP errors), xmit_nat.c (rewrite toolkit, NAT),
+ * ipvs_sched.h + sched.c (interface and registry), sched_rr.c sched_wrr.c
+ * sched_lc.c sched_wlc.c, ipvs_ctl.c (control handlers), ipvs_config.c
+ * (config diff), stats.c (counters, rates); ipvs_priv.h between them.
  */
 #ifndef DPVS_IPVS_H
 #define DPVS_IPVS_H

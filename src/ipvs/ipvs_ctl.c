@@ -36,30 +36,23 @@ static int opt_key(const struct dpvs_ctl_hdr *hdr, const void *payload, struct c
 	return 0;
 }
 
-static int h_svc_add(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *r)
+/* SVC_ADD/EDIT/DEL: a struct dpvs_svc each. */
+static int h_svc(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *r)
 {
 	char err[ERRLEN] = "";
-	int ret = ipvs_svc_add(payload, err, sizeof(err));
+	int ret;
 
-	(void)hdr;
-	return ret < 0 ? ctl_reply_error(r, ret, "%s", err) : 0;
-}
-
-static int h_svc_edit(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *r)
-{
-	char err[ERRLEN] = "";
-	int ret = ipvs_svc_edit(payload, err, sizeof(err));
-
-	(void)hdr;
-	return ret < 0 ? ctl_reply_error(r, ret, "%s", err) : 0;
-}
-
-static int h_svc_del(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *r)
-{
-	char err[ERRLEN] = "";
-	int ret = ipvs_svc_del(payload, err, sizeof(err));
-
-	(void)hdr;
+	switch (hdr->type) {
+	case DPVS_MSG_SVC_ADD:
+		ret = ipvs_svc_add(payload, err, sizeof(err));
+		break;
+	case DPVS_MSG_SVC_EDIT:
+		ret = ipvs_svc_edit(payload, err, sizeof(err));
+		break;
+	default:
+		ret = ipvs_svc_del(payload, err, sizeof(err));
+		break;
+	}
 	return ret < 0 ? ctl_reply_error(r, ret, "%s", err) : 0;
 }
 
@@ -241,9 +234,9 @@ void ipvs_ctl_register(void)
 	const uint32_t svc = sizeof(struct dpvs_svc);
 	const uint32_t dreq = sizeof(struct dpvs_dest_req);
 
-	ctl_register(DPVS_MSG_SVC_ADD, svc, svc, h_svc_add);
-	ctl_register(DPVS_MSG_SVC_EDIT, svc, svc, h_svc_edit);
-	ctl_register(DPVS_MSG_SVC_DEL, svc, svc, h_svc_del);
+	ctl_register(DPVS_MSG_SVC_ADD, svc, svc, h_svc);
+	ctl_register(DPVS_MSG_SVC_EDIT, svc, svc, h_svc);
+	ctl_register(DPVS_MSG_SVC_DEL, svc, svc, h_svc);
 	ctl_register(DPVS_MSG_SVC_FLUSH, 0, 0, h_svc_flush);
 	ctl_register(DPVS_MSG_SVC_LIST, 0, svc, h_svc_list);
 	ctl_register(DPVS_MSG_DEST_ADD, dreq, dreq, h_dest);

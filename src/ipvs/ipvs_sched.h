@@ -17,6 +17,7 @@
 #ifndef DPVS_IPVS_IPVS_SCHED_H
 #define DPVS_IPVS_IPVS_SCHED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ipvs/ipvs_priv.h"
@@ -44,6 +45,34 @@ struct sched_ops {
 static inline uint64_t sched_dest_overhead(const struct ipvs_dest_wstate *c)
 {
 	return (c->activeconns << 8) + c->inactconns;
+}
+
+/*
+ * The least-connection family: the dest with the smallest overhead, or
+ * overhead/weight when weighted (compared as oh1*w2 < oh2*w1: no
+ * division). Quiesced dests (weight 0) are skipped; ties go to the first.
+ */
+static inline const struct ipvs_snap_dest *sched_least_loaded(const struct ipvs_snap_svc *svc,
+							     const struct sched_ctx *ctx,
+							     bool weighted)
+{
+	const struct ipvs_snap_dest *best = NULL;
+	uint64_t best_oh = 0;
+
+	for (uint32_t i = 0; i < svc->ndests; i++) {
+		const struct ipvs_snap_dest *d = &svc->dests[i];
+		uint64_t oh;
+
+		if (d->weight <= 0) /* quiesced */
+			continue;
+		oh = sched_dest_overhead(&ctx->dest_cnt[d->id]);
+		if (!best || (weighted ? oh * (uint64_t)best->weight < best_oh * (uint64_t)d->weight
+				       : oh < best_oh)) {
+			best = d;
+			best_oh = oh;
+		}
+	}
+	return best;
 }
 
 /* NULL when no scheduler has that name. */

@@ -10,24 +10,8 @@ static const struct ipvs_snap_dest *wlc_schedule(const struct ipvs_snap_svc *svc
 						 struct sched_state *st,
 						 const struct sched_ctx *ctx)
 {
-	const struct ipvs_snap_dest *best = NULL;
-	uint64_t best_oh = 0;
-
 	(void)st;
-	for (uint32_t i = 0; i < svc->ndests; i++) {
-		const struct ipvs_snap_dest *d = &svc->dests[i];
-		uint64_t oh;
-
-		if (d->weight <= 0) /* quiesced */
-			continue;
-		oh = sched_dest_overhead(&ctx->dest_cnt[d->id]);
-		/* oh/w < best_oh/best_w, as oh*best_w < best_oh*w: no division */
-		if (!best || oh * (uint64_t)best->weight < best_oh * (uint64_t)d->weight) {
-			best = d;
-			best_oh = oh;
-		}
-	}
-	return best;
+	return sched_least_loaded(svc, ctx, true);
 }
 
 const struct sched_ops sched_wlc = {

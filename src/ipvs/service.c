@@ -342,7 +342,7 @@ static int svc_settings(const struct dpvs_svc *s, struct dpvs_svc *conf,
 	return 0;
 }
 
-static int id_alloc(uint32_t *cursor, uint32_t max, bool (*is_free)(uint32_t))
+static int id_scan(uint32_t *cursor, uint32_t max, bool (*is_free)(uint32_t))
 {
 	for (uint32_t k = 0; k < max; k++) {
 		uint32_t id = (*cursor + k) % max;
@@ -353,6 +353,19 @@ static int id_alloc(uint32_t *cursor, uint32_t max, bool (*is_free)(uint32_t))
 		}
 	}
 	return -1;
+}
+
+/* A free id, reusing the least recently freed first; when none is free,
+ * ids of drained trash are reclaimed first. -1 when the table is full. */
+static int id_alloc(uint32_t *cursor, uint32_t max, bool (*is_free)(uint32_t))
+{
+	int id = id_scan(cursor, max, is_free);
+
+	if (id < 0 && !dirty) {
+		ipvs_svc_gc();
+		id = id_scan(cursor, max, is_free);
+	}
+	return id;
 }
 
 static bool svc_id_free(uint32_t id)
@@ -394,11 +407,8 @@ int ipvs_svc_add(const struct dpvs_svc *s, char *err, size_t errlen)
 	/* the same service back from the trash keeps its id, so its old
 	 * dests (and their conns) can come back too */
 	id = svc_find(&key, ENT_TRASH);
-	if (id < 0) {
-		if (!dirty)
-			ipvs_svc_gc();
+	if (id < 0)
 		id = id_alloc(&svc_cursor, IPVS_SVC_MAX, svc_id_free);
-	}
 	if (id < 0) {
 		snprintf(err, errlen, "too many services (at most %u)", IPVS_SVC_MAX);
 		return -ENOSPC;
@@ -584,8 +594,6 @@ int ipvs_dest_add(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err
 			id = (int)i;
 	}
 	if (id < 0) {
-		if (!dirty)
-			ipvs_svc_gc();
 		id = id_alloc(&dest_cursor, IPVS_DEST_MAX, dest_id_free);
 		if (id < 0) {
 			snprintf(err, errlen, "too many real servers (at most %u)", IPVS_DEST_MAX);

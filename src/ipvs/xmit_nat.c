@@ -65,7 +65,7 @@ void ipvs_rewrite_l4(struct rte_ipv4_hdr *ip, uint8_t *l4, uint32_t l4len, bool 
 	if (csump && !(udp && *csump == 0)) {
 		uint16_t sum = csum_update32(*csump, old_addr, addr);
 
-		(void)old_port;
+		sum = csum_update16(sum, old_port, port);
 		if (udp && sum == 0)
 			sum = 0xffff; /* zero would mean "no checksum" */
 		*csump = sum;

@@ -173,51 +173,54 @@ static int parse_link(struct parse *p, int argc, char **argv)
 	return parse_show_filter(p, argc, argv);
 }
 
-static int parse_addr(struct parse *p, int argc, char **argv)
-{
-	const char *c = command_word(argc, argv);
-	struct dpip_cmd *cmd = p->cmd;
+/*
+ * addr, route and neigh share one grammar: add|del SPEC, or show [[dev] NAME].
+ * What differs is the messages and the libdpvsctl spec parser.
+ */
+struct spec_object {
+	const char *name;
+	uint16_t add_msg, del_msg, show_msg;
+	uint32_t req_len;
+	int (*parse_spec)(int argc, char **argv, int add, struct dpip_cmd *cmd, char *err,
+			  size_t errlen);
+};
 
-	if (argc > 0) {
-		argc--;
-		argv++;
-	}
-	if (matches(c, "add") || is_del(c)) {
-		cmd->msg = matches(c, "add") ? DPVS_MSG_ADDR_ADD : DPVS_MSG_ADDR_DEL;
-		cmd->req_len = sizeof(cmd->req.addr);
-		return spec_parse_addr(argc, argv, &cmd->req.addr, p->err, p->errlen);
-	}
-	if (is_show(c)) {
-		take_stats_flags(p, &argc, argv);
-		cmd->msg = DPVS_MSG_ADDR_SHOW;
-		return parse_show_filter(p, argc, argv);
-	}
-	return bad(p, "unknown command '%s' for addr (expected add, del or show)", c);
+static int addr_spec(int argc, char **argv, int add, struct dpip_cmd *cmd, char *err,
+		     size_t errlen)
+{
+	(void)add;
+	return spec_parse_addr(argc, argv, &cmd->req.addr, err, errlen);
 }
 
-static int parse_route(struct parse *p, int argc, char **argv)
+static int route_spec(int argc, char **argv, int add, struct dpip_cmd *cmd, char *err,
+		      size_t errlen)
 {
-	const char *c = command_word(argc, argv);
-	struct dpip_cmd *cmd = p->cmd;
-
-	if (argc > 0) {
-		argc--;
-		argv++;
-	}
-	if (matches(c, "add") || is_del(c)) {
-		cmd->msg = matches(c, "add") ? DPVS_MSG_ROUTE_ADD : DPVS_MSG_ROUTE_DEL;
-		cmd->req_len = sizeof(cmd->req.route);
-		return spec_parse_route(argc, argv, &cmd->req.route, p->err, p->errlen);
-	}
-	if (is_show(c)) {
-		take_stats_flags(p, &argc, argv);
-		cmd->msg = DPVS_MSG_ROUTE_SHOW;
-		return parse_show_filter(p, argc, argv);
-	}
-	return bad(p, "unknown command '%s' for route (expected add, del or show)", c);
+	(void)add;
+	return spec_parse_route(argc, argv, &cmd->req.route, err, errlen);
 }
 
-static int parse_neigh(struct parse *p, int argc, char **argv)
+/* del needs no MAC: the address and device name the entry */
+static int neigh_spec(int argc, char **argv, int add, struct dpip_cmd *cmd, char *err,
+		      size_t errlen)
+{
+	return spec_parse_neigh(argc, argv, add, &cmd->req.neigh, err, errlen);
+}
+
+static const struct spec_object addr_object = {
+	"addr", DPVS_MSG_ADDR_ADD, DPVS_MSG_ADDR_DEL, DPVS_MSG_ADDR_SHOW,
+	sizeof(struct dpvs_addr), addr_spec,
+};
+static const struct spec_object route_object = {
+	"route", DPVS_MSG_ROUTE_ADD, DPVS_MSG_ROUTE_DEL, DPVS_MSG_ROUTE_SHOW,
+	sizeof(struct dpvs_route), route_spec,
+};
+static const struct spec_object neigh_object = {
+	"neigh", DPVS_MSG_NEIGH_ADD, DPVS_MSG_NEIGH_DEL, DPVS_MSG_NEIGH_SHOW,
+	sizeof(struct dpvs_neigh), neigh_spec,
+};
+
+static int parse_spec_object(struct parse *p, const struct spec_object *o, int argc,
+			     char **argv)
 {
 	const char *c = command_word(argc, argv);
 	struct dpip_cmd *cmd = p->cmd;
@@ -229,16 +232,31 @@ static int parse_neigh(struct parse *p, int argc, char **argv)
 	if (matches(c, "add") || is_del(c)) {
 		int add = matches(c, "add");
 
-		cmd->msg = add ? DPVS_MSG_NEIGH_ADD : DPVS_MSG_NEIGH_DEL;
-		cmd->req_len = sizeof(cmd->req.neigh);
-		return spec_parse_neigh(argc, argv, add, &cmd->req.neigh, p->err, p->errlen);
+		cmd->msg = add ? o->add_msg : o->del_msg;
+		cmd->req_len = o->req_len;
+		return o->parse_spec(argc, argv, add, cmd, p->err, p->errlen);
 	}
 	if (is_show(c)) {
 		take_stats_flags(p, &argc, argv);
-		cmd->msg = DPVS_MSG_NEIGH_SHOW;
+		cmd->msg = o->show_msg;
 		return parse_show_filter(p, argc, argv);
 	}
-	return bad(p, "unknown command '%s' for neigh (expected add, del or show)", c);
+	return bad(p, "unknown command '%s' for %s (expected add, del or show)", c, o->name);
+}
+
+static int parse_addr(struct parse *p, int argc, char **argv)
+{
+	return parse_spec_object(p, &addr_object, argc, argv);
+}
+
+static int parse_route(struct parse *p, int argc, char **argv)
+{
+	return parse_spec_object(p, &route_object, argc, argv);
+}
+
+static int parse_neigh(struct parse *p, int argc, char **argv)
+{
+	return parse_spec_object(p, &neigh_object, argc, argv);
 }
 
 static int parse_config(struct parse *p, int argc, char **argv)

@@ -117,7 +117,8 @@ static int print_links(FILE *out, const struct dpip_cmd *cmd, const void *reply,
 		found = true;
 		fprintf(out, "%u: %.*s: ", l.port_id, NAME(l.ifname));
 		print_link_flags(out, l.flags);
-		fprintf(out, " mtu %u state %s\n", l.mtu, (l.flags & DPVS_LINK_F_UP) ? "UP" : "DOWN");
+		fprintf(out, " mtu %u state %s\n", l.mtu,
+			(l.flags & DPVS_LINK_F_UP) ? "UP" : "DOWN");
 		fprintf(out, "    link/ether %s brd ff:ff:ff:ff:ff:ff\n", mac_fmt(&l.mac, mac,
 										   sizeof(mac)));
 		fprintf(out, "    device %.*s driver %.*s rxq %u txq %u", NAME(l.device),
@@ -159,7 +160,8 @@ static int print_addrs(FILE *out, const struct dpip_cmd *cmd, const void *reply,
 		list_get(&it, i, &a, sizeof(a));
 		if (!name_filter_passes(cmd, a.ifname, sizeof(a.ifname)))
 			continue;
-		fprintf(out, "%s %s/%u scope global%s %.*s\n", a.family == AF_INET6 ? "inet6" : "inet",
+		fprintf(out, "%s %s/%u scope global%s %.*s\n",
+			a.family == AF_INET6 ? "inet6" : "inet",
 			inet_fmt(a.family, &a.addr, ip, sizeof(ip)), a.prefixlen,
 			(a.flags & DPVS_ADDR_F_VIP) ? " vip" : "", NAME(a.ifname));
 	}

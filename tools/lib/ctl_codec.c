@@ -6,11 +6,11 @@
  * refuse the same things for the same reasons.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ctl_codec.h"
+#include "errf.h"
 
 /*
  * Names indexed by type. A hole in this table is an unknown type: numbers
@@ -62,21 +62,6 @@ const char *ctl_msg_name(uint16_t type)
 	return "UNKNOWN";
 }
 
-static int hdr_error(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int hdr_error(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 /*
  * The order matters to the server: a bad magic or version means the rest
  * of the header cannot be trusted, and a length over the bound means the
@@ -86,20 +71,20 @@ static int hdr_error(char *err, size_t errlen, int rc, const char *fmt, ...)
 int ctl_hdr_check(const struct dpvs_ctl_hdr *h, char *err, size_t errlen)
 {
 	if (h->magic != DPVS_CTL_MAGIC)
-		return hdr_error(err, errlen, -EBADMSG,
+		return dpvs_errf(err, errlen, -EBADMSG,
 				 "bad magic 0x%08x (expected 0x%08x): not a dpvs control message",
 				 h->magic, DPVS_CTL_MAGIC);
 	if (h->version != DPVS_CTL_VERSION)
-		return hdr_error(err, errlen, -EPROTO,
+		return dpvs_errf(err, errlen, -EPROTO,
 				 "control protocol version %u, this end speaks version %u: "
 				 "use dpvs and its tools from the same build",
 				 h->version, DPVS_CTL_VERSION);
 	if (h->len > DPVS_CTL_MAX_PAYLOAD)
-		return hdr_error(err, errlen, -EMSGSIZE,
+		return dpvs_errf(err, errlen, -EMSGSIZE,
 				 "%s: payload of %u bytes exceeds the limit of %u bytes",
 				 ctl_msg_name(h->type), h->len, DPVS_CTL_MAX_PAYLOAD);
 	if (h->type >= DPVS_MSG_MAX || !ctl_msg_names[h->type])
-		return hdr_error(err, errlen, -EOPNOTSUPP,
+		return dpvs_errf(err, errlen, -EOPNOTSUPP,
 				 "unknown message type %u: dpvs and the tool are from different "
 				 "versions?",
 				 h->type);

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 
 #include "ctl_codec.h"
 #include "dpvs_client.h"
+#include "errf.h"
 
 #define CLIENT_TIMEOUT_MS 30000
 
@@ -39,21 +39,6 @@ const char *dpvs_sock_path(void)
 	return (p && *p) ? p : DPVS_CTL_DEFAULT_SOCK;
 }
 
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -72,16 +57,16 @@ static int wait_ready(struct exchange *x, short events)
 		int n;
 
 		if (left <= 0)
-			return fail(x->err, x->errlen, -ETIMEDOUT,
-				    "%s: no answer from dpvs on %s within %d s "
-				    "(is the daemon stuck? see its log)",
-				    ctl_msg_name(x->type), x->path, CLIENT_TIMEOUT_MS / 1000);
+			return dpvs_errf(x->err, x->errlen, -ETIMEDOUT,
+					 "%s: no answer from dpvs on %s within %d s "
+					 "(is the daemon stuck? see its log)",
+					 ctl_msg_name(x->type), x->path, CLIENT_TIMEOUT_MS / 1000);
 		n = poll(&pfd, 1, (int)left);
 		if (n > 0)
 			return 0;
 		if (n < 0 && errno != EINTR)
-			return fail(x->err, x->errlen, -errno, "poll on %s: %s", x->path,
-				    strerror(errno));
+			return dpvs_errf(x->err, x->errlen, -errno, "poll on %s: %s", x->path,
+					 strerror(errno));
 	}
 }
 
@@ -95,15 +80,15 @@ static int open_socket(struct exchange *x)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 
 	if (strlen(x->path) >= sizeof(sun.sun_path))
-		return fail(x->err, x->errlen, -ENAMETOOLONG,
-			    "socket path %s is too long (at most %zu characters; check DPVS_SOCK)",
-			    x->path, sizeof(sun.sun_path) - 1);
+		return dpvs_errf(x->err, x->errlen, -ENAMETOOLONG,
+				 "socket path %s is too long (at most %zu characters; "
+				 "check DPVS_SOCK)", x->path, sizeof(sun.sun_path) - 1);
 	strcpy(sun.sun_path, x->path);
 
 	x->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (x->fd < 0)
-		return fail(x->err, x->errlen, -errno, "cannot create a UNIX socket: %s",
-			    strerror(errno));
+		return dpvs_errf(x->err, x->errlen, -errno, "cannot create a UNIX socket: %s",
+				 strerror(errno));
 	for (;;) {
 		if (connect(x->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
 			return 0;
@@ -124,8 +109,8 @@ static int open_socket(struct exchange *x)
 		hint = "run as root or as a member of the socket's group";
 	else if (e == EAGAIN)
 		hint = "dpvs is not accepting connections; is it stuck?";
-	return fail(x->err, x->errlen, -e, "cannot connect to %s: %s (%s)", x->path,
-		    strerror(e), hint);
+	return dpvs_errf(x->err, x->errlen, -e, "cannot connect to %s: %s (%s)", x->path,
+			 strerror(e), hint);
 }
 
 static int send_all(struct exchange *x, const struct dpvs_ctl_hdr *h, const void *payload)
@@ -151,9 +136,10 @@ static int send_all(struct exchange *x, const struct dpvs_ctl_hdr *h, const void
 					return rc;
 				continue;
 			}
-			return fail(x->err, x->errlen, -errno,
-				    "%s: cannot send the request to %s: %s (did dpvs stop? see its log)",
-				    ctl_msg_name(x->type), x->path, strerror(errno));
+			return dpvs_errf(x->err, x->errlen, -errno,
+					 "%s: cannot send the request to %s: %s "
+					 "(did dpvs stop? see its log)",
+					 ctl_msg_name(x->type), x->path, strerror(errno));
 		}
 		for (int i = 0; i < 2; i++) {
 			size_t k = (size_t)n < iov[i].iov_len ? (size_t)n : iov[i].iov_len;
@@ -183,10 +169,11 @@ static int recv_all(struct exchange *x, void *buf, size_t len, const char *what)
 			continue;
 		}
 		if (n == 0)
-			return fail(x->err, x->errlen, -ECONNRESET,
-				    "%s: dpvs closed the connection after %zu of %zu bytes of the %s "
-				    "(it may be at its client limit or restarting; see its log)",
-				    ctl_msg_name(x->type), got, len, what);
+			return dpvs_errf(x->err, x->errlen, -ECONNRESET,
+					 "%s: dpvs closed the connection after %zu of %zu bytes "
+					 "of the %s (it may be at its client limit or restarting; "
+					 "see its log)",
+					 ctl_msg_name(x->type), got, len, what);
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN) {
@@ -196,8 +183,8 @@ static int recv_all(struct exchange *x, void *buf, size_t len, const char *what)
 				return rc;
 			continue;
 		}
-		return fail(x->err, x->errlen, -errno, "%s: reading the %s from %s: %s",
-			    ctl_msg_name(x->type), what, x->path, strerror(errno));
+		return dpvs_errf(x->err, x->errlen, -errno, "%s: reading the %s from %s: %s",
+				 ctl_msg_name(x->type), what, x->path, strerror(errno));
 	}
 	return 0;
 }
@@ -232,21 +219,22 @@ static int exchange(struct exchange *x, uint32_t flags, const void *req, uint32_
 	if (rc)
 		return rc;
 	if (ctl_hdr_check(&rh, why, sizeof(why)))
-		return fail(x->err, x->errlen, -EBADMSG, "%s: bad reply from dpvs: %s",
-			    ctl_msg_name(x->type), why);
+		return dpvs_errf(x->err, x->errlen, -EBADMSG, "%s: bad reply from dpvs: %s",
+				 ctl_msg_name(x->type), why);
 	if (rh.seq != seq || rh.type != x->type)
-		return fail(x->err, x->errlen, -EBADMSG,
-			    "%s: reply does not match the request (got %s seq %u, expected seq %u)",
-			    ctl_msg_name(x->type), ctl_msg_name(rh.type), rh.seq, seq);
+		return dpvs_errf(x->err, x->errlen, -EBADMSG,
+				 "%s: reply does not match the request "
+				 "(got %s seq %u, expected seq %u)", ctl_msg_name(x->type),
+				 ctl_msg_name(rh.type), rh.seq, seq);
 	if (rh.status > 0)
-		return fail(x->err, x->errlen, -EBADMSG, "%s: bad reply status %d from dpvs",
-			    ctl_msg_name(x->type), rh.status);
+		return dpvs_errf(x->err, x->errlen, -EBADMSG, "%s: bad reply status %d from dpvs",
+				 ctl_msg_name(x->type), rh.status);
 
 	/* one spare byte keeps text replies NUL-terminated */
 	buf = malloc((size_t)rh.len + 1);
 	if (!buf)
-		return fail(x->err, x->errlen, -ENOMEM, "%s: no memory for a %u byte reply",
-			    ctl_msg_name(x->type), rh.len);
+		return dpvs_errf(x->err, x->errlen, -ENOMEM, "%s: no memory for a %u byte reply",
+				 ctl_msg_name(x->type), rh.len);
 	rc = recv_all(x, buf, rh.len, "reply payload");
 	if (rc) {
 		free(buf);
@@ -256,10 +244,10 @@ static int exchange(struct exchange *x, uint32_t flags, const void *req, uint32_
 
 	if (rh.status < 0) {
 		if (buf[0])
-			fail(x->err, x->errlen, rh.status, "%s", buf);
+			dpvs_errf(x->err, x->errlen, rh.status, "%s", buf);
 		else
-			fail(x->err, x->errlen, rh.status, "%s: %s", ctl_msg_name(x->type),
-			     strerror(-rh.status));
+			dpvs_errf(x->err, x->errlen, rh.status, "%s: %s", ctl_msg_name(x->type),
+				  strerror(-rh.status));
 		free(buf);
 		return rh.status;
 	}
@@ -290,10 +278,12 @@ int dpvs_request(uint16_t type, uint32_t flags, const void *req, uint32_t len, v
 	if (rlen)
 		*rlen = 0;
 	if (len > DPVS_CTL_MAX_PAYLOAD)
-		return fail(err, errlen, -EMSGSIZE, "%s: request of %u bytes exceeds the limit of %u",
-			    ctl_msg_name(type), len, DPVS_CTL_MAX_PAYLOAD);
+		return dpvs_errf(err, errlen, -EMSGSIZE,
+				 "%s: request of %u bytes exceeds the limit of %u",
+				 ctl_msg_name(type), len, DPVS_CTL_MAX_PAYLOAD);
 	if (len && !req)
-		return fail(err, errlen, -EINVAL, "%s: no request payload", ctl_msg_name(type));
+		return dpvs_errf(err, errlen, -EINVAL, "%s: no request payload",
+				 ctl_msg_name(type));
 	rc = exchange(&x, flags, req, len, reply, rlen);
 	if (x.fd >= 0)
 		close(x.fd);
@@ -308,21 +298,22 @@ const void *dpvs_list_entries(const void *reply, uint32_t rlen, size_t min_entry
 	if (count)
 		*count = 0;
 	if (!reply || rlen < sizeof(l)) {
-		fail(err, errlen, -EBADMSG, "reply of %u bytes is too short for a list", rlen);
+		dpvs_errf(err, errlen, -EBADMSG, "reply of %u bytes is too short for a list", rlen);
 		return NULL;
 	}
 	memcpy(&l, reply, sizeof(l));
 	if (l.entry_size < min_entry) {
-		fail(err, errlen, -EBADMSG,
-		     "list entries are %u bytes, this tool needs at least %zu: "
-		     "use dpvs and its tools from the same build",
-		     l.entry_size, min_entry);
+		dpvs_errf(err, errlen, -EBADMSG,
+			  "list entries are %u bytes, this tool needs at least %zu: "
+			  "use dpvs and its tools from the same build",
+			  l.entry_size, min_entry);
 		return NULL;
 	}
 	/* 64-bit arithmetic: count * entry_size must not wrap */
 	if ((uint64_t)l.count * l.entry_size > rlen - sizeof(l)) {
-		fail(err, errlen, -EBADMSG, "list of %u entries of %u bytes does not fit in %u bytes",
-		     l.count, l.entry_size, rlen);
+		dpvs_errf(err, errlen, -EBADMSG,
+			  "list of %u entries of %u bytes does not fit in %u bytes", l.count,
+			  l.entry_size, rlen);
 		return NULL;
 	}
 	if (count)

@@ -13,28 +13,16 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errf.h"
 #include "inet_parse.h"
 
-static int parse_error(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int parse_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
+/* every refusal of a parser is -EINVAL with its reason */
+#define parse_error(err, errlen, ...) dpvs_errf(err, errlen, -EINVAL, __VA_ARGS__)
 
 static unsigned family_bits(uint8_t family)
 {
@@ -119,8 +107,9 @@ static int prefix_parse(const char *s, uint8_t *family, union inet_addr *a, uint
 		int rc = parse_uint(slash + 1, family_bits(af), &len);
 
 		if (rc)
-			return parse_error(err, errlen, "bad prefix '%s': prefix length must be 0..%u",
-					   s, family_bits(af));
+			return parse_error(err, errlen,
+					   "bad prefix '%s': prefix length must be 0..%u", s,
+					   family_bits(af));
 	}
 	*family = af;
 	*plen = (uint8_t)len;
@@ -340,7 +329,8 @@ int spec_parse_route(int argc, char **argv, struct dpvs_route *r, char *err, siz
 			if (once(&w, &have_dev) || parse_ifname(&w, r->ifname))
 				return -EINVAL;
 		} else if (strcmp(word, "via") == 0) {
-			if (once(&w, &have_via) || parse_host(&w, "via GATEWAY", &via_af, &r->gateway))
+			if (once(&w, &have_via) ||
+			    parse_host(&w, "via GATEWAY", &via_af, &r->gateway))
 				return -EINVAL;
 		} else if (strcmp(word, "src") == 0) {
 			if (once(&w, &have_src) || parse_host(&w, "src ADDRESS", &src_af, &r->src))
@@ -367,9 +357,8 @@ int spec_parse_route(int argc, char **argv, struct dpvs_route *r, char *err, siz
 					return -EINVAL;
 			}
 			if (have_dst)
-				return parse_error(err, errlen,
-						   "unexpected word '%s' (expected via, dev, src or metric)",
-						   word);
+				return parse_error(err, errlen, "unexpected word '%s' "
+						   "(expected via, dev, src or metric)", word);
 			have_dst = true;
 			dst_word = word;
 			is_default = strcmp(word, "default") == 0;
@@ -434,8 +423,8 @@ int spec_parse_neigh(int argc, char **argv, int need_mac, struct dpvs_neigh *n, 
 			if (!s)
 				return -EINVAL;
 			if (mac_parse(s, &n->mac))
-				return parse_error(err, errlen, "bad MAC '%s': expected six hex bytes "
-						   "like aa:bb:cc:dd:ee:ff", s);
+				return parse_error(err, errlen, "bad MAC '%s': expected "
+						   "six hex bytes like aa:bb:cc:dd:ee:ff", s);
 		} else if (strcmp(word, "nud") == 0) {
 			const char *s;
 			size_t k;
@@ -459,14 +448,13 @@ int spec_parse_neigh(int argc, char **argv, int need_mac, struct dpvs_neigh *n, 
 					return -EINVAL;
 			}
 			if (have_addr)
-				return parse_error(err, errlen,
-						   "unexpected word '%s' (expected lladdr, dev or nud)",
-						   word);
+				return parse_error(err, errlen, "unexpected word '%s' "
+						   "(expected lladdr, dev or nud)", word);
 			have_addr = true;
 			addr_word = word;
 			if (inet_parse_addr(word, &n->family, &n->addr))
-				return parse_error(err, errlen,
-						   "bad address '%s': not an IPv4 or IPv6 address", word);
+				return parse_error(err, errlen, "bad address '%s': "
+						   "not an IPv4 or IPv6 address", word);
 		}
 	}
 	if (!have_addr)

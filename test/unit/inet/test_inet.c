@@ -11,7 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <cmocka.h>
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
 
 #include "dp_test_env.h"
 #include "inet_test_env.h"
@@ -159,6 +163,12 @@ static int teardown(void **state)
 	(void)state;
 	t_drain(W);
 	inet_fini();
+	/* Every mbuf a test made came back: nothing leaked, nothing freed twice. */
+	unsigned avail = rte_mempool_avail_count(dp_test_eal());
+	if (avail != dp_test_eal()->size) {
+		fprintf(stderr, "mbuf leak: %u of %u in the pool\n", avail, dp_test_eal()->size);
+		return -1;
+	}
 	return 0;
 }
 
@@ -1057,6 +1067,141 @@ static void test_ctl_handlers(void **state)
 	assert_int_equal(head.entry_size, sizeof(struct dpvs_neigh));
 }
 
+/* ---- concurrency: two worker threads, the control thread changing things ---- */
+
+#define MT_WORKERS 2
+
+static struct worker mt_w[MT_WORKERS];
+static volatile bool mt_stop;
+static volatile uint64_t mt_clock = 100;
+static uint64_t mt_made[MT_WORKERS];
+
+/* A frame into a fresh mbuf, or NULL when the pool is (briefly) empty. */
+static struct rte_mbuf *mt_mbuf(const uint8_t *buf, size_t len)
+{
+	return dp_test_mbuf(buf, (uint16_t)len);
+}
+
+static void *mt_worker(void *arg)
+{
+	unsigned id = (unsigned)(uintptr_t)arg;
+	struct worker *w = &mt_w[id];
+	uint8_t f[128];
+	unsigned seed = id + 1;
+	char ip[32];
+
+	rte_rcu_qsbr_thread_register(dp_rcu, id);
+	rte_rcu_qsbr_thread_online(dp_rcu, id);
+	while (!mt_stop) {
+		w->now_sec = mt_clock;
+		snprintf(ip, sizeof(ip), "10.0.0.%u", 2 + rand_r(&seed) % 40);
+
+		/* Forward towards a neighbour that may or may not be known. */
+		size_t n = t_ipv4(f, "10.0.0.1", ip, IPPROTO_UDP, 63, 8);
+		struct rte_mbuf *m = mt_mbuf(f, n + 8);
+		if (m) {
+			mt_made[id]++;
+			ipv4_output(w, m);
+		}
+		/* An ARP from it, now and then (learning, releasing queues). */
+		if (rand_r(&seed) % 4 == 0) {
+			n = t_eth(f, &mac0, &peer, RTE_ETHER_TYPE_ARP);
+			n += t_arp(f + n, rand_r(&seed) % 2 ? RTE_ARP_OP_REPLY : RTE_ARP_OP_REQUEST,
+				   &peer, ip, &mac0, "10.0.0.1");
+			m = mt_mbuf(f, n);
+			if (m) {
+				mt_made[id]++;
+				eth_input(w, 0, m);
+			}
+		}
+		/* A ping to an address that comes and goes. */
+		n = t_eth(f, &mac0, &peer, RTE_ETHER_TYPE_IPV4);
+		n += t_ipv4(f + n, "10.0.0.7", "10.0.0.200", IPPROTO_ICMP, 64, 8);
+		t_icmp_echo(f + n, 0);
+		m = mt_mbuf(f, n + 8);
+		if (m) {
+			mt_made[id]++;
+			eth_input(w, 0, m);
+		}
+		t_drain(w);
+		rte_rcu_qsbr_quiescent(dp_rcu, id);
+	}
+	rte_rcu_qsbr_thread_offline(dp_rcu, id);
+	rte_rcu_qsbr_thread_unregister(dp_rcu, id);
+	return NULL;
+}
+
+static void test_concurrent(void **state)
+{
+	char err[256];
+	pthread_t th[MT_WORKERS];
+	size_t sz = rte_rcu_qsbr_get_memsize(MT_WORKERS);
+	struct rte_rcu_qsbr *v = rte_zmalloc("t_rcu", sz, RTE_CACHE_LINE_SIZE);
+
+	(void)state;
+	assert_non_null(v);
+	assert_int_equal(rte_rcu_qsbr_init(v, MT_WORKERS), 0);
+	/* Fresh tables with RCU attached (the LPM's too). */
+	inet_fini();
+	dp_rcu = v;
+	assert_int_equal(inet_init(T_NPORTS, err, sizeof(err)), 0);
+	assert_int_equal(t_addr("dpdk0", "10.0.0.1", 24, 0, err, sizeof(err)), 0);
+	memset(mt_w, 0, sizeof(mt_w));
+	mt_stop = false;
+	for (unsigned i = 0; i < MT_WORKERS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, mt_worker, (void *)(uintptr_t)i), 0);
+
+	/* The control thread: a clock, aging, addresses and routes changing. */
+	unsigned changes = 0;
+	for (int round = 0; round < 300; round++) {
+		mt_clock++;
+		inet_timer_tick(mt_clock);
+		if (round % 2 == 0)
+			changes += t_addr("dpdk0", "10.0.0.200", 32, 0, err, sizeof(err)) == 0;
+		else {
+			struct dpvs_addr a = { .ifname = "dpdk0", .family = AF_INET,
+					       .prefixlen = 32 };
+			a.addr.in.s_addr = inet_addr("10.0.0.200");
+			changes += inet_addr_del(&a, err, sizeof(err)) == 0;
+		}
+		struct dpvs_neigh list[64];
+		inet_neigh_list(list, 64);
+		rte_delay_us_sleep(1000);
+	}
+	mt_stop = true;
+	for (unsigned i = 0; i < MT_WORKERS; i++)
+		pthread_join(th[i], NULL);
+	assert_int_equal(changes, 300);
+
+	/* Both workers did real work, and every packet had a fate or is queued. */
+	uint64_t made = 0, ended = 0, replied = 0;
+	for (unsigned i = 0; i < MT_WORKERS; i++) {
+		assert_true(mt_made[i] > 100);
+		made += mt_made[i];
+		replied += mt_w[i].cnt[0].icmp_echo_replied;
+		for (unsigned r = 0; r < DPVS_DROP_MAX; r++)
+			ended += mt_w[i].cnt[0].drops[r];
+		ended += mt_w[i].cnt[0].forwarded + mt_w[i].cnt[0].arp_replied +
+			 mt_w[i].cnt[0].icmp_echo_replied;
+	}
+	assert_true(replied > 0);
+	struct dpvs_neigh list[64];
+	unsigned nn = inet_neigh_list(list, 64);
+	uint64_t queued = 0;
+	for (unsigned i = 0; i < nn && i < 64; i++)
+		queued += list[i].queued;
+	/* ARP that was not answered went to the KNI: not in `ended`, so
+	 * ended + queued + ctl drops can only be at most what was made. */
+	assert_true(ended + queued + inet_neigh_ctl_drops(0) <= made);
+
+	inet_fini();
+	dp_rcu = NULL;
+	rte_free(v);
+	/* setup's tables are gone; teardown's inet_fini must find nothing. */
+	char err2[256];
+	assert_int_equal(inet_init(T_NPORTS, err2, sizeof(err2)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1078,6 +1223,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_addr_ctl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_handlers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
 	};
 
 	dp_test_eal();

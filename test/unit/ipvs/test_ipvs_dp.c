@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
 #include <rte_icmp.h>
@@ -1022,6 +1024,53 @@ static void test_conn_list_names(void **state)
 	assert_int_equal(((const struct dpvs_list *)rep.buf)->count, 3);
 }
 
+/* A worker on another thread: the control side must use the mailbox. */
+static volatile bool worker_run;
+
+static void *worker_thread(void *arg)
+{
+	(void)arg;
+	while (worker_run)
+		ipvs_worker_timer(&wk);
+	return NULL;
+}
+
+static void test_conn_list_mailbox(void **state)
+{
+	struct dpvs_conn_query q = { .max = 100 };
+	struct dpvs_conn c;
+	pthread_t th;
+
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_UDP, VIP, 53, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP1, 53, 1), 0);
+	for (uint16_t p = 0; p < 10; p++)
+		forward(make_pkt(IPPROTO_UDP, CIP, 100 + p, VIP, 53, 0, true));
+	wk.lcore_id = rte_lcore_id() + 1; /* not us: never walk its table */
+
+	/* nobody serves the mailbox: a bounded wait, then an error */
+	assert_int_equal(ctl_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep), -ETIMEDOUT);
+	assert_non_null(strstr(rep.msg, "did not list its connections"));
+	/* the request is still posted: the next one is refused at once */
+	assert_int_equal(ctl_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep), -EBUSY);
+
+	worker_run = true;
+	assert_int_equal(pthread_create(&th, NULL, worker_thread, NULL), 0);
+	/* the worker closes the cancelled request, then serves a new one */
+	for (int i = 0; i < 100; i++) {
+		if (ctl_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep) == 0)
+			break;
+		usleep(10000);
+	}
+	worker_run = false;
+	pthread_join(th, NULL);
+	assert_int_equal(rep.status, 0);
+	assert_int_equal(((const struct dpvs_list *)rep.buf)->count, 10);
+	c = *(const struct dpvs_conn *)(rep.buf + sizeof(struct dpvs_list));
+	assert_string_equal(c.state, "UDP");
+	assert_int_equal(c.lcore_id, rte_lcore_id() + 1);
+}
+
 static void test_apply_config(void **state)
 {
 	struct dpvs_config *a = calloc(1, sizeof(*a));
@@ -1120,6 +1169,7 @@ int main(void)
 		T(test_ctl_list_edit_del_flush),
 		T(test_rates),
 		T(test_conn_list_names),
+		T(test_conn_list_mailbox),
 		T(test_apply_config),
 	};
 

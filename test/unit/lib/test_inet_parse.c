@@ -226,7 +226,8 @@ static void test_spec_route(void **state)
 	static const struct {
 		const char *spec, *msg;
 	} bad[] = {
-		{ "10.0.0.1/24 dev d", "bad prefix '10.0.0.1/24': address has bits set beyond /24" },
+		{ "10.0.0.1/24 dev d",
+		  "bad prefix '10.0.0.1/24': address has bits set beyond /24" },
 		{ "10.0.0.0/33 dev d", "bad prefix '10.0.0.0/33': prefix length must be 0..32" },
 		{ "10.0.0.0/8 via 2001:db8::1 dev d", "gateway is IPv6 but the destination" },
 		{ "10.0.0.0/8 src ::1 dev d", "source is IPv6" },
@@ -322,7 +323,8 @@ static void test_garbage(void **state)
 
 				for (int c = 0; c < wl && len < sizeof(line) - 2; c++) {
 					seed = seed * 1103515245u + 12345u;
-					line[len++] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+					line[len++] =
+						alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
 				}
 				line[len++] = ' ';
 			}
