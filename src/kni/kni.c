@@ -4,7 +4,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <rte_bus_vdev.h>
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 
@@ -33,7 +32,7 @@ int kni_create(struct dp_port *port, uint16_t nq, struct rte_mempool *pool, char
 	vdev_name(port, name, sizeof(name));
 	rte_ether_format_addr(mac, sizeof(mac), &port->mac);
 	snprintf(args, sizeof(args), "iface=%s,mac=%s", port->kni_name, mac);
-	rc = rte_vdev_init(name, args);
+	rc = rte_eal_hotplug_add("vdev", name, args);
 	if (rc < 0) {
 		snprintf(err, errlen,
 			 "port %s: cannot create KNI interface %s (%s): does an interface of "
@@ -67,7 +66,7 @@ int kni_create(struct dp_port *port, uint16_t nq, struct rte_mempool *pool, char
 		 pid);
 	return 0;
 fail:
-	rte_vdev_uninit(name);
+	rte_eal_hotplug_remove("vdev", name);
 	snprintf(err, errlen, "port %s: cannot start KNI interface %s: %s", port->name,
 		 port->kni_name, strerror(-rc));
 	return rc;
@@ -82,6 +81,6 @@ void kni_destroy(struct dp_port *port)
 	rte_eth_dev_stop(port->kni_port_id);
 	rte_eth_dev_close(port->kni_port_id);
 	vdev_name(port, name, sizeof(name));
-	rte_vdev_uninit(name);
+	rte_eal_hotplug_remove("vdev", name);
 	port->kni_port_id = DP_PORT_NONE;
 }
