@@ -76,6 +76,16 @@ lab_up() {
   touch "$STATE/up"
   veth "$NS_C" c0 "$NS_D" d0
   veth "$NS_D" d1 "$NS_SW" swd
+  # d0 and d1 belong to the data plane: net_af_packet reads them before
+  # the kernel's ingress hook, so dropping there keeps the director's own
+  # kernel (which holds the VIP and DIP on the KNI interfaces, and accepts
+  # packets for local addresses on any interface) from answering too.
+  nsx "$NS_D" nft -f - <<NFT
+table netdev dpvs_lab {
+  chain d0_in { type filter hook ingress device d0 priority 0; policy drop; }
+  chain d1_in { type filter hook ingress device d1 priority 0; policy drop; }
+}
+NFT
   veth "$NS_SW" sw1 "$NS_RS1" eth0
   veth "$NS_SW" sw2 "$NS_RS2" eth0
   nsx "$NS_SW" ip link add br0 type bridge
