@@ -12,6 +12,8 @@
 
 #include "cfg/config.h"
 #include "ctl/ctl.h"
+#include "inet/inet.h"
+#include "ipvs/ipvs.h"
 #include "daemon_ctl.h"
 #include "reload.h"
 #include "worker/worker.h"
@@ -98,6 +100,8 @@ static void fill_link(struct dpvs_link *l, const struct dp_port *p)
 		for (unsigned d = 0; d < DPVS_DROP_MAX; d++)
 			l->drops[d] += c->drops[d];
 	}
+	/* packets the control thread freed from unresolved neighbours */
+	l->drops[DPVS_DROP_NEIGH_UNRESOLVED] += inet_neigh_ctl_drops(p->idx);
 	if (rte_eth_stats_get(p->port_id, &st) == 0) {
 		l->hw_ipackets = st.ipackets;
 		l->hw_opackets = st.opackets;
@@ -154,6 +158,7 @@ static int h_stats(const struct dpvs_ctl_hdr *hdr, const void *req, struct ctl_r
 		s->cycles_per_packet = sample[i].cpp;
 		s->pps = sample[i].pps;
 		s->conn_max = reload_current() ? reload_current()->conn_max : 0;
+		s->conns = ipvs_conn_count(i);
 	}
 	return 0;
 }

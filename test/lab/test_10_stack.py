@@ -29,10 +29,10 @@ def test_addresses_shown():
 
 
 def test_ping_vip_from_client():
-    before = LAB.link_counters("dpdk0").get("icmp_echo_replied", 0)
+    before = LAB.link_counters("dpdk0").get("icmp-echo", 0)
     p = ping(3)
     assert p.returncode == 0 and " 0% packet loss" in p.stdout, p.stdout + p.stderr
-    after = LAB.link_counters("dpdk0").get("icmp_echo_replied", 0)
+    after = LAB.link_counters("dpdk0").get("icmp-echo", 0)
     assert after >= before + 3, (before, after)
 
 
@@ -84,7 +84,7 @@ def test_kni_tcp_reachable():
     finally:
         p.wait(timeout=20)
     c = LAB.link_counters("dpdk0")
-    assert c.get("kni_rx", 0) > 0 and c.get("kni_tx", 0) > 0, c
+    assert c.get("to-kernel", 0) > 0 and c.get("from-kernel", 0) > 0, c
 
 
 def test_dpip_addr_round_trip():
@@ -180,10 +180,9 @@ vip = "%s"
 cip = "%s"
 good = IP(src=cip, dst=vip)/ICMP()
 frames = {
-  "l2-short": Ether(dst=dmac, src=smac, type=0x0800)/Raw(b"\x45"),
   "arp-bad": Ether(dst=dmac, src=smac)/ARP(hwtype=6, pdst=vip, psrc=cip),
-  "ip-bad-version": Ether(dst=dmac, src=smac)/Raw(bytes(IP(bytes(good)))[:0] + b"\x65" + bytes(good)[1:]),
-  "ip-bad-ihl": Ether(dst=dmac, src=smac)/Raw(b"\x43" + bytes(good)[1:]),
+  "ip-bad-version": Ether(dst=dmac, src=smac, type=0x0800)/Raw(b"\x65" + bytes(good)[1:]),
+  "ip-bad-ihl": Ether(dst=dmac, src=smac, type=0x0800)/Raw(b"\x43" + bytes(good)[1:]),
   "ip-bad-len": Ether(dst=dmac, src=smac)/IP(src=cip, dst=vip, len=1000)/ICMP(),
   "ip-bad-csum": Ether(dst=dmac, src=smac)/IP(src=cip, dst=vip, chksum=0x1234)/ICMP(),
   "ip-ttl-expired": Ether(dst=dmac, src=smac)/IP(src=cip, dst=vip, ttl=0)/ICMP(),
@@ -202,7 +201,9 @@ for k in which:
 def test_malformed_frames_dropped_with_reason():
     dmac = LAB.ns(LAB.ns_d, "cat", "/sys/class/net/d0/address").stdout.strip()
     smac = client_mac()
-    reasons = ["l2-short", "arp-bad", "ip-bad-version", "ip-bad-ihl", "ip-bad-len", "ip-bad-csum",
+    # (a frame shorter than Ethernet cannot cross a veth: l2-short is covered
+    # by the unit tests and the fuzzer)
+    reasons = ["arp-bad", "ip-bad-version", "ip-bad-ihl", "ip-bad-len", "ip-bad-csum",
                "ip-ttl-expired", "ip-fragment", "ip-options", "ip-bad-src", "l2-bad-src", "ip-short"]
     before = {r: LAB.drop(r) for r in reasons}
     LAB.ns(LAB.ns_c, "/usr/bin/python3", "-c", SCAPY % (VIP, CIP), dmac, smac, timeout=60)

@@ -1,0 +1,364 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The performance bench: dpvs (NAT) between lbbench's two arms over
+# net_memif, and in the same run, on the same kind of link, the ceiling:
+# dpdk-testpmd (io / macswap forwarding) in place of dpvs. Runs are
+# interleaved (dpvs block, testpmd block, alternating which goes first) and
+# each figure is the median of --runs rounds, because this kind of machine
+# swings by 2x between identical runs.
+#
+# Writes a JSON file with every run and docs/performance.md (the table,
+# the date, the CPU, the exact commands). --smoke: one short scenario,
+# checks that traffic passed both ways and that the JSON is well formed;
+# never a speed assertion (CI).
+#
+# Usage: test/bench/run.sh [--runs N] [--duration S] [--smoke] [--json FILE]
+#                          [--md FILE] [--build DIR] [--no-daemon] [--no-ceiling]
+# Needs: root, hugepages (set up here when missing), lbbench and dpvs built
+# (BUILD dir, default: the first of build-lbbench, build), dpdk-testpmd for
+# the ceiling (Debian package dpdk-dev).
+# Exit: 0 ok; 1 a smoke check failed; 2 usage or nothing could run; 77
+# (smoke only) neither dpvs nor testpmd is available.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HERE=$ROOT/test/bench
+RUNS=3
+DURATION=5
+SMOKE=0
+USE_DAEMON=1
+USE_CEILING=1
+OUT_JSON=
+OUT_MD=$ROOT/docs/performance.md
+BUILD=${BUILD:-}
+CMDLINE="test/bench/run.sh $*"
+
+die() { echo "bench: $*" >&2; exit 2; }
+say() { echo "bench: $*" >&2; }
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--runs) RUNS=${2:-}; shift 2 ;;
+	--duration) DURATION=${2:-}; shift 2 ;;
+	--smoke) SMOKE=1; shift ;;
+	--json) OUT_JSON=${2:-}; shift 2 ;;
+	--md) OUT_MD=${2:-}; shift 2 ;;
+	--build) BUILD=${2:-}; shift 2 ;;
+	--no-daemon) USE_DAEMON=0; shift ;;
+	--no-ceiling) USE_CEILING=0; shift ;;
+	-h|--help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown argument '$1' (see --help)" ;;
+	esac
+done
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "--runs '$RUNS': expected a positive integer"
+[[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || die "--duration '$DURATION': expected whole seconds >= 1"
+[ "$(id -u)" = 0 ] || die "needs root (hugepages, /run/dpvs)"
+if [ $SMOKE = 1 ]; then
+	RUNS=1
+	DURATION=2
+fi
+
+# ---- what we have ----
+
+if [ -z "$BUILD" ]; then
+	for d in "$ROOT/build-lbbench" "$ROOT/build"; do
+		if [ -x "$d/tools/lbbench/lbbench" ]; then BUILD=$d; break; fi
+	done
+fi
+[ -n "$BUILD" ] || die "no lbbench built: meson setup build && ninja -C build tools/lbbench/lbbench"
+LBBENCH=$BUILD/tools/lbbench/lbbench
+DPVS=$BUILD/src/dpvs
+IPVSADM=$BUILD/tools/ipvsadm/ipvsadm
+DPIP=$BUILD/tools/dpip/dpip
+CONF=$ROOT/conf/bench-nat.conf
+TESTPMD=$(command -v dpdk-testpmd || true)
+declare -A SKIPPED=()
+
+[ -x "$LBBENCH" ] || die "$LBBENCH missing"
+if [ $USE_DAEMON = 1 ]; then
+	if [ ! -x "$DPVS" ] || [ ! -x "$IPVSADM" ] || [ ! -x "$DPIP" ]; then
+		say "building dpvs, ipvsadm and dpip in $BUILD"
+		ninja -C "$BUILD" src/dpvs tools/ipvsadm/ipvsadm tools/dpip/dpip > /tmp/bench-ninja.log 2>&1
+	fi
+	if [ ! -x "$DPVS" ] || [ ! -x "$IPVSADM" ] || [ ! -x "$DPIP" ]; then
+		SKIPPED[dpvs scenarios]="dpvs, ipvsadm or dpip does not build yet in $BUILD (see /tmp/bench-ninja.log)"
+		USE_DAEMON=0
+	fi
+else
+	SKIPPED[dpvs scenarios]="--no-daemon"
+fi
+if [ $USE_CEILING = 1 ] && [ -z "$TESTPMD" ]; then
+	SKIPPED[testpmd ceiling]="dpdk-testpmd not installed (apt-get install dpdk-dev)"
+	USE_CEILING=0
+elif [ $USE_CEILING = 0 ]; then
+	SKIPPED[testpmd ceiling]="--no-ceiling"
+fi
+for k in "${!SKIPPED[@]}"; do say "SKIPPED $k: ${SKIPPED[$k]}"; done
+if [ $USE_DAEMON = 0 ] && [ $USE_CEILING = 0 ]; then
+	[ $SMOKE = 1 ] && { say "smoke: nothing to run against"; exit 77; }
+	die "nothing to run against"
+fi
+
+# ---- hugepages ----
+
+free_mb=$(awk '/HugePages_Free/{f=$2} /Hugepagesize/{s=$2} END{print int(f*s/1024)}' /proc/meminfo)
+if [ "${free_mb:-0}" -lt 1536 ]; then
+	echo 1024 > /proc/sys/vm/nr_hugepages 2>/dev/null
+	mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages
+	free_mb=$(awk '/HugePages_Free/{f=$2} /Hugepagesize/{s=$2} END{print int(f*s/1024)}' /proc/meminfo)
+	[ "${free_mb:-0}" -ge 1280 ] || die "only ${free_mb} MB of free hugepages (need about 1.5 GB)"
+fi
+
+# ---- processes we start, and their cleanup ----
+
+WORK=$(mktemp -d /tmp/lbbench-bench.XXXXXX)
+RUN_DIR=/run/dpvs
+mkdir -p $RUN_DIR
+SOCK=$RUN_DIR/bench.sock
+DPVS_PID=
+TP_PID=
+GEN_EAL="--file-prefix lbbench-bench --no-pci -m 256 --lcores 0@0"
+TP_EAL="--file-prefix testpmd-bench --no-pci -m 256 --lcores 0@1,1@1"
+CEIL0=$RUN_DIR/ceil0.memif
+CEIL1=$RUN_DIR/ceil1.memif
+BOX0=$RUN_DIR/bench0.memif
+BOX1=$RUN_DIR/bench1.memif
+VIP=192.168.1.111
+RIPS="192.168.229.11 192.168.229.12 192.168.229.13 192.168.229.14"
+export DPVS_SOCK=$SOCK
+
+stop_pid() { # PID: TERM, then KILL after 10 s; only processes this script started
+	local pid=$1 i
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+cleanup() {
+	stop_pid "$TP_PID"; TP_PID=
+	stop_pid "$DPVS_PID"; DPVS_PID=
+	# DPDK leaves its hugepage files behind when killed
+	rm -f /dev/hugepages/lbbench-benchmap_* /dev/hugepages/testpmd-benchmap_* \
+		/dev/hugepages/dpvs-benchmap_*
+	rm -f "$CEIL0" "$CEIL1"
+}
+trap 'cleanup; exit 130' INT TERM
+trap cleanup EXIT
+
+# ---- the boxes ----
+
+start_daemon() { # ROUND
+	local i
+	rm -f "$SOCK"
+	"$DPVS" -c "$CONF" > "$WORK/dpvs.$1.log" 2>&1 &
+	DPVS_PID=$!
+	for i in $(seq 300); do
+		kill -0 $DPVS_PID 2>/dev/null || break
+		"$IPVSADM" -L -n > /dev/null 2>&1 && break
+		sleep 0.1
+	done
+	if ! "$IPVSADM" -L -n > /dev/null 2>&1; then
+		say "dpvs did not come up (log: $WORK/dpvs.$1.log):"
+		tail -5 "$WORK/dpvs.$1.log" >&2
+		stop_pid "$DPVS_PID"; DPVS_PID=
+		return 1
+	fi
+	# the service, as an operator would add it (LVS-HOWTO's NAT example)
+	for proto in -u -t; do
+		"$IPVSADM" -A $proto $VIP:9 -s rr || return 1
+		for rip in $RIPS; do
+			"$IPVSADM" -a $proto $VIP:9 -r $rip:9 -m || return 1
+		done
+	done
+	return 0
+}
+
+stop_daemon() {
+	stop_pid "$DPVS_PID"; DPVS_PID=
+	rm -f /dev/hugepages/dpvs-benchmap_*
+}
+
+start_testpmd() { # MODE NPORTS SECONDS
+	local vdev="--vdev=net_memif0,role=server,socket=$CEIL0"
+	[ "$2" = 2 ] && vdev="$vdev --vdev=net_memif1,role=server,socket=$CEIL1"
+	rm -f "$CEIL0" "$CEIL1"
+	TP_CMD="sleep $3 | dpdk-testpmd $TP_EAL $vdev -- --forward-mode=$1 --auto-start --nb-cores=1"
+	# non-interactive testpmd exits when stdin closes: feed it for the run
+	sleep "$3" | "$TESTPMD" $TP_EAL $vdev -- --forward-mode="$1" --auto-start --nb-cores=1 \
+		> "$WORK/testpmd.log" 2>&1 &
+	TP_PID=$!
+	BOX_COMMANDS+=("# testpmd ($1): $TP_CMD")
+}
+
+stop_testpmd() {
+	stop_pid "$TP_PID"; TP_PID=
+	rm -f /dev/hugepages/testpmd-benchmap_*
+}
+
+# ---- one lbbench run ----
+
+printf 'scenario\tround\tbox\tstatus\tfile\tcycles_per_pkt\tconns\tcommand\n' > "$WORK/index.tsv"
+declare -a BOX_COMMANDS=()
+
+gen() { # NAME ROUND BOX WARMUP NPORTS LBBENCH-ARGS...
+	local name=$1 round=$2 box=$3 warmup=$4 nports=$5 s0 s1 cmd rc status=ok cpp= conns= sampler=
+	shift 5
+	if [ "$box" = dpvs ]; then s0=$BOX0; s1=$BOX1; else s0=$CEIL0; s1=$CEIL1; fi
+	local vdev="--vdev=net_memif0,role=client,socket=$s0"
+	[ "$nports" = 2 ] && vdev="$vdev --vdev=net_memif1,role=client,socket=$s1"
+	local json=$WORK/$name.$round.json
+	cmd="lbbench $GEN_EAL $vdev -- --duration $DURATION --warmup $warmup $*"
+	say "round $round: $name"
+	if [ "$box" = dpvs ]; then
+		# sample the worker's cycles/packet in the middle of the measured part
+		( sleep $((warmup + DURATION / 2 + 1)); "$DPIP" stats > "$WORK/$name.$round.stats" 2>&1 ) &
+		sampler=$!
+	fi
+	timeout $((DURATION + warmup + 40)) "$LBBENCH" $GEN_EAL $vdev -- --duration "$DURATION" \
+		--warmup "$warmup" --quiet --label "$name" --json "$json" "$@" \
+		> "$WORK/$name.$round.log" 2>&1
+	rc=$?
+	[ -n "$sampler" ] && wait "$sampler" 2>/dev/null
+	if [ $rc != 0 ] || [ ! -s "$json" ]; then
+		status="failed rc=$rc"
+		say "  $name failed (rc $rc): $(grep -v '^EAL\|^TELEMETRY' "$WORK/$name.$round.log" | tail -2 | tr '\n' ' ')"
+	fi
+	rm -f /dev/hugepages/lbbench-benchmap_*
+	if [ -s "$WORK/$name.$round.stats" ]; then
+		cpp=$(awk '$1 ~ /^[0-9]+$/ {print $7; exit}' "$WORK/$name.$round.stats")
+		conns=$(awk '$1 == "total" {print $NF}' "$WORK/$name.$round.stats")
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$box" "$status" "$json" "$cpp" \
+		"$conns" "$cmd" >> "$WORK/index.tsv"
+	[ "$status" = ok ]
+}
+
+json_get() { # FILE DOTTED.PATH
+	python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): d=d.get(k) if isinstance(d,dict) else None
+print(int(d) if isinstance(d,(int,float)) else "")' "$1" "$2" 2>/dev/null
+}
+
+LAT_RATE=
+MEM_HEAP=
+MEM_CONNS=
+
+ceiling_io() { # NAME ROUND LBBENCH-ARGS...: testpmd io between the arms
+	local name=$1 round=$2 warmup=1
+	shift 2
+	start_testpmd io 2 $((DURATION + warmup + 30))
+	sleep 1
+	gen "$name" "$round" testpmd-io $warmup 2 --fwd none "$@"
+	stop_testpmd
+}
+
+ceiling_block() { # ROUND
+	local r=$1
+	ceiling_io ceil-udp-1way $r --mode udp --flows 1000 --no-reply
+	ceiling_io ceil-udp-2way $r --mode udp --flows 1000 --reply
+	[ $SMOKE = 1 ] && return
+	start_testpmd macswap 1 $((DURATION + 31))
+	sleep 1
+	gen ceil-loopback $r testpmd-macswap 1 1 --loopback --mode udp --flows 1000
+	stop_testpmd
+	ceiling_io ceil-tcp-cps $r --mode tcp-cps
+	if [ -z "$LAT_RATE" ]; then
+		LAT_RATE=$(json_get "$WORK/ceil-udp-2way.$r.json" forward.rx_pps)
+		[ -n "$LAT_RATE" ] && LAT_RATE=$((LAT_RATE / 2))
+	fi
+	[ -n "$LAT_RATE" ] && ceiling_io ceil-latency $r --mode latency --rate "$LAT_RATE" --flows 1000
+}
+
+daemon_block() { # ROUND
+	local r=$1
+	if ! start_daemon "$r"; then
+		SKIPPED[dpvs round $r]="the daemon did not start (log kept in $WORK/dpvs.$r.log)"
+		return 1
+	fi
+	if [ $SMOKE = 1 ]; then
+		gen nat-udp-1k-2way $r dpvs 1 2 --mode udp --flows 1000 --reply
+		stop_daemon
+		return
+	fi
+	gen nat-udp-1k-1way $r dpvs 1 2 --mode udp --flows 1000 --no-reply
+	gen nat-udp-1k-2way $r dpvs 1 2 --mode udp --flows 1000 --reply
+	gen nat-udp-100k-1way $r dpvs 2 2 --mode udp --flows 100000 --no-reply
+	gen nat-udp-100k-2way $r dpvs 2 2 --mode udp --flows 100000 --reply
+	gen nat-udp-1m-1way $r dpvs 3 2 --mode udp --flows 1000000 --no-reply
+	gen nat-udp-1m-2way $r dpvs 3 2 --mode udp --flows 1000000 --reply
+	if [ -z "$MEM_HEAP" ]; then
+		MEM_HEAP=$(python3 "$HERE/bench.py" heap dpvs-bench)
+		MEM_CONNS=$("$DPIP" stats 2>/dev/null | awk '$1 == "total" {print $NF}')
+	fi
+	gen nat-tcp-cps $r dpvs 1 2 --mode tcp-cps
+	if [ -z "$LAT_RATE" ]; then
+		LAT_RATE=$(json_get "$WORK/nat-udp-1k-2way.$r.json" forward.rx_pps)
+		[ -n "$LAT_RATE" ] && LAT_RATE=$((LAT_RATE / 2))
+	fi
+	[ -n "$LAT_RATE" ] && gen nat-latency $r dpvs 1 2 --mode latency --rate "$LAT_RATE" --flows 1000
+	"$DPIP" -s link show > "$WORK/dpip-link.$r.txt" 2>&1
+	stop_daemon
+}
+
+# ---- the rounds, interleaved ----
+
+say "work dir $WORK; $RUNS round(s) of ${DURATION} s per scenario"
+for r in $(seq "$RUNS"); do
+	if [ $((r % 2)) = 1 ]; then
+		[ $USE_DAEMON = 1 ] && daemon_block $r
+		[ $USE_CEILING = 1 ] && ceiling_block $r
+	else
+		[ $USE_CEILING = 1 ] && ceiling_block $r
+		[ $USE_DAEMON = 1 ] && daemon_block $r
+	fi
+done
+
+# ---- smoke verdict ----
+
+if [ $SMOKE = 1 ]; then
+	rc=0
+	n=0
+	for f in "$WORK"/*.json; do
+		[ -e "$f" ] || continue
+		n=$((n + 1))
+		python3 "$HERE/bench.py" smoke "$f" || rc=1
+	done
+	grep -q 'failed' "$WORK/index.tsv" && { say "smoke: a run failed:"; grep failed "$WORK/index.tsv" >&2; rc=1; }
+	[ $n -gt 0 ] || { say "smoke: no run produced a summary"; rc=1; }
+	for k in "${!SKIPPED[@]}"; do say "smoke: SKIPPED $k: ${SKIPPED[$k]}"; done
+	[ -n "$OUT_JSON" ] && cp "$WORK/index.tsv" "$OUT_JSON.index.tsv" 2>/dev/null
+	say "smoke: $([ $rc = 0 ] && echo passed || echo FAILED) (runs in $WORK)"
+	exit $rc
+fi
+
+# ---- report ----
+
+skipped_json=$(for k in "${!SKIPPED[@]}"; do printf '%s\t%s\n' "$k" "${SKIPPED[$k]}"; done |
+	python3 -c 'import json,sys; print(json.dumps(dict(l.rstrip("\n").split("\t",1) for l in sys.stdin if "\t" in l)))')
+box_json=$(printf '%s\n' "${BOX_COMMANDS[@]}" "# dpvs: $DPVS -c conf/bench-nat.conf; ipvsadm -A -u|-t $VIP:9 -s rr; ipvsadm -a -u|-t $VIP:9 -r RIP:9 -m (RIP in $RIPS)" |
+	sort -u | python3 -c 'import json,sys; print(json.dumps([l.rstrip("\n") for l in sys.stdin if l.strip()]))')
+python3 - "$WORK/meta.json" <<EOF
+import json, platform, sys, time, os
+cpu = "unknown"
+for line in open("/proc/cpuinfo"):
+    if line.startswith("model name"):
+        cpu = line.split(":", 1)[1].strip(); break
+mem = {}
+if "$MEM_HEAP" and "$MEM_CONNS":
+    mem = {"heap_bytes": int("$MEM_HEAP"), "conns": int("$MEM_CONNS")}
+json.dump({"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+           "host": {"cpu": cpu, "ncpu": os.cpu_count(), "kernel": platform.release()},
+           "command": """$CMDLINE""".strip(), "runs": $RUNS, "duration": $DURATION,
+           "skipped": json.loads('''$skipped_json'''), "memory": mem,
+           "box_commands": json.loads('''$box_json'''),
+           "note": "Shared 2-vCPU machine: other work may run beside the bench; compare only figures of the same run."},
+          open(sys.argv[1], "w"), indent=1)
+EOF
+[ -n "$OUT_JSON" ] || OUT_JSON=$WORK/bench.json
+python3 "$HERE/bench.py" report "$WORK" "$OUT_JSON" "$OUT_MD" || die "report failed (runs in $WORK)"
+for k in "${!SKIPPED[@]}"; do say "SKIPPED $k: ${SKIPPED[$k]}"; done
+say "done: $OUT_JSON, $OUT_MD (runs in $WORK)"
