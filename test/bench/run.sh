@@ -94,6 +94,8 @@ if [ $USE_CEILING = 1 ] && [ -z "$TESTPMD" ]; then
 elif [ $USE_CEILING = 0 ]; then
 	SKIPPED[testpmd ceiling]="--no-ceiling"
 fi
+# smoke: one scenario, through dpvs when it runs, else through testpmd
+[ $SMOKE = 1 ] && [ $USE_DAEMON = 1 ] && USE_CEILING=0
 for k in "${!SKIPPED[@]}"; do say "SKIPPED $k: ${SKIPPED[$k]}"; done
 if [ $USE_DAEMON = 0 ] && [ $USE_CEILING = 0 ]; then
 	[ $SMOKE = 1 ] && { say "smoke: nothing to run against"; exit 77; }
@@ -258,9 +260,12 @@ ceiling_io() { # NAME ROUND LBBENCH-ARGS...: testpmd io between the arms
 
 ceiling_block() { # ROUND
 	local r=$1
+	if [ $SMOKE = 1 ]; then
+		ceiling_io ceil-udp-2way $r --mode udp --flows 1000 --reply
+		return
+	fi
 	ceiling_io ceil-udp-1way $r --mode udp --flows 1000 --no-reply
 	ceiling_io ceil-udp-2way $r --mode udp --flows 1000 --reply
-	[ $SMOKE = 1 ] && return
 	start_testpmd macswap 1 $((DURATION + 31))
 	sleep 1
 	gen ceil-loopback $r testpmd-macswap 1 1 --loopback --mode udp --flows 1000

@@ -180,7 +180,7 @@ vip = "%s"
 cip = "%s"
 good = IP(src=cip, dst=vip)/ICMP()
 frames = {
-  "arp-bad": Ether(dst=dmac, src=smac)/ARP(hwtype=6, pdst=vip, psrc=cip),
+  "arp-bad": Ether(dst=dmac, src=smac)/ARP(hwtype=6, hwlen=6, plen=4, pdst=vip, psrc=cip),
   "ip-bad-version": Ether(dst=dmac, src=smac, type=0x0800)/Raw(b"\x65" + bytes(good)[1:]),
   "ip-bad-ihl": Ether(dst=dmac, src=smac, type=0x0800)/Raw(b"\x43" + bytes(good)[1:]),
   "ip-bad-len": Ether(dst=dmac, src=smac)/IP(src=cip, dst=vip, len=1000)/ICMP(),
@@ -201,10 +201,13 @@ for k in which:
 def test_malformed_frames_dropped_with_reason():
     dmac = LAB.ns(LAB.ns_d, "cat", "/sys/class/net/d0/address").stdout.strip()
     smac = client_mac()
-    # (a frame shorter than Ethernet cannot cross a veth: l2-short is covered
-    # by the unit tests and the fuzzer)
+    # Two reasons cannot be produced over this lab's links and are covered by
+    # the unit tests and the fuzzer instead: a frame shorter than Ethernet
+    # cannot cross a veth (l2-short), and net_af_packet joins a fanout group
+    # with PACKET_FANOUT_FLAG_DEFRAG, so the kernel holds a lone fragment
+    # for reassembly and never hands it over (ip-fragment).
     reasons = ["arp-bad", "ip-bad-version", "ip-bad-ihl", "ip-bad-len", "ip-bad-csum",
-               "ip-ttl-expired", "ip-fragment", "ip-options", "ip-bad-src", "l2-bad-src", "ip-short"]
+               "ip-ttl-expired", "ip-options", "ip-bad-src", "l2-bad-src", "ip-short"]
     before = {r: LAB.drop(r) for r in reasons}
     LAB.ns(LAB.ns_c, "/usr/bin/python3", "-c", SCAPY % (VIP, CIP), dmac, smac, timeout=60)
     time.sleep(0.5)
