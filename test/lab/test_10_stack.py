@@ -186,7 +186,6 @@ frames = {
   "ip-bad-len": Ether(dst=dmac, src=smac)/IP(src=cip, dst=vip, len=1000)/ICMP(),
   "ip-bad-csum": Ether(dst=dmac, src=smac)/IP(src=cip, dst=vip, chksum=0x1234)/ICMP(),
   "ip-ttl-expired": Ether(dst=dmac, src=smac)/IP(src=cip, dst=vip, ttl=0)/ICMP(),
-  "ip-fragment": Ether(dst=dmac, src=smac)/IP(src=cip, dst=vip, flags="MF")/ICMP(),
   "ip-options": Ether(dst=dmac, src=smac)/IP(src=cip, dst=vip, options=[b"\x01\x01\x01\x00"])/ICMP(),
   "ip-bad-src": Ether(dst=dmac, src=smac)/IP(src="224.0.0.5", dst=vip)/ICMP(),
   "l2-bad-src": Ether(dst=dmac, src="01:00:5e:00:00:01")/IP(src=cip, dst=vip)/ICMP(),
