@@ -69,7 +69,7 @@ if [ $UNIT_ONLY = 0 ]; then
     fi
     if ninja -C $FB >"$BUILD/fuzz-build.log" 2>&1; then
       for t in $FB/test/fuzz/fuzz_*; do
-        [ -x "$t" ] || continue
+        [ -f "$t" ] && [ -x "$t" ] || continue
         n=$(basename "$t")
         if "$t" -max_total_time="${FUZZ_SECONDS:-20}" -rss_limit_mb=1024 >"$BUILD/$n.log" 2>&1; then ok "fuzz $n (${FUZZ_SECONDS:-20}s)"; else tail -30 "$BUILD/$n.log"; bad "fuzz $n"; fi
       done

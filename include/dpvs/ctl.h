@@ -74,6 +74,10 @@ enum dpvs_msg_type {
 	DPVS_MSG_TIMEOUT_SET = 69,  /* struct dpvs_timeouts (0 = unchanged) */
 	DPVS_MSG_TIMEOUT_GET = 70,  /* -> struct dpvs_timeouts */
 	DPVS_MSG_CONN_LIST = 71,    /* struct dpvs_conn_query -> dpvs_list + dpvs_conn[] */
+	/* fwmark classifier (dpip fwmark) */
+	DPVS_MSG_FWMARK_ADD = 80,   /* struct dpvs_fwmark_rule */
+	DPVS_MSG_FWMARK_DEL = 81,   /* struct dpvs_fwmark_rule (all fields but packets) */
+	DPVS_MSG_FWMARK_SHOW = 82,  /* -> dpvs_list + dpvs_fwmark_rule[] */
 	DPVS_MSG_MAX
 };
 
@@ -321,5 +325,23 @@ struct dpvs_conn {
 };
 
 #define DPVS_CONN_F_TEMPLATE 0x1000
+
+/*
+ * A fwmark classifier rule: packets of `protocol` (0: TCP and UDP) to an
+ * address in daddr/prefixlen and a destination port in
+ * [dport_min, dport_max] get mark `mark`; the first matching rule wins,
+ * in the order the rules were added. There is no iptables in front of a
+ * DPDK port, so this is what marks packets for fwmark services (-f).
+ */
+struct dpvs_fwmark_rule {
+	uint8_t family;    /* AF_INET */
+	uint8_t protocol;  /* IPPROTO_TCP, IPPROTO_UDP, or 0 for both */
+	uint8_t prefixlen; /* 0..32 */
+	uint8_t pad;
+	union inet_addr daddr;          /* network order, host bits zero */
+	uint16_t dport_min, dport_max;  /* host order, inclusive */
+	uint32_t mark;                  /* 1..UINT32_MAX */
+	uint64_t packets;               /* replies: packets marked by this rule */
+};
 
 #endif /* DPVS_CTL_H */

@@ -16,6 +16,18 @@
  * expiry got earlier than its slot (shorter timeout after a state change)
  * moves at once. The work per ipvs_worker_timer() call is bounded.
  *
+ * Persistence templates (persist.c) are conns too: same pool, same
+ * wheel, hashed under their in tuple only. A template does not expire
+ * while conns it controls live (LVS's n_control): its timer is re-armed.
+ *
+ * Thresholds (-x/-y), as LVS's bind/unbind of a conn to its dest: when a
+ * new conn brings the dest's conns (active + inactive) to the upper
+ * threshold, the dest is overloaded and schedulers pass it by; when a
+ * freed conn brings them under the lower threshold (or under 3/4 of the
+ * upper one when there is no lower one) it takes conns again. Counts are
+ * per worker, so each worker enforces its share of the thresholds
+ * (service.c divides them by the number of workers).
+ *
  * Listing (ipvsadm -Lc): the control thread must not walk a worker's
  * table. It posts a request in the worker's mailbox (struct
  * ipvs_conn_req) and waits, bounded; the worker fills the buffer a few
@@ -172,6 +184,39 @@ static inline void wheel_start(struct ipvs_worker *iw, uint64_t now)
 		iw->timer_next = now;
 }
 
+/* ---- thresholds (LVS's ip_vs_bind_dest / ip_vs_unbind_dest) ---- */
+
+static inline uint64_t dest_totalconns(const struct ipvs_dest_wstate *d)
+{
+	return d->activeconns + d->inactconns;
+}
+
+static inline void dest_bound(struct ipvs_dest_wstate *d, uint16_t dest_id)
+{
+	const struct ipvs_snap_thresh *t = &ipvs_snap_get()->thresh[dest_id];
+
+	if (t->upper && dest_totalconns(d) >= t->upper)
+		d->overloaded = 1;
+}
+
+static inline void dest_unbound(struct ipvs_dest_wstate *d, uint16_t dest_id)
+{
+	const struct ipvs_snap_thresh *t;
+
+	if (likely(!d->overloaded))
+		return;
+	t = &ipvs_snap_get()->thresh[dest_id];
+	if (t->lower) {
+		if (dest_totalconns(d) < t->lower)
+			d->overloaded = 0;
+	} else if (t->upper) {
+		if (dest_totalconns(d) * 4 < (uint64_t)t->upper * 3)
+			d->overloaded = 0;
+	} else {
+		d->overloaded = 0;
+	}
+}
+
 /* ---- conns ---- */
 
 struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
@@ -200,12 +245,15 @@ struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t pr
 	c->dest_id = dest_id;
 	c->state = state;
 	c->flags = 0;
-	c->pad = 0;
+	c->n_control = 0;
+	c->tmpl_timeout = 0;
+	c->control = NULL;
 	c->expires = (uint32_t)(now + timeout);
 	wheel_link(iw, c, iw->timer_next);
 
 	/* a new conn is inactive until it reaches ESTABLISHED, as in LVS */
 	iw->dest[dest_id].inactconns++;
+	dest_bound(&iw->dest[dest_id], dest_id);
 	iw->dest[dest_id].st.conns++;
 	iw->svc[svc_id].st.conns++;
 	iw->nconns++;
@@ -213,6 +261,54 @@ struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t pr
 	if (state == IPVS_TCP_ESTABLISHED && proto == IPPROTO_TCP)
 		ipvs_conn_set_state(iw, c, state);
 	return c;
+}
+
+struct ipvs_conn *ipvs_conn_new_template(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
+					 uint32_t cnet, uint32_t vaddr, uint16_t vport,
+					 uint32_t daddr, uint16_t dport, uint16_t svc_id,
+					 uint16_t dest_id, uint32_t timeout)
+{
+	struct ipvs_conn *c;
+	void *obj;
+
+	if (unlikely(rte_mempool_get(iw->conn_pool, &obj) < 0))
+		return NULL;
+	c = obj;
+	wheel_start(iw, now);
+	/* the key: no packet has IPVS_PROTO_TEMPLATE; sport tells the
+	 * service's protocol apart (TCP and UDP services on one VIP:port) */
+	c->node[IPVS_DIR_IN] = (struct ipvs_conn_node){
+		.saddr = cnet, .daddr = vaddr, .sport = proto, .dport = vport,
+		.proto = IPVS_PROTO_TEMPLATE, .dir = IPVS_DIR_IN,
+	};
+	/* not hashed: where the template points, for the listing */
+	c->node[IPVS_DIR_OUT] = (struct ipvs_conn_node){
+		.saddr = daddr, .daddr = cnet, .sport = dport, .dport = 0,
+		.proto = proto, .dir = IPVS_DIR_OUT,
+	};
+	node_hash_in(iw, &c->node[IPVS_DIR_IN]);
+	c->svc_id = svc_id;
+	c->dest_id = dest_id;
+	c->state = IPVS_TCP_NONE;
+	c->flags = IPVS_CONN_F_TEMPLATE;
+	c->n_control = 0;
+	c->tmpl_timeout = timeout;
+	c->control = NULL;
+	c->expires = (uint32_t)(now + timeout);
+	wheel_link(iw, c, iw->timer_next);
+	iw->dest[dest_id].persistconns++;
+	iw->nconns++;
+	return c;
+}
+
+void ipvs_conn_template_rebind(struct ipvs_worker *iw, struct ipvs_conn *t, uint32_t daddr,
+			       uint16_t dport, uint16_t dest_id)
+{
+	iw->dest[t->dest_id].persistconns--;
+	t->dest_id = dest_id;
+	t->node[IPVS_DIR_OUT].saddr = daddr;
+	t->node[IPVS_DIR_OUT].sport = dport;
+	iw->dest[dest_id].persistconns++;
 }
 
 void ipvs_conn_refresh(struct ipvs_worker *iw, struct ipvs_conn *c, uint64_t now,
@@ -248,12 +344,20 @@ void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c)
 
 	wheel_unlink(c);
 	node_hash_out(iw, &c->node[IPVS_DIR_IN]);
+	iw->nconns--;
+	if (c->flags & IPVS_CONN_F_TEMPLATE) {
+		d->persistconns--;
+		rte_mempool_put(iw->conn_pool, c);
+		return;
+	}
 	node_hash_out(iw, &c->node[IPVS_DIR_OUT]);
+	if (c->control)
+		c->control->n_control--;
 	if (c->flags & IPVS_CONN_F_ACTIVE)
 		d->activeconns--;
 	else
 		d->inactconns--;
-	iw->nconns--;
+	dest_unbound(d, c->dest_id);
 	rte_mempool_put(iw->conn_pool, c);
 }
 
@@ -273,7 +377,12 @@ void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now)
 			struct ipvs_conn *c = *head;
 
 			budget--;
-			if (c->expires <= now) {
+			if (c->expires <= now && unlikely(c->n_control)) {
+				/* a template lives while it controls conns */
+				c->expires = (uint32_t)(now + c->tmpl_timeout);
+				wheel_unlink(c);
+				wheel_link(iw, c, t + 1);
+			} else if (c->expires <= now) {
 				iw->conns_expired++;
 				ipvs_conn_free(iw, c);
 			} else {
@@ -299,6 +408,23 @@ static void conn_fill(const struct ipvs_conn *c, uint64_t now, unsigned lcore_id
 
 	memset(o, 0, sizeof(*o));
 	o->af = AF_INET;
+	o->expires_sec = c->expires > now ? (uint32_t)(c->expires - now) : 0;
+	o->lcore_id = lcore_id;
+	if (c->flags & IPVS_CONN_F_TEMPLATE) {
+		/* as LVS shows them: client port 0, state NONE; fwmark
+		 * templates have protocol IP (0) and the mark as address */
+		o->flags = DPVS_CONN_F_TEMPLATE;
+		o->protocol = out->proto;
+		o->caddr.in.s_addr = in->saddr;
+		o->vaddr.in.s_addr = in->daddr;
+		o->vport = in->dport;
+		o->daddr.in.s_addr = out->saddr;
+		o->dport = out->sport;
+		if (out->proto == 0)
+			o->fwmark = rte_be_to_cpu_32(in->daddr);
+		snprintf(o->state, sizeof(o->state), "%s", ipvs_state_name(IPPROTO_TCP, c->state));
+		return;
+	}
 	o->protocol = in->proto;
 	o->caddr.in.s_addr = in->saddr;
 	o->vaddr.in.s_addr = in->daddr;
@@ -307,8 +433,6 @@ static void conn_fill(const struct ipvs_conn *c, uint64_t now, unsigned lcore_id
 	o->vport = in->dport;
 	o->dport = out->sport;
 	snprintf(o->state, sizeof(o->state), "%s", state);
-	o->expires_sec = c->expires > now ? (uint32_t)(c->expires - now) : 0;
-	o->lcore_id = lcore_id;
 }
 
 /* Walks up to `buckets` buckets from r->bucket; true when finished. */

@@ -38,6 +38,14 @@ struct sched_ops;
 /* Work bounds per ipvs_worker_timer() call, so a worker never stalls. */
 #define IPVS_TIMER_BUDGET 256
 #define IPVS_CONN_LIST_BUCKETS 4096
+/* fwmark classifier rules (fwmark.c) */
+#define IPVS_FWMARK_MAX 256
+/* Persistence timeout when a service asks for persistence without one
+ * (ipvsadm itself sends 360 for a bare -p). */
+#define IPVS_PERSIST_TIMEOUT_DEFAULT 300u
+/* Node protocol of persistence templates: no packet carries it, so a
+ * packet lookup never finds a template (see persist.c). */
+#define IPVS_PROTO_TEMPLATE 255
 
 /* Largest timeout accepted, as LVS (INT_MAX jiffies at HZ=1000). */
 #define IPVS_TIMEOUT_MAX 2147483u
@@ -75,6 +83,22 @@ struct ipvs_snap_dest {
 	uint32_t fwd;  /* enum dpvs_fwd (MASQ only for now) */
 };
 
+/* Connection thresholds of a dest (-x/-y), as each worker enforces them:
+ * its share of the configured values (see conn.c); 0 = none. */
+struct ipvs_snap_thresh {
+	uint32_t upper, lower;
+};
+
+/* A fwmark rule as the data path matches it (fwmark.c). */
+struct ipvs_fwm_rule {
+	uint32_t net, mask;     /* network order */
+	uint16_t dport_min, dport_max; /* host order */
+	uint8_t proto;          /* 0 = TCP and UDP */
+	uint8_t pad;
+	uint16_t id;            /* stable rule id: the workers' hit counters */
+	uint32_t mark;
+};
+
 struct ipvs_snap_svc {
 	uint16_t id;   /* stable service id */
 	uint8_t proto;
@@ -85,6 +109,8 @@ struct ipvs_snap_svc {
 	uint32_t fwmark;
 	uint32_t flags;
 	uint32_t gen;  /* changes with every edit: schedulers reset their cursor */
+	uint32_t timeout; /* persistence timeout (s), when DPVS_SVC_F_PERSISTENT */
+	uint32_t netmask; /* persistence granularity, network order */
 	int32_t next;  /* hash chain, index into ipvs_snap.svcs, -1 = end */
 	const struct sched_ops *sched;
 	void *sched_data; /* built by sched->init_service, freed with the snapshot */
@@ -99,7 +125,15 @@ struct ipvs_snap {
 	int32_t *htab;   /* first service index per bucket, -1 = empty */
 	uint32_t timeout[IPVS_STATE_MAX]; /* seconds, per conn state */
 	bool expire_nodest_conn;
+	bool has_port0; /* a service on port 0 (all ports) exists */
 	uint8_t dest_alive[IPVS_DEST_MAX]; /* dest id still configured */
+	struct ipvs_snap_thresh thresh[IPVS_DEST_MAX]; /* by dest id */
+	/* fwmark: the classifier's rules, and the fwmark services (indexes
+	 * into svcs) that a mark selects */
+	uint32_t nfwm_rules;
+	struct ipvs_fwm_rule *fwm_rules;
+	uint32_t nfwm_svcs;
+	uint32_t *fwm_svcs;
 };
 
 /* Worker lcore: the snapshot in force (stable until the next quiescent
@@ -111,6 +145,12 @@ static inline const struct ipvs_snap *ipvs_snap_get(void)
 }
 const struct ipvs_snap_svc *ipvs_snap_svc_lookup(const struct ipvs_snap *s, uint8_t proto,
 						 uint32_t vaddr, uint16_t vport);
+/* The service of a new flow, as LVS looks it up: the fwmark service of
+ * the packet's mark (fwmark.c classifies it), then proto/VIP/port, then
+ * proto/VIP/port 0 (all ports). NULL: not IPVS traffic. */
+const struct ipvs_snap_svc *ipvs_snap_svc_match(const struct ipvs_snap *s,
+						struct ipvs_worker *iw, uint8_t proto,
+						uint32_t vaddr, uint16_t vport);
 
 /* ---- connections (conn.c) ---- */
 
@@ -138,10 +178,13 @@ struct ipvs_conn {
 	uint16_t svc_id, dest_id;
 	uint8_t state;      /* enum ipvs_tcp_state or IPVS_UDP_STATE */
 	uint8_t flags;      /* IPVS_CONN_F_* */
-	uint16_t pad;
+	uint16_t n_control; /* templates: conns it controls (they keep it alive) */
+	uint32_t tmpl_timeout; /* templates: persistence timeout (s) */
+	struct ipvs_conn *control; /* conns of a persistent service: their template */
 };
 
-#define IPVS_CONN_F_ACTIVE 0x1 /* counted in activeconns (else inactconns) */
+#define IPVS_CONN_F_ACTIVE 0x1   /* counted in activeconns (else inactconns) */
+#define IPVS_CONN_F_TEMPLATE 0x2 /* a persistence template (persist.c) */
 
 static inline struct ipvs_conn *ipvs_conn_of(struct ipvs_conn_node *n)
 {
@@ -155,6 +198,11 @@ struct ipvs_wstats {
 
 struct ipvs_dest_wstate {
 	uint64_t activeconns, inactconns, persistconns;
+	/* LVS's IP_VS_DEST_F_OVERLOAD for this worker's share of the
+	 * thresholds: set when its conns reach the upper one, cleared below
+	 * the lower one (conn.c) */
+	uint32_t overloaded;
+	uint32_t pad;
 	struct ipvs_wstats st;
 };
 
@@ -193,6 +241,8 @@ struct ipvs_worker {
 	struct ipvs_conn_req req;
 	struct ipvs_svc_wstate svc[IPVS_SVC_MAX];
 	struct ipvs_dest_wstate dest[IPVS_DEST_MAX];
+	uint64_t fwm_hits[IPVS_FWMARK_MAX]; /* packets marked, by rule id */
+	unsigned index; /* the worker's index */
 };
 
 /* conn.c */
@@ -211,6 +261,16 @@ struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t pr
 void ipvs_conn_refresh(struct ipvs_worker *iw, struct ipvs_conn *c, uint64_t now,
 		       uint32_t timeout);
 void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c);
+/* A persistence template: hashed under its in tuple only, with proto
+ * IPVS_PROTO_TEMPLATE and the service's protocol in sport (persist.c
+ * builds the key); counted in the dest's persistconns. NULL when full. */
+struct ipvs_conn *ipvs_conn_new_template(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
+					 uint32_t cnet, uint32_t vaddr, uint16_t vport,
+					 uint32_t daddr, uint16_t dport, uint16_t svc_id,
+					 uint16_t dest_id, uint32_t timeout);
+/* Moves a template to another dest (its old one is gone). */
+void ipvs_conn_template_rebind(struct ipvs_worker *iw, struct ipvs_conn *t, uint32_t daddr,
+			       uint16_t dport, uint16_t dest_id);
 /* Moves state, keeping the dest's active/inactive counters right. */
 void ipvs_conn_set_state(struct ipvs_worker *iw, struct ipvs_conn *c, uint8_t state);
 void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now);
@@ -219,6 +279,29 @@ void ipvs_conn_req_serve(struct ipvs_worker *iw, uint64_t now, unsigned lcore_id
  * for each worker); 0 or -errno with a message (what came is kept). */
 int ipvs_conn_list_collect(struct dpvs_conn *out, uint32_t max, uint32_t *count, char *err,
 			   size_t errlen);
+
+/* persist.c: the dest of a new flow of a persistent service, from the
+ * client's template or, failing that, the scheduler (which then gets a
+ * template); *tmpl is the template the new conn must be bound to with
+ * ipvs_persist_bind(). NULL: no dest. */
+struct sched_ctx;
+const struct ipvs_snap_dest *ipvs_persist_schedule(struct ipvs_worker *iw, uint64_t now,
+						   const struct ipvs_snap *snap,
+						   const struct ipvs_snap_svc *svc,
+						   const struct sched_ctx *ctx,
+						   struct ipvs_conn **tmpl);
+void ipvs_persist_bind(struct ipvs_conn *c, struct ipvs_conn *tmpl);
+
+/* fwmark.c */
+/* Worker: the mark of a packet (0: no rule matches). */
+uint32_t ipvs_fwmark_classify(const struct ipvs_snap *s, struct ipvs_worker *iw, uint8_t proto,
+			      uint32_t daddr, uint16_t dport);
+/* Control thread: the rules into a snapshot being built (0 or -ENOMEM). */
+int ipvs_fwmark_snap(struct ipvs_snap *s);
+void ipvs_fwmark_init(void);
+void ipvs_fwmark_ctl_register(void);
+/* service.c: republish after a rule change */
+int ipvs_publish(void);
 
 /* proto_tcp.c */
 uint8_t ipvs_tcp_next_state(uint8_t state, enum ipvs_dir dir, uint8_t tcp_flags);

@@ -9,7 +9,16 @@
  * (freed with the snapshot); schedule() runs on a worker with that
  * worker's own cursor (struct sched_state, zeroed whenever the service
  * changes) and the worker's per-dest counters, and never writes anything
- * shared. Weight 0 means quiesced: no scheduler may return such a dest.
+ * shared. Weight 0 means quiesced: no scheduler may return such a dest;
+ * nor may one return a dest over its connection threshold (-x), as LVS's
+ * IP_VS_DEST_F_OVERLOAD (sched_dest_available() checks both).
+ *
+ * Per-worker counts: the connection-count schedulers (lc wlc sed nq lblc
+ * lblcr ovf twos) read this worker's own active/inactive counts. RSS
+ * spreads clients over the workers evenly, so each worker balancing its
+ * share balances the whole, with no counter shared between lcores. The
+ * locality tables of lblc/lblcr are per worker too (a slice of sched_data
+ * that only that worker writes).
  *
  * Adding a scheduler: one file sched_NAME.c defining a struct sched_ops,
  * and one line in the table of sched.c.
@@ -27,6 +36,9 @@ struct sched_ctx {
 	const struct ipvs_dest_wstate *dest_cnt; /* this worker's, by dest id */
 	uint32_t caddr; /* client address and port, network order */
 	uint16_t cport;
+	uint16_t worker; /* index of the scheduling worker (< DP_MAX_WORKERS) */
+	uint32_t daddr; /* the packet's destination address (dh, lblc, lblcr) */
+	uint32_t now;   /* worker clock, seconds (lblc, lblcr) */
 };
 
 struct sched_ops {
@@ -39,6 +51,64 @@ struct sched_ops {
 						 struct sched_state *st,
 						 const struct sched_ctx *ctx);
 };
+
+/* A dest may take a new connection: not quiesced (weight 0) and not
+ * overloaded (its worker share of the -x threshold reached). */
+static inline bool sched_dest_overloaded(const struct ipvs_snap_dest *d,
+					 const struct sched_ctx *ctx)
+{
+	return ctx->dest_cnt[d->id].overloaded != 0;
+}
+
+static inline bool sched_dest_available(const struct ipvs_snap_dest *d,
+					const struct sched_ctx *ctx)
+{
+	return d->weight > 0 && !sched_dest_overloaded(d, ctx);
+}
+
+/*
+ * The hash of the hashing schedulers (mh, conhash): a 64-bit finalizer
+ * (Stafford's mix13 of splitmix64) over key ^ seed. Fixed seeds, no
+ * per-process secret: every worker and every balancer running the same
+ * configuration computes the same values, which is what lets balancers
+ * behind ECMP agree on a flow's server without talking to each other.
+ */
+static inline uint64_t sched_hash64(uint64_t key, uint64_t seed)
+{
+	uint64_t z = key ^ seed;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Linux's hash_32(): the golden-ratio multiplicative hash, top `bits`
+ * bits (sh, lblc and lblcr bucket their keys as LVS does). */
+static inline uint32_t sched_hash_32(uint32_t v, unsigned bits)
+{
+	return (v * 0x61C88647u) >> (32 - bits);
+}
+
+/*
+ * lblc/lblcr's "is the cached dest overloaded": more active connections
+ * than its weight while some other dest runs at under half its weight,
+ * as LVS's is_overloaded() of those schedulers. A busy cache server
+ * keeps its locality until somebody else is clearly idle.
+ */
+static inline bool sched_locality_overloaded(const struct ipvs_snap_svc *svc,
+					     const struct ipvs_snap_dest *dest,
+					     const struct sched_ctx *ctx)
+{
+	if (ctx->dest_cnt[dest->id].activeconns <= (uint64_t)(dest->weight > 0 ? dest->weight : 0))
+		return false;
+	for (uint32_t i = 0; i < svc->ndests; i++) {
+		const struct ipvs_snap_dest *d = &svc->dests[i];
+
+		if (d->weight > 0 && ctx->dest_cnt[d->id].activeconns * 2 < (uint64_t)d->weight)
+			return true;
+	}
+	return false;
+}
 
 /* Load of a dest for the least-connection family, as LVS: an active
  * connection costs the server about 256 inactive ones (TIME_WAIT...). */
@@ -63,7 +133,7 @@ static inline const struct ipvs_snap_dest *sched_least_loaded(const struct ipvs_
 		const struct ipvs_snap_dest *d = &svc->dests[i];
 		uint64_t oh;
 
-		if (d->weight <= 0) /* quiesced */
+		if (!sched_dest_available(d, ctx)) /* quiesced or overloaded */
 			continue;
 		oh = sched_dest_overhead(&ctx->dest_cnt[d->id]);
 		if (!best || (weighted ? oh * (uint64_t)best->weight < best_oh * (uint64_t)d->weight
@@ -74,6 +144,10 @@ static inline const struct ipvs_snap_dest *sched_least_loaded(const struct ipvs_
 	}
 	return best;
 }
+
+/* mh's lookup table in a service's sched_data (indexes into the
+ * service's dests, UINT16_MAX for none): its size. For tests and tools. */
+uint32_t sched_mh_table(const void *sched_data, const uint16_t **lookup);
 
 /* NULL when no scheduler has that name. */
 const struct sched_ops *sched_find(const char *name);

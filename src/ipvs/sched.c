@@ -11,6 +11,17 @@ extern const struct sched_ops sched_rr;
 extern const struct sched_ops sched_wrr;
 extern const struct sched_ops sched_lc;
 extern const struct sched_ops sched_wlc;
+extern const struct sched_ops sched_sed;
+extern const struct sched_ops sched_nq;
+extern const struct sched_ops sched_lblc;
+extern const struct sched_ops sched_lblcr;
+extern const struct sched_ops sched_dh;
+extern const struct sched_ops sched_sh;
+extern const struct sched_ops sched_mh;
+extern const struct sched_ops sched_conhash;
+extern const struct sched_ops sched_fo;
+extern const struct sched_ops sched_ovf;
+extern const struct sched_ops sched_twos;
 
 /* One line per scheduler. */
 static const struct sched_ops *const schedulers[] = {
@@ -18,6 +29,17 @@ static const struct sched_ops *const schedulers[] = {
 	&sched_wrr,
 	&sched_lc,
 	&sched_wlc,
+	&sched_sed,
+	&sched_nq,
+	&sched_lblc,
+	&sched_lblcr,
+	&sched_dh,
+	&sched_sh,
+	&sched_mh,
+	&sched_conhash,
+	&sched_fo,
+	&sched_ovf,
+	&sched_twos,
 };
 
 const struct sched_ops *sched_find(const char *name)

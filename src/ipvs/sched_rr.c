@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Round-robin: new connections go to the dests in turn, skipping quiesced
- * ones (weight 0). As LVS's rr, but the cursor is per worker: each worker
+ * (weight 0) and overloaded ones. As LVS's rr, but the cursor is per worker: each worker
  * rotates through the dests on its own, so over all workers the load still
  * spreads evenly without any shared write.
  */
@@ -14,12 +14,11 @@ static const struct ipvs_snap_dest *rr_schedule(const struct ipvs_snap_svc *svc,
 	uint32_t n = svc->ndests;
 	uint32_t start = (uint32_t)st->v[0];
 
-	(void)ctx;
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t i = (start + k) % n;
 
 		/* weight 0 means quiesced: no new connections */
-		if (svc->dests[i].weight > 0) {
+		if (sched_dest_available(&svc->dests[i], ctx)) {
 			st->v[0] = (int32_t)((i + 1) % n);
 			return &svc->dests[i];
 		}

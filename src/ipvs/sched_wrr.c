@@ -9,7 +9,10 @@
  * snapshot (init_service); the cursor (index, cw) is per worker.
  *
  * Each call looks at fewer than 2 * ndests dests: after a wrap cw is at
- * most the largest weight, so the heaviest dest always qualifies.
+ * most the largest weight, so the heaviest dest always qualifies. Only
+ * when dests are overloaded (-x) may the walk go on, as LVS's, through
+ * lower cw values: at most (max/gcd + 1) turns of the list, and none
+ * when every dest is overloaded.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -65,13 +68,14 @@ static const struct ipvs_snap_dest *wrr_schedule(const struct ipvs_snap_svc *svc
 	int32_t n = (int32_t)svc->ndests;
 	int32_t i = st->v[0] - 1;
 	int32_t cw = st->v[1];
+	int64_t steps;
 
-	(void)ctx;
 	if (!d || d->max_weight <= 0) /* all quiesced */
 		return NULL;
 	if (i >= n)
 		i = -1;
-	for (int32_t k = 0; k < 2 * n + 1; k++) {
+	steps = ((int64_t)d->max_weight / d->gcd + 1) * (n + 1);
+	for (int64_t k = 0; k < steps; k++) {
 		i = (i + 1) % n;
 		if (i == 0) {
 			cw -= d->gcd;
@@ -79,7 +83,7 @@ static const struct ipvs_snap_dest *wrr_schedule(const struct ipvs_snap_svc *svc
 				cw = d->max_weight;
 		}
 		/* weight 0 never reaches cw >= 1: quiesced dests are skipped */
-		if (svc->dests[i].weight >= cw) {
+		if (svc->dests[i].weight >= cw && !sched_dest_overloaded(&svc->dests[i], ctx)) {
 			st->v[0] = i + 1;
 			st->v[1] = cw;
 			return &svc->dests[i];

@@ -68,7 +68,8 @@ uint64_t lbb_hist_percentile(const struct lbb_hist *h, double p)
 	if (p >= 100)
 		return h->max;
 	/* the smallest value with at least p% of the samples at or below it */
-	rank = (uint64_t)ceil(p / 100.0 * (double)h->count);
+	/* the epsilon keeps 99.9% of 1000 at 999, not 1000, despite rounding */
+	rank = (uint64_t)ceil(p / 100.0 * (double)h->count - 1e-9);
 	if (rank == 0)
 		rank = 1;
 	for (unsigned i = 0; i < LBB_HIST_BUCKETS; i++) {
