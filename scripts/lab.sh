@@ -64,6 +64,14 @@ servers_start() {
     start_bg "http$i" "${P}rs$i" /usr/bin/python3 "$TOP/test/lab/rs_server.py" \
       --bind "$rip" --http 80 --udp 7 --name "I am RealServer$i $rip"
   done
+  # wait until both answer (python starts slowly on a loaded 2-CPU machine)
+  for i in 1 2; do
+    rip=$RIP1; [ $i = 2 ] && rip=$RIP2
+    for _ in $(seq 150); do
+      nsx "${P}rs$i" curl -s -m 1 "http://$rip/" 2>/dev/null | grep -q RealServer && break
+      sleep 0.2
+    done
+  done
 }
 
 lab_up() {
