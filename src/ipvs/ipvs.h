@@ -11,8 +11,9 @@
  * Files: service.c (services, dests, snapshot), conn.c (table, timers,
  * listing), ipvs_core.c (ipvs_in, life cycle), proto_tcp.c (states),
  * proto_icmp.c (ICMP errors), xmit_nat.c (rewrite toolkit, NAT),
- * ipvs_sched.h + sched.c (interface and registry), sched_rr.c sched_wrr.c
- * sched_lc.c sched_wlc.c, ipvs_ctl.c (control handlers), ipvs_config.c
+ * ipvs_sched.h + sched.c (interface and registry), one sched_NAME.c per
+ * scheduler, persist.c (persistence templates), fwmark.c (the fwmark
+ * classifier), ipvs_ctl.c (control handlers), ipvs_config.c
  * (config diff), stats.c (counters, rates); ipvs_priv.h between them.
  */
 #ifndef DPVS_IPVS_H

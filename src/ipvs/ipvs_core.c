@@ -5,9 +5,11 @@
  *
  * ipvs_in() sees every valid IPv4 packet first. One lookup on the
  * packet's tuple finds a connection in either direction (client -> VIP,
- * or the real server's reply); a miss on a service's VIP:port schedules a
- * dest and creates the connection (TCP only on a SYN). Everything else is
- * not IPVS traffic and goes back to the stack.
+ * or the real server's reply); a miss on a service (its fwmark, its
+ * VIP:port, or its VIP with port 0) schedules a dest, through the
+ * client's persistence template for persistent services, and creates the
+ * connection (TCP only on a SYN). Everything else is not IPVS traffic and
+ * goes back to the stack.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -60,6 +62,7 @@ int ipvs_init(unsigned nworkers, uint32_t conn_max, char *err, size_t errlen)
 			ipvs_fini();
 			return -ENOMEM;
 		}
+		iw->index = i;
 		wstates[nwstates++] = iw;
 		ret = ipvs_conn_shard_init(iw, i, conn_max, socket, err, errlen);
 		if (ret < 0) {
@@ -128,12 +131,13 @@ static enum ipvs_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	const struct ipvs_snap *snap = ipvs_snap_get();
 	const struct ipvs_snap_svc *svc;
 	const struct ipvs_snap_dest *dest;
+	struct ipvs_conn *tmpl = NULL;
 	struct sched_ctx ctx;
 	struct ipvs_conn *c;
 	uint8_t proto = ip->next_proto_id;
 	uint8_t state = IPVS_UDP_STATE;
 
-	svc = ipvs_snap_svc_lookup(snap, proto, ip->dst_addr, dport);
+	svc = ipvs_snap_svc_match(snap, iw, proto, ip->dst_addr, dport);
 	if (!svc)
 		return IPVS_ACCEPT;
 	if (proto == IPPROTO_TCP) {
@@ -146,20 +150,36 @@ static enum ipvs_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 		}
 		state = ipvs_tcp_next_state(IPVS_TCP_NONE, IPVS_DIR_IN, tcp_flags);
 	}
-	ctx = (struct sched_ctx){ .dest_cnt = iw->dest, .caddr = ip->src_addr, .cport = sport };
-	dest = svc->ndests ? sched_pick(svc, &iw->svc[svc->id].sched, &ctx) : NULL;
+	ctx = (struct sched_ctx){ .dest_cnt = iw->dest, .thresh = snap->thresh, .caddr = ip->src_addr, .cport = sport,
+				  .worker = (uint16_t)iw->index, .daddr = ip->dst_addr,
+				  .now = (uint32_t)w->now_sec };
+	if (!svc->ndests)
+		dest = NULL;
+	else if (svc->flags & DPVS_SVC_F_PERSISTENT)
+		dest = ipvs_persist_schedule(iw, w->now_sec, svc, &ctx, &tmpl);
+	else
+		dest = sched_pick(svc, &iw->svc[svc->id].sched, &ctx);
 	if (!dest) {
 		dp_drop(w, port_idx, DPVS_DROP_CONN_NO_DEST, m);
 		return IPVS_STOLEN;
 	}
+	/* a dest without a port (fwmark and port 0 services) keeps the
+	 * packet's destination port */
 	c = ipvs_conn_new(iw, w->now_sec, proto, ip->src_addr, sport, ip->dst_addr, dport,
-			  dest->addr, dest->port, svc->id, dest->id, state, snap->timeout[state]);
+			  dest->addr, dest->port ? dest->port : dport, svc->id, dest->id, state,
+			  snap->timeout[state]);
 	if (!c) {
 		dp_drop(w, port_idx, DPVS_DROP_CONN_FULL, m);
 		return IPVS_STOLEN;
 	}
+	if (tmpl)
+		ipvs_persist_bind(c, tmpl);
 	ipvs_count(iw, c, IPVS_DIR_IN, m->pkt_len);
 	ipvs_nat_xmit(w, port_idx, m, c, IPVS_DIR_IN);
+	/* one-packet scheduling (-o, UDP only as in LVS): each datagram is
+	 * scheduled on its own, no conn is kept */
+	if ((svc->flags & DPVS_SVC_F_ONEPACKET) && proto == IPPROTO_UDP)
+		ipvs_conn_free(iw, c);
 	return IPVS_STOLEN;
 }
 

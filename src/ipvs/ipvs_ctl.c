@@ -248,4 +248,5 @@ void ipvs_ctl_register(void)
 	ctl_register(DPVS_MSG_TIMEOUT_GET, 0, 0, h_timeout_get);
 	ctl_register(DPVS_MSG_CONN_LIST, sizeof(struct dpvs_conn_query),
 		     sizeof(struct dpvs_conn_query), h_conn_list);
+	ipvs_fwmark_ctl_register();
 }

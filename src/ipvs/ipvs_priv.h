@@ -27,6 +27,7 @@
 
 struct worker;
 struct sched_ops;
+struct ipvs_worker;
 
 /* Stable ids: indexes into fixed tables, so per-worker state is an array. */
 #define IPVS_SVC_MAX 1024
@@ -286,7 +287,6 @@ int ipvs_conn_list_collect(struct dpvs_conn *out, uint32_t max, uint32_t *count,
  * ipvs_persist_bind(). NULL: no dest. */
 struct sched_ctx;
 const struct ipvs_snap_dest *ipvs_persist_schedule(struct ipvs_worker *iw, uint64_t now,
-						   const struct ipvs_snap *snap,
 						   const struct ipvs_snap_svc *svc,
 						   const struct sched_ctx *ctx,
 						   struct ipvs_conn **tmpl);

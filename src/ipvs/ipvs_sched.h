@@ -34,6 +34,9 @@
 /* What a scheduler may look at for one new connection. */
 struct sched_ctx {
 	const struct ipvs_dest_wstate *dest_cnt; /* this worker's, by dest id */
+	/* the snapshot's thresholds by dest id (NULL: the overload flags
+	 * alone decide, as in tests of the schedulers alone) */
+	const struct ipvs_snap_thresh *thresh;
 	uint32_t caddr; /* client address and port, network order */
 	uint16_t cport;
 	uint16_t worker; /* index of the scheduling worker (< DP_MAX_WORKERS) */
@@ -57,7 +60,8 @@ struct sched_ops {
 static inline bool sched_dest_overloaded(const struct ipvs_snap_dest *d,
 					 const struct sched_ctx *ctx)
 {
-	return ctx->dest_cnt[d->id].overloaded != 0;
+	/* a threshold removed since the flag was set no longer holds */
+	return ctx->dest_cnt[d->id].overloaded != 0 && (!ctx->thresh || ctx->thresh[d->id].upper);
 }
 
 static inline bool sched_dest_available(const struct ipvs_snap_dest *d,
@@ -80,6 +84,19 @@ static inline uint64_t sched_hash64(uint64_t key, uint64_t seed)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
+}
+
+/* Greatest common divisor of two positive weights (wrr's step, the
+ * weight units of mh and conhash). */
+static inline int32_t sched_gcd(int32_t a, int32_t b)
+{
+	while (b) {
+		int32_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
 }
 
 /* Linux's hash_32(): the golden-ratio multiplicative hash, top `bits`

@@ -37,7 +37,6 @@ static const struct ipvs_snap_dest *template_dest(const struct ipvs_snap_svc *sv
 }
 
 const struct ipvs_snap_dest *ipvs_persist_schedule(struct ipvs_worker *iw, uint64_t now,
-						   const struct ipvs_snap *snap,
 						   const struct ipvs_snap_svc *svc,
 						   const struct sched_ctx *ctx,
 						   struct ipvs_conn **tmpl)
@@ -50,7 +49,6 @@ const struct ipvs_snap_dest *ipvs_persist_schedule(struct ipvs_worker *iw, uint6
 	struct ipvs_conn_node *n;
 	struct ipvs_conn *t = NULL;
 
-	(void)snap;
 	*tmpl = NULL;
 	n = ipvs_conn_lookup(iw, IPVS_PROTO_TEMPLATE, cnet, vaddr, proto, vport);
 	if (n) {

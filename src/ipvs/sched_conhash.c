@@ -20,10 +20,10 @@
 
 #include "ipvs/ipvs_sched.h"
 
-#define CONHASH_REPLICAS 160
+#define CONHASH_REPLICAS   160
 #define CONHASH_POINTS_MAX 65536u
-#define CONHASH_SEED_NODE 0x6a09e667f3bcc909ull
-#define CONHASH_SEED_KEY 0xbb67ae8584caa73bull
+#define CONHASH_SEED_NODE  0x6a09e667f3bcc909ull
+#define CONHASH_SEED_KEY   0xbb67ae8584caa73bull
 
 struct ring_point {
 	uint64_t hash;
@@ -44,17 +44,6 @@ static int point_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx; /* same on every build */
 }
 
-static int32_t gcd(int32_t a, int32_t b)
-{
-	while (b) {
-		int32_t t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 static int conhash_init_service(const struct ipvs_snap_svc *svc, void **data)
 {
 	struct conhash_data *r;
@@ -64,7 +53,7 @@ static int conhash_init_service(const struct ipvs_snap_svc *svc, void **data)
 
 	for (uint32_t i = 0; i < svc->ndests; i++)
 		if (svc->dests[i].weight > 0)
-			g = g ? gcd(g, svc->dests[i].weight) : svc->dests[i].weight;
+			g = g ? sched_gcd(g, svc->dests[i].weight) : svc->dests[i].weight;
 	for (uint32_t i = 0; g && i < svc->ndests; i++)
 		if (svc->dests[i].weight > 0)
 			units += (uint64_t)(svc->dests[i].weight / g);
@@ -145,8 +134,8 @@ static const struct ipvs_snap_dest *conhash_schedule(const struct ipvs_snap_svc 
 }
 
 const struct sched_ops sched_conhash = {
-	.name = "conhash",
-	.init_service = conhash_init_service,
-	.free_service = conhash_free_service,
-	.schedule = conhash_schedule,
+    .name = "conhash",
+    .init_service = conhash_init_service,
+    .free_service = conhash_free_service,
+    .schedule = conhash_schedule,
 };

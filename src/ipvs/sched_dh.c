@@ -53,8 +53,7 @@ static inline uint32_t dh_hashkey(uint32_t addr)
 }
 
 static const struct ipvs_snap_dest *dh_schedule(const struct ipvs_snap_svc *svc,
-						struct sched_state *st,
-						const struct sched_ctx *ctx)
+						struct sched_state *st, const struct sched_ctx *ctx)
 {
 	const struct dh_data *d = svc->sched_data;
 	const struct ipvs_snap_dest *dest;
@@ -67,8 +66,8 @@ static const struct ipvs_snap_dest *dh_schedule(const struct ipvs_snap_svc *svc,
 }
 
 const struct sched_ops sched_dh = {
-	.name = "dh",
-	.init_service = dh_init_service,
-	.free_service = dh_free_service,
-	.schedule = dh_schedule,
+    .name = "dh",
+    .init_service = dh_init_service,
+    .free_service = dh_free_service,
+    .schedule = dh_schedule,
 };

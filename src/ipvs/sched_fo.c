@@ -8,8 +8,7 @@
 #include "ipvs/ipvs_sched.h"
 
 static const struct ipvs_snap_dest *fo_schedule(const struct ipvs_snap_svc *svc,
-						struct sched_state *st,
-						const struct sched_ctx *ctx)
+						struct sched_state *st, const struct sched_ctx *ctx)
 {
 	const struct ipvs_snap_dest *best = NULL;
 
@@ -25,6 +24,6 @@ static const struct ipvs_snap_dest *fo_schedule(const struct ipvs_snap_svc *svc,
 }
 
 const struct sched_ops sched_fo = {
-	.name = "fo",
-	.schedule = fo_schedule,
+    .name = "fo",
+    .schedule = fo_schedule,
 };

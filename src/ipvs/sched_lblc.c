@@ -25,7 +25,7 @@
 
 #define LBLC_TAB_BITS 10
 #define LBLC_TAB_SIZE (1u << LBLC_TAB_BITS)
-#define LBLC_EXPIRE (24u * 60 * 60)
+#define LBLC_EXPIRE   (24u * 60 * 60)
 
 struct lblc_ent {
 	uint32_t daddr;
@@ -50,9 +50,8 @@ static void lblc_free_service(void *data)
 	free(data);
 }
 
-static const struct ipvs_snap_dest *lblc_schedule(const struct ipvs_snap_svc *svc,
-						  struct sched_state *st,
-						  const struct sched_ctx *ctx)
+static const struct ipvs_snap_dest *
+lblc_schedule(const struct ipvs_snap_svc *svc, struct sched_state *st, const struct sched_ctx *ctx)
 {
 	struct lblc_data *data = svc->sched_data;
 	const struct ipvs_snap_dest *dest;
@@ -72,14 +71,16 @@ static const struct ipvs_snap_dest *lblc_schedule(const struct ipvs_snap_svc *sv
 	dest = sched_least_loaded(svc, ctx, true);
 	if (!dest)
 		return NULL;
-	*e = (struct lblc_ent){ .daddr = ctx->daddr, .lastuse = ctx->now,
-				.idx = (uint16_t)(dest - svc->dests), .used = 1 };
+	*e = (struct lblc_ent){.daddr = ctx->daddr,
+			       .lastuse = ctx->now,
+			       .idx = (uint16_t)(dest - svc->dests),
+			       .used = 1};
 	return dest;
 }
 
 const struct sched_ops sched_lblc = {
-	.name = "lblc",
-	.init_service = lblc_init_service,
-	.free_service = lblc_free_service,
-	.schedule = lblc_schedule,
+    .name = "lblc",
+    .init_service = lblc_init_service,
+    .free_service = lblc_free_service,
+    .schedule = lblc_schedule,
 };

@@ -21,14 +21,14 @@
 
 #define LBLCR_TAB_BITS 10
 #define LBLCR_TAB_SIZE (1u << LBLCR_TAB_BITS)
-#define LBLCR_EXPIRE (24u * 60 * 60)
-#define LBLCR_SET_MAX 8
+#define LBLCR_EXPIRE   (24u * 60 * 60)
+#define LBLCR_SET_MAX  8
 
 struct lblcr_ent {
 	uint32_t daddr;
 	uint32_t lastuse;
-	uint32_t lastmod; /* when the set last changed */
-	uint16_t n;       /* members; 0 = unused slot */
+	uint32_t lastmod;	     /* when the set last changed */
+	uint16_t n;		     /* members; 0 = unused slot */
 	uint16_t idx[LBLCR_SET_MAX]; /* indexes into svc->dests */
 };
 
@@ -119,9 +119,8 @@ static void set_insert(const struct ipvs_snap_svc *svc, struct lblcr_ent *e,
 	e->lastmod = ctx->now;
 }
 
-static const struct ipvs_snap_dest *lblcr_schedule(const struct ipvs_snap_svc *svc,
-						   struct sched_state *st,
-						   const struct sched_ctx *ctx)
+static const struct ipvs_snap_dest *
+lblcr_schedule(const struct ipvs_snap_svc *svc, struct sched_state *st, const struct sched_ctx *ctx)
 {
 	struct lblcr_data *data = svc->sched_data;
 	const struct ipvs_snap_dest *dest = NULL;
@@ -155,15 +154,15 @@ static const struct ipvs_snap_dest *lblcr_schedule(const struct ipvs_snap_svc *s
 	dest = sched_least_loaded(svc, ctx, true);
 	if (!dest)
 		return NULL;
-	*e = (struct lblcr_ent){ .daddr = ctx->daddr, .lastuse = ctx->now, .lastmod = ctx->now,
-				 .n = 1 };
+	*e = (struct lblcr_ent){
+	    .daddr = ctx->daddr, .lastuse = ctx->now, .lastmod = ctx->now, .n = 1};
 	e->idx[0] = (uint16_t)(dest - svc->dests);
 	return dest;
 }
 
 const struct sched_ops sched_lblcr = {
-	.name = "lblcr",
-	.init_service = lblcr_init_service,
-	.free_service = lblcr_free_service,
-	.schedule = lblcr_schedule,
+    .name = "lblcr",
+    .init_service = lblcr_init_service,
+    .free_service = lblcr_free_service,
+    .schedule = lblcr_schedule,
 };

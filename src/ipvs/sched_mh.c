@@ -31,14 +31,14 @@
 #include "ipvs/ipvs_sched.h"
 
 #define MH_TAB_SIZE 65537u /* prime */
-#define MH_EMPTY UINT16_MAX
+#define MH_EMPTY    UINT16_MAX
 /* at most this many positions claimed per turn, all dests together: the
  * last, partial turn then skews the fill by a 64th of a percent at most */
 #define MH_TURN_MAX (MH_TAB_SIZE / 64)
 
 #define MH_SEED_OFFSET 0x2545f4914f6cdd1dull
-#define MH_SEED_SKIP 0x9e3779b97f4a7c15ull
-#define MH_SEED_KEY 0xd6e8feb86659fd93ull
+#define MH_SEED_SKIP   0x9e3779b97f4a7c15ull
+#define MH_SEED_KEY    0xd6e8feb86659fd93ull
 
 struct mh_data {
 	uint32_t size;
@@ -48,17 +48,6 @@ struct mh_data {
 static uint64_t dest_key(const struct ipvs_snap_dest *d)
 {
 	return ((uint64_t)d->addr << 16) | d->port;
-}
-
-static int32_t gcd(int32_t a, int32_t b)
-{
-	while (b) {
-		int32_t t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
 }
 
 /* The paper's Populate, with weighted turns. */
@@ -82,7 +71,7 @@ static struct mh_data *mh_build(const struct ipvs_snap_svc *svc, uint32_t m)
 		t->lookup[p] = MH_EMPTY;
 	for (uint32_t i = 0; i < svc->ndests; i++)
 		if (svc->dests[i].weight > 0)
-			g = g ? gcd(g, svc->dests[i].weight) : svc->dests[i].weight;
+			g = g ? sched_gcd(g, svc->dests[i].weight) : svc->dests[i].weight;
 	if (!g)
 		goto out; /* everything quiesced: an empty table */
 	for (uint32_t i = 0; i < svc->ndests; i++)
@@ -149,8 +138,7 @@ static inline uint32_t mh_hashkey(const struct sched_ctx *ctx, uint16_t port, ui
 }
 
 static const struct ipvs_snap_dest *mh_schedule(const struct ipvs_snap_svc *svc,
-						struct sched_state *st,
-						const struct sched_ctx *ctx)
+						struct sched_state *st, const struct sched_ctx *ctx)
 {
 	const struct mh_data *t = svc->sched_data;
 	uint16_t port = (svc->flags & DPVS_SVC_F_SCHED2) ? ctx->cport : 0; /* mh-port */
@@ -183,8 +171,8 @@ static const struct ipvs_snap_dest *mh_schedule(const struct ipvs_snap_svc *svc,
 }
 
 const struct sched_ops sched_mh = {
-	.name = "mh",
-	.init_service = mh_init_service,
-	.free_service = mh_free_service,
-	.schedule = mh_schedule,
+    .name = "mh",
+    .init_service = mh_init_service,
+    .free_service = mh_free_service,
+    .schedule = mh_schedule,
 };

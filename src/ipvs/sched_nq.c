@@ -9,8 +9,7 @@
 #include "ipvs/ipvs_sched.h"
 
 static const struct ipvs_snap_dest *nq_schedule(const struct ipvs_snap_svc *svc,
-						struct sched_state *st,
-						const struct sched_ctx *ctx)
+						struct sched_state *st, const struct sched_ctx *ctx)
 {
 	const struct ipvs_snap_dest *least = NULL;
 	uint64_t loh = 0;
@@ -35,6 +34,6 @@ static const struct ipvs_snap_dest *nq_schedule(const struct ipvs_snap_svc *svc,
 }
 
 const struct sched_ops sched_nq = {
-	.name = "nq",
-	.schedule = nq_schedule,
+    .name = "nq",
+    .schedule = nq_schedule,
 };

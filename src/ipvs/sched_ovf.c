@@ -8,9 +8,8 @@
  */
 #include "ipvs/ipvs_sched.h"
 
-static const struct ipvs_snap_dest *ovf_schedule(const struct ipvs_snap_svc *svc,
-						 struct sched_state *st,
-						 const struct sched_ctx *ctx)
+static const struct ipvs_snap_dest *
+ovf_schedule(const struct ipvs_snap_svc *svc, struct sched_state *st, const struct sched_ctx *ctx)
 {
 	const struct ipvs_snap_dest *best = NULL;
 
@@ -28,6 +27,6 @@ static const struct ipvs_snap_dest *ovf_schedule(const struct ipvs_snap_svc *svc
 }
 
 const struct sched_ops sched_ovf = {
-	.name = "ovf",
-	.schedule = ovf_schedule,
+    .name = "ovf",
+    .schedule = ovf_schedule,
 };

@@ -15,9 +15,8 @@ static inline uint64_t sed_overhead(const struct sched_ctx *ctx, const struct ip
 	return ctx->dest_cnt[d->id].activeconns + 1;
 }
 
-static const struct ipvs_snap_dest *sed_schedule(const struct ipvs_snap_svc *svc,
-						 struct sched_state *st,
-						 const struct sched_ctx *ctx)
+static const struct ipvs_snap_dest *
+sed_schedule(const struct ipvs_snap_svc *svc, struct sched_state *st, const struct sched_ctx *ctx)
 {
 	const struct ipvs_snap_dest *least = NULL;
 	uint64_t loh = 0;
@@ -40,6 +39,6 @@ static const struct ipvs_snap_dest *sed_schedule(const struct ipvs_snap_svc *svc
 }
 
 const struct sched_ops sched_sed = {
-	.name = "sed",
-	.schedule = sed_schedule,
+    .name = "sed",
+    .schedule = sed_schedule,
 };

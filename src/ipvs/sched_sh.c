@@ -66,8 +66,7 @@ static inline uint32_t sh_hashkey(uint32_t addr, uint16_t port, uint32_t offset)
 }
 
 static const struct ipvs_snap_dest *sh_schedule(const struct ipvs_snap_svc *svc,
-						struct sched_state *st,
-						const struct sched_ctx *ctx)
+						struct sched_state *st, const struct sched_ctx *ctx)
 {
 	const struct sh_data *d = svc->sched_data;
 	uint16_t port = (svc->flags & DPVS_SVC_F_SCHED2) ? ctx->cport : 0; /* sh-port */
@@ -94,8 +93,8 @@ static const struct ipvs_snap_dest *sh_schedule(const struct ipvs_snap_svc *svc,
 }
 
 const struct sched_ops sched_sh = {
-	.name = "sh",
-	.init_service = sh_init_service,
-	.free_service = sh_free_service,
-	.schedule = sh_schedule,
+    .name = "sh",
+    .init_service = sh_init_service,
+    .free_service = sh_free_service,
+    .schedule = sh_schedule,
 };

@@ -28,9 +28,8 @@ static uint32_t rnd(struct sched_state *st, const struct sched_ctx *ctx)
 	return x;
 }
 
-static const struct ipvs_snap_dest *twos_schedule(const struct ipvs_snap_svc *svc,
-						  struct sched_state *st,
-						  const struct sched_ctx *ctx)
+static const struct ipvs_snap_dest *
+twos_schedule(const struct ipvs_snap_svc *svc, struct sched_state *st, const struct sched_ctx *ctx)
 {
 	const struct ipvs_snap_dest *c1 = NULL, *c2 = NULL;
 	int64_t total = 0, r1, r2;
@@ -57,13 +56,13 @@ static const struct ipvs_snap_dest *twos_schedule(const struct ipvs_snap_svc *sv
 	}
 	/* the less loaded by overhead/weight: oh1 * w2 > oh2 * w1 */
 	if (c2 && sched_dest_overhead(&ctx->dest_cnt[c1->id]) * (uint64_t)c2->weight >
-			  sched_dest_overhead(&ctx->dest_cnt[c2->id]) * (uint64_t)c1->weight)
+		      sched_dest_overhead(&ctx->dest_cnt[c2->id]) * (uint64_t)c1->weight)
 		c1 = c2;
 	return c1;
 }
 
 const struct sched_ops sched_twos = {
-	.name = "twos",
-	.init_service = NULL,
-	.schedule = twos_schedule,
+    .name = "twos",
+    .init_service = NULL,
+    .schedule = twos_schedule,
 };

@@ -24,17 +24,6 @@ struct wrr_data {
 	int32_t gcd;
 };
 
-static int32_t gcd(int32_t a, int32_t b)
-{
-	while (b) {
-		int32_t t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 static int wrr_init_service(const struct ipvs_snap_svc *svc, void **data)
 {
 	struct wrr_data *d = calloc(1, sizeof(*d));
@@ -46,7 +35,7 @@ static int wrr_init_service(const struct ipvs_snap_svc *svc, void **data)
 
 		if (w <= 0)
 			continue;
-		d->gcd = d->gcd ? gcd(d->gcd, w) : w;
+		d->gcd = d->gcd ? sched_gcd(d->gcd, w) : w;
 		if (w > d->max_weight)
 			d->max_weight = w;
 	}

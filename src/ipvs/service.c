@@ -80,6 +80,38 @@ const struct ipvs_snap_svc *ipvs_snap_svc_lookup(const struct ipvs_snap *s, uint
 	return NULL;
 }
 
+const struct ipvs_snap_svc *ipvs_snap_svc_match(const struct ipvs_snap *s,
+						struct ipvs_worker *iw, uint8_t proto,
+						uint32_t vaddr, uint16_t vport)
+{
+	const struct ipvs_snap_svc *svc;
+
+	if (s->nfwm_rules) {
+		uint32_t mark = ipvs_fwmark_classify(s, iw, proto, vaddr, vport);
+
+		for (uint32_t i = 0; mark && i < s->nfwm_svcs; i++)
+			if (s->svcs[s->fwm_svcs[i]].fwmark == mark)
+				return &s->svcs[s->fwm_svcs[i]];
+	}
+	svc = ipvs_snap_svc_lookup(s, proto, vaddr, vport);
+	/* a persistent port 0 service takes every port of its VIP */
+	if (!svc && s->has_port0)
+		svc = ipvs_snap_svc_lookup(s, proto, vaddr, 0);
+	return svc;
+}
+
+/* A worker's share of a dest's connection threshold: the workers count
+ * their own conns, so together they stay within the configured value
+ * (rounded up, so that a threshold never becomes 0 = none). */
+static uint32_t thresh_share(uint32_t v)
+{
+	uint32_t n = ipvs_worker_states();
+
+	if (n <= 1 || !v)
+		return v;
+	return (v + n - 1) / n;
+}
+
 static void snap_free(struct ipvs_snap *s)
 {
 	if (!s)
@@ -93,6 +125,8 @@ static void snap_free(struct ipvs_snap *s)
 	}
 	free(s->svcs);
 	free(s->htab);
+	free(s->fwm_rules);
+	free(s->fwm_svcs);
 	free(s);
 }
 
@@ -109,15 +143,22 @@ static struct ipvs_snap *snap_build(void)
 		buckets <<= 1;
 	s->svcs = calloc(n ? n : 1, sizeof(*s->svcs));
 	s->htab = malloc(sizeof(*s->htab) * buckets);
-	if (!s->svcs || !s->htab)
+	s->fwm_svcs = calloc(n ? n : 1, sizeof(*s->fwm_svcs));
+	if (!s->svcs || !s->htab || !s->fwm_svcs || ipvs_fwmark_snap(s) < 0)
 		goto fail;
 	s->hmask = buckets - 1;
 	for (uint32_t b = 0; b < buckets; b++)
 		s->htab[b] = -1;
 	memcpy(s->timeout, timeouts, sizeof(s->timeout));
 	s->expire_nodest_conn = expire_nodest;
-	for (uint32_t i = 0; i < IPVS_DEST_MAX; i++)
+	for (uint32_t i = 0; i < IPVS_DEST_MAX; i++) {
 		s->dest_alive[i] = dest_tab[i].state == ENT_LIVE;
+		if (s->dest_alive[i])
+			s->thresh[i] = (struct ipvs_snap_thresh){
+				.upper = thresh_share(dest_tab[i].conf.u_threshold),
+				.lower = thresh_share(dest_tab[i].conf.l_threshold),
+			};
+	}
 
 	for (uint32_t id = 0; id < IPVS_SVC_MAX; id++) {
 		const struct svc_ent *e = &svc_tab[id];
@@ -133,6 +174,8 @@ static struct ipvs_snap *snap_build(void)
 		svc->fwmark = e->conf.fwmark;
 		svc->flags = e->conf.flags;
 		svc->gen = e->gen;
+		svc->timeout = e->conf.timeout;
+		svc->netmask = e->conf.netmask;
 		svc->sched = e->sched;
 		svc->next = -1;
 		svc->dests = calloc(e->ndests ? e->ndests : 1, sizeof(*svc->dests));
@@ -152,12 +195,15 @@ static struct ipvs_snap *snap_build(void)
 		}
 		if (svc->sched->init_service && svc->sched->init_service(svc, &svc->sched_data) < 0)
 			goto fail;
-		/* fwmark services match no packet yet: nothing marks packets */
-		if (!svc->fwmark) {
+		/* fwmark services are found by the mark the classifier gives */
+		if (svc->fwmark) {
+			s->fwm_svcs[s->nfwm_svcs++] = s->nsvcs - 1;
+		} else {
 			uint32_t b = svc_hash(svc->proto, svc->vaddr, svc->vport) & s->hmask;
 
 			svc->next = s->htab[b];
 			s->htab[b] = (int32_t)(s->nsvcs - 1);
+			s->has_port0 |= svc->vport == 0;
 		}
 	}
 	return s;
@@ -185,6 +231,11 @@ static int publish(void)
 	return 0;
 }
 
+int ipvs_publish(void)
+{
+	return publish();
+}
+
 void ipvs_batch_begin(void)
 {
 	batch_depth++;
@@ -200,6 +251,7 @@ void ipvs_svc_init(void)
 {
 	memset(svc_tab, 0, sizeof(svc_tab));
 	memset(dest_tab, 0, sizeof(dest_tab));
+	ipvs_fwmark_init();
 	svc_cursor = dest_cursor = 0;
 	ipvs_default_timeouts(timeouts);
 	expire_nodest = false;
@@ -321,24 +373,32 @@ static int svc_settings(const struct dpvs_svc *s, struct dpvs_svc *conf,
 		snprintf(err, errlen, "persistence engine '%s' not found", s->pe_name);
 		return -ENOENT;
 	}
-	if (s->flags & DPVS_SVC_F_PERSISTENT) {
-		snprintf(err, errlen, "persistent services (-p) are not supported yet");
-		return -EOPNOTSUPP;
-	}
-	if (s->flags & DPVS_SVC_F_ONEPACKET) {
-		snprintf(err, errlen, "one-packet scheduling (-o) is not supported yet");
-		return -EOPNOTSUPP;
-	}
-	if (s->flags & ~(uint32_t)(DPVS_SVC_F_HASHED | DPVS_SVC_F_SCHED1 | DPVS_SVC_F_SCHED2 |
+	if (s->flags & ~(uint32_t)(DPVS_SVC_F_PERSISTENT | DPVS_SVC_F_HASHED |
+				   DPVS_SVC_F_ONEPACKET | DPVS_SVC_F_SCHED1 | DPVS_SVC_F_SCHED2 |
 				   DPVS_SVC_F_SCHED3)) {
 		snprintf(err, errlen, "unknown service flags 0x%x", s->flags);
+		return -EINVAL;
+	}
+	if ((s->flags & DPVS_SVC_F_PERSISTENT) && s->timeout > IPVS_TIMEOUT_MAX) {
+		snprintf(err, errlen, "persistence timeout %u out of range (1..%u seconds)",
+			 s->timeout, IPVS_TIMEOUT_MAX);
+		return -EINVAL;
+	}
+	if (!conf->fwmark && conf->port == 0 && !(s->flags & DPVS_SVC_F_PERSISTENT)) {
+		char k[64];
+
+		ipvs_svc_key_str(conf, k, sizeof(k));
+		snprintf(err, errlen, "service %s: port 0 (all ports) needs persistence (-p)", k);
 		return -EINVAL;
 	}
 	snprintf(conf->sched_name, sizeof(conf->sched_name), "%s", (*sched)->name);
 	conf->pe_name[0] = '\0';
 	conf->flags = s->flags & ~(uint32_t)DPVS_SVC_F_HASHED;
 	conf->timeout = 0;
-	conf->netmask = 0xffffffffu;
+	/* as LVS: the mask is kept as given; it matters with persistence */
+	conf->netmask = s->netmask;
+	if (s->flags & DPVS_SVC_F_PERSISTENT)
+		conf->timeout = s->timeout ? s->timeout : IPVS_PERSIST_TIMEOUT_DEFAULT;
 	return 0;
 }
 
@@ -392,11 +452,6 @@ int ipvs_svc_add(const struct dpvs_svc *s, char *err, size_t errlen)
 	if (ret < 0)
 		return ret;
 	ipvs_svc_key_str(&key, k, sizeof(k));
-	if (!key.fwmark && key.port == 0) {
-		snprintf(err, errlen, "service %s: port 0 (all ports) needs persistence, "
-			 "which is not supported yet", k);
-		return -EINVAL;
-	}
 	if (svc_find(&key, ENT_LIVE) >= 0) {
 		snprintf(err, errlen, "service %s already exists", k);
 		return -EEXIST;
@@ -522,17 +577,18 @@ static int dest_check(const struct svc_ent *e, const struct dpvs_dest *d, struct
 		snprintf(err, errlen, "weight %d out of range (0..65535)", d->weight);
 		return -EINVAL;
 	}
-	if (d->u_threshold || d->l_threshold) {
-		snprintf(err, errlen, "connection thresholds (-x/-y) are not supported yet");
-		return -EOPNOTSUPP;
+	if (d->l_threshold > d->u_threshold) {
+		/* the kernel's check too (ERANGE) */
+		snprintf(err, errlen, "lower threshold %u is higher than upper threshold %u",
+			 d->l_threshold, d->u_threshold);
+		return -ERANGE;
 	}
-	if (e->conf.fwmark && out->port == 0) {
-		/* NAT needs a port to rewrite to */
-		snprintf(err, errlen, "a NAT real server of a fwmark service needs a port");
-		return -EINVAL;
-	}
+	/* port 0 (fwmark or all-ports services): conns keep the packet's
+	 * destination port, as LVS's NAT does */
 	out->conn_flags = fwd;
 	out->weight = d->weight;
+	out->u_threshold = d->u_threshold;
+	out->l_threshold = d->l_threshold;
 	return 0;
 }
 

@@ -35,6 +35,7 @@ struct dpip_cmd {
 		struct dpvs_addr addr;
 		struct dpvs_route route;
 		struct dpvs_neigh neigh;
+		struct dpvs_fwmark_rule fwmark;
 	} req;
 	const char *usage;  /* usage text of the level the parse reached */
 };
@@ -53,5 +54,11 @@ int dpip_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, size_t er
  */
 int dpip_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_t rlen,
 	       char *err, size_t errlen);
+
+/* dpip_fwmark.c: the fwmark object (classifier rules for fwmark services) */
+extern const char dpip_fwmark_usage[];
+int dpip_fwmark_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, size_t errlen);
+int dpip_fwmark_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_t rlen,
+		      char *err, size_t errlen);
 
 #endif /* DPVS_DPIP_H */

@@ -43,6 +43,9 @@ static const char *const ctl_msg_names[DPVS_MSG_MAX] = {
 	[DPVS_MSG_TIMEOUT_SET] = "TIMEOUT_SET",
 	[DPVS_MSG_TIMEOUT_GET] = "TIMEOUT_GET",
 	[DPVS_MSG_CONN_LIST] = "CONN_LIST",
+	[DPVS_MSG_FWMARK_ADD] = "FWMARK_ADD",
+	[DPVS_MSG_FWMARK_DEL] = "FWMARK_DEL",
+	[DPVS_MSG_FWMARK_SHOW] = "FWMARK_SHOW",
 };
 
 void ctl_hdr_init(struct dpvs_ctl_hdr *h, uint16_t type, uint32_t seq, uint32_t len)

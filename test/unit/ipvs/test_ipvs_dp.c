@@ -887,8 +887,11 @@ static void test_ctl_errors(void **state)
 	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EINVAL);
 	assert_non_null(strstr(rep.msg, "NUL"));
 	s = svc_key(IPPROTO_TCP, VIP, 82);
+	s.flags = 0x100; /* no such flag */
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EINVAL);
 	s.flags = DPVS_SVC_F_PERSISTENT;
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EOPNOTSUPP);
+	s.timeout = IPVS_TIMEOUT_MAX + 1;
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EINVAL);
 	/* a short payload never reaches the handler */
 	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s) - 1, &rep), -EINVAL);
 
@@ -913,8 +916,8 @@ static void test_ctl_errors(void **state)
 	assert_int_equal(ctl_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), -EOPNOTSUPP);
 	assert_string_equal(rep.msg, "forwarding method -g (DR) is not supported yet; use -m");
 	q = dest_req(IPPROTO_TCP, VIP, 80, RIP1, 80, 1);
-	q.dest.u_threshold = 10;
-	assert_int_equal(ctl_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), -EOPNOTSUPP);
+	q.dest.l_threshold = 10; /* above the upper one (none) */
+	assert_int_equal(ctl_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), -ERANGE);
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 2), -EEXIST);
 	/* no port: the service's, so this is the same dest */
@@ -1145,6 +1148,364 @@ static void test_apply_config(void **state)
 	free(b);
 }
 
+/* ---- persistence, thresholds, fwmark, one-packet (issue 5) ---- */
+
+static void sent_free(void)
+{
+	for (int i = 0; i < nsent; i++)
+		rte_pktmbuf_free(sent[i]);
+	nsent = 0;
+}
+
+static int add_persistent(uint16_t proto, const char *vip, uint16_t port, const char *sched,
+			  uint32_t timeout, const char *mask)
+{
+	struct dpvs_svc s = svc_key(proto, vip, port);
+
+	snprintf(s.sched_name, sizeof(s.sched_name), "%s", sched);
+	s.flags = DPVS_SVC_F_PERSISTENT;
+	s.timeout = timeout;
+	s.netmask = ip4(mask);
+	return ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep);
+}
+
+/* The dest a new TCP flow from src:sport to vip:vport is sent to. */
+static uint32_t syn_to(const char *src, uint16_t sport, const char *vip, uint16_t vport)
+{
+	struct rte_ipv4_hdr *ip = forward(make_pkt(IPPROTO_TCP, src, sport, vip, vport,
+						   RTE_TCP_SYN_FLAG, true));
+	uint32_t d = ip->dst_addr;
+
+	sent_free();
+	return d;
+}
+
+/* Templates in the conn listing (and the number of all entries). */
+static uint32_t list_templates(struct dpvs_conn *t, uint32_t max, uint32_t *all)
+{
+	struct dpvs_conn_query q = { .max = 100 };
+	const struct dpvs_list *l;
+	const struct dpvs_conn *c;
+	uint32_t n = 0;
+
+	assert_int_equal(ctl_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep), 0);
+	l = (const struct dpvs_list *)rep.buf;
+	c = (const struct dpvs_conn *)(l + 1);
+	for (uint32_t i = 0; i < l->count; i++)
+		if ((c[i].flags & DPVS_CONN_F_TEMPLATE) && n < max)
+			t[n++] = c[i];
+	if (all)
+		*all = l->count;
+	return n;
+}
+
+static void test_persistence_sticks(void **state)
+{
+	struct dpvs_conn t[4];
+	const struct dpvs_dest *d;
+	const struct dpvs_svc_entry *e;
+	uint32_t first, all;
+
+	(void)state;
+	assert_int_equal(add_persistent(IPPROTO_TCP, VIP, 80, "rr", 0, "255.255.255.255"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP2, 80, 1), 0);
+	e = list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_int_equal(e->svc.timeout, 300); /* the default */
+	assert_true(e->svc.flags & DPVS_SVC_F_PERSISTENT);
+	/* rr would alternate; persistence keeps the client on one dest */
+	first = syn_to(CIP, 40000, VIP, 80);
+	for (uint16_t p = 1; p < 6; p++)
+		assert_int_equal(syn_to(CIP, (uint16_t)(40000 + p), VIP, 80), first);
+	/* another client is scheduled: rr's next dest */
+	assert_int_not_equal(syn_to("172.16.0.6", 40000, VIP, 80), first);
+	/* the templates, as ipvsadm -Lnc shows them: client port 0, NONE */
+	assert_int_equal(list_templates(t, 4, &all), 2);
+	assert_int_equal(all, 9); /* 7 conns, 2 templates */
+	for (int i = 0; i < 2; i++) {
+		assert_string_equal(t[i].state, "NONE");
+		assert_int_equal(t[i].protocol, IPPROTO_TCP);
+		assert_int_equal(t[i].cport, 0);
+		assert_int_equal(ntohs(t[i].vport), 80);
+		assert_int_equal(ntohs(t[i].dport), 80);
+		assert_int_equal(t[i].expires_sec, 300);
+	}
+	e = list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_int_equal(d[0].persistconns + d[1].persistconns, 2);
+	assert_int_equal(d[0].inactconns + d[1].inactconns, 7);
+}
+
+static void test_persistence_template_lifetime(void **state)
+{
+	struct dpvs_conn t[2];
+	uint32_t first, all;
+
+	(void)state;
+	assert_int_equal(add_persistent(IPPROTO_UDP, VIP, 53, "rr", 10, "255.255.255.255"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP1, 53, 1), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP2, 53, 1), 0);
+	first = forward(make_pkt(IPPROTO_UDP, CIP, 3000, VIP, 53, 0, true))->dst_addr;
+	sent_free();
+	/* the UDP conn (300 s) outlives the 10 s template's timeout: the
+	 * template stays while it controls a conn */
+	tick(20);
+	assert_int_equal(list_templates(t, 2, &all), 1);
+	assert_int_equal(all, 2);
+	/* a new flow of the client still goes to the same dest */
+	assert_int_equal(forward(make_pkt(IPPROTO_UDP, CIP, 3001, VIP, 53, 0, true))->dst_addr,
+			 first);
+	sent_free();
+	/* once its conns are gone, the template expires after its timeout */
+	tick(300 + 15);
+	assert_int_equal(list_templates(t, 2, &all), 0);
+	assert_int_equal(all, 0);
+}
+
+static void test_persistence_netmask_port0_and_rebind(void **state)
+{
+	uint32_t a, b;
+
+	(void)state;
+	/* port 0: needs -p; then every port of the VIP, one template per
+	 * /24 of clients */
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 0, "rr"), -EINVAL);
+	assert_int_equal(add_persistent(IPPROTO_TCP, VIP, 0, "rr", 0, "255.255.255.0"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 0, RIP1, 0, 1), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 0, RIP2, 0, 1), 0);
+	struct rte_ipv4_hdr *ip = forward(make_pkt(IPPROTO_TCP, "172.16.0.5", 40000, VIP, 443,
+						   RTE_TCP_SYN_FLAG, true));
+	a = ip->dst_addr;
+	assert_int_equal(dport_of(ip), 443); /* a dest without port keeps it */
+	sent_free();
+	assert_int_equal(syn_to("172.16.0.77", 40000, VIP, 22), a); /* same /24 */
+	b = syn_to("172.16.1.5", 40000, VIP, 80); /* another /24: rr's next */
+	assert_int_not_equal(a, b);
+	/* the template's dest leaves: the client is moved to another one */
+	assert_int_equal(dest_op(DPVS_MSG_DEST_DEL, IPPROTO_TCP, VIP, 0,
+				 a == ip4(RIP1) ? RIP1 : RIP2, 0, 1), 0);
+	assert_int_equal(syn_to("172.16.0.5", 40001, VIP, 80), b);
+	assert_int_equal(syn_to("172.16.0.9", 40001, VIP, 81), b);
+}
+
+static void test_thresholds(void **state)
+{
+	struct dpvs_dest_req q;
+	const struct dpvs_dest *d;
+
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_UDP, VIP, 53, "wrr"), 0);
+	q = dest_req(IPPROTO_UDP, VIP, 53, RIP1, 53, 100);
+	q.dest.u_threshold = 4;
+	q.dest.l_threshold = 2;
+	assert_int_equal(ctl_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP2, 53, 1), 0);
+	list_svc(IPPROTO_UDP, VIP, 53, &d);
+	assert_int_equal(d[0].u_threshold, 4);
+	assert_int_equal(d[0].l_threshold, 2);
+	/* RIP1 (weight 100) takes conns until it has 4: then it is
+	 * overloaded and RIP2 takes the rest */
+	for (uint16_t p = 0; p < 8; p++) {
+		uint32_t to = forward(make_pkt(IPPROTO_UDP, CIP, (uint16_t)(5000 + p), VIP, 53, 0,
+					       true))->dst_addr;
+
+		assert_int_equal(to, p < 4 ? ip4(RIP1) : ip4(RIP2));
+		sent_free();
+	}
+	/* edit: no threshold any more -> RIP1 takes conns again */
+	q.dest.u_threshold = 0;
+	q.dest.l_threshold = 0;
+	assert_int_equal(ctl_call(DPVS_MSG_DEST_EDIT, 0, &q, sizeof(q), &rep), 0);
+	assert_int_equal(forward(make_pkt(IPPROTO_UDP, CIP, 6000, VIP, 53, 0, true))->dst_addr,
+			 ip4(RIP1));
+	sent_free();
+}
+
+static void test_thresholds_hysteresis(void **state)
+{
+	struct dpvs_dest_req q;
+
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_UDP, VIP, 53, "fo"), 0);
+	q = dest_req(IPPROTO_UDP, VIP, 53, RIP1, 53, 10);
+	q.dest.u_threshold = 4; /* no lower: accepted again under 3/4 of 4 */
+	assert_int_equal(ctl_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP2, 53, 1), 0);
+	/* 4 conns at 1 s apart on RIP1, so they expire one by one */
+	for (uint16_t p = 0; p < 4; p++) {
+		assert_int_equal(forward(make_pkt(IPPROTO_UDP, CIP, (uint16_t)(7000 + p), VIP, 53,
+						  0, true))->dst_addr, ip4(RIP1));
+		sent_free();
+		tick(1);
+	}
+	/* overloaded at 4: RIP2 */
+	assert_int_equal(forward(make_pkt(IPPROTO_UDP, CIP, 7100, VIP, 53, 0, true))->dst_addr,
+			 ip4(RIP2));
+	sent_free();
+	/* the first RIP1 conn expires (300 s after it began): 3 left, not
+	 * under 3/4 * 4 = 3, still overloaded */
+	tick(300 - 4);
+	assert_int_equal(forward(make_pkt(IPPROTO_UDP, CIP, 7101, VIP, 53, 0, true))->dst_addr,
+			 ip4(RIP2));
+	sent_free();
+	/* the second one expires: 2 < 3, RIP1 takes conns again */
+	tick(1);
+	assert_int_equal(forward(make_pkt(IPPROTO_UDP, CIP, 7102, VIP, 53, 0, true))->dst_addr,
+			 ip4(RIP1));
+	sent_free();
+}
+
+static int fwmark_op(uint16_t type, uint8_t proto, const char *net, uint8_t plen,
+		     uint16_t lo, uint16_t hi, uint32_t mark)
+{
+	struct dpvs_fwmark_rule r = { .family = AF_INET, .protocol = proto, .prefixlen = plen,
+				      .dport_min = lo, .dport_max = hi, .mark = mark };
+
+	r.daddr.in.s_addr = ip4(net);
+	return ctl_call(type, 0, &r, sizeof(r), &rep);
+}
+
+static const struct dpvs_fwmark_rule *fwmark_show(uint32_t *n)
+{
+	const struct dpvs_list *l;
+
+	assert_int_equal(ctl_call(DPVS_MSG_FWMARK_SHOW, 0, NULL, 0, &rep), 0);
+	l = (const struct dpvs_list *)rep.buf;
+	assert_int_equal(l->entry_size, sizeof(struct dpvs_fwmark_rule));
+	assert_int_equal(rep.len, sizeof(*l) + l->count * sizeof(struct dpvs_fwmark_rule));
+	*n = l->count;
+	return (const struct dpvs_fwmark_rule *)(l + 1);
+}
+
+static void test_fwmark_service(void **state)
+{
+	struct dpvs_svc s;
+	struct dpvs_dest_req q;
+	struct rte_ipv4_hdr *ip;
+	const struct dpvs_fwmark_rule *r;
+	uint32_t n;
+
+	(void)state;
+	/* rules: TCP 10.0.0.0/24 ports 80-90 -> 5, UDP 10.0.0.1 -> 5,
+	 * and an earlier, narrower rule that wins for port 85 -> 6 */
+	assert_int_equal(fwmark_op(DPVS_MSG_FWMARK_ADD, IPPROTO_TCP, "10.0.0.0", 24, 85, 85, 6), 0);
+	assert_int_equal(fwmark_op(DPVS_MSG_FWMARK_ADD, IPPROTO_TCP, "10.0.0.0", 24, 80, 90, 5), 0);
+	assert_int_equal(fwmark_op(DPVS_MSG_FWMARK_ADD, IPPROTO_UDP, VIP, 32, 0, 65535, 5), 0);
+	assert_int_equal(fwmark_op(DPVS_MSG_FWMARK_ADD, IPPROTO_UDP, VIP, 32, 0, 65535, 5),
+			 -EEXIST);
+	/* bad rules say what is wrong */
+	assert_int_equal(fwmark_op(DPVS_MSG_FWMARK_ADD, 0, "10.0.0.1", 24, 0, 1, 5), -EINVAL);
+	assert_non_null(strstr(rep.msg, "host bits"));
+	assert_int_equal(fwmark_op(DPVS_MSG_FWMARK_ADD, 0, "10.0.0.0", 33, 0, 1, 5), -EINVAL);
+	assert_int_equal(fwmark_op(DPVS_MSG_FWMARK_ADD, 0, "10.0.0.0", 24, 9, 1, 5), -EINVAL);
+	assert_int_equal(fwmark_op(DPVS_MSG_FWMARK_ADD, 0, "10.0.0.0", 24, 0, 1, 0), -EINVAL);
+	assert_int_equal(fwmark_op(DPVS_MSG_FWMARK_ADD, IPPROTO_ICMP, "10.0.0.0", 24, 0, 1, 5),
+			 -EPROTONOSUPPORT);
+	assert_int_equal(fwmark_op(DPVS_MSG_FWMARK_DEL, 0, "10.0.0.0", 24, 0, 1, 5), -ENOENT);
+
+	memset(&s, 0, sizeof(s));
+	s.af = AF_INET;
+	s.fwmark = 5;
+	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), 0);
+	memset(&q, 0, sizeof(q));
+	q.svc = s;
+	q.dest.af = AF_INET;
+	q.dest.addr.in.s_addr = ip4(RIP1);
+	q.dest.weight = 1; /* no port: the packet's */
+	assert_int_equal(ctl_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
+
+	/* two VIPs and ports, TCP and UDP: one service */
+	ip = forward(make_pkt(IPPROTO_TCP, CIP, 40000, "10.0.0.7", 88, RTE_TCP_SYN_FLAG, true));
+	assert_int_equal(ip->dst_addr, ip4(RIP1));
+	assert_int_equal(dport_of(ip), 88);
+	ip = forward(make_pkt(IPPROTO_UDP, CIP, 40000, VIP, 7, 0, true));
+	assert_int_equal(ip->dst_addr, ip4(RIP1));
+	assert_int_equal(dport_of(ip), 7);
+	/* the reply is translated back to the VIP it came for */
+	ip = forward(make_pkt(IPPROTO_TCP, RIP1, 88, CIP, 40000,
+			      RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, true));
+	assert_int_equal(ip->src_addr, ip4("10.0.0.7"));
+	sent_free();
+	/* port 85 has mark 6 (no service), port 91 no mark: not IPVS */
+	assert_int_equal(ipvs_in(&wk, 0, make_pkt(IPPROTO_TCP, CIP, 40001, "10.0.0.7", 85,
+						  RTE_TCP_SYN_FLAG, true)), IPVS_ACCEPT);
+	assert_int_equal(ipvs_in(&wk, 0, make_pkt(IPPROTO_TCP, CIP, 40001, "10.0.0.7", 91,
+						  RTE_TCP_SYN_FLAG, true)), IPVS_ACCEPT);
+	/* hits per rule, in order */
+	r = fwmark_show(&n);
+	assert_int_equal(n, 3);
+	assert_int_equal(r[0].mark, 6);
+	assert_int_equal(r[0].packets, 1);
+	assert_int_equal(r[1].packets, 1);
+	assert_int_equal(r[2].packets, 1);
+	assert_int_equal(r[1].dport_min, 80);
+	assert_int_equal(r[1].dport_max, 90);
+	/* delete the UDP rule: UDP to the VIP is not IPVS any more */
+	assert_int_equal(fwmark_op(DPVS_MSG_FWMARK_DEL, IPPROTO_UDP, VIP, 32, 0, 65535, 5), 0);
+	fwmark_show(&n);
+	assert_int_equal(n, 2);
+	assert_int_equal(ipvs_in(&wk, 0, make_pkt(IPPROTO_UDP, CIP, 40009, VIP, 7, 0, true)),
+			 IPVS_ACCEPT);
+}
+
+static void test_fwmark_persistence(void **state)
+{
+	struct dpvs_svc s;
+	struct dpvs_dest_req q;
+	struct dpvs_conn t[2];
+	uint32_t a;
+
+	(void)state;
+	assert_int_equal(fwmark_op(DPVS_MSG_FWMARK_ADD, 0, "10.0.0.0", 24, 0, 65535, 9), 0);
+	memset(&s, 0, sizeof(s));
+	s.af = AF_INET;
+	s.fwmark = 9;
+	s.flags = DPVS_SVC_F_PERSISTENT;
+	s.timeout = 60;
+	s.netmask = 0xffffffff;
+	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), 0);
+	memset(&q, 0, sizeof(q));
+	q.svc = s;
+	q.dest.af = AF_INET;
+	q.dest.weight = 1;
+	q.dest.addr.in.s_addr = ip4(RIP1);
+	assert_int_equal(ctl_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
+	q.dest.addr.in.s_addr = ip4(RIP2);
+	assert_int_equal(ctl_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
+	/* one client, several VIPs and ports: one dest */
+	a = syn_to(CIP, 40000, "10.0.0.1", 80);
+	assert_int_equal(syn_to(CIP, 40001, "10.0.0.2", 443), a);
+	assert_int_equal(syn_to(CIP, 40002, "10.0.0.3", 22), a);
+	/* LVS's fwmark template: <IP, client, 0, fwmark, 0, dest, 0> */
+	assert_int_equal(list_templates(t, 2, NULL), 1);
+	assert_int_equal(t[0].protocol, 0);
+	assert_int_equal(t[0].vaddr.in.s_addr, htonl(9));
+	assert_int_equal(t[0].fwmark, 9);
+	assert_int_equal(t[0].vport, 0);
+	assert_int_equal(t[0].dport, 0);
+	assert_int_equal(t[0].daddr.in.s_addr, a);
+}
+
+static void test_one_packet(void **state)
+{
+	struct dpvs_svc s = svc_key(IPPROTO_UDP, VIP, 53);
+	struct dpvs_conn c;
+
+	(void)state;
+	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
+	s.flags = DPVS_SVC_F_ONEPACKET;
+	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP1, 53, 1), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP2, 53, 1), 0);
+	/* each datagram of one flow is scheduled on its own: rr alternates */
+	assert_int_equal(forward(make_pkt(IPPROTO_UDP, CIP, 3000, VIP, 53, 0, true))->dst_addr,
+			 ip4(RIP1));
+	assert_int_equal(forward(make_pkt(IPPROTO_UDP, CIP, 3000, VIP, 53, 0, true))->dst_addr,
+			 ip4(RIP2));
+	assert_int_equal(list_conns(&c), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1171,6 +1532,14 @@ int main(void)
 		T(test_conn_list_names),
 		T(test_conn_list_mailbox),
 		T(test_apply_config),
+		T(test_persistence_sticks),
+		T(test_persistence_template_lifetime),
+		T(test_persistence_netmask_port0_and_rebind),
+		T(test_thresholds),
+		T(test_thresholds_hysteresis),
+		T(test_fwmark_service),
+		T(test_fwmark_persistence),
+		T(test_one_packet),
 	};
 
 	dp_test_eal();

@@ -52,7 +52,7 @@ static void picks(const struct ipvs_snap_svc *svc, struct sched_state *st, int n
 
 static void test_registry(void **state)
 {
-	char names[64];
+	char names[128];
 
 	(void)state;
 	assert_non_null(sched_find("rr"));
@@ -62,7 +62,7 @@ static void test_registry(void **state)
 	assert_null(sched_find("foo"));
 	assert_null(sched_find(""));
 	sched_names(names, sizeof(names));
-	assert_string_equal(names, "rr wrr lc wlc");
+	assert_string_equal(names, "rr wrr lc wlc sed nq lblc lblcr dh sh mh conhash fo ovf twos");
 }
 
 static void test_rr(void **state)

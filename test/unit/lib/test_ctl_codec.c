@@ -118,6 +118,9 @@ static void test_every_type_named(void **state)
 		{ DPVS_MSG_TIMEOUT_SET, "TIMEOUT_SET" },
 		{ DPVS_MSG_TIMEOUT_GET, "TIMEOUT_GET" },
 		{ DPVS_MSG_CONN_LIST, "CONN_LIST" },
+		{ DPVS_MSG_FWMARK_ADD, "FWMARK_ADD" },
+		{ DPVS_MSG_FWMARK_DEL, "FWMARK_DEL" },
+		{ DPVS_MSG_FWMARK_SHOW, "FWMARK_SHOW" },
 	};
 	unsigned known = 0;
 	struct dpvs_ctl_hdr h;
