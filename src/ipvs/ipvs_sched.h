@@ -99,6 +99,36 @@ static inline int32_t sched_gcd(int32_t a, int32_t b)
 	return a;
 }
 
+/*
+ * The gcd of the service's positive weights (0 when every dest is
+ * quiesced). Optionally the largest weight, and the sum of weight/gcd:
+ * the number of turns weighted tables (wrr, mh, conhash) hand out.
+ */
+static inline int32_t sched_weights_gcd(const struct ipvs_snap_svc *svc, int32_t *max,
+					uint64_t *units)
+{
+	int32_t g = 0, hi = 0;
+	uint64_t sum = 0;
+
+	for (uint32_t i = 0; i < svc->ndests; i++) {
+		int32_t w = svc->dests[i].weight;
+
+		if (w <= 0)
+			continue;
+		g = g ? sched_gcd(g, w) : w;
+		if (w > hi)
+			hi = w;
+	}
+	for (uint32_t i = 0; g && units && i < svc->ndests; i++)
+		if (svc->dests[i].weight > 0)
+			sum += (uint64_t)(svc->dests[i].weight / g);
+	if (max)
+		*max = hi;
+	if (units)
+		*units = sum;
+	return g;
+}
+
 /* Linux's hash_32(): the golden-ratio multiplicative hash, top `bits`
  * bits (sh, lblc and lblcr bucket their keys as LVS does). */
 static inline uint32_t sched_hash_32(uint32_t v, unsigned bits)

@@ -51,12 +51,7 @@ static int conhash_init_service(const struct ipvs_snap_svc *svc, void **data)
 	uint32_t n = 0, shift = 0;
 	int32_t g = 0;
 
-	for (uint32_t i = 0; i < svc->ndests; i++)
-		if (svc->dests[i].weight > 0)
-			g = g ? sched_gcd(g, svc->dests[i].weight) : svc->dests[i].weight;
-	for (uint32_t i = 0; g && i < svc->ndests; i++)
-		if (svc->dests[i].weight > 0)
-			units += (uint64_t)(svc->dests[i].weight / g);
+	g = sched_weights_gcd(svc, NULL, &units);
 	/* fewer replicas per unit first, then coarser units */
 	while (per > 1 && units * per > CONHASH_POINTS_MAX)
 		per /= 2;

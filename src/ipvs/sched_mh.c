@@ -69,14 +69,9 @@ static struct mh_data *mh_build(const struct ipvs_snap_svc *svc, uint32_t m)
 	t->size = m;
 	for (uint32_t p = 0; p < m; p++)
 		t->lookup[p] = MH_EMPTY;
-	for (uint32_t i = 0; i < svc->ndests; i++)
-		if (svc->dests[i].weight > 0)
-			g = g ? sched_gcd(g, svc->dests[i].weight) : svc->dests[i].weight;
+	g = sched_weights_gcd(svc, NULL, &sum);
 	if (!g)
 		goto out; /* everything quiesced: an empty table */
-	for (uint32_t i = 0; i < svc->ndests; i++)
-		if (svc->dests[i].weight > 0)
-			sum += (uint64_t)(svc->dests[i].weight / g);
 	while ((sum >> shift) > MH_TURN_MAX)
 		shift++;
 	for (uint32_t i = 0; i < svc->ndests; i++) {

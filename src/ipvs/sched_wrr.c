@@ -30,15 +30,7 @@ static int wrr_init_service(const struct ipvs_snap_svc *svc, void **data)
 
 	if (!d)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < svc->ndests; i++) {
-		int32_t w = svc->dests[i].weight;
-
-		if (w <= 0)
-			continue;
-		d->gcd = d->gcd ? sched_gcd(d->gcd, w) : w;
-		if (w > d->max_weight)
-			d->max_weight = w;
-	}
+	d->gcd = sched_weights_gcd(svc, &d->max_weight, NULL);
 	*data = d;
 	return 0;
 }

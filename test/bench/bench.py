@@ -93,7 +93,12 @@ def smoke(path):
 
 
 def kind_of(name):
-    for k in METRICS:
+    """nat-udp-1m-2way -> udp-2way; ceil-tcp-cps -> tcp-cps."""
+    if name.endswith("-1way"):
+        return "udp-1way"
+    if name.endswith("-2way"):
+        return "udp-2way"
+    for k in ("loopback", "tcp-cps", "latency"):
         if name.endswith(k):
             return k
     return None
@@ -128,6 +133,8 @@ def report(wdir, out_json, out_md):
         s = scen.get(r["scenario"])
         if s is None:
             k = kind_of(r["scenario"])
+            if k is None:
+                continue
             s = scen[r["scenario"]] = dict(kind=k, metric=METRICS[k][0], unit=METRICS[k][1],
                                           counts=METRICS[k][2], box=r["box"], command=r["command"],
                                           values=[], runs=[], cycles_per_pkt=[], failed=0)

@@ -214,6 +214,15 @@ gen() { # NAME ROUND BOX WARMUP NPORTS LBBENCH-ARGS...
 	local json=$WORK/$name.$round.json
 	cmd="lbbench $GEN_EAL $vdev -- --duration $DURATION --warmup $warmup $*"
 	say "round $round: $name"
+	if [ "$box" = dpvs ] && ! kill -0 "$DPVS_PID" 2>/dev/null; then
+		# the daemon died during the previous scenario: say so, start it again
+		wait "$DPVS_PID" 2>/dev/null
+		SKIPPED["dpvs crash before $name.$round"]="dpvs exited (status $?) during the scenario before; restarted (log $WORK/dpvs.$round.log)"
+		say "  dpvs is gone (exit status $?): restarting it"
+		DPVS_PID=
+		rm -f /dev/hugepages/dpvs-benchmap_*
+		start_daemon "$round.restart" || return 1
+	fi
 	if [ "$box" = dpvs ]; then
 		# sample the worker's cycles/packet in the middle of the measured part
 		( sleep $((warmup + DURATION / 2 + 1)); "$DPIP" stats > "$WORK/$name.$round.stats" 2>&1 ) &

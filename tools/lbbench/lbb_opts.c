@@ -50,7 +50,7 @@ void lbb_opts_usage(FILE *f, const char *prog)
 "                           0 = as fast as possible (default 0; latency 100000)\n"
 "  --reply | --no-reply     servers answer (swap and send back) or only\n"
 "                           count (default --reply)\n"
-"  --concurrency N          tcp-cps: connections in flight (default 4096)\n"
+"  --concurrency N          tcp-cps: connections in flight (default 256)\n"
 "  --request B --response B tcp-cps payload bytes (default 64, 128)\n"
 "  --rto MS --retries N     tcp-cps retransmission (default 200 ms, 3)\n"
 "  --vip A --vport P        the virtual service (default 192.168.1.111:9)\n"
@@ -207,7 +207,7 @@ static void defaults(struct lbb_opts *o)
 	o->flows = 1024;
 	o->size = 64;
 	o->rate = -1; /* "not given": the mode picks */
-	o->concurrency = 4096;
+	o->concurrency = 256; /* bursts of answers stay within 1024-entry rings */
 	o->request = 64;
 	o->response = 128;
 	o->rto_ms = 200;

@@ -74,6 +74,7 @@ struct lbb {
 	/* tcp-cps */
 	struct lbb_tcp_client tcp;
 	struct lbb_tcp_conn *conns;
+	uint64_t tx_full_seen;            /* client tx_full at the last look */
 
 	/* counters since the warm-up ended */
 	struct side_stats st[2];
@@ -381,6 +382,12 @@ static void tcp_generate(struct lbb *b, uint64_t now)
 	struct lbb_tcp_seg segs[BURST * LBB_TCP_MAX_OUT];
 	unsigned want = gen_budget(b, now), nout = 0, nseg;
 
+	/* backpressure: while the link refuses segments, open nothing new
+	 * (a lost SYN costs a whole RTO, which would measure the generator) */
+	if (b->st[CLIENT].tx_full != b->tx_full_seen) {
+		b->tx_full_seen = b->st[CLIENT].tx_full;
+		want = 0;
+	}
 	for (unsigned i = 0; i < want; i++) {
 		if (!lbb_tcp_open(&b->tcp, now, &segs[0]))
 			break;
@@ -670,6 +677,7 @@ static int summary(const struct lbb *b, double secs)
 static void start_counting(struct lbb *b)
 {
 	memset(b->st, 0, sizeof(b->st));
+	b->tx_full_seen = 0;
 	lbb_hist_reset(&b->rtt);
 	lbb_hist_reset(&b->conn_time);
 	b->no_mbuf = 0;
