@@ -3,8 +3,8 @@
  * Unit tests of the stack (src/inet/): frames built by hand go through
  * eth_input on a test worker, and each test checks the packet's one fate
  * (the bytes sent, the KNI queue, or the drop counter), plus the tables
- * and the control API. Links only inet and dp (worker); netif, ipvs and
- * the control server are faked here.
+ * and the control API. Links inet, dp (worker) and the ctl registry (the
+ * handlers run through it, ctl_test_env.h); netif and ipvs are faked here.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,58 +19,7 @@
 
 #include "dp_test_env.h"
 #include "inet_test_env.h"
-#include "ctl/ctl.h"
-
-/* ---- fake control server: a handler table and a reply buffer ---- */
-
-struct ctl_reply {
-	int status;
-	char msg[DPVS_CTL_ERRMSG_MAX];
-	size_t len;
-	uint8_t buf[65536];
-};
-
-static ctl_handler_t t_handlers[DPVS_MSG_MAX];
-
-int ctl_register(uint16_t type, uint32_t min_len, uint32_t max_len, ctl_handler_t fn)
-{
-	(void)min_len;
-	(void)max_len;
-	if (type >= DPVS_MSG_MAX || t_handlers[type])
-		return -EEXIST;
-	t_handlers[type] = fn;
-	return 0;
-}
-
-int ctl_reply_append(struct ctl_reply *r, const void *data, size_t len)
-{
-	if (r->len + len > sizeof(r->buf))
-		return -ENOMEM;
-	memcpy(r->buf + r->len, data, len);
-	r->len += len;
-	return 0;
-}
-
-void *ctl_reply_alloc(struct ctl_reply *r, size_t len)
-{
-	if (r->len + len > sizeof(r->buf))
-		return NULL;
-	void *p = r->buf + r->len;
-	memset(p, 0, len);
-	r->len += len;
-	return p;
-}
-
-int ctl_reply_error(struct ctl_reply *r, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
-	va_end(ap);
-	r->status = err;
-	return err;
-}
+#include "ctl_test_env.h"
 
 /* ---- helpers ---- */
 
@@ -1011,60 +960,48 @@ static void test_addr_ctl(void **state)
 static void test_ctl_handlers(void **state)
 {
 	static struct ctl_reply reply;
-	struct dpvs_ctl_hdr hdr = { .type = DPVS_MSG_ADDR_ADD, .len = sizeof(struct dpvs_addr) };
 	struct dpvs_addr a = { .family = AF_INET, .prefixlen = 24 };
 
 	(void)state;
-	memset(t_handlers, 0, sizeof(t_handlers));
+	ctl_registry_reset();
 	inet_ctl_register();
 	for (unsigned t = DPVS_MSG_ADDR_ADD; t <= DPVS_MSG_NEIGH_SHOW; t++)
 		if (t % 10 <= 2 && t >= 20 && t < 50)
-			assert_non_null(t_handlers[t]);
+			assert_true(ctl_test_has_handler((uint16_t)t));
 
 	snprintf(a.ifname, sizeof(a.ifname), "dpdk0");
 	a.addr.in.s_addr = inet_addr("10.0.0.1");
-	memset(&reply, 0, sizeof(reply));
-	assert_int_equal(t_handlers[DPVS_MSG_ADDR_ADD](&hdr, &a, &reply), -EEXIST);
+	assert_int_equal(ctl_test_call(DPVS_MSG_ADDR_ADD, 0, &a, sizeof(a), &reply), -EEXIST);
 	assert_string_equal(reply.msg, "address 10.0.0.1/24 already exists on dpdk0");
 
 	a.addr.in.s_addr = inet_addr("10.0.0.3");
-	memset(&reply, 0, sizeof(reply));
-	assert_int_equal(t_handlers[DPVS_MSG_ADDR_ADD](&hdr, &a, &reply), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_ADDR_ADD, 0, &a, sizeof(a), &reply), 0);
 	assert_int_equal(reply.status, 0);
 
-	hdr.type = DPVS_MSG_ADDR_SHOW;
-	hdr.len = 0;
-	memset(&reply, 0, sizeof(reply));
-	assert_int_equal(t_handlers[DPVS_MSG_ADDR_SHOW](&hdr, NULL, &reply), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_ADDR_SHOW, 0, NULL, 0, &reply), 0);
 	struct dpvs_list head;
-	memcpy(&head, reply.buf, sizeof(head));
+	memcpy(&head, ctl_test_payload(&reply), sizeof(head));
 	assert_int_equal(head.count, 4);
 	assert_int_equal(head.entry_size, sizeof(struct dpvs_addr));
 	assert_int_equal(reply.len, sizeof(head) + 4 * sizeof(struct dpvs_addr));
 
-	hdr.type = DPVS_MSG_ROUTE_SHOW;
-	memset(&reply, 0, sizeof(reply));
-	assert_int_equal(t_handlers[DPVS_MSG_ROUTE_SHOW](&hdr, NULL, &reply), 0);
-	memcpy(&head, reply.buf, sizeof(head));
+	assert_int_equal(ctl_test_call(DPVS_MSG_ROUTE_SHOW, 0, NULL, 0, &reply), 0);
+	memcpy(&head, ctl_test_payload(&reply), sizeof(head));
 	assert_int_equal(head.count, 3);
 
 	struct dpvs_route r = { .family = AF_INET, .prefixlen = 8 };
 	snprintf(r.ifname, sizeof(r.ifname), "dpdk1");
 	r.dst.in.s_addr = inet_addr("11.0.0.0");
 	r.gateway.in.s_addr = inet_addr("10.0.0.9");
-	hdr.type = DPVS_MSG_ROUTE_ADD;
-	hdr.len = sizeof(r);
-	memset(&reply, 0, sizeof(reply));
-	assert_int_equal(t_handlers[DPVS_MSG_ROUTE_ADD](&hdr, &r, &reply), -ENETUNREACH);
+	assert_int_equal(ctl_test_call(DPVS_MSG_ROUTE_ADD, 0, &r, sizeof(r), &reply),
+			 -ENETUNREACH);
 	assert_string_equal(reply.msg, "gateway 10.0.0.9 is not reachable on dpdk1");
 
-	hdr.type = DPVS_MSG_NEIGH_SHOW;
-	hdr.len = 0;
-	memset(&reply, 0, sizeof(reply));
-	assert_int_equal(t_handlers[DPVS_MSG_NEIGH_SHOW](&hdr, NULL, &reply), 0);
-	memcpy(&head, reply.buf, sizeof(head));
+	assert_int_equal(ctl_test_call(DPVS_MSG_NEIGH_SHOW, 0, NULL, 0, &reply), 0);
+	memcpy(&head, ctl_test_payload(&reply), sizeof(head));
 	assert_int_equal(head.count, 0);
 	assert_int_equal(head.entry_size, sizeof(struct dpvs_neigh));
+	ctl_reply_free(&reply);
 }
 
 /* ---- concurrency: two worker threads, the control thread changing things ---- */

@@ -6,9 +6,9 @@
  * ICMP errors translated, TCP states and timeouts, a full conn table,
  * quiesce, dest removal, listings, the config diff.
  *
- * Fakes: ipv4_output() captures what IPVS forwards; the control server
- * (ctl_register, ctl_reply_*) is a table and a growing buffer; netif_port
- * (used by dp.c's flush) has no ports.
+ * Fakes: ipv4_output() captures what IPVS forwards; netif_port (used by
+ * dp.c's flush) has no ports. The control handlers run through the real
+ * registry (ctl_test_env.h), with the bounds they registered.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,7 +29,7 @@
 
 #include "dp_test_env.h"
 #include "cfg/config.h"
-#include "ctl/ctl.h"
+#include "ctl_test_env.h"
 #include "inet/inet.h"
 #include "ipvs/ipvs.h"
 #include "ipvs/ipvs_priv.h"
@@ -53,83 +53,6 @@ const struct dp_port *netif_port(uint16_t idx)
 {
 	(void)idx;
 	return NULL;
-}
-
-struct ctl_reply {
-	uint8_t *buf;
-	size_t len, cap;
-	int status;
-	char msg[DPVS_CTL_ERRMSG_MAX];
-};
-
-static struct {
-	ctl_handler_t fn;
-	uint32_t min, max;
-} handlers[DPVS_MSG_MAX];
-
-int ctl_register(uint16_t type, uint32_t min_len, uint32_t max_len, ctl_handler_t fn)
-{
-	assert_true(type < DPVS_MSG_MAX);
-	handlers[type].fn = fn;
-	handlers[type].min = min_len;
-	handlers[type].max = max_len ? max_len : min_len;
-	return 0;
-}
-
-void *ctl_reply_alloc(struct ctl_reply *r, size_t len)
-{
-	if (r->len + len > r->cap) {
-		size_t cap = (r->len + len) * 2;
-		uint8_t *b = realloc(r->buf, cap);
-
-		if (!b)
-			return NULL;
-		r->buf = b;
-		r->cap = cap;
-	}
-	void *p = r->buf + r->len;
-	memset(p, 0, len);
-	r->len += len;
-	return p;
-}
-
-int ctl_reply_append(struct ctl_reply *r, const void *data, size_t len)
-{
-	void *p = ctl_reply_alloc(r, len);
-
-	if (!p)
-		return -ENOMEM;
-	memcpy(p, data, len);
-	return 0;
-}
-
-int ctl_reply_error(struct ctl_reply *r, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
-	va_end(ap);
-	r->status = err;
-	return err;
-}
-
-/* Calls a handler as the server would (length bounds checked first). */
-static int ctl_call(uint16_t type, uint32_t flags, const void *payload, uint32_t len,
-		    struct ctl_reply *r)
-{
-	struct dpvs_ctl_hdr h = { .magic = DPVS_CTL_MAGIC, .version = DPVS_CTL_VERSION,
-				  .type = type, .len = len, .flags = flags };
-
-	free(r->buf);
-	memset(r, 0, sizeof(*r));
-	assert_non_null(handlers[type].fn);
-	if (len < handlers[type].min || len > handlers[type].max)
-		return -EINVAL;
-	int ret = handlers[type].fn(&h, payload, r);
-	if (ret < 0)
-		assert_int_equal(ret, r->status);
-	return ret;
 }
 
 /* ---- fixtures ---- */
@@ -164,7 +87,7 @@ static int setup_n(uint32_t conn_max)
 		fprintf(stderr, "ipvs_init: %s\n", err);
 		return -1;
 	}
-	memset(handlers, 0, sizeof(handlers));
+	ctl_registry_reset();
 	ipvs_ctl_register();
 	nsent = 0;
 	return 0;
@@ -189,8 +112,7 @@ static int teardown(void **state)
 		rte_pktmbuf_free(sent[i]);
 	nsent = 0;
 	ipvs_fini();
-	free(rep.buf);
-	memset(&rep, 0, sizeof(rep));
+	ctl_reply_free(&rep);
 	return 0;
 }
 
@@ -211,7 +133,7 @@ static int add_svc(uint16_t proto, const char *vip, uint16_t port, const char *s
 	struct dpvs_svc s = svc_key(proto, vip, port);
 
 	snprintf(s.sched_name, sizeof(s.sched_name), "%s", sched);
-	return ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep);
+	return ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep);
 }
 
 static struct dpvs_dest_req dest_req(uint16_t proto, const char *vip, uint16_t port,
@@ -234,7 +156,7 @@ static int dest_op(uint16_t type, uint16_t proto, const char *vip, uint16_t port
 {
 	struct dpvs_dest_req q = dest_req(proto, vip, port, rip, rport, weight);
 
-	return ctl_call(type, 0, &q, sizeof(q), &rep);
+	return ctl_test_call(type, 0, &q, sizeof(q), &rep);
 }
 
 /* ---- packets ---- */
@@ -359,9 +281,10 @@ static const struct dpvs_svc_entry *list_svc(uint16_t proto, const char *vip, ui
 	const struct dpvs_list *l;
 	const struct dpvs_svc_entry *e;
 
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_LIST, DPVS_MSG_F_SVC_KEY, &k, sizeof(k), &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, DPVS_MSG_F_SVC_KEY, &k, sizeof(k), &rep),
+			 0);
 	assert_true(rep.len >= sizeof(*l) + sizeof(*e));
-	l = (const struct dpvs_list *)rep.buf;
+	l = (const struct dpvs_list *)ctl_test_payload(&rep);
 	assert_int_equal(l->count, 1);
 	assert_int_equal(l->entry_size, sizeof(struct dpvs_svc_entry));
 	e = (const struct dpvs_svc_entry *)(l + 1);
@@ -376,8 +299,8 @@ static uint32_t list_conns(struct dpvs_conn *first)
 	struct dpvs_conn_query q = { .max = 100 };
 	const struct dpvs_list *l;
 
-	assert_int_equal(ctl_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep), 0);
-	l = (const struct dpvs_list *)rep.buf;
+	assert_int_equal(ctl_test_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep), 0);
+	l = (const struct dpvs_list *)ctl_test_payload(&rep);
 	assert_int_equal(l->entry_size, sizeof(struct dpvs_conn));
 	assert_int_equal(rep.len, sizeof(*l) + l->count * sizeof(struct dpvs_conn));
 	if (l->count && first)
@@ -675,20 +598,20 @@ static void test_timeout_set_get(void **state)
 	const struct dpvs_timeouts *g;
 
 	(void)state;
-	assert_int_equal(ctl_call(DPVS_MSG_TIMEOUT_GET, 0, NULL, 0, &rep), 0);
-	g = (const struct dpvs_timeouts *)rep.buf;
+	assert_int_equal(ctl_test_call(DPVS_MSG_TIMEOUT_GET, 0, NULL, 0, &rep), 0);
+	g = (const struct dpvs_timeouts *)ctl_test_payload(&rep);
 	assert_int_equal(rep.len, sizeof(*g));
 	assert_int_equal(g->tcp_timeout, 900);
 	assert_int_equal(g->tcp_fin_timeout, 120);
 	assert_int_equal(g->udp_timeout, 300);
-	assert_int_equal(ctl_call(DPVS_MSG_TIMEOUT_SET, 0, &t, sizeof(t), &rep), 0);
-	assert_int_equal(ctl_call(DPVS_MSG_TIMEOUT_GET, 0, NULL, 0, &rep), 0);
-	g = (const struct dpvs_timeouts *)rep.buf;
+	assert_int_equal(ctl_test_call(DPVS_MSG_TIMEOUT_SET, 0, &t, sizeof(t), &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_TIMEOUT_GET, 0, NULL, 0, &rep), 0);
+	g = (const struct dpvs_timeouts *)ctl_test_payload(&rep);
 	assert_int_equal(g->tcp_timeout, 100);
 	assert_int_equal(g->tcp_fin_timeout, 120); /* 0 = unchanged */
 	assert_int_equal(g->udp_timeout, 20);
 	t.udp_timeout = 3000000;
-	assert_int_equal(ctl_call(DPVS_MSG_TIMEOUT_SET, 0, &t, sizeof(t), &rep), -EINVAL);
+	assert_int_equal(ctl_test_call(DPVS_MSG_TIMEOUT_SET, 0, &t, sizeof(t), &rep), -EINVAL);
 	assert_non_null(strstr(rep.msg, "udp timeout 3000000"));
 
 	/* the new udp timeout drives conns */
@@ -881,29 +804,31 @@ static void test_ctl_errors(void **state)
 	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 0, "rr"), -EINVAL);
 	s = svc_key(IPPROTO_TCP, VIP, 82);
 	s.af = AF_INET6;
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EAFNOSUPPORT);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EAFNOSUPPORT);
 	s = svc_key(IPPROTO_TCP, VIP, 82);
 	memset(s.sched_name, 'x', sizeof(s.sched_name));
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EINVAL);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EINVAL);
 	assert_non_null(strstr(rep.msg, "NUL"));
 	s = svc_key(IPPROTO_TCP, VIP, 82);
 	s.flags = 0x100; /* no such flag */
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EINVAL);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EINVAL);
 	s.flags = DPVS_SVC_F_PERSISTENT;
 	s.timeout = IPVS_TIMEOUT_MAX + 1;
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EINVAL);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EINVAL);
 	/* a short payload never reaches the handler */
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s) - 1, &rep), -EINVAL);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s) - 1, &rep), -EINVAL);
 
 	s = svc_key(IPPROTO_TCP, VIP, 99);
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_EDIT, 0, &s, sizeof(s), &rep), -ESRCH);
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_DEL, 0, &s, sizeof(s), &rep), -ESRCH);
-	assert_int_equal(ctl_call(DPVS_MSG_ZERO, DPVS_MSG_F_SVC_KEY, &s, sizeof(s), &rep), -ESRCH);
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_LIST, DPVS_MSG_F_SVC_KEY, &s, sizeof(s), &rep),
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_EDIT, 0, &s, sizeof(s), &rep), -ESRCH);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_DEL, 0, &s, sizeof(s), &rep), -ESRCH);
+	assert_int_equal(ctl_test_call(DPVS_MSG_ZERO, DPVS_MSG_F_SVC_KEY, &s, sizeof(s), &rep),
+			 -ESRCH);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, DPVS_MSG_F_SVC_KEY, &s, sizeof(s), &rep),
 			 -ESRCH);
 	/* a key without the flag, the flag without a key */
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_LIST, 0, &s, sizeof(s), &rep), -EINVAL);
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_LIST, DPVS_MSG_F_SVC_KEY, NULL, 0, &rep), -EINVAL);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, 0, &s, sizeof(s), &rep), -EINVAL);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, DPVS_MSG_F_SVC_KEY, NULL, 0, &rep),
+			 -EINVAL);
 
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 99, RIP1, 80, 1), -ESRCH);
 	assert_int_equal(dest_op(DPVS_MSG_DEST_EDIT, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), -ENOENT);
@@ -913,17 +838,17 @@ static void test_ctl_errors(void **state)
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, -1), -EINVAL);
 	q = dest_req(IPPROTO_TCP, VIP, 80, RIP1, 80, 1);
 	q.dest.conn_flags = DPVS_FWD_DROUTE;
-	assert_int_equal(ctl_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), -EOPNOTSUPP);
+	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), -EOPNOTSUPP);
 	assert_string_equal(rep.msg, "forwarding method -g (DR) is not supported yet; use -m");
 	q = dest_req(IPPROTO_TCP, VIP, 80, RIP1, 80, 1);
 	q.dest.l_threshold = 10; /* above the upper one (none) */
-	assert_int_equal(ctl_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), -ERANGE);
+	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), -ERANGE);
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 2), -EEXIST);
 	/* no port: the service's, so this is the same dest */
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 0, 2), -EEXIST);
 	struct dpvs_conn_query cq = { 0 };
-	assert_int_equal(ctl_call(DPVS_MSG_CONN_LIST, 0, &cq, sizeof(cq) - 1, &rep), -EINVAL);
+	assert_int_equal(ctl_test_call(DPVS_MSG_CONN_LIST, 0, &cq, sizeof(cq) - 1, &rep), -EINVAL);
 }
 
 static void test_ctl_list_edit_del_flush(void **state)
@@ -938,8 +863,8 @@ static void test_ctl_list_edit_del_flush(void **state)
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 8080, 3), 0);
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP2, 8080, 1), 0);
 
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), 0);
-	l = (const struct dpvs_list *)rep.buf;
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), 0);
+	l = (const struct dpvs_list *)ctl_test_payload(&rep);
 	assert_int_equal(l->count, 2);
 	assert_int_equal(rep.len, sizeof(*l) + 2 * sizeof(struct dpvs_svc_entry) +
 					  2 * sizeof(struct dpvs_dest));
@@ -955,7 +880,7 @@ static void test_ctl_list_edit_del_flush(void **state)
 
 	s = svc_key(IPPROTO_TCP, VIP, 80);
 	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_EDIT, 0, &s, sizeof(s), &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_EDIT, 0, &s, sizeof(s), &rep), 0);
 	e = list_svc(IPPROTO_TCP, VIP, 80, &d);
 	assert_string_equal(e->svc.sched_name, "rr");
 	assert_int_equal(e->ndests, 2);
@@ -971,7 +896,7 @@ static void test_ctl_list_edit_del_flush(void **state)
 	forward(make_pkt(IPPROTO_TCP, CIP, 1234, VIP, 80, RTE_TCP_SYN_FLAG, true));
 	e = list_svc(IPPROTO_TCP, VIP, 80, &d);
 	assert_int_equal(e->svc.stats.inpkts, 1);
-	assert_int_equal(ctl_call(DPVS_MSG_ZERO, 0, NULL, 0, &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_ZERO, 0, NULL, 0, &rep), 0);
 	e = list_svc(IPPROTO_TCP, VIP, 80, &d);
 	assert_int_equal(e->svc.stats.inpkts, 0);
 	assert_int_equal(e->svc.stats.conns, 0);
@@ -979,12 +904,12 @@ static void test_ctl_list_edit_del_flush(void **state)
 	assert_int_equal(d[0].inactconns, 1); /* zero leaves live counts alone */
 
 	s = svc_key(IPPROTO_UDP, VIP, 53);
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_DEL, 0, &s, sizeof(s), &rep), 0);
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), 0);
-	assert_int_equal(((const struct dpvs_list *)rep.buf)->count, 1);
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_FLUSH, 0, NULL, 0, &rep), 0);
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), 0);
-	assert_int_equal(((const struct dpvs_list *)rep.buf)->count, 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_DEL, 0, &s, sizeof(s), &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), 0);
+	assert_int_equal(((const struct dpvs_list *)ctl_test_payload(&rep))->count, 1);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_FLUSH, 0, NULL, 0, &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), 0);
+	assert_int_equal(((const struct dpvs_list *)ctl_test_payload(&rep))->count, 0);
 	/* flushed: new flows are no longer IPVS's, the old conn still is */
 	struct rte_mbuf *m = make_pkt(IPPROTO_TCP, CIP, 1235, VIP, 80, RTE_TCP_SYN_FLAG, true);
 	assert_int_equal(ipvs_in(&wk, 0, m), IPVS_ACCEPT);
@@ -1023,8 +948,8 @@ static void test_conn_list_names(void **state)
 	assert_string_equal(c.state, "SYN_RECV");
 	assert_int_equal(c.lcore_id, wk.lcore_id);
 	struct dpvs_conn_query q = { .max = 3 };
-	assert_int_equal(ctl_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep), 0);
-	assert_int_equal(((const struct dpvs_list *)rep.buf)->count, 3);
+	assert_int_equal(ctl_test_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep), 0);
+	assert_int_equal(((const struct dpvs_list *)ctl_test_payload(&rep))->count, 3);
 }
 
 /* A worker on another thread: the control side must use the mailbox. */
@@ -1052,24 +977,24 @@ static void test_conn_list_mailbox(void **state)
 	wk.lcore_id = rte_lcore_id() + 1; /* not us: never walk its table */
 
 	/* nobody serves the mailbox: a bounded wait, then an error */
-	assert_int_equal(ctl_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep), -ETIMEDOUT);
+	assert_int_equal(ctl_test_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep), -ETIMEDOUT);
 	assert_non_null(strstr(rep.msg, "did not list its connections"));
 	/* the request is still posted: the next one is refused at once */
-	assert_int_equal(ctl_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep), -EBUSY);
+	assert_int_equal(ctl_test_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep), -EBUSY);
 
 	worker_run = true;
 	assert_int_equal(pthread_create(&th, NULL, worker_thread, NULL), 0);
 	/* the worker closes the cancelled request, then serves a new one */
 	for (int i = 0; i < 100; i++) {
-		if (ctl_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep) == 0)
+		if (ctl_test_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep) == 0)
 			break;
 		usleep(10000);
 	}
 	worker_run = false;
 	pthread_join(th, NULL);
 	assert_int_equal(rep.status, 0);
-	assert_int_equal(((const struct dpvs_list *)rep.buf)->count, 10);
-	c = *(const struct dpvs_conn *)(rep.buf + sizeof(struct dpvs_list));
+	assert_int_equal(((const struct dpvs_list *)ctl_test_payload(&rep))->count, 10);
+	c = *(const struct dpvs_conn *)(ctl_test_payload(&rep) + sizeof(struct dpvs_list));
 	assert_string_equal(c.state, "UDP");
 	assert_int_equal(c.lcore_id, rte_lcore_id() + 1);
 }
@@ -1118,8 +1043,8 @@ static void test_apply_config(void **state)
 	assert_int_equal(e->ndests, 1);
 	assert_int_equal(d[0].weight, 5);
 	assert_int_equal(d[0].inactconns, 1); /* the conn survived */
-	assert_int_equal(ctl_call(DPVS_MSG_TIMEOUT_GET, 0, NULL, 0, &rep), 0);
-	t = (struct dpvs_timeouts *)rep.buf;
+	assert_int_equal(ctl_test_call(DPVS_MSG_TIMEOUT_GET, 0, NULL, 0, &rep), 0);
+	t = (struct dpvs_timeouts *)ctl_test_payload(&rep);
 	assert_int_equal(t->udp_timeout, 60);
 
 	/* same file again: nothing to do, nothing said */
@@ -1130,8 +1055,8 @@ static void test_apply_config(void **state)
 	b->nservices = 0;
 	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report)), 0);
 	assert_non_null(strstr(report, "[service:web] TCP 10.0.0.1:80 removed"));
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), 0);
-	assert_int_equal(((const struct dpvs_list *)rep.buf)->count, 1);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), 0);
+	assert_int_equal(((const struct dpvs_list *)ctl_test_payload(&rep))->count, 1);
 	list_svc(IPPROTO_UDP, VIP, 53, &d);
 
 	/* a bad service in a file is reported, the rest applied */
@@ -1166,7 +1091,7 @@ static int add_persistent(uint16_t proto, const char *vip, uint16_t port, const 
 	s.flags = DPVS_SVC_F_PERSISTENT;
 	s.timeout = timeout;
 	s.netmask = ip4(mask);
-	return ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep);
+	return ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep);
 }
 
 /* The dest a new TCP flow from src:sport to vip:vport is sent to. */
@@ -1188,8 +1113,8 @@ static uint32_t list_templates(struct dpvs_conn *t, uint32_t max, uint32_t *all)
 	const struct dpvs_conn *c;
 	uint32_t n = 0;
 
-	assert_int_equal(ctl_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep), 0);
-	l = (const struct dpvs_list *)rep.buf;
+	assert_int_equal(ctl_test_call(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &rep), 0);
+	l = (const struct dpvs_list *)ctl_test_payload(&rep);
 	c = (const struct dpvs_conn *)(l + 1);
 	for (uint32_t i = 0; i < l->count; i++)
 		if ((c[i].flags & DPVS_CONN_F_TEMPLATE) && n < max)
@@ -1297,7 +1222,7 @@ static void test_thresholds(void **state)
 	q = dest_req(IPPROTO_UDP, VIP, 53, RIP1, 53, 100);
 	q.dest.u_threshold = 4;
 	q.dest.l_threshold = 2;
-	assert_int_equal(ctl_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP2, 53, 1), 0);
 	list_svc(IPPROTO_UDP, VIP, 53, &d);
 	assert_int_equal(d[0].u_threshold, 4);
@@ -1314,7 +1239,7 @@ static void test_thresholds(void **state)
 	/* edit: no threshold any more -> RIP1 takes conns again */
 	q.dest.u_threshold = 0;
 	q.dest.l_threshold = 0;
-	assert_int_equal(ctl_call(DPVS_MSG_DEST_EDIT, 0, &q, sizeof(q), &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_EDIT, 0, &q, sizeof(q), &rep), 0);
 	assert_int_equal(forward(make_pkt(IPPROTO_UDP, CIP, 6000, VIP, 53, 0, true))->dst_addr,
 			 ip4(RIP1));
 	sent_free();
@@ -1328,7 +1253,7 @@ static void test_thresholds_hysteresis(void **state)
 	assert_int_equal(add_svc(IPPROTO_UDP, VIP, 53, "fo"), 0);
 	q = dest_req(IPPROTO_UDP, VIP, 53, RIP1, 53, 10);
 	q.dest.u_threshold = 4; /* no lower: accepted again under 3/4 of 4 */
-	assert_int_equal(ctl_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP2, 53, 1), 0);
 	/* 4 conns at 1 s apart on RIP1, so they expire one by one */
 	for (uint16_t p = 0; p < 4; p++) {
@@ -1361,15 +1286,15 @@ static int fwmark_op(uint16_t type, uint8_t proto, const char *net, uint8_t plen
 				      .dport_min = lo, .dport_max = hi, .mark = mark };
 
 	r.daddr.in.s_addr = ip4(net);
-	return ctl_call(type, 0, &r, sizeof(r), &rep);
+	return ctl_test_call(type, 0, &r, sizeof(r), &rep);
 }
 
 static const struct dpvs_fwmark_rule *fwmark_show(uint32_t *n)
 {
 	const struct dpvs_list *l;
 
-	assert_int_equal(ctl_call(DPVS_MSG_FWMARK_SHOW, 0, NULL, 0, &rep), 0);
-	l = (const struct dpvs_list *)rep.buf;
+	assert_int_equal(ctl_test_call(DPVS_MSG_FWMARK_SHOW, 0, NULL, 0, &rep), 0);
+	l = (const struct dpvs_list *)ctl_test_payload(&rep);
 	assert_int_equal(l->entry_size, sizeof(struct dpvs_fwmark_rule));
 	assert_int_equal(rep.len, sizeof(*l) + l->count * sizeof(struct dpvs_fwmark_rule));
 	*n = l->count;
@@ -1406,13 +1331,13 @@ static void test_fwmark_service(void **state)
 	s.af = AF_INET;
 	s.fwmark = 5;
 	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), 0);
 	memset(&q, 0, sizeof(q));
 	q.svc = s;
 	q.dest.af = AF_INET;
 	q.dest.addr.in.s_addr = ip4(RIP1);
 	q.dest.weight = 1; /* no port: the packet's */
-	assert_int_equal(ctl_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
 
 	/* two VIPs and ports, TCP and UDP: one service */
 	ip = forward(make_pkt(IPPROTO_TCP, CIP, 40000, "10.0.0.7", 88, RTE_TCP_SYN_FLAG, true));
@@ -1464,15 +1389,15 @@ static void test_fwmark_persistence(void **state)
 	s.timeout = 60;
 	s.netmask = 0xffffffff;
 	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), 0);
 	memset(&q, 0, sizeof(q));
 	q.svc = s;
 	q.dest.af = AF_INET;
 	q.dest.weight = 1;
 	q.dest.addr.in.s_addr = ip4(RIP1);
-	assert_int_equal(ctl_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
 	q.dest.addr.in.s_addr = ip4(RIP2);
-	assert_int_equal(ctl_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
 	/* one client, several VIPs and ports: one dest */
 	a = syn_to(CIP, 40000, "10.0.0.1", 80);
 	assert_int_equal(syn_to(CIP, 40001, "10.0.0.2", 443), a);
@@ -1495,7 +1420,7 @@ static void test_one_packet(void **state)
 	(void)state;
 	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
 	s.flags = DPVS_SVC_F_ONEPACKET;
-	assert_int_equal(ctl_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), 0);
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP1, 53, 1), 0);
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP2, 53, 1), 0);
 	/* each datagram of one flow is scheduled on its own: rr alternates */
