@@ -216,9 +216,11 @@ gen() { # NAME ROUND BOX WARMUP NPORTS LBBENCH-ARGS...
 	say "round $round: $name"
 	if [ "$box" = dpvs ] && ! kill -0 "$DPVS_PID" 2>/dev/null; then
 		# the daemon died during the previous scenario: say so, start it again
+		local st
 		wait "$DPVS_PID" 2>/dev/null
-		SKIPPED["dpvs crash before $name.$round"]="dpvs exited (status $?) during the scenario before; restarted (log $WORK/dpvs.$round.log)"
-		say "  dpvs is gone (exit status $?): restarting it"
+		st=$?
+		SKIPPED["dpvs crash before $name.$round"]="dpvs exited (status $st) during the scenario before; restarted (log $WORK/dpvs.$round.log)"
+		say "  dpvs is gone (exit status $st): restarting it"
 		DPVS_PID=
 		rm -f /dev/hugepages/dpvs-benchmap_*
 		start_daemon "$round.restart" || return 1
