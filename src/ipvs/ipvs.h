@@ -60,6 +60,11 @@ uint32_t ipvs_conn_count(unsigned worker_index);
  */
 enum ipvs_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *m);
 
+/* Before a received burst is processed (data at the Ethernet headers):
+ * prefetches the connection-table buckets and first entries the burst
+ * will look up. A hint; never changes a packet's fate. */
+void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n);
+
 /* Once per worker loop iteration: expire due connections (bounded work). */
 void ipvs_worker_timer(struct worker *w);
 

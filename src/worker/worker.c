@@ -23,8 +23,6 @@
 #include "worker/worker.h"
 #include "worker/worker_loop.h"
 
-#define PREFETCH_OFFSET 3
-
 static uint32_t idle_sleep_us;
 static uint32_t idle_polls;
 static uint64_t start_tsc;
@@ -44,13 +42,13 @@ static inline void rx_queue(struct worker *w, const struct dp_rxq *q, const stru
 	if (n == 0)
 		return;
 	*got += n;
-	for (uint16_t i = 0; i < n && i < PREFETCH_OFFSET; i++)
+	/* headers first, then the connection buckets they hash to: the
+	 * misses of the whole burst overlap before the first packet runs */
+	for (uint16_t i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	for (uint16_t i = 0; i < n; i++) {
-		if (i + PREFETCH_OFFSET < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_OFFSET], void *));
+	ipvs_prefetch_burst(w, pkts, n);
+	for (uint16_t i = 0; i < n; i++)
 		eth_input(w, q->port_idx, pkts[i]);
-	}
 }
 
 /* What the kernel sends on a port's KNI interface leaves by the port. */
