@@ -159,6 +159,7 @@ static int h_stats(const struct dpvs_ctl_hdr *hdr, const void *req, struct ctl_r
 		s->pps = sample[i].pps;
 		s->conn_max = reload_current() ? reload_current()->conn_max : 0;
 		s->conns = ipvs_conn_count(i);
+		s->conn_bytes = ipvs_conn_slot_bytes(i);
 	}
 	return 0;
 }

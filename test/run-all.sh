@@ -61,6 +61,16 @@ if [ $UNIT_ONLY = 0 ]; then
     esac
   done < <(DPVS="$TOP/$BUILD/src/dpvs" DPVS_BUILD="$TOP/$BUILD" /usr/bin/python3 test/lab/run.py 2>&1)
 
+  # ---- bench smoke: traffic both ways through dpvs and testpmd, JSON well
+  # formed; a few seconds, never a speed assertion ----
+  bash test/bench/run.sh --smoke --build "$TOP/$BUILD" --json "$BUILD/bench-smoke.json" \
+    --md "$BUILD/bench-smoke.md" >"$BUILD/bench-smoke.log" 2>&1
+  case $? in
+    0) ok "bench smoke (test/bench/run.sh --smoke)" ;;
+    77) echo "SKIP: bench smoke (neither dpvs nor dpdk-testpmd available)" ;;
+    *) tail -30 "$BUILD/bench-smoke.log"; bad "bench smoke" ;;
+  esac
+
   # ---- fuzz smoke (bounded) ----
   if [ $FUZZ = 1 ] && command -v clang >/dev/null; then
     FB=build-fuzz

@@ -181,6 +181,10 @@ struct dpvs_worker_stats {
 	double pps;
 	uint32_t conns; /* live connections in this worker's shard */
 	uint32_t conn_max;
+	/* hugepage bytes reserved per connection slot: the pool element with
+	 * its header plus its share of the hash buckets */
+	uint32_t conn_bytes;
+	uint32_t pad;
 };
 
 /* ---- addresses, routes, neighbours (dpip) ---- */

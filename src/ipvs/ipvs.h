@@ -51,6 +51,8 @@ void ipvs_timer_tick(uint64_t now_sec);
 /* Live connections in worker `worker_index`'s shard (plain load, for
  * dpvs_worker_stats). */
 uint32_t ipvs_conn_count(unsigned worker_index);
+/* Hugepage bytes one connection slot of the worker's shard costs. */
+uint32_t ipvs_conn_slot_bytes(unsigned worker_index);
 
 /* ---- data path (worker lcore) ---- */
 /*

@@ -97,6 +97,19 @@ uint32_t ipvs_conn_count(unsigned worker_index)
 	return iw ? iw->nconns : 0;
 }
 
+uint32_t ipvs_conn_slot_bytes(unsigned worker_index)
+{
+	const struct ipvs_worker *iw = ipvs_worker_state(worker_index);
+
+	if (!iw || !iw->conn_pool || !iw->conn_pool->size)
+		return 0;
+	const struct rte_mempool *mp = iw->conn_pool;
+	uint64_t elt = (uint64_t)mp->header_size + mp->elt_size + mp->trailer_size;
+	uint64_t buckets = (uint64_t)(iw->hmask + 1) * sizeof(iw->htab[0]);
+
+	return (uint32_t)(elt + (buckets + mp->size - 1) / mp->size);
+}
+
 /* A packet of a known connection: state, timer, counters, rewrite. */
 static enum ipvs_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 				     struct rte_mbuf *m, struct ipvs_conn *c, enum ipvs_dir dir,

@@ -182,6 +182,8 @@ def report(wdir, out_json, out_md):
     mem = meta.get("memory") or {}
     if mem.get("heap_bytes") and mem.get("conns"):
         derived["heap_bytes_per_conn"] = mem["heap_bytes"] / mem["conns"]
+    if mem.get("conn_slot_bytes"):
+        derived["conn_slot_bytes"] = mem["conn_slot_bytes"]
     # lbbench is the bottleneck where the daemon gets (nearly) what the
     # generator manages against testpmd in the same run
     gen_bound = {}
@@ -251,6 +253,10 @@ def report(wdir, out_json, out_md):
                  "(%d B in use, %d connections; target <= 160 B). The conn pool is sized up front "
                  "from [pool] conn_max, so this counts the whole reserved table, not only live "
                  "entries." % (derived["heap_bytes_per_conn"], mem["heap_bytes"], mem["conns"]))
+    if derived.get("conn_slot_bytes"):
+        L.append("- Hugepage bytes per connection slot (conn pool element with its header, plus "
+                 "its share of the hash buckets; `dpip stats` conn-bytes): %d B (target <= 160 B)"
+                 % derived["conn_slot_bytes"])
     for n, b in gen_bound.items():
         if b:
             L.append("- %s is **generator-bound**: dpvs got >= 90%% of what lbbench reached "

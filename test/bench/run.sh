@@ -259,6 +259,7 @@ print(int(d) if isinstance(d,(int,float)) else "")' "$1" "$2" 2>/dev/null
 LAT_RATE=
 MEM_HEAP=
 MEM_CONNS=
+MEM_SLOT=
 
 ceiling_io() { # NAME ROUND LBBENCH-ARGS...: testpmd io between the arms
 	local name=$1 round=$2 warmup=1
@@ -302,6 +303,13 @@ daemon_block() { # ROUND
 	fi
 	gen nat-udp-1k-1way $r dpvs 1 2 --mode udp --flows 1000 --no-reply
 	gen nat-udp-1k-2way $r dpvs 1 2 --mode udp --flows 1000 --reply
+	# latency before the big tables: 1M connections created together also
+	# expire together, and the worker's expiry work would be measured too
+	if [ -z "$LAT_RATE" ]; then
+		LAT_RATE=$(json_get "$WORK/nat-udp-1k-2way.$r.json" forward.rx_pps)
+		[ -n "$LAT_RATE" ] && LAT_RATE=$((LAT_RATE / 2))
+	fi
+	[ -n "$LAT_RATE" ] && gen nat-latency $r dpvs 1 2 --mode latency --rate "$LAT_RATE" --flows 1000
 	gen nat-udp-100k-1way $r dpvs 2 2 --mode udp --flows 100000 --no-reply
 	gen nat-udp-100k-2way $r dpvs 2 2 --mode udp --flows 100000 --reply
 	gen nat-udp-1m-1way $r dpvs 3 2 --mode udp --flows 1000000 --no-reply
@@ -309,13 +317,9 @@ daemon_block() { # ROUND
 	if [ -z "$MEM_HEAP" ]; then
 		MEM_HEAP=$(python3 "$HERE/bench.py" heap dpvs-bench)
 		MEM_CONNS=$("$DPIP" stats 2>/dev/null | awk '$1 == "total" {print $NF}')
+		MEM_SLOT=$("$DPIP" stats 2>/dev/null | awk 'NR == 2 {print $NF}')
 	fi
 	gen nat-tcp-cps $r dpvs 1 2 --mode tcp-cps
-	if [ -z "$LAT_RATE" ]; then
-		LAT_RATE=$(json_get "$WORK/nat-udp-1k-2way.$r.json" forward.rx_pps)
-		[ -n "$LAT_RATE" ] && LAT_RATE=$((LAT_RATE / 2))
-	fi
-	[ -n "$LAT_RATE" ] && gen nat-latency $r dpvs 1 2 --mode latency --rate "$LAT_RATE" --flows 1000
 	"$DPIP" -s link show > "$WORK/dpip-link.$r.txt" 2>&1
 	stop_daemon
 }
@@ -365,7 +369,8 @@ for line in open("/proc/cpuinfo"):
         cpu = line.split(":", 1)[1].strip(); break
 mem = {}
 if "$MEM_HEAP" and "$MEM_CONNS":
-    mem = {"heap_bytes": int("$MEM_HEAP"), "conns": int("$MEM_CONNS")}
+    mem = {"heap_bytes": int("$MEM_HEAP"), "conns": int("$MEM_CONNS"),
+           "conn_slot_bytes": int("${MEM_SLOT:-0}" or 0)}
 json.dump({"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
            "host": {"cpu": cpu, "ncpu": os.cpu_count(), "kernel": platform.release()},
            "command": """$CMDLINE""".strip(), "runs": $RUNS, "duration": $DURATION,
