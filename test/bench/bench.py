@@ -267,6 +267,9 @@ def report(wdir, out_json, out_md):
     for what, why in meta.get("skipped", {}).items():
         L.append("- Skipped: %s: %s" % (what, why))
     L.append("")
+    L.append("Instructions per packet of the data path, counted by callgrind (stable on a noisy "
+             "machine): [instructions.md](instructions.md), made by `test/bench/instr.sh`.")
+    L.append("")
     L.append("## Commands")
     L.append("")
     L.append("```")

@@ -687,6 +687,26 @@ static void start_counting(struct lbb *b)
 	b->counting = true;
 }
 
+/*
+ * After the last frame is sent, keep receiving (and dropping) a moment
+ * before the ports close, so the box under test is not transmitting
+ * towards us when our links go away: DPDK 22.11's memif unmaps the rings
+ * of a disconnecting peer while the other side's tx may still be inside
+ * them, which crashed dpvs during early bench runs.
+ */
+static void drain(struct lbb *b, double seconds)
+{
+	uint64_t end = rte_get_tsc_cycles() + (uint64_t)(seconds * (double)b->hz);
+	struct rte_mbuf *pkts[BURST];
+
+	while (rte_get_tsc_cycles() < end)
+		for (unsigned side = 0; side < b->nsides; side++) {
+			uint16_t n = rte_eth_rx_burst(b->port[side], 0, pkts, BURST);
+
+			rte_pktmbuf_free_bulk(pkts, n);
+		}
+}
+
 static double run(struct lbb *b)
 {
 	uint64_t t0 = rte_rdtsc(), now = t0;
@@ -819,6 +839,8 @@ int main(int argc, char **argv)
 		else if (summary(&b, secs) == 0)
 			rc = 0;
 	}
+	if (b.nsides)
+		drain(&b, 0.2);
 	for (unsigned side = 0; side < b.nsides; side++)
 		if (b.port[side] != b.port[CLIENT] || side == CLIENT)
 			lbb_port_stop(b.port[side]);

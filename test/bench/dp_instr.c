@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dp_instr: the real data path (inet + ipvs + worker fates) on synthetic
+ * frames, in one process without NICs, so that valgrind's callgrind can
+ * count the instructions a packet costs (test/bench/instr.sh). Counting
+ * instructions rather than timing them gives a figure that does not move
+ * with the neighbours' load on a shared machine.
+ *
+ * What runs is what a worker runs per burst (src/worker/worker.c): the
+ * quiescent state, header prefetch, ipvs_prefetch_burst, eth_input per
+ * packet, dp_tx_flush, ipvs_worker_timer; all of it inside dp_instr_burst,
+ * which instr.sh hands to callgrind's --toggle-collect so that building
+ * the frames (the NIC's job) is not counted. The ports are fakes with no
+ * DPDK port behind them (port_id DP_PORT_NONE), so dp_tx_flush frees what
+ * is sent (counting it as TX_FULL): the count includes the tx buffering
+ * and the mbuf free, not a driver's rx or tx.
+ *
+ * Set-up goes through the real control handlers and registry, as the
+ * daemon's socket would: VIP 192.168.1.111/24 on dpdk0, DIP
+ * 192.168.229.133/24 on dpdk1, static neighbours for the clients and the
+ * real servers (no ARP), a NAT UDP service VIP:9 rr with 4 real servers
+ * and a NAT TCP service VIP:80 rr with the same 4.
+ *
+ * Usage: dp_instr SCENARIO [--flows N] [--packets N] [--warmup N]
+ *   nat-udp-fwd  client -> VIP:9 on established flows
+ *   nat-udp-rev  real server -> client replies on established flows
+ *   nat-tcp-new  a TCP SYN to VIP:80 creating a new connection each packet
+ *   icmp-echo    ping to the VIP, answered by the stack
+ * The UDP flows are created first, one packet at a time outside
+ * dp_instr_burst (so each one's real server is learnt), then --warmup
+ * packets (default: one per flow) and --packets packets go in bursts of
+ * DP_BURST. Prints one JSON line; exits 1 when a measured
+ * packet did not leave by the expected port (the count would then be of
+ * some drop path, not of forwarding).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <rte_eal.h>
+#include <rte_ether.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "ctl_test_env.h"
+#include "inet/inet.h"
+#include "ipvs/ipvs.h"
+#include "netif/netif.h"
+#include "worker/worker.h"
+
+#define VIP "192.168.1.111"
+#define DIP "192.168.229.133"
+#define UDP_VPORT 9
+#define TCP_VPORT 80
+#define N_RS 4
+#define RS_PORT 8080
+#define N_CLIENTS 16
+#define CLIENT_PORT_MIN 1024
+/* 64 B on the wire with the FCS: 14 + 20 + 8 + 18 + 4 */
+#define UDP_PAYLOAD 18
+#define ICMP_DATA 18
+
+/* ---- the two fake ports (netif is not linked) ---- */
+
+static struct dp_port ports[2] = {
+	{ .idx = 0, .port_id = DP_PORT_NONE, .kni_port_id = DP_PORT_NONE, .mtu = 1500,
+	  .mac = { { 0x02, 0, 0, 0, 0, 0x01 } }, .name = "dpdk0" },
+	{ .idx = 1, .port_id = DP_PORT_NONE, .kni_port_id = DP_PORT_NONE, .mtu = 1500,
+	  .mac = { { 0x02, 0, 0, 0, 0, 0x02 } }, .name = "dpdk1" },
+};
+
+static struct rte_mempool *pool;
+
+unsigned netif_port_count(void)
+{
+	return 2;
+}
+
+const struct dp_port *netif_port(uint16_t idx)
+{
+	return idx < 2 ? &ports[idx] : NULL;
+}
+
+const struct dp_port *netif_port_by_name(const char *name)
+{
+	for (unsigned i = 0; i < 2; i++)
+		if (strcmp(ports[i].name, name) == 0)
+			return &ports[i];
+	return NULL;
+}
+
+struct rte_mempool *netif_pktmbuf_pool(void)
+{
+	return pool;
+}
+
+/* ---- addressing of clients and real servers ---- */
+
+static const struct rte_ether_addr client_mac_base = { { 0x02, 0, 0, 0, 0x01, 0 } };
+static const struct rte_ether_addr rs_mac_base = { { 0x02, 0, 0, 0, 0x02, 0 } };
+
+static uint32_t ip4(const char *s)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1) {
+		fprintf(stderr, "dp_instr: bad address %s\n", s);
+		exit(2);
+	}
+	return a.s_addr;
+}
+
+/* Flow f: client 192.168.1.(10 + f % N_CLIENTS), port CLIENT_PORT_MIN + f / N_CLIENTS. */
+static uint32_t client_ip(uint32_t f)
+{
+	return htonl(ntohl(ip4("192.168.1.10")) + f % N_CLIENTS);
+}
+
+static uint16_t client_port(uint32_t f)
+{
+	return (uint16_t)(CLIENT_PORT_MIN + f / N_CLIENTS);
+}
+
+static uint32_t rs_ip(unsigned i)
+{
+	return htonl(ntohl(ip4("192.168.229.1")) + i);
+}
+
+#define MAX_FLOWS ((uint32_t)N_CLIENTS * (65536 - CLIENT_PORT_MIN))
+
+/* ---- set-up through the control handlers ---- */
+
+static struct ctl_reply rep;
+
+static void ctl(uint16_t type, const void *payload, uint32_t len, const char *what)
+{
+	if (ctl_test_call(type, 0, payload, len, &rep) != 0) {
+		fprintf(stderr, "dp_instr: %s: %s (%d)\n", what, rep.msg, rep.status);
+		exit(1);
+	}
+}
+
+static void add_addr(const char *ifname, const char *ip, uint8_t plen)
+{
+	struct dpvs_addr a = { .family = AF_INET, .prefixlen = plen };
+
+	snprintf(a.ifname, sizeof(a.ifname), "%s", ifname);
+	a.addr.in.s_addr = ip4(ip);
+	ctl(DPVS_MSG_ADDR_ADD, &a, sizeof(a), ip);
+}
+
+static void add_neigh(const char *ifname, uint32_t ip, const struct rte_ether_addr *base,
+		      uint8_t last)
+{
+	struct dpvs_neigh n = { .family = AF_INET, .state = DPVS_NEIGH_PERMANENT };
+
+	snprintf(n.ifname, sizeof(n.ifname), "%s", ifname);
+	n.addr.in.s_addr = ip;
+	memcpy(n.mac.b, base->addr_bytes, 6);
+	n.mac.b[5] = last;
+	ctl(DPVS_MSG_NEIGH_ADD, &n, sizeof(n), "static neighbour");
+}
+
+static struct dpvs_svc svc_key(uint16_t proto, uint16_t port)
+{
+	struct dpvs_svc s;
+
+	memset(&s, 0, sizeof(s));
+	s.af = AF_INET;
+	s.protocol = proto;
+	s.addr.in.s_addr = ip4(VIP);
+	s.port = htons(port);
+	return s;
+}
+
+static void add_service(uint16_t proto, uint16_t port)
+{
+	struct dpvs_svc s = svc_key(proto, port);
+
+	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
+	ctl(DPVS_MSG_SVC_ADD, &s, sizeof(s), "service");
+	for (unsigned i = 0; i < N_RS; i++) {
+		struct dpvs_dest_req q;
+
+		memset(&q, 0, sizeof(q));
+		q.svc = svc_key(proto, port);
+		q.dest.af = AF_INET;
+		q.dest.addr.in.s_addr = rs_ip(i);
+		q.dest.port = htons(RS_PORT);
+		q.dest.conn_flags = DPVS_FWD_MASQ;
+		q.dest.weight = 1;
+		ctl(DPVS_MSG_DEST_ADD, &q, sizeof(q), "real server");
+	}
+}
+
+static void setup(uint32_t conn_max)
+{
+	char err[256];
+
+	size_t sz = rte_rcu_qsbr_get_memsize(1);
+	dp_rcu = rte_zmalloc("dp_rcu", sz, RTE_CACHE_LINE_SIZE);
+	if (!dp_rcu || rte_rcu_qsbr_init(dp_rcu, 1) != 0) {
+		fprintf(stderr, "dp_instr: cannot create the RCU variable\n");
+		exit(1);
+	}
+	if (inet_init(2, err, sizeof(err)) < 0) {
+		fprintf(stderr, "dp_instr: inet_init: %s\n", err);
+		exit(1);
+	}
+	if (ipvs_init(1, conn_max, err, sizeof(err)) < 0) {
+		fprintf(stderr, "dp_instr: ipvs_init: %s\n", err);
+		exit(1);
+	}
+	ctl_registry_reset();
+	inet_ctl_register();
+	ipvs_ctl_register();
+
+	add_addr("dpdk0", VIP, 24);
+	add_addr("dpdk1", DIP, 24);
+	for (unsigned i = 0; i < N_CLIENTS; i++)
+		add_neigh("dpdk0", client_ip(i), &client_mac_base, (uint8_t)(0x10 + i));
+	for (unsigned i = 0; i < N_RS; i++)
+		add_neigh("dpdk1", rs_ip(i), &rs_mac_base, (uint8_t)(0x10 + i));
+	add_service(IPPROTO_UDP, UDP_VPORT);
+	add_service(IPPROTO_TCP, TCP_VPORT);
+}
+
+/* ---- frames ---- */
+
+enum scenario { NAT_UDP_FWD, NAT_UDP_REV, NAT_TCP_NEW, ICMP_ECHO };
+static const char *const scenario_names[] = { "nat-udp-fwd", "nat-udp-rev", "nat-tcp-new",
+					      "icmp-echo" };
+
+/* The real server each flow was scheduled to (learnt while creating it). */
+static uint8_t *flow_rs;
+
+static size_t put_eth(uint8_t *b, const struct rte_ether_addr *dst,
+		      const struct rte_ether_addr *src)
+{
+	struct rte_ether_hdr *e = (struct rte_ether_hdr *)b;
+
+	e->dst_addr = *dst;
+	e->src_addr = *src;
+	e->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	return sizeof(*e);
+}
+
+static struct rte_ipv4_hdr *put_ip(uint8_t *b, uint32_t src, uint32_t dst, uint8_t proto,
+				   uint16_t l4len)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)b;
+
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = htons((uint16_t)(sizeof(*ip) + l4len));
+	ip->time_to_live = 64;
+	ip->next_proto_id = proto;
+	ip->src_addr = src;
+	ip->dst_addr = dst;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return ip;
+}
+
+static size_t put_udp(uint8_t *b, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
+{
+	const uint16_t l4len = sizeof(struct rte_udp_hdr) + UDP_PAYLOAD;
+	struct rte_ipv4_hdr *ip = put_ip(b, src, dst, IPPROTO_UDP, l4len);
+	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip + 1);
+
+	u->src_port = htons(sport);
+	u->dst_port = htons(dport);
+	u->dgram_len = htons(l4len);
+	u->dgram_cksum = 0;
+	memset(u + 1, 'x', UDP_PAYLOAD);
+	u->dgram_cksum = rte_ipv4_udptcp_cksum(ip, u);
+	return sizeof(*ip) + l4len;
+}
+
+/* Packet k of the scenario (k counts from 0 over the whole run). */
+static size_t build(enum scenario s, uint64_t k, uint32_t flows, uint8_t *b, uint16_t *port_idx)
+{
+	uint32_t f = (uint32_t)(k % flows);
+	size_t len;
+
+	switch (s) {
+	case NAT_UDP_FWD:
+		*port_idx = 0;
+		len = put_eth(b, &ports[0].mac, &client_mac_base);
+		return len + put_udp(b + len, client_ip(f), client_port(f), ip4(VIP), UDP_VPORT);
+	case NAT_UDP_REV: {
+		struct rte_ether_addr rs_mac = rs_mac_base;
+
+		rs_mac.addr_bytes[5] = (uint8_t)(0x10 + flow_rs[f]);
+		*port_idx = 1;
+		len = put_eth(b, &ports[1].mac, &rs_mac);
+		return len + put_udp(b + len, rs_ip(flow_rs[f]), RS_PORT, client_ip(f),
+				     client_port(f));
+	}
+	case NAT_TCP_NEW: {
+		/* every packet a new 4-tuple: k itself names the client */
+		f = (uint32_t)(k % MAX_FLOWS);
+		*port_idx = 0;
+		len = put_eth(b, &ports[0].mac, &client_mac_base);
+		struct rte_ipv4_hdr *ip = put_ip(b + len, client_ip(f), ip4(VIP), IPPROTO_TCP,
+						 sizeof(struct rte_tcp_hdr));
+		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)(ip + 1);
+
+		memset(t, 0, sizeof(*t));
+		t->src_port = htons(client_port(f));
+		t->dst_port = htons(TCP_VPORT);
+		t->sent_seq = htonl((uint32_t)k * 2654435761u);
+		t->data_off = 5 << 4;
+		t->tcp_flags = RTE_TCP_SYN_FLAG;
+		t->rx_win = htons(65535);
+		t->cksum = rte_ipv4_udptcp_cksum(ip, t);
+		return len + sizeof(*ip) + sizeof(*t);
+	}
+	case ICMP_ECHO: {
+		*port_idx = 0;
+		len = put_eth(b, &ports[0].mac, &client_mac_base);
+		const uint16_t l4len = sizeof(struct rte_icmp_hdr) + ICMP_DATA;
+		struct rte_ipv4_hdr *ip = put_ip(b + len, client_ip(f), ip4(VIP), IPPROTO_ICMP,
+						 l4len);
+		struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)(ip + 1);
+
+		memset(ic, 0, sizeof(*ic));
+		ic->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
+		ic->icmp_ident = htons(0x4242);
+		ic->icmp_seq_nb = htons((uint16_t)k);
+		memset(ic + 1, 'p', ICMP_DATA);
+		ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, l4len);
+		return len + sizeof(*ip) + l4len;
+	}
+	}
+	return 0;
+}
+
+/* ---- the counted part: one worker loop iteration with one rx burst ---- */
+
+static struct worker wk;
+
+/* noinline and named: instr.sh counts only inside this function. */
+__attribute__((noinline)) void dp_instr_burst(struct worker *w, uint16_t port_idx,
+					     struct rte_mbuf **pkts, uint16_t n);
+
+__attribute__((noinline)) void dp_instr_burst(struct worker *w, uint16_t port_idx,
+					     struct rte_mbuf **pkts, uint16_t n)
+{
+	rte_rcu_qsbr_quiescent(dp_rcu, w->index);
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	ipvs_prefetch_burst(w, pkts, n);
+	for (uint16_t i = 0; i < n; i++)
+		eth_input(w, port_idx, pkts[i]);
+	dp_tx_flush(w);
+	ipvs_worker_timer(w);
+	w->loops++;
+	w->packets += n;
+}
+
+static struct rte_mbuf *frame(enum scenario s, uint64_t k, uint32_t flows, uint16_t *port_idx)
+{
+	uint8_t buf[128];
+	size_t len = build(s, k, flows, buf, port_idx);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	if (!m) {
+		fprintf(stderr, "dp_instr: mbuf pool empty (a leak in the data path?)\n");
+		exit(1);
+	}
+	memcpy(rte_pktmbuf_append(m, (uint16_t)len), buf, len);
+	return m;
+}
+
+/* Packets k0 .. k0+count-1 in bursts; returns the next k. */
+static uint64_t run(enum scenario s, uint64_t k0, uint64_t count, uint32_t flows)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	uint64_t k = k0;
+
+	while (k < k0 + count) {
+		uint16_t n = 0, port_idx = 0;
+
+		while (n < DP_BURST && k < k0 + count)
+			pkts[n++] = frame(s, k++, flows, &port_idx);
+		dp_instr_burst(&wk, port_idx, pkts, n);
+	}
+	return k;
+}
+
+/* Creates the flows one packet at a time, learning each one's real server
+ * from the frame queued on dpdk1 before the flush frees it. */
+static void create_flows(uint32_t flows)
+{
+	flow_rs = calloc(flows, 1);
+	if (!flow_rs) {
+		fprintf(stderr, "dp_instr: out of memory\n");
+		exit(1);
+	}
+	for (uint32_t f = 0; f < flows; f++) {
+		uint16_t port_idx;
+		struct rte_mbuf *m = frame(NAT_UDP_FWD, f, flows, &port_idx);
+
+		eth_input(&wk, port_idx, m);
+		if (wk.tx[1].n != 1) {
+			fprintf(stderr, "dp_instr: flow %u was not forwarded to a real server\n",
+				f);
+			exit(1);
+		}
+		const struct rte_ether_hdr *e =
+			rte_pktmbuf_mtod(wk.tx[1].pkts[0], const struct rte_ether_hdr *);
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(e + 1);
+		flow_rs[f] = (uint8_t)(ntohl(ip->dst_addr) - ntohl(rs_ip(0)));
+		if (flow_rs[f] >= N_RS) {
+			fprintf(stderr, "dp_instr: flow %u went to an unknown address\n", f);
+			exit(1);
+		}
+		dp_tx_flush(&wk);
+	}
+}
+
+static uint64_t parse_count(const char *opt, const char *v, uint64_t min, uint64_t max)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	x = v ? strtoull(v, &end, 10) : 0;
+	if (!v || errno || *end || end == v || x < min || x > max || v[0] == '-') {
+		fprintf(stderr, "dp_instr: %s wants a number from %llu to %llu, got '%s'\n", opt,
+			(unsigned long long)min, (unsigned long long)max, v ? v : "");
+		exit(2);
+	}
+	return x;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: dp_instr nat-udp-fwd|nat-udp-rev|nat-tcp-new|icmp-echo "
+			"[--flows N] [--packets N] [--warmup N]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t flows = 1000;
+	uint64_t packets = 100000, warmup = UINT64_MAX;
+	int sc = -1;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--flows") == 0 && i + 1 < argc)
+			flows = (uint32_t)parse_count("--flows", argv[++i], 1, MAX_FLOWS);
+		else if (strcmp(argv[i], "--packets") == 0 && i + 1 < argc)
+			packets = parse_count("--packets", argv[++i], 1, 1000000000);
+		else if (strcmp(argv[i], "--warmup") == 0 && i + 1 < argc)
+			warmup = parse_count("--warmup", argv[++i], 0, 1000000000);
+		else if (argv[i][0] != '-' && sc < 0) {
+			for (int s = 0; s < 4; s++)
+				if (strcmp(argv[i], scenario_names[s]) == 0)
+					sc = s;
+			if (sc < 0) {
+				fprintf(stderr, "dp_instr: unknown scenario '%s'\n", argv[i]);
+				usage();
+			}
+		} else {
+			fprintf(stderr, "dp_instr: unexpected argument '%s'\n", argv[i]);
+			usage();
+		}
+	}
+	if (sc < 0)
+		usage();
+	enum scenario s = (enum scenario)sc;
+	if (warmup == UINT64_MAX)
+		warmup = flows;
+	if (s == NAT_TCP_NEW && warmup + packets > MAX_FLOWS) {
+		fprintf(stderr, "dp_instr: nat-tcp-new has %u distinct clients, not %llu\n",
+			MAX_FLOWS, (unsigned long long)(warmup + packets));
+		exit(2);
+	}
+
+	/* No hugepages (so it runs under valgrind and anywhere); --in-memory
+	 * does not go with --no-huge. */
+	char *eal[] = { "dp_instr", "--no-huge", "-m", "1024", "--no-pci", "--no-shconf",
+			"--log-level", "*:error", "-l", "0", NULL };
+	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0) {
+		fprintf(stderr, "dp_instr: rte_eal_init failed\n");
+		return 1;
+	}
+	pool = rte_pktmbuf_pool_create("dp_instr", 4095, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
+	if (!pool) {
+		fprintf(stderr, "dp_instr: cannot create the mbuf pool\n");
+		return 1;
+	}
+
+	uint32_t conn_max = s == NAT_TCP_NEW ? (uint32_t)(warmup + packets + 1024) : flows + 1024;
+	setup(conn_max);
+	wk.lcore_id = rte_lcore_id();
+	wk.now_sec = 1; /* the clock stands still: nothing expires during the run */
+	if (dp_worker_register(&wk) != 0) {
+		fprintf(stderr, "dp_instr: cannot register the worker\n");
+		return 1;
+	}
+	/* online only now: the set-up above waited for grace periods */
+	rte_rcu_qsbr_thread_register(dp_rcu, wk.index);
+	rte_rcu_qsbr_thread_online(dp_rcu, wk.index);
+
+	if (s == NAT_UDP_FWD || s == NAT_UDP_REV)
+		create_flows(flows);
+	uint64_t k = run(s, 0, warmup, flows);
+
+	/* The measured packets must all leave by the scenario's way out. With
+	 * no DPDK port behind it, dp_tx_flush counts them as TX_FULL there. */
+	uint16_t out = s == NAT_UDP_FWD || s == NAT_TCP_NEW ? 1 : 0;
+	uint64_t sent = wk.cnt[out].drops[DPVS_DROP_TX_FULL], other = 0;
+	for (unsigned p = 0; p < 2; p++)
+		for (unsigned r = 0; r < DPVS_DROP_MAX; r++)
+			other -= wk.cnt[p].drops[r];
+	run(s, k, packets, flows);
+	sent = wk.cnt[out].drops[DPVS_DROP_TX_FULL] - sent;
+	for (unsigned p = 0; p < 2; p++)
+		for (unsigned r = 0; r < DPVS_DROP_MAX; r++)
+			other += wk.cnt[p].drops[r];
+	other -= sent;
+
+	printf("{\"scenario\":\"%s\",\"packets\":%llu,\"flows\":%u,\"warmup\":%llu,"
+	       "\"sent\":%llu,\"dropped\":%llu,\"conns\":%u}\n",
+	       scenario_names[s], (unsigned long long)packets,
+	       s == NAT_TCP_NEW ? (unsigned)(warmup + packets) : flows,
+	       (unsigned long long)warmup, (unsigned long long)sent, (unsigned long long)other,
+	       ipvs_conn_count(0));
+	if (sent != packets || other) {
+		fprintf(stderr, "dp_instr: %llu of %llu packets left by %s (%llu dropped)\n",
+			(unsigned long long)sent, (unsigned long long)packets, ports[out].name,
+			(unsigned long long)other);
+		return 1;
+	}
+	return 0;
+}
