@@ -88,10 +88,15 @@ int ipvs_conn_shard_init(struct ipvs_worker *iw, unsigned index, uint32_t conn_m
 	iw->hmask = buckets - 1;
 	iw->hash_seed = 0x5f3759dfu ^ (index * 0x9e3779b9u);
 	snprintf(name, sizeof(name), "ipvs_conn_%u", index);
-	/* single producer and consumer: only the owning worker gets and puts */
+	/* Single producer and consumer: only the owning worker gets and puts.
+	 * Not cache-aligned: an 80-byte conn at a 96-byte stride (16-byte
+	 * object header included) still spans exactly two lines, as it does
+	 * in a 192-byte aligned slot, for half the memory per connection (and
+	 * no spreading over memory channels, which would pad it again). */
 	iw->conn_pool = rte_mempool_create(name, conn_max, sizeof(struct ipvs_conn), 0, 0, NULL,
 					   NULL, NULL, NULL, socket,
-					   RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET);
+					   RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET |
+						   RTE_MEMPOOL_F_NO_CACHE_ALIGN | RTE_MEMPOOL_F_NO_SPREAD);
 	if (!iw->conn_pool) {
 		snprintf(err, errlen,
 			 "ipvs: cannot create the conn pool of worker %u (%u conns of %zu bytes): %s",
