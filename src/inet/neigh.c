@@ -75,6 +75,40 @@ static rte_spinlock_t neigh_lock = RTE_SPINLOCK_INITIALIZER;
 /* Packets the control thread dropped (queues of reclaimed entries). */
 static uint64_t ctl_drops[DP_MAX_PORTS];
 
+/*
+ * Each worker keeps the next hops it resolved (REACHABLE or PERMANENT)
+ * in a small direct-mapped cache, so a forwarded packet costs one line
+ * instead of an rte_hash lookup. neigh_gen changes whenever any entry's
+ * MAC or state changes or an entry goes away (always under neigh_lock or
+ * on the control thread); a cached line of another generation is a miss,
+ * so a stale MAC is never used past the change that replaced it.
+ */
+#define NEIGH_CACHE_SIZE 256 /* per worker, a power of two */
+
+struct neigh_cached {
+	uint32_t addr_be;
+	uint16_t port_idx;
+	uint16_t pad;
+	uint32_t gen;
+	uint32_t pad2;
+	uint64_t mac;
+};
+
+static struct neigh_cached neigh_cache[DP_MAX_WORKERS][NEIGH_CACHE_SIZE] __rte_cache_aligned;
+static uint32_t neigh_gen = 1; /* cache lines start at 0: never valid */
+
+static inline void neigh_changed(void)
+{
+	__atomic_fetch_add(&neigh_gen, 1, __ATOMIC_RELEASE);
+}
+
+static inline struct neigh_cached *neigh_cache_slot(const struct worker *w, uint32_t addr_be)
+{
+	/* Fibonacci hashing on the address: next hops differ in their low
+	 * bytes, which sit high in a big-endian word */
+	return &neigh_cache[w->index][(addr_be * 0x9e3779b9u) >> 24 & (NEIGH_CACHE_SIZE - 1)];
+}
+
 /* Signed, so a worker's clock a second ahead of the tick's is no age. */
 static inline int64_t age_of(uint64_t now, uint64_t then)
 {
@@ -166,6 +200,7 @@ static void neigh_stale_probe(struct worker *w, struct neigh *n)
 	    age_of(w->now_sec, n->probe_sec) >= NEIGH_RETRANS_SEC) {
 		if (n->probes >= NEIGH_PROBES) {
 			__atomic_store_n(&n->dead, true, __ATOMIC_RELAXED);
+			neigh_changed();
 		} else {
 			n->probes++;
 			__atomic_store_n(&n->probe_sec, w->now_sec, __ATOMIC_RELAXED);
@@ -220,6 +255,7 @@ static void neigh_resolve(struct worker *w, uint16_t port_idx, uint32_t nexthop_
 			/* Nobody answered: give up the queue and the entry. */
 			k = neigh_take_queue(n, q);
 			n->dead = true;
+			neigh_changed();
 			rte_spinlock_unlock(&neigh_lock);
 			drop_all(w, port_idx, q, k, DPVS_DROP_NEIGH_UNRESOLVED);
 			dp_drop(w, port_idx, DPVS_DROP_NEIGH_UNRESOLVED, m);
@@ -242,6 +278,14 @@ static void neigh_resolve(struct worker *w, uint16_t port_idx, uint32_t nexthop_
 
 void neigh_output(struct worker *w, uint16_t port_idx, uint32_t nexthop_be, struct rte_mbuf *m)
 {
+	uint32_t gen = __atomic_load_n(&neigh_gen, __ATOMIC_ACQUIRE);
+	struct neigh_cached *c = neigh_cache_slot(w, nexthop_be);
+
+	if (likely(c->gen == gen && c->addr_be == nexthop_be && c->port_idx == port_idx)) {
+		neigh_xmit(w, port_idx, c->mac, m);
+		return;
+	}
+
 	struct neigh *n = neigh_lookup(nexthop_be, port_idx);
 
 	if (likely(n != NULL)) {
@@ -249,12 +293,18 @@ void neigh_output(struct worker *w, uint16_t port_idx, uint32_t nexthop_be, stru
 
 		if (likely(state != DPVS_NEIGH_INCOMPLETE &&
 			   !__atomic_load_n(&n->dead, __ATOMIC_RELAXED))) {
-			neigh_xmit(w, port_idx, __atomic_load_n(&n->mac, __ATOMIC_RELAXED), m);
+			uint64_t mac = __atomic_load_n(&n->mac, __ATOMIC_RELAXED);
+
+			neigh_xmit(w, port_idx, mac, m);
 			/* A plain store, at most once a second per worker. */
 			if (n->used_sec != w->now_sec)
 				__atomic_store_n(&n->used_sec, w->now_sec, __ATOMIC_RELAXED);
 			if (unlikely(state == DPVS_NEIGH_STALE))
 				neigh_stale_probe(w, n);
+			else
+				*c = (struct neigh_cached){ .addr_be = nexthop_be,
+							    .port_idx = port_idx, .gen = gen,
+							    .mac = mac };
 			return;
 		}
 	}
@@ -282,12 +332,15 @@ void neigh_learn(struct worker *w, uint16_t port_idx, uint32_t addr_be,
 		return;
 	}
 	uint64_t word = mac_to_word(mac);
+	bool changed = n->mac != word || n->state != DPVS_NEIGH_REACHABLE || n->dead;
 
 	__atomic_store_n(&n->mac, word, __ATOMIC_RELAXED);
 	n->confirmed_sec = w->now_sec;
 	n->probes = 0;
 	n->dead = false; /* an answer after giving up revives it */
 	__atomic_store_n(&n->state, DPVS_NEIGH_REACHABLE, __ATOMIC_RELEASE);
+	if (changed) /* a plain refresh keeps the workers' caches */
+		neigh_changed();
 	k = neigh_take_queue(n, q);
 	rte_spinlock_unlock(&neigh_lock);
 
@@ -319,6 +372,8 @@ static unsigned neigh_reclaim(bool (*doomed)(struct neigh *n, const void *arg), 
 		n->unlinked = true;
 		victims[nv++] = i;
 	}
+	if (nv)
+		neigh_changed();
 	rte_spinlock_unlock(&neigh_lock);
 	if (nv == 0)
 		return 0;
@@ -364,6 +419,9 @@ static bool neigh_aged_out(struct neigh *n, const void *arg)
 		if (age_of(now, n->confirmed_sec) >= NEIGH_REACHABLE_SEC) {
 			n->probes = 0;
 			__atomic_store_n(&n->state, DPVS_NEIGH_STALE, __ATOMIC_RELEASE);
+			/* cached copies must go the slow way again: a STALE
+			 * neighbour is probed when it is used */
+			neigh_changed();
 		}
 		return false;
 	default: /* STALE */
@@ -443,6 +501,7 @@ int inet_neigh_add(const struct dpvs_neigh *q, char *err, size_t errlen)
 	n->confirmed_sec = inet_now_sec();
 	n->dead = false;
 	__atomic_store_n(&n->state, DPVS_NEIGH_PERMANENT, __ATOMIC_RELEASE);
+	neigh_changed();
 	/* Packets that waited for a learned entry cannot be sent from the
 	 * control thread (it owns no tx queue); later ones go straight out. */
 	for (unsigned j = 0; j < n->nqueue; j++) {
