@@ -263,18 +263,35 @@ static inline void dest_unbound(struct ipvs_dest_wstate *d, uint16_t dest_id)
 
 /* ---- conns ---- */
 
+/* A conn from the pool with what every kind shares: owner ids, no
+ * template links, the expiry. Tuples, state and flags are the caller's. */
+static inline struct ipvs_conn *conn_alloc(struct ipvs_worker *iw, uint64_t now, uint16_t svc_id,
+					   uint16_t dest_id, uint32_t timeout)
+{
+	void *obj;
+
+	if (unlikely(rte_mempool_get(iw->conn_pool, &obj) < 0))
+		return NULL;
+	struct ipvs_conn *c = obj;
+
+	wheel_start(iw, now);
+	c->svc_id = svc_id;
+	c->dest_id = dest_id;
+	c->n_control = 0;
+	c->control = NULL;
+	c->expires = (uint32_t)(now + timeout);
+	return c;
+}
+
 struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
 				uint32_t caddr, uint16_t cport, uint32_t vaddr, uint16_t vport,
 				uint32_t daddr, uint16_t dport, uint16_t svc_id, uint16_t dest_id,
 				uint8_t state, uint32_t timeout)
 {
-	struct ipvs_conn *c;
-	void *obj;
+	struct ipvs_conn *c = conn_alloc(iw, now, svc_id, dest_id, timeout);
 
-	if (unlikely(rte_mempool_get(iw->conn_pool, &obj) < 0))
+	if (unlikely(!c))
 		return NULL;
-	c = obj;
-	wheel_start(iw, now);
 	c->node[IPVS_DIR_IN] = (struct ipvs_conn_node){
 		.saddr = caddr, .daddr = vaddr, .sport = cport, .dport = vport,
 		.proto = proto, .dir = IPVS_DIR_IN,
@@ -285,14 +302,9 @@ struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t pr
 	};
 	node_hash_in(iw, &c->node[IPVS_DIR_IN]);
 	node_hash_in(iw, &c->node[IPVS_DIR_OUT]);
-	c->svc_id = svc_id;
-	c->dest_id = dest_id;
 	c->state = state;
 	c->flags = 0;
-	c->n_control = 0;
 	c->tmpl_timeout = 0;
-	c->control = NULL;
-	c->expires = (uint32_t)(now + timeout);
 	wheel_link(iw, c, iw->timer_next);
 
 	/* a new conn is inactive until it reaches ESTABLISHED, as in LVS */
@@ -312,13 +324,10 @@ struct ipvs_conn *ipvs_conn_new_template(struct ipvs_worker *iw, uint64_t now, u
 					 uint32_t daddr, uint16_t dport, uint16_t svc_id,
 					 uint16_t dest_id, uint32_t timeout)
 {
-	struct ipvs_conn *c;
-	void *obj;
+	struct ipvs_conn *c = conn_alloc(iw, now, svc_id, dest_id, timeout);
 
-	if (unlikely(rte_mempool_get(iw->conn_pool, &obj) < 0))
+	if (unlikely(!c))
 		return NULL;
-	c = obj;
-	wheel_start(iw, now);
 	/* the key: no packet has IPVS_PROTO_TEMPLATE; sport tells the
 	 * service's protocol apart (TCP and UDP services on one VIP:port) */
 	c->node[IPVS_DIR_IN] = (struct ipvs_conn_node){
@@ -331,14 +340,9 @@ struct ipvs_conn *ipvs_conn_new_template(struct ipvs_worker *iw, uint64_t now, u
 		.proto = proto, .dir = IPVS_DIR_OUT,
 	};
 	node_hash_in(iw, &c->node[IPVS_DIR_IN]);
-	c->svc_id = svc_id;
-	c->dest_id = dest_id;
 	c->state = IPVS_TCP_NONE;
 	c->flags = IPVS_CONN_F_TEMPLATE;
-	c->n_control = 0;
 	c->tmpl_timeout = timeout;
-	c->control = NULL;
-	c->expires = (uint32_t)(now + timeout);
 	wheel_link(iw, c, iw->timer_next);
 	iw->dest[dest_id].persistconns++;
 	iw->nconns++;
