@@ -76,8 +76,16 @@ static void tx_burst(struct worker *w, uint16_t port_idx, uint16_t dpdk_port, st
 
 void dp_tx_flush(struct worker *w)
 {
-	for (uint16_t p = 0; p < DP_MAX_PORTS; p++) {
+	/* only the ports something was queued for: an idle loop costs a
+	 * load and a test, not a walk over every port */
+	uint32_t dirty = w->tx_dirty;
+
+	w->tx_dirty = 0;
+	while (dirty) {
+		uint16_t p = (uint16_t)__builtin_ctz(dirty);
 		const struct dp_port *port = netif_port(p);
+
+		dirty &= dirty - 1;
 		uint16_t phys = port ? port->port_id : DP_PORT_NONE;
 		uint16_t kni = port ? port->kni_port_id : DP_PORT_NONE;
 
@@ -98,6 +106,7 @@ void dp_to_kni(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
 	}
 	struct dp_txbuf *b = &w->kni_tx[port_idx];
 	b->pkts[b->n++] = m;
+	w->tx_dirty |= 1u << port_idx;
 	if (unlikely(b->n == DP_BURST))
 		dp_tx_flush(w);
 }

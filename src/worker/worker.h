@@ -60,6 +60,7 @@ struct worker {
 	/* loop statistics (for cycles per packet) */
 	uint64_t loops, idle_loops, packets, busy_cycles;
 
+	uint32_t tx_dirty; /* bit per port with frames buffered (tx or KNI) */
 	struct dp_txbuf tx[DP_MAX_PORTS];
 	struct dp_txbuf kni_tx[DP_MAX_PORTS];
 	struct dp_port_counters cnt[DP_MAX_PORTS];
@@ -93,6 +94,7 @@ static inline void dp_tx(struct worker *w, uint16_t port_idx, struct rte_mbuf *m
 	struct dp_txbuf *b = &w->tx[port_idx];
 
 	b->pkts[b->n++] = m;
+	w->tx_dirty |= 1u << port_idx;
 	if (unlikely(b->n == DP_BURST))
 		dp_tx_flush(w);
 }
