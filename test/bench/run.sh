@@ -155,7 +155,10 @@ trap cleanup EXIT
 start_daemon() { # ROUND
 	local i
 	rm -f "$SOCK"
-	"$DPVS" -c "$CONF" > "$WORK/dpvs.$1.log" 2>&1 &
+	# core dumps on: a memif peer that disconnects in mid-traffic can
+	# fault inside DPDK 22.11's memif PMD; keep the evidence (core_pattern
+	# permitting) for a backtrace
+	( ulimit -c unlimited 2>/dev/null; exec "$DPVS" -c "$CONF" ) > "$WORK/dpvs.$1.log" 2>&1 &
 	DPVS_PID=$!
 	for i in $(seq 300); do
 		kill -0 $DPVS_PID 2>/dev/null || break
