@@ -337,11 +337,10 @@ int main(int argc, char **argv)
 	ev_run(loop, 0);
 
 	ctl_server_stop();
-	stop_workers();
 	if (cfg->pid_file[0])
 		unlink(cfg->pid_file);
 out:
-	stop_workers();
+	stop_workers(); /* the one place workers stop, on success and failure */
 	ipvs_fini();
 	inet_fini();
 	netif_fini();
