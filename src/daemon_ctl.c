@@ -13,6 +13,7 @@
 #include "cfg/config.h"
 #include "ctl/ctl.h"
 #include "inet/inet.h"
+#include "log.h"
 #include "ipvs/ipvs.h"
 #include "daemon_ctl.h"
 #include "reload.h"
@@ -77,9 +78,11 @@ static void fill_link(struct dpvs_link *l, const struct dp_port *p)
 	l->mtu = p->mtu;
 	l->rx_queues = p->nb_rxq;
 	l->tx_queues = p->nb_txq;
+	if (!dp_port_is_down(p->idx))
+		l->flags |= DPVS_LINK_F_UP;
 	if (rte_eth_link_get_nowait(p->port_id, &link) == 0) {
 		if (link.link_status)
-			l->flags |= DPVS_LINK_F_UP;
+			l->flags |= DPVS_LINK_F_LOWER_UP;
 		l->link_speed = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
 	}
 	if (p->promisc)
@@ -132,6 +135,26 @@ static int h_link_show(const struct dpvs_ctl_hdr *hdr, const void *req, struct c
 	return 0;
 }
 
+static int h_link_set(const struct dpvs_ctl_hdr *hdr, const void *req, struct ctl_reply *r)
+{
+	(void)hdr;
+	const struct dpvs_link_set *ls = req;
+	const struct dp_port *p;
+
+	if (memchr(ls->ifname, 0, sizeof(ls->ifname)) == NULL)
+		return ctl_reply_error(r, -EINVAL, "link set: device name not terminated");
+	if (ls->up > 1)
+		return ctl_reply_error(r, -EINVAL, "link set %s: state %u is neither up (1) nor down (0)",
+				       ls->ifname, ls->up);
+	p = netif_port_by_name(ls->ifname);
+	if (!p)
+		return ctl_reply_error(r, -ENODEV, "link set: no device '%s' (see dpip link show)",
+				       ls->ifname);
+	dp_port_set_down(p->idx, !ls->up);
+	DPVS_LOG(NOTICE, "%s set %s", p->name, ls->up ? "up" : "down");
+	return 0;
+}
+
 static int h_stats(const struct dpvs_ctl_hdr *hdr, const void *req, struct ctl_reply *r)
 {
 	(void)hdr;
@@ -180,6 +203,7 @@ void daemon_ctl_register(void)
 {
 	ctl_register(DPVS_MSG_PING, 0, 0, h_ping);
 	ctl_register(DPVS_MSG_LINK_SHOW, 0, 0, h_link_show);
+	ctl_register(DPVS_MSG_LINK_SET, sizeof(struct dpvs_link_set), 0, h_link_set);
 	ctl_register(DPVS_MSG_STATS, 0, 0, h_stats);
 	ctl_register(DPVS_MSG_CONFIG_RELOAD, 0, 0, h_reload);
 }

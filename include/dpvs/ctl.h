@@ -25,7 +25,7 @@
 #include "dpvs/common.h"
 
 #define DPVS_CTL_MAGIC 0x53565044u /* "DPVS" little-endian */
-#define DPVS_CTL_VERSION 1
+#define DPVS_CTL_VERSION 2
 #define DPVS_CTL_MAX_PAYLOAD (4u << 20) /* 4 MiB: a big conn listing page */
 #define DPVS_CTL_DEFAULT_SOCK "/run/dpvs/dpvs.sock"
 #define DPVS_CTL_SOCK_ENV "DPVS_SOCK"
@@ -49,6 +49,7 @@ enum dpvs_msg_type {
 	DPVS_MSG_STATS = 3,         /* -> dpvs_list + dpvs_worker_stats[] */
 	/* links */
 	DPVS_MSG_LINK_SHOW = 10,    /* -> dpvs_list + dpvs_link[] */
+	DPVS_MSG_LINK_SET = 11,     /* struct dpvs_link_set */
 	/* addresses */
 	DPVS_MSG_ADDR_ADD = 20,     /* struct dpvs_addr */
 	DPVS_MSG_ADDR_DEL = 21,     /* struct dpvs_addr */
@@ -134,7 +135,8 @@ struct dpvs_info {
 	X(CONN_FULL, "conn-table-full")                                     \
 	X(CONN_NO_DEST, "no-dest")       /* service has no usable dest */   \
 	X(CONN_NOT_SYN, "tcp-not-syn")   /* new TCP flow without SYN */     \
-	X(CONN_STRAY_REPLY, "stray-reply")
+	X(CONN_STRAY_REPLY, "stray-reply")                                  \
+	X(LINK_DOWN, "link-down")        /* out of a port set down */
 
 enum dpvs_drop_reason {
 #define DPVS_DROP_ENUM(id, name) DPVS_DROP_##id,
@@ -146,9 +148,10 @@ enum dpvs_drop_reason {
 /* Index -> user-visible name; defined in tools/lib and in the daemon. */
 extern const char *const dpvs_drop_names[DPVS_DROP_MAX];
 
-#define DPVS_LINK_F_UP 0x1
+#define DPVS_LINK_F_UP 0x1       /* administratively up (dpip link set NAME up) */
 #define DPVS_LINK_F_PROMISC 0x2
 #define DPVS_LINK_F_KNI 0x4
+#define DPVS_LINK_F_LOWER_UP 0x8 /* the device reports carrier */
 
 struct dpvs_link {
 	char ifname[DPVS_IFNAMSIZ];
@@ -168,6 +171,15 @@ struct dpvs_link {
 	uint64_t drops[DPVS_DROP_MAX];
 	/* hardware (PMD) counters */
 	uint64_t hw_ipackets, hw_opackets, hw_ierrors, hw_oerrors, hw_imissed, hw_rx_nombuf;
+};
+
+/* dpip link set NAME up|down. Down: the workers neither poll the port
+ * nor send on it (frames routed out of it count link-down) from the moment
+ * the reply comes; up: they take it back. The device itself is left as it
+ * is, so a peer (memif, vhost) may come and go while the port is down. */
+struct dpvs_link_set {
+	char ifname[DPVS_IFNAMSIZ];
+	uint32_t up; /* 1 up, 0 down */
 };
 
 struct dpvs_worker_stats {

@@ -13,6 +13,8 @@ int dpvs_logtype = RTE_LOGTYPE_USER1;
 
 struct rte_rcu_qsbr *dp_rcu;
 
+uint8_t dp_port_down[DP_MAX_PORTS];
+
 static struct worker *workers[DP_MAX_WORKERS];
 static unsigned nworkers;
 
@@ -47,7 +49,17 @@ void dp_rcu_synchronize(void)
 		rte_rcu_qsbr_synchronize(dp_rcu, RTE_QSBR_THRID_INVALID);
 }
 
-/* Sends a buffered burst; what the ring refuses is freed and counted. */
+void dp_port_set_down(uint16_t port_idx, bool down)
+{
+	if (port_idx >= DP_MAX_PORTS)
+		return;
+	__atomic_store_n(&dp_port_down[port_idx], down, __ATOMIC_RELEASE);
+	/* a worker reports quiescence only between its bursts */
+	dp_rcu_synchronize();
+}
+
+/* Sends a buffered burst; what the ring refuses (or a port that is down,
+ * or one without a device) is freed and counted. */
 static void tx_burst(struct worker *w, uint16_t port_idx, uint16_t dpdk_port, struct dp_txbuf *b,
 		     bool kni)
 {
@@ -60,9 +72,13 @@ static void tx_burst(struct worker *w, uint16_t port_idx, uint16_t dpdk_port, st
 	if (likely(dpdk_port != DP_PORT_NONE))
 		sent = rte_eth_tx_burst(dpdk_port, w->index, b->pkts, b->n);
 	if (unlikely(sent < b->n)) {
+		enum dpvs_drop_reason why = kni ? DPVS_DROP_KNI_FULL : DPVS_DROP_TX_FULL;
+
+		if (!kni && dp_port_is_down(port_idx))
+			why = DPVS_DROP_LINK_DOWN;
 		for (uint16_t i = sent; i < b->n; i++)
 			bytes -= b->pkts[i]->pkt_len;
-		c->drops[kni ? DPVS_DROP_KNI_FULL : DPVS_DROP_TX_FULL] += b->n - sent;
+		c->drops[why] += b->n - sent;
 		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
 	}
 	if (kni) {
@@ -86,7 +102,7 @@ void dp_tx_flush(struct worker *w)
 		const struct dp_port *port = netif_port(p);
 
 		dirty &= dirty - 1;
-		uint16_t phys = port ? port->port_id : DP_PORT_NONE;
+		uint16_t phys = port && !dp_port_is_down(p) ? port->port_id : DP_PORT_NONE;
 		uint16_t kni = port ? port->kni_port_id : DP_PORT_NONE;
 
 		if (w->tx[p].n)

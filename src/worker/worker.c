@@ -4,7 +4,7 @@
  *
  *   for (;;) {
  *       quiescent state (RCU)          - snapshots may be swapped
- *       for each rx queue: rx burst -> eth_input() per packet
+ *       for each rx queue of a port that is up: rx burst -> eth_input()
  *       KNI: rx burst from the TAP -> out of the port
  *       flush tx buffers
  *       ipvs timers (bounded work)
@@ -37,6 +37,9 @@ static inline void rx_queue(struct worker *w, const struct dp_rxq *q, const stru
 			    uint64_t *got)
 {
 	struct rte_mbuf *pkts[DP_BURST];
+
+	if (unlikely(dp_port_is_down(q->port_idx)))
+		return;
 	uint16_t n = rte_eth_rx_burst(port->port_id, q->queue_id, pkts, DP_BURST);
 
 	if (n == 0)

@@ -84,6 +84,25 @@ void dp_rcu_synchronize(void);
 int dp_worker_register(struct worker *w);
 void dp_worker_unregister_all(void);
 
+/*
+ * Administrative state of the ports (dpip link set NAME up|down), indexed
+ * by port_idx. Written by the control thread only (dp_port_set_down),
+ * read by the workers with a plain load once per rx queue and per flush:
+ * a port that is down is not polled, and what was queued for it is freed
+ * and counted link-down instead of sent.
+ */
+extern uint8_t dp_port_down[DP_MAX_PORTS];
+
+static inline bool dp_port_is_down(uint16_t port_idx)
+{
+	return __atomic_load_n(&dp_port_down[port_idx], __ATOMIC_RELAXED) != 0;
+}
+
+/* Control thread: sets the port down (or up) and returns once no worker
+ * is still inside an rx or tx burst of it that started before the call:
+ * after setting it down, the device can disappear under the workers. */
+void dp_port_set_down(uint16_t port_idx, bool down);
+
 /* Flushes all pending tx buffers of the worker (end of each burst). */
 void dp_tx_flush(struct worker *w);
 

@@ -120,6 +120,7 @@ mkdir -p $RUN_DIR
 SOCK=$RUN_DIR/bench.sock
 DPVS_PID=
 TP_PID=
+LB_PID=
 GEN_EAL="--file-prefix lbbench-bench --no-pci -m 256 --lcores 0@0"
 TP_EAL="--file-prefix testpmd-bench --no-pci -m 256 --lcores 0@1,1@1"
 CEIL0=$RUN_DIR/ceil0.memif
@@ -140,6 +141,7 @@ stop_pid() { # PID: TERM, then KILL after 10 s; only processes this script start
 }
 
 cleanup() {
+	stop_pid "$LB_PID"; LB_PID=
 	stop_pid "$TP_PID"; TP_PID=
 	stop_pid "$DPVS_PID"; DPVS_PID=
 	# DPDK leaves its hugepage files behind when killed
@@ -179,6 +181,11 @@ start_daemon() { # ROUND
 		done
 	done
 	return 0
+}
+
+box_links() { # up|down: the daemon's bench ports
+	"$DPIP" link set dpdk0 "$1" && "$DPIP" link set dpdk1 "$1" ||
+		say "  dpip link set ... $1 failed"
 }
 
 stop_daemon() {
@@ -233,10 +240,31 @@ gen() { # NAME ROUND BOX WARMUP NPORTS LBBENCH-ARGS...
 		( sleep $((warmup + DURATION / 2 + 1)); "$DPIP" stats > "$WORK/$name.$round.stats" 2>&1 ) &
 		sampler=$!
 	fi
-	timeout $((DURATION + warmup + 40)) "$LBBENCH" $GEN_EAL $vdev -- --duration "$DURATION" \
-		--warmup "$warmup" --quiet --label "$name" --json "$json" "$@" \
-		> "$WORK/$name.$round.log" 2>&1
-	rc=$?
+	# lbbench holds its links after the summary until we have set the
+	# box's ports down: DPDK 22.11's memif unmaps a departing peer's rings
+	# under a poller that is still inside them (it crashed dpvs early on)
+	local log=$WORK/$name.$round.log limit=$((DURATION + warmup + 40)) pid i
+	"$LBBENCH" $GEN_EAL $vdev -- --duration "$DURATION" \
+		--warmup "$warmup" --quiet --label "$name" --json "$json" --hold 30 "$@" \
+		> "$log" 2>&1 &
+	pid=$!
+	LB_PID=$pid
+	for i in $(seq $((limit * 10))); do
+		grep -q 'holding the links' "$log" 2>/dev/null && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	[ "$box" = dpvs ] && box_links down
+	if grep -q 'holding the links' "$log" 2>/dev/null; then
+		kill -USR1 $pid 2>/dev/null
+		wait $pid
+		rc=$?
+	else # never finished within the limit (or gone): TERM, then KILL
+		stop_pid $pid
+		rc=124
+	fi
+	LB_PID=
+	[ "$box" = dpvs ] && box_links up
 	[ -n "$sampler" ] && wait "$sampler" 2>/dev/null
 	if [ $rc != 0 ] || [ ! -s "$json" ]; then
 		status="failed rc=$rc"

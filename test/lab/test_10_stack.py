@@ -63,6 +63,27 @@ def test_link_show():
     assert "rx" in out.lower(), out
 
 
+def test_link_set_down_up():
+    """dpip link set dpdk0 down: the worker stops using the port (no
+    answer), the device keeps its carrier; up again, it answers."""
+    assert ping(1).returncode == 0
+    LAB.dpip("link", "set", "dev", "dpdk0", "down")
+    try:
+        out = LAB.dpip("link", "show", "dpdk0").stdout
+        assert re.search(r"^\d+: dpdk0: <LOWER_UP[,>].* state DOWN$", out, re.M), out
+        before = LAB.link_counters("dpdk0").get("packets", 0)  # RX packets
+        p = ping(2)
+        assert p.returncode != 0, "answered while down: " + p.stdout
+        assert LAB.link_counters("dpdk0").get("packets", 0) == before
+        bad = LAB.dpip("link", "set", "dpdk9", "down", check=False)
+        assert bad.returncode == 1 and "no device 'dpdk9'" in bad.stderr, bad.stderr
+    finally:
+        LAB.dpip("link", "set", "dpdk0", "up")
+    out = LAB.dpip("link", "show", "dpdk0").stdout
+    assert re.search(r"^\d+: dpdk0: <UP,LOWER_UP[,>].* state UP$", out, re.M), out
+    wait_until(lambda: ping(1).returncode == 0, timeout=10, what="ping after link up")
+
+
 def test_kni_tcp_reachable():
     # a management service bound on the KNI interface in the director's namespace
     srv = LAB.ns(LAB.ns_d, "sh", "-c", "ip addr show dpdk0.kni")
@@ -232,15 +253,16 @@ def test_control_socket_garbage():
         return out
 
     hdr = lambda magic, ver, typ, ln: struct.pack("<IHHIIiI", magic, ver, typ, ln, 7, 0, 0)
+    V = 2  # DPVS_CTL_VERSION
     # bad magic, wrong version, unknown type, oversized, short payload, truncated
     for data in (b"garbage garbage garbage!", hdr(0x53565044, 99, 1, 0),
-                 hdr(0x53565044, 1, 999, 0), hdr(0x53565044, 1, 20, 1 << 30),
-                 hdr(0x53565044, 1, 20, 3) + b"abc"):
+                 hdr(0x53565044, V, 999, 0), hdr(0x53565044, V, 20, 1 << 30),
+                 hdr(0x53565044, V, 20, 3) + b"abc"):
         reply = send(data)
         assert len(reply) >= 24, (data, reply)
         status = struct.unpack("<i", reply[16:20])[0]
         assert status < 0, (data, reply)
-    send(hdr(0x53565044, 1, 20, 40) + b"short", read=False)
+    send(hdr(0x53565044, V, 20, 40) + b"short", read=False)
     assert "inet %s/24" % VIP in LAB.dpip("addr", "show").stdout
 
 

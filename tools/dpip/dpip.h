@@ -36,6 +36,7 @@ struct dpip_cmd {
 		struct dpvs_route route;
 		struct dpvs_neigh neigh;
 		struct dpvs_fwmark_rule fwmark;
+		struct dpvs_link_set link;
 	} req;
 	const char *usage;  /* usage text of the level the parse reached */
 };

@@ -28,8 +28,12 @@ static const char usage_top[] =
 	"Exit status: 0 done, 1 dpvs reported an error, 2 bad usage.\n";
 static const char usage_link[] =
 	"Usage: dpip [-s] link show [[dev] NAME] [-s]\n"
+	"       dpip link set [dev] NAME up|down\n"
 	"  -s: packets, bytes, KNI, replies, hardware counters and non-zero drops\n"
-	"  -s -s: every drop reason\n";
+	"  -s -s: every drop reason\n"
+	"  set down: the workers stop polling and sending on the port (frames routed\n"
+	"  out of it count link-down) once the command returns; the device stays as\n"
+	"  it is, so a virtual peer (memif, vhost) may then disconnect safely.\n";
 static const char usage_addr[] =
 	"Usage: dpip addr add PREFIX dev NAME\n"
 	"       dpip addr del PREFIX dev NAME\n"
@@ -158,12 +162,53 @@ static const char *command_word(int argc, char **argv)
 	return argc > 0 ? argv[0] : "show";
 }
 
+/* link set [dev] NAME up|down */
+static int parse_link_set(struct parse *p, int argc, char **argv)
+{
+	struct dpvs_link_set *ls = &p->cmd->req.link;
+	const char *name = NULL;
+	int state = -1;
+
+	for (int i = 0; i < argc; i++) {
+		const char *w = argv[i];
+
+		if (strcmp(w, "up") == 0 || strcmp(w, "down") == 0) {
+			if (state >= 0)
+				return bad(p, "link set: '%s' after '%s'", w, state ? "up" : "down");
+			state = strcmp(w, "up") == 0;
+			continue;
+		}
+		if (strcmp(w, "dev") == 0) {
+			if (i + 1 >= argc)
+				return bad(p, "'dev' needs a value (dev NAME)");
+			w = argv[++i];
+		}
+		if (name)
+			return bad(p, "link set: unexpected word '%s' (expected up or down)", w);
+		if (!*w || strlen(w) >= DPVS_IFNAMSIZ)
+			return bad(p, "bad device name '%s': 1..%d characters expected", w,
+				   DPVS_IFNAMSIZ - 1);
+		name = w;
+	}
+	if (!name)
+		return bad(p, "link set: which device? (dpip link set dev NAME up|down)");
+	if (state < 0)
+		return bad(p, "link set %s: up or down?", name);
+	snprintf(ls->ifname, sizeof(ls->ifname), "%s", name);
+	ls->up = (uint32_t)state;
+	p->cmd->msg = DPVS_MSG_LINK_SET;
+	p->cmd->req_len = sizeof(*ls);
+	return 0;
+}
+
 static int parse_link(struct parse *p, int argc, char **argv)
 {
 	const char *c = command_word(argc, argv);
 
+	if (argc > 0 && strcmp(c, "set") == 0)
+		return parse_link_set(p, argc - 1, argv + 1);
 	if (!is_show(c) && !is_stats_flag(c))
-		return bad(p, "unknown command '%s' for link (expected show)", c);
+		return bad(p, "unknown command '%s' for link (expected show or set)", c);
 	if (argc > 0 && !is_stats_flag(c)) {
 		argc--;
 		argv++;

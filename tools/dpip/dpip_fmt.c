@@ -68,7 +68,11 @@ static void print_link_flags(FILE *out, uint32_t flags)
 
 	fputc('<', out);
 	if (flags & DPVS_LINK_F_UP) {
-		fprintf(out, "%sUP,LOWER_UP", sep);
+		fprintf(out, "%sUP", sep);
+		sep = ",";
+	}
+	if (flags & DPVS_LINK_F_LOWER_UP) {
+		fprintf(out, "%sLOWER_UP", sep);
 		sep = ",";
 	}
 	if (flags & DPVS_LINK_F_PROMISC)
@@ -117,8 +121,10 @@ static int print_links(FILE *out, const struct dpip_cmd *cmd, const void *reply,
 		found = true;
 		fprintf(out, "%u: %.*s: ", l.port_id, NAME(l.ifname));
 		print_link_flags(out, l.flags);
+		/* as ip's operstate: up when set up and the device has carrier */
 		fprintf(out, " mtu %u state %s\n", l.mtu,
-			(l.flags & DPVS_LINK_F_UP) ? "UP" : "DOWN");
+			(l.flags & DPVS_LINK_F_UP) && (l.flags & DPVS_LINK_F_LOWER_UP) ? "UP"
+											 : "DOWN");
 		fprintf(out, "    link/ether %s brd ff:ff:ff:ff:ff:ff\n", mac_fmt(&l.mac, mac,
 										   sizeof(mac)));
 		fprintf(out, "    device %.*s driver %.*s rxq %u txq %u", NAME(l.device),

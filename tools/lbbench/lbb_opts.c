@@ -64,6 +64,9 @@ void lbb_opts_usage(FILE *f, const char *prog)
 "  --json FILE              summary to FILE (default stdout)\n"
 "  --label TEXT             copied into the summary\n"
 "  --quiet                  no progress line each second\n"
+"  --hold S                 after the summary, keep the links up to S s until\n"
+"                           SIGUSR1, so the box can stop using them before they\n"
+"                           go (dpip link set NAME down); 0 = close at once\n"
 "  --help\n", prog);
 }
 
@@ -220,7 +223,7 @@ static const char *const with_value[] = {
 	"--mode", "--fwd", "--duration", "--warmup", "--flows", "--size", "--rate",
 	"--concurrency", "--request", "--response", "--rto", "--retries", "--vip",
 	"--vport", "--clients", "--rip", "--rport", "--gw", "--peer-mac0", "--peer-mac1",
-	"--sample", "--json", "--label", NULL,
+	"--sample", "--json", "--label", "--hold", NULL,
 };
 
 static bool takes_value(const char *opt)
@@ -329,6 +332,12 @@ static int apply(struct lbb_opts *o, const char *opt, const char *val, bool *fwd
 		if (strlen(val) >= sizeof(o->json_path))
 			return bad(err, errlen, opt, val, "path too long");
 		strcpy(o->json_path, val);
+		return 0;
+	}
+	if (!strcmp(opt, "--hold")) {
+		if (parse_u64(val, 0, 600, &u))
+			return bad(err, errlen, opt, val, "expected seconds, 0..600");
+		o->hold_s = (unsigned)u;
 		return 0;
 	}
 	if (!strcmp(opt, "--label")) {

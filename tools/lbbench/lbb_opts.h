@@ -43,6 +43,8 @@ struct lbb_opts {
 	char json_path[256];    /* "" = stdout */
 	char label[64];         /* copied into the JSON */
 	bool quiet;             /* no progress lines */
+	unsigned hold_s;        /* after the run, keep the ports this long at
+				 * most, until SIGUSR1 (0: close at once) */
 	bool help;
 };
 

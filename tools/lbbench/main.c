@@ -83,12 +83,18 @@ struct lbb {
 	uint64_t no_mbuf;
 };
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, release_requested;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+static void on_release(int sig)
+{
+	(void)sig;
+	release_requested = 1;
 }
 
 static double tsc_to_s(const struct lbb *b, uint64_t t)
@@ -707,6 +713,24 @@ static void drain(struct lbb *b, double seconds)
 		}
 }
 
+/*
+ * --hold: the links stay until SIGUSR1 (or the limit, or SIGINT/TERM).
+ * The bench sets the box's ports down in between, so no poller is inside
+ * the shared rings when they are unmapped (see drain()). Nothing is polled
+ * meanwhile: what the box still sends waits in the rings or is refused.
+ */
+static void hold(const struct lbb *b)
+{
+	uint64_t end = rte_get_tsc_cycles() + (uint64_t)b->o.hold_s * b->hz;
+
+	fflush(stdout);
+	fprintf(stderr, "lbbench: holding the links for up to %u s: SIGUSR1 releases them\n",
+		b->o.hold_s);
+	fflush(stderr);
+	while (!release_requested && !stop_requested && rte_get_tsc_cycles() < end)
+		usleep(10000);
+}
+
 static double run(struct lbb *b)
 {
 	uint64_t t0 = rte_rdtsc(), now = t0;
@@ -828,6 +852,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_release);
 	b.hz = rte_get_tsc_hz();
 	lbb_hist_reset(&b.rtt);
 	lbb_hist_reset(&b.conn_time);
@@ -841,6 +866,8 @@ int main(int argc, char **argv)
 	}
 	if (b.nsides)
 		drain(&b, 0.2);
+	if (b.nsides && b.o.hold_s)
+		hold(&b);
 	for (unsigned side = 0; side < b.nsides; side++)
 		if (b.port[side] != b.port[CLIENT] || side == CLIENT)
 			lbb_port_stop(b.port[side]);

@@ -92,6 +92,15 @@ static void test_parse_requests(void **state)
 	assert_int_equal(c.msg, DPVS_MSG_STATS);
 	assert_int_equal(parse("version", &c, err, sizeof(err)), 0);
 	assert_int_equal(c.msg, DPVS_MSG_PING);
+
+	assert_int_equal(parse("link set dev dpdk1 down", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.msg, DPVS_MSG_LINK_SET);
+	assert_int_equal(c.req_len, sizeof(struct dpvs_link_set));
+	assert_string_equal(c.req.link.ifname, "dpdk1");
+	assert_int_equal(c.req.link.up, 0);
+	assert_int_equal(parse("link set up dpdk0", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.req.link.ifname, "dpdk0");
+	assert_int_equal(c.req.link.up, 1);
 }
 
 static void test_parse_show(void **state)
@@ -162,6 +171,11 @@ static void test_parse_errors(void **state)
 		{ "link show a b", "unexpected word 'b'", "link show" },
 		{ "link show abcdefghijklmnopq", "bad device name", "link show" },
 		{ "link up", "unknown command 'up' for link", "link show" },
+		{ "link set dpdk0", "link set dpdk0: up or down?", "link set" },
+		{ "link set up", "which device?", "link set" },
+		{ "link set dpdk0 up down", "'down' after 'up'", "link set" },
+		{ "link set dpdk0 dpdk1 up", "unexpected word 'dpdk1'", "link set" },
+		{ "link set dev", "'dev' needs a value", "link set" },
 		{ "config", "missing command for config", "config reload" },
 		{ "config reload now", "unexpected word 'now'", "config reload" },
 		{ "stats x", "unexpected word 'x'", "dpip stats" },
@@ -196,7 +210,7 @@ static void test_print_links(void **state)
 	snprintf(l[0].device, sizeof(l[0].device), "net_af_packet0,iface=vB");
 	snprintf(l[0].driver, sizeof(l[0].driver), "net_af_packet");
 	l[0].mac = (struct dpvs_mac){ { 0x52, 0x54, 0, 0x12, 0x34, 0x56 } };
-	l[0].flags = DPVS_LINK_F_UP | DPVS_LINK_F_PROMISC | DPVS_LINK_F_KNI;
+	l[0].flags = DPVS_LINK_F_UP | DPVS_LINK_F_LOWER_UP | DPVS_LINK_F_PROMISC | DPVS_LINK_F_KNI;
 	l[0].mtu = 1500;
 	l[0].rx_queues = l[0].tx_queues = 1;
 	l[0].rx_packets = 10;
@@ -213,6 +227,15 @@ static void test_print_links(void **state)
 	assert_non_null(strstr(out, "device net_af_packet0,iface=vB driver net_af_packet"));
 	assert_non_null(strstr(out, "    kni dpdk0.kni\n"));
 	assert_non_null(strstr(out, "1: dpdk1: <> mtu 9000 state DOWN\n"));
+	free(out);
+	/* set down by the operator, the device still has carrier */
+	l[0].flags = DPVS_LINK_F_LOWER_UP;
+	l[1].flags = DPVS_LINK_F_UP;
+	free(reply);
+	reply = list_reply(l, 2, sizeof(l[0]), &rlen);
+	out = print(&c, reply, rlen, 0);
+	assert_non_null(strstr(out, "0: dpdk0: <LOWER_UP> mtu 1500 state DOWN\n"));
+	assert_non_null(strstr(out, "1: dpdk1: <UP> mtu 9000 state DOWN\n"));
 	assert_null(strstr(out, "RX:")); /* no counters without -s */
 	free(out);
 

@@ -442,6 +442,32 @@ static void test_icmp_echo(void **state)
 	assert_int_equal(drops(0, DPVS_DROP_IP_BAD_CSUM), 1);
 }
 
+/* dpip link set NAME down: what is queued for the port is freed at the
+ * flush and counted link-down, not sent; up again, it is sent. */
+static void test_port_down(void **state)
+{
+	(void)state;
+	uint64_t tx_before = t_worker.cnt[0].tx_packets;
+	size_t n = echo_frame("10.0.0.7", "10.0.0.1", 64, 8);
+
+	dp_port_set_down(0, true);
+	assert_true(dp_port_is_down(0));
+	feed(0, fb, n);
+	assert_int_equal(t_worker.tx[0].n, 1);
+	dp_tx_flush(W);
+	assert_int_equal(t_worker.tx[0].n, 0);
+	assert_int_equal(drops(0, DPVS_DROP_LINK_DOWN), 1);
+	assert_int_equal(t_worker.cnt[0].tx_packets, tx_before);
+	assert_int_equal(drops(0, DPVS_DROP_TX_FULL), 0);
+
+	dp_port_set_down(0, false);
+	assert_false(dp_port_is_down(0));
+	feed(0, fb, n);
+	rte_pktmbuf_free(take_one(&t_worker.tx[0]));
+	assert_int_equal(drops(0, DPVS_DROP_LINK_DOWN), 1);
+	dp_port_set_down(DP_MAX_PORTS, true); /* out of range: ignored */
+}
+
 static void test_icmp_bad_and_other(void **state)
 {
 	(void)state;
@@ -1156,6 +1182,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_arp_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_gratuitous, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_echo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_port_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_bad_and_other, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv4_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv4_delivery, setup, teardown),

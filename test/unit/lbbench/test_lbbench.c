@@ -507,6 +507,11 @@ static void test_opts(void **state)
 	assert_false(o.peer_mac_set[0]);
 	assert_int_equal(o.peer_mac[1].addr_bytes[5], 9);
 
+	assert_int_equal(parse(&o, err, "--hold 30"), 0);
+	assert_int_equal(o.hold_s, 30);
+	assert_int_equal(parse(&o, err, "--mode udp"), 0);
+	assert_int_equal(o.hold_s, 0); /* closes at once unless asked */
+
 	assert_int_equal(parse(&o, err, "--help"), 0);
 	assert_true(o.help);
 
@@ -524,6 +529,8 @@ static void test_opts(void **state)
 	assert_int_equal(parse(&o, err, "--frobnicate"), -1);
 	assert_non_null(strstr(err, "unknown option"));
 	assert_int_equal(parse(&o, err, "--quiet=yes"), -1);
+	assert_int_equal(parse(&o, err, "--hold 601"), -1);
+	assert_non_null(strstr(err, "--hold '601'"));
 	assert_int_equal(parse(&o, err, "--loopback --fwd nat"), -1);
 	assert_int_equal(parse(&o, err, "--loopback --mode tcp-cps"), -1);
 	assert_int_equal(parse(&o, err, "--mode latency --no-reply"), -1);

@@ -75,7 +75,7 @@ static void test_unknown_types(void **state)
 {
 	struct dpvs_ctl_hdr h;
 	char err[256] = "";
-	const uint16_t bad[] = { DPVS_MSG_NONE, 4, 9, 11, 23, 50, 59, DPVS_MSG_MAX, 0xffff };
+	const uint16_t bad[] = { DPVS_MSG_NONE, 4, 9, 12, 23, 50, 59, DPVS_MSG_MAX, 0xffff };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -121,6 +121,7 @@ static void test_every_type_named(void **state)
 		{ DPVS_MSG_FWMARK_ADD, "FWMARK_ADD" },
 		{ DPVS_MSG_FWMARK_DEL, "FWMARK_DEL" },
 		{ DPVS_MSG_FWMARK_SHOW, "FWMARK_SHOW" },
+		{ DPVS_MSG_LINK_SET, "LINK_SET" },
 	};
 	unsigned known = 0;
 	struct dpvs_ctl_hdr h;
