@@ -63,13 +63,16 @@ if [ $UNIT_ONLY = 0 ]; then
 
   # ---- bench smoke: traffic both ways through dpvs and testpmd, JSON well
   # formed; a few seconds, never a speed assertion ----
-  bash test/bench/run.sh --smoke --build "$TOP/$BUILD" --json "$BUILD/bench-smoke.json" \
-    --md "$BUILD/bench-smoke.md" >"$BUILD/bench-smoke.log" 2>&1
-  case $? in
-    0) ok "bench smoke (test/bench/run.sh --smoke)" ;;
-    77) echo "SKIP: bench smoke (neither dpvs nor dpdk-testpmd available)" ;;
-    *) tail -30 "$BUILD/bench-smoke.log"; bad "bench smoke" ;;
-  esac
+  for link in memif vhost; do
+    bash test/bench/run.sh --smoke --link $link --build "$TOP/$BUILD" \
+      --json "$BUILD/bench-smoke-$link.json" --md "$BUILD/bench-smoke-$link.md" \
+      >"$BUILD/bench-smoke-$link.log" 2>&1
+    case $? in
+      0) ok "bench smoke over $link (test/bench/run.sh --smoke --link $link)" ;;
+      77) echo "SKIP: bench smoke over $link (neither dpvs nor dpdk-testpmd available)" ;;
+      *) tail -30 "$BUILD/bench-smoke-$link.log"; bad "bench smoke over $link" ;;
+    esac
+  done
 
   # ---- fuzz smoke (bounded) ----
   if [ $FUZZ = 1 ] && command -v clang >/dev/null; then

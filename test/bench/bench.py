@@ -213,7 +213,7 @@ def report(wdir, out_json, out_md):
     L.append("- Command: `%s`" % meta["command"])
     L.append("- Each figure is the median of %d interleaved runs of %s s (box = dpvs or testpmd "
              "alternating), lbbench on CPU 0, the box's one forwarding lcore on CPU 1, joined by "
-             "net_memif." % (meta["runs"], meta["duration"]))
+             "%s." % (meta["runs"], meta["duration"], meta.get("link_desc", "net_memif")))
     L.append("- Frames are 64 B (FCS included); pps counts frames delivered by the box, in the "
              "direction the second column says.")
     if meta.get("note"):

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # The performance bench: dpvs (NAT) between lbbench's two arms over
-# net_memif, and in the same run, on the same kind of link, the ceiling:
+# net_memif (or virtio_user <-> vhost-user with --link vhost), and in the
+# same run, on the same kind of link, the ceiling:
 # dpdk-testpmd (io / macswap forwarding) in place of dpvs. Runs are
 # interleaved (dpvs block, testpmd block, alternating which goes first) and
 # each figure is the median of --runs rounds, because this kind of machine
@@ -15,6 +16,7 @@
 #
 # Usage: test/bench/run.sh [--runs N] [--duration S] [--smoke] [--json FILE]
 #                          [--md FILE] [--build DIR] [--no-daemon] [--no-ceiling]
+#                          [--link memif|vhost]
 # Needs: root, hugepages (set up here when missing), lbbench and dpvs built
 # (BUILD dir, default: the first of build-lbbench, build), dpdk-testpmd for
 # the ceiling (Debian package dpdk-dev).
@@ -31,6 +33,7 @@ USE_DAEMON=1
 USE_CEILING=1
 OUT_JSON=
 OUT_MD=$ROOT/docs/performance.md
+LINK=memif
 BUILD=${BUILD:-}
 CMDLINE="test/bench/run.sh $*"
 
@@ -47,12 +50,17 @@ while [ $# -gt 0 ]; do
 	--build) BUILD=${2:-}; shift 2 ;;
 	--no-daemon) USE_DAEMON=0; shift ;;
 	--no-ceiling) USE_CEILING=0; shift ;;
-	-h|--help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--link) LINK=${2:-}; shift 2 ;;
+	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "--runs '$RUNS': expected a positive integer"
 [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || die "--duration '$DURATION': expected whole seconds >= 1"
+case "$LINK" in
+memif|vhost) ;;
+*) die "--link '$LINK': expected memif or vhost" ;;
+esac
 [ "$(id -u)" = 0 ] || die "needs root (hugepages, /run/dpvs)"
 if [ $SMOKE = 1 ]; then
 	RUNS=1
@@ -72,6 +80,7 @@ DPVS=$BUILD/src/dpvs
 IPVSADM=$BUILD/tools/ipvsadm/ipvsadm
 DPIP=$BUILD/tools/dpip/dpip
 CONF=$ROOT/conf/bench-nat.conf
+[ "$LINK" = vhost ] && CONF=$ROOT/conf/bench-nat-vhost.conf
 TESTPMD=$(command -v dpdk-testpmd || true)
 declare -A SKIPPED=()
 
@@ -123,10 +132,22 @@ TP_PID=
 LB_PID=
 GEN_EAL="--file-prefix lbbench-bench --no-pci -m 256 --lcores 0@0"
 TP_EAL="--file-prefix testpmd-bench --no-pci -m 256 --lcores 0@1,1@1"
-CEIL0=$RUN_DIR/ceil0.memif
-CEIL1=$RUN_DIR/ceil1.memif
-BOX0=$RUN_DIR/bench0.memif
-BOX1=$RUN_DIR/bench1.memif
+# virtio_user shares its memory with the vhost backend: one file per segment list
+[ "$LINK" = vhost ] && GEN_EAL="$GEN_EAL --single-file-segments"
+CEIL0=$RUN_DIR/ceil0.$LINK
+CEIL1=$RUN_DIR/ceil1.$LINK
+BOX0=$RUN_DIR/bench0.$LINK
+BOX1=$RUN_DIR/bench1.$LINK
+
+# VDEV-ARGS: the --vdev of port I on socket S, for the box (server) or lbbench
+box_vdev() { # I S
+	if [ "$LINK" = vhost ]; then echo "--vdev=net_vhost$1,iface=$2,queues=1"
+	else echo "--vdev=net_memif$1,role=server,socket=$2"; fi
+}
+gen_vdev() { # I S
+	if [ "$LINK" = vhost ]; then echo "--vdev=net_virtio_user$1,path=$2,queues=1"
+	else echo "--vdev=net_memif$1,role=client,socket=$2"; fi
+}
 VIP=192.168.1.111
 RIPS="192.168.229.11 192.168.229.12 192.168.229.13 192.168.229.14"
 export DPVS_SOCK=$SOCK
@@ -156,7 +177,7 @@ trap cleanup EXIT
 
 start_daemon() { # ROUND
 	local i
-	rm -f "$SOCK"
+	rm -f "$SOCK" "$BOX0" "$BOX1"
 	# core dumps on: a memif peer that disconnects in mid-traffic can
 	# fault inside DPDK 22.11's memif PMD; keep the evidence (core_pattern
 	# permitting) for a backtrace
@@ -194,8 +215,9 @@ stop_daemon() {
 }
 
 start_testpmd() { # MODE NPORTS SECONDS
-	local vdev="--vdev=net_memif0,role=server,socket=$CEIL0"
-	[ "$2" = 2 ] && vdev="$vdev --vdev=net_memif1,role=server,socket=$CEIL1"
+	local vdev
+	vdev=$(box_vdev 0 "$CEIL0")
+	[ "$2" = 2 ] && vdev="$vdev $(box_vdev 1 "$CEIL1")"
 	rm -f "$CEIL0" "$CEIL1"
 	TP_CMD="sleep $3 | dpdk-testpmd $TP_EAL $vdev -- --forward-mode=$1 --auto-start --nb-cores=1"
 	# non-interactive testpmd exits when stdin closes: feed it for the run
@@ -219,8 +241,9 @@ gen() { # NAME ROUND BOX WARMUP NPORTS LBBENCH-ARGS...
 	local name=$1 round=$2 box=$3 warmup=$4 nports=$5 s0 s1 cmd rc status=ok cpp= conns= sampler=
 	shift 5
 	if [ "$box" = dpvs ]; then s0=$BOX0; s1=$BOX1; else s0=$CEIL0; s1=$CEIL1; fi
-	local vdev="--vdev=net_memif0,role=client,socket=$s0"
-	[ "$nports" = 2 ] && vdev="$vdev --vdev=net_memif1,role=client,socket=$s1"
+	local vdev
+	vdev=$(gen_vdev 0 "$s0")
+	[ "$nports" = 2 ] && vdev="$vdev $(gen_vdev 1 "$s1")"
 	local json=$WORK/$name.$round.json
 	cmd="lbbench $GEN_EAL $vdev -- --duration $DURATION --warmup $warmup $*"
 	say "round $round: $name"
@@ -242,7 +265,8 @@ gen() { # NAME ROUND BOX WARMUP NPORTS LBBENCH-ARGS...
 	fi
 	# lbbench holds its links after the summary until we have set the
 	# box's ports down: DPDK 22.11's memif unmaps a departing peer's rings
-	# under a poller that is still inside them (it crashed dpvs early on)
+	# under a poller that is still inside them (it crashed dpvs early on);
+	# harmless with vhost, which has its own hand-shake
 	local log=$WORK/$name.$round.log limit=$((DURATION + warmup + 40)) pid i
 	"$LBBENCH" $GEN_EAL $vdev -- --duration "$DURATION" \
 		--warmup "$warmup" --quiet --label "$name" --json "$json" --hold 30 "$@" \
@@ -395,7 +419,7 @@ fi
 
 skipped_json=$(for k in "${!SKIPPED[@]}"; do printf '%s\t%s\n' "$k" "${SKIPPED[$k]}"; done |
 	python3 -c 'import json,sys; print(json.dumps(dict(l.rstrip("\n").split("\t",1) for l in sys.stdin if "\t" in l)))')
-box_json=$(printf '%s\n' "${BOX_COMMANDS[@]}" "# dpvs: $DPVS -c conf/bench-nat.conf; ipvsadm -A -u|-t $VIP:9 -s rr; ipvsadm -a -u|-t $VIP:9 -r RIP:9 -m (RIP in $RIPS)" |
+box_json=$(printf '%s\n' "${BOX_COMMANDS[@]}" "# dpvs: $DPVS -c conf/$(basename "$CONF"); ipvsadm -A -u|-t $VIP:9 -s rr; ipvsadm -a -u|-t $VIP:9 -r RIP:9 -m (RIP in $RIPS)" |
 	sort -u | python3 -c 'import json,sys; print(json.dumps([l.rstrip("\n") for l in sys.stdin if l.strip()]))')
 python3 - "$WORK/meta.json" <<EOF
 import json, platform, sys, time, os
@@ -410,6 +434,8 @@ if "$MEM_HEAP" and "$MEM_CONNS":
 json.dump({"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
            "host": {"cpu": cpu, "ncpu": os.cpu_count(), "kernel": platform.release()},
            "command": """$CMDLINE""".strip(), "runs": $RUNS, "duration": $DURATION,
+           "link": "$LINK",
+           "link_desc": {"memif": "net_memif", "vhost": "virtio_user <-> vhost-user (net_virtio_user / net_vhost)"}["$LINK"],
            "skipped": json.loads('''$skipped_json'''), "memory": mem,
            "box_commands": json.loads('''$box_json'''),
            "note": "Shared 2-vCPU machine: other work may run beside the bench; compare only figures of the same run."},
