@@ -75,9 +75,10 @@ int ipvs_conn_shard_init(struct ipvs_worker *iw, unsigned index, uint32_t conn_m
 			 char *err, size_t errlen)
 {
 	char name[RTE_MEMPOOL_NAMESIZE];
-	uint32_t buckets = rte_align32pow2(conn_max ? conn_max : 1);
+	/* a bucket per node (both tuples of every conn) at a full table, so
+	 * chains stay short: each further node is a cache miss */
+	uint32_t buckets = rte_align32pow2(conn_max ? 2 * conn_max : 2);
 
-	/* about two nodes per bucket: both tuples of every conn */
 	iw->htab = rte_zmalloc_socket("ipvs_conn_htab", sizeof(*iw->htab) * buckets,
 				      RTE_CACHE_LINE_SIZE, socket);
 	if (!iw->htab) {
@@ -134,40 +135,74 @@ struct ipvs_conn_node *ipvs_conn_lookup(struct ipvs_worker *iw, uint8_t proto, u
 }
 
 /*
- * A burst's connection lookups miss the cache twice each (bucket, then
- * node) once the table outgrows it. Touching every bucket of the burst
- * first, then every first node, lets those misses overlap instead of
- * queueing one packet after another. A hint only: packets this does not
- * parse (not plain IPv4 TCP/UDP) are simply skipped, and the real lookup
- * checks everything again.
+ * A burst's connection lookups miss the cache once the table outgrows it:
+ * the bucket, the node, and the next node of the chain when the first is
+ * another flow's. Done one packet after another, those misses queue up;
+ * here they are issued for the whole burst at each step, so they overlap:
+ *   1. hash every packet, touch its bucket;
+ *   2. touch the first node's conn (two or three lines: it starts at the
+ *      node, IN, or one node before it, OUT);
+ *   3. compare the first node (its line is arriving); when it is another
+ *      flow's, touch the next one.
+ * A hint only: packets this does not parse (not plain IPv4 TCP/UDP) are
+ * skipped, and the real lookup checks everything again.
  */
+static inline void prefetch_conn_of(const struct ipvs_conn_node *n)
+{
+	const char *p = (const char *)n;
+
+	rte_prefetch0(p - sizeof(struct ipvs_conn_node));
+	rte_prefetch0(p + sizeof(struct ipvs_conn) / 2);
+	rte_prefetch0(p + sizeof(struct ipvs_conn) - 1);
+}
+
 void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct ipvs_worker *iw = ipvs_w(w);
+	const struct rte_ipv4_hdr *ips[DP_BURST];
 	uint32_t bucket[DP_BURST];
 
 	if (unlikely(!iw))
 		return;
-	for (uint16_t i = 0; i < n && i < DP_BURST; i++) {
+	if (n > DP_BURST)
+		n = DP_BURST;
+	for (uint16_t i = 0; i < n; i++) {
 		const struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
 		const uint16_t *ports = (const uint16_t *)(ip + 1);
 
-		bucket[i] = UINT32_MAX;
+		ips[i] = NULL;
 		/* IHL 5 only: packets with options are dropped by the stack */
 		if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
 		    rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip) + 4 ||
 		    ip->version_ihl != RTE_IPV4_VHL_DEF ||
 		    (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP))
 			continue;
+		ips[i] = ip;
 		bucket[i] = conn_hash(iw, ip->next_proto_id, ip->src_addr, ip->dst_addr, ports[0],
 				      ports[1]);
 		rte_prefetch0(&iw->htab[bucket[i]]);
 	}
-	for (uint16_t i = 0; i < n && i < DP_BURST; i++)
-		if (bucket[i] != UINT32_MAX && iw->htab[bucket[i]])
-			rte_prefetch0(iw->htab[bucket[i]]);
+	for (uint16_t i = 0; i < n; i++) {
+		const struct ipvs_conn_node *node;
+
+		if (ips[i] && (node = iw->htab[bucket[i]]) != NULL)
+			prefetch_conn_of(node);
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		const struct rte_ipv4_hdr *ip = ips[i];
+		const struct ipvs_conn_node *node;
+
+		if (!ip || (node = iw->htab[bucket[i]]) == NULL || !node->next)
+			continue;
+		const uint16_t *ports = (const uint16_t *)(ip + 1);
+
+		if (node->saddr != ip->src_addr || node->daddr != ip->dst_addr ||
+		    node->sport != ports[0] || node->dport != ports[1] ||
+		    node->proto != ip->next_proto_id)
+			prefetch_conn_of(node->next);
+	}
 }
 
 static void node_hash_in(struct ipvs_worker *iw, struct ipvs_conn_node *n)
