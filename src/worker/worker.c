@@ -4,9 +4,9 @@
  *
  *   for (;;) {
  *       quiescent state (RCU)          - snapshots may be swapped
- *       for each rx queue of a port that is up: rx burst -> eth_input()
- *       KNI: rx burst from the TAP -> out of the port
- *       flush tx buffers
+ *       for each rx queue of a port that is up: rx burst -> eth_input(),
+ *           then flush the tx buffers
+ *       KNI: rx burst from the TAP -> out of the port; flush
  *       ipvs timers (bounded work)
  *       idle back-off when nothing came for a while (lab machines)
  *   }
@@ -87,8 +87,14 @@ int worker_main(void *arg)
 		w->now_sec = (t0 - start_tsc) / hz;
 		rte_rcu_qsbr_quiescent(dp_rcu, w->index);
 
-		for (uint16_t i = 0; i < w->nb_rxq; i++)
+		/* each burst leaves before the next queue is polled, as a
+		 * forwarding loop does: a frame does not wait for the other
+		 * queues' bursts (latency); batches stay whole, since one rx
+		 * burst is what fills them */
+		for (uint16_t i = 0; i < w->nb_rxq; i++) {
 			rx_queue(w, &w->rxq[i], netif_port(w->rxq[i].port_idx), &got);
+			dp_tx_flush(w);
+		}
 		for (uint16_t p = 0; p < nports; p++) {
 			const struct dp_port *port = netif_port(p);
 			if (port->kni_port_id != DP_PORT_NONE)
