@@ -42,10 +42,16 @@ struct ifaddr_key {
 	uint16_t flags;
 };
 
+/* A bit per hash of every local address: most packets' sources are not
+ * ours, and one test of this filter says so without the binary search
+ * (a set bit may be another address's: then the search decides). */
+#define IFADDR_FILTER_BITS 1024
+
 struct ifaddr_snap {
 	unsigned naddr, nkeys;
 	struct ifaddr *addrs;
 	struct ifaddr_key *keys;
+	uint64_t filter[IFADDR_FILTER_BITS / 64];
 };
 
 static struct ifaddr_snap empty_snap;
@@ -60,6 +66,13 @@ static inline uint64_t ifaddr_key_of(uint32_t addr_be, uint16_t port_idx)
 {
 	return (uint64_t)rte_be_to_cpu_32(addr_be) << 16 | port_idx;
 }
+
+static inline unsigned filter_bit(uint32_t addr_be)
+{
+	return (uint32_t)(addr_be * 0x9e3779b1u) >> (32 - 10); /* 10 = log2(bits) */
+}
+
+_Static_assert(IFADDR_FILTER_BITS == 1u << 10, "filter_bit() takes 10 bits");
 
 /* First index entry whose key is >= key. */
 static unsigned keys_lower_bound(const struct ifaddr_snap *s, uint64_t key)
@@ -99,6 +112,10 @@ enum ifaddr_match ifaddr_match(uint16_t port_idx, uint32_t addr_be, uint16_t *fl
 bool inet_addr_is_local(uint32_t addr_be)
 {
 	const struct ifaddr_snap *s = snap_get();
+	unsigned bit = filter_bit(addr_be);
+
+	if (likely(!(s->filter[bit / 64] >> (bit % 64) & 1)))
+		return false;
 	uint64_t key = ifaddr_key_of(addr_be, 0);
 	unsigned i = keys_lower_bound(s, key);
 
@@ -155,6 +172,9 @@ static struct ifaddr_snap *snap_build(const struct ifaddr *addrs, unsigned n)
 		const struct ifaddr *a = &addrs[i];
 		uint32_t mask = inet_prefix_mask(a->plen);
 
+		unsigned bit = filter_bit(a->addr_be);
+
+		s->filter[bit / 64] |= 1ull << (bit % 64);
 		s->keys[s->nkeys++] = (struct ifaddr_key){
 			.key = ifaddr_key_of(a->addr_be, a->port_idx),
 			.match = IFADDR_LOCAL,

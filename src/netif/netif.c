@@ -16,25 +16,15 @@
 #include "log.h"
 #include "netif/netif.h"
 
-static struct dp_port ports[DP_MAX_PORTS];
-static unsigned nports;
+struct dp_port netif_ports[DP_MAX_PORTS];
+unsigned netif_nports;
 static struct rte_mempool *pktmbuf_pool;
-
-unsigned netif_port_count(void)
-{
-	return nports;
-}
-
-const struct dp_port *netif_port(uint16_t idx)
-{
-	return idx < nports ? &ports[idx] : NULL;
-}
 
 const struct dp_port *netif_port_by_name(const char *name)
 {
-	for (unsigned i = 0; i < nports; i++)
-		if (strcmp(ports[i].name, name) == 0)
-			return &ports[i];
+	for (unsigned i = 0; i < netif_nports; i++)
+		if (strcmp(netif_ports[i].name, name) == 0)
+			return &netif_ports[i];
 	return NULL;
 }
 
@@ -143,7 +133,7 @@ int netif_init(const struct dpvs_config *cfg, unsigned nworkers, char *err, size
 	}
 	for (unsigned i = 0; i < cfg->nports; i++) {
 		const struct cfg_port *cp = &cfg->ports[i];
-		struct dp_port *p = &ports[i];
+		struct dp_port *p = &netif_ports[i];
 		char name[128];
 		int rc;
 
@@ -164,7 +154,7 @@ int netif_init(const struct dpvs_config *cfg, unsigned nworkers, char *err, size
 				 cp->name, cp->device);
 			return -ENODEV;
 		}
-		nports = i + 1; /* from here on netif_fini stops it */
+		netif_nports = i + 1; /* from here on netif_fini stops it */
 		rc = port_setup(p, cp, nworkers, err, errlen);
 		if (rc < 0)
 			return rc;
@@ -184,10 +174,10 @@ int netif_init(const struct dpvs_config *cfg, unsigned nworkers, char *err, size
 
 void netif_fini(void)
 {
-	for (unsigned i = 0; i < nports; i++) {
-		kni_destroy(&ports[i]);
-		rte_eth_dev_stop(ports[i].port_id);
-		rte_eth_dev_close(ports[i].port_id);
+	for (unsigned i = 0; i < netif_nports; i++) {
+		kni_destroy(&netif_ports[i]);
+		rte_eth_dev_stop(netif_ports[i].port_id);
+		rte_eth_dev_close(netif_ports[i].port_id);
 	}
-	nports = 0;
+	netif_nports = 0;
 }

@@ -52,8 +52,23 @@ int netif_init(const struct dpvs_config *cfg, unsigned nworkers, char *err, size
 /* Stops and closes every port, the TAPs first (their kernel interfaces go). */
 void netif_fini(void);
 
-unsigned netif_port_count(void);
-const struct dp_port *netif_port(uint16_t idx); /* NULL when out of range */
+/* The port table, filled by netif_init and read-only afterwards: workers
+ * index it on every packet, so the accessors below are inline. (Unit tests
+ * that do not link netif.c define these two symbols themselves.) */
+extern struct dp_port netif_ports[DP_MAX_PORTS];
+extern unsigned netif_nports;
+
+static inline unsigned netif_port_count(void)
+{
+	return netif_nports;
+}
+
+/* NULL when out of range */
+static inline const struct dp_port *netif_port(uint16_t idx)
+{
+	return idx < netif_nports ? &netif_ports[idx] : NULL;
+}
+
 const struct dp_port *netif_port_by_name(const char *name);
 /* The mbuf pool of the socket the ports sit on. */
 struct rte_mempool *netif_pktmbuf_pool(void);

@@ -71,7 +71,7 @@
 
 /* ---- the two fake ports (netif is not linked) ---- */
 
-static struct dp_port ports[2] = {
+struct dp_port netif_ports[DP_MAX_PORTS] = {
 	{ .idx = 0, .port_id = DP_PORT_NONE, .kni_port_id = DP_PORT_NONE, .mtu = 1500,
 	  .mac = { { 0x02, 0, 0, 0, 0, 0x01 } }, .name = "dpdk0" },
 	{ .idx = 1, .port_id = DP_PORT_NONE, .kni_port_id = DP_PORT_NONE, .mtu = 1500,
@@ -80,15 +80,8 @@ static struct dp_port ports[2] = {
 
 static struct rte_mempool *pool;
 
-unsigned netif_port_count(void)
-{
-	return 2;
-}
-
-const struct dp_port *netif_port(uint16_t idx)
-{
-	return idx < 2 ? &ports[idx] : NULL;
-}
+unsigned netif_nports = 2;
+#define ports netif_ports
 
 const struct dp_port *netif_port_by_name(const char *name)
 {

@@ -66,6 +66,8 @@ if [ -z "$BUILD" ]; then
 	done
 fi
 [ -n "$BUILD" ] || die "dp_instr is not built: ninja -C BUILD test/bench/dp_instr"
+# a stale binary would count yesterday's code
+ninja -C "$BUILD" test/bench/dp_instr > /dev/null || die "ninja -C $BUILD test/bench/dp_instr failed"
 EXE=$BUILD/test/bench/dp_instr
 [ -x "$EXE" ] || die "$EXE is not built: ninja -C $BUILD test/bench/dp_instr"
 [ -n "$OUT_JSON" ] || OUT_JSON=$ROOT/docs/instructions.json

@@ -407,8 +407,8 @@ void fmt_version(FILE *f)
 void fmt_usage(FILE *f, const char *prog)
 {
 	static const char *const synopsis[] = {
-		"-A|E virtual-service [-s scheduler] [-p [timeout]] [-M netmask] "
-		"[--pe persistence_engine] [-b sched-flags]",
+		("-A|E virtual-service [-s scheduler] [-p [timeout]] [-M netmask] "
+		 "[--pe persistence_engine] [-b sched-flags]"),
 		"-D virtual-service",
 		"-C",
 		"-R",

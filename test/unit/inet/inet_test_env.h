@@ -27,22 +27,15 @@
 
 #define T_NPORTS 2
 
-static struct dp_port t_ports[T_NPORTS] = {
+struct dp_port netif_ports[DP_MAX_PORTS] = {
 	{ .idx = 0, .port_id = 0, .kni_port_id = 10, .mtu = 1500,
 	  .mac = { { 0x02, 0, 0, 0, 0, 0x01 } }, .name = "dpdk0", .kni_name = "dpdk0.kni" },
 	{ .idx = 1, .port_id = 1, .kni_port_id = DP_PORT_NONE, .mtu = 1500,
 	  .mac = { { 0x02, 0, 0, 0, 0, 0x02 } }, .name = "dpdk1" },
 };
 
-unsigned netif_port_count(void)
-{
-	return T_NPORTS;
-}
-
-const struct dp_port *netif_port(uint16_t idx)
-{
-	return idx < T_NPORTS ? &t_ports[idx] : NULL;
-}
+unsigned netif_nports = T_NPORTS;
+#define t_ports netif_ports
 
 const struct dp_port *netif_port_by_name(const char *name)
 {

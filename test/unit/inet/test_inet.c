@@ -974,6 +974,22 @@ static void test_addr_ctl(void **state)
 	assert_int_equal(inet_addr_del(&a, err, sizeof(err)), 0);
 	assert_int_equal(inet_route_list(routes, 8), 2);
 	assert_false(inet_addr_is_local(inet_addr("10.0.0.1")));
+
+	/* Many VIPs (/32, more than the filter has bits / 4): every one is
+	 * local, every neighbour of theirs is not, whatever the filter says. */
+	for (unsigned i = 0; i < 300; i++) {
+		char ip[32];
+
+		snprintf(ip, sizeof(ip), "172.16.%u.%u", i / 200, 1 + (i % 200));
+		assert_int_equal(t_addr("dpdk1", ip, 32, DPVS_ADDR_F_VIP, err, sizeof(err)), 0);
+	}
+	for (unsigned i = 0; i < 300; i++) {
+		uint32_t vip = rte_cpu_to_be_32(0xac100000u | (i / 200) << 8 | (1 + (i % 200)));
+		uint32_t other = rte_cpu_to_be_32(0xac110000u | i); /* 172.17.x.y: none ours */
+
+		assert_true(inet_addr_is_local(vip));
+		assert_false(inet_addr_is_local(other));
+	}
 	ipv4_output(W, ip_packet("10.0.0.100", "10.0.0.7", 10));
 	assert_int_equal(drops(0, DPVS_DROP_IP_NO_ROUTE), 1);
 	/* ... and ARP for it is no longer answered (only the kernel hears it). */
