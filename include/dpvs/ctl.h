@@ -323,6 +323,17 @@ struct dpvs_timeouts {
 	uint32_t udp_timeout;
 };
 
+/* The TCP states ipvsadm --set does not reach, as DPVS lets one tune
+ * them: from the config file's [ipvs] section only (no message yet).
+ * Seconds; 0 = leave as is. */
+struct dpvs_tcp_state_timeouts {
+	uint32_t syn_recv;
+	uint32_t time_wait;
+	uint32_t close;
+	uint32_t close_wait;
+	uint32_t last_ack;
+};
+
 struct dpvs_conn_query {
 	uint32_t max;    /* at most this many entries */
 	uint32_t flags;  /* reserved */

@@ -90,6 +90,9 @@ void cfg_defaults(struct dpvs_config *cfg)
 	cfg->timeouts.tcp_timeout = 900;
 	cfg->timeouts.tcp_fin_timeout = 120;
 	cfg->timeouts.udp_timeout = 300;
+	cfg->tcp_states = (struct dpvs_tcp_state_timeouts){
+		.syn_recv = 60, .time_wait = 120, .close = 10, .close_wait = 60, .last_ack = 30,
+	};
 }
 
 static void port_defaults(struct cfg_port *p, const char *name)

@@ -24,6 +24,7 @@
  *   [routes]        any_key = PREFIX [via GW] dev NAME [src ADDR] [metric N]
  *   [neighbours]    any_key = ADDR lladdr MAC dev NAME
  *   [ipvs]          tcp_timeout, tcp_fin_timeout, udp_timeout,
+ *                   tcp_{syn_recv,time_wait,close,close_wait,last_ack}_timeout,
  *                   expire_nodest_conn
  *   [service:NAME]  service = ipvsadm service options (-t VIP:PORT -s rr)
  *                   any_key = ipvsadm real-server options (-r RIP:PORT -m -w 1)
@@ -126,6 +127,7 @@ struct dpvs_config {
 
 	/* [ipvs] (reloadable) */
 	struct dpvs_timeouts timeouts;  /* 900 / 120 / 300 */
+	struct dpvs_tcp_state_timeouts tcp_states; /* 60 / 120 / 10 / 60 / 30 */
 	bool expire_nodest_conn;
 
 	unsigned nservices;

@@ -79,6 +79,11 @@ static const struct cfg_key ipvs_keys[] = {
 	UINT("tcp_timeout", G(timeouts.tcp_timeout), 1, 86400 * 31, RELOAD),
 	UINT("tcp_fin_timeout", G(timeouts.tcp_fin_timeout), 1, 86400 * 31, RELOAD),
 	UINT("udp_timeout", G(timeouts.udp_timeout), 1, 86400 * 31, RELOAD),
+	UINT("tcp_syn_recv_timeout", G(tcp_states.syn_recv), 1, 86400 * 31, RELOAD),
+	UINT("tcp_time_wait_timeout", G(tcp_states.time_wait), 1, 86400 * 31, RELOAD),
+	UINT("tcp_close_timeout", G(tcp_states.close), 1, 86400 * 31, RELOAD),
+	UINT("tcp_close_wait_timeout", G(tcp_states.close_wait), 1, 86400 * 31, RELOAD),
+	UINT("tcp_last_ack_timeout", G(tcp_states.last_ack), 1, 86400 * 31, RELOAD),
 	BOOL("expire_nodest_conn", G(expire_nodest_conn), RELOAD),
 };
 

@@ -181,6 +181,9 @@ int ipvs_apply_config(const struct dpvs_config *old, const struct dpvs_config *n
 	ret = ipvs_timeout_set(&new->timeouts, err, sizeof(err));
 	if (ret < 0)
 		check(&rp, ret, "[ipvs] timeouts", err);
+	ret = ipvs_tcp_state_timeouts_set(&new->tcp_states, err, sizeof(err));
+	if (ret < 0)
+		check(&rp, ret, "[ipvs] tcp state timeouts", err);
 	ipvs_set_expire_nodest_conn(new->expire_nodest_conn);
 
 	for (unsigned i = 0; old && i < old->nservices; i++) {

@@ -366,6 +366,9 @@ int ipvs_dest_edit(const struct dpvs_svc *s, const struct dpvs_dest *d, char *er
 		   size_t errlen);
 int ipvs_dest_del(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err, size_t errlen);
 int ipvs_timeout_set(const struct dpvs_timeouts *t, char *err, size_t errlen);
+/* [ipvs] tcp_*_timeout of the config: the states --set does not reach */
+int ipvs_tcp_state_timeouts_set(const struct dpvs_tcp_state_timeouts *t, char *err,
+				size_t errlen);
 void ipvs_timeout_get(struct dpvs_timeouts *t);
 void ipvs_set_expire_nodest_conn(bool on);
 /* Several changes, one publication: begin ... end (nesting allowed). */

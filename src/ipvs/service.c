@@ -749,6 +749,38 @@ int ipvs_timeout_set(const struct dpvs_timeouts *t, char *err, size_t errlen)
 	return publish();
 }
 
+int ipvs_tcp_state_timeouts_set(const struct dpvs_tcp_state_timeouts *t, char *err,
+				size_t errlen)
+{
+	const struct {
+		uint32_t v;
+		int slot;
+		const char *name;
+	} s[] = {
+		{ t->syn_recv, IPVS_TCP_SYN_RECV, "syn_recv" },
+		{ t->time_wait, IPVS_TCP_TIME_WAIT, "time_wait" },
+		{ t->close, IPVS_TCP_CLOSE, "close" },
+		{ t->close_wait, IPVS_TCP_CLOSE_WAIT, "close_wait" },
+		{ t->last_ack, IPVS_TCP_LAST_ACK, "last_ack" },
+	};
+	bool changed = false;
+
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		if (s[i].v > IPVS_TIMEOUT_MAX) {
+			snprintf(err, errlen, "tcp %s timeout %u out of range (0..%u seconds)",
+				 s[i].name, s[i].v, IPVS_TIMEOUT_MAX);
+			return -EINVAL;
+		}
+	}
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		if (s[i].v && timeouts[s[i].slot] != s[i].v) {
+			timeouts[s[i].slot] = s[i].v;
+			changed = true;
+		}
+	}
+	return changed ? publish() : 0;
+}
+
 void ipvs_timeout_get(struct dpvs_timeouts *t)
 {
 	t->tcp_timeout = timeouts[IPVS_TCP_ESTABLISHED];

@@ -135,6 +135,11 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->timeouts.tcp_timeout, 900);
 	assert_int_equal(cfg->timeouts.tcp_fin_timeout, 120);
 	assert_int_equal(cfg->timeouts.udp_timeout, 300);
+	assert_int_equal(cfg->tcp_states.syn_recv, 60);
+	assert_int_equal(cfg->tcp_states.time_wait, 120);
+	assert_int_equal(cfg->tcp_states.close, 10);
+	assert_int_equal(cfg->tcp_states.close_wait, 60);
+	assert_int_equal(cfg->tcp_states.last_ack, 30);
 	assert_false(cfg->expire_nodest_conn);
 	assert_int_equal(cfg->nports, 0);
 	assert_int_equal(cfg->nworkers, 0);
@@ -208,6 +213,8 @@ static const char full_file[] =
 	"tcp_timeout = 600\n"
 	"tcp_fin_timeout = 60\n"
 	"udp_timeout = 30\n"
+	"tcp_time_wait_timeout = 7\n"
+	"tcp_close_timeout = 3\n"
 	"expire_nodest_conn = on\n"
 	"[service:web]\n"
 	"service = -t 10.1.0.2:80 -s rr\n"
@@ -278,6 +285,9 @@ static void test_full_file(void **state)
 	assert_int_equal(cfg->timeouts.tcp_timeout, 600);
 	assert_int_equal(cfg->timeouts.tcp_fin_timeout, 60);
 	assert_int_equal(cfg->timeouts.udp_timeout, 30);
+	assert_int_equal(cfg->tcp_states.time_wait, 7);
+	assert_int_equal(cfg->tcp_states.close, 3);
+	assert_int_equal(cfg->tcp_states.syn_recv, 60);
 	assert_true(cfg->expire_nodest_conn);
 
 	assert_int_equal(cfg->nservices, 2);
@@ -402,11 +412,13 @@ static void test_many_errors(void **state)
 			      "[worker:1]\nqueues = dpdk0:0, dpdk9:0\n" /* 8 */
 			      "[nonsense]\n"                 /* 9 */
 			      "[addresses]\nx = 10.0.0.1/24 dev eth7\n" /* 10 */
-			      "[service:bad]\nservice = -t 1.2.3.4\n"), /* 11 */
+			      "[service:bad]\nservice = -t 1.2.3.4\n" /* 11 */
+			      "[ipvs]\ntcp_time_wait_timeout = 0\n"), /* 12 */
 			 -EINVAL);
-	if (errs.count != 11)
+	if (errs.count != 12)
 		dump_errors();
-	assert_int_equal(errs.count, 11);
+	assert_int_equal(errs.count, 12);
+	assert_true(has_error("[ipvs] tcp_time_wait_timeout: ", "out of range 1..2678400"));
 	assert_true(has_error("[global] log_level: ", "loud"));
 	assert_true(has_error("[global] idle_polls: ", "out of range 1..1000000"));
 	assert_true(has_error("[global] colour: ", "unknown key"));

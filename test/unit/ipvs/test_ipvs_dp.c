@@ -622,6 +622,45 @@ static void test_timeout_set_get(void **state)
 	assert_int_equal(ipvs_conn_count(0), 0);
 }
 
+/* [ipvs] tcp_*_timeout: the states --set does not reach */
+static void test_tcp_state_timeouts(void **state)
+{
+	struct dpvs_tcp_state_timeouts t = { .time_wait = 3, .close_wait = 5 };
+	const struct dpvs_tcp_state_timeouts lvs = { 60, 120, 10, 60, 30 };
+	struct dpvs_conn c;
+	char err[128] = "";
+
+	(void)state;
+	assert_int_equal(ipvs_tcp_state_timeouts_set(&t, err, sizeof(err)), 0);
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 80, "rr"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
+	forward(make_pkt(IPPROTO_TCP, CIP, 5000, VIP, 80, RTE_TCP_SYN_FLAG, true));
+	list_conns(&c);
+	assert_int_equal(c.expires_sec, 60); /* syn_recv: 0 = unchanged */
+	forward(make_pkt(IPPROTO_TCP, RIP1, 80, CIP, 5000, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
+			 true));
+	forward(make_pkt(IPPROTO_TCP, CIP, 5000, VIP, 80, RTE_TCP_ACK_FLAG, true));
+	forward(make_pkt(IPPROTO_TCP, CIP, 5000, VIP, 80, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG,
+			 true));
+	list_conns(&c);
+	assert_string_equal(c.state, "CLOSE_WAIT");
+	assert_int_equal(c.expires_sec, 5);
+	forward(make_pkt(IPPROTO_TCP, RIP1, 80, CIP, 5000, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG,
+			 true));
+	list_conns(&c);
+	assert_string_equal(c.state, "TIME_WAIT");
+	assert_int_equal(c.expires_sec, 3);
+	tick(2);
+	assert_int_equal(ipvs_conn_count(0), 1);
+	tick(1);
+	assert_int_equal(ipvs_conn_count(0), 0);
+
+	t.syn_recv = 3000000;
+	assert_int_equal(ipvs_tcp_state_timeouts_set(&t, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "tcp syn_recv timeout 3000000 out of range"));
+	assert_int_equal(ipvs_tcp_state_timeouts_set(&lvs, err, sizeof(err)), 0);
+}
+
 /* An ICMP error from src to dst quoting the whole datagram q. */
 static struct rte_mbuf *make_icmp_error(const char *src, const char *dst, uint8_t type,
 					uint8_t code, struct rte_mbuf *q)
@@ -1445,6 +1484,7 @@ int main(void)
 		T(test_tcp_states_and_timeouts),
 		T(test_port_reuse_after_close),
 		T(test_timeout_set_get),
+		T(test_tcp_state_timeouts),
 		T(test_icmp_port_unreachable),
 		T(test_icmp_frag_needed_tcp),
 		T(test_quiesce),
