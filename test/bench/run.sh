@@ -145,7 +145,7 @@ box_vdev() { # I S
 	else echo "--vdev=net_memif$1,role=server,socket=$2"; fi
 }
 gen_vdev() { # I S
-	if [ "$LINK" = vhost ]; then echo "--vdev=net_virtio_user$1,path=$2,queues=1"
+	if [ "$LINK" = vhost ]; then echo "--vdev=net_virtio_user$1,path=$2,queues=1,queue_size=1024"
 	else echo "--vdev=net_memif$1,role=client,socket=$2"; fi
 }
 VIP=192.168.1.111
