@@ -63,7 +63,7 @@ if [ $UNIT_ONLY = 0 ]; then
 
   # ---- bench smoke: traffic both ways through dpvs and testpmd, JSON well
   # formed; a few seconds, never a speed assertion ----
-  for link in memif vhost; do
+  for link in memif vhost af_packet; do
     bash test/bench/run.sh --smoke --link $link --build "$TOP/$BUILD" \
       --json "$BUILD/bench-smoke-$link.json" --md "$BUILD/bench-smoke-$link.md" \
       >"$BUILD/bench-smoke-$link.log" 2>&1

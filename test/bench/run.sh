@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # The performance bench: dpvs (NAT) between lbbench's two arms over
-# net_memif (or virtio_user <-> vhost-user with --link vhost), and in the
-# same run, on the same kind of link, the ceiling:
+# net_memif (or virtio_user <-> vhost-user with --link vhost, or
+# net_af_packet on veth pairs between two namespaces with --link af_packet:
+# slow, for smoke runs), and in the same run, on the same kind of link, the
+# ceiling:
 # dpdk-testpmd (io / macswap forwarding) in place of dpvs. Runs are
 # interleaved (dpvs block, testpmd block, alternating which goes first) and
 # each figure is the median of --runs rounds, because this kind of machine
@@ -16,7 +18,7 @@
 #
 # Usage: test/bench/run.sh [--runs N] [--duration S] [--smoke] [--json FILE]
 #                          [--md FILE] [--build DIR] [--no-daemon] [--no-ceiling]
-#                          [--link memif|vhost]
+#                          [--link memif|vhost|af_packet]
 # Needs: root, hugepages (set up here when missing), lbbench and dpvs built
 # (BUILD dir, default: the first of build-lbbench, build), dpdk-testpmd for
 # the ceiling (Debian package dpdk-dev).
@@ -51,15 +53,15 @@ while [ $# -gt 0 ]; do
 	--no-daemon) USE_DAEMON=0; shift ;;
 	--no-ceiling) USE_CEILING=0; shift ;;
 	--link) LINK=${2:-}; shift 2 ;;
-	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "--runs '$RUNS': expected a positive integer"
 [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || die "--duration '$DURATION': expected whole seconds >= 1"
 case "$LINK" in
-memif|vhost) ;;
-*) die "--link '$LINK': expected memif or vhost" ;;
+memif|vhost|af_packet) ;;
+*) die "--link '$LINK': expected memif, vhost or af_packet" ;;
 esac
 [ "$(id -u)" = 0 ] || die "needs root (hugepages, /run/dpvs)"
 if [ $SMOKE = 1 ]; then
@@ -81,6 +83,7 @@ IPVSADM=$BUILD/tools/ipvsadm/ipvsadm
 DPIP=$BUILD/tools/dpip/dpip
 CONF=$ROOT/conf/bench-nat.conf
 [ "$LINK" = vhost ] && CONF=$ROOT/conf/bench-nat-vhost.conf
+[ "$LINK" = af_packet ] && CONF=$ROOT/conf/bench-nat-afpacket.conf
 TESTPMD=$(command -v dpdk-testpmd || true)
 declare -A SKIPPED=()
 
@@ -141,12 +144,44 @@ BOX1=$RUN_DIR/bench1.$LINK
 
 # VDEV-ARGS: the --vdev of port I on socket S, for the box (server) or lbbench
 box_vdev() { # I S
-	if [ "$LINK" = vhost ]; then echo "--vdev=net_vhost$1,iface=$2,queues=1"
-	else echo "--vdev=net_memif$1,role=server,socket=$2"; fi
+	case $LINK in
+	vhost) echo "--vdev=net_vhost$1,iface=$2,queues=1" ;;
+	af_packet) echo "--vdev=net_af_packet$1,iface=lbd$1" ;;
+	*) echo "--vdev=net_memif$1,role=server,socket=$2" ;;
+	esac
 }
 gen_vdev() { # I S
-	if [ "$LINK" = vhost ]; then echo "--vdev=net_virtio_user$1,path=$2,queues=1,queue_size=1024"
-	else echo "--vdev=net_memif$1,role=client,socket=$2"; fi
+	case $LINK in
+	vhost) echo "--vdev=net_virtio_user$1,path=$2,queues=1,queue_size=1024" ;;
+	af_packet) echo "--vdev=net_af_packet$1,iface=lbg$1" ;;
+	*) echo "--vdev=net_memif$1,role=client,socket=$2" ;;
+	esac
+}
+
+# af_packet: the box (dpvs or testpmd) in namespace lbb-box on lbd0/lbd1,
+# lbbench in lbb-gen on lbg0/lbg1, veth pairs between them; nothing else
+# in either namespace (no addresses: the kernels there stay quiet)
+BOX_NS=
+GEN_NS=
+if [ "$LINK" = af_packet ]; then
+	BOX_NS="ip netns exec lbb-box"
+	GEN_NS="ip netns exec lbb-gen"
+fi
+veth_up() {
+	local ns i
+	for ns in lbb-box lbb-gen; do
+		ip netns add $ns || return 1
+		ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+	done
+	for i in 0 1; do
+		ip link add lbg$i netns lbb-gen type veth peer name lbd$i netns lbb-box || return 1
+		ip -n lbb-gen link set lbg$i up && ip -n lbb-box link set lbd$i up || return 1
+	done
+}
+veth_down() {
+	ip netns del lbb-box 2>/dev/null
+	ip netns del lbb-gen 2>/dev/null
 }
 VIP=192.168.1.111
 RIPS="192.168.229.11 192.168.229.12 192.168.229.13 192.168.229.14"
@@ -169,9 +204,14 @@ cleanup() {
 	rm -f /dev/hugepages/lbbench-benchmap_* /dev/hugepages/testpmd-benchmap_* \
 		/dev/hugepages/dpvs-benchmap_*
 	rm -f "$CEIL0" "$CEIL1"
+	[ "$LINK" = af_packet ] && veth_down
 }
 trap 'cleanup; exit 130' INT TERM
 trap cleanup EXIT
+if [ "$LINK" = af_packet ]; then
+	veth_down
+	veth_up || die "cannot make the namespaces lbb-box/lbb-gen and their veths"
+fi
 
 # ---- the boxes ----
 
@@ -181,7 +221,7 @@ start_daemon() { # ROUND
 	# core dumps on: a memif peer that disconnects in mid-traffic can
 	# fault inside DPDK 22.11's memif PMD; keep the evidence (core_pattern
 	# permitting) for a backtrace
-	( ulimit -c unlimited 2>/dev/null; exec "$DPVS" -c "$CONF" ) > "$WORK/dpvs.$1.log" 2>&1 &
+	( ulimit -c unlimited 2>/dev/null; exec $BOX_NS "$DPVS" -c "$CONF" ) > "$WORK/dpvs.$1.log" 2>&1 &
 	DPVS_PID=$!
 	for i in $(seq 300); do
 		kill -0 $DPVS_PID 2>/dev/null || break
@@ -221,7 +261,7 @@ start_testpmd() { # MODE NPORTS SECONDS
 	rm -f "$CEIL0" "$CEIL1"
 	TP_CMD="sleep $3 | dpdk-testpmd $TP_EAL $vdev -- --forward-mode=$1 --auto-start --nb-cores=1"
 	# non-interactive testpmd exits when stdin closes: feed it for the run
-	sleep "$3" | "$TESTPMD" $TP_EAL $vdev -- --forward-mode="$1" --auto-start --nb-cores=1 \
+	sleep "$3" | $BOX_NS "$TESTPMD" $TP_EAL $vdev -- --forward-mode="$1" --auto-start --nb-cores=1 \
 		> "$WORK/testpmd.log" 2>&1 &
 	TP_PID=$!
 	BOX_COMMANDS+=("# testpmd ($1): $TP_CMD")
@@ -268,7 +308,7 @@ gen() { # NAME ROUND BOX WARMUP NPORTS LBBENCH-ARGS...
 	# under a poller that is still inside them (it crashed dpvs early on);
 	# harmless with vhost, which has its own hand-shake
 	local log=$WORK/$name.$round.log limit=$((DURATION + warmup + 40)) pid i
-	"$LBBENCH" $GEN_EAL $vdev -- --duration "$DURATION" \
+	$GEN_NS "$LBBENCH" $GEN_EAL $vdev -- --duration "$DURATION" \
 		--warmup "$warmup" --quiet --label "$name" --json "$json" --hold 30 "$@" \
 		> "$log" 2>&1 &
 	pid=$!
@@ -439,7 +479,8 @@ json.dump({"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
            "host": {"cpu": cpu, "ncpu": os.cpu_count(), "kernel": platform.release()},
            "command": """$CMDLINE""".strip(), "runs": $RUNS, "duration": $DURATION,
            "link": "$LINK",
-           "link_desc": {"memif": "net_memif", "vhost": "virtio_user <-> vhost-user (net_virtio_user / net_vhost)"}["$LINK"],
+           "link_desc": {"memif": "net_memif", "vhost": "virtio_user <-> vhost-user (net_virtio_user / net_vhost)",
+                         "af_packet": "net_af_packet on veth pairs between two namespaces"}["$LINK"],
            "skipped": json.loads('''$skipped_json'''), "memory": mem,
            "box_commands": json.loads('''$box_json'''),
            "note": "Shared 2-vCPU machine: other work may run beside the bench; compare only figures of the same run."},
