@@ -14,6 +14,7 @@
 """
 import json
 import os
+import re
 import socket
 import statistics
 import sys
@@ -116,6 +117,26 @@ def fmt(v, unit):
     return "%g" % v
 
 
+def box_drops(base):
+    """dpvs's drops by reason during one run: `dpip -s -s link show` after
+    (BASE.link) minus before (BASE.link0), summed over ports; {} if absent."""
+    def read(path):
+        c = {}
+        try:
+            with open(path) as f:
+                for line in f:
+                    m = re.match(r"\s+drop (\S+) (\d+)$", line)
+                    if m:
+                        c[m.group(1)] = c.get(m.group(1), 0) + int(m.group(2))
+        except OSError:
+            return None
+        return c
+    before, after = read(base + ".link0"), read(base + ".link")
+    if before is None or after is None:
+        return {}
+    return {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0) > 0}
+
+
 def report(wdir, out_json, out_md):
     rows = []
     with open(os.path.join(wdir, "index.tsv")) as f:
@@ -161,6 +182,8 @@ def report(wdir, out_json, out_md):
             s["cycles_per_pkt"].append(float(r["cycles_per_pkt"]))
         if r["conns"]:
             s.setdefault("conns", []).append(int(r["conns"]))
+        if r["box"] == "dpvs" and r["file"].endswith(".json"):
+            s.setdefault("box_drops", []).append(box_drops(r["file"][:-5]))
         s["runs"].append(d)
     med = {}
     for name, s in scen.items():
@@ -219,8 +242,9 @@ def report(wdir, out_json, out_md):
     if meta.get("note"):
         L.append("- " + meta["note"])
     L.append("")
-    L.append("| Scenario | Box | What is counted | Median | All runs | cycles/pkt (dpvs) | Target |")
-    L.append("|---|---|---|---|---|---|---|")
+    L.append("| Scenario | Box | What is counted | Median | All runs | cycles/pkt (dpvs) | "
+             "dpvs drops (all runs) | Target |")
+    L.append("|---|---|---|---|---|---|---|---|")
     for n in order:
         s = scen[n]
         allv = ", ".join(fmt(v, s["unit"]) for v in s["values"]) or "-"
@@ -235,8 +259,15 @@ def report(wdir, out_json, out_md):
         if s["kind"] == "latency" and s.get("p50_median") is not None:
             med_s += " (p50 %s, p999 %s)" % (fmt(s["p50_median"], "ns"), fmt(s["p999_median"], "ns"))
         cpp = "%.0f" % s["cycles_per_pkt_median"] if s.get("cycles_per_pkt_median") else "-"
-        L.append("| %s | %s | %s | %s | %s | %s | %s |" % (n, s["box"], counts, med_s, allv, cpp,
-                                                           TARGETS.get(n, "")))
+        drops = "-"
+        if s.get("box_drops"):
+            tot = {}
+            for d in s["box_drops"]:
+                for k, v in d.items():
+                    tot[k] = tot.get(k, 0) + v
+            drops = ", ".join("%s %d" % (k, v) for k, v in sorted(tot.items())) or "none"
+        L.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (n, s["box"], counts, med_s, allv,
+                                                                cpp, drops, TARGETS.get(n, "")))
     L.append("")
     L.append("## Derived")
     L.append("")

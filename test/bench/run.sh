@@ -302,7 +302,10 @@ gen() { # NAME ROUND BOX WARMUP NPORTS LBBENCH-ARGS...
 	# run give its cycles per packet; nothing runs beside the two during
 	# the run (a fork on this 2-CPU machine stalls one of them for a
 	# millisecond, which is what a p99 latency would then measure)
-	[ "$box" = dpvs ] && "$DPIP" stats > "$WORK/$name.$round.stats0" 2>&1
+	if [ "$box" = dpvs ]; then
+		"$DPIP" stats > "$WORK/$name.$round.stats0" 2>&1
+		"$DPIP" -s -s link show > "$WORK/$name.$round.link0" 2>&1
+	fi
 	# lbbench holds its links after the summary until we have set the
 	# box's ports down: DPDK 22.11's memif unmaps a departing peer's rings
 	# under a poller that is still inside them (it crashed dpvs early on);
@@ -319,7 +322,10 @@ gen() { # NAME ROUND BOX WARMUP NPORTS LBBENCH-ARGS...
 		kill -0 $pid 2>/dev/null || break
 		sleep 0.1
 	done
-	[ "$box" = dpvs ] && "$DPIP" stats > "$WORK/$name.$round.stats" 2>&1
+	if [ "$box" = dpvs ]; then # its drops by reason during the run: report's "dpvs drops"
+		"$DPIP" stats > "$WORK/$name.$round.stats" 2>&1
+		"$DPIP" -s -s link show > "$WORK/$name.$round.link" 2>&1
+	fi
 	[ "$box" = dpvs ] && box_links down
 	if grep -q 'holding the links' "$log" 2>/dev/null; then
 		kill -USR1 $pid 2>/dev/null
