@@ -316,7 +316,9 @@ gen() { # NAME ROUND BOX WARMUP NPORTS LBBENCH-ARGS...
 		> "$log" 2>&1 &
 	pid=$!
 	LB_PID=$pid
-	sleep $((warmup + DURATION))
+	# past the end of the measured part (EAL start and ARP take about a
+	# second before it) before the first look at the log
+	sleep $((warmup + DURATION + 2))
 	for i in $(seq $((limit * 10))); do
 		grep -q 'holding the links' "$log" 2>/dev/null && break
 		kill -0 $pid 2>/dev/null || break
