@@ -6,6 +6,12 @@
  * States follow Linux, trimmed: INCOMPLETE (request sent, packets queued),
  * REACHABLE (confirmed by an ARP from it within 30 s), STALE (older; still
  * used, and the next use asks again), PERMANENT (static, never ages).
+ * Unlike Linux, a STALE entry in use never fails: it keeps its MAC and asks
+ * once a second for as long as it is used. A balancer that drops all of a
+ * busy real server's traffic because three ARP replies were lost (a
+ * congested link, a switch rate-limiting ARP) does more harm than one that
+ * keeps sending to the last MAC it knew: whether the server is alive is the
+ * health checker's call. An answer from a new MAC moves the entry at once.
  *
  * Concurrency:
  * - Lookups on the data path are lock-free: an rte_hash built with
@@ -185,8 +191,8 @@ static void drop_all(struct worker *w, uint16_t port_idx, struct rte_mbuf **q, u
 		dp_drop(w, port_idx, why, q[i]);
 }
 
-/* A STALE entry was used: ask again, once a second, NEIGH_PROBES times;
- * if it never answers, give it up like an unresolved one. */
+/* A STALE entry was used: ask again, at most once a second, however long
+ * it stays unanswered (see the top of this file). */
 static void neigh_stale_probe(struct worker *w, struct neigh *n)
 {
 	if (age_of(w->now_sec, __atomic_load_n(&n->probe_sec, __ATOMIC_RELAXED)) <
@@ -198,14 +204,10 @@ static void neigh_stale_probe(struct worker *w, struct neigh *n)
 	rte_spinlock_lock(&neigh_lock);
 	if (n->state == DPVS_NEIGH_STALE && !n->unlinked && !n->dead &&
 	    age_of(w->now_sec, n->probe_sec) >= NEIGH_RETRANS_SEC) {
-		if (n->probes >= NEIGH_PROBES) {
-			__atomic_store_n(&n->dead, true, __ATOMIC_RELAXED);
-			neigh_changed();
-		} else {
+		if (n->probes < UINT8_MAX)
 			n->probes++;
-			__atomic_store_n(&n->probe_sec, w->now_sec, __ATOMIC_RELAXED);
-			ask = true;
-		}
+		__atomic_store_n(&n->probe_sec, w->now_sec, __ATOMIC_RELAXED);
+		ask = true;
 	}
 	rte_spinlock_unlock(&neigh_lock);
 	if (ask)

@@ -822,10 +822,25 @@ static void test_neigh_aging(void **state)
 	assert_int_equal(t_worker.tx[0].n, 1); /* same second: no second request */
 	t_drain(W);
 
-	/* Unused for 300 s: gone. The static one never ages. */
-	inet_timer_tick(430);
+	/* Nobody answers for ten seconds: still sent to the MAC we knew, one
+	 * request a second, never dropped (the health checker decides). */
+	for (uint64_t s = 132; s < 142; s++) {
+		t_worker.now_sec = s;
+		inet_timer_tick(s);
+		ipv4_output(W, ip_packet("10.0.0.1", "10.0.0.7", 10));
+		assert_int_equal(t_worker.tx[0].n, 2);
+		check_forwarded(t_worker.tx[0].pkts[0], &mac0, &peer, "10.0.0.7");
+		check_arp_request(t_worker.tx[0].pkts[1], &mac0, "10.0.0.1", "10.0.0.7");
+		t_drain(W);
+	}
 	assert_true(neigh_get("10.0.0.7", &ne));
-	inet_timer_tick(431);
+	assert_int_equal(ne.state, DPVS_NEIGH_STALE);
+	assert_int_equal(drops(0, DPVS_DROP_NEIGH_UNRESOLVED), 0);
+
+	/* Unused for 300 s (last used at 141): gone. The static one never ages. */
+	inet_timer_tick(440);
+	assert_true(neigh_get("10.0.0.7", &ne));
+	inet_timer_tick(441);
 	assert_false(neigh_get("10.0.0.7", &ne));
 	inet_timer_tick(100000);
 	assert_true(neigh_get("10.0.0.8", &ne));
