@@ -62,7 +62,7 @@ struct neigh {
 	uint64_t mac; /* the 6 MAC bytes in one word: read whole, never torn */
 	struct neigh_key key;
 	uint8_t state;    /* enum dpvs_neigh_state; published after mac */
-	uint8_t probes;   /* requests sent since the last confirmation */
+	uint8_t probes;   /* INCOMPLETE: requests sent (STALE asks without count) */
 	bool dead;        /* a worker gave up; the control tick reclaims it */
 	bool in_use;      /* the slot holds an entry (under the lock) */
 	bool unlinked;    /* out of the hash, waiting for the grace period */
@@ -204,8 +204,6 @@ static void neigh_stale_probe(struct worker *w, struct neigh *n)
 	rte_spinlock_lock(&neigh_lock);
 	if (n->state == DPVS_NEIGH_STALE && !n->unlinked && !n->dead &&
 	    age_of(w->now_sec, n->probe_sec) >= NEIGH_RETRANS_SEC) {
-		if (n->probes < UINT8_MAX)
-			n->probes++;
 		__atomic_store_n(&n->probe_sec, w->now_sec, __ATOMIC_RELAXED);
 		ask = true;
 	}

@@ -122,14 +122,20 @@ void ipvs_conn_shard_fini(struct ipvs_worker *iw)
 
 /* ---- hash table ---- */
 
+static inline bool node_is(const struct ipvs_conn_node *n, uint8_t proto, uint32_t saddr,
+			   uint32_t daddr, uint16_t sport, uint16_t dport)
+{
+	return n->saddr == saddr && n->daddr == daddr && n->sport == sport && n->dport == dport &&
+	       n->proto == proto;
+}
+
 struct ipvs_conn_node *ipvs_conn_lookup(struct ipvs_worker *iw, uint8_t proto, uint32_t saddr,
 					uint32_t daddr, uint16_t sport, uint16_t dport)
 {
 	struct ipvs_conn_node *n = iw->htab[conn_hash(iw, proto, saddr, daddr, sport, dport)];
 
 	for (; n; n = n->next)
-		if (n->saddr == saddr && n->daddr == daddr && n->sport == sport &&
-		    n->dport == dport && n->proto == proto)
+		if (node_is(n, proto, saddr, daddr, sport, dport))
 			return n;
 	return NULL;
 }
@@ -198,9 +204,7 @@ void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		const uint16_t *ports = (const uint16_t *)(ip + 1);
 
-		if (node->saddr != ip->src_addr || node->daddr != ip->dst_addr ||
-		    node->sport != ports[0] || node->dport != ports[1] ||
-		    node->proto != ip->next_proto_id)
+		if (!node_is(node, ip->next_proto_id, ip->src_addr, ip->dst_addr, ports[0], ports[1]))
 			prefetch_conn_of(node->next);
 	}
 }

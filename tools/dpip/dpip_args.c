@@ -124,24 +124,41 @@ static int take_stats_flags(struct parse *p, int *argc, char **argv)
 	return 0;
 }
 
+/* The word at argv[*i], or the one after it when it is the keyword "dev"
+ * (as in ip, "dev" may be left out); *i is left on the word taken. */
+static int dev_word(struct parse *p, int argc, char **argv, int *i, const char **w)
+{
+	*w = argv[*i];
+	if (strcmp(*w, "dev") != 0)
+		return 0;
+	if (*i + 1 >= argc)
+		return bad(p, "'dev' needs a value (dev NAME)");
+	*w = argv[++*i];
+	return 0;
+}
+
+static int check_dev_name(struct parse *p, const char *w)
+{
+	if (!*w || strlen(w) >= DPVS_IFNAMSIZ)
+		return bad(p, "bad device name '%s': 1..%d characters expected", w,
+			   DPVS_IFNAMSIZ - 1);
+	return 0;
+}
+
 /* show [[dev] NAME] */
 static int parse_show_filter(struct parse *p, int argc, char **argv)
 {
 	const char *name = NULL;
 
 	for (int i = 0; i < argc; i++) {
-		const char *w = argv[i];
+		const char *w;
 
-		if (strcmp(w, "dev") == 0) {
-			if (i + 1 >= argc)
-				return bad(p, "'dev' needs a value (dev NAME)");
-			w = argv[++i];
-		}
+		if (dev_word(p, argc, argv, &i, &w))
+			return -EINVAL;
 		if (name)
 			return bad(p, "unexpected word '%s'", w);
-		if (!*w || strlen(w) >= DPVS_IFNAMSIZ)
-			return bad(p, "bad device name '%s': 1..%d characters expected", w,
-				   DPVS_IFNAMSIZ - 1);
+		if (check_dev_name(p, w))
+			return -EINVAL;
 		name = w;
 	}
 	if (name)
@@ -178,16 +195,12 @@ static int parse_link_set(struct parse *p, int argc, char **argv)
 			state = strcmp(w, "up") == 0;
 			continue;
 		}
-		if (strcmp(w, "dev") == 0) {
-			if (i + 1 >= argc)
-				return bad(p, "'dev' needs a value (dev NAME)");
-			w = argv[++i];
-		}
+		if (dev_word(p, argc, argv, &i, &w))
+			return -EINVAL;
 		if (name)
 			return bad(p, "link set: unexpected word '%s' (expected up or down)", w);
-		if (!*w || strlen(w) >= DPVS_IFNAMSIZ)
-			return bad(p, "bad device name '%s': 1..%d characters expected", w,
-				   DPVS_IFNAMSIZ - 1);
+		if (check_dev_name(p, w))
+			return -EINVAL;
 		name = w;
 	}
 	if (!name)
