@@ -263,6 +263,13 @@ def test_control_socket_garbage():
         status = struct.unpack("<i", reply[16:20])[0]
         assert status < 0, (data, reply)
     send(hdr(0x53565044, V, 20, 40) + b"short", read=False)
+    # LINK_SET (11) with a name that is not terminated, and with a state
+    # that is neither up nor down: refused with a reason, nothing changes
+    for payload, why in ((b"x" * 16 + struct.pack("<I", 0), b"not terminated"),
+                         (b"dpdk0".ljust(16, b"\0") + struct.pack("<I", 7), b"neither up")):
+        reply = send(hdr(0x53565044, V, 11, len(payload)) + payload)
+        assert struct.unpack("<i", reply[16:20])[0] < 0 and why in reply, reply
+    assert ping(1).returncode == 0, "dpdk0 stopped answering after a bad LINK_SET"
     assert "inet %s/24" % VIP in LAB.dpip("addr", "show").stdout
 
 
