@@ -251,6 +251,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	free(errs);
+	char lim_err[256];
+	if (ipvs_set_limits(cfg->svc_max, cfg->dest_max, lim_err, sizeof(lim_err)) < 0) {
+		fprintf(stderr, "dpvs: %s: %s\n", path, lim_err);
+		fprintf(stderr, "dpvs: %s: 1 error, %s\n", path, only_test ? "invalid" : "not started");
+		return 1;
+	}
 	if (only_test) {
 		printf("dpvs: %s: configuration is valid\n", path);
 		return 0;

@@ -47,6 +47,7 @@ enum dpvs_msg_type {
 	DPVS_MSG_PING = 1,          /* -> struct dpvs_info */
 	DPVS_MSG_CONFIG_RELOAD = 2, /* -> text report (NUL-terminated) */
 	DPVS_MSG_STATS = 3,         /* -> dpvs_list + dpvs_worker_stats[] */
+	DPVS_MSG_BATCH = 5,         /* requests back to back -> dpvs_batch_reply + replies */
 	/* links */
 	DPVS_MSG_LINK_SHOW = 10,    /* -> dpvs_list + dpvs_link[] */
 	DPVS_MSG_LINK_SET = 11,     /* struct dpvs_link_set */
@@ -80,6 +81,25 @@ enum dpvs_msg_type {
 	DPVS_MSG_FWMARK_DEL = 81,   /* struct dpvs_fwmark_rule (all fields but packets) */
 	DPVS_MSG_FWMARK_SHOW = 82,  /* -> dpvs_list + dpvs_fwmark_rule[] */
 	DPVS_MSG_MAX
+};
+
+/*
+ * BATCH: several requests in one message, as ipvsadm -R sends its lines.
+ * The payload is requests back to back, each a struct dpvs_ctl_hdr and
+ * its payload exactly as on the socket. The daemon runs them in order, as
+ * if they had come one by one, and publishes their changes together once
+ * at the end (one new IPVS snapshot, not one per request). The reply is
+ * a struct dpvs_batch_reply and then, for each request run, its reply
+ * (header and payload, an error message when its status is < 0), in
+ * order. `done` may be less than the requests sent when the reply filled
+ * up: the client sends the rest again. A malformed batch (a header that
+ * cannot be trusted, a length past the payload) runs nothing. A request
+ * whose reply would be a listing gets E2BIG, and a BATCH in a BATCH
+ * EINVAL: send those alone.
+ */
+struct dpvs_batch_reply {
+	uint32_t done;
+	uint32_t pad;
 };
 
 /* Replies that are arrays start with this, then `count` entries. */
@@ -316,6 +336,37 @@ struct dpvs_svc_entry {
 };
 
 #define DPVS_MSG_F_SVC_KEY 0x1 /* SVC_LIST/ZERO: payload holds one key */
+#define DPVS_MSG_F_SVC_PAGE 0x2 /* SVC_LIST: by pages (struct dpvs_svc_page_req) */
+
+/*
+ * SVC_LIST by pages, for listings of any size (100,000 real servers take
+ * about 13 MB, over DPVS_CTL_MAX_PAYLOAD): with DPVS_MSG_F_SVC_PAGE the
+ * payload is a struct dpvs_svc_page_req (its key counts only with
+ * DPVS_MSG_F_SVC_KEY too), and the reply a struct dpvs_svc_page followed
+ * by the dpvs_list and entries of an SVC_LIST reply. The first page asks
+ * from 0, 0 with version 0; each next one from the reply's next_svc,
+ * next_dest with the reply's version, while `more` says there is more.
+ * A page may end inside a service's dests: the next page's first entry
+ * then continues that service (the request's dest_from is not 0). When
+ * services or dests changed between two pages the daemon answers EAGAIN:
+ * start over. Without the flag, SVC_LIST answers everything in one reply
+ * or EMSGSIZE, never a part.
+ */
+struct dpvs_svc_page_req {
+	struct dpvs_svc key;
+	uint32_t svc_from;  /* cursor: where the page starts */
+	uint32_t dest_from;
+	uint32_t version;   /* 0 on the first page, then the daemon's */
+	uint32_t pad;
+};
+
+struct dpvs_svc_page {
+	uint32_t next_svc;  /* cursor of the next page */
+	uint32_t next_dest;
+	uint32_t version;   /* of the services listed */
+	uint32_t more;      /* 1: ask for the next page */
+	/* followed by struct dpvs_list and its entries */
+};
 
 struct dpvs_timeouts {
 	uint32_t tcp_timeout;

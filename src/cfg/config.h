@@ -16,7 +16,7 @@
  *                   idle_sleep_us, idle_polls
  *   [eal]           lcores, main_lcore, memory, file_prefix, in_memory,
  *                   no_pci, extra_args
- *   [pool]          mbufs, mbuf_cache, conn_max (per worker)
+ *   [pool]          mbufs, mbuf_cache, conn_max (per worker), svc_max, dest_max
  *   [port:NAME]     device, rx_queues, rx_desc, tx_desc, mtu, promisc, kni,
  *                   kni_name
  *   [worker:LCORE]  queues = NAME:QUEUE[, NAME:QUEUE...]
@@ -111,6 +111,8 @@ struct dpvs_config {
 	uint32_t mbufs;                 /* default 16383 */
 	uint32_t mbuf_cache;            /* default 256 */
 	uint32_t conn_max;              /* per worker; default 1048576 */
+	uint32_t svc_max;               /* services; default 16384 */
+	uint32_t dest_max;              /* real servers, all services; default 65535 */
 
 	unsigned nports;
 	struct cfg_port ports[CFG_MAX_PORTS];

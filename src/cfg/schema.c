@@ -57,6 +57,10 @@ static const struct cfg_key pool_keys[] = {
 	/* DPDK's per-lcore mempool cache is at most 512 */
 	UINT("mbuf_cache", G(mbuf_cache), 0, 512, INIT),
 	UINT("conn_max", G(conn_max), 1024, 16777216, INIT),
+	/* the id tables of services and real servers; ipvs_set_limits()
+	 * also bounds them by what a connection's ids can name */
+	UINT("svc_max", G(svc_max), 1, 16777216, INIT),
+	UINT("dest_max", G(dest_max), 1, 16777216, INIT),
 };
 
 static const struct cfg_key port_keys[] = {

@@ -33,6 +33,16 @@ typedef int (*ctl_handler_t)(const struct dpvs_ctl_hdr *hdr, const void *payload
 /* min_len: shortest valid payload; max_len: longest (0 = same as min). */
 int ctl_register(uint16_t type, uint32_t min_len, uint32_t max_len, ctl_handler_t fn);
 
+/*
+ * BATCH (see DPVS_MSG_BATCH): a module whose changes are published (the
+ * IPVS snapshot) registers what starts and ends a batch; the requests of
+ * one BATCH message run between begin and end, so their changes are
+ * published once. end returns 0 or a negative errno (the publication
+ * failed: the BATCH reply then says so). Registering the first pair makes
+ * the daemon accept BATCH. At most CTL_BATCH_HOOKS pairs.
+ */
+int ctl_register_batch(void (*begin)(void), int (*end)(void));
+
 /* Appends bytes to the reply payload. 0 or -ENOMEM. */
 int ctl_reply_append(struct ctl_reply *r, const void *data, size_t len);
 /* Reserves len zeroed bytes at the end of the reply payload; NULL if no

@@ -22,6 +22,13 @@ struct ctl_entry {
 
 static struct ctl_entry ctl_table[DPVS_MSG_MAX];
 
+#define CTL_BATCH_HOOKS 4
+static struct {
+	void (*begin)(void);
+	int (*end)(void);
+} batch_hooks[CTL_BATCH_HOOKS];
+static unsigned nbatch_hooks;
+
 /* Defined here, not in ctl_server.c, so code that only builds replies
  * (handlers' unit tests) links without the socket server and libev. */
 struct ctl_server_stats ctl_stats;
@@ -43,6 +50,8 @@ int ctl_register(uint16_t type, uint32_t min_len, uint32_t max_len, ctl_handler_
 void ctl_registry_reset(void)
 {
 	memset(ctl_table, 0, sizeof(ctl_table));
+	memset(batch_hooks, 0, sizeof(batch_hooks));
+	nbatch_hooks = 0;
 }
 
 /* ---- replies ---- */
@@ -183,4 +192,130 @@ void ctl_request_dispatch(const struct dpvs_ctl_hdr *h, const void *payload,
 		ctl_reply_error(r, rc, "%s: %s", ctl_msg_name(h->type), strerror(-rc));
 	else if (rc > 0 && r->status == 0)
 		ctl_reply_error(r, -EIO, "%s: handler returned %d", ctl_msg_name(h->type), rc);
+}
+
+/* ---- BATCH ---- */
+
+#define SUB_HDR sizeof(struct dpvs_ctl_hdr)
+/* the most a batched request's reply may take: its header and a message */
+#define SUB_REPLY_MAX (SUB_HDR + DPVS_CTL_ERRMSG_MAX)
+
+/* Walks the requests of a batch: their framing must hold end to end
+ * before any of them runs. 0 or -EBADMSG with the reason in r. */
+static int batch_check(const uint8_t *p, uint32_t len, struct ctl_reply *r)
+{
+	uint32_t off = 0, i = 0;
+
+	while (off < len) {
+		struct dpvs_ctl_hdr h;
+		char why[DPVS_CTL_ERRMSG_MAX];
+		int rc;
+
+		if (len - off < SUB_HDR)
+			return ctl_reply_error(r, -EBADMSG, "BATCH: request %u: %u bytes left, "
+					       "a header takes %zu", i, len - off, SUB_HDR);
+		memcpy(&h, p + off, SUB_HDR);
+		rc = ctl_hdr_check(&h, why, sizeof(why));
+		/* an unknown type is that request's own error, not the batch's */
+		if (rc && rc != -EOPNOTSUPP)
+			return ctl_reply_error(r, -EBADMSG, "BATCH: request %u: %s", i, why);
+		if (h.len > len - off - SUB_HDR)
+			return ctl_reply_error(r, -EBADMSG,
+					       "BATCH: request %u (%s): payload of %u bytes runs "
+					       "past the batch", i, ctl_msg_name(h.type), h.len);
+		off += (uint32_t)SUB_HDR + h.len;
+		i++;
+	}
+	return 0;
+}
+
+/* One request of a batch: checked and run as the server would, its
+ * reply framed into sub. */
+static void batch_run_one(const struct dpvs_ctl_hdr *h, const void *payload,
+			  struct ctl_reply *sub)
+{
+	char why[DPVS_CTL_ERRMSG_MAX];
+
+	ctl_reply_reset(sub);
+	if (ctl_hdr_check(h, why, sizeof(why))) {
+		ctl_stats.unknown_type++;
+		ctl_reply_error(sub, -EOPNOTSUPP, "%s", why);
+		return;
+	}
+	if (h->type == DPVS_MSG_BATCH) {
+		ctl_reply_error(sub, -EINVAL, "BATCH: a BATCH cannot be batched");
+		return;
+	}
+	if (ctl_request_check(h, sub) == 0)
+		ctl_request_dispatch(h, h->len ? payload : NULL, sub);
+	if (sub->status == 0 && sub->len > DPVS_CTL_ERRMSG_MAX)
+		ctl_reply_error(sub, -E2BIG, "%s: a reply of %zu bytes cannot be batched; "
+				"send the request alone", ctl_msg_name(h->type), sub->len);
+}
+
+static int h_batch(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *r)
+{
+	const uint8_t *p = payload;
+	struct ctl_reply sub;
+	uint32_t off = 0, done = 0;
+	int rc = batch_check(p, hdr->len, r);
+
+	if (rc)
+		return rc;
+	if (!ctl_reply_alloc(r, sizeof(struct dpvs_batch_reply)))
+		return ctl_reply_error(r, -ENOMEM, "BATCH: out of memory");
+	ctl_reply_init(&sub);
+	for (unsigned i = 0; i < nbatch_hooks; i++)
+		batch_hooks[i].begin();
+	/* each reply must fit: stop while there is room for the largest */
+	while (off < hdr->len && DPVS_CTL_MAX_PAYLOAD - r->len >= SUB_REPLY_MAX) {
+		struct dpvs_ctl_hdr h;
+		const void *out;
+		size_t total;
+
+		memcpy(&h, p + off, SUB_HDR);
+		batch_run_one(&h, p + off + SUB_HDR, &sub);
+		out = ctl_reply_frame(&sub, &h, &total);
+		if (ctl_reply_append(r, out, total) < 0) {
+			rc = ctl_reply_error(r, -ENOMEM, "BATCH: out of memory after %u requests",
+					     done + 1);
+			break;
+		}
+		off += (uint32_t)SUB_HDR + h.len;
+		done++;
+	}
+	ctl_reply_free(&sub);
+	for (unsigned i = 0; i < nbatch_hooks; i++) {
+		int e = batch_hooks[i].end();
+
+		if (e < 0 && !rc)
+			rc = ctl_reply_error(r, e, "BATCH: %u requests applied, but publishing "
+					     "them failed (%s); the next change retries",
+					     done, strerror(-e));
+	}
+	if (!rc) {
+		struct dpvs_batch_reply br = { .done = done };
+
+		memcpy(r->buf + HDR_ROOM, &br, sizeof(br));
+	}
+	return rc;
+}
+
+int ctl_register_batch(void (*begin)(void), int (*end)(void))
+{
+	int rc;
+
+	if (!begin || !end)
+		return -EINVAL;
+	if (nbatch_hooks == CTL_BATCH_HOOKS)
+		return -ENOSPC;
+	if (!ctl_table[DPVS_MSG_BATCH].fn) {
+		rc = ctl_register(DPVS_MSG_BATCH, 0, DPVS_CTL_MAX_PAYLOAD, h_batch);
+		if (rc)
+			return rc;
+	}
+	batch_hooks[nbatch_hooks].begin = begin;
+	batch_hooks[nbatch_hooks].end = end;
+	nbatch_hooks++;
+	return 0;
 }

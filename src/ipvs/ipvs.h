@@ -33,6 +33,11 @@ enum ipvs_verdict {
 };
 
 /* ---- life cycle ---- */
+/* Control thread, before ipvs_init (or alone, to check a config): the
+ * most services and real servers ([pool] svc_max, dest_max; defaults
+ * 16384 and 65535). Per-worker state is sized by them. 0, or -EINVAL
+ * with a message when a value is out of range. */
+int ipvs_set_limits(uint32_t svc_max, uint32_t dest_max, char *err, size_t errlen);
 /* Control thread, before workers start: pools and per-worker state for
  * nworkers workers with conn_max connections each. */
 int ipvs_init(unsigned nworkers, uint32_t conn_max, char *err, size_t errlen);

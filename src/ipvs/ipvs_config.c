@@ -199,6 +199,8 @@ int ipvs_apply_config(const struct dpvs_config *old, const struct dpvs_config *n
 	}
 	for (unsigned i = 0; i < new->nservices; i++)
 		apply_service(&rp, &new->services[i], cfg_find_svc(old, &new->services[i].svc));
-	ipvs_batch_end();
+	ret = ipvs_batch_end();
+	if (ret < 0)
+		check(&rp, ret, "publishing the services", "out of memory");
 	return rp.err;
 }

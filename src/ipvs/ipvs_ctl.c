@@ -65,7 +65,7 @@ static int h_svc_flush(const struct dpvs_ctl_hdr *hdr, const void *payload, stru
 	return 0;
 }
 
-static int count_svc(uint16_t svc_id, const struct dpvs_svc *svc, const uint16_t *dest_ids,
+static int count_svc(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t *dest_ids,
 		     const struct dpvs_dest *dests, uint32_t ndests, void *arg)
 {
 	(void)svc_id;
@@ -77,29 +77,113 @@ static int count_svc(uint16_t svc_id, const struct dpvs_svc *svc, const uint16_t
 	return 0;
 }
 
-static int append_svc(uint16_t svc_id, const struct dpvs_svc *svc, const uint16_t *dest_ids,
+/* A service and ndests of its total dests, at the end of the reply.
+ * -EMSGSIZE past the message bound. */
+static int append_entry(struct ctl_reply *r, uint32_t svc_id, const struct dpvs_svc *svc,
+			const uint32_t *dest_ids, const struct dpvs_dest *dests, uint32_t ndests,
+			uint32_t total)
+{
+	struct dpvs_svc_entry e = { .svc = *svc, .ndests = ndests };
+	int ret;
+
+	e.svc.num_dests = total;
+	ipvs_stats_svc(svc_id, &e.svc.stats);
+	ret = ctl_reply_append(r, &e, sizeof(e));
+	for (uint32_t k = 0; k < ndests && ret == 0; k++) {
+		struct dpvs_dest d = dests[k];
+
+		ipvs_stats_dest(dest_ids[k], &d.stats, &d.activeconns, &d.inactconns,
+				&d.persistconns);
+		ret = ctl_reply_append(r, &d, sizeof(d));
+	}
+	return ret;
+}
+
+static int append_svc(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t *dest_ids,
 		      const struct dpvs_dest *dests, uint32_t ndests, void *arg)
 {
-	struct ctl_reply *r = arg;
-	struct dpvs_svc_entry *e = ctl_reply_alloc(r, sizeof(*e));
-	struct dpvs_dest *out;
+	return append_entry(arg, svc_id, svc, dest_ids, dests, ndests, ndests);
+}
 
-	if (!e)
-		return -ENOMEM;
-	e->svc = *svc;
-	e->svc.num_dests = ndests;
-	e->ndests = ndests;
-	ipvs_stats_svc(svc_id, &e->svc.stats);
-	if (!ndests)
-		return 0;
-	out = ctl_reply_alloc(r, sizeof(*out) * ndests);
-	if (!out)
-		return -ENOMEM;
-	for (uint32_t k = 0; k < ndests; k++) {
-		out[k] = dests[k];
-		ipvs_stats_dest(dest_ids[k], &out[k].stats, &out[k].activeconns,
-				&out[k].inactconns, &out[k].persistconns);
-	}
+/* A page of SVC_LIST: what fits of the services from a cursor. The
+ * first walk counts what fits, the second appends it. */
+struct page {
+	struct ctl_reply *r;
+	size_t room;  /* bytes left for entries */
+	uint32_t n;   /* services in the page */
+	uint32_t last; /* dests of its last one */
+	uint32_t emitted;
+};
+
+static int page_fit(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t *dest_ids,
+		    const struct dpvs_dest *dests, uint32_t ndests, uint32_t total, void *arg)
+{
+	struct page *p = arg;
+	const size_t es = sizeof(struct dpvs_svc_entry), ds = sizeof(struct dpvs_dest);
+	size_t take;
+
+	(void)svc_id;
+	(void)svc;
+	(void)dest_ids;
+	(void)dests;
+	(void)total;
+	/* an entry comes with at least one of its dests, so that a page
+	 * never ends on an entry the next one continues from its start */
+	if (p->room < es + (ndests ? ds : 0))
+		return -ENOSPC;
+	take = (p->room - es) / ds;
+	if (take > ndests)
+		take = ndests;
+	p->room -= es + take * ds;
+	p->n++;
+	p->last = (uint32_t)take;
+	return (int)take;
+}
+
+static int page_emit(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t *dest_ids,
+		     const struct dpvs_dest *dests, uint32_t ndests, uint32_t total, void *arg)
+{
+	struct page *p = arg;
+
+	if (p->emitted == p->n)
+		return -ENOSPC;
+	if (++p->emitted == p->n)
+		ndests = p->last;
+	return append_entry(p->r, svc_id, svc, dest_ids, dests, ndests, total) < 0 ? -ENOMEM
+										 : (int)ndests;
+}
+
+static int h_svc_list_page(const struct dpvs_ctl_hdr *hdr, const struct dpvs_svc_page_req *q,
+			   struct ctl_reply *r)
+{
+	const struct dpvs_svc *key = (hdr->flags & DPVS_MSG_F_SVC_KEY) ? &q->key : NULL;
+	struct page p = { .r = r };
+	struct dpvs_svc_page pg = { .version = ipvs_svc_version() };
+	struct dpvs_list l = { .entry_size = sizeof(struct dpvs_svc_entry) };
+	uint32_t sf = q->svc_from, df = q->dest_from;
+	char err[ERRLEN] = "";
+	int ret;
+
+	if (hdr->len != sizeof(*q))
+		return ctl_reply_error(r, -EINVAL, "service list page request: %u bytes, "
+				       "expected %zu", hdr->len, sizeof(*q));
+	if (q->version && q->version != pg.version)
+		return ctl_reply_error(r, -EAGAIN, "services changed during the listing");
+	p.room = DPVS_CTL_MAX_PAYLOAD - sizeof(pg) - sizeof(l);
+	ret = ipvs_svc_walk_page(key, &sf, &df, page_fit, &p, err, sizeof(err));
+	if (ret < 0)
+		return ctl_reply_error(r, ret, "%s", err);
+	pg.next_svc = sf;
+	pg.next_dest = df;
+	pg.more = ret == 1;
+	l.count = p.n;
+	if (ctl_reply_append(r, &pg, sizeof(pg)) < 0 || ctl_reply_append(r, &l, sizeof(l)) < 0)
+		return ctl_reply_error(r, -ENOMEM, "cannot list services: out of memory");
+	sf = q->svc_from;
+	df = q->dest_from;
+	ret = p.n ? ipvs_svc_walk_page(key, &sf, &df, page_emit, &p, err, sizeof(err)) : 0;
+	if (ret < 0)
+		return ctl_reply_error(r, ret, "%s", err);
 	return 0;
 }
 
@@ -109,8 +193,11 @@ static int h_svc_list(const struct dpvs_ctl_hdr *hdr, const void *payload, struc
 	struct dpvs_list *l;
 	uint32_t count = 0;
 	char err[ERRLEN] = "";
-	int ret = opt_key(hdr, payload, r, &key);
+	int ret;
 
+	if (hdr->flags & DPVS_MSG_F_SVC_PAGE)
+		return h_svc_list_page(hdr, payload, r);
+	ret = opt_key(hdr, payload, r, &key);
 	if (ret < 0)
 		return ret;
 	ret = ipvs_svc_walk(key, count_svc, &count, err, sizeof(err));
@@ -122,6 +209,9 @@ static int h_svc_list(const struct dpvs_ctl_hdr *hdr, const void *payload, struc
 	l->count = count;
 	l->entry_size = sizeof(struct dpvs_svc_entry);
 	ret = ipvs_svc_walk(key, append_svc, r, err, sizeof(err));
+	if (ret == -EMSGSIZE)
+		return ctl_reply_error(r, ret, "service list exceeds %u bytes: ask for it by pages",
+				       DPVS_CTL_MAX_PAYLOAD);
 	if (ret < 0)
 		return ctl_reply_error(r, ret, "%s", err);
 	return 0;
@@ -147,7 +237,7 @@ static int h_dest(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ct
 	return ret < 0 ? ctl_reply_error(r, ret, "%s", err) : 0;
 }
 
-static int zero_svc(uint16_t svc_id, const struct dpvs_svc *svc, const uint16_t *dest_ids,
+static int zero_svc(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t *dest_ids,
 		    const struct dpvs_dest *dests, uint32_t ndests, void *arg)
 {
 	(void)svc;
@@ -238,7 +328,7 @@ void ipvs_ctl_register(void)
 	ctl_register(DPVS_MSG_SVC_EDIT, svc, svc, h_svc);
 	ctl_register(DPVS_MSG_SVC_DEL, svc, svc, h_svc);
 	ctl_register(DPVS_MSG_SVC_FLUSH, 0, 0, h_svc_flush);
-	ctl_register(DPVS_MSG_SVC_LIST, 0, svc, h_svc_list);
+	ctl_register(DPVS_MSG_SVC_LIST, 0, sizeof(struct dpvs_svc_page_req), h_svc_list);
 	ctl_register(DPVS_MSG_DEST_ADD, dreq, dreq, h_dest);
 	ctl_register(DPVS_MSG_DEST_EDIT, dreq, dreq, h_dest);
 	ctl_register(DPVS_MSG_DEST_DEL, dreq, dreq, h_dest);
@@ -249,4 +339,6 @@ void ipvs_ctl_register(void)
 	ctl_register(DPVS_MSG_CONN_LIST, sizeof(struct dpvs_conn_query),
 		     sizeof(struct dpvs_conn_query), h_conn_list);
 	ipvs_fwmark_ctl_register();
+	/* ipvsadm -R: one publication per BATCH, not one per line */
+	ctl_register_batch(ipvs_batch_begin, ipvs_batch_end);
 }

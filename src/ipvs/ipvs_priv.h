@@ -29,10 +29,14 @@ struct worker;
 struct sched_ops;
 struct ipvs_worker;
 
-/* Stable ids: indexes into fixed tables, so per-worker state is an array. */
-#define IPVS_SVC_MAX 1024
-#define IPVS_DEST_MAX 8192
-#define IPVS_ID_NONE UINT16_MAX
+/*
+ * Stable ids: indexes into tables sized at start ([pool] svc_max and
+ * dest_max, see ipvs_set_limits()), so per-worker state is an array that
+ * a worker indexes directly. A connection carries its service's and its
+ * dest's ids, so their width there bounds the limits (service.c checks).
+ */
+#define IPVS_SVC_MAX_DEFAULT 16384
+#define IPVS_DEST_MAX_DEFAULT 65535
 
 /* Seconds; the wheel must span the common timeouts (900 s established). */
 #define IPVS_WHEEL_SLOTS 1024
@@ -75,13 +79,24 @@ enum ipvs_dir {
 	IPVS_DIR_OUT = 1, /* real server -> client (the reply tuple) */
 };
 
-/* ---- the published snapshot (immutable once published) ---- */
+/*
+ * ---- the published snapshot (immutable once published) ----
+ *
+ * Nothing reachable from a published snapshot is ever written: not by the
+ * workers (their cursors and locality tables live in their own struct
+ * ipvs_worker, keyed by service id), not by the control thread (it builds
+ * the next snapshot beside it). A service's entry (its dests and its
+ * scheduler's data) is built when that service changes and shared by
+ * every snapshot until it changes again (service.c), so a change rebuilds
+ * only the service it touches.
+ */
 struct ipvs_snap_dest {
-	uint32_t addr; /* network order */
-	uint16_t port; /* network order */
-	uint16_t id;   /* stable dest id */
+	uint32_t addr;  /* network order */
+	uint32_t id;    /* stable dest id */
 	int32_t weight;
-	uint32_t fwd;  /* enum dpvs_fwd (MASQ only for now) */
+	uint16_t port;  /* network order */
+	uint8_t fwd;    /* enum dpvs_fwd (MASQ only for now) */
+	uint8_t pad;
 };
 
 /* Connection thresholds of a dest (-x/-y), as each worker enforces them:
@@ -101,22 +116,28 @@ struct ipvs_fwm_rule {
 };
 
 struct ipvs_snap_svc {
-	uint16_t id;   /* stable service id */
+	uint32_t id;   /* stable service id */
 	uint8_t proto;
-	uint8_t pad;
+	uint8_t pad[3];
 	uint32_t vaddr; /* network order */
 	uint16_t vport; /* network order */
 	uint16_t pad2;
 	uint32_t fwmark;
 	uint32_t flags;
 	uint32_t gen;  /* changes with every edit: schedulers reset their cursor */
+	/* changes when the scheduler's per-worker memory must start afresh
+	 * (a new service, or another scheduler): not on other edits, so
+	 * lblc/lblcr locality survives them */
+	uint32_t sched_epoch;
 	uint32_t timeout; /* persistence timeout (s), when DPVS_SVC_F_PERSISTENT */
 	uint32_t netmask; /* persistence granularity, network order */
 	int32_t next;  /* hash chain, index into ipvs_snap.svcs, -1 = end */
 	const struct sched_ops *sched;
-	void *sched_data; /* built by sched->init_service, freed with the snapshot */
+	/* built by sched->init_service when the service changed; shared with
+	 * the other snapshots of the same version of the service */
+	const void *sched_data;
 	uint32_t ndests;
-	struct ipvs_snap_dest *dests;
+	const struct ipvs_snap_dest *dests;
 };
 
 struct ipvs_snap {
@@ -127,8 +148,10 @@ struct ipvs_snap {
 	uint32_t timeout[IPVS_STATE_MAX]; /* seconds, per conn state */
 	bool expire_nodest_conn;
 	bool has_port0; /* a service on port 0 (all ports) exists */
-	uint8_t dest_alive[IPVS_DEST_MAX]; /* dest id still configured */
-	struct ipvs_snap_thresh thresh[IPVS_DEST_MAX]; /* by dest id */
+	/* by dest id, for every id ever handed out (ndest_ids of them) */
+	uint32_t ndest_ids;
+	const uint8_t *dest_alive; /* dest id still configured */
+	const struct ipvs_snap_thresh *thresh;
 	/* fwmark: the classifier's rules, and the fwmark services (indexes
 	 * into svcs) that a mark selects */
 	uint32_t nfwm_rules;
@@ -207,10 +230,21 @@ struct ipvs_dest_wstate {
 	struct ipvs_wstats st;
 };
 
-/* A scheduler's per-worker cursor for one service (meaning is its own). */
+/*
+ * A scheduler's per-worker state for one service: a cursor (meaning is
+ * the scheduler's own), and for schedulers with a per-worker table
+ * (sched_ops.wstate_size: lblc, lblcr) that table. The worker writes
+ * everything but mem, which the control thread allocates (zeroed, before
+ * it publishes a snapshot that needs it) and frees once no snapshot that
+ * knows the service is left; the worker zeroes the table itself when the
+ * service's sched_epoch moves (sched_pick()).
+ */
 struct sched_state {
-	uint32_t gen; /* the service gen it belongs to; reset when it changes */
+	uint32_t gen;   /* the service gen the cursor belongs to */
 	int32_t v[3];
+	uint32_t epoch; /* the service sched_epoch the table belongs to */
+	uint32_t pad;
+	void *mem;      /* NULL, or at least sched->wstate_size bytes */
 };
 
 struct ipvs_svc_wstate {
@@ -240,8 +274,11 @@ struct ipvs_worker {
 	/* counters beyond the drop reasons */
 	uint64_t conns_created, conns_expired;
 	struct ipvs_conn_req req;
-	struct ipvs_svc_wstate svc[IPVS_SVC_MAX];
-	struct ipvs_dest_wstate dest[IPVS_DEST_MAX];
+	/* by service id and by dest id ([pool] svc_max, dest_max entries):
+	 * allocated and attached by the control thread (service.c) before it
+	 * publishes the first snapshot that has a service; NULL until then */
+	struct ipvs_svc_wstate *svc;
+	struct ipvs_dest_wstate *dest;
 	uint64_t fwm_hits[IPVS_FWMARK_MAX]; /* packets marked, by rule id */
 	unsigned index; /* the worker's index */
 };
@@ -371,28 +408,56 @@ int ipvs_tcp_state_timeouts_set(const struct dpvs_tcp_state_timeouts *t, char *e
 				size_t errlen);
 void ipvs_timeout_get(struct dpvs_timeouts *t);
 void ipvs_set_expire_nodest_conn(bool on);
-/* Several changes, one publication: begin ... end (nesting allowed). */
+/* Several changes, one publication: begin ... end (nesting allowed).
+ * end: 0, or -ENOMEM when the publication failed (the next change or
+ * end retries it). */
 void ipvs_batch_begin(void);
-void ipvs_batch_end(void);
-/* Listing: call fn for each live service (by id), with its dests. */
-typedef int (*ipvs_svc_visit_fn)(uint16_t svc_id, const struct dpvs_svc *svc,
-				 const uint16_t *dest_ids, const struct dpvs_dest *dests,
+int ipvs_batch_end(void);
+/* Listing: call fn for each live service (by id), with its dests. A
+ * negative return stops the walk and is returned. */
+typedef int (*ipvs_svc_visit_fn)(uint32_t svc_id, const struct dpvs_svc *svc,
+				 const uint32_t *dest_ids, const struct dpvs_dest *dests,
 				 uint32_t ndests, void *arg);
 int ipvs_svc_walk(const struct dpvs_svc *key, ipvs_svc_visit_fn fn, void *arg, char *err,
 		  size_t errlen);
+/* The same from a cursor, for paged listings: services from id *svc_from
+ * on, the first of them from its dest *dest_from on (the dests fn gets
+ * are that tail, of the service's total). fn returns how many of the dests it took with the
+ * service, or -ENOSPC for none and not the service either; either way,
+ * taking less than offered stops the walk with the cursor where the next
+ * page starts. Returns 0 when the walk ended (the cursor then points past
+ * the last service), 1 when fn stopped it, or fn's other negative return. */
+typedef int (*ipvs_svc_page_fn)(uint32_t svc_id, const struct dpvs_svc *svc,
+				const uint32_t *dest_ids, const struct dpvs_dest *dests,
+				uint32_t ndests, uint32_t total, void *arg);
+int ipvs_svc_walk_page(const struct dpvs_svc *key, uint32_t *svc_from, uint32_t *dest_from,
+		       ipvs_svc_page_fn fn, void *arg, char *err, size_t errlen);
+/* Changes with every change to services or dests: a paged listing
+ * whose pages carry different versions is not one listing. */
+uint32_t ipvs_svc_version(void);
+/* Ids handed out so far (every id in use is below): what per-id loops
+ * over the tables need to visit. */
+uint32_t ipvs_svc_ids(void);
+uint32_t ipvs_dest_ids(void);
+/* The limits in force ([pool] svc_max, dest_max). */
+uint32_t ipvs_svc_max(void);
+uint32_t ipvs_dest_max(void);
 /* Frees ids of removed dests (and services) whose conns are all gone. */
 void ipvs_svc_gc(void);
 /* Human form of a service key: "TCP 10.0.0.1:80" / "FWM 5". */
 void ipvs_svc_key_str(const struct dpvs_svc *s, char *buf, size_t len);
 
 /* stats.c: control thread */
+/* Estimator tables for the limits in force (without memory, counters
+ * are still summed; rates and zeroing are then not available). */
 void ipvs_stats_init(void);
-void ipvs_stats_svc(uint16_t svc_id, struct dpvs_stats *out);
-void ipvs_stats_dest(uint16_t dest_id, struct dpvs_stats *out, uint32_t *active,
+void ipvs_stats_fini(void);
+void ipvs_stats_svc(uint32_t svc_id, struct dpvs_stats *out);
+void ipvs_stats_dest(uint32_t dest_id, struct dpvs_stats *out, uint32_t *active,
 		     uint32_t *inact, uint32_t *persist);
-void ipvs_stats_reset_svc(uint16_t svc_id);   /* new service or ZERO */
-void ipvs_stats_reset_dest(uint16_t dest_id); /* new dest or ZERO */
-uint64_t ipvs_dest_conns_live(uint16_t dest_id);
+void ipvs_stats_reset_svc(uint32_t svc_id);   /* new service or ZERO */
+void ipvs_stats_reset_dest(uint32_t dest_id); /* new dest or ZERO */
+uint64_t ipvs_dest_conns_live(uint32_t dest_id);
 
 /* ---- per-worker accessor ---- */
 #include "worker/worker.h"

@@ -4,21 +4,25 @@
  * sched.h: this folder is on the include path and <sched.h> is libc's.
  *
  * A scheduler picks the dest of a new connection. It is split the way the
- * data plane is: init_service() runs on the control thread when a
- * snapshot is built and may precompute immutable data for the service
- * (freed with the snapshot); schedule() runs on a worker with that
- * worker's own cursor (struct sched_state, zeroed whenever the service
- * changes) and the worker's per-dest counters, and never writes anything
- * shared. Weight 0 means quiesced: no scheduler may return such a dest;
- * nor may one return a dest over its connection threshold (-x), as LVS's
+ * data plane is: init_service() runs on the control thread when the
+ * service changed (not when another one did) and may precompute
+ * immutable data for it, which every snapshot shares until the service
+ * changes again and which nobody writes afterwards (sched_data is const);
+ * schedule() runs on a worker with that worker's own state (struct
+ * sched_state: a cursor zeroed whenever the service changes, and, for a
+ * scheduler that asks for wstate_size bytes, a table of its own) and the
+ * worker's per-dest counters, and never writes anything shared. Weight 0
+ * means quiesced: no scheduler may return such a dest; nor may one
+ * return a dest over its connection threshold (-x), as LVS's
  * IP_VS_DEST_F_OVERLOAD (sched_dest_available() checks both).
  *
  * Per-worker counts: the connection-count schedulers (lc wlc sed nq lblc
  * lblcr ovf twos) read this worker's own active/inactive counts. RSS
  * spreads clients over the workers evenly, so each worker balancing its
  * share balances the whole, with no counter shared between lcores. The
- * locality tables of lblc/lblcr are per worker too (a slice of sched_data
- * that only that worker writes).
+ * locality tables of lblc/lblcr are per worker too (sched_state.mem),
+ * and outlive edits of the service other than a change of scheduler:
+ * they name dests by stable id, not by their place in the list.
  *
  * Adding a scheduler: one file sched_NAME.c defining a struct sched_ops,
  * and one line in the table of sched.c.
@@ -28,6 +32,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+#include <rte_branch_prediction.h>
 
 #include "ipvs/ipvs_priv.h"
 
@@ -49,6 +55,10 @@ struct sched_ops {
 	/* Control thread, optional: build *data for svc (0 or -errno). */
 	int (*init_service)(const struct ipvs_snap_svc *svc, void **data);
 	void (*free_service)(void *data);
+	/* Bytes of per-worker, per-service memory schedule() may write
+	 * (sched_wmem()); 0 = none. Zeroed when the service is new or gets
+	 * this scheduler. */
+	uint32_t wstate_size;
 	/* Worker: a dest of svc, or NULL when none may take a connection. */
 	const struct ipvs_snap_dest *(*schedule)(const struct ipvs_snap_svc *svc,
 						 struct sched_state *st,
@@ -201,14 +211,51 @@ const struct sched_ops *sched_find(const char *name);
 /* Registered scheduler names, for messages: "rr wrr ...". */
 void sched_names(char *buf, size_t len);
 
-/* Worker: resets the cursor when the service changed, then schedules. */
+/* The scheduler's per-worker table of this service (wstate_size bytes),
+ * or NULL. The control thread may replace the pointer (by a zeroed one at
+ * least as large) while the worker runs: load it once per schedule(). */
+static inline void *sched_wmem(const struct sched_state *st)
+{
+	return __atomic_load_n(&st->mem, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The dest with stable id `id` in svc, looked for at *hint first (its
+ * place when it was remembered) and then in the whole list (dests before
+ * it were removed since), *hint then updated; NULL when it is gone. What
+ * lets a remembered dest survive edits of the service.
+ */
+static inline const struct ipvs_snap_dest *sched_dest_by_id(const struct ipvs_snap_svc *svc,
+							    uint32_t id, uint16_t *hint)
+{
+	if (*hint < svc->ndests && svc->dests[*hint].id == id)
+		return &svc->dests[*hint];
+	for (uint32_t i = 0; i < svc->ndests; i++) {
+		if (svc->dests[i].id == id) {
+			*hint = (uint16_t)i;
+			return &svc->dests[i];
+		}
+	}
+	return NULL;
+}
+
+/* Worker: resets the cursor when the service changed (and the table when
+ * its scheduler state starts afresh), then schedules. */
 static inline const struct ipvs_snap_dest *sched_pick(const struct ipvs_snap_svc *svc,
 						      struct sched_state *st,
 						      const struct sched_ctx *ctx)
 {
-	if (st->gen != svc->gen) {
+	if (unlikely(st->gen != svc->gen)) {
 		st->gen = svc->gen;
 		st->v[0] = st->v[1] = st->v[2] = 0;
+		/* an epoch moves only with gen: one compare per packet */
+		if (st->epoch != svc->sched_epoch) {
+			void *mem = sched_wmem(st);
+
+			st->epoch = svc->sched_epoch;
+			if (mem && svc->sched->wstate_size)
+				memset(mem, 0, svc->sched->wstate_size);
+		}
 	}
 	return svc->sched->schedule(svc, st, ctx);
 }

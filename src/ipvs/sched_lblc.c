@@ -10,17 +10,15 @@
  * least-connection (overhead active*256 + inactive over weight) and
  * remembered.
  *
- * The destination -> dest table is per worker (a slice of sched_data
- * that only its worker writes; counts are the worker's own too). It is a
- * direct-mapped cache of LBLC_TAB_SIZE entries per worker: a colliding
- * destination takes the slot, as an expired entry would in LVS's chained
- * table; entries unused for LBLC_EXPIRE seconds (LVS's 24 h
- * lblc_expiration) count as absent. The table lives with the snapshot: a
- * configuration change of the service starts it afresh.
+ * The destination -> dest table is per worker (sched_state.mem: only its
+ * worker writes it; counts are the worker's own too). It is a
+ * direct-mapped cache of LBLC_TAB_SIZE entries: a colliding destination
+ * takes the slot, as an expired entry would in LVS's chained table;
+ * entries unused for LBLC_EXPIRE seconds (LVS's 24 h lblc_expiration)
+ * count as absent. An entry names its dest by stable id, so the table
+ * outlives edits of the service (as LVS's, whose entries hold the dest):
+ * only a dest's removal forgets the destinations that went to it.
  */
-#include <errno.h>
-#include <stdlib.h>
-
 #include "ipvs/ipvs_sched.h"
 
 #define LBLC_TAB_BITS 10
@@ -30,42 +28,26 @@
 struct lblc_ent {
 	uint32_t daddr;
 	uint32_t lastuse;
-	uint16_t idx; /* index into svc->dests */
+	uint32_t dest_id; /* stable id of the dest */
+	uint16_t idx;     /* its place in svc->dests when last seen (a hint) */
 	uint16_t used;
 };
-
-struct lblc_data {
-	struct lblc_ent tab[DP_MAX_WORKERS][LBLC_TAB_SIZE];
-};
-
-static int lblc_init_service(const struct ipvs_snap_svc *svc, void **data)
-{
-	(void)svc;
-	*data = calloc(1, sizeof(struct lblc_data));
-	return *data ? 0 : -ENOMEM;
-}
-
-static void lblc_free_service(void *data)
-{
-	free(data);
-}
 
 static const struct ipvs_snap_dest *
 lblc_schedule(const struct ipvs_snap_svc *svc, struct sched_state *st, const struct sched_ctx *ctx)
 {
-	struct lblc_data *data = svc->sched_data;
+	struct lblc_ent *tab = sched_wmem(st);
 	const struct ipvs_snap_dest *dest;
 	struct lblc_ent *e;
 
-	(void)st;
-	if (!data || ctx->worker >= DP_MAX_WORKERS)
+	if (!tab)
 		return sched_least_loaded(svc, ctx, true);
-	e = &data->tab[ctx->worker][sched_hash_32(ctx->daddr, LBLC_TAB_BITS)];
-	if (e->used && e->daddr == ctx->daddr && ctx->now - e->lastuse <= LBLC_EXPIRE &&
-	    e->idx < svc->ndests) {
+	e = &tab[sched_hash_32(ctx->daddr, LBLC_TAB_BITS)];
+	if (e->used && e->daddr == ctx->daddr && ctx->now - e->lastuse <= LBLC_EXPIRE) {
 		e->lastuse = ctx->now;
-		dest = &svc->dests[e->idx];
-		if (sched_dest_available(dest, ctx) && !sched_locality_overloaded(svc, dest, ctx))
+		dest = sched_dest_by_id(svc, e->dest_id, &e->idx);
+		if (dest && sched_dest_available(dest, ctx) &&
+		    !sched_locality_overloaded(svc, dest, ctx))
 			return dest;
 	}
 	dest = sched_least_loaded(svc, ctx, true);
@@ -73,6 +55,7 @@ lblc_schedule(const struct ipvs_snap_svc *svc, struct sched_state *st, const str
 		return NULL;
 	*e = (struct lblc_ent){.daddr = ctx->daddr,
 			       .lastuse = ctx->now,
+			       .dest_id = dest->id,
 			       .idx = (uint16_t)(dest - svc->dests),
 			       .used = 1};
 	return dest;
@@ -80,7 +63,6 @@ lblc_schedule(const struct ipvs_snap_svc *svc, struct sched_state *st, const str
 
 const struct sched_ops sched_lblc = {
     .name = "lblc",
-    .init_service = lblc_init_service,
-    .free_service = lblc_free_service,
+    .wstate_size = sizeof(struct lblc_ent) * LBLC_TAB_SIZE,
     .schedule = lblc_schedule,
 };

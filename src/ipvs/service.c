@@ -3,11 +3,29 @@
  * service: virtual services and their dests as the control thread keeps
  * them, and the immutable snapshot the workers read.
  *
- * Services and dests live in fixed tables; their index is a stable id
- * that workers key their own state by (scheduler cursors, conn counts,
- * counters), so that state survives every new snapshot. After each change
- * (or batch of changes) a new snapshot is built, published with one
- * pointer store, and the old one is freed after dp_rcu_synchronize().
+ * Services and dests live in tables sized at start ([pool] svc_max,
+ * dest_max); their index is a stable id that workers key their own state
+ * by (scheduler cursors and tables, conn counts, counters), so that state
+ * survives every new snapshot. Keys find their entry through a hash (the
+ * control thread never scans a table per request), so a restore of
+ * 100,000 lines costs 100,000 lookups, not 100,000 table scans.
+ *
+ * Publication: after each change (or batch of changes) a new snapshot is
+ * built, published with one pointer store, and the old one is freed
+ * after dp_rcu_synchronize(). A service's snapshot entry (its dests and
+ * its scheduler's init_service() data: a Maglev table is 65,537 entries)
+ * is built only when that service changed: every other entry, and its
+ * data, is carried into the new snapshot as it is. An entry a change
+ * replaced (or a removed service's) is retired and freed with the old
+ * snapshot, after the grace period; what the new snapshot carries over
+ * is never freed with the old one. A publication therefore costs one
+ * scheduler build per changed service plus a copy of the service array.
+ *
+ * Per-worker state: the arrays by service and dest id of each worker
+ * (struct ipvs_worker svc/dest) and the per-worker tables of schedulers
+ * that have one (lblc, lblcr: sched_state.mem) are allocated here, on
+ * the control thread, before the first snapshot that needs them is
+ * published; they are never moved while a worker may use them.
  *
  * Removal, as LVS's "trash": a removed dest (or service) keeps its id
  * while connections still use it; its conns go on being forwarded (they
@@ -23,6 +41,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
 
 #include "ipvs/ipvs_priv.h"
 #include "ipvs/ipvs_sched.h"
@@ -31,32 +51,128 @@ enum { ENT_FREE = 0, ENT_LIVE, ENT_TRASH };
 
 #define IPVS_FWD_MASK 0x7 /* forwarding method bits of conn_flags */
 #define IPVS_DEFAULT_SCHED "wlc"
+#define ID_NONE UINT32_MAX
+
+/* A connection names its service and dest by id (struct ipvs_conn):
+ * the most ids it can name, keeping the all-ones value free. */
+#define CONN_ID_LIMIT(f) ((uint32_t)((1ull << (8 * sizeof(((struct ipvs_conn *)0)->f))) - 1))
+
+/* One version of a service's snapshot entry: what every snapshot shares
+ * until the service changes. Retired ones wait for the grace period. */
+struct svc_part {
+	struct svc_part *next_retired;
+	const struct sched_ops *sched;
+	void *sched_data;
+	struct ipvs_snap_dest dests[];
+};
+
+/* A scheduler's per-worker table (sched_state.mem points at data). */
+struct wmem_blk {
+	struct wmem_blk *next_retired;
+	uint32_t size;
+} __rte_cache_aligned;
 
 struct svc_ent {
 	uint8_t state;
+	bool stale; /* changed since its snapshot entry was built */
 	struct dpvs_svc conf; /* key and settings; replies' fields zero */
 	const struct sched_ops *sched;
-	uint32_t gen;
+	uint32_t gen;   /* any change: cursors reset */
+	uint32_t epoch; /* new service or scheduler: per-worker tables reset */
 	uint32_t ndests, cap;
-	uint16_t *dest_ids; /* live dests, in the order they were added */
+	uint32_t *dest_ids; /* live dests, in the order they were added */
+	uint32_t ntrash;    /* its dests in the trash (they keep it alive) */
+	uint32_t hnext;     /* key hash chain */
+	struct svc_part *part;    /* NULL until built */
+	struct ipvs_snap_svc snap; /* the entry snapshots copy, over part */
+	struct wmem_blk *wmem[DP_MAX_WORKERS];
 };
 
 struct dest_ent {
 	uint8_t state;
-	uint16_t svc_id;
+	uint32_t svc_id;
+	uint32_t hnext; /* (service, address, port) hash chain */
 	struct dpvs_dest conf;
 };
 
-static struct svc_ent svc_tab[IPVS_SVC_MAX];
-static struct dest_ent dest_tab[IPVS_DEST_MAX];
+/* limits, as set before ipvs_init (or the defaults) */
+static uint32_t svc_max = IPVS_SVC_MAX_DEFAULT, dest_max = IPVS_DEST_MAX_DEFAULT;
+
+static struct svc_ent *svc_tab;   /* svc_max entries */
+static struct dest_ent *dest_tab; /* dest_max entries */
+static uint32_t *svc_hash_head, *dest_hash_head;
+static uint32_t svc_hmask, dest_hmask;
+static uint32_t svc_hwm, dest_hwm; /* ids handed out so far */
+static uint32_t nsvcs_live, ndests_trash;
 static uint32_t svc_cursor, dest_cursor; /* next id to try: reuse late */
 static uint32_t timeouts[IPVS_STATE_MAX];
 static bool expire_nodest;
-static uint32_t gen_counter;
+static uint32_t gen_counter, epoch_counter;
+static uint32_t version; /* never 0 */
 static int batch_depth;
 static bool dirty;
+static struct svc_part *retired_parts;
+static struct wmem_blk *retired_wmem;
+/* the per-worker arrays this file attached (it frees them) */
+static struct ipvs_svc_wstate *wsvc_mem[DP_MAX_WORKERS];
+static struct ipvs_dest_wstate *wdest_mem[DP_MAX_WORKERS];
 
 struct ipvs_snap *ipvs_snap_current;
+
+/* ---- limits ---- */
+
+int ipvs_set_limits(uint32_t nsvc, uint32_t ndest, char *err, size_t errlen)
+{
+	if (nsvc < 1 || nsvc > CONN_ID_LIMIT(svc_id)) {
+		snprintf(err, errlen,
+			 "[pool] svc_max %u out of range (1..%u: a connection names its service "
+			 "in %zu bits)",
+			 nsvc, CONN_ID_LIMIT(svc_id), 8 * sizeof(((struct ipvs_conn *)0)->svc_id));
+		return -EINVAL;
+	}
+	if (ndest < 1 || ndest > CONN_ID_LIMIT(dest_id)) {
+		snprintf(err, errlen,
+			 "[pool] dest_max %u out of range (1..%u: a connection names its real "
+			 "server in %zu bits)",
+			 ndest, CONN_ID_LIMIT(dest_id), 8 * sizeof(((struct ipvs_conn *)0)->dest_id));
+		return -EINVAL;
+	}
+	svc_max = nsvc;
+	dest_max = ndest;
+	return 0;
+}
+
+uint32_t ipvs_svc_max(void)
+{
+	return svc_max;
+}
+
+uint32_t ipvs_dest_max(void)
+{
+	return dest_max;
+}
+
+uint32_t ipvs_svc_ids(void)
+{
+	return svc_hwm;
+}
+
+uint32_t ipvs_dest_ids(void)
+{
+	return dest_hwm;
+}
+
+uint32_t ipvs_svc_version(void)
+{
+	return version;
+}
+
+/* Every change to services or dests (listings by pages compare it). */
+static void changed(void)
+{
+	if (++version == 0)
+		version = 1;
+}
 
 /* ---- snapshot ---- */
 
@@ -112,89 +228,237 @@ static uint32_t thresh_share(uint32_t v)
 	return (v + n - 1) / n;
 }
 
+static void part_free(struct svc_part *p)
+{
+	if (p->sched && p->sched->free_service && p->sched_data)
+		p->sched->free_service(p->sched_data);
+	free(p);
+}
+
+/* The service's entry leaves the snapshots to come; the published one may
+ * still use it until the next grace period. */
+static void part_retire(struct svc_ent *e)
+{
+	if (!e->part)
+		return;
+	e->part->next_retired = retired_parts;
+	retired_parts = e->part;
+	e->part = NULL;
+}
+
+static void retired_free(void)
+{
+	while (retired_parts) {
+		struct svc_part *p = retired_parts;
+
+		retired_parts = p->next_retired;
+		part_free(p);
+	}
+	while (retired_wmem) {
+		struct wmem_blk *b = retired_wmem;
+
+		retired_wmem = b->next_retired;
+		rte_free(b);
+	}
+}
+
 static void snap_free(struct ipvs_snap *s)
 {
 	if (!s)
 		return;
-	for (uint32_t i = 0; i < s->nsvcs; i++) {
-		struct ipvs_snap_svc *svc = &s->svcs[i];
-
-		if (svc->sched && svc->sched->free_service && svc->sched_data)
-			svc->sched->free_service(svc->sched_data);
-		free(svc->dests);
-	}
+	/* the services' dests and scheduler data belong to their parts */
 	free(s->svcs);
 	free(s->htab);
 	free(s->fwm_rules);
 	free(s->fwm_svcs);
+	free((void *)(uintptr_t)s->dest_alive);
+	free((void *)(uintptr_t)s->thresh);
 	free(s);
+}
+
+static int worker_socket(unsigned index)
+{
+	struct worker *w = worker_get(index);
+
+	return w ? (int)rte_lcore_to_socket_id(w->lcore_id) : SOCKET_ID_ANY;
+}
+
+/* Each worker's arrays by service and dest id, once (zeroed: a new id's
+ * counters start at 0). */
+static int wstate_attach(void)
+{
+	for (unsigned i = 0; i < ipvs_worker_states() && i < DP_MAX_WORKERS; i++) {
+		struct ipvs_worker *iw = ipvs_worker_state(i);
+		struct ipvs_svc_wstate *sv;
+		struct ipvs_dest_wstate *dv;
+
+		if (iw->svc && iw->dest)
+			continue;
+		sv = rte_zmalloc_socket("ipvs_svc_wstate", sizeof(*sv) * svc_max,
+					RTE_CACHE_LINE_SIZE, worker_socket(i));
+		dv = rte_zmalloc_socket("ipvs_dest_wstate", sizeof(*dv) * dest_max,
+					RTE_CACHE_LINE_SIZE, worker_socket(i));
+		if (!sv || !dv) {
+			rte_free(sv);
+			rte_free(dv);
+			return -ENOMEM;
+		}
+		wsvc_mem[i] = sv;
+		wdest_mem[i] = dv;
+		__atomic_store_n(&iw->svc, sv, __ATOMIC_RELEASE);
+		__atomic_store_n(&iw->dest, dv, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+static inline void *wmem_data(struct wmem_blk *b)
+{
+	return b ? (void *)(b + 1) : NULL;
+}
+
+/* Each worker's table for the service's scheduler, at least its
+ * wstate_size, before a snapshot with that scheduler is published. A
+ * table too small for a new scheduler is replaced by a larger zeroed one;
+ * a worker still on the old snapshot may then write the new one as its
+ * old scheduler (it fits, and the epoch check zeroes it for the new), and
+ * the old table is freed after the grace period. */
+static int svc_wmem(uint32_t id, struct svc_ent *e)
+{
+	uint32_t need = e->sched->wstate_size;
+
+	for (unsigned i = 0; need && i < ipvs_worker_states() && i < DP_MAX_WORKERS; i++) {
+		struct ipvs_worker *iw = ipvs_worker_state(i);
+		struct wmem_blk *b;
+
+		if (e->wmem[i] && e->wmem[i]->size >= need)
+			continue;
+		b = rte_zmalloc_socket("ipvs_sched_wmem", sizeof(*b) + need, RTE_CACHE_LINE_SIZE,
+				       worker_socket(i));
+		if (!b)
+			return -ENOMEM;
+		b->size = need;
+		__atomic_store_n(&iw->svc[id].sched.mem, wmem_data(b), __ATOMIC_RELEASE);
+		if (e->wmem[i]) {
+			e->wmem[i]->next_retired = retired_wmem;
+			retired_wmem = e->wmem[i];
+		}
+		e->wmem[i] = b;
+	}
+	return 0;
+}
+
+/* Frees the service's tables: only when no snapshot has the service. */
+static void svc_wmem_free(uint32_t id, struct svc_ent *e)
+{
+	for (unsigned i = 0; i < DP_MAX_WORKERS; i++) {
+		struct ipvs_worker *iw = ipvs_worker_state(i);
+
+		if (!e->wmem[i])
+			continue;
+		if (iw && iw->svc)
+			__atomic_store_n(&iw->svc[id].sched.mem, NULL, __ATOMIC_RELEASE);
+		rte_free(e->wmem[i]);
+		e->wmem[i] = NULL;
+	}
+}
+
+/* Builds the snapshot entry of a service that changed: its dests and its
+ * scheduler's data; the entry it replaces is retired. */
+static int svc_part_build(uint32_t id, struct svc_ent *e)
+{
+	size_t n = e->ndests ? e->ndests : 1;
+	struct svc_part *p = calloc(1, sizeof(*p) + sizeof(p->dests[0]) * n);
+	struct ipvs_snap_svc svc = {
+		.id = id,
+		.proto = (uint8_t)e->conf.protocol,
+		.vaddr = e->conf.addr.in.s_addr,
+		.vport = e->conf.port,
+		.fwmark = e->conf.fwmark,
+		.flags = e->conf.flags,
+		.gen = e->gen,
+		.sched_epoch = e->epoch,
+		.timeout = e->conf.timeout,
+		.netmask = e->conf.netmask,
+		.next = -1,
+		.sched = e->sched,
+		.ndests = e->ndests,
+	};
+
+	if (!p)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < e->ndests; k++) {
+		const struct dest_ent *d = &dest_tab[e->dest_ids[k]];
+
+		p->dests[k] = (struct ipvs_snap_dest){
+			.addr = d->conf.addr.in.s_addr,
+			.port = d->conf.port,
+			.id = e->dest_ids[k],
+			.weight = d->conf.weight,
+			.fwd = (uint8_t)(d->conf.conn_flags & IPVS_FWD_MASK),
+		};
+	}
+	svc.dests = p->dests;
+	if (svc_wmem(id, e) < 0 ||
+	    (e->sched->init_service && e->sched->init_service(&svc, &p->sched_data) < 0)) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->sched = e->sched;
+	svc.sched_data = p->sched_data;
+	part_retire(e);
+	e->part = p;
+	e->snap = svc;
+	e->stale = false;
+	return 0;
 }
 
 static struct ipvs_snap *snap_build(void)
 {
 	struct ipvs_snap *s = calloc(1, sizeof(*s));
-	uint32_t n = 0, buckets = 16;
+	uint32_t n = nsvcs_live, buckets = 16, nd = dest_hwm ? dest_hwm : 1;
+	struct ipvs_snap_thresh *thresh;
+	uint8_t *alive;
 
 	if (!s)
 		return NULL;
-	for (uint32_t i = 0; i < IPVS_SVC_MAX; i++)
-		n += svc_tab[i].state == ENT_LIVE;
 	while (buckets < 2 * n)
 		buckets <<= 1;
 	s->svcs = calloc(n ? n : 1, sizeof(*s->svcs));
 	s->htab = malloc(sizeof(*s->htab) * buckets);
 	s->fwm_svcs = calloc(n ? n : 1, sizeof(*s->fwm_svcs));
-	if (!s->svcs || !s->htab || !s->fwm_svcs || ipvs_fwmark_snap(s) < 0)
+	alive = calloc(nd, sizeof(*alive));
+	thresh = calloc(nd, sizeof(*thresh));
+	s->dest_alive = alive;
+	s->thresh = thresh;
+	if (!s->svcs || !s->htab || !s->fwm_svcs || !alive || !thresh || ipvs_fwmark_snap(s) < 0)
 		goto fail;
 	s->hmask = buckets - 1;
 	for (uint32_t b = 0; b < buckets; b++)
 		s->htab[b] = -1;
 	memcpy(s->timeout, timeouts, sizeof(s->timeout));
 	s->expire_nodest_conn = expire_nodest;
-	for (uint32_t i = 0; i < IPVS_DEST_MAX; i++) {
-		s->dest_alive[i] = dest_tab[i].state == ENT_LIVE;
-		if (s->dest_alive[i])
-			s->thresh[i] = (struct ipvs_snap_thresh){
+	s->ndest_ids = dest_hwm;
+	for (uint32_t i = 0; i < dest_hwm; i++) {
+		alive[i] = dest_tab[i].state == ENT_LIVE;
+		if (alive[i])
+			thresh[i] = (struct ipvs_snap_thresh){
 				.upper = thresh_share(dest_tab[i].conf.u_threshold),
 				.lower = thresh_share(dest_tab[i].conf.l_threshold),
 			};
 	}
 
-	for (uint32_t id = 0; id < IPVS_SVC_MAX; id++) {
-		const struct svc_ent *e = &svc_tab[id];
+	for (uint32_t id = 0; id < svc_hwm && s->nsvcs < n; id++) {
+		struct svc_ent *e = &svc_tab[id];
 		struct ipvs_snap_svc *svc;
 
 		if (e->state != ENT_LIVE)
 			continue;
+		/* only what changed is built again */
+		if ((e->stale || !e->part) && svc_part_build(id, e) < 0)
+			goto fail;
 		svc = &s->svcs[s->nsvcs++];
-		svc->id = (uint16_t)id;
-		svc->proto = (uint8_t)e->conf.protocol;
-		svc->vaddr = e->conf.addr.in.s_addr;
-		svc->vport = e->conf.port;
-		svc->fwmark = e->conf.fwmark;
-		svc->flags = e->conf.flags;
-		svc->gen = e->gen;
-		svc->timeout = e->conf.timeout;
-		svc->netmask = e->conf.netmask;
-		svc->sched = e->sched;
+		*svc = e->snap;
 		svc->next = -1;
-		svc->dests = calloc(e->ndests ? e->ndests : 1, sizeof(*svc->dests));
-		if (!svc->dests)
-			goto fail;
-		svc->ndests = e->ndests;
-		for (uint32_t k = 0; k < e->ndests; k++) {
-			const struct dest_ent *d = &dest_tab[e->dest_ids[k]];
-
-			svc->dests[k] = (struct ipvs_snap_dest){
-				.addr = d->conf.addr.in.s_addr,
-				.port = d->conf.port,
-				.id = e->dest_ids[k],
-				.weight = d->conf.weight,
-				.fwd = d->conf.conn_flags & IPVS_FWD_MASK,
-			};
-		}
-		if (svc->sched->init_service && svc->sched->init_service(svc, &svc->sched_data) < 0)
-			goto fail;
 		/* fwmark services are found by the mark the classifier gives */
 		if (svc->fwmark) {
 			s->fwm_svcs[s->nfwm_svcs++] = s->nsvcs - 1;
@@ -220,13 +484,17 @@ static int publish(void)
 	dirty = true;
 	if (batch_depth)
 		return 0;
+	if (wstate_attach() < 0)
+		return -ENOMEM; /* stays dirty: the next change retries */
 	s = snap_build();
 	if (!s)
-		return -ENOMEM; /* stays dirty: the next change retries */
+		return -ENOMEM;
 	old = ipvs_snap_current;
 	__atomic_store_n(&ipvs_snap_current, s, __ATOMIC_RELEASE);
 	dp_rcu_synchronize();
+	/* no worker holds the old snapshot, nor what only it named */
 	snap_free(old);
+	retired_free();
 	dirty = false;
 	return 0;
 }
@@ -241,34 +509,80 @@ void ipvs_batch_begin(void)
 	batch_depth++;
 }
 
-void ipvs_batch_end(void)
+int ipvs_batch_end(void)
 {
 	if (batch_depth > 0 && --batch_depth == 0 && dirty)
-		publish();
+		return publish();
+	return 0;
+}
+
+static void tables_free(void)
+{
+	for (uint32_t id = 0; svc_tab && id < svc_hwm; id++) {
+		struct svc_ent *e = &svc_tab[id];
+
+		free(e->dest_ids);
+		if (e->part)
+			part_free(e->part);
+		for (unsigned i = 0; i < DP_MAX_WORKERS; i++)
+			rte_free(e->wmem[i]);
+	}
+	free(svc_tab);
+	free(dest_tab);
+	free(svc_hash_head);
+	free(dest_hash_head);
+	svc_tab = NULL;
+	dest_tab = NULL;
+	svc_hash_head = dest_hash_head = NULL;
+	svc_hwm = dest_hwm = 0;
+	nsvcs_live = ndests_trash = 0;
+	for (unsigned i = 0; i < DP_MAX_WORKERS; i++) {
+		rte_free(wsvc_mem[i]);
+		rte_free(wdest_mem[i]);
+		wsvc_mem[i] = NULL;
+		wdest_mem[i] = NULL;
+	}
+}
+
+static uint32_t *hash_heads(uint32_t entries, uint32_t *mask)
+{
+	uint32_t n = 16, *h;
+
+	while (n < entries)
+		n <<= 1;
+	h = malloc(sizeof(*h) * n);
+	for (uint32_t i = 0; h && i < n; i++)
+		h[i] = ID_NONE;
+	*mask = n - 1;
+	return h;
 }
 
 void ipvs_svc_init(void)
 {
-	memset(svc_tab, 0, sizeof(svc_tab));
-	memset(dest_tab, 0, sizeof(dest_tab));
+	tables_free();
+	svc_tab = calloc(svc_max, sizeof(*svc_tab));
+	dest_tab = calloc(dest_max, sizeof(*dest_tab));
+	svc_hash_head = hash_heads(svc_max, &svc_hmask);
+	dest_hash_head = hash_heads(dest_max, &dest_hmask);
+	if (!svc_tab || !dest_tab || !svc_hash_head || !dest_hash_head)
+		tables_free(); /* every request then says "no memory" */
 	ipvs_fwmark_init();
 	svc_cursor = dest_cursor = 0;
 	ipvs_default_timeouts(timeouts);
 	expire_nodest = false;
 	batch_depth = 0;
+	version = 1;
 	publish();
 }
 
 void ipvs_svc_fini(void)
 {
-	for (uint32_t i = 0; i < IPVS_SVC_MAX; i++) {
-		free(svc_tab[i].dest_ids);
-		svc_tab[i].dest_ids = NULL;
-	}
-	memset(svc_tab, 0, sizeof(svc_tab));
-	memset(dest_tab, 0, sizeof(dest_tab));
 	snap_free(ipvs_snap_current);
 	ipvs_snap_current = NULL;
+	retired_free();
+	tables_free();
+	ipvs_stats_fini();
+	dirty = false;
 }
 
 /* ---- keys and validation ---- */
@@ -323,12 +637,86 @@ static bool svc_key_eq(const struct dpvs_svc *a, const struct dpvs_svc *b)
 	       a->port == b->port;
 }
 
+static uint32_t svc_key_hash(const struct dpvs_svc *k)
+{
+	if (k->fwmark)
+		return rte_hash_crc_4byte(k->fwmark, 0x46574d00u /* "FWM" */) & svc_hmask;
+	return svc_hash((uint8_t)k->protocol, k->addr.in.s_addr, k->port) & svc_hmask;
+}
+
+/* The entry of a key, live or in the trash (one key has one entry: a
+ * removed service added again comes back from the trash). */
+static uint32_t svc_find_any(const struct dpvs_svc *key)
+{
+	if (!svc_hash_head)
+		return ID_NONE;
+	for (uint32_t i = svc_hash_head[svc_key_hash(key)]; i != ID_NONE; i = svc_tab[i].hnext)
+		if (svc_key_eq(&svc_tab[i].conf, key))
+			return i;
+	return ID_NONE;
+}
+
 static int svc_find(const struct dpvs_svc *key, uint8_t state)
 {
-	for (int i = 0; i < IPVS_SVC_MAX; i++)
-		if (svc_tab[i].state == state && svc_key_eq(&svc_tab[i].conf, key))
+	uint32_t id = svc_find_any(key);
+
+	return id != ID_NONE && svc_tab[id].state == state ? (int)id : -1;
+}
+
+static void svc_hash_add(uint32_t id)
+{
+	uint32_t b = svc_key_hash(&svc_tab[id].conf);
+
+	svc_tab[id].hnext = svc_hash_head[b];
+	svc_hash_head[b] = id;
+}
+
+static void svc_hash_del(uint32_t id)
+{
+	uint32_t *pp = &svc_hash_head[svc_key_hash(&svc_tab[id].conf)];
+
+	while (*pp != ID_NONE && *pp != id)
+		pp = &svc_tab[*pp].hnext;
+	if (*pp == id)
+		*pp = svc_tab[id].hnext;
+}
+
+static uint32_t dest_key_hash(uint32_t svc_id, uint32_t addr, uint16_t port)
+{
+	return rte_hash_crc_4byte(addr, svc_id ^ ((uint32_t)port << 16)) & dest_hmask;
+}
+
+/* The dest (service, address, port), live or in the trash. */
+static uint32_t dest_find_any(uint32_t svc_id, uint32_t addr, uint16_t port)
+{
+	for (uint32_t i = dest_hash_head[dest_key_hash(svc_id, addr, port)]; i != ID_NONE;
+	     i = dest_tab[i].hnext) {
+		const struct dest_ent *d = &dest_tab[i];
+
+		if (d->svc_id == svc_id && d->conf.addr.in.s_addr == addr && d->conf.port == port)
 			return i;
-	return -1;
+	}
+	return ID_NONE;
+}
+
+static void dest_hash_add(uint32_t id)
+{
+	const struct dest_ent *d = &dest_tab[id];
+	uint32_t b = dest_key_hash(d->svc_id, d->conf.addr.in.s_addr, d->conf.port);
+
+	dest_tab[id].hnext = dest_hash_head[b];
+	dest_hash_head[b] = id;
+}
+
+static void dest_hash_del(uint32_t id)
+{
+	const struct dest_ent *d = &dest_tab[id];
+	uint32_t *pp = &dest_hash_head[dest_key_hash(d->svc_id, d->conf.addr.in.s_addr, d->conf.port)];
+
+	while (*pp != ID_NONE && *pp != id)
+		pp = &dest_tab[*pp].hnext;
+	if (*pp == id)
+		*pp = dest_tab[id].hnext;
 }
 
 /* Lookup for requests: validates the key, -ESRCH when no such service. */
@@ -340,6 +728,10 @@ static int svc_lookup(const struct dpvs_svc *s, char *err, size_t errlen)
 
 	if (ret < 0)
 		return ret;
+	if (!svc_tab) {
+		snprintf(err, errlen, "no memory for the service tables");
+		return -ENOMEM;
+	}
 	ret = svc_find(&key, ENT_LIVE);
 	if (ret < 0) {
 		ipvs_svc_key_str(&key, k, sizeof(k));
@@ -417,7 +809,7 @@ static int id_scan(uint32_t *cursor, uint32_t max, bool (*is_free)(uint32_t))
 
 /* A free id, reusing the least recently freed first; when none is free,
  * ids of drained trash are reclaimed first. -1 when the table is full. */
-static int id_alloc(uint32_t *cursor, uint32_t max, bool (*is_free)(uint32_t))
+static int id_alloc(uint32_t *cursor, uint32_t max, uint32_t *hwm, bool (*is_free)(uint32_t))
 {
 	int id = id_scan(cursor, max, is_free);
 
@@ -425,6 +817,8 @@ static int id_alloc(uint32_t *cursor, uint32_t max, bool (*is_free)(uint32_t))
 		ipvs_svc_gc();
 		id = id_scan(cursor, max, is_free);
 	}
+	if (id >= 0 && (uint32_t)id >= *hwm)
+		*hwm = (uint32_t)id + 1;
 	return id;
 }
 
@@ -451,6 +845,10 @@ int ipvs_svc_add(const struct dpvs_svc *s, char *err, size_t errlen)
 	ret = svc_key(s, &key, err, errlen);
 	if (ret < 0)
 		return ret;
+	if (!svc_tab) {
+		snprintf(err, errlen, "no memory for the service tables");
+		return -ENOMEM;
+	}
 	ipvs_svc_key_str(&key, k, sizeof(k));
 	if (svc_find(&key, ENT_LIVE) >= 0) {
 		snprintf(err, errlen, "service %s already exists", k);
@@ -462,19 +860,27 @@ int ipvs_svc_add(const struct dpvs_svc *s, char *err, size_t errlen)
 	/* the same service back from the trash keeps its id, so its old
 	 * dests (and their conns) can come back too */
 	id = svc_find(&key, ENT_TRASH);
-	if (id < 0)
-		id = id_alloc(&svc_cursor, IPVS_SVC_MAX, svc_id_free);
 	if (id < 0) {
-		snprintf(err, errlen, "too many services (at most %u)", IPVS_SVC_MAX);
-		return -ENOSPC;
+		id = id_alloc(&svc_cursor, svc_max, &svc_hwm, svc_id_free);
+		if (id < 0) {
+			snprintf(err, errlen, "too many services (at most %u: [pool] svc_max)",
+				 svc_max);
+			return -ENOSPC;
+		}
+		svc_tab[id].conf = key;
+		svc_hash_add((uint32_t)id);
 	}
 	e = &svc_tab[id];
 	e->state = ENT_LIVE;
 	e->conf = key;
 	e->sched = sched;
 	e->gen = ++gen_counter;
+	e->epoch = ++epoch_counter; /* its workers' tables start afresh */
 	e->ndests = 0;
-	ipvs_stats_reset_svc((uint16_t)id);
+	e->stale = true;
+	nsvcs_live++;
+	changed();
+	ipvs_stats_reset_svc((uint32_t)id);
 	return publish();
 }
 
@@ -492,14 +898,22 @@ int ipvs_svc_edit(const struct dpvs_svc *s, char *err, size_t errlen)
 	if (ret < 0)
 		return ret;
 	svc_tab[id].conf = conf;
+	/* another scheduler: the workers' tables of the old one mean nothing
+	 * to it; the same one keeps its locality */
+	if (svc_tab[id].sched != sched)
+		svc_tab[id].epoch = ++epoch_counter;
 	svc_tab[id].sched = sched;
 	svc_tab[id].gen = ++gen_counter;
+	svc_tab[id].stale = true;
+	changed();
 	return publish();
 }
 
-static void dest_trash(uint16_t dest_id)
+static void dest_trash(uint32_t dest_id)
 {
 	dest_tab[dest_id].state = ENT_TRASH;
+	svc_tab[dest_tab[dest_id].svc_id].ntrash++;
+	ndests_trash++;
 }
 
 static void svc_remove(int id)
@@ -510,6 +924,10 @@ static void svc_remove(int id)
 		dest_trash(e->dest_ids[k]);
 	e->ndests = 0;
 	e->state = ENT_TRASH;
+	/* the published snapshot still has it until the next one */
+	part_retire(e);
+	nsvcs_live--;
+	changed();
 }
 
 int ipvs_svc_del(const struct dpvs_svc *s, char *err, size_t errlen)
@@ -524,9 +942,9 @@ int ipvs_svc_del(const struct dpvs_svc *s, char *err, size_t errlen)
 
 void ipvs_svc_flush(void)
 {
-	for (int id = 0; id < IPVS_SVC_MAX; id++)
+	for (uint32_t id = 0; svc_tab && id < svc_hwm; id++)
 		if (svc_tab[id].state == ENT_LIVE)
-			svc_remove(id);
+			svc_remove((int)id);
 	publish();
 }
 
@@ -592,14 +1010,16 @@ static int dest_check(const struct svc_ent *e, const struct dpvs_dest *d, struct
 	return 0;
 }
 
-static int dest_find(const struct svc_ent *e, const struct dpvs_dest *d)
+/* The place of d among e's live dests, -1. */
+static int dest_find(uint32_t sid, const struct svc_ent *e, const struct dpvs_dest *d)
 {
-	for (uint32_t k = 0; k < e->ndests; k++) {
-		const struct dest_ent *x = &dest_tab[e->dest_ids[k]];
+	uint32_t id = dest_find_any(sid, d->addr.in.s_addr, d->port);
 
-		if (x->conf.addr.in.s_addr == d->addr.in.s_addr && x->conf.port == d->port)
+	if (id == ID_NONE || dest_tab[id].state != ENT_LIVE)
+		return -1;
+	for (uint32_t k = 0; k < e->ndests; k++)
+		if (e->dest_ids[k] == id)
 			return (int)k;
-	}
 	return -1;
 }
 
@@ -616,7 +1036,8 @@ int ipvs_dest_add(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err
 	struct dpvs_dest conf;
 	struct svc_ent *e;
 	char ds[32];
-	int sid, id = -1, ret;
+	int sid, ret;
+	uint32_t id;
 
 	sid = svc_lookup(s, err, errlen);
 	if (sid < 0)
@@ -626,13 +1047,14 @@ int ipvs_dest_add(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err
 	if (ret < 0)
 		return ret;
 	dest_str(&conf, ds, sizeof(ds));
-	if (dest_find(e, &conf) >= 0) {
+	id = dest_find_any((uint32_t)sid, conf.addr.in.s_addr, conf.port);
+	if (id != ID_NONE && dest_tab[id].state == ENT_LIVE) {
 		snprintf(err, errlen, "real server %s already exists", ds);
 		return -EEXIST;
 	}
 	if (e->ndests == e->cap) {
 		uint32_t cap = e->cap ? 2 * e->cap : 8;
-		uint16_t *ids = realloc(e->dest_ids, sizeof(*ids) * cap);
+		uint32_t *ids = realloc(e->dest_ids, sizeof(*ids) * cap);
 
 		if (!ids) {
 			snprintf(err, errlen, "no memory for real server %s", ds);
@@ -641,27 +1063,30 @@ int ipvs_dest_add(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err
 		e->dest_ids = ids;
 		e->cap = cap;
 	}
-	/* back from the trash: same id, its conns and counters with it */
-	for (uint32_t i = 0; i < IPVS_DEST_MAX && id < 0; i++) {
-		const struct dest_ent *x = &dest_tab[i];
+	if (id != ID_NONE) {
+		/* back from the trash: same id, its conns and counters with it */
+		e->ntrash--;
+		ndests_trash--;
+	} else {
+		int nid = id_alloc(&dest_cursor, dest_max, &dest_hwm, dest_id_free);
 
-		if (x->state == ENT_TRASH && x->svc_id == sid &&
-		    x->conf.addr.in.s_addr == conf.addr.in.s_addr && x->conf.port == conf.port)
-			id = (int)i;
-	}
-	if (id < 0) {
-		id = id_alloc(&dest_cursor, IPVS_DEST_MAX, dest_id_free);
-		if (id < 0) {
-			snprintf(err, errlen, "too many real servers (at most %u)", IPVS_DEST_MAX);
+		if (nid < 0) {
+			snprintf(err, errlen, "too many real servers (at most %u: [pool] dest_max)",
+				 dest_max);
 			return -ENOSPC;
 		}
-		ipvs_stats_reset_dest((uint16_t)id);
+		id = (uint32_t)nid;
+		dest_tab[id].svc_id = (uint32_t)sid;
+		dest_tab[id].conf = conf;
+		dest_hash_add(id);
+		ipvs_stats_reset_dest(id);
 	}
 	dest_tab[id].state = ENT_LIVE;
-	dest_tab[id].svc_id = (uint16_t)sid;
 	dest_tab[id].conf = conf;
-	e->dest_ids[e->ndests++] = (uint16_t)id;
+	e->dest_ids[e->ndests++] = id;
 	e->gen = ++gen_counter;
+	e->stale = true;
+	changed();
 	return publish();
 }
 
@@ -682,7 +1107,7 @@ static int dest_lookup(const struct dpvs_svc *s, const struct dpvs_dest *d, int 
 	}
 	if (!probe.port)
 		probe.port = svc_tab[*sid].conf.port;
-	k = dest_find(&svc_tab[*sid], &probe);
+	k = dest_find((uint32_t)*sid, &svc_tab[*sid], &probe);
 	if (k < 0) {
 		dest_str(&probe, ds, sizeof(ds));
 		snprintf(err, errlen, "no such real server %s", ds);
@@ -707,6 +1132,8 @@ int ipvs_dest_edit(const struct dpvs_svc *s, const struct dpvs_dest *d, char *er
 		return ret;
 	dest_tab[e->dest_ids[k]].conf = conf;
 	e->gen = ++gen_counter;
+	e->stale = true;
+	changed();
 	return publish();
 }
 
@@ -724,6 +1151,8 @@ int ipvs_dest_del(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err
 		sizeof(*e->dest_ids) * (e->ndests - (uint32_t)k - 1));
 	e->ndests--;
 	e->gen = ++gen_counter;
+	e->stale = true;
+	changed();
 	return publish();
 }
 
@@ -798,10 +1227,13 @@ void ipvs_set_expire_nodest_conn(bool on)
 
 /* ---- listing and garbage collection ---- */
 
-int ipvs_svc_walk(const struct dpvs_svc *key, ipvs_svc_visit_fn fn, void *arg, char *err,
-		  size_t errlen)
+/* The walk behind both listings: from (*svc_from, *dest_from); fn's
+ * return as ipvs_svc_page_fn's. */
+static int walk(const struct dpvs_svc *key, uint32_t *svc_from, uint32_t *dest_from,
+		ipvs_svc_page_fn fn, void *arg, char *err, size_t errlen)
 {
 	struct dpvs_dest *dests = NULL;
+	uint32_t cap = 0;
 	int only = -1, ret = 0;
 
 	if (key) {
@@ -809,45 +1241,106 @@ int ipvs_svc_walk(const struct dpvs_svc *key, ipvs_svc_visit_fn fn, void *arg, c
 		if (only < 0)
 			return only;
 	}
-	for (int id = 0; id < IPVS_SVC_MAX && ret == 0; id++) {
+	for (uint32_t id = *svc_from; id < svc_hwm; id++) {
 		const struct svc_ent *e = &svc_tab[id];
-		struct dpvs_dest *nd;
+		uint32_t from = id == *svc_from ? *dest_from : 0, n;
 
-		if (e->state != ENT_LIVE || (only >= 0 && id != only))
+		if (e->state != ENT_LIVE || (only >= 0 && id != (uint32_t)only))
 			continue;
-		nd = realloc(dests, sizeof(*dests) * (e->ndests ? e->ndests : 1));
-		if (!nd) {
-			snprintf(err, errlen, "out of memory");
-			ret = -ENOMEM;
+		if (from > e->ndests)
+			from = e->ndests;
+		n = e->ndests - from;
+		if (n > cap) {
+			struct dpvs_dest *nd = realloc(dests, sizeof(*dests) * n);
+
+			if (!nd) {
+				snprintf(err, errlen, "out of memory");
+				ret = -ENOMEM;
+				break;
+			}
+			dests = nd;
+			cap = n;
+		}
+		for (uint32_t k = 0; k < n; k++)
+			dests[k] = dest_tab[e->dest_ids[from + k]].conf;
+		ret = fn(id, &e->conf, e->dest_ids + from, dests, n, e->ndests, arg);
+		if (ret == -ENOSPC || (ret >= 0 && (uint32_t)ret < n)) {
+			/* a page is full: the next one starts here */
+			*svc_from = id;
+			*dest_from = from + (ret > 0 ? (uint32_t)ret : 0);
+			ret = 1;
 			break;
 		}
-		dests = nd;
-		for (uint32_t k = 0; k < e->ndests; k++)
-			dests[k] = dest_tab[e->dest_ids[k]].conf;
-		ret = fn((uint16_t)id, &e->conf, e->dest_ids, dests, e->ndests, arg);
-		if (ret < 0)
-			snprintf(err, errlen, "out of memory");
+		if (ret < 0) {
+			snprintf(err, errlen, "%s", strerror(-ret));
+			break;
+		}
+		ret = 0;
+	}
+	if (ret == 0) {
+		*svc_from = svc_hwm;
+		*dest_from = 0;
 	}
 	free(dests);
 	return ret;
 }
 
+struct walk_all {
+	ipvs_svc_visit_fn fn;
+	void *arg;
+};
+
+static int visit_all(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t *dest_ids,
+		     const struct dpvs_dest *dests, uint32_t ndests, uint32_t total, void *arg)
+{
+	const struct walk_all *w = arg;
+	int ret = w->fn(svc_id, svc, dest_ids, dests, ndests, w->arg);
+
+	(void)total;
+	return ret < 0 ? (ret == -ENOSPC ? -ENOMEM : ret) : (int)ndests;
+}
+
+int ipvs_svc_walk(const struct dpvs_svc *key, ipvs_svc_visit_fn fn, void *arg, char *err,
+		  size_t errlen)
+{
+	struct walk_all w = { .fn = fn, .arg = arg };
+	uint32_t svc_from = 0, dest_from = 0;
+
+	return walk(key, &svc_from, &dest_from, visit_all, &w, err, errlen);
+}
+
+int ipvs_svc_walk_page(const struct dpvs_svc *key, uint32_t *svc_from, uint32_t *dest_from,
+		       ipvs_svc_page_fn fn, void *arg, char *err, size_t errlen)
+{
+	return walk(key, svc_from, dest_from, fn, arg, err, errlen);
+}
+
 void ipvs_svc_gc(void)
 {
 	/* a snapshot not yet published may still name trashed ids */
+	if (dirty || !ndests_trash)
+		goto services;
+	for (uint32_t id = 0; id < dest_hwm; id++) {
+		struct dest_ent *d = &dest_tab[id];
+
+		if (d->state != ENT_TRASH || ipvs_dest_conns_live(id) != 0)
+			continue;
+		dest_hash_del(id);
+		d->state = ENT_FREE;
+		svc_tab[d->svc_id].ntrash--;
+		ndests_trash--;
+	}
+services:
 	if (dirty)
 		return;
-	for (uint32_t id = 0; id < IPVS_DEST_MAX; id++)
-		if (dest_tab[id].state == ENT_TRASH && ipvs_dest_conns_live((uint16_t)id) == 0)
-			dest_tab[id].state = ENT_FREE;
 	/* a trashed service lives as long as one of its trashed dests */
-	static bool used[IPVS_SVC_MAX];
+	for (uint32_t id = 0; id < svc_hwm; id++) {
+		struct svc_ent *e = &svc_tab[id];
 
-	memset(used, 0, sizeof(used));
-	for (uint32_t id = 0; id < IPVS_DEST_MAX; id++)
-		if (dest_tab[id].state == ENT_TRASH)
-			used[dest_tab[id].svc_id] = true;
-	for (uint32_t id = 0; id < IPVS_SVC_MAX; id++)
-		if (svc_tab[id].state == ENT_TRASH && !used[id])
-			svc_tab[id].state = ENT_FREE;
+		if (e->state != ENT_TRASH || e->ntrash)
+			continue;
+		svc_hash_del(id);
+		svc_wmem_free(id, e);
+		e->state = ENT_FREE;
+	}
 }

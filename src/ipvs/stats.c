@@ -10,6 +10,7 @@
  * every 2 s as LVS does: the per-second rate of the last interval,
  * smoothed with a moving average (weight 1/4).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ipvs/ipvs_priv.h"
@@ -22,8 +23,8 @@ struct est {
 	double cps, inpps, outpps, inbps, outbps;
 };
 
-static struct est svc_est[IPVS_SVC_MAX];
-static struct est dest_est[IPVS_DEST_MAX];
+/* by id, [pool] svc_max and dest_max entries (NULL without memory) */
+static struct est *svc_est, *dest_est;
 static uint64_t last_est_sec;
 
 static void wstats_add(struct ipvs_wstats *sum, const struct ipvs_wstats *s)
@@ -35,18 +36,31 @@ static void wstats_add(struct ipvs_wstats *sum, const struct ipvs_wstats *s)
 	sum->outbytes += s->outbytes;
 }
 
-static void svc_sum(uint16_t id, struct ipvs_wstats *sum)
+/* A worker's arrays, NULL before the first service (service.c). */
+static const struct ipvs_svc_wstate *wsvc(unsigned i)
 {
-	memset(sum, 0, sizeof(*sum));
-	for (unsigned i = 0; i < ipvs_worker_states(); i++)
-		wstats_add(sum, &ipvs_worker_state(i)->svc[id].st);
+	return __atomic_load_n(&ipvs_worker_state(i)->svc, __ATOMIC_ACQUIRE);
 }
 
-static void dest_sum(uint16_t id, struct ipvs_wstats *sum)
+static const struct ipvs_dest_wstate *wdest(unsigned i)
+{
+	return __atomic_load_n(&ipvs_worker_state(i)->dest, __ATOMIC_ACQUIRE);
+}
+
+static void svc_sum(uint32_t id, struct ipvs_wstats *sum)
 {
 	memset(sum, 0, sizeof(*sum));
 	for (unsigned i = 0; i < ipvs_worker_states(); i++)
-		wstats_add(sum, &ipvs_worker_state(i)->dest[id].st);
+		if (wsvc(i))
+			wstats_add(sum, &wsvc(i)[id].st);
+}
+
+static void dest_sum(uint32_t id, struct ipvs_wstats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned i = 0; i < ipvs_worker_states(); i++)
+		if (wdest(i))
+			wstats_add(sum, &wdest(i)[id].st);
 }
 
 static void est_reset(struct est *e, const struct ipvs_wstats *now)
@@ -58,6 +72,10 @@ static void est_reset(struct est *e, const struct ipvs_wstats *now)
 
 static void est_out(const struct est *e, const struct ipvs_wstats *now, struct dpvs_stats *o)
 {
+	static const struct est none;
+
+	if (!e)
+		e = &none;
 	o->conns = now->conns - e->base.conns;
 	o->inpkts = now->inpkts - e->base.inpkts;
 	o->outpkts = now->outpkts - e->base.outpkts;
@@ -86,66 +104,82 @@ static void est_step(struct est *e, const struct ipvs_wstats *now, double secs)
 	e->last = *now;
 }
 
-void ipvs_stats_svc(uint16_t svc_id, struct dpvs_stats *out)
+void ipvs_stats_svc(uint32_t svc_id, struct dpvs_stats *out)
 {
 	struct ipvs_wstats now;
 
 	svc_sum(svc_id, &now);
-	est_out(&svc_est[svc_id], &now, out);
+	est_out(svc_est ? &svc_est[svc_id] : NULL, &now, out);
 }
 
-void ipvs_stats_dest(uint16_t dest_id, struct dpvs_stats *out, uint32_t *active,
+void ipvs_stats_dest(uint32_t dest_id, struct dpvs_stats *out, uint32_t *active,
 		     uint32_t *inact, uint32_t *persist)
 {
 	struct ipvs_wstats now;
 	uint64_t a = 0, i = 0, p = 0;
 
 	dest_sum(dest_id, &now);
-	est_out(&dest_est[dest_id], &now, out);
+	est_out(dest_est ? &dest_est[dest_id] : NULL, &now, out);
 	for (unsigned k = 0; k < ipvs_worker_states(); k++) {
-		const struct ipvs_dest_wstate *d = &ipvs_worker_state(k)->dest[dest_id];
+		const struct ipvs_dest_wstate *d = wdest(k);
 
-		a += d->activeconns;
-		i += d->inactconns;
-		p += d->persistconns;
+		if (!d)
+			continue;
+		a += d[dest_id].activeconns;
+		i += d[dest_id].inactconns;
+		p += d[dest_id].persistconns;
 	}
 	*active = (uint32_t)a;
 	*inact = (uint32_t)i;
 	*persist = (uint32_t)p;
 }
 
-uint64_t ipvs_dest_conns_live(uint16_t dest_id)
+uint64_t ipvs_dest_conns_live(uint32_t dest_id)
 {
 	uint64_t n = 0;
 
 	for (unsigned k = 0; k < ipvs_worker_states(); k++) {
-		const struct ipvs_dest_wstate *d = &ipvs_worker_state(k)->dest[dest_id];
+		const struct ipvs_dest_wstate *d = wdest(k);
 
-		n += d->activeconns + d->inactconns + d->persistconns;
+		if (d)
+			n += d[dest_id].activeconns + d[dest_id].inactconns +
+			     d[dest_id].persistconns;
 	}
 	return n;
 }
 
-void ipvs_stats_reset_svc(uint16_t svc_id)
+void ipvs_stats_reset_svc(uint32_t svc_id)
 {
 	struct ipvs_wstats now;
 
+	if (!svc_est)
+		return;
 	svc_sum(svc_id, &now);
 	est_reset(&svc_est[svc_id], &now);
 }
 
-void ipvs_stats_reset_dest(uint16_t dest_id)
+void ipvs_stats_reset_dest(uint32_t dest_id)
 {
 	struct ipvs_wstats now;
 
+	if (!dest_est)
+		return;
 	dest_sum(dest_id, &now);
 	est_reset(&dest_est[dest_id], &now);
 }
 
+void ipvs_stats_fini(void)
+{
+	free(svc_est);
+	free(dest_est);
+	svc_est = dest_est = NULL;
+}
+
 void ipvs_stats_init(void)
 {
-	memset(svc_est, 0, sizeof(svc_est));
-	memset(dest_est, 0, sizeof(dest_est));
+	ipvs_stats_fini();
+	svc_est = calloc(ipvs_svc_max(), sizeof(*svc_est));
+	dest_est = calloc(ipvs_dest_max(), sizeof(*dest_est));
 	last_est_sec = 0;
 }
 
@@ -163,12 +197,13 @@ void ipvs_timer_tick(uint64_t now_sec)
 		return;
 	secs = (double)(now_sec - last_est_sec);
 	last_est_sec = now_sec;
-	/* ids that are not in use have counters that do not move: cheap */
-	for (uint16_t id = 0; id < IPVS_SVC_MAX; id++) {
+	/* every id handed out so far; those not in use have counters that
+	 * do not move: cheap */
+	for (uint32_t id = 0; svc_est && id < ipvs_svc_ids(); id++) {
 		svc_sum(id, &now);
 		est_step(&svc_est[id], &now, secs);
 	}
-	for (uint16_t id = 0; id < IPVS_DEST_MAX; id++) {
+	for (uint32_t id = 0; dest_est && id < ipvs_dest_ids(); id++) {
 		dest_sum(id, &now);
 		est_step(&dest_est[id], &now, secs);
 	}

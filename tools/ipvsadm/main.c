@@ -75,16 +75,142 @@ static void daemon_init(void)
 	daemon_ok = true;
 }
 
-/* A set command: 0, or the ipvsadm text of the daemon's error and 255. */
+/*
+ * -R: the set commands of the lines are sent in batches (one BATCH message
+ * carries thousands, and the daemon publishes once per message instead of
+ * once per line). Their errors are printed as the replies come, in line
+ * order; anything else a line prints (a parse error, a listing) first
+ * sends what is pending, so the output keeps the order of the lines.
+ */
+static struct dpvs_batch batch;
+static bool batching;
+static int last_result; /* of the last line run: -R's exit status */
+
+static void batch_result(uint32_t index, uint16_t type, int status, const char *msg, void *arg)
+{
+	(void)index;
+	(void)msg;
+	(void)arg;
+	if (status < 0)
+		fprintf(stderr, "%s\n", ipvsadm_strerror(type, status));
+	last_result = status < 0 ? EXIT_KERNEL : 0;
+}
+
+/* Runs the pending lines. A failed exchange ends ipvsadm as a failed
+ * request of the kernel would have. */
+static void batch_flush(void)
+{
+	char err[DPVS_CTL_ERRMSG_MAX];
+
+	if (!batch.n)
+		return;
+	fflush(stdout);
+	if (dpvs_batch_send(&batch, batch_result, NULL, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		exit(EXIT_KERNEL);
+	}
+}
+
+/* A set command: 0, or the ipvsadm text of the daemon's error and 255.
+ * In a restore, queued (its result comes with the batch's replies). */
 static int set_request(uint16_t type, uint32_t flags, const void *req, uint32_t len)
 {
 	char err[DPVS_CTL_ERRMSG_MAX];
-	int rc = dpvs_request(type, flags, req, len, NULL, NULL, err, sizeof(err));
+	int rc;
 
+	if (batching) {
+		rc = dpvs_batch_add(&batch, type, flags, req, len);
+		if (rc == -EMSGSIZE) {
+			batch_flush();
+			rc = dpvs_batch_add(&batch, type, flags, req, len);
+		}
+		if (rc == 0)
+			return 0;
+		batch_flush(); /* no memory for the batch: this one alone */
+	}
+	rc = dpvs_request(type, flags, req, len, NULL, NULL, err, sizeof(err));
 	if (rc == 0)
 		return 0;
 	fprintf(stderr, "%s\n", ipvsadm_strerror(type, rc));
 	return EXIT_KERNEL;
+}
+
+#define LIST_TRIES 5 /* listings restarted because the services changed */
+
+/* Fetches the table page by page (a big one does not fit in one message);
+ * 0, -EAGAIN when the services changed meanwhile, or another error with
+ * the text to print in err. */
+static int fetch_pages(const struct dpvs_svc *svc, struct ipvs_table *t, char *err, size_t errlen)
+{
+	struct dpvs_svc_page_req q = { .svc_from = 0 };
+	struct ipvs_table_page *pages = NULL;
+	void **replies = NULL;
+	unsigned n = 0, cap = 0;
+	int rc = 0;
+
+	if (svc)
+		q.key = *svc;
+	for (;;) {
+		struct dpvs_svc_page pg;
+		void *reply = NULL;
+		uint32_t rlen = 0;
+
+		rc = dpvs_request(DPVS_MSG_SVC_LIST,
+				  DPVS_MSG_F_SVC_PAGE | (svc ? DPVS_MSG_F_SVC_KEY : 0), &q,
+				  sizeof(q), &reply, &rlen, err, errlen);
+		if (rc) {
+			if (rc != -EAGAIN)
+				snprintf(err, errlen, "%s", ipvsadm_strerror(DPVS_MSG_SVC_LIST, rc));
+			break;
+		}
+		if (n == cap) {
+			unsigned ncap = cap ? 2 * cap : 8;
+			struct ipvs_table_page *np = realloc(pages, sizeof(*np) * ncap);
+			void **nr = np ? realloc(replies, sizeof(*nr) * ncap) : NULL;
+
+			if (np)
+				pages = np;
+			if (!np || !nr) {
+				free(reply);
+				snprintf(err, errlen, "%s", strerror(ENOMEM));
+				rc = -ENOMEM;
+				break;
+			}
+			replies = nr;
+			cap = ncap;
+		}
+		replies[n] = reply;
+		if (rlen < sizeof(pg)) {
+			snprintf(err, errlen, "service list page of %u bytes is too short", rlen);
+			rc = -EBADMSG;
+			n++;
+			break;
+		}
+		memcpy(&pg, reply, sizeof(pg));
+		pages[n] = (struct ipvs_table_page){ .list = (const char *)reply + sizeof(pg),
+						     .len = rlen - (uint32_t)sizeof(pg),
+						     .continues = q.dest_from != 0 };
+		n++;
+		if (!pg.more)
+			break;
+		/* a page must move the cursor, or the listing never ends */
+		if (pg.next_svc < q.svc_from ||
+		    (pg.next_svc == q.svc_from && pg.next_dest <= q.dest_from)) {
+			snprintf(err, errlen, "service list: page %u does not advance", n);
+			rc = -EBADMSG;
+			break;
+		}
+		q.svc_from = pg.next_svc;
+		q.dest_from = pg.next_dest;
+		q.version = pg.version;
+	}
+	if (!rc)
+		rc = ipvs_table_decode_pages(pages, n, t, err, errlen);
+	for (unsigned i = 0; i < n; i++)
+		free(replies[i]);
+	free(replies);
+	free(pages);
+	return rc;
 }
 
 /* Fetches the table (all services, or the one keyed by svc); a failure
@@ -92,23 +218,18 @@ static int set_request(uint16_t type, uint32_t flags, const void *req, uint32_t 
 static void fetch_table(const struct dpvs_svc *svc, unsigned int fmt, struct ipvs_table *t)
 {
 	char err[DPVS_CTL_ERRMSG_MAX];
-	void *reply = NULL;
-	uint32_t rlen = 0;
-	int rc;
+	int rc = -EAGAIN;
 
-	rc = dpvs_request(DPVS_MSG_SVC_LIST, svc ? DPVS_MSG_F_SVC_KEY : 0, svc,
-			  svc ? sizeof(*svc) : 0, &reply, &rlen, err, sizeof(err));
-	if (rc) {
-		fprintf(stderr, "%s\n", ipvsadm_strerror(DPVS_MSG_SVC_LIST, rc));
-		exit(EXIT_LIST);
-	}
-	rc = ipvs_table_decode(reply, rlen, t, err, sizeof(err));
-	free(reply);
+	/* a listing is one state of the services: when they change between
+	 * two pages, start again */
+	for (int i = 0; i < LIST_TRIES && rc == -EAGAIN; i++)
+		rc = fetch_pages(svc, t, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "%s\n", err);
 		exit(EXIT_LIST);
 	}
 	if (svc && t->nrows != 1) {
+		ipvs_table_free(t);
 		fprintf(stderr, "%s\n", ipvsadm_strerror(DPVS_MSG_SVC_LIST, ESRCH));
 		exit(EXIT_LIST);
 	}
@@ -223,6 +344,7 @@ static int do_dest(const struct ipvsadm_cmd *c, uint16_t type)
 
 	daemon_init();
 	if (c->dest.conn_flags == DPVS_FWD_TUNNEL && c->tun_type != IPVSADM_TUN_IPIP) {
+		batch_flush();
 		fprintf(stderr, "tunnel type %s is not supported by dpvs (only ipip)\n",
 			tun_names[c->tun_type]);
 		return EXIT_KERNEL;
@@ -237,13 +359,16 @@ static int restore(const char *prog)
 {
 	char *line = NULL;
 	size_t cap = 0;
-	int result = 0;
+
+	batching = true;
+	last_result = 0;
 
 	while (getline(&line, &cap, stdin) >= 0) {
 		char *words[RESTORE_WORDS + 1], *argv[RESTORE_WORDS + 2];
 		int n = spec_split(line, words, RESTORE_WORDS), argc = 0;
 
 		if (n < 0) {
+			batch_flush();
 			fprintf(stderr, "restore: line with more than %d words\n", RESTORE_WORDS);
 			free(line);
 			exit(2);
@@ -255,10 +380,35 @@ static int restore(const char *prog)
 		if (argc == 1)
 			continue;
 		argv[argc] = NULL;
-		result = run_line(argc, argv, true);
+		/* a batched line's result comes with the batch's replies */
+		int rc = run_line(argc, argv, true);
+
+		if (!batch.n)
+			last_result = rc;
 	}
 	free(line);
-	return result;
+	batch_flush();
+	batching = false;
+	dpvs_batch_free(&batch);
+	return last_result;
+}
+
+static bool is_set_cmd(int cmd)
+{
+	switch (cmd) {
+	case IPVSADM_CMD_ADD:
+	case IPVSADM_CMD_EDIT:
+	case IPVSADM_CMD_DEL:
+	case IPVSADM_CMD_FLUSH:
+	case IPVSADM_CMD_ZERO:
+	case IPVSADM_CMD_ADDDEST:
+	case IPVSADM_CMD_EDITDEST:
+	case IPVSADM_CMD_DELDEST:
+	case IPVSADM_CMD_TIMEOUT:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* One command line: parse, then act. Returns the exit status; errors
@@ -269,6 +419,9 @@ static int run_line(int argc, char **argv, bool in_restore)
 	char msg[1024];
 	int rc = ipvsadm_parse(argc, argv, IPVSADM_PARSE_RESOLVE, NULL, &c, msg, sizeof(msg));
 
+	/* in a restore, what this line prints comes after the lines before */
+	if (rc != IPVSADM_PARSE_OK || !is_set_cmd(c.cmd))
+		batch_flush();
 	if (rc != IPVSADM_PARSE_OK) {
 		fputs(msg, stderr);
 		if (rc == IPVSADM_PARSE_POPT) /* a restore goes on after these */

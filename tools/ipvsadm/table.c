@@ -90,17 +90,17 @@ void ipvs_table_free(struct ipvs_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Walks the reply once to count and check, once to copy (the copy also
- * frees us from the reply's alignment). */
-int ipvs_table_decode(const void *reply, uint32_t len, struct ipvs_table *t, char *err,
-		      size_t errlen)
+/* Checks one page: its dpvs_list header and entries within len. Counts
+ * its services and dests. */
+static int page_scan(const struct ipvs_table_page *pg, uint32_t *count, size_t *dests,
+		     char *err, size_t errlen)
 {
-	const uint8_t *p = reply;
+	const uint8_t *p = pg->list;
 	struct dpvs_list hdr;
-	size_t off, total = 0;
+	uint32_t len = pg->len;
+	size_t off;
 
-	memset(t, 0, sizeof(*t));
-	if (!reply || len < sizeof(hdr)) {
+	if (!p || len < sizeof(hdr)) {
 		snprintf(err, errlen, "service list reply too short (%u bytes)", len);
 		return -EBADMSG;
 	}
@@ -111,6 +111,7 @@ int ipvs_table_decode(const void *reply, uint32_t len, struct ipvs_table *t, cha
 		return -EBADMSG;
 	}
 	off = sizeof(hdr);
+	*dests = 0;
 	for (uint32_t i = 0; i < hdr.count; i++) {
 		struct dpvs_svc_entry e;
 
@@ -126,34 +127,81 @@ int ipvs_table_decode(const void *reply, uint32_t len, struct ipvs_table *t, cha
 			return -EBADMSG;
 		}
 		off += (size_t)e.ndests * sizeof(struct dpvs_dest);
-		total += e.ndests;
+		*dests += e.ndests;
 	}
 	if (off != len) {
 		snprintf(err, errlen, "service list reply has %zu trailing bytes", len - off);
 		return -EBADMSG;
 	}
-	t->rows = calloc(hdr.count ? hdr.count : 1, sizeof(*t->rows));
+	*count = hdr.count;
+	return 0;
+}
+
+/* Walks the pages once to count and check, once to copy (the copy also
+ * frees us from the reply's alignment). A page that continues the
+ * previous one's last service adds its first entry's dests to it. */
+int ipvs_table_decode_pages(const struct ipvs_table_page *pages, unsigned npages,
+			    struct ipvs_table *t, char *err, size_t errlen)
+{
+	size_t total = 0, rows = 0;
+
+	memset(t, 0, sizeof(*t));
+	for (unsigned k = 0; k < npages; k++) {
+		uint32_t count;
+		size_t nd;
+		int rc = page_scan(&pages[k], &count, &nd, err, errlen);
+
+		if (rc)
+			return rc;
+		if (pages[k].continues && count && !rows) {
+			snprintf(err, errlen, "service list page %u continues no service", k);
+			return -EBADMSG;
+		}
+		rows += count - (pages[k].continues && count ? 1 : 0);
+		total += nd;
+	}
+	t->rows = calloc(rows ? rows : 1, sizeof(*t->rows));
 	t->dest_mem = calloc(total ? total : 1, sizeof(struct dpvs_dest));
 	if (!t->rows || !t->dest_mem) {
 		ipvs_table_free(t);
-		snprintf(err, errlen, "out of memory for %u services", hdr.count);
+		snprintf(err, errlen, "out of memory for %zu services", rows);
 		return -ENOMEM;
 	}
-	off = sizeof(hdr);
 	total = 0;
-	for (uint32_t i = 0; i < hdr.count; i++) {
-		struct dpvs_svc_entry e;
-		struct ipvs_svc_row *row = &t->rows[i];
+	for (unsigned k = 0; k < npages; k++) {
+		const uint8_t *p = pages[k].list;
+		size_t off = sizeof(struct dpvs_list);
+		struct dpvs_list hdr;
 
-		memcpy(&e, p + off, sizeof(e));
-		off += sizeof(e);
-		row->svc = e.svc;
-		row->ndests = e.ndests;
-		row->dests = t->dest_mem + total;
-		memcpy(row->dests, p + off, (size_t)e.ndests * sizeof(struct dpvs_dest));
-		off += (size_t)e.ndests * sizeof(struct dpvs_dest);
-		total += e.ndests;
+		memcpy(&hdr, p, sizeof(hdr));
+		for (uint32_t i = 0; i < hdr.count; i++) {
+			struct dpvs_svc_entry e;
+			struct ipvs_svc_row *row;
+
+			memcpy(&e, p + off, sizeof(e));
+			off += sizeof(e);
+			if (i == 0 && pages[k].continues) {
+				row = &t->rows[t->nrows - 1]; /* its dests go on */
+			} else {
+				row = &t->rows[t->nrows++];
+				row->svc = e.svc;
+				row->ndests = 0;
+				row->dests = t->dest_mem + total;
+			}
+			memcpy(row->dests + row->ndests, p + off,
+			       (size_t)e.ndests * sizeof(struct dpvs_dest));
+			row->ndests += e.ndests;
+			off += (size_t)e.ndests * sizeof(struct dpvs_dest);
+			total += e.ndests;
+		}
 	}
-	t->nrows = hdr.count;
 	return 0;
+}
+
+int ipvs_table_decode(const void *reply, uint32_t len, struct ipvs_table *t, char *err,
+		      size_t errlen)
+{
+	const struct ipvs_table_page page = { .list = reply, .len = len };
+
+	return ipvs_table_decode_pages(&page, 1, t, err, errlen);
 }

@@ -6,6 +6,7 @@
 #ifndef IPVSADM_TABLE_H
 #define IPVSADM_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,17 @@ struct ipvs_table {
  */
 int ipvs_table_decode(const void *reply, uint32_t len, struct ipvs_table *t, char *err,
 		      size_t errlen);
+/* The pages of a paged SVC_LIST (DPVS_MSG_F_SVC_PAGE), in order, as one
+ * table: each page's dpvs_list and entries (after its struct
+ * dpvs_svc_page), continues when its first entry carries on the previous
+ * page's last service (the page was asked from a dest_from other than 0). */
+struct ipvs_table_page {
+	const void *list;
+	uint32_t len;
+	bool continues;
+};
+int ipvs_table_decode_pages(const struct ipvs_table_page *pages, unsigned npages,
+			    struct ipvs_table *t, char *err, size_t errlen);
 void ipvs_table_free(struct ipvs_table *t);
 
 /* Sorts services and each service's dests as ipvsadm does (libipvs

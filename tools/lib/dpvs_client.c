@@ -320,3 +320,121 @@ const void *dpvs_list_entries(const void *reply, uint32_t rlen, size_t min_entry
 		*count = l.count;
 	return (const char *)reply + sizeof(l);
 }
+
+/* ---- batches ---- */
+
+void dpvs_batch_init(struct dpvs_batch *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void dpvs_batch_free(struct dpvs_batch *b)
+{
+	free(b->buf);
+	dpvs_batch_init(b);
+}
+
+int dpvs_batch_add(struct dpvs_batch *b, uint16_t type, uint32_t flags, const void *req,
+		   uint32_t len)
+{
+	struct dpvs_ctl_hdr h;
+	size_t need = sizeof(h) + len;
+
+	if (need > DPVS_CTL_MAX_PAYLOAD - b->len)
+		return -EMSGSIZE;
+	if (b->len + need > b->cap) {
+		size_t cap = b->cap ? b->cap : 65536;
+		uint8_t *nb;
+
+		while (cap < b->len + need)
+			cap *= 2;
+		nb = realloc(b->buf, cap);
+		if (!nb)
+			return -ENOMEM;
+		b->buf = nb;
+		b->cap = cap;
+	}
+	ctl_hdr_init(&h, type, ++b->seq, len);
+	h.flags = flags;
+	memcpy(b->buf + b->len, &h, sizeof(h));
+	if (len)
+		memcpy(b->buf + b->len + sizeof(h), req, len);
+	b->len += need;
+	b->n++;
+	return 0;
+}
+
+/* Reads the replies of one BATCH reply; *used: bytes of requests they
+ * answered. 0 or -EBADMSG. */
+static int batch_replies(const struct dpvs_batch *b, uint32_t first, const uint8_t *reply,
+			 uint32_t rlen, dpvs_batch_fn fn, void *arg, size_t *used, uint32_t *done,
+			 char *err, size_t errlen)
+{
+	struct dpvs_batch_reply br;
+	size_t roff = sizeof(br), qoff = 0;
+	char why[DPVS_CTL_ERRMSG_MAX];
+
+	if (rlen < sizeof(br))
+		return dpvs_errf(err, errlen, -EBADMSG, "BATCH: reply of %u bytes", rlen);
+	memcpy(&br, reply, sizeof(br));
+	if (br.done > b->n)
+		return dpvs_errf(err, errlen, -EBADMSG, "BATCH: %u replies to %u requests",
+				 br.done, b->n);
+	for (uint32_t i = 0; i < br.done; i++) {
+		struct dpvs_ctl_hdr q, h;
+		char msg[DPVS_CTL_ERRMSG_MAX] = "";
+
+		memcpy(&q, b->buf + qoff, sizeof(q));
+		if (rlen - roff < sizeof(h))
+			return dpvs_errf(err, errlen, -EBADMSG, "BATCH: reply %u is cut short", i);
+		memcpy(&h, reply + roff, sizeof(h));
+		if (ctl_hdr_check(&h, why, sizeof(why)) || h.len > rlen - roff - sizeof(h))
+			return dpvs_errf(err, errlen, -EBADMSG, "BATCH: bad reply %u", i);
+		if (h.seq != q.seq || h.type != q.type)
+			return dpvs_errf(err, errlen, -EBADMSG,
+					 "BATCH: reply %u does not match its request", i);
+		if (h.status < 0 && h.len) {
+			size_t n = h.len < sizeof(msg) ? h.len : sizeof(msg) - 1;
+
+			memcpy(msg, reply + roff + sizeof(h), n);
+			msg[n] = '\0';
+		}
+		fn(first + i, q.type, h.status, msg, arg);
+		roff += sizeof(h) + h.len;
+		qoff += sizeof(q) + q.len;
+	}
+	*used = qoff;
+	*done = br.done;
+	return 0;
+}
+
+int dpvs_batch_send(struct dpvs_batch *b, dpvs_batch_fn fn, void *arg, char *err, size_t errlen)
+{
+	uint32_t first = 0;
+	int rc = 0;
+
+	while (b->n) {
+		void *reply = NULL;
+		uint32_t rlen = 0, done = 0;
+		size_t used = 0;
+
+		rc = dpvs_request(DPVS_MSG_BATCH, 0, b->buf, (uint32_t)b->len, &reply, &rlen, err,
+				  errlen);
+		if (rc == 0)
+			rc = batch_replies(b, first, reply, rlen, fn, arg, &used, &done, err, errlen);
+		free(reply);
+		if (rc == 0 && done == 0)
+			rc = dpvs_errf(err, errlen, -EBADMSG, "BATCH: the daemon ran none of %u "
+				       "requests", b->n);
+		if (rc)
+			break;
+		/* what did not fit in the reply goes again */
+		memmove(b->buf, b->buf + used, b->len - used);
+		b->len -= used;
+		b->n -= done;
+		first += done;
+	}
+	b->len = 0;
+	b->n = 0;
+	return rc;
+}

@@ -13,7 +13,7 @@
 
 #include "ipvs/ipvs_sched.h"
 
-static struct ipvs_dest_wstate counts[IPVS_DEST_MAX];
+static struct ipvs_dest_wstate counts[64];
 
 static void make_svc(struct ipvs_snap_svc *svc, struct ipvs_snap_dest *d, const int32_t *w,
 		     uint32_t n, const char *sched)
@@ -27,14 +27,18 @@ static void make_svc(struct ipvs_snap_svc *svc, struct ipvs_snap_dest *d, const 
 	svc->gen = 1;
 	svc->sched = sched_find(sched);
 	assert_non_null(svc->sched);
-	if (svc->sched->init_service)
-		assert_int_equal(svc->sched->init_service(svc, &svc->sched_data), 0);
+	if (svc->sched->init_service) {
+		void *data = NULL;
+
+		assert_int_equal(svc->sched->init_service(svc, &data), 0);
+		svc->sched_data = data;
+	}
 }
 
 static void drop_svc(struct ipvs_snap_svc *svc)
 {
 	if (svc->sched->free_service)
-		svc->sched->free_service(svc->sched_data);
+		svc->sched->free_service((void *)(uintptr_t)svc->sched_data);
 }
 
 /* Picks n times; writes the chosen dest indexes ('A' + i) into out. */

@@ -19,7 +19,7 @@
 
 #include "ipvs/ipvs_sched.h"
 
-static struct ipvs_dest_wstate counts[IPVS_DEST_MAX];
+static struct ipvs_dest_wstate counts[64];
 static struct sched_ctx ctx = {.dest_cnt = counts};
 
 #define MAXD 16
@@ -45,15 +45,33 @@ static void make(struct tsvc *t, const int32_t *w, uint32_t n, const char *sched
 	t->svc.flags = flags;
 	t->svc.sched = sched_find(sched);
 	assert_non_null(t->svc.sched);
-	if (t->svc.sched->init_service)
-		assert_int_equal(t->svc.sched->init_service(&t->svc, &t->svc.sched_data), 0);
+	if (t->svc.sched->init_service) {
+		void *data = NULL;
+
+		assert_int_equal(t->svc.sched->init_service(&t->svc, &data), 0);
+		t->svc.sched_data = data;
+	}
+	/* the worker's own table (lblc, lblcr), as service.c gives it */
+	if (t->svc.sched->wstate_size)
+		t->st.mem = calloc(1, t->svc.sched->wstate_size);
 }
 
 static void drop(struct tsvc *t)
 {
 	if (t->svc.sched->free_service)
-		t->svc.sched->free_service(t->svc.sched_data);
+		t->svc.sched->free_service((void *)(uintptr_t)t->svc.sched_data);
 	t->svc.sched_data = NULL;
+	free(t->st.mem);
+	t->st.mem = NULL;
+}
+
+/* init_service again, after the test changed the dests */
+static void rebuild(struct tsvc *t)
+{
+	void *data = NULL;
+
+	assert_int_equal(t->svc.sched->init_service(&t->svc, &data), 0);
+	t->svc.sched_data = data;
 }
 
 static int pick(struct tsvc *t)
@@ -241,10 +259,13 @@ static void test_lblc_locality(void **state)
 	assert_int_equal(pick(&t), 1);
 	counts[t.d[first].id].activeconns = 0;
 	assert_int_equal(pick(&t), 1); /* remembered */
-	/* another worker has its own table */
+	/* another worker has its own table (its own sched_state) */
+	struct sched_state w1 = {.mem = calloc(1, t.svc.sched->wstate_size)};
+
 	ctx.worker = 1;
 	counts[t.d[1].id].activeconns = 3;
-	assert_int_equal(pick(&t), 0);
+	assert_ptr_equal(sched_pick(&t.svc, &w1, &ctx), &t.d[0]);
+	free(w1.mem);
 	drop(&t);
 }
 
@@ -331,7 +352,7 @@ static void test_mh_removal_remaps_about_1_over_n(void **state)
 	memmove(&b.d[4], &b.d[5], sizeof(b.d[0]) * (N - 5));
 	b.svc.ndests = N - 1;
 	drop(&b);
-	assert_int_equal(b.svc.sched->init_service(&b.svc, &b.svc.sched_data), 0);
+	rebuild(&b);
 	for (uint32_t i = 0; i < KEYS; i++) {
 		ctx.caddr = key_addr(i);
 		const struct ipvs_snap_dest *da = sched_pick(&a.svc, &a.st, &ctx);
@@ -428,7 +449,7 @@ static void test_conhash(void **state)
 	memmove(&b.d[1], &b.d[2], sizeof(b.d[0]) * 2);
 	b.svc.ndests = 3;
 	drop(&b);
-	assert_int_equal(b.svc.sched->init_service(&b.svc, &b.svc.sched_data), 0);
+	rebuild(&b);
 	for (uint32_t i = 0; i < KEYS; i++) {
 		ctx.caddr = key_addr(i);
 		const struct ipvs_snap_dest *da = sched_pick(&a.svc, &a.st, &ctx);

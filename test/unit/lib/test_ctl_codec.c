@@ -96,6 +96,7 @@ static void test_every_type_named(void **state)
 		{ DPVS_MSG_PING, "PING" },
 		{ DPVS_MSG_CONFIG_RELOAD, "CONFIG_RELOAD" },
 		{ DPVS_MSG_STATS, "STATS" },
+		{ DPVS_MSG_BATCH, "BATCH" },
 		{ DPVS_MSG_LINK_SHOW, "LINK_SHOW" },
 		{ DPVS_MSG_ADDR_ADD, "ADDR_ADD" },
 		{ DPVS_MSG_ADDR_DEL, "ADDR_DEL" },

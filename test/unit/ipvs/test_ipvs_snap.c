@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control plane at scale, through service.c and its handlers: a
+ * change rebuilds the scheduler state of the service it touches only
+ * (the others' entries are carried over, pointer for pointer); a
+ * worker's lblc/lblcr table outlives other services' changes and edits
+ * of its own service; scheduling writes nothing reachable from the
+ * published snapshot (checked byte for byte, for every scheduler); the
+ * limits come from [pool] svc_max/dest_max; a batch publishes once; a
+ * listing too big for one message comes in pages that add up.
+ *
+ * Fakes as in test_ipvs_dp.c: no ports, ipv4_output() never reached.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <malloc.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+#include <rte_lcore.h>
+
+#include "dp_test_env.h"
+#include "ctl_test_env.h"
+#include "ipvs/ipvs.h"
+#include "ipvs/ipvs_priv.h"
+#include "ipvs/ipvs_sched.h"
+#include "netif/netif.h"
+#include "worker/worker.h"
+
+/* ---- fakes ---- */
+
+void ipv4_output(struct worker *w, struct rte_mbuf *m)
+{
+	(void)w;
+	rte_pktmbuf_free(m);
+	fail_msg("nothing is forwarded in these tests");
+}
+
+struct dp_port netif_ports[DP_MAX_PORTS];
+unsigned netif_nports;
+
+/* ---- fixtures ---- */
+
+#define NWORKERS 2
+static struct worker wk[NWORKERS];
+static struct ctl_reply rep;
+static char err[256];
+
+static int setup_limits(uint32_t nsvc, uint32_t ndest)
+{
+	dp_test_eal();
+	dp_worker_unregister_all();
+	for (unsigned i = 0; i < NWORKERS; i++) {
+		memset(&wk[i], 0, sizeof(wk[i]));
+		wk[i].lcore_id = rte_lcore_id();
+		wk[i].now_sec = 1000;
+		assert_int_equal(dp_worker_register(&wk[i]), 0);
+	}
+	if (ipvs_set_limits(nsvc, ndest, err, sizeof(err)) < 0 ||
+	    ipvs_init(NWORKERS, 1024, err, sizeof(err)) < 0) {
+		fprintf(stderr, "setup: %s\n", err);
+		return -1;
+	}
+	ctl_registry_reset();
+	ipvs_ctl_register();
+	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return setup_limits(IPVS_SVC_MAX_DEFAULT, IPVS_DEST_MAX_DEFAULT);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ipvs_fini();
+	ctl_reply_free(&rep);
+	return ipvs_set_limits(IPVS_SVC_MAX_DEFAULT, IPVS_DEST_MAX_DEFAULT, err, sizeof(err));
+}
+
+static uint32_t ip4(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr;
+}
+
+/* service i: TCP 10.0.(i / 250).(i % 250 + 1):80 */
+static struct dpvs_svc key(uint32_t i)
+{
+	struct dpvs_svc s;
+
+	memset(&s, 0, sizeof(s));
+	s.af = AF_INET;
+	s.protocol = IPPROTO_TCP;
+	s.addr.in.s_addr = htonl(0x0a000000u | ((i / 250) << 8) | (i % 250 + 1));
+	s.port = htons(80);
+	return s;
+}
+
+static int svc_add(uint32_t i, const char *sched, uint32_t flags)
+{
+	struct dpvs_svc s = key(i);
+
+	snprintf(s.sched_name, sizeof(s.sched_name), "%s", sched);
+	s.flags = flags;
+	return ipvs_svc_add(&s, err, sizeof(err));
+}
+
+static int svc_edit(uint32_t i, const char *sched)
+{
+	struct dpvs_svc s = key(i);
+
+	snprintf(s.sched_name, sizeof(s.sched_name), "%s", sched);
+	return ipvs_svc_edit(&s, err, sizeof(err));
+}
+
+/* real server k of service i: 172.16.(i).(k + 1):8080, or an address of
+ * its own for bigger k */
+static struct dpvs_dest dest(uint32_t i, uint32_t k, int weight)
+{
+	struct dpvs_dest d;
+
+	memset(&d, 0, sizeof(d));
+	d.af = AF_INET;
+	d.addr.in.s_addr = htonl(0xac100000u + (i << 16) + k + 1);
+	d.port = htons(8080);
+	d.conn_flags = DPVS_FWD_MASQ;
+	d.weight = weight;
+	return d;
+}
+
+static int dest_add(uint32_t i, uint32_t k, int weight)
+{
+	struct dpvs_svc s = key(i);
+	struct dpvs_dest d = dest(i, k, weight);
+
+	return ipvs_dest_add(&s, &d, err, sizeof(err));
+}
+
+static int dest_edit(uint32_t i, uint32_t k, int weight)
+{
+	struct dpvs_svc s = key(i);
+	struct dpvs_dest d = dest(i, k, weight);
+
+	return ipvs_dest_edit(&s, &d, err, sizeof(err));
+}
+
+static int dest_del(uint32_t i, uint32_t k)
+{
+	struct dpvs_svc s = key(i);
+	struct dpvs_dest d = dest(i, k, 1);
+
+	return ipvs_dest_del(&s, &d, err, sizeof(err));
+}
+
+/* The published entry of service i. */
+static const struct ipvs_snap_svc *snap_svc(uint32_t i)
+{
+	struct dpvs_svc s = key(i);
+	const struct ipvs_snap_svc *svc =
+	    ipvs_snap_svc_lookup(ipvs_snap_get(), IPPROTO_TCP, s.addr.in.s_addr, s.port);
+
+	assert_non_null(svc);
+	return svc;
+}
+
+/* A new flow of service i as worker w schedules it (its own state and
+ * counts), to the destination daddr from client caddr. */
+static const struct ipvs_snap_dest *pick(unsigned w, uint32_t i, uint32_t caddr, uint32_t daddr)
+{
+	const struct ipvs_snap_svc *svc = snap_svc(i);
+	struct ipvs_worker *iw = ipvs_worker_state(w);
+	struct sched_ctx ctx = {
+		.dest_cnt = iw->dest,
+		.thresh = ipvs_snap_get()->thresh,
+		.caddr = caddr,
+		.cport = htons(40000),
+		.worker = (uint16_t)w,
+		.daddr = daddr,
+		.now = 1000,
+	};
+
+	return sched_pick(svc, &iw->svc[svc->id].sched, &ctx);
+}
+
+static struct ipvs_dest_wstate *counts(unsigned w, const struct ipvs_snap_dest *d)
+{
+	return &ipvs_worker_state(w)->dest[d->id];
+}
+
+/* ---- a change rebuilds only the service it touches ---- */
+
+static void test_other_services_carried_over(void **state)
+{
+	const struct ipvs_snap *before;
+	const struct ipvs_snap_svc *a, *b;
+	const void *a_data, *b_data;
+	const struct ipvs_snap_dest *a_dests, *b_dests;
+	const uint16_t *lk;
+	uint16_t copy[8];
+
+	(void)state;
+	/* Maglev: the costly table (65,537 entries) */
+	assert_int_equal(svc_add(0, "mh", 0), 0);
+	assert_int_equal(svc_add(1, "mh", 0), 0);
+	for (uint32_t k = 0; k < 3; k++) {
+		assert_int_equal(dest_add(0, k, 1), 0);
+		assert_int_equal(dest_add(1, k, 1), 0);
+	}
+	a = snap_svc(0);
+	b = snap_svc(1);
+	a_data = a->sched_data;
+	b_data = b->sched_data;
+	a_dests = a->dests;
+	b_dests = b->dests;
+	assert_int_equal(sched_mh_table(b_data, &lk), 65537);
+	memcpy(copy, lk, sizeof(copy));
+
+	/* a change to A: a new snapshot, A's entry rebuilt, B's carried */
+	before = ipvs_snap_get();
+	assert_int_equal(dest_add(0, 3, 2), 0);
+	assert_ptr_not_equal(ipvs_snap_get(), before);
+	a = snap_svc(0);
+	b = snap_svc(1);
+	assert_ptr_not_equal(a->sched_data, a_data);
+	assert_int_equal(a->ndests, 4);
+	assert_ptr_equal(b->sched_data, b_data);
+	assert_ptr_equal(b->dests, b_dests);
+	/* and what B carried was not freed with the old snapshot */
+	assert_int_equal(sched_mh_table(b->sched_data, &lk), 65537);
+	assert_memory_equal(lk, copy, sizeof(copy));
+
+	/* a service added, another edited, a timeout set: B still carried */
+	assert_int_equal(svc_add(2, "rr", 0), 0);
+	assert_int_equal(svc_edit(0, "wlc"), 0);
+	struct dpvs_timeouts t = {.tcp_timeout = 100};
+	assert_int_equal(ipvs_timeout_set(&t, err, sizeof(err)), 0);
+	assert_ptr_equal(snap_svc(1)->sched_data, b_data);
+	/* a change to B itself builds B again */
+	assert_int_equal(dest_edit(1, 0, 5), 0);
+	assert_ptr_not_equal(snap_svc(1)->sched_data, b_data);
+	(void)a_dests;
+}
+
+/* ---- per-worker scheduler state ---- */
+
+static void test_lblc_survives_changes(void **state)
+{
+	const uint32_t client = ip4("192.168.0.1"), x = ip4("8.8.8.8");
+	const struct ipvs_snap_dest *d;
+	uint32_t id;
+
+	(void)state;
+	assert_int_equal(svc_add(0, "lblc", 0), 0);
+	for (uint32_t k = 0; k < 3; k++)
+		assert_int_equal(dest_add(0, k, 4), 0);
+	/* the first two busy: the destination goes to the third, and stays
+	 * there even once it is the busiest (within its weight) */
+	counts(0, &snap_svc(0)->dests[0])->activeconns = 1;
+	counts(0, &snap_svc(0)->dests[1])->activeconns = 1;
+	d = pick(0, 0, client, x);
+	assert_ptr_equal(d, &snap_svc(0)->dests[2]);
+	id = d->id;
+	counts(0, &snap_svc(0)->dests[0])->activeconns = 0;
+	counts(0, &snap_svc(0)->dests[1])->activeconns = 0;
+	counts(0, d)->activeconns = 3;
+	assert_int_equal(pick(0, 0, client, x)->id, id);
+
+	/* another service added, with a real server */
+	assert_int_equal(svc_add(1, "lblc", 0), 0);
+	assert_int_equal(dest_add(1, 0, 1), 0);
+	assert_int_equal(pick(0, 0, client, x)->id, id);
+	/* edits of the service itself: a real server added, another one's
+	 * weight changed, one in front of it removed (it moves in the list) */
+	assert_int_equal(dest_add(0, 3, 4), 0);
+	assert_int_equal(dest_edit(0, 1, 5), 0);
+	assert_int_equal(dest_del(0, 0), 0);
+	assert_int_equal(snap_svc(0)->dests[1].id, id);
+	assert_int_equal(pick(0, 0, client, x)->id, id);
+	/* the other worker has a table of its own, empty: least connection
+	 * by its own counts (all idle: the first) */
+	assert_ptr_equal(pick(1, 0, client, x), &snap_svc(0)->dests[0]);
+
+	/* another scheduler starts afresh: lblcr's table (larger) replaces it */
+	void *mem = ipvs_worker_state(0)->svc[snap_svc(0)->id].sched.mem;
+
+	assert_non_null(mem);
+	assert_int_equal(svc_edit(0, "lblcr"), 0);
+	assert_ptr_not_equal(ipvs_worker_state(0)->svc[snap_svc(0)->id].sched.mem, mem);
+	d = pick(0, 0, client, x);
+	assert_int_not_equal(d->id, id); /* least connection now: not the busy one */
+	assert_int_equal(pick(0, 0, client, x)->id, d->id);
+	/* and back to lblc: the table starts empty again */
+	uint32_t lblcr_id = d->id;
+
+	assert_int_equal(svc_edit(0, "lblc"), 0);
+	ipvs_worker_state(0)->dest[lblcr_id].activeconns = 2;
+	assert_int_not_equal(pick(0, 0, client, x)->id, lblcr_id);
+}
+
+/* FNV-1a over n bytes */
+static uint64_t fnv(const void *p, size_t n, uint64_t h)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Everything a worker can reach from the service's published entry. */
+static uint64_t snap_bytes(const struct ipvs_snap_svc *svc)
+{
+	uint64_t h = fnv(svc, sizeof(*svc), 0xcbf29ce484222325ull);
+
+	h = fnv(svc->dests, sizeof(svc->dests[0]) * svc->ndests, h);
+	if (svc->sched_data)
+		h = fnv(svc->sched_data, malloc_usable_size((void *)(uintptr_t)svc->sched_data), h);
+	return h;
+}
+
+static void test_scheduling_writes_no_snapshot(void **state)
+{
+	char names[256], *save = NULL;
+	uint32_t i = 0;
+
+	(void)state;
+	sched_names(names, sizeof(names));
+	for (char *n = strtok_r(names, " ", &save); n; n = strtok_r(NULL, " ", &save), i++) {
+		const struct ipvs_snap_svc *svc;
+		uint64_t h;
+
+		/* flag-1 and flag-2: mh's fallback and port, sh's too */
+		assert_int_equal(svc_add(i, n, DPVS_SVC_F_SCHED1 | DPVS_SVC_F_SCHED2), 0);
+		for (uint32_t k = 0; k < 5; k++)
+			assert_int_equal(dest_add(i, k, (int)k), 0); /* one quiesced */
+		svc = snap_svc(i);
+		h = snap_bytes(svc);
+		for (uint32_t p = 0; p < 3000; p++) {
+			const struct ipvs_snap_dest *d =
+			    pick(p % NWORKERS, i, htonl(0xc0a80000u + p * 7919), htonl(0x08000000u + p % 97));
+
+			if (!d) /* a hashing scheduler's key on the quiesced one */
+				continue;
+			/* loads that move, so every path of the scheduler runs */
+			if (p % 3)
+				counts(p % NWORKERS, d)->activeconns++;
+			if (p % 11 == 0)
+				counts(p % NWORKERS, d)->overloaded = p % 22 == 0;
+		}
+		if (snap_bytes(svc) != h)
+			fail_msg("scheduling with %s wrote into the published snapshot", n);
+	}
+	assert_true(i >= 15);
+}
+
+/* ---- limits ---- */
+
+static void test_limits(void **state)
+{
+	const uint64_t ids = 1ull << (8 * sizeof(((struct ipvs_conn *)0)->dest_id));
+
+	(void)state;
+	/* the fixture set svc_max 3, dest_max 5 */
+	for (uint32_t i = 0; i < 3; i++)
+		assert_int_equal(svc_add(i, "rr", 0), 0);
+	assert_int_equal(svc_add(3, "rr", 0), -ENOSPC);
+	assert_non_null(strstr(err, "svc_max"));
+	for (uint32_t k = 0; k < 5; k++)
+		assert_int_equal(dest_add(k % 3, k, 1), 0);
+	assert_int_equal(dest_add(0, 9, 1), -ENOSPC);
+	assert_non_null(strstr(err, "dest_max"));
+	/* the per-worker arrays are there, indexed by those ids */
+	for (unsigned w = 0; w < NWORKERS; w++) {
+		assert_non_null(ipvs_worker_state(w)->svc);
+		assert_non_null(ipvs_worker_state(w)->dest);
+	}
+	assert_int_equal(ipvs_svc_ids(), 3);
+	assert_int_equal(ipvs_dest_ids(), 5);
+	/* what a connection cannot name is refused */
+	assert_int_equal(ipvs_set_limits(0, 5, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ipvs_set_limits(3, 0, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ipvs_set_limits(3, (uint32_t)ids, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "dest_max"));
+	assert_int_equal(ipvs_set_limits(3, (uint32_t)ids - 1, err, sizeof(err)), 0);
+}
+
+static int setup_small(void **state)
+{
+	(void)state;
+	return setup_limits(3, 5);
+}
+
+/* ---- batches ---- */
+
+static void test_batch_publishes_once(void **state)
+{
+	const struct ipvs_snap *before = ipvs_snap_get();
+
+	(void)state;
+	ipvs_batch_begin();
+	for (uint32_t i = 0; i < 100; i++) {
+		assert_int_equal(svc_add(i, "wlc", 0), 0);
+		for (uint32_t k = 0; k < 10; k++)
+			assert_int_equal(dest_add(i, k, 1), 0);
+	}
+	/* nothing published yet */
+	assert_ptr_equal(ipvs_snap_get(), before);
+	assert_int_equal(ipvs_snap_get()->nsvcs, 0);
+	assert_int_equal(ipvs_batch_end(), 0);
+	assert_int_equal(ipvs_snap_get()->nsvcs, 100);
+	assert_int_equal(snap_svc(99)->ndests, 10);
+}
+
+/* The BATCH message through the registry: each request's reply in
+ * order, one publication for all. */
+static void test_batch_message(void **state)
+{
+	uint8_t buf[4096];
+	size_t off = 0;
+	struct dpvs_dest_req q;
+	struct dpvs_svc s = key(7);
+	const struct ipvs_snap *before = ipvs_snap_get();
+	const uint8_t *p;
+	struct dpvs_batch_reply br;
+	struct dpvs_ctl_hdr h;
+	int32_t want[] = {0, 0, -EEXIST, 0, -ESRCH};
+
+	(void)state;
+	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
+	memset(&q, 0, sizeof(q));
+	q.svc = s;
+	q.dest = dest(7, 0, 1);
+#define PUT(type, obj)                                                                       \
+	do {                                                                                 \
+		ctl_hdr_init(&h, type, (uint32_t)off, sizeof(obj));                          \
+		memcpy(buf + off, &h, sizeof(h));                                            \
+		memcpy(buf + off + sizeof(h), &(obj), sizeof(obj));                          \
+		off += sizeof(h) + sizeof(obj);                                              \
+	} while (0)
+	PUT(DPVS_MSG_SVC_ADD, s);
+	PUT(DPVS_MSG_DEST_ADD, q);
+	PUT(DPVS_MSG_DEST_ADD, q); /* again: exists */
+	q.dest = dest(7, 1, 1);
+	PUT(DPVS_MSG_DEST_ADD, q);
+	q.svc = key(8);
+	PUT(DPVS_MSG_DEST_ADD, q); /* no such service */
+#undef PUT
+	assert_int_equal(ctl_test_call(DPVS_MSG_BATCH, 0, buf, (uint32_t)off, &rep), 0);
+	p = ctl_test_payload(&rep);
+	memcpy(&br, p, sizeof(br));
+	assert_int_equal(br.done, 5);
+	off = sizeof(br);
+	for (int i = 0; i < 5; i++) {
+		memcpy(&h, p + off, sizeof(h));
+		assert_int_equal(h.status, want[i]);
+		off += sizeof(h) + h.len;
+	}
+	assert_int_equal(off, rep.len);
+	assert_ptr_not_equal(ipvs_snap_get(), before);
+	assert_int_equal(snap_svc(7)->ndests, 2);
+}
+
+/* ---- listing by pages ---- */
+
+struct listing {
+	uint32_t services, dests, pages;
+};
+
+static int list_pages(struct listing *l, bool change_between)
+{
+	struct dpvs_svc_page_req q;
+	struct dpvs_svc_page pg;
+	const uint8_t *p;
+	int32_t rc;
+
+	memset(&q, 0, sizeof(q));
+	memset(l, 0, sizeof(*l));
+	do {
+		struct dpvs_list hdr;
+		size_t off;
+
+		rc = ctl_test_call(DPVS_MSG_SVC_LIST, DPVS_MSG_F_SVC_PAGE, &q, sizeof(q), &rep);
+		if (rc)
+			return rc;
+		assert_true(rep.len <= DPVS_CTL_MAX_PAYLOAD);
+		p = ctl_test_payload(&rep);
+		memcpy(&pg, p, sizeof(pg));
+		memcpy(&hdr, p + sizeof(pg), sizeof(hdr));
+		off = sizeof(pg) + sizeof(hdr);
+		for (uint32_t i = 0; i < hdr.count; i++) {
+			struct dpvs_svc_entry e;
+
+			memcpy(&e, p + off, sizeof(e));
+			/* a page that starts inside a service goes on with it */
+			if (!(i == 0 && q.dest_from))
+				l->services++;
+			l->dests += e.ndests;
+			off += sizeof(e) + e.ndests * sizeof(struct dpvs_dest);
+		}
+		assert_int_equal(off, rep.len);
+		l->pages++;
+		q.svc_from = pg.next_svc;
+		q.dest_from = pg.next_dest;
+		q.version = pg.version;
+		if (change_between)
+			assert_int_equal(dest_add(0, 60000, 1), 0);
+	} while (pg.more);
+	return 0;
+}
+
+static void test_listing_pages(void **state)
+{
+	struct listing l;
+
+	(void)state;
+	/* 40,000 real servers of one service take 5 MB: more than a message */
+	ipvs_batch_begin();
+	assert_int_equal(svc_add(0, "rr", 0), 0);
+	for (uint32_t k = 0; k < 40000; k++)
+		assert_int_equal(dest_add(0, k, 1), 0);
+	for (uint32_t i = 1; i < 4; i++) {
+		assert_int_equal(svc_add(i, "wlc", 0), 0);
+		for (uint32_t k = 0; k < 3; k++)
+			assert_int_equal(dest_add(i, k, 1), 0);
+	}
+	assert_int_equal(ipvs_batch_end(), 0);
+	/* in one message it does not fit: an error, never a part */
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), -EMSGSIZE);
+	assert_int_equal(list_pages(&l, false), 0);
+	assert_int_equal(l.pages, 2);
+	assert_int_equal(l.services, 4);
+	assert_int_equal(l.dests, 40009);
+	/* services changed between two pages: start over */
+	assert_int_equal(list_pages(&l, true), -EAGAIN);
+	/* a page of one service (-L -t ...) */
+	struct dpvs_svc_page_req q;
+
+	memset(&q, 0, sizeof(q));
+	q.key = key(2);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, DPVS_MSG_F_SVC_PAGE | DPVS_MSG_F_SVC_KEY,
+				       &q, sizeof(q), &rep),
+			 0);
+	struct dpvs_svc_page pg;
+	struct dpvs_list hdr;
+
+	memcpy(&pg, ctl_test_payload(&rep), sizeof(pg));
+	memcpy(&hdr, ctl_test_payload(&rep) + sizeof(pg), sizeof(hdr));
+	assert_int_equal(pg.more, 0);
+	assert_int_equal(hdr.count, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_other_services_carried_over, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lblc_survives_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scheduling_writes_no_snapshot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limits, setup_small, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_publishes_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listing_pages, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
