@@ -67,6 +67,14 @@ static int h_not_found(const struct dpvs_ctl_hdr *h, const void *p, struct ctl_r
 	return ctl_reply_error(r, -ENOENT, "no address 10.0.0.1 on dpdk0");
 }
 
+/* an error with a long message (400 characters) */
+static int h_long_err(const struct dpvs_ctl_hdr *h, const void *p, struct ctl_reply *r)
+{
+	(void)h;
+	(void)p;
+	return ctl_reply_error(r, -ENOENT, "%0400d", 0);
+}
+
 static int h_busy(const struct dpvs_ctl_hdr *h, const void *p, struct ctl_reply *r)
 {
 	(void)h;
@@ -112,6 +120,20 @@ static int h_nclients(const struct dpvs_ctl_hdr *h, const void *p, struct ctl_re
 	(void)h;
 	(void)p;
 	return ctl_reply_append(r, &n, sizeof(n));
+}
+
+/* batch hooks: how many BATCH messages the server ran (server thread) */
+static unsigned batch_begins, batch_ends;
+
+static void batch_begin(void)
+{
+	__atomic_add_fetch(&batch_begins, 1, __ATOMIC_RELEASE);
+}
+
+static int batch_end(void)
+{
+	__atomic_add_fetch(&batch_ends, 1, __ATOMIC_RELEASE);
+	return 0;
 }
 
 /* ---- the server thread ---- */
@@ -168,6 +190,8 @@ static int group_setup(void **state)
 	assert_int_equal(ctl_register(DPVS_MSG_CONN_LIST, 0, 0, h_overflow), 0);
 	assert_int_equal(ctl_register(DPVS_MSG_STATS, 0, 0, h_stats), 0);
 	assert_int_equal(ctl_register(DPVS_MSG_TIMEOUT_GET, 0, 0, h_nclients), 0);
+	assert_int_equal(ctl_register(DPVS_MSG_ROUTE_DEL, 0, 0, h_long_err), 0);
+	assert_int_equal(ctl_register_batch(batch_begin, batch_end), 0);
 	ctl_server_set_idle_timeout(0.5);
 
 	loop = ev_loop_new(EVFLAG_AUTO);
@@ -438,6 +462,126 @@ static void test_reply_overflow(void **state)
 	assert_int_equal(dpvs_request(DPVS_MSG_CONN_LIST, 0, NULL, 0, NULL, NULL, err,
 				      sizeof(err)), -EMSGSIZE);
 	assert_non_null(strstr(err, "CONN_LIST: reply exceeds"));
+}
+
+/* ---- batches ---- */
+
+struct batch_seen {
+	uint32_t n;
+	uint16_t type[32];
+	int status[32];
+	char msg[32][128];
+	uint32_t errors; /* for big batches: every index in order, count errors */
+	bool in_order;
+};
+
+static void batch_cb(uint32_t index, uint16_t type, int status, const char *msg, void *arg)
+{
+	struct batch_seen *s = arg;
+
+	if (index != s->n)
+		s->in_order = false;
+	if (s->n < 32) {
+		s->type[s->n] = type;
+		s->status[s->n] = status;
+		snprintf(s->msg[s->n], sizeof(s->msg[0]), "%s", msg);
+	}
+	s->errors += status < 0;
+	s->n++;
+}
+
+static unsigned batches_run(void)
+{
+	return __atomic_load_n(&batch_ends, __ATOMIC_ACQUIRE);
+}
+
+static void test_batch(void **state)
+{
+	struct dpvs_addr a = { .ifname = "dpdk0", .family = AF_INET };
+	struct dpvs_batch b;
+	struct batch_seen seen = { .in_order = true };
+	unsigned before = batches_run();
+	char err[256] = "";
+
+	(void)state;
+	dpvs_batch_init(&b);
+	assert_int_equal(dpvs_batch_add(&b, DPVS_MSG_ADDR_ADD, 0, &a, sizeof(a)), 0);
+	assert_int_equal(dpvs_batch_add(&b, DPVS_MSG_ADDR_DEL, 0, &a, sizeof(a)), 0);
+	assert_int_equal(dpvs_batch_add(&b, DPVS_MSG_PING, 0, NULL, 0), 0);
+	/* a listing's reply is too big for a batch */
+	assert_int_equal(dpvs_batch_add(&b, DPVS_MSG_SVC_LIST, 0, NULL, 0), 0);
+	/* nobody handles this one; a wrong length; a batch in the batch */
+	assert_int_equal(dpvs_batch_add(&b, DPVS_MSG_ROUTE_ADD, 0, &a, sizeof(a)), 0);
+	assert_int_equal(dpvs_batch_add(&b, DPVS_MSG_ADDR_ADD, 0, &a, 3), 0);
+	assert_int_equal(dpvs_batch_add(&b, DPVS_MSG_BATCH, 0, NULL, 0), 0);
+	assert_int_equal(dpvs_batch_add(&b, DPVS_MSG_NEIGH_DEL, 0, NULL, 0), 0);
+	assert_int_equal(b.n, 8);
+	assert_int_equal(dpvs_batch_send(&b, batch_cb, &seen, err, sizeof(err)), 0);
+	assert_true(seen.in_order);
+	assert_int_equal(seen.n, 8);
+	assert_int_equal(b.n, 0);
+	assert_int_equal(seen.status[0], 0);
+	assert_int_equal(seen.status[1], -ENOENT);
+	assert_string_equal(seen.msg[1], "no address 10.0.0.1 on dpdk0");
+	assert_int_equal(seen.status[2], 0);
+	assert_int_equal(seen.status[3], -E2BIG);
+	assert_non_null(strstr(seen.msg[3], "SVC_LIST"));
+	assert_int_equal(seen.status[4], -EOPNOTSUPP);
+	assert_int_equal(seen.status[5], -EINVAL);
+	assert_int_equal(seen.status[6], -EINVAL);
+	assert_int_equal(seen.type[7], DPVS_MSG_NEIGH_DEL);
+	assert_int_equal(seen.status[7], -EBUSY);
+	/* one message, one begin/end around all of it */
+	assert_int_equal(batches_run(), before + 1);
+	assert_int_equal(__atomic_load_n(&batch_begins, __ATOMIC_ACQUIRE), batches_run());
+
+	/* 20,000 failing requests: their replies (8 MB of messages) fill more
+	 * than one message, the client sends the rest again, every reply
+	 * comes, in order */
+	seen = (struct batch_seen){ .in_order = true };
+	before = batches_run();
+	for (int i = 0; i < 20000; i++)
+		assert_int_equal(dpvs_batch_add(&b, DPVS_MSG_ROUTE_DEL, 0, NULL, 0), 0);
+	assert_int_equal(dpvs_batch_send(&b, batch_cb, &seen, err, sizeof(err)), 0);
+	assert_true(seen.in_order);
+	assert_int_equal(seen.n, 20000);
+	assert_int_equal(seen.errors, 20000);
+	assert_true(batches_run() - before >= 2);
+	assert_true(batches_run() - before <= 4);
+	dpvs_batch_free(&b);
+	assert_ping_works();
+}
+
+static void test_batch_malformed(void **state)
+{
+	struct {
+		struct dpvs_ctl_hdr h;
+		uint8_t payload[8];
+	} bad;
+	struct dpvs_ctl_hdr rh;
+	char buf[1024];
+	unsigned before = batches_run();
+	int fd = raw_connect();
+
+	(void)state;
+	/* a request whose length runs past the batch: nothing runs */
+	ctl_hdr_init(&bad.h, DPVS_MSG_PING, 1, 100);
+	raw_request(fd, DPVS_MSG_BATCH, 5, &bad, sizeof(bad));
+	raw_reply(fd, &rh, buf, sizeof(buf));
+	assert_int_equal(rh.status, -EBADMSG);
+	assert_non_null(strstr(buf, "runs past the batch"));
+	/* a header that is not one */
+	memset(&bad, 0x5a, sizeof(bad));
+	raw_request(fd, DPVS_MSG_BATCH, 6, &bad, sizeof(bad));
+	raw_reply(fd, &rh, buf, sizeof(buf));
+	assert_int_equal(rh.status, -EBADMSG);
+	assert_int_equal(batches_run(), before);
+	/* an empty batch is fine, and the connection still serves */
+	raw_request(fd, DPVS_MSG_BATCH, 7, NULL, 0);
+	raw_reply(fd, &rh, buf, sizeof(buf));
+	assert_int_equal(rh.status, 0);
+	assert_int_equal(rh.len, sizeof(struct dpvs_batch_reply));
+	close(fd);
 }
 
 /* ---- bad requests ---- */
@@ -787,6 +931,8 @@ int main(void)
 		cmocka_unit_test(test_pipelined),
 		cmocka_unit_test(test_request_echo),
 		cmocka_unit_test(test_handler_errors),
+		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_batch_malformed),
 		cmocka_unit_test(test_big_reply),
 		cmocka_unit_test(test_reply_overflow),
 		cmocka_unit_test(test_bad_magic),

@@ -218,6 +218,81 @@ static void test_list_numeric(void **state)
 	ipvs_table_free(&t);
 }
 
+/* One page of the fixture's reply: its entries [from, to), the first
+ * from its dest `dfrom` on, the last up to `dto` dests (0: all). */
+static void *build_page(const uint8_t *full, uint32_t from, uint32_t dfrom, uint32_t to,
+			uint32_t dto, uint32_t *len)
+{
+	uint8_t *buf = calloc(1, 1 << 16), *p = buf + sizeof(struct dpvs_list);
+	struct dpvs_list hdr = { .count = to - from, .entry_size = sizeof(struct dpvs_svc_entry) };
+	size_t off = sizeof(struct dpvs_list);
+
+	assert_non_null(buf);
+	for (uint32_t i = 0; i < to; i++) {
+		struct dpvs_svc_entry e;
+		uint32_t d0 = 0, d1;
+
+		memcpy(&e, full + off, sizeof(e));
+		off += sizeof(e);
+		d1 = e.ndests;
+		if (i == from)
+			d0 = dfrom;
+		if (i == to - 1 && dto)
+			d1 = dto;
+		if (i >= from) {
+			struct dpvs_svc_entry pe = e;
+
+			pe.ndests = d1 - d0;
+			memcpy(p, &pe, sizeof(pe));
+			p += sizeof(pe);
+			memcpy(p, full + off + d0 * sizeof(struct dpvs_dest),
+			       (d1 - d0) * sizeof(struct dpvs_dest));
+			p += (d1 - d0) * sizeof(struct dpvs_dest);
+		}
+		off += e.ndests * sizeof(struct dpvs_dest);
+	}
+	memcpy(buf, &hdr, sizeof(hdr));
+	*len = (uint32_t)(p - buf);
+	return buf;
+}
+
+/* A listing in pages (the daemon's SVC_LIST by pages), one of them ending
+ * inside a service's dests: the same table, the same output. */
+static void test_list_pages(void **state)
+{
+	const size_t n = sizeof(fixture) / sizeof(fixture[0]);
+	struct ipvs_table_page pages[3];
+	struct ipvs_table t;
+	struct cap c;
+	uint32_t len, plen[3];
+	uint8_t *full = build_reply(fixture, n, &len);
+	void *pb[3];
+	char err[256];
+
+	(void)state;
+	/* 10.0.0.6 (entry 8) has 5 dests: 2 in the first page, 3 in the second */
+	pb[0] = build_page(full, 0, 0, 9, 2, &plen[0]);
+	pb[1] = build_page(full, 8, 2, 9, 0, &plen[1]);
+	pb[2] = build_page(full, 9, 0, (uint32_t)n, 0, &plen[2]);
+	for (int i = 0; i < 3; i++)
+		pages[i] = (struct ipvs_table_page){ .list = pb[i], .len = plen[i],
+						     .continues = i == 1 };
+	assert_int_equal(ipvs_table_decode_pages(pages, 3, &t, err, sizeof(err)), 0);
+	assert_int_equal(t.nrows, n);
+	ipvs_table_sort(&t);
+	cap_open(&c);
+	fmt_version_header(c.f, 4096);
+	fmt_services(c.f, &t, IPVSADM_FMT_NUMERIC);
+	cap_check(&c, want_ln);
+	ipvs_table_free(&t);
+	/* a first page cannot continue anything */
+	pages[0].continues = true;
+	assert_int_equal(ipvs_table_decode_pages(pages, 3, &t, err, sizeof(err)), -EBADMSG);
+	for (int i = 0; i < 3; i++)
+		free(pb[i]);
+	free(full);
+}
+
 /*
  * FORMATS.md 6, except the three GUE/GRE dests of 10.0.0.6: dpvs tunnels
  * only with ipip, so every Tunnel dest saves as --tun-type ipip.
@@ -660,6 +735,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list_numeric),
+		cmocka_unit_test(test_list_pages),
 		cmocka_unit_test(test_save_numeric),
 		cmocka_unit_test(test_list_named),
 		cmocka_unit_test(test_list_nosort),
