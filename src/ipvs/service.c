@@ -104,7 +104,13 @@ static uint32_t *svc_hash_head, *dest_hash_head;
 static uint32_t svc_hmask, dest_hmask;
 static uint32_t svc_hwm, dest_hwm; /* ids handed out so far */
 static uint32_t nsvcs_live, ndests_trash;
-static uint32_t svc_cursor, dest_cursor; /* next id to try: reuse late */
+/* Ids freed by ipvs_svc_gc(), oldest first: an id is reused as late as
+ * possible (never-used ids go first), and handing one out is O(1). */
+struct id_fifo {
+	uint32_t *ids; /* capacity: the table's size */
+	uint32_t head, n, cap;
+};
+static struct id_fifo svc_free, dest_free;
 static uint32_t timeouts[IPVS_STATE_MAX];
 static bool expire_nodest;
 static uint32_t gen_counter, epoch_counter;
@@ -531,6 +537,10 @@ static void tables_free(void)
 	free(dest_tab);
 	free(svc_hash_head);
 	free(dest_hash_head);
+	free(svc_free.ids);
+	free(dest_free.ids);
+	memset(&svc_free, 0, sizeof(svc_free));
+	memset(&dest_free, 0, sizeof(dest_free));
 	svc_tab = NULL;
 	dest_tab = NULL;
 	svc_hash_head = dest_hash_head = NULL;
@@ -564,10 +574,12 @@ void ipvs_svc_init(void)
 	dest_tab = calloc(dest_max, sizeof(*dest_tab));
 	svc_hash_head = hash_heads(svc_max, &svc_hmask);
 	dest_hash_head = hash_heads(dest_max, &dest_hmask);
-	if (!svc_tab || !dest_tab || !svc_hash_head || !dest_hash_head)
+	svc_free = (struct id_fifo){ .ids = malloc(sizeof(uint32_t) * svc_max), .cap = svc_max };
+	dest_free = (struct id_fifo){ .ids = malloc(sizeof(uint32_t) * dest_max), .cap = dest_max };
+	if (!svc_tab || !dest_tab || !svc_hash_head || !dest_hash_head || !svc_free.ids ||
+	    !dest_free.ids)
 		tables_free(); /* every request then says "no memory" */
 	ipvs_fwmark_init();
-	svc_cursor = dest_cursor = 0;
 	ipvs_default_timeouts(timeouts);
 	expire_nodest = false;
 	batch_depth = 0;
@@ -794,42 +806,39 @@ static int svc_settings(const struct dpvs_svc *s, struct dpvs_svc *conf,
 	return 0;
 }
 
-static int id_scan(uint32_t *cursor, uint32_t max, bool (*is_free)(uint32_t))
+static void fifo_push(struct id_fifo *f, uint32_t id)
 {
-	for (uint32_t k = 0; k < max; k++) {
-		uint32_t id = (*cursor + k) % max;
-
-		if (is_free(id)) {
-			*cursor = (id + 1) % max;
-			return (int)id;
-		}
-	}
-	return -1;
+	if (f->n < f->cap)
+		f->ids[(f->head + f->n++) % f->cap] = id;
 }
 
-/* A free id, reusing the least recently freed first; when none is free,
- * ids of drained trash are reclaimed first. -1 when the table is full. */
-static int id_alloc(uint32_t *cursor, uint32_t max, uint32_t *hwm, bool (*is_free)(uint32_t))
+static uint32_t fifo_pop(struct id_fifo *f)
 {
-	int id = id_scan(cursor, max, is_free);
+	uint32_t id;
 
-	if (id < 0 && !dirty) {
-		ipvs_svc_gc();
-		id = id_scan(cursor, max, is_free);
-	}
-	if (id >= 0 && (uint32_t)id >= *hwm)
-		*hwm = (uint32_t)id + 1;
+	if (!f->n)
+		return ID_NONE;
+	id = f->ids[f->head];
+	f->head = (f->head + 1) % f->cap;
+	f->n--;
 	return id;
 }
 
-static bool svc_id_free(uint32_t id)
+/* A free id: a never-used one while there are, then the least recently
+ * freed; when none is free, ids of drained trash are reclaimed first.
+ * -1 when the table is full. */
+static int id_alloc(struct id_fifo *f, uint32_t max, uint32_t *hwm)
 {
-	return svc_tab[id].state == ENT_FREE;
-}
+	uint32_t id;
 
-static bool dest_id_free(uint32_t id)
-{
-	return dest_tab[id].state == ENT_FREE;
+	if (*hwm < max)
+		return (int)(*hwm)++;
+	id = fifo_pop(f);
+	if (id == ID_NONE && !dirty) {
+		ipvs_svc_gc();
+		id = fifo_pop(f);
+	}
+	return id == ID_NONE ? -1 : (int)id;
 }
 
 /* ---- services ---- */
@@ -849,8 +858,8 @@ int ipvs_svc_add(const struct dpvs_svc *s, char *err, size_t errlen)
 		snprintf(err, errlen, "no memory for the service tables");
 		return -ENOMEM;
 	}
-	ipvs_svc_key_str(&key, k, sizeof(k));
 	if (svc_find(&key, ENT_LIVE) >= 0) {
+		ipvs_svc_key_str(&key, k, sizeof(k));
 		snprintf(err, errlen, "service %s already exists", k);
 		return -EEXIST;
 	}
@@ -861,7 +870,7 @@ int ipvs_svc_add(const struct dpvs_svc *s, char *err, size_t errlen)
 	 * dests (and their conns) can come back too */
 	id = svc_find(&key, ENT_TRASH);
 	if (id < 0) {
-		id = id_alloc(&svc_cursor, svc_max, &svc_hwm, svc_id_free);
+		id = id_alloc(&svc_free, svc_max, &svc_hwm);
 		if (id < 0) {
 			snprintf(err, errlen, "too many services (at most %u: [pool] svc_max)",
 				 svc_max);
@@ -1046,9 +1055,9 @@ int ipvs_dest_add(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err
 	ret = dest_check(e, d, &conf, err, errlen);
 	if (ret < 0)
 		return ret;
-	dest_str(&conf, ds, sizeof(ds));
 	id = dest_find_any((uint32_t)sid, conf.addr.in.s_addr, conf.port);
 	if (id != ID_NONE && dest_tab[id].state == ENT_LIVE) {
+		dest_str(&conf, ds, sizeof(ds));
 		snprintf(err, errlen, "real server %s already exists", ds);
 		return -EEXIST;
 	}
@@ -1057,6 +1066,7 @@ int ipvs_dest_add(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err
 		uint32_t *ids = realloc(e->dest_ids, sizeof(*ids) * cap);
 
 		if (!ids) {
+			dest_str(&conf, ds, sizeof(ds));
 			snprintf(err, errlen, "no memory for real server %s", ds);
 			return -ENOMEM;
 		}
@@ -1068,7 +1078,7 @@ int ipvs_dest_add(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err
 		e->ntrash--;
 		ndests_trash--;
 	} else {
-		int nid = id_alloc(&dest_cursor, dest_max, &dest_hwm, dest_id_free);
+		int nid = id_alloc(&dest_free, dest_max, &dest_hwm);
 
 		if (nid < 0) {
 			snprintf(err, errlen, "too many real servers (at most %u: [pool] dest_max)",
@@ -1329,6 +1339,7 @@ void ipvs_svc_gc(void)
 		d->state = ENT_FREE;
 		svc_tab[d->svc_id].ntrash--;
 		ndests_trash--;
+		fifo_push(&dest_free, id);
 	}
 services:
 	if (dirty)
@@ -1342,5 +1353,6 @@ services:
 		svc_hash_del(id);
 		svc_wmem_free(id, e);
 		e->state = ENT_FREE;
+		fifo_push(&svc_free, id);
 	}
 }
