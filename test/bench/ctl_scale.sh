@@ -11,12 +11,14 @@
 #      -s SCHED) with DESTS real servers each;
 #   3. times `ipvsadm -R < rules`, then REPS single `ipvsadm -a` on top of
 #      it (median), then `ipvsadm -Ln > FILE` and checks its line count;
-#   4. prints the figures and writes them to OUT (JSON).
+#   4. prints the figures and adds them to OUT (JSON: {"runs": [...]},
+#      one entry per run, so runs of several builds sit side by side).
 #
 # Usage: test/bench/ctl_scale.sh
 #   SVCS=10000 DESTS=10 SCHED=wlc   the rule set (default 10,000 x 10, wlc)
 #   BUILD=build                     where dpvs and ipvsadm are (or DPVS=, IPVSADM=)
-#   OUT=docs/ctl-scale.json         the JSON (OUT= to write none)
+#   OUT=docs/ctl-scale.json         the JSON the run is added to (OUT= for none;
+#                                   FRESH=1 starts it afresh)
 #   LABEL=...                       a name for the run in the JSON
 #   TIMEOUT=600                     seconds allowed to each ipvsadm command
 #   CPU=1 LCORES=0@0,1@1            the worker's lcore map
@@ -105,6 +107,8 @@ conf yes >"$STATE/dpvs.conf"
 limits=configured
 if ! "$DPVS" -t -c "$STATE/dpvs.conf" >"$STATE/check.log" 2>&1; then
   if grep -q "svc_max\|dest_max" "$STATE/check.log"; then
+    echo "ctl_scale.sh: limits not taken ($(grep -m1 "svc_max\|dest_max" "$STATE/check.log")):" \
+      "running with the daemon's built-in ones" >&2
     conf no >"$STATE/dpvs.conf"
     limits=built-in
     "$DPVS" -t -c "$STATE/dpvs.conf" >/dev/null 2>&1 || die "config refused: $(cat "$STATE/check.log")"
@@ -191,9 +195,8 @@ echo "  daemon RSS:  $rss0 kB idle, $rss1 kB with the rules"
 
 if [ -n "$OUT" ]; then
   mkdir -p "$(dirname "$OUT")"
-  cat >"$OUT" <<EOF
+  cat >"$STATE/run.json" <<EOF
 {
-  "bench": "ctl_scale",
   "label": "$LABEL",
   "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
   "services": $SVCS,
@@ -206,5 +209,17 @@ if [ -n "$OUT" ]; then
   "daemon_rss_kb": { "idle": $rss0, "loaded": $rss1 }
 }
 EOF
+  [ "${FRESH:-0}" = 1 ] && rm -f "$OUT"
+  python3 - "$OUT" "$STATE/run.json" <<'PY'
+import json, os, sys
+out, run = sys.argv[1], json.load(open(sys.argv[2]))
+doc = {"bench": "ctl_scale", "runs": []}
+if os.path.exists(out):
+    doc = json.load(open(out))
+doc["runs"].append(run)
+with open(out, "w") as f:
+    json.dump(doc, f, indent=2)
+    f.write("\n")
+PY
   echo "  -> $OUT"
 fi
