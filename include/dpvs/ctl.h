@@ -340,7 +340,7 @@ struct dpvs_svc_entry {
 
 /*
  * SVC_LIST by pages, for listings of any size (100,000 real servers take
- * about 13 MB, over DPVS_CTL_MAX_PAYLOAD): with DPVS_MSG_F_SVC_PAGE the
+ * about 14 MB, over DPVS_CTL_MAX_PAYLOAD): with DPVS_MSG_F_SVC_PAGE the
  * payload is a struct dpvs_svc_page_req (its key counts only with
  * DPVS_MSG_F_SVC_KEY too), and the reply a struct dpvs_svc_page followed
  * by the dpvs_list and entries of an SVC_LIST reply. The first page asks

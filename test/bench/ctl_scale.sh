@@ -16,12 +16,13 @@
 #
 # Usage: test/bench/ctl_scale.sh
 #   SVCS=10000 DESTS=10 SCHED=wlc   the rule set (default 10,000 x 10, wlc)
+#   REPS=21                         single -a (and no-op requests) timed
 #   BUILD=build                     where dpvs and ipvsadm are (or DPVS=, IPVSADM=)
 #   OUT=docs/ctl-scale.json         the JSON the run is added to (OUT= for none;
 #                                   FRESH=1 starts it afresh)
 #   LABEL=...                       a name for the run in the JSON
 #   TIMEOUT=600                     seconds allowed to each ipvsadm command
-#   CPU=1 LCORES=0@0,1@1            the worker's lcore map
+#   LCORES=0@0,1@1                  the EAL lcore map (worker on lcore 1)
 #
 # Limits: the daemon is given [pool] svc_max/dest_max big enough for the
 # rule set when it knows these keys (a daemon that does not is run with
@@ -35,7 +36,7 @@ IPVSADM=${IPVSADM:-$BUILD/tools/ipvsadm/ipvsadm}
 SVCS=${SVCS:-10000}
 DESTS=${DESTS:-10}
 SCHED=${SCHED:-wlc}
-REPS=${REPS:-5}
+REPS=${REPS:-21}
 TIMEOUT=${TIMEOUT:-600}
 LCORES=${LCORES:-0@0,1@1}
 OUT=${OUT-$TOP/docs/ctl-scale.json}
@@ -88,7 +89,7 @@ conn_max = 1024
 EOF
   if [ "$1" = yes ]; then
     echo "svc_max = $((SVCS + 16))"
-    echo "dest_max = $((ndests_total + 16))"
+    echo "dest_max = $((ndests_total + REPS + 16))"
   fi
   cat <<EOF
 
@@ -189,7 +190,8 @@ ping_ms=$(ms "$ping_med")
 list_ms=$(ms "$list_ns")
 echo "ctl_scale ($LABEL): $SVCS services x $DESTS real servers ($SCHED, NAT), limits $limits"
 echo "  ipvsadm -R ($rules_lines lines):  $restore_ms ms  (exit $rc, $restore_errors error lines)"
-echo "  ipvsadm -a (one more, median of $REPS): $add_ms ms  (ipvsadm -L --timeout: $ping_ms ms)"
+echo "  ipvsadm -a (one more, median of $REPS): $add_ms ms  (ipvsadm -L --timeout: $ping_ms ms;" \
+  "the difference, about what the daemon spends: $(ms $((add_med - ping_med))) ms)"
 echo "  ipvsadm -Ln:  $list_ms ms  ($list_lines lines, expected $expect_lines: $list_ok)"
 echo "  daemon RSS:  $rss0 kB idle, $rss1 kB with the rules"
 
@@ -204,7 +206,7 @@ if [ -n "$OUT" ]; then
   "scheduler": "$SCHED",
   "limits": "$limits",
   "restore": { "lines": $rules_lines, "ms": $restore_ms, "exit": $rc, "error_lines": $restore_errors },
-  "add_one": { "ms_median": $add_ms, "reps": $REPS, "noop_request_ms_median": $ping_ms },
+  "add_one": { "ms_median": $add_ms, "reps": $REPS, "noop_request_ms_median": $ping_ms, "difference_ms": $(ms $((add_med - ping_med))) },
   "list": { "ms": $list_ms, "lines": $list_lines, "expected_lines": $expect_lines, "complete": $list_ok, "exit": $rc_list },
   "daemon_rss_kb": { "idle": $rss0, "loaded": $rss1 }
 }
