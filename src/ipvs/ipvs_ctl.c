@@ -83,7 +83,7 @@ static int append_entry(struct ctl_reply *r, uint32_t svc_id, const struct dpvs_
 			const uint32_t *dest_ids, const struct dpvs_dest *dests, uint32_t ndests,
 			uint32_t total)
 {
-	struct dpvs_svc_entry e = { .svc = *svc, .ndests = ndests };
+	struct dpvs_svc_entry e = {.svc = *svc, .ndests = ndests};
 	int ret;
 
 	e.svc.num_dests = total;
@@ -109,8 +109,8 @@ static int append_svc(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_
  * first walk counts what fits, the second appends it. */
 struct page {
 	struct ctl_reply *r;
-	size_t room;  /* bytes left for entries */
-	uint32_t n;   /* services in the page */
+	size_t room;   /* bytes left for entries */
+	uint32_t n;    /* services in the page */
 	uint32_t last; /* dests of its last one */
 	uint32_t emitted;
 };
@@ -150,23 +150,25 @@ static int page_emit(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t
 	if (++p->emitted == p->n)
 		ndests = p->last;
 	return append_entry(p->r, svc_id, svc, dest_ids, dests, ndests, total) < 0 ? -ENOMEM
-										 : (int)ndests;
+										   : (int)ndests;
 }
 
 static int h_svc_list_page(const struct dpvs_ctl_hdr *hdr, const struct dpvs_svc_page_req *q,
 			   struct ctl_reply *r)
 {
 	const struct dpvs_svc *key = (hdr->flags & DPVS_MSG_F_SVC_KEY) ? &q->key : NULL;
-	struct page p = { .r = r };
-	struct dpvs_svc_page pg = { .version = ipvs_svc_version() };
-	struct dpvs_list l = { .entry_size = sizeof(struct dpvs_svc_entry) };
+	struct page p = {.r = r};
+	struct dpvs_svc_page pg = {.version = ipvs_svc_version()};
+	struct dpvs_list l = {.entry_size = sizeof(struct dpvs_svc_entry)};
 	uint32_t sf = q->svc_from, df = q->dest_from;
 	char err[ERRLEN] = "";
 	int ret;
 
 	if (hdr->len != sizeof(*q))
-		return ctl_reply_error(r, -EINVAL, "service list page request: %u bytes, "
-				       "expected %zu", hdr->len, sizeof(*q));
+		return ctl_reply_error(r, -EINVAL,
+				       "service list page request: %u bytes, "
+				       "expected %zu",
+				       hdr->len, sizeof(*q));
 	if (q->version && q->version != pg.version)
 		return ctl_reply_error(r, -EAGAIN, "services changed during the listing");
 	p.room = DPVS_CTL_MAX_PAYLOAD - sizeof(pg) - sizeof(l);

@@ -29,7 +29,7 @@ struct lblc_ent {
 	uint32_t daddr;
 	uint32_t lastuse;
 	uint32_t dest_id; /* stable id of the dest */
-	uint16_t idx;     /* its place in svc->dests when last seen (a hint) */
+	uint16_t idx;	  /* its place in svc->dests when last seen (a hint) */
 	uint16_t used;
 };
 

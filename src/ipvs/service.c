@@ -51,7 +51,7 @@ enum { ENT_FREE = 0, ENT_LIVE, ENT_TRASH };
 
 #define IPVS_FWD_MASK 0x7 /* forwarding method bits of conn_flags */
 #define IPVS_DEFAULT_SCHED "wlc"
-#define ID_NONE UINT32_MAX
+#define ID_NONE		   UINT32_MAX
 
 /* A connection names its service and dest by id (struct ipvs_conn):
  * the most ids it can name, keeping the all-ones value free. */
@@ -74,16 +74,16 @@ struct wmem_blk {
 
 struct svc_ent {
 	uint8_t state;
-	bool stale; /* changed since its snapshot entry was built */
+	bool stale;	      /* changed since its snapshot entry was built */
 	struct dpvs_svc conf; /* key and settings; replies' fields zero */
 	const struct sched_ops *sched;
-	uint32_t gen;   /* any change: cursors reset */
+	uint32_t gen;	/* any change: cursors reset */
 	uint32_t epoch; /* new service or scheduler: per-worker tables reset */
 	uint32_t ndests, cap;
-	uint32_t *dest_ids; /* live dests, in the order they were added */
-	uint32_t ntrash;    /* its dests in the trash (they keep it alive) */
-	uint32_t hnext;     /* key hash chain */
-	struct svc_part *part;    /* NULL until built */
+	uint32_t *dest_ids;	   /* live dests, in the order they were added */
+	uint32_t ntrash;	   /* its dests in the trash (they keep it alive) */
+	uint32_t hnext;		   /* key hash chain */
+	struct svc_part *part;	   /* NULL until built */
 	struct ipvs_snap_svc snap; /* the entry snapshots copy, over part */
 	struct wmem_blk *wmem[DP_MAX_WORKERS];
 };
@@ -98,7 +98,7 @@ struct dest_ent {
 /* limits, as set before ipvs_init (or the defaults) */
 static uint32_t svc_max = IPVS_SVC_MAX_DEFAULT, dest_max = IPVS_DEST_MAX_DEFAULT;
 
-static struct svc_ent *svc_tab;   /* svc_max entries */
+static struct svc_ent *svc_tab;	  /* svc_max entries */
 static struct dest_ent *dest_tab; /* dest_max entries */
 static uint32_t *svc_hash_head, *dest_hash_head;
 static uint32_t svc_hmask, dest_hmask;
@@ -140,7 +140,8 @@ int ipvs_set_limits(uint32_t nsvc, uint32_t ndest, char *err, size_t errlen)
 		snprintf(err, errlen,
 			 "[pool] dest_max %u out of range (1..%u: a connection names its real "
 			 "server in %zu bits)",
-			 ndest, CONN_ID_LIMIT(dest_id), 8 * sizeof(((struct ipvs_conn *)0)->dest_id));
+			 ndest, CONN_ID_LIMIT(dest_id),
+			 8 * sizeof(((struct ipvs_conn *)0)->dest_id));
 		return -EINVAL;
 	}
 	svc_max = nsvc;
@@ -375,19 +376,19 @@ static int svc_part_build(uint32_t id, struct svc_ent *e)
 	size_t n = e->ndests ? e->ndests : 1;
 	struct svc_part *p = calloc(1, sizeof(*p) + sizeof(p->dests[0]) * n);
 	struct ipvs_snap_svc svc = {
-		.id = id,
-		.proto = (uint8_t)e->conf.protocol,
-		.vaddr = e->conf.addr.in.s_addr,
-		.vport = e->conf.port,
-		.fwmark = e->conf.fwmark,
-		.flags = e->conf.flags,
-		.gen = e->gen,
-		.sched_epoch = e->epoch,
-		.timeout = e->conf.timeout,
-		.netmask = e->conf.netmask,
-		.next = -1,
-		.sched = e->sched,
-		.ndests = e->ndests,
+	    .id = id,
+	    .proto = (uint8_t)e->conf.protocol,
+	    .vaddr = e->conf.addr.in.s_addr,
+	    .vport = e->conf.port,
+	    .fwmark = e->conf.fwmark,
+	    .flags = e->conf.flags,
+	    .gen = e->gen,
+	    .sched_epoch = e->epoch,
+	    .timeout = e->conf.timeout,
+	    .netmask = e->conf.netmask,
+	    .next = -1,
+	    .sched = e->sched,
+	    .ndests = e->ndests,
 	};
 
 	if (!p)
@@ -396,11 +397,11 @@ static int svc_part_build(uint32_t id, struct svc_ent *e)
 		const struct dest_ent *d = &dest_tab[e->dest_ids[k]];
 
 		p->dests[k] = (struct ipvs_snap_dest){
-			.addr = d->conf.addr.in.s_addr,
-			.port = d->conf.port,
-			.id = e->dest_ids[k],
-			.weight = d->conf.weight,
-			.fwd = (uint8_t)(d->conf.conn_flags & IPVS_FWD_MASK),
+		    .addr = d->conf.addr.in.s_addr,
+		    .port = d->conf.port,
+		    .id = e->dest_ids[k],
+		    .weight = d->conf.weight,
+		    .fwd = (uint8_t)(d->conf.conn_flags & IPVS_FWD_MASK),
 		};
 	}
 	svc.dests = p->dests;
@@ -448,8 +449,8 @@ static struct ipvs_snap *snap_build(void)
 		alive[i] = dest_tab[i].state == ENT_LIVE;
 		if (alive[i])
 			thresh[i] = (struct ipvs_snap_thresh){
-				.upper = thresh_share(dest_tab[i].conf.u_threshold),
-				.lower = thresh_share(dest_tab[i].conf.l_threshold),
+			    .upper = thresh_share(dest_tab[i].conf.u_threshold),
+			    .lower = thresh_share(dest_tab[i].conf.l_threshold),
 			};
 	}
 
@@ -574,8 +575,8 @@ void ipvs_svc_init(void)
 	dest_tab = calloc(dest_max, sizeof(*dest_tab));
 	svc_hash_head = hash_heads(svc_max, &svc_hmask);
 	dest_hash_head = hash_heads(dest_max, &dest_hmask);
-	svc_free = (struct id_fifo){ .ids = malloc(sizeof(uint32_t) * svc_max), .cap = svc_max };
-	dest_free = (struct id_fifo){ .ids = malloc(sizeof(uint32_t) * dest_max), .cap = dest_max };
+	svc_free = (struct id_fifo){.ids = malloc(sizeof(uint32_t) * svc_max), .cap = svc_max};
+	dest_free = (struct id_fifo){.ids = malloc(sizeof(uint32_t) * dest_max), .cap = dest_max};
 	if (!svc_tab || !dest_tab || !svc_hash_head || !dest_hash_head || !svc_free.ids ||
 	    !dest_free.ids)
 		tables_free(); /* every request then says "no memory" */
@@ -723,7 +724,8 @@ static void dest_hash_add(uint32_t id)
 static void dest_hash_del(uint32_t id)
 {
 	const struct dest_ent *d = &dest_tab[id];
-	uint32_t *pp = &dest_hash_head[dest_key_hash(d->svc_id, d->conf.addr.in.s_addr, d->conf.port)];
+	uint32_t *pp =
+	    &dest_hash_head[dest_key_hash(d->svc_id, d->conf.addr.in.s_addr, d->conf.port)];
 
 	while (*pp != ID_NONE && *pp != id)
 		pp = &dest_tab[*pp].hnext;
@@ -1313,7 +1315,7 @@ static int visit_all(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t
 int ipvs_svc_walk(const struct dpvs_svc *key, ipvs_svc_visit_fn fn, void *arg, char *err,
 		  size_t errlen)
 {
-	struct walk_all w = { .fn = fn, .arg = arg };
+	struct walk_all w = {.fn = fn, .arg = arg};
 	uint32_t svc_from = 0, dest_from = 0;
 
 	return walk(key, &svc_from, &dest_from, visit_all, &w, err, errlen);

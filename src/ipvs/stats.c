@@ -112,8 +112,8 @@ void ipvs_stats_svc(uint32_t svc_id, struct dpvs_stats *out)
 	est_out(svc_est ? &svc_est[svc_id] : NULL, &now, out);
 }
 
-void ipvs_stats_dest(uint32_t dest_id, struct dpvs_stats *out, uint32_t *active,
-		     uint32_t *inact, uint32_t *persist)
+void ipvs_stats_dest(uint32_t dest_id, struct dpvs_stats *out, uint32_t *active, uint32_t *inact,
+		     uint32_t *persist)
 {
 	struct ipvs_wstats now;
 	uint64_t a = 0, i = 0, p = 0;

@@ -92,8 +92,8 @@ void ipvs_table_free(struct ipvs_table *t)
 
 /* Checks one page: its dpvs_list header and entries within len. Counts
  * its services and dests. */
-static int page_scan(const struct ipvs_table_page *pg, uint32_t *count, size_t *dests,
-		     char *err, size_t errlen)
+static int page_scan(const struct ipvs_table_page *pg, uint32_t *count, size_t *dests, char *err,
+		     size_t errlen)
 {
 	const uint8_t *p = pg->list;
 	struct dpvs_list hdr;
@@ -201,7 +201,7 @@ int ipvs_table_decode_pages(const struct ipvs_table_page *pages, unsigned npages
 int ipvs_table_decode(const void *reply, uint32_t len, struct ipvs_table *t, char *err,
 		      size_t errlen)
 {
-	const struct ipvs_table_page page = { .list = reply, .len = len };
+	const struct ipvs_table_page page = {.list = reply, .len = len};
 
 	return ipvs_table_decode_pages(&page, 1, t, err, errlen);
 }

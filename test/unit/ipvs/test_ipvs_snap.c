@@ -179,13 +179,13 @@ static const struct ipvs_snap_dest *pick(unsigned w, uint32_t i, uint32_t caddr,
 	const struct ipvs_snap_svc *svc = snap_svc(i);
 	struct ipvs_worker *iw = ipvs_worker_state(w);
 	struct sched_ctx ctx = {
-		.dest_cnt = iw->dest,
-		.thresh = ipvs_snap_get()->thresh,
-		.caddr = caddr,
-		.cport = htons(40000),
-		.worker = (uint16_t)w,
-		.daddr = daddr,
-		.now = 1000,
+	    .dest_cnt = iw->dest,
+	    .thresh = ipvs_snap_get()->thresh,
+	    .caddr = caddr,
+	    .cport = htons(40000),
+	    .worker = (uint16_t)w,
+	    .daddr = daddr,
+	    .now = 1000,
 	};
 
 	return sched_pick(svc, &iw->svc[svc->id].sched, &ctx);
@@ -346,7 +346,8 @@ static void test_scheduling_writes_no_snapshot(void **state)
 		h = snap_bytes(svc);
 		for (uint32_t p = 0; p < 3000; p++) {
 			const struct ipvs_snap_dest *d =
-			    pick(p % NWORKERS, i, htonl(0xc0a80000u + p * 7919), htonl(0x08000000u + p % 97));
+			    pick(p % NWORKERS, i, htonl(0xc0a80000u + p * 7919),
+				 htonl(0x08000000u + p % 97));
 
 			if (!d) /* a hashing scheduler's key on the quiesced one */
 				continue;
@@ -439,12 +440,12 @@ static void test_batch_message(void **state)
 	memset(&q, 0, sizeof(q));
 	q.svc = s;
 	q.dest = dest(7, 0, 1);
-#define PUT(type, obj)                                                                       \
-	do {                                                                                 \
-		ctl_hdr_init(&h, type, (uint32_t)off, sizeof(obj));                          \
-		memcpy(buf + off, &h, sizeof(h));                                            \
-		memcpy(buf + off + sizeof(h), &(obj), sizeof(obj));                          \
-		off += sizeof(h) + sizeof(obj);                                              \
+#define PUT(type, obj)                                                                             \
+	do {                                                                                       \
+		ctl_hdr_init(&h, type, (uint32_t)off, sizeof(obj));                                \
+		memcpy(buf + off, &h, sizeof(h));                                                  \
+		memcpy(buf + off + sizeof(h), &(obj), sizeof(obj));                                \
+		off += sizeof(h) + sizeof(obj);                                                    \
 	} while (0)
 	PUT(DPVS_MSG_SVC_ADD, s);
 	PUT(DPVS_MSG_DEST_ADD, q);
@@ -561,13 +562,13 @@ static void test_listing_pages(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_other_services_carried_over, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lblc_survives_changes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scheduling_writes_no_snapshot, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_limits, setup_small, teardown),
-		cmocka_unit_test_setup_teardown(test_batch_publishes_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_batch_message, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_listing_pages, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_other_services_carried_over, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lblc_survives_changes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scheduling_writes_no_snapshot, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_limits, setup_small, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch_publishes_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch_message, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_listing_pages, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
