@@ -37,6 +37,7 @@ struct ipvs_worker;
  */
 #define IPVS_SVC_MAX_DEFAULT 16384
 #define IPVS_DEST_MAX_DEFAULT 65535
+#define IPVS_ID_NONE UINT16_MAX
 
 /* Seconds; the wheel must span the common timeouts (900 s established). */
 #define IPVS_WHEEL_SLOTS 1024
@@ -422,11 +423,12 @@ int ipvs_svc_walk(const struct dpvs_svc *key, ipvs_svc_visit_fn fn, void *arg, c
 		  size_t errlen);
 /* The same from a cursor, for paged listings: services from id *svc_from
  * on, the first of them from its dest *dest_from on (the dests fn gets
- * are that tail, of the service's total). fn returns how many of the dests it took with the
- * service, or -ENOSPC for none and not the service either; either way,
- * taking less than offered stops the walk with the cursor where the next
- * page starts. Returns 0 when the walk ended (the cursor then points past
- * the last service), 1 when fn stopped it, or fn's other negative return. */
+ * are that tail of the service's `total`). fn returns how many of them it
+ * took with the service, or -ENOSPC for none and not the service either;
+ * either way, taking less than offered stops the walk with the cursor
+ * where the next page starts. Returns 0 when the walk ended (the cursor
+ * then points past the last service), 1 when fn stopped it, or fn's other
+ * negative return. */
 typedef int (*ipvs_svc_page_fn)(uint32_t svc_id, const struct dpvs_svc *svc,
 				const uint32_t *dest_ids, const struct dpvs_dest *dests,
 				uint32_t ndests, uint32_t total, void *arg);
