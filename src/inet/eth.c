@@ -13,7 +13,7 @@
 #include "inet/inet.h"
 #include "inet/inet_priv.h"
 #include "netif/netif.h"
-#include "worker/worker.h"
+#include "dp/dp.h"
 
 void eth_input(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
 {

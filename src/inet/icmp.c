@@ -12,7 +12,7 @@
 #include "inet/inet.h"
 #include "inet/inet_priv.h"
 #include "netif/netif.h"
-#include "worker/worker.h"
+#include "dp/dp.h"
 
 #define ICMP_HDR_LEN sizeof(struct rte_icmp_hdr)
 

@@ -32,10 +32,21 @@ struct worker;
 /* ---- life cycle (control thread) ---- */
 int inet_init(unsigned nports, char *err, size_t errlen); /* after netif_init */
 void inet_fini(void);
-/* Registers the ADDR_*, ROUTE_*, NEIGH_* control handlers. */
-void inet_ctl_register(void);
 /* Once a second from the control thread: neighbour aging. */
 void inet_timer_tick(uint64_t now_sec);
+
+/* ---- the L4 hook (how a layer above sees packets) ---- */
+enum inet_verdict {
+	INET_ACCEPT = 0, /* not the hook's traffic: the stack goes on with it */
+	INET_STOLEN = 1, /* consumed: forwarded, answered or dropped (counted) */
+};
+/* m: a valid IPv4 packet that arrived on port_idx, data at the IPv4
+ * header, m->l3_len set (no options). */
+typedef enum inet_verdict (*inet_l4_hook_fn)(struct worker *w, uint16_t port_idx,
+					     struct rte_mbuf *m);
+/* Control thread, before the workers run: the one hook every valid IPv4
+ * packet is offered to before local delivery (NULL: none). */
+void inet_register_l4_hook(inet_l4_hook_fn fn);
 
 /* ---- data path (worker lcore) ---- */
 /* m: a frame as received on port_idx, data at the Ethernet header. */

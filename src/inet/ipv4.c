@@ -7,8 +7,8 @@
  * the RFCs': fragments are dropped (no reassembly: a balancer's flows are
  * TCP/UDP with PMTU discovery, and reassembly would be a memory-exhaustion
  * target) and so are packets with IP options (nothing legitimate sends
- * them to a VIP; source routing is an attack). A valid packet goes to IPVS
- * first; what IPVS leaves is ours (ICMP echo answered here, the rest to the
+ * them to a VIP; source routing is an attack). A valid packet goes to the
+ * L4 hook (IPVS) first; what IPVS leaves is ours (ICMP echo answered here, the rest to the
  * kernel), our subnets' broadcast or multicast (kernel), or not ours at
  * all: this is no router, so it is dropped.
  *
@@ -20,11 +20,18 @@
 #include "inet/csum.h"
 #include "inet/inet.h"
 #include "inet/inet_priv.h"
-#include "ipvs/ipvs.h"
 #include "netif/netif.h"
-#include "worker/worker.h"
+#include "dp/dp.h"
 
 #define IPV4_MIN_HDR sizeof(struct rte_ipv4_hdr)
+
+/* Set once before the workers start, read by them on every packet. */
+static inet_l4_hook_fn l4_hook;
+
+void inet_register_l4_hook(inet_l4_hook_fn fn)
+{
+	l4_hook = fn;
+}
 
 /* Header checks; a drop reason, or DPVS_DROP_MAX when the packet is fine. */
 static enum dpvs_drop_reason ipv4_check(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
@@ -112,7 +119,7 @@ void ipv4_input(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
 	rte_pktmbuf_adj(m, m->l2_len);
 	m->l3_len = IPV4_MIN_HDR;
 
-	if (ipvs_in(w, port_idx, m) == IPVS_STOLEN)
+	if (l4_hook && l4_hook(w, port_idx, m) == INET_STOLEN)
 		return;
 
 	uint32_t dst = ip->dst_addr;

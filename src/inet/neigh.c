@@ -40,7 +40,7 @@
 #include "inet/inet.h"
 #include "inet/inet_priv.h"
 #include "netif/netif.h"
-#include "worker/worker.h"
+#include "dp/dp.h"
 
 #define NEIGH_MAX 4096
 #define NEIGH_QUEUE_MAX 8      /* packets held per unresolved next hop */

@@ -26,7 +26,7 @@
 #include "inet/inet.h"
 #include "inet/inet_priv.h"
 #include "netif/netif.h"
-#include "worker/worker.h"
+#include "dp/dp.h"
 
 #define ROUTE_MAX 1024
 #define ROUTE_TBL8S 1024 /* one per prefix longer than /24 in its own /24 */

@@ -72,6 +72,7 @@ int ipvs_init(unsigned nworkers, uint32_t conn_max, char *err, size_t errlen)
 		if (w)
 			w->ipvs = iw;
 	}
+	inet_register_l4_hook(ipvs_in);
 	return 0;
 }
 
@@ -87,6 +88,7 @@ void ipvs_fini(void)
 		wstates[i] = NULL;
 	}
 	nwstates = 0;
+	inet_register_l4_hook(NULL);
 	ipvs_svc_fini();
 }
 
@@ -111,7 +113,7 @@ uint32_t ipvs_conn_slot_bytes(unsigned worker_index)
 }
 
 /* A packet of a known connection: state, timer, counters, rewrite. */
-static enum ipvs_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
+static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 				     struct rte_mbuf *m, struct ipvs_conn *c, enum ipvs_dir dir,
 				     uint8_t tcp_flags)
 {
@@ -122,7 +124,7 @@ static enum ipvs_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 		/* its dest was removed: end it on its next packet, as LVS */
 		ipvs_conn_free(iw, c);
 		dp_drop(w, port_idx, DPVS_DROP_CONN_NO_DEST, m);
-		return IPVS_STOLEN;
+		return INET_STOLEN;
 	}
 	if (c->state != IPVS_UDP_STATE) {
 		uint8_t next = ipvs_tcp_next_state(c->state, dir, tcp_flags);
@@ -133,11 +135,11 @@ static enum ipvs_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 	ipvs_conn_refresh(iw, c, w->now_sec, snap->timeout[c->state]);
 	ipvs_count(iw, c, dir, m->pkt_len);
 	ipvs_nat_xmit(w, port_idx, m, c, dir);
-	return IPVS_STOLEN;
+	return INET_STOLEN;
 }
 
 /* No connection: is it a new flow to a service? */
-static enum ipvs_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
+static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 				  struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 				  uint16_t sport, uint16_t dport, uint8_t tcp_flags)
 {
@@ -152,14 +154,14 @@ static enum ipvs_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 
 	svc = ipvs_snap_svc_match(snap, iw, proto, ip->dst_addr, dport);
 	if (!svc)
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	if (proto == IPPROTO_TCP) {
 		/* a flow starts with a SYN; an RST or a stray segment for an
 		 * unknown flow must not pick a server */
 		if ((tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
 		    RTE_TCP_SYN_FLAG) {
 			dp_drop(w, port_idx, DPVS_DROP_CONN_NOT_SYN, m);
-			return IPVS_STOLEN;
+			return INET_STOLEN;
 		}
 		state = ipvs_tcp_next_state(IPVS_TCP_NONE, IPVS_DIR_IN, tcp_flags);
 	}
@@ -174,7 +176,7 @@ static enum ipvs_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 		dest = sched_pick(svc, &iw->svc[svc->id].sched, &ctx);
 	if (!dest) {
 		dp_drop(w, port_idx, DPVS_DROP_CONN_NO_DEST, m);
-		return IPVS_STOLEN;
+		return INET_STOLEN;
 	}
 	/* a dest without a port (fwmark and port 0 services) keeps the
 	 * packet's destination port */
@@ -183,7 +185,7 @@ static enum ipvs_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 			  snap->timeout[state]);
 	if (!c) {
 		dp_drop(w, port_idx, DPVS_DROP_CONN_FULL, m);
-		return IPVS_STOLEN;
+		return INET_STOLEN;
 	}
 	if (tmpl)
 		ipvs_persist_bind(c, tmpl);
@@ -193,10 +195,10 @@ static enum ipvs_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	 * scheduled on its own, no conn is kept */
 	if ((svc->flags & DPVS_SVC_F_ONEPACKET) && proto == IPPROTO_UDP)
 		ipvs_conn_free(iw, c);
-	return IPVS_STOLEN;
+	return INET_STOLEN;
 }
 
-enum ipvs_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
+enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
 {
 	struct ipvs_worker *iw = ipvs_w(w);
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
@@ -207,20 +209,20 @@ enum ipvs_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *
 	uint8_t *l4;
 
 	if (unlikely(!iw))
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	if (!m->l3_len)
 		m->l3_len = rte_ipv4_hdr_len(ip);
 	if (proto == IPPROTO_ICMP)
 		return ipvs_icmp_in(w, iw, port_idx, m);
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	/* fragments carry no (or partial) ports: the stack's policy decides */
 	if (unlikely(ip->fragment_offset &
 		     rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)))
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	if (unlikely(rte_pktmbuf_data_len(m) <
 		     m->l3_len + (proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) : 8)))
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	l4 = (uint8_t *)ip + m->l3_len;
 	sport = *(uint16_t *)(void *)l4;
 	dport = *(uint16_t *)(void *)(l4 + 2);

@@ -276,11 +276,6 @@ void ipvs_conn_template_rebind(struct ipvs_worker *iw, struct ipvs_conn *t, uint
 void ipvs_conn_set_state(struct ipvs_worker *iw, struct ipvs_conn *c, uint8_t state);
 void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now);
 void ipvs_conn_req_serve(struct ipvs_worker *iw, uint64_t now, unsigned lcore_id);
-/* Control thread: up to max conns of all workers into out (bounded wait
- * for each worker); 0 or -errno with a message (what came is kept). */
-int ipvs_conn_list_collect(struct dpvs_conn *out, uint32_t max, uint32_t *count, char *err,
-			   size_t errlen);
-
 /* persist.c: the dest of a new flow of a persistent service, from the
  * client's template or, failing that, the scheduler (which then gets a
  * template); *tmpl is the template the new conn must be bound to with
@@ -299,7 +294,6 @@ uint32_t ipvs_fwmark_classify(const struct ipvs_snap *s, struct ipvs_worker *iw,
 /* Control thread: the rules into a snapshot being built (0 or -ENOMEM). */
 int ipvs_fwmark_snap(struct ipvs_snap *s);
 void ipvs_fwmark_init(void);
-void ipvs_fwmark_ctl_register(void);
 /* service.c: republish after a rule change */
 int ipvs_publish(void);
 
@@ -327,7 +321,7 @@ void ipvs_nat_xmit(struct worker *w, uint16_t port_idx, struct rte_mbuf *m,
 		   const struct ipvs_conn *c, enum ipvs_dir dir);
 
 /* proto_icmp.c: ICMP errors quoting a balanced flow. */
-enum ipvs_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
+enum inet_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 			       struct rte_mbuf *m);
 
 /* ipvs_core.c: the per-worker states (NULL past the last one) */
@@ -354,48 +348,8 @@ static inline void ipvs_count(struct ipvs_worker *iw, const struct ipvs_conn *c,
 	}
 }
 
-/* service.c: control thread */
-void ipvs_svc_init(void);
-void ipvs_svc_fini(void);
-int ipvs_svc_add(const struct dpvs_svc *s, char *err, size_t errlen);
-int ipvs_svc_edit(const struct dpvs_svc *s, char *err, size_t errlen);
-int ipvs_svc_del(const struct dpvs_svc *s, char *err, size_t errlen);
-void ipvs_svc_flush(void);
-int ipvs_dest_add(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err, size_t errlen);
-int ipvs_dest_edit(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err,
-		   size_t errlen);
-int ipvs_dest_del(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err, size_t errlen);
-int ipvs_timeout_set(const struct dpvs_timeouts *t, char *err, size_t errlen);
-/* [ipvs] tcp_*_timeout of the config: the states --set does not reach */
-int ipvs_tcp_state_timeouts_set(const struct dpvs_tcp_state_timeouts *t, char *err,
-				size_t errlen);
-void ipvs_timeout_get(struct dpvs_timeouts *t);
-void ipvs_set_expire_nodest_conn(bool on);
-/* Several changes, one publication: begin ... end (nesting allowed). */
-void ipvs_batch_begin(void);
-void ipvs_batch_end(void);
-/* Listing: call fn for each live service (by id), with its dests. */
-typedef int (*ipvs_svc_visit_fn)(uint16_t svc_id, const struct dpvs_svc *svc,
-				 const uint16_t *dest_ids, const struct dpvs_dest *dests,
-				 uint32_t ndests, void *arg);
-int ipvs_svc_walk(const struct dpvs_svc *key, ipvs_svc_visit_fn fn, void *arg, char *err,
-		  size_t errlen);
-/* Frees ids of removed dests (and services) whose conns are all gone. */
-void ipvs_svc_gc(void);
-/* Human form of a service key: "TCP 10.0.0.1:80" / "FWM 5". */
-void ipvs_svc_key_str(const struct dpvs_svc *s, char *buf, size_t len);
-
-/* stats.c: control thread */
-void ipvs_stats_init(void);
-void ipvs_stats_svc(uint16_t svc_id, struct dpvs_stats *out);
-void ipvs_stats_dest(uint16_t dest_id, struct dpvs_stats *out, uint32_t *active,
-		     uint32_t *inact, uint32_t *persist);
-void ipvs_stats_reset_svc(uint16_t svc_id);   /* new service or ZERO */
-void ipvs_stats_reset_dest(uint16_t dest_id); /* new dest or ZERO */
-uint64_t ipvs_dest_conns_live(uint16_t dest_id);
-
 /* ---- per-worker accessor ---- */
-#include "worker/worker.h"
+#include "dp/dp.h"
 
 /* The worker's IPVS state; attached lazily for workers registered after
  * ipvs_init (tests make workers by hand). */

@@ -37,7 +37,7 @@ static bool icmp_is_error(uint8_t type)
 	       type == ICMP_TIME_EXCEEDED || type == ICMP_PARAMETERPROB;
 }
 
-enum ipvs_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
+enum inet_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 			       struct rte_mbuf *m)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
@@ -56,17 +56,17 @@ enum ipvs_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_
 
 	/* ICMP header, quoted IPv4 header, 8 quoted bytes: all in one segment */
 	if (dlen < hl + sizeof(*icmp) + sizeof(*in_ip) + 8)
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	icmp = (struct rte_icmp_hdr *)(void *)((uint8_t *)ip + hl);
 	if (!icmp_is_error(icmp->icmp_type))
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	in_ip = (struct rte_ipv4_hdr *)(void *)(icmp + 1);
 	in_hl = rte_ipv4_hdr_len(in_ip);
 	if ((in_ip->version_ihl >> 4) != 4 || in_hl < sizeof(*in_ip) ||
 	    dlen < hl + sizeof(*icmp) + in_hl + 8)
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	if (in_ip->next_proto_id != IPPROTO_TCP && in_ip->next_proto_id != IPPROTO_UDP)
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	in_l4 = (uint8_t *)in_ip + in_hl;
 	quoted = dlen - (hl + sizeof(*icmp) + in_hl);
 
@@ -74,16 +74,16 @@ enum ipvs_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_
 	n = ipvs_conn_lookup(iw, in_ip->next_proto_id, in_ip->dst_addr, in_ip->src_addr,
 			     *(uint16_t *)(void *)(in_l4 + 2), *(uint16_t *)(void *)in_l4);
 	if (!n)
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	c = ipvs_conn_of(n);
 
 	if (rte_raw_cksum_mbuf(m, hl, icmp_len, &sum) < 0 || sum != 0xffff) {
 		dp_drop(w, port_idx, DPVS_DROP_ICMP_BAD, m);
-		return IPVS_STOLEN;
+		return INET_STOLEN;
 	}
 	if (!ipvs_ttl_dec(ip)) {
 		dp_drop(w, port_idx, DPVS_DROP_IP_TTL, m);
-		return IPVS_STOLEN;
+		return INET_STOLEN;
 	}
 	if (n->dir == IPVS_DIR_OUT) {
 		/* about client -> RIP: to the client, as if from the VIP */
@@ -106,5 +106,5 @@ enum ipvs_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_
 	ipvs_count(iw, c, n->dir, m->pkt_len);
 	w->cnt[port_idx].forwarded++;
 	ipv4_output(w, m);
-	return IPVS_STOLEN;
+	return INET_STOLEN;
 }

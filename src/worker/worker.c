@@ -20,7 +20,7 @@
 #include "inet/inet.h"
 #include "ipvs/ipvs.h"
 #include "log.h"
-#include "worker/worker.h"
+#include "dp/dp.h"
 #include "worker/worker_loop.h"
 
 static uint32_t idle_sleep_us;

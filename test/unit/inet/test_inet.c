@@ -20,6 +20,7 @@
 #include "dp_test_env.h"
 #include "inet_test_env.h"
 #include "ctl_test_env.h"
+#include "control/control.h"
 
 /* ---- helpers ---- */
 
@@ -91,8 +92,9 @@ static int setup(void **state)
 	dp_worker_unregister_all();
 	assert_int_equal(dp_worker_register(W), 0);
 	t_worker.now_sec = 100;
-	t_ipvs_verdict = IPVS_ACCEPT;
+	t_ipvs_verdict = INET_ACCEPT;
 	t_ipvs_seen = t_ipvs_stolen = 0;
+	inet_register_l4_hook(t_l4_hook);
 	if (inet_init(T_NPORTS, err, sizeof(err)) < 0) {
 		fprintf(stderr, "inet_init: %s\n", err);
 		return -1;
@@ -604,7 +606,7 @@ static void test_ipv4_delivery(void **state)
 	feed_expect_drop(1, fb, n + 28, DPVS_DROP_KNI_OFF);
 
 	/* What IPVS steals is its business only. */
-	t_ipvs_verdict = IPVS_STOLEN;
+	t_ipvs_verdict = INET_STOLEN;
 	n = echo_frame("10.0.0.7", "10.0.0.55", 64, 8);
 	uint64_t all = fates();
 	feed(0, fb, n);

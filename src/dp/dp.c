@@ -7,7 +7,7 @@
 #include <rte_ethdev.h>
 
 #include "log.h"
-#include "worker/worker.h"
+#include "dp/dp.h"
 
 int dpvs_logtype = RTE_LOGTYPE_USER1;
 

@@ -11,13 +11,14 @@
 #include <rte_ethdev.h>
 
 #include "cfg/config.h"
+#include "control/control.h"
 #include "ctl/ctl.h"
 #include "inet/inet.h"
 #include "log.h"
 #include "ipvs/ipvs.h"
-#include "daemon_ctl.h"
-#include "reload.h"
-#include "worker/worker.h"
+#include "control/daemon_ctl.h"
+#include "control/reload.h"
+#include "dp/dp.h"
 #include "worker/worker_loop.h"
 
 /* The last interval's figures per worker, computed by daemon_stats_tick. */
