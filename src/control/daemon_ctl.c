@@ -101,6 +101,7 @@ static void fill_link(struct dpvs_link *l, const struct dp_port *p)
 		l->arp_replied += c->arp_replied;
 		l->icmp_echo_replied += c->icmp_echo_replied;
 		l->forwarded += c->forwarded;
+		l->to_kernel += c->to_kernel;
 		for (unsigned d = 0; d < DPVS_DROP_MAX; d++)
 			l->drops[d] += c->drops[d];
 	}

@@ -18,13 +18,11 @@ struct worker;
 #define INET_DEFAULT_TTL 64
 
 /* ---- eth.c: frames leaving through the stack ---- */
-/* Prepends an Ethernet header (our port MAC -> dst) and queues m on the
- * port; false (m untouched) when there is no headroom. */
+/* Prepends an Ethernet header (our port MAC -> dst) and forwards m by the
+ * port (dp_forward: the fate of a received frame); false (m untouched)
+ * when there is no headroom. */
 bool eth_output(struct worker *w, uint16_t port_idx, struct rte_mbuf *m,
 		const struct rte_ether_addr *dst, uint16_t ether_type);
-/* The port_idx of the port a frame arrived on, for counting drops where
- * only the mbuf is at hand (port 0 if unknown). */
-uint16_t eth_port_idx_of(const struct rte_mbuf *m);
 
 /* ---- arp.c ---- */
 void arp_input(struct worker *w, uint16_t port_idx, struct rte_mbuf *m);

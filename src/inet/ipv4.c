@@ -150,19 +150,19 @@ void ipv4_output(struct worker *w, struct rte_mbuf *m)
 	struct route_nh nh;
 
 	if (unlikely(rte_pktmbuf_data_len(m) < IPV4_MIN_HDR)) {
-		dp_drop(w, eth_port_idx_of(m), DPVS_DROP_IP_SHORT, m);
+		dp_drop(w, m->port, DPVS_DROP_IP_SHORT, m);
 		return;
 	}
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 
 	if (unlikely(!route_lookup(ip->dst_addr, &nh))) {
-		dp_drop(w, eth_port_idx_of(m), DPVS_DROP_IP_NO_ROUTE, m);
+		dp_drop(w, m->port, DPVS_DROP_IP_NO_ROUTE, m);
 		return;
 	}
 	/* No fragmentation here, DF or not (ICMP "fragmentation needed" is
 	 * not sent yet). */
 	if (unlikely(m->pkt_len > netif_port(nh.port_idx)->mtu)) {
-		dp_drop(w, nh.port_idx, DPVS_DROP_IP_TOO_BIG, m);
+		dp_drop(w, m->port, DPVS_DROP_IP_TOO_BIG, m);
 		return;
 	}
 	neigh_output(w, nh.port_idx, nh.nexthop_be, m);

@@ -172,23 +172,21 @@ static unsigned neigh_take_queue(struct neigh *n, struct rte_mbuf **q)
 	return k;
 }
 
+/* The frame's fate is "forwarded", on the port it came from. */
 static void neigh_xmit(struct worker *w, uint16_t port_idx, uint64_t mac, struct rte_mbuf *m)
 {
 	struct rte_ether_addr dst;
 
 	memcpy(dst.addr_bytes, &mac, RTE_ETHER_ADDR_LEN);
-	if (unlikely(!eth_output(w, port_idx, m, &dst, RTE_ETHER_TYPE_IPV4))) {
-		dp_drop(w, port_idx, DPVS_DROP_NO_MBUF, m);
-		return;
-	}
-	w->cnt[port_idx].forwarded++;
+	if (unlikely(!eth_output(w, port_idx, m, &dst, RTE_ETHER_TYPE_IPV4)))
+		dp_drop(w, m->port, DPVS_DROP_NO_MBUF, m);
 }
 
-static void drop_all(struct worker *w, uint16_t port_idx, struct rte_mbuf **q, unsigned k,
-		     enum dpvs_drop_reason why)
+/* Each on the port it came from (dp.h: m->port). */
+static void drop_all(struct worker *w, struct rte_mbuf **q, unsigned k, enum dpvs_drop_reason why)
 {
 	for (unsigned i = 0; i < k; i++)
-		dp_drop(w, port_idx, why, q[i]);
+		dp_drop(w, q[i]->port, why, q[i]);
 }
 
 /* A STALE entry was used: ask again, at most once a second, however long
@@ -228,7 +226,7 @@ static void neigh_resolve(struct worker *w, uint16_t port_idx, uint32_t nexthop_
 		n = neigh_create(nexthop_be, port_idx, w->now_sec);
 		if (!n) {
 			rte_spinlock_unlock(&neigh_lock);
-			dp_drop(w, port_idx, DPVS_DROP_NEIGH_UNRESOLVED, m);
+			dp_drop(w, m->port, DPVS_DROP_NEIGH_UNRESOLVED, m);
 			return;
 		}
 		n->probes = 1;
@@ -239,7 +237,7 @@ static void neigh_resolve(struct worker *w, uint16_t port_idx, uint32_t nexthop_
 	}
 	if (n->dead) {
 		rte_spinlock_unlock(&neigh_lock);
-		dp_drop(w, port_idx, DPVS_DROP_NEIGH_UNRESOLVED, m);
+		dp_drop(w, m->port, DPVS_DROP_NEIGH_UNRESOLVED, m);
 		return;
 	}
 	if (n->state != DPVS_NEIGH_INCOMPLETE) {
@@ -257,8 +255,8 @@ static void neigh_resolve(struct worker *w, uint16_t port_idx, uint32_t nexthop_
 			n->dead = true;
 			neigh_changed();
 			rte_spinlock_unlock(&neigh_lock);
-			drop_all(w, port_idx, q, k, DPVS_DROP_NEIGH_UNRESOLVED);
-			dp_drop(w, port_idx, DPVS_DROP_NEIGH_UNRESOLVED, m);
+			drop_all(w, q, k, DPVS_DROP_NEIGH_UNRESOLVED);
+			dp_drop(w, m->port, DPVS_DROP_NEIGH_UNRESOLVED, m);
 			return;
 		}
 		n->probes++;
@@ -271,7 +269,7 @@ static void neigh_resolve(struct worker *w, uint16_t port_idx, uint32_t nexthop_
 	}
 	rte_spinlock_unlock(&neigh_lock);
 	if (m)
-		dp_drop(w, port_idx, DPVS_DROP_NEIGH_QUEUE_FULL, m);
+		dp_drop(w, m->port, DPVS_DROP_NEIGH_QUEUE_FULL, m);
 	if (ask)
 		arp_send_request(w, port_idx, nexthop_be);
 }
@@ -388,8 +386,11 @@ static unsigned neigh_reclaim(bool (*doomed)(struct neigh *n, const void *arg), 
 			rte_hash_free_key_with_position(neigh_hash, positions[v]);
 		/* Nobody can reach an unlinked entry's queue any more. */
 		for (unsigned j = 0; j < n->nqueue; j++) {
-			rte_pktmbuf_free(n->queue[j]);
-			ctl_drops[n->key.port_idx]++;
+			struct rte_mbuf *m = n->queue[j];
+
+			if (m->port < DP_MAX_PORTS) /* where it came from */
+				ctl_drops[m->port]++;
+			rte_pktmbuf_free(m);
 		}
 		n->nqueue = 0;
 		n->in_use = false;
@@ -505,8 +506,9 @@ int inet_neigh_add(const struct dpvs_neigh *q, char *err, size_t errlen)
 	/* Packets that waited for a learned entry cannot be sent from the
 	 * control thread (it owns no tx queue); later ones go straight out. */
 	for (unsigned j = 0; j < n->nqueue; j++) {
+		if (n->queue[j]->port < DP_MAX_PORTS) /* where it came from */
+			ctl_drops[n->queue[j]->port]++;
 		rte_pktmbuf_free(n->queue[j]);
-		ctl_drops[port_idx]++;
 	}
 	n->nqueue = 0;
 	rte_spinlock_unlock(&neigh_lock);

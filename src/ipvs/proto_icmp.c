@@ -104,7 +104,6 @@ enum inet_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_
 	icmp->icmp_cksum = (uint16_t)~sum;
 	/* counted against the conn, in the direction it travels */
 	ipvs_count(iw, c, n->dir, m->pkt_len);
-	w->cnt[port_idx].forwarded++;
 	ipv4_output(w, m);
 	return INET_STOLEN;
 }

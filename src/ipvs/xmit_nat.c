@@ -91,6 +91,5 @@ void ipvs_nat_xmit(struct worker *w, uint16_t port_idx, struct rte_mbuf *m,
 	else /* back to the client, from the VIP */
 		ipvs_rewrite_l4(ip, l4, l4len, true, c->node[IPVS_DIR_IN].daddr,
 				c->node[IPVS_DIR_IN].dport);
-	w->cnt[port_idx].forwarded++;
 	ipv4_output(w, m);
 }
