@@ -70,6 +70,7 @@ struct worker {
 
 	/* loop statistics (for cycles per packet) */
 	uint64_t loops, idle_loops, packets, busy_cycles;
+	uint32_t loop_packets; /* received in the current loop iteration so far */
 
 	uint32_t tx_dirty; /* bit per port with frames buffered (tx or KNI) */
 	struct dp_txbuf tx[DP_MAX_PORTS];

@@ -78,6 +78,11 @@ void route_fini(void);
 /* Worker lcore: sends m (data at the IPv4 header) to nexthop on port,
  * resolving it first when needed. Always consumes m. */
 void neigh_output(struct worker *w, uint16_t port_idx, uint32_t nexthop_be, struct rte_mbuf *m);
+/* Worker lcore: the MAC of a resolved (REACHABLE or PERMANENT) next hop,
+ * from the worker's cache or the table (then cached under gen); false when
+ * it is unknown, unresolved or STALE (neigh_output's business). */
+bool neigh_resolved(struct worker *w, uint16_t port_idx, uint32_t nexthop_be, uint32_t gen,
+		    uint64_t *mac);
 /* Worker lcore: what an ARP packet taught us. create: add the sender when
  * unknown (the ARP was about one of our addresses). */
 void neigh_learn(struct worker *w, uint16_t port_idx, uint32_t addr_be,

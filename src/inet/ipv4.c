@@ -15,6 +15,8 @@
  * Output routes, checks the MTU and hands the packet to the neighbour
  * layer, which adds the Ethernet header once the next hop's MAC is known.
  */
+#include <errno.h>
+#include <string.h>
 #include <rte_ip.h>
 
 #include "inet/csum.h"
@@ -145,6 +147,73 @@ void ipv4_input(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
 	}
 }
 
+int inet_egress_lookup(struct worker *w, uint32_t dst_be, uint32_t gen, struct inet_egress *e)
+{
+	struct route_nh nh;
+
+	if (unlikely(!route_lookup(dst_be, &nh)))
+		return -ENETUNREACH;
+	e->port_idx = nh.port_idx;
+	e->mtu = (uint16_t)RTE_MIN(netif_port(nh.port_idx)->mtu, (uint32_t)UINT16_MAX);
+	return neigh_resolved(w, nh.port_idx, nh.nexthop_be, gen, &e->dst_mac) ? 0 : -EAGAIN;
+}
+
+void ipv4_fragment_forward(struct worker *w, uint16_t port_idx, uint64_t dst_mac,
+			   struct rte_mbuf *m, uint16_t mtu)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	const uint32_t hl = sizeof(*ip); /* no options get this far */
+	const uint32_t tot = rte_be_to_cpu_16(ip->total_length);
+	/* payload per fragment: a multiple of 8 (offsets count in 8 bytes) */
+	const uint32_t chunk = ((uint32_t)mtu - hl) & ~7u;
+	const uint16_t frag_word = rte_be_to_cpu_16(ip->fragment_offset);
+	const struct dp_port *port = netif_port(port_idx);
+	struct rte_mbuf *f;
+
+	w->cnt[m->port].forwarded++; /* the received frame's one fate */
+	if (unlikely(chunk == 0 || mtu <= hl)) {
+		w->cnt[port_idx].drops[DPVS_DROP_LOCAL_NO_MBUF]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	for (uint32_t off = 0; off < tot - hl; off += chunk) {
+		uint32_t len = RTE_MIN(chunk, tot - hl - off);
+		bool last = off + len >= tot - hl;
+
+		f = rte_pktmbuf_alloc(m->pool);
+		char *p = f ? rte_pktmbuf_append(f, (uint16_t)(sizeof(struct rte_ether_hdr) + hl + len))
+			    : NULL;
+		if (unlikely(!p)) {
+			rte_pktmbuf_free(f);
+			w->cnt[port_idx].drops[DPVS_DROP_LOCAL_NO_MBUF]++;
+			break;
+		}
+		struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+		struct rte_ipv4_hdr *fip = (struct rte_ipv4_hdr *)(eth + 1);
+
+		memcpy(eth->dst_addr.addr_bytes, &dst_mac, RTE_ETHER_ADDR_LEN);
+		rte_ether_addr_copy(&port->mac, &eth->src_addr);
+		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		memcpy(fip, ip, hl);
+		const void *q = rte_pktmbuf_read(m, hl + off, len, fip + 1);
+
+		if (q != (const void *)(fip + 1)) /* contiguous in m: a pointer into it */
+			memcpy(fip + 1, q, len);
+		fip->total_length = rte_cpu_to_be_16((uint16_t)(hl + len));
+		/* an offset within the original (itself maybe a fragment: then
+		 * its MF stays on every piece) */
+		uint16_t fo = (uint16_t)((frag_word & RTE_IPV4_HDR_OFFSET_MASK) + off / 8);
+		if (!last || (frag_word & RTE_IPV4_HDR_MF_FLAG))
+			fo |= RTE_IPV4_HDR_MF_FLAG;
+		fip->fragment_offset = rte_cpu_to_be_16(fo);
+		fip->hdr_checksum = csum_ipv4_hdr(fip);
+		f->l2_len = sizeof(*eth);
+		f->l3_len = hl;
+		dp_tx(w, port_idx, f);
+	}
+	rte_pktmbuf_free(m);
+}
+
 void ipv4_output(struct worker *w, struct rte_mbuf *m)
 {
 	struct route_nh nh;
@@ -159,9 +228,20 @@ void ipv4_output(struct worker *w, struct rte_mbuf *m)
 		dp_drop(w, m->port, DPVS_DROP_IP_NO_ROUTE, m);
 		return;
 	}
-	/* No fragmentation here, DF or not (ICMP "fragmentation needed" is
-	 * not sent yet). */
-	if (unlikely(m->pkt_len > netif_port(nh.port_idx)->mtu)) {
+	uint32_t mtu = netif_port(nh.port_idx)->mtu;
+
+	if (unlikely(m->pkt_len > mtu)) {
+		uint64_t mac;
+
+		/* DF: the sender learns the path MTU; otherwise fragments, when
+		 * the next hop is known (a packet waiting for ARP is not split) */
+		if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) {
+			icmp_send_frag_needed(w, m, (uint16_t)RTE_MIN(mtu, (uint32_t)UINT16_MAX));
+		} else if (neigh_resolved(w, nh.port_idx, nh.nexthop_be, inet_egress_gen(), &mac)) {
+			ipv4_fragment_forward(w, nh.port_idx, mac, m,
+					      (uint16_t)RTE_MIN(mtu, (uint32_t)UINT16_MAX));
+			return;
+		}
 		dp_drop(w, m->port, DPVS_DROP_IP_TOO_BIG, m);
 		return;
 	}

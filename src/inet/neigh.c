@@ -84,7 +84,7 @@ static uint64_t ctl_drops[DP_MAX_PORTS];
 /*
  * Each worker keeps the next hops it resolved (REACHABLE or PERMANENT)
  * in a small direct-mapped cache, so a forwarded packet costs one line
- * instead of an rte_hash lookup. neigh_gen changes whenever any entry's
+ * instead of an rte_hash lookup. inet_gen changes whenever any entry's
  * MAC or state changes or an entry goes away (always under neigh_lock or
  * on the control thread); a cached line of another generation is a miss,
  * so a stale MAC is never used past the change that replaced it.
@@ -101,11 +101,13 @@ struct neigh_cached {
 };
 
 static struct neigh_cached neigh_cache[DP_MAX_WORKERS][NEIGH_CACHE_SIZE] __rte_cache_aligned;
-static uint32_t neigh_gen = 1; /* cache lines start at 0: never valid */
+/* The egress generation (inet.h): neighbours and routes bump it. Starts
+ * at 1: cache lines and conns start at 0, never valid. */
+uint32_t inet_gen = 1;
 
 static inline void neigh_changed(void)
 {
-	__atomic_fetch_add(&neigh_gen, 1, __ATOMIC_RELEASE);
+	inet_egress_changed();
 }
 
 static inline struct neigh_cached *neigh_cache_slot(const struct worker *w, uint32_t addr_be)
@@ -276,7 +278,7 @@ static void neigh_resolve(struct worker *w, uint16_t port_idx, uint32_t nexthop_
 
 void neigh_output(struct worker *w, uint16_t port_idx, uint32_t nexthop_be, struct rte_mbuf *m)
 {
-	uint32_t gen = __atomic_load_n(&neigh_gen, __ATOMIC_ACQUIRE);
+	uint32_t gen = inet_egress_gen();
 	struct neigh_cached *c = neigh_cache_slot(w, nexthop_be);
 
 	if (likely(c->gen == gen && c->addr_be == nexthop_be && c->port_idx == port_idx)) {
@@ -307,6 +309,34 @@ void neigh_output(struct worker *w, uint16_t port_idx, uint32_t nexthop_be, stru
 		}
 	}
 	neigh_resolve(w, port_idx, nexthop_be, m);
+}
+
+bool neigh_resolved(struct worker *w, uint16_t port_idx, uint32_t nexthop_be, uint32_t gen,
+		    uint64_t *mac)
+{
+	struct neigh_cached *c = neigh_cache_slot(w, nexthop_be);
+
+	if (likely(c->gen == gen && c->addr_be == nexthop_be && c->port_idx == port_idx)) {
+		*mac = c->mac;
+		return true;
+	}
+	struct neigh *n = neigh_lookup(nexthop_be, port_idx);
+
+	if (!n)
+		return false;
+	uint8_t state = __atomic_load_n(&n->state, __ATOMIC_ACQUIRE);
+
+	/* STALE is not cached: its packets go through neigh_output, which
+	 * asks again */
+	if ((state != DPVS_NEIGH_REACHABLE && state != DPVS_NEIGH_PERMANENT) ||
+	    __atomic_load_n(&n->dead, __ATOMIC_RELAXED))
+		return false;
+	*mac = __atomic_load_n(&n->mac, __ATOMIC_RELAXED);
+	if (n->used_sec != w->now_sec)
+		__atomic_store_n(&n->used_sec, w->now_sec, __ATOMIC_RELAXED);
+	*c = (struct neigh_cached){ .addr_be = nexthop_be, .port_idx = port_idx, .gen = gen,
+				    .mac = *mac };
+	return true;
 }
 
 void neigh_learn(struct worker *w, uint16_t port_idx, uint32_t addr_be,

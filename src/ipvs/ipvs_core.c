@@ -8,8 +8,11 @@
  * or the real server's reply); a miss on a service (its fwmark, its
  * VIP:port, or its VIP with port 0) schedules a dest, through the
  * client's persistence template for persistent services, and creates the
- * connection (TCP only on a SYN). Everything else is not IPVS traffic and
- * goes back to the stack.
+ * connection (TCP only on a SYN, and only from a packet whose L4
+ * checksum is right). A reply from a real server that matches nothing is
+ * a stray (dropped, counted); everything else is not IPVS traffic and goes
+ * back to the stack. A packet is sent by its conn's forwarding mode: a
+ * switch into the mode's static inline transmit function (xmit_*.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,9 +22,11 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include "ipvs/ipvs_priv.h"
 #include "ipvs/ipvs_sched.h"
+#include "ipvs/xmit_nat.h"
 
 static struct ipvs_worker *wstates[DP_MAX_WORKERS];
 static unsigned nwstates;
@@ -103,13 +108,28 @@ uint32_t ipvs_conn_slot_bytes(unsigned worker_index)
 {
 	const struct ipvs_worker *iw = ipvs_worker_state(worker_index);
 
-	if (!iw || !iw->conn_pool || !iw->conn_pool->size)
+	if (!iw || !iw->conns || !iw->conn_max)
 		return 0;
-	const struct rte_mempool *mp = iw->conn_pool;
-	uint64_t elt = (uint64_t)mp->header_size + mp->elt_size + mp->trailer_size;
+	/* the slot, its entry in the free stack, its share of the buckets */
 	uint64_t buckets = (uint64_t)(iw->hmask + 1) * sizeof(iw->htab[0]);
 
-	return (uint32_t)(elt + (buckets + mp->size - 1) / mp->size);
+	return (uint32_t)(sizeof(struct ipvs_conn) + sizeof(iw->free_ids[0]) +
+			  (buckets + iw->conn_max - 1) / iw->conn_max);
+}
+
+/* The forwarding mode's transmit function; consumes m. */
+static inline void conn_xmit(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir,
+			     struct rte_mbuf *m)
+{
+	switch (c->c_fwd) {
+	case DPVS_FWD_MASQ:
+		xmit_nat(w, c, dir, m);
+		break;
+	default:
+		/* the control plane refuses the modes not built yet */
+		dp_drop(w, m->port, DPVS_DROP_CONN_NO_DEST, m);
+		break;
+	}
 }
 
 /* A packet of a known connection: state, timer, counters, rewrite. */
@@ -126,22 +146,49 @@ static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 		dp_drop(w, port_idx, DPVS_DROP_CONN_NO_DEST, m);
 		return INET_STOLEN;
 	}
-	if (c->state != IPVS_UDP_STATE) {
-		uint8_t next = ipvs_tcp_next_state(c->state, dir, tcp_flags);
+	/* the NIC's verdict is free; computing it for every packet is not:
+	 * an incremental update keeps a bad checksum bad for the receiver */
+	if (unlikely((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)) {
+		dp_drop(w, port_idx, DPVS_DROP_L4_BAD_CSUM, m);
+		return INET_STOLEN;
+	}
+	if (c->c_state != IPVS_UDP_STATE) {
+		uint8_t next = ipvs_tcp_next_state(c->c_state, dir, tcp_flags);
 
-		if (next != c->state)
+		if (next != c->c_state)
 			ipvs_conn_set_state(iw, c, next);
 	}
-	ipvs_conn_refresh(iw, c, w->now_sec, snap->timeout[c->state]);
+	ipvs_conn_refresh(iw, c, w->now_sec, snap->timeout[c->c_state]);
 	ipvs_count(iw, c, dir, m->pkt_len);
-	ipvs_nat_xmit(w, port_idx, m, c, dir);
+	conn_xmit(w, c, dir, m);
 	return INET_STOLEN;
+}
+
+/* The TCP/UDP checksum of m is right (UDP: or absent). */
+static bool l4_csum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
+{
+	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	const uint8_t *l4 = (const uint8_t *)ip + m->l3_len;
+	uint32_t len = rte_be_to_cpu_16(ip->total_length) - m->l3_len;
+	uint16_t sum;
+
+	if (ck == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return true;
+	if (ck == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
+	if (ip->next_proto_id == IPPROTO_UDP &&
+	    ((const struct rte_udp_hdr *)(const void *)l4)->dgram_cksum == 0)
+		return true;
+	if (rte_raw_cksum_mbuf(m, m->l3_len, len, &sum) < 0)
+		return false;
+	return csum_fold((uint32_t)sum + rte_ipv4_phdr_cksum(ip, 0)) == 0xffff;
 }
 
 /* No connection: is it a new flow to a service? */
 static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 				  struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
-				  uint16_t sport, uint16_t dport, uint8_t tcp_flags)
+				  uint16_t sport, uint16_t dport, uint8_t tcp_flags,
+				  uint32_t bucket)
 {
 	const struct ipvs_snap *snap = ipvs_snap_get();
 	const struct ipvs_snap_svc *svc;
@@ -153,8 +200,22 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	uint8_t state = IPVS_UDP_STATE;
 
 	svc = ipvs_snap_svc_match(snap, iw, proto, ip->dst_addr, dport);
-	if (!svc)
+	if (!svc) {
+		/* a real server answering a flow we do not know (expired,
+		 * or never ours) */
+		if (unlikely(ipvs_snap_is_dest(snap, proto, ip->src_addr, sport)) &&
+		    !inet_addr_is_local(ip->dst_addr)) {
+			dp_drop(w, port_idx, DPVS_DROP_CONN_STRAY_REPLY, m);
+			return INET_STOLEN;
+		}
 		return INET_ACCEPT;
+	}
+	/* a conn is kept for a long time: not for a corrupt packet (the
+	 * NIC's word when it gave one, else computed) */
+	if (unlikely(!l4_csum_ok(m, ip))) {
+		dp_drop(w, port_idx, DPVS_DROP_L4_BAD_CSUM, m);
+		return INET_STOLEN;
+	}
 	if (proto == IPPROTO_TCP) {
 		/* a flow starts with a SYN; an RST or a stray segment for an
 		 * unknown flow must not pick a server */
@@ -182,7 +243,7 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	 * packet's destination port */
 	c = ipvs_conn_new(iw, w->now_sec, proto, ip->src_addr, sport, ip->dst_addr, dport,
 			  dest->addr, dest->port ? dest->port : dport, svc->id, dest->id, state,
-			  snap->timeout[state]);
+			  snap->timeout[state], (uint8_t)dest->fwd, bucket);
 	if (!c) {
 		dp_drop(w, port_idx, DPVS_DROP_CONN_FULL, m);
 		return INET_STOLEN;
@@ -190,7 +251,7 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	if (tmpl)
 		ipvs_persist_bind(c, tmpl);
 	ipvs_count(iw, c, IPVS_DIR_IN, m->pkt_len);
-	ipvs_nat_xmit(w, port_idx, m, c, IPVS_DIR_IN);
+	conn_xmit(w, c, IPVS_DIR_IN, m);
 	/* one-packet scheduling (-o, UDP only as in LVS): each datagram is
 	 * scheduled on its own, no conn is kept */
 	if ((svc->flags & DPVS_SVC_F_ONEPACKET) && proto == IPPROTO_UDP)
@@ -206,6 +267,7 @@ enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *
 	struct ipvs_conn_node *n;
 	uint8_t tcp_flags = 0;
 	uint16_t sport, dport;
+	uint32_t l4_hdr, bucket;
 	uint8_t *l4;
 
 	if (unlikely(!iw))
@@ -220,30 +282,43 @@ enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *
 	if (unlikely(ip->fragment_offset &
 		     rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)))
 		return INET_ACCEPT;
-	if (unlikely(rte_pktmbuf_data_len(m) <
-		     m->l3_len + (proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) : 8)))
-		return INET_ACCEPT;
+	l4_hdr = proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) : sizeof(struct rte_udp_hdr);
 	l4 = (uint8_t *)ip + m->l3_len;
+	/* a header cut short, or a TCP header claiming less (or more) than
+	 * there is, is nobody's traffic: not the kernel's either */
+	if (unlikely(rte_be_to_cpu_16(ip->total_length) < m->l3_len + l4_hdr ||
+		     rte_pktmbuf_data_len(m) < m->l3_len + l4_hdr ||
+		     (proto == IPPROTO_TCP &&
+		      (((struct rte_tcp_hdr *)(void *)l4)->data_off >> 4) * 4u <
+			      sizeof(struct rte_tcp_hdr)) ||
+		     (proto == IPPROTO_TCP &&
+		      (((struct rte_tcp_hdr *)(void *)l4)->data_off >> 4) * 4u + m->l3_len >
+			      rte_be_to_cpu_16(ip->total_length)))) {
+		dp_drop(w, port_idx, DPVS_DROP_L4_SHORT, m);
+		return INET_STOLEN;
+	}
 	sport = *(uint16_t *)(void *)l4;
 	dport = *(uint16_t *)(void *)(l4 + 2);
 	if (proto == IPPROTO_TCP)
 		tcp_flags = ((struct rte_tcp_hdr *)(void *)l4)->tcp_flags;
 
-	n = ipvs_conn_lookup(iw, proto, ip->src_addr, ip->dst_addr, sport, dport);
+	bucket = ipvs_conn_bucket_of(iw, m, proto, ip->src_addr, ip->dst_addr, sport, dport);
+	n = ipvs_conn_lookup_in(iw, bucket, proto, ip->src_addr, ip->dst_addr, sport, dport);
 	if (n) {
 		struct ipvs_conn *c = ipvs_conn_of(n);
+		enum ipvs_dir dir = ipvs_node_dir(n);
 
 		/* a new SYN on a closed conn's tuple (client port reuse): the
 		 * old conn is over, schedule the new flow afresh */
-		if (n->dir == IPVS_DIR_IN && proto == IPPROTO_TCP &&
+		if (dir == IPVS_DIR_IN && proto == IPPROTO_TCP &&
 		    (tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG &&
-		    (c->state == IPVS_TCP_TIME_WAIT || c->state == IPVS_TCP_CLOSE)) {
+		    (c->c_state == IPVS_TCP_TIME_WAIT || c->c_state == IPVS_TCP_CLOSE)) {
 			ipvs_conn_free(iw, c);
 		} else {
-			return conn_packet(w, iw, port_idx, m, c, n->dir, tcp_flags);
+			return conn_packet(w, iw, port_idx, m, c, dir, tcp_flags);
 		}
 	}
-	return new_flow(w, iw, port_idx, m, ip, sport, dport, tcp_flags);
+	return new_flow(w, iw, port_idx, m, ip, sport, dport, tcp_flags, bucket);
 }
 
 void ipvs_worker_timer(struct worker *w)
@@ -252,6 +327,6 @@ void ipvs_worker_timer(struct worker *w)
 
 	if (unlikely(!iw))
 		return;
-	ipvs_conn_timer(iw, w->now_sec);
+	ipvs_conn_timer(iw, w->now_sec, w->loop_packets != 0);
 	ipvs_conn_req_serve(iw, w->now_sec, w->lcore_id);
 }

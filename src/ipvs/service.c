@@ -127,6 +127,7 @@ static void snap_free(struct ipvs_snap *s)
 	free(s->htab);
 	free(s->fwm_rules);
 	free(s->fwm_svcs);
+	free(s->dest_keys);
 	free(s);
 }
 
@@ -206,6 +207,8 @@ static struct ipvs_snap *snap_build(void)
 			s->has_port0 |= svc->vport == 0;
 		}
 	}
+	if (ipvs_stray_build(s) < 0)
+		goto fail;
 	return s;
 fail:
 	snap_free(s);

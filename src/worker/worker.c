@@ -101,6 +101,7 @@ int worker_main(void *arg)
 				kni_queue(w, port, &got);
 		}
 		dp_tx_flush(w);
+		w->loop_packets = (uint32_t)got;
 		ipvs_worker_timer(w);
 
 		w->loops++;

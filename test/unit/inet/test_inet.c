@@ -700,9 +700,29 @@ static void test_output_resolved(void **state)
 	ipv4_output(W, ip_packet("10.0.0.1", "8.8.8.8", 10));
 	assert_int_equal(drops(0, DPVS_DROP_IP_NO_ROUTE), 1);
 
-	/* Bigger than the MTU. */
+	/* Bigger than the MTU, DF set: dropped, and the sender told the
+	 * next-hop MTU (ICMP fragmentation needed, quoting the packet) */
 	ipv4_output(W, ip_packet("10.0.0.1", "10.0.0.7", 1481));
 	assert_int_equal(drops(0, DPVS_DROP_IP_TOO_BIG), 1);
+	m = take_one(&t_worker.tx[0]);
+	{
+		const struct rte_ipv4_hdr *ip =
+			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, 14);
+		const struct rte_icmp_hdr *ic = (const struct rte_icmp_hdr *)(ip + 1);
+		const struct rte_ipv4_hdr *q = (const struct rte_ipv4_hdr *)(ic + 1);
+
+		assert_int_equal(ip->next_proto_id, IPPROTO_ICMP);
+		assert_int_equal(ip->dst_addr, inet_addr("10.0.0.1"));
+		assert_int_equal(ip->src_addr, inet_addr("10.0.0.7"));
+		assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+		assert_int_equal(ic->icmp_type, 3);
+		assert_int_equal(ic->icmp_code, 4);
+		assert_int_equal(rte_be_to_cpu_16(ic->icmp_seq_nb), 1500);
+		assert_int_equal(rte_raw_cksum(ic, rte_be_to_cpu_16(ip->total_length) - 20), 0xffff);
+		assert_int_equal(q->dst_addr, inet_addr("10.0.0.7"));
+		assert_int_equal(rte_be_to_cpu_16(ip->total_length), 576);
+	}
+	rte_pktmbuf_free(m);
 	ipv4_output(W, ip_packet("10.0.0.1", "10.0.0.7", 1480));
 	rte_pktmbuf_free(take_one(&t_worker.tx[0]));
 }

@@ -587,8 +587,11 @@ static void test_udp_timer(void **state)
 	list_svc(IPPROTO_UDP, VIP, 53, &d);
 	assert_int_equal(d[0].inactconns, 0);
 	assert_int_equal(d[0].activeconns, 0);
-	/* the flow is gone: a reply now is not IPVS's */
-	struct rte_mbuf *m = make_pkt(IPPROTO_UDP, RIP1, 53, CIP, 3000, 0, true);
+	/* the flow is gone: the real server's reply now is a stray */
+	expect_drop(make_pkt(IPPROTO_UDP, RIP1, 53, CIP, 3000, 0, true),
+		    DPVS_DROP_CONN_STRAY_REPLY);
+	/* from another port of that address: not a dest, not IPVS's */
+	struct rte_mbuf *m = make_pkt(IPPROTO_UDP, RIP1, 54, CIP, 3000, 0, true);
 	assert_int_equal(ipvs_in_collect(0, m), INET_ACCEPT);
 	rte_pktmbuf_free(m);
 }
