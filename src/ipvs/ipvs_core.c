@@ -282,18 +282,22 @@ enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *
 	if (unlikely(ip->fragment_offset &
 		     rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)))
 		return INET_ACCEPT;
-	l4_hdr = proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) : sizeof(struct rte_udp_hdr);
 	l4 = (uint8_t *)ip + m->l3_len;
 	/* a header cut short, or a TCP header claiming less (or more) than
-	 * there is, is nobody's traffic: not the kernel's either */
+	 * there is, is nobody's traffic: not the kernel's either. The IPv4
+	 * layer checked total_length against the frame, and the first
+	 * segment must hold the minimal header. */
+	l4_hdr = sizeof(struct rte_udp_hdr);
+	if (proto == IPPROTO_TCP) {
+		/* the header's own length; under 5 words it is none (short) */
+		uint32_t doff = 0;
+
+		if (likely(rte_pktmbuf_data_len(m) >= m->l3_len + sizeof(struct rte_tcp_hdr)))
+			doff = (((struct rte_tcp_hdr *)(void *)l4)->data_off >> 4) * 4u;
+		l4_hdr = doff >= sizeof(struct rte_tcp_hdr) ? doff : UINT16_MAX;
+	}
 	if (unlikely(rte_be_to_cpu_16(ip->total_length) < m->l3_len + l4_hdr ||
-		     rte_pktmbuf_data_len(m) < m->l3_len + l4_hdr ||
-		     (proto == IPPROTO_TCP &&
-		      (((struct rte_tcp_hdr *)(void *)l4)->data_off >> 4) * 4u <
-			      sizeof(struct rte_tcp_hdr)) ||
-		     (proto == IPPROTO_TCP &&
-		      (((struct rte_tcp_hdr *)(void *)l4)->data_off >> 4) * 4u + m->l3_len >
-			      rte_be_to_cpu_16(ip->total_length)))) {
+		     rte_pktmbuf_data_len(m) < m->l3_len + RTE_MIN(l4_hdr, 20u))) {
 		dp_drop(w, port_idx, DPVS_DROP_L4_SHORT, m);
 		return INET_STOLEN;
 	}

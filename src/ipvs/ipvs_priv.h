@@ -192,7 +192,7 @@ struct ipvs_egress {
 	struct rte_ether_addr dst, src; /* the Ethernet header's first 12 bytes */
 	uint32_t gen;                   /* 0: never resolved */
 	uint16_t port_idx;
-	uint16_t pad;
+	uint16_t mtu;                   /* the port's, for the DF check */
 };
 
 /* One direction's lookup key, chained in its hash bucket. */

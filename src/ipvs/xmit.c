@@ -23,6 +23,7 @@ int ipvs_xmit_resolve(struct worker *w, struct ipvs_egress *eg, uint32_t gen, ui
 	memcpy(eg->dst.addr_bytes, &e.dst_mac, RTE_ETHER_ADDR_LEN);
 	rte_ether_addr_copy(&netif_port(e.port_idx)->mac, &eg->src);
 	eg->port_idx = e.port_idx;
+	eg->mtu = e.mtu;
 	eg->gen = gen;
 	return 1;
 }

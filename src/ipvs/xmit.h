@@ -39,11 +39,12 @@
 
 /* ---- checksums ---- */
 
-/* ~HC + ~m + m' for a 32-bit field, unfolded (RFC 1624 eq. 3 summands). */
-static inline uint32_t csum_acc32(uint32_t acc, uint32_t old_val, uint32_t new_val)
+/* ~m + m' for a 32-bit field added to a 64-bit accumulator of RFC 1624
+ * eq. 3 summands (32-bit words sum as their 16-bit halves do, once
+ * folded: csum_fold64). */
+static inline uint64_t csum_acc32(uint64_t acc, uint32_t old_val, uint32_t new_val)
 {
-	return acc + (uint16_t)~(old_val >> 16) + (uint16_t)~(old_val & 0xffff) + (new_val >> 16) +
-	       (new_val & 0xffff);
+	return acc + (uint32_t)~old_val + new_val;
 }
 
 /* The IPv4 header after TTL - 1 and one address (src or dst) replaced:
@@ -51,21 +52,18 @@ static inline uint32_t csum_acc32(uint32_t acc, uint32_t old_val, uint32_t new_v
 static inline void xmit_ip_ttl_addr(struct rte_ipv4_hdr *ip, bool src, uint32_t addr)
 {
 	uint32_t old = src ? ip->src_addr : ip->dst_addr;
-	uint32_t acc = (uint16_t)~ip->hdr_checksum;
-	uint16_t old_word, new_word;
+	/* TTL shares its 16-bit word with the protocol byte: one less TTL is
+	 * that word minus 0x0100 (network order), whatever the values:
+	 * ~m + m' == ~0x0100 in one's complement */
+	uint64_t acc = (uint64_t)(uint16_t)~ip->hdr_checksum + (uint16_t)~RTE_BE16(0x0100);
 
-	/* TTL shares its 16-bit checksum word with the protocol byte */
-	memcpy(&old_word, &ip->time_to_live, sizeof(old_word));
 	ip->time_to_live--;
-	memcpy(&new_word, &ip->time_to_live, sizeof(new_word));
-	acc += (uint16_t)~old_word;
-	acc += new_word;
 	acc = csum_acc32(acc, old, addr);
 	if (src)
 		ip->src_addr = addr;
 	else
 		ip->dst_addr = addr;
-	ip->hdr_checksum = (uint16_t)~csum_fold(acc);
+	ip->hdr_checksum = (uint16_t)~csum_fold64(acc);
 }
 
 /* One address of the IPv4 header replaced (no TTL change). */
@@ -73,7 +71,7 @@ static inline void xmit_ip_addr(struct rte_ipv4_hdr *ip, bool src, uint32_t addr
 {
 	uint32_t old = src ? ip->src_addr : ip->dst_addr;
 
-	ip->hdr_checksum = (uint16_t)~csum_fold(csum_acc32((uint16_t)~ip->hdr_checksum, old, addr));
+	ip->hdr_checksum = (uint16_t)~csum_fold64(csum_acc32((uint16_t)~ip->hdr_checksum, old, addr));
 	if (src)
 		ip->src_addr = addr;
 	else
@@ -97,11 +95,11 @@ static inline void xmit_l4_addr_port(uint8_t proto, uint8_t *l4, uint32_t l4len,
 	else if (udp && l4len >= sizeof(struct rte_udp_hdr))
 		csump = (unaligned_uint16_t *)(l4 + offsetof(struct rte_udp_hdr, dgram_cksum));
 	if (csump && !(udp && *csump == 0)) {
-		uint32_t acc = csum_acc32((uint16_t)~*csump, old_addr, addr);
+		uint64_t acc = csum_acc32((uint16_t)~*csump, old_addr, addr);
 
 		acc += (uint16_t)~*portp;
 		acc += port;
-		uint16_t sum = (uint16_t)~csum_fold(acc);
+		uint16_t sum = (uint16_t)~csum_fold64(acc);
 
 		if (udp && sum == 0)
 			sum = 0xffff; /* zero would mean "no checksum" */

@@ -41,7 +41,7 @@ static inline void xmit_nat(struct worker *w, struct ipvs_conn *c, enum ipvs_dir
 			return;
 	}
 	if (how)
-		mtu = (uint16_t)netif_port(eg->port_idx)->mtu;
+		mtu = eg->mtu;
 	if (unlikely(m->pkt_len > mtu) && ipvs_xmit_too_big(w, m, mtu))
 		return;
 
