@@ -85,6 +85,33 @@ static inline bool csum_ipv4_hdr_ok(const struct rte_ipv4_hdr *ip, unsigned hdr_
 	return rte_raw_cksum(ip, hdr_len) == 0xffff;
 }
 
+/* The one's complement sum (folded, not complemented) of len contiguous
+ * bytes, summed as 32-bit words on a 64-bit accumulator. */
+static inline uint16_t csum_raw(const void *buf, uint32_t len)
+{
+	const uint8_t *p = (const uint8_t *)buf;
+	uint64_t sum = 0, d;
+	uint32_t w;
+
+	/* 8 bytes a step, as two 32-bit words (no carry lost) */
+	for (; len >= 8; len -= 8, p += 8) {
+		memcpy(&d, p, 8);
+		sum += (d & 0xffffffff) + (d >> 32);
+	}
+	if (len >= 4) {
+		memcpy(&w, p, 4);
+		sum += w;
+		len -= 4;
+		p += 4;
+	}
+	if (len) { /* the tail, zero-padded on the right as RFC 1071 pads */
+		w = 0;
+		memcpy(&w, p, len);
+		sum += w;
+	}
+	return csum_fold64(sum);
+}
+
 /*
  * Folded (not complemented) pseudo-header sum for a TCP/UDP checksum:
  * source, destination, protocol and the L4 length derived from the IPv4

@@ -24,6 +24,7 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "inet/csum.h"
 #include "ipvs/ipvs_priv.h"
 #include "ipvs/ipvs_sched.h"
 #include "ipvs/xmit_nat.h"
@@ -179,9 +180,15 @@ static bool l4_csum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 	if (ip->next_proto_id == IPPROTO_UDP &&
 	    ((const struct rte_udp_hdr *)(const void *)l4)->dgram_cksum == 0)
 		return true;
-	if (rte_raw_cksum_mbuf(m, m->l3_len, len, &sum) < 0)
+	if (likely(rte_pktmbuf_data_len(m) >= m->l3_len + len))
+		sum = csum_raw(l4, len); /* one segment: the usual case */
+	else if (rte_raw_cksum_mbuf(m, m->l3_len, len, &sum) < 0)
 		return false;
-	return csum_fold((uint32_t)sum + rte_ipv4_phdr_cksum(ip, 0)) == 0xffff;
+	/* the pseudo header: addresses, protocol, L4 length */
+	uint64_t ph = (uint64_t)ip->src_addr + ip->dst_addr +
+		      rte_cpu_to_be_16((uint16_t)ip->next_proto_id) + rte_cpu_to_be_16((uint16_t)len);
+
+	return csum_fold64(ph + sum) == 0xffff;
 }
 
 /* No connection: is it a new flow to a service? */

@@ -272,6 +272,9 @@ struct ipvs_dest_wstate {
 	uint32_t overloaded;
 	uint32_t pad;
 	struct ipvs_wstats st;
+	/* where this worker last sent to the dest: a new conn starts with it
+	 * instead of a route and neighbour lookup (xmit_nat.h) */
+	struct ipvs_egress eg;
 };
 
 /* A scheduler's per-worker cursor for one service (meaning is its own). */

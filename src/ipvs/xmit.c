@@ -7,10 +7,19 @@
 
 #include "ipvs/xmit.h"
 
-int ipvs_xmit_resolve(struct worker *w, struct ipvs_egress *eg, uint32_t gen, uint32_t dst_be,
-		      struct rte_mbuf *m, uint16_t *mtu)
+int ipvs_xmit_resolve(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir, uint32_t gen,
+		      uint32_t dst_be, struct rte_mbuf *m, uint16_t *mtu)
 {
+	struct ipvs_egress *eg = ipvs_conn_egress(c, dir);
+	/* towards a real server: every conn of the dest leaves the same way,
+	 * so a new one starts from where the last one went (same generation) */
+	struct ipvs_egress *deg = dir == IPVS_DIR_IN ? &ipvs_w(w)->dest[c->dest_id].eg : NULL;
 	struct inet_egress e;
+
+	if (deg && deg->gen == gen) {
+		*eg = *deg;
+		return 1;
+	}
 	int rc = inet_egress_lookup(w, dst_be, gen, &e);
 
 	if (rc == -ENETUNREACH) {
@@ -25,6 +34,8 @@ int ipvs_xmit_resolve(struct worker *w, struct ipvs_egress *eg, uint32_t gen, ui
 	eg->port_idx = e.port_idx;
 	eg->mtu = e.mtu;
 	eg->gen = gen;
+	if (deg)
+		*deg = *eg;
 	return 1;
 }
 

@@ -110,11 +110,13 @@ static inline void xmit_l4_addr_port(uint8_t proto, uint8_t *l4, uint32_t l4len,
 
 /* ---- the way out ---- */
 
-/* 1: eg is valid now; 0: the next hop is not resolved (send the rewritten
- * packet by ipv4_output, which asks and queues), *mtu set; -1: m was
- * dropped (no route). Out of line: once per conn and change (xmit.c). */
-int ipvs_xmit_resolve(struct worker *w, struct ipvs_egress *eg, uint32_t gen, uint32_t dst_be,
-		      struct rte_mbuf *m, uint16_t *mtu);
+/* c's egress in direction dir, towards dst_be, is stale (a new conn, or a
+ * route or neighbour changed). 1: it is valid now; 0: the next hop is not
+ * resolved (send the rewritten packet by ipv4_output, which asks and
+ * queues), *mtu set; -1: m was dropped (no route). Out of line: once per
+ * conn and change (xmit.c). */
+int ipvs_xmit_resolve(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir, uint32_t gen,
+		      uint32_t dst_be, struct rte_mbuf *m, uint16_t *mtu);
 
 /* m exceeds the egress mtu: with DF the sender gets ICMP "fragmentation
  * needed" and m is dropped (ip-too-big): true. Without DF: false, the

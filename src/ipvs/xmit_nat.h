@@ -36,7 +36,7 @@ static inline void xmit_nat(struct worker *w, struct ipvs_conn *c, enum ipvs_dir
 		return;
 	}
 	if (unlikely(eg->gen != gen)) {
-		how = ipvs_xmit_resolve(w, eg, gen, in ? addr : ip->dst_addr, m, &mtu);
+		how = ipvs_xmit_resolve(w, c, dir, gen, in ? addr : ip->dst_addr, m, &mtu);
 		if (how < 0)
 			return;
 	}
