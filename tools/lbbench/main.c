@@ -82,7 +82,7 @@ struct lbb {
 
 	/* counters since the warm-up ended */
 	struct side_stats st[2];
-	double t0_unix;                   /* wall clock when counting began */
+	uint64_t t0_unix_us;              /* wall clock when counting began */
 	struct tl_point *tl;              /* --timeline: one point per interval */
 	unsigned tl_len, tl_cap;
 	uint64_t tl_dropped;              /* intervals past tl_cap, not kept */
@@ -615,8 +615,10 @@ static void json_timeline(struct lbb_json *j, const struct lbb *b)
 {
 	lbb_json_obj(j, "timeline");
 	lbb_json_dbl(j, "interval_s", b->o.timeline_ms / 1e3);
-	lbb_json_dbl(j, "t0_unix", b->t0_unix);
-	lbb_json_str(j, "what", "per interval of the measured part: end (s since t0_unix), "
+	/* microseconds in an integer: a double printed to 10 digits would
+	 * lose the fraction of the second */
+	lbb_json_u64(j, "t0_unix_us", b->t0_unix_us);
+	lbb_json_str(j, "what", "per interval of the measured part: end (s since t0_unix_us), "
 		     "frames the clients sent, the servers got, the clients got back");
 	lbb_json_arr(j, "columns");
 	lbb_json_str(j, NULL, "end_s");
@@ -778,7 +780,7 @@ static void start_counting(struct lbb *b, uint64_t now)
 		b->next_flow = 0;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
-	b->t0_unix = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	b->t0_unix_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 	b->tl_start = b->tl_prev_tsc = now;
 	b->tl_next = now + (uint64_t)b->o.timeline_ms * b->hz / 1000;
 	memset(b->tl_prev, 0, sizeof(b->tl_prev));
