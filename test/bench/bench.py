@@ -591,6 +591,9 @@ def upgrade(out):
             s["cycles_over"] = "whole run (warm-up included)" if s.get("cycles_per_pkt") else None
         if n == "ceil-loopback":
             s["counts"] = METRICS["loopback"][2]
+    if "note" not in out:  # run.sh has always said it; older reports kept it in meta only
+        out["note"] = ("Shared 2-vCPU machine: other work may run beside the bench; compare only "
+                       "figures of the same run.")
     if "status" not in out:
         failed = [n for n, s in out["scenarios"].items() if s["status"] != "ok"]
         out["status"] = "failed" if failed else "ok"
@@ -798,6 +801,11 @@ def render(in_json, out_md):
         out = json.load(f)
     old = "status" not in out
     out = upgrade(out)
+    if not out.get("box_commands") and os.path.exists(out_md):
+        # older reports kept the box's commands only in their Markdown
+        with open(out_md) as f:
+            out["box_commands"] = [l.rstrip("\n") for l in f
+                                   if l.startswith("# dpvs: ") or l.startswith("# testpmd (")]
     note = None
     if old:
         note = ("Rendered again on %s by `test/bench/bench.py render` from %s, the JSON of "

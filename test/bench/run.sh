@@ -28,7 +28,7 @@
 #
 # Writes a JSON file with every run and docs/performance.md (the table,
 # the date, the CPU, the exact commands). --smoke: one short scenario and a
-# tiny expiry run (50K flows), each checked as above, and the report to
+# tiny expiry run (20K flows), each checked as above, and the report to
 # --json/--md when given (else into the work dir); never a speed
 # assertion (CI).
 #
@@ -485,11 +485,11 @@ ceiling_block() { # ROUND
 # in the warm-up, then only the first 1K flows in the measured part: the
 # others go quiet and expire together about EXPIRY_TIMEOUT s into it, with
 # a few seconds on either side of that to compare against (the same 1K
-# flows before the expiry, in the same run). smoke: 50K flows, 2 s.
+# flows before the expiry, in the same run). smoke: 20K flows, 2 s.
 expiry_block() { # ROUND
 	local r=$1 flows=1000000 warmup=3 name=nat-udp-expiry-1m
 	if [ $SMOKE = 1 ]; then
-		flows=50000 warmup=1 name=nat-udp-expiry-50k
+		flows=20000 warmup=1 name=nat-udp-expiry-20k
 	fi
 	wanted $name || return 0
 	if ! start_daemon "$r.expiry"; then
