@@ -67,26 +67,11 @@ _Static_assert(sizeof(struct ipvs_conn) == 128, "struct ipvs_conn must be 128 by
 _Static_assert(offsetof(struct ipvs_conn, in) == 0, "in node opens line 0");
 _Static_assert(offsetof(struct ipvs_conn, out) == 64, "out node opens line 1");
 
-static inline uint32_t conn_hash(const struct ipvs_worker *iw, uint8_t proto, uint32_t saddr,
-				 uint32_t daddr, uint16_t sport, uint16_t dport)
-{
-	uint32_t h = rte_hash_crc_4byte(saddr, iw->hash_seed ^ proto);
-
-	h = rte_hash_crc_4byte(daddr, h);
-	h = rte_hash_crc_4byte(((uint32_t)sport << 16) | dport, h);
-	return h & iw->hmask;
-}
-
 static inline uint32_t node_hash(const struct ipvs_worker *iw, const struct ipvs_conn_node *n)
 {
-	return conn_hash(iw, n->proto, n->saddr, n->daddr, n->sport, n->dport);
+	return ipvs_conn_hash(iw, n->proto, n->saddr, n->daddr, n->sport, n->dport);
 }
 
-uint32_t ipvs_conn_bucket(const struct ipvs_worker *iw, uint8_t proto, uint32_t saddr,
-			  uint32_t daddr, uint16_t sport, uint16_t dport)
-{
-	return conn_hash(iw, proto, saddr, daddr, sport, dport);
-}
 
 int ipvs_conn_shard_init(struct ipvs_worker *iw, unsigned index, uint32_t conn_max, int socket,
 			 char *err, size_t errlen)
@@ -135,48 +120,13 @@ void ipvs_conn_shard_fini(struct ipvs_worker *iw)
 
 /* ---- hash table ---- */
 
-static inline bool node_is(const struct ipvs_conn_node *n, uint8_t proto, uint32_t saddr,
-			   uint32_t daddr, uint16_t sport, uint16_t dport)
-{
-	return n->saddr == saddr && n->daddr == daddr && n->sport == sport && n->dport == dport &&
-	       n->proto == proto;
-}
-
-struct ipvs_conn_node *ipvs_conn_lookup_in(struct ipvs_worker *iw, uint32_t bucket, uint8_t proto,
-					   uint32_t saddr, uint32_t daddr, uint16_t sport,
-					   uint16_t dport)
-{
-	struct ipvs_conn_node *n = iw->htab[bucket];
-
-	for (; n; n = n->next)
-		if (node_is(n, proto, saddr, daddr, sport, dport))
-			return n;
-	return NULL;
-}
-
 struct ipvs_conn_node *ipvs_conn_lookup(struct ipvs_worker *iw, uint8_t proto, uint32_t saddr,
 					uint32_t daddr, uint16_t sport, uint16_t dport)
 {
-	return ipvs_conn_lookup_in(iw, conn_hash(iw, proto, saddr, daddr, sport, dport), proto,
+	return ipvs_conn_lookup_in(iw, ipvs_conn_hash(iw, proto, saddr, daddr, sport, dport), proto,
 				   saddr, daddr, sport, dport);
 }
 
-uint32_t ipvs_conn_bucket_of(struct ipvs_worker *iw, const struct rte_mbuf *m, uint8_t proto,
-			     uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport)
-{
-	struct ipvs_hints *h = &iw->hints;
-
-	/* packets of the burst the stack dropped or kept never got here:
-	 * their hints are passed over */
-	for (uint16_t i = h->pos; i < h->n; i++) {
-		if (h->m[i] == m) {
-			h->pos = i + 1;
-			h->m[i] = NULL; /* once: the mbuf may come back recycled */
-			return h->bucket[i];
-		}
-	}
-	return conn_hash(iw, proto, saddr, daddr, sport, dport);
-}
 
 /*
  * A burst's connection lookups miss the cache once the table outgrows it:
@@ -225,7 +175,7 @@ void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 		    (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP))
 			continue;
 		ips[i] = ip;
-		bucket[i] = conn_hash(iw, ip->next_proto_id, ip->src_addr, ip->dst_addr, ports[0],
+		bucket[i] = ipvs_conn_hash(iw, ip->next_proto_id, ip->src_addr, ip->dst_addr, ports[0],
 				      ports[1]);
 		rte_prefetch0(&iw->htab[bucket[i]]);
 		iw->hints.m[iw->hints.n] = m;
@@ -245,7 +195,7 @@ void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		const uint16_t *ports = (const uint16_t *)(ip + 1);
 
-		if (!node_is(node, ip->next_proto_id, ip->src_addr, ip->dst_addr, ports[0], ports[1]))
+		if (!ipvs_node_is(node, ip->next_proto_id, ip->src_addr, ip->dst_addr, ports[0], ports[1]))
 			prefetch_conn_of(node->next);
 	}
 }

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <rte_ether.h>
+#include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
@@ -332,17 +333,59 @@ struct ipvs_worker {
 int ipvs_conn_shard_init(struct ipvs_worker *iw, unsigned index, uint32_t conn_max, int socket,
 			 char *err, size_t errlen);
 void ipvs_conn_shard_fini(struct ipvs_worker *iw);
-/* The bucket of a tuple (what ipvs_prefetch_burst computed, if it did). */
-uint32_t ipvs_conn_bucket(const struct ipvs_worker *iw, uint8_t proto, uint32_t saddr,
-			  uint32_t daddr, uint16_t sport, uint16_t dport);
-struct ipvs_conn_node *ipvs_conn_lookup_in(struct ipvs_worker *iw, uint32_t bucket, uint8_t proto,
-					   uint32_t saddr, uint32_t daddr, uint16_t sport,
-					   uint16_t dport);
+/* The bucket of a tuple. */
+static inline uint32_t ipvs_conn_hash(const struct ipvs_worker *iw, uint8_t proto, uint32_t saddr,
+				      uint32_t daddr, uint16_t sport, uint16_t dport)
+{
+	uint32_t h = rte_hash_crc_4byte(saddr, iw->hash_seed ^ proto);
+
+	h = rte_hash_crc_4byte(daddr, h);
+	h = rte_hash_crc_4byte(((uint32_t)sport << 16) | dport, h);
+	return h & iw->hmask;
+}
+
+static inline bool ipvs_node_is(const struct ipvs_conn_node *n, uint8_t proto, uint32_t saddr,
+				uint32_t daddr, uint16_t sport, uint16_t dport)
+{
+	return n->saddr == saddr && n->daddr == daddr && n->sport == sport && n->dport == dport &&
+	       n->proto == proto;
+}
+
+/* The node of a tuple in its bucket, or NULL. */
+static inline struct ipvs_conn_node *ipvs_conn_lookup_in(struct ipvs_worker *iw, uint32_t bucket,
+							 uint8_t proto, uint32_t saddr,
+							 uint32_t daddr, uint16_t sport,
+							 uint16_t dport)
+{
+	struct ipvs_conn_node *n = iw->htab[bucket];
+
+	for (; n; n = n->next)
+		if (ipvs_node_is(n, proto, saddr, daddr, sport, dport))
+			return n;
+	return NULL;
+}
+
 struct ipvs_conn_node *ipvs_conn_lookup(struct ipvs_worker *iw, uint8_t proto, uint32_t saddr,
 					uint32_t daddr, uint16_t sport, uint16_t dport);
-/* The bucket the prefetch pass found for m, or its hash computed now. */
-uint32_t ipvs_conn_bucket_of(struct ipvs_worker *iw, const struct rte_mbuf *m, uint8_t proto,
-			     uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport);
+
+/* The bucket the prefetch pass found for m, or its hash computed now.
+ * The packets of a burst reach here in order: m is the next hint, or one
+ * after hints of packets the stack kept or dropped. */
+static inline uint32_t ipvs_conn_bucket_of(struct ipvs_worker *iw, const struct rte_mbuf *m,
+					   uint8_t proto, uint32_t saddr, uint32_t daddr,
+					   uint16_t sport, uint16_t dport)
+{
+	struct ipvs_hints *h = &iw->hints;
+
+	for (uint16_t i = h->pos; i < h->n; i++) {
+		if (h->m[i] == m) {
+			h->pos = i + 1;
+			h->m[i] = NULL; /* once: the mbuf may come back recycled */
+			return h->bucket[i];
+		}
+	}
+	return ipvs_conn_hash(iw, proto, saddr, daddr, sport, dport);
+}
 /* NULL when the worker's table is full. fwd: the forwarding mode; the out
  * tuple is hashed only for the modes that see replies (NAT, Full-NAT).
  * bucket_in: the in tuple's bucket when known, else UINT32_MAX. */
