@@ -22,6 +22,10 @@
  *    server without a conn (stray-reply), packets over the egress MTU
  *    (DF: ip-too-big and ICMP "fragmentation needed" from the VIP; no DF:
  *    fragmented and forwarded).
+ *
+ * Two groups (the first argument picks one, meson runs each as a test):
+ * "path", what the data path does today, and "issue14", the last item,
+ * which fails until issue 14's data-path change lands.
  */
 #include <inttypes.h>
 #include <setjmp.h>
@@ -1047,14 +1051,18 @@ static void test_too_big_fragmented(void **state)
 	check_fates_add_up();
 }
 
-int main(void)
+/* Argument "path": what the data path does today; "issue14": what it is
+ * to do once issue 14 lands (fails until then); none: both. */
+int main(int argc, char **argv)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest path[] = {
 		T(test_tcp_flow),
 		T(test_udp_flows),
 		T(test_icmp_errors_translated),
 		T(test_fates_add_up),
+	};
+	const struct CMUnitTest issue14[] = {
 		T(test_fates_reasons),
 		T(test_l4_short),
 		T(test_l4_csum_checked_before_conn),
@@ -1062,11 +1070,17 @@ int main(void)
 		T(test_too_big_df),
 		T(test_too_big_fragmented),
 	};
+	const char *which = argc > 1 ? argv[1] : "";
+	int failed = 0;
 
 	dp_test_eal();
 	if (path_ports_init() < 0) {
 		fprintf(stderr, "whole_path: cannot make the ring ports\n");
 		return 1;
 	}
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (strcmp(which, "issue14") != 0)
+		failed += cmocka_run_group_tests_name("whole path", path, NULL, NULL);
+	if (strcmp(which, "path") != 0)
+		failed += cmocka_run_group_tests_name("whole path, issue 14", issue14, NULL, NULL);
+	return failed;
 }
