@@ -231,7 +231,9 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 			dp_drop(w, port_idx, DPVS_DROP_CONN_NOT_SYN, m);
 			return INET_STOLEN;
 		}
-		state = ipvs_tcp_next_state(IPVS_TCP_NONE, IPVS_DIR_IN, tcp_flags);
+		/* what the state table says for a SYN from the client (SYN
+		 * outranks a FIN beside it) */
+		state = IPVS_TCP_SYN_RECV;
 	}
 	ctx = (struct sched_ctx){ .dest_cnt = iw->dest, .thresh = snap->thresh, .caddr = ip->src_addr, .cport = sport,
 				  .worker = (uint16_t)iw->index, .daddr = ip->dst_addr,
@@ -257,6 +259,10 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	}
 	if (tmpl)
 		ipvs_persist_bind(c, tmpl);
+	/* the dest's conns leave the same way: start from where the last
+	 * one went, while no route or neighbour changed since */
+	if (iw->dest[dest->id].eg.gen == inet_egress_gen())
+		c->eg_in = iw->dest[dest->id].eg;
 	ipvs_count(iw, c, IPVS_DIR_IN, m->pkt_len);
 	conn_xmit(w, c, IPVS_DIR_IN, m);
 	/* one-packet scheduling (-o, UDP only as in LVS): each datagram is
