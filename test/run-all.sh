@@ -44,6 +44,9 @@ while read -r line; do
 done < <(grep -E '^ *[0-9]+/[0-9]+ ' "$BUILD/unit.log")
 grep -qE '^ *[0-9]+/[0-9]+ ' "$BUILD/unit.log" || { cat "$BUILD/unit.log"; bad "unit tests did not run"; }
 
+# ---- the layers: no include goes up or in a circle (docs/architecture.md) ----
+if /usr/bin/python3 test/layers/check_layers.py src >"$BUILD/layers.log" 2>&1; then ok "layers (test/layers/check_layers.py)"; else cat "$BUILD/layers.log"; bad "layers (test/layers/check_layers.py)"; fi
+
 # ---- every config sample is valid ----
 for f in conf/*.conf conf/*.sample; do
   [ -e "$f" ] || continue

@@ -142,7 +142,7 @@ struct dpvs_info {
 	X(IP_BAD_SRC, "ip-bad-src")      /* broadcast/multicast/own src */  \
 	X(IP_NO_ROUTE, "ip-no-route")                                       \
 	X(IP_NOT_LOCAL, "ip-not-local")  /* not ours, not IPVS: no forwarding */ \
-	X(IP_TOO_BIG, "ip-too-big")      /* exceeds MTU with DF set */      \
+	X(IP_TOO_BIG, "ip-too-big")      /* exceeds the MTU, DF set: ICMP sent */ \
 	X(ICMP_BAD, "icmp-bad")                                             \
 	X(NEIGH_QUEUE_FULL, "neigh-queue-full")                             \
 	X(NEIGH_UNRESOLVED, "neigh-unresolved")                             \
@@ -156,7 +156,8 @@ struct dpvs_info {
 	X(CONN_NO_DEST, "no-dest")       /* service has no usable dest */   \
 	X(CONN_NOT_SYN, "tcp-not-syn")   /* new TCP flow without SYN */     \
 	X(CONN_STRAY_REPLY, "stray-reply")                                  \
-	X(LINK_DOWN, "link-down")        /* out of a port set down */
+	X(LINK_DOWN, "link-down")        /* out of a port set down */     \
+	X(LOCAL_NO_MBUF, "local-no-mbuf") /* no mbuf for a packet of our own */
 
 enum dpvs_drop_reason {
 #define DPVS_DROP_ENUM(id, name) DPVS_DROP_##id,
@@ -164,6 +165,23 @@ enum dpvs_drop_reason {
 #undef DPVS_DROP_ENUM
 	DPVS_DROP_MAX
 };
+
+/*
+ * Fates add up. Every frame a port receives ends, on that port's
+ * counters, in exactly one of: forwarded, arp_replied, icmp_echo_replied,
+ * to_kernel, or a drop whose reason is a receive-side one; so
+ *   rx_packets == forwarded + arp_replied + icmp_echo_replied + to_kernel
+ *                 + sum of drops[r] with dpvs_drop_is_rx_fate(r).
+ * The other reasons count losses after a frame got its fate, on the port
+ * it was leaving by (a full tx ring or TAP, a port set down), or packets
+ * of the daemon's own (ARP probes, copies for the kernel) that never
+ * were received.
+ */
+static inline int dpvs_drop_is_rx_fate(enum dpvs_drop_reason r)
+{
+	return r != DPVS_DROP_TX_FULL && r != DPVS_DROP_KNI_FULL && r != DPVS_DROP_LINK_DOWN &&
+	       r != DPVS_DROP_LOCAL_NO_MBUF;
+}
 
 /* Index -> user-visible name; defined in tools/lib and in the daemon. */
 extern const char *const dpvs_drop_names[DPVS_DROP_MAX];
@@ -186,8 +204,9 @@ struct dpvs_link {
 	uint32_t link_speed; /* Mbit/s, 0 unknown */
 	/* software counters, summed over workers */
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
-	uint64_t kni_rx, kni_tx; /* to the kernel / from the kernel */
+	uint64_t kni_rx, kni_tx; /* the TAP took (copies included) / from the kernel */
 	uint64_t arp_replied, icmp_echo_replied, forwarded;
+	uint64_t to_kernel; /* received frames handed to the KNI (a fate) */
 	uint64_t drops[DPVS_DROP_MAX];
 	/* hardware (PMD) counters */
 	uint64_t hw_ipackets, hw_opackets, hw_ierrors, hw_oerrors, hw_imissed, hw_rx_nombuf;

@@ -23,7 +23,7 @@
 #include "inet/inet.h"
 #include "inet/inet_priv.h"
 #include "netif/netif.h"
-#include "worker/worker.h"
+#include "dp/dp.h"
 
 #define ARP_FRAME_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_arp_hdr))
 #define ETH_MIN_FRAME 60 /* without FCS: what the wire needs at least */
@@ -89,9 +89,9 @@ void arp_input(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
 			struct rte_mbuf *copy = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
 
 			if (copy)
-				dp_to_kni(w, port_idx, copy);
-			else
-				w->cnt[port_idx].drops[DPVS_DROP_NO_MBUF]++; /* the copy only */
+				dp_kni_copy(w, port_idx, copy);
+			else /* the copy only: the request itself is answered */
+				w->cnt[port_idx].drops[DPVS_DROP_LOCAL_NO_MBUF]++;
 		}
 		arp_reply(w, port_idx, m);
 		return;
@@ -108,13 +108,12 @@ void arp_send_request(struct worker *w, uint16_t port_idx, uint32_t target_be)
 	struct rte_mbuf *m = rte_pktmbuf_alloc(netif_pktmbuf_pool());
 
 	if (unlikely(!m)) {
-		w->cnt[port_idx].drops[DPVS_DROP_NO_MBUF]++;
+		w->cnt[port_idx].drops[DPVS_DROP_LOCAL_NO_MBUF]++;
 		return;
 	}
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, ETH_MIN_FRAME);
 	if (unlikely(!eth)) {
-		rte_pktmbuf_free(m);
-		w->cnt[port_idx].drops[DPVS_DROP_NO_MBUF]++;
+		dp_drop(w, port_idx, DPVS_DROP_LOCAL_NO_MBUF, m);
 		return;
 	}
 	memset(eth, 0, ETH_MIN_FRAME);

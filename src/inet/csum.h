@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <rte_ip.h>
 
 /* Folds a 32-bit accumulator to 16 bits with end-around carry. */
@@ -62,10 +63,53 @@ static inline uint16_t csum_ipv4_hdr(const struct rte_ipv4_hdr *ip)
 	return (uint16_t)~csum_fold(sum);
 }
 
-/* True when the header's stored checksum is right (sums to all ones). */
+/* Folds a 64-bit accumulator of 32-bit words to 16 bits (the one's
+ * complement sum of 32-bit words folds to that of their 16-bit halves). */
+static inline uint16_t csum_fold64(uint64_t sum)
+{
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	return csum_fold((uint32_t)sum);
+}
+
+/* True when the header's stored checksum is right (sums to all ones). The
+ * common 20-byte header is summed as five 32-bit words. */
 static inline bool csum_ipv4_hdr_ok(const struct rte_ipv4_hdr *ip, unsigned hdr_len)
 {
+	if (likely(hdr_len == sizeof(*ip))) {
+		uint32_t w[5];
+
+		memcpy(w, ip, sizeof(w)); /* five loads: the header may be unaligned */
+		return csum_fold64((uint64_t)w[0] + w[1] + w[2] + w[3] + w[4]) == 0xffff;
+	}
 	return rte_raw_cksum(ip, hdr_len) == 0xffff;
+}
+
+/* The one's complement sum (folded, not complemented) of len contiguous
+ * bytes, summed as 32-bit words on a 64-bit accumulator. */
+static inline uint16_t csum_raw(const void *buf, uint32_t len)
+{
+	const uint8_t *p = (const uint8_t *)buf;
+	uint64_t sum = 0, d;
+	uint32_t w;
+
+	/* 8 bytes a step, as two 32-bit words (no carry lost) */
+	for (; len >= 8; len -= 8, p += 8) {
+		memcpy(&d, p, 8);
+		sum += (d & 0xffffffff) + (d >> 32);
+	}
+	if (len >= 4) {
+		memcpy(&w, p, 4);
+		sum += w;
+		len -= 4;
+		p += 4;
+	}
+	if (len) { /* the tail, zero-padded on the right as RFC 1071 pads */
+		w = 0;
+		memcpy(&w, p, len);
+		sum += w;
+	}
+	return csum_fold64(sum);
 }
 
 /*

@@ -13,7 +13,7 @@
 #include "inet/inet.h"
 #include "inet/inet_priv.h"
 #include "netif/netif.h"
-#include "worker/worker.h"
+#include "dp/dp.h"
 
 void eth_input(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
 {
@@ -22,6 +22,7 @@ void eth_input(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
 
 	c->rx_packets++;
 	c->rx_bytes += m->pkt_len;
+	m->port = port_idx; /* from here on: where it came from (dp.h) */
 
 	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr))) {
 		dp_drop(w, port_idx, DPVS_DROP_L2_SHORT, m);
@@ -70,17 +71,6 @@ bool eth_output(struct worker *w, uint16_t port_idx, struct rte_mbuf *m,
 	rte_ether_addr_copy(&netif_port(port_idx)->mac, &eth->src_addr);
 	eth->ether_type = rte_cpu_to_be_16(ether_type);
 	m->l2_len = sizeof(struct rte_ether_hdr);
-	dp_tx(w, port_idx, m);
+	dp_forward(w, port_idx, m);
 	return true;
-}
-
-uint16_t eth_port_idx_of(const struct rte_mbuf *m)
-{
-	for (uint16_t i = 0; i < netif_port_count(); i++) {
-		const struct dp_port *p = netif_port(i);
-
-		if (p && p->port_id == m->port)
-			return i;
-	}
-	return 0;
 }

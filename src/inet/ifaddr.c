@@ -23,7 +23,7 @@
 #include "inet/inet.h"
 #include "inet/inet_priv.h"
 #include "netif/netif.h"
-#include "worker/worker.h"
+#include "dp/dp.h"
 
 #define IFADDR_MAX 4096
 

@@ -32,10 +32,21 @@ struct worker;
 /* ---- life cycle (control thread) ---- */
 int inet_init(unsigned nports, char *err, size_t errlen); /* after netif_init */
 void inet_fini(void);
-/* Registers the ADDR_*, ROUTE_*, NEIGH_* control handlers. */
-void inet_ctl_register(void);
 /* Once a second from the control thread: neighbour aging. */
 void inet_timer_tick(uint64_t now_sec);
+
+/* ---- the L4 hook (how a layer above sees packets) ---- */
+enum inet_verdict {
+	INET_ACCEPT = 0, /* not the hook's traffic: the stack goes on with it */
+	INET_STOLEN = 1, /* consumed: forwarded, answered or dropped (counted) */
+};
+/* m: a valid IPv4 packet that arrived on port_idx, data at the IPv4
+ * header, m->l3_len set (no options). */
+typedef enum inet_verdict (*inet_l4_hook_fn)(struct worker *w, uint16_t port_idx,
+					     struct rte_mbuf *m);
+/* Control thread, before the workers run: the one hook every valid IPv4
+ * packet is offered to before local delivery (NULL: none). */
+void inet_register_l4_hook(inet_l4_hook_fn fn);
 
 /* ---- data path (worker lcore) ---- */
 /* m: a frame as received on port_idx, data at the Ethernet header. */
@@ -48,6 +59,53 @@ void eth_input(struct worker *w, uint16_t port_idx, struct rte_mbuf *m);
  * ipvs/ for every forwarded packet. Always consumes m.
  */
 void ipv4_output(struct worker *w, struct rte_mbuf *m);
+
+/*
+ * Cached egress. A layer above may remember where a destination's packets
+ * leave (port and next hop's MAC, from inet_egress_lookup) and send by it
+ * without a route or neighbour lookup while inet_egress_gen() returns the
+ * generation it read before the lookup: every change of a route or of a
+ * neighbour's MAC or state bumps it (control thread or, for ARP, a
+ * worker), so nothing stale outlives the change that replaced it.
+ */
+extern uint32_t inet_gen;
+static inline uint32_t inet_egress_gen(void)
+{
+	return __atomic_load_n(&inet_gen, __ATOMIC_ACQUIRE);
+}
+static inline void inet_egress_changed(void)
+{
+	__atomic_fetch_add(&inet_gen, 1, __ATOMIC_RELEASE);
+}
+
+struct inet_egress {
+	uint16_t port_idx;
+	uint16_t mtu;
+	uint64_t dst_mac; /* the 6 bytes of the next hop's MAC, in order */
+};
+/* Worker lcore. 0: resolved (e filled); -EAGAIN: routed (port_idx and mtu
+ * set) but the next hop is not resolved (send by ipv4_output, which asks
+ * and queues); -ENETUNREACH: no route. gen: inet_egress_gen() read by
+ * the caller before the call. */
+int inet_egress_lookup(struct worker *w, uint32_t dst_be, uint32_t gen, struct inet_egress *e);
+
+/*
+ * Worker lcore: m (data at its IPv4 header, as received on port m->port,
+ * its Ethernet header still in the headroom) is too big for the next
+ * link's mtu and has DF set: answers the sender with ICMP "fragmentation
+ * needed" (next-hop MTU = mtu) from the address it sent to, quoting m.
+ * m itself is left to the caller (who drops it: ip-too-big).
+ */
+void icmp_send_frag_needed(struct worker *w, const struct rte_mbuf *m, uint16_t mtu);
+
+/*
+ * Worker lcore: m (data at its IPv4 header, DF clear, longer than mtu) is
+ * forwarded in fragments of at most mtu bytes by port_idx to dst_mac: its
+ * one fate "forwarded" on m->port; what cannot be allocated is counted
+ * local-no-mbuf on port_idx. Consumes m.
+ */
+void ipv4_fragment_forward(struct worker *w, uint16_t port_idx, uint64_t dst_mac,
+			   struct rte_mbuf *m, uint16_t mtu);
 
 /* True when addr is one of our addresses (any port). */
 bool inet_addr_is_local(uint32_t addr_be);

@@ -18,13 +18,11 @@ struct worker;
 #define INET_DEFAULT_TTL 64
 
 /* ---- eth.c: frames leaving through the stack ---- */
-/* Prepends an Ethernet header (our port MAC -> dst) and queues m on the
- * port; false (m untouched) when there is no headroom. */
+/* Prepends an Ethernet header (our port MAC -> dst) and forwards m by the
+ * port (dp_forward: the fate of a received frame); false (m untouched)
+ * when there is no headroom. */
 bool eth_output(struct worker *w, uint16_t port_idx, struct rte_mbuf *m,
 		const struct rte_ether_addr *dst, uint16_t ether_type);
-/* The port_idx of the port a frame arrived on, for counting drops where
- * only the mbuf is at hand (port 0 if unknown). */
-uint16_t eth_port_idx_of(const struct rte_mbuf *m);
 
 /* ---- arp.c ---- */
 void arp_input(struct worker *w, uint16_t port_idx, struct rte_mbuf *m);
@@ -80,6 +78,11 @@ void route_fini(void);
 /* Worker lcore: sends m (data at the IPv4 header) to nexthop on port,
  * resolving it first when needed. Always consumes m. */
 void neigh_output(struct worker *w, uint16_t port_idx, uint32_t nexthop_be, struct rte_mbuf *m);
+/* Worker lcore: the MAC of a resolved (REACHABLE or PERMANENT) next hop,
+ * from the worker's cache or the table (then cached under gen); false when
+ * it is unknown, unresolved or STALE (neigh_output's business). */
+bool neigh_resolved(struct worker *w, uint16_t port_idx, uint32_t nexthop_be, uint32_t gen,
+		    uint64_t *mac);
 /* Worker lcore: what an ARP packet taught us. create: add the sender when
  * unknown (the ARP was about one of our addresses). */
 void neigh_learn(struct worker *w, uint16_t port_idx, uint32_t addr_be,

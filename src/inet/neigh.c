@@ -40,7 +40,7 @@
 #include "inet/inet.h"
 #include "inet/inet_priv.h"
 #include "netif/netif.h"
-#include "worker/worker.h"
+#include "dp/dp.h"
 
 #define NEIGH_MAX 4096
 #define NEIGH_QUEUE_MAX 8      /* packets held per unresolved next hop */
@@ -84,7 +84,7 @@ static uint64_t ctl_drops[DP_MAX_PORTS];
 /*
  * Each worker keeps the next hops it resolved (REACHABLE or PERMANENT)
  * in a small direct-mapped cache, so a forwarded packet costs one line
- * instead of an rte_hash lookup. neigh_gen changes whenever any entry's
+ * instead of an rte_hash lookup. inet_gen changes whenever any entry's
  * MAC or state changes or an entry goes away (always under neigh_lock or
  * on the control thread); a cached line of another generation is a miss,
  * so a stale MAC is never used past the change that replaced it.
@@ -101,11 +101,13 @@ struct neigh_cached {
 };
 
 static struct neigh_cached neigh_cache[DP_MAX_WORKERS][NEIGH_CACHE_SIZE] __rte_cache_aligned;
-static uint32_t neigh_gen = 1; /* cache lines start at 0: never valid */
+/* The egress generation (inet.h): neighbours and routes bump it. Starts
+ * at 1: cache lines and conns start at 0, never valid. */
+uint32_t inet_gen = 1;
 
 static inline void neigh_changed(void)
 {
-	__atomic_fetch_add(&neigh_gen, 1, __ATOMIC_RELEASE);
+	inet_egress_changed();
 }
 
 static inline struct neigh_cached *neigh_cache_slot(const struct worker *w, uint32_t addr_be)
@@ -172,23 +174,21 @@ static unsigned neigh_take_queue(struct neigh *n, struct rte_mbuf **q)
 	return k;
 }
 
+/* The frame's fate is "forwarded", on the port it came from. */
 static void neigh_xmit(struct worker *w, uint16_t port_idx, uint64_t mac, struct rte_mbuf *m)
 {
 	struct rte_ether_addr dst;
 
 	memcpy(dst.addr_bytes, &mac, RTE_ETHER_ADDR_LEN);
-	if (unlikely(!eth_output(w, port_idx, m, &dst, RTE_ETHER_TYPE_IPV4))) {
-		dp_drop(w, port_idx, DPVS_DROP_NO_MBUF, m);
-		return;
-	}
-	w->cnt[port_idx].forwarded++;
+	if (unlikely(!eth_output(w, port_idx, m, &dst, RTE_ETHER_TYPE_IPV4)))
+		dp_drop(w, m->port, DPVS_DROP_NO_MBUF, m);
 }
 
-static void drop_all(struct worker *w, uint16_t port_idx, struct rte_mbuf **q, unsigned k,
-		     enum dpvs_drop_reason why)
+/* Each on the port it came from (dp.h: m->port). */
+static void drop_all(struct worker *w, struct rte_mbuf **q, unsigned k, enum dpvs_drop_reason why)
 {
 	for (unsigned i = 0; i < k; i++)
-		dp_drop(w, port_idx, why, q[i]);
+		dp_drop(w, q[i]->port, why, q[i]);
 }
 
 /* A STALE entry was used: ask again, at most once a second, however long
@@ -228,7 +228,7 @@ static void neigh_resolve(struct worker *w, uint16_t port_idx, uint32_t nexthop_
 		n = neigh_create(nexthop_be, port_idx, w->now_sec);
 		if (!n) {
 			rte_spinlock_unlock(&neigh_lock);
-			dp_drop(w, port_idx, DPVS_DROP_NEIGH_UNRESOLVED, m);
+			dp_drop(w, m->port, DPVS_DROP_NEIGH_UNRESOLVED, m);
 			return;
 		}
 		n->probes = 1;
@@ -239,7 +239,7 @@ static void neigh_resolve(struct worker *w, uint16_t port_idx, uint32_t nexthop_
 	}
 	if (n->dead) {
 		rte_spinlock_unlock(&neigh_lock);
-		dp_drop(w, port_idx, DPVS_DROP_NEIGH_UNRESOLVED, m);
+		dp_drop(w, m->port, DPVS_DROP_NEIGH_UNRESOLVED, m);
 		return;
 	}
 	if (n->state != DPVS_NEIGH_INCOMPLETE) {
@@ -257,8 +257,8 @@ static void neigh_resolve(struct worker *w, uint16_t port_idx, uint32_t nexthop_
 			n->dead = true;
 			neigh_changed();
 			rte_spinlock_unlock(&neigh_lock);
-			drop_all(w, port_idx, q, k, DPVS_DROP_NEIGH_UNRESOLVED);
-			dp_drop(w, port_idx, DPVS_DROP_NEIGH_UNRESOLVED, m);
+			drop_all(w, q, k, DPVS_DROP_NEIGH_UNRESOLVED);
+			dp_drop(w, m->port, DPVS_DROP_NEIGH_UNRESOLVED, m);
 			return;
 		}
 		n->probes++;
@@ -271,14 +271,14 @@ static void neigh_resolve(struct worker *w, uint16_t port_idx, uint32_t nexthop_
 	}
 	rte_spinlock_unlock(&neigh_lock);
 	if (m)
-		dp_drop(w, port_idx, DPVS_DROP_NEIGH_QUEUE_FULL, m);
+		dp_drop(w, m->port, DPVS_DROP_NEIGH_QUEUE_FULL, m);
 	if (ask)
 		arp_send_request(w, port_idx, nexthop_be);
 }
 
 void neigh_output(struct worker *w, uint16_t port_idx, uint32_t nexthop_be, struct rte_mbuf *m)
 {
-	uint32_t gen = __atomic_load_n(&neigh_gen, __ATOMIC_ACQUIRE);
+	uint32_t gen = inet_egress_gen();
 	struct neigh_cached *c = neigh_cache_slot(w, nexthop_be);
 
 	if (likely(c->gen == gen && c->addr_be == nexthop_be && c->port_idx == port_idx)) {
@@ -309,6 +309,34 @@ void neigh_output(struct worker *w, uint16_t port_idx, uint32_t nexthop_be, stru
 		}
 	}
 	neigh_resolve(w, port_idx, nexthop_be, m);
+}
+
+bool neigh_resolved(struct worker *w, uint16_t port_idx, uint32_t nexthop_be, uint32_t gen,
+		    uint64_t *mac)
+{
+	struct neigh_cached *c = neigh_cache_slot(w, nexthop_be);
+
+	if (likely(c->gen == gen && c->addr_be == nexthop_be && c->port_idx == port_idx)) {
+		*mac = c->mac;
+		return true;
+	}
+	struct neigh *n = neigh_lookup(nexthop_be, port_idx);
+
+	if (!n)
+		return false;
+	uint8_t state = __atomic_load_n(&n->state, __ATOMIC_ACQUIRE);
+
+	/* STALE is not cached: its packets go through neigh_output, which
+	 * asks again */
+	if ((state != DPVS_NEIGH_REACHABLE && state != DPVS_NEIGH_PERMANENT) ||
+	    __atomic_load_n(&n->dead, __ATOMIC_RELAXED))
+		return false;
+	*mac = __atomic_load_n(&n->mac, __ATOMIC_RELAXED);
+	if (n->used_sec != w->now_sec)
+		__atomic_store_n(&n->used_sec, w->now_sec, __ATOMIC_RELAXED);
+	*c = (struct neigh_cached){ .addr_be = nexthop_be, .port_idx = port_idx, .gen = gen,
+				    .mac = *mac };
+	return true;
 }
 
 void neigh_learn(struct worker *w, uint16_t port_idx, uint32_t addr_be,
@@ -388,8 +416,11 @@ static unsigned neigh_reclaim(bool (*doomed)(struct neigh *n, const void *arg), 
 			rte_hash_free_key_with_position(neigh_hash, positions[v]);
 		/* Nobody can reach an unlinked entry's queue any more. */
 		for (unsigned j = 0; j < n->nqueue; j++) {
-			rte_pktmbuf_free(n->queue[j]);
-			ctl_drops[n->key.port_idx]++;
+			struct rte_mbuf *m = n->queue[j];
+
+			if (m->port < DP_MAX_PORTS) /* where it came from */
+				ctl_drops[m->port]++;
+			rte_pktmbuf_free(m);
 		}
 		n->nqueue = 0;
 		n->in_use = false;
@@ -505,8 +536,9 @@ int inet_neigh_add(const struct dpvs_neigh *q, char *err, size_t errlen)
 	/* Packets that waited for a learned entry cannot be sent from the
 	 * control thread (it owns no tx queue); later ones go straight out. */
 	for (unsigned j = 0; j < n->nqueue; j++) {
+		if (n->queue[j]->port < DP_MAX_PORTS) /* where it came from */
+			ctl_drops[n->queue[j]->port]++;
 		rte_pktmbuf_free(n->queue[j]);
-		ctl_drops[port_idx]++;
 	}
 	n->nqueue = 0;
 	rte_spinlock_unlock(&neigh_lock);

@@ -26,7 +26,7 @@
 #include "inet/inet.h"
 #include "inet/inet_priv.h"
 #include "netif/netif.h"
-#include "worker/worker.h"
+#include "dp/dp.h"
 
 #define ROUTE_MAX 1024
 #define ROUTE_TBL8S 1024 /* one per prefix longer than /24 in its own /24 */
@@ -98,6 +98,7 @@ static int route_insert(const struct route_entry *tmpl, char *err, size_t errlen
 	rte_atomic_thread_fence(__ATOMIC_RELEASE);
 	if (tmpl->plen == 0) {
 		__atomic_store_n(&default_nh, (int32_t)i, __ATOMIC_RELEASE);
+		inet_egress_changed();
 		return 0;
 	}
 	int rc = rte_lpm_add(lpm, rte_be_to_cpu_32(tmpl->dst_be), tmpl->plen, i);
@@ -107,6 +108,8 @@ static int route_insert(const struct route_entry *tmpl, char *err, size_t errlen
 			 tmpl->plen, strerror(-rc));
 		return rc == -ENOSPC ? -ENOSPC : -EINVAL;
 	}
+	/* a more specific route may take over destinations cached elsewhere */
+	inet_egress_changed();
 	return 0;
 }
 
@@ -117,6 +120,7 @@ static void route_remove(struct route_entry *r)
 		__atomic_store_n(&default_nh, -1, __ATOMIC_RELEASE);
 	else
 		rte_lpm_delete(lpm, rte_be_to_cpu_32(r->dst_be), r->plen);
+	inet_egress_changed();
 	dp_rcu_synchronize();
 	memset(r, 0, sizeof(*r));
 }

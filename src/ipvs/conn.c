@@ -2,11 +2,14 @@
 /*
  * conn: a worker's shard of the connection table and its timer wheel.
  *
- * Only the owning worker touches its shard. Connections come from a
- * mempool sized conn_max at start-up (a full pool drops the new flow, the
- * existing ones are untouched). Each connection sits in the hash table
- * twice, under its in tuple (client -> VIP) and its out tuple (real server
- * -> client), so both directions find it with one lookup.
+ * Only the owning worker touches its shard. Connections come from the
+ * worker's own pool: conn_max slots of 128 bytes, 128-byte aligned, and a
+ * stack of free slot indexes, all sized at start-up (a full pool drops the
+ * new flow, the existing ones are untouched; no mempool object header, so
+ * a conn is exactly two cache lines). A NAT connection sits in the hash
+ * table twice, under its in tuple (client -> VIP) and its out tuple (real
+ * server -> client), so both directions find it with one lookup; modes
+ * that see no replies hash the in tuple only.
  *
  * Timers: a wheel of one-second slots. A conn sits in the slot of the
  * second it expires at, or of an earlier second; refreshing it on a packet
@@ -14,7 +17,13 @@
  * expires (its expiry has passed) or moves to the slot of its expiry: the
  * move is paid once per slot visit, not once per packet. A conn whose
  * expiry got earlier than its slot (shorter timeout after a state change)
- * moves at once. The work per ipvs_worker_timer() call is bounded.
+ * moves at once. The work per ipvs_worker_timer() call is bounded by a
+ * budget that adapts: it doubles while the wheel lags behind the clock
+ * (up to IPVS_TIMER_BUDGET_BUSY when the loop is forwarding, so a burst
+ * waits at most that many frees; up to IPVS_TIMER_BUDGET_MAX when it is
+ * idle) and halves back to IPVS_TIMER_BUDGET once it has caught up. A
+ * million conns expiring together drain within a second or two, and
+ * forwarding goes on meanwhile at a share of its rate.
  *
  * Persistence templates (persist.c) are conns too: same pool, same
  * wheel, hashed under their in tuple only. A template does not expire
@@ -36,6 +45,7 @@
  * tests, single-lcore runs) is walked directly.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +55,6 @@
 #include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
-#include <rte_mempool.h>
 #include <rte_ether.h>
 #include <rte_prefetch.h>
 
@@ -53,67 +62,56 @@
 
 #define WHEEL_MASK (IPVS_WHEEL_SLOTS - 1)
 
-/* the hot conn stays within two cache lines (ARCHITECTURE.md, principle 4) */
-_Static_assert(sizeof(struct ipvs_conn) <= 2 * RTE_CACHE_LINE_SIZE, "struct ipvs_conn too big");
-
-static inline uint32_t conn_hash(const struct ipvs_worker *iw, uint8_t proto, uint32_t saddr,
-				 uint32_t daddr, uint16_t sport, uint16_t dport)
-{
-	uint32_t h = rte_hash_crc_4byte(saddr, iw->hash_seed ^ proto);
-
-	h = rte_hash_crc_4byte(daddr, h);
-	h = rte_hash_crc_4byte(((uint32_t)sport << 16) | dport, h);
-	return h & iw->hmask;
-}
+/* two cache lines exactly, each node at the start of its own line */
+_Static_assert(sizeof(struct ipvs_conn) == 128, "struct ipvs_conn must be 128 bytes");
+_Static_assert(offsetof(struct ipvs_conn, in) == 0, "in node opens line 0");
+_Static_assert(offsetof(struct ipvs_conn, out) == 64, "out node opens line 1");
 
 static inline uint32_t node_hash(const struct ipvs_worker *iw, const struct ipvs_conn_node *n)
 {
-	return conn_hash(iw, n->proto, n->saddr, n->daddr, n->sport, n->dport);
+	return ipvs_conn_hash(iw, n->proto, n->saddr, n->daddr, n->sport, n->dport);
 }
+
 
 int ipvs_conn_shard_init(struct ipvs_worker *iw, unsigned index, uint32_t conn_max, int socket,
 			 char *err, size_t errlen)
 {
-	char name[RTE_MEMPOOL_NAMESIZE];
 	/* a bucket per node (both tuples of every conn) at a full table, so
 	 * chains stay short: each further node is a cache miss */
 	uint32_t buckets = rte_align32pow2(conn_max ? 2 * conn_max : 2);
 
 	iw->htab = rte_zmalloc_socket("ipvs_conn_htab", sizeof(*iw->htab) * buckets,
 				      RTE_CACHE_LINE_SIZE, socket);
-	if (!iw->htab) {
-		snprintf(err, errlen, "ipvs: no memory for worker %u's conn hash (%u buckets)",
-			 index, buckets);
+	iw->conns = rte_malloc_socket("ipvs_conns", sizeof(struct ipvs_conn) * (size_t)conn_max,
+				      sizeof(struct ipvs_conn), socket);
+	iw->free_ids = rte_malloc_socket("ipvs_conn_free", sizeof(uint32_t) * (size_t)conn_max,
+					 RTE_CACHE_LINE_SIZE, socket);
+	if (!iw->htab || !iw->conns || !iw->free_ids) {
+		snprintf(err, errlen,
+			 "ipvs: no memory for worker %u's conn table (%u conns of %zu bytes, %u "
+			 "buckets): raise [eal] memory or lower [pool] conn_max",
+			 index, conn_max, sizeof(struct ipvs_conn), buckets);
+		ipvs_conn_shard_fini(iw);
 		return -ENOMEM;
 	}
 	iw->hmask = buckets - 1;
 	iw->hash_seed = 0x5f3759dfu ^ (index * 0x9e3779b9u);
-	snprintf(name, sizeof(name), "ipvs_conn_%u", index);
-	/* Single producer and consumer: only the owning worker gets and puts.
-	 * Not cache-aligned: an 80-byte conn at a 96-byte stride (16-byte
-	 * object header included) still spans exactly two lines, as it does
-	 * in a 192-byte aligned slot, for half the memory per connection (and
-	 * no spreading over memory channels, which would pad it again). */
-	iw->conn_pool = rte_mempool_create(name, conn_max, sizeof(struct ipvs_conn), 0, 0, NULL,
-					   NULL, NULL, NULL, socket,
-					   RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET |
-						   RTE_MEMPOOL_F_NO_CACHE_ALIGN | RTE_MEMPOOL_F_NO_SPREAD);
-	if (!iw->conn_pool) {
-		snprintf(err, errlen,
-			 "ipvs: cannot create the conn pool of worker %u (%u conns of %zu bytes): %s",
-			 index, conn_max, sizeof(struct ipvs_conn), rte_strerror(rte_errno));
-		rte_free(iw->htab);
-		iw->htab = NULL;
-		return -ENOMEM;
-	}
+	/* lowest index on top: a lightly used table stays in few pages */
+	for (uint32_t i = 0; i < conn_max; i++)
+		iw->free_ids[i] = conn_max - 1 - i;
+	iw->nfree = conn_max;
 	iw->conn_max = conn_max;
+	iw->timer_budget = IPVS_TIMER_BUDGET;
 	return 0;
 }
 
 void ipvs_conn_shard_fini(struct ipvs_worker *iw)
 {
-	rte_mempool_free(iw->conn_pool);
-	iw->conn_pool = NULL;
+	rte_free(iw->conns);
+	iw->conns = NULL;
+	rte_free(iw->free_ids);
+	iw->free_ids = NULL;
+	iw->nfree = 0;
 	rte_free(iw->htab);
 	iw->htab = NULL;
 	free(iw->req.buf);
@@ -122,32 +120,22 @@ void ipvs_conn_shard_fini(struct ipvs_worker *iw)
 
 /* ---- hash table ---- */
 
-static inline bool node_is(const struct ipvs_conn_node *n, uint8_t proto, uint32_t saddr,
-			   uint32_t daddr, uint16_t sport, uint16_t dport)
-{
-	return n->saddr == saddr && n->daddr == daddr && n->sport == sport && n->dport == dport &&
-	       n->proto == proto;
-}
-
 struct ipvs_conn_node *ipvs_conn_lookup(struct ipvs_worker *iw, uint8_t proto, uint32_t saddr,
 					uint32_t daddr, uint16_t sport, uint16_t dport)
 {
-	struct ipvs_conn_node *n = iw->htab[conn_hash(iw, proto, saddr, daddr, sport, dport)];
-
-	for (; n; n = n->next)
-		if (node_is(n, proto, saddr, daddr, sport, dport))
-			return n;
-	return NULL;
+	return ipvs_conn_lookup_in(iw, ipvs_conn_hash(iw, proto, saddr, daddr, sport, dport), proto,
+				   saddr, daddr, sport, dport);
 }
+
 
 /*
  * A burst's connection lookups miss the cache once the table outgrows it:
  * the bucket, the node, and the next node of the chain when the first is
  * another flow's. Done one packet after another, those misses queue up;
  * here they are issued for the whole burst at each step, so they overlap:
- *   1. hash every packet, touch its bucket;
- *   2. touch the first node's conn (two or three lines: it starts at the
- *      node, IN, or one node before it, OUT);
+ *   1. hash every packet, touch its bucket (the bucket is kept for
+ *      ipvs_in, which then does not hash again);
+ *   2. touch the first node's conn (its two lines);
  *   3. compare the first node (its line is arriving); when it is another
  *      flow's, touch the next one.
  * A hint only: packets this does not parse (not plain IPv4 TCP/UDP) are
@@ -155,11 +143,10 @@ struct ipvs_conn_node *ipvs_conn_lookup(struct ipvs_worker *iw, uint8_t proto, u
  */
 static inline void prefetch_conn_of(const struct ipvs_conn_node *n)
 {
-	const char *p = (const char *)n;
+	const char *p = (const char *)ipvs_conn_of((struct ipvs_conn_node *)(uintptr_t)n);
 
-	rte_prefetch0(p - sizeof(struct ipvs_conn_node));
-	rte_prefetch0(p + sizeof(struct ipvs_conn) / 2);
-	rte_prefetch0(p + sizeof(struct ipvs_conn) - 1);
+	rte_prefetch0(p);
+	rte_prefetch0(p + 64);
 }
 
 void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
@@ -172,6 +159,8 @@ void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 		return;
 	if (n > DP_BURST)
 		n = DP_BURST;
+	iw->hints.n = 0;
+	iw->hints.pos = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		const struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
@@ -186,9 +175,11 @@ void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 		    (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP))
 			continue;
 		ips[i] = ip;
-		bucket[i] = conn_hash(iw, ip->next_proto_id, ip->src_addr, ip->dst_addr, ports[0],
+		bucket[i] = ipvs_conn_hash(iw, ip->next_proto_id, ip->src_addr, ip->dst_addr, ports[0],
 				      ports[1]);
 		rte_prefetch0(&iw->htab[bucket[i]]);
+		iw->hints.m[iw->hints.n] = m;
+		iw->hints.bucket[iw->hints.n++] = bucket[i];
 	}
 	for (uint16_t i = 0; i < n; i++) {
 		const struct ipvs_conn_node *node;
@@ -204,14 +195,14 @@ void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		const uint16_t *ports = (const uint16_t *)(ip + 1);
 
-		if (!node_is(node, ip->next_proto_id, ip->src_addr, ip->dst_addr, ports[0], ports[1]))
+		if (!ipvs_node_is(node, ip->next_proto_id, ip->src_addr, ip->dst_addr, ports[0], ports[1]))
 			prefetch_conn_of(node->next);
 	}
 }
 
-static void node_hash_in(struct ipvs_worker *iw, struct ipvs_conn_node *n)
+static void node_hash_in(struct ipvs_worker *iw, struct ipvs_conn_node *n, uint32_t bucket)
 {
-	struct ipvs_conn_node **b = &iw->htab[node_hash(iw, n)];
+	struct ipvs_conn_node **b = &iw->htab[bucket];
 
 	n->next = *b;
 	*b = n;
@@ -303,47 +294,64 @@ static inline void dest_unbound(struct ipvs_dest_wstate *d, uint16_t dest_id)
 /* ---- conns ---- */
 
 /* A conn from the pool with what every kind shares: owner ids, no
- * template links, the expiry. Tuples, state and flags are the caller's. */
+ * template links, never-resolved egress, the expiry. Tuples, state,
+ * flags and mode are the caller's. */
 static inline struct ipvs_conn *conn_alloc(struct ipvs_worker *iw, uint64_t now, uint16_t svc_id,
 					   uint16_t dest_id, uint32_t timeout)
 {
-	void *obj;
-
-	if (unlikely(rte_mempool_get(iw->conn_pool, &obj) < 0))
+	if (unlikely(iw->nfree == 0))
 		return NULL;
-	struct ipvs_conn *c = obj;
+	struct ipvs_conn *c = &iw->conns[iw->free_ids[--iw->nfree]];
 
 	wheel_start(iw, now);
 	c->svc_id = svc_id;
 	c->dest_id = dest_id;
-	c->n_control = 0;
+	c->eg_in.gen = 0;
+	c->eg_out.gen = 0;
 	c->control = NULL;
+	c->tmpl_timeout = 0;
 	c->expires = (uint32_t)(now + timeout);
 	return c;
+}
+
+static inline void conn_release(struct ipvs_worker *iw, struct ipvs_conn *c)
+{
+	iw->free_ids[iw->nfree++] = (uint32_t)(c - iw->conns);
+}
+
+static inline void node_set(struct ipvs_conn_node *n, uint8_t proto, uint32_t saddr,
+			    uint16_t sport, uint32_t daddr, uint16_t dport)
+{
+	n->saddr = saddr;
+	n->daddr = daddr;
+	n->sport = sport;
+	n->dport = dport;
+	n->proto = proto;
 }
 
 struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
 				uint32_t caddr, uint16_t cport, uint32_t vaddr, uint16_t vport,
 				uint32_t daddr, uint16_t dport, uint16_t svc_id, uint16_t dest_id,
-				uint8_t state, uint32_t timeout)
+				uint8_t state, uint32_t timeout, uint8_t fwd, uint32_t bucket_in)
 {
 	struct ipvs_conn *c = conn_alloc(iw, now, svc_id, dest_id, timeout);
 
 	if (unlikely(!c))
 		return NULL;
-	c->node[IPVS_DIR_IN] = (struct ipvs_conn_node){
-		.saddr = caddr, .daddr = vaddr, .sport = cport, .dport = vport,
-		.proto = proto, .dir = IPVS_DIR_IN,
-	};
-	c->node[IPVS_DIR_OUT] = (struct ipvs_conn_node){
-		.saddr = daddr, .daddr = caddr, .sport = dport, .dport = cport,
-		.proto = proto, .dir = IPVS_DIR_OUT,
-	};
-	node_hash_in(iw, &c->node[IPVS_DIR_IN]);
-	node_hash_in(iw, &c->node[IPVS_DIR_OUT]);
-	c->state = state;
-	c->flags = 0;
-	c->tmpl_timeout = 0;
+	node_set(&c->in, proto, caddr, cport, vaddr, vport);
+	node_set(&c->out, proto, daddr, dport, caddr, cport);
+	if (bucket_in == UINT32_MAX)
+		bucket_in = node_hash(iw, &c->in);
+	node_hash_in(iw, &c->in, bucket_in);
+	c->c_state = state;
+	c->c_flags = 0;
+	c->c_fwd = fwd;
+	conn_set_n_control(c, 0);
+	/* replies come back through us only in NAT (and Full-NAT) */
+	if (fwd == DPVS_FWD_MASQ || fwd == DPVS_FWD_FULLNAT) {
+		node_hash_in(iw, &c->out, node_hash(iw, &c->out));
+		c->c_flags |= IPVS_CONN_F_OUT_HASHED;
+	}
 	wheel_link(iw, c, iw->timer_next);
 
 	/* a new conn is inactive until it reaches ESTABLISHED, as in LVS */
@@ -369,18 +377,14 @@ struct ipvs_conn *ipvs_conn_new_template(struct ipvs_worker *iw, uint64_t now, u
 		return NULL;
 	/* the key: no packet has IPVS_PROTO_TEMPLATE; sport tells the
 	 * service's protocol apart (TCP and UDP services on one VIP:port) */
-	c->node[IPVS_DIR_IN] = (struct ipvs_conn_node){
-		.saddr = cnet, .daddr = vaddr, .sport = proto, .dport = vport,
-		.proto = IPVS_PROTO_TEMPLATE, .dir = IPVS_DIR_IN,
-	};
+	node_set(&c->in, IPVS_PROTO_TEMPLATE, cnet, proto, vaddr, vport);
 	/* not hashed: where the template points, for the listing */
-	c->node[IPVS_DIR_OUT] = (struct ipvs_conn_node){
-		.saddr = daddr, .daddr = cnet, .sport = dport, .dport = 0,
-		.proto = proto, .dir = IPVS_DIR_OUT,
-	};
-	node_hash_in(iw, &c->node[IPVS_DIR_IN]);
-	c->state = IPVS_TCP_NONE;
-	c->flags = IPVS_CONN_F_TEMPLATE;
+	node_set(&c->out, proto, daddr, dport, cnet, 0);
+	node_hash_in(iw, &c->in, node_hash(iw, &c->in));
+	c->c_state = IPVS_TCP_NONE;
+	c->c_flags = IPVS_CONN_F_TEMPLATE;
+	c->c_fwd = DPVS_FWD_MASQ;
+	conn_set_n_control(c, 0);
 	c->tmpl_timeout = timeout;
 	wheel_link(iw, c, iw->timer_next);
 	iw->dest[dest_id].persistconns++;
@@ -393,8 +397,8 @@ void ipvs_conn_template_rebind(struct ipvs_worker *iw, struct ipvs_conn *t, uint
 {
 	iw->dest[t->dest_id].persistconns--;
 	t->dest_id = dest_id;
-	t->node[IPVS_DIR_OUT].saddr = daddr;
-	t->node[IPVS_DIR_OUT].sport = dport;
+	t->out.saddr = daddr;
+	t->out.sport = dport;
 	iw->dest[dest_id].persistconns++;
 }
 
@@ -411,15 +415,15 @@ void ipvs_conn_refresh(struct ipvs_worker *iw, struct ipvs_conn *c, uint64_t now
 void ipvs_conn_set_state(struct ipvs_worker *iw, struct ipvs_conn *c, uint8_t state)
 {
 	struct ipvs_dest_wstate *d = &iw->dest[c->dest_id];
-	bool active = c->node[0].proto == IPPROTO_TCP && state == IPVS_TCP_ESTABLISHED;
+	bool active = c->in.proto == IPPROTO_TCP && state == IPVS_TCP_ESTABLISHED;
 
-	c->state = state;
-	if (active && !(c->flags & IPVS_CONN_F_ACTIVE)) {
-		c->flags |= IPVS_CONN_F_ACTIVE;
+	c->c_state = state;
+	if (active && !(c->c_flags & IPVS_CONN_F_ACTIVE)) {
+		c->c_flags |= IPVS_CONN_F_ACTIVE;
 		d->inactconns--;
 		d->activeconns++;
-	} else if (!active && (c->flags & IPVS_CONN_F_ACTIVE)) {
-		c->flags &= ~IPVS_CONN_F_ACTIVE;
+	} else if (!active && (c->c_flags & IPVS_CONN_F_ACTIVE)) {
+		c->c_flags &= ~IPVS_CONN_F_ACTIVE;
 		d->activeconns--;
 		d->inactconns++;
 	}
@@ -430,27 +434,28 @@ void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c)
 	struct ipvs_dest_wstate *d = &iw->dest[c->dest_id];
 
 	wheel_unlink(c);
-	node_hash_out(iw, &c->node[IPVS_DIR_IN]);
+	node_hash_out(iw, &c->in);
 	iw->nconns--;
-	if (c->flags & IPVS_CONN_F_TEMPLATE) {
+	if (c->c_flags & IPVS_CONN_F_TEMPLATE) {
 		d->persistconns--;
-		rte_mempool_put(iw->conn_pool, c);
+		conn_release(iw, c);
 		return;
 	}
-	node_hash_out(iw, &c->node[IPVS_DIR_OUT]);
+	if (c->c_flags & IPVS_CONN_F_OUT_HASHED)
+		node_hash_out(iw, &c->out);
 	if (c->control)
-		c->control->n_control--;
-	if (c->flags & IPVS_CONN_F_ACTIVE)
+		conn_set_n_control(c->control, (uint16_t)(conn_n_control(c->control) - 1));
+	if (c->c_flags & IPVS_CONN_F_ACTIVE)
 		d->activeconns--;
 	else
 		d->inactconns--;
 	dest_unbound(d, c->dest_id);
-	rte_mempool_put(iw->conn_pool, c);
+	conn_release(iw, c);
 }
 
-void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now)
+void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now, bool busy)
 {
-	unsigned budget = IPVS_TIMER_BUDGET;
+	unsigned budget = iw->timer_budget;
 
 	wheel_start(iw, now);
 	/* far behind: every slot is due, one more turn visits them all */
@@ -464,7 +469,7 @@ void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now)
 			struct ipvs_conn *c = *head;
 
 			budget--;
-			if (c->expires <= now && unlikely(c->n_control)) {
+			if (c->expires <= now && unlikely(conn_n_control(c))) {
 				/* a template lives while it controls conns */
 				c->expires = (uint32_t)(now + c->tmpl_timeout);
 				wheel_unlink(c);
@@ -482,6 +487,20 @@ void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now)
 		iw->timer_next++;
 		budget--;
 	}
+	/* Behind the clock (a slot left unfinished, or seconds not yet
+	 * visited): more work next time, so a million conns that expire
+	 * together drain in a few seconds, not minutes; caught up: back
+	 * towards the small budget, so forwarding keeps the loop. */
+	uint32_t max = busy ? IPVS_TIMER_BUDGET_BUSY : IPVS_TIMER_BUDGET_MAX;
+
+	if (iw->timer_next <= now) {
+		if (iw->timer_budget < max)
+			iw->timer_budget *= 2;
+	} else if (iw->timer_budget > IPVS_TIMER_BUDGET) {
+		iw->timer_budget /= 2;
+	}
+	if (iw->timer_budget > max)
+		iw->timer_budget = max;
 }
 
 /* ---- listing ---- */
@@ -489,15 +508,15 @@ void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now)
 static void conn_fill(const struct ipvs_conn *c, uint64_t now, unsigned lcore_id,
 		      struct dpvs_conn *o)
 {
-	const struct ipvs_conn_node *in = &c->node[IPVS_DIR_IN];
-	const struct ipvs_conn_node *out = &c->node[IPVS_DIR_OUT];
-	const char *state = ipvs_state_name(in->proto, c->state);
+	const struct ipvs_conn_node *in = &c->in;
+	const struct ipvs_conn_node *out = &c->out;
+	const char *state = ipvs_state_name(in->proto, c->c_state);
 
 	memset(o, 0, sizeof(*o));
 	o->af = AF_INET;
 	o->expires_sec = c->expires > now ? (uint32_t)(c->expires - now) : 0;
 	o->lcore_id = lcore_id;
-	if (c->flags & IPVS_CONN_F_TEMPLATE) {
+	if (c->c_flags & IPVS_CONN_F_TEMPLATE) {
 		/* as LVS shows them: client port 0, state NONE; fwmark
 		 * templates have protocol IP (0) and the mark as address */
 		o->flags = DPVS_CONN_F_TEMPLATE;
@@ -509,7 +528,7 @@ static void conn_fill(const struct ipvs_conn *c, uint64_t now, unsigned lcore_id
 		o->dport = out->sport;
 		if (out->proto == 0)
 			o->fwmark = rte_be_to_cpu_32(in->daddr);
-		snprintf(o->state, sizeof(o->state), "%s", ipvs_state_name(IPPROTO_TCP, c->state));
+		snprintf(o->state, sizeof(o->state), "%s", ipvs_state_name(IPPROTO_TCP, c->c_state));
 		return;
 	}
 	o->protocol = in->proto;
@@ -528,7 +547,7 @@ static bool conn_list_step(struct ipvs_worker *iw, struct ipvs_conn_req *r, uint
 {
 	while (buckets-- && r->bucket <= iw->hmask && r->n < r->max) {
 		for (struct ipvs_conn_node *n = iw->htab[r->bucket]; n; n = n->next) {
-			if (n->dir != IPVS_DIR_IN)
+			if (ipvs_node_dir(n) != IPVS_DIR_IN)
 				continue;
 			if (r->n == r->max)
 				return true;

@@ -22,7 +22,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "ctl/ctl.h"
+#include <stdio.h>
 #include "ipvs/ipvs_priv.h"
 
 struct fwm_slot {
@@ -112,29 +112,38 @@ static void rule_str(const struct dpvs_fwmark_rule *r, char *buf, size_t len)
 }
 
 /* Checks a rule of a request and writes it normalized into *out. */
-static int rule_check(const struct dpvs_fwmark_rule *in, struct dpvs_fwmark_rule *out,
-		      struct ctl_reply *rep)
+static int rule_check(const struct dpvs_fwmark_rule *in, struct dpvs_fwmark_rule *out, char *err,
+		      size_t errlen)
 {
-	if (in->family != AF_INET)
-		return ctl_reply_error(rep, -EAFNOSUPPORT,
-				       "fwmark rule: address family %u not supported (only IPv4)",
-				       in->family);
-	if (in->protocol != 0 && in->protocol != IPPROTO_TCP && in->protocol != IPPROTO_UDP)
-		return ctl_reply_error(rep, -EPROTONOSUPPORT,
-				       "fwmark rule: protocol %u not supported (tcp, udp or any)",
-				       in->protocol);
-	if (in->prefixlen > 32)
-		return ctl_reply_error(rep, -EINVAL,
-				       "fwmark rule: prefix length %u out of range (0..32)",
-				       in->prefixlen);
-	if (in->daddr.in.s_addr & ~prefix_mask(in->prefixlen))
-		return ctl_reply_error(
-		    rep, -EINVAL, "fwmark rule: address has host bits set for /%u", in->prefixlen);
-	if (in->dport_min > in->dport_max)
-		return ctl_reply_error(rep, -EINVAL, "fwmark rule: port range %u-%u is empty",
-				       in->dport_min, in->dport_max);
-	if (in->mark == 0)
-		return ctl_reply_error(rep, -EINVAL, "fwmark rule: mark 0 is not a mark");
+	if (in->family != AF_INET) {
+		snprintf(err, errlen, "fwmark rule: address family %u not supported (only IPv4)",
+			 in->family);
+		return -EAFNOSUPPORT;
+	}
+	if (in->protocol != 0 && in->protocol != IPPROTO_TCP && in->protocol != IPPROTO_UDP) {
+		snprintf(err, errlen, "fwmark rule: protocol %u not supported (tcp, udp or any)",
+			 in->protocol);
+		return -EPROTONOSUPPORT;
+	}
+	if (in->prefixlen > 32) {
+		snprintf(err, errlen, "fwmark rule: prefix length %u out of range (0..32)",
+			 in->prefixlen);
+		return -EINVAL;
+	}
+	if (in->daddr.in.s_addr & ~prefix_mask(in->prefixlen)) {
+		snprintf(err, errlen, "fwmark rule: address has host bits set for /%u",
+			 in->prefixlen);
+		return -EINVAL;
+	}
+	if (in->dport_min > in->dport_max) {
+		snprintf(err, errlen, "fwmark rule: port range %u-%u is empty", in->dport_min,
+			 in->dport_max);
+		return -EINVAL;
+	}
+	if (in->mark == 0) {
+		snprintf(err, errlen, "fwmark rule: mark 0 is not a mark");
+		return -EINVAL;
+	}
 	memset(out, 0, sizeof(*out));
 	out->family = AF_INET;
 	out->protocol = in->protocol;
@@ -155,18 +164,19 @@ static int rule_find(const struct dpvs_fwmark_rule *r)
 	return -1;
 }
 
-static int h_fwmark_add(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *rep)
+int ipvs_fwmark_add(const struct dpvs_fwmark_rule *in, char *err, size_t errlen)
 {
 	struct dpvs_fwmark_rule r;
 	char what[128];
-	int ret = rule_check(payload, &r, rep);
+	int ret = rule_check(in, &r, err, errlen);
 
-	(void)hdr;
 	if (ret < 0)
 		return ret;
 	rule_str(&r, what, sizeof(what));
-	if (rule_find(&r) >= 0)
-		return ctl_reply_error(rep, -EEXIST, "fwmark rule %s already exists", what);
+	if (rule_find(&r) >= 0) {
+		snprintf(err, errlen, "fwmark rule %s already exists", what);
+		return -EEXIST;
+	}
 	for (uint16_t id = 0; id < IPVS_FWMARK_MAX; id++) {
 		if (slots[id].used)
 			continue;
@@ -175,26 +185,28 @@ static int h_fwmark_add(const struct dpvs_ctl_hdr *hdr, const void *payload, str
 		slots[id].base = slot_hits(id);
 		order[nrules++] = id;
 		ret = ipvs_publish();
-		return ret < 0 ? ctl_reply_error(rep, ret, "fwmark rule %s: out of memory", what)
-			       : 0;
+		if (ret < 0)
+			snprintf(err, errlen, "fwmark rule %s: out of memory", what);
+		return ret;
 	}
-	return ctl_reply_error(rep, -ENOSPC, "too many fwmark rules (at most %u)", IPVS_FWMARK_MAX);
+	snprintf(err, errlen, "too many fwmark rules (at most %u)", IPVS_FWMARK_MAX);
+	return -ENOSPC;
 }
 
-static int h_fwmark_del(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *rep)
+int ipvs_fwmark_del(const struct dpvs_fwmark_rule *in, char *err, size_t errlen)
 {
 	struct dpvs_fwmark_rule r;
 	char what[128];
-	int ret = rule_check(payload, &r, rep);
+	int ret = rule_check(in, &r, err, errlen);
 	int k;
 
-	(void)hdr;
 	if (ret < 0)
 		return ret;
 	k = rule_find(&r);
 	if (k < 0) {
 		rule_str(&r, what, sizeof(what));
-		return ctl_reply_error(rep, -ENOENT, "no such fwmark rule %s", what);
+		snprintf(err, errlen, "no such fwmark rule %s", what);
+		return -ENOENT;
 	}
 	slots[order[k]].used = false;
 	memmove(&order[k], &order[k + 1], sizeof(order[0]) * (nrules - (uint32_t)k - 1));
@@ -202,31 +214,16 @@ static int h_fwmark_del(const struct dpvs_ctl_hdr *hdr, const void *payload, str
 	/* the slot is reused only after this snapshot is gone: its hits
 	 * then become the next rule's base */
 	ret = ipvs_publish();
-	return ret < 0 ? ctl_reply_error(rep, ret, "out of memory") : 0;
+	if (ret < 0)
+		snprintf(err, errlen, "out of memory");
+	return ret;
 }
 
-static int h_fwmark_show(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *rep)
+uint32_t ipvs_fwmark_list(struct dpvs_fwmark_rule *out, uint32_t max)
 {
-	struct dpvs_list l = {.count = nrules, .entry_size = sizeof(struct dpvs_fwmark_rule)};
-	struct dpvs_fwmark_rule *out = NULL;
-
-	(void)hdr;
-	(void)payload;
-	if (ctl_reply_append(rep, &l, sizeof(l)) < 0 ||
-	    (nrules && !(out = ctl_reply_alloc(rep, sizeof(*out) * nrules))))
-		return ctl_reply_error(rep, -ENOMEM, "cannot list fwmark rules: out of memory");
-	for (uint32_t i = 0; i < nrules; i++) {
+	for (uint32_t i = 0; i < nrules && i < max; i++) {
 		out[i] = slots[order[i]].rule;
 		out[i].packets = slot_hits(order[i]) - slots[order[i]].base;
 	}
-	return 0;
-}
-
-void ipvs_fwmark_ctl_register(void)
-{
-	const uint32_t len = sizeof(struct dpvs_fwmark_rule);
-
-	ctl_register(DPVS_MSG_FWMARK_ADD, len, len, h_fwmark_add);
-	ctl_register(DPVS_MSG_FWMARK_DEL, len, len, h_fwmark_del);
-	ctl_register(DPVS_MSG_FWMARK_SHOW, 0, 0, h_fwmark_show);
+	return nrules;
 }

@@ -23,14 +23,9 @@
 #include <rte_mbuf.h>
 
 #include "dpvs/ctl.h"
+#include "inet/inet.h"
 
 struct worker;
-struct dpvs_config;
-
-enum ipvs_verdict {
-	IPVS_ACCEPT = 0, /* not IPVS traffic: the stack goes on with it */
-	IPVS_STOLEN = 1, /* consumed: forwarded, answered or dropped (counted) */
-};
 
 /* ---- life cycle ---- */
 /* Control thread, before ipvs_init (or alone, to check a config): the
@@ -39,16 +34,10 @@ enum ipvs_verdict {
  * with a message when a value is out of range. */
 int ipvs_set_limits(uint32_t svc_max, uint32_t dest_max, char *err, size_t errlen);
 /* Control thread, before workers start: pools and per-worker state for
- * nworkers workers with conn_max connections each. */
+ * nworkers workers with conn_max connections each; registers ipvs_in as
+ * the stack's L4 hook. */
 int ipvs_init(unsigned nworkers, uint32_t conn_max, char *err, size_t errlen);
 void ipvs_fini(void);
-void ipvs_ctl_register(void);
-/* Applies the [ipvs] and [service:*] parts of a validated config as a
- * diff against what runs (services not in the file but added by ipvsadm
- * are kept unless they were declared by the previous file). Established
- * connections survive. Writes a report line per change into buf. */
-int ipvs_apply_config(const struct dpvs_config *old, const struct dpvs_config *new, char *buf,
-		      size_t len);
 
 /* Control thread, about once a second: rate estimation (every 2 s, as
  * LVS's estimator) and release of removed dests whose conns are gone. */
@@ -61,11 +50,11 @@ uint32_t ipvs_conn_slot_bytes(unsigned worker_index);
 
 /* ---- data path (worker lcore) ---- */
 /*
- * Every valid IPv4 packet (data at the IPv4 header; m->l3_len set) goes
- * through here first. Looks up the connection in both directions; on a
+ * The stack's L4 hook (inet_register_l4_hook): every valid IPv4 packet
+ * (data at the IPv4 header; m->l3_len set) goes through here first. Looks up the connection in both directions; on a
  * miss and a matching service, schedules a dest and creates one.
  */
-enum ipvs_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *m);
+enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *m);
 
 /* Before a received burst is processed (data at the Ethernet headers):
  * prefetches the connection-table buckets and first entries the burst
@@ -74,5 +63,81 @@ void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 /* Once per worker loop iteration: expire due connections (bounded work). */
 void ipvs_worker_timer(struct worker *w);
+
+
+/* ---- control API (control thread only) ----
+ * What the control side (src/control/: the socket handlers and the
+ * config diff) calls. Each returns 0 or -errno with a message in err. */
+void ipvs_svc_init(void);
+void ipvs_svc_fini(void);
+int ipvs_svc_add(const struct dpvs_svc *s, char *err, size_t errlen);
+int ipvs_svc_edit(const struct dpvs_svc *s, char *err, size_t errlen);
+int ipvs_svc_del(const struct dpvs_svc *s, char *err, size_t errlen);
+void ipvs_svc_flush(void);
+int ipvs_dest_add(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err, size_t errlen);
+int ipvs_dest_edit(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err,
+		   size_t errlen);
+int ipvs_dest_del(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err, size_t errlen);
+int ipvs_timeout_set(const struct dpvs_timeouts *t, char *err, size_t errlen);
+/* [ipvs] tcp_*_timeout of the config: the states --set does not reach */
+int ipvs_tcp_state_timeouts_set(const struct dpvs_tcp_state_timeouts *t, char *err,
+				size_t errlen);
+void ipvs_timeout_get(struct dpvs_timeouts *t);
+void ipvs_set_expire_nodest_conn(bool on);
+/* Several changes, one publication: begin ... end (nesting allowed).
+ * end: 0, or -ENOMEM when the publication failed (the next change or
+ * end retries it). */
+void ipvs_batch_begin(void);
+int ipvs_batch_end(void);
+/* Listing: call fn for each live service (by id), with its dests. A
+ * negative return stops the walk and is returned. */
+typedef int (*ipvs_svc_visit_fn)(uint32_t svc_id, const struct dpvs_svc *svc,
+				 const uint32_t *dest_ids, const struct dpvs_dest *dests,
+				 uint32_t ndests, void *arg);
+int ipvs_svc_walk(const struct dpvs_svc *key, ipvs_svc_visit_fn fn, void *arg, char *err,
+		  size_t errlen);
+/* The same from a cursor, for paged listings: services from id *svc_from
+ * on, the first of them from its dest *dest_from on (the dests fn gets
+ * are that tail of the service's `total`). fn returns how many of them it
+ * took with the service, or -ENOSPC for none and not the service either;
+ * either way, taking less than offered stops the walk with the cursor
+ * where the next page starts. Returns 0 when the walk ended (the cursor
+ * then points past the last service), 1 when fn stopped it, or fn's other
+ * negative return. */
+typedef int (*ipvs_svc_page_fn)(uint32_t svc_id, const struct dpvs_svc *svc,
+				const uint32_t *dest_ids, const struct dpvs_dest *dests,
+				uint32_t ndests, uint32_t total, void *arg);
+int ipvs_svc_walk_page(const struct dpvs_svc *key, uint32_t *svc_from, uint32_t *dest_from,
+		       ipvs_svc_page_fn fn, void *arg, char *err, size_t errlen);
+/* Changes with every change to services or dests: a paged listing
+ * whose pages carry different versions is not one listing. */
+uint32_t ipvs_svc_version(void);
+/* Frees ids of removed dests (and services) whose conns are all gone. */
+void ipvs_svc_gc(void);
+/* Human form of a service key: "TCP 10.0.0.1:80" / "FWM 5". */
+void ipvs_svc_key_str(const struct dpvs_svc *s, char *buf, size_t len);
+
+/* stats.c: control thread */
+/* Estimator tables for the limits in force (without memory, counters
+ * are still summed; rates and zeroing are then not available). */
+void ipvs_stats_init(void);
+void ipvs_stats_svc(uint32_t svc_id, struct dpvs_stats *out);
+void ipvs_stats_dest(uint32_t dest_id, struct dpvs_stats *out, uint32_t *active,
+		     uint32_t *inact, uint32_t *persist);
+void ipvs_stats_reset_svc(uint32_t svc_id);   /* new service or ZERO */
+void ipvs_stats_reset_dest(uint32_t dest_id); /* new dest or ZERO */
+uint64_t ipvs_dest_conns_live(uint32_t dest_id);
+
+/* Control thread: up to max conns of all workers into out (bounded wait
+ * for each worker); 0 or -errno with a message (what came is kept). */
+int ipvs_conn_list_collect(struct dpvs_conn *out, uint32_t max, uint32_t *count, char *err,
+			   size_t errlen);
+
+/* fwmark.c: the classifier's rules (dpip fwmark add|del|show) */
+int ipvs_fwmark_add(const struct dpvs_fwmark_rule *r, char *err, size_t errlen);
+int ipvs_fwmark_del(const struct dpvs_fwmark_rule *r, char *err, size_t errlen);
+/* Copies up to max rules (with their hit counts) into out; returns how
+ * many there are. */
+uint32_t ipvs_fwmark_list(struct dpvs_fwmark_rule *out, uint32_t max);
 
 #endif /* DPVS_IPVS_H */

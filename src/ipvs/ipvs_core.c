@@ -8,8 +8,11 @@
  * or the real server's reply); a miss on a service (its fwmark, its
  * VIP:port, or its VIP with port 0) schedules a dest, through the
  * client's persistence template for persistent services, and creates the
- * connection (TCP only on a SYN). Everything else is not IPVS traffic and
- * goes back to the stack.
+ * connection (TCP only on a SYN, and only from a packet whose L4
+ * checksum is right). A reply from a real server that matches nothing is
+ * a stray (dropped, counted); everything else is not IPVS traffic and goes
+ * back to the stack. A packet is sent by its conn's forwarding mode: a
+ * switch into the mode's static inline transmit function (xmit_*.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,9 +22,12 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_tcp.h>
+#include <rte_udp.h>
 
+#include "inet/csum.h"
 #include "ipvs/ipvs_priv.h"
 #include "ipvs/ipvs_sched.h"
+#include "ipvs/xmit_nat.h"
 
 static struct ipvs_worker *wstates[DP_MAX_WORKERS];
 static unsigned nwstates;
@@ -72,6 +78,7 @@ int ipvs_init(unsigned nworkers, uint32_t conn_max, char *err, size_t errlen)
 		if (w)
 			w->ipvs = iw;
 	}
+	inet_register_l4_hook(ipvs_in);
 	return 0;
 }
 
@@ -87,6 +94,7 @@ void ipvs_fini(void)
 		wstates[i] = NULL;
 	}
 	nwstates = 0;
+	inet_register_l4_hook(NULL);
 	ipvs_svc_fini();
 }
 
@@ -101,17 +109,32 @@ uint32_t ipvs_conn_slot_bytes(unsigned worker_index)
 {
 	const struct ipvs_worker *iw = ipvs_worker_state(worker_index);
 
-	if (!iw || !iw->conn_pool || !iw->conn_pool->size)
+	if (!iw || !iw->conns || !iw->conn_max)
 		return 0;
-	const struct rte_mempool *mp = iw->conn_pool;
-	uint64_t elt = (uint64_t)mp->header_size + mp->elt_size + mp->trailer_size;
+	/* the slot, its entry in the free stack, its share of the buckets */
 	uint64_t buckets = (uint64_t)(iw->hmask + 1) * sizeof(iw->htab[0]);
 
-	return (uint32_t)(elt + (buckets + mp->size - 1) / mp->size);
+	return (uint32_t)(sizeof(struct ipvs_conn) + sizeof(iw->free_ids[0]) +
+			  (buckets + iw->conn_max - 1) / iw->conn_max);
+}
+
+/* The forwarding mode's transmit function; consumes m. */
+static inline void conn_xmit(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir,
+			     struct rte_mbuf *m)
+{
+	switch (c->c_fwd) {
+	case DPVS_FWD_MASQ:
+		xmit_nat(w, c, dir, m);
+		break;
+	default:
+		/* the control plane refuses the modes not built yet */
+		dp_drop(w, m->port, DPVS_DROP_CONN_NO_DEST, m);
+		break;
+	}
 }
 
 /* A packet of a known connection: state, timer, counters, rewrite. */
-static enum ipvs_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
+static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 				     struct rte_mbuf *m, struct ipvs_conn *c, enum ipvs_dir dir,
 				     uint8_t tcp_flags)
 {
@@ -122,24 +145,57 @@ static enum ipvs_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 		/* its dest was removed: end it on its next packet, as LVS */
 		ipvs_conn_free(iw, c);
 		dp_drop(w, port_idx, DPVS_DROP_CONN_NO_DEST, m);
-		return IPVS_STOLEN;
+		return INET_STOLEN;
 	}
-	if (c->state != IPVS_UDP_STATE) {
-		uint8_t next = ipvs_tcp_next_state(c->state, dir, tcp_flags);
+	/* the NIC's verdict is free; computing it for every packet is not:
+	 * an incremental update keeps a bad checksum bad for the receiver */
+	if (unlikely((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)) {
+		dp_drop(w, port_idx, DPVS_DROP_L4_BAD_CSUM, m);
+		return INET_STOLEN;
+	}
+	if (c->c_state != IPVS_UDP_STATE) {
+		uint8_t next = ipvs_tcp_next_state(c->c_state, dir, tcp_flags);
 
-		if (next != c->state)
+		if (next != c->c_state)
 			ipvs_conn_set_state(iw, c, next);
 	}
-	ipvs_conn_refresh(iw, c, w->now_sec, snap->timeout[c->state]);
+	ipvs_conn_refresh(iw, c, w->now_sec, snap->timeout[c->c_state]);
 	ipvs_count(iw, c, dir, m->pkt_len);
-	ipvs_nat_xmit(w, port_idx, m, c, dir);
-	return IPVS_STOLEN;
+	conn_xmit(w, c, dir, m);
+	return INET_STOLEN;
+}
+
+/* The TCP/UDP checksum of m is right (UDP: or absent). */
+static bool l4_csum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
+{
+	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	const uint8_t *l4 = (const uint8_t *)ip + m->l3_len;
+	uint32_t len = rte_be_to_cpu_16(ip->total_length) - m->l3_len;
+	uint16_t sum;
+
+	if (ck == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return true;
+	if (ck == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
+	if (ip->next_proto_id == IPPROTO_UDP &&
+	    ((const struct rte_udp_hdr *)(const void *)l4)->dgram_cksum == 0)
+		return true;
+	if (likely(rte_pktmbuf_data_len(m) >= m->l3_len + len))
+		sum = csum_raw(l4, len); /* one segment: the usual case */
+	else if (rte_raw_cksum_mbuf(m, m->l3_len, len, &sum) < 0)
+		return false;
+	/* the pseudo header: addresses, protocol, L4 length */
+	uint64_t ph = (uint64_t)ip->src_addr + ip->dst_addr +
+		      rte_cpu_to_be_16((uint16_t)ip->next_proto_id) + rte_cpu_to_be_16((uint16_t)len);
+
+	return csum_fold64(ph + sum) == 0xffff;
 }
 
 /* No connection: is it a new flow to a service? */
-static enum ipvs_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
+static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 				  struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
-				  uint16_t sport, uint16_t dport, uint8_t tcp_flags)
+				  uint16_t sport, uint16_t dport, uint8_t tcp_flags,
+				  uint32_t bucket)
 {
 	const struct ipvs_snap *snap = ipvs_snap_get();
 	const struct ipvs_snap_svc *svc;
@@ -151,17 +207,33 @@ static enum ipvs_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	uint8_t state = IPVS_UDP_STATE;
 
 	svc = ipvs_snap_svc_match(snap, iw, proto, ip->dst_addr, dport);
-	if (!svc)
-		return IPVS_ACCEPT;
+	if (!svc) {
+		/* a real server answering a flow we do not know (expired,
+		 * or never ours) */
+		if (unlikely(ipvs_snap_is_dest(snap, proto, ip->src_addr, sport)) &&
+		    !inet_addr_is_local(ip->dst_addr)) {
+			dp_drop(w, port_idx, DPVS_DROP_CONN_STRAY_REPLY, m);
+			return INET_STOLEN;
+		}
+		return INET_ACCEPT;
+	}
+	/* a conn is kept for a long time: not for a corrupt packet (the
+	 * NIC's word when it gave one, else computed) */
+	if (unlikely(!l4_csum_ok(m, ip))) {
+		dp_drop(w, port_idx, DPVS_DROP_L4_BAD_CSUM, m);
+		return INET_STOLEN;
+	}
 	if (proto == IPPROTO_TCP) {
 		/* a flow starts with a SYN; an RST or a stray segment for an
 		 * unknown flow must not pick a server */
 		if ((tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
 		    RTE_TCP_SYN_FLAG) {
 			dp_drop(w, port_idx, DPVS_DROP_CONN_NOT_SYN, m);
-			return IPVS_STOLEN;
+			return INET_STOLEN;
 		}
-		state = ipvs_tcp_next_state(IPVS_TCP_NONE, IPVS_DIR_IN, tcp_flags);
+		/* what the state table says for a SYN from the client (SYN
+		 * outranks a FIN beside it) */
+		state = IPVS_TCP_SYN_RECV;
 	}
 	ctx = (struct sched_ctx){ .dest_cnt = iw->dest, .thresh = snap->thresh, .caddr = ip->src_addr, .cport = sport,
 				  .worker = (uint16_t)iw->index, .daddr = ip->dst_addr,
@@ -174,29 +246,33 @@ static enum ipvs_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 		dest = sched_pick(svc, &iw->svc[svc->id].sched, &ctx);
 	if (!dest) {
 		dp_drop(w, port_idx, DPVS_DROP_CONN_NO_DEST, m);
-		return IPVS_STOLEN;
+		return INET_STOLEN;
 	}
 	/* a dest without a port (fwmark and port 0 services) keeps the
 	 * packet's destination port */
 	c = ipvs_conn_new(iw, w->now_sec, proto, ip->src_addr, sport, ip->dst_addr, dport,
 			  dest->addr, dest->port ? dest->port : dport, svc->id, dest->id, state,
-			  snap->timeout[state]);
+			  snap->timeout[state], (uint8_t)dest->fwd, bucket);
 	if (!c) {
 		dp_drop(w, port_idx, DPVS_DROP_CONN_FULL, m);
-		return IPVS_STOLEN;
+		return INET_STOLEN;
 	}
 	if (tmpl)
 		ipvs_persist_bind(c, tmpl);
+	/* the dest's conns leave the same way: start from where the last
+	 * one went, while no route or neighbour changed since */
+	if (iw->dest[dest->id].eg.gen == inet_egress_gen())
+		c->eg_in = iw->dest[dest->id].eg;
 	ipvs_count(iw, c, IPVS_DIR_IN, m->pkt_len);
-	ipvs_nat_xmit(w, port_idx, m, c, IPVS_DIR_IN);
+	conn_xmit(w, c, IPVS_DIR_IN, m);
 	/* one-packet scheduling (-o, UDP only as in LVS): each datagram is
 	 * scheduled on its own, no conn is kept */
 	if ((svc->flags & DPVS_SVC_F_ONEPACKET) && proto == IPPROTO_UDP)
 		ipvs_conn_free(iw, c);
-	return IPVS_STOLEN;
+	return INET_STOLEN;
 }
 
-enum ipvs_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
+enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
 {
 	struct ipvs_worker *iw = ipvs_w(w);
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
@@ -204,44 +280,62 @@ enum ipvs_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *
 	struct ipvs_conn_node *n;
 	uint8_t tcp_flags = 0;
 	uint16_t sport, dport;
+	uint32_t l4_hdr, bucket;
 	uint8_t *l4;
 
 	if (unlikely(!iw))
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	if (!m->l3_len)
 		m->l3_len = rte_ipv4_hdr_len(ip);
 	if (proto == IPPROTO_ICMP)
 		return ipvs_icmp_in(w, iw, port_idx, m);
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	/* fragments carry no (or partial) ports: the stack's policy decides */
 	if (unlikely(ip->fragment_offset &
 		     rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)))
-		return IPVS_ACCEPT;
-	if (unlikely(rte_pktmbuf_data_len(m) <
-		     m->l3_len + (proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) : 8)))
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	l4 = (uint8_t *)ip + m->l3_len;
+	/* a header cut short, or a TCP header claiming less (or more) than
+	 * there is, is nobody's traffic: not the kernel's either. The IPv4
+	 * layer checked total_length against the frame, and the first
+	 * segment must hold the minimal header. */
+	l4_hdr = sizeof(struct rte_udp_hdr);
+	if (proto == IPPROTO_TCP) {
+		/* the header's own length; under 5 words it is none (short) */
+		uint32_t doff = 0;
+
+		if (likely(rte_pktmbuf_data_len(m) >= m->l3_len + sizeof(struct rte_tcp_hdr)))
+			doff = (((struct rte_tcp_hdr *)(void *)l4)->data_off >> 4) * 4u;
+		l4_hdr = doff >= sizeof(struct rte_tcp_hdr) ? doff : UINT16_MAX;
+	}
+	if (unlikely(rte_be_to_cpu_16(ip->total_length) < m->l3_len + l4_hdr ||
+		     rte_pktmbuf_data_len(m) < m->l3_len + RTE_MIN(l4_hdr, 20u))) {
+		dp_drop(w, port_idx, DPVS_DROP_L4_SHORT, m);
+		return INET_STOLEN;
+	}
 	sport = *(uint16_t *)(void *)l4;
 	dport = *(uint16_t *)(void *)(l4 + 2);
 	if (proto == IPPROTO_TCP)
 		tcp_flags = ((struct rte_tcp_hdr *)(void *)l4)->tcp_flags;
 
-	n = ipvs_conn_lookup(iw, proto, ip->src_addr, ip->dst_addr, sport, dport);
+	bucket = ipvs_conn_bucket_of(iw, m, proto, ip->src_addr, ip->dst_addr, sport, dport);
+	n = ipvs_conn_lookup_in(iw, bucket, proto, ip->src_addr, ip->dst_addr, sport, dport);
 	if (n) {
 		struct ipvs_conn *c = ipvs_conn_of(n);
+		enum ipvs_dir dir = ipvs_node_dir(n);
 
 		/* a new SYN on a closed conn's tuple (client port reuse): the
 		 * old conn is over, schedule the new flow afresh */
-		if (n->dir == IPVS_DIR_IN && proto == IPPROTO_TCP &&
+		if (dir == IPVS_DIR_IN && proto == IPPROTO_TCP &&
 		    (tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG &&
-		    (c->state == IPVS_TCP_TIME_WAIT || c->state == IPVS_TCP_CLOSE)) {
+		    (c->c_state == IPVS_TCP_TIME_WAIT || c->c_state == IPVS_TCP_CLOSE)) {
 			ipvs_conn_free(iw, c);
 		} else {
-			return conn_packet(w, iw, port_idx, m, c, n->dir, tcp_flags);
+			return conn_packet(w, iw, port_idx, m, c, dir, tcp_flags);
 		}
 	}
-	return new_flow(w, iw, port_idx, m, ip, sport, dport, tcp_flags);
+	return new_flow(w, iw, port_idx, m, ip, sport, dport, tcp_flags, bucket);
 }
 
 void ipvs_worker_timer(struct worker *w)
@@ -250,6 +344,6 @@ void ipvs_worker_timer(struct worker *w)
 
 	if (unlikely(!iw))
 		return;
-	ipvs_conn_timer(iw, w->now_sec);
+	ipvs_conn_timer(iw, w->now_sec, w->loop_packets != 0);
 	ipvs_conn_req_serve(iw, w->now_sec, w->lcore_id);
 }

@@ -19,9 +19,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+#include <rte_ether.h>
+#include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "dp/dp.h"
 #include "dpvs/ctl.h"
 #include "ipvs/ipvs.h"
 
@@ -41,8 +45,11 @@ struct ipvs_worker;
 
 /* Seconds; the wheel must span the common timeouts (900 s established). */
 #define IPVS_WHEEL_SLOTS 1024
-/* Work bounds per ipvs_worker_timer() call, so a worker never stalls. */
+/* Work bounds per ipvs_worker_timer() call, so a worker never stalls: the
+ * budget starts small and doubles while the wheel lags (conn.c). */
 #define IPVS_TIMER_BUDGET 256
+#define IPVS_TIMER_BUDGET_BUSY 2048 /* when the loop forwarded packets */
+#define IPVS_TIMER_BUDGET_MAX 16384 /* when it was idle */
 #define IPVS_CONN_LIST_BUCKETS 4096
 /* fwmark classifier rules (fwmark.c) */
 #define IPVS_FWMARK_MAX 256
@@ -159,6 +166,9 @@ struct ipvs_snap {
 	struct ipvs_fwm_rule *fwm_rules;
 	uint32_t nfwm_svcs;
 	uint32_t *fwm_svcs;
+	/* every dest's (proto, address, port), sorted (stray.c) */
+	uint32_t ndest_keys;
+	uint64_t *dest_keys;
 };
 
 /* Worker lcore: the snapshot in force (stable until the next quiescent
@@ -177,7 +187,38 @@ const struct ipvs_snap_svc *ipvs_snap_svc_match(const struct ipvs_snap *s,
 						struct ipvs_worker *iw, uint8_t proto,
 						uint32_t vaddr, uint16_t vport);
 
+/* stray.c: the dest keys of a snapshot being built (0 or -ENOMEM), and
+ * whether a packet's source is a dest of the published one. */
+int ipvs_stray_build(struct ipvs_snap *s);
+bool ipvs_snap_is_dest(const struct ipvs_snap *s, uint8_t proto, uint32_t addr_be,
+		       uint16_t port_be);
+
 /* ---- connections (conn.c) ---- */
+
+/*
+ * Connection v2: 128 bytes, two cache lines, 128-byte aligned in the
+ * worker's own pool (conn.c), so no connection straddles a third line and
+ * the node a lookup lands on tells its direction by its offset.
+ *
+ *   line 0: the in node (client -> VIP) with the state bytes, the timer,
+ *           the owner ids, the cached egress towards the real server,
+ *           the wheel's forward link;
+ *   line 1: the out node (real server -> client) with the template count,
+ *           the cached egress towards the client, the wheel's back link,
+ *           and the cold persistence fields.
+ * A packet of an established conn reads its own node, the other node (the
+ * rewrite data: NAT puts RIP:rport, or VIP:vport, from there) and its
+ * direction's egress: these two lines, nothing else of the conn.
+ */
+
+/* Where a direction's packets leave: written on the first packet after a
+ * route or neighbour change, valid while gen equals inet_egress_gen(). */
+struct ipvs_egress {
+	struct rte_ether_addr dst, src; /* the Ethernet header's first 12 bytes */
+	uint32_t gen;                   /* 0: never resolved */
+	uint16_t port_idx;
+	uint16_t mtu;                   /* the port's, for the DF check */
+};
 
 /* One direction's lookup key, chained in its hash bucket. */
 struct ipvs_conn_node {
@@ -185,36 +226,63 @@ struct ipvs_conn_node {
 	uint32_t saddr, daddr; /* network order */
 	uint16_t sport, dport; /* network order */
 	uint8_t proto;
-	uint8_t dir; /* enum ipvs_dir: which node of the conn this is */
-	uint16_t pad;
+	uint8_t b[3]; /* the conn's bytes that share the line (see below) */
 };
 
-/*
- * A connection: both tuples carry all the NAT rewrite data (the in tuple
- * holds client and VIP, the out tuple the real server and client), so a
- * conn outlives its dest's removal. Kept to two cache lines or less.
- */
 struct ipvs_conn {
-	struct ipvs_conn_node node[2]; /* IPVS_DIR_IN, IPVS_DIR_OUT */
-	struct ipvs_conn *tnext;       /* timer wheel slot list */
-	struct ipvs_conn **tpprev;
-	uint32_t expires;   /* second (worker clock) it expires at */
-	uint32_t slot_time; /* second its wheel slot fires */
+	/* line 0 */
+	struct ipvs_conn_node in;  /* b: state, flags, fwd */
+	uint32_t expires;          /* second (worker clock) it expires at */
+	uint32_t slot_time;        /* second its wheel slot fires */
 	uint16_t svc_id, dest_id;
-	uint8_t state;      /* enum ipvs_tcp_state or IPVS_UDP_STATE */
-	uint8_t flags;      /* IPVS_CONN_F_* */
-	uint16_t n_control; /* templates: conns it controls (they keep it alive) */
-	uint32_t tmpl_timeout; /* templates: persistence timeout (s) */
+	struct ipvs_egress eg_in;  /* client -> real server */
+	struct ipvs_conn *tnext;   /* timer wheel slot list */
+	/* line 1 */
+	struct ipvs_conn_node out; /* b[0..1]: n_control */
+	struct ipvs_egress eg_out; /* real server -> client */
+	uint32_t tmpl_timeout;     /* templates: persistence timeout (s) */
+	struct ipvs_conn **tpprev;
 	struct ipvs_conn *control; /* conns of a persistent service: their template */
-};
+} __rte_aligned(128);
 
-#define IPVS_CONN_F_ACTIVE 0x1   /* counted in activeconns (else inactconns) */
-#define IPVS_CONN_F_TEMPLATE 0x2 /* a persistence template (persist.c) */
+#define c_state in.b[0] /* enum ipvs_tcp_state or IPVS_UDP_STATE */
+#define c_flags in.b[1] /* IPVS_CONN_F_* */
+#define c_fwd in.b[2]   /* enum dpvs_fwd: the forwarding mode */
+
+static inline uint16_t conn_n_control(const struct ipvs_conn *c)
+{
+	uint16_t n;
+
+	memcpy(&n, c->out.b, sizeof(n));
+	return n;
+}
+
+static inline void conn_set_n_control(struct ipvs_conn *c, uint16_t n)
+{
+	memcpy(c->out.b, &n, sizeof(n));
+}
+
+/* The direction of a node: the in node opens the conn, the out node its
+ * second line. */
+static inline enum ipvs_dir ipvs_node_dir(const struct ipvs_conn_node *n)
+{
+	return ((uintptr_t)n & 64) ? IPVS_DIR_OUT : IPVS_DIR_IN;
+}
 
 static inline struct ipvs_conn *ipvs_conn_of(struct ipvs_conn_node *n)
 {
-	return (struct ipvs_conn *)(void *)(n - n->dir);
+	return (struct ipvs_conn *)(void *)((uintptr_t)n & ~(uintptr_t)127);
 }
+
+static inline struct ipvs_egress *ipvs_conn_egress(struct ipvs_conn *c, enum ipvs_dir dir)
+{
+	return dir == IPVS_DIR_IN ? &c->eg_in : &c->eg_out;
+}
+
+#define IPVS_CONN_F_ACTIVE 0x1     /* counted in activeconns (else inactconns) */
+#define IPVS_CONN_F_TEMPLATE 0x2   /* a persistence template (persist.c) */
+#define IPVS_CONN_F_OUT_HASHED 0x4 /* the out node is in the table (NAT and
+				    * Full-NAT; DR and TUN see no replies) */
 
 /* ---- per-worker state ---- */
 struct ipvs_wstats {
@@ -229,6 +297,9 @@ struct ipvs_dest_wstate {
 	uint32_t overloaded;
 	uint32_t pad;
 	struct ipvs_wstats st;
+	/* where this worker last sent to the dest: a new conn starts with it
+	 * instead of a route and neighbour lookup (xmit_nat.h) */
+	struct ipvs_egress eg;
 };
 
 /*
@@ -263,8 +334,18 @@ struct ipvs_conn_req {
 	uint32_t bucket; /* worker: walk position */
 };
 
+/* The buckets ipvs_prefetch_burst computed, for ipvs_in to reuse: the
+ * packets of a burst reach ipvs_in in order, each at most once. */
+struct ipvs_hints {
+	uint16_t n, pos;
+	const struct rte_mbuf *m[DP_BURST];
+	uint32_t bucket[DP_BURST];
+};
+
 struct ipvs_worker {
-	struct rte_mempool *conn_pool;
+	struct ipvs_conn *conns;   /* the pool: conn_max slots */
+	uint32_t *free_ids;        /* stack of free slot indexes */
+	uint32_t nfree;
 	struct ipvs_conn_node **htab;
 	uint32_t hmask;
 	uint32_t hash_seed;
@@ -282,19 +363,74 @@ struct ipvs_worker {
 	struct ipvs_dest_wstate *dest;
 	uint64_t fwm_hits[IPVS_FWMARK_MAX]; /* packets marked, by rule id */
 	unsigned index; /* the worker's index */
+	uint32_t timer_budget; /* conns the next timer run may visit (adapts) */
+	struct ipvs_hints hints;
 };
 
 /* conn.c */
 int ipvs_conn_shard_init(struct ipvs_worker *iw, unsigned index, uint32_t conn_max, int socket,
 			 char *err, size_t errlen);
 void ipvs_conn_shard_fini(struct ipvs_worker *iw);
+/* The bucket of a tuple. */
+static inline uint32_t ipvs_conn_hash(const struct ipvs_worker *iw, uint8_t proto, uint32_t saddr,
+				      uint32_t daddr, uint16_t sport, uint16_t dport)
+{
+	uint32_t h = rte_hash_crc_4byte(saddr, iw->hash_seed ^ proto);
+
+	h = rte_hash_crc_4byte(daddr, h);
+	h = rte_hash_crc_4byte(((uint32_t)sport << 16) | dport, h);
+	return h & iw->hmask;
+}
+
+static inline bool ipvs_node_is(const struct ipvs_conn_node *n, uint8_t proto, uint32_t saddr,
+				uint32_t daddr, uint16_t sport, uint16_t dport)
+{
+	return n->saddr == saddr && n->daddr == daddr && n->sport == sport && n->dport == dport &&
+	       n->proto == proto;
+}
+
+/* The node of a tuple in its bucket, or NULL. */
+static inline struct ipvs_conn_node *ipvs_conn_lookup_in(struct ipvs_worker *iw, uint32_t bucket,
+							 uint8_t proto, uint32_t saddr,
+							 uint32_t daddr, uint16_t sport,
+							 uint16_t dport)
+{
+	struct ipvs_conn_node *n = iw->htab[bucket];
+
+	for (; n; n = n->next)
+		if (ipvs_node_is(n, proto, saddr, daddr, sport, dport))
+			return n;
+	return NULL;
+}
+
 struct ipvs_conn_node *ipvs_conn_lookup(struct ipvs_worker *iw, uint8_t proto, uint32_t saddr,
 					uint32_t daddr, uint16_t sport, uint16_t dport);
-/* NULL when the worker's table is full. */
+
+/* The bucket the prefetch pass found for m, or its hash computed now.
+ * The packets of a burst reach here in order: m is the next hint, or one
+ * after hints of packets the stack kept or dropped. */
+static inline uint32_t ipvs_conn_bucket_of(struct ipvs_worker *iw, const struct rte_mbuf *m,
+					   uint8_t proto, uint32_t saddr, uint32_t daddr,
+					   uint16_t sport, uint16_t dport)
+{
+	struct ipvs_hints *h = &iw->hints;
+
+	for (uint16_t i = h->pos; i < h->n; i++) {
+		if (h->m[i] == m) {
+			h->pos = i + 1;
+			h->m[i] = NULL; /* once: the mbuf may come back recycled */
+			return h->bucket[i];
+		}
+	}
+	return ipvs_conn_hash(iw, proto, saddr, daddr, sport, dport);
+}
+/* NULL when the worker's table is full. fwd: the forwarding mode; the out
+ * tuple is hashed only for the modes that see replies (NAT, Full-NAT).
+ * bucket_in: the in tuple's bucket when known, else UINT32_MAX. */
 struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
 				uint32_t caddr, uint16_t cport, uint32_t vaddr, uint16_t vport,
 				uint32_t daddr, uint16_t dport, uint16_t svc_id, uint16_t dest_id,
-				uint8_t state, uint32_t timeout);
+				uint8_t state, uint32_t timeout, uint8_t fwd, uint32_t bucket_in);
 /* Refreshes the timer to now + timeout (cheap: moves slots only when the
  * expiry got earlier than the slot it sits in). */
 void ipvs_conn_refresh(struct ipvs_worker *iw, struct ipvs_conn *c, uint64_t now,
@@ -312,13 +448,8 @@ void ipvs_conn_template_rebind(struct ipvs_worker *iw, struct ipvs_conn *t, uint
 			       uint16_t dport, uint16_t dest_id);
 /* Moves state, keeping the dest's active/inactive counters right. */
 void ipvs_conn_set_state(struct ipvs_worker *iw, struct ipvs_conn *c, uint8_t state);
-void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now);
+void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now, bool busy);
 void ipvs_conn_req_serve(struct ipvs_worker *iw, uint64_t now, unsigned lcore_id);
-/* Control thread: up to max conns of all workers into out (bounded wait
- * for each worker); 0 or -errno with a message (what came is kept). */
-int ipvs_conn_list_collect(struct dpvs_conn *out, uint32_t max, uint32_t *count, char *err,
-			   size_t errlen);
-
 /* persist.c: the dest of a new flow of a persistent service, from the
  * client's template or, failing that, the scheduler (which then gets a
  * template); *tmpl is the template the new conn must be bound to with
@@ -337,7 +468,6 @@ uint32_t ipvs_fwmark_classify(const struct ipvs_snap *s, struct ipvs_worker *iw,
 /* Control thread: the rules into a snapshot being built (0 or -ENOMEM). */
 int ipvs_fwmark_snap(struct ipvs_snap *s);
 void ipvs_fwmark_init(void);
-void ipvs_fwmark_ctl_register(void);
 /* service.c: republish after a rule change */
 int ipvs_publish(void);
 
@@ -346,26 +476,8 @@ uint8_t ipvs_tcp_next_state(uint8_t state, enum ipvs_dir dir, uint8_t tcp_flags)
 const char *ipvs_state_name(uint8_t proto, uint8_t state);
 void ipvs_default_timeouts(uint32_t timeout[IPVS_STATE_MAX]);
 
-/* xmit_nat.c: the rewrite toolkit (checksums by incremental update, with
- * inet/csum.h) and NAT transmission. */
-/* Decrements the TTL (fixing the header checksum); false when the packet
- * must not be forwarded (TTL <= 1). */
-bool ipvs_ttl_dec(struct rte_ipv4_hdr *ip);
-/* Replaces the source (src) or destination address and port of a TCP/UDP
- * packet, updating the IPv4 and L4 checksums. l4len: bytes of the L4
- * header available (a quoted header in an ICMP error may be cut short:
- * the L4 checksum is then left alone). */
-void ipvs_rewrite_l4(struct rte_ipv4_hdr *ip, uint8_t *l4, uint32_t l4len, bool src,
-		     uint32_t addr, uint16_t port);
-/* Replaces an address of the IPv4 header only (fixing its checksum). */
-void ipvs_rewrite_addr(struct rte_ipv4_hdr *ip, bool src, uint32_t addr);
-/* xmit_nat.c: rewrites m (data at the IPv4 header) for conn c in direction
- * dir and sends it; consumes m. */
-void ipvs_nat_xmit(struct worker *w, uint16_t port_idx, struct rte_mbuf *m,
-		   const struct ipvs_conn *c, enum ipvs_dir dir);
-
 /* proto_icmp.c: ICMP errors quoting a balanced flow. */
-enum ipvs_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
+enum inet_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 			       struct rte_mbuf *m);
 
 /* ipvs_core.c: the per-worker states (NULL past the last one) */
@@ -392,51 +504,7 @@ static inline void ipvs_count(struct ipvs_worker *iw, const struct ipvs_conn *c,
 	}
 }
 
-/* service.c: control thread */
-void ipvs_svc_init(void);
-void ipvs_svc_fini(void);
-int ipvs_svc_add(const struct dpvs_svc *s, char *err, size_t errlen);
-int ipvs_svc_edit(const struct dpvs_svc *s, char *err, size_t errlen);
-int ipvs_svc_del(const struct dpvs_svc *s, char *err, size_t errlen);
-void ipvs_svc_flush(void);
-int ipvs_dest_add(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err, size_t errlen);
-int ipvs_dest_edit(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err,
-		   size_t errlen);
-int ipvs_dest_del(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err, size_t errlen);
-int ipvs_timeout_set(const struct dpvs_timeouts *t, char *err, size_t errlen);
-/* [ipvs] tcp_*_timeout of the config: the states --set does not reach */
-int ipvs_tcp_state_timeouts_set(const struct dpvs_tcp_state_timeouts *t, char *err,
-				size_t errlen);
-void ipvs_timeout_get(struct dpvs_timeouts *t);
-void ipvs_set_expire_nodest_conn(bool on);
-/* Several changes, one publication: begin ... end (nesting allowed).
- * end: 0, or -ENOMEM when the publication failed (the next change or
- * end retries it). */
-void ipvs_batch_begin(void);
-int ipvs_batch_end(void);
-/* Listing: call fn for each live service (by id), with its dests. A
- * negative return stops the walk and is returned. */
-typedef int (*ipvs_svc_visit_fn)(uint32_t svc_id, const struct dpvs_svc *svc,
-				 const uint32_t *dest_ids, const struct dpvs_dest *dests,
-				 uint32_t ndests, void *arg);
-int ipvs_svc_walk(const struct dpvs_svc *key, ipvs_svc_visit_fn fn, void *arg, char *err,
-		  size_t errlen);
-/* The same from a cursor, for paged listings: services from id *svc_from
- * on, the first of them from its dest *dest_from on (the dests fn gets
- * are that tail of the service's `total`). fn returns how many of them it
- * took with the service, or -ENOSPC for none and not the service either;
- * either way, taking less than offered stops the walk with the cursor
- * where the next page starts. Returns 0 when the walk ended (the cursor
- * then points past the last service), 1 when fn stopped it, or fn's other
- * negative return. */
-typedef int (*ipvs_svc_page_fn)(uint32_t svc_id, const struct dpvs_svc *svc,
-				const uint32_t *dest_ids, const struct dpvs_dest *dests,
-				uint32_t ndests, uint32_t total, void *arg);
-int ipvs_svc_walk_page(const struct dpvs_svc *key, uint32_t *svc_from, uint32_t *dest_from,
-		       ipvs_svc_page_fn fn, void *arg, char *err, size_t errlen);
-/* Changes with every change to services or dests: a paged listing
- * whose pages carry different versions is not one listing. */
-uint32_t ipvs_svc_version(void);
+/* service.c: what stats.c needs (the control API is in ipvs.h) */
 /* Ids handed out so far (every id in use is below): what per-id loops
  * over the tables need to visit. */
 uint32_t ipvs_svc_ids(void);
@@ -444,25 +512,10 @@ uint32_t ipvs_dest_ids(void);
 /* The limits in force ([pool] svc_max, dest_max). */
 uint32_t ipvs_svc_max(void);
 uint32_t ipvs_dest_max(void);
-/* Frees ids of removed dests (and services) whose conns are all gone. */
-void ipvs_svc_gc(void);
-/* Human form of a service key: "TCP 10.0.0.1:80" / "FWM 5". */
-void ipvs_svc_key_str(const struct dpvs_svc *s, char *buf, size_t len);
-
-/* stats.c: control thread */
-/* Estimator tables for the limits in force (without memory, counters
- * are still summed; rates and zeroing are then not available). */
-void ipvs_stats_init(void);
+/* stats.c: its tables go with the service tables */
 void ipvs_stats_fini(void);
-void ipvs_stats_svc(uint32_t svc_id, struct dpvs_stats *out);
-void ipvs_stats_dest(uint32_t dest_id, struct dpvs_stats *out, uint32_t *active,
-		     uint32_t *inact, uint32_t *persist);
-void ipvs_stats_reset_svc(uint32_t svc_id);   /* new service or ZERO */
-void ipvs_stats_reset_dest(uint32_t dest_id); /* new dest or ZERO */
-uint64_t ipvs_dest_conns_live(uint32_t dest_id);
 
 /* ---- per-worker accessor ---- */
-#include "worker/worker.h"
 
 /* The worker's IPVS state; attached lazily for workers registered after
  * ipvs_init (tests make workers by hand). */

@@ -80,5 +80,5 @@ found:
 void ipvs_persist_bind(struct ipvs_conn *c, struct ipvs_conn *tmpl)
 {
 	c->control = tmpl;
-	tmpl->n_control++;
+	conn_set_n_control(tmpl, (uint16_t)(conn_n_control(tmpl) + 1));
 }

@@ -22,9 +22,7 @@
 #include <rte_icmp.h>
 #include <rte_ip.h>
 
-#include "inet/csum.h"
-#include "inet/inet.h"
-#include "ipvs/ipvs_priv.h"
+#include "ipvs/xmit.h"
 
 #define ICMP_DEST_UNREACH 3
 #define ICMP_SOURCE_QUENCH 4
@@ -37,7 +35,7 @@ static bool icmp_is_error(uint8_t type)
 	       type == ICMP_TIME_EXCEEDED || type == ICMP_PARAMETERPROB;
 }
 
-enum ipvs_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
+enum inet_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 			       struct rte_mbuf *m)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
@@ -52,21 +50,22 @@ enum ipvs_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_
 	uint8_t *in_l4;
 	struct ipvs_conn_node *n;
 	struct ipvs_conn *c;
+	enum ipvs_dir dir;
 	uint16_t sum;
 
 	/* ICMP header, quoted IPv4 header, 8 quoted bytes: all in one segment */
 	if (dlen < hl + sizeof(*icmp) + sizeof(*in_ip) + 8)
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	icmp = (struct rte_icmp_hdr *)(void *)((uint8_t *)ip + hl);
 	if (!icmp_is_error(icmp->icmp_type))
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	in_ip = (struct rte_ipv4_hdr *)(void *)(icmp + 1);
 	in_hl = rte_ipv4_hdr_len(in_ip);
 	if ((in_ip->version_ihl >> 4) != 4 || in_hl < sizeof(*in_ip) ||
 	    dlen < hl + sizeof(*icmp) + in_hl + 8)
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	if (in_ip->next_proto_id != IPPROTO_TCP && in_ip->next_proto_id != IPPROTO_UDP)
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	in_l4 = (uint8_t *)in_ip + in_hl;
 	quoted = dlen - (hl + sizeof(*icmp) + in_hl);
 
@@ -74,37 +73,41 @@ enum ipvs_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_
 	n = ipvs_conn_lookup(iw, in_ip->next_proto_id, in_ip->dst_addr, in_ip->src_addr,
 			     *(uint16_t *)(void *)(in_l4 + 2), *(uint16_t *)(void *)in_l4);
 	if (!n)
-		return IPVS_ACCEPT;
+		return INET_ACCEPT;
 	c = ipvs_conn_of(n);
+	dir = ipvs_node_dir(n);
 
 	if (rte_raw_cksum_mbuf(m, hl, icmp_len, &sum) < 0 || sum != 0xffff) {
 		dp_drop(w, port_idx, DPVS_DROP_ICMP_BAD, m);
-		return IPVS_STOLEN;
+		return INET_STOLEN;
 	}
-	if (!ipvs_ttl_dec(ip)) {
+	if (ip->time_to_live <= 1) {
 		dp_drop(w, port_idx, DPVS_DROP_IP_TTL, m);
-		return IPVS_STOLEN;
+		return INET_STOLEN;
 	}
-	if (n->dir == IPVS_DIR_OUT) {
+	if (dir == IPVS_DIR_OUT) {
 		/* about client -> RIP: to the client, as if from the VIP */
-		const struct ipvs_conn_node *in = &c->node[IPVS_DIR_IN];
+		const struct ipvs_conn_node *in = &c->in;
 
-		ipvs_rewrite_l4(in_ip, in_l4, quoted, false, in->daddr, in->dport);
-		ipvs_rewrite_addr(ip, true, in->daddr);
+		xmit_l4_addr_port(in_ip->next_proto_id, in_l4, quoted, false, in_ip->dst_addr,
+				  in->daddr, in->dport);
+		xmit_ip_addr(in_ip, false, in->daddr);
+		xmit_ip_ttl_addr(ip, true, in->daddr);
 	} else {
 		/* about VIP -> client: to the real server */
-		const struct ipvs_conn_node *out = &c->node[IPVS_DIR_OUT];
+		const struct ipvs_conn_node *out = &c->out;
 
-		ipvs_rewrite_l4(in_ip, in_l4, quoted, true, out->saddr, out->sport);
-		ipvs_rewrite_addr(ip, false, out->saddr);
+		xmit_l4_addr_port(in_ip->next_proto_id, in_l4, quoted, true, in_ip->src_addr,
+				  out->saddr, out->sport);
+		xmit_ip_addr(in_ip, true, out->saddr);
+		xmit_ip_ttl_addr(ip, false, out->saddr);
 	}
 	icmp->icmp_cksum = 0;
 	if (rte_raw_cksum_mbuf(m, hl, icmp_len, &sum) < 0)
 		sum = 0;
 	icmp->icmp_cksum = (uint16_t)~sum;
 	/* counted against the conn, in the direction it travels */
-	ipvs_count(iw, c, n->dir, m->pkt_len);
-	w->cnt[port_idx].forwarded++;
+	ipvs_count(iw, c, dir, m->pkt_len);
 	ipv4_output(w, m);
-	return IPVS_STOLEN;
+	return INET_STOLEN;
 }

@@ -280,6 +280,7 @@ static void snap_free(struct ipvs_snap *s)
 	free(s->fwm_svcs);
 	free((void *)(uintptr_t)s->dest_alive);
 	free((void *)(uintptr_t)s->thresh);
+	free(s->dest_keys);
 	free(s);
 }
 
@@ -477,6 +478,8 @@ static struct ipvs_snap *snap_build(void)
 			s->has_port0 |= svc->vport == 0;
 		}
 	}
+	if (ipvs_stray_build(s) < 0)
+		goto fail;
 	return s;
 fail:
 	snap_free(s);

@@ -11,7 +11,6 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-#include "cfg/config.h"
 #include "kni/kni.h"
 #include "log.h"
 #include "netif/netif.h"
@@ -38,13 +37,13 @@ static bool is_vdev(const char *device)
 	return strncmp(device, "net_", 4) == 0;
 }
 
-int netif_eal_args(const struct dpvs_config *cfg, char **argv, int max)
+int netif_eal_args(const struct netif_port_conf *ports, unsigned nports, char **argv, int max)
 {
 	int n = 0;
 
-	for (unsigned i = 0; i < cfg->nports && n + 2 <= max; i++) {
-		argv[n++] = is_vdev(cfg->ports[i].device) ? "--vdev" : "-a";
-		argv[n++] = (char *)cfg->ports[i].device;
+	for (unsigned i = 0; i < nports && n + 2 <= max; i++) {
+		argv[n++] = is_vdev(ports[i].device) ? "--vdev" : "-a";
+		argv[n++] = (char *)ports[i].device;
 	}
 	return n;
 }
@@ -61,7 +60,7 @@ static void device_name(const char *device, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
-static int port_setup(struct dp_port *p, const struct cfg_port *cp, unsigned nworkers, char *err,
+static int port_setup(struct dp_port *p, const struct netif_port_conf *cp, unsigned nworkers, char *err,
 		      size_t errlen)
 {
 	struct rte_eth_dev_info info;
@@ -119,11 +118,12 @@ fail:
 	return rc;
 }
 
-int netif_init(const struct dpvs_config *cfg, unsigned nworkers, char *err, size_t errlen)
+int netif_init(const struct netif_port_conf *ports, unsigned nports, unsigned mbufs,
+	       unsigned mbuf_cache, unsigned nworkers, char *err, size_t errlen)
 {
-	unsigned n_mbufs = cfg->mbufs;
+	unsigned n_mbufs = mbufs;
 
-	pktmbuf_pool = rte_pktmbuf_pool_create("dpvs_pkt", n_mbufs, cfg->mbuf_cache, 0,
+	pktmbuf_pool = rte_pktmbuf_pool_create("dpvs_pkt", n_mbufs, mbuf_cache, 0,
 					       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (!pktmbuf_pool) {
 		snprintf(err, errlen,
@@ -131,8 +131,8 @@ int netif_init(const struct dpvs_config *cfg, unsigned nworkers, char *err, size
 			 n_mbufs, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	for (unsigned i = 0; i < cfg->nports; i++) {
-		const struct cfg_port *cp = &cfg->ports[i];
+	for (unsigned i = 0; i < nports; i++) {
+		const struct netif_port_conf *cp = &ports[i];
 		struct dp_port *p = &netif_ports[i];
 		char name[128];
 		int rc;

@@ -6,7 +6,7 @@
  * Owns: the port table, device start/stop, the KNI TAP ports. Ports are
  * set up once at start-up from the config and never change afterwards, so
  * workers read `struct dp_port` without any synchronisation. Counters do
- * not live here: each worker keeps its own (worker.h) and the control
+ * not live here: each worker keeps its own (dp/dp.h) and the control
  * thread sums them.
  *
  * Ports are named by their index in this table ("port_idx", 0..n-1), which
@@ -25,7 +25,17 @@
 #define DP_MAX_PORTS 8
 #define DP_PORT_NONE UINT16_MAX
 
-struct dpvs_config;
+/* How the control side asks for a port (from the config's [port:NAME]). */
+struct netif_port_conf {
+	char name[DPVS_IFNAMSIZ];     /* dpdk0 */
+	const char *device;           /* PCI address or vdev spec with devargs */
+	uint16_t rx_queues;
+	uint16_t rx_desc, tx_desc;
+	uint32_t mtu;
+	bool promisc;
+	bool kni;
+	char kni_name[DPVS_IFNAMSIZ]; /* when kni */
+};
 
 struct dp_port {
 	uint16_t idx;         /* index in the port table */
@@ -40,15 +50,16 @@ struct dp_port {
 	char device[128];
 };
 
-/* Appends the EAL arguments that create/allow the config's devices
+/* Appends the EAL arguments that create/allow the ports' devices
  * ("--vdev SPEC" or "-a PCI") to argv; returns how many were added. The
- * strings point into cfg, which must outlive rte_eal_init. */
-int netif_eal_args(const struct dpvs_config *cfg, char **argv, int max);
+ * strings point into ports[].device, which must outlive rte_eal_init. */
+int netif_eal_args(const struct netif_port_conf *ports, unsigned nports, char **argv, int max);
 
-/* Creates the vdevs, configures and starts every port of the config.
- * Needs the number of workers (tx queues per port). 0 or -errno, with
- * a message in err. */
-int netif_init(const struct dpvs_config *cfg, unsigned nworkers, char *err, size_t errlen);
+/* Creates the mbuf pool (mbufs, per-lcore cache mbuf_cache), then
+ * configures and starts every port. Needs the number of workers (tx
+ * queues per port). 0 or -errno, with a message in err. */
+int netif_init(const struct netif_port_conf *ports, unsigned nports, unsigned mbufs,
+	       unsigned mbuf_cache, unsigned nworkers, char *err, size_t errlen);
 /* Stops and closes every port, the TAPs first (their kernel interfaces go). */
 void netif_fini(void);
 

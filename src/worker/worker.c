@@ -20,7 +20,7 @@
 #include "inet/inet.h"
 #include "ipvs/ipvs.h"
 #include "log.h"
-#include "worker/worker.h"
+#include "dp/dp.h"
 #include "worker/worker_loop.h"
 
 static uint32_t idle_sleep_us;
@@ -101,6 +101,7 @@ int worker_main(void *arg)
 				kni_queue(w, port, &got);
 		}
 		dp_tx_flush(w);
+		w->loop_packets = (uint32_t)got;
 		ipvs_worker_timer(w);
 
 		w->loops++;

@@ -52,10 +52,11 @@
 #include <rte_udp.h>
 
 #include "ctl_test_env.h"
+#include "control/control.h"
 #include "inet/inet.h"
 #include "ipvs/ipvs.h"
 #include "netif/netif.h"
-#include "worker/worker.h"
+#include "dp/dp.h"
 
 #define VIP "192.168.1.111"
 #define DIP "192.168.229.133"

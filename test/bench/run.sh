@@ -6,24 +6,41 @@
 # net_af_packet on veth pairs between two namespaces with --link af_packet:
 # slow, for smoke runs), and in the same run, on the same kind of link, the
 # ceiling:
-# dpdk-testpmd (io / macswap forwarding) in place of dpvs. Runs are
-# interleaved (dpvs block, testpmd block, alternating which goes first) and
-# each figure is the median of --runs rounds, because this kind of machine
-# swings by 2x between identical runs.
+# dpdk-testpmd (io / macswap forwarding) in place of dpvs: a reference the
+# box cannot exceed on that link, and lbbench against testpmd macswap on one
+# port (ceil-loopback): the generator's own limit. Runs are interleaved
+# (dpvs block, testpmd block, alternating which goes first); each figure is
+# the median of --runs rounds with their min and max, because this kind of
+# machine swings by 2x between identical runs.
+#
+# The headline of a dpvs scenario is the box's cycles per packet on its
+# busy time (dpip stats: busy-cycles / packets, summed over workers, read
+# when lbbench's warm-up ends and after its measured part), next to what
+# lbbench got through. nat-udp-expiry-1m: 1M UDP flows in the warm-up, then
+# only 1K of them while the other connections time out together (udp
+# timeout EXPIRY_TIMEOUT s, set with ipvsadm --set); dpip stats is polled
+# every POLL_S s during that run for the table's drain and the cycles per
+# packet before and during the expiry.
+#
+# A scenario whose run failed, or whose frames did not pass lbbench's
+# rewrite checks (checks_clean false) or did not pass both ways, is failed
+# in the JSON and the Markdown, and the script exits 1.
 #
 # Writes a JSON file with every run and docs/performance.md (the table,
-# the date, the CPU, the exact commands). --smoke: one short scenario,
-# checks that traffic passed both ways and that the JSON is well formed;
-# never a speed assertion (CI).
+# the date, the CPU, the exact commands). --smoke: one short scenario and a
+# tiny expiry run (20K flows), each checked as above, and the report to
+# --json/--md when given (else into the work dir); never a speed
+# assertion (CI).
 #
 # Usage: test/bench/run.sh [--runs N] [--duration S] [--smoke] [--json FILE]
 #                          [--md FILE] [--build DIR] [--no-daemon] [--no-ceiling]
-#                          [--link memif|vhost|af_packet]
+#                          [--link memif|vhost|af_packet] [--only NAME[,NAME..]]
+# --only: just these scenarios (a targeted run, e.g. --only nat-udp-expiry-1m)
 # Needs: root, hugepages (set up here when missing), lbbench and dpvs built
 # (BUILD dir, default: the first of build-lbbench, build), dpdk-testpmd for
 # the ceiling (Debian package dpdk-dev).
-# Exit: 0 ok; 1 a smoke check failed; 2 usage or nothing could run; 77
-# (smoke only) neither dpvs nor testpmd is available.
+# Exit: 0 ok; 1 a scenario failed (or a smoke check); 2 usage or nothing
+# could run; 77 (smoke only) neither dpvs nor testpmd is available.
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,8 +51,11 @@ SMOKE=0
 USE_DAEMON=1
 USE_CEILING=1
 OUT_JSON=
-OUT_MD=$ROOT/docs/performance.md
+OUT_MD=
+EXPIRY_TIMEOUT=5   # udp timeout (s) of the expiry scenario's daemon
+POLL_S=0.2         # dpip stats every POLL_S s during the expiry scenario
 LINK=memif
+ONLY=
 BUILD=${BUILD:-}
 CMDLINE="test/bench/run.sh $*"
 
@@ -52,8 +72,9 @@ while [ $# -gt 0 ]; do
 	--build) BUILD=${2:-}; shift 2 ;;
 	--no-daemon) USE_DAEMON=0; shift ;;
 	--no-ceiling) USE_CEILING=0; shift ;;
+	--only) ONLY=${2:-}; shift 2 ;;
 	--link) LINK=${2:-}; shift 2 ;;
-	-h|--help) sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,43p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -67,6 +88,7 @@ esac
 if [ $SMOKE = 1 ]; then
 	RUNS=1
 	DURATION=2
+	EXPIRY_TIMEOUT=2
 fi
 
 # ---- what we have ----
@@ -127,14 +149,22 @@ fi
 # ---- processes we start, and their cleanup ----
 
 WORK=$(mktemp -d /tmp/lbbench-bench.XXXXXX)
-RUN_DIR=/run/dpvs
+# everything this run names carries its own tag (file prefixes, sockets,
+# namespaces): another bench on the machine keeps its own
+TAG=$$
+RUN_DIR=/run/dpvs/bench-$TAG
 mkdir -p $RUN_DIR
 SOCK=$RUN_DIR/bench.sock
+CONF_SRC=$CONF
+CONF=$WORK/$(basename "$CONF_SRC")
+sed -e "s#/run/dpvs/#$RUN_DIR/#g" -e "s#^file_prefix = dpvs-bench\$#file_prefix = dpvs-bench-$TAG#" \
+	"$CONF_SRC" > "$CONF" || die "cannot write $CONF"
+grep -q "^file_prefix = dpvs-bench-$TAG\$" "$CONF" || die "$CONF_SRC: expected 'file_prefix = dpvs-bench'"
 DPVS_PID=
 TP_PID=
 LB_PID=
-GEN_EAL="--file-prefix lbbench-bench --no-pci -m 256 --lcores 0@0"
-TP_EAL="--file-prefix testpmd-bench --no-pci -m 256 --lcores 0@1,1@1"
+GEN_EAL="--file-prefix lbbench-bench-$TAG --no-pci -m 256 --lcores 0@0"
+TP_EAL="--file-prefix testpmd-bench-$TAG --no-pci -m 256 --lcores 0@1,1@1"
 # virtio_user shares its memory with the vhost backend: one file per segment list
 [ "$LINK" = vhost ] && GEN_EAL="$GEN_EAL --single-file-segments"
 CEIL0=$RUN_DIR/ceil0.$LINK
@@ -158,30 +188,31 @@ gen_vdev() { # I S
 	esac
 }
 
-# af_packet: the box (dpvs or testpmd) in namespace lbb-box on lbd0/lbd1,
-# lbbench in lbb-gen on lbg0/lbg1, veth pairs between them; nothing else
+# af_packet: the box (dpvs or testpmd) in namespace lbb-box-TAG on lbd0/lbd1,
+# lbbench in lbb-gen-TAG on lbg0/lbg1, veth pairs between them; nothing else
 # in either namespace (no addresses: the kernels there stay quiet)
 BOX_NS=
 GEN_NS=
 if [ "$LINK" = af_packet ]; then
-	BOX_NS="ip netns exec lbb-box"
-	GEN_NS="ip netns exec lbb-gen"
+	BOX_NS="ip netns exec lbb-box-$TAG"
+	GEN_NS="ip netns exec lbb-gen-$TAG"
 fi
 veth_up() {
 	local ns i
-	for ns in lbb-box lbb-gen; do
+	for ns in lbb-box-$TAG lbb-gen-$TAG; do
 		ip netns add $ns || return 1
 		ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 			net.ipv6.conf.default.disable_ipv6=1
 	done
 	for i in 0 1; do
-		ip link add lbg$i netns lbb-gen type veth peer name lbd$i netns lbb-box || return 1
-		ip -n lbb-gen link set lbg$i up && ip -n lbb-box link set lbd$i up || return 1
+		ip link add lbg$i netns lbb-gen-$TAG type veth peer name lbd$i netns lbb-box-$TAG ||
+			return 1
+		ip -n lbb-gen-$TAG link set lbg$i up && ip -n lbb-box-$TAG link set lbd$i up || return 1
 	done
 }
 veth_down() {
-	ip netns del lbb-box 2>/dev/null
-	ip netns del lbb-gen 2>/dev/null
+	ip netns del lbb-box-$TAG 2>/dev/null
+	ip netns del lbb-gen-$TAG 2>/dev/null
 }
 VIP=192.168.1.111
 RIPS="192.168.229.11 192.168.229.12 192.168.229.13 192.168.229.14"
@@ -201,16 +232,17 @@ cleanup() {
 	stop_pid "$TP_PID"; TP_PID=
 	stop_pid "$DPVS_PID"; DPVS_PID=
 	# DPDK leaves its hugepage files behind when killed
-	rm -f /dev/hugepages/lbbench-benchmap_* /dev/hugepages/testpmd-benchmap_* \
-		/dev/hugepages/dpvs-benchmap_*
-	rm -f "$CEIL0" "$CEIL1"
+	rm -f /dev/hugepages/lbbench-bench-${TAG}map_* /dev/hugepages/testpmd-bench-${TAG}map_* \
+		/dev/hugepages/dpvs-bench-${TAG}map_*
+	rm -rf "$RUN_DIR" /var/run/dpdk/lbbench-bench-$TAG /var/run/dpdk/testpmd-bench-$TAG \
+		/var/run/dpdk/dpvs-bench-$TAG
 	[ "$LINK" = af_packet ] && veth_down
 }
 trap 'cleanup; exit 130' INT TERM
 trap cleanup EXIT
 if [ "$LINK" = af_packet ]; then
 	veth_down
-	veth_up || die "cannot make the namespaces lbb-box/lbb-gen and their veths"
+	veth_up || die "cannot make the namespaces lbb-box-$TAG/lbb-gen-$TAG and their veths"
 fi
 
 # ---- the boxes ----
@@ -251,7 +283,7 @@ box_links() { # up|down: the daemon's bench ports
 
 stop_daemon() {
 	stop_pid "$DPVS_PID"; DPVS_PID=
-	rm -f /dev/hugepages/dpvs-benchmap_*
+	rm -f /dev/hugepages/dpvs-bench-${TAG}map_*
 }
 
 start_testpmd() { # MODE NPORTS SECONDS
@@ -269,23 +301,32 @@ start_testpmd() { # MODE NPORTS SECONDS
 
 stop_testpmd() {
 	stop_pid "$TP_PID"; TP_PID=
-	rm -f /dev/hugepages/testpmd-benchmap_*
+	rm -f /dev/hugepages/testpmd-bench-${TAG}map_*
 }
 
 # ---- one lbbench run ----
 
-printf 'scenario\tround\tbox\tstatus\tfile\tcycles_per_pkt\tconns\tcommand\n' > "$WORK/index.tsv"
+printf 'scenario\tround\tbox\tstatus\tfile\tcpp_from\tconns\tcommand\n' > "$WORK/index.tsv"
 declare -a BOX_COMMANDS=()
 
+dpip_sample() { # FILE: the box's per-worker packets and busy cycles now
+	"$DPIP" stats > "$1" 2>&1
+}
+
 gen() { # NAME ROUND BOX WARMUP NPORTS LBBENCH-ARGS...
-	local name=$1 round=$2 box=$3 warmup=$4 nports=$5 s0 s1 cmd rc status=ok cpp= conns=
+	# GEN_DURATION=S: this scenario's measured seconds (default --duration);
+	# GEN_POLL=1: `dpip stats` every POLL_S s during the measured part,
+	# each after an "@ EPOCH" line, into NAME.ROUND.poll (expiry scenario)
+	local name=$1 round=$2 box=$3 warmup=$4 nports=$5 s0 s1 cmd rc status=ok conns=
+	local dur=${GEN_DURATION:-$DURATION} poll=${GEN_POLL:-0} cpp_from=
 	shift 5
+	wanted "$name" || return 0
 	if [ "$box" = dpvs ]; then s0=$BOX0; s1=$BOX1; else s0=$CEIL0; s1=$CEIL1; fi
 	local vdev
 	vdev=$(gen_vdev 0 "$s0")
 	[ "$nports" = 2 ] && vdev="$vdev $(gen_vdev 1 "$s1")"
-	local json=$WORK/$name.$round.json
-	cmd="lbbench $GEN_EAL $vdev -- --duration $DURATION --warmup $warmup $*"
+	local json=$WORK/$name.$round.json base=$WORK/$name.$round
+	cmd="lbbench $GEN_EAL $vdev -- --duration $dur --warmup $warmup $*"
 	say "round $round: $name"
 	if [ "$box" = dpvs ] && ! kill -0 "$DPVS_PID" 2>/dev/null; then
 		# the daemon died during the previous scenario: say so, start it again
@@ -295,38 +336,70 @@ gen() { # NAME ROUND BOX WARMUP NPORTS LBBENCH-ARGS...
 		SKIPPED["dpvs crash before $name.$round"]="dpvs exited (status $st) during the scenario before; restarted (log $WORK/dpvs.$round.log)"
 		say "  dpvs is gone (exit status $st): restarting it"
 		DPVS_PID=
-		rm -f /dev/hugepages/dpvs-benchmap_*
+		rm -f /dev/hugepages/dpvs-bench-${TAG}map_*
 		start_daemon "$round.restart" || return 1
 	fi
-	# the worker's cumulative packets and busy cycles before and after the
-	# run give its cycles per packet; nothing runs beside the two during
-	# the run (a fork on this 2-CPU machine stalls one of them for a
-	# millisecond, which is what a p99 latency would then measure)
+	# drops by reason: before lbbench starts and after it is done
 	if [ "$box" = dpvs ]; then
-		"$DPIP" stats > "$WORK/$name.$round.stats0" 2>&1
-		"$DPIP" -s -s link show > "$WORK/$name.$round.link0" 2>&1
+		"$DPIP" -s -s link show > "$base.link0" 2>&1
+		dpip_sample "$base.stats00"
 	fi
 	# lbbench holds its links after the summary until we have set the
 	# box's ports down: DPDK 22.11's memif unmaps a departing peer's rings
 	# under a poller that is still inside them (it crashed dpvs early on);
 	# harmless with vhost, which has its own hand-shake
-	local log=$WORK/$name.$round.log limit=$((DURATION + warmup + 40)) pid i
-	$GEN_NS "$LBBENCH" $GEN_EAL $vdev -- --duration "$DURATION" \
+	local log=$base.log limit=$((dur + warmup + 40)) pid i t_end rest=$((warmup + dur + 2))
+	$GEN_NS "$LBBENCH" $GEN_EAL $vdev -- --duration "$dur" \
 		--warmup "$warmup" --quiet --label "$name" --json "$json" --hold 30 "$@" \
 		> "$log" 2>&1 &
 	pid=$!
 	LB_PID=$pid
-	# past the end of the measured part (EAL start and ARP take about a
-	# second before it) before the first look at the log
-	sleep $((warmup + DURATION + 2))
+	# cycles per packet on the measured part: the box's counters when
+	# lbbench says its warm-up is over (EAL start and ARP take about a
+	# second before the warm-up) and after the measured part. Latency
+	# runs read them before lbbench starts instead (warm-up included): a
+	# fork on this 2-CPU machine stalls the box or lbbench for a
+	# millisecond, which is what a p99 latency would then measure
+	if [ "$box" = dpvs ] && [[ " $* " != *" --mode latency "* ]]; then
+		for i in $(seq $(((warmup + 15) * 20))); do
+			grep -q 'warm-up over' "$log" 2>/dev/null && break
+			kill -0 $pid 2>/dev/null || break
+			sleep 0.05
+		done
+		if grep -q 'warm-up over' "$log" 2>/dev/null; then
+			dpip_sample "$base.stats0"
+			cpp_from=measured
+			rest=$((dur + 1))
+		fi
+	fi
+	if [ "$box" = dpvs ] && [ -z "$cpp_from" ]; then
+		cp "$base.stats00" "$base.stats0"
+		cpp_from=run
+	fi
+	if [ "$poll" = 1 ] && [ "$box" = dpvs ]; then
+		# the expiry scenario: the box's counters and table size over
+		# time, polled the same way before and during the expiry
+		: > "$base.poll"
+		t_end=$((SECONDS + dur + 2))
+		while [ $SECONDS -le $t_end ] && kill -0 $pid 2>/dev/null &&
+			! grep -q 'holding the links' "$log" 2>/dev/null; do
+			echo "@ $EPOCHREALTIME" >> "$base.poll"
+			"$DPIP" stats >> "$base.poll" 2>&1
+			sleep "$POLL_S"
+		done
+	else
+		# nothing runs beside the two during the measured part: the
+		# first look at the log is past its end
+		sleep $rest
+	fi
 	for i in $(seq $((limit * 10))); do
 		grep -q 'holding the links' "$log" 2>/dev/null && break
 		kill -0 $pid 2>/dev/null || break
 		sleep 0.1
 	done
 	if [ "$box" = dpvs ]; then # its drops by reason during the run: report's "dpvs drops"
-		"$DPIP" stats > "$WORK/$name.$round.stats" 2>&1
-		"$DPIP" -s -s link show > "$WORK/$name.$round.link" 2>&1
+		dpip_sample "$base.stats"
+		"$DPIP" -s -s link show > "$base.link" 2>&1
 	fi
 	[ "$box" = dpvs ] && box_links down
 	if grep -q 'holding the links' "$log" 2>/dev/null; then
@@ -340,18 +413,22 @@ gen() { # NAME ROUND BOX WARMUP NPORTS LBBENCH-ARGS...
 	LB_PID=
 	[ "$box" = dpvs ] && box_links up
 	if [ $rc != 0 ] || [ ! -s "$json" ]; then
-		status="failed rc=$rc"
-		say "  $name failed (rc $rc): $(grep -v '^EAL\|^TELEMETRY' "$WORK/$name.$round.log" | tail -2 | tr '\n' ' ')"
+		status="failed: lbbench exit status $rc"
+		say "  $name failed (rc $rc): $(grep -v '^EAL\|^TELEMETRY' "$log" | tail -2 | tr '\n' ' ')"
+	else
+		# frames that failed lbbench's rewrite checks (or traffic that
+		# did not pass) fail the scenario: its figures measure something
+		# other than the NAT it claims
+		local why
+		if ! why=$(python3 "$HERE/bench.py" verdict "$json"); then
+			status="failed: $why"
+			say "  $name failed: $why"
+		fi
 	fi
-	rm -f /dev/hugepages/lbbench-benchmap_*
-	if [ -s "$WORK/$name.$round.stats" ] && [ -s "$WORK/$name.$round.stats0" ]; then
-		# worker 0's columns: packets ($5) and busy-cycles ($6)
-		cpp=$(awk '$1 ~ /^[0-9]+$/ {p[FILENAME] = $5; c[FILENAME] = $6; f[++n] = FILENAME; nextfile}
-			END {dp = p[f[2]] - p[f[1]]; if (dp > 0) printf "%.1f", (c[f[2]] - c[f[1]]) / dp}' \
-			"$WORK/$name.$round.stats0" "$WORK/$name.$round.stats")
-		conns=$(awk '$1 == "total" {print $NF}' "$WORK/$name.$round.stats")
-	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$box" "$status" "$json" "$cpp" \
+	rm -f /dev/hugepages/lbbench-bench-${TAG}map_*
+	[ -s "$base.stats" ] && conns=$(awk '$1 == "total" {print $NF}' "$base.stats")
+	[ -s "$base.poll" ] && python3 "$HERE/bench.py" expiry "$json" "$base.poll" >&2
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$box" "$status" "$json" "$cpp_from" \
 		"$conns" "$cmd" >> "$WORK/index.tsv"
 	[ "$status" = ok ]
 }
@@ -368,9 +445,14 @@ MEM_HEAP=
 MEM_CONNS=
 MEM_SLOT=
 
+wanted() { # NAME: true unless --only leaves it out
+	[ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]
+}
+
 ceiling_io() { # NAME ROUND LBBENCH-ARGS...: testpmd io between the arms
 	local name=$1 round=$2 warmup=1
 	shift 2
+	wanted "$name" || return 0
 	start_testpmd io 2 $((DURATION + warmup + 30))
 	sleep 1
 	gen "$name" "$round" testpmd-io $warmup 2 --fwd none "$@"
@@ -385,10 +467,12 @@ ceiling_block() { # ROUND
 	fi
 	ceiling_io ceil-udp-1way $r --mode udp --flows 1000 --no-reply
 	ceiling_io ceil-udp-2way $r --mode udp --flows 1000 --reply
-	start_testpmd macswap 1 $((DURATION + 31))
-	sleep 1
-	gen ceil-loopback $r testpmd-macswap 1 1 --loopback --mode udp --flows 1000
-	stop_testpmd
+	if wanted ceil-loopback; then
+		start_testpmd macswap 1 $((DURATION + 31))
+		sleep 1
+		gen ceil-loopback $r testpmd-macswap 1 1 --loopback --mode udp --flows 1000
+		stop_testpmd
+	fi
 	ceiling_io ceil-tcp-cps $r --mode tcp-cps
 	if [ -z "$LAT_RATE" ]; then
 		LAT_RATE=$(json_get "$WORK/ceil-udp-2way.$r.json" forward.rx_pps)
@@ -397,8 +481,38 @@ ceiling_block() { # ROUND
 	[ -n "$LAT_RATE" ] && ceiling_io ceil-latency $r --mode latency --rate "$LAT_RATE" --flows 1000
 }
 
+# 1M UDP connections (their own daemon, udp timeout EXPIRY_TIMEOUT s) made
+# in the warm-up, then only the first 1K flows in the measured part: the
+# others go quiet and expire together about EXPIRY_TIMEOUT s into it, with
+# a few seconds on either side of that to compare against (the same 1K
+# flows before the expiry, in the same run). smoke: 20K flows, 2 s.
+expiry_block() { # ROUND
+	local r=$1 flows=1000000 warmup=3 name=nat-udp-expiry-1m
+	if [ $SMOKE = 1 ]; then
+		flows=20000 warmup=1 name=nat-udp-expiry-20k
+	fi
+	wanted $name || return 0
+	if ! start_daemon "$r.expiry"; then
+		SKIPPED[dpvs expiry round $r]="the daemon did not start (log kept in $WORK/dpvs.$r.expiry.log)"
+		return 1
+	fi
+	if ! "$IPVSADM" --set 0 0 "$EXPIRY_TIMEOUT"; then
+		SKIPPED[dpvs expiry round $r]="ipvsadm --set 0 0 $EXPIRY_TIMEOUT failed"
+		stop_daemon
+		return 1
+	fi
+	BOX_COMMANDS+=("# $name: its own dpvs, then ipvsadm --set 0 0 $EXPIRY_TIMEOUT (udp timeout ${EXPIRY_TIMEOUT} s); dpip stats every $POLL_S s during the run")
+	GEN_DURATION=$((EXPIRY_TIMEOUT + 5)) GEN_POLL=1 gen $name $r dpvs $warmup 2 \
+		--mode udp --flows $flows --measured-flows 1000 --no-reply --timeline 100
+	stop_daemon
+}
+
 daemon_block() { # ROUND
 	local r=$1
+	if [ -n "$ONLY" ] && ! [[ ",$ONLY," =~ ,nat-(udp-[0-9]+[km]-|latency|tcp-cps) ]]; then
+		expiry_block $r # none of the scenarios of the daemon started here
+		return
+	fi
 	if ! start_daemon "$r"; then
 		SKIPPED[dpvs round $r]="the daemon did not start (log kept in $WORK/dpvs.$r.log)"
 		return 1
@@ -406,6 +520,7 @@ daemon_block() { # ROUND
 	if [ $SMOKE = 1 ]; then
 		gen nat-udp-1k-2way $r dpvs 1 2 --mode udp --flows 1000 --reply
 		stop_daemon
+		expiry_block $r
 		return
 	fi
 	gen nat-udp-1k-1way $r dpvs 1 2 --mode udp --flows 1000 --no-reply
@@ -422,7 +537,7 @@ daemon_block() { # ROUND
 	gen nat-udp-1m-1way $r dpvs 3 2 --mode udp --flows 1000000 --no-reply
 	gen nat-udp-1m-2way $r dpvs 3 2 --mode udp --flows 1000000 --reply
 	if [ -z "$MEM_HEAP" ]; then
-		MEM_HEAP=$(python3 "$HERE/bench.py" heap dpvs-bench)
+		MEM_HEAP=$(python3 "$HERE/bench.py" heap dpvs-bench-$TAG)
 		MEM_CONNS=$("$DPIP" stats 2>/dev/null | awk '$1 == "total" {print $NF}')
 		MEM_SLOT=$("$DPIP" stats 2>/dev/null | awk 'NR == 2 {print $NF}')
 	fi
@@ -434,6 +549,8 @@ daemon_block() { # ROUND
 	start_daemon "$r.cps" || return 1
 	gen nat-tcp-cps $r dpvs 1 2 --mode tcp-cps
 	stop_daemon
+	# and the expiry of a million connections, measured on purpose
+	expiry_block $r
 }
 
 # ---- the rounds, interleaved ----
@@ -449,29 +566,26 @@ for r in $(seq "$RUNS"); do
 	fi
 done
 
-# ---- smoke verdict ----
+# ---- smoke: each summary well formed ----
 
+SMOKE_RC=0
 if [ $SMOKE = 1 ]; then
-	rc=0
 	n=0
 	for f in "$WORK"/*.json; do
 		[ -e "$f" ] || continue
 		n=$((n + 1))
-		python3 "$HERE/bench.py" smoke "$f" || rc=1
+		python3 "$HERE/bench.py" smoke "$f" || SMOKE_RC=1
 	done
-	grep -q 'failed' "$WORK/index.tsv" && { say "smoke: a run failed:"; grep failed "$WORK/index.tsv" >&2; rc=1; }
-	[ $n -gt 0 ] || { say "smoke: no run produced a summary"; rc=1; }
-	for k in "${!SKIPPED[@]}"; do say "smoke: SKIPPED $k: ${SKIPPED[$k]}"; done
-	[ -n "$OUT_JSON" ] && cp "$WORK/index.tsv" "$OUT_JSON.index.tsv" 2>/dev/null
-	say "smoke: $([ $rc = 0 ] && echo passed || echo FAILED) (runs in $WORK)"
-	exit $rc
+	[ $n -gt 0 ] || { say "smoke: no run produced a summary"; SMOKE_RC=1; }
+	[ -n "$OUT_JSON" ] || OUT_JSON=$WORK/bench.json
+	[ -n "$OUT_MD" ] || OUT_MD=$WORK/bench.md
 fi
 
 # ---- report ----
 
 skipped_json=$(for k in "${!SKIPPED[@]}"; do printf '%s\t%s\n' "$k" "${SKIPPED[$k]}"; done |
 	python3 -c 'import json,sys; print(json.dumps(dict(l.rstrip("\n").split("\t",1) for l in sys.stdin if "\t" in l)))')
-box_json=$(printf '%s\n' "${BOX_COMMANDS[@]}" "# dpvs: $DPVS -c conf/$(basename "$CONF"); ipvsadm -A -u|-t $VIP:9 -s rr; ipvsadm -a -u|-t $VIP:9 -r RIP:9 -m (RIP in $RIPS)" |
+box_json=$(printf '%s\n' "${BOX_COMMANDS[@]}" "# dpvs: $DPVS -c conf/$(basename "$CONF_SRC") (a copy per run: sockets under /run/dpvs/bench-PID/, file_prefix dpvs-bench-PID); ipvsadm -A -u|-t $VIP:9 -s rr; ipvsadm -a -u|-t $VIP:9 -r RIP:9 -m (RIP in $RIPS)" |
 	sort -u | python3 -c 'import json,sys; print(json.dumps([l.rstrip("\n") for l in sys.stdin if l.strip()]))')
 python3 - "$WORK/meta.json" <<EOF
 import json, platform, sys, time, os
@@ -486,7 +600,7 @@ if "$MEM_HEAP" and "$MEM_CONNS":
 json.dump({"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
            "host": {"cpu": cpu, "ncpu": os.cpu_count(), "kernel": platform.release()},
            "command": """$CMDLINE""".strip(), "runs": $RUNS, "duration": $DURATION,
-           "link": "$LINK",
+           "link": "$LINK", "expiry_udp_timeout_s": $EXPIRY_TIMEOUT, "poll_interval_s": $POLL_S,
            "link_desc": {"memif": "net_memif", "vhost": "virtio_user <-> vhost-user (net_virtio_user / net_vhost)",
                          "af_packet": "net_af_packet on veth pairs between two namespaces"}["$LINK"],
            "skipped": json.loads('''$skipped_json'''), "memory": mem,
@@ -495,6 +609,17 @@ json.dump({"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
           open(sys.argv[1], "w"), indent=1)
 EOF
 [ -n "$OUT_JSON" ] || OUT_JSON=$WORK/bench.json
-python3 "$HERE/bench.py" report "$WORK" "$OUT_JSON" "$OUT_MD" || die "report failed (runs in $WORK)"
+[ -n "$OUT_MD" ] || OUT_MD=$ROOT/docs/performance.md
+python3 "$HERE/bench.py" report "$WORK" "$OUT_JSON" "$OUT_MD"
+rc=$?
+[ $rc -le 1 ] || die "report failed (runs in $WORK)"
 for k in "${!SKIPPED[@]}"; do say "SKIPPED $k: ${SKIPPED[$k]}"; done
-say "done: $OUT_JSON, $OUT_MD (runs in $WORK)"
+if grep -q $'\tfailed' "$WORK/index.tsv"; then
+	say "FAILED runs:"
+	awk -F'\t' '$4 ~ /^failed/ {print "  " $1 " round " $2 ": " $4}' "$WORK/index.tsv" >&2
+	rc=1
+fi
+[ $SMOKE_RC = 0 ] || rc=1
+[ $SMOKE = 1 ] && say "smoke: $([ $rc = 0 ] && echo passed || echo FAILED) (runs in $WORK)"
+say "done: $OUT_JSON, $OUT_MD (runs in $WORK)$([ $rc = 0 ] || echo '; a scenario FAILED')"
+exit $rc

@@ -57,6 +57,7 @@ static void setup_or_die(void)
 	struct dpvs_neigh ne = { .family = AF_INET, .state = DPVS_NEIGH_PERMANENT };
 
 	dp_test_eal();
+	inet_register_l4_hook(t_l4_hook);
 	if (dp_worker_register(&t_worker) < 0 || inet_init(T_NPORTS, err, sizeof(err)) < 0 ||
 	    t_addr("dpdk0", "10.0.0.1", 24, 0, err, sizeof(err)) < 0 ||
 	    t_addr("dpdk0", "10.0.0.100", 32, DPVS_ADDR_F_VIP, err, sizeof(err)) < 0 ||

@@ -37,6 +37,10 @@ def run(cmd, timeout=30, check=True, input=None, env=None):
 
 class Lab:
     def __init__(self, prefix="lt"):
+        # LAB_PREFIX in the environment goes in front (LAB_PREFIX=wp: wplt,
+        # wpln, ...), so labs of several people or checkouts on one machine
+        # never share namespaces, sockets or EAL files.
+        prefix = os.environ.get("LAB_PREFIX", "") + prefix
         self.prefix = prefix
         self.state = "/tmp/dpvs-lab-" + prefix
         self.sock = self.state + "/dpvs.sock"
@@ -95,15 +99,14 @@ class Lab:
         return self.tool("ipvsadm", *args, check=check, input=input)
 
     def wait_servers(self, timeout=15):
+        def answers(ns, rip):
+            p = self.ns(ns, "curl", "-s", "-m", "1", "http://%s/" % rip, check=False)
+            return p.returncode == 0 and "RealServer" in p.stdout
+
         end = time.time() + timeout
         for ns, rip in ((self.ns_rs1, RIP1), (self.ns_rs2, RIP2)):
-            while True:
-                p = self.ns(ns, "curl", "-s", "-m", "1", "http://%s/" % rip, check=False)
-                if p.returncode == 0 and "RealServer" in p.stdout:
-                    break
-                if time.time() > end:
-                    raise CmdError("real server %s did not come up" % rip)
-                time.sleep(0.2)
+            wait_until(lambda: answers(ns, rip), timeout=max(end - time.time(), 1),
+                       what="real server %s to answer HTTP" % rip)
 
     def link_counters(self, port="dpdk0"):
         """Parses `dpip -s -s link show` into {name: value} for one port."""
@@ -134,15 +137,23 @@ class Lab:
         return 0
 
 
-def wait_until(fn, timeout=10, interval=0.2, what="condition"):
-    end = time.time() + timeout
+def wait_until(fn, timeout=10, interval=0.1, what="condition"):
+    """Polls fn() until it returns something true (returned) or timeout
+    seconds passed (AssertionError naming `what`, the time waited and
+    fn's last value). The lab waits on conditions this way, never on a
+    guessed sleep."""
+    start = time.time()
+    end = start + timeout
     last = None
-    while time.time() < end:
+    while True:
         last = fn()
         if last:
             return last
-        time.sleep(interval)
-    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+        if time.time() >= end:
+            break
+        time.sleep(min(interval, max(end - time.time(), 0)))
+    raise AssertionError("timed out after %.1fs waiting for %s (last: %r)" %
+                         (time.time() - start, what, last))
 
 
 def pid_alive(pid):

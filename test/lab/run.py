@@ -6,6 +6,9 @@ in file order. A module may define setup(lab) / teardown(lab) and LAB
 Prints "PASS: name" / "FAIL: name" lines.
 
     test/lab/run.py [MODULE[:TEST]] ...
+
+LAB_PREFIX=xy in the environment goes in front of every module's lab
+prefix (xylt, xyln, ...): several people can run the lab side by side.
 """
 import importlib.util
 import os

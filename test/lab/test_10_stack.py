@@ -7,7 +7,6 @@ import os
 import re
 import socket
 import struct
-import time
 
 from lab import CIP, DIP, VIP, Lab, pid_alive, run, wait_until
 
@@ -29,10 +28,10 @@ def test_addresses_shown():
 
 
 def test_ping_vip_from_client():
-    before = LAB.link_counters("dpdk0").get("icmp-echo", 0)
+    before = LAB.link_counters("dpdk0").get("icmp-echo-replied", 0)
     p = ping(3)
     assert p.returncode == 0 and " 0% packet loss" in p.stdout, p.stdout + p.stderr
-    after = LAB.link_counters("dpdk0").get("icmp-echo", 0)
+    after = LAB.link_counters("dpdk0").get("icmp-echo-replied", 0)
     assert after >= before + 3, (before, after)
 
 
@@ -96,7 +95,10 @@ def test_kni_tcp_reachable():
     import subprocess
     p = subprocess.Popen(["ip", "netns", "exec", LAB.ns_d, "/usr/bin/python3", "-c", code])
     try:
-        time.sleep(0.5)
+        wait_until(lambda: p.poll() is not None or
+                   LAB.ns(LAB.ns_d, "ss", "-Hltn", "sport = :2222").stdout.strip(),
+                   timeout=10, what="the management service to listen on %s:2222" % VIP)
+        assert p.poll() is None, "the management service exited (rc %s)" % p.returncode
         cli = ("import socket\n"
                "s=socket.create_connection(('%s', 2222), timeout=10)\n"
                "s.sendall(b'hello'); print(s.recv(100).decode())\n" % VIP)
@@ -230,10 +232,15 @@ def test_malformed_frames_dropped_with_reason():
                "ip-ttl-expired", "ip-options", "ip-bad-src", "l2-bad-src", "ip-short"]
     before = {r: LAB.drop(r) for r in reasons}
     LAB.ns(LAB.ns_c, "/usr/bin/python3", "-c", SCAPY % (VIP, CIP), dmac, smac, timeout=60)
-    time.sleep(0.5)
-    missing = [r for r in reasons if LAB.drop(r) < before[r] + 3]
-    assert not missing, "counters that did not move: %s\n%s" % (
-        missing, LAB.dpip("-s", "-s", "link", "show").stdout)
+
+    def missing():
+        return [r for r in reasons if LAB.drop(r) < before[r] + 3]
+
+    try:
+        wait_until(lambda: not missing(), timeout=10, what="the drop counters to move")
+    except AssertionError:
+        raise AssertionError("counters that did not move: %s\n%s" % (
+            missing(), LAB.dpip("-s", "-s", "link", "show").stdout))
     assert ping(2).returncode == 0, "daemon stopped answering after malformed frames"
 
 

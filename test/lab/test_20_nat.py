@@ -7,7 +7,7 @@ ICMP errors translated, wrk with no errors.
 import re
 import socket
 import subprocess
-import time
+import threading
 
 from lab import CIP, RIP1, RIP2, VIP, Lab, wait_until
 
@@ -119,38 +119,72 @@ def test_icmp_port_unreachable_translated():
         LAB.ipvsadm("-D", "-u", "%s:9" % VIP)
 
 
+# One long-lived HTTP connection: the first request at once, each next one
+# when the test writes a line to its stdin, so the test changes the
+# balancer between requests of the same connection (no guessed pauses).
 KEEPALIVE = r'''
-import http.client, sys, time
+import http.client, sys
 c = http.client.HTTPConnection(sys.argv[1], 80, timeout=5)
-seen = []
 for i in range(int(sys.argv[2])):
+    if i and not sys.stdin.readline():
+        sys.exit("stdin closed before request %d" % (i + 1))
     c.request("GET", "/")
-    seen.append(c.getresponse().read().decode().strip())
-    sys.stdout.write(seen[-1] + "\n"); sys.stdout.flush()
-    time.sleep(float(sys.argv[3]))
+    print(c.getresponse().read().decode().strip(), flush=True)
 '''
 
 
-def keepalive(n, pause):
-    return subprocess.Popen(["ip", "netns", "exec", LAB.ns_c, "/usr/bin/python3", "-c",
-                             KEEPALIVE, VIP, str(n), str(pause)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+class Keepalive:
+    """The KEEPALIVE client in the client namespace, its replies read as
+    they come."""
 
+    def __init__(self, n):
+        self.n = n
+        self.lines = []
+        self.p = subprocess.Popen(["ip", "netns", "exec", LAB.ns_c, "/usr/bin/python3", "-c",
+                                   KEEPALIVE, VIP, str(n)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
-def finish(p, timeout=40):
-    out, err = p.communicate(timeout=timeout)
-    assert p.returncode == 0, err
-    return out.strip().split("\n")
+    def _read(self):
+        for line in self.p.stdout:
+            self.lines.append(line.strip())
+
+    def wait_replies(self, k, timeout=10):
+        """Until k replies came on the connection (it is established and
+        scheduled)."""
+        wait_until(lambda: len(self.lines) >= k or self.p.poll() is not None, timeout=timeout,
+                   what="%d replies on the keep-alive connection" % k)
+        assert len(self.lines) >= k, (self.lines, self.p.stderr.read())
+
+    def finish(self, timeout=40):
+        """The remaining requests on the same connection; all replies."""
+        try:
+            self.p.stdin.write("\n" * (self.n - 1))
+            self.p.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            self.p.wait(timeout=timeout)
+        finally:
+            if self.p.poll() is None:
+                self.p.kill()
+                self.p.wait(timeout=5)
+        self.reader.join(timeout=5)
+        err = self.p.stderr.read()
+        assert self.p.returncode == 0, err
+        return self.lines
 
 
 def test_weight_zero_quiesces():
     guide_nat()
-    p = keepalive(6, 0.5)          # one long-lived connection, first dest (rr)
-    time.sleep(1.2)
+    ka = Keepalive(6)              # one long-lived connection, first dest (rr)
+    ka.wait_replies(1)
     first = "I am RealServer1 %s" % RIP1
     LAB.ipvsadm("-e", "-t", "%s:80" % VIP, "-r", "%s:80" % RIP1, "-m", "-w", "0")
     new = [curl() for _ in range(4)]
-    lines = finish(p)
+    lines = ka.finish()
     assert lines == [first] * 6, lines            # existing connection continued
     assert set(new) == {"I am RealServer2 %s" % RIP2}, new  # no new ones to weight 0
     out = LAB.ipvsadm("-Ln").stdout
@@ -159,11 +193,11 @@ def test_weight_zero_quiesces():
 
 def test_dest_removal_lets_connections_finish():
     guide_nat()
-    p = keepalive(6, 0.5)
-    time.sleep(1.2)
+    ka = Keepalive(6)
+    ka.wait_replies(1)
     LAB.ipvsadm("-d", "-t", "%s:80" % VIP, "-r", "%s:80" % RIP1)
     new = [curl() for _ in range(3)]
-    lines = finish(p)
+    lines = ka.finish()
     assert lines == ["I am RealServer1 %s" % RIP1] * 6, lines
     assert set(new) == {"I am RealServer2 %s" % RIP2}, new
     assert RIP1 not in LAB.ipvsadm("-Ln").stdout
@@ -182,8 +216,8 @@ def test_reload_keeps_established_connection():
         LAB.dpip("config", "reload")
         out = LAB.ipvsadm("-Ln").stdout
         assert "TCP  192.168.1.111:80 rr" in out and "TCP  192.168.1.111:81 rr" in out, out
-        p = keepalive(8, 0.5)
-        time.sleep(1.2)
+        ka = Keepalive(8)
+        ka.wait_replies(1)
         # remove one service, add another, change the web service's dests
         changed = orig + ("\n[service:web]\nservice = -t %s:80 -s rr\nrs1 = -r %s:80 -m\n"
                           "rs2 = -r %s:80 -m\n"
@@ -192,7 +226,7 @@ def test_reload_keeps_established_connection():
         with open(LAB.conf_path(), "w") as f:
             f.write(changed)
         LAB.dpip("config", "reload")
-        lines = finish(p)
+        lines = ka.finish()
         assert lines == ["I am RealServer1 %s" % RIP1] * 8, lines
         out = LAB.ipvsadm("-Ln").stdout
         assert "192.168.1.111:81" not in out and "UDP  192.168.1.111:7 rr" in out, out

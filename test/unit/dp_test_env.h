@@ -50,6 +50,7 @@ static inline struct rte_mbuf *dp_test_mbuf(const void *bytes, uint16_t len)
 		return NULL;
 	}
 	memcpy(p, bytes, len);
+	m->port = 0; /* port_idx 0, as eth_input marks what it received (dp.h) */
 	return m;
 }
 

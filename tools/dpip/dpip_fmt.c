@@ -82,22 +82,30 @@ static void print_link_flags(FILE *out, uint32_t flags)
 
 static void print_link_stats(FILE *out, const struct dpvs_link *l, int level)
 {
-	uint64_t dropped = 0;
+	uint64_t rx_dropped = 0, later = 0;
 
-	for (int i = 0; i < DPVS_DROP_MAX; i++)
-		dropped += l->drops[i];
+	for (int i = 0; i < DPVS_DROP_MAX; i++) {
+		if (dpvs_drop_is_rx_fate((enum dpvs_drop_reason)i))
+			rx_dropped += l->drops[i];
+		else
+			later += l->drops[i];
+	}
 	fprintf(out, "    RX: packets %" PRIu64 " bytes %" PRIu64 "\n", l->rx_packets, l->rx_bytes);
 	fprintf(out, "    TX: packets %" PRIu64 " bytes %" PRIu64 "\n", l->tx_packets, l->tx_bytes);
-	fprintf(out, "    KNI: to-kernel %" PRIu64 " from-kernel %" PRIu64 "\n", l->kni_rx,
-		l->kni_tx);
-	fprintf(out, "    replied: arp %" PRIu64 " icmp-echo %" PRIu64 "  forwarded %" PRIu64 "\n",
-		l->arp_replied, l->icmp_echo_replied, l->forwarded);
+	/* what became of each received frame: these add up to RX packets */
+	fprintf(out,
+		"    fates: forwarded %" PRIu64 " arp-replied %" PRIu64 " icmp-echo-replied %" PRIu64
+		" to-kernel %" PRIu64 " dropped %" PRIu64 "\n",
+		l->forwarded, l->arp_replied, l->icmp_echo_replied, l->to_kernel, rx_dropped);
+	fprintf(out, "    KNI: tap-took %" PRIu64 " from-kernel %" PRIu64 "\n", l->kni_rx, l->kni_tx);
 	fprintf(out,
 		"    hw: rx-packets %" PRIu64 " tx-packets %" PRIu64 " rx-errors %" PRIu64
 		" tx-errors %" PRIu64 " rx-missed %" PRIu64 " rx-nombuf %" PRIu64 "\n",
 		l->hw_ipackets, l->hw_opackets, l->hw_ierrors, l->hw_oerrors, l->hw_imissed,
 		l->hw_rx_nombuf);
-	fprintf(out, "    dropped %" PRIu64 "\n", dropped);
+	/* lost after their fate, on the way out of this port (tx ring or TAP
+	 * full, port down), or our own packets that could not be made */
+	fprintf(out, "    lost-leaving %" PRIu64 "\n", later);
 	/* one reason per line, by name: grep-able; zeros only on request */
 	for (int i = 0; i < DPVS_DROP_MAX; i++)
 		if (l->drops[i] || level > 1)

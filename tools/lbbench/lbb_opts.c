@@ -45,6 +45,14 @@ void lbb_opts_usage(FILE *f, const char *prog)
 "  --duration S             measured seconds (default 10); every run ends\n"
 "  --warmup S               seconds of traffic before counting (default 1)\n"
 "  --flows N                udp/latency: concurrent flows, 1..10000000 (default 1024)\n"
+"  --measured-flows K       udp/latency: the warm-up sends on all --flows, the\n"
+"                           measured part on the first K of them only: the box's\n"
+"                           connections of the others go quiet and time out\n"
+"                           together while K flows go on (default: all)\n"
+"  --timeline MS            the summary also gives frames sent and delivered in\n"
+"                           each MS ms of the measured part, with the wall-clock\n"
+"                           time it began (to line up with the box's counters)\n"
+"                           10..60000 (default 0: none)\n"
 "  --size B                 frame bytes incl. FCS, 64..1500 (default 64)\n"
 "  --rate R                 pps (udp, latency) or connections/s (tcp-cps);\n"
 "                           0 = as fast as possible (default 0; latency 100000)\n"
@@ -223,7 +231,7 @@ static const char *const with_value[] = {
 	"--mode", "--fwd", "--duration", "--warmup", "--flows", "--size", "--rate",
 	"--concurrency", "--request", "--response", "--rto", "--retries", "--vip",
 	"--vport", "--clients", "--rip", "--rport", "--gw", "--peer-mac0", "--peer-mac1",
-	"--sample", "--json", "--label", "--hold", NULL,
+	"--sample", "--json", "--label", "--hold", "--measured-flows", "--timeline", NULL,
 };
 
 static bool takes_value(const char *opt)
@@ -266,6 +274,15 @@ static int apply(struct lbb_opts *o, const char *opt, const char *val, bool *fwd
 	if (!strcmp(opt, "--flows"))
 		return parse_u64(val, 1, MAX_FLOWS, &o->flows) ?
 			bad(err, errlen, opt, val, "expected 1..10000000") : 0;
+	if (!strcmp(opt, "--measured-flows"))
+		return parse_u64(val, 1, MAX_FLOWS, &o->measured_flows) ?
+			bad(err, errlen, opt, val, "expected 1..10000000") : 0;
+	if (!strcmp(opt, "--timeline")) {
+		if (parse_u64(val, 10, 60000, &u))
+			return bad(err, errlen, opt, val, "expected milliseconds, 10..60000");
+		o->timeline_ms = (unsigned)u;
+		return 0;
+	}
 	if (!strcmp(opt, "--size")) {
 		if (parse_u64(val, LBB_MIN_FRAME, LBB_MAX_FRAME, &u))
 			return bad(err, errlen, opt, val, "expected frame bytes, 64..1500");
@@ -414,5 +431,11 @@ int lbb_opts_parse(int argc, char **argv, struct lbb_opts *o, char *err, size_t 
 		return -1;
 	if (o->mode != LBB_MODE_TCP_CPS && o->flows > lbb_net_max_flows(&o->net))
 		return bad(err, errlen, "--flows", NULL, "more than the client prefix holds (x 64512 ports)");
+	if (o->measured_flows && o->mode == LBB_MODE_TCP_CPS)
+		return bad(err, errlen, "--measured-flows", NULL, "only with udp or latency");
+	if (o->measured_flows > o->flows)
+		return bad(err, errlen, "--measured-flows", NULL, "more than --flows");
+	if (!o->measured_flows)
+		o->measured_flows = o->flows;
 	return 0;
 }

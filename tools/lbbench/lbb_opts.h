@@ -30,6 +30,11 @@ struct lbb_opts {
 	double duration;        /* seconds, measured part */
 	double warmup;          /* seconds before counters start */
 	uint64_t flows;         /* udp/latency: concurrent flows */
+	uint64_t measured_flows; /* udp/latency: after the warm-up, send on the
+				  * first measured_flows flows only (the others
+				  * go quiet and time out in the box) */
+	unsigned timeline_ms;   /* > 0: delivered frames per interval in the
+				 * summary, lined up with wall-clock time */
 	unsigned size;          /* frame bytes with FCS */
 	double rate;            /* pps (udp, latency) or cps (tcp-cps); 0 = max */
 	uint32_t concurrency;   /* tcp-cps: connections in flight at most */

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -41,6 +42,7 @@
 #define LINK_WAIT_S 10.0
 #define TIMER_BUDGET 64          /* TCP slots looked at per loop */
 #define MAX_BACKLOG_S 0.001      /* a rate generator never catches up more than this */
+#define MAX_TIMELINE 100000      /* --timeline points at most (the rest is not kept) */
 
 struct side_stats {
 	uint64_t rx_pkts, rx_bytes;
@@ -65,6 +67,8 @@ struct lbb {
 	/* generator */
 	struct lbb_udp_tmpl tmpl;
 	uint64_t next_flow;
+	uint64_t gen_flows;               /* flows cycled through now: --flows,
+					   * then --measured-flows once counting */
 	uint32_t seq;
 	uint64_t gen_start, gen_sent;     /* for the rate */
 	uint64_t gen_skipped;             /* behind the target rate: not sent */
@@ -78,9 +82,23 @@ struct lbb {
 
 	/* counters since the warm-up ended */
 	struct side_stats st[2];
+	uint64_t t0_unix_us;              /* wall clock when counting began */
+	struct tl_point *tl;              /* --timeline: one point per interval */
+	unsigned tl_len, tl_cap;
+	uint64_t tl_dropped;              /* intervals past tl_cap, not kept */
+	uint64_t tl_next, tl_prev_tsc, tl_start;
+	uint64_t tl_prev[3];              /* cumulative counts at the last point */
 	struct lbb_hist rtt;              /* latency mode */
 	struct lbb_hist conn_time;        /* tcp-cps: SYN to last ACK */
 	uint64_t no_mbuf;
+};
+
+/* Frames in one --timeline interval: the client arm sent (tx), the
+ * servers got (fwd_rx), the clients got back (rev_rx, or with --loopback
+ * their own frames). end_s: since counting began. */
+struct tl_point {
+	double end_s;
+	uint64_t tx, fwd_rx, rev_rx;
 };
 
 static volatile sig_atomic_t stop_requested, release_requested;
@@ -365,7 +383,7 @@ static void udp_generate(struct lbb *b, uint64_t now)
 				      rte_pktmbuf_mtod(m, uint8_t *));
 			m->data_len = b->tmpl.len;
 			m->pkt_len = b->tmpl.len;
-			if (++b->next_flow == b->o.flows)
+			if (++b->next_flow >= b->gen_flows)
 				b->next_flow = 0;
 		}
 		b->npending = want;
@@ -593,16 +611,53 @@ static bool passed(const struct lbb *b)
 	return !b->o.reply || b->st[CLIENT].rx_pkts > 0;
 }
 
+static void json_timeline(struct lbb_json *j, const struct lbb *b)
+{
+	lbb_json_obj(j, "timeline");
+	lbb_json_dbl(j, "interval_s", b->o.timeline_ms / 1e3);
+	/* microseconds in an integer: a double printed to 10 digits would
+	 * lose the fraction of the second */
+	lbb_json_u64(j, "t0_unix_us", b->t0_unix_us);
+	lbb_json_str(j, "what", "per interval of the measured part: end (s since t0_unix_us), "
+		     "frames the clients sent, the servers got, the clients got back");
+	lbb_json_arr(j, "columns");
+	lbb_json_str(j, NULL, "end_s");
+	lbb_json_str(j, NULL, "tx");
+	lbb_json_str(j, NULL, "fwd_rx");
+	lbb_json_str(j, NULL, "rev_rx");
+	lbb_json_end(j);
+	lbb_json_u64(j, "dropped_points", b->tl_dropped);
+	lbb_json_arr(j, "points");
+	for (unsigned i = 0; i < b->tl_len; i++) {
+		const struct tl_point *p = &b->tl[i];
+
+		lbb_json_arr(j, NULL);
+		lbb_json_dbl(j, NULL, p->end_s);
+		lbb_json_u64(j, NULL, p->tx);
+		lbb_json_u64(j, NULL, p->fwd_rx);
+		lbb_json_u64(j, NULL, p->rev_rx);
+		lbb_json_end(j);
+	}
+	lbb_json_end(j);
+	lbb_json_end(j);
+}
+
 static int summary(const struct lbb *b, double secs)
 {
-	static char buf[16384];
+	/* room for the fixed part and about 80 bytes per timeline point */
+	size_t cap = 16384 + (size_t)b->tl_len * 96;
+	char *buf = malloc(cap);
 	const struct side_stats *c = &b->st[CLIENT], *s = &b->st[SERVER];
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
 	struct lbb_json j;
 	FILE *f = stdout;
 	long len;
 
-	lbb_json_init(&j, buf, sizeof(buf));
+	if (!buf) {
+		fprintf(stderr, "lbbench: no memory for the summary\n");
+		return -1;
+	}
+	lbb_json_init(&j, buf, cap);
 	lbb_json_str(&j, "tool", "lbbench");
 	lbb_json_str(&j, "label", b->o.label);
 	lbb_json_str(&j, "mode", lbb_mode_name(b->o.mode));
@@ -612,6 +667,7 @@ static int summary(const struct lbb *b, double secs)
 	lbb_json_dbl(&j, "duration_s", secs);
 	lbb_json_dbl(&j, "warmup_s", b->o.warmup);
 	lbb_json_u64(&j, "flows", b->o.mode == LBB_MODE_TCP_CPS ? 0 : b->o.flows);
+	lbb_json_u64(&j, "measured_flows", b->o.mode == LBB_MODE_TCP_CPS ? 0 : b->o.measured_flows);
 	lbb_json_u64(&j, "frame_size", b->o.size);
 	lbb_json_dbl(&j, "rate_target", b->o.rate);
 	lbb_json_u64(&j, "tsc_hz", b->hz);
@@ -657,19 +713,24 @@ static int summary(const struct lbb *b, double secs)
 	lbb_json_bool(&j, "passed_both_ways", passed(b));
 	lbb_json_bool(&j, "checks_clean",
 		      check_errors(c) + (b->o.loopback ? 0 : check_errors(s)) == 0);
+	if (b->tl)
+		json_timeline(&j, b);
 	len = lbb_json_finish(&j);
 	if (len < 0) {
 		fprintf(stderr, "lbbench: summary does not fit its buffer\n");
+		free(buf);
 		return -1;
 	}
 	if (b->o.json_path[0]) {
 		f = fopen(b->o.json_path, "w");
 		if (!f) {
 			fprintf(stderr, "lbbench: %s: %s\n", b->o.json_path, strerror(errno));
+			free(buf);
 			return -1;
 		}
 	}
 	fwrite(buf, 1, (size_t)len, f);
+	free(buf);
 	if (f != stdout && fclose(f) != 0) {
 		fprintf(stderr, "lbbench: %s: %s\n", b->o.json_path, strerror(errno));
 		return -1;
@@ -680,8 +741,30 @@ static int summary(const struct lbb *b, double secs)
 
 /* ---- the loop ---- */
 
-static void start_counting(struct lbb *b)
+static void timeline_point(struct lbb *b, uint64_t now)
 {
+	uint64_t cum[3] = { b->st[CLIENT].tx_pkts,
+			    b->o.loopback ? b->st[CLIENT].rx_pkts : b->st[SERVER].rx_pkts,
+			    b->o.loopback ? 0 : b->st[CLIENT].rx_pkts };
+	struct tl_point *p;
+
+	if (b->tl_len == b->tl_cap) {
+		b->tl_dropped++;
+		return;
+	}
+	p = &b->tl[b->tl_len++];
+	p->end_s = tsc_to_s(b, now - b->tl_start);
+	p->tx = cum[0] - b->tl_prev[0];
+	p->fwd_rx = cum[1] - b->tl_prev[1];
+	p->rev_rx = cum[2] - b->tl_prev[2];
+	memcpy(b->tl_prev, cum, sizeof(cum));
+	b->tl_prev_tsc = now;
+}
+
+static void start_counting(struct lbb *b, uint64_t now)
+{
+	struct timespec ts;
+
 	memset(b->st, 0, sizeof(b->st));
 	b->tx_full_seen = 0;
 	lbb_hist_reset(&b->rtt);
@@ -691,6 +774,21 @@ static void start_counting(struct lbb *b)
 	b->tcp.opened = b->tcp.completed = b->tcp.failed = 0;
 	b->tcp.retransmitted = b->tcp.unexpected = b->tcp.stalled = 0;
 	b->counting = true;
+	/* --measured-flows: the others go quiet from here on */
+	if (b->gen_flows != b->o.measured_flows) {
+		b->gen_flows = b->o.measured_flows;
+		b->next_flow = 0;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	b->t0_unix_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	b->tl_start = b->tl_prev_tsc = now;
+	b->tl_next = now + (uint64_t)b->o.timeline_ms * b->hz / 1000;
+	memset(b->tl_prev, 0, sizeof(b->tl_prev));
+	b->tl_len = 0;
+	b->tl_dropped = 0;
+	/* the bench waits for this line to read the box's counters */
+	fprintf(stderr, "lbbench: warm-up over: measuring %.1f s on %" PRIu64 " flows\n",
+		b->o.duration, b->o.mode == LBB_MODE_TCP_CPS ? 0 : b->gen_flows);
 }
 
 /*
@@ -741,8 +839,9 @@ static double run(struct lbb *b)
 
 	b->gen_start = t0;
 	b->gen_sent = 0;
+	b->gen_flows = b->o.flows;
 	if (b->o.warmup <= 0)
-		start_counting(b);
+		start_counting(b, t0);
 	take(b, &prev, t0);
 	while (!stop_requested && now < t_end) {
 		poll_once(b, now);
@@ -752,8 +851,12 @@ static double run(struct lbb *b)
 			udp_generate(b, now);
 		now = rte_rdtsc();
 		if (!b->counting && now >= t_count) {
-			start_counting(b);
+			start_counting(b, now);
 			take(b, &prev, now);
+		}
+		if (b->tl && b->counting && now >= b->tl_next) {
+			timeline_point(b, now);
+			b->tl_next += (uint64_t)b->o.timeline_ms * b->hz / 1000;
 		}
 		if (now >= t_report) {
 			take(b, &cur, now);
@@ -765,6 +868,8 @@ static double run(struct lbb *b)
 	}
 	if (!b->counting)
 		return 0;
+	if (b->tl && now > b->tl_prev_tsc) /* the last, partial interval */
+		timeline_point(b, now);
 	return tsc_to_s(b, now - t_count);
 }
 
@@ -808,6 +913,16 @@ static int setup(struct lbb *b)
 		return -1;
 	if (lbb_udp_tmpl_init(&b->tmpl, &b->o.net, &b->mac[CLIENT], &b->peer[CLIENT], b->o.size))
 		return -1;
+	if (b->o.timeline_ms) {
+		double n = b->o.duration * 1000.0 / b->o.timeline_ms + 2;
+
+		b->tl_cap = n < MAX_TIMELINE ? (unsigned)n : MAX_TIMELINE;
+		b->tl = calloc(b->tl_cap, sizeof(*b->tl));
+		if (!b->tl) {
+			fprintf(stderr, "lbbench: no memory for %u timeline points\n", b->tl_cap);
+			return -1;
+		}
+	}
 	if (b->o.mode == LBB_MODE_TCP_CPS) {
 		uint32_t size = rte_align32pow2(b->o.concurrency * 4u);
 
@@ -873,5 +988,6 @@ int main(int argc, char **argv)
 			lbb_port_stop(b.port[side]);
 	rte_eal_cleanup();
 	free(b.conns);
+	free(b.tl);
 	return rc;
 }

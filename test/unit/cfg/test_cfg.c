@@ -198,9 +198,9 @@ static const char full_file[] =
 	"[port:wan]\n"
 	"device = net_memif0,role=server,socket=/tmp/m0.sock\n"
 	"[worker:1]\n"
-	"queues = dpdk0:0, wan:0\n"
+	"queues = dpdk0:0, dpdk0:1\n"
 	"[worker:2]\n"
-	"queues = dpdk0:1\n"
+	"queues = wan:0\n"
 	"[addresses]\n"
 	"dip = 192.168.100.254/24 dev dpdk0\n"
 	"wan = 10.1.0.2/30 dev WAN\n"
@@ -264,9 +264,11 @@ static void test_full_file(void **state)
 	assert_int_equal(cfg->workers[0].nrxq, 2);
 	assert_int_equal(cfg->workers[0].rxq[0].port, 0);
 	assert_int_equal(cfg->workers[0].rxq[0].queue, 0);
-	assert_int_equal(cfg->workers[0].rxq[1].port, 1);
+	assert_int_equal(cfg->workers[0].rxq[1].port, 0);
+	assert_int_equal(cfg->workers[0].rxq[1].queue, 1);
 	assert_int_equal(cfg->workers[1].lcore, 2);
-	assert_int_equal(cfg->workers[1].rxq[0].queue, 1);
+	assert_int_equal(cfg->workers[1].rxq[0].port, 1);
+	assert_int_equal(cfg->workers[1].rxq[0].queue, 0);
 
 	assert_int_equal(cfg->naddrs, 2);
 	assert_string_equal(cfg->addrs[0].ifname, "dpdk0");
@@ -460,6 +462,11 @@ static void test_cross_checks(void **state)
 			 "lcore 5 is not in [eal] lcores '0,1'");
 	expect_error(BASE_EAL BASE_PORT "[worker:1]\n", "[worker:1]: ", "no 'queues' key");
 	assert_true(has_error("[port:dpdk0] rx_queues: ", "queue 0 is polled by no worker"));
+	/* one port's queues on two workers: replies would go astray */
+	expect_one_error("[eal]\nlcores = 0-2\n[port:dpdk0]\ndevice = net_tap0\nrx_queues = 2\n"
+			 "[worker:1]\nqueues = dpdk0:0\n[worker:2]\nqueues = dpdk0:1\n",
+			 "[port:dpdk0] rx_queues: ",
+			 "polled by [worker:1] and [worker:2]");
 	expect_one_error(BASE_EAL BASE_PORT "[worker:1]\nqueues = dpdk0:0\nthreads = 2\n",
 			 "[worker:1] threads: ", "unknown key");
 	expect_one_error(BASE "[worker:x]\nqueues = dpdk0:0\n", "[worker:x]: ",
@@ -586,7 +593,7 @@ static void test_diff_init_only(void **state)
 	cfg2->mbufs = 8191;
 	cfg2->idle_polls = 1;
 	cfg2->ports[0].mtu = 1500;
-	cfg2->workers[1].rxq[0].queue = 0;
+	cfg2->workers[1].rxq[0].queue = 1;
 	assert_int_equal(cfg_diff_init_only(cfg, cfg2, buf, sizeof(buf)), 5);
 	assert_non_null(strstr(buf, "[global] idle_polls: changed, restart required\n"));
 	assert_non_null(strstr(buf, "[eal] lcores: changed, restart required\n"));

@@ -216,6 +216,9 @@ static void test_print_links(void **state)
 	l[0].rx_packets = 10;
 	l[0].drops[DPVS_DROP_IP_BAD_CSUM] = 3;
 	l[0].drops[DPVS_DROP_L2_SHORT] = 2;
+	l[0].drops[DPVS_DROP_TX_FULL] = 4;
+	l[0].forwarded = 4;
+	l[0].to_kernel = 1;
 	snprintf(l[1].ifname, sizeof(l[1].ifname), "dpdk1");
 	l[1].port_id = 1;
 	l[1].mtu = 9000;
@@ -244,7 +247,11 @@ static void test_print_links(void **state)
 	assert_non_null(strstr(out, "    RX: packets 10 bytes 0\n"));
 	assert_non_null(strstr(out, "    drop ip-bad-csum 3\n"));
 	assert_non_null(strstr(out, "    drop l2-short 2\n"));
-	assert_non_null(strstr(out, "    dropped 5\n"));
+	/* the fates add up to RX packets; losses on the way out apart */
+	assert_non_null(strstr(out, "    fates: forwarded 4 arp-replied 0 icmp-echo-replied 0 "
+				    "to-kernel 1 dropped 5\n"));
+	assert_non_null(strstr(out, "    lost-leaving 4\n"));
+	assert_non_null(strstr(out, "    drop tx-full 4\n"));
 	assert_null(strstr(out, "drop ip-short ")); /* zero reasons hidden */
 	free(out);
 

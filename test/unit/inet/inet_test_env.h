@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What the inet tests and the eth_input fuzz target share: two fake ports
- * (netif is not linked), a fake ipvs_in, a test worker, and builders of
+ * (netif is not linked), a fake L4 hook standing in for IPVS, a test worker, and builders of
  * the frames the tests feed to eth_input. Include from one file per
  * executable, after dp_test_env.h.
  *
@@ -21,9 +21,8 @@
 
 #include "inet/csum.h"
 #include "inet/inet.h"
-#include "ipvs/ipvs.h"
 #include "netif/netif.h"
-#include "worker/worker.h"
+#include "dp/dp.h"
 
 #define T_NPORTS 2
 
@@ -50,16 +49,17 @@ struct rte_mempool *netif_pktmbuf_pool(void)
 	return dp_test_eal();
 }
 
-/* The fake IPVS: ACCEPT, or STOLEN (frees the packet and counts it). */
-static enum ipvs_verdict t_ipvs_verdict = IPVS_ACCEPT;
+/* The layer above the stack (IPVS in the daemon), as a registered hook:
+ * ACCEPT, or STOLEN (frees the packet and counts it). */
+static enum inet_verdict t_ipvs_verdict = INET_ACCEPT;
 static unsigned t_ipvs_seen, t_ipvs_stolen;
 
-enum ipvs_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
+static enum inet_verdict t_l4_hook(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
 {
 	(void)w;
 	(void)port_idx;
 	t_ipvs_seen++;
-	if (t_ipvs_verdict == IPVS_STOLEN) {
+	if (t_ipvs_verdict == INET_STOLEN) {
 		t_ipvs_stolen++;
 		rte_pktmbuf_free(m);
 	}

@@ -20,6 +20,7 @@
 #include "dp_test_env.h"
 #include "inet_test_env.h"
 #include "ctl_test_env.h"
+#include "control/control.h"
 
 /* ---- helpers ---- */
 
@@ -91,8 +92,9 @@ static int setup(void **state)
 	dp_worker_unregister_all();
 	assert_int_equal(dp_worker_register(W), 0);
 	t_worker.now_sec = 100;
-	t_ipvs_verdict = IPVS_ACCEPT;
+	t_ipvs_verdict = INET_ACCEPT;
 	t_ipvs_seen = t_ipvs_stolen = 0;
+	inet_register_l4_hook(t_l4_hook);
 	if (inet_init(T_NPORTS, err, sizeof(err)) < 0) {
 		fprintf(stderr, "inet_init: %s\n", err);
 		return -1;
@@ -604,7 +606,7 @@ static void test_ipv4_delivery(void **state)
 	feed_expect_drop(1, fb, n + 28, DPVS_DROP_KNI_OFF);
 
 	/* What IPVS steals is its business only. */
-	t_ipvs_verdict = IPVS_STOLEN;
+	t_ipvs_verdict = INET_STOLEN;
 	n = echo_frame("10.0.0.7", "10.0.0.55", 64, 8);
 	uint64_t all = fates();
 	feed(0, fb, n);
@@ -698,9 +700,29 @@ static void test_output_resolved(void **state)
 	ipv4_output(W, ip_packet("10.0.0.1", "8.8.8.8", 10));
 	assert_int_equal(drops(0, DPVS_DROP_IP_NO_ROUTE), 1);
 
-	/* Bigger than the MTU. */
+	/* Bigger than the MTU, DF set: dropped, and the sender told the
+	 * next-hop MTU (ICMP fragmentation needed, quoting the packet) */
 	ipv4_output(W, ip_packet("10.0.0.1", "10.0.0.7", 1481));
 	assert_int_equal(drops(0, DPVS_DROP_IP_TOO_BIG), 1);
+	m = take_one(&t_worker.tx[0]);
+	{
+		const struct rte_ipv4_hdr *ip =
+			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, 14);
+		const struct rte_icmp_hdr *ic = (const struct rte_icmp_hdr *)(ip + 1);
+		const struct rte_ipv4_hdr *q = (const struct rte_ipv4_hdr *)(ic + 1);
+
+		assert_int_equal(ip->next_proto_id, IPPROTO_ICMP);
+		assert_int_equal(ip->dst_addr, inet_addr("10.0.0.1"));
+		assert_int_equal(ip->src_addr, inet_addr("10.0.0.7"));
+		assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+		assert_int_equal(ic->icmp_type, 3);
+		assert_int_equal(ic->icmp_code, 4);
+		assert_int_equal(rte_be_to_cpu_16(ic->icmp_seq_nb), 1500);
+		assert_int_equal(rte_raw_cksum(ic, rte_be_to_cpu_16(ip->total_length) - 20), 0xffff);
+		assert_int_equal(q->dst_addr, inet_addr("10.0.0.7"));
+		assert_int_equal(rte_be_to_cpu_16(ip->total_length), 576);
+	}
+	rte_pktmbuf_free(m);
 	ipv4_output(W, ip_packet("10.0.0.1", "10.0.0.7", 1480));
 	rte_pktmbuf_free(take_one(&t_worker.tx[0]));
 }
@@ -723,7 +745,7 @@ static void test_output_unresolved(void **state)
 	for (int i = 0; i < 8; i++)
 		ipv4_output(W, ip_packet("192.168.1.1", "192.168.1.20", 10));
 	assert_int_equal(t_worker.tx[1].n, 0);
-	assert_int_equal(drops(1, DPVS_DROP_NEIGH_QUEUE_FULL), 1);
+	assert_int_equal(drops(0, DPVS_DROP_NEIGH_QUEUE_FULL), 1);
 	assert_true(neigh_get("192.168.1.20", &ne));
 	assert_int_equal(ne.queued, 8);
 
@@ -734,7 +756,7 @@ static void test_output_unresolved(void **state)
 	assert_int_equal(t_worker.tx[1].n, 8);
 	for (int i = 0; i < 8; i++)
 		check_forwarded(t_worker.tx[1].pkts[i], &mac1, &peer2, "192.168.1.20");
-	assert_int_equal(t_worker.cnt[1].forwarded, 8);
+	assert_int_equal(t_worker.cnt[0].forwarded, 8);
 	assert_true(neigh_get("192.168.1.20", &ne));
 	assert_int_equal(ne.state, DPVS_NEIGH_REACHABLE);
 	assert_int_equal(ne.queued, 0);

@@ -6,8 +6,13 @@
  * ICMP errors translated, TCP states and timeouts, a full conn table,
  * quiesce, dest removal, listings, the config diff.
  *
- * Fakes: ipv4_output() captures what IPVS forwards; netif_port (used by
- * dp.c's flush) has no ports. The control handlers run through the real
+ * Below IPVS runs the real stack (inet: routes, neighbours, the Ethernet
+ * header) on two fake ports without a device (netif is not linked):
+ * what IPVS forwards is taken from the worker's tx buffers before any
+ * flush, its Ethernet header checked and stripped. dpdk0 (10.0.0.254/8)
+ * faces the clients, reached through the gateway 10.255.255.1; dpdk1
+ * (192.168.200.1/24) the real servers, through 192.168.200.254; both
+ * gateways are static neighbours, so nothing waits for ARP. The control handlers run through the real
  * registry (ctl_test_env.h), with the bounds they registered.
  */
 #include <setjmp.h>
@@ -30,28 +35,42 @@
 #include "dp_test_env.h"
 #include "cfg/config.h"
 #include "ctl_test_env.h"
+#include "control/control.h"
 #include "inet/inet.h"
 #include "ipvs/ipvs.h"
 #include "ipvs/ipvs_priv.h"
 #include "netif/netif.h"
-#include "worker/worker.h"
+#include "dp/dp.h"
 
-/* ---- fakes ---- */
+/* ---- the ports, and what left by them ---- */
 
 #define MAX_SENT 64
 static struct rte_mbuf *sent[MAX_SENT];
 static int nsent;
 
-void ipv4_output(struct worker *w, struct rte_mbuf *m)
+struct dp_port netif_ports[DP_MAX_PORTS] = {
+	{ .idx = 0, .port_id = DP_PORT_NONE, .kni_port_id = DP_PORT_NONE, .mtu = 1500,
+	  .mac = { { 0x02, 0, 0, 0, 0, 0x01 } }, .name = "dpdk0" },
+	{ .idx = 1, .port_id = DP_PORT_NONE, .kni_port_id = DP_PORT_NONE, .mtu = 1500,
+	  .mac = { { 0x02, 0, 0, 0, 0, 0x02 } }, .name = "dpdk1" },
+};
+unsigned netif_nports = 2;
+
+const struct dp_port *netif_port_by_name(const char *name)
 {
-	(void)w;
-	assert_true(nsent < MAX_SENT);
-	sent[nsent++] = m;
+	for (unsigned i = 0; i < netif_nports; i++)
+		if (strcmp(netif_ports[i].name, name) == 0)
+			return &netif_ports[i];
+	return NULL;
 }
 
-/* no ports: netif_port() says NULL */
-struct dp_port netif_ports[DP_MAX_PORTS];
-unsigned netif_nports;
+struct rte_mempool *netif_pktmbuf_pool(void)
+{
+	return dp_test_eal();
+}
+
+static const struct rte_ether_addr gw_mac[2] = { { { 0x02, 0xee, 0, 0, 0, 0x01 } },
+						  { { 0x02, 0xee, 0, 0, 0, 0x02 } } };
 
 /* ---- fixtures ---- */
 
@@ -81,12 +100,42 @@ static int setup_n(uint32_t conn_max)
 	wk.now_sec = 1000;
 	dp_worker_unregister_all();
 	assert_int_equal(dp_worker_register(&wk), 0);
-	if (ipvs_init(1, conn_max, err, sizeof(err)) < 0) {
-		fprintf(stderr, "ipvs_init: %s\n", err);
+	if (inet_init(2, err, sizeof(err)) < 0 || ipvs_init(1, conn_max, err, sizeof(err)) < 0) {
+		fprintf(stderr, "set-up: %s\n", err);
 		return -1;
 	}
 	ctl_registry_reset();
+	inet_ctl_register();
 	ipvs_ctl_register();
+	static const struct {
+		const char *ifname, *addr;
+		uint8_t plen;
+	} addrs[] = { { "dpdk0", "10.0.0.254", 8 }, { "dpdk1", "192.168.200.1", 24 } };
+	for (unsigned i = 0; i < 2; i++) {
+		struct dpvs_addr a = { .family = AF_INET, .prefixlen = addrs[i].plen };
+
+		snprintf(a.ifname, sizeof(a.ifname), "%s", addrs[i].ifname);
+		a.addr.in.s_addr = ip4(addrs[i].addr);
+		assert_int_equal(inet_addr_add(&a, err, sizeof(err)), 0);
+	}
+	static const struct {
+		const char *ifname, *dst, *gw;
+		uint8_t plen;
+	} routes[] = { { "dpdk0", "0.0.0.0", "10.255.255.1", 0 },
+		       { "dpdk1", "192.168.0.0", "192.168.200.254", 16 } };
+	for (unsigned i = 0; i < 2; i++) {
+		struct dpvs_route r = { .family = AF_INET, .prefixlen = routes[i].plen };
+		struct dpvs_neigh ne = { .family = AF_INET, .state = DPVS_NEIGH_PERMANENT };
+
+		snprintf(r.ifname, sizeof(r.ifname), "%s", routes[i].ifname);
+		r.dst.in.s_addr = ip4(routes[i].dst);
+		r.gateway.in.s_addr = ip4(routes[i].gw);
+		assert_int_equal(inet_route_add(&r, err, sizeof(err)), 0);
+		snprintf(ne.ifname, sizeof(ne.ifname), "%s", routes[i].ifname);
+		ne.addr.in.s_addr = r.gateway.in.s_addr;
+		memcpy(ne.mac.b, gw_mac[i].addr_bytes, 6);
+		assert_int_equal(inet_neigh_add(&ne, err, sizeof(err)), 0);
+	}
 	nsent = 0;
 	return 0;
 }
@@ -109,7 +158,12 @@ static int teardown(void **state)
 	for (int i = 0; i < nsent; i++)
 		rte_pktmbuf_free(sent[i]);
 	nsent = 0;
+	for (unsigned p = 0; p < 2; p++) {
+		rte_pktmbuf_free_bulk(wk.tx[p].pkts, wk.tx[p].n);
+		wk.tx[p].n = 0;
+	}
 	ipvs_fini();
+	inet_fini();
 	ctl_reply_free(&rep);
 	return 0;
 }
@@ -234,12 +288,44 @@ static void verify_csums(const struct rte_ipv4_hdr *ip)
 	assert_int_equal(sum, 0xffff);
 }
 
+/* Moves what the worker queued on the ports into sent[], each checked to
+ * leave from its port's MAC to that side's gateway, Ethernet header
+ * stripped (the checks below read IPv4). */
+static void collect(void)
+{
+	for (unsigned p = 0; p < 2; p++) {
+		struct dp_txbuf *b = &wk.tx[p];
+
+		for (unsigned i = 0; i < b->n; i++) {
+			struct rte_mbuf *m = b->pkts[i];
+			const struct rte_ether_hdr *e = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+			assert_true(rte_is_same_ether_addr(&e->src_addr, &netif_ports[p].mac));
+			assert_true(rte_is_same_ether_addr(&e->dst_addr, &gw_mac[p]));
+			assert_int_equal(e->ether_type, RTE_BE16(RTE_ETHER_TYPE_IPV4));
+			rte_pktmbuf_adj(m, sizeof(*e));
+			assert_true(nsent < MAX_SENT);
+			sent[nsent++] = m;
+		}
+		b->n = 0;
+	}
+}
+
+/* ipvs_in, then what it sent collected. */
+static enum inet_verdict ipvs_in_collect(uint16_t port, struct rte_mbuf *m)
+{
+	enum inet_verdict v = ipvs_in(&wk, port, m);
+
+	collect();
+	return v;
+}
+
 /* Feeds m to IPVS; expects it forwarded and returns what went out. */
 static struct rte_ipv4_hdr *forward(struct rte_mbuf *m)
 {
 	int before = nsent;
 
-	assert_int_equal(ipvs_in(&wk, 0, m), IPVS_STOLEN);
+	assert_int_equal(ipvs_in_collect(0, m), INET_STOLEN);
 	assert_int_equal(nsent, before + 1);
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(sent[nsent - 1], struct rte_ipv4_hdr *);
 	verify_csums(ip);
@@ -256,7 +342,7 @@ static void expect_drop(struct rte_mbuf *m, enum dpvs_drop_reason r)
 	uint64_t before = drops(r);
 	int sent_before = nsent;
 
-	assert_int_equal(ipvs_in(&wk, 0, m), IPVS_STOLEN);
+	assert_int_equal(ipvs_in_collect(0, m), INET_STOLEN);
 	assert_int_equal(nsent, sent_before);
 	assert_int_equal(drops(r), before + 1);
 }
@@ -413,10 +499,10 @@ static void test_not_ipvs_traffic(void **state)
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
 	/* another port of the VIP, another protocol: the stack's business */
 	m = make_pkt(IPPROTO_TCP, CIP, 40000, VIP, 22, RTE_TCP_SYN_FLAG, true);
-	assert_int_equal(ipvs_in(&wk, 0, m), IPVS_ACCEPT);
+	assert_int_equal(ipvs_in_collect(0, m), INET_ACCEPT);
 	rte_pktmbuf_free(m);
 	m = make_pkt(IPPROTO_UDP, CIP, 40000, VIP, 80, 0, true);
-	assert_int_equal(ipvs_in(&wk, 0, m), IPVS_ACCEPT);
+	assert_int_equal(ipvs_in_collect(0, m), INET_ACCEPT);
 	rte_pktmbuf_free(m);
 	assert_int_equal(nsent, 0);
 }
@@ -501,9 +587,12 @@ static void test_udp_timer(void **state)
 	list_svc(IPPROTO_UDP, VIP, 53, &d);
 	assert_int_equal(d[0].inactconns, 0);
 	assert_int_equal(d[0].activeconns, 0);
-	/* the flow is gone: a reply now is not IPVS's */
-	struct rte_mbuf *m = make_pkt(IPPROTO_UDP, RIP1, 53, CIP, 3000, 0, true);
-	assert_int_equal(ipvs_in(&wk, 0, m), IPVS_ACCEPT);
+	/* the flow is gone: the real server's reply now is a stray */
+	expect_drop(make_pkt(IPPROTO_UDP, RIP1, 53, CIP, 3000, 0, true),
+		    DPVS_DROP_CONN_STRAY_REPLY);
+	/* from another port of that address: not a dest, not IPVS's */
+	struct rte_mbuf *m = make_pkt(IPPROTO_UDP, RIP1, 54, CIP, 3000, 0, true);
+	assert_int_equal(ipvs_in_collect(0, m), INET_ACCEPT);
 	rte_pktmbuf_free(m);
 }
 
@@ -731,7 +820,7 @@ static void test_icmp_port_unreachable(void **state)
 	struct rte_mbuf *m = make_icmp_error(RIP1, CIP, 3, 3,
 					     make_pkt(IPPROTO_UDP, CIP, 3999, RIP1, 5353, 0,
 						      true));
-	assert_int_equal(ipvs_in(&wk, 0, m), IPVS_ACCEPT);
+	assert_int_equal(ipvs_in_collect(0, m), INET_ACCEPT);
 	rte_pktmbuf_free(m);
 
 	/* a corrupted ICMP checksum is dropped, not "repaired" */
@@ -949,7 +1038,7 @@ static void test_ctl_list_edit_del_flush(void **state)
 	assert_int_equal(((const struct dpvs_list *)ctl_test_payload(&rep))->count, 0);
 	/* flushed: new flows are no longer IPVS's, the old conn still is */
 	struct rte_mbuf *m = make_pkt(IPPROTO_TCP, CIP, 1235, VIP, 80, RTE_TCP_SYN_FLAG, true);
-	assert_int_equal(ipvs_in(&wk, 0, m), IPVS_ACCEPT);
+	assert_int_equal(ipvs_in_collect(0, m), INET_ACCEPT);
 	rte_pktmbuf_free(m);
 	forward(make_pkt(IPPROTO_TCP, CIP, 1234, VIP, 80, RTE_TCP_ACK_FLAG, true));
 }
@@ -1389,10 +1478,10 @@ static void test_fwmark_service(void **state)
 	assert_int_equal(ip->src_addr, ip4("10.0.0.7"));
 	sent_free();
 	/* port 85 has mark 6 (no service), port 91 no mark: not IPVS */
-	assert_int_equal(ipvs_in(&wk, 0, make_pkt(IPPROTO_TCP, CIP, 40001, "10.0.0.7", 85,
-						  RTE_TCP_SYN_FLAG, true)), IPVS_ACCEPT);
-	assert_int_equal(ipvs_in(&wk, 0, make_pkt(IPPROTO_TCP, CIP, 40001, "10.0.0.7", 91,
-						  RTE_TCP_SYN_FLAG, true)), IPVS_ACCEPT);
+	assert_int_equal(ipvs_in_collect(0, make_pkt(IPPROTO_TCP, CIP, 40001, "10.0.0.7", 85,
+						  RTE_TCP_SYN_FLAG, true)), INET_ACCEPT);
+	assert_int_equal(ipvs_in_collect(0, make_pkt(IPPROTO_TCP, CIP, 40001, "10.0.0.7", 91,
+						  RTE_TCP_SYN_FLAG, true)), INET_ACCEPT);
 	/* hits per rule, in order */
 	r = fwmark_show(&n);
 	assert_int_equal(n, 3);
@@ -1406,8 +1495,8 @@ static void test_fwmark_service(void **state)
 	assert_int_equal(fwmark_op(DPVS_MSG_FWMARK_DEL, IPPROTO_UDP, VIP, 32, 0, 65535, 5), 0);
 	fwmark_show(&n);
 	assert_int_equal(n, 2);
-	assert_int_equal(ipvs_in(&wk, 0, make_pkt(IPPROTO_UDP, CIP, 40009, VIP, 7, 0, true)),
-			 IPVS_ACCEPT);
+	assert_int_equal(ipvs_in_collect(0, make_pkt(IPPROTO_UDP, CIP, 40009, VIP, 7, 0, true)),
+			 INET_ACCEPT);
 }
 
 static void test_fwmark_persistence(void **state)

@@ -9,7 +9,7 @@
  * limits come from [pool] svc_max/dest_max; a batch publishes once; a
  * listing too big for one message comes in pages that add up.
  *
- * Fakes as in test_ipvs_dp.c: no ports, ipv4_output() never reached.
+ * Fakes as in test_ipvs_dp.c: the ports (none is sent to here).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,23 +25,31 @@
 
 #include "dp_test_env.h"
 #include "ctl_test_env.h"
+#include "control/control.h"
+#include "dp/dp.h"
+#include "inet/inet.h"
 #include "ipvs/ipvs.h"
 #include "ipvs/ipvs_priv.h"
 #include "ipvs/ipvs_sched.h"
 #include "netif/netif.h"
-#include "worker/worker.h"
 
-/* ---- fakes ---- */
+/* ---- fakes: one port, never sent to ---- */
 
-void ipv4_output(struct worker *w, struct rte_mbuf *m)
+struct dp_port netif_ports[DP_MAX_PORTS] = {
+	{ .idx = 0, .port_id = DP_PORT_NONE, .kni_port_id = DP_PORT_NONE, .mtu = 1500,
+	  .name = "dpdk0" },
+};
+unsigned netif_nports = 1;
+
+const struct dp_port *netif_port_by_name(const char *name)
 {
-	(void)w;
-	rte_pktmbuf_free(m);
-	fail_msg("nothing is forwarded in these tests");
+	return strcmp(name, netif_ports[0].name) == 0 ? &netif_ports[0] : NULL;
 }
 
-struct dp_port netif_ports[DP_MAX_PORTS];
-unsigned netif_nports;
+struct rte_mempool *netif_pktmbuf_pool(void)
+{
+	return dp_test_eal();
+}
 
 /* ---- fixtures ---- */
 
@@ -61,6 +69,7 @@ static int setup_limits(uint32_t nsvc, uint32_t ndest)
 		assert_int_equal(dp_worker_register(&wk[i]), 0);
 	}
 	if (ipvs_set_limits(nsvc, ndest, err, sizeof(err)) < 0 ||
+	    inet_init(netif_nports, err, sizeof(err)) < 0 ||
 	    ipvs_init(NWORKERS, 1024, err, sizeof(err)) < 0) {
 		fprintf(stderr, "setup: %s\n", err);
 		return -1;
@@ -80,6 +89,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	ipvs_fini();
+	inet_fini();
 	ctl_reply_free(&rep);
 	return ipvs_set_limits(IPVS_SVC_MAX_DEFAULT, IPVS_DEST_MAX_DEFAULT, err, sizeof(err));
 }

@@ -515,6 +515,23 @@ static void test_opts(void **state)
 	assert_int_equal(parse(&o, err, "--help"), 0);
 	assert_true(o.help);
 
+	/* the expiry scenario: 1M flows in the warm-up, 1K measured */
+	assert_int_equal(parse(&o, err, "--flows 1M --measured-flows 1K --timeline 100"), 0);
+	assert_int_equal(o.flows, 1000000);
+	assert_int_equal(o.measured_flows, 1000);
+	assert_int_equal(o.timeline_ms, 100);
+	assert_int_equal(parse(&o, err, "--flows 5000"), 0);
+	assert_int_equal(o.measured_flows, 5000); /* default: all of them */
+	assert_int_equal(o.timeline_ms, 0);
+	assert_int_equal(parse(&o, err, "--flows 1000 --measured-flows 1001"), -1);
+	assert_non_null(strstr(err, "more than --flows"));
+	assert_int_equal(parse(&o, err, "--measured-flows 0"), -1);
+	assert_non_null(strstr(err, "--measured-flows '0'"));
+	assert_int_equal(parse(&o, err, "--mode tcp-cps --measured-flows 10"), -1);
+	assert_int_equal(parse(&o, err, "--timeline 9"), -1);
+	assert_non_null(strstr(err, "--timeline '9'"));
+	assert_int_equal(parse(&o, err, "--timeline 60001"), -1);
+
 	/* errors name the option and the value */
 	assert_int_equal(parse(&o, err, "--flows 0"), -1);
 	assert_non_null(strstr(err, "--flows '0'"));

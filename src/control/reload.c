@@ -12,10 +12,11 @@
 #include <rte_log.h>
 
 #include "cfg/config.h"
+#include "control/control.h"
 #include "inet/inet.h"
 #include "ipvs/ipvs.h"
 #include "log.h"
-#include "reload.h"
+#include "control/reload.h"
 
 /* boot: the file the daemon started with (init-only items come from it);
  * current: the last file applied. */

@@ -15,7 +15,8 @@
 #include <string.h>
 
 #include "ctl/ctl.h"
-#include "ipvs/ipvs_priv.h"
+#include "control/control.h"
+#include "ipvs/ipvs.h"
 
 #define ERRLEN 256
 
@@ -340,7 +341,7 @@ void ipvs_ctl_register(void)
 	ctl_register(DPVS_MSG_TIMEOUT_GET, 0, 0, h_timeout_get);
 	ctl_register(DPVS_MSG_CONN_LIST, sizeof(struct dpvs_conn_query),
 		     sizeof(struct dpvs_conn_query), h_conn_list);
-	ipvs_fwmark_ctl_register();
+	fwmark_ctl_register();
 	/* ipvsadm -R: one publication per BATCH, not one per line */
 	ctl_register_batch(ipvs_batch_begin, ipvs_batch_end);
 }

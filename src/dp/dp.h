@@ -1,20 +1,28 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * worker: one run-to-completion loop per worker lcore.
+ * dp: the bottom of the data path, under the stack (inet/), IPVS (ipvs/)
+ * and the worker loop (worker/).
  *
- * Owns: the per-worker state (struct worker), its tx buffers and counters,
- * the RCU (QSBR) variable through which the control plane publishes
- * snapshots, and the loop itself. Every packet a worker receives ends in
- * exactly one of: dp_tx (forwarded or answered), dp_to_kni (handed to the
- * kernel) or dp_drop (dropped with a reason); each of them counts it.
+ * Owns: the per-worker context every layer is handed (struct worker: its
+ * clock, tx buffers, counters and the IPVS state it owns), the packet
+ * fates, and the RCU (QSBR) variable through which the control plane
+ * publishes snapshots. The loop itself lives in worker/.
  *
- * Callers: the stack (inet/) and ipvs/ call the inline helpers below from
- * the worker's own lcore only. The control thread reads counters (plain
+ * Fates (include/dpvs/ctl.h says how they add up): every frame a worker
+ * receives ends in exactly one of dp_forward (forwarded), an answer the
+ * stack counts itself (arp_replied, icmp_echo_replied) before dp_tx,
+ * dp_to_kni (to the kernel) or dp_drop (a reason); each counts it on the
+ * port the frame arrived on. Inside the data path m->port holds that
+ * port's index (port_idx, set by eth_input), not the DPDK port id, so a
+ * frame that waited (for ARP) is still counted where it came from.
+ *
+ * Callers: inet/ and ipvs/ call the inline helpers below from the
+ * worker's own lcore only. The control thread reads counters (plain
  * 64-bit loads, never written by it) and calls dp_rcu_synchronize() after
  * it unpublished something workers may still hold.
  */
-#ifndef DPVS_WORKER_H
-#define DPVS_WORKER_H
+#ifndef DPVS_DP_H
+#define DPVS_DP_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,11 +37,14 @@
 #define DP_MAX_WORKERS 16
 #define DP_MAX_RXQ_PER_WORKER 8
 
-/* Per-worker, per-port counters: written by the owning worker only. */
+/* Per-worker, per-port counters: written by the owning worker only. The
+ * fates of received frames count on the receiving port; tx_*, kni_rx and
+ * the drops of !dpvs_drop_is_rx_fate() reasons on the port left by. */
 struct dp_port_counters {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
-	uint64_t kni_rx, kni_tx;
-	uint64_t arp_replied, icmp_echo_replied, forwarded;
+	uint64_t forwarded, to_kernel;
+	uint64_t arp_replied, icmp_echo_replied;
+	uint64_t kni_rx, kni_tx; /* the TAP took (copies too) / from the kernel */
 	uint64_t drops[DPVS_DROP_MAX];
 } __rte_cache_aligned;
 
@@ -59,6 +70,7 @@ struct worker {
 
 	/* loop statistics (for cycles per packet) */
 	uint64_t loops, idle_loops, packets, busy_cycles;
+	uint32_t loop_packets; /* received in the current loop iteration so far */
 
 	uint32_t tx_dirty; /* bit per port with frames buffered (tx or KNI) */
 	struct dp_txbuf tx[DP_MAX_PORTS];
@@ -118,7 +130,16 @@ static inline void dp_tx(struct worker *w, uint16_t port_idx, struct rte_mbuf *m
 		dp_tx_flush(w);
 }
 
-/* Drop m and count why. */
+/* The fate "forwarded": a received frame (m->port its port_idx) leaves
+ * by port out_idx. */
+static inline void dp_forward(struct worker *w, uint16_t out_idx, struct rte_mbuf *m)
+{
+	w->cnt[m->port].forwarded++;
+	dp_tx(w, out_idx, m);
+}
+
+/* Drop m and count why (port_idx: where it arrived, for a receive-side
+ * reason). */
 static inline void dp_drop(struct worker *w, uint16_t port_idx, enum dpvs_drop_reason r,
 			   struct rte_mbuf *m)
 {
@@ -126,8 +147,12 @@ static inline void dp_drop(struct worker *w, uint16_t port_idx, enum dpvs_drop_r
 	rte_pktmbuf_free(m);
 }
 
-/* Hand m (data at the Ethernet header) to the port's KNI interface, or
- * drop it with KNI_OFF when the port has none. */
+/* The fate "to the kernel": m (data at the Ethernet header), received on
+ * port_idx, goes to that port's KNI interface; dropped with KNI_OFF when
+ * the port has none. */
 void dp_to_kni(struct worker *w, uint16_t port_idx, struct rte_mbuf *m);
+/* A copy of our own for the kernel (an ARP request we also answered):
+ * queued like dp_to_kni's, but it is no received frame's fate. */
+void dp_kni_copy(struct worker *w, uint16_t port_idx, struct rte_mbuf *m);
 
-#endif /* DPVS_WORKER_H */
+#endif /* DPVS_DP_H */

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * dp: the per-packet fates every layer ends a packet with (tx, KNI, drop)
- * and the RCU variable of the data plane. Kept apart from the worker loop
- * (worker.c) so unit tests of the stack link only this.
+ * dp: the per-packet fates every layer ends a packet with (forward, KNI,
+ * drop), tx buffering and the RCU variable of the data plane (dp.h).
  */
 #include <rte_ethdev.h>
 
 #include "log.h"
-#include "worker/worker.h"
+#include "dp/dp.h"
 
 int dpvs_logtype = RTE_LOGTYPE_USER1;
 
@@ -112,6 +111,15 @@ void dp_tx_flush(struct worker *w)
 	}
 }
 
+static void kni_enqueue(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
+{
+	struct dp_txbuf *b = &w->kni_tx[port_idx];
+	b->pkts[b->n++] = m;
+	w->tx_dirty |= 1u << port_idx;
+	if (unlikely(b->n == DP_BURST))
+		dp_tx_flush(w);
+}
+
 void dp_to_kni(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
 {
 	const struct dp_port *port = netif_port(port_idx);
@@ -120,9 +128,17 @@ void dp_to_kni(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
 		dp_drop(w, port_idx, DPVS_DROP_KNI_OFF, m);
 		return;
 	}
-	struct dp_txbuf *b = &w->kni_tx[port_idx];
-	b->pkts[b->n++] = m;
-	w->tx_dirty |= 1u << port_idx;
-	if (unlikely(b->n == DP_BURST))
-		dp_tx_flush(w);
+	w->cnt[port_idx].to_kernel++;
+	kni_enqueue(w, port_idx, m);
+}
+
+void dp_kni_copy(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
+{
+	const struct dp_port *port = netif_port(port_idx);
+
+	if (unlikely(!port || port->kni_port_id == DP_PORT_NONE)) {
+		dp_drop(w, port_idx, DPVS_DROP_LOCAL_NO_MBUF, m);
+		return;
+	}
+	kni_enqueue(w, port_idx, m);
 }

@@ -11,13 +11,14 @@
 #include <rte_ethdev.h>
 
 #include "cfg/config.h"
+#include "control/control.h"
 #include "ctl/ctl.h"
 #include "inet/inet.h"
 #include "log.h"
 #include "ipvs/ipvs.h"
-#include "daemon_ctl.h"
-#include "reload.h"
-#include "worker/worker.h"
+#include "control/daemon_ctl.h"
+#include "control/reload.h"
+#include "dp/dp.h"
 #include "worker/worker_loop.h"
 
 /* The last interval's figures per worker, computed by daemon_stats_tick. */
@@ -100,6 +101,7 @@ static void fill_link(struct dpvs_link *l, const struct dp_port *p)
 		l->arp_replied += c->arp_replied;
 		l->icmp_echo_replied += c->icmp_echo_replied;
 		l->forwarded += c->forwarded;
+		l->to_kernel += c->to_kernel;
 		for (unsigned d = 0; d < DPVS_DROP_MAX; d++)
 			l->drops[d] += c->drops[d];
 	}

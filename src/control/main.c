@@ -26,14 +26,15 @@
 #include <rte_rcu_qsbr.h>
 
 #include "cfg/config.h"
+#include "control/control.h"
 #include "ctl/ctl.h"
-#include "daemon_ctl.h"
+#include "control/daemon_ctl.h"
 #include "inet/inet.h"
 #include "ipvs/ipvs.h"
 #include "log.h"
 #include "netif/netif.h"
-#include "reload.h"
-#include "worker/worker.h"
+#include "control/reload.h"
+#include "dp/dp.h"
 #include "worker/worker_loop.h"
 
 #define EAL_ARGV_MAX 64
@@ -69,6 +70,25 @@ static void print_errors(const struct cfg_errors *errs)
 }
 
 /* Builds the EAL command line from [eal] and the ports. */
+/* The config's ports as netif takes them (netif does not read the config). */
+static struct netif_port_conf port_confs[DP_MAX_PORTS];
+static unsigned port_nconfs;
+
+static void port_confs_from(const struct dpvs_config *cfg)
+{
+	port_nconfs = RTE_MIN(cfg->nports, (unsigned)DP_MAX_PORTS);
+	for (unsigned i = 0; i < port_nconfs; i++) {
+		const struct cfg_port *cp = &cfg->ports[i];
+		struct netif_port_conf *pc = &port_confs[i];
+
+		*pc = (struct netif_port_conf){ .device = cp->device, .rx_queues = cp->rx_queues,
+						.rx_desc = cp->rx_desc, .tx_desc = cp->tx_desc,
+						.mtu = cp->mtu, .promisc = cp->promisc, .kni = cp->kni };
+		snprintf(pc->name, sizeof(pc->name), "%s", cp->name);
+		snprintf(pc->kni_name, sizeof(pc->kni_name), "%s", cp->kni_name);
+	}
+}
+
 static int eal_argv(const struct dpvs_config *cfg, char **argv, char *store, size_t storelen)
 {
 	int n = 0;
@@ -101,7 +121,7 @@ static int eal_argv(const struct dpvs_config *cfg, char **argv, char *store, siz
 		ADD("--no-pci");
 	ADD("--log-level");
 	ADD(cfg->log_level >= CFG_LOG_DEBUG ? "*:info" : "*:notice");
-	n += netif_eal_args(cfg, argv + n, EAL_ARGV_MAX - n - 16);
+	n += netif_eal_args(port_confs, port_nconfs, argv + n, EAL_ARGV_MAX - n - 16);
 	/* extra_args: split on blanks into the store */
 	char *extra = s;
 	int w = snprintf(s, left, "%s", cfg->extra_args);
@@ -275,6 +295,7 @@ int main(int argc, char **argv)
 
 	char *eargv[EAL_ARGV_MAX];
 	static char estore[4096];
+	port_confs_from(cfg);
 	int eargc = eal_argv(cfg, eargv, estore, sizeof(estore));
 	if (rte_eal_init(eargc, eargv) < 0) {
 		fprintf(stderr, "dpvs: EAL initialisation failed: %s (hugepages set up? see "
@@ -291,7 +312,8 @@ int main(int argc, char **argv)
 	char err[1024] = "";
 	int rc = 0;
 	if (!make_workers(cfg, err, sizeof(err)) || rcu_init(worker_count()) < 0 ||
-	    netif_init(cfg, worker_count(), err, sizeof(err)) < 0 ||
+	    netif_init(port_confs, port_nconfs, cfg->mbufs, cfg->mbuf_cache, worker_count(), err,
+		       sizeof(err)) < 0 ||
 	    inet_init(netif_port_count(), err, sizeof(err)) < 0 ||
 	    ipvs_init(worker_count(), cfg->conn_max, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dpvs: %s\n", err[0] ? err : "initialisation failed");

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/control.h"
 #include "ctl/ctl.h"
 #include "inet/inet.h"
 

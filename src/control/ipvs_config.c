@@ -17,7 +17,8 @@
 #include <arpa/inet.h>
 
 #include "cfg/config.h"
-#include "ipvs/ipvs_priv.h"
+#include "control/control.h"
+#include "ipvs/ipvs.h"
 
 struct report {
 	char *buf;

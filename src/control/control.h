@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * control: the control side of the daemon, on the control thread only.
+ *
+ * Owns: start-up and shutdown (main.c), the config reload (reload.c), the
+ * daemon-wide messages (daemon_ctl.c) and the socket handlers of each
+ * data-plane layer (inet_ctl.c, ipvs_ctl.c, fwmark_ctl.c) with the config
+ * diff of IPVS (ipvs_config.c). It calls down into the layers' control
+ * APIs (inet.h, ipvs.h, netif.h); no layer of the data path includes it,
+ * the control server (ctl/) or the config parser (cfg/).
+ */
+#ifndef DPVS_CONTROL_H
+#define DPVS_CONTROL_H
+
+#include <stddef.h>
+
+struct dpvs_config;
+
+/* Register the layers' message handlers with the control server. */
+void inet_ctl_register(void);  /* ADDR_*, ROUTE_*, NEIGH_* */
+void ipvs_ctl_register(void);  /* SVC_*, DEST_*, ZERO, TIMEOUT_*, CONN_LIST */
+void fwmark_ctl_register(void); /* FWMARK_* */
+
+/* Applies the [ipvs] and [service:*] parts of a validated config as a
+ * diff against what runs (services not in the file but added by ipvsadm
+ * are kept unless they were declared by the previous file). Established
+ * connections survive. Writes a report line per change into buf. */
+int ipvs_apply_config(const struct dpvs_config *old, const struct dpvs_config *new, char *buf,
+		      size_t len);
+
+#endif /* DPVS_CONTROL_H */

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * xmit_nat: NAT (-m), LVS's masquerading.
+ *
+ * Client packets (in) have their destination VIP:vport rewritten to the
+ * real server's RIP:rport and leave towards it; the real server's replies
+ * (out), which must route back through us, get their source rewritten to
+ * VIP:vport and leave towards the client. Both rewrites read the other
+ * direction's node of the conn: the out node's source is RIP:rport, the
+ * in node's destination VIP:vport.
+ */
+#ifndef DPVS_IPVS_XMIT_NAT_H
+#define DPVS_IPVS_XMIT_NAT_H
+
+#include "ipvs/xmit.h"
+
+/* m: data at the IPv4 header (l3_len set), of conn c in direction dir.
+ * Consumes m. */
+static inline void xmit_nat(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir,
+			    struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	uint8_t *l4 = (uint8_t *)ip + m->l3_len;
+	uint32_t l4len = rte_pktmbuf_data_len(m) - m->l3_len;
+	bool in = dir == IPVS_DIR_IN;
+	struct ipvs_egress *eg = in ? &c->eg_in : &c->eg_out;
+	/* in: to the real server; out: back to the client, from the VIP */
+	uint32_t addr = in ? c->out.saddr : c->in.daddr;
+	uint16_t port = in ? c->out.sport : c->in.dport;
+	uint32_t gen = inet_egress_gen();
+	uint16_t mtu;
+	int how = 1;
+
+	if (unlikely(ip->time_to_live <= 1)) {
+		dp_drop(w, m->port, DPVS_DROP_IP_TTL, m);
+		return;
+	}
+	if (unlikely(eg->gen != gen)) {
+		how = ipvs_xmit_resolve(w, c, dir, gen, in ? addr : ip->dst_addr, m, &mtu);
+		if (how < 0)
+			return;
+	}
+	if (how)
+		mtu = eg->mtu;
+	if (unlikely(m->pkt_len > mtu) && ipvs_xmit_too_big(w, m, mtu))
+		return;
+
+	uint32_t old = in ? ip->dst_addr : ip->src_addr;
+
+	xmit_l4_addr_port(ip->next_proto_id, l4, l4len, !in, old, addr, port);
+	xmit_ip_ttl_addr(ip, !in, addr);
+	if (likely(how && m->pkt_len <= mtu))
+		xmit_by_egress(w, eg, m);
+	else if (how)
+		ipv4_fragment_forward(w, eg->port_idx, egress_dst_mac(eg), m, mtu);
+	else
+		ipv4_output(w, m);
+}
+
+#endif /* DPVS_IPVS_XMIT_NAT_H */
