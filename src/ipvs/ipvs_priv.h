@@ -171,6 +171,14 @@ struct ipvs_snap {
 	uint64_t *dest_keys;
 };
 
+/* A dest's key in dest_keys. proto 0 = any (fwmark services); port 0 =
+ * any (fwmark and port-0 services keep the packet's port). */
+static inline uint64_t ipvs_snap_dest_key(uint8_t proto, uint32_t addr_be, uint16_t port_be)
+{
+	return (uint64_t)proto << 48 | (uint64_t)rte_be_to_cpu_32(addr_be) << 16 |
+	       rte_be_to_cpu_16(port_be);
+}
+
 /* Worker lcore: the snapshot in force (stable until the next quiescent
  * state the worker reports). */
 extern struct ipvs_snap *ipvs_snap_current;
@@ -187,9 +195,7 @@ const struct ipvs_snap_svc *ipvs_snap_svc_match(const struct ipvs_snap *s,
 						struct ipvs_worker *iw, uint8_t proto,
 						uint32_t vaddr, uint16_t vport);
 
-/* stray.c: the dest keys of a snapshot being built (0 or -ENOMEM), and
- * whether a packet's source is a dest of the published one. */
-int ipvs_stray_build(struct ipvs_snap *s);
+/* stray.c: whether a packet's source is a dest of the snapshot. */
 bool ipvs_snap_is_dest(const struct ipvs_snap *s, uint8_t proto, uint32_t addr_be,
 		       uint16_t port_be);
 

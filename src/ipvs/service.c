@@ -420,6 +420,126 @@ static int svc_part_build(uint32_t id, struct svc_ent *e)
 	return 0;
 }
 
+/*
+ * The dests' stray keys (stray.c), sorted, as the next snapshot needs
+ * them. Sorting every key for every publication costs O(n log n) (10 ms
+ * at 100,000 dests); instead the keys added and removed since the last
+ * build are noted and merged in, O(n) plus the changes. Many changes at
+ * once (a restore) make a full rebuild cheaper.
+ */
+static struct {
+	uint64_t *keys; /* sorted, as of the last build */
+	uint32_t n, cap;
+	uint64_t *add, *del; /* since then */
+	uint32_t nadd, ndel, capadd, capdel;
+	bool full; /* rebuild them all */
+} skeys;
+
+static uint64_t dest_skey(const struct svc_ent *e, const struct dest_ent *d)
+{
+	return ipvs_snap_dest_key(e->conf.fwmark ? 0 : (uint8_t)e->conf.protocol,
+				  d->conf.addr.in.s_addr, d->conf.port);
+}
+
+static void skey_note(uint64_t **v, uint32_t *n, uint32_t *cap, uint64_t key)
+{
+	if (skeys.full)
+		return;
+	if (*n == *cap) {
+		uint32_t c = *cap ? 2 * *cap : 256;
+		uint64_t *nv = c <= skeys.n / 8 + 4096 ? realloc(*v, sizeof(*nv) * c) : NULL;
+
+		if (!nv) { /* many changes, or no memory to note them */
+			skeys.full = true;
+			return;
+		}
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = key;
+}
+
+static void skey_add(const struct svc_ent *e, const struct dest_ent *d)
+{
+	skey_note(&skeys.add, &skeys.nadd, &skeys.capadd, dest_skey(e, d));
+}
+
+static void skey_del(const struct svc_ent *e, const struct dest_ent *d)
+{
+	skey_note(&skeys.del, &skeys.ndel, &skeys.capdel, dest_skey(e, d));
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The keys of the live dests, brought up to date. 0 or -ENOMEM (then
+ * nothing changed: the next publication tries again). */
+static int skeys_update(void)
+{
+	uint32_t n = 0;
+	uint64_t *k;
+
+	if (!skeys.full && !skeys.nadd && !skeys.ndel)
+		return 0;
+	if (skeys.full) {
+		for (uint32_t id = 0; id < svc_hwm; id++)
+			n += svc_tab[id].state == ENT_LIVE ? svc_tab[id].ndests : 0;
+		k = malloc(sizeof(*k) * (n ? n : 1));
+		if (!k)
+			return -ENOMEM;
+		n = 0;
+		for (uint32_t id = 0; id < svc_hwm; id++) {
+			const struct svc_ent *e = &svc_tab[id];
+
+			for (uint32_t j = 0; e->state == ENT_LIVE && j < e->ndests; j++)
+				k[n++] = dest_skey(e, &dest_tab[e->dest_ids[j]]);
+		}
+		qsort(k, n, sizeof(*k), key_cmp);
+	} else {
+		uint32_t i = 0, a = 0, d = 0;
+
+		k = malloc(sizeof(*k) * (skeys.n + skeys.nadd + 1));
+		if (!k)
+			return -ENOMEM;
+		qsort(skeys.add, skeys.nadd, sizeof(*k), key_cmp);
+		qsort(skeys.del, skeys.ndel, sizeof(*k), key_cmp);
+		/* keys + added - removed: one removal per noted key (a key is
+		 * there as often as dests have it) */
+		while (i < skeys.n || a < skeys.nadd) {
+			uint64_t x = a == skeys.nadd || (i < skeys.n && skeys.keys[i] <= skeys.add[a])
+					 ? skeys.keys[i++]
+					 : skeys.add[a++];
+
+			while (d < skeys.ndel && skeys.del[d] < x)
+				d++;
+			if (d < skeys.ndel && skeys.del[d] == x) {
+				d++;
+				continue;
+			}
+			k[n++] = x;
+		}
+	}
+	free(skeys.keys);
+	skeys.keys = k;
+	skeys.n = n;
+	skeys.nadd = skeys.ndel = 0;
+	skeys.full = false;
+	return 0;
+}
+
+static void skeys_free(void)
+{
+	free(skeys.keys);
+	free(skeys.add);
+	free(skeys.del);
+	memset(&skeys, 0, sizeof(skeys));
+	skeys.full = true;
+}
+
 static struct ipvs_snap *snap_build(void)
 {
 	struct ipvs_snap *s = calloc(1, sizeof(*s));
@@ -478,8 +598,13 @@ static struct ipvs_snap *snap_build(void)
 			s->has_port0 |= svc->vport == 0;
 		}
 	}
-	if (ipvs_stray_build(s) < 0)
+	if (skeys_update() < 0)
 		goto fail;
+	s->dest_keys = malloc(sizeof(*s->dest_keys) * (skeys.n ? skeys.n : 1));
+	if (!s->dest_keys)
+		goto fail;
+	memcpy(s->dest_keys, skeys.keys, sizeof(*s->dest_keys) * skeys.n);
+	s->ndest_keys = skeys.n;
 	return s;
 fail:
 	snap_free(s);
@@ -550,6 +675,7 @@ static void tables_free(void)
 	svc_hash_head = dest_hash_head = NULL;
 	svc_hwm = dest_hwm = 0;
 	nsvcs_live = ndests_trash = 0;
+	skeys_free();
 	for (unsigned i = 0; i < DP_MAX_WORKERS; i++) {
 		rte_free(wsvc_mem[i]);
 		rte_free(wdest_mem[i]);
@@ -925,6 +1051,7 @@ int ipvs_svc_edit(const struct dpvs_svc *s, char *err, size_t errlen)
 
 static void dest_trash(uint32_t dest_id)
 {
+	skey_del(&svc_tab[dest_tab[dest_id].svc_id], &dest_tab[dest_id]);
 	dest_tab[dest_id].state = ENT_TRASH;
 	svc_tab[dest_tab[dest_id].svc_id].ntrash++;
 	ndests_trash++;
@@ -1098,6 +1225,7 @@ int ipvs_dest_add(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err
 	}
 	dest_tab[id].state = ENT_LIVE;
 	dest_tab[id].conf = conf;
+	skey_add(e, &dest_tab[id]);
 	e->dest_ids[e->ndests++] = id;
 	e->gen = ++gen_counter;
 	e->stale = true;

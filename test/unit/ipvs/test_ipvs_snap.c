@@ -373,6 +373,105 @@ static void test_scheduling_writes_no_snapshot(void **state)
 	assert_true(i >= 15);
 }
 
+/* ---- the stray keys, merged as dests come and go ---- */
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The snapshot's dest keys are its dests' keys, sorted: as stray.c sorted
+ * them for every snapshot before. */
+static void check_dest_keys(void)
+{
+	const struct ipvs_snap *sn = ipvs_snap_get();
+	uint64_t *k = malloc(sizeof(*k) * 4096);
+	uint32_t n = 0;
+
+	assert_non_null(k);
+	for (uint32_t i = 0; i < sn->nsvcs; i++) {
+		const struct ipvs_snap_svc *svc = &sn->svcs[i];
+
+		for (uint32_t j = 0; j < svc->ndests; j++) {
+			assert_true(n < 4096);
+			k[n++] = ipvs_snap_dest_key(svc->fwmark ? 0 : svc->proto, svc->dests[j].addr,
+						    svc->dests[j].port);
+		}
+	}
+	qsort(k, n, sizeof(*k), u64_cmp);
+	assert_int_equal(sn->ndest_keys, n);
+	assert_memory_equal(sn->dest_keys, k, sizeof(*k) * n);
+	free(k);
+}
+
+static void test_stray_keys_follow_changes(void **state)
+{
+	struct dpvs_svc fwm, s1 = key(1);
+	struct dpvs_dest d;
+	uint32_t x = 12345;
+
+	(void)state;
+	ipvs_batch_begin();
+	for (uint32_t i = 0; i < 40; i++) {
+		assert_int_equal(svc_add(i, "rr", 0), 0);
+		for (uint32_t k = 0; k < 8; k++)
+			assert_int_equal(dest_add(i, k, 1), 0);
+	}
+	assert_int_equal(ipvs_batch_end(), 0);
+	check_dest_keys();
+	/* the same real server in two services: its key twice */
+	d = dest(0, 0, 1);
+	assert_int_equal(ipvs_dest_add(&s1, &d, err, sizeof(err)), 0);
+	check_dest_keys();
+	/* a fwmark service (any protocol) */
+	memset(&fwm, 0, sizeof(fwm));
+	fwm.af = AF_INET;
+	fwm.fwmark = 9;
+	assert_int_equal(ipvs_svc_add(&fwm, err, sizeof(err)), 0);
+	d = dest(0, 1, 1);
+	assert_int_equal(ipvs_dest_add(&fwm, &d, err, sizeof(err)), 0);
+	check_dest_keys();
+	/* one change at a time, of every kind, each published */
+	for (int step = 0; step < 300; step++) {
+		uint32_t i, k;
+
+		x = x * 1103515245u + 12345u;
+		i = (x >> 8) % 40;
+		k = (x >> 16) % 10;
+		switch ((x >> 24) % 5) {
+		case 0:
+			dest_add(i, k, 1);
+			break;
+		case 1:
+			dest_del(i, k);
+			break;
+		case 2:
+			dest_edit(i, k, 2);
+			break;
+		case 3:
+			if (svc_add(i, "wlc", 0) == -EEXIST) {
+				struct dpvs_svc s = key(i);
+
+				assert_int_equal(ipvs_svc_del(&s, err, sizeof(err)), 0);
+			}
+			break;
+		default: /* removed and back, in one batch */
+			ipvs_batch_begin();
+			dest_del(i, k);
+			dest_add(i, k, 3);
+			assert_int_equal(ipvs_batch_end(), 0);
+			break;
+		}
+		check_dest_keys();
+	}
+	/* a flush: none left */
+	ipvs_svc_flush();
+	check_dest_keys();
+	assert_int_equal(ipvs_snap_get()->ndest_keys, 0);
+}
+
 /* ---- limits ---- */
 
 static void test_limits(void **state)
@@ -575,6 +674,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_other_services_carried_over, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lblc_survives_changes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scheduling_writes_no_snapshot, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stray_keys_follow_changes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_limits, setup_small, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_publishes_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_message, setup, teardown),
