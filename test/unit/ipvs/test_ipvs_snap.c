@@ -382,8 +382,9 @@ static int u64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The snapshot's dest keys are its dests' keys, sorted: as stray.c sorted
- * them for every snapshot before. */
+/* The snapshot's dest keys are its dests' keys, sorted (as stray.c sorted
+ * them for every snapshot before), and its dests alive by id are its
+ * services' dests. */
 static void check_dest_keys(void)
 {
 	const struct ipvs_snap *sn = ipvs_snap_get();
@@ -404,6 +405,15 @@ static void check_dest_keys(void)
 	assert_int_equal(sn->ndest_keys, n);
 	assert_memory_equal(sn->dest_keys, k, sizeof(*k) * n);
 	free(k);
+	/* and the dests alive by id are those of the services */
+	uint32_t alive = 0;
+
+	for (uint32_t id = 0; id < sn->ndest_ids; id++)
+		alive += sn->dest_alive[id];
+	assert_int_equal(alive, n);
+	for (uint32_t i = 0; i < sn->nsvcs; i++)
+		for (uint32_t j = 0; j < sn->svcs[i].ndests; j++)
+			assert_int_equal(sn->dest_alive[sn->svcs[i].dests[j].id], 1);
 }
 
 static void test_stray_keys_follow_changes(void **state)
