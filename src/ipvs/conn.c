@@ -265,7 +265,7 @@ static inline uint64_t dest_totalconns(const struct ipvs_dest_wstate *d)
 	return d->activeconns + d->inactconns;
 }
 
-static inline void dest_bound(struct ipvs_dest_wstate *d, uint16_t dest_id)
+static inline void dest_bound(struct ipvs_dest_wstate *d, uint32_t dest_id)
 {
 	const struct ipvs_snap_thresh *t = &ipvs_snap_get()->thresh[dest_id];
 
@@ -273,7 +273,7 @@ static inline void dest_bound(struct ipvs_dest_wstate *d, uint16_t dest_id)
 		d->overloaded = 1;
 }
 
-static inline void dest_unbound(struct ipvs_dest_wstate *d, uint16_t dest_id)
+static inline void dest_unbound(struct ipvs_dest_wstate *d, uint32_t dest_id)
 {
 	const struct ipvs_snap_thresh *t;
 
@@ -296,8 +296,8 @@ static inline void dest_unbound(struct ipvs_dest_wstate *d, uint16_t dest_id)
 /* A conn from the pool with what every kind shares: owner ids, no
  * template links, never-resolved egress, the expiry. Tuples, state,
  * flags and mode are the caller's. */
-static inline struct ipvs_conn *conn_alloc(struct ipvs_worker *iw, uint64_t now, uint16_t svc_id,
-					   uint16_t dest_id, uint32_t timeout)
+static inline struct ipvs_conn *conn_alloc(struct ipvs_worker *iw, uint64_t now, uint32_t svc_id,
+					   uint32_t dest_id, uint32_t timeout)
 {
 	if (unlikely(iw->nfree == 0))
 		return NULL;
@@ -331,7 +331,7 @@ static inline void node_set(struct ipvs_conn_node *n, uint8_t proto, uint32_t sa
 
 struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
 				uint32_t caddr, uint16_t cport, uint32_t vaddr, uint16_t vport,
-				uint32_t daddr, uint16_t dport, uint16_t svc_id, uint16_t dest_id,
+				uint32_t daddr, uint16_t dport, uint32_t svc_id, uint32_t dest_id,
 				uint8_t state, uint32_t timeout, uint8_t fwd, uint32_t bucket_in)
 {
 	struct ipvs_conn *c = conn_alloc(iw, now, svc_id, dest_id, timeout);
@@ -368,8 +368,8 @@ struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t pr
 
 struct ipvs_conn *ipvs_conn_new_template(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
 					 uint32_t cnet, uint32_t vaddr, uint16_t vport,
-					 uint32_t daddr, uint16_t dport, uint16_t svc_id,
-					 uint16_t dest_id, uint32_t timeout)
+					 uint32_t daddr, uint16_t dport, uint32_t svc_id,
+					 uint32_t dest_id, uint32_t timeout)
 {
 	struct ipvs_conn *c = conn_alloc(iw, now, svc_id, dest_id, timeout);
 
@@ -393,7 +393,7 @@ struct ipvs_conn *ipvs_conn_new_template(struct ipvs_worker *iw, uint64_t now, u
 }
 
 void ipvs_conn_template_rebind(struct ipvs_worker *iw, struct ipvs_conn *t, uint32_t daddr,
-			       uint16_t dport, uint16_t dest_id)
+			       uint16_t dport, uint32_t dest_id)
 {
 	iw->dest[t->dest_id].persistconns--;
 	t->dest_id = dest_id;

@@ -41,7 +41,7 @@ struct ipvs_worker;
  */
 #define IPVS_SVC_MAX_DEFAULT 16384
 #define IPVS_DEST_MAX_DEFAULT 65535
-#define IPVS_ID_NONE UINT16_MAX
+#define IPVS_ID_NONE UINT32_MAX
 
 /* Seconds; the wheel must span the common timeouts (900 s established). */
 #define IPVS_WHEEL_SLOTS 1024
@@ -207,11 +207,12 @@ bool ipvs_snap_is_dest(const struct ipvs_snap *s, uint8_t proto, uint32_t addr_b
  * the node a lookup lands on tells its direction by its offset.
  *
  *   line 0: the in node (client -> VIP) with the state bytes, the timer,
- *           the owner ids, the cached egress towards the real server,
- *           the wheel's forward link;
+ *           the dest id, the cached egress towards the real server, the
+ *           wheel's forward link;
  *   line 1: the out node (real server -> client) with the template count,
- *           the cached egress towards the client, the wheel's back link,
- *           and the cold persistence fields.
+ *           the cached egress towards the client (a template's timeout in
+ *           its place: templates send nothing), the service id, the
+ *           wheel's back link and the template pointer.
  * A packet of an established conn reads its own node, the other node (the
  * rewrite data: NAT puts RIP:rport, or VIP:vport, from there) and its
  * direction's egress: these two lines, nothing else of the conn.
@@ -240,13 +241,16 @@ struct ipvs_conn {
 	struct ipvs_conn_node in;  /* b: state, flags, fwd */
 	uint32_t expires;          /* second (worker clock) it expires at */
 	uint32_t slot_time;        /* second its wheel slot fires */
-	uint16_t svc_id, dest_id;
+	uint32_t dest_id;
 	struct ipvs_egress eg_in;  /* client -> real server */
 	struct ipvs_conn *tnext;   /* timer wheel slot list */
 	/* line 1 */
 	struct ipvs_conn_node out; /* b[0..1]: n_control */
-	struct ipvs_egress eg_out; /* real server -> client */
-	uint32_t tmpl_timeout;     /* templates: persistence timeout (s) */
+	union {
+		struct ipvs_egress eg_out; /* real server -> client */
+		uint32_t tmpl_timeout;     /* templates (never sent): persistence timeout (s) */
+	};
+	uint32_t svc_id;
 	struct ipvs_conn **tpprev;
 	struct ipvs_conn *control; /* conns of a persistent service: their template */
 } __rte_aligned(128);
@@ -435,7 +439,7 @@ static inline uint32_t ipvs_conn_bucket_of(struct ipvs_worker *iw, const struct 
  * bucket_in: the in tuple's bucket when known, else UINT32_MAX. */
 struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
 				uint32_t caddr, uint16_t cport, uint32_t vaddr, uint16_t vport,
-				uint32_t daddr, uint16_t dport, uint16_t svc_id, uint16_t dest_id,
+				uint32_t daddr, uint16_t dport, uint32_t svc_id, uint32_t dest_id,
 				uint8_t state, uint32_t timeout, uint8_t fwd, uint32_t bucket_in);
 /* Refreshes the timer to now + timeout (cheap: moves slots only when the
  * expiry got earlier than the slot it sits in). */
@@ -447,11 +451,11 @@ void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c);
  * builds the key); counted in the dest's persistconns. NULL when full. */
 struct ipvs_conn *ipvs_conn_new_template(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
 					 uint32_t cnet, uint32_t vaddr, uint16_t vport,
-					 uint32_t daddr, uint16_t dport, uint16_t svc_id,
-					 uint16_t dest_id, uint32_t timeout);
+					 uint32_t daddr, uint16_t dport, uint32_t svc_id,
+					 uint32_t dest_id, uint32_t timeout);
 /* Moves a template to another dest (its old one is gone). */
 void ipvs_conn_template_rebind(struct ipvs_worker *iw, struct ipvs_conn *t, uint32_t daddr,
-			       uint16_t dport, uint16_t dest_id);
+			       uint16_t dport, uint32_t dest_id);
 /* Moves state, keeping the dest's active/inactive counters right. */
 void ipvs_conn_set_state(struct ipvs_worker *iw, struct ipvs_conn *c, uint8_t state);
 void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now, bool busy);
