@@ -157,7 +157,8 @@ struct dpvs_info {
 	X(CONN_NOT_SYN, "tcp-not-syn")   /* new TCP flow without SYN */     \
 	X(CONN_STRAY_REPLY, "stray-reply")                                  \
 	X(LINK_DOWN, "link-down")        /* out of a port set down */     \
-	X(LOCAL_NO_MBUF, "local-no-mbuf") /* no mbuf for a packet of our own */
+	X(LOCAL_NO_MBUF, "local-no-mbuf") /* no mbuf for a packet of our own */ \
+	X(REDIRECT_FULL, "redirect-full") /* the owning worker's ring is full */
 
 enum dpvs_drop_reason {
 #define DPVS_DROP_ENUM(id, name) DPVS_DROP_##id,
@@ -236,6 +237,9 @@ struct dpvs_worker_stats {
 	 * its header plus its share of the hash buckets */
 	uint32_t conn_bytes;
 	uint32_t pad;
+	/* several workers: packets handed to their owner, taken from
+	 * another worker, dropped because the owner's ring was full */
+	uint64_t redirected_out, redirected_in, redirect_drops;
 };
 
 /* ---- addresses, routes, neighbours (dpip) ---- */

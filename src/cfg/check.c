@@ -88,29 +88,7 @@ static void check_queues(struct checker *C)
 	if (!cfg->nworkers)
 		return; /* reported once, not per queue */
 	for (unsigned p = 0; p < cfg->nports; p++) {
-		int first = NOBODY;
-
 		snprintf(sec, sizeof(sec), "port:%s", cfg->ports[p].name);
-		/* A port's queues split between workers: RSS hashes a flow's
-		 * two directions independently, so a reply lands on a worker
-		 * that does not own its connection and is lost as a stray.
-		 * Until replies are handed to their owner (issue 15), a port
-		 * belongs to one worker. */
-		for (unsigned q = 0; q < cfg->ports[p].rx_queues && q < CFG_MAX_WORKERS; q++) {
-			if (owner[p][q] == NOBODY)
-				continue;
-			if (first == NOBODY) {
-				first = owner[p][q];
-			} else if (owner[p][q] != first) {
-				check_err(C, sec, "rx_queues",
-					  "queues of %s are polled by [worker:%d] and [worker:%d]: "
-					  "a reply can reach a worker that does not own its "
-					  "connection (no steering between workers yet); give all "
-					  "of a port's queues to one worker",
-					  cfg->ports[p].name, first, owner[p][q]);
-				break;
-			}
-		}
 		for (unsigned q = 0; q < cfg->ports[p].rx_queues; q++)
 			if (owner[p][q] == NOBODY)
 				check_err(C, sec, "rx_queues",

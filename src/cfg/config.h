@@ -39,7 +39,7 @@
 #include "dpvs/ctl.h"
 
 #define CFG_MAX_PORTS 8
-#define CFG_MAX_WORKERS 16
+#define CFG_MAX_WORKERS 64
 #define CFG_MAX_RXQ 8
 #define CFG_MAX_ADDRS 256
 #define CFG_MAX_ROUTES 1024

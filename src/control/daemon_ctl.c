@@ -185,6 +185,9 @@ static int h_stats(const struct dpvs_ctl_hdr *hdr, const void *req, struct ctl_r
 		s->conn_max = reload_current() ? reload_current()->conn_max : 0;
 		s->conns = ipvs_conn_count(i);
 		s->conn_bytes = ipvs_conn_slot_bytes(i);
+		s->redirected_out = w->redirected_out;
+		s->redirected_in = w->redirected_in;
+		s->redirect_drops = w->redirect_drops;
 	}
 	return 0;
 }

@@ -35,6 +35,7 @@
 #include "netif/netif.h"
 #include "control/reload.h"
 #include "dp/dp.h"
+#include "worker/steer.h"
 #include "worker/worker_loop.h"
 
 #define EAL_ARGV_MAX 64
@@ -312,6 +313,7 @@ int main(int argc, char **argv)
 	char err[1024] = "";
 	int rc = 0;
 	if (!make_workers(cfg, err, sizeof(err)) || rcu_init(worker_count()) < 0 ||
+	    steer_init(worker_count(), err, sizeof(err)) < 0 ||
 	    netif_init(port_confs, port_nconfs, cfg->mbufs, cfg->mbuf_cache, worker_count(), err,
 		       sizeof(err)) < 0 ||
 	    inet_init(netif_port_count(), err, sizeof(err)) < 0 ||
@@ -369,6 +371,7 @@ int main(int argc, char **argv)
 		unlink(cfg->pid_file);
 out:
 	stop_workers(); /* the one place workers stop, on success and failure */
+	steer_fini();
 	ipvs_fini();
 	inet_fini();
 	netif_fini();

@@ -34,7 +34,7 @@
 #include "netif/netif.h"
 
 #define DP_BURST 32
-#define DP_MAX_WORKERS 16
+#define DP_MAX_WORKERS 64
 #define DP_MAX_RXQ_PER_WORKER 8
 
 /* Per-worker, per-port counters: written by the owning worker only. The
@@ -71,6 +71,8 @@ struct worker {
 	/* loop statistics (for cycles per packet) */
 	uint64_t loops, idle_loops, packets, busy_cycles;
 	uint32_t loop_packets; /* received in the current loop iteration so far */
+	/* steering among workers (worker/steer.c) */
+	uint64_t redirected_out, redirected_in, redirect_drops;
 
 	uint32_t tx_dirty; /* bit per port with frames buffered (tx or KNI) */
 	struct dp_txbuf tx[DP_MAX_PORTS];

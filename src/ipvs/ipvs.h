@@ -19,6 +19,8 @@
 #ifndef DPVS_IPVS_H
 #define DPVS_IPVS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <rte_mbuf.h>
 
@@ -60,6 +62,10 @@ enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *
  * prefetches the connection-table buckets and first entries the burst
  * will look up. A hint; never changes a packet's fate. */
 void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n);
+
+/* Worker lcore: addr (network order) is the VIP of a service (fwmark
+ * services have none): for steering packets among several workers. */
+bool ipvs_is_vip(uint32_t addr_be);
 
 /* Once per worker loop iteration: expire due connections (bounded work). */
 void ipvs_worker_timer(struct worker *w);

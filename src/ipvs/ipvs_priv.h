@@ -48,7 +48,7 @@ struct ipvs_worker;
 /* Work bounds per ipvs_worker_timer() call, so a worker never stalls: the
  * budget starts small and doubles while the wheel lags (conn.c). */
 #define IPVS_TIMER_BUDGET 256
-#define IPVS_TIMER_BUDGET_BUSY 2048 /* when the loop forwarded packets */
+#define IPVS_TIMER_BUDGET_BUSY 512 /* when the loop forwarded packets: ~30 us of frees */
 #define IPVS_TIMER_BUDGET_MAX 16384 /* when it was idle */
 #define IPVS_CONN_LIST_BUCKETS 4096
 /* fwmark classifier rules (fwmark.c) */
@@ -169,7 +169,19 @@ struct ipvs_snap {
 	/* every dest's (proto, address, port), sorted (stray.c) */
 	uint32_t ndest_keys;
 	uint64_t *dest_keys;
+	/* the VIPs of the services that have one (not fwmark), host order,
+	 * sorted and unique, behind a 1024-bit filter: "is this address a
+	 * VIP?" for the steering of several workers (ipvs_is_vip) */
+	uint64_t vip_filter[16];
+	uint32_t nvips;
+	uint32_t *vips;
+	uint32_t vips_gen; /* the service set they were built from (service.c) */
 };
+
+static inline unsigned ipvs_vip_filter_bit(uint32_t addr_be)
+{
+	return (addr_be * 0x9e3779b1u) >> 22; /* 10 bits */
+}
 
 /* A dest's key in dest_keys. proto 0 = any (fwmark services); port 0 =
  * any (fwmark and port-0 services keep the packet's port). */

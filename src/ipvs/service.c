@@ -300,6 +300,7 @@ static void snap_free(struct ipvs_snap *s)
 	free((void *)(uintptr_t)s->dest_alive);
 	free((void *)(uintptr_t)s->thresh);
 	free(s->dest_keys);
+	free(s->vips);
 	free(s);
 }
 
@@ -559,6 +560,52 @@ static void skeys_free(void)
 	skeys.full = true;
 }
 
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Services added or removed: the VIP set is rebuilt only then, and copied
+ * from the published snapshot otherwise (a dest change costs no sort). */
+static uint32_t svc_set_gen;
+
+/* The snapshot's VIP set (ipvs_is_vip), from its services. */
+static int vips_build(struct ipvs_snap *s)
+{
+	const struct ipvs_snap *old = ipvs_snap_current;
+	uint32_t n = 0;
+
+	s->vips_gen = svc_set_gen;
+	s->vips = malloc(sizeof(*s->vips) * (s->nsvcs ? s->nsvcs : 1));
+	if (!s->vips)
+		return -ENOMEM;
+	if (old && old->vips && old->vips_gen == svc_set_gen && old->nvips <= s->nsvcs) {
+		memcpy(s->vip_filter, old->vip_filter, sizeof(s->vip_filter));
+		memcpy(s->vips, old->vips, sizeof(*s->vips) * old->nvips);
+		s->nvips = old->nvips;
+		return 0;
+	}
+	memset(s->vip_filter, 0, sizeof(s->vip_filter));
+	for (uint32_t i = 0; i < s->nsvcs; i++) {
+		const struct ipvs_snap_svc *svc = &s->svcs[i];
+		unsigned bit;
+
+		if (svc->fwmark)
+			continue;
+		bit = ipvs_vip_filter_bit(svc->vaddr);
+		s->vip_filter[bit / 64] |= 1ull << (bit % 64);
+		s->vips[n++] = rte_be_to_cpu_32(svc->vaddr);
+	}
+	qsort(s->vips, n, sizeof(*s->vips), u32_cmp);
+	s->nvips = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (i == 0 || s->vips[i] != s->vips[i - 1])
+			s->vips[s->nvips++] = s->vips[i];
+	return 0;
+}
+
 static struct ipvs_snap *snap_build(void)
 {
 	struct ipvs_snap *s = calloc(1, sizeof(*s));
@@ -613,6 +660,8 @@ static struct ipvs_snap *snap_build(void)
 			s->has_port0 |= svc->vport == 0;
 		}
 	}
+	if (vips_build(s) < 0)
+		goto fail;
 	if (skeys_update() < 0)
 		goto fail;
 	s->dest_keys = malloc(sizeof(*s->dest_keys) * (skeys.n ? skeys.n : 1));
@@ -1033,6 +1082,7 @@ int ipvs_svc_add(const struct dpvs_svc *s, char *err, size_t errlen)
 	}
 	e = &svc_tab[id];
 	e->state = ENT_LIVE;
+	svc_set_gen++; /* the VIP set may change (vips_build) */
 	e->conf = key;
 	e->sched = sched;
 	e->gen = ++gen_counter;
@@ -1087,6 +1137,7 @@ static void svc_remove(int id)
 		dest_trash(e->dest_ids[k]);
 	e->ndests = 0;
 	e->state = ENT_TRASH;
+	svc_set_gen++;
 	/* the published snapshot still has it until the next one */
 	part_retire(e);
 	nsvcs_live--;

@@ -4,7 +4,9 @@
  *
  *   for (;;) {
  *       quiescent state (RCU)          - snapshots may be swapped
- *       for each rx queue of a port that is up: rx burst -> eth_input(),
+ *       packets other workers handed over (steer.c) -> eth_input()
+ *       for each rx queue of a port that is up: rx burst -> those another
+ *           worker owns go to it -> eth_input() for the rest,
  *           then flush the tx buffers
  *       KNI: rx burst from the TAP -> out of the port; flush
  *       ipvs timers (bounded work)
@@ -21,6 +23,7 @@
 #include "ipvs/ipvs.h"
 #include "log.h"
 #include "dp/dp.h"
+#include "worker/steer.h"
 #include "worker/worker_loop.h"
 
 static uint32_t idle_sleep_us;
@@ -33,8 +36,20 @@ void worker_loop_params(uint32_t sleep_us, uint32_t polls)
 	idle_polls = polls ? polls : 1;
 }
 
+/* A burst this worker gives its fate to. */
+static inline void process(struct worker *w, uint16_t port_idx, struct rte_mbuf **pkts, uint16_t n)
+{
+	/* headers first, then the connection buckets they hash to: the
+	 * misses of the whole burst overlap before the first packet runs */
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	ipvs_prefetch_burst(w, pkts, n);
+	for (uint16_t i = 0; i < n; i++)
+		eth_input(w, port_idx, pkts[i]);
+}
+
 static inline void rx_queue(struct worker *w, const struct dp_rxq *q, const struct dp_port *port,
-			    uint64_t *got)
+			    bool steer, uint64_t *got)
 {
 	struct rte_mbuf *pkts[DP_BURST];
 
@@ -45,13 +60,34 @@ static inline void rx_queue(struct worker *w, const struct dp_rxq *q, const stru
 	if (n == 0)
 		return;
 	*got += n;
-	/* headers first, then the connection buckets they hash to: the
-	 * misses of the whole burst overlap before the first packet runs */
-	for (uint16_t i = 0; i < n; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	ipvs_prefetch_burst(w, pkts, n);
-	for (uint16_t i = 0; i < n; i++)
-		eth_input(w, q->port_idx, pkts[i]);
+	if (steer) {
+		/* the header lines are needed to find each packet's owner */
+		for (uint16_t i = 0; i < n; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		steer_burst(w, q->port_idx, pkts, &n);
+	}
+	process(w, q->port_idx, pkts, n);
+}
+
+/* What other workers handed over: each with its receiving port in
+ * m->port, in runs of one port so a burst keeps one port's fates. */
+static inline void drain_redirected(struct worker *w, uint64_t *busy)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	uint16_t n = steer_drain(w, pkts, DP_BURST);
+
+	if (n == 0)
+		return;
+	*busy += n;
+	for (uint16_t i = 0; i < n;) {
+		uint16_t j = i + 1;
+
+		while (j < n && pkts[j]->port == pkts[i]->port)
+			j++;
+		process(w, pkts[i]->port, &pkts[i], (uint16_t)(j - i));
+		i = j;
+	}
+	dp_tx_flush(w);
 }
 
 /* What the kernel sends on a port's KNI interface leaves by the port. */
@@ -73,6 +109,7 @@ int worker_main(void *arg)
 	struct worker *w = arg;
 	unsigned nports = netif_port_count();
 	const uint64_t hz = rte_get_tsc_hz();
+	const bool steer = steer_enabled();
 	unsigned empty = 0;
 
 	rte_rcu_qsbr_thread_register(dp_rcu, w->index);
@@ -81,18 +118,20 @@ int worker_main(void *arg)
 
 	while (!w->stop) {
 		uint64_t t0 = rte_rdtsc();
-		uint64_t got = 0;
+		uint64_t got = 0, handed = 0;
 
 		w->now_tsc = t0;
 		w->now_sec = (t0 - start_tsc) / hz;
 		rte_rcu_qsbr_quiescent(dp_rcu, w->index);
+		if (steer)
+			drain_redirected(w, &handed);
 
 		/* each burst leaves before the next queue is polled, as a
 		 * forwarding loop does: a frame does not wait for the other
 		 * queues' bursts (latency); batches stay whole, since one rx
 		 * burst is what fills them */
 		for (uint16_t i = 0; i < w->nb_rxq; i++) {
-			rx_queue(w, &w->rxq[i], netif_port(w->rxq[i].port_idx), &got);
+			rx_queue(w, &w->rxq[i], netif_port(w->rxq[i].port_idx), steer, &got);
 			dp_tx_flush(w);
 		}
 		for (uint16_t p = 0; p < nports; p++) {
@@ -101,11 +140,14 @@ int worker_main(void *arg)
 				kni_queue(w, port, &got);
 		}
 		dp_tx_flush(w);
-		w->loop_packets = (uint32_t)got;
+		w->loop_packets = (uint32_t)(got + handed);
 		ipvs_worker_timer(w);
 
 		w->loops++;
-		if (got) {
+		/* packets: what this worker received from its queues (a
+		 * frame handed over is counted once, where it arrived); busy
+		 * time: every loop that moved any */
+		if (got || handed) {
 			w->packets += got;
 			w->busy_cycles += rte_rdtsc() - t0;
 			empty = 0;

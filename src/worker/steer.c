@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * steer: the owner of a packet among several workers, and the rings that
+ * take a packet to its owner (see steer.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <rte_ether.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "dp/dp.h"
+#include "inet/inet.h"
+#include "ipvs/ipvs.h"
+#include "worker/steer.h"
+
+/*
+ * The Toeplitz key: the one Microsoft's RSS specification gives as its
+ * example, which most NIC drivers load by default. A NIC told to hash the
+ * client's address alone with it (and a redirection table like ours)
+ * would deliver each packet to its owner, and this code would then find
+ * nothing to move.
+ */
+static const uint8_t steer_key[40] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+/* Toeplitz over one 32-bit word is linear in its bits: the hash of an
+ * address is the XOR of one entry per byte, tabled at start. */
+static uint32_t hash_tab[4][256];
+static uint8_t reta[STEER_RETA];
+static unsigned nworkers;
+/* ring[from][to]: single producer (from), single consumer (to) */
+static struct rte_ring *rings[DP_MAX_WORKERS][DP_MAX_WORKERS];
+
+/* The key's 32 bits starting at bit `bit` (bit 0: the key's first MSB). */
+static uint32_t key_window(unsigned bit)
+{
+	uint32_t v = 0;
+
+	for (unsigned i = 0; i < 32; i++) {
+		unsigned b = bit + i;
+
+		v = v << 1 | ((steer_key[b / 8] >> (7 - b % 8)) & 1);
+	}
+	return v;
+}
+
+/* At load: steer_hash works before (and without) steer_init. */
+RTE_INIT(steer_tables_build)
+{
+	for (unsigned byte = 0; byte < 4; byte++) {
+		for (unsigned v = 0; v < 256; v++) {
+			uint32_t h = 0;
+
+			/* input bit k (MSB first, of the address in network
+			 * order) set: XOR the key window starting at bit k */
+			for (unsigned b = 0; b < 8; b++)
+				if (v & (0x80u >> b))
+					h ^= key_window(byte * 8 + b);
+			hash_tab[byte][v] = h;
+		}
+	}
+}
+
+uint32_t steer_hash(uint32_t addr_be)
+{
+	const uint8_t *b = (const uint8_t *)&addr_be;
+
+	return hash_tab[0][b[0]] ^ hash_tab[1][b[1]] ^ hash_tab[2][b[2]] ^ hash_tab[3][b[3]];
+}
+
+bool steer_enabled(void)
+{
+	return nworkers > 1;
+}
+
+int steer_init(unsigned n, char *err, size_t errlen)
+{
+	nworkers = n;
+	for (unsigned i = 0; i < STEER_RETA; i++)
+		reta[i] = (uint8_t)(i % (n ? n : 1));
+	if (n <= 1)
+		return 0;
+	if (n > DP_MAX_WORKERS) {
+		snprintf(err, errlen, "steering: %u workers, at most %u", n, DP_MAX_WORKERS);
+		return -EINVAL;
+	}
+	for (unsigned f = 0; f < n; f++) {
+		for (unsigned t = 0; t < n; t++) {
+			char name[RTE_RING_NAMESIZE];
+
+			if (f == t)
+				continue;
+			snprintf(name, sizeof(name), "steer_%u_%u", f, t);
+			rings[f][t] = rte_ring_create(name, STEER_RING_SIZE, SOCKET_ID_ANY,
+						      RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (!rings[f][t]) {
+				snprintf(err, errlen,
+					 "steering: cannot create the ring from worker %u to %u "
+					 "(%u entries): %s",
+					 f, t, STEER_RING_SIZE, rte_strerror(rte_errno));
+				steer_fini();
+				return -ENOMEM;
+			}
+		}
+	}
+	return 0;
+}
+
+void steer_fini(void)
+{
+	for (unsigned f = 0; f < DP_MAX_WORKERS; f++) {
+		for (unsigned t = 0; t < DP_MAX_WORKERS; t++) {
+			struct rte_ring *r = rings[f][t];
+			void *m;
+
+			if (!r)
+				continue;
+			while (rte_ring_dequeue(r, &m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(r);
+			rings[f][t] = NULL;
+		}
+	}
+	nworkers = 0;
+}
+
+/* One of ours: an address of the balancer or a service's VIP. */
+static inline bool ours(uint32_t addr_be)
+{
+	return inet_addr_is_local(addr_be) || ipvs_is_vip(addr_be);
+}
+
+static inline int owner_of(uint32_t client_be)
+{
+	return reta[steer_hash(client_be) % STEER_RETA];
+}
+
+int steer_owner(const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+
+	if (len < sizeof(*eth) + sizeof(struct rte_ipv4_hdr) ||
+	    eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4))
+		return -1;
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	uint32_t hl = rte_ipv4_hdr_len(ip);
+
+	/* an ICMP error belongs to the flow it quotes */
+	if (ip->next_proto_id == IPPROTO_ICMP &&
+	    len >= sizeof(*eth) + hl + sizeof(struct rte_icmp_hdr) + sizeof(struct rte_ipv4_hdr)) {
+		const struct rte_icmp_hdr *ic =
+			(const struct rte_icmp_hdr *)((const uint8_t *)ip + hl);
+		uint8_t t = ic->icmp_type;
+
+		if (t == 3 || t == 4 || t == 11 || t == 12) {
+			const struct rte_ipv4_hdr *q = (const struct rte_ipv4_hdr *)(ic + 1);
+
+			return owner_of(ours(q->src_addr) ? q->dst_addr : q->src_addr);
+		}
+	}
+	return owner_of(ours(ip->dst_addr) ? ip->src_addr : ip->dst_addr);
+}
+
+void steer_burst(struct worker *w, uint16_t port_idx, struct rte_mbuf **pkts, uint16_t *n)
+{
+	struct rte_mbuf *out[DP_MAX_WORKERS][DP_BURST];
+	uint16_t nout[DP_MAX_WORKERS] = { 0 };
+	uint64_t to_mask = 0;
+	uint16_t keep = 0;
+
+	for (uint16_t i = 0; i < *n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		int o = steer_owner(m);
+
+		if (o < 0 || (unsigned)o == w->index) {
+			pkts[keep++] = m;
+			continue;
+		}
+		m->port = port_idx; /* where it came from, for its fate (dp.h) */
+		out[o][nout[o]++] = m;
+		to_mask |= 1ull << o;
+	}
+	*n = keep;
+	while (to_mask) {
+		unsigned o = (unsigned)__builtin_ctzll(to_mask);
+		unsigned sent;
+
+		to_mask &= to_mask - 1;
+		sent = rte_ring_sp_enqueue_burst(rings[w->index][o], (void **)out[o], nout[o], NULL);
+		w->redirected_out += sent;
+		if (unlikely(sent < nout[o])) {
+			/* the owner is behind: these frames end here, received
+			 * and dropped by this worker */
+			struct dp_port_counters *c = &w->cnt[port_idx];
+
+			for (unsigned k = sent; k < nout[o]; k++) {
+				c->rx_packets++;
+				c->rx_bytes += out[o][k]->pkt_len;
+				dp_drop(w, port_idx, DPVS_DROP_REDIRECT_FULL, out[o][k]);
+			}
+			w->redirect_drops += nout[o] - sent;
+		}
+	}
+}
+
+uint16_t steer_drain(struct worker *w, struct rte_mbuf **pkts, uint16_t max)
+{
+	uint16_t got = 0;
+
+	for (unsigned f = 0; f < nworkers && got < max; f++) {
+		if (f == w->index)
+			continue;
+		got += (uint16_t)rte_ring_sc_dequeue_burst(rings[f][w->index], (void **)&pkts[got],
+							  max - got, NULL);
+	}
+	w->redirected_in += got;
+	return got;
+}

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Steering among workers (src/worker/steer.c), on synthetic frames with
+ * the real stack's address table under it: the owner hash equals DPDK's
+ * Toeplitz (rte_softrss) with the same key, both directions of a NAT flow
+ * and the ICMP errors about it have one owner, and the rings carry frames
+ * to their owner, in order, dropping (counted, each frame once) when full.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+#include <rte_thash.h>
+
+#include "dp_test_env.h"
+#include "inet/inet_test_env.h"
+#include "worker/steer.h"
+
+#define CLIENT "172.16.3.9"
+#define VIP "10.0.0.100"
+#define RIP "192.168.1.20"
+
+static struct worker wk[2];
+/* more mbufs than a ring holds, for the ring-full case */
+static struct rte_mempool *big_pool;
+
+static int setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	(void)t_l4_hook; /* the stack's hook and worker of inet_test_env.h: not used here */
+	(void)t_worker;
+	dp_test_eal();
+	memset(wk, 0, sizeof(wk));
+	dp_worker_unregister_all();
+	assert_int_equal(dp_worker_register(&wk[0]), 0);
+	assert_int_equal(dp_worker_register(&wk[1]), 0);
+	if (inet_init(T_NPORTS, err, sizeof(err)) < 0 ||
+	    t_addr("dpdk0", VIP, 32, DPVS_ADDR_F_VIP, err, sizeof(err)) < 0 ||
+	    t_addr("dpdk0", "10.0.0.1", 24, 0, err, sizeof(err)) < 0 ||
+	    t_addr("dpdk1", "192.168.1.1", 24, 0, err, sizeof(err)) < 0 ||
+	    steer_init(2, err, sizeof(err)) < 0) {
+		fprintf(stderr, "set-up: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	steer_fini();
+	inet_fini();
+	t_drain(&wk[0]);
+	t_drain(&wk[1]);
+	return 0;
+}
+
+/* An IPv4 UDP frame src:sport -> dst:dport (from big_pool when set). */
+static struct rte_mbuf *udp_frame(const char *src, uint16_t sport, const char *dst, uint16_t dport)
+{
+	struct rte_mbuf *m;
+	static const struct rte_ether_addr peer = { { 0x02, 0xaa, 0, 0, 0, 1 } };
+	uint8_t b[128];
+	size_t n = t_eth(b, &t_ports[0].mac, &peer, RTE_ETHER_TYPE_IPV4);
+	uint16_t *u;
+
+	n += t_ipv4(b + n, src, dst, IPPROTO_UDP, 64, 8 + 4);
+	u = (uint16_t *)(b + n);
+	u[0] = rte_cpu_to_be_16(sport);
+	u[1] = rte_cpu_to_be_16(dport);
+	u[2] = rte_cpu_to_be_16(12);
+	u[3] = 0;
+	n += 12;
+	if (!big_pool)
+		return dp_test_mbuf(b, (uint16_t)n);
+	m = rte_pktmbuf_alloc(big_pool);
+	assert_non_null(m);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)n), b, n);
+	m->port = 0;
+	return m;
+}
+
+/* An ICMP port unreachable from `from` to `to`, quoting src:sp -> dst:dp. */
+static struct rte_mbuf *icmp_error(const char *from, const char *to, const char *src,
+				   uint16_t sp, const char *dst, uint16_t dp)
+{
+	static const struct rte_ether_addr peer = { { 0x02, 0xaa, 0, 0, 0, 2 } };
+	uint8_t b[256];
+	size_t n = t_eth(b, &t_ports[0].mac, &peer, RTE_ETHER_TYPE_IPV4);
+	size_t ip_at = n;
+
+	n += t_ipv4(b + n, from, to, IPPROTO_ICMP, 64, 8 + 20 + 8);
+	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)(b + n);
+
+	memset(ic, 0, sizeof(*ic));
+	ic->icmp_type = 3;
+	ic->icmp_code = 3;
+	n += sizeof(*ic);
+	n += t_ipv4(b + n, src, dst, IPPROTO_UDP, 63, 8);
+	uint16_t *u = (uint16_t *)(b + n);
+	u[0] = rte_cpu_to_be_16(sp);
+	u[1] = rte_cpu_to_be_16(dp);
+	u[2] = rte_cpu_to_be_16(8);
+	u[3] = 0;
+	n += 8;
+	(void)ip_at;
+	return dp_test_mbuf(b, (uint16_t)n);
+}
+
+static void test_hash_is_toeplitz(void **state)
+{
+	static const uint8_t key[40] = {
+		0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+		0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+		0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+	};
+	uint32_t x = 0x12345678;
+
+	(void)state;
+	for (int i = 0; i < 10000; i++) {
+		uint32_t host = x;
+
+		x = x * 1103515245u + 12345u;
+		assert_int_equal(steer_hash(rte_cpu_to_be_32(host)),
+				 rte_softrss(&host, 1, key));
+	}
+}
+
+static void test_both_directions_one_owner(void **state)
+{
+	unsigned seen[2] = { 0, 0 };
+	char client[32];
+
+	(void)state;
+	for (unsigned i = 0; i < 200; i++) {
+		snprintf(client, sizeof(client), "172.16.%u.%u", i / 50, 1 + i % 50);
+		struct rte_mbuf *in = udp_frame(client, 4000, VIP, 53);
+		struct rte_mbuf *out = udp_frame(RIP, 53, client, 4000);
+		/* the real server's error about our packet to it, and the
+		 * client's about our reply from the VIP */
+		struct rte_mbuf *e_rs = icmp_error(RIP, client, client, 4000, RIP, 53);
+		struct rte_mbuf *e_c = icmp_error(client, VIP, VIP, 53, client, 4000);
+		int o = steer_owner(in);
+
+		assert_true(o == 0 || o == 1);
+		assert_int_equal(steer_owner(out), o);
+		assert_int_equal(steer_owner(e_rs), o);
+		assert_int_equal(steer_owner(e_c), o);
+		seen[o]++;
+		rte_pktmbuf_free(in);
+		rte_pktmbuf_free(out);
+		rte_pktmbuf_free(e_rs);
+		rte_pktmbuf_free(e_c);
+	}
+	/* the clients spread over both workers */
+	assert_true(seen[0] > 40 && seen[1] > 40);
+}
+
+/* A client whose flows worker `o` owns. */
+static void client_of(int o, char *buf, size_t len)
+{
+	for (unsigned i = 1; i < 250; i++) {
+		snprintf(buf, len, "172.16.9.%u", i);
+		struct rte_mbuf *m = udp_frame(buf, 1, VIP, 53);
+		int got = steer_owner(m);
+
+		rte_pktmbuf_free(m);
+		if (got == o)
+			return;
+	}
+	fail_msg("no client owned by worker %d", o);
+}
+
+static void test_rings_carry_and_drop(void **state)
+{
+	char c0[32], c1[32];
+	struct rte_mbuf *pkts[DP_BURST], *got[DP_BURST];
+	uint16_t n;
+
+	(void)state;
+	client_of(0, c0, sizeof(c0));
+	client_of(1, c1, sizeof(c1));
+	/* worker 0 receives 4 of its own and 6 of worker 1's, on dpdk1 */
+	for (unsigned i = 0; i < 10; i++)
+		pkts[i] = udp_frame(i < 4 ? c0 : c1, (uint16_t)(1000 + i), VIP, 53);
+	n = 10;
+	steer_burst(&wk[0], 1, pkts, &n);
+	assert_int_equal(n, 4);
+	assert_int_equal(wk[0].redirected_out, 6);
+	for (unsigned i = 0; i < 4; i++)
+		rte_pktmbuf_free(pkts[i]);
+	/* worker 1 gets them in order, marked with the port they came by */
+	n = steer_drain(&wk[1], got, DP_BURST);
+	assert_int_equal(n, 6);
+	assert_int_equal(wk[1].redirected_in, 6);
+	for (unsigned i = 0; i < n; i++) {
+		const struct rte_udp_hdr *u = rte_pktmbuf_mtod_offset(
+			got[i], const struct rte_udp_hdr *, 14 + 20);
+
+		assert_int_equal(got[i]->port, 1);
+		assert_int_equal(rte_be_to_cpu_16(u->src_port), 1004 + i);
+		rte_pktmbuf_free(got[i]);
+	}
+	assert_int_equal(steer_drain(&wk[1], got, DP_BURST), 0);
+	/* worker 0's own queue stays empty: nothing was for it */
+	assert_int_equal(steer_drain(&wk[0], got, DP_BURST), 0);
+
+	/* fill the ring (it holds STEER_RING_SIZE - 1): the overflow is
+	 * dropped as redirect-full, each dropped frame counted received once */
+	unsigned total = 0, dropped = 0;
+
+	big_pool = rte_pktmbuf_pool_create("steer_big", 4095, 0, 0, 256, SOCKET_ID_ANY);
+	assert_non_null(big_pool);
+	for (unsigned burst = 0; burst < STEER_RING_SIZE / DP_BURST + 2; burst++) {
+		for (unsigned i = 0; i < DP_BURST; i++)
+			pkts[i] = udp_frame(c1, (uint16_t)i, VIP, 53);
+		n = DP_BURST;
+		steer_burst(&wk[0], 0, pkts, &n);
+		assert_int_equal(n, 0);
+		total += DP_BURST;
+	}
+	dropped = (unsigned)wk[0].redirect_drops;
+	assert_int_equal(dropped, total - (STEER_RING_SIZE - 1));
+	assert_int_equal(wk[0].cnt[0].drops[DPVS_DROP_REDIRECT_FULL], dropped);
+	assert_int_equal(wk[0].cnt[0].rx_packets, dropped);
+	/* and all of the rest arrive, across the ring's wrap */
+	unsigned drained = 0;
+
+	while ((n = steer_drain(&wk[1], got, DP_BURST)) > 0) {
+		drained += n;
+		rte_pktmbuf_free_bulk(got, n);
+	}
+	assert_int_equal(drained, STEER_RING_SIZE - 1);
+	/* room again */
+	pkts[0] = udp_frame(c1, 7, VIP, 53);
+	n = 1;
+	steer_burst(&wk[0], 0, pkts, &n);
+	assert_int_equal(steer_drain(&wk[1], got, DP_BURST), 1);
+	rte_pktmbuf_free(got[0]);
+	big_pool = NULL; /* its mbufs are all back; the pool stays (no hugepages) */
+}
+
+static void test_not_ipv4_stays(void **state)
+{
+	static const struct rte_ether_addr peer = { { 0x02, 0xaa, 0, 0, 0, 3 } };
+	uint8_t b[64] = { 0 };
+	size_t n = t_eth(b, &t_ports[0].mac, &peer, RTE_ETHER_TYPE_ARP);
+	struct rte_mbuf *m = dp_test_mbuf(b, (uint16_t)(n + 28));
+
+	(void)state;
+	assert_int_equal(steer_owner(m), -1);
+	rte_pktmbuf_free(m);
+	m = dp_test_mbuf(b, 10); /* shorter than Ethernet */
+	assert_int_equal(steer_owner(m), -1);
+	rte_pktmbuf_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hash_is_toeplitz),
+		cmocka_unit_test_setup_teardown(test_both_directions_one_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rings_carry_and_drop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_ipv4_stays, setup, teardown),
+	};
+
+	dp_test_eal();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
