@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Lab tests with two workers (issue 15): the LVS guide's NAT example on a
+daemon whose ports are each read through two af_packet queues, one per
+worker (conf/lab-nat-2workers.conf). The kernel's fanout puts a flow's
+packets on either queue, so requests and replies keep arriving at the
+worker that does not own their connection; it hands them over. Thirty
+client addresses make both workers own connections. Every request must
+get its answer, the handovers must show in `dpip stats`, and every
+received frame must still have exactly one fate.
+"""
+import os
+import re
+
+from lab import RIP1, RIP2, TOP, VIP, Lab, wait_until
+
+LAB = Lab("lw")
+CONF = os.path.join(TOP, "conf", "lab-nat-2workers.conf")
+CLIENTS = ["192.168.1.%d" % i for i in range(20, 50)]
+
+
+def setup():
+    LAB.up(daemon=True, conf=CONF)
+    for a in CLIENTS:
+        LAB.ns(LAB.ns_c, "ip", "addr", "add", a + "/24", "dev", "c0")
+    LAB.ipvsadm("-A", "-t", "%s:80" % VIP, "-s", "rr")
+    for rip in (RIP1, RIP2):
+        LAB.ipvsadm("-a", "-t", "%s:80" % VIP, "-r", "%s:80" % rip, "-m")
+    LAB.ipvsadm("-A", "-u", "%s:7" % VIP, "-s", "rr")
+    for rip in (RIP1, RIP2):
+        LAB.ipvsadm("-a", "-u", "%s:7" % VIP, "-r", "%s:7" % rip, "-m")
+
+
+def workers():
+    """`dpip stats` rows: [{lcore, packets, conns, redir-out, redir-in, redir-drop}]."""
+    out = LAB.dpip("stats").stdout
+    rows = []
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) >= 14 and f[0].isdigit():
+            rows.append(dict(lcore=int(f[0]), packets=int(f[4]), conns=int(f[8]),
+                             redir_out=int(f[11]), redir_in=int(f[12]),
+                             redir_drop=int(f[13])))
+    return rows
+
+
+# Each client address fetches over HTTP (a new connection each time,
+# from its own address) and sends UDP datagrams; prints one line per
+# answer: "OK http ADDR TEXT" or "BAD ..." for anything else.
+CLIENT = r'''
+import socket, sys, http.client
+vip, rounds = sys.argv[1], int(sys.argv[2])
+for r in range(rounds):
+    for a in sys.argv[3:]:
+        try:
+            s = socket.create_connection((vip, 80), timeout=5, source_address=(a, 0))
+            s.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+            data = b""
+            while True:
+                d = s.recv(4096)
+                if not d:
+                    break
+                data += d
+            s.close()
+            body = data.split(b"\r\n\r\n", 1)[-1].decode().strip()
+            print(("OK" if body.startswith("I am RealServer") else "BAD") + " http %s %s" % (a, body))
+        except Exception as e:
+            print("BAD http %s %r" % (a, e))
+        try:
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            u.bind((a, 0))
+            u.settimeout(3)
+            u.sendto(b"ping", (vip, 7))
+            d, peer = u.recvfrom(1000)
+            ok = peer == (vip, 7) and d.decode().startswith("I am RealServer")
+            print(("OK" if ok else "BAD") + " udp %s %s" % (a, d.decode()))
+            u.close()
+        except Exception as e:
+            print("BAD udp %s %r" % (a, e))
+'''
+
+
+def test_every_request_answered_across_workers():
+    before = workers()
+    assert len(before) == 2, before
+    p = LAB.ns(LAB.ns_c, "/usr/bin/python3", "-c", CLIENT, VIP, "2", *CLIENTS, timeout=240)
+    lines = p.stdout.strip().splitlines()
+    bad = [l for l in lines if not l.startswith("OK ")]
+    assert len(lines) == 2 * 2 * len(CLIENTS) and not bad, (len(lines), bad[:10])
+    # both real servers answered, over both protocols
+    for rip in (RIP1, RIP2):
+        assert any(l.startswith("OK http") and rip in l for l in lines), lines[:6]
+        assert any(l.startswith("OK udp") and rip in l for l in lines), lines[:6]
+    after = workers()
+    # both workers own connections (the clients' UDP conns live on)
+    assert all(w["conns"] > 0 for w in after), after
+    # packets changed worker in both directions, none was lost doing so
+    moved_out = [a["redir_out"] - b["redir_out"] for a, b in zip(after, before)]
+    moved_in = [a["redir_in"] - b["redir_in"] for a, b in zip(after, before)]
+    assert all(m > 0 for m in moved_out) and all(m > 0 for m in moved_in), (before, after)
+    assert sum(moved_out) == sum(moved_in), (moved_out, moved_in)
+    assert all(w["redir_drop"] == 0 for w in after), after
+    assert LAB.drop("stray-reply", "dpdk1") == 0 and LAB.drop("stray-reply", "dpdk0") == 0
+
+
+def test_connections_listed_from_both_workers():
+    out = LAB.ipvsadm("-Lnc").stdout
+    owners = set(re.findall(r"^\S+\s+\S+\s+\S+\s+(\d+\.\d+\.\d+\.\d+):\d+", out, re.M))
+    # every client's conns are there, whichever worker holds them
+    assert len(owners & set(CLIENTS)) == len(CLIENTS), out[:2000]
+
+
+def test_fates_add_up_per_port():
+    for port in ("dpdk0", "dpdk1"):
+        c = LAB.link_counters(port)
+        rx = c.get("packets", 0)  # RX: packets N is the first "packets"
+        fates = (c.get("forwarded", 0) + c.get("arp-replied", 0) +
+                 c.get("icmp-echo-replied", 0) + c.get("to-kernel", 0) + c.get("dropped", 0))
+        assert rx == fates, (port, rx, fates, c)
+
+
+def test_wrk_no_errors_two_workers():
+    p = LAB.ns(LAB.ns_c, "wrk", "-t", "2", "-c", "16", "-d", "6s", "--timeout", "4s",
+               "http://%s/" % VIP, timeout=60)
+    out = p.stdout
+    m = re.search(r"(\d+) requests in", out)
+    assert m and int(m.group(1)) > 100, out
+    assert "Socket errors" not in out, out
+    assert "Non-2xx" not in out, out
+    assert all(w["redir_drop"] == 0 for w in workers())
