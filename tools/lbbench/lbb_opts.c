@@ -68,6 +68,15 @@ void lbb_opts_usage(FILE *f, const char *prog)
 "  --gw A                   the DIP on the server side (default 192.168.229.133)\n"
 "  --peer-mac0 M --peer-mac1 M  the box's MACs (default: ARP for VIP / DIP with\n"
 "                           --fwd nat, broadcast with --fwd none)\n"
+"  --queues N               queue pairs per port, 1..64 (default 1): every RX\n"
+"                           queue is polled; each frame leaves on the queue a\n"
+"                           NIC's RSS at the box would give it (--spread)\n"
+"  --spread client|tuple|rr how frames are spread over the queues (default\n"
+"                           client): a Toeplitz hash (Microsoft's key, 128-entry\n"
+"                           table, entry i = queue i %% N) of the client address\n"
+"                           alone, which is dpvs's owner worker (no redirects);\n"
+"                           of the 4-tuple, as a NIC's usual RSS (the box\n"
+"                           hands most frames to another worker); round-robin\n"
 "  --sample N               check 1 received frame in N (default 64)\n"
 "  --json FILE              summary to FILE (default stdout)\n"
 "  --label TEXT             copied into the summary\n"
@@ -224,6 +233,8 @@ static void defaults(struct lbb_opts *o)
 	o->rto_ms = 200;
 	o->retries = 3;
 	o->sample = 64;
+	o->queues = 1;
+	o->spread = LBB_SPREAD_CLIENT;
 }
 
 /* Options that take a value. */
@@ -231,7 +242,8 @@ static const char *const with_value[] = {
 	"--mode", "--fwd", "--duration", "--warmup", "--flows", "--size", "--rate",
 	"--concurrency", "--request", "--response", "--rto", "--retries", "--vip",
 	"--vport", "--clients", "--rip", "--rport", "--gw", "--peer-mac0", "--peer-mac1",
-	"--sample", "--json", "--label", "--hold", "--measured-flows", "--timeline", NULL,
+	"--sample", "--json", "--label", "--hold", "--measured-flows", "--timeline", "--queues",
+	"--spread", NULL,
 };
 
 static bool takes_value(const char *opt)
@@ -338,6 +350,17 @@ static int apply(struct lbb_opts *o, const char *opt, const char *val, bool *fwd
 			return bad(err, errlen, opt, val, "expected a MAC, 02:00:00:00:00:01");
 		o->peer_mac_set[i] = true;
 		return 0;
+	}
+	if (!strcmp(opt, "--queues")) {
+		if (parse_u64(val, 1, LBB_MAX_QUEUES, &u))
+			return bad(err, errlen, opt, val, "expected 1..64");
+		o->queues = (unsigned)u;
+		return 0;
+	}
+	if (!strcmp(opt, "--spread")) {
+		o->spread = lbb_spread_parse(val);
+		return o->spread == LBB_SPREAD_MAX ?
+			bad(err, errlen, opt, val, "expected client, tuple or rr") : 0;
 	}
 	if (!strcmp(opt, "--sample")) {
 		if (parse_u64(val, 1, 1u << 30, &u))

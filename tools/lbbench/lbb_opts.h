@@ -15,6 +15,7 @@
 #include <rte_ether.h>
 
 #include "lbb_frame.h"
+#include "lbb_rss.h"
 
 enum lbb_mode {
 	LBB_MODE_UDP = 0,
@@ -48,6 +49,8 @@ struct lbb_opts {
 	char json_path[256];    /* "" = stdout */
 	char label[64];         /* copied into the JSON */
 	bool quiet;             /* no progress lines */
+	unsigned queues;        /* queue pairs per port, 1..LBB_MAX_QUEUES */
+	enum lbb_spread spread; /* which queue a frame leaves on (lbb_rss.h) */
 	unsigned hold_s;        /* after the run, keep the ports this long at
 				 * most, until SIGUSR1 (0: close at once) */
 	bool help;

@@ -11,19 +11,20 @@
 
 #include "lbb_port.h"
 
-struct rte_mempool *lbb_pool_create(void)
+struct rte_mempool *lbb_pool_create(unsigned nports, unsigned nq)
 {
+	unsigned n = LBB_POOL_SIZE + (nq > 1 ? (nq - 1) * nports * (LBB_RX_DESC + LBB_TX_DESC) : 0);
 	struct rte_mempool *mp;
 
-	mp = rte_pktmbuf_pool_create("lbb_pool", LBB_POOL_SIZE, LBB_POOL_CACHE, 0,
-				     RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	mp = rte_pktmbuf_pool_create("lbb_pool", n, LBB_POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				     (int)rte_socket_id());
 	if (!mp)
-		fprintf(stderr, "lbbench: mbuf pool of %u: %s (raise EAL -m?)\n", LBB_POOL_SIZE,
+		fprintf(stderr, "lbbench: mbuf pool of %u: %s (raise EAL -m?)\n", n,
 			rte_strerror(rte_errno));
 	return mp;
 }
 
-int lbb_port_start(uint16_t port_id, struct rte_mempool *pool, double wait_s,
+int lbb_port_start(uint16_t port_id, struct rte_mempool *pool, uint16_t nq, double wait_s,
 		   struct rte_ether_addr *mac)
 {
 	struct rte_eth_conf conf;
@@ -35,15 +36,23 @@ int lbb_port_start(uint16_t port_id, struct rte_mempool *pool, double wait_s,
 
 	memset(&conf, 0, sizeof(conf));
 	rc = rte_eth_dev_info_get(port_id, &info);
+	if (rc == 0 && (nq > info.max_rx_queues || nq > info.max_tx_queues)) {
+		fprintf(stderr, "lbbench: port %u (%s): %u queue pairs asked, it has at most %u RX "
+			"and %u TX (queues= in the vdev arguments?)\n", port_id, info.driver_name,
+			nq, info.max_rx_queues, info.max_tx_queues);
+		return -1;
+	}
 	if (rc == 0)
-		rc = rte_eth_dev_configure(port_id, 1, 1, &conf);
+		rc = rte_eth_dev_configure(port_id, nq, nq, &conf);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nrx, &ntx);
-	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(port_id, 0, nrx, rte_eth_dev_socket_id(port_id), NULL,
+	for (uint16_t q = 0; rc == 0 && q < nq; q++) {
+		rc = rte_eth_rx_queue_setup(port_id, q, nrx, rte_eth_dev_socket_id(port_id), NULL,
 					    pool);
-	if (rc == 0)
-		rc = rte_eth_tx_queue_setup(port_id, 0, ntx, rte_eth_dev_socket_id(port_id), NULL);
+		if (rc == 0)
+			rc = rte_eth_tx_queue_setup(port_id, q, ntx, rte_eth_dev_socket_id(port_id),
+						    NULL);
+	}
 	if (rc == 0)
 		rc = rte_eth_dev_start(port_id);
 	if (rc != 0) {

@@ -9,9 +9,12 @@
  * same code that measures the balancer.
  *
  * One lcore runs everything in one loop: client RX, server RX (and the
- * answers), generation, TCP timers, a progress line each second. Frame
- * building and checking live in lbb_frame.c, the TCP ends in lbb_tcp.c;
- * this file owns the loop, the counters and the summary.
+ * answers), generation, TCP timers, a progress line each second. With
+ * --queues N every RX queue of both ports is polled and each frame leaves
+ * on the TX queue that lbb_rss.c picks, as the box's NIC RSS would have
+ * picked its RX queue. Frame building and checking live in lbb_frame.c,
+ * the TCP ends in lbb_tcp.c; this file owns the loop, the counters and
+ * the summary.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,6 +46,7 @@
 #define TIMER_BUDGET 64          /* TCP slots looked at per loop */
 #define MAX_BACKLOG_S 0.001      /* a rate generator never catches up more than this */
 #define MAX_TIMELINE 100000      /* --timeline points at most (the rest is not kept) */
+#define TXB_MAX (BURST * LBB_TCP_MAX_OUT) /* frames one turn of one side sends at most */
 
 struct side_stats {
 	uint64_t rx_pkts, rx_bytes;
@@ -53,6 +57,14 @@ struct side_stats {
 	uint64_t seen;     /* UDP/TCP frames, for the sampling */
 	uint64_t check_err[LBB_CHECK_MAX]; /* outcome of each sampled frame */
 	uint64_t arp_replied;
+	uint64_t txq[LBB_MAX_QUEUES], rxq[LBB_MAX_QUEUES]; /* frames per queue */
+};
+
+/* Frames for one side, each with the queue it leaves on. */
+struct txbatch {
+	unsigned n;
+	struct rte_mbuf *m[TXB_MAX];
+	uint8_t q[TXB_MAX];
 };
 
 struct lbb {
@@ -63,6 +75,8 @@ struct lbb {
 	struct rte_ether_addr mac[2], peer[2];
 	uint64_t hz;
 	bool counting;                    /* the warm-up is over */
+	uint16_t nq;                      /* queue pairs per port */
+	struct lbb_rss rss;               /* which one each frame leaves on */
 
 	/* generator */
 	struct lbb_udp_tmpl tmpl;
@@ -73,7 +87,9 @@ struct lbb {
 	uint64_t gen_start, gen_sent;     /* for the rate */
 	uint64_t gen_skipped;             /* behind the target rate: not sent */
 	struct rte_mbuf *pending[BURST];  /* built, refused by TX: sent next time */
-	unsigned npending, pending_off;
+	unsigned npending;                /* of them not sent yet */
+	uint16_t q_off[LBB_MAX_QUEUES];   /* pending is sorted by queue: queue q's */
+	uint16_t q_end[LBB_MAX_QUEUES];   /* are [q_off[q], q_end[q]) */
 
 	/* tcp-cps */
 	struct lbb_tcp_client tcp;
@@ -122,18 +138,70 @@ static double tsc_to_s(const struct lbb *b, uint64_t t)
 
 /* ---- transmit ---- */
 
-static void tx_or_drop(struct lbb *b, unsigned side, struct rte_mbuf **m, unsigned n)
+static inline void txb_add(struct txbatch *t, struct rte_mbuf *m, unsigned q)
 {
-	uint16_t sent = n ? rte_eth_tx_burst(b->port[side], 0, m, (uint16_t)n) : 0;
+	t->m[t->n] = m;
+	t->q[t->n++] = (uint8_t)q;
+}
+
+/* The queue of a frame lbbench built or answers with on `side`: the
+ * client is its source on the client arm, its destination on the other. */
+static inline unsigned seg_queue(struct lbb *b, unsigned side, const struct lbb_tcp_seg *seg)
+{
+	return lbb_rss_queue(&b->rss, seg->sip, seg->dip, seg->sport, seg->dport, side == CLIENT);
+}
+
+/*
+ * Stable counting sort of m[0..n) by q[]: queue k's frames end up in
+ * sorted[start[k] .. start[k + 1]), in the order they came (a flow's
+ * frames stay in order on its queue).
+ */
+static void sort_by_queue(struct rte_mbuf *const *m, const uint8_t *q, unsigned n, unsigned nq,
+			  struct rte_mbuf **sorted, uint16_t *start)
+{
+	uint16_t pos[LBB_MAX_QUEUES];
+
+	memset(start, 0, (nq + 1) * sizeof(*start));
+	for (unsigned i = 0; i < n; i++)
+		start[q[i] + 1]++;
+	for (unsigned k = 0; k < nq; k++)
+		start[k + 1] = (uint16_t)(start[k + 1] + start[k]);
+	memcpy(pos, start, nq * sizeof(*pos));
+	for (unsigned i = 0; i < n; i++)
+		sorted[pos[q[i]]++] = m[i];
+}
+
+/* What a TX queue refuses is dropped and counted (answers, TCP segments:
+ * the generator's own flood waits instead, see udp_generate). */
+static void tx_queue_or_drop(struct lbb *b, unsigned side, uint16_t q, struct rte_mbuf **m,
+			     unsigned n)
+{
+	uint16_t sent = n ? rte_eth_tx_burst(b->port[side], q, m, (uint16_t)n) : 0;
 	struct side_stats *s = &b->st[side];
 
 	for (unsigned i = 0; i < sent; i++)
 		s->tx_bytes += m[i]->pkt_len;
 	s->tx_pkts += sent;
+	s->txq[q] += sent;
 	if (sent < n) {
 		s->tx_full += n - sent;
 		rte_pktmbuf_free_bulk(&m[sent], n - sent);
 	}
+}
+
+static void tx_or_drop(struct lbb *b, unsigned side, struct txbatch *t)
+{
+	struct rte_mbuf *sorted[TXB_MAX];
+	uint16_t start[LBB_MAX_QUEUES + 1];
+
+	if (b->nq == 1) {
+		tx_queue_or_drop(b, side, 0, t->m, t->n);
+	} else {
+		sort_by_queue(t->m, t->q, t->n, b->nq, sorted, start);
+		for (uint16_t q = 0; q < b->nq; q++)
+			tx_queue_or_drop(b, side, q, &sorted[start[q]], start[q + 1] - start[q]);
+	}
+	t->n = 0;
 }
 
 static struct rte_mbuf *seg_mbuf(struct lbb *b, unsigned side, const struct lbb_tcp_seg *seg)
@@ -171,7 +239,7 @@ static void sample_check(struct lbb *b, unsigned side, const struct lbb_pkt *p)
 /* ARP is answered for every address lbbench plays on that side, and the
  * box's own address teaches us its MAC. True when m was consumed. */
 static bool handle_arp(struct lbb *b, unsigned side, struct lbb_pkt *p, struct rte_mbuf *m,
-		       struct rte_mbuf **out, unsigned *nout)
+		       struct txbatch *out)
 {
 	bool ours;
 
@@ -188,7 +256,7 @@ static bool handle_arp(struct lbb *b, unsigned side, struct lbb_pkt *p, struct r
 		return false;
 	lbb_arp_reply(rte_pktmbuf_mtod(m, uint8_t *), &b->mac[side]);
 	b->st[side].arp_replied++;
-	out[(*nout)++] = m;
+	txb_add(out, m, 0); /* not IP: a NIC's RSS puts it on queue 0 */
 	return true;
 }
 
@@ -205,7 +273,7 @@ static void stamp_rtt(struct lbb *b, const struct lbb_pkt *p, uint64_t now)
 }
 
 static void tcp_client_segment(struct lbb *b, const struct lbb_pkt *p, uint64_t now,
-			       struct rte_mbuf **out, unsigned *nout)
+			       struct txbatch *out)
 {
 	struct lbb_tcp_seg segs[LBB_TCP_MAX_OUT];
 	unsigned n;
@@ -222,7 +290,7 @@ static void tcp_client_segment(struct lbb *b, const struct lbb_pkt *p, uint64_t 
 			struct rte_mbuf *m = seg_mbuf(b, CLIENT, &segs[i]);
 
 			if (m)
-				out[(*nout)++] = m;
+				txb_add(out, m, seg_queue(b, CLIENT, &segs[i]));
 		}
 		break;
 	default:
@@ -230,14 +298,18 @@ static void tcp_client_segment(struct lbb *b, const struct lbb_pkt *p, uint64_t 
 	}
 }
 
-static void client_rx(struct lbb *b, uint64_t now)
+static void client_rx(struct lbb *b, uint16_t q, uint64_t now)
 {
-	struct rte_mbuf *pkts[BURST], *out[BURST * LBB_TCP_MAX_OUT];
-	uint16_t n = rte_eth_rx_burst(b->port[CLIENT], 0, pkts, BURST);
+	struct rte_mbuf *pkts[BURST];
+	struct txbatch out;
+	uint16_t n = rte_eth_rx_burst(b->port[CLIENT], q, pkts, BURST);
 	struct side_stats *s = &b->st[CLIENT];
-	unsigned nout = 0;
 	struct lbb_pkt p;
 
+	if (n == 0)
+		return;
+	out.n = 0;
+	s->rxq[q] += n;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
@@ -254,11 +326,11 @@ static void client_rx(struct lbb *b, uint64_t now)
 			s->rx_bytes += m->pkt_len;
 			sample_check(b, CLIENT, &p);
 			if (b->o.mode == LBB_MODE_TCP_CPS)
-				tcp_client_segment(b, &p, now, out, &nout);
+				tcp_client_segment(b, &p, now, &out);
 			break;
 		case LBB_PKT_ARP_REQUEST:
 		case LBB_PKT_ARP_REPLY:
-			if (handle_arp(b, CLIENT, &p, m, out, &nout))
+			if (handle_arp(b, CLIENT, &p, m, &out))
 				continue;
 			break;
 		case LBB_PKT_BAD:
@@ -270,18 +342,22 @@ static void client_rx(struct lbb *b, uint64_t now)
 		}
 		rte_pktmbuf_free(m);
 	}
-	tx_or_drop(b, CLIENT, out, nout);
+	tx_or_drop(b, CLIENT, &out);
 }
 
 /* The real servers: a UDP echo (or a sink) and the stateless TCP responder. */
-static void server_rx(struct lbb *b)
+static void server_rx(struct lbb *b, uint16_t q)
 {
-	struct rte_mbuf *pkts[BURST], *out[BURST];
-	uint16_t n = rte_eth_rx_burst(b->port[SERVER], 0, pkts, BURST);
+	struct rte_mbuf *pkts[BURST];
+	struct txbatch out;
+	uint16_t n = rte_eth_rx_burst(b->port[SERVER], q, pkts, BURST);
 	struct side_stats *s = &b->st[SERVER];
-	unsigned nout = 0;
 	struct lbb_pkt p;
 
+	if (n == 0)
+		return;
+	out.n = 0;
+	s->rxq[q] += n;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct lbb_tcp_seg seg;
@@ -296,7 +372,8 @@ static void server_rx(struct lbb *b)
 			if (!b->o.reply)
 				break;
 			lbb_swap_addrs(&p);
-			out[nout++] = m;
+			txb_add(&out, m,
+				lbb_rss_queue(&b->rss, p.sip, p.dip, p.sport, p.dport, false));
 			continue;
 		case LBB_PKT_TCP:
 			s->rx_pkts++;
@@ -313,11 +390,11 @@ static void server_rx(struct lbb *b)
 				break;
 			m->data_len = len;
 			m->pkt_len = len;
-			out[nout++] = m;
+			txb_add(&out, m, seg_queue(b, SERVER, &seg));
 			continue;
 		case LBB_PKT_ARP_REQUEST:
 		case LBB_PKT_ARP_REPLY:
-			if (handle_arp(b, SERVER, &p, m, out, &nout))
+			if (handle_arp(b, SERVER, &p, m, &out))
 				continue;
 			break;
 		case LBB_PKT_BAD:
@@ -329,7 +406,7 @@ static void server_rx(struct lbb *b)
 		}
 		rte_pktmbuf_free(m);
 	}
-	tx_or_drop(b, SERVER, out, nout);
+	tx_or_drop(b, SERVER, &out);
 }
 
 /* ---- generation ---- */
@@ -356,21 +433,30 @@ static unsigned gen_budget(struct lbb *b, uint64_t now)
 	return (unsigned)RTE_MIN(allowed - b->gen_sent, (uint64_t)BURST);
 }
 
+/*
+ * The flood waits for the link instead of losing frames (backpressure): a
+ * burst is built, sorted by queue, and the next one only once every queue
+ * took its share; a queue whose worker is behind holds the others back,
+ * as the slowest worker would pace a sender that waits for each answer.
+ */
 static void udp_generate(struct lbb *b, uint64_t now)
 {
 	struct side_stats *s = &b->st[CLIENT];
-	unsigned want, sent;
+	struct rte_mbuf *built[BURST];
+	uint8_t qs[BURST];
+	uint16_t start[LBB_MAX_QUEUES + 1];
+	unsigned want;
 
 	if (b->npending == 0) {
 		want = gen_budget(b, now);
 		if (want == 0)
 			return;
-		if (rte_pktmbuf_alloc_bulk(b->pool, b->pending, want)) {
+		if (rte_pktmbuf_alloc_bulk(b->pool, built, want)) {
 			b->no_mbuf++;
 			return;
 		}
 		for (unsigned i = 0; i < want; i++) {
-			struct rte_mbuf *m = b->pending[i];
+			struct rte_mbuf *m = built[i];
 			struct lbb_stamp st, *stp = NULL;
 
 			if (b->o.mode == LBB_MODE_LATENCY) {
@@ -383,28 +469,40 @@ static void udp_generate(struct lbb *b, uint64_t now)
 				      rte_pktmbuf_mtod(m, uint8_t *));
 			m->data_len = b->tmpl.len;
 			m->pkt_len = b->tmpl.len;
+			qs[i] = (uint8_t)lbb_rss_queue_frame(&b->rss, rte_pktmbuf_mtod(m, uint8_t *),
+							     b->tmpl.len, true);
 			if (++b->next_flow >= b->gen_flows)
 				b->next_flow = 0;
 		}
+		sort_by_queue(built, qs, want, b->nq, b->pending, start);
+		for (uint16_t q = 0; q < b->nq; q++) {
+			b->q_off[q] = start[q];
+			b->q_end[q] = start[q + 1];
+		}
 		b->npending = want;
-		b->pending_off = 0;
 		b->gen_sent += want;
 	}
-	sent = rte_eth_tx_burst(b->port[CLIENT], 0, &b->pending[b->pending_off],
-				(uint16_t)(b->npending - b->pending_off));
-	s->tx_pkts += sent;
-	s->tx_bytes += (uint64_t)sent * b->tmpl.len;
-	b->pending_off += sent;
-	if (b->pending_off == b->npending)
-		b->npending = 0;
-	/* else: the rest is kept for the next turn (backpressure, not loss) */
+	for (uint16_t q = 0; q < b->nq; q++) {
+		unsigned left = b->q_end[q] - b->q_off[q], sent;
+
+		if (left == 0)
+			continue;
+		sent = rte_eth_tx_burst(b->port[CLIENT], q, &b->pending[b->q_off[q]], (uint16_t)left);
+		s->tx_pkts += sent;
+		s->txq[q] += sent;
+		s->tx_bytes += (uint64_t)sent * b->tmpl.len;
+		b->q_off[q] = (uint16_t)(b->q_off[q] + sent);
+		b->npending -= sent;
+	}
+	/* what a queue refused is kept for the next turn (backpressure, not loss) */
 }
 
 static void tcp_generate(struct lbb *b, uint64_t now)
 {
-	struct rte_mbuf *out[BURST * LBB_TCP_MAX_OUT];
-	struct lbb_tcp_seg segs[BURST * LBB_TCP_MAX_OUT];
-	unsigned want = gen_budget(b, now), nout = 0, nseg;
+	struct txbatch out;
+	struct lbb_tcp_seg segs[TXB_MAX];
+	unsigned want = gen_budget(b, now), nseg;
+	struct rte_mbuf *m;
 
 	/* backpressure: while the link refuses segments, open nothing new
 	 * (a lost SYN costs a whole RTO, which would measure the generator) */
@@ -412,32 +510,34 @@ static void tcp_generate(struct lbb *b, uint64_t now)
 		b->tx_full_seen = b->st[CLIENT].tx_full;
 		want = 0;
 	}
+	out.n = 0;
 	for (unsigned i = 0; i < want; i++) {
 		if (!lbb_tcp_open(&b->tcp, now, &segs[0]))
 			break;
 		b->gen_sent++;
-		out[nout] = seg_mbuf(b, CLIENT, &segs[0]);
-		if (out[nout])
-			nout++;
+		m = seg_mbuf(b, CLIENT, &segs[0]);
+		if (m)
+			txb_add(&out, m, seg_queue(b, CLIENT, &segs[0]));
 	}
-	tx_or_drop(b, CLIENT, out, nout);
+	tx_or_drop(b, CLIENT, &out);
 	nseg = lbb_tcp_client_timers(&b->tcp, now, TIMER_BUDGET, segs, RTE_DIM(segs));
-	nout = 0;
 	for (unsigned i = 0; i < nseg; i++) {
-		out[nout] = seg_mbuf(b, CLIENT, &segs[i]);
-		if (out[nout])
-			nout++;
+		m = seg_mbuf(b, CLIENT, &segs[i]);
+		if (m)
+			txb_add(&out, m, seg_queue(b, CLIENT, &segs[i]));
 	}
-	tx_or_drop(b, CLIENT, out, nout);
+	tx_or_drop(b, CLIENT, &out);
 }
 
 /* ---- start-up ---- */
 
 static void poll_once(struct lbb *b, uint64_t now)
 {
-	client_rx(b, now);
-	if (b->nsides == 2)
-		server_rx(b);
+	for (uint16_t q = 0; q < b->nq; q++) {
+		client_rx(b, q, now);
+		if (b->nsides == 2)
+			server_rx(b, q);
+	}
 }
 
 /* Learns the box's MAC on each side from its ARP reply (VIP on the client
@@ -457,6 +557,7 @@ static int resolve_peers(struct lbb *b)
 		bool all = true;
 
 		for (unsigned side = 0; side < b->nsides; side++) {
+			struct txbatch t = { .n = 0 };
 			struct rte_mbuf *m;
 
 			if (b->o.peer_mac_set[side])
@@ -469,7 +570,8 @@ static int resolve_peers(struct lbb *b)
 				continue;
 			m->data_len = m->pkt_len = lbb_arp_request(rte_pktmbuf_mtod(m, uint8_t *),
 								   &b->mac[side], from[side], ask[side]);
-			tx_or_drop(b, side, &m, 1);
+			txb_add(&t, m, 0);
+			tx_or_drop(b, side, &t);
 		}
 		if (all)
 			return 0;
@@ -562,7 +664,16 @@ static void json_dir(struct lbb_json *j, const char *key, const char *what,
 	lbb_json_end(j);
 }
 
-static void json_side(struct lbb_json *j, const char *key, const struct side_stats *s)
+static void json_queues(struct lbb_json *j, const char *key, const uint64_t *v, unsigned nq)
+{
+	lbb_json_arr(j, key);
+	for (unsigned q = 0; q < nq; q++)
+		lbb_json_u64(j, NULL, v[q]);
+	lbb_json_end(j);
+}
+
+static void json_side(struct lbb_json *j, const char *key, const struct side_stats *s,
+		      unsigned nq)
 {
 	uint64_t sampled = 0;
 
@@ -573,6 +684,8 @@ static void json_side(struct lbb_json *j, const char *key, const struct side_sta
 	lbb_json_u64(j, "arp_replied", s->arp_replied);
 	lbb_json_u64(j, "rx_other", s->other);
 	lbb_json_u64(j, "rx_malformed", s->bad);
+	json_queues(j, "tx_per_queue", s->txq, nq);
+	json_queues(j, "rx_per_queue", s->rxq, nq);
 	lbb_json_obj(j, "check");
 	lbb_json_u64(j, "sampled", sampled);
 	lbb_json_u64(j, "ok", s->check_err[LBB_CHECK_OK]);
@@ -644,8 +757,9 @@ static void json_timeline(struct lbb_json *j, const struct lbb *b)
 
 static int summary(const struct lbb *b, double secs)
 {
-	/* room for the fixed part and about 80 bytes per timeline point */
-	size_t cap = 16384 + (size_t)b->tl_len * 96;
+	/* room for the fixed part, about 80 bytes per timeline point and 4
+	 * counts of up to 21 bytes per queue */
+	size_t cap = 16384 + (size_t)b->tl_len * 96 + (size_t)b->nq * 4 * 24;
 	char *buf = malloc(cap);
 	const struct side_stats *c = &b->st[CLIENT], *s = &b->st[SERVER];
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
@@ -671,6 +785,8 @@ static int summary(const struct lbb *b, double secs)
 	lbb_json_u64(&j, "frame_size", b->o.size);
 	lbb_json_dbl(&j, "rate_target", b->o.rate);
 	lbb_json_u64(&j, "tsc_hz", b->hz);
+	lbb_json_u64(&j, "queues", b->nq);
+	lbb_json_str(&j, "spread", lbb_spread_name(b->o.spread));
 	if (b->o.loopback) {
 		json_dir(&j, "forward", "clients -> box -> clients (own frames back)", c, c, secs, true);
 		json_dir(&j, "reverse", "none (loopback)", s, s, secs, false);
@@ -683,9 +799,9 @@ static int summary(const struct lbb *b, double secs)
 	lbb_json_dbl(&j, "rx_pps", (c->rx_pkts + (b->o.loopback ? 0 : s->rx_pkts)) / secs);
 	lbb_json_str(&j, "what", "frames delivered through the box, both directions summed");
 	lbb_json_end(&j);
-	json_side(&j, "client_side", c);
+	json_side(&j, "client_side", c, b->nq);
 	if (!b->o.loopback)
-		json_side(&j, "server_side", s);
+		json_side(&j, "server_side", s, b->nq);
 	lbb_json_u64(&j, "no_mbuf", b->no_mbuf);
 	lbb_json_u64(&j, "rate_shortfall", b->gen_skipped);
 	if (b->o.mode == LBB_MODE_LATENCY)
@@ -804,11 +920,12 @@ static void drain(struct lbb *b, double seconds)
 	struct rte_mbuf *pkts[BURST];
 
 	while (rte_get_tsc_cycles() < end)
-		for (unsigned side = 0; side < b->nsides; side++) {
-			uint16_t n = rte_eth_rx_burst(b->port[side], 0, pkts, BURST);
+		for (unsigned side = 0; side < b->nsides; side++)
+			for (uint16_t q = 0; q < b->nq; q++) {
+				uint16_t n = rte_eth_rx_burst(b->port[side], q, pkts, BURST);
 
-			rte_pktmbuf_free_bulk(pkts, n);
-		}
+				rte_pktmbuf_free_bulk(pkts, n);
+			}
 }
 
 /*
@@ -898,11 +1015,14 @@ static int setup(struct lbb *b)
 	b->nsides = nports;
 	if (b->o.loopback)
 		b->port[SERVER] = b->port[CLIENT];
-	b->pool = lbb_pool_create();
+	b->nq = (uint16_t)b->o.queues;
+	b->rss.nq = b->nq;
+	b->rss.spread = b->o.spread;
+	b->pool = lbb_pool_create(nports, b->nq);
 	if (!b->pool)
 		return -1;
 	for (unsigned side = 0; side < b->nsides; side++)
-		if (lbb_port_start(b->port[side], b->pool, LINK_WAIT_S, &b->mac[side]))
+		if (lbb_port_start(b->port[side], b->pool, b->nq, LINK_WAIT_S, &b->mac[side]))
 			return -1;
 	for (unsigned side = 0; side < 2; side++)
 		if (!b->o.peer_mac_set[side])
