@@ -14,11 +14,13 @@
 #include <cmocka.h>
 
 #include <rte_arp.h>
+#include <rte_thash.h>
 
 #include "lbb_frame.h"
 #include "lbb_hist.h"
 #include "lbb_json.h"
 #include "lbb_opts.h"
+#include "lbb_rss.h"
 #include "lbb_tcp.h"
 
 static const struct rte_ether_addr MAC_A = { .addr_bytes = { 2, 0, 0, 0, 0, 1 } };
@@ -113,6 +115,172 @@ static void test_flow_plan(void **state)
 	assert_false(lbb_flow_index(&net, ip4("192.168.1.1"), htons(80), &idx));
 	assert_true(lbb_is_rip(&net, ip4("192.168.229.14")));
 	assert_false(lbb_is_rip(&net, ip4("192.168.229.15")));
+}
+
+/* ---- queue choice (lbb_rss): lbbench's stand-in for a NIC's RSS ---- */
+
+/* DPDK's own software Toeplitz, the reference: words in host order. */
+static uint32_t softrss(const uint32_t *words_be, unsigned n)
+{
+	uint32_t w[3];
+
+	for (unsigned i = 0; i < n; i++)
+		w[i] = ntohl(words_be[i]);
+	return rte_softrss(w, n, lbb_rss_key);
+}
+
+/* The owner worker dpvs computes for a client address (src/worker/
+ * steer.c): its Toeplitz hash through 128 entries, entry i = i % n. */
+static unsigned dpvs_owner(uint32_t client, unsigned nworkers)
+{
+	return (softrss(&client, 1) % 128) % nworkers;
+}
+
+static void test_rss_vectors(void **state)
+{
+	/* Microsoft's RSS verification suite: 66.9.149.187:2794 ->
+	 * 161.142.100.80:1766, IPv4 alone and with TCP ports */
+	uint8_t in[12];
+	uint32_t s = ip4("66.9.149.187"), d = ip4("161.142.100.80");
+	uint16_t sp = htons(2794), dp = htons(1766);
+
+	(void)state;
+	memcpy(in, &s, 4);
+	memcpy(in + 4, &d, 4);
+	memcpy(in + 8, &sp, 2);
+	memcpy(in + 10, &dp, 2);
+	assert_int_equal(lbb_toeplitz(in, 8), 0x323e8fc2);
+	assert_int_equal(lbb_toeplitz(in, 12), 0x51ccc178);
+	/* one address alone, as dpvs hashes a client: rte_softrss's values */
+	assert_int_equal(lbb_toeplitz((uint8_t *)&s, 4), 0x0e48b9de);
+	assert_int_equal(softrss(&s, 1), 0x0e48b9de);
+}
+
+static void test_rss_client_is_dpvs_owner(void **state)
+{
+	/* the bench's first clients and their owners among 2 and 3 workers,
+	 * written out from rte_softrss: a change in the hash shows here */
+	static const struct {
+		const char *addr;
+		uint32_t hash;
+		unsigned q2, q3;
+	} table[] = {
+		{ "192.168.1.1", 0x5e31c16d, 1, 1 },   { "192.168.1.2", 0xc5ca85bc, 0, 0 },
+		{ "192.168.1.3", 0xd76702dd, 1, 0 },   { "192.168.1.10", 0x679f3550, 0, 2 },
+		{ "192.168.1.200", 0x80a61bf3, 1, 1 }, { "10.0.0.1", 0x919d5c4a, 0, 2 },
+	};
+	static const unsigned nqs[] = { 1, 2, 3, 4, 7, 8, 16, 64 };
+	struct lbb_net net = default_net(LBB_FWD_NAT);
+	unsigned per_q[64];
+
+	(void)state;
+	for (unsigned i = 0; i < RTE_DIM(table); i++) {
+		uint32_t a = ip4(table[i].addr);
+		struct lbb_rss r2 = { .nq = 2, .spread = LBB_SPREAD_CLIENT };
+		struct lbb_rss r3 = { .nq = 3, .spread = LBB_SPREAD_CLIENT };
+
+		assert_int_equal(lbb_toeplitz((uint8_t *)&a, 4), table[i].hash);
+		assert_int_equal(softrss(&a, 1), table[i].hash);
+		assert_int_equal(lbb_rss_queue(&r2, a, net.vip, htons(1024), net.vport, true),
+				 table[i].q2);
+		assert_int_equal(lbb_rss_queue(&r3, a, net.vip, htons(1024), net.vport, true),
+				 table[i].q3);
+	}
+	/* every client of the bench's plan, every worker count: the queue
+	 * is dpvs's owner, from either direction and whatever the ports */
+	for (unsigned k = 0; k < RTE_DIM(nqs); k++) {
+		struct lbb_rss r = { .nq = nqs[k], .spread = LBB_SPREAD_CLIENT };
+
+		memset(per_q, 0, sizeof(per_q));
+		for (uint64_t f = 0; f < net.nhosts; f++) {
+			uint32_t c, rip = net.rips[f % net.nrips];
+			uint16_t port;
+			unsigned q;
+
+			lbb_flow_tuple(&net, f, &c, &port);
+			q = lbb_rss_queue(&r, c, net.vip, port, net.vport, true);
+			assert_int_equal(q, dpvs_owner(c, nqs[k]));
+			/* the same client: another port, and the server's answer */
+			assert_int_equal(lbb_rss_queue(&r, c, net.vip, htons(65535), net.vport, true), q);
+			assert_int_equal(lbb_rss_queue(&r, rip, c, net.rport, port, false), q);
+			per_q[q]++;
+		}
+		/* 253 clients reach every queue (64 queues: 4 clients each on average) */
+		for (unsigned q = 0; q < nqs[k] && nqs[k] <= 16; q++)
+			assert_true(per_q[q] > 0);
+	}
+}
+
+static void test_rss_tuple_and_rr(void **state)
+{
+	struct lbb_net net = default_net(LBB_FWD_NAT);
+	struct lbb_rss t = { .nq = 2, .spread = LBB_SPREAD_TUPLE };
+	struct lbb_rss rr = { .nq = 3, .spread = LBB_SPREAD_RR };
+	unsigned moved = 0, per_q[2] = { 0, 0 };
+
+	(void)state;
+	for (uint64_t f = 0; f < 1000; f++) {
+		uint32_t c, w[3];
+		uint16_t port;
+		unsigned q;
+
+		lbb_flow_tuple(&net, f, &c, &port);
+		w[0] = c;
+		w[1] = net.vip;
+		w[2] = htonl((uint32_t)ntohs(port) << 16 | ntohs(net.vport));
+		q = lbb_rss_queue(&t, c, net.vip, port, net.vport, true);
+		assert_int_equal(q, (softrss(w, 3) % 128) % 2);
+		per_q[q]++;
+		moved += q != dpvs_owner(c, 2);
+	}
+	/* a NIC's usual 4-tuple RSS spreads well, but about half the frames
+	 * land away from their owner: the box's redirect path has work */
+	assert_true(per_q[0] > 400 && per_q[1] > 400);
+	assert_true(moved > 350 && moved < 650);
+	for (unsigned i = 0; i < 9; i++)
+		assert_int_equal(lbb_rss_queue(&rr, 0, 0, 0, 0, true), i % 3);
+	/* one queue: always 0, whatever the spread */
+	t.nq = 1;
+	assert_int_equal(lbb_rss_queue(&t, ip4("192.168.1.1"), net.vip, 1, 2, true), 0);
+	assert_int_equal(lbb_spread_parse("tuple"), LBB_SPREAD_TUPLE);
+	assert_int_equal(lbb_spread_parse("rss"), LBB_SPREAD_MAX);
+	assert_string_equal(lbb_spread_name(LBB_SPREAD_CLIENT), "client");
+}
+
+static void test_rss_frames(void **state)
+{
+	struct lbb_net net = default_net(LBB_FWD_NAT);
+	struct lbb_rss r = { .nq = 4, .spread = LBB_SPREAD_CLIENT };
+	struct lbb_udp_tmpl t;
+	uint8_t buf[LBB_MAX_FRAME];
+	struct lbb_pkt p;
+	struct lbb_tcp_seg seg = { .sip = ip4("192.168.229.12"), .dip = ip4("192.168.1.77"),
+				   .sport = htons(9), .dport = htons(4000), .flags = RTE_TCP_SYN_FLAG };
+	uint16_t len;
+
+	(void)state;
+	assert_int_equal(lbb_udp_tmpl_init(&t, &net, &MAC_A, &MAC_B, 64), 0);
+	for (uint64_t f = 0; f < 3000; f += 13) {
+		uint32_t c;
+		uint16_t port;
+
+		lbb_flow_tuple(&net, f, &c, &port);
+		lbb_udp_build(&t, &net, f, NULL, buf);
+		assert_int_equal(lbb_rss_queue_frame(&r, buf, t.len, true), dpvs_owner(c, 4));
+		/* the echo server's answer goes back on the client's queue */
+		assert_int_equal(lbb_parse(buf, t.len, &p), LBB_PKT_UDP);
+		lbb_swap_addrs(&p);
+		assert_int_equal(lbb_rss_queue_frame(&r, buf, t.len, false), dpvs_owner(c, 4));
+	}
+	len = lbb_tcp_build(buf, sizeof(buf), &MAC_A, &MAC_B, &seg);
+	assert_true(len > 0);
+	assert_int_equal(lbb_rss_queue_frame(&r, buf, len, false),
+			 dpvs_owner(ip4("192.168.1.77"), 4));
+	/* ARP, and frames too short to tell: queue 0 */
+	len = lbb_arp_request(buf, &MAC_A, ip4("192.168.1.1"), net.vip);
+	assert_int_equal(lbb_rss_queue_frame(&r, buf, len, true), 0);
+	lbb_udp_build(&t, &net, 5, NULL, buf);
+	assert_int_equal(lbb_rss_queue_frame(&r, buf, 20, true), 0);
 }
 
 /* ---- UDP frames and checks ---- */
@@ -515,6 +683,21 @@ static void test_opts(void **state)
 	assert_int_equal(parse(&o, err, "--help"), 0);
 	assert_true(o.help);
 
+	/* several queues: one per worker of the box */
+	assert_int_equal(parse(&o, err, ""), 0);
+	assert_int_equal(o.queues, 1);
+	assert_int_equal(o.spread, LBB_SPREAD_CLIENT);
+	assert_int_equal(parse(&o, err, "--queues 16 --spread tuple"), 0);
+	assert_int_equal(o.queues, 16);
+	assert_int_equal(o.spread, LBB_SPREAD_TUPLE);
+	assert_int_equal(parse(&o, err, "--queues=2 --spread=rr"), 0);
+	assert_int_equal(o.spread, LBB_SPREAD_RR);
+	assert_int_equal(parse(&o, err, "--queues 0"), -1);
+	assert_non_null(strstr(err, "--queues '0'"));
+	assert_int_equal(parse(&o, err, "--queues 65"), -1);
+	assert_int_equal(parse(&o, err, "--spread rss"), -1);
+	assert_non_null(strstr(err, "--spread 'rss': expected client, tuple or rr"));
+
 	/* the expiry scenario: 1M flows in the warm-up, 1K measured */
 	assert_int_equal(parse(&o, err, "--flows 1M --measured-flows 1K --timeline 100"), 0);
 	assert_int_equal(o.flows, 1000000);
@@ -561,6 +744,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flow_plan),
+		cmocka_unit_test(test_rss_vectors),
+		cmocka_unit_test(test_rss_client_is_dpvs_owner),
+		cmocka_unit_test(test_rss_tuple_and_rr),
+		cmocka_unit_test(test_rss_frames),
 		cmocka_unit_test(test_udp_build_and_checks),
 		cmocka_unit_test(test_udp_nat_rewrite_checked),
 		cmocka_unit_test(test_udp_stamp_and_loopback),
