@@ -21,8 +21,20 @@
                                  exit 1 when a scenario failed
   bench.py render IN.json OUT.md the Markdown again from a report's JSON
                                  (also an older one); no measurement
+  bench.py workers-conf CONF N CPUS
+                                 rewrites a one-worker bench conf in place for
+                                 N workers: worker k on lcore k, CPU CPUS[k-1]
+                                 (comma-separated), polling queue k-1 of every
+                                 port; N RX queues per port; pools resized
+  bench.py smoke-workers DIR     the multi-worker smoke's checks on run.sh's
+                                 runs in DIR: the aligned runs moved no frame
+                                 between workers and every worker got some;
+                                 the spread runs (-tuple) moved some
+  bench.py col FILE NAME         the first worker row's column NAME of a
+                                 `dpip stats` output
 """
 import json
+import math
 import os
 import re
 import socket
@@ -152,8 +164,26 @@ def verdict(path):
     return 0
 
 
+# The "bad spread" twin of a scenario (several workers only): the same
+# traffic with lbbench's frames spread over the queues by their 4-tuple
+# (--spread tuple), as a NIC's usual RSS would, so that most of them land
+# on a worker that does not own them and are handed over.
+TWIN_SUFFIXES = ("-tuple", "-rr")
+
+
+def twin_of(name):
+    """nat-udp-1k-1way-tuple -> ("nat-udp-1k-1way", "tuple"); else (None, None)."""
+    for suf in TWIN_SUFFIXES:
+        if name.endswith(suf):
+            return name[:-len(suf)], suf[1:]
+    return None, None
+
+
 def kind_of(name):
-    """nat-udp-1m-2way -> udp-2way; ceil-tcp-cps -> tcp-cps."""
+    """nat-udp-1m-2way -> udp-2way; ceil-tcp-cps -> tcp-cps (twins: as their scenario)."""
+    base, _ = twin_of(name)
+    if base:
+        name = base
     if "-expiry-" in name:
         return "expiry"
     if name.endswith("-1way"):
@@ -234,6 +264,65 @@ def read_stats(path):
             return parse_stats(f)
     except (OSError, ValueError):
         return None
+
+
+def parse_workers(lines):
+    """`dpip stats` text -> one dict per worker row, keyed by the header's
+    column names (lcore, cpu, packets, busy-cycles, redir-out, redir-in,
+    redir-drop, ...); [] without a header."""
+    cols, rows = None, []
+    for line in lines:
+        f = line.split()
+        if f and f[0] == "lcore":
+            cols = f
+        elif cols and f and f[0].isdigit() and len(f) == len(cols):
+            row = {}
+            for k, v in zip(cols, f):
+                try:
+                    row[k] = int(v)
+                except ValueError:
+                    try:
+                        row[k] = float(v.rstrip("%"))
+                    except ValueError:
+                        row[k] = v
+            rows.append(row)
+    return rows
+
+
+def read_workers(path):
+    try:
+        with open(path) as f:
+            return parse_workers(f)
+    except OSError:
+        return []
+
+
+WORKER_COUNTS = ("packets", "busy-cycles", "redir-out", "redir-in", "redir-drop")
+
+
+def worker_figures(base, secs):
+    """Per worker over one run (BASE.stats0 -> BASE.stats): packets it
+    received from its queues, their rate over the measured seconds, its
+    busy cycles per packet (its busy time includes the packets others
+    handed it), frames it handed over (redir-out) and got (redir-in); the
+    run's redirect share: frames handed over / frames received, all
+    workers. None without both samples."""
+    a, b = read_workers(base + ".stats0"), read_workers(base + ".stats")
+    if not a or not b or len(a) != len(b):
+        return None
+    ws = []
+    for x, y in zip(a, b):
+        d = {k: y.get(k, 0) - x.get(k, 0) for k in WORKER_COUNTS}
+        ws.append(dict(lcore=y.get("lcore"), cpu=y.get("cpu"), packets=d["packets"],
+                       busy_cycles=d["busy-cycles"], redir_out=d["redir-out"],
+                       redir_in=d["redir-in"], redir_drop=d["redir-drop"],
+                       pps=d["packets"] / secs if secs else None,
+                       cycles_per_pkt=d["busy-cycles"] / d["packets"] if d["packets"] else None))
+    pk = sum(w["packets"] for w in ws)
+    moved = sum(w["redir_in"] for w in ws)
+    return dict(workers=ws, packets=pk, redirected=moved,
+                redirect_drops=sum(w["redir_drop"] for w in ws),
+                redirect_share=moved / pk if pk else None)
 
 
 def box_cycles(base):
@@ -463,6 +552,12 @@ def report(wdir, out_json, out_md):
                                       else "whole run (warm-up included)")
                 s["cycles_per_pkt"].append(c["cycles_per_pkt"])
             s.setdefault("box_drops", []).append(box_drops(base))
+            wf = worker_figures(base, d.get("duration_s"))
+            if wf and len(wf["workers"]) > 1:
+                rnd["workers"] = wf
+                s.setdefault("worker_rounds", []).append(wf)
+        s.setdefault("spread", d.get("spread"))
+        s.setdefault("queues", d.get("queues"))
         if r["conns"]:
             s.setdefault("conns", []).append(int(r["conns"]))
         if s["kind"] == "expiry" and os.path.exists(base + ".poll"):
@@ -484,6 +579,8 @@ def report(wdir, out_json, out_md):
         s["target"] = target_text(name, s.get("tsc_hz")) or None
         if s.get("expiry"):
             s["expiry_median"] = expiry_medians(s["expiry"])
+        if s.get("worker_rounds"):
+            s["workers_median"] = workers_medians(s["worker_rounds"])
     tsc_hz = next((s.get("tsc_hz") for s in scen.values() if s.get("tsc_hz")), None)
 
     def ratio(a, b):
@@ -522,6 +619,12 @@ def report(wdir, out_json, out_md):
         if med.get(ceil):
             gen_bound[name] = s["median"] >= 0.9 * med[ceil]
     derived["generator_bound"] = gen_bound
+    if meta.get("workers", 1) > 1:
+        derived["redirect_cost"] = redirect_costs(scen)
+        derived["aligned_redirected"] = {
+            n: s["workers_median"]["redirected_total"] for n, s in scen.items()
+            if not twin_of(n)[0] and s.get("workers_median")
+            and s["workers_median"]["redirected_total"]}
 
     failed = [n for n in order if scen[n]["status"] != "ok"]
     out = dict(date=meta["date"], host=meta["host"], command=meta["command"], runs=meta["runs"],
@@ -530,6 +633,7 @@ def report(wdir, out_json, out_md):
                expiry_udp_timeout_s=meta.get("expiry_udp_timeout_s"),
                poll_interval_s=meta.get("poll_interval_s"),
                skipped=meta.get("skipped", {}), memory=mem, derived=derived,
+               workers=meta.get("workers", 1), layout=meta.get("layout"),
                status="failed" if failed else "ok", failed_scenarios=failed,
                scenarios={n: scen[n] for n in order})
     with open(out_json, "w") as f:
@@ -540,6 +644,60 @@ def report(wdir, out_json, out_md):
     for n in failed:
         print("bench: FAILED %s: %s" % (n, "; ".join(scen[n]["failures"])))
     return 1 if failed else 0
+
+
+def workers_medians(rounds):
+    """Per worker index, the median over rounds of its rate and cycles per
+    packet (with min and max); the median redirect share; totals of the
+    frames handed over and of the redirect drops."""
+    n = min(len(r["workers"]) for r in rounds)
+    per = []
+    for i in range(n):
+        w = dict(lcore=rounds[0]["workers"][i]["lcore"], cpu=rounds[0]["workers"][i]["cpu"])
+        for k in ("pps", "cycles_per_pkt"):
+            w[k], w[k + "_min"], w[k + "_max"] = spread([r["workers"][i][k] for r in rounds])
+        per.append(w)
+    share, share_min, share_max = spread([r["redirect_share"] for r in rounds])
+    return dict(workers=per, redirect_share=share, redirect_share_min=share_min,
+                redirect_share_max=share_max,
+                redirected_total=sum(r["redirected"] for r in rounds),
+                redirect_drops_total=sum(r["redirect_drops"] for r in rounds))
+
+
+def redirect_costs(scen):
+    """Each spread twin against its aligned scenario, round by round (the
+    two ran back to back on the same daemon): the cycles per packet it
+    added, and those divided by its redirect share (what one frame handed
+    to another worker cost, both workers' work together). Medians over
+    the rounds both have, with min and max."""
+    out = {}
+    for name, t in scen.items():
+        base, how = twin_of(name)
+        a = scen.get(base)
+        if not base or not a:
+            continue
+        ra = {r["round"]: r for r in a["rounds"] if r.get("cycles_per_pkt") is not None}
+        added, per_moved, shares = [], [], []
+        for rt in t["rounds"]:
+            r0 = ra.get(rt["round"])
+            if r0 is None or rt.get("cycles_per_pkt") is None:
+                continue
+            d = rt["cycles_per_pkt"] - r0["cycles_per_pkt"]
+            added.append(d)
+            sh = (rt.get("workers") or {}).get("redirect_share")
+            shares.append(sh)
+            if sh:
+                per_moved.append(d / sh)
+        c = dict(spread=how, twin=name, rounds=len(added),
+                 aligned_cycles_per_pkt=a.get("cycles_per_pkt_median"),
+                 spread_cycles_per_pkt=t.get("cycles_per_pkt_median"))
+        c["added_cycles_per_pkt"], c["added_min"], c["added_max"] = spread(added)
+        c["cycles_per_redirected"], c["per_redirected_min"], c["per_redirected_max"] = \
+            spread(per_moved)
+        c["redirect_share"], _, _ = spread(shares)
+        c["aligned_redirect_share"] = (a.get("workers_median") or {}).get("redirect_share")
+        out[base] = c
+    return out
 
 
 def expiry_medians(es):
@@ -634,10 +792,17 @@ def write_md(out, out_md, rerendered=None):
     L.append("- CPU: %s, %s CPUs; kernel %s" % (out["host"]["cpu"], out["host"]["ncpu"],
                                                 out["host"]["kernel"]))
     L.append("- Command: `%s`" % out["command"])
+    nworkers = out.get("workers") or 1
+    if nworkers > 1:
+        where = ("lbbench (one lcore) on CPU 0 with %d queue pairs per port, dpvs with %d workers "
+                 "(%s), joined by %s" % (nworkers, nworkers, layout_text(out.get("layout")),
+                                         out.get("link_desc") or "net_memif"))
+    else:
+        where = ("lbbench on CPU 0, the box's one forwarding lcore on CPU 1, joined by %s"
+                 % (out.get("link_desc") or "net_memif"))
     L.append("- Each figure is the median of %d interleaved runs of %s s (box = dpvs or testpmd "
-             "alternating) with the min and max of those runs, lbbench on CPU 0, the box's one "
-             "forwarding lcore on CPU 1, joined by %s." % (out["runs"], out["duration_s"],
-                                                           out.get("link_desc") or "net_memif"))
+             "alternating) with the min and max of those runs, %s." % (out["runs"],
+                                                                      out["duration_s"], where))
     L.append("- **The headline of a dpvs scenario is the box's cycles per packet on its busy "
              "time**: `dpip stats` busy-cycles / packets over the measured part, all workers "
              "(busy-cycles count the worker's loops that moved packets, in TSC cycles). A rate "
@@ -691,6 +856,8 @@ def write_md(out, out_md, rerendered=None):
         L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |"
                  % (n, cpp, med_s, rng, status, s["box"], counts, drops, tr))
     L.append("")
+    if nworkers > 1:
+        workers_md(L, out)
     ex = [(n, s) for n, s in scen.items() if s.get("expiry_median")]
     for n, s in ex:
         m = s["expiry_median"]
@@ -796,6 +963,109 @@ def write_md(out, out_md, rerendered=None):
         f.write("\n".join(L))
 
 
+def layout_text(layout):
+    """'worker 1 on CPU 1, worker 2 on CPU 0 (shared with lbbench)'."""
+    if not layout:
+        return "CPUs not recorded"
+    parts = []
+    for k, cpu in enumerate(layout.get("worker_cpus") or [], 1):
+        shared = []
+        if cpu == layout.get("gen_cpu"):
+            shared.append("lbbench")
+        others = [j for j, c in enumerate(layout["worker_cpus"], 1) if c == cpu and j != k]
+        if others:
+            shared.append("worker " + ", ".join(str(j) for j in others))
+        parts.append("worker %d on CPU %d%s" % (k, cpu, " (shared with %s)" % " and ".join(shared)
+                                                 if shared else ""))
+    return ", ".join(parts)
+
+
+def workers_md(L, out):
+    """The multi-worker part: per-worker rates, the redirect share, and
+    the redirect cost (each spread twin against its aligned scenario)."""
+    scen = out["scenarios"]
+    layout = out.get("layout") or {}
+    n = out.get("workers")
+    L.append("## Workers")
+    L.append("")
+    L.append("%d workers, each polling its own queue of both ports; the owner of a packet is the "
+             "Toeplitz hash of its client address through a 128-entry table (src/worker/steer.c), "
+             "and a packet that lands elsewhere is handed to its owner through a ring (dpip stats "
+             "redir-out / redir-in). lbbench sends each frame on the queue a NIC's RSS at the box "
+             "would give it: by default by the same hash of the client address (the *aligned* "
+             "rows: every frame lands on its owner), and in the `-tuple` rows by the hash of its "
+             "4-tuple, a NIC's usual RSS (`lbbench --spread tuple`: most frames land away from "
+             "their owner)." % n)
+    L.append("")
+    if any(c == layout.get("gen_cpu") for c in layout.get("worker_cpus") or []) or \
+            len(set(layout.get("worker_cpus") or [])) < len(layout.get("worker_cpus") or []):
+        L.append("**CPUs are shared** on this %s-CPU machine (%s): a worker that shares its CPU "
+                 "gets part of it, and its busy cycles (TSC time of its loops that moved packets) "
+                 "include the time it waited for the CPU. Compare rows of this run with each "
+                 "other, and see a machine with a CPU per worker and one for lbbench for the "
+                 "scaling itself." % (out["host"].get("ncpu", "?"), layout_text(layout)))
+        L.append("")
+    L.append("| Scenario | Spread | Rate per worker, median [min-max] | cycles/pkt per worker "
+             "(busy time) | Redirect share (redir-in / packets) | Redirect drops (all runs) |")
+    L.append("|---|---|---|---|---|---|")
+    for name, s in scen.items():
+        wm = s.get("workers_median")
+        if not wm:
+            continue
+        rates = "<br>".join("w%d %s [%s]" % (i + 1, fmt(w["pps"], "pps"),
+                                              fmt_span(w["pps_min"], w["pps_max"], "pps"))
+                            for i, w in enumerate(wm["workers"]))
+        cyc = "<br>".join("w%d %s" % (i + 1, "%.0f [%.0f-%.0f]" % (
+            w["cycles_per_pkt"], w["cycles_per_pkt_min"], w["cycles_per_pkt_max"])
+            if w.get("cycles_per_pkt") is not None else "-")
+            for i, w in enumerate(wm["workers"]))
+        share = ("%.1f%% [%.1f-%.1f]" % (100 * wm["redirect_share"], 100 * wm["redirect_share_min"],
+                                          100 * wm["redirect_share_max"])
+                 if wm.get("redirect_share") is not None else "-")
+        L.append("| %s | %s | %s | %s | %s | %d |" % (name, s.get("spread") or "client", rates, cyc,
+                                                   share, wm["redirect_drops_total"]))
+    L.append("")
+    costs = (out.get("derived") or {}).get("redirect_cost") or {}
+    if costs:
+        L.append("### Redirect cost")
+        L.append("")
+        L.append("Each spread run against its aligned run of the same round (back to back, same "
+                 "daemon, same flows): the box's cycles per packet (all workers' busy cycles / "
+                 "packets received) that the spread added, and that divided by the share of "
+                 "frames handed over: what one redirected frame costs, the handing worker's and "
+                 "the owner's work together. Medians over rounds [min-max].")
+        L.append("")
+        L.append("| Scenario | cycles/pkt aligned | cycles/pkt spread | Redirect share spread "
+                 "(aligned) | Added cycles/pkt | Cycles per redirected frame |")
+        L.append("|---|---|---|---|---|---|")
+        for base, c in costs.items():
+            def cy(v):
+                return "%.0f" % v if v is not None else "-"
+            sh = "%s (%s)" % ("%.1f%%" % (100 * c["redirect_share"])
+                              if c.get("redirect_share") is not None else "-",
+                              "%.1f%%" % (100 * c["aligned_redirect_share"])
+                              if c.get("aligned_redirect_share") is not None else "-")
+            add = ("%+.0f [%+.0f..%+.0f]" % (c["added_cycles_per_pkt"], c["added_min"],
+                                            c["added_max"])
+                   if c.get("added_cycles_per_pkt") is not None else "-")
+            per = ("%.0f [%.0f-%.0f]" % (c["cycles_per_redirected"], c["per_redirected_min"],
+                                         c["per_redirected_max"])
+                   if c.get("cycles_per_redirected") is not None else "-")
+            L.append("| %s vs %s | %s | %s | %s | %s | %s |"
+                     % (c["twin"], base, cy(c.get("aligned_cycles_per_pkt")),
+                        cy(c.get("spread_cycles_per_pkt")), sh, add, per))
+        L.append("")
+    moved = (out.get("derived") or {}).get("aligned_redirected") or {}
+    for name, k in moved.items():
+        L.append("- **%s moved %d frames between workers although aligned**: lbbench's queue "
+                 "choice and dpvs's owner disagree." % (name, k))
+    if moved:
+        L.append("")
+    L.append("The `ceil-*` rows use one queue pair and one testpmd core: a reference for the "
+             "link, not for %d workers." % n)
+    L.append("")
+
+
 def render(in_json, out_md):
     with open(in_json) as f:
         out = json.load(f)
@@ -817,6 +1087,136 @@ def render(in_json, out_md):
     return 0
 
 
+def workers_conf(path, n, cpus):
+    """Rewrites, in place, a one-worker bench conf (conf/bench-nat*.conf)
+    for n workers: [eal] lcores (the main lcore keeps its CPU; worker k is
+    lcore k on cpus[k-1]), one [worker:k] per worker polling queue k-1 of
+    every port, rx_queues = n on every port (and queues=n in a vhost
+    device), and the pools: the same connections in all (conn_max per
+    worker shrinks, with room for an uneven split of the clients), mbufs
+    for the extra rings, memory for both. 0, or 1 with the reason."""
+    with open(path) as f:
+        lines = f.read().split("\n")
+    if len(cpus) != n:
+        print("workers-conf: %d CPUs for %d workers" % (len(cpus), n))
+        return 1
+    ports, sec, out = [], None, []
+    vals = {}
+    for line in lines:
+        m = re.match(r"\s*\[([^\]]+)\]", line)
+        if m:
+            sec = m.group(1)
+            if sec.startswith("port:"):
+                ports.append(sec[5:])
+        kv = re.match(r"\s*([a-z_]+)\s*=\s*(.*?)\s*$", line)
+        if kv and sec and not sec.startswith("worker:"):
+            vals[(sec, kv.group(1))] = kv.group(2)
+    main = re.match(r"0@(\d+)", vals.get(("eal", "lcores"), ""))
+    if not ports or not main or ("pool", "conn_max") not in vals:
+        print("workers-conf: %s: expected [eal] lcores = 0@CPU,..., [pool] conn_max and ports"
+              % path)
+        return 1
+    conn0, mbufs0 = int(vals[("pool", "conn_max")]), int(vals.get(("pool", "mbufs"), 16383))
+    mem0 = int(vals.get(("eal", "memory"), 1024))
+    conn = max(65536, int(math.ceil(conn0 * 1.25 / n / 1024)) * 1024)
+    # every port's RX rings and each worker's TX ring on every port, 1024
+    # descriptors each, and as much again in flight
+    need = 2 * (len(ports) * n * 1024 * 2)
+    mbufs = mbufs0 if need <= mbufs0 else (1 << (need - 1).bit_length()) - 1
+    mem = mem0 + max(0, int(math.ceil(((n * conn - conn0) * 160 + (mbufs - mbufs0) * 2560)
+                                      / 2**20)))
+    sec = None
+    workers_done = False
+    for line in lines:
+        m = re.match(r"\s*\[([^\]]+)\]", line)
+        if m:
+            sec = m.group(1)
+            if sec.startswith("worker:"):
+                if not workers_done:
+                    for k in range(1, n + 1):
+                        out.append("[worker:%d]" % k)
+                        out.append("queues = " + ", ".join("%s:%d" % (p, k - 1) for p in ports))
+                        out.append("")
+                    workers_done = True
+                continue
+            out.append(line)
+            if sec.startswith("port:"):
+                out.append("rx_queues = %d" % n)
+            continue
+        if sec and sec.startswith("worker:"):
+            continue  # the one-worker sections are replaced above
+        kv = re.match(r"\s*([a-z_]+)\s*=", line)
+        key = kv.group(1) if kv else None
+        if sec == "eal" and key == "lcores":
+            line = "lcores = 0@%s,%s" % (main.group(1), ",".join(
+                "%d@%d" % (k, c) for k, c in enumerate(cpus, 1)))
+        elif sec == "eal" and key == "memory":
+            line = "memory = %d" % mem
+        elif sec == "pool" and key == "conn_max":
+            line = "conn_max = %d" % conn
+        elif sec == "pool" and key == "mbufs":
+            line = "mbufs = %d" % mbufs
+        elif sec and sec.startswith("port:") and key == "rx_queues":
+            continue  # written after the section's header
+        elif sec and sec.startswith("port:") and key == "device":
+            line = re.sub(r"\bqueues=\d+", "queues=%d" % n, line)
+        out.append(line)
+    if not workers_done:
+        print("workers-conf: %s: no [worker:N] section to replace" % path)
+        return 1
+    head = ["; Rewritten by test/bench/bench.py workers-conf for %d workers (worker k: lcore k on "
+            "CPU %s, queue k-1 of every port); where the text below speaks of one worker, "
+            "these sections rule." % (n, ",".join(str(c) for c in cpus)), ""]
+    with open(path, "w") as f:
+        f.write("\n".join(head + out))
+    return 0
+
+
+def smoke_workers(wdir):
+    """The multi-worker smoke's checks (no speed): in the aligned runs no
+    frame changed worker (lbbench's queue choice is dpvs's owner) and
+    every worker received frames; the spread runs handed some over."""
+    problems, runs = [], 0
+    with open(os.path.join(wdir, "index.tsv")) as f:
+        for line in f:
+            p = line.rstrip("\n").split("\t")
+            if len(p) < 8 or p[0] == "scenario" or p[2] != "dpvs" or p[3] != "ok":
+                continue
+            base = p[4][:-5] if p[4].endswith(".json") else p[4]
+            wf = worker_figures(base, 1.0)
+            if not wf:
+                problems.append("%s: no `dpip stats` samples" % p[0])
+                continue
+            runs += 1
+            ws = wf["workers"]
+            desc = ", ".join("w%d %d pkts in %d out %d" % (i + 1, w["packets"], w["redir_in"],
+                                                         w["redir_out"]) for i, w in enumerate(ws))
+            if len(ws) < 2:
+                problems.append("%s: %d worker row(s) in dpip stats" % (p[0], len(ws)))
+            elif twin_of(p[0])[0]:
+                if not wf["redirected"]:
+                    problems.append("%s: spread badly, yet no frame was handed over (%s)"
+                                    % (p[0], desc))
+            else:
+                if wf["redirected"] or any(w["redir_out"] for w in ws):
+                    problems.append("%s: aligned, yet frames were handed over: lbbench's queue "
+                                    "and dpvs's owner disagree (%s)" % (p[0], desc))
+                if any(w["packets"] == 0 for w in ws):
+                    problems.append("%s: a worker received nothing (%s)" % (p[0], desc))
+            print("smoke-workers: %s: %s" % (p[0], desc))
+    if not runs:
+        problems.append("no dpvs run to check")
+    for x in problems:
+        print("smoke-workers: %s" % x)
+    return 1 if problems else 0
+
+
+def col(path, name):
+    rows = read_workers(path)
+    print(rows[0].get(name, "") if rows else "")
+    return 0
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == "heap":
         heap(argv[2])
@@ -831,6 +1231,17 @@ def main(argv):
         return report(argv[2], argv[3], argv[4])
     if len(argv) >= 4 and argv[1] == "render":
         return render(argv[2], argv[3])
+    if len(argv) >= 5 and argv[1] == "workers-conf":
+        try:
+            cpus = [int(c) for c in argv[4].split(",")]
+        except ValueError:
+            print("workers-conf: CPUS '%s': expected numbers, comma-separated" % argv[4])
+            return 2
+        return workers_conf(argv[2], int(argv[3]), cpus)
+    if len(argv) >= 3 and argv[1] == "smoke-workers":
+        return smoke_workers(argv[2])
+    if len(argv) >= 4 and argv[1] == "col":
+        return col(argv[2], argv[3])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -32,9 +32,26 @@
 # --json/--md when given (else into the work dir); never a speed
 # assertion (CI).
 #
+# --workers N (1..64; memif or vhost): dpvs with N workers, worker k on
+# lcore k and CPU k mod the CPU count (lbbench stays on CPU 0: from
+# N = CPUs on, a worker shares it), each polling queue k-1 of both ports
+# (bench.py workers-conf rewrites the conf); lbbench with N queue pairs
+# per port, each frame on its owner's queue (lbbench --spread client).
+# Each UDP flood scenario and tcp-cps also runs as a "-tuple" twin, frames
+# spread by their 4-tuple (a NIC's usual RSS: most land on a worker that
+# does not own them and are handed over), back to back with it on the
+# same daemon; the report adds per-worker rates, the redirect share
+# (redir-in / packets) and the redirect cost (twin against aligned, in
+# cycles per packet and per redirected frame). The ceil-* rows keep one
+# queue. --smoke --workers N: one aligned and one spread scenario, and
+# checks that the aligned one moved no frame between workers (lbbench's
+# queue choice is dpvs's owner), every worker got frames and the spread
+# one moved some.
+#
 # Usage: test/bench/run.sh [--runs N] [--duration S] [--smoke] [--json FILE]
 #                          [--md FILE] [--build DIR] [--no-daemon] [--no-ceiling]
 #                          [--link memif|vhost|af_packet] [--only NAME[,NAME..]]
+#                          [--workers N]
 # --only: just these scenarios (a targeted run, e.g. --only nat-udp-expiry-1m)
 # Needs: root, hugepages (set up here when missing), lbbench and dpvs built
 # (BUILD dir, default: the first of build-lbbench, build), dpdk-testpmd for
@@ -56,6 +73,7 @@ EXPIRY_TIMEOUT=5   # udp timeout (s) of the expiry scenario's daemon
 POLL_S=0.2         # dpip stats every POLL_S s during the expiry scenario
 LINK=memif
 ONLY=
+WORKERS=1
 BUILD=${BUILD:-}
 CMDLINE="test/bench/run.sh $*"
 
@@ -74,7 +92,8 @@ while [ $# -gt 0 ]; do
 	--no-ceiling) USE_CEILING=0; shift ;;
 	--only) ONLY=${2:-}; shift 2 ;;
 	--link) LINK=${2:-}; shift 2 ;;
-	-h|--help) sed -n '3,43p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--workers) WORKERS=${2:-}; shift 2 ;;
+	-h|--help) sed -n '3,60p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -84,6 +103,10 @@ case "$LINK" in
 memif|vhost|af_packet) ;;
 *) die "--link '$LINK': expected memif, vhost or af_packet" ;;
 esac
+[[ "$WORKERS" =~ ^[1-9][0-9]*$ ]] && [ "$WORKERS" -le 64 ] ||
+	die "--workers '$WORKERS': expected 1..64"
+[ "$WORKERS" = 1 ] || [ "$LINK" != af_packet ] ||
+	die "--workers $WORKERS needs --link memif or vhost: over af_packet the kernel's fanout, not lbbench, picks the box's queue"
 [ "$(id -u)" = 0 ] || die "needs root (hugepages, /run/dpvs)"
 if [ $SMOKE = 1 ]; then
 	RUNS=1
@@ -163,7 +186,8 @@ grep -q "^file_prefix = dpvs-bench-$TAG\$" "$CONF" || die "$CONF_SRC: expected '
 DPVS_PID=
 TP_PID=
 LB_PID=
-GEN_EAL="--file-prefix lbbench-bench-$TAG --no-pci -m 256 --lcores 0@0"
+# lbbench's pool grows by the RX and TX rings of each extra queue pair
+GEN_EAL="--file-prefix lbbench-bench-$TAG --no-pci -m $((256 + 10 * (WORKERS - 1))) --lcores 0@0"
 TP_EAL="--file-prefix testpmd-bench-$TAG --no-pci -m 256 --lcores 0@1,1@1"
 # virtio_user shares its memory with the vhost backend: one file per segment list
 [ "$LINK" = vhost ] && GEN_EAL="$GEN_EAL --single-file-segments"
@@ -180,9 +204,9 @@ box_vdev() { # I S
 	*) echo "--vdev=net_memif$1,role=server,socket=$2" ;;
 	esac
 }
-gen_vdev() { # I S
+gen_vdev() { # I S [NQ]
 	case $LINK in
-	vhost) echo "--vdev=net_virtio_user$1,path=$2,queues=1,queue_size=1024" ;;
+	vhost) echo "--vdev=net_virtio_user$1,path=$2,queues=${3:-1},queue_size=1024" ;;
 	af_packet) echo "--vdev=net_af_packet$1,iface=lbg$1" ;;
 	*) echo "--vdev=net_memif$1,role=client,socket=$2" ;;
 	esac
@@ -243,6 +267,22 @@ trap cleanup EXIT
 if [ "$LINK" = af_packet ]; then
 	veth_down
 	veth_up || die "cannot make the namespaces lbb-box-$TAG/lbb-gen-$TAG and their veths"
+fi
+
+# several workers: worker k on CPU k mod NCPU (lbbench keeps CPU 0, the
+# daemon's main lcore CPU 1), the conf rewritten for them
+NCPU=$(nproc)
+WORKER_CPUS=
+for k in $(seq "$WORKERS"); do WORKER_CPUS="$WORKER_CPUS${WORKER_CPUS:+,}$((k % NCPU))"; done
+[ "$WORKERS" = 1 ] && WORKER_CPUS=1
+if [ "$WORKERS" -gt 1 ]; then
+	python3 "$HERE/bench.py" workers-conf "$CONF" "$WORKERS" "$WORKER_CPUS" ||
+		die "cannot rewrite $CONF for $WORKERS workers"
+	if [ $USE_DAEMON = 1 ] && ! "$DPVS" -t -c "$CONF" > "$WORK/conf-check.log" 2>&1; then
+		cat "$WORK/conf-check.log" >&2
+		die "$CONF (for $WORKERS workers) is refused by dpvs -t"
+	fi
+	say "$WORKERS workers on CPUs $WORKER_CPUS (lbbench on CPU 0)"
 fi
 
 # ---- the boxes ----
@@ -318,13 +358,15 @@ gen() { # NAME ROUND BOX WARMUP NPORTS LBBENCH-ARGS...
 	# GEN_POLL=1: `dpip stats` every POLL_S s during the measured part,
 	# each after an "@ EPOCH" line, into NAME.ROUND.poll (expiry scenario)
 	local name=$1 round=$2 box=$3 warmup=$4 nports=$5 s0 s1 cmd rc status=ok conns=
-	local dur=${GEN_DURATION:-$DURATION} poll=${GEN_POLL:-0} cpp_from=
+	local dur=${GEN_DURATION:-$DURATION} poll=${GEN_POLL:-0} cpp_from= nq=1
 	shift 5
 	wanted "$name" || return 0
-	if [ "$box" = dpvs ]; then s0=$BOX0; s1=$BOX1; else s0=$CEIL0; s1=$CEIL1; fi
+	if [ "$box" = dpvs ]; then s0=$BOX0; s1=$BOX1; nq=$WORKERS; else s0=$CEIL0; s1=$CEIL1; fi
+	# one queue pair per worker of the box
+	[ "$nq" -gt 1 ] && set -- --queues "$nq" "$@"
 	local vdev
-	vdev=$(gen_vdev 0 "$s0")
-	[ "$nports" = 2 ] && vdev="$vdev $(gen_vdev 1 "$s1")"
+	vdev=$(gen_vdev 0 "$s0" $nq)
+	[ "$nports" = 2 ] && vdev="$vdev $(gen_vdev 1 "$s1" $nq)"
 	local json=$WORK/$name.$round.json base=$WORK/$name.$round
 	cmd="lbbench $GEN_EAL $vdev -- --duration $dur --warmup $warmup $*"
 	say "round $round: $name"
@@ -507,6 +549,24 @@ expiry_block() { # ROUND
 	stop_daemon
 }
 
+# A scenario and, with several workers, its "-tuple" twin: the same
+# traffic spread over the queues by the 4-tuple (most frames land on a
+# worker that does not own them), back to back on the same daemon and
+# the same connections; which of the two goes first alternates by round.
+pair() { # NAME ROUND WARMUP LBBENCH-ARGS...
+	local name=$1 r=$2 w=$3
+	shift 3
+	if [ "$WORKERS" = 1 ]; then
+		gen "$name" $r dpvs $w 2 "$@"
+	elif [ $((r % 2)) = 1 ]; then
+		gen "$name" $r dpvs $w 2 "$@"
+		gen "$name-tuple" $r dpvs $w 2 "$@" --spread tuple
+	else
+		gen "$name-tuple" $r dpvs $w 2 "$@" --spread tuple
+		gen "$name" $r dpvs $w 2 "$@"
+	fi
+}
+
 daemon_block() { # ROUND
 	local r=$1
 	if [ -n "$ONLY" ] && ! [[ ",$ONLY," =~ ,nat-(udp-[0-9]+[km]-|latency|tcp-cps) ]]; then
@@ -518,13 +578,14 @@ daemon_block() { # ROUND
 		return 1
 	fi
 	if [ $SMOKE = 1 ]; then
-		gen nat-udp-1k-2way $r dpvs 1 2 --mode udp --flows 1000 --reply
+		pair nat-udp-1k-2way $r 1 --mode udp --flows 1000 --reply
 		stop_daemon
-		expiry_block $r
+		# the one-worker smoke covers the expiry: this one stays short
+		[ "$WORKERS" = 1 ] && expiry_block $r
 		return
 	fi
-	gen nat-udp-1k-1way $r dpvs 1 2 --mode udp --flows 1000 --no-reply
-	gen nat-udp-1k-2way $r dpvs 1 2 --mode udp --flows 1000 --reply
+	pair nat-udp-1k-1way $r 1 --mode udp --flows 1000 --no-reply
+	pair nat-udp-1k-2way $r 1 --mode udp --flows 1000 --reply
 	# latency before the big tables: 1M connections created together also
 	# expire together, and the worker's expiry work would be measured too
 	if [ -z "$LAT_RATE" ]; then
@@ -532,14 +593,15 @@ daemon_block() { # ROUND
 		[ -n "$LAT_RATE" ] && LAT_RATE=$((LAT_RATE / 2))
 	fi
 	[ -n "$LAT_RATE" ] && gen nat-latency $r dpvs 1 2 --mode latency --rate "$LAT_RATE" --flows 1000
-	gen nat-udp-100k-1way $r dpvs 2 2 --mode udp --flows 100000 --no-reply
-	gen nat-udp-100k-2way $r dpvs 2 2 --mode udp --flows 100000 --reply
-	gen nat-udp-1m-1way $r dpvs 3 2 --mode udp --flows 1000000 --no-reply
-	gen nat-udp-1m-2way $r dpvs 3 2 --mode udp --flows 1000000 --reply
+	pair nat-udp-100k-1way $r 2 --mode udp --flows 100000 --no-reply
+	pair nat-udp-100k-2way $r 2 --mode udp --flows 100000 --reply
+	pair nat-udp-1m-1way $r 3 --mode udp --flows 1000000 --no-reply
+	pair nat-udp-1m-2way $r 3 --mode udp --flows 1000000 --reply
 	if [ -z "$MEM_HEAP" ]; then
 		MEM_HEAP=$(python3 "$HERE/bench.py" heap dpvs-bench-$TAG)
 		MEM_CONNS=$("$DPIP" stats 2>/dev/null | awk '$1 == "total" {print $NF}')
-		MEM_SLOT=$("$DPIP" stats 2>/dev/null | awk 'NR == 2 {print $NF}')
+		"$DPIP" stats > "$WORK/mem-stats.txt" 2>&1
+		MEM_SLOT=$(python3 "$HERE/bench.py" col "$WORK/mem-stats.txt" conn-bytes)
 	fi
 	"$DPIP" -s link show > "$WORK/dpip-link.$r.txt" 2>&1
 	# connections per second on an empty table: the million UDP connections
@@ -547,7 +609,7 @@ daemon_block() { # ROUND
 	# work, not connection set-up, would be measured otherwise
 	stop_daemon
 	start_daemon "$r.cps" || return 1
-	gen nat-tcp-cps $r dpvs 1 2 --mode tcp-cps
+	pair nat-tcp-cps $r 1 --mode tcp-cps
 	stop_daemon
 	# and the expiry of a million connections, measured on purpose
 	expiry_block $r
@@ -577,6 +639,9 @@ if [ $SMOKE = 1 ]; then
 		python3 "$HERE/bench.py" smoke "$f" || SMOKE_RC=1
 	done
 	[ $n -gt 0 ] || { say "smoke: no run produced a summary"; SMOKE_RC=1; }
+	if [ "$WORKERS" -gt 1 ] && [ $USE_DAEMON = 1 ]; then
+		python3 "$HERE/bench.py" smoke-workers "$WORK" >&2 || SMOKE_RC=1
+	fi
 	[ -n "$OUT_JSON" ] || OUT_JSON=$WORK/bench.json
 	[ -n "$OUT_MD" ] || OUT_MD=$WORK/bench.md
 fi
@@ -585,7 +650,9 @@ fi
 
 skipped_json=$(for k in "${!SKIPPED[@]}"; do printf '%s\t%s\n' "$k" "${SKIPPED[$k]}"; done |
 	python3 -c 'import json,sys; print(json.dumps(dict(l.rstrip("\n").split("\t",1) for l in sys.stdin if "\t" in l)))')
-box_json=$(printf '%s\n' "${BOX_COMMANDS[@]}" "# dpvs: $DPVS -c conf/$(basename "$CONF_SRC") (a copy per run: sockets under /run/dpvs/bench-PID/, file_prefix dpvs-bench-PID); ipvsadm -A -u|-t $VIP:9 -s rr; ipvsadm -a -u|-t $VIP:9 -r RIP:9 -m (RIP in $RIPS)" |
+CONF_DESC="conf/$(basename "$CONF_SRC")"
+[ "$WORKERS" -gt 1 ] && CONF_DESC="$CONF_DESC rewritten by test/bench/bench.py workers-conf CONF $WORKERS $WORKER_CPUS"
+box_json=$(printf '%s\n' "${BOX_COMMANDS[@]}" "# dpvs: $DPVS -c $CONF_DESC (a copy per run: sockets under /run/dpvs/bench-PID/, file_prefix dpvs-bench-PID); ipvsadm -A -u|-t $VIP:9 -s rr; ipvsadm -a -u|-t $VIP:9 -r RIP:9 -m (RIP in $RIPS)" |
 	sort -u | python3 -c 'import json,sys; print(json.dumps([l.rstrip("\n") for l in sys.stdin if l.strip()]))')
 python3 - "$WORK/meta.json" <<EOF
 import json, platform, sys, time, os
@@ -604,6 +671,8 @@ json.dump({"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
            "link_desc": {"memif": "net_memif", "vhost": "virtio_user <-> vhost-user (net_virtio_user / net_vhost)",
                          "af_packet": "net_af_packet on veth pairs between two namespaces"}["$LINK"],
            "skipped": json.loads('''$skipped_json'''), "memory": mem,
+           "workers": $WORKERS,
+           "layout": {"gen_cpu": 0, "main_cpu": 1, "worker_cpus": [$WORKER_CPUS]},
            "box_commands": json.loads('''$box_json'''),
            "note": "Shared 2-vCPU machine: other work may run beside the bench; compare only figures of the same run."},
           open(sys.argv[1], "w"), indent=1)
