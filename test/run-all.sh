@@ -76,6 +76,16 @@ if [ $UNIT_ONLY = 0 ]; then
       *) tail -30 "$BUILD/bench-smoke-$link.log"; bad "bench smoke over $link" ;;
     esac
   done
+  # two workers, two memif queue pairs: frames on their owner's queue are
+  # never handed over, frames spread by the 4-tuple are (no speed assertion)
+  bash test/bench/run.sh --smoke --workers 2 --build "$TOP/$BUILD" \
+    --json "$BUILD/bench-smoke-workers.json" --md "$BUILD/bench-smoke-workers.md" \
+    >"$BUILD/bench-smoke-workers.log" 2>&1
+  case $? in
+    0) ok "bench smoke with 2 workers (test/bench/run.sh --smoke --workers 2)" ;;
+    77) echo "SKIP: bench smoke with 2 workers (neither dpvs nor dpdk-testpmd available)" ;;
+    *) tail -30 "$BUILD/bench-smoke-workers.log"; bad "bench smoke with 2 workers" ;;
+  esac
 
   # ---- fuzz smoke (bounded) ----
   if [ $FUZZ = 1 ] && command -v clang >/dev/null; then

@@ -1006,7 +1006,7 @@ def workers_md(L, out):
                  "scaling itself." % (out["host"].get("ncpu", "?"), layout_text(layout)))
         L.append("")
     L.append("| Scenario | Spread | Rate per worker, median [min-max] | cycles/pkt per worker "
-             "(busy time) | Redirect share (redir-in / packets) | Redirect drops (all runs) |")
+             "(busy time) | Redirect share (redir-in / packets) | Redirect drops (measured parts) |")
     L.append("|---|---|---|---|---|---|")
     for name, s in scen.items():
         wm = s.get("workers_median")

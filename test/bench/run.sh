@@ -51,7 +51,9 @@
 # Usage: test/bench/run.sh [--runs N] [--duration S] [--smoke] [--json FILE]
 #                          [--md FILE] [--build DIR] [--no-daemon] [--no-ceiling]
 #                          [--link memif|vhost|af_packet] [--only NAME[,NAME..]]
-#                          [--workers N]
+#                          [--workers N [--worker-cpus C1,C2,..]]
+# --worker-cpus: the CPU of each worker instead (e.g. 1,1: both beside the
+# daemon's main lcore, none on lbbench's CPU 0)
 # --only: just these scenarios (a targeted run, e.g. --only nat-udp-expiry-1m)
 # Needs: root, hugepages (set up here when missing), lbbench and dpvs built
 # (BUILD dir, default: the first of build-lbbench, build), dpdk-testpmd for
@@ -74,6 +76,7 @@ POLL_S=0.2         # dpip stats every POLL_S s during the expiry scenario
 LINK=memif
 ONLY=
 WORKERS=1
+WORKER_CPUS=
 BUILD=${BUILD:-}
 CMDLINE="test/bench/run.sh $*"
 
@@ -93,7 +96,8 @@ while [ $# -gt 0 ]; do
 	--only) ONLY=${2:-}; shift 2 ;;
 	--link) LINK=${2:-}; shift 2 ;;
 	--workers) WORKERS=${2:-}; shift 2 ;;
-	-h|--help) sed -n '3,60p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--worker-cpus) WORKER_CPUS=${2:-}; shift 2 ;;
+	-h|--help) sed -n '3,62p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -105,6 +109,11 @@ memif|vhost|af_packet) ;;
 esac
 [[ "$WORKERS" =~ ^[1-9][0-9]*$ ]] && [ "$WORKERS" -le 64 ] ||
 	die "--workers '$WORKERS': expected 1..64"
+if [ -n "$WORKER_CPUS" ]; then
+	[[ "$WORKER_CPUS" =~ ^[0-9]+(,[0-9]+)*$ ]] &&
+		[ "$(echo "$WORKER_CPUS" | tr ',' '\n' | wc -l)" = "$WORKERS" ] && [ "$WORKERS" -gt 1 ] ||
+		die "--worker-cpus '$WORKER_CPUS': expected one CPU per worker, comma-separated, with --workers N > 1"
+fi
 [ "$WORKERS" = 1 ] || [ "$LINK" != af_packet ] ||
 	die "--workers $WORKERS needs --link memif or vhost: over af_packet the kernel's fanout, not lbbench, picks the box's queue"
 [ "$(id -u)" = 0 ] || die "needs root (hugepages, /run/dpvs)"
@@ -272,9 +281,10 @@ fi
 # several workers: worker k on CPU k mod NCPU (lbbench keeps CPU 0, the
 # daemon's main lcore CPU 1), the conf rewritten for them
 NCPU=$(nproc)
-WORKER_CPUS=
-for k in $(seq "$WORKERS"); do WORKER_CPUS="$WORKER_CPUS${WORKER_CPUS:+,}$((k % NCPU))"; done
-[ "$WORKERS" = 1 ] && WORKER_CPUS=1
+if [ -z "$WORKER_CPUS" ]; then
+	for k in $(seq "$WORKERS"); do WORKER_CPUS="$WORKER_CPUS${WORKER_CPUS:+,}$((k % NCPU))"; done
+	[ "$WORKERS" = 1 ] && WORKER_CPUS=1
+fi
 if [ "$WORKERS" -gt 1 ]; then
 	python3 "$HERE/bench.py" workers-conf "$CONF" "$WORKERS" "$WORKER_CPUS" ||
 		die "cannot rewrite $CONF for $WORKERS workers"
