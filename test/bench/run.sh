@@ -33,8 +33,9 @@
 # assertion (CI).
 #
 # --workers N (1..64; memif or vhost): dpvs with N workers, worker k on
-# lcore k and CPU k mod the CPU count (lbbench stays on CPU 0: from
-# N = CPUs on, a worker shares it), each polling queue k-1 of both ports
+# lcore k and CPU 1 + (k-1) mod (CPUs-1): CPU 0 stays lbbench's, and from
+# N = CPUs on two workers share a CPU (on a 2-CPU box all share CPU 1,
+# beside the daemon's main lcore), each polling queue k-1 of both ports
 # (bench.py workers-conf rewrites the conf); lbbench with N queue pairs
 # per port, each frame on its owner's queue (lbbench --spread client).
 # Each UDP flood scenario and tcp-cps also runs as a "-tuple" twin, frames
@@ -52,8 +53,8 @@
 #                          [--md FILE] [--build DIR] [--no-daemon] [--no-ceiling]
 #                          [--link memif|vhost|af_packet] [--only NAME[,NAME..]]
 #                          [--workers N [--worker-cpus C1,C2,..]]
-# --worker-cpus: the CPU of each worker instead (e.g. 1,1: both beside the
-# daemon's main lcore, none on lbbench's CPU 0)
+# --worker-cpus: the CPU of each worker instead (e.g. 1,0: the second one
+# on lbbench's CPU 0)
 # --only: just these scenarios (a targeted run, e.g. --only nat-udp-expiry-1m)
 # Needs: root, hugepages (set up here when missing), lbbench and dpvs built
 # (BUILD dir, default: the first of build-lbbench, build), dpdk-testpmd for
@@ -97,7 +98,7 @@ while [ $# -gt 0 ]; do
 	--link) LINK=${2:-}; shift 2 ;;
 	--workers) WORKERS=${2:-}; shift 2 ;;
 	--worker-cpus) WORKER_CPUS=${2:-}; shift 2 ;;
-	-h|--help) sed -n '3,62p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,63p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -278,12 +279,16 @@ if [ "$LINK" = af_packet ]; then
 	veth_up || die "cannot make the namespaces lbb-box-$TAG/lbb-gen-$TAG and their veths"
 fi
 
-# several workers: worker k on CPU k mod NCPU (lbbench keeps CPU 0, the
-# daemon's main lcore CPU 1), the conf rewritten for them
+# several workers: worker k on CPU 1 + (k-1) mod (NCPU-1), the conf
+# rewritten for them. CPU 0 stays lbbench's: a generator that shares its
+# CPU stalls every worker at once (tried on 2 CPUs: worker 2 beside
+# lbbench made rates swing 10x between identical runs), two workers on
+# one CPU slow those two
 NCPU=$(nproc)
 if [ -z "$WORKER_CPUS" ]; then
-	for k in $(seq "$WORKERS"); do WORKER_CPUS="$WORKER_CPUS${WORKER_CPUS:+,}$((k % NCPU))"; done
-	[ "$WORKERS" = 1 ] && WORKER_CPUS=1
+	for k in $(seq "$WORKERS"); do
+		WORKER_CPUS="$WORKER_CPUS${WORKER_CPUS:+,}$((NCPU > 1 ? 1 + (k - 1) % (NCPU - 1) : 0))"
+	done
 fi
 if [ "$WORKERS" -gt 1 ]; then
 	python3 "$HERE/bench.py" workers-conf "$CONF" "$WORKERS" "$WORKER_CPUS" ||
@@ -497,8 +502,8 @@ MEM_HEAP=
 MEM_CONNS=
 MEM_SLOT=
 
-wanted() { # NAME: true unless --only leaves it out
-	[ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]
+wanted() { # NAME: true unless --only leaves it out (a -tuple twin comes with its scenario)
+	[ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]] || [[ ",$ONLY," == *",${1%-tuple},"* ]]
 }
 
 ceiling_io() { # NAME ROUND LBBENCH-ARGS...: testpmd io between the arms
