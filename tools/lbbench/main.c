@@ -451,12 +451,13 @@ static void udp_generate(struct lbb *b, uint64_t now)
 		want = gen_budget(b, now);
 		if (want == 0)
 			return;
-		if (rte_pktmbuf_alloc_bulk(b->pool, built, want)) {
+		/* one queue: built in place, nothing to sort */
+		if (rte_pktmbuf_alloc_bulk(b->pool, b->nq == 1 ? b->pending : built, want)) {
 			b->no_mbuf++;
 			return;
 		}
 		for (unsigned i = 0; i < want; i++) {
-			struct rte_mbuf *m = built[i];
+			struct rte_mbuf *m = b->nq == 1 ? b->pending[i] : built[i];
 			struct lbb_stamp st, *stp = NULL;
 
 			if (b->o.mode == LBB_MODE_LATENCY) {
@@ -469,15 +470,21 @@ static void udp_generate(struct lbb *b, uint64_t now)
 				      rte_pktmbuf_mtod(m, uint8_t *));
 			m->data_len = b->tmpl.len;
 			m->pkt_len = b->tmpl.len;
-			qs[i] = (uint8_t)lbb_rss_queue_frame(&b->rss, rte_pktmbuf_mtod(m, uint8_t *),
-							     b->tmpl.len, true);
+			if (b->nq > 1)
+				qs[i] = (uint8_t)lbb_rss_queue_frame(
+					&b->rss, rte_pktmbuf_mtod(m, uint8_t *), b->tmpl.len, true);
 			if (++b->next_flow >= b->gen_flows)
 				b->next_flow = 0;
 		}
-		sort_by_queue(built, qs, want, b->nq, b->pending, start);
-		for (uint16_t q = 0; q < b->nq; q++) {
-			b->q_off[q] = start[q];
-			b->q_end[q] = start[q + 1];
+		if (b->nq == 1) {
+			b->q_off[0] = 0;
+			b->q_end[0] = (uint16_t)want;
+		} else {
+			sort_by_queue(built, qs, want, b->nq, b->pending, start);
+			for (uint16_t q = 0; q < b->nq; q++) {
+				b->q_off[q] = start[q];
+				b->q_end[q] = start[q + 1];
+			}
 		}
 		b->npending = want;
 		b->gen_sent += want;
