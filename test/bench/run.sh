@@ -43,8 +43,8 @@
 # does not own them and are handed over), back to back with it on the
 # same daemon; the report adds per-worker rates, the redirect share
 # (redir-in / packets) and the redirect cost (twin against aligned, in
-# cycles per packet and per redirected frame). The ceil-* rows keep one
-# queue. --smoke --workers N: one aligned and one spread scenario, and
+# cycles per packet and per redirected frame), by default into
+# docs/performance-Nworkers.md. The ceil-* rows keep one queue. --smoke --workers N: one aligned and one spread scenario, and
 # checks that the aligned one moved no frame between workers (lbbench's
 # queue choice is dpvs's owner), every worker got frames and the spread
 # one moved some.
@@ -623,9 +623,11 @@ daemon_block() { # ROUND
 	# above expire together within LVS's 300 s (120 s here) and that expiry
 	# work, not connection set-up, would be measured otherwise
 	stop_daemon
-	start_daemon "$r.cps" || return 1
-	pair nat-tcp-cps $r 1 --mode tcp-cps
-	stop_daemon
+	if wanted nat-tcp-cps; then
+		start_daemon "$r.cps" || return 1
+		pair nat-tcp-cps $r 1 --mode tcp-cps
+		stop_daemon
+	fi
 	# and the expiry of a million connections, measured on purpose
 	expiry_block $r
 }
@@ -693,7 +695,11 @@ json.dump({"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
           open(sys.argv[1], "w"), indent=1)
 EOF
 [ -n "$OUT_JSON" ] || OUT_JSON=$WORK/bench.json
-[ -n "$OUT_MD" ] || OUT_MD=$ROOT/docs/performance.md
+# several workers: their own page, beside the one-worker baseline
+if [ -z "$OUT_MD" ]; then
+	OUT_MD=$ROOT/docs/performance.md
+	[ "$WORKERS" -gt 1 ] && OUT_MD=$ROOT/docs/performance-${WORKERS}workers.md
+fi
 python3 "$HERE/bench.py" report "$WORK" "$OUT_JSON" "$OUT_MD"
 rc=$?
 [ $rc -le 1 ] || die "report failed (runs in $WORK)"
