@@ -1074,8 +1074,10 @@ def workers_md(L, out):
                  "choice and dpvs's owner disagree." % (name, k))
     if moved:
         L.append("")
-    L.append("The `ceil-*` rows use one queue pair and one testpmd core: a reference for the "
-             "link, not for %d workers." % n)
+    L.append("lbbench is one lcore whatever N: the workers share what it offers, so their "
+             "rates show the split and the scaling shows in the cycles per packet per worker "
+             "(on its busy time), not in the total rate. The `ceil-*` rows use one queue pair "
+             "and one testpmd core: a reference for the link, not for %d workers." % n)
     L.append("")
 
 
