@@ -466,7 +466,7 @@ static void test_cross_checks(void **state)
 	{
 		char buf[4096];
 		int n = snprintf(buf, sizeof(buf), "[eal]\nlcores = 0-17\n[port:dpdk0]\n"
-					      "device = net_tap0\nrx_queues = 17\n");
+					      "device = net_tap0\nrx_queues = 17\nrx_desc = 64\ntx_desc = 64\n");
 
 		for (unsigned w = 1; w <= 17; w++)
 			n += snprintf(buf + n, sizeof(buf) - (size_t)n,
