@@ -89,6 +89,13 @@ static void check_queues(struct checker *C)
 		return; /* reported once, not per queue */
 	for (unsigned p = 0; p < cfg->nports; p++) {
 		snprintf(sec, sizeof(sec), "port:%s", cfg->ports[p].name);
+		/* every worker sends to the kernel on a queue of its own */
+		if (cfg->ports[p].kni && cfg->nworkers > CFG_KNI_MAX_QUEUES)
+			check_err(C, sec, "kni",
+				  "%u workers, but the TAP device of the exception path offers "
+				  "at most %u queues (one a worker): use at most %u workers or "
+				  "kni = no",
+				  cfg->nworkers, CFG_KNI_MAX_QUEUES, CFG_KNI_MAX_QUEUES);
 		for (unsigned q = 0; q < cfg->ports[p].rx_queues; q++)
 			if (owner[p][q] == NOBODY)
 				check_err(C, sec, "rx_queues",

@@ -40,6 +40,8 @@
 
 #define CFG_MAX_PORTS 8
 #define CFG_MAX_WORKERS 64
+/* queues of DPDK's TAP PMD (RTE_PMD_TAP_MAX_QUEUES), the KNI of a port */
+#define CFG_KNI_MAX_QUEUES 16
 #define CFG_MAX_RXQ 8
 #define CFG_MAX_ADDRS 256
 #define CFG_MAX_ROUTES 1024

@@ -45,6 +45,7 @@
  * tests, single-lcore runs) is walked directly.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,27 +79,33 @@ int ipvs_conn_shard_init(struct ipvs_worker *iw, unsigned index, uint32_t conn_m
 {
 	/* a bucket per node (both tuples of every conn) at a full table, so
 	 * chains stay short: each further node is a cache miss */
-	uint32_t buckets = rte_align32pow2(conn_max ? 2 * conn_max : 2);
+	uint64_t buckets = rte_align64pow2(2 * (uint64_t)(conn_max ? conn_max : 1));
 
+	if (buckets > (1ull << 31)) {
+		snprintf(err, errlen, "ipvs: conn_max %u too big (at most %u per worker)", conn_max,
+			 1u << 30);
+		return -EINVAL;
+	}
 	iw->htab = rte_zmalloc_socket("ipvs_conn_htab", sizeof(*iw->htab) * buckets,
 				      RTE_CACHE_LINE_SIZE, socket);
 	iw->conns = rte_malloc_socket("ipvs_conns", sizeof(struct ipvs_conn) * (size_t)conn_max,
 				      sizeof(struct ipvs_conn), socket);
-	iw->free_ids = rte_malloc_socket("ipvs_conn_free", sizeof(uint32_t) * (size_t)conn_max,
-					 RTE_CACHE_LINE_SIZE, socket);
-	if (!iw->htab || !iw->conns || !iw->free_ids) {
+	if (!iw->htab || !iw->conns) {
 		snprintf(err, errlen,
-			 "ipvs: no memory for worker %u's conn table (%u conns of %zu bytes, %u "
-			 "buckets): raise [eal] memory or lower [pool] conn_max",
+			 "ipvs: no memory for worker %u's conn table (%u conns of %zu bytes, %" PRIu64
+			 " buckets): raise [eal] memory or lower [pool] conn_max",
 			 index, conn_max, sizeof(struct ipvs_conn), buckets);
 		ipvs_conn_shard_fini(iw);
 		return -ENOMEM;
 	}
-	iw->hmask = buckets - 1;
+	iw->nbuckets = (uint32_t)buckets;
 	iw->hash_seed = 0x5f3759dfu ^ (index * 0x9e3779b9u);
-	/* lowest index on top: a lightly used table stays in few pages */
-	for (uint32_t i = 0; i < conn_max; i++)
-		iw->free_ids[i] = conn_max - 1 - i;
+	/* the free list in slot order: a lightly used table stays in few pages */
+	iw->free_head = NULL;
+	for (uint32_t i = conn_max; i-- > 0;) {
+		iw->conns[i].tnext = iw->free_head;
+		iw->free_head = &iw->conns[i];
+	}
 	iw->nfree = conn_max;
 	iw->conn_max = conn_max;
 	iw->timer_budget = IPVS_TIMER_BUDGET;
@@ -109,8 +116,7 @@ void ipvs_conn_shard_fini(struct ipvs_worker *iw)
 {
 	rte_free(iw->conns);
 	iw->conns = NULL;
-	rte_free(iw->free_ids);
-	iw->free_ids = NULL;
+	iw->free_head = NULL;
 	iw->nfree = 0;
 	rte_free(iw->htab);
 	iw->htab = NULL;
@@ -299,9 +305,12 @@ static inline void dest_unbound(struct ipvs_dest_wstate *d, uint32_t dest_id)
 static inline struct ipvs_conn *conn_alloc(struct ipvs_worker *iw, uint64_t now, uint32_t svc_id,
 					   uint32_t dest_id, uint32_t timeout)
 {
-	if (unlikely(iw->nfree == 0))
+	struct ipvs_conn *c = iw->free_head;
+
+	if (unlikely(!c))
 		return NULL;
-	struct ipvs_conn *c = &iw->conns[iw->free_ids[--iw->nfree]];
+	iw->free_head = c->tnext;
+	iw->nfree--;
 
 	wheel_start(iw, now);
 	c->svc_id = svc_id;
@@ -316,7 +325,9 @@ static inline struct ipvs_conn *conn_alloc(struct ipvs_worker *iw, uint64_t now,
 
 static inline void conn_release(struct ipvs_worker *iw, struct ipvs_conn *c)
 {
-	iw->free_ids[iw->nfree++] = (uint32_t)(c - iw->conns);
+	c->tnext = iw->free_head;
+	iw->free_head = c;
+	iw->nfree++;
 }
 
 static inline void node_set(struct ipvs_conn_node *n, uint8_t proto, uint32_t saddr,
@@ -456,6 +467,10 @@ void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c)
 void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now, bool busy)
 {
 	unsigned budget = iw->timer_budget;
+	/* and a bound in time whatever the conns cost (cache misses: a
+	 * freed conn's buckets and neighbours are cold), checked every 32 */
+	const uint64_t deadline = rte_get_tsc_cycles() +
+				  rte_get_tsc_hz() / (busy ? IPVS_TIMER_BUSY_HZ : IPVS_TIMER_IDLE_HZ);
 
 	wheel_start(iw, now);
 	/* far behind: every slot is due, one more turn visits them all */
@@ -468,7 +483,10 @@ void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now, bool busy)
 		while (*head && budget) {
 			struct ipvs_conn *c = *head;
 
-			budget--;
+			if (unlikely((--budget & 31) == 0) && rte_get_tsc_cycles() > deadline) {
+				budget = 0;
+				break;
+			}
 			if (c->expires <= now && unlikely(conn_n_control(c))) {
 				/* a template lives while it controls conns */
 				c->expires = (uint32_t)(now + c->tmpl_timeout);
@@ -545,7 +563,7 @@ static void conn_fill(const struct ipvs_conn *c, uint64_t now, unsigned lcore_id
 static bool conn_list_step(struct ipvs_worker *iw, struct ipvs_conn_req *r, uint64_t now,
 			   unsigned lcore_id, uint32_t buckets)
 {
-	while (buckets-- && r->bucket <= iw->hmask && r->n < r->max) {
+	while (buckets-- && r->bucket < iw->nbuckets && r->n < r->max) {
 		for (struct ipvs_conn_node *n = iw->htab[r->bucket]; n; n = n->next) {
 			if (ipvs_node_dir(n) != IPVS_DIR_IN)
 				continue;
@@ -555,7 +573,7 @@ static bool conn_list_step(struct ipvs_worker *iw, struct ipvs_conn_req *r, uint
 		}
 		r->bucket++;
 	}
-	return r->bucket > iw->hmask || r->n >= r->max;
+	return r->bucket >= iw->nbuckets || r->n >= r->max;
 }
 
 void ipvs_conn_req_serve(struct ipvs_worker *iw, uint64_t now, unsigned lcore_id)

@@ -111,10 +111,10 @@ uint32_t ipvs_conn_slot_bytes(unsigned worker_index)
 
 	if (!iw || !iw->conns || !iw->conn_max)
 		return 0;
-	/* the slot, its entry in the free stack, its share of the buckets */
-	uint64_t buckets = (uint64_t)(iw->hmask + 1) * sizeof(iw->htab[0]);
+	/* the slot and its share of the buckets (the free list lives in free slots) */
+	uint64_t buckets = (uint64_t)iw->nbuckets * sizeof(iw->htab[0]);
 
-	return (uint32_t)(sizeof(struct ipvs_conn) + sizeof(iw->free_ids[0]) +
+	return (uint32_t)(sizeof(struct ipvs_conn) +
 			  (buckets + iw->conn_max - 1) / iw->conn_max);
 }
 

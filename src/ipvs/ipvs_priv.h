@@ -50,7 +50,15 @@ struct ipvs_worker;
 #define IPVS_TIMER_BUDGET 256
 #define IPVS_TIMER_BUDGET_BUSY 512 /* when the loop forwarded packets: ~30 us of frees */
 #define IPVS_TIMER_BUDGET_MAX 16384 /* when it was idle */
+/* ... and in time: at most 1/IPVS_TIMER_BUSY_HZ s (20 us) per call when
+ * the loop forwarded packets, 1/IPVS_TIMER_IDLE_HZ (1 ms) when idle */
+#define IPVS_TIMER_BUSY_HZ 50000
+#define IPVS_TIMER_IDLE_HZ 1000
 #define IPVS_CONN_LIST_BUCKETS 4096
+/* Hash buckets: one per node (2 a conn) rounded up to a power of two, so
+ * 16 to 32 bytes a slot, which with the 128-byte conn makes 144 to 160.
+ * Four a conn measured no better at 10M conns (test/bench/conn_scale:
+ * the bigger array costs what the shorter chains save). */
 /* fwmark classifier rules (fwmark.c) */
 #define IPVS_FWMARK_MAX 256
 /* Persistence timeout when a service asks for persistence without one
@@ -366,10 +374,10 @@ struct ipvs_hints {
 
 struct ipvs_worker {
 	struct ipvs_conn *conns;   /* the pool: conn_max slots */
-	uint32_t *free_ids;        /* stack of free slot indexes */
+	struct ipvs_conn *free_head; /* free slots, linked through tnext */
 	uint32_t nfree;
 	struct ipvs_conn_node **htab;
-	uint32_t hmask;
+	uint32_t nbuckets;         /* a power of two */
 	uint32_t hash_seed;
 	uint32_t nconns;
 	uint32_t conn_max;
@@ -401,7 +409,7 @@ static inline uint32_t ipvs_conn_hash(const struct ipvs_worker *iw, uint8_t prot
 
 	h = rte_hash_crc_4byte(daddr, h);
 	h = rte_hash_crc_4byte(((uint32_t)sport << 16) | dport, h);
-	return h & iw->hmask;
+	return h & (iw->nbuckets - 1);
 }
 
 static inline bool ipvs_node_is(const struct ipvs_conn_node *n, uint8_t proto, uint32_t saddr,

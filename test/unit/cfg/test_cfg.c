@@ -462,6 +462,17 @@ static void test_cross_checks(void **state)
 			 "lcore 5 is not in [eal] lcores '0,1'");
 	expect_error(BASE_EAL BASE_PORT "[worker:1]\n", "[worker:1]: ", "no 'queues' key");
 	assert_true(has_error("[port:dpdk0] rx_queues: ", "queue 0 is polled by no worker"));
+	/* 17 workers and a KNI: the TAP has 16 queues */
+	{
+		char buf[4096];
+		int n = snprintf(buf, sizeof(buf), "[eal]\nlcores = 0-17\n[port:dpdk0]\n"
+					      "device = net_tap0\nrx_queues = 17\nrx_desc = 64\ntx_desc = 64\n");
+
+		for (unsigned w = 1; w <= 17; w++)
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+				      "[worker:%u]\nqueues = dpdk0:%u\n", w, w - 1);
+		expect_one_error(buf, "[port:dpdk0] kni: ", "at most 16 queues");
+	}
 	/* one port's queues on two workers: fine, replies are steered to
 	 * the worker that owns their connection (worker/steer.c) */
 	expect_valid("[eal]\nlcores = 0-2\n[port:dpdk0]\ndevice = net_tap0\nrx_queues = 2\n"
