@@ -82,6 +82,16 @@ bool steer_enabled(void)
 	return nworkers > 1;
 }
 
+static unsigned ring_size(unsigned n)
+{
+	return n >= STEER_RING_MANY ? STEER_RING_SIZE_MANY : STEER_RING_SIZE;
+}
+
+unsigned steer_ring_capacity(void)
+{
+	return ring_size(nworkers) - 1;
+}
+
 int steer_init(unsigned n, char *err, size_t errlen)
 {
 	nworkers = n;
@@ -100,13 +110,13 @@ int steer_init(unsigned n, char *err, size_t errlen)
 			if (f == t)
 				continue;
 			snprintf(name, sizeof(name), "steer_%u_%u", f, t);
-			rings[f][t] = rte_ring_create(name, STEER_RING_SIZE, SOCKET_ID_ANY,
+			rings[f][t] = rte_ring_create(name, ring_size(n), SOCKET_ID_ANY,
 						      RING_F_SP_ENQ | RING_F_SC_DEQ);
 			if (!rings[f][t]) {
 				snprintf(err, errlen,
 					 "steering: cannot create the ring from worker %u to %u "
 					 "(%u entries): %s",
-					 f, t, STEER_RING_SIZE, rte_strerror(rte_errno));
+					 f, t, ring_size(n), rte_strerror(rte_errno));
 				steer_fini();
 				return -ENOMEM;
 			}

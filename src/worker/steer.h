@@ -37,11 +37,18 @@
 struct worker;
 
 #define STEER_RETA 128
-#define STEER_RING_SIZE 1024 /* per ordered pair of workers */
+/* Per ordered pair of workers: deep enough to ride out the owner being
+ * descheduled for a while (a shared CPU), without n^2 rings of that depth
+ * for many workers. */
+#define STEER_RING_SIZE 4096
+#define STEER_RING_SIZE_MANY 1024 /* from STEER_RING_MANY workers on */
+#define STEER_RING_MANY 17
 
 /* Control thread, after the workers are registered: the rings between
  * every pair (none with one worker). 0 or -errno with a message. */
 int steer_init(unsigned nworkers, char *err, size_t errlen);
+/* Frames a ring between two workers holds (its size less one). */
+unsigned steer_ring_capacity(void);
 void steer_fini(void);
 /* True when there is more than one worker (packets may move). */
 bool steer_enabled(void);
