@@ -8,8 +8,13 @@
  *   /dpvs/drops     per port: every drop reason
  *   /dpvs/workers   per worker: packets, busy cycles, cycles per packet, conns
  *   /dpvs/services  per service and real server: conns, packets, bytes,
- *                   LVS rates (at most 255 entries: the telemetry dict's
+ *                   LVS rates (at most 512 entries: a telemetry array's
  *                   limit; the metrics endpoint lists any number)
+ *
+ * Each answers an array of dicts, one per port, worker, service or real
+ * server, named inside by a string ("port", "service", "dest"): DPDK 22.11
+ * takes only [A-Za-z0-9_/] in dict keys, and a service's key has blanks
+ * and colons. Drop reasons are keys with '_' for the '-' of their names.
  *
  * DPDK calls the commands on its telemetry thread, but the IPVS tables
  * belong to the control thread. So a command hands its request to the
@@ -64,7 +69,7 @@ static struct rte_tel_data *dict(void)
 
 static int ans_ports(struct rte_tel_data *d)
 {
-	rte_tel_data_start_dict(d);
+	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
 	for (unsigned i = 0; i < netif_port_count(); i++) {
 		struct dpvs_link l;
 		struct rte_tel_data *c = dict();
@@ -76,6 +81,7 @@ static int ans_ports(struct rte_tel_data *d)
 		daemon_link_fill(&l, netif_port((uint16_t)i));
 		for (unsigned r = 0; r < DPVS_DROP_MAX; r++)
 			drops += l.drops[r];
+		rte_tel_data_add_dict_string(c, "port", l.ifname);
 		rte_tel_data_add_dict_string(c, "driver", l.driver);
 		rte_tel_data_add_dict_u64(c, "port_id", l.port_id);
 		rte_tel_data_add_dict_u64(c, "up", (l.flags & DPVS_LINK_F_UP) != 0);
@@ -96,14 +102,14 @@ static int ans_ports(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "hw_rx_missed", l.hw_imissed);
 		rte_tel_data_add_dict_u64(c, "hw_rx_errors", l.hw_ierrors);
 		rte_tel_data_add_dict_u64(c, "hw_tx_errors", l.hw_oerrors);
-		rte_tel_data_add_dict_container(d, l.ifname, c, 0);
+		rte_tel_data_add_array_container(d, c, 0);
 	}
 	return 0;
 }
 
 static int ans_drops(struct rte_tel_data *d)
 {
-	rte_tel_data_start_dict(d);
+	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
 	for (unsigned i = 0; i < netif_port_count(); i++) {
 		struct dpvs_link l;
 		struct rte_tel_data *c = dict();
@@ -112,27 +118,36 @@ static int ans_drops(struct rte_tel_data *d)
 			return -ENOMEM;
 		memset(&l, 0, sizeof(l));
 		daemon_link_fill(&l, netif_port((uint16_t)i));
-		for (unsigned r = 0; r < DPVS_DROP_MAX; r++)
-			rte_tel_data_add_dict_u64(c, dpvs_drop_names[r], l.drops[r]);
-		rte_tel_data_add_dict_container(d, l.ifname, c, 0);
+		rte_tel_data_add_dict_string(c, "port", l.ifname);
+		for (unsigned r = 0; r < DPVS_DROP_MAX; r++) {
+			char key[RTE_TEL_MAX_STRING_LEN];
+
+			snprintf(key, sizeof(key), "%s", dpvs_drop_names[r]);
+			for (char *k = key; *k; k++)
+				if (*k == '-')
+					*k = '_';
+			rte_tel_data_add_dict_u64(c, key, l.drops[r]);
+		}
+		rte_tel_data_add_array_container(d, c, 0);
 	}
 	return 0;
 }
 
 static int ans_workers(struct rte_tel_data *d)
 {
-	rte_tel_data_start_dict(d);
+	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
 	for (unsigned i = 0; i < worker_count(); i++) {
 		struct dpvs_worker_stats s;
 		struct rte_tel_data *c = dict();
-		char name[16], cpp[32];
+		char cpp[32];
 
 		if (!c)
 			return -ENOMEM;
 		daemon_worker_fill(i, &s);
-		snprintf(name, sizeof(name), "%u", i);
 		snprintf(cpp, sizeof(cpp), "%.1f", s.cycles_per_packet);
+		rte_tel_data_add_dict_u64(c, "worker", i);
 		rte_tel_data_add_dict_u64(c, "lcore", s.lcore_id);
+		rte_tel_data_add_dict_u64(c, "tsc_hz", s.tsc_hz);
 		rte_tel_data_add_dict_u64(c, "packets", s.packets);
 		rte_tel_data_add_dict_u64(c, "busy_cycles", s.busy_cycles);
 		rte_tel_data_add_dict_u64(c, "loops", s.loops);
@@ -145,9 +160,8 @@ static int ans_workers(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "redirected_out", s.redirected_out);
 		rte_tel_data_add_dict_u64(c, "redirected_in", s.redirected_in);
 		rte_tel_data_add_dict_u64(c, "redirect_drops", s.redirect_drops);
-		rte_tel_data_add_dict_container(d, name, c, 0);
+		rte_tel_data_add_array_container(d, c, 0);
 	}
-	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
 	return 0;
 }
 
@@ -170,10 +184,10 @@ struct svc_ans {
 	unsigned entries, left_out;
 };
 
-/* one dict entry per service and per real server, while there is room */
+/* one array entry per service and per real server, while there is room */
 static bool room(struct svc_ans *a)
 {
-	if (a->entries + 1 < RTE_TEL_MAX_DICT_ENTRIES) {
+	if (a->entries + 1 < RTE_TEL_MAX_ARRAY_ENTRIES) {
 		a->entries++;
 		return true;
 	}
@@ -186,7 +200,7 @@ static int visit(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t *de
 {
 	struct svc_ans *a = arg;
 	struct dpvs_stats st;
-	char key[64], dkey[RTE_TEL_MAX_STRING_LEN];
+	char key[64], dest[INET6_ADDRSTRLEN + 8];
 	struct rte_tel_data *c;
 
 	ipvs_svc_key_str(svc, key, sizeof(key));
@@ -194,10 +208,11 @@ static int visit(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t *de
 		if (!(c = dict()))
 			return -ENOMEM;
 		ipvs_stats_svc(svc_id, &st);
+		rte_tel_data_add_dict_string(c, "service", key);
 		rte_tel_data_add_dict_string(c, "sched", svc->sched_name);
 		rte_tel_data_add_dict_u64(c, "dests", ndests);
 		add_stats(c, &st);
-		rte_tel_data_add_dict_container(a->d, key, c, 0);
+		rte_tel_data_add_array_container(a->d, c, 0);
 	}
 	for (uint32_t k = 0; k < ndests; k++) {
 		uint32_t act = 0, inact = 0, persist = 0;
@@ -208,15 +223,17 @@ static int visit(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t *de
 		if (!(c = dict()))
 			return -ENOMEM;
 		inet_ntop(dests[k].af, &dests[k].addr, addr, sizeof(addr));
-		snprintf(dkey, sizeof(dkey), "%s -> %s:%u", key, addr, ntohs(dests[k].port));
+		snprintf(dest, sizeof(dest), "%s:%u", addr, ntohs(dests[k].port));
 		ipvs_stats_dest(dest_ids[k], &st, &act, &inact, &persist);
+		rte_tel_data_add_dict_string(c, "service", key);
+		rte_tel_data_add_dict_string(c, "dest", dest);
 		rte_tel_data_add_dict_u64(c, "weight",
 					  dests[k].weight > 0 ? (uint64_t)dests[k].weight : 0);
 		rte_tel_data_add_dict_u64(c, "activeconns", act);
 		rte_tel_data_add_dict_u64(c, "inactconns", inact);
 		rte_tel_data_add_dict_u64(c, "persistconns", persist);
 		add_stats(c, &st);
-		rte_tel_data_add_dict_container(a->d, dkey, c, 0);
+		rte_tel_data_add_array_container(a->d, c, 0);
 	}
 	return 0;
 }
@@ -227,10 +244,17 @@ static int ans_services(struct rte_tel_data *d)
 	char err[256];
 	int rc;
 
-	rte_tel_data_start_dict(d);
+	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
 	rc = ipvs_svc_walk(NULL, visit, &a, err, sizeof(err));
-	if (a.left_out)
-		rte_tel_data_add_dict_u64(d, "not_shown", a.left_out);
+	if (a.left_out) {
+		struct rte_tel_data *c = dict();
+
+		if (c) {
+			/* the last entry says what did not fit */
+			rte_tel_data_add_dict_u64(c, "not_shown", a.left_out);
+			rte_tel_data_add_array_container(d, c, 0);
+		}
+	}
 	return rc < 0 ? rc : 0;
 }
 
