@@ -8,13 +8,15 @@
  *   /dpvs/drops     per port: every drop reason
  *   /dpvs/workers   per worker: packets, busy cycles, cycles per packet, conns
  *   /dpvs/services  per service and real server: conns, packets, bytes,
- *                   LVS rates (at most 512 entries: a telemetry array's
+ *                   LVS rates (at most 255 entries: a telemetry dict's
  *                   limit; the metrics endpoint lists any number)
  *
- * Each answers an array of dicts, one per port, worker, service or real
- * server, named inside by a string ("port", "service", "dest"): DPDK 22.11
- * takes only [A-Za-z0-9_/] in dict keys, and a service's key has blanks
- * and colons. Drop reasons are keys with '_' for the '-' of their names.
+ * Each answers a dict of dicts, one per port, worker, service or real
+ * server. DPDK 22.11 takes only [A-Za-z0-9_/] in dict keys (and no dict
+ * in an array), so the keys are the port's name with '_' for any other
+ * character, "worker0", "svc_ID" and "dest_ID" (the daemon's ids), and
+ * each inner dict names its object in full ("port", "service", "dest").
+ * Drop reasons are keys with '_' for the '-' of their names.
  *
  * DPDK calls the commands on its telemetry thread, but the IPVS tables
  * belong to the control thread. So a command hands its request to the
@@ -22,6 +24,7 @@
  * the answer, which the control thread builds between two events of its
  * loop: the answer is live, and nothing is read under a writer.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -67,13 +70,23 @@ static struct rte_tel_data *dict(void)
 	return c;
 }
 
+/* A dict key from any name: '_' for what telemetry refuses. */
+static void key_of(const char *name, char *key, size_t len)
+{
+	snprintf(key, len, "%s", name);
+	for (char *k = key; *k; k++)
+		if (!isalnum((unsigned char)*k) && *k != '_' && *k != '/')
+			*k = '_';
+}
+
 static int ans_ports(struct rte_tel_data *d)
 {
-	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+	rte_tel_data_start_dict(d);
 	for (unsigned i = 0; i < netif_port_count(); i++) {
 		struct dpvs_link l;
 		struct rte_tel_data *c = dict();
 		uint64_t drops = 0;
+		char key[RTE_TEL_MAX_STRING_LEN];
 
 		if (!c)
 			return -ENOMEM;
@@ -102,14 +115,15 @@ static int ans_ports(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "hw_rx_missed", l.hw_imissed);
 		rte_tel_data_add_dict_u64(c, "hw_rx_errors", l.hw_ierrors);
 		rte_tel_data_add_dict_u64(c, "hw_tx_errors", l.hw_oerrors);
-		rte_tel_data_add_array_container(d, c, 0);
+		key_of(l.ifname, key, sizeof(key));
+		rte_tel_data_add_dict_container(d, key, c, 0);
 	}
 	return 0;
 }
 
 static int ans_drops(struct rte_tel_data *d)
 {
-	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+	rte_tel_data_start_dict(d);
 	for (unsigned i = 0; i < netif_port_count(); i++) {
 		struct dpvs_link l;
 		struct rte_tel_data *c = dict();
@@ -119,27 +133,25 @@ static int ans_drops(struct rte_tel_data *d)
 		memset(&l, 0, sizeof(l));
 		daemon_link_fill(&l, netif_port((uint16_t)i));
 		rte_tel_data_add_dict_string(c, "port", l.ifname);
-		for (unsigned r = 0; r < DPVS_DROP_MAX; r++) {
-			char key[RTE_TEL_MAX_STRING_LEN];
+		char key[RTE_TEL_MAX_STRING_LEN];
 
-			snprintf(key, sizeof(key), "%s", dpvs_drop_names[r]);
-			for (char *k = key; *k; k++)
-				if (*k == '-')
-					*k = '_';
+		for (unsigned r = 0; r < DPVS_DROP_MAX; r++) {
+			key_of(dpvs_drop_names[r], key, sizeof(key));
 			rte_tel_data_add_dict_u64(c, key, l.drops[r]);
 		}
-		rte_tel_data_add_array_container(d, c, 0);
+		key_of(l.ifname, key, sizeof(key));
+		rte_tel_data_add_dict_container(d, key, c, 0);
 	}
 	return 0;
 }
 
 static int ans_workers(struct rte_tel_data *d)
 {
-	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+	rte_tel_data_start_dict(d);
 	for (unsigned i = 0; i < worker_count(); i++) {
 		struct dpvs_worker_stats s;
 		struct rte_tel_data *c = dict();
-		char cpp[32];
+		char cpp[32], key[32];
 
 		if (!c)
 			return -ENOMEM;
@@ -160,7 +172,8 @@ static int ans_workers(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "redirected_out", s.redirected_out);
 		rte_tel_data_add_dict_u64(c, "redirected_in", s.redirected_in);
 		rte_tel_data_add_dict_u64(c, "redirect_drops", s.redirect_drops);
-		rte_tel_data_add_array_container(d, c, 0);
+		snprintf(key, sizeof(key), "worker%u", i);
+		rte_tel_data_add_dict_container(d, key, c, 0);
 	}
 	return 0;
 }
@@ -184,10 +197,11 @@ struct svc_ans {
 	unsigned entries, left_out;
 };
 
-/* one array entry per service and per real server, while there is room */
+/* one entry per service and per real server, while there is room (and
+ * one for not_shown) */
 static bool room(struct svc_ans *a)
 {
-	if (a->entries + 1 < RTE_TEL_MAX_ARRAY_ENTRIES) {
+	if (a->entries + 1 < RTE_TEL_MAX_DICT_ENTRIES) {
 		a->entries++;
 		return true;
 	}
@@ -200,7 +214,7 @@ static int visit(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t *de
 {
 	struct svc_ans *a = arg;
 	struct dpvs_stats st;
-	char key[64], dest[INET6_ADDRSTRLEN + 8];
+	char key[64], dest[INET6_ADDRSTRLEN + 8], id[32];
 	struct rte_tel_data *c;
 
 	ipvs_svc_key_str(svc, key, sizeof(key));
@@ -212,7 +226,8 @@ static int visit(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t *de
 		rte_tel_data_add_dict_string(c, "sched", svc->sched_name);
 		rte_tel_data_add_dict_u64(c, "dests", ndests);
 		add_stats(c, &st);
-		rte_tel_data_add_array_container(a->d, c, 0);
+		snprintf(id, sizeof(id), "svc_%u", svc_id);
+		rte_tel_data_add_dict_container(a->d, id, c, 0);
 	}
 	for (uint32_t k = 0; k < ndests; k++) {
 		uint32_t act = 0, inact = 0, persist = 0;
@@ -233,7 +248,8 @@ static int visit(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t *de
 		rte_tel_data_add_dict_u64(c, "inactconns", inact);
 		rte_tel_data_add_dict_u64(c, "persistconns", persist);
 		add_stats(c, &st);
-		rte_tel_data_add_array_container(a->d, c, 0);
+		snprintf(id, sizeof(id), "dest_%u", dest_ids[k]);
+		rte_tel_data_add_dict_container(a->d, id, c, 0);
 	}
 	return 0;
 }
@@ -244,17 +260,10 @@ static int ans_services(struct rte_tel_data *d)
 	char err[256];
 	int rc;
 
-	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+	rte_tel_data_start_dict(d);
 	rc = ipvs_svc_walk(NULL, visit, &a, err, sizeof(err));
-	if (a.left_out) {
-		struct rte_tel_data *c = dict();
-
-		if (c) {
-			/* the last entry says what did not fit */
-			rte_tel_data_add_dict_u64(c, "not_shown", a.left_out);
-			rte_tel_data_add_array_container(d, c, 0);
-		}
-	}
+	if (a.left_out)
+		rte_tel_data_add_dict_u64(d, "not_shown", a.left_out);
 	return rc < 0 ? rc : 0;
 }
 

@@ -208,14 +208,16 @@ def test_telemetry_commands():
     listed = out["/"]["/"]
     for c in ("/dpvs/ports", "/dpvs/drops", "/dpvs/workers", "/dpvs/services"):
         assert c in listed, listed
-    ports = {p["port"]: p for p in out["/dpvs/ports"]["/dpvs/ports"]}
+    ports = out["/dpvs/ports"]["/dpvs/ports"]
+    assert ports["dpdk0"]["port"] == "dpdk0", ports
     assert ports["dpdk0"]["rx_packets"] > 0 and ports["dpdk1"]["tx_packets"] > 0, ports
     assert ports["dpdk0"]["up"] == 1, ports
-    drops = {p["port"]: p for p in out["/dpvs/drops"]["/dpvs/drops"]}
+    drops = out["/dpvs/drops"]["/dpvs/drops"]
     assert "l2_short" in drops["dpdk0"] and "tx_full" in drops["dpdk1"], drops
     workers = out["/dpvs/workers"]["/dpvs/workers"]
-    assert workers[0]["packets"] > 0 and workers[0]["lcore"] == 1, workers
-    svcs = out["/dpvs/services"]["/dpvs/services"]
+    assert workers["worker0"]["packets"] > 0 and workers["worker0"]["lcore"] == 1, workers
+    assert len(out["/dpvs/services"]["/dpvs/services"]) == 3, out["/dpvs/services"]
+    svcs = list(out["/dpvs/services"]["/dpvs/services"].values())
     key = "TCP %s:80" % VIP
     svc = [e for e in svcs if e["service"] == key and "dest" not in e]
     assert len(svc) == 1 and svc[0]["conns"] >= 1 and svc[0]["dests"] == 2, svcs
