@@ -28,7 +28,7 @@
 #include "control/observe.h"
 
 #define DRAIN_INTERVAL 0.02 /* s: 1024 slots per worker last 20 ms at 50 kpps of copies */
-#define DRAIN_MAX 8192      /* frames per timer tick: bounds the control thread's turn */
+#define DRAIN_MAX      8192 /* frames per timer tick: bounds the control thread's turn */
 
 static struct {
 	struct ev_loop *loop;
@@ -50,11 +50,12 @@ static void write_rec(const struct capture_rec *rec, const uint8_t *data, void *
 		return; /* several workers may each have copied up to count */
 
 	int64_t dt = (int64_t)(rec->tsc - cap.tsc0);
-	int64_t ns = (int64_t)cap.real0.tv_nsec + (dt > 0 ? (int64_t)((double)dt * 1e9 / (double)cap.hz) : 0);
+	int64_t ns = (int64_t)cap.real0.tv_nsec +
+		     (dt > 0 ? (int64_t)((double)dt * 1e9 / (double)cap.hz) : 0);
 	struct pcap_pkthdr h = {
-		.ts = { .tv_sec = cap.real0.tv_sec + ns / 1000000000, .tv_usec = ns % 1000000000 },
-		.caplen = rec->cap_len,
-		.len = rec->wire_len,
+	    .ts = {.tv_sec = cap.real0.tv_sec + ns / 1000000000, .tv_usec = ns % 1000000000},
+	    .caplen = rec->cap_len,
+	    .len = rec->wire_len,
 	};
 
 	pcap_dump((u_char *)cap.dumper, &h, data);
@@ -186,12 +187,12 @@ static int h_start(const struct dpvs_ctl_hdr *hdr, const void *payload, struct c
 		return refuse(r, rc, err);
 
 	struct capture_conf c = {
-		.port_mask = mask,
-		.dirs = (uint8_t)req->dirs,
-		.snaplen = req->snaplen ? req->snaplen : CAPTURE_SNAPLEN_DEFAULT,
-		.count = req->count,
-		.filter = req->filter,
-		.engine = CAPTURE_ENGINE_AUTO,
+	    .port_mask = mask,
+	    .dirs = (uint8_t)req->dirs,
+	    .snaplen = req->snaplen ? req->snaplen : CAPTURE_SNAPLEN_DEFAULT,
+	    .count = req->count,
+	    .filter = req->filter,
+	    .engine = CAPTURE_ENGINE_AUTO,
 	};
 	if (req->dirs > (DPVS_CAPTURE_RX | DPVS_CAPTURE_TX))
 		c.dirs = 0; /* refused by the session with its message */

@@ -30,11 +30,11 @@
 #include "inet_parse.h"
 #include "log.h"
 
-#define METRICS_CONN_MAX 16
+#define METRICS_CONN_MAX    16
 #define METRICS_CONN_PER_IP 4
-#define METRICS_MEM (32 * 1024)
-#define METRICS_TIMEOUT 10 /* seconds */
-#define METRICS_CTYPE "text/plain; version=0.0.4; charset=utf-8"
+#define METRICS_MEM	    (32 * 1024)
+#define METRICS_TIMEOUT	    10 /* seconds */
+#define METRICS_CTYPE	    "text/plain; version=0.0.4; charset=utf-8"
 
 static struct {
 	struct MHD_Daemon *d;
@@ -61,8 +61,8 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size, void **ctx)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **ctx)
 {
 	(void)cls;
 	(void)version;
@@ -153,8 +153,10 @@ int metrics_start(struct ev_loop *loop, const char *listen, char *err, size_t er
 			       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_TIMEOUT,
 			       MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
 	if (!m.d) {
-		snprintf(err, errlen, "metrics_listen %s: cannot listen (address in use or not "
-				      "one of this namespace's?)", listen);
+		snprintf(err, errlen,
+			 "metrics_listen %s: cannot listen (address in use or not "
+			 "one of this namespace's?)",
+			 listen);
 		return -EADDRINUSE;
 	}
 

@@ -94,23 +94,23 @@ static void sample_f(struct text *t, const char *name, const char *labels, doubl
 
 /* ---- ports ---- */
 
-#define PORT_COUNTERS(X)                                                                     \
-	X(rx_packets, "dpvs_port_rx_packets_total", "Frames received (each gets one fate).")     \
-	X(rx_bytes, "dpvs_port_rx_bytes_total", "Bytes received.")                               \
-	X(tx_packets, "dpvs_port_tx_packets_total", "Frames sent.")                              \
-	X(tx_bytes, "dpvs_port_tx_bytes_total", "Bytes sent.")                                   \
-	X(forwarded, "dpvs_port_forwarded_total", "Received frames forwarded (a fate).")         \
-	X(arp_replied, "dpvs_port_arp_replied_total", "Received ARP requests answered (a fate).") \
-	X(icmp_echo_replied, "dpvs_port_icmp_echo_replied_total",                                \
-	  "Received ICMP echo requests answered (a fate).")                                      \
-	X(to_kernel, "dpvs_port_to_kernel_total", "Received frames handed to the KNI (a fate).") \
-	X(kni_rx, "dpvs_port_kni_rx_total", "Frames the KNI interface took (copies included).")  \
-	X(kni_tx, "dpvs_port_kni_tx_total", "Frames the kernel sent out of the port.")           \
-	X(hw_ipackets, "dpvs_port_hw_rx_packets_total", "Frames the NIC received.")              \
-	X(hw_opackets, "dpvs_port_hw_tx_packets_total", "Frames the NIC sent.")                  \
-	X(hw_ierrors, "dpvs_port_hw_rx_errors_total", "Receive errors the NIC counted.")         \
-	X(hw_oerrors, "dpvs_port_hw_tx_errors_total", "Transmit errors the NIC counted.")        \
-	X(hw_imissed, "dpvs_port_hw_rx_missed_total", "Frames the NIC dropped: rx ring full.")   \
+#define PORT_COUNTERS(X)                                                                           \
+	X(rx_packets, "dpvs_port_rx_packets_total", "Frames received (each gets one fate).")       \
+	X(rx_bytes, "dpvs_port_rx_bytes_total", "Bytes received.")                                 \
+	X(tx_packets, "dpvs_port_tx_packets_total", "Frames sent.")                                \
+	X(tx_bytes, "dpvs_port_tx_bytes_total", "Bytes sent.")                                     \
+	X(forwarded, "dpvs_port_forwarded_total", "Received frames forwarded (a fate).")           \
+	X(arp_replied, "dpvs_port_arp_replied_total", "Received ARP requests answered (a fate).")  \
+	X(icmp_echo_replied, "dpvs_port_icmp_echo_replied_total",                                  \
+	  "Received ICMP echo requests answered (a fate).")                                        \
+	X(to_kernel, "dpvs_port_to_kernel_total", "Received frames handed to the KNI (a fate).")   \
+	X(kni_rx, "dpvs_port_kni_rx_total", "Frames the KNI interface took (copies included).")    \
+	X(kni_tx, "dpvs_port_kni_tx_total", "Frames the kernel sent out of the port.")             \
+	X(hw_ipackets, "dpvs_port_hw_rx_packets_total", "Frames the NIC received.")                \
+	X(hw_opackets, "dpvs_port_hw_tx_packets_total", "Frames the NIC sent.")                    \
+	X(hw_ierrors, "dpvs_port_hw_rx_errors_total", "Receive errors the NIC counted.")           \
+	X(hw_oerrors, "dpvs_port_hw_tx_errors_total", "Transmit errors the NIC counted.")          \
+	X(hw_imissed, "dpvs_port_hw_rx_missed_total", "Frames the NIC dropped: rx ring full.")     \
 	X(hw_rx_nombuf, "dpvs_port_hw_rx_nombuf_total", "Receive failures for want of mbufs.")
 
 static void ports(struct text *t)
@@ -136,11 +136,11 @@ static void ports(struct text *t)
 		snprintf(lb, sizeof(lb), "port=\"%s\"", links[i].ifname);
 		sample(t, "dpvs_port_carrier", lb, (links[i].flags & DPVS_LINK_F_LOWER_UP) != 0);
 	}
-#define PORT_FAMILY(field, name, help)                                            \
-	family(t, name, "counter", help);                                         \
-	for (unsigned i = 0; i < n; i++) {                                        \
-		snprintf(lb, sizeof(lb), "port=\"%s\"", links[i].ifname);         \
-		sample(t, name, lb, links[i].field);                              \
+#define PORT_FAMILY(field, name, help)                                                             \
+	family(t, name, "counter", help);                                                          \
+	for (unsigned i = 0; i < n; i++) {                                                         \
+		snprintf(lb, sizeof(lb), "port=\"%s\"", links[i].ifname);                          \
+		sample(t, name, lb, links[i].field);                                               \
 	}
 	PORT_COUNTERS(PORT_FAMILY)
 #undef PORT_FAMILY
@@ -174,18 +174,17 @@ static void workers(struct text *t)
 		daemon_worker_fill(i, &ws[i]);
 		conns += ws[i].conns;
 	}
-#define WORKER_FAMILY(fmt, name, type, help, expr)                               \
-	family(t, name, type, help);                                             \
-	for (unsigned i = 0; i < n; i++) {                                       \
-		snprintf(lb, sizeof(lb), "worker=\"%u\",lcore=\"%u\"", i, ws[i].lcore_id); \
-		fmt(t, name, lb, expr);                                          \
+#define WORKER_FAMILY(fmt, name, type, help, expr)                                                 \
+	family(t, name, type, help);                                                               \
+	for (unsigned i = 0; i < n; i++) {                                                         \
+		snprintf(lb, sizeof(lb), "worker=\"%u\",lcore=\"%u\"", i, ws[i].lcore_id);         \
+		fmt(t, name, lb, expr);                                                            \
 	}
 	WORKER_FAMILY(sample, "dpvs_worker_packets_total", "counter",
 		      "Frames the worker received from its queues.", ws[i].packets)
 	WORKER_FAMILY(sample, "dpvs_worker_busy_cycles_total", "counter",
 		      "TSC cycles of loop iterations that moved packets.", ws[i].busy_cycles)
-	WORKER_FAMILY(sample, "dpvs_worker_loops_total", "counter", "Loop iterations.",
-		      ws[i].loops)
+	WORKER_FAMILY(sample, "dpvs_worker_loops_total", "counter", "Loop iterations.", ws[i].loops)
 	WORKER_FAMILY(sample, "dpvs_worker_idle_loops_total", "counter",
 		      "Loop iterations without packets.", ws[i].idle_loops)
 	WORKER_FAMILY(sample_f, "dpvs_worker_cycles_per_packet", "gauge",
@@ -209,8 +208,7 @@ static void workers(struct text *t)
 	family(t, "dpvs_tsc_hz", "gauge", "TSC cycles per second (for the cycle counters).");
 	sample(t, "dpvs_tsc_hz", "", rte_get_tsc_hz());
 	family(t, "dpvs_uptime_seconds", "gauge", "Seconds since the daemon started.");
-	sample(t, "dpvs_uptime_seconds", "",
-	       (rte_rdtsc() - worker_start_tsc()) / rte_get_tsc_hz());
+	sample(t, "dpvs_uptime_seconds", "", (rte_rdtsc() - worker_start_tsc()) / rte_get_tsc_hz());
 	free(ws);
 }
 
@@ -219,44 +217,76 @@ static void workers(struct text *t)
 /* The walk writes each family into its own buffer, so that one
  * family's samples stay together as the format wants. */
 enum {
-	S_CONNS, S_INPKTS, S_OUTPKTS, S_INBYTES, S_OUTBYTES,
-	S_CPS, S_INPPS, S_OUTPPS, S_INBPS, S_OUTBPS, S_DESTS, S_NFAM
+	S_CONNS,
+	S_INPKTS,
+	S_OUTPKTS,
+	S_INBYTES,
+	S_OUTBYTES,
+	S_CPS,
+	S_INPPS,
+	S_OUTPPS,
+	S_INBPS,
+	S_OUTBPS,
+	S_DESTS,
+	S_NFAM
 };
 enum {
-	D_CONNS, D_INPKTS, D_OUTPKTS, D_INBYTES, D_OUTBYTES,
-	D_CPS, D_INPPS, D_OUTPPS, D_INBPS, D_OUTBPS,
-	D_ACTIVE, D_INACT, D_PERSIST, D_WEIGHT, D_NFAM
+	D_CONNS,
+	D_INPKTS,
+	D_OUTPKTS,
+	D_INBYTES,
+	D_OUTBYTES,
+	D_CPS,
+	D_INPPS,
+	D_OUTPPS,
+	D_INBPS,
+	D_OUTBPS,
+	D_ACTIVE,
+	D_INACT,
+	D_PERSIST,
+	D_WEIGHT,
+	D_NFAM
 };
 
 static const struct fam {
 	const char *name, *type, *help;
-} svc_fams[S_NFAM] = {
-	{ "dpvs_service_connections_total", "counter", "Connections scheduled (ipvsadm --stats Conns)." },
-	{ "dpvs_service_in_packets_total", "counter", "Packets from clients." },
-	{ "dpvs_service_out_packets_total", "counter", "Packets to clients." },
-	{ "dpvs_service_in_bytes_total", "counter", "Bytes from clients." },
-	{ "dpvs_service_out_bytes_total", "counter", "Bytes to clients." },
-	{ "dpvs_service_connections_per_second", "gauge", "New connections per second (LVS 2 s estimator, ipvsadm --rate CPS)." },
-	{ "dpvs_service_in_packets_per_second", "gauge", "Packets per second from clients (LVS estimator)." },
-	{ "dpvs_service_out_packets_per_second", "gauge", "Packets per second to clients (LVS estimator)." },
-	{ "dpvs_service_in_bytes_per_second", "gauge", "Bytes per second from clients (LVS estimator)." },
-	{ "dpvs_service_out_bytes_per_second", "gauge", "Bytes per second to clients (LVS estimator)." },
-	{ "dpvs_service_dests", "gauge", "Real servers of the service." },
-}, dest_fams[D_NFAM] = {
-	{ "dpvs_dest_connections_total", "counter", "Connections scheduled to the real server." },
-	{ "dpvs_dest_in_packets_total", "counter", "Packets from clients to the real server." },
-	{ "dpvs_dest_out_packets_total", "counter", "Packets from the real server to clients." },
-	{ "dpvs_dest_in_bytes_total", "counter", "Bytes from clients to the real server." },
-	{ "dpvs_dest_out_bytes_total", "counter", "Bytes from the real server to clients." },
-	{ "dpvs_dest_connections_per_second", "gauge", "New connections per second (LVS estimator)." },
-	{ "dpvs_dest_in_packets_per_second", "gauge", "Packets per second from clients (LVS estimator)." },
-	{ "dpvs_dest_out_packets_per_second", "gauge", "Packets per second to clients (LVS estimator)." },
-	{ "dpvs_dest_in_bytes_per_second", "gauge", "Bytes per second from clients (LVS estimator)." },
-	{ "dpvs_dest_out_bytes_per_second", "gauge", "Bytes per second to clients (LVS estimator)." },
-	{ "dpvs_dest_active_connections", "gauge", "Active connections (ipvsadm ActiveConn)." },
-	{ "dpvs_dest_inactive_connections", "gauge", "Inactive connections (ipvsadm InActConn)." },
-	{ "dpvs_dest_persistent_connections", "gauge", "Persistence templates pointing at it." },
-	{ "dpvs_dest_weight", "gauge", "Weight (0: quiesced)." },
+} svc_fams[S_NFAM] =
+    {
+	{"dpvs_service_connections_total", "counter",
+	 "Connections scheduled (ipvsadm --stats Conns)."},
+	{"dpvs_service_in_packets_total", "counter", "Packets from clients."},
+	{"dpvs_service_out_packets_total", "counter", "Packets to clients."},
+	{"dpvs_service_in_bytes_total", "counter", "Bytes from clients."},
+	{"dpvs_service_out_bytes_total", "counter", "Bytes to clients."},
+	{"dpvs_service_connections_per_second", "gauge",
+	 "New connections per second (LVS 2 s estimator, ipvsadm --rate CPS)."},
+	{"dpvs_service_in_packets_per_second", "gauge",
+	 "Packets per second from clients (LVS estimator)."},
+	{"dpvs_service_out_packets_per_second", "gauge",
+	 "Packets per second to clients (LVS estimator)."},
+	{"dpvs_service_in_bytes_per_second", "gauge",
+	 "Bytes per second from clients (LVS estimator)."},
+	{"dpvs_service_out_bytes_per_second", "gauge",
+	 "Bytes per second to clients (LVS estimator)."},
+	{"dpvs_service_dests", "gauge", "Real servers of the service."},
+},
+  dest_fams[D_NFAM] = {
+      {"dpvs_dest_connections_total", "counter", "Connections scheduled to the real server."},
+      {"dpvs_dest_in_packets_total", "counter", "Packets from clients to the real server."},
+      {"dpvs_dest_out_packets_total", "counter", "Packets from the real server to clients."},
+      {"dpvs_dest_in_bytes_total", "counter", "Bytes from clients to the real server."},
+      {"dpvs_dest_out_bytes_total", "counter", "Bytes from the real server to clients."},
+      {"dpvs_dest_connections_per_second", "gauge", "New connections per second (LVS estimator)."},
+      {"dpvs_dest_in_packets_per_second", "gauge",
+       "Packets per second from clients (LVS estimator)."},
+      {"dpvs_dest_out_packets_per_second", "gauge",
+       "Packets per second to clients (LVS estimator)."},
+      {"dpvs_dest_in_bytes_per_second", "gauge", "Bytes per second from clients (LVS estimator)."},
+      {"dpvs_dest_out_bytes_per_second", "gauge", "Bytes per second to clients (LVS estimator)."},
+      {"dpvs_dest_active_connections", "gauge", "Active connections (ipvsadm ActiveConn)."},
+      {"dpvs_dest_inactive_connections", "gauge", "Inactive connections (ipvsadm InActConn)."},
+      {"dpvs_dest_persistent_connections", "gauge", "Persistence templates pointing at it."},
+      {"dpvs_dest_weight", "gauge", "Weight (0: quiesced)."},
 };
 
 struct svc_walk {
@@ -266,8 +296,8 @@ struct svc_walk {
 static void stats_samples(struct text *fams, const char *const *names, const char *lb,
 			  const struct dpvs_stats *st)
 {
-	const uint64_t v[10] = { st->conns, st->inpkts, st->outpkts, st->inbytes, st->outbytes,
-				 st->cps,   st->inpps,  st->outpps,  st->inbps,   st->outbps };
+	const uint64_t v[10] = {st->conns, st->inpkts, st->outpkts, st->inbytes, st->outbytes,
+				st->cps,   st->inpps,  st->outpps,  st->inbps,	 st->outbps};
 
 	for (unsigned k = 0; k < 10; k++)
 		sample(&fams[k], names[k], lb, v[k]);
@@ -296,8 +326,9 @@ static int visit(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t *de
 		uint32_t act = 0, inact = 0, persist = 0;
 
 		inet_ntop(d->af, &d->addr, a, sizeof(a));
-		snprintf(lb, sizeof(lb), d->af == AF_INET6 ? "service=\"%s\",dest=\"[%s]:%u\""
-							   : "service=\"%s\",dest=\"%s:%u\"",
+		snprintf(lb, sizeof(lb),
+			 d->af == AF_INET6 ? "service=\"%s\",dest=\"[%s]:%u\""
+					   : "service=\"%s\",dest=\"%s:%u\"",
 			 key, a, ntohs(d->port));
 		ipvs_stats_dest(dest_ids[k], &st, &act, &inact, &persist);
 		stats_samples(sw->fam_dest, dn, lb, &st);
@@ -354,7 +385,7 @@ static void capture(struct text *t)
 
 char *metrics_render(size_t *len)
 {
-	struct text t = { .cap = 65536 };
+	struct text t = {.cap = 65536};
 
 	t.buf = malloc(t.cap);
 	if (!t.buf)

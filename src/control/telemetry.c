@@ -47,7 +47,7 @@ typedef int (*answer_fn)(struct rte_tel_data *d);
 
 static struct {
 	pthread_mutex_t serial; /* one request at a time */
-	pthread_mutex_t lock;   /* what follows */
+	pthread_mutex_t lock;	/* what follows */
 	pthread_cond_t done;
 	struct ev_loop *loop;
 	ev_async async;
@@ -55,9 +55,9 @@ static struct {
 	answer_fn fn;
 	struct rte_tel_data *d;
 	int rc;
-} tel = { .serial = PTHREAD_MUTEX_INITIALIZER,
-	  .lock = PTHREAD_MUTEX_INITIALIZER,
-	  .done = PTHREAD_COND_INITIALIZER };
+} tel = {.serial = PTHREAD_MUTEX_INITIALIZER,
+	 .lock = PTHREAD_MUTEX_INITIALIZER,
+	 .done = PTHREAD_COND_INITIALIZER};
 
 /* ---- answers (control thread) ---- */
 
@@ -256,7 +256,7 @@ static int visit(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t *de
 
 static int ans_services(struct rte_tel_data *d)
 {
-	struct svc_ans a = { .d = d };
+	struct svc_ans a = {.d = d};
 	char err[256];
 	int rc;
 
@@ -348,10 +348,13 @@ int telemetry_start(struct ev_loop *loop, char *err, size_t errlen)
 		telemetry_cb fn;
 		const char *help;
 	} cmds[] = {
-		{ "/dpvs/ports", cmd_ports, "Ports: state, packets, bytes, fates, drops. No parameters." },
-		{ "/dpvs/drops", cmd_drops, "Drops by reason, per port. No parameters." },
-		{ "/dpvs/workers", cmd_workers, "Workers: packets, busy cycles, cycles/packet, conns. No parameters." },
-		{ "/dpvs/services", cmd_services, "Services and real servers: conns, packets, bytes, rates. No parameters." },
+	    {"/dpvs/ports", cmd_ports,
+	     "Ports: state, packets, bytes, fates, drops. No parameters."},
+	    {"/dpvs/drops", cmd_drops, "Drops by reason, per port. No parameters."},
+	    {"/dpvs/workers", cmd_workers,
+	     "Workers: packets, busy cycles, cycles/packet, conns. No parameters."},
+	    {"/dpvs/services", cmd_services,
+	     "Services and real servers: conns, packets, bytes, rates. No parameters."},
 	};
 	static bool registered;
 

@@ -23,7 +23,7 @@ struct capture_session {
 	enum capture_engine engine; /* resolved: never AUTO */
 	bool have_filter;
 	struct bpf_program prog; /* classic, from pcap_compile */
-	struct rte_bpf *bpf;     /* converted (eBPF engines) */
+	struct rte_bpf *bpf;	 /* converted (eBPF engines) */
 	uint64_t (*jit)(void *);
 	unsigned nworkers;
 	struct capture_ring *rings[DP_MAX_WORKERS];
@@ -98,7 +98,7 @@ void capture_copy_burst(struct capture_ring *r, uint16_t port_idx, uint8_t dir,
 /* ---- control thread ---- */
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
@@ -141,7 +141,7 @@ static int load_ebpf(struct capture_session *s, bool want_jit, char *err, size_t
 		return fail(err, errlen, -ENOTSUP, "capture: DPDK cannot load the filter: %s",
 			    rte_strerror(rte_errno));
 	if (want_jit) {
-		struct rte_bpf_jit jit = { 0 };
+		struct rte_bpf_jit jit = {0};
 
 		if (rte_bpf_get_jit(s->bpf, &jit) != 0 || !jit.func)
 			return fail(err, errlen, -ENOTSUP, "capture: no eBPF JIT on this machine");
@@ -206,16 +206,16 @@ struct capture_session *capture_session_create(const struct capture_conf *c, uns
 			goto fail;
 	}
 
-	uint32_t slot_size = RTE_ALIGN_CEIL((uint32_t)sizeof(struct capture_rec) + c->snaplen,
-					    RTE_CACHE_LINE_SIZE);
+	uint32_t slot_size =
+	    RTE_ALIGN_CEIL((uint32_t)sizeof(struct capture_rec) + c->snaplen, RTE_CACHE_LINE_SIZE);
 	for (unsigned i = 0; i < nworkers; i++) {
 		struct capture_ring *r =
 		    rte_zmalloc("capture_ring", sizeof(*r), RTE_CACHE_LINE_SIZE);
 
 		s->rings[i] = r;
-		if (!r || !(r->slots = rte_zmalloc("capture_slots",
-						   (size_t)slot_size * CAPTURE_RING_SLOTS,
-						   RTE_CACHE_LINE_SIZE))) {
+		if (!r || !(r->slots =
+				rte_zmalloc("capture_slots", (size_t)slot_size * CAPTURE_RING_SLOTS,
+					    RTE_CACHE_LINE_SIZE))) {
 			fail(err, errlen, 0,
 			     "capture: no hugepage memory for %u rings of %u x %u bytes", nworkers,
 			     CAPTURE_RING_SLOTS, slot_size);
@@ -279,9 +279,12 @@ const char *capture_session_engine(const struct capture_session *s)
 	if (!s->have_filter)
 		return "none";
 	switch (s->engine) {
-	case CAPTURE_ENGINE_EBPF_JIT: return "ebpf-jit";
-	case CAPTURE_ENGINE_EBPF: return "ebpf";
-	default: return "cbpf";
+	case CAPTURE_ENGINE_EBPF_JIT:
+		return "ebpf-jit";
+	case CAPTURE_ENGINE_EBPF:
+		return "ebpf";
+	default:
+		return "cbpf";
 	}
 }
 

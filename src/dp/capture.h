@@ -33,35 +33,35 @@
 
 #include "dp/dp.h"
 
-#define CAPTURE_RX 0x1
-#define CAPTURE_TX 0x2
-#define CAPTURE_SNAPLEN_MIN 64
-#define CAPTURE_SNAPLEN_MAX 10240 /* a 9600-byte MTU frame with its headers */
+#define CAPTURE_RX		0x1
+#define CAPTURE_TX		0x2
+#define CAPTURE_SNAPLEN_MIN	64
+#define CAPTURE_SNAPLEN_MAX	10240 /* a 9600-byte MTU frame with its headers */
 #define CAPTURE_SNAPLEN_DEFAULT 2048
-#define CAPTURE_RING_SLOTS 1024   /* per worker; a power of two */
+#define CAPTURE_RING_SLOTS	1024 /* per worker; a power of two */
 
 enum capture_engine {
 	CAPTURE_ENGINE_AUTO = 0, /* eBPF JIT if DPDK has one here, else classic */
-	CAPTURE_ENGINE_CBPF,     /* libpcap's bpf_filter() interpreter */
-	CAPTURE_ENGINE_EBPF,     /* rte_bpf_convert + rte_bpf_exec (interpreter) */
+	CAPTURE_ENGINE_CBPF,	 /* libpcap's bpf_filter() interpreter */
+	CAPTURE_ENGINE_EBPF,	 /* rte_bpf_convert + rte_bpf_exec (interpreter) */
 	CAPTURE_ENGINE_EBPF_JIT, /* rte_bpf_convert + rte_bpf_get_jit */
 };
 
 /* One captured frame in a ring slot; cap_len bytes of it follow. */
 struct capture_rec {
-	uint64_t tsc;      /* rte_rdtsc() when the burst was seen */
+	uint64_t tsc;	   /* rte_rdtsc() when the burst was seen */
 	uint32_t wire_len; /* pkt_len of the frame */
 	uint16_t cap_len;  /* bytes copied: min(wire_len, snaplen) */
 	uint8_t port_idx;
-	uint8_t dir;       /* CAPTURE_RX or CAPTURE_TX */
+	uint8_t dir; /* CAPTURE_RX or CAPTURE_TX */
 };
 
 struct capture_conf {
-	uint64_t port_mask;  /* bit per port_idx */
-	uint8_t dirs;        /* CAPTURE_RX | CAPTURE_TX */
-	uint32_t snaplen;    /* CAPTURE_SNAPLEN_MIN..MAX */
-	uint64_t count;      /* frames to capture in all; 0 = until stopped */
-	const char *filter;  /* tcpdump's language; NULL or "" = every frame */
+	uint64_t port_mask; /* bit per port_idx */
+	uint8_t dirs;	    /* CAPTURE_RX | CAPTURE_TX */
+	uint32_t snaplen;   /* CAPTURE_SNAPLEN_MIN..MAX */
+	uint64_t count;	    /* frames to capture in all; 0 = until stopped */
+	const char *filter; /* tcpdump's language; NULL or "" = every frame */
 	enum capture_engine engine;
 };
 
@@ -70,8 +70,8 @@ struct capture_ring {
 	/* written by the worker */
 	uint32_t head;
 	uint32_t tail_cache;
-	uint64_t left;      /* copies this worker may still make (the count) */
-	uint64_t seen;      /* frames of a captured port and direction */
+	uint64_t left;	    /* copies this worker may still make (the count) */
+	uint64_t seen;	    /* frames of a captured port and direction */
 	uint64_t matched;   /* of those, the filter took */
 	uint64_t captured;  /* copied into the ring */
 	uint64_t ring_full; /* matched but the ring was full: copy dropped */

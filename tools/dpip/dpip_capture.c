@@ -48,8 +48,8 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int parse_num(const char *what, const char *v, unsigned long long lo,
-		     unsigned long long hi, unsigned long long *out, char *err, size_t errlen)
+static int parse_num(const char *what, const char *v, unsigned long long lo, unsigned long long hi,
+		     unsigned long long *out, char *err, size_t errlen)
 {
 	char *end;
 
@@ -94,7 +94,8 @@ static int parse_start(int argc, char **argv, struct dpvs_capture_start *s, char
 
 		if (!strcmp(k, "rx") || !strcmp(k, "tx") || !strcmp(k, "both")) {
 			if (dir)
-				return fail(err, errlen, "'%s': the direction was given already", k);
+				return fail(err, errlen, "'%s': the direction was given already",
+					    k);
 			dir = true;
 			s->dirs = !strcmp(k, "rx")   ? DPVS_CAPTURE_RX
 				  : !strcmp(k, "tx") ? DPVS_CAPTURE_TX
@@ -190,12 +191,14 @@ int dpip_capture_print(FILE *out, const struct dpip_cmd *cmd, const void *reply,
 		       char *err, size_t errlen)
 {
 	struct dpvs_capture_info ci;
-	static const char *const dirs[] = { "none", "rx", "tx", "both" };
+	static const char *const dirs[] = {"none", "rx", "tx", "both"};
 
 	(void)cmd;
 	if (rlen != sizeof(ci)) {
-		snprintf(err, errlen, "capture: reply of %u bytes, expected %zu (dpip and dpvs of "
-				      "different versions?)", rlen, sizeof(ci));
+		snprintf(err, errlen,
+			 "capture: reply of %u bytes, expected %zu (dpip and dpvs of "
+			 "different versions?)",
+			 rlen, sizeof(ci));
 		return -EBADMSG;
 	}
 	memcpy(&ci, reply, sizeof(ci));
@@ -213,8 +216,8 @@ int dpip_capture_print(FILE *out, const struct dpip_cmd *cmd, const void *reply,
 		fprintf(out, "capture running:");
 	else
 		fprintf(out, "capture stopped (%s):", ci.stop_reason);
-	fprintf(out, " dev %s %s filter \"%s\" snaplen %u", ci.ifname, dirs[ci.dirs & 3],
-		ci.filter, ci.snaplen);
+	fprintf(out, " dev %s %s filter \"%s\" snaplen %u", ci.ifname, dirs[ci.dirs & 3], ci.filter,
+		ci.snaplen);
 	if (ci.count)
 		fprintf(out, " count %llu", (unsigned long long)ci.count);
 	fprintf(out, " file %s\n", ci.file);

@@ -16,7 +16,7 @@
 
 #include "dpip.h"
 
-#define ARGS(...) ((char *[]){ __VA_ARGS__, NULL })
+#define ARGS(...) ((char *[]){__VA_ARGS__, NULL})
 
 static int argc_of(char **argv)
 {
@@ -61,9 +61,8 @@ static void test_start_defaults_and_relative_file(void **state)
 	(void)state;
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	snprintf(want, sizeof(want), "%s/cap.pcap", cwd);
-	assert_int_equal(parse(ARGS("cap", "start", "file", "cap.pcap", "dev", "any"), &c, err,
-			       sizeof(err)),
-			 0);
+	assert_int_equal(
+	    parse(ARGS("cap", "start", "file", "cap.pcap", "dev", "any"), &c, err, sizeof(err)), 0);
 	assert_int_equal(c.req.capture.dirs, DPVS_CAPTURE_RX | DPVS_CAPTURE_TX);
 	assert_string_equal(c.req.capture.ifname, "any");
 	assert_string_equal(c.req.capture.filter, "");
@@ -91,9 +90,8 @@ static void test_stop_show(void **state)
 	assert_int_equal(c.req_len, 0);
 	assert_int_equal(parse(ARGS("capture", "sto"), &c, err, sizeof(err)), 0);
 	assert_int_equal(c.msg, DPVS_MSG_CAPTURE_STOP);
-	assert_int_equal(parse(ARGS("capture", "sta", "dev", "a", "file", "/a"), &c, err,
-			       sizeof(err)),
-			 0);
+	assert_int_equal(
+	    parse(ARGS("capture", "sta", "dev", "a", "file", "/a"), &c, err, sizeof(err)), 0);
 	assert_int_equal(c.msg, DPVS_MSG_CAPTURE_START);
 	/* "st" could be either: neither is guessed */
 	assert_int_equal(parse(ARGS("capture", "st"), &c, err, sizeof(err)), -EINVAL);
@@ -115,36 +113,32 @@ static void test_errors(void **state)
 		char **argv;
 		const char *msg;
 	} bad[] = {
-		{ ARGS("capture", "start", "file", "/a"), "which device?" },
-		{ ARGS("capture", "start", "dev", "dpdk0"), "missing file PATH" },
-		{ ARGS("capture", "start", "dev", "dpdk0", "file"), "'file' needs a value" },
-		{ ARGS("capture", "start", "dev", (char *)long_name, "file", "/a"),
-		  "bad device name" },
-		{ ARGS("capture", "start", "dev", "a", "dev", "b", "file", "/a"), "'dev' given twice" },
-		{ ARGS("capture", "start", "dev", "a", "rx", "tx", "file", "/a"),
-		  "'tx': the direction was given already" },
-		{ ARGS("capture", "start", "dev", "a", "count", "0", "file", "/a"),
-		  "bad count '0'" },
-		{ ARGS("capture", "start", "dev", "a", "count", "-1", "file", "/a"),
-		  "bad count '-1'" },
-		{ ARGS("capture", "start", "dev", "a", "count", "1x", "file", "/a"),
-		  "bad count '1x'" },
-		{ ARGS("capture", "start", "dev", "a", "snaplen", "63", "file", "/a"),
-		  "bad snaplen '63': expected 64..10240" },
-		{ ARGS("capture", "start", "dev", "a", "snaplen", "10241", "file", "/a"),
-		  "bad snaplen '10241'" },
-		{ ARGS("capture", "start", "dev", "a", "file", ""), "empty file name" },
-		{ ARGS("capture", "start", "dev", "a", "file", "/a", "file", "/b"),
-		  "'file' given twice" },
-		{ ARGS("capture", "start", "dev", "a", "filter", "x", "filter", "y", "file", "/a"),
-		  "'filter' given twice" },
-		{ ARGS("capture", "start", "dev", "a", "bogus", "file", "/a"),
-		  "unexpected word 'bogus'" },
-		{ ARGS("capture", "start", "dev", "a", "filter", long_filter, "file", "/a"),
-		  "filter: longer than" },
-		{ ARGS("capture", "start", "dev", "a", "file", long_file), "the path is longer" },
-		{ ARGS("capture", "stop", "now"), "unexpected word 'now'" },
-		{ ARGS("capture", "frob"), "unknown command 'frob' for capture" },
+	    {ARGS("capture", "start", "file", "/a"), "which device?"},
+	    {ARGS("capture", "start", "dev", "dpdk0"), "missing file PATH"},
+	    {ARGS("capture", "start", "dev", "dpdk0", "file"), "'file' needs a value"},
+	    {ARGS("capture", "start", "dev", (char *)long_name, "file", "/a"), "bad device name"},
+	    {ARGS("capture", "start", "dev", "a", "dev", "b", "file", "/a"), "'dev' given twice"},
+	    {ARGS("capture", "start", "dev", "a", "rx", "tx", "file", "/a"),
+	     "'tx': the direction was given already"},
+	    {ARGS("capture", "start", "dev", "a", "count", "0", "file", "/a"), "bad count '0'"},
+	    {ARGS("capture", "start", "dev", "a", "count", "-1", "file", "/a"), "bad count '-1'"},
+	    {ARGS("capture", "start", "dev", "a", "count", "1x", "file", "/a"), "bad count '1x'"},
+	    {ARGS("capture", "start", "dev", "a", "snaplen", "63", "file", "/a"),
+	     "bad snaplen '63': expected 64..10240"},
+	    {ARGS("capture", "start", "dev", "a", "snaplen", "10241", "file", "/a"),
+	     "bad snaplen '10241'"},
+	    {ARGS("capture", "start", "dev", "a", "file", ""), "empty file name"},
+	    {ARGS("capture", "start", "dev", "a", "file", "/a", "file", "/b"),
+	     "'file' given twice"},
+	    {ARGS("capture", "start", "dev", "a", "filter", "x", "filter", "y", "file", "/a"),
+	     "'filter' given twice"},
+	    {ARGS("capture", "start", "dev", "a", "bogus", "file", "/a"),
+	     "unexpected word 'bogus'"},
+	    {ARGS("capture", "start", "dev", "a", "filter", long_filter, "file", "/a"),
+	     "filter: longer than"},
+	    {ARGS("capture", "start", "dev", "a", "file", long_file), "the path is longer"},
+	    {ARGS("capture", "stop", "now"), "unexpected word 'now'"},
+	    {ARGS("capture", "frob"), "unknown command 'frob' for capture"},
 	};
 	struct dpip_cmd c;
 	char err[256];
@@ -179,8 +173,8 @@ static char *print(const struct dpip_cmd *cmd, const void *reply, uint32_t rlen,
 
 static void test_print(void **state)
 {
-	struct dpip_cmd c = { .msg = DPVS_MSG_CAPTURE_SHOW };
-	struct dpvs_capture_info ci = { 0 };
+	struct dpip_cmd c = {.msg = DPVS_MSG_CAPTURE_SHOW};
+	struct dpvs_capture_info ci = {0};
 	char *out;
 
 	(void)state;
@@ -225,11 +219,11 @@ static void test_print(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_start_full),
-		cmocka_unit_test(test_start_defaults_and_relative_file),
-		cmocka_unit_test(test_stop_show),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_print),
+	    cmocka_unit_test(test_start_full),
+	    cmocka_unit_test(test_start_defaults_and_relative_file),
+	    cmocka_unit_test(test_stop_show),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_print),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,7 +20,7 @@
 #include "dp/capture.h"
 
 #define CLIENT 0x0a000001u /* 10.0.0.1 */
-#define VIP 0xc0a8016fu    /* 192.168.1.111 */
+#define VIP    0xc0a8016fu /* 192.168.1.111 */
 
 /* Ethernet + IPv4 + UDP/TCP to dport, total len bytes (>= 54). */
 static struct rte_mbuf *frame(uint8_t proto, uint16_t dport, uint16_t len)
@@ -74,12 +74,15 @@ static void collect(const struct capture_rec *rec, const uint8_t *data, void *ar
 
 static struct worker wk;
 
-static struct capture_session *session(const char *filter, enum capture_engine eng,
-				       uint8_t dirs, uint64_t port_mask, uint32_t snaplen,
-				       uint64_t count)
+static struct capture_session *session(const char *filter, enum capture_engine eng, uint8_t dirs,
+				       uint64_t port_mask, uint32_t snaplen, uint64_t count)
 {
-	struct capture_conf c = { .port_mask = port_mask, .dirs = dirs, .snaplen = snaplen,
-				  .count = count, .filter = filter, .engine = eng };
+	struct capture_conf c = {.port_mask = port_mask,
+				 .dirs = dirs,
+				 .snaplen = snaplen,
+				 .count = count,
+				 .filter = filter,
+				 .engine = eng};
 	char err[256] = "";
 	struct capture_session *s = capture_session_create(&c, 1, err, sizeof(err));
 
@@ -122,19 +125,19 @@ static void test_off(void **state)
  * byte for byte without holding or changing the mbufs. */
 static void test_filter_engines(void **state)
 {
-	static const enum capture_engine engines[] = { CAPTURE_ENGINE_CBPF, CAPTURE_ENGINE_EBPF,
-						       CAPTURE_ENGINE_EBPF_JIT,
-						       CAPTURE_ENGINE_AUTO };
-	static const char *const names[] = { "cbpf", "ebpf", "ebpf-jit", NULL };
+	static const enum capture_engine engines[] = {CAPTURE_ENGINE_CBPF, CAPTURE_ENGINE_EBPF,
+						      CAPTURE_ENGINE_EBPF_JIT, CAPTURE_ENGINE_AUTO};
+	static const char *const names[] = {"cbpf", "ebpf", "ebpf-jit", NULL};
 
 	(void)state;
 	for (unsigned e = 0; e < 4; e++) {
 		struct capture_session *s = session("udp dst port 53 and dst host 192.168.1.111",
 						    engines[e], CAPTURE_RX, 1, 2048, 0);
-		struct rte_mbuf *pkts[4] = { frame(IPPROTO_UDP, 53, 80), frame(IPPROTO_TCP, 53, 80),
-					     frame(IPPROTO_UDP, 54, 80), frame(IPPROTO_UDP, 53, 100) };
+		struct rte_mbuf *pkts[4] = {frame(IPPROTO_UDP, 53, 80), frame(IPPROTO_TCP, 53, 80),
+					    frame(IPPROTO_UDP, 54, 80),
+					    frame(IPPROTO_UDP, 53, 100)};
 		struct capture_stats st;
-		struct got g = { 0 };
+		struct got g = {0};
 
 		if (names[e])
 			assert_string_equal(capture_session_engine(s), names[e]);
@@ -167,7 +170,7 @@ static void test_snaplen_ports_dirs(void **state)
 {
 	struct capture_session *s = session(NULL, CAPTURE_ENGINE_AUTO, CAPTURE_TX, 1u << 1, 64, 0);
 	struct rte_mbuf *m = frame(IPPROTO_TCP, 80, 200);
-	struct got g = { 0 };
+	struct got g = {0};
 
 	(void)state;
 	assert_string_equal(capture_session_engine(s), "none");
@@ -191,7 +194,7 @@ static void test_multi_segment(void **state)
 	struct capture_session *s = session("udp", CAPTURE_ENGINE_EBPF_JIT, CAPTURE_RX, 1, 2048, 0);
 	struct rte_mbuf *a = frame(IPPROTO_UDP, 53, 100), *b = frame(IPPROTO_UDP, 53, 60);
 	uint8_t want[160];
-	struct got g = { 0 };
+	struct got g = {0};
 
 	(void)state;
 	memcpy(want, rte_pktmbuf_mtod(a, void *), 100);
@@ -231,7 +234,7 @@ static void test_ring_full(void **state)
 	assert_int_equal(capture_drain(s, collect, g, 1000), CAPTURE_RING_SLOTS - 1000);
 	/* order kept: the first copies are the first burst's */
 	for (unsigned i = 0; i < DP_BURST; i++)
-		assert_memory_equal(&g->rec[i].wire_len, &(uint32_t){ 60 }, 4);
+		assert_memory_equal(&g->rec[i].wire_len, &(uint32_t){60}, 4);
 	capture_burst(&wk, 0, CAPTURE_RX, pkts, DP_BURST);
 	capture_session_stats(s, &st);
 	assert_int_equal(st.captured, CAPTURE_RING_SLOTS + DP_BURST);
@@ -249,7 +252,7 @@ static void test_count(void **state)
 	struct capture_session *s = session("", CAPTURE_ENGINE_AUTO, CAPTURE_RX, 1, 128, 3);
 	struct rte_mbuf *pkts[5];
 	struct capture_stats st;
-	struct got g = { 0 };
+	struct got g = {0};
 
 	(void)state;
 	for (unsigned i = 0; i < 5; i++)
@@ -274,19 +277,21 @@ static void test_bad_sessions(void **state)
 		uint64_t mask;
 		const char *msg;
 	} bad[] = {
-		{ "tcp port", 2048, CAPTURE_RX, 1, "bad filter \"tcp port\": " },
-		{ "host 999.1.1.1", 2048, CAPTURE_RX, 1, "bad filter" },
-		{ "udp", 63, CAPTURE_RX, 1, "snaplen 63 is out of range 64..10240" },
-		{ "udp", 10241, CAPTURE_RX, 1, "snaplen 10241" },
-		{ "udp", 2048, 0, 1, "direction 0x0" },
-		{ "udp", 2048, 4, 1, "direction 0x4" },
-		{ "udp", 2048, CAPTURE_RX, 0, "no port" },
+	    {"tcp port", 2048, CAPTURE_RX, 1, "bad filter \"tcp port\": "},
+	    {"host 999.1.1.1", 2048, CAPTURE_RX, 1, "bad filter"},
+	    {"udp", 63, CAPTURE_RX, 1, "snaplen 63 is out of range 64..10240"},
+	    {"udp", 10241, CAPTURE_RX, 1, "snaplen 10241"},
+	    {"udp", 2048, 0, 1, "direction 0x0"},
+	    {"udp", 2048, 4, 1, "direction 0x4"},
+	    {"udp", 2048, CAPTURE_RX, 0, "no port"},
 	};
 
 	(void)state;
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct capture_conf c = { .port_mask = bad[i].mask, .dirs = bad[i].dirs,
-					  .snaplen = bad[i].snaplen, .filter = bad[i].filter };
+		struct capture_conf c = {.port_mask = bad[i].mask,
+					 .dirs = bad[i].dirs,
+					 .snaplen = bad[i].snaplen,
+					 .filter = bad[i].filter};
 		char err[256] = "";
 
 		assert_null(capture_session_create(&c, 1, err, sizeof(err)));
@@ -298,13 +303,13 @@ static void test_bad_sessions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_off),
-		cmocka_unit_test(test_filter_engines),
-		cmocka_unit_test(test_snaplen_ports_dirs),
-		cmocka_unit_test(test_multi_segment),
-		cmocka_unit_test(test_ring_full),
-		cmocka_unit_test(test_count),
-		cmocka_unit_test(test_bad_sessions),
+	    cmocka_unit_test(test_off),
+	    cmocka_unit_test(test_filter_engines),
+	    cmocka_unit_test(test_snaplen_ports_dirs),
+	    cmocka_unit_test(test_multi_segment),
+	    cmocka_unit_test(test_ring_full),
+	    cmocka_unit_test(test_count),
+	    cmocka_unit_test(test_bad_sessions),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
