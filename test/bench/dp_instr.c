@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ether.h>
 #include <rte_icmp.h>
@@ -564,7 +565,11 @@ int main(int argc, char **argv)
 	for (unsigned p = 0; p < 2; p++)
 		for (unsigned r = 0; r < DPVS_DROP_MAX; r++)
 			other -= wk.cnt[p].drops[r];
+	/* TSC cycles of the measured part, frame building included: a rough
+	 * figure beside the instruction count (noisy on a shared machine) */
+	uint64_t t0 = rte_rdtsc();
 	run(s, k, packets, flows);
+	uint64_t cycles = rte_rdtsc() - t0;
 	sent = wk.cnt[out].drops[DPVS_DROP_TX_FULL] - sent;
 	for (unsigned p = 0; p < 2; p++)
 		for (unsigned r = 0; r < DPVS_DROP_MAX; r++)
@@ -576,12 +581,13 @@ int main(int argc, char **argv)
 		capture_session_stats(cs, &cst);
 	printf("{\"scenario\":\"%s%s\",\"packets\":%llu,\"flows\":%u,\"warmup\":%llu,"
 	       "\"sent\":%llu,\"dropped\":%llu,\"conns\":%u,\"capture_engine\":\"%s\","
-	       "\"capture_seen\":%llu,\"capture_matched\":%llu}\n",
+	       "\"capture_seen\":%llu,\"capture_matched\":%llu,\"tsc_per_packet\":%.1f}\n",
 	       scenario_names[s], capture ? CAPTURE_SUFFIX : "", (unsigned long long)packets,
 	       s == NAT_TCP_NEW ? (unsigned)(warmup + packets) : flows,
 	       (unsigned long long)warmup, (unsigned long long)sent, (unsigned long long)other,
 	       ipvs_conn_count(0), cs ? capture_session_engine(cs) : "off",
-	       (unsigned long long)cst.seen, (unsigned long long)cst.matched);
+	       (unsigned long long)cst.seen, (unsigned long long)cst.matched,
+	       (double)cycles / (double)packets);
 	if (cs && (cst.matched || cst.seen < 2 * (warmup + packets))) {
 		fprintf(stderr, "dp_instr: the capture saw %llu frames and matched %llu\n",
 			(unsigned long long)cst.seen, (unsigned long long)cst.matched);
