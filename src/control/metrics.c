@@ -133,6 +133,12 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	rearm();
 }
 
+void metrics_counters(uint64_t *scrapes, uint64_t *refused)
+{
+	*scrapes = m.scrapes;
+	*refused = m.refused;
+}
+
 int metrics_start(struct ev_loop *loop, const char *listen, char *err, size_t errlen)
 {
 	struct sockaddr_in sa;

@@ -383,6 +383,18 @@ static void capture(struct text *t)
 	sample(t, "dpvs_capture_ring_full_total", "", ci.ring_full);
 }
 
+static void endpoint(struct text *t)
+{
+	uint64_t scrapes, refused;
+
+	metrics_counters(&scrapes, &refused);
+	family(t, "dpvs_metrics_scrapes_total", "counter", "Scrapes of /metrics served.");
+	sample(t, "dpvs_metrics_scrapes_total", "", scrapes);
+	family(t, "dpvs_metrics_refused_total", "counter",
+	       "Requests refused by the endpoint (method, path or body).");
+	sample(t, "dpvs_metrics_refused_total", "", refused);
+}
+
 char *metrics_render(size_t *len)
 {
 	struct text t = {.cap = 65536};
@@ -395,6 +407,7 @@ char *metrics_render(size_t *len)
 	workers(&t);
 	services(&t);
 	capture(&t);
+	endpoint(&t);
 	if (t.oom) {
 		free(t.buf);
 		return NULL;

@@ -9,6 +9,7 @@
 #define DPVS_OBSERVE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dpvs/ctl.h"
 
@@ -33,6 +34,8 @@ char *metrics_render(size_t *len);
 /* metrics.c: the HTTP endpoint (libmicrohttpd on the libev loop) */
 int metrics_start(struct ev_loop *loop, const char *listen, char *err, size_t errlen);
 void metrics_stop(void);
+/* Scrapes served, and requests refused (a wrong method, path or a body). */
+void metrics_counters(uint64_t *scrapes, uint64_t *refused);
 
 /* telemetry.c: /dpvs/ports, /dpvs/workers, /dpvs/services, /dpvs/drops */
 int telemetry_start(struct ev_loop *loop, char *err, size_t errlen);

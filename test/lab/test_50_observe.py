@@ -178,6 +178,8 @@ def test_metrics_http_limits():
     assert code == 405
     code, body = scrape("/")
     assert code == 200 and "/metrics" in body
+    code, text = scrape()
+    assert series(text, "dpvs_metrics_refused_total") >= 2, text[-400:]
 
 
 TEL_CLIENT = r'''
