@@ -8,6 +8,7 @@ set -euo pipefail
 PKGS=(
   build-essential meson ninja-build pkg-config clang
   libdpdk-dev dpdk dpdk-dev libnuma-dev libpcap-dev libiniparser-dev libev-dev libcmocka-dev
+  libmicrohttpd-dev prometheus
   python3 python3-scapy iproute2 iputils-ping ethtool curl wrk procps nftables tcpdump
 )
 HUGEPAGES=${HUGEPAGES:-1024}

@@ -80,6 +80,10 @@ enum dpvs_msg_type {
 	DPVS_MSG_FWMARK_ADD = 80,   /* struct dpvs_fwmark_rule */
 	DPVS_MSG_FWMARK_DEL = 81,   /* struct dpvs_fwmark_rule (all fields but packets) */
 	DPVS_MSG_FWMARK_SHOW = 82,  /* -> dpvs_list + dpvs_fwmark_rule[] */
+	/* packet capture (dpip capture) */
+	DPVS_MSG_CAPTURE_START = 90, /* struct dpvs_capture_start -> dpvs_capture_info */
+	DPVS_MSG_CAPTURE_STOP = 91,  /* no payload -> dpvs_capture_info */
+	DPVS_MSG_CAPTURE_SHOW = 92,  /* no payload -> dpvs_capture_info */
 	DPVS_MSG_MAX
 };
 
@@ -443,6 +447,52 @@ struct dpvs_fwmark_rule {
 	uint16_t dport_min, dport_max;  /* host order, inclusive */
 	uint32_t mark;                  /* 1..UINT32_MAX */
 	uint64_t packets;               /* replies: packets marked by this rule */
+};
+
+/*
+ * Packet capture (dpip capture): copies of what ports receive and send,
+ * filtered with tcpdump's language, written by the daemon into a pcap
+ * file that tcpdump and wireshark read. One capture at a time; it ends
+ * with CAPTURE_STOP, after `count` frames, or when the daemon stops.
+ */
+#define DPVS_CAPTURE_RX 0x1
+#define DPVS_CAPTURE_TX 0x2
+#define DPVS_CAPTURE_FILTER_MAX 1024
+#define DPVS_CAPTURE_PATH_MAX 256
+#define DPVS_CAPTURE_ANY "any" /* ifname: every port */
+
+struct dpvs_capture_start {
+	char ifname[DPVS_IFNAMSIZ];            /* a port, or "any" */
+	uint32_t dirs;                         /* DPVS_CAPTURE_RX | DPVS_CAPTURE_TX */
+	uint32_t snaplen;                      /* bytes kept per frame; 0 = default */
+	uint64_t count;                        /* frames; 0 = until stopped */
+	char filter[DPVS_CAPTURE_FILTER_MAX];  /* tcpdump expression; "" = all */
+	char file[DPVS_CAPTURE_PATH_MAX];      /* absolute path the daemon writes */
+};
+
+enum dpvs_capture_state {
+	DPVS_CAPTURE_NONE = 0,    /* none since the daemon started */
+	DPVS_CAPTURE_RUNNING = 1,
+	DPVS_CAPTURE_STOPPED = 2, /* the last one; why in stop_reason */
+};
+
+struct dpvs_capture_info {
+	uint32_t state; /* enum dpvs_capture_state */
+	uint32_t dirs;
+	uint32_t snaplen;
+	uint32_t pad;
+	uint64_t count;
+	char ifname[DPVS_IFNAMSIZ];
+	char engine[16];          /* the filter ran as: ebpf-jit, ebpf, cbpf, none */
+	char stop_reason[64];
+	char filter[DPVS_CAPTURE_FILTER_MAX];
+	char file[DPVS_CAPTURE_PATH_MAX];
+	uint64_t seen;      /* frames of the captured ports and directions */
+	uint64_t matched;   /* of those, the filter took */
+	uint64_t captured;  /* copied into the workers' rings */
+	uint64_t written;   /* written into the file */
+	uint64_t ring_full; /* matched but a ring was full: copy lost (never the frame) */
+	uint64_t refused;   /* CAPTURE_START requests refused since start */
 };
 
 #endif /* DPVS_CTL_H */

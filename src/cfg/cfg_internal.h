@@ -39,6 +39,8 @@ int cfg_check_ifname(const char *s, char *why, size_t len);
 int cfg_check_file_prefix(const char *s, char *why, size_t len);
 /* A UNIX socket path must fit sun_path. */
 int cfg_check_socket_path(const char *s, char *why, size_t len);
+/* "ADDR:PORT" to listen on (metrics_listen); "" = off. */
+int cfg_check_listen(const char *s, char *why, size_t len);
 
 /* EAL --lcores syntax: "0,1", "0-3", "0@0,1@1", "(1,2)@(0,1)". */
 #define CFG_LCORE_WORDS ((RTE_MAX_LCORE + 63) / 64)

@@ -12,7 +12,7 @@
  * fills, so a reload can parse a new file and throw it away if it is bad.
  *
  * File layout (conf/dpvs.conf.sample documents every key):
- *   [global]        log_level, log_file, ctl_socket, pid_file,
+ *   [global]        log_level, log_file, ctl_socket, pid_file, metrics_listen,
  *                   idle_sleep_us, idle_polls
  *   [eal]           lcores, main_lcore, memory, file_prefix, in_memory,
  *                   no_pci, extra_args
@@ -99,6 +99,7 @@ struct dpvs_config {
 	char pid_file[CFG_PATH_MAX];    /* default /run/dpvs/dpvs.pid */
 	uint32_t idle_sleep_us;         /* 0 = never sleep (benchmarks) */
 	uint32_t idle_polls;            /* empty polls before sleeping */
+	char metrics_listen[64];        /* Prometheus endpoint ADDR:PORT; "" = none */
 
 	/* [eal] (init-only) */
 	char lcores[128];               /* EAL --lcores; default "0,1" */

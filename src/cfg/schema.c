@@ -40,6 +40,8 @@ static const struct cfg_key global_keys[] = {
 	 * empty polls; 0 keeps it spinning (lowest latency, 100% CPU) */
 	UINT("idle_sleep_us", G(idle_sleep_us), 0, 1000000, INIT),
 	UINT("idle_polls", G(idle_polls), 1, 1000000, INIT),
+	/* the Prometheus endpoint, ADDR:PORT; empty = none */
+	STR("metrics_listen", G(metrics_listen), cfg_check_listen, INIT),
 };
 
 static const struct cfg_key eal_keys[] = {

@@ -16,6 +16,7 @@
 #include <sys/un.h>
 
 #include "cfg/cfg_internal.h"
+#include "inet_parse.h"
 
 int cfg_parse_bool(const char *s, bool *b)
 {
@@ -205,6 +206,18 @@ int cfg_check_socket_path(const char *s, char *why, size_t len)
 	if (strlen(s) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		snprintf(why, len, "'%s' is longer than a UNIX socket path can be (%zu)", s,
 			 sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cfg_check_listen(const char *s, char *why, size_t len)
+{
+	uint32_t addr;
+	uint16_t port;
+
+	if (s[0] && inet_parse_listen(s, &addr, &port) < 0) {
+		snprintf(why, len, "'%s' is not IPV4ADDRESS:PORT (port 1..65535)", s);
 		return -EINVAL;
 	}
 	return 0;

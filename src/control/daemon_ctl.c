@@ -63,7 +63,7 @@ static int h_ping(const struct dpvs_ctl_hdr *hdr, const void *req, struct ctl_re
 	return 0;
 }
 
-static void fill_link(struct dpvs_link *l, const struct dp_port *p)
+void daemon_link_fill(struct dpvs_link *l, const struct dp_port *p)
 {
 	struct rte_eth_dev_info dinfo;
 	struct rte_eth_stats st;
@@ -132,7 +132,7 @@ static int h_link_show(const struct dpvs_ctl_hdr *hdr, const void *req, struct c
 		struct dpvs_link *l = ctl_reply_alloc(r, sizeof(*l));
 		if (!l)
 			return ctl_reply_error(r, -ENOMEM, "out of memory");
-		fill_link(l, netif_port((uint16_t)i));
+		daemon_link_fill(l, netif_port((uint16_t)i));
 	}
 	return 0;
 }
@@ -157,6 +157,28 @@ static int h_link_set(const struct dpvs_ctl_hdr *hdr, const void *req, struct ct
 	return 0;
 }
 
+void daemon_worker_fill(unsigned i, struct dpvs_worker_stats *s)
+{
+	const struct worker *w = worker_get(i);
+
+	memset(s, 0, sizeof(*s));
+	s->lcore_id = w->lcore_id;
+	s->cpu = w->lcore_id;
+	s->loops = w->loops;
+	s->idle_loops = w->idle_loops;
+	s->packets = w->packets;
+	s->busy_cycles = w->busy_cycles;
+	s->tsc_hz = rte_get_tsc_hz();
+	s->cycles_per_packet = sample[i].cpp;
+	s->pps = sample[i].pps;
+	s->conn_max = reload_current() ? reload_current()->conn_max : 0;
+	s->conns = ipvs_conn_count(i);
+	s->conn_bytes = ipvs_conn_slot_bytes(i);
+	s->redirected_out = w->redirected_out;
+	s->redirected_in = w->redirected_in;
+	s->redirect_drops = w->redirect_drops;
+}
+
 static int h_stats(const struct dpvs_ctl_hdr *hdr, const void *req, struct ctl_reply *r)
 {
 	(void)hdr;
@@ -169,25 +191,10 @@ static int h_stats(const struct dpvs_ctl_hdr *hdr, const void *req, struct ctl_r
 	list->count = n;
 	list->entry_size = sizeof(struct dpvs_worker_stats);
 	for (unsigned i = 0; i < n; i++) {
-		const struct worker *w = worker_get(i);
 		struct dpvs_worker_stats *s = ctl_reply_alloc(r, sizeof(*s));
 		if (!s)
 			return ctl_reply_error(r, -ENOMEM, "out of memory");
-		s->lcore_id = w->lcore_id;
-		s->cpu = w->lcore_id;
-		s->loops = w->loops;
-		s->idle_loops = w->idle_loops;
-		s->packets = w->packets;
-		s->busy_cycles = w->busy_cycles;
-		s->tsc_hz = rte_get_tsc_hz();
-		s->cycles_per_packet = sample[i].cpp;
-		s->pps = sample[i].pps;
-		s->conn_max = reload_current() ? reload_current()->conn_max : 0;
-		s->conns = ipvs_conn_count(i);
-		s->conn_bytes = ipvs_conn_slot_bytes(i);
-		s->redirected_out = w->redirected_out;
-		s->redirected_in = w->redirected_in;
-		s->redirect_drops = w->redirect_drops;
+		daemon_worker_fill(i, s);
 	}
 	return 0;
 }

@@ -8,7 +8,15 @@
 
 #include <stdint.h>
 
+struct dpvs_link;
+struct dpvs_worker_stats;
+struct dp_port;
+
 void daemon_ctl_register(void);
+/* A port's entry of LINK_SHOW (counters summed over the workers), and a
+ * worker's of STATS: also what telemetry and metrics report. */
+void daemon_link_fill(struct dpvs_link *l, const struct dp_port *p);
+void daemon_worker_fill(unsigned index, struct dpvs_worker_stats *s);
 /* Once a second on the control thread: samples worker counters. */
 void daemon_stats_tick(void);
 

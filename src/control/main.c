@@ -29,6 +29,7 @@
 #include "control/control.h"
 #include "ctl/ctl.h"
 #include "control/daemon_ctl.h"
+#include "control/observe.h"
 #include "inet/inet.h"
 #include "ipvs/ipvs.h"
 #include "log.h"
@@ -340,6 +341,12 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	if (observe_start(loop, cfg->metrics_listen, err, sizeof(err)) < 0) {
+		fprintf(stderr, "dpvs: %s\n", err);
+		ctl_server_stop();
+		rc = 1;
+		goto out;
+	}
 	if (write_pid_file(cfg->pid_file) < 0)
 		DPVS_LOG(WARNING, "cannot write pid file %s: %s", cfg->pid_file, strerror(errno));
 
@@ -366,6 +373,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	ev_run(loop, 0);
 
+	observe_stop();
 	ctl_server_stop();
 	if (cfg->pid_file[0])
 		unlink(cfg->pid_file);

@@ -6,6 +6,7 @@
 #include <rte_ethdev.h>
 
 #include "log.h"
+#include "dp/capture.h"
 #include "dp/dp.h"
 
 int dpvs_logtype = RTE_LOGTYPE_USER1;
@@ -68,6 +69,8 @@ static void tx_burst(struct worker *w, uint16_t port_idx, uint16_t dpdk_port, st
 
 	for (uint16_t i = 0; i < b->n; i++)
 		bytes += b->pkts[i]->pkt_len;
+	if (!kni) /* what leaves by the port; KNI frames were seen on rx */
+		capture_burst(w, port_idx, CAPTURE_TX, b->pkts, b->n);
 	if (likely(dpdk_port != DP_PORT_NONE))
 		sent = rte_eth_tx_burst(dpdk_port, w->index, b->pkts, b->n);
 	if (unlikely(sent < b->n)) {

@@ -37,6 +37,8 @@
 #define DP_MAX_WORKERS 64
 #define DP_MAX_RXQ_PER_WORKER 8
 
+struct capture_ring;
+
 /* Per-worker, per-port counters: written by the owning worker only. The
  * fates of received frames count on the receiving port; tx_*, kni_rx and
  * the drops of !dpvs_drop_is_rx_fate() reasons on the port left by. */
@@ -80,6 +82,9 @@ struct worker {
 	struct dp_port_counters cnt[DP_MAX_PORTS];
 
 	void *ipvs; /* this worker's IPVS state (conn shard, sched state) */
+	/* dp/capture.h: the ring of a running capture, NULL when off; read
+	 * once per burst (the whole cost of capture when off) */
+	struct capture_ring *capture;
 	volatile bool stop;
 };
 

@@ -22,6 +22,7 @@
 #include "inet/inet.h"
 #include "ipvs/ipvs.h"
 #include "log.h"
+#include "dp/capture.h"
 #include "dp/dp.h"
 #include "worker/steer.h"
 #include "worker/worker_loop.h"
@@ -60,6 +61,7 @@ static inline void rx_queue(struct worker *w, const struct dp_rxq *q, const stru
 	if (n == 0)
 		return;
 	*got += n;
+	capture_burst(w, q->port_idx, CAPTURE_RX, pkts, n);
 	if (steer) {
 		/* the header lines are needed to find each packet's owner */
 		for (uint16_t i = 0; i < n; i++)

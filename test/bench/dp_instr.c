@@ -26,6 +26,11 @@
  *   nat-udp-rev  real server -> client replies on established flows
  *   nat-tcp-new  a TCP SYN to VIP:80 creating a new connection each packet
  *   icmp-echo    ping to the VIP, answered by the stack
+ *   SCENARIO-capture  the same with a capture running on both ports,
+ *                both directions, whose filter matches none of the frames
+ *                ("tcp port 22"): what capture's filter costs when on
+ *                (--capture-engine cbpf|ebpf|ebpf-jit; default: the
+ *                daemon's choice). Off, every scenario pays the hook.
  * The UDP flows are created first, one packet at a time outside
  * dp_instr_burst (so each one's real server is learnt), then --warmup
  * packets (default: one per flow) and --packets packets go in bursts of
@@ -39,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ether.h>
 #include <rte_icmp.h>
@@ -56,6 +62,7 @@
 #include "inet/inet.h"
 #include "ipvs/ipvs.h"
 #include "netif/netif.h"
+#include "dp/capture.h"
 #include "dp/dp.h"
 
 #define VIP "192.168.1.111"
@@ -233,6 +240,9 @@ static void setup(uint32_t conn_max)
 enum scenario { NAT_UDP_FWD, NAT_UDP_REV, NAT_TCP_NEW, ICMP_ECHO };
 static const char *const scenario_names[] = { "nat-udp-fwd", "nat-udp-rev", "nat-tcp-new",
 					      "icmp-echo" };
+#define N_SCENARIOS 4
+#define CAPTURE_SUFFIX "-capture"
+#define CAPTURE_FILTER "tcp port 22" /* matches none of the scenarios' frames */
 
 /* The real server each flow was scheduled to (learnt while creating it). */
 static uint8_t *flow_rs;
@@ -350,6 +360,7 @@ __attribute__((noinline)) void dp_instr_burst(struct worker *w, uint16_t port_id
 					     struct rte_mbuf **pkts, uint16_t n)
 {
 	rte_rcu_qsbr_quiescent(dp_rcu, w->index);
+	capture_burst(w, port_idx, CAPTURE_RX, pkts, n); /* as worker.c after rx */
 	for (uint16_t i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	ipvs_prefetch_burst(w, pkts, n);
@@ -439,8 +450,8 @@ static uint64_t parse_count(const char *opt, const char *v, uint64_t min, uint64
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: dp_instr nat-udp-fwd|nat-udp-rev|nat-tcp-new|icmp-echo "
-			"[--flows N] [--packets N] [--warmup N]\n");
+	fprintf(stderr, "usage: dp_instr nat-udp-fwd|nat-udp-rev|nat-tcp-new|icmp-echo[-capture] "
+			"[--flows N] [--packets N] [--warmup N] [--capture-engine cbpf|ebpf|ebpf-jit]\n");
 	exit(2);
 }
 
@@ -448,6 +459,8 @@ int main(int argc, char **argv)
 {
 	uint32_t flows = 1000;
 	uint64_t packets = 100000, warmup = UINT64_MAX;
+	enum capture_engine engine = CAPTURE_ENGINE_AUTO;
+	bool capture = false;
 	int sc = -1;
 
 	for (int i = 1; i < argc; i++) {
@@ -457,10 +470,29 @@ int main(int argc, char **argv)
 			packets = parse_count("--packets", argv[++i], 1, 1000000000);
 		else if (strcmp(argv[i], "--warmup") == 0 && i + 1 < argc)
 			warmup = parse_count("--warmup", argv[++i], 0, 1000000000);
-		else if (argv[i][0] != '-' && sc < 0) {
-			for (int s = 0; s < 4; s++)
+		else if (strcmp(argv[i], "--capture-engine") == 0 && i + 1 < argc) {
+			const char *e = argv[++i];
+
+			engine = !strcmp(e, "cbpf")	  ? CAPTURE_ENGINE_CBPF
+				 : !strcmp(e, "ebpf")	  ? CAPTURE_ENGINE_EBPF
+				 : !strcmp(e, "ebpf-jit") ? CAPTURE_ENGINE_EBPF_JIT
+							  : (enum capture_engine)-1;
+			if ((int)engine < 0) {
+				fprintf(stderr, "dp_instr: unknown engine '%s'\n", e);
+				usage();
+			}
+		} else if (argv[i][0] != '-' && sc < 0) {
+			size_t len = strlen(argv[i]), sl = strlen(CAPTURE_SUFFIX);
+
+			for (int s = 0; s < N_SCENARIOS; s++) {
+				size_t nl = strlen(scenario_names[s]);
+
 				if (strcmp(argv[i], scenario_names[s]) == 0)
 					sc = s;
+				else if (len == nl + sl && !strncmp(argv[i], scenario_names[s], nl) &&
+					 !strcmp(argv[i] + nl, CAPTURE_SUFFIX))
+					sc = s, capture = true;
+			}
 			if (sc < 0) {
 				fprintf(stderr, "dp_instr: unknown scenario '%s'\n", argv[i]);
 				usage();
@@ -510,6 +542,20 @@ int main(int argc, char **argv)
 
 	if (s == NAT_UDP_FWD || s == NAT_UDP_REV)
 		create_flows(flows);
+	struct capture_session *cs = NULL;
+	if (capture) {
+		struct capture_conf cc = { .port_mask = 3, .dirs = CAPTURE_RX | CAPTURE_TX,
+					   .snaplen = CAPTURE_SNAPLEN_DEFAULT,
+					   .filter = CAPTURE_FILTER, .engine = engine };
+		char err[256];
+
+		cs = capture_session_create(&cc, 1, err, sizeof(err));
+		if (!cs) {
+			fprintf(stderr, "dp_instr: %s\n", err);
+			return 1;
+		}
+		capture_session_attach(cs);
+	}
 	uint64_t k = run(s, 0, warmup, flows);
 
 	/* The measured packets must all leave by the scenario's way out. With
@@ -519,19 +565,34 @@ int main(int argc, char **argv)
 	for (unsigned p = 0; p < 2; p++)
 		for (unsigned r = 0; r < DPVS_DROP_MAX; r++)
 			other -= wk.cnt[p].drops[r];
+	/* TSC cycles of the measured part, frame building included: a rough
+	 * figure beside the instruction count (noisy on a shared machine) */
+	uint64_t t0 = rte_rdtsc();
 	run(s, k, packets, flows);
+	uint64_t cycles = rte_rdtsc() - t0;
 	sent = wk.cnt[out].drops[DPVS_DROP_TX_FULL] - sent;
 	for (unsigned p = 0; p < 2; p++)
 		for (unsigned r = 0; r < DPVS_DROP_MAX; r++)
 			other += wk.cnt[p].drops[r];
 	other -= sent;
 
-	printf("{\"scenario\":\"%s\",\"packets\":%llu,\"flows\":%u,\"warmup\":%llu,"
-	       "\"sent\":%llu,\"dropped\":%llu,\"conns\":%u}\n",
-	       scenario_names[s], (unsigned long long)packets,
+	struct capture_stats cst = { 0 };
+	if (cs)
+		capture_session_stats(cs, &cst);
+	printf("{\"scenario\":\"%s%s\",\"packets\":%llu,\"flows\":%u,\"warmup\":%llu,"
+	       "\"sent\":%llu,\"dropped\":%llu,\"conns\":%u,\"capture_engine\":\"%s\","
+	       "\"capture_seen\":%llu,\"capture_matched\":%llu,\"tsc_per_packet\":%.1f}\n",
+	       scenario_names[s], capture ? CAPTURE_SUFFIX : "", (unsigned long long)packets,
 	       s == NAT_TCP_NEW ? (unsigned)(warmup + packets) : flows,
 	       (unsigned long long)warmup, (unsigned long long)sent, (unsigned long long)other,
-	       ipvs_conn_count(0));
+	       ipvs_conn_count(0), cs ? capture_session_engine(cs) : "off",
+	       (unsigned long long)cst.seen, (unsigned long long)cst.matched,
+	       (double)cycles / (double)packets);
+	if (cs && (cst.matched || cst.seen < 2 * (warmup + packets))) {
+		fprintf(stderr, "dp_instr: the capture saw %llu frames and matched %llu\n",
+			(unsigned long long)cst.seen, (unsigned long long)cst.matched);
+		return 1;
+	}
 	if (sent != packets || other) {
 		fprintf(stderr, "dp_instr: %llu of %llu packets left by %s (%llu dropped)\n",
 			(unsigned long long)sent, (unsigned long long)packets, ports[out].name,

@@ -36,7 +36,9 @@ FLOWS=1000
 SHORT=20000
 LONG=120000
 CMDLINE="test/bench/instr.sh $*"
-SCENARIOS="nat-udp-fwd nat-udp-rev nat-tcp-new icmp-echo"
+# SCENARIO-capture: the same with a capture on whose filter matches
+# nothing (what capture costs when on); +ENGINE picks the filter engine
+SCENARIOS="nat-udp-fwd nat-udp-rev nat-tcp-new icmp-echo nat-udp-fwd-capture nat-udp-fwd-capture+cbpf"
 
 die() { echo "instr: $*" >&2; exit 2; }
 say() { echo "instr: $*" >&2; }
@@ -79,11 +81,12 @@ trap 'rm -rf "$WORK"' EXIT
 total_ir() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
 
 # callgrind on one run; prints the collected instruction total.
-measure() { # scenario packets tag
-	local out=$WORK/$1.$3.out
+measure() { # scenario[+engine] packets tag
+	local out=$WORK/$1.$3.out sc=${1%%+*} eng=()
+	[ "$sc" = "$1" ] || eng=(--capture-engine "${1#*+}")
 	if ! valgrind --tool=callgrind --callgrind-out-file="$out" \
 		--toggle-collect=dp_instr_burst \
-		"$EXE" "$1" --flows "$FLOWS" --packets "$2" --warmup "$FLOWS" \
+		"$EXE" "$sc" --flows "$FLOWS" --packets "$2" --warmup "$FLOWS" "${eng[@]}" \
 		>"$WORK/$1.$3.json" 2>"$WORK/$1.$3.err"; then
 		say "$1 with $2 packets failed:"
 		tail -5 "$WORK/$1.$3.err" >&2
@@ -100,7 +103,7 @@ for s in $SCENARIOS; do
 	b=$(measure "$s" "$LONG" long) || { fail=1; continue; }
 	[ -n "$a" ] && [ -n "$b" ] || { say "$s: no instruction total in the output"; fail=1; continue; }
 	IPP[$s]=$(awk -v a="$a" -v b="$b" -v n=$((LONG - SHORT)) 'BEGIN { printf "%.1f", (b - a) / n }')
-	eval "TOT_${s//-/_}_a=$a; TOT_${s//-/_}_b=$b"
+	eval "TOT_${s//[-+]/_}_a=$a; TOT_${s//[-+]/_}_b=$b"
 done
 
 # Top functions of nat-udp-fwd by inclusive cost, per packet: each one's
@@ -142,7 +145,7 @@ VG=$(valgrind --version)
 	sep=
 	for s in $SCENARIOS; do
 		[ -n "${IPP[$s]:-}" ] || continue
-		v=TOT_${s//-/_}_a; w=TOT_${s//-/_}_b
+		v=TOT_${s//[-+]/_}_a; w=TOT_${s//[-+]/_}_b
 		printf '%s{"scenario":"%s","instr_per_packet":%s,"ir_short":%s,"ir_long":%s}' \
 			"$sep" "$s" "${IPP[$s]}" "${!v}" "${!w}"
 		sep=,
@@ -183,6 +186,8 @@ VG=$(valgrind --version)
 		nat-tcp-new)
 			what="TCP SYN to VIP:80 from a new client port: rr schedules, a conn is created" ;;
 		icmp-echo) what="ping to the VIP, answered by the stack" ;;
+		nat-udp-fwd-capture) what="nat-udp-fwd with a dpip capture on (both ports and directions, a filter matching nothing; eBPF JIT)" ;;
+		nat-udp-fwd-capture+cbpf) what="the same with the filter in libpcap's classic BPF interpreter" ;;
 		esac
 		echo "| $s | $what | ${IPP[$s]:-failed} |"
 	done
@@ -203,7 +208,7 @@ VG=$(valgrind --version)
 
 printf '%-12s %12s %14s %14s\n' scenario instr/pkt "Ir($SHORT)" "Ir($LONG)"
 for s in $SCENARIOS; do
-	v=TOT_${s//-/_}_a; w=TOT_${s//-/_}_b
+	v=TOT_${s//[-+]/_}_a; w=TOT_${s//[-+]/_}_b
 	printf '%-12s %12s %14s %14s\n' "$s" "${IPP[$s]:-failed}" "${!v:-}" "${!w:-}"
 done
 echo

@@ -37,6 +37,7 @@ struct dpip_cmd {
 		struct dpvs_neigh neigh;
 		struct dpvs_fwmark_rule fwmark;
 		struct dpvs_link_set link;
+		struct dpvs_capture_start capture;
 	} req;
 	const char *usage;  /* usage text of the level the parse reached */
 };
@@ -61,5 +62,11 @@ extern const char dpip_fwmark_usage[];
 int dpip_fwmark_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, size_t errlen);
 int dpip_fwmark_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_t rlen,
 		      char *err, size_t errlen);
+
+/* dpip_capture.c: packet capture on the ports */
+extern const char dpip_capture_usage[];
+int dpip_capture_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, size_t errlen);
+int dpip_capture_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_t rlen,
+		       char *err, size_t errlen);
 
 #endif /* DPVS_DPIP_H */

@@ -19,7 +19,7 @@
 
 static const char usage_top[] =
 	"Usage: dpip [-s] [-h] [-V] OBJECT COMMAND ...\n"
-	"  OBJECT := link | addr | route | neigh | fwmark | config | stats | version\n"
+	"  OBJECT := link | addr | route | neigh | fwmark | capture | config | stats | version\n"
 	"  -s   show statistics (-s -s: every drop counter, zero or not)\n"
 	"  -h   help; `dpip OBJECT help` for one object\n"
 	"  -V   print dpip's version\n"
@@ -349,6 +349,11 @@ static int parse_fwmark(struct parse *p, int argc, char **argv)
 	return dpip_fwmark_parse(argc, argv, p->cmd, p->err, p->errlen);
 }
 
+static int parse_capture(struct parse *p, int argc, char **argv)
+{
+	return dpip_capture_parse(argc, argv, p->cmd, p->err, p->errlen);
+}
+
 static const struct dpip_object {
 	const char *name; /* in abbreviation priority order, as in ip */
 	const char *usage;
@@ -360,6 +365,7 @@ static const struct dpip_object {
 	{ "neighbour", usage_neigh, parse_neigh },
 	{ "neighbor", usage_neigh, parse_neigh },
 	{ "fwmark", dpip_fwmark_usage, parse_fwmark },
+	{ "capture", dpip_capture_usage, parse_capture },
 	{ "config", usage_config, parse_config },
 	{ "stats", usage_stats, parse_stats },
 	{ "version", usage_version, parse_version },
@@ -415,6 +421,6 @@ int dpip_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, size_t er
 		memcpy(words, argv + i, (size_t)n * sizeof(words[0]));
 		return o->parse(&p, n, words);
 	}
-	return bad(&p, "unknown object '%s' (expected link, addr, route, neigh, fwmark, config, "
-		   "stats or version)", word);
+	return bad(&p, "unknown object '%s' (expected link, addr, route, neigh, fwmark, capture, "
+		   "config, stats or version)", word);
 }

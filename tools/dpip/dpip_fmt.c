@@ -361,6 +361,10 @@ int dpip_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_
 		return print_neighs(out, cmd, reply, rlen, err, errlen);
 	case DPVS_MSG_FWMARK_SHOW:
 		return dpip_fwmark_print(out, cmd, reply, rlen, err, errlen);
+	case DPVS_MSG_CAPTURE_START:
+	case DPVS_MSG_CAPTURE_STOP:
+	case DPVS_MSG_CAPTURE_SHOW:
+		return dpip_capture_print(out, cmd, reply, rlen, err, errlen);
 	default:
 		return 0; /* add/del: silence is success, as with ip */
 	}

@@ -133,6 +133,28 @@ int inet_parse_prefix(const char *s, uint8_t *family, union inet_addr *a, uint8_
 	return 0;
 }
 
+int inet_parse_listen(const char *s, uint32_t *addr, uint16_t *port)
+{
+	char host[INET_ADDRSTRLEN];
+	const char *colon = strrchr(s, ':');
+	struct in_addr in;
+	char *end;
+	unsigned long p;
+
+	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(host) ||
+	    !isdigit((unsigned char)colon[1]))
+		return -EINVAL;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno || *end || p == 0 || p > 65535 || inet_pton(AF_INET, host, &in) != 1)
+		return -EINVAL;
+	*addr = in.s_addr;
+	*port = htons((uint16_t)p);
+	return 0;
+}
+
 int mac_parse(const char *s, struct dpvs_mac *m)
 {
 	struct dpvs_mac tmp;

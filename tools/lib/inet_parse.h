@@ -17,6 +17,10 @@
 int inet_parse_addr(const char *s, uint8_t *family, union inet_addr *a);
 /* "10.0.0.0/8"; no "/len" means a host prefix (/32, /128); "default". */
 int inet_parse_prefix(const char *s, uint8_t *family, union inet_addr *a, uint8_t *plen);
+/* "ADDR:PORT", an IPv4 address and a port 1..65535 (a listening
+ * address such as [global] metrics_listen); *addr and *port in network
+ * order. 0 or -EINVAL. */
+int inet_parse_listen(const char *s, uint32_t *addr, uint16_t *port);
 /* "aa:bb:cc:dd:ee:ff" */
 int mac_parse(const char *s, struct dpvs_mac *m);
 /* Formats into buf (INET6_ADDRSTRLEN is enough); returns buf. */

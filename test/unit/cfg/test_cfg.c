@@ -174,6 +174,7 @@ static const char full_file[] =
 	"pid_file = /tmp/dpvs-test.pid\n"
 	"idle_sleep_us = 100\n"
 	"idle_polls = 10\n"
+	"metrics_listen = 127.0.0.1:9108\n"
 	"[EAL]\n"
 	"lcores = 0@0,(1-2)@1\n"
 	"main_lcore = 0\n"
@@ -235,6 +236,7 @@ static void test_full_file(void **state)
 	assert_string_equal(cfg->ctl_socket, "/tmp/dpvs-test.sock");
 	assert_string_equal(cfg->pid_file, "/tmp/dpvs-test.pid");
 	assert_int_equal(cfg->idle_sleep_us, 100);
+	assert_string_equal(cfg->metrics_listen, "127.0.0.1:9108");
 	assert_int_equal(cfg->idle_polls, 10);
 	assert_string_equal(cfg->lcores, "0@0,(1-2)@1");
 	assert_int_equal(cfg->memory_mb, 1024);
@@ -363,6 +365,14 @@ static void test_value_errors(void **state)
 			 "out of range");
 	expect_one_error(BASE "[global]\nctl_socket = relative.sock\n", "[global] ctl_socket: ",
 			 "not an absolute path");
+	expect_one_error(BASE "[global]\nmetrics_listen = 127.0.0.1\n", "[global] metrics_listen: ",
+			 "'127.0.0.1' is not IPV4ADDRESS:PORT (port 1..65535)");
+	expect_one_error(BASE "[global]\nmetrics_listen = 127.0.0.1:0\n",
+			 "[global] metrics_listen: ", "not IPV4ADDRESS:PORT");
+	expect_one_error(BASE "[global]\nmetrics_listen = localhost:9108\n",
+			 "[global] metrics_listen: ", "not IPV4ADDRESS:PORT");
+	expect_one_error(BASE "[global]\nmetrics_listen = 127.0.0.1:65536\n",
+			 "[global] metrics_listen: ", "not IPV4ADDRESS:PORT");
 	expect_one_error(BASE "[global]\npid_file = /"
 			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"

@@ -123,6 +123,9 @@ static void test_every_type_named(void **state)
 		{ DPVS_MSG_FWMARK_DEL, "FWMARK_DEL" },
 		{ DPVS_MSG_FWMARK_SHOW, "FWMARK_SHOW" },
 		{ DPVS_MSG_LINK_SET, "LINK_SET" },
+		{ DPVS_MSG_CAPTURE_START, "CAPTURE_START" },
+		{ DPVS_MSG_CAPTURE_STOP, "CAPTURE_STOP" },
+		{ DPVS_MSG_CAPTURE_SHOW, "CAPTURE_SHOW" },
 	};
 	unsigned known = 0;
 	struct dpvs_ctl_hdr h;
