@@ -441,6 +441,39 @@ static int make_parent_dirs(const char *path, char *err, size_t errlen)
 	}
 }
 
+/* Does a listener answer on path? */
+static bool socket_answers(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int rc, e;
+
+	if (fd < 0)
+		return false; /* cannot tell; bind() will */
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	e = errno;
+	close(fd);
+	return rc == 0 || e == EAGAIN || e == EINPROGRESS;
+}
+
+static int in_use_msg(const char *path, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "another dpvs is listening on %s; stop it first or set another "
+		 "ctl_socket", path);
+	return -EADDRINUSE;
+}
+
+int ctl_server_in_use(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+
+	if (!path || strlen(path) >= sizeof(sun.sun_path) || lstat(path, &st) ||
+	    !S_ISSOCK(st.st_mode))
+		return 0; /* nothing listens there; start-up says what else is wrong */
+	strcpy(sun.sun_path, path);
+	return socket_answers(&sun) ? in_use_msg(path, err, errlen) : 0;
+}
+
 /*
  * A socket file left by a dpvs that died is removed; one that answers
  * belongs to a running dpvs, and anything else is not ours to delete.
@@ -449,7 +482,6 @@ static int clear_stale_socket(const char *path, const struct sockaddr_un *sun, c
 			      size_t errlen)
 {
 	struct stat st;
-	int fd, rc;
 
 	if (lstat(path, &st)) {
 		if (errno == ENOENT)
@@ -462,20 +494,8 @@ static int clear_stale_socket(const char *path, const struct sockaddr_un *sun, c
 			 "ctl_socket", path);
 		return -EEXIST;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -errno;
-	}
-	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
-	int e = errno;
-
-	close(fd);
-	if (rc == 0 || e == EAGAIN || e == EINPROGRESS) {
-		snprintf(err, errlen, "another dpvs is listening on %s; stop it first or set "
-			 "another ctl_socket", path);
-		return -EADDRINUSE;
-	}
+	if (socket_answers(sun))
+		return in_use_msg(path, err, errlen);
 	if (unlink(path) && errno != ENOENT) {
 		snprintf(err, errlen, "cannot remove the stale socket %s: %s", path,
 			 strerror(errno));
