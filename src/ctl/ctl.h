@@ -62,6 +62,10 @@ void ctl_server_stop(void);
 /* Counters of the server (bad messages by kind), for `dpip link show -s`. */
 struct ctl_server_stats {
 	uint64_t requests, bad_magic, bad_version, too_big, truncated, unknown_type, bad_len;
+	/* clients closed: silent between requests (or not reading a reply),
+	 * a message not whole within its deadline, the least recently
+	 * active to make room for a new one, over the request memory budget */
+	uint64_t idle_closed, slow_closed, evicted, busy_closed;
 };
 const struct ctl_server_stats *ctl_server_stats(void);
 
