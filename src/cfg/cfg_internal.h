@@ -112,11 +112,7 @@ bool cfg_key_equal(const struct cfg_key *k, const void *a, const void *b);
 /* Appends one message; past CFG_ERR_MAX it is only counted. */
 void cfg_error(struct cfg_errors *errs, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-
-/* "FILE: [section] key: why"; without key "FILE: [section]: why";
- * without section "FILE: why". */
-void cfg_key_error(struct cfg_errors *errs, const char *path, const char *sec, const char *key,
-		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* cfg_key_error() is in config.h: checks outside the parser use it too. */
 
 /* ---- whole-file checks (check.c) ---- */
 

@@ -49,6 +49,7 @@
 #define CFG_PATH_MAX 256
 #define CFG_ERR_MAX 64   /* errors kept; more are counted */
 #define CFG_ERRLEN 256
+#define CFG_KEY_MAX 32   /* key names kept for messages (longer ones cut) */
 
 enum cfg_log_level {
 	CFG_LOG_ERR = 0,
@@ -85,6 +86,7 @@ struct cfg_service {
 	struct dpvs_svc svc;
 	unsigned ndests;
 	struct dpvs_dest dests[CFG_MAX_DESTS];
+	char dest_key[CFG_MAX_DESTS][CFG_KEY_MAX]; /* the line of each, for messages */
 };
 
 struct dpvs_config {
@@ -126,6 +128,10 @@ struct dpvs_config {
 	struct dpvs_route routes[CFG_MAX_ROUTES];
 	unsigned nneighs;
 	struct dpvs_neigh neighs[CFG_MAX_NEIGHS];
+	/* the key of each line above, for messages */
+	char addr_key[CFG_MAX_ADDRS][CFG_KEY_MAX];
+	char route_key[CFG_MAX_ROUTES][CFG_KEY_MAX];
+	char neigh_key[CFG_MAX_NEIGHS][CFG_KEY_MAX];
 
 	/* [ipvs] (reloadable) */
 	struct dpvs_timeouts timeouts;  /* 900 / 120 / 300 */
@@ -146,6 +152,12 @@ struct cfg_errors {
  * ("FILE: [section] key: reason"). *cfg is heap-sized (~1 MiB): allocate
  * it, don't put it on the stack. */
 int cfg_load(const char *path, struct dpvs_config *cfg, struct cfg_errors *errs);
+
+/* Appends "FILE: [section] key: why" (without key "FILE: [section]: why",
+ * without section "FILE: why"); past CFG_ERR_MAX it is only counted. For
+ * checks outside the parser that report as it does. */
+void cfg_key_error(struct cfg_errors *errs, const char *path, const char *sec, const char *key,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Defaults only, no file. */
 void cfg_defaults(struct dpvs_config *cfg);

@@ -31,6 +31,7 @@
 #include "ctl/ctl.h"
 #include "control/daemon_ctl.h"
 #include "control/instance.h"
+#include "control/validate.h"
 #include "inet/inet.h"
 #include "ipvs/ipvs.h"
 #include "log.h"
@@ -250,7 +251,7 @@ int main(int argc, char **argv)
 		free(errs);
 		return 1;
 	}
-	if (cfg_load(path, cfg, errs) < 0) {
+	if (config_validate(path, cfg, errs) < 0) {
 		print_errors(errs);
 		fprintf(stderr, "dpvs: %s: %u error%s, %s\n", path, errs->count,
 			errs->count == 1 ? "" : "s", only_test ? "invalid" : "not started");
@@ -259,13 +260,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	free(errs);
-	char lim_err[256];
-	if (ipvs_set_limits(cfg->svc_max, cfg->dest_max, lim_err, sizeof(lim_err)) < 0) {
-		fprintf(stderr, "dpvs: %s: %s\n", path, lim_err);
-		fprintf(stderr, "dpvs: %s: 1 error, %s\n", path, only_test ? "invalid" : "not started");
-		free(cfg);
-		return 1;
-	}
 	if (only_test) {
 		printf("dpvs: %s: configuration is valid\n", path);
 		free(cfg);
@@ -313,6 +307,8 @@ int main(int argc, char **argv)
 	static char estore[4096];
 	port_confs_from(cfg);
 	int eargc = eal_argv(cfg, eargv, estore, sizeof(estore));
+	char lim_err[256];
+	ipvs_set_limits(cfg->svc_max, cfg->dest_max, lim_err, sizeof(lim_err)); /* checked */
 	if (rte_eal_init(eargc, eargv) < 0) {
 		/* some EAL failures leave rte_errno at 0: "Success" helps nobody */
 		if (rte_errno)

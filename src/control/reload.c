@@ -17,6 +17,7 @@
 #include "ipvs/ipvs.h"
 #include "log.h"
 #include "control/reload.h"
+#include "control/validate.h"
 
 /* boot: the file the daemon started with (init-only items come from it);
  * current: the last file applied. */
@@ -206,7 +207,7 @@ int reload_config(char *buf, size_t len)
 		say(&r, "out of memory\n");
 		return -ENOMEM;
 	}
-	rc = cfg_load(current->path, next, errs);
+	rc = config_validate(current->path, next, errs);
 	if (rc < 0) {
 		say(&r, "%s is invalid, nothing changed (%u error%s):\n", current->path,
 		    errs->count, errs->count == 1 ? "" : "s");
