@@ -175,3 +175,25 @@ def test_broken_files_same_verdict_on_all_three_paths():
         assert state(d) == before
     finally:
         d.cleanup()
+
+
+def test_reload_reports_what_changed():
+    """A reload that adds, updates and removes says so line by line and
+    exits 0; "no change" only when nothing changed."""
+    d = Daemon("va2")
+    try:
+        d.write_conf(GOOD)
+        d.start()
+        assert d.dpip("config", "reload").stdout.strip() == "no change"
+        d.write_conf(GOOD.replace("rs2 = -r 10.1.0.3:80 -m -w 2", "rs2 = -r 10.1.0.3:80 -m -w 5")
+                     .replace("rs1 = -r 10.1.0.2:80 -m -w 1\n", "") +
+                     svc("-t 10.0.0.100:443 -s wlc", "-r 10.1.0.2:443 -m"))
+        out = d.dpip("config", "reload").stdout
+        assert "no change" not in out, out
+        assert "[service:x] TCP 10.0.0.100:443 added" in out, out
+        assert "real server 10.1.0.3:80 updated" in out, out
+        assert "real server 10.1.0.2:80 removed" in out, out
+        assert "10.0.0.100:443" in d.ipvsadm("-Ln").stdout
+        assert d.dpip("config", "reload").stdout.strip() == "no change"
+    finally:
+        d.cleanup()
