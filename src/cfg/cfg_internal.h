@@ -37,6 +37,8 @@ bool cfg_device_is_pci(const char *s);
 int cfg_check_ifname(const char *s, char *why, size_t len);
 /* EAL --file-prefix: it names files under /dev/hugepages and /run/dpdk. */
 int cfg_check_file_prefix(const char *s, char *why, size_t len);
+/* A group of this host (empty: none): [global] ctl_group. */
+int cfg_check_group(const char *s, char *why, size_t len);
 /* A UNIX socket path must fit sun_path. */
 int cfg_check_socket_path(const char *s, char *why, size_t len);
 

@@ -12,7 +12,7 @@
  * fills, so a reload can parse a new file and throw it away if it is bad.
  *
  * File layout (conf/dpvs.conf.sample documents every key):
- *   [global]        log_level, log_file, ctl_socket, pid_file,
+ *   [global]        log_level, log_file, ctl_socket, ctl_group, pid_file,
  *                   idle_sleep_us, idle_polls
  *   [eal]           lcores, main_lcore, memory, file_prefix, in_memory,
  *                   no_pci, extra_args
@@ -96,6 +96,7 @@ struct dpvs_config {
 	enum cfg_log_level log_level;   /* default info */
 	char log_file[CFG_PATH_MAX];    /* default "" = stderr */
 	char ctl_socket[CFG_PATH_MAX];  /* default /run/dpvs/dpvs.sock */
+	char ctl_group[64];             /* the socket's group; default "" = root's */
 	char pid_file[CFG_PATH_MAX];    /* default /run/dpvs/dpvs.pid */
 	uint32_t idle_sleep_us;         /* 0 = never sleep (benchmarks) */
 	uint32_t idle_polls;            /* empty polls before sleeping */

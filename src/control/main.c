@@ -352,7 +352,8 @@ int main(int argc, char **argv)
 	inet_ctl_register();
 	ipvs_ctl_register();
 
-	if (ctl_server_start(loop, cfg->ctl_socket, err, sizeof(err)) < 0) {
+	if (ctl_server_start(loop, cfg->ctl_socket, err, sizeof(err)) < 0 ||
+	    ctl_server_set_group(cfg->ctl_group, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dpvs: %s\n", err);
 		rc = 1;
 		goto out;

@@ -53,6 +53,9 @@ int ctl_reply_error(struct ctl_reply *r, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 int ctl_server_start(struct ev_loop *loop, const char *path, char *err, size_t errlen);
+/* After start: the socket's group becomes `group` (mode stays 0660), so
+ * its members may talk to the daemon without root. "" leaves it. */
+int ctl_server_set_group(const char *group, char *err, size_t errlen);
 /* Before start-up: -EADDRINUSE (with err) when a server answers on path
  * (another dpvs), else 0. Changes nothing. */
 int ctl_server_in_use(const char *path, char *err, size_t errlen);

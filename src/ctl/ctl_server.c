@@ -29,6 +29,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -720,6 +721,28 @@ int ctl_server_start(struct ev_loop *loop, const char *path, char *err, size_t e
 	raise_fd_limit();
 	ev_io_start(loop, &srv.accept_w);
 	srv.running = true;
+	return 0;
+}
+
+int ctl_server_set_group(const char *group, char *err, size_t errlen)
+{
+	struct group *g;
+
+	if (!group || !*group)
+		return 0;
+	g = getgrnam(group);
+	if (!g) {
+		snprintf(err, errlen, "ctl_group: no group '%s' on this host", group);
+		return -ENOENT;
+	}
+	/* 0660 stays: the group may connect, nobody else */
+	if (chown(srv.path, (uid_t)-1, g->gr_gid) || chmod(srv.path, 0660)) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot give %s to group %s: %s", srv.path, group,
+			 strerror(e));
+		return -e;
+	}
 	return 0;
 }
 

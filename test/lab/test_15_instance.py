@@ -155,3 +155,22 @@ def test_sigterm_during_start_up_stops_cleanly():
     finally:
         stop_all(p)
         d.cleanup()
+
+
+def test_ctl_group_gives_the_socket_to_a_group():
+    """[global] ctl_group: the socket is root:GROUP 0660; an unknown group
+    is refused by dpvs -t (and so by a start) naming the key."""
+    import grp
+    g = grp.getgrnam("daemon")
+    a = Daemon("si8", global_extra="ctl_group = daemon")
+    try:
+        a.start()
+        st = os.stat(a.sock)
+        assert st.st_gid == g.gr_gid and st.st_mode & 0o777 == 0o660, (st.st_gid, oct(st.st_mode))
+        a.stop()
+        a.write_conf("", base=a.base.replace("ctl_group = daemon", "ctl_group = nosuchgrp9"))
+        p = a.check()
+        assert p.returncode == 1 and "[global] ctl_group: no group 'nosuchgrp9'" in p.stderr, \
+            p.stderr
+    finally:
+        a.cleanup()
