@@ -37,6 +37,8 @@ bool cfg_device_is_pci(const char *s);
 int cfg_check_ifname(const char *s, char *why, size_t len);
 /* EAL --file-prefix: it names files under /dev/hugepages and /run/dpdk. */
 int cfg_check_file_prefix(const char *s, char *why, size_t len);
+/* A group of this host (empty: none): [global] ctl_group. */
+int cfg_check_group(const char *s, char *why, size_t len);
 /* A UNIX socket path must fit sun_path. */
 int cfg_check_socket_path(const char *s, char *why, size_t len);
 /* "ADDR:PORT" to listen on (metrics_listen); "" = off. */
@@ -114,11 +116,7 @@ bool cfg_key_equal(const struct cfg_key *k, const void *a, const void *b);
 /* Appends one message; past CFG_ERR_MAX it is only counted. */
 void cfg_error(struct cfg_errors *errs, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-
-/* "FILE: [section] key: why"; without key "FILE: [section]: why";
- * without section "FILE: why". */
-void cfg_key_error(struct cfg_errors *errs, const char *path, const char *sec, const char *key,
-		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* cfg_key_error() is in config.h: checks outside the parser use it too. */
 
 /* ---- whole-file checks (check.c) ---- */
 

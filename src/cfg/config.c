@@ -505,6 +505,7 @@ static void addr_line(struct loader *L, const char *sec, const char *key, const 
 		key_err(L, sec, key, "too many addresses (at most %d)", CFG_MAX_ADDRS);
 		return;
 	}
+	snprintf(cfg->addr_key[cfg->naddrs], CFG_KEY_MAX, "%s", key);
 	cfg->addrs[cfg->naddrs++] = a;
 }
 
@@ -540,6 +541,7 @@ static void route_line(struct loader *L, const char *sec, const char *key, const
 		key_err(L, sec, key, "too many routes (at most %d)", CFG_MAX_ROUTES);
 		return;
 	}
+	snprintf(cfg->route_key[cfg->nroutes], CFG_KEY_MAX, "%s", key);
 	cfg->routes[cfg->nroutes++] = r;
 }
 
@@ -575,6 +577,7 @@ static void neigh_line(struct loader *L, const char *sec, const char *key, const
 		key_err(L, sec, key, "too many neighbours (at most %d)", CFG_MAX_NEIGHS);
 		return;
 	}
+	snprintf(cfg->neigh_key[cfg->nneighs], CFG_KEY_MAX, "%s", key);
 	cfg->neighs[cfg->nneighs++] = n;
 }
 
@@ -606,6 +609,7 @@ static void dest_line(struct loader *L, const char *sec, const char *key, const 
 			CFG_MAX_DESTS);
 		return;
 	}
+	snprintf(s->dest_key[s->ndests], CFG_KEY_MAX, "%s", key);
 	s->dests[s->ndests++] = d;
 }
 

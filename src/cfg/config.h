@@ -12,7 +12,8 @@
  * fills, so a reload can parse a new file and throw it away if it is bad.
  *
  * File layout (conf/dpvs.conf.sample documents every key):
- *   [global]        log_level, log_file, ctl_socket, pid_file, metrics_listen,
+ *   [global]        log_level, log_file, ctl_socket, ctl_group, pid_file,
+ *                   metrics_listen,
  *                   idle_sleep_us, idle_polls
  *   [eal]           lcores, main_lcore, memory, file_prefix, in_memory,
  *                   no_pci, extra_args
@@ -51,6 +52,7 @@
 #define CFG_PATH_MAX 256
 #define CFG_ERR_MAX 64   /* errors kept; more are counted */
 #define CFG_ERRLEN 256
+#define CFG_KEY_MAX 32   /* key names kept for messages (longer ones cut) */
 
 enum cfg_log_level {
 	CFG_LOG_ERR = 0,
@@ -87,6 +89,7 @@ struct cfg_service {
 	struct dpvs_svc svc;
 	unsigned ndests;
 	struct dpvs_dest dests[CFG_MAX_DESTS];
+	char dest_key[CFG_MAX_DESTS][CFG_KEY_MAX]; /* the line of each, for messages */
 };
 
 struct dpvs_config {
@@ -96,6 +99,7 @@ struct dpvs_config {
 	enum cfg_log_level log_level;   /* default info */
 	char log_file[CFG_PATH_MAX];    /* default "" = stderr */
 	char ctl_socket[CFG_PATH_MAX];  /* default /run/dpvs/dpvs.sock */
+	char ctl_group[64];             /* the socket's group; default "" = root's */
 	char pid_file[CFG_PATH_MAX];    /* default /run/dpvs/dpvs.pid */
 	uint32_t idle_sleep_us;         /* 0 = never sleep (benchmarks) */
 	uint32_t idle_polls;            /* empty polls before sleeping */
@@ -129,6 +133,10 @@ struct dpvs_config {
 	struct dpvs_route routes[CFG_MAX_ROUTES];
 	unsigned nneighs;
 	struct dpvs_neigh neighs[CFG_MAX_NEIGHS];
+	/* the key of each line above, for messages */
+	char addr_key[CFG_MAX_ADDRS][CFG_KEY_MAX];
+	char route_key[CFG_MAX_ROUTES][CFG_KEY_MAX];
+	char neigh_key[CFG_MAX_NEIGHS][CFG_KEY_MAX];
 
 	/* [ipvs] (reloadable) */
 	struct dpvs_timeouts timeouts;  /* 900 / 120 / 300 */
@@ -149,6 +157,12 @@ struct cfg_errors {
  * ("FILE: [section] key: reason"). *cfg is heap-sized (~1 MiB): allocate
  * it, don't put it on the stack. */
 int cfg_load(const char *path, struct dpvs_config *cfg, struct cfg_errors *errs);
+
+/* Appends "FILE: [section] key: why" (without key "FILE: [section]: why",
+ * without section "FILE: why"); past CFG_ERR_MAX it is only counted. For
+ * checks outside the parser that report as it does. */
+void cfg_key_error(struct cfg_errors *errs, const char *path, const char *sec, const char *key,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Defaults only, no file. */
 void cfg_defaults(struct dpvs_config *cfg);

@@ -35,6 +35,8 @@ static const struct cfg_key global_keys[] = {
 	  .names = log_level_names },
 	STR("log_file", G(log_file), NULL, INIT),
 	STR("ctl_socket", G(ctl_socket), cfg_check_socket_path, INIT),
+	/* operators in this group may use ipvsadm/dpip without root */
+	STR("ctl_group", G(ctl_group), cfg_check_group, INIT),
 	STR("pid_file", G(pid_file), NULL, INIT),
 	/* a worker with nothing to do sleeps this long after idle_polls
 	 * empty polls; 0 keeps it spinning (lowest latency, 100% CPU) */

@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,4 +301,12 @@ int cfg_check_lcores(const char *s, char *why, size_t len)
 	struct cfg_lcore_set set;
 
 	return cfg_parse_lcores(s, &set, why, len);
+}
+
+int cfg_check_group(const char *s, char *why, size_t len)
+{
+	if (!*s || getgrnam(s))
+		return 0;
+	snprintf(why, len, "no group '%s' on this host (see /etc/group)", s);
+	return -EINVAL;
 }

@@ -206,6 +206,16 @@ static int h_reload(const struct dpvs_ctl_hdr *hdr, const void *req, struct ctl_
 	static char report[16384];
 	int rc = reload_config(report, sizeof(report));
 
+	/* an error travels in at most DPVS_CTL_ERRMSG_MAX bytes: cut at a
+	 * line and say so rather than end mid-sentence */
+	if (rc < 0 && strlen(report) >= DPVS_CTL_ERRMSG_MAX) {
+		static const char more[] = "... cut here: dpvs -t -c FILE lists every error\n";
+		size_t keep = DPVS_CTL_ERRMSG_MAX - sizeof(more);
+
+		while (keep && report[keep - 1] != '\n')
+			keep--;
+		memcpy(report + keep, more, sizeof(more));
+	}
 	if (rc < 0)
 		return ctl_reply_error(r, rc, "%s", report);
 	return ctl_reply_append(r, report, strlen(report) + 1);

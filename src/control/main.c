@@ -2,10 +2,11 @@
 /*
  * dpvs: the daemon's life cycle.
  *
- *   config -> EAL -> ports (+KNI) -> stack, IPVS -> config applied ->
- *   control socket -> workers launched -> control loop (libev) until
- *   SIGTERM/SIGINT -> workers stopped -> ports and KNI removed -> socket
- *   and pid file unlinked -> exit 0.
+ *   config -> signal watchers -> pid file locked (one instance) -> EAL ->
+ *   ports (+KNI) -> stack, IPVS -> config applied -> control socket ->
+ *   workers launched -> control loop (libev) until SIGTERM/SIGINT ->
+ *   workers stopped -> ports and KNI removed -> socket and pid file
+ *   unlinked -> exit 0.
  *
  * The main lcore runs the control thread; every other configured lcore
  * with a [worker:N] section runs worker_main().
@@ -30,6 +31,8 @@
 #include "ctl/ctl.h"
 #include "control/daemon_ctl.h"
 #include "control/observe.h"
+#include "control/instance.h"
+#include "control/validate.h"
 #include "inet/inet.h"
 #include "ipvs/ipvs.h"
 #include "log.h"
@@ -174,25 +177,6 @@ static int rcu_init(unsigned nworkers)
 	return rte_rcu_qsbr_init(dp_rcu, nworkers);
 }
 
-static int write_pid_file(const char *path)
-{
-	if (!path[0])
-		return 0;
-	char dir[CFG_PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		mkdir(dir, 0755);
-	}
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "%d\n", (int)getpid());
-	fclose(f);
-	return 0;
-}
-
 /* ---- control loop ---- */
 
 static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
@@ -264,24 +248,48 @@ int main(int argc, char **argv)
 	struct cfg_errors *errs = calloc(1, sizeof(*errs));
 	if (!cfg || !errs) {
 		fprintf(stderr, "dpvs: out of memory\n");
+		free(cfg);
+		free(errs);
 		return 1;
 	}
-	if (cfg_load(path, cfg, errs) < 0) {
+	if (config_validate(path, cfg, errs) < 0) {
 		print_errors(errs);
 		fprintf(stderr, "dpvs: %s: %u error%s, %s\n", path, errs->count,
 			errs->count == 1 ? "" : "s", only_test ? "invalid" : "not started");
+		free(errs);
+		free(cfg);
 		return 1;
 	}
 	free(errs);
-	char lim_err[256];
-	if (ipvs_set_limits(cfg->svc_max, cfg->dest_max, lim_err, sizeof(lim_err)) < 0) {
-		fprintf(stderr, "dpvs: %s: %s\n", path, lim_err);
-		fprintf(stderr, "dpvs: %s: 1 error, %s\n", path, only_test ? "invalid" : "not started");
-		return 1;
-	}
 	if (only_test) {
 		printf("dpvs: %s: configuration is valid\n", path);
+		free(cfg);
 		return 0;
+	}
+
+	/*
+	 * Signals first: start-up takes seconds (EAL, ports), and a SIGHUP
+	 * or SIGTERM meanwhile must neither kill the daemon nor be lost.
+	 * libev's handlers only note the signal; the callbacks run in
+	 * ev_run(), once the configuration is live.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+	ev_signal sig_term, sig_int, sig_hup;
+	ev_signal_init(&sig_term, on_stop, SIGTERM);
+	ev_signal_init(&sig_int, on_stop, SIGINT);
+	ev_signal_init(&sig_hup, on_hup, SIGHUP);
+	ev_signal_start(loop, &sig_term);
+	ev_signal_start(loop, &sig_int);
+	ev_signal_start(loop, &sig_hup);
+
+	/* one daemon per config, decided before any port or TAP is touched */
+	char err[1024] = "";
+	if (instance_lock(cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "dpvs: %s\n", err);
+		fprintf(stderr, "dpvs: %s: not started\n", path);
+		free(cfg);
+		return 1;
 	}
 
 	if (cfg->log_file[0]) {
@@ -289,6 +297,7 @@ int main(int argc, char **argv)
 		if (!lf) {
 			fprintf(stderr, "dpvs: cannot open log_file %s: %s\n", cfg->log_file,
 				strerror(errno));
+			instance_unlock();
 			return 1;
 		}
 		setvbuf(lf, NULL, _IOLBF, 0);
@@ -299,10 +308,20 @@ int main(int argc, char **argv)
 	static char estore[4096];
 	port_confs_from(cfg);
 	int eargc = eal_argv(cfg, eargv, estore, sizeof(estore));
+	char lim_err[256];
+	ipvs_set_limits(cfg->svc_max, cfg->dest_max, lim_err, sizeof(lim_err)); /* checked */
 	if (rte_eal_init(eargc, eargv) < 0) {
-		fprintf(stderr, "dpvs: EAL initialisation failed: %s (hugepages set up? see "
-				"scripts/setup.sh)\n",
-			rte_strerror(rte_errno));
+		/* some EAL failures leave rte_errno at 0: "Success" helps nobody */
+		if (rte_errno)
+			fprintf(stderr, "dpvs: EAL initialisation failed: %s (hugepages set up? "
+					"see scripts/setup.sh)\n",
+				rte_strerror(rte_errno));
+		else
+			fprintf(stderr, "dpvs: EAL initialisation failed (no reason given; see the "
+					"EAL lines above: hugepages set up? another DPDK process "
+					"with [eal] file_prefix '%s'?)\n",
+				cfg->file_prefix);
+		instance_unlock();
 		return 1;
 	}
 	int lt = rte_log_register("dpvs");
@@ -311,7 +330,6 @@ int main(int argc, char **argv)
 	reload_set_log_level(cfg);
 	worker_set_start_tsc(rte_rdtsc());
 
-	char err[1024] = "";
 	int rc = 0;
 	if (!make_workers(cfg, err, sizeof(err)) || rcu_init(worker_count()) < 0 ||
 	    steer_init(worker_count(), err, sizeof(err)) < 0 ||
@@ -335,8 +353,8 @@ int main(int argc, char **argv)
 	inet_ctl_register();
 	ipvs_ctl_register();
 
-	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
-	if (ctl_server_start(loop, cfg->ctl_socket, err, sizeof(err)) < 0) {
+	if (ctl_server_start(loop, cfg->ctl_socket, err, sizeof(err)) < 0 ||
+	    ctl_server_set_group(cfg->ctl_group, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dpvs: %s\n", err);
 		rc = 1;
 		goto out;
@@ -347,25 +365,14 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (write_pid_file(cfg->pid_file) < 0)
-		DPVS_LOG(WARNING, "cannot write pid file %s: %s", cfg->pid_file, strerror(errno));
-
 	for (unsigned i = 0; i < worker_count(); i++) {
 		struct worker *w = worker_get(i);
 		rte_eal_remote_launch(worker_main, w, w->lcore_id);
 	}
 
-	ev_signal sig_term, sig_int, sig_hup;
 	ev_timer tick;
-	ev_signal_init(&sig_term, on_stop, SIGTERM);
-	ev_signal_init(&sig_int, on_stop, SIGINT);
-	ev_signal_init(&sig_hup, on_hup, SIGHUP);
-	ev_signal_start(loop, &sig_term);
-	ev_signal_start(loop, &sig_int);
-	ev_signal_start(loop, &sig_hup);
 	ev_timer_init(&tick, on_tick, 1.0, 1.0);
 	ev_timer_start(loop, &tick);
-	signal(SIGPIPE, SIG_IGN);
 
 	DPVS_LOG(NOTICE, "dpvs %s started: %u ports, %u workers, control socket %s",
 		 DPVS_VERSION_STRING, netif_port_count(), worker_count(), cfg->ctl_socket);
@@ -375,8 +382,6 @@ int main(int argc, char **argv)
 
 	observe_stop();
 	ctl_server_stop();
-	if (cfg->pid_file[0])
-		unlink(cfg->pid_file);
 out:
 	stop_workers(); /* the one place workers stop, on success and failure */
 	steer_fini();
@@ -385,6 +390,7 @@ out:
 	netif_fini();
 	reload_fini();
 	rte_eal_cleanup();
+	instance_unlock();
 	DPVS_LOG(NOTICE, "stopped");
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include "ipvs/ipvs.h"
 #include "log.h"
 #include "control/reload.h"
+#include "control/validate.h"
 
 /* boot: the file the daemon started with (init-only items come from it);
  * current: the last file applied. */
@@ -167,7 +168,15 @@ static int apply(const struct dpvs_config *old, const struct dpvs_config *new, s
 		say(r, "log_level: %s\n", cfg_log_level_name(new->log_level));
 		r->changes++;
 	}
+	const char *ipvs_lines = r->buf + r->used;
 	int rc2 = ipvs_apply_config(old, new, r->buf + r->used, r->len - r->used);
+
+	/* each line ipvs_apply_config writes is a service or real server
+	 * added, updated or removed: they are changes too ("no change" after
+	 * a reload that added services was a lie) */
+	for (const char *p = ipvs_lines; *p; p++)
+		if (*p == '\n')
+			r->changes++;
 	r->used += strlen(r->buf + r->used);
 	return rc ? rc : rc2;
 }
@@ -206,7 +215,7 @@ int reload_config(char *buf, size_t len)
 		say(&r, "out of memory\n");
 		return -ENOMEM;
 	}
-	rc = cfg_load(current->path, next, errs);
+	rc = config_validate(current->path, next, errs);
 	if (rc < 0) {
 		say(&r, "%s is invalid, nothing changed (%u error%s):\n", current->path,
 		    errs->count, errs->count == 1 ? "" : "s");
@@ -221,9 +230,19 @@ int reload_config(char *buf, size_t len)
 	if (cfg_diff_init_only(boot, next, restart, sizeof(restart)) > 0)
 		say(&r, "%s", restart);
 	rc = apply(current, next, &r);
+	if (rc < 0) {
+		/* not all-or-nothing yet (issue 19 item 2): say what is in force
+		 * and keep the previous file as the base, so reloading again
+		 * retries what failed instead of reporting "no change" */
+		say(&r, "reload failed part-way: the changes listed above it are in force, "
+			"the rest of %s is not; fix and reload again\n", next->path);
+		free(next);
+		DPVS_LOG(NOTICE, "config reload from %s failed part-way", current->path);
+		return rc;
+	}
 	free(current);
 	current = next;
-	if (r.changes == 0 && rc == 0)
+	if (r.changes == 0)
 		say(&r, "no change\n");
 	DPVS_LOG(NOTICE, "config reloaded from %s: %s", current->path, rc ? "with errors" : "ok");
 	return rc;

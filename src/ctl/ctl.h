@@ -53,12 +53,22 @@ int ctl_reply_error(struct ctl_reply *r, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 int ctl_server_start(struct ev_loop *loop, const char *path, char *err, size_t errlen);
+/* After start: the socket's group becomes `group` (mode stays 0660), so
+ * its members may talk to the daemon without root. "" leaves it. */
+int ctl_server_set_group(const char *group, char *err, size_t errlen);
+/* Before start-up: -EADDRINUSE (with err) when a server answers on path
+ * (another dpvs), else 0. Changes nothing. */
+int ctl_server_in_use(const char *path, char *err, size_t errlen);
 /* Closes every connection and unlinks the socket. */
 void ctl_server_stop(void);
 
 /* Counters of the server (bad messages by kind), for `dpip link show -s`. */
 struct ctl_server_stats {
 	uint64_t requests, bad_magic, bad_version, too_big, truncated, unknown_type, bad_len;
+	/* clients closed: silent between requests (or not reading a reply),
+	 * a message not whole within its deadline, the least recently
+	 * active to make room for a new one, over the request memory budget */
+	uint64_t idle_closed, slow_closed, evicted, busy_closed;
 };
 const struct ctl_server_stats *ctl_server_stats(void);
 

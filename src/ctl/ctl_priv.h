@@ -50,14 +50,31 @@ void ctl_request_dispatch(const struct dpvs_ctl_hdr *h, const void *payload,
 /* The counters, written by the server and the registry (control thread). */
 extern struct ctl_server_stats ctl_stats;
 
-/* Tests: forget every handler; shorten the idle timeout; count clients. */
+/* Tests: forget every handler; shorten the timeouts and limits; count
+ * clients. */
 void ctl_registry_reset(void);
 void ctl_server_set_idle_timeout(double seconds);
+void ctl_server_set_limits(double msg_deadline, unsigned max_clients, size_t rx_budget);
 unsigned ctl_server_nclients(void);
 
-/* Most connections served at once; more are refused at accept. */
-#define CTL_MAX_CLIENTS 64
-/* A connection silent this long, mid-message or idle, is closed. */
+/* Connections held at once; one more closes the least recently active
+ * (never refused: an operator always gets in). */
+#define CTL_MAX_CLIENTS 16384
+/* A connection waiting between requests (or not reading its reply) this
+ * long is closed. */
 #define CTL_IDLE_TIMEOUT_S 30.0
+/* A request must arrive whole this long after its first byte. */
+#define CTL_MSG_DEADLINE_S 5.0
+/* Request buffers of all clients together. */
+#define CTL_RX_BUDGET (64u << 20)
+
+/* Why the server closed a client (ctl_server_stats, the rate-limited log). */
+enum ctl_close_kind {
+	CTL_CLOSE_IDLE,
+	CTL_CLOSE_SLOW,
+	CTL_CLOSE_EVICTED,
+	CTL_CLOSE_BUSY,
+	CTL_CLOSE_KINDS
+};
 
 #endif /* DPVS_CTL_PRIV_H */

@@ -11,15 +11,30 @@
  * away so the stream stays framed for the next request. When the header
  * itself cannot be trusted (bad magic, other version, length over the
  * bound) the framing is lost: the client gets its error and the
- * connection is closed. Every connection has an idle timer, so a client
- * that stops halfway cannot hold one of the CTL_MAX_CLIENTS slots.
+ * connection is closed.
+ *
+ * No client can lock the operators out (issue 19):
+ *  - a whole message has CTL_MSG_DEADLINE_S from its first byte: a client
+ *    that drips a byte now and then is closed when the time is up, not
+ *    kept alive by each byte;
+ *  - a connection waiting between requests is closed after
+ *    CTL_IDLE_TIMEOUT_S;
+ *  - there is no small cap: at max_clients (or when accept runs out of
+ *    file descriptors) the least recently active client is closed to make
+ *    room, so a new operator always gets in and the idle go first;
+ *  - request buffers grow with the bytes that came, at most
+ *    DPVS_CTL_MAX_PAYLOAD each and CTL_RX_BUDGET together.
+ * What is closed for these reasons is counted and logged at most once a
+ * second, with the counts.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -38,6 +53,7 @@ enum client_state {
 };
 
 struct ctl_client {
+	/* least recently active first: the head is the first to make room */
 	struct ctl_client *prev, *next;
 	int fd;
 	ev_io rd, wr;
@@ -62,16 +78,129 @@ struct ctl_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t dev; /* which socket file is ours, so stop unlinks only it */
 	ino_t ino;
-	struct ctl_client *clients;
+	struct ctl_client *clients, *tail;
 	unsigned nclients;
+	size_t rx_bytes; /* request buffers of all clients */
+	ev_timer log_w;  /* says what was closed, at most once a second */
+	ev_tstamp last_log;
+	uint64_t unlogged[CTL_CLOSE_KINDS];
 	bool running;
 };
 
 static struct ctl_server srv = { .fd = -1 };
 static double idle_timeout = CTL_IDLE_TIMEOUT_S;
+static double msg_deadline = CTL_MSG_DEADLINE_S;
+static unsigned max_clients = CTL_MAX_CLIENTS;
+static size_t rx_budget = CTL_RX_BUDGET;
+
+static const char *const close_names[CTL_CLOSE_KINDS] = {
+	[CTL_CLOSE_IDLE] = "idle",
+	[CTL_CLOSE_SLOW] = "too slow to send a message",
+	[CTL_CLOSE_EVICTED] = "closed to make room for new clients",
+	[CTL_CLOSE_BUSY] = "over the request memory budget",
+};
+
+static void log_closes(void)
+{
+	char line[256];
+	size_t n = 0;
+
+	for (unsigned k = 0; k < CTL_CLOSE_KINDS; k++) {
+		if (!srv.unlogged[k])
+			continue;
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%llu %s", n ? ", " : "",
+				      (unsigned long long)srv.unlogged[k], close_names[k]);
+		srv.unlogged[k] = 0;
+		if (n >= sizeof(line))
+			break;
+	}
+	if (n)
+		DPVS_LOG(NOTICE, "ctl: clients closed in the last second: %s (%u connected)",
+			 line, srv.nclients);
+	srv.last_log = ev_now(srv.loop);
+}
+
+static void log_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	log_closes();
+}
+
+/* Counts a close; the log line comes at most once a second (a storm of
+ * clients must not become a storm of log lines). */
+static void count_close(enum ctl_close_kind k)
+{
+	uint64_t *ctr[CTL_CLOSE_KINDS] = {
+		[CTL_CLOSE_IDLE] = &ctl_stats.idle_closed,
+		[CTL_CLOSE_SLOW] = &ctl_stats.slow_closed,
+		[CTL_CLOSE_EVICTED] = &ctl_stats.evicted,
+		[CTL_CLOSE_BUSY] = &ctl_stats.busy_closed,
+	};
+
+	(*ctr[k])++;
+	srv.unlogged[k]++;
+	if (ev_now(srv.loop) - srv.last_log >= 1.0)
+		log_closes();
+	else if (!ev_is_active(&srv.log_w)) {
+		ev_timer_set(&srv.log_w, srv.last_log + 1.0 - ev_now(srv.loop), 0.);
+		ev_timer_start(srv.loop, &srv.log_w);
+	}
+}
+
+static void lru_unlink(struct ctl_client *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv.clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		srv.tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void lru_append(struct ctl_client *c)
+{
+	c->prev = srv.tail;
+	if (srv.tail)
+		srv.tail->next = c;
+	else
+		srv.clients = c;
+	srv.tail = c;
+}
+
+/* c was active just now: it goes last in the line to be closed. */
+static void lru_touch(struct ctl_client *c)
+{
+	if (srv.tail == c)
+		return;
+	lru_unlink(c);
+	lru_append(c);
+}
+
+/* (Re)starts c's one timer: idle between requests and while a reply is
+ * written (reset by progress), the whole-message deadline while a
+ * request arrives (not reset by bytes). */
+static void client_arm(struct ctl_client *c, double seconds)
+{
+	ev_timer_stop(srv.loop, &c->idle);
+	c->idle.repeat = seconds;
+	ev_timer_again(srv.loop, &c->idle);
+}
 
 /* Payload buffers above this are freed after their request. */
 #define KEEP_PAYLOAD_BUF 65536
+
+static void payload_free(struct ctl_client *c)
+{
+	srv.rx_bytes -= c->payload_cap;
+	free(c->payload);
+	c->payload = NULL;
+	c->payload_cap = 0;
+}
 
 static void client_close(struct ctl_client *c)
 {
@@ -79,14 +208,9 @@ static void client_close(struct ctl_client *c)
 	ev_io_stop(srv.loop, &c->wr);
 	ev_timer_stop(srv.loop, &c->idle);
 	close(c->fd);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		srv.clients = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	lru_unlink(c);
 	srv.nclients--;
-	free(c->payload);
+	payload_free(c);
 	ctl_reply_free(&c->reply);
 	free(c);
 }
@@ -100,7 +224,7 @@ static void client_flush(struct ctl_client *c)
 
 		if (n > 0) {
 			c->out_off += (size_t)n;
-			ev_timer_again(srv.loop, &c->idle);
+			ev_timer_again(srv.loop, &c->idle); /* progress */
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -120,11 +244,10 @@ static void client_flush(struct ctl_client *c)
 	}
 	/* ready for the next request on the same connection */
 	ctl_reply_reset(&c->reply);
-	if (c->payload_cap > KEEP_PAYLOAD_BUF) {
-		free(c->payload);
-		c->payload = NULL;
-		c->payload_cap = 0;
-	}
+	if (c->payload_cap > KEEP_PAYLOAD_BUF)
+		payload_free(c);
+	lru_touch(c);
+	client_arm(c, idle_timeout);
 	c->hdr_got = 0;
 	c->payload_got = 0;
 	c->state = CS_HEADER;
@@ -136,6 +259,7 @@ static void client_reply(struct ctl_client *c)
 	c->out = ctl_reply_frame(&c->reply, &c->hdr, &c->out_len);
 	c->out_off = 0;
 	c->state = CS_REPLY;
+	client_arm(c, idle_timeout); /* the reader has that long per write */
 	ev_io_stop(srv.loop, &c->rd); /* one request at a time per connection */
 	client_flush(c);
 }
@@ -243,9 +367,12 @@ static int client_rx_room(struct ctl_client *c, void **dst, size_t *want)
 
 			if (cap > c->hdr.len)
 				cap = c->hdr.len;
+			if (srv.rx_bytes - c->payload_cap + cap > rx_budget)
+				return -ENOBUFS;
 			nb = realloc(c->payload, cap);
 			if (!nb)
 				return -ENOMEM;
+			srv.rx_bytes += cap - c->payload_cap;
 			c->payload = nb;
 			c->payload_cap = cap;
 		}
@@ -302,7 +429,14 @@ static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 		if (c->state == CS_REPLY)
 			return; /* reading resumes when the reply is out */
-		if (client_rx_room(c, &dst, &want)) {
+		int rc = client_rx_room(c, &dst, &want);
+
+		if (rc == -ENOBUFS) {
+			count_close(CTL_CLOSE_BUSY);
+			client_close(c);
+			return;
+		}
+		if (rc) {
 			DPVS_LOG(ERR, "ctl: client %d: no memory for a %u byte request", c->fd,
 				 c->hdr.len);
 			client_close(c);
@@ -310,7 +444,10 @@ static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		n = recv(c->fd, dst, want, 0);
 		if (n > 0) {
-			ev_timer_again(srv.loop, &c->idle);
+			/* a message's first byte starts its deadline; later bytes
+			 * do not extend it */
+			if (c->state == CS_HEADER && c->hdr_got == 0)
+				client_arm(c, msg_deadline);
 			/* a reply ends this round: the next request is read once it
 			 * is sent, and the client may already be closed */
 			if (client_rx_advance(c, (size_t)n))
@@ -342,9 +479,14 @@ static void client_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (c->state != CS_HEADER || c->hdr_got)
+	if (c->state == CS_HEADER && c->hdr_got == 0) {
+		count_close(CTL_CLOSE_IDLE);
+	} else if (c->state == CS_REPLY) {
+		count_close(CTL_CLOSE_IDLE); /* it stopped reading its reply */
+	} else {
 		ctl_stats.truncated++;
-	DPVS_LOG(NOTICE, "ctl: client %d silent for %.0f s; closing it", c->fd, idle_timeout);
+		count_close(CTL_CLOSE_SLOW);
+	}
 	client_close(c);
 }
 
@@ -362,15 +504,21 @@ static void client_new(int fd)
 	ev_io_init(&c->rd, client_read_cb, fd, EV_READ);
 	ev_io_init(&c->wr, client_write_cb, fd, EV_WRITE);
 	ev_init(&c->idle, client_idle_cb);
-	c->idle.repeat = idle_timeout;
 	c->rd.data = c->wr.data = c->idle.data = c;
-	c->next = srv.clients;
-	if (srv.clients)
-		srv.clients->prev = c;
-	srv.clients = c;
+	lru_append(c);
 	srv.nclients++;
 	ev_io_start(srv.loop, &c->rd);
-	ev_timer_again(srv.loop, &c->idle);
+	client_arm(c, idle_timeout);
+}
+
+/* Closes the least recently active client to make room. false: none. */
+static bool evict_one(void)
+{
+	if (!srv.clients)
+		return false;
+	count_close(CTL_CLOSE_EVICTED);
+	client_close(srv.clients);
+	return true;
 }
 
 static void accept_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -389,6 +537,9 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
+			/* out of descriptors: the oldest client makes room */
+			if ((errno == EMFILE || errno == ENFILE) && evict_one())
+				continue;
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM) {
 				/* the listener stays readable: pause it or the loop spins */
@@ -400,12 +551,8 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			}
 			return;
 		}
-		if (srv.nclients >= CTL_MAX_CLIENTS) {
-			DPVS_LOG(WARNING, "ctl: %u clients connected, refusing another",
-				 srv.nclients);
-			close(fd);
-			continue;
-		}
+		while (srv.nclients >= max_clients && evict_one())
+			;
 		client_new(fd);
 	}
 }
@@ -441,6 +588,39 @@ static int make_parent_dirs(const char *path, char *err, size_t errlen)
 	}
 }
 
+/* Does a listener answer on path? */
+static bool socket_answers(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int rc, e;
+
+	if (fd < 0)
+		return false; /* cannot tell; bind() will */
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	e = errno;
+	close(fd);
+	return rc == 0 || e == EAGAIN || e == EINPROGRESS;
+}
+
+static int in_use_msg(const char *path, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "another dpvs is listening on %s; stop it first or set another "
+		 "ctl_socket", path);
+	return -EADDRINUSE;
+}
+
+int ctl_server_in_use(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+
+	if (!path || strlen(path) >= sizeof(sun.sun_path) || lstat(path, &st) ||
+	    !S_ISSOCK(st.st_mode))
+		return 0; /* nothing listens there; start-up says what else is wrong */
+	strcpy(sun.sun_path, path);
+	return socket_answers(&sun) ? in_use_msg(path, err, errlen) : 0;
+}
+
 /*
  * A socket file left by a dpvs that died is removed; one that answers
  * belongs to a running dpvs, and anything else is not ours to delete.
@@ -449,7 +629,6 @@ static int clear_stale_socket(const char *path, const struct sockaddr_un *sun, c
 			      size_t errlen)
 {
 	struct stat st;
-	int fd, rc;
 
 	if (lstat(path, &st)) {
 		if (errno == ENOENT)
@@ -462,26 +641,28 @@ static int clear_stale_socket(const char *path, const struct sockaddr_un *sun, c
 			 "ctl_socket", path);
 		return -EEXIST;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -errno;
-	}
-	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
-	int e = errno;
-
-	close(fd);
-	if (rc == 0 || e == EAGAIN || e == EINPROGRESS) {
-		snprintf(err, errlen, "another dpvs is listening on %s; stop it first or set "
-			 "another ctl_socket", path);
-		return -EADDRINUSE;
-	}
+	if (socket_answers(sun))
+		return in_use_msg(path, err, errlen);
 	if (unlink(path) && errno != ENOENT) {
 		snprintf(err, errlen, "cannot remove the stale socket %s: %s", path,
 			 strerror(errno));
 		return -errno;
 	}
 	return 0;
+}
+
+/* Every client is a descriptor: take what the hard limit allows (up to
+ * what max_clients needs), so idle clients run into max_clients and the
+ * oldest-first rule, not into EMFILE. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max_clients + 1024; /* ports, TAPs, logs, EAL */
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 int ctl_server_start(struct ev_loop *loop, const char *path, char *err, size_t errlen)
@@ -522,7 +703,7 @@ int ctl_server_start(struct ev_loop *loop, const char *path, char *err, size_t e
 	old_umask = umask(0117);
 	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old_umask);
-	if (rc || chmod(path, 0660) || listen(fd, CTL_MAX_CLIENTS) || stat(path, &st)) {
+	if (rc || chmod(path, 0660) || listen(fd, SOMAXCONN) || stat(path, &st)) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
 		close(fd);
@@ -536,8 +717,32 @@ int ctl_server_start(struct ev_loop *loop, const char *path, char *err, size_t e
 	snprintf(srv.path, sizeof(srv.path), "%s", path);
 	ev_io_init(&srv.accept_w, accept_cb, fd, EV_READ);
 	ev_init(&srv.accept_retry, accept_retry_cb);
+	ev_init(&srv.log_w, log_cb);
+	raise_fd_limit();
 	ev_io_start(loop, &srv.accept_w);
 	srv.running = true;
+	return 0;
+}
+
+int ctl_server_set_group(const char *group, char *err, size_t errlen)
+{
+	struct group *g;
+
+	if (!group || !*group)
+		return 0;
+	g = getgrnam(group);
+	if (!g) {
+		snprintf(err, errlen, "ctl_group: no group '%s' on this host", group);
+		return -ENOENT;
+	}
+	/* 0660 stays: the group may connect, nobody else */
+	if (chown(srv.path, (uid_t)-1, g->gr_gid) || chmod(srv.path, 0660)) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot give %s to group %s: %s", srv.path, group,
+			 strerror(e));
+		return -e;
+	}
 	return 0;
 }
 
@@ -550,6 +755,8 @@ void ctl_server_stop(void)
 		return;
 	ev_io_stop(srv.loop, &srv.accept_w);
 	ev_timer_stop(srv.loop, &srv.accept_retry);
+	ev_timer_stop(srv.loop, &srv.log_w);
+	log_closes();
 	while (srv.clients)
 		client_close(srv.clients);
 	close(srv.fd);
@@ -568,6 +775,13 @@ const struct ctl_server_stats *ctl_server_stats(void)
 void ctl_server_set_idle_timeout(double seconds)
 {
 	idle_timeout = seconds;
+}
+
+void ctl_server_set_limits(double deadline, unsigned clients, size_t rx_bytes)
+{
+	msg_deadline = deadline;
+	max_clients = clients;
+	rx_budget = rx_bytes;
 }
 
 unsigned ctl_server_nclients(void)

@@ -202,15 +202,11 @@ static void snap_publish(struct ifaddr_snap *s)
 		free(old);
 }
 
-/* Checks a request and returns its port, or a negative errno with err. */
-static int addr_check(const struct dpvs_addr *a, char *err, size_t errlen)
+int inet_addr_check_value(const struct dpvs_addr *a, char *err, size_t errlen)
 {
 	char ip[INET_ADDRSTRLEN];
-	int port_idx = inet_port_of(a->ifname, err, errlen);
-
-	if (port_idx < 0)
-		return port_idx;
 	int rc = inet_check_family(a->family, err, errlen);
+
 	if (rc < 0)
 		return rc;
 	if (a->prefixlen < 1 || a->prefixlen > 32) {
@@ -228,7 +224,18 @@ static int addr_check(const struct dpvs_addr *a, char *err, size_t errlen)
 			 inet_ntoa_be(a->addr.in.s_addr, ip));
 		return -EINVAL;
 	}
-	return port_idx;
+	return 0;
+}
+
+/* Checks a request and returns its port, or a negative errno with err. */
+static int addr_check(const struct dpvs_addr *a, char *err, size_t errlen)
+{
+	int port_idx = inet_port_of(a->ifname, err, errlen);
+
+	if (port_idx < 0)
+		return port_idx;
+	int rc = inet_addr_check_value(a, err, errlen);
+	return rc < 0 ? rc : port_idx;
 }
 
 int inet_addr_add(const struct dpvs_addr *a, char *err, size_t errlen)

@@ -116,6 +116,13 @@ bool inet_addr_is_local(uint32_t addr_be);
 uint64_t inet_neigh_ctl_drops(uint16_t port_idx);
 
 /* ---- control API (control thread), also used by config apply ---- */
+/* What add would refuse in the value itself, whatever the ports and
+ * tables hold (family, prefix, flags, martian addresses, MAC, state): the
+ * config check (dpvs -t, start, reload) runs these before anything is
+ * applied. 0 or -errno with the reason in err. */
+int inet_addr_check_value(const struct dpvs_addr *a, char *err, size_t errlen);
+int inet_route_check_value(const struct dpvs_route *r, char *err, size_t errlen);
+int inet_neigh_check_value(const struct dpvs_neigh *n, char *err, size_t errlen);
 int inet_addr_add(const struct dpvs_addr *a, char *err, size_t errlen);
 int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen);
 int inet_route_add(const struct dpvs_route *r, char *err, size_t errlen);

@@ -490,14 +490,19 @@ static int neigh_check(const struct dpvs_neigh *q, char *err, size_t errlen)
 	return port_idx;
 }
 
-int inet_neigh_add(const struct dpvs_neigh *q, char *err, size_t errlen)
+int inet_neigh_check_value(const struct dpvs_neigh *q, char *err, size_t errlen)
 {
 	char ip[INET_ADDRSTRLEN];
 	struct rte_ether_addr mac;
-	int port_idx = neigh_check(q, err, errlen);
+	int rc = inet_check_family(q->family, err, errlen);
 
-	if (port_idx < 0)
-		return port_idx;
+	if (rc < 0)
+		return rc;
+	if (inet_is_martian_src(q->addr.in.s_addr)) {
+		snprintf(err, errlen, "%s cannot be a neighbour (zero, broadcast, multicast, "
+			 "loopback or one of our addresses)", inet_ntoa_be(q->addr.in.s_addr, ip));
+		return -EINVAL;
+	}
 	memcpy(mac.addr_bytes, q->mac.b, RTE_ETHER_ADDR_LEN);
 	if (!rte_is_valid_assigned_ether_addr(&mac)) {
 		snprintf(err, errlen, "MAC %02x:%02x:%02x:%02x:%02x:%02x is not a unicast address",
@@ -511,6 +516,21 @@ int inet_neigh_add(const struct dpvs_neigh *q, char *err, size_t errlen)
 			 q->state);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int inet_neigh_add(const struct dpvs_neigh *q, char *err, size_t errlen)
+{
+	char ip[INET_ADDRSTRLEN];
+	int port_idx = neigh_check(q, err, errlen);
+
+	if (port_idx < 0)
+		return port_idx;
+	int rc = inet_neigh_check_value(q, err, errlen);
+	if (rc < 0)
+		return rc;
+	struct rte_ether_addr mac;
+	memcpy(mac.addr_bytes, q->mac.b, RTE_ETHER_ADDR_LEN);
 
 	rte_spinlock_lock(&neigh_lock);
 	struct neigh *n = neigh_lookup(q->addr.in.s_addr, (uint16_t)port_idx);

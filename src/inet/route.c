@@ -206,11 +206,9 @@ static int route_check_prefix(const struct dpvs_route *q, char *err, size_t errl
 	return 0;
 }
 
-int inet_route_add(const struct dpvs_route *q, char *err, size_t errlen)
+int inet_route_check_value(const struct dpvs_route *q, char *err, size_t errlen)
 {
-	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
-	uint32_t gw_be = q->gateway.in.s_addr;
-	int port_idx = -1;
+	char gw[INET_ADDRSTRLEN];
 	int rc = route_check_prefix(q, err, errlen);
 
 	if (rc < 0)
@@ -220,13 +218,30 @@ int inet_route_add(const struct dpvs_route *q, char *err, size_t errlen)
 			 "from addresses)", q->flags);
 		return -EINVAL;
 	}
+	if (q->gateway.in.s_addr && inet_is_martian_src(q->gateway.in.s_addr)) {
+		snprintf(err, errlen, "gateway %s is not a valid neighbour address",
+			 inet_ntoa_be(q->gateway.in.s_addr, gw));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int inet_route_add(const struct dpvs_route *q, char *err, size_t errlen)
+{
+	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+	uint32_t gw_be = q->gateway.in.s_addr;
+	int port_idx = -1;
+	int rc = inet_route_check_value(q, err, errlen);
+
+	if (rc < 0)
+		return rc;
 	if (q->ifname[0] || !gw_be) {
 		port_idx = inet_port_of(q->ifname, err, errlen);
 		if (port_idx < 0)
 			return port_idx;
 	}
 	if (gw_be) {
-		if (inet_is_martian_src(gw_be) || inet_addr_is_local(gw_be)) {
+		if (inet_addr_is_local(gw_be)) {
 			snprintf(err, errlen, "gateway %s is not a valid neighbour address",
 				 inet_ntoa_be(gw_be, gw));
 			return -EINVAL;

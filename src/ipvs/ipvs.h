@@ -35,6 +35,8 @@ struct worker;
  * 16384 and 65535). Per-worker state is sized by them. 0, or -EINVAL
  * with a message when a value is out of range. */
 int ipvs_set_limits(uint32_t svc_max, uint32_t dest_max, char *err, size_t errlen);
+/* The same check, changing nothing (the config check). */
+int ipvs_check_limits(uint32_t svc_max, uint32_t dest_max, char *err, size_t errlen);
 /* Control thread, before workers start: pools and per-worker state for
  * nworkers workers with conn_max connections each; registers ipvs_in as
  * the stack's L4 hook. */
@@ -77,6 +79,13 @@ void ipvs_worker_timer(struct worker *w);
 void ipvs_svc_init(void);
 void ipvs_svc_fini(void);
 int ipvs_svc_add(const struct dpvs_svc *s, char *err, size_t errlen);
+/* What ipvs_svc_add/edit and ipvs_dest_add/edit would refuse in the
+ * request itself (family, protocol, scheduler, flags, forwarding method,
+ * weight, thresholds), whatever the tables hold: the config check runs
+ * these, so a file is refused for the reasons the apply step would give. */
+int ipvs_svc_check(const struct dpvs_svc *s, char *err, size_t errlen);
+int ipvs_dest_check(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err,
+		    size_t errlen);
 int ipvs_svc_edit(const struct dpvs_svc *s, char *err, size_t errlen);
 int ipvs_svc_del(const struct dpvs_svc *s, char *err, size_t errlen);
 void ipvs_svc_flush(void);

@@ -129,6 +129,17 @@ struct ipvs_snap *ipvs_snap_current;
 
 int ipvs_set_limits(uint32_t nsvc, uint32_t ndest, char *err, size_t errlen)
 {
+	int rc = ipvs_check_limits(nsvc, ndest, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	svc_max = nsvc;
+	dest_max = ndest;
+	return 0;
+}
+
+int ipvs_check_limits(uint32_t nsvc, uint32_t ndest, char *err, size_t errlen)
+{
 	if (nsvc < 1 || nsvc > CONN_ID_LIMIT(svc_id)) {
 		snprintf(err, errlen,
 			 "[pool] svc_max %u out of range (1..%u: a connection names its service "
@@ -144,8 +155,6 @@ int ipvs_set_limits(uint32_t nsvc, uint32_t ndest, char *err, size_t errlen)
 			 8 * sizeof(((struct ipvs_conn *)0)->dest_id));
 		return -EINVAL;
 	}
-	svc_max = nsvc;
-	dest_max = ndest;
 	return 0;
 }
 
@@ -1222,6 +1231,26 @@ static int dest_check(const struct svc_ent *e, const struct dpvs_dest *d, struct
 	out->u_threshold = d->u_threshold;
 	out->l_threshold = d->l_threshold;
 	return 0;
+}
+
+/* What add/edit would refuse in the request itself, with the same words:
+ * for the config check (dpvs -t, start, reload). */
+int ipvs_svc_check(const struct dpvs_svc *s, char *err, size_t errlen)
+{
+	const struct sched_ops *sched;
+	struct dpvs_svc key;
+	int ret = svc_key(s, &key, err, errlen);
+
+	return ret < 0 ? ret : svc_settings(s, &key, &sched, err, errlen);
+}
+
+int ipvs_dest_check(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err,
+		    size_t errlen)
+{
+	struct svc_ent e = { .conf = *s };
+	struct dpvs_dest out;
+
+	return dest_check(&e, d, &out, err, errlen);
 }
 
 /* The place of d among e's live dests, -1. */
