@@ -278,6 +278,8 @@ int inet_addr_add(const struct dpvs_addr *a, char *err, size_t errlen)
 		return rc;
 	}
 	snap_publish(ns);
+	/* the source a cached egress took (a tunnel's outer source) may change */
+	inet_egress_changed();
 	return 0;
 }
 
@@ -317,6 +319,7 @@ int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen)
 	}
 	snap_publish(ns);
 	route_connected_del(removed.port_idx, removed.addr_be, removed.plen);
+	inet_egress_changed();
 	return 0;
 }
 

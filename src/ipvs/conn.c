@@ -351,6 +351,8 @@ struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t pr
 	if (fwd == DPVS_FWD_MASQ || fwd == DPVS_FWD_FULLNAT) {
 		node_hash_in(iw, &c->out, node_hash(iw, &c->out));
 		c->c_flags |= IPVS_CONN_F_OUT_HASHED;
+	} else {
+		c->c_flags |= IPVS_CONN_F_NOOUTPUT;
 	}
 	wheel_link(iw, c, iw->timer_next);
 

@@ -24,8 +24,6 @@
  *  - size= in the version line is the daemon's connection table size per
  *    worker (dpvs_info.conn_tab_size), dpvs's counterpart of the kernel's
  *    conn_tab_size.
- *  - --tun-type gue/gre are accepted by the parser (exact checks) but dpvs
- *    only tunnels with ipip: such a dest is refused before it is sent.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -339,16 +337,9 @@ static int do_list(const struct ipvsadm_cmd *c)
 
 static int do_dest(const struct ipvsadm_cmd *c, uint16_t type)
 {
-	static const char *const tun_names[] = { "ipip", "gue", "gre" };
 	struct dpvs_dest_req req = { .svc = c->svc, .dest = c->dest };
 
 	daemon_init();
-	if (c->dest.conn_flags == DPVS_FWD_TUNNEL && c->tun_type != IPVSADM_TUN_IPIP) {
-		batch_flush();
-		fprintf(stderr, "tunnel type %s is not supported by dpvs (only ipip)\n",
-			tun_names[c->tun_type]);
-		return EXIT_KERNEL;
-	}
 	return set_request(type, 0, &req, sizeof(req));
 }
 
