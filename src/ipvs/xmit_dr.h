@@ -25,17 +25,12 @@
 static inline void xmit_dr(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m)
 {
 	struct ipvs_egress *eg = &c->eg_in;
-	uint32_t gen = inet_egress_gen();
 	struct inet_egress e;
 	uint16_t mtu;
-	int how = 1;
+	int how = xmit_egress_in(w, c, c->out.saddr, m, &e, &mtu);
 
-	if (unlikely(eg->gen != gen)) {
-		how = ipvs_xmit_resolve(w, c, IPVS_DIR_IN, gen, c->out.saddr, m, &e);
-		if (how < 0)
-			return;
-	}
-	mtu = how ? eg->mtu : e.mtu;
+	if (how < 0)
+		return;
 	if (unlikely(m->pkt_len > mtu)) {
 		/* DF: the client learns the path MTU; otherwise fragments,
 		 * once the real server's MAC is known (as ipv4_output) */

@@ -49,12 +49,7 @@ static inline void xmit_nat(struct worker *w, struct ipvs_conn *c, enum ipvs_dir
 
 	xmit_l4_addr_port(ip->next_proto_id, l4, l4len, !in, old, addr, port);
 	xmit_ip_ttl_addr(ip, !in, addr);
-	if (likely(how && m->pkt_len <= mtu))
-		xmit_by_egress(w, eg, m);
-	else if (how)
-		ipv4_fragment_forward(w, eg->port_idx, egress_dst_mac(eg), m, mtu);
-	else
-		ipv4_output(w, m);
+	xmit_send(w, eg, how, mtu, m);
 }
 
 #endif /* DPVS_IPVS_XMIT_NAT_H */

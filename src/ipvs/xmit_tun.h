@@ -159,21 +159,16 @@ static inline void xmit_tun(struct worker *w, struct ipvs_conn *c, struct rte_mb
 	struct ipvs_worker *iw = ipvs_w(w);
 	struct ipvs_dest_wstate *d = &iw->dest[c->dest_id];
 	struct ipvs_egress *eg = &c->eg_in;
-	uint32_t gen = inet_egress_gen();
 	uint16_t hlen = tun_encap_len(t);
 	struct rte_ipv4_hdr *ip, *oip;
 	struct inet_egress e;
 	uint32_t src, inner_len;
 	uint16_t mtu;
 	uint8_t tos;
-	int how = 1;
+	int how = xmit_egress_in(w, c, c->out.saddr, m, &e, &mtu);
 
-	if (unlikely(eg->gen != gen)) {
-		how = ipvs_xmit_resolve(w, c, IPVS_DIR_IN, gen, c->out.saddr, m, &e);
-		if (how < 0)
-			return;
-	}
-	mtu = how ? eg->mtu : e.mtu;
+	if (how < 0)
+		return;
 	src = how ? d->src : e.src_be;
 	if (unlikely(!src)) {
 		dp_drop(w, m->port, DPVS_DROP_NO_SRC_ADDR, m);
@@ -216,12 +211,7 @@ static inline void xmit_tun(struct worker *w, struct ipvs_conn *c, struct rte_mb
 	oip->hdr_checksum = csum_ipv4_hdr(oip);
 	tun_finish_csum(m, t, oip);
 	m->l3_len = sizeof(*oip);
-	if (likely(how && m->pkt_len <= mtu))
-		xmit_by_egress(w, eg, m);
-	else if (how)
-		ipv4_fragment_forward(w, eg->port_idx, egress_dst_mac(eg), m, mtu);
-	else
-		ipv4_output(w, m);
+	xmit_send(w, eg, how, mtu, m);
 }
 
 #endif /* DPVS_IPVS_XMIT_TUN_H */
