@@ -110,11 +110,14 @@ servers_start() { # servers_start RIP1 RIP2 [BIND]: BIND 0.0.0.0 when they serve
 # interfaces, and accepts packets for local addresses on any interface)
 # from answering too.
 director_ingress_drop() { # director_ingress_drop IF...
-  local chains="" i
-  for i in "$@"; do
-    chains="$chains chain ${i}_in { type filter hook ingress device $i priority 0; policy drop; }"
-  done
-  echo "table netdev dpvs_lab { $chains }" | nsx "$NS_D" nft -f -
+  local i
+  {
+    echo "table netdev dpvs_lab {"
+    for i in "$@"; do
+      echo "  chain ${i}_in { type filter hook ingress device $i priority 0; policy drop; }"
+    done
+    echo "}"
+  } | nsx "$NS_D" nft -f -
 }
 
 namespaces_add() {

@@ -1209,7 +1209,7 @@ static int dest_check_mode(const struct dpvs_dest *d, struct dpvs_dest *out, uin
 		/* it would get its own packets back, for ever */
 		snprintf(err, errlen, "real server %s is an address of this balancer: %s needs "
 			 "another host", a, fwd_switch(fwd));
-		return -EINVAL;
+		return -ELOOP;
 	}
 	if (fwd == DPVS_FWD_DROUTE && inet_onlink_port(d->addr.in.s_addr) < 0) {
 		/* only the MAC changes: the real server must be a neighbour */

@@ -20,6 +20,14 @@ DIP = "192.168.229.133"
 CIP = "192.168.1.10"
 RIP1 = "192.168.229.132"
 RIP2 = "192.168.229.134"
+# the DR and TUN labs (scripts/lab.sh up --mode dr|tun): the VIP on the
+# director's LAN, the client behind a router; TUN's real servers on
+# another network behind it
+VIP_LAN = "192.168.229.111"
+CGW = "192.168.1.1"
+TUN_RIP1 = "10.10.10.132"
+TUN_RIP2 = "10.10.10.134"
+GUE_PORT = 6080
 
 
 class CmdError(Exception):
@@ -48,14 +56,19 @@ class Lab:
                         DPVS=os.path.join(BUILD, "src", "dpvs"), DPVS_SOCK=self.sock)
         self.ns_c, self.ns_d = prefix + "c", prefix + "d"
         self.ns_rs1, self.ns_rs2 = prefix + "rs1", prefix + "rs2"
+        self.ns_r, self.ns_sw = prefix + "r", prefix + "sw"
+        self.rips = (RIP1, RIP2)
 
     def lab(self, *args, timeout=60, check=True):
         return run(["bash", os.path.join(TOP, "scripts", "lab.sh")] + list(args),
                    timeout=timeout, check=check, env=self.env)
 
-    def up(self, daemon=True, conf=None):
+    def up(self, daemon=True, conf=None, mode="nat"):
+        """The lab of scripts/lab.sh in mode nat, dr or tun."""
         self.lab("down", check=False)
-        self.lab("up")
+        self.lab("up", "--mode", mode)
+        if mode == "tun":
+            self.rips = (TUN_RIP1, TUN_RIP2)
         self.wait_servers()
         if daemon:
             self.start_daemon(conf)
@@ -104,7 +117,7 @@ class Lab:
             return p.returncode == 0 and "RealServer" in p.stdout
 
         end = time.time() + timeout
-        for ns, rip in ((self.ns_rs1, RIP1), (self.ns_rs2, RIP2)):
+        for ns, rip in ((self.ns_rs1, self.rips[0]), (self.ns_rs2, self.rips[1])):
             wait_until(lambda: answers(ns, rip), timeout=max(end - time.time(), 1),
                        what="real server %s to answer HTTP" % rip)
 

@@ -39,15 +39,26 @@
 #define GRE_F_CSUM 0x8000
 #define GRE_F_OTHER 0x7fff /* routing, key, sequence, version: none taken */
 
+/* The most we read: Ethernet, outer IPv4, UDP and GUE (or GRE). */
+#define HDRS_MAX (sizeof(struct ethhdr) + sizeof(struct iphdr) + sizeof(struct udphdr) + 4)
+
 SEC("tc")
 int tun_decap(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data;
-	void *end = (void *)(long)skb->data_end;
-	struct ethhdr *eth = data;
-	struct iphdr *ip = (void *)(eth + 1);
+	void *data, *end;
+	struct ethhdr *eth;
+	struct iphdr *ip;
 	int strip = 0;
 
+	/* a frame sent through a packet socket's ring (the balancer's
+	 * af_packet port) may hold little more than its Ethernet header in
+	 * the linear part: direct access sees only that */
+	if (skb->len >= HDRS_MAX)
+		bpf_skb_pull_data(skb, HDRS_MAX);
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	eth = data;
+	ip = (void *)(eth + 1);
 	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
 		return TC_ACT_OK;
 	if (ip->ihl != 5 || (ip->frag_off & bpf_htons(0x3fff)))

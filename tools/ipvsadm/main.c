@@ -87,10 +87,9 @@ static int last_result; /* of the last line run: -R's exit status */
 static void batch_result(uint32_t index, uint16_t type, int status, const char *msg, void *arg)
 {
 	(void)index;
-	(void)msg;
 	(void)arg;
 	if (status < 0)
-		fprintf(stderr, "%s\n", ipvsadm_strerror(type, status));
+		fprintf(stderr, "%s\n", ipvsadm_error_text(type, status, msg));
 	last_result = status < 0 ? EXIT_KERNEL : 0;
 }
 
@@ -129,7 +128,7 @@ static int set_request(uint16_t type, uint32_t flags, const void *req, uint32_t 
 	rc = dpvs_request(type, flags, req, len, NULL, NULL, err, sizeof(err));
 	if (rc == 0)
 		return 0;
-	fprintf(stderr, "%s\n", ipvsadm_strerror(type, rc));
+	fprintf(stderr, "%s\n", ipvsadm_error_text(type, rc, err));
 	return EXIT_KERNEL;
 }
 

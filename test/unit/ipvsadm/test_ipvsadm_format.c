@@ -756,6 +756,18 @@ static void test_errors(void **state)
 			    "Numerical result out of range");
 	/* an errno that means something else for another request */
 	assert_string_equal(ipvsadm_strerror(DPVS_MSG_SVC_DEL, -EEXIST), "File exists");
+	/* the kernel's texts win over the daemon's message... */
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_DEST_ADD, -EEXIST, "real server exists"),
+			    "Destination already exists");
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_DEST_ADD, -ERANGE, "lower > upper"),
+			    "Numerical result out of range");
+	/* ...but dpvs's own refusals say what the daemon says */
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_DEST_ADD, -ENETUNREACH, "not on-link"),
+			    "not on-link");
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_DEST_EDIT, -ELOOP, "our own address"),
+			    "our own address");
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_DEST_ADD, -ENETUNREACH, ""),
+			    "Network is unreachable");
 }
 
 int main(void)

@@ -357,7 +357,7 @@ static void test_dr_dest_must_be_onlink(void **state)
 	/* the balancer's own address */
 	assert_int_equal(add_dest(IPPROTO_TCP, DR_PORT, DIP1, DR_PORT, DPVS_FWD_DROUTE, 0, 0, 0,
 				  false),
-			 -EINVAL);
+			 -ELOOP);
 	assert_string_equal(err, "real server 192.168.1.1 is an address of this balancer: "
 				 "-g (DR) needs another host");
 	/* a NAT dest far away cannot become DR; TUN reaches it */
