@@ -136,6 +136,35 @@ class Lab:
                 counters.setdefault(name, int(val))
         return counters
 
+    def fates(self, port="dpdk0"):
+        """(rx packets, the sum of their fates) of a port, from `dpip -s -s
+        link show`: equal when every received frame has exactly one fate
+        (include/dpvs/ctl.h)."""
+        out = self.dpip("-s", "-s", "link", "show").stdout
+        cur, rx, fates = None, None, None
+        for line in out.splitlines():
+            m = re.match(r"^\d+: (\S+?):", line)
+            if m:
+                cur = m.group(1)
+                continue
+            if cur != port:
+                continue
+            m = re.match(r"\s+RX: packets (\d+)", line)
+            if m:
+                rx = int(m.group(1))
+            m = re.match(r"\s+fates: forwarded (\d+) arp-replied (\d+) icmp-echo-replied (\d+) "
+                         r"to-kernel (\d+) dropped (\d+)", line)
+            if m:
+                fates = sum(int(g) for g in m.groups())
+        return rx, fates
+
+    def fates_add_up(self, port="dpdk0", timeout=5):
+        """Waits (bounded) until the port's fates add up: counters are read
+        while ARP or the kernel's own traffic may still come in."""
+        wait_until(lambda: (lambda r: r[0] is not None and r[0] == r[1])(self.fates(port)),
+                   timeout=timeout, what="the fates of %s to add up (rx, fates: %r)" %
+                   (port, self.fates(port)))
+
     def drop(self, reason, port="dpdk0"):
         out = self.dpip("-s", "-s", "link", "show").stdout
         cur = None

@@ -145,8 +145,9 @@ def test_service_mixing_nat_and_dr():
     LAB.ns(LAB.ns_rs1, "ip", "rule", "add", "from", RIP1, "table", "100")
     try:
         lines = LAB.ipvsadm("-Ln").stdout.split("\n")
-        assert "  -> %-28s %-7s %-6d %-10u %-10u" % (RIP1 + ":80", "Masq", 1, 0, 0) in lines
-        assert "  -> %-28s %-7s %-6d %-10u %-10u" % (RIP2 + ":80", "Route", 1, 0, 0) in lines
+        for rip, fwd in ((RIP1, "Masq"), (RIP2, "Route")):
+            want = "  -> %-28s %-7s %-6d" % (rip + ":80", fwd, 1)
+            assert any(l.startswith(want) for l in lines), (want, lines)
         got = [curl() for _ in range(6)]
         assert got.count("I am RealServer1 %s" % RIP1) == 3, got
         assert got.count("I am RealServer2 %s" % RIP2) == 3, got
@@ -166,11 +167,4 @@ def test_fates_add_up():
     guide_dr()
     for _ in range(3):
         assert curl().startswith("I am RealServer")
-
-    def settled():
-        c = LAB.link_counters("dpdk0")
-        return c if c.get("rx_packets", c.get("packets", 0)) else None
-    c = wait_until(settled, timeout=5, what="counters of dpdk0")
-    out = LAB.dpip("-s", "-s", "link", "show").stdout
-    assert "dpdk0" in out, out
-    assert c, out
+    LAB.fates_add_up("dpdk0")
