@@ -88,6 +88,17 @@ static inline uint16_t tun_gue_sport(const struct ipvs_conn *c)
 			  (((uint64_t)h * (TUN_GUE_SPORT_MAX - TUN_GUE_SPORT_MIN + 1)) >> 32));
 }
 
+/* The outer header's checksum (its field zero): five 32-bit words, no
+ * options, instead of rte_raw_cksum's loop (about 50 instructions less a
+ * packet, test/bench/instr.sh). */
+static inline uint16_t tun_outer_csum(const struct rte_ipv4_hdr *oip)
+{
+	uint32_t w[5];
+
+	memcpy(w, oip, sizeof(w));
+	return (uint16_t)~csum_fold64((uint64_t)w[0] + w[1] + w[2] + w[3] + w[4]);
+}
+
 /* The one's complement sum (folded) of m's bytes from off to the end. */
 static inline uint16_t tun_sum_from(const struct rte_mbuf *m, uint32_t off)
 {
@@ -208,7 +219,7 @@ static inline void xmit_tun(struct worker *w, struct ipvs_conn *c, struct rte_mb
 	oip->next_proto_id = tun_write_inner_hdrs(c, t, (uint8_t *)(oip + 1),
 						  inner_len + hlen - (uint32_t)sizeof(*oip));
 	oip->hdr_checksum = 0;
-	oip->hdr_checksum = csum_ipv4_hdr(oip);
+	oip->hdr_checksum = tun_outer_csum(oip);
 	tun_finish_csum(m, t, oip);
 	m->l3_len = sizeof(*oip);
 	xmit_send(w, eg, how, mtu, m);

@@ -19,13 +19,16 @@
  * daemon's socket would: VIP 192.168.1.111/24 on dpdk0, DIP
  * 192.168.229.133/24 on dpdk1, static neighbours for the clients and the
  * real servers (no ARP), a NAT UDP service VIP:9 rr with 4 real servers
- * and a NAT TCP service VIP:80 rr with the same 4.
+ * and a NAT TCP service VIP:80 rr with the same 4; a DR UDP service VIP:10
+ * and a TUN (IPIP) UDP service VIP:11 with the same 4 (on-link).
  *
  * Usage: dp_instr SCENARIO [--flows N] [--packets N] [--warmup N]
  *   nat-udp-fwd  client -> VIP:9 on established flows
  *   nat-udp-rev  real server -> client replies on established flows
  *   nat-tcp-new  a TCP SYN to VIP:80 creating a new connection each packet
  *   icmp-echo    ping to the VIP, answered by the stack
+ *   dr-udp-fwd   client -> VIP:10 on established flows, DR (MAC rewrite)
+ *   tun-udp-fwd  client -> VIP:11 on established flows, TUN (IPIP)
  * The UDP flows are created first, one packet at a time outside
  * dp_instr_burst (so each one's real server is learnt), then --warmup
  * packets (default: one per flow) and --packets packets go in bursts of
@@ -62,6 +65,8 @@
 #define DIP "192.168.229.133"
 #define UDP_VPORT 9
 #define TCP_VPORT 80
+#define DR_VPORT 10
+#define TUN_VPORT 11
 #define N_RS 4
 #define RS_PORT 8080
 #define N_CLIENTS 16
@@ -176,7 +181,7 @@ static struct dpvs_svc svc_key(uint16_t proto, uint16_t port)
 	return s;
 }
 
-static void add_service(uint16_t proto, uint16_t port)
+static void add_service(uint16_t proto, uint16_t port, uint32_t fwd)
 {
 	struct dpvs_svc s = svc_key(proto, port);
 
@@ -189,8 +194,9 @@ static void add_service(uint16_t proto, uint16_t port)
 		q.svc = svc_key(proto, port);
 		q.dest.af = AF_INET;
 		q.dest.addr.in.s_addr = rs_ip(i);
-		q.dest.port = htons(RS_PORT);
-		q.dest.conn_flags = DPVS_FWD_MASQ;
+		/* DR and TUN keep the VIP's port, as ipvsadm gives it */
+		q.dest.port = htons(fwd == DPVS_FWD_MASQ ? RS_PORT : port);
+		q.dest.conn_flags = fwd;
 		q.dest.weight = 1;
 		ctl(DPVS_MSG_DEST_ADD, &q, sizeof(q), "real server");
 	}
@@ -224,15 +230,24 @@ static void setup(uint32_t conn_max)
 		add_neigh("dpdk0", client_ip(i), &client_mac_base, (uint8_t)(0x10 + i));
 	for (unsigned i = 0; i < N_RS; i++)
 		add_neigh("dpdk1", rs_ip(i), &rs_mac_base, (uint8_t)(0x10 + i));
-	add_service(IPPROTO_UDP, UDP_VPORT);
-	add_service(IPPROTO_TCP, TCP_VPORT);
+	add_service(IPPROTO_UDP, UDP_VPORT, DPVS_FWD_MASQ);
+	add_service(IPPROTO_TCP, TCP_VPORT, DPVS_FWD_MASQ);
+	add_service(IPPROTO_UDP, DR_VPORT, DPVS_FWD_DROUTE);
+	add_service(IPPROTO_UDP, TUN_VPORT, DPVS_FWD_TUNNEL);
 }
 
 /* ---- frames ---- */
 
-enum scenario { NAT_UDP_FWD, NAT_UDP_REV, NAT_TCP_NEW, ICMP_ECHO };
+enum scenario { NAT_UDP_FWD, NAT_UDP_REV, NAT_TCP_NEW, ICMP_ECHO, DR_UDP_FWD, TUN_UDP_FWD,
+		NSCENARIOS };
 static const char *const scenario_names[] = { "nat-udp-fwd", "nat-udp-rev", "nat-tcp-new",
-					      "icmp-echo" };
+					      "icmp-echo", "dr-udp-fwd", "tun-udp-fwd" };
+
+/* The client -> VIP UDP scenarios and their service port. */
+static uint16_t fwd_vport(enum scenario s)
+{
+	return s == DR_UDP_FWD ? DR_VPORT : s == TUN_UDP_FWD ? TUN_VPORT : UDP_VPORT;
+}
 
 /* The real server each flow was scheduled to (learnt while creating it). */
 static uint8_t *flow_rs;
@@ -287,9 +302,11 @@ static size_t build(enum scenario s, uint64_t k, uint32_t flows, uint8_t *b, uin
 
 	switch (s) {
 	case NAT_UDP_FWD:
+	case DR_UDP_FWD:
+	case TUN_UDP_FWD:
 		*port_idx = 0;
 		len = put_eth(b, &ports[0].mac, &client_mac_base);
-		return len + put_udp(b + len, client_ip(f), client_port(f), ip4(VIP), UDP_VPORT);
+		return len + put_udp(b + len, client_ip(f), client_port(f), ip4(VIP), fwd_vport(s));
 	case NAT_UDP_REV: {
 		struct rte_ether_addr rs_mac = rs_mac_base;
 
@@ -334,6 +351,8 @@ static size_t build(enum scenario s, uint64_t k, uint32_t flows, uint8_t *b, uin
 		ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, l4len);
 		return len + sizeof(*ip) + l4len;
 	}
+	case NSCENARIOS:
+		break;
 	}
 	return 0;
 }
@@ -392,8 +411,9 @@ static uint64_t run(enum scenario s, uint64_t k0, uint64_t count, uint32_t flows
 }
 
 /* Creates the flows one packet at a time, learning each one's real server
- * from the frame queued on dpdk1 before the flush frees it. */
-static void create_flows(uint32_t flows)
+ * from the frame queued on dpdk1 before the flush frees it (NAT: its
+ * destination address; the replies of nat-udp-rev come from there). */
+static void create_flows(enum scenario s, uint32_t flows)
 {
 	flow_rs = calloc(flows, 1);
 	if (!flow_rs) {
@@ -402,13 +422,17 @@ static void create_flows(uint32_t flows)
 	}
 	for (uint32_t f = 0; f < flows; f++) {
 		uint16_t port_idx;
-		struct rte_mbuf *m = frame(NAT_UDP_FWD, f, flows, &port_idx);
+		struct rte_mbuf *m = frame(s == NAT_UDP_REV ? NAT_UDP_FWD : s, f, flows, &port_idx);
 
 		eth_input(&wk, port_idx, m);
 		if (wk.tx[1].n != 1) {
 			fprintf(stderr, "dp_instr: flow %u was not forwarded to a real server\n",
 				f);
 			exit(1);
+		}
+		if (s != NAT_UDP_FWD && s != NAT_UDP_REV) {
+			dp_tx_flush(&wk);
+			continue;
 		}
 		const struct rte_ether_hdr *e =
 			rte_pktmbuf_mtod(wk.tx[1].pkts[0], const struct rte_ether_hdr *);
@@ -439,8 +463,8 @@ static uint64_t parse_count(const char *opt, const char *v, uint64_t min, uint64
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: dp_instr nat-udp-fwd|nat-udp-rev|nat-tcp-new|icmp-echo "
-			"[--flows N] [--packets N] [--warmup N]\n");
+	fprintf(stderr, "usage: dp_instr nat-udp-fwd|nat-udp-rev|nat-tcp-new|icmp-echo|"
+			"dr-udp-fwd|tun-udp-fwd [--flows N] [--packets N] [--warmup N]\n");
 	exit(2);
 }
 
@@ -458,7 +482,7 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--warmup") == 0 && i + 1 < argc)
 			warmup = parse_count("--warmup", argv[++i], 0, 1000000000);
 		else if (argv[i][0] != '-' && sc < 0) {
-			for (int s = 0; s < 4; s++)
+			for (int s = 0; s < NSCENARIOS; s++)
 				if (strcmp(argv[i], scenario_names[s]) == 0)
 					sc = s;
 			if (sc < 0) {
@@ -508,13 +532,13 @@ int main(int argc, char **argv)
 	rte_rcu_qsbr_thread_register(dp_rcu, wk.index);
 	rte_rcu_qsbr_thread_online(dp_rcu, wk.index);
 
-	if (s == NAT_UDP_FWD || s == NAT_UDP_REV)
-		create_flows(flows);
+	if (s == NAT_UDP_FWD || s == NAT_UDP_REV || s == DR_UDP_FWD || s == TUN_UDP_FWD)
+		create_flows(s, flows);
 	uint64_t k = run(s, 0, warmup, flows);
 
 	/* The measured packets must all leave by the scenario's way out. With
 	 * no DPDK port behind it, dp_tx_flush counts them as TX_FULL there. */
-	uint16_t out = s == NAT_UDP_FWD || s == NAT_TCP_NEW ? 1 : 0;
+	uint16_t out = s == NAT_UDP_REV || s == ICMP_ECHO ? 0 : 1;
 	uint64_t sent = wk.cnt[out].drops[DPVS_DROP_TX_FULL], other = 0;
 	for (unsigned p = 0; p < 2; p++)
 		for (unsigned r = 0; r < DPVS_DROP_MAX; r++)

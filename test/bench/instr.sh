@@ -36,7 +36,7 @@ FLOWS=1000
 SHORT=20000
 LONG=120000
 CMDLINE="test/bench/instr.sh $*"
-SCENARIOS="nat-udp-fwd nat-udp-rev nat-tcp-new icmp-echo"
+SCENARIOS="nat-udp-fwd nat-udp-rev nat-tcp-new icmp-echo dr-udp-fwd tun-udp-fwd"
 
 die() { echo "instr: $*" >&2; exit 2; }
 say() { echo "instr: $*" >&2; }
@@ -183,6 +183,8 @@ VG=$(valgrind --version)
 		nat-tcp-new)
 			what="TCP SYN to VIP:80 from a new client port: rr schedules, a conn is created" ;;
 		icmp-echo) what="ping to the VIP, answered by the stack" ;;
+		dr-udp-fwd) what="client -> VIP:10 UDP, established flow ($FLOWS flows), DR: only the MACs change" ;;
+		tun-udp-fwd) what="client -> VIP:11 UDP, established flow ($FLOWS flows), TUN: IPIP from the DIP" ;;
 		esac
 		echo "| $s | $what | ${IPP[$s]:-failed} |"
 	done

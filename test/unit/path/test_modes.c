@@ -19,6 +19,8 @@
  *    encapsulation; without DF: the outer packet in fragments;
  *  - a service mixing a NAT dest and a DR dest;
  *  - an ICMP error about a DR flow goes to its real server unchanged;
+ *  - a real server whose MAC is not known: the packet waits for ARP, then
+ *    leaves (DR still addressed to the VIP, TUN encapsulated);
  *  - after each test, per port, the fates of what it received add up.
  */
 #include <inttypes.h>
@@ -150,10 +152,10 @@ static void out_of(uint16_t port, struct rte_mbuf **m, unsigned n)
 
 static struct rte_mbuf *one_out_of(uint16_t port)
 {
-	struct rte_mbuf *m;
+	struct rte_mbuf *m[2]; /* room for one too many */
 
-	out_of(port, &m, 1);
-	return m;
+	out_of(port, m, 1);
+	return m[0];
 }
 
 /* The Ethernet header of m: from the port's MAC to dst, IPv4; returns
@@ -701,6 +703,66 @@ static void test_icmp_error_of_dr_flow_to_real_server(void **state)
 	fates_add_up();
 }
 
+/* A real server whose MAC is not known yet: the packet waits for ARP
+ * (asked on dpdk1), then leaves to the MAC the answer gave: DR with the
+ * IP packet as it came, TUN inside its outer header. */
+static void wait_for_arp(uint16_t vport, const char *rip, uint32_t fwd, uint16_t hlen)
+{
+	static const struct rte_ether_addr mac = { { 0x02, 0xaa, 0, 0, 0, 0x44 } };
+	struct p_l4 s = tcp(52000, vport, SYN);
+	uint8_t sent_ip[256];
+	struct rte_mbuf *m[4];
+	uint16_t len;
+
+	assert_int_equal(add_svc(IPPROTO_TCP, vport), 0);
+	assert_int_equal(add_dest(IPPROTO_TCP, vport, rip, vport, fwd, 0, 0, 0, false), 0);
+	send_client(&s, sent_ip, &len);
+	struct rte_mbuf *req = one_out_of(P_SRV); /* rte_pktmbuf_mtod reads its argument twice */
+	const struct rte_ether_hdr *e = rte_pktmbuf_mtod(req, const void *);
+	const struct rte_arp_hdr *a = (const struct rte_arp_hdr *)(e + 1);
+
+	assert_int_equal(e->ether_type, RTE_BE16(RTE_ETHER_TYPE_ARP));
+	assert_int_equal(a->arp_opcode, RTE_BE16(RTE_ARP_OP_REQUEST));
+	assert_int_equal(a->arp_data.arp_tip, p_ip(rip));
+	assert_int_equal(a->arp_data.arp_sip, p_ip(DIP1));
+	/* the real server asks for us: we learn its MAC, answer, and send */
+	feed(P_SRV, p_arp_frame(fb, &mac, rip, DIP1));
+	out_of(P_SRV, m, 2);
+	/* the queued packet and our ARP reply, in either order */
+	unsigned k = rte_pktmbuf_mtod(m[0], const struct rte_ether_hdr *)->ether_type ==
+		     RTE_BE16(RTE_ETHER_TYPE_ARP);
+	e = rte_pktmbuf_mtod(m[1 - k], const void *);
+	assert_int_equal(e->ether_type, RTE_BE16(RTE_ETHER_TYPE_ARP));
+	uint8_t *ip = eth_to(m[k], P_SRV, &mac);
+	const struct rte_ipv4_hdr *o = (const struct rte_ipv4_hdr *)ip;
+
+	if (fwd == DPVS_FWD_TUNNEL) {
+		ip_ok(o);
+		assert_int_equal(o->next_proto_id, IPPROTO_IPIP);
+		assert_int_equal(o->src_addr, p_ip(DIP1));
+		assert_int_equal(o->dst_addr, p_ip(rip));
+	}
+	assert_memory_equal(ip + hlen, sent_ip, len);
+	/* the next packet goes at once */
+	s.tcp_flags = ACK;
+	send_client(&s, sent_ip, &len);
+	ip = eth_to(one_out_of(P_SRV), P_SRV, &mac);
+	assert_memory_equal(ip + hlen, sent_ip, len);
+	fates_add_up();
+}
+
+static void test_dr_waits_for_arp(void **state)
+{
+	(void)state;
+	wait_for_arp(8100, "192.168.1.20", DPVS_FWD_DROUTE, 0);
+}
+
+static void test_tun_waits_for_arp(void **state)
+{
+	(void)state;
+	wait_for_arp(9100, "192.168.1.21", DPVS_FWD_TUNNEL, sizeof(struct rte_ipv4_hdr));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -717,6 +779,8 @@ int main(void)
 		T(test_tun_no_source),
 		T(test_mixed_nat_and_dr),
 		T(test_icmp_error_of_dr_flow_to_real_server),
+		T(test_dr_waits_for_arp),
+		T(test_tun_waits_for_arp),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
