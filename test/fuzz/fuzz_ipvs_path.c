@@ -233,22 +233,13 @@ static int add_mode_service(uint16_t proto, uint16_t vport, const char *dest, ui
 			    uint8_t tun_type, uint8_t tun_flags, char *err, size_t errlen)
 {
 	struct dpvs_svc s = p_svc_key(proto, VIP, vport);
-	struct dpvs_dest d;
 	int rc;
 
 	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
 	if ((rc = ipvs_svc_add(&s, err, errlen)) < 0)
 		return rc;
-	memset(&d, 0, sizeof(d));
-	d.af = AF_INET;
-	d.addr.in.s_addr = p_ip(dest);
-	d.port = htons(vport);
-	d.conn_flags = fwd;
-	d.weight = 1;
-	d.tun_type = tun_type;
-	d.tun_flags = tun_flags;
-	d.tun_port = tun_type == DPVS_TUN_GUE ? htons(6080) : 0;
-	return ipvs_dest_add(&s, &d, err, errlen);
+	return p_dest_fwd(&s, dest, vport, fwd, tun_type, tun_flags,
+			  tun_type == DPVS_TUN_GUE ? 6080 : 0, false, err, errlen);
 }
 
 static void setup_or_die(void)

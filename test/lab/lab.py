@@ -121,17 +121,22 @@ class Lab:
             wait_until(lambda: answers(ns, rip), timeout=max(end - time.time(), 1),
                        what="real server %s to answer HTTP" % rip)
 
-    def link_counters(self, port="dpdk0"):
-        """Parses `dpip -s -s link show` into {name: value} for one port."""
+    def port_lines(self, port="dpdk0"):
+        """The lines `dpip -s -s link show` prints about one port."""
         out = self.dpip("-s", "-s", "link", "show").stdout
-        counters, cur = {}, None
+        lines, cur = [], None
         for line in out.splitlines():
             m = re.match(r"^\d+: (\S+?):", line)
             if m:
                 cur = m.group(1)
-                continue
-            if cur != port:
-                continue
+            elif cur == port:
+                lines.append(line)
+        return lines
+
+    def link_counters(self, port="dpdk0"):
+        """Parses `dpip -s -s link show` into {name: value} for one port."""
+        counters = {}
+        for line in self.port_lines(port):
             for name, val in re.findall(r"([a-z][a-z0-9_-]*)[ :]+(\d+)", line):
                 counters.setdefault(name, int(val))
         return counters
@@ -140,15 +145,8 @@ class Lab:
         """(rx packets, the sum of their fates) of a port, from `dpip -s -s
         link show`: equal when every received frame has exactly one fate
         (include/dpvs/ctl.h)."""
-        out = self.dpip("-s", "-s", "link", "show").stdout
-        cur, rx, fates = None, None, None
-        for line in out.splitlines():
-            m = re.match(r"^\d+: (\S+?):", line)
-            if m:
-                cur = m.group(1)
-                continue
-            if cur != port:
-                continue
+        rx, fates = None, None
+        for line in self.port_lines(port):
             m = re.match(r"\s+RX: packets (\d+)", line)
             if m:
                 rx = int(m.group(1))
@@ -166,17 +164,39 @@ class Lab:
                    (port, self.fates(port)))
 
     def drop(self, reason, port="dpdk0"):
-        out = self.dpip("-s", "-s", "link", "show").stdout
-        cur = None
-        for line in out.splitlines():
-            m = re.match(r"^\d+: (\S+?):", line)
+        for line in self.port_lines(port):
+            m = re.search(r"\bdrop\s+%s\s+(\d+)" % re.escape(reason), line)
             if m:
-                cur = m.group(1)
-            elif cur == port:
-                m = re.search(r"\bdrop\s+%s\s+(\d+)" % re.escape(reason), line)
-                if m:
-                    return int(m.group(1))
+                return int(m.group(1))
         return 0
+
+
+class Capture:
+    """tcpdump in one of the lab's namespaces, bounded in time, written to
+    a file in the lab's state directory; text() reads it back."""
+
+    def __init__(self, lab, ns, ifname, bpf, name):
+        self.ns = ns
+        self.path = os.path.join(lab.state, name + ".pcap")
+        self.p = subprocess.Popen(["ip", "netns", "exec", ns, "timeout", "60", "tcpdump", "-i",
+                                   ifname, "-n", "-U", "--immediate-mode", "-w", self.path, bpf],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # tcpdump says so on stderr once it listens
+        line = self.p.stderr.readline()
+        assert "listening on" in line, line
+
+    def stop(self):
+        time.sleep(0.3)  # -U: the last packets' records reach the file
+        self.p.send_signal(signal.SIGINT)
+        try:
+            self.p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait(timeout=5)
+
+    def text(self, *opts):
+        return run(["ip", "netns", "exec", self.ns, "tcpdump", "-r", self.path, "-n"] +
+                   list(opts), check=False).stdout
 
 
 def wait_until(fn, timeout=10, interval=0.1, what="condition"):

@@ -9,13 +9,9 @@ and the director counts no packet out. Also: ipvsadm's default mode is
 -g, -Ln shows Route, a real server that is not on-link is refused with a
 clear error, and one service mixes a NAT dest and a DR dest.
 """
-import os
 import re
-import signal
-import subprocess
-import time
 
-from lab import CIP, RIP1, RIP2, VIP_LAN, Lab, wait_until
+from lab import CIP, RIP1, RIP2, VIP_LAN, Capture, Lab
 
 LAB = Lab("lr")
 DIP = "192.168.229.133"
@@ -43,33 +39,6 @@ def mac_of(ns, ifname):
     return LAB.ns(ns, "cat", "/sys/class/net/%s/address" % ifname).stdout.strip()
 
 
-class Capture:
-    """tcpdump in a namespace, bounded in time, written to a file; lines()
-    reads it back with the link-level header (-e)."""
-
-    def __init__(self, ns, ifname, bpf, name):
-        self.path = os.path.join(LAB.state, name + ".pcap")
-        self.p = subprocess.Popen(["ip", "netns", "exec", ns, "timeout", "60", "tcpdump", "-i",
-                                   ifname, "-n", "-U", "--immediate-mode", "-w", self.path, bpf],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        # tcpdump says so on stderr once it listens
-        line = self.p.stderr.readline()
-        assert "listening on" in line, line
-
-    def stop(self):
-        time.sleep(0.3)  # -U: the last packets' records reach the file
-        self.p.send_signal(signal.SIGINT)
-        try:
-            self.p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait(timeout=5)
-
-    def lines(self, *opts):
-        return LAB.ns(LAB.ns_r, "tcpdump", "-r", self.path, "-n", "-e", *opts,
-                      check=False).stdout.splitlines()
-
-
 def test_guide_dr_listing():
     guide_dr()
     lines = LAB.ipvsadm("-Ln").stdout.split("\n")
@@ -86,7 +55,7 @@ def test_curl_alternates_replies_bypass_the_director():
     guide_dr()
     rs_macs = {mac_of(LAB.ns_rs1, "eth0"), mac_of(LAB.ns_rs2, "eth0")}
     director_mac = mac_of(LAB.ns_d, "d0")
-    cap = Capture(LAB.ns_r, "r1", "tcp port 80", "dr_replies")
+    cap = Capture(LAB, LAB.ns_r, "r1", "tcp port 80", "dr_replies")
     try:
         got = [curl() for _ in range(6)]
     finally:
@@ -98,7 +67,7 @@ def test_curl_alternates_replies_bypass_the_director():
 
     # on the router's LAN leg: requests go to the director's MAC, replies
     # (from the VIP) come from the real servers' own MACs
-    lines = cap.lines()
+    lines = cap.text("-e").splitlines()
     replies = [l for l in lines if re.search(r" %s\.80 > %s\.\d+:" % (re.escape(VIP_LAN),
                                                                        re.escape(CIP)), l)]
     requests = [l for l in lines if re.search(r" %s\.\d+ > %s\.80:" % (re.escape(CIP),

@@ -16,11 +16,8 @@ them as ipvsadm 1.31; a 300 kB upload with DF gets the director's
 """
 import os
 import re
-import signal
-import subprocess
-import time
 
-from lab import CIP, GUE_PORT, TUN_RIP1, TUN_RIP2, VIP_LAN, Lab
+from lab import CIP, GUE_PORT, TUN_RIP1, TUN_RIP2, VIP_LAN, Capture, Lab
 
 LAB = Lab("lu")
 DIP = "192.168.229.133"
@@ -50,29 +47,9 @@ def alternates():
     assert got == ["I am RealServer1 %s" % TUN_RIP1, "I am RealServer2 %s" % TUN_RIP2] * 2, got
 
 
-class Capture:
-    """tcpdump on the router's leg towards the director, bounded in time."""
-
-    def __init__(self, name, bpf):
-        self.path = os.path.join(LAB.state, name + ".pcap")
-        self.p = subprocess.Popen(["ip", "netns", "exec", LAB.ns_r, "timeout", "60", "tcpdump",
-                                   "-i", "r1", "-n", "-U", "--immediate-mode", "-w", self.path,
-                                   bpf],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        line = self.p.stderr.readline()
-        assert "listening on" in line, line
-
-    def stop(self):
-        time.sleep(0.3)
-        self.p.send_signal(signal.SIGINT)
-        try:
-            self.p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait(timeout=5)
-
-    def text(self, *opts):
-        return LAB.ns(LAB.ns_r, "tcpdump", "-r", self.path, "-n", *opts, check=False).stdout
+def capture(name, bpf):
+    """On the router's leg towards the director."""
+    return Capture(LAB, LAB.ns_r, "r1", bpf, name)
 
 
 def test_guide_tun_listing():
@@ -90,7 +67,7 @@ def test_guide_tun_listing():
 
 def test_ipip_curl_and_outer_header():
     guide_tun()
-    cap = Capture("ipip", "ip proto 4 or tcp port 80")
+    cap = capture("ipip", "ip proto 4 or tcp port 80")
     try:
         alternates()
     finally:
@@ -115,7 +92,7 @@ def test_ipip_curl_and_outer_header():
 def test_gue_with_and_without_checksum():
     for csum in ("--tun-nocsum", "--tun-csum", "--tun-remcsum"):
         guide_tun("--tun-type", "gue", "--tun-port", str(GUE_PORT), csum)
-        cap = Capture("gue", "udp port %d" % GUE_PORT)
+        cap = capture("gue", "udp port %d" % GUE_PORT)
         try:
             alternates()
         finally:
@@ -139,7 +116,7 @@ def test_gue_with_and_without_checksum():
 def test_gre_with_and_without_checksum():
     for csum, flags in (("--tun-nocsum", "0x0"), ("--tun-csum", "0x8000")):
         guide_tun("--tun-type", "gre", csum)
-        cap = Capture("gre", "ip proto 47")
+        cap = capture("gre", "ip proto 47")
         try:
             alternates()
         finally:

@@ -66,18 +66,9 @@ static int add_dest(uint16_t proto, uint16_t vport, const char *rip, uint16_t rp
 		    uint32_t fwd, uint8_t tun_type, uint8_t tun_flags, uint16_t tun_port, bool edit)
 {
 	struct dpvs_svc s = p_svc_key(proto, VIP, vport);
-	struct dpvs_dest d;
 
-	memset(&d, 0, sizeof(d));
-	d.af = AF_INET;
-	d.addr.in.s_addr = p_ip(rip);
-	d.port = htons(rport);
-	d.conn_flags = fwd;
-	d.weight = 1;
-	d.tun_type = tun_type;
-	d.tun_flags = tun_flags;
-	d.tun_port = htons(tun_port);
-	return edit ? ipvs_dest_edit(&s, &d, err, sizeof(err)) : ipvs_dest_add(&s, &d, err, sizeof(err));
+	return p_dest_fwd(&s, rip, rport, fwd, tun_type, tun_flags, tun_port, edit, err,
+			  sizeof(err));
 }
 
 static int add_svc(uint16_t proto, uint16_t vport)
