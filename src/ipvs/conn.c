@@ -355,6 +355,7 @@ struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t pr
 		bucket_in = node_hash(iw, &c->in);
 	node_hash_in(iw, &c->in, bucket_in);
 	c->c_state = state;
+	iw->conns_by_state[state]++;
 	c->c_fwd = fwd;
 	conn_set_n_control(c, 0);
 	/* replies come back through us only in NAT (and Full-NAT) */

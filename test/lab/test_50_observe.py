@@ -160,6 +160,12 @@ def test_metrics_scrape_promtool():
     assert series(text, "dpvs_worker_busy_cycles_total", worker="0") > 0
     assert series(text, "dpvs_worker_cycles_per_packet", worker="0") is not None
     assert series(text, "dpvs_connections") is not None
+    # by state: they add up to the live connections (templates apart; the
+    # curl's conn is in some TCP state)
+    by_state = [float(l.rsplit(" ", 1)[1]) for l in text.splitlines()
+                if l.startswith("dpvs_connections_by_state{")]
+    assert len(by_state) == 12 and sum(by_state) == series(text, "dpvs_connections"), by_state
+    assert series(text, "dpvs_connections_by_state", proto="UDP", state="UDP") is not None
     # fates add up in the scrape as in dpip
     rx = series(text, "dpvs_port_rx_packets_total", port="dpdk0")
     fates = sum(series(text, "dpvs_port_%s_total" % f, port="dpdk0")
