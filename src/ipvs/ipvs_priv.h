@@ -70,6 +70,9 @@ struct ipvs_worker;
 
 /* Largest timeout accepted, as LVS (INT_MAX jiffies at HZ=1000). */
 #define IPVS_TIMEOUT_MAX 2147483u
+/* Persistence timeouts, as ipvsadm -p takes them: up to 31 days (the
+ * kernel keeps them in an unsigned int of jiffies, not an int) */
+#define IPVS_PERSIST_TIMEOUT_MAX 2678400u
 
 /* ---- TCP states, numbered and named as LVS's (ipvsadm -c shows them) ---- */
 enum ipvs_tcp_state {

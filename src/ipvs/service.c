@@ -1010,9 +1010,9 @@ static int svc_settings(const struct dpvs_svc *s, struct dpvs_svc *conf,
 		snprintf(err, errlen, "unknown service flags 0x%x", s->flags);
 		return -EINVAL;
 	}
-	if ((s->flags & DPVS_SVC_F_PERSISTENT) && s->timeout > IPVS_TIMEOUT_MAX) {
+	if ((s->flags & DPVS_SVC_F_PERSISTENT) && s->timeout > IPVS_PERSIST_TIMEOUT_MAX) {
 		snprintf(err, errlen, "persistence timeout %u out of range (1..%u seconds)",
-			 s->timeout, IPVS_TIMEOUT_MAX);
+			 s->timeout, IPVS_PERSIST_TIMEOUT_MAX);
 		return -EINVAL;
 	}
 	if (!conf->fwmark && conf->port == 0 && !(s->flags & DPVS_SVC_F_PERSISTENT)) {
@@ -1286,6 +1286,18 @@ static int dest_check(const struct svc_ent *e, const struct dpvs_dest *d, struct
 		snprintf(err, errlen, "real server address 0.0.0.0 is not valid");
 		return -EINVAL;
 	}
+	/* as LVS: a real server is one host (EINVAL: ipvsadm prints 1.31's
+	 * "address not unicast" text) */
+	uint32_t ha = rte_be_to_cpu_32(d->addr.in.s_addr);
+
+	if ((ha >> 28) == 0xe || ha == UINT32_MAX) {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &d->addr.in, a, sizeof(a));
+		snprintf(err, errlen, "real server address %s is not unicast (%s)", a,
+			 ha == UINT32_MAX ? "broadcast" : "multicast");
+		return -EINVAL;
+	}
 	memset(out, 0, sizeof(*out));
 	out->af = AF_INET;
 	out->addr.in.s_addr = d->addr.in.s_addr;
@@ -1434,6 +1446,18 @@ static int dest_lookup(const struct dpvs_svc *s, const struct dpvs_dest *d, int 
 		return *sid;
 	if (d->addr.in.s_addr == 0) {
 		snprintf(err, errlen, "real server address 0.0.0.0 is not valid");
+		return -EINVAL;
+	}
+	/* as LVS: a real server is one host (EINVAL: ipvsadm prints 1.31's
+	 * "address not unicast" text) */
+	uint32_t ha = rte_be_to_cpu_32(d->addr.in.s_addr);
+
+	if ((ha >> 28) == 0xe || ha == UINT32_MAX) {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &d->addr.in, a, sizeof(a));
+		snprintf(err, errlen, "real server address %s is not unicast (%s)", a,
+			 ha == UINT32_MAX ? "broadcast" : "multicast");
 		return -EINVAL;
 	}
 	if (!probe.port)

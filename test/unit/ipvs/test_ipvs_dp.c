@@ -939,8 +939,13 @@ static void test_ctl_errors(void **state)
 	s.flags = 0x100; /* no such flag */
 	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EINVAL);
 	s.flags = DPVS_SVC_F_PERSISTENT;
-	s.timeout = IPVS_TIMEOUT_MAX + 1;
+	s.timeout = IPVS_PERSIST_TIMEOUT_MAX + 1; /* 31 days and a second */
 	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EINVAL);
+	/* up to 31 days, as ipvsadm -p takes it (more than --set's limit) */
+	s.timeout = IPVS_PERSIST_TIMEOUT_MAX;
+	s.netmask = 0xffffffff;
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_DEL, 0, &s, sizeof(s), &rep), 0);
 	/* a short payload never reaches the handler */
 	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s) - 1, &rep), -EINVAL);
 
@@ -962,6 +967,13 @@ static void test_ctl_errors(void **state)
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 70000),
 			 -EINVAL);
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, -1), -EINVAL);
+	/* one host, as LVS: no multicast or broadcast real server */
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, "224.0.0.1", 80, 1),
+			 -EINVAL);
+	assert_non_null(strstr(rep.msg, "not unicast (multicast)"));
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, "255.255.255.255", 80, 1),
+			 -EINVAL);
+	assert_non_null(strstr(rep.msg, "not unicast (broadcast)"));
 	q = dest_req(IPPROTO_TCP, VIP, 80, RIP1, 80, 1);
 	q.dest.conn_flags = DPVS_FWD_FULLNAT;
 	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), -EOPNOTSUPP);
