@@ -53,6 +53,15 @@ for f in conf/*.conf conf/*.sample; do
   if "$BUILD/src/dpvs" -t -c "$f" >/dev/null 2>"$BUILD/conf.err"; then ok "config $f"; else cat "$BUILD/conf.err"; bad "config $f"; fi
 done
 
+# ---- dpvs -t leak-free under ASan (its own build; SKIP when none) ----
+while read -r line; do
+  case "$line" in
+    "PASS: "*) ok "${line#PASS: }" ;;
+    "FAIL: "*) bad "${line#FAIL: }" ;;
+    *) echo "$line" ;;
+  esac
+done < <(bash test/sanitize/dpvs_t_asan.sh 2>&1)
+
 if [ $UNIT_ONLY = 0 ]; then
   # ---- lab tests ----
   bash scripts/setup.sh --hugepages-only >/dev/null
