@@ -157,19 +157,24 @@ static int page_emit(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t
 static int h_svc_list_page(const struct dpvs_ctl_hdr *hdr, const struct dpvs_svc_page_req *q,
 			   struct ctl_reply *r)
 {
-	const struct dpvs_svc *key = (hdr->flags & DPVS_MSG_F_SVC_KEY) ? &q->key : NULL;
+	const struct dpvs_svc *key;
 	struct page p = {.r = r};
 	struct dpvs_svc_page pg = {.version = ipvs_svc_version()};
 	struct dpvs_list l = {.entry_size = sizeof(struct dpvs_svc_entry)};
-	uint32_t sf = q->svc_from, df = q->dest_from;
+	uint32_t sf, df;
 	char err[ERRLEN] = "";
 	int ret;
 
+	/* before the first read of q: SVC_LIST takes 0 bytes and up, so a
+	 * short page request would be read past its end (none: NULL) */
 	if (hdr->len != sizeof(*q))
 		return ctl_reply_error(r, -EINVAL,
 				       "service list page request: %u bytes, "
 				       "expected %zu",
 				       hdr->len, sizeof(*q));
+	key = (hdr->flags & DPVS_MSG_F_SVC_KEY) ? &q->key : NULL;
+	sf = q->svc_from;
+	df = q->dest_from;
 	if (q->version && q->version != pg.version)
 		return ctl_reply_error(r, -EAGAIN, "services changed during the listing");
 	p.room = DPVS_CTL_MAX_PAYLOAD - sizeof(pg) - sizeof(l);
@@ -308,17 +313,20 @@ static int append_conns(struct ctl_reply *r, const struct dpvs_conn *c, uint32_t
 static int h_conn_page(const struct dpvs_ctl_hdr *hdr, const struct dpvs_conn_page_req *q,
 		       struct ctl_reply *r)
 {
-	struct ipvs_conn_cursor cur = {.worker = q->worker, .bucket = q->bucket, .skip = q->skip};
 	const uint32_t cap = conn_page_cap(sizeof(struct dpvs_conn_page) + sizeof(struct dpvs_list));
-	uint32_t max = q->max && q->max < cap ? q->max : cap, n = 0;
+	struct ipvs_conn_cursor cur;
 	struct dpvs_conn *buf;
 	char err[ERRLEN] = "";
+	uint32_t max, n = 0;
 	int ret;
 
+	/* before the first read of q: a query's 8 bytes pass the registry */
 	if (hdr->len != sizeof(*q))
 		return ctl_reply_error(r, -EINVAL,
 				       "connection list page request: %u bytes, expected %zu",
 				       hdr->len, sizeof(*q));
+	cur = (struct ipvs_conn_cursor){.worker = q->worker, .bucket = q->bucket, .skip = q->skip};
+	max = q->max && q->max < cap ? q->max : cap;
 	buf = malloc(sizeof(*buf) * max);
 	if (!buf)
 		return ctl_reply_error(r, -ENOMEM, "no memory for %u connection entries", max);
