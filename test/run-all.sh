@@ -106,7 +106,12 @@ if [ $UNIT_ONLY = 0 ]; then
       for t in $FB/test/fuzz/fuzz_*; do
         [ -f "$t" ] && [ -x "$t" ] || continue
         n=$(basename "$t")
-        if "$t" -max_total_time="${FUZZ_SECONDS:-20}" -rss_limit_mb=1024 >"$BUILD/$n.log" 2>&1; then ok "fuzz $n (${FUZZ_SECONDS:-20}s)"; else tail -30 "$BUILD/$n.log"; bad "fuzz $n"; fi
+        # seeds from test/fuzz/corpus/NAME (read only: new inputs go to
+        # a scratch folder first in the list)
+        seeds=test/fuzz/corpus/${n#fuzz_} scratch=$(mktemp -d)
+        [ -d "$seeds" ] || seeds=
+        if "$t" -max_total_time="${FUZZ_SECONDS:-20}" -rss_limit_mb=1024 -artifact_prefix="$BUILD/$n-" "$scratch" $seeds >"$BUILD/$n.log" 2>&1; then ok "fuzz $n (${FUZZ_SECONDS:-20}s)"; else tail -30 "$BUILD/$n.log"; bad "fuzz $n"; fi
+        rm -rf "$scratch"
       done
     else
       tail -30 "$BUILD/fuzz-build.log"; bad "fuzz build"
