@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# The demo: the LVS guide's NAT example, for real, in namespaces.
+# The demo: one of the LVS guide's examples, for real, in namespaces.
 # Installs what is missing, builds, brings up the lab (scripts/lab.sh)
 # with dpvs in the director namespace, types the guide's ipvsadm lines,
 # and curls the VIP from the client namespace.
-#   scripts/demo.sh [--keep]    --keep leaves the lab running (then: scripts/lab.sh down)
+#   scripts/demo.sh [nat|dr|tun] [--keep]
+#     nat (default)  the guide's NAT example: the director between client and servers
+#     dr             direct routing: the servers hold the VIP and answer the client
+#                    through the router, never through the director
+#     tun            IP tunnelling to servers on another network (IPIP; the servers
+#                    take the outer header off with a tc-BPF program)
+#   --keep leaves the lab running (then: scripts/lab.sh down)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-KEEP=0
-[ "${1:-}" = "--keep" ] && KEEP=1
+KEEP=0 MODE=nat
+for a in "$@"; do
+  case "$a" in
+    --keep) KEEP=1 ;;
+    nat|dr|tun) MODE=$a ;;
+    -h|--help) sed -n '3,13p' "$0"; exit 0 ;;
+    *) echo "usage: scripts/demo.sh [nat|dr|tun] [--keep]" >&2; exit 2 ;;
+  esac
+done
 export LAB_PREFIX=${LAB_PREFIX:-demo}
 STATE=/tmp/dpvs-lab-$LAB_PREFIX
 export DPVS_SOCK=$STATE/dpvs.sock
@@ -21,12 +34,18 @@ cleanup() { [ $KEEP = 1 ] || bash scripts/lab.sh down; }
 trap cleanup EXIT
 
 bash scripts/lab.sh down >/dev/null 2>&1 || true
-bash scripts/lab.sh up --daemon
+bash scripts/lab.sh up --daemon --mode $MODE
 C="ip netns exec ${LAB_PREFIX}c"
-VIP=192.168.1.111 RIP1=192.168.229.132 RIP2=192.168.229.134
+R="ip netns exec ${LAB_PREFIX}r"
 
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 run() { say "$*"; "$@"; }
+
+case $MODE in
+  nat) VIP=192.168.1.111 RIP1=192.168.229.132 RIP2=192.168.229.134 ;;
+  dr) VIP=192.168.229.111 RIP1=192.168.229.132 RIP2=192.168.229.134 ;;
+  tun) VIP=192.168.229.111 RIP1=10.10.10.132 RIP2=10.10.10.134 ;;
+esac
 
 run dpip addr show
 run dpip link show
@@ -36,16 +55,44 @@ $C ping -c 2 -i 0.2 $VIP
 # The guide's director script, line for line.
 run ipvsadm -C
 run ipvsadm -A -t $VIP:80 -s rr
-run ipvsadm -a -t $VIP:80 -r $RIP1:80 -m
-run ipvsadm -a -t $VIP:80 -r $RIP2:80 -m
+case $MODE in
+  nat)
+    run ipvsadm -a -t $VIP:80 -r $RIP1:80 -m
+    run ipvsadm -a -t $VIP:80 -r $RIP2:80 -m ;;
+  dr)
+    run ipvsadm -a -t $VIP:80 -r $RIP1 -g
+    run ipvsadm -a -t $VIP:80 -r $RIP2 -g ;;
+  tun)
+    run ipvsadm -a -t $VIP:80 -r $RIP1 -i
+    run ipvsadm -a -t $VIP:80 -r $RIP2 -i ;;
+esac
 run ipvsadm -Ln
 
+CAP=
+if [ $MODE != nat ]; then
+  # what crosses the router's leg towards the LAN (dr) or the director (tun)
+  $R timeout 20 tcpdump -i r1 -n -e -c 8 --immediate-mode 'tcp port 80 or ip proto 4' \
+    >"$STATE/demo-capture.txt" 2>/dev/null &
+  CAP=$!
+  sleep 1
+fi
 for i in 1 2 3 4; do
   say "curl http://$VIP/   (from the client namespace)"
   $C curl -s -m 5 http://$VIP/
 done
 run ipvsadm -Ln --stats
 run ipvsadm -Lnc
+if [ -n "$CAP" ]; then
+  wait $CAP 2>/dev/null || true
+  case $MODE in
+    dr) say "tcpdump -e on the router's LAN leg: requests to the director's MAC," \
+          "replies from the real servers' own MACs (OutPkts above stays 0)" ;;
+    tun) say "tcpdump on the router's leg to the director: the client's packets inside" \
+           "IPIP (proto 4) from the DIP to each real server; no reply comes this way" ;;
+  esac
+  cat "$STATE/demo-capture.txt"
+fi
+[ $MODE = tun ] && run ipvsadm -Ln --tun-info
 if [ $KEEP = 1 ]; then
   echo
   echo "The lab is up. Try: export DPVS_SOCK=$DPVS_SOCK PATH=$PATH"

@@ -25,7 +25,7 @@
 #include "dpvs/common.h"
 
 #define DPVS_CTL_MAGIC 0x53565044u /* "DPVS" little-endian */
-#define DPVS_CTL_VERSION 2
+#define DPVS_CTL_VERSION 3 /* 3: struct dpvs_dest carries the tunnel fields */
 #define DPVS_CTL_MAX_PAYLOAD (4u << 20) /* 4 MiB: a big conn listing page */
 #define DPVS_CTL_DEFAULT_SOCK "/run/dpvs/dpvs.sock"
 #define DPVS_CTL_SOCK_ENV "DPVS_SOCK"
@@ -163,7 +163,8 @@ struct dpvs_info {
 	X(CONN_STRAY_REPLY, "stray-reply")                                  \
 	X(LINK_DOWN, "link-down")        /* out of a port set down */     \
 	X(LOCAL_NO_MBUF, "local-no-mbuf") /* no mbuf for a packet of our own */ \
-	X(REDIRECT_FULL, "redirect-full") /* the owning worker's ring is full */
+	X(REDIRECT_FULL, "redirect-full") /* the owning worker's ring is full */ \
+	X(NO_SRC_ADDR, "no-src-addr")    /* no address to be a tunnel's outer source */
 
 enum dpvs_drop_reason {
 #define DPVS_DROP_ENUM(id, name) DPVS_DROP_##id,
@@ -303,6 +304,19 @@ enum dpvs_fwd {
 	DPVS_FWD_FULLNAT = 5,
 };
 
+/* Tunnel encapsulations of -i dests, numbered as the kernel's
+ * IP_VS_CONN_F_TUNNEL_TYPE_* (ipvsadm --tun-type). */
+enum dpvs_tun_type {
+	DPVS_TUN_IPIP = 0, /* IPv4 in IPv4 (protocol 4) */
+	DPVS_TUN_GUE = 1,  /* Generic UDP Encapsulation: UDP to tun_port, GUE header */
+	DPVS_TUN_GRE = 2,  /* GRE (protocol 47), EtherType IPv4 */
+};
+
+/* Their flags, as the kernel's IP_VS_TUNNEL_ENCAP_FLAG_* (0 = no
+ * checksum: --tun-nocsum, the default). */
+#define DPVS_TUN_F_CSUM 0x1    /* --tun-csum: GUE's UDP / GRE's checksum */
+#define DPVS_TUN_F_REMCSUM 0x2 /* --tun-remcsum (GUE only) */
+
 /* Service flags, numbered as the kernel's IP_VS_SVC_F_*. */
 #define DPVS_SVC_F_PERSISTENT 0x0001
 #define DPVS_SVC_F_HASHED 0x0002
@@ -345,6 +359,10 @@ struct dpvs_dest {
 	uint32_t conn_flags; /* forwarding method: enum dpvs_fwd */
 	int32_t weight;
 	uint32_t u_threshold, l_threshold;
+	/* DPVS_FWD_TUNNEL only (zero otherwise): the encapsulation */
+	uint8_t tun_type;  /* enum dpvs_tun_type */
+	uint8_t tun_flags; /* DPVS_TUN_F_* */
+	uint16_t tun_port; /* network order: GUE's UDP destination port */
 	/* replies */
 	uint32_t activeconns, inactconns, persistconns;
 	struct dpvs_stats stats;

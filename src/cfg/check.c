@@ -32,6 +32,11 @@ static void check_lcores(struct checker *C)
 	if (!cfg_lcore_in(&set, cfg->main_lcore))
 		check_err(C, "eal", "main_lcore", "lcore %u is not in lcores '%s'", cfg->main_lcore,
 			  cfg->lcores);
+	/* dpdk-dumpcap is a secondary process: it maps the daemon's hugepage
+	 * files, which in_memory never creates */
+	if (cfg->pdump && cfg->in_memory)
+		check_err(C, "eal", "pdump",
+			  "yes needs the hugepage files dpdk-dumpcap maps: set in_memory = no");
 	for (unsigned i = 0; i < cfg->nworkers; i++) {
 		unsigned lcore = cfg->workers[i].lcore;
 

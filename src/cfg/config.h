@@ -16,7 +16,7 @@
  *                   metrics_listen,
  *                   idle_sleep_us, idle_polls
  *   [eal]           lcores, main_lcore, memory, file_prefix, in_memory,
- *                   no_pci, extra_args
+ *                   no_pci, pdump, extra_args
  *   [pool]          mbufs, mbuf_cache, conn_max (per worker), svc_max, dest_max
  *   [port:NAME]     device, rx_queues, rx_desc, tx_desc, mtu, promisc, kni,
  *                   kni_name
@@ -111,6 +111,7 @@ struct dpvs_config {
 	uint32_t memory_mb;             /* -m; default 512 */
 	char file_prefix[64];           /* default "dpvs" */
 	bool in_memory;
+	bool pdump; /* DPDK's packet capture framework for dpdk-dumpcap */
 	bool no_pci;                    /* default yes when no port is PCI */
 	char extra_args[256];           /* split on spaces */
 

@@ -52,6 +52,7 @@ static const struct cfg_key eal_keys[] = {
 	UINT("memory", G(memory_mb), 16, 1048576, INIT),
 	STR("file_prefix", G(file_prefix), cfg_check_file_prefix, INIT),
 	BOOL("in_memory", G(in_memory), INIT),
+	BOOL("pdump", G(pdump), INIT),
 	BOOL("no_pci", G(no_pci), INIT),
 	STR("extra_args", G(extra_args), NULL, INIT),
 };

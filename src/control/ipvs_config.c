@@ -95,7 +95,9 @@ static bool svc_settings_eq(const struct dpvs_svc *a, const struct dpvs_svc *b)
 static bool dest_settings_eq(const struct dpvs_dest *a, const struct dpvs_dest *b)
 {
 	return a->conn_flags == b->conn_flags && a->weight == b->weight &&
-	       a->u_threshold == b->u_threshold && a->l_threshold == b->l_threshold;
+	       a->u_threshold == b->u_threshold && a->l_threshold == b->l_threshold &&
+	       a->tun_type == b->tun_type && a->tun_flags == b->tun_flags &&
+	       a->tun_port == b->tun_port;
 }
 
 static void dest_name(const struct cfg_service *s, const struct dpvs_dest *d, char *buf,

@@ -24,6 +24,7 @@
 #include <rte_eal.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pdump.h>
 #include <rte_rcu_qsbr.h>
 
 #include "cfg/config.h"
@@ -117,8 +118,10 @@ static int eal_argv(const struct dpvs_config *cfg, char **argv, char *store, siz
 	if (cfg->in_memory) {
 		ADD("--in-memory");
 	} else {
-		/* unlinked at once: nothing is left in /dev/hugepages, even after a crash */
-		ADD("--huge-unlink");
+		/* unlinked at once: nothing is left in /dev/hugepages, even after a
+		 * crash; kept for dpdk-dumpcap's secondary process with pdump */
+		if (!cfg->pdump)
+			ADD("--huge-unlink");
 		ADD("--file-prefix");
 		ADD(cfg->file_prefix);
 	}
@@ -165,6 +168,22 @@ static struct worker *make_workers(const struct dpvs_config *cfg, char *err, siz
 		dp_worker_register(w);
 	}
 	return worker_get(0);
+}
+
+/* DPDK's capture framework for dpdk-dumpcap ([eal] pdump). */
+static bool pdump_on;
+
+static int pdump_start(const struct dpvs_config *cfg, char *err, size_t errlen)
+{
+	if (!cfg->pdump)
+		return 0;
+	if (rte_pdump_init() < 0) {
+		snprintf(err, errlen, "[eal] pdump: cannot start DPDK's capture framework: %s",
+			 rte_strerror(rte_errno));
+		return -1;
+	}
+	pdump_on = true;
+	return 0;
 }
 
 static int rcu_init(unsigned nworkers)
@@ -336,7 +355,8 @@ int main(int argc, char **argv)
 	    netif_init(port_confs, port_nconfs, cfg->mbufs, cfg->mbuf_cache, worker_count(), err,
 		       sizeof(err)) < 0 ||
 	    inet_init(netif_port_count(), err, sizeof(err)) < 0 ||
-	    ipvs_init(worker_count(), cfg->conn_max, err, sizeof(err)) < 0) {
+	    ipvs_init(worker_count(), cfg->conn_max, err, sizeof(err)) < 0 ||
+	    pdump_start(cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dpvs: %s\n", err[0] ? err : "initialisation failed");
 		rc = 1;
 		goto out;
@@ -384,6 +404,8 @@ int main(int argc, char **argv)
 	ctl_server_stop();
 out:
 	stop_workers(); /* the one place workers stop, on success and failure */
+	if (pdump_on)
+		rte_pdump_uninit();
 	steer_fini();
 	ipvs_fini();
 	inet_fini();

@@ -285,6 +285,8 @@ int inet_addr_add(const struct dpvs_addr *a, char *err, size_t errlen)
 		return rc;
 	}
 	snap_publish(ns);
+	/* the source a cached egress took (a tunnel's outer source) may change */
+	inet_egress_changed();
 	return 0;
 }
 
@@ -324,6 +326,7 @@ int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen)
 	}
 	snap_publish(ns);
 	route_connected_del(removed.port_idx, removed.addr_be, removed.plen);
+	inet_egress_changed();
 	return 0;
 }
 

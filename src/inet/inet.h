@@ -81,13 +81,28 @@ static inline void inet_egress_changed(void)
 struct inet_egress {
 	uint16_t port_idx;
 	uint16_t mtu;
+	/* the source a packet of our own towards dst takes (a tunnel's outer
+	 * source): the route's preferred source, else the port's address in
+	 * the next hop's prefix, else the port's first address (0: none) */
+	uint32_t src_be;
 	uint64_t dst_mac; /* the 6 bytes of the next hop's MAC, in order */
+	uint32_t nexthop_be; /* the gateway, or dst itself on-link */
 };
-/* Worker lcore. 0: resolved (e filled); -EAGAIN: routed (port_idx and mtu
- * set) but the next hop is not resolved (send by ipv4_output, which asks
- * and queues); -ENETUNREACH: no route. gen: inet_egress_gen() read by
- * the caller before the call. */
+/* Worker lcore. 0: resolved (e filled); -EAGAIN: routed (all but dst_mac
+ * set) but the next hop is not resolved (send by ipv4_output or
+ * inet_output_via, which ask and queue); -ENETUNREACH: no route. gen:
+ * inet_egress_gen() read by the caller before the call. */
 int inet_egress_lookup(struct worker *w, uint32_t dst_be, uint32_t gen, struct inet_egress *e);
+
+/*
+ * Worker lcore: sends m (data at its IPv4 header, checksum right) to the
+ * next hop nexthop_be on port_idx, whatever its destination address says
+ * (DR: the packet keeps the VIP, the frame goes to the real server):
+ * neighbour resolution (queued while ARP is pending, bounded), Ethernet
+ * header, dp_forward. No MTU check. Always consumes m.
+ */
+void inet_output_via(struct worker *w, uint16_t port_idx, uint32_t nexthop_be,
+		     struct rte_mbuf *m);
 
 /*
  * Worker lcore: m (data at its IPv4 header, as received on port m->port,
@@ -109,6 +124,11 @@ void ipv4_fragment_forward(struct worker *w, uint16_t port_idx, uint64_t dst_mac
 
 /* True when addr is one of our addresses (any port). */
 bool inet_addr_is_local(uint32_t addr_be);
+
+/* Control thread (or worker): the port whose route to addr has no
+ * gateway (a connected prefix, or a static on-link route), -1 when addr
+ * is not on-link. DR real servers must be. */
+int inet_onlink_port(uint32_t addr_be);
 
 /* Packets the control thread dropped as NEIGH_UNRESOLVED on the port (the
  * queues of neighbour entries it aged out or deleted); add them to the

@@ -61,6 +61,7 @@ void ifaddr_fini(void);
 struct route_nh {
 	uint16_t port_idx;
 	uint32_t nexthop_be; /* gateway, or the destination itself on-link */
+	uint32_t src_be;     /* the route's preferred source, 0: none */
 };
 /* Worker lcore: false when there is no route. */
 bool route_lookup(uint32_t dst_be, struct route_nh *nh);

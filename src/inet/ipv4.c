@@ -155,7 +155,17 @@ int inet_egress_lookup(struct worker *w, uint32_t dst_be, uint32_t gen, struct i
 		return -ENETUNREACH;
 	e->port_idx = nh.port_idx;
 	e->mtu = (uint16_t)RTE_MIN(netif_port(nh.port_idx)->mtu, (uint32_t)UINT16_MAX);
+	e->nexthop_be = nh.nexthop_be;
+	/* as Linux picks a source on the way out: the route's, else an
+	 * address of the port in the next hop's subnet */
+	e->src_be = nh.src_be ? nh.src_be : ifaddr_pick_src(nh.port_idx, nh.nexthop_be);
 	return neigh_resolved(w, nh.port_idx, nh.nexthop_be, gen, &e->dst_mac) ? 0 : -EAGAIN;
+}
+
+void inet_output_via(struct worker *w, uint16_t port_idx, uint32_t nexthop_be,
+		     struct rte_mbuf *m)
+{
+	neigh_output(w, port_idx, nexthop_be, m);
 }
 
 void ipv4_fragment_forward(struct worker *w, uint16_t port_idx, uint64_t dst_mac,

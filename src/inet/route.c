@@ -62,7 +62,17 @@ bool route_lookup(uint32_t dst_be, struct route_nh *nh)
 
 	nh->port_idx = r->port_idx;
 	nh->nexthop_be = r->gw_be ? r->gw_be : dst_be;
+	nh->src_be = r->src_be;
 	return true;
+}
+
+int inet_onlink_port(uint32_t addr_be)
+{
+	struct route_nh nh;
+
+	if (!route_lookup(addr_be, &nh) || nh.nexthop_be != addr_be)
+		return -1;
+	return nh.port_idx;
 }
 
 static struct route_entry *route_find(uint32_t dst_be, uint8_t plen)

@@ -356,13 +356,14 @@ struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t pr
 		bucket_in = node_hash(iw, &c->in);
 	node_hash_in(iw, &c->in, bucket_in);
 	c->c_state = state;
-	c->c_flags = 0;
 	c->c_fwd = fwd;
 	conn_set_n_control(c, 0);
 	/* replies come back through us only in NAT (and Full-NAT) */
 	if (fwd == DPVS_FWD_MASQ || fwd == DPVS_FWD_FULLNAT) {
 		node_hash_in(iw, &c->out, node_hash(iw, &c->out));
-		c->c_flags |= IPVS_CONN_F_OUT_HASHED;
+		c->c_flags = IPVS_CONN_F_OUT_HASHED;
+	} else {
+		c->c_flags = IPVS_CONN_F_NOOUTPUT;
 	}
 	wheel_link(iw, c, iw->timer_next);
 

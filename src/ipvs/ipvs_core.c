@@ -12,7 +12,8 @@
  * checksum is right). A reply from a real server that matches nothing is
  * a stray (dropped, counted); everything else is not IPVS traffic and goes
  * back to the stack. A packet is sent by its conn's forwarding mode: a
- * switch into the mode's static inline transmit function (xmit_*.h).
+ * switch into the mode's static inline transmit function (conn_xmit in
+ * xmit_conn.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,7 +28,7 @@
 #include "inet/csum.h"
 #include "ipvs/ipvs_priv.h"
 #include "ipvs/ipvs_sched.h"
-#include "ipvs/xmit_nat.h"
+#include "ipvs/xmit_conn.h"
 
 static struct ipvs_worker *wstates[DP_MAX_WORKERS];
 static unsigned nwstates;
@@ -118,21 +119,6 @@ uint32_t ipvs_conn_slot_bytes(unsigned worker_index)
 			  (buckets + iw->conn_max - 1) / iw->conn_max);
 }
 
-/* The forwarding mode's transmit function; consumes m. */
-static inline void conn_xmit(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir,
-			     struct rte_mbuf *m)
-{
-	switch (c->c_fwd) {
-	case DPVS_FWD_MASQ:
-		xmit_nat(w, c, dir, m);
-		break;
-	default:
-		/* the control plane refuses the modes not built yet */
-		dp_drop(w, m->port, DPVS_DROP_CONN_NO_DEST, m);
-		break;
-	}
-}
-
 /* A packet of a known connection: state, timer, counters, rewrite. */
 static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 				     struct rte_mbuf *m, struct ipvs_conn *c, enum ipvs_dir dir,
@@ -154,7 +140,8 @@ static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 		return INET_STOLEN;
 	}
 	if (c->c_state != IPVS_UDP_STATE) {
-		uint8_t next = ipvs_tcp_next_state(c->c_state, dir, tcp_flags);
+		uint8_t next = ipvs_tcp_next_state(c->c_state, dir,
+						   c->c_flags & IPVS_CONN_F_NOOUTPUT, tcp_flags);
 
 		if (next != c->c_state)
 			ipvs_conn_set_state(iw, c, next);

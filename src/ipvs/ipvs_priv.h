@@ -111,8 +111,18 @@ struct ipvs_snap_dest {
 	uint32_t id;    /* stable dest id */
 	int32_t weight;
 	uint16_t port;  /* network order */
-	uint8_t fwd;    /* enum dpvs_fwd (MASQ only for now) */
+	uint8_t fwd;    /* enum dpvs_fwd: MASQ, DROUTE or TUNNEL */
 	uint8_t pad;
+};
+
+/* The encapsulation of a tunnel dest (-i), by dest id: what xmit_tun.h
+ * builds its outer headers from. Read per packet of a TUN conn, so a
+ * dest edited to another tunnel type takes its conns with it, as LVS's
+ * conns read cp->dest->tun_type. */
+struct ipvs_snap_tun {
+	uint8_t type;  /* enum dpvs_tun_type */
+	uint8_t flags; /* DPVS_TUN_F_* */
+	uint16_t port; /* network order: GUE's UDP destination port */
 };
 
 /* Connection thresholds of a dest (-x/-y), as each worker enforces them:
@@ -168,6 +178,7 @@ struct ipvs_snap {
 	uint32_t ndest_ids;
 	const uint8_t *dest_alive; /* dest id still configured */
 	const struct ipvs_snap_thresh *thresh;
+	const struct ipvs_snap_tun *tun; /* zero for dests that are not -i */
 	/* fwmark: the classifier's rules, and the fwmark services (indexes
 	 * into svcs) that a mark selects */
 	uint32_t nfwm_rules;
@@ -313,6 +324,9 @@ static inline struct ipvs_egress *ipvs_conn_egress(struct ipvs_conn *c, enum ipv
 #define IPVS_CONN_F_TEMPLATE 0x2   /* a persistence template (persist.c) */
 #define IPVS_CONN_F_OUT_HASHED 0x4 /* the out node is in the table (NAT and
 				    * Full-NAT; DR and TUN see no replies) */
+#define IPVS_CONN_F_NOOUTPUT 0x8   /* DR, TUN: no reply passes us, the TCP
+				    * states follow the client alone (LVS's
+				    * IP_VS_CONN_F_NOOUTPUT, proto_tcp.c) */
 
 /* ---- per-worker state ---- */
 struct ipvs_wstats {
@@ -325,11 +339,15 @@ struct ipvs_dest_wstate {
 	 * thresholds: set when its conns reach the upper one, cleared below
 	 * the lower one (conn.c) */
 	uint32_t overloaded;
-	uint32_t pad;
+	/* the source address of eg's way out (TUN's outer source), valid
+	 * with eg: a conn's egress towards the dest is never newer than it */
+	uint32_t src;
 	struct ipvs_wstats st;
 	/* where this worker last sent to the dest: a new conn starts with it
 	 * instead of a route and neighbour lookup (xmit_nat.h) */
 	struct ipvs_egress eg;
+	/* the outer IPv4 id of TUN packets without DF (xmit_tun.h) */
+	uint16_t ip_id;
 };
 
 /*
@@ -510,8 +528,10 @@ void ipvs_fwmark_init(void);
 /* service.c: republish after a rule change */
 int ipvs_publish(void);
 
-/* proto_tcp.c */
-uint8_t ipvs_tcp_next_state(uint8_t state, enum ipvs_dir dir, uint8_t tcp_flags);
+/* proto_tcp.c: the state after a packet of direction dir with tcp_flags;
+ * input_only: a conn whose replies do not pass us (DR, TUN) */
+uint8_t ipvs_tcp_next_state(uint8_t state, enum ipvs_dir dir, bool input_only,
+			    uint8_t tcp_flags);
 const char *ipvs_state_name(uint8_t proto, uint8_t state);
 void ipvs_default_timeouts(uint32_t timeout[IPVS_STATE_MAX]);
 

@@ -17,12 +17,18 @@
  * tuple of a packet of the same connection in the other direction. The
  * inner IP and L4 checksums are updated incrementally, the ICMP checksum
  * is computed again over the whole message.
+ *
+ * DR and TUN: the real server sends from the VIP itself, so an error
+ * about its reply (a router on the client's path telling the VIP the
+ * path MTU) reaches us, the VIP's owner, and belongs to the real server:
+ * it goes there unchanged, the way the conn's packets go (MAC rewrite or
+ * tunnel), as LVS's ip_vs_icmp_xmit hands it to the conn's transmitter.
  */
 #include <netinet/in.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
 
-#include "ipvs/xmit.h"
+#include "ipvs/xmit_conn.h"
 
 #define ICMP_DEST_UNREACH 3
 #define ICMP_SOURCE_QUENCH 4
@@ -79,6 +85,11 @@ enum inet_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_
 
 	if (rte_raw_cksum_mbuf(m, hl, icmp_len, &sum) < 0 || sum != 0xffff) {
 		dp_drop(w, port_idx, DPVS_DROP_ICMP_BAD, m);
+		return INET_STOLEN;
+	}
+	if (c->c_flags & IPVS_CONN_F_NOOUTPUT) {
+		ipvs_count(iw, c, dir, m->pkt_len);
+		conn_xmit(w, c, dir, m);
 		return INET_STOLEN;
 	}
 	if (ip->time_to_live <= 1) {

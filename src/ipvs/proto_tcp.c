@@ -5,7 +5,11 @@
  *
  * The states, names and timeouts are LVS's (ipvsadm -c prints them, and
  * operators tune by them). The balancer sees both directions in NAT mode:
- * "in" is client -> real server, "out" is real server -> client. Each
+ * "in" is client -> real server, "out" is real server -> client. In DR
+ * and TUN the replies go straight from the real server to the client, so
+ * the client's packets alone move the state: LVS's INPUT-ONLY rows
+ * (IP_VS_CONN_F_NOOUTPUT), where the client's FIN means the conn is
+ * closing (FIN_WAIT) rather than half-closed. Each
  * packet is reduced to one event, the strongest flag it carries
  * (RST > SYN > FIN > ACK); a packet with none of them changes nothing.
  * The table is written per current state so each row reads as a story:
@@ -20,62 +24,76 @@ enum tcp_event { EV_SYN, EV_FIN, EV_ACK, EV_RST, EV_MAX };
 
 #define S(x) IPVS_TCP_##x
 
-/* next[state][dir][event] */
-static const uint8_t tcp_next[IPVS_TCP_S_MAX][2][EV_MAX] = {
+/* The third "direction": the client's packets of a conn without replies. */
+#define IN_ONLY 2
+
+/* next[state][dir or IN_ONLY][event] */
+static const uint8_t tcp_next[IPVS_TCP_S_MAX][3][EV_MAX] = {
 	/* nothing seen yet: the first packet decides */
 	[S(NONE)] = {
 		[IPVS_DIR_IN] = { S(SYN_RECV), S(CLOSE), S(ESTABLISHED), S(CLOSE) },
 		[IPVS_DIR_OUT] = { S(SYN_SENT), S(TIME_WAIT), S(ESTABLISHED), S(CLOSE) },
+		[IN_ONLY] = { S(SYN_RECV), S(CLOSE), S(ESTABLISHED), S(CLOSE) },
 	},
 	/* data flows; a FIN from the client half-closes, from the server
 	 * starts the active close */
 	[S(ESTABLISHED)] = {
 		[IPVS_DIR_IN] = { S(ESTABLISHED), S(CLOSE_WAIT), S(ESTABLISHED), S(CLOSE) },
 		[IPVS_DIR_OUT] = { S(ESTABLISHED), S(FIN_WAIT), S(ESTABLISHED), S(CLOSE) },
+		[IN_ONLY] = { S(ESTABLISHED), S(FIN_WAIT), S(ESTABLISHED), S(CLOSE) },
 	},
 	/* the server opened: only the client's SYN moves it on */
 	[S(SYN_SENT)] = {
 		[IPVS_DIR_IN] = { S(ESTABLISHED), S(SYN_SENT), S(SYN_SENT), S(CLOSE) },
 		[IPVS_DIR_OUT] = { S(SYN_SENT), S(SYN_SENT), S(SYN_SENT), S(SYN_SENT) },
+		[IN_ONLY] = { S(ESTABLISHED), S(SYN_SENT), S(SYN_SENT), S(CLOSE) },
 	},
 	/* the client's SYN went to the server; its SYN-ACK keeps us here, the
 	 * client's ACK establishes. A client RST here is ignored (spoofing). */
 	[S(SYN_RECV)] = {
 		[IPVS_DIR_IN] = { S(SYN_RECV), S(TIME_WAIT), S(ESTABLISHED), S(SYN_RECV) },
 		[IPVS_DIR_OUT] = { S(SYN_RECV), S(TIME_WAIT), S(ESTABLISHED), S(CLOSE) },
+		[IN_ONLY] = { S(SYN_RECV), S(TIME_WAIT), S(ESTABLISHED), S(SYN_RECV) },
 	},
 	/* the server closed first: the client's FIN ends it */
 	[S(FIN_WAIT)] = {
 		[IPVS_DIR_IN] = { S(SYN_RECV), S(TIME_WAIT), S(FIN_WAIT), S(CLOSE) },
 		[IPVS_DIR_OUT] = { S(SYN_SENT), S(FIN_WAIT), S(FIN_WAIT), S(CLOSE) },
+		[IN_ONLY] = { S(SYN_RECV), S(FIN_WAIT), S(FIN_WAIT), S(CLOSE) },
 	},
 	/* both sides closed; a new SYN reopens */
 	[S(TIME_WAIT)] = {
 		[IPVS_DIR_IN] = { S(SYN_RECV), S(TIME_WAIT), S(TIME_WAIT), S(CLOSE) },
 		[IPVS_DIR_OUT] = { S(SYN_SENT), S(TIME_WAIT), S(TIME_WAIT), S(TIME_WAIT) },
+		[IN_ONLY] = { S(SYN_RECV), S(TIME_WAIT), S(TIME_WAIT), S(CLOSE) },
 	},
 	/* reset or fully closed */
 	[S(CLOSE)] = {
 		[IPVS_DIR_IN] = { S(SYN_RECV), S(CLOSE), S(CLOSE), S(CLOSE) },
 		[IPVS_DIR_OUT] = { S(SYN_SENT), S(CLOSE), S(CLOSE), S(CLOSE) },
+		[IN_ONLY] = { S(SYN_RECV), S(CLOSE), S(CLOSE), S(CLOSE) },
 	},
 	/* the client closed first: the server's FIN ends it */
 	[S(CLOSE_WAIT)] = {
 		[IPVS_DIR_IN] = { S(SYN_RECV), S(CLOSE_WAIT), S(CLOSE_WAIT), S(CLOSE) },
 		[IPVS_DIR_OUT] = { S(SYN_SENT), S(TIME_WAIT), S(CLOSE_WAIT), S(CLOSE) },
+		[IN_ONLY] = { S(SYN_RECV), S(CLOSE_WAIT), S(CLOSE_WAIT), S(CLOSE) },
 	},
 	/* waiting for the last ACK of the client */
 	[S(LAST_ACK)] = {
 		[IPVS_DIR_IN] = { S(SYN_RECV), S(LAST_ACK), S(CLOSE), S(LAST_ACK) },
 		[IPVS_DIR_OUT] = { S(SYN_SENT), S(LAST_ACK), S(LAST_ACK), S(CLOSE) },
+		[IN_ONLY] = { S(SYN_RECV), S(LAST_ACK), S(CLOSE), S(LAST_ACK) },
 	},
 	[S(LISTEN)] = {
 		[IPVS_DIR_IN] = { S(SYN_RECV), S(LISTEN), S(LISTEN), S(LISTEN) },
 		[IPVS_DIR_OUT] = { S(LISTEN), S(LISTEN), S(ESTABLISHED), S(CLOSE) },
+		[IN_ONLY] = { S(SYN_RECV), S(LISTEN), S(LISTEN), S(LISTEN) },
 	},
 	[S(SYNACK)] = {
 		[IPVS_DIR_IN] = { S(SYN_RECV), S(TIME_WAIT), S(ESTABLISHED), S(SYN_RECV) },
 		[IPVS_DIR_OUT] = { S(SYN_RECV), S(TIME_WAIT), S(ESTABLISHED), S(CLOSE) },
+		[IN_ONLY] = { S(SYN_RECV), S(TIME_WAIT), S(ESTABLISHED), S(CLOSE) },
 	},
 };
 
@@ -92,13 +110,14 @@ static int tcp_event_of(uint8_t flags)
 	return -1;
 }
 
-uint8_t ipvs_tcp_next_state(uint8_t state, enum ipvs_dir dir, uint8_t tcp_flags)
+uint8_t ipvs_tcp_next_state(uint8_t state, enum ipvs_dir dir, bool input_only,
+			    uint8_t tcp_flags)
 {
 	int ev = tcp_event_of(tcp_flags);
 
 	if (ev < 0 || state >= IPVS_TCP_S_MAX)
 		return state;
-	return tcp_next[state][dir][ev];
+	return tcp_next[state][input_only ? IN_ONLY : (int)dir][ev];
 }
 
 static const char *const tcp_state_names[IPVS_TCP_S_MAX] = {

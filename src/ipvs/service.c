@@ -44,6 +44,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "inet/inet.h"
 #include "ipvs/ipvs_priv.h"
 #include "ipvs/ipvs_sched.h"
 
@@ -249,12 +250,19 @@ static uint32_t thresh_share(uint32_t v)
  * (at 60,000 dests that walk was half of one publication). */
 static uint8_t *alive_now;                  /* dest_max entries */
 static struct ipvs_snap_thresh *thresh_now; /* dest_max entries */
+static struct ipvs_snap_tun *tun_now;       /* dest_max entries */
 
 static void dest_snap_set(uint32_t id)
 {
 	const struct dest_ent *d = &dest_tab[id];
 
 	alive_now[id] = d->state == ENT_LIVE;
+	/* a removed dest's conns go on being forwarded: its tunnel stays */
+	tun_now[id] = (struct ipvs_snap_tun){
+	    .type = d->conf.tun_type,
+	    .flags = d->conf.tun_flags,
+	    .port = d->conf.tun_port,
+	};
 	thresh_now[id] = (struct ipvs_snap_thresh){ 0 };
 	if (alive_now[id])
 		thresh_now[id] = (struct ipvs_snap_thresh){
@@ -308,6 +316,7 @@ static void snap_free(struct ipvs_snap *s)
 	free(s->fwm_svcs);
 	free((void *)(uintptr_t)s->dest_alive);
 	free((void *)(uintptr_t)s->thresh);
+	free((void *)(uintptr_t)s->tun);
 	free(s->dest_keys);
 	free(s->vips);
 	free(s);
@@ -623,6 +632,7 @@ static struct ipvs_snap *snap_build(void)
 	struct ipvs_snap *s = calloc(1, sizeof(*s));
 	uint32_t n = nsvcs_live, buckets = 16, nd = dest_hwm ? dest_hwm : 1;
 	struct ipvs_snap_thresh *thresh;
+	struct ipvs_snap_tun *tun;
 	uint8_t *alive;
 
 	if (!s)
@@ -634,9 +644,12 @@ static struct ipvs_snap *snap_build(void)
 	s->fwm_svcs = calloc(n ? n : 1, sizeof(*s->fwm_svcs));
 	alive = malloc(sizeof(*alive) * nd);
 	thresh = malloc(sizeof(*thresh) * nd);
+	tun = malloc(sizeof(*tun) * nd);
 	s->dest_alive = alive;
 	s->thresh = thresh;
-	if (!s->svcs || !s->htab || !s->fwm_svcs || !alive || !thresh || ipvs_fwmark_snap(s) < 0)
+	s->tun = tun;
+	if (!s->svcs || !s->htab || !s->fwm_svcs || !alive || !thresh || !tun ||
+	    ipvs_fwmark_snap(s) < 0)
 		goto fail;
 	s->hmask = buckets - 1;
 	for (uint32_t b = 0; b < buckets; b++)
@@ -647,6 +660,7 @@ static struct ipvs_snap *snap_build(void)
 	if (dest_hwm) {
 		memcpy(alive, alive_now, sizeof(*alive) * dest_hwm);
 		memcpy(thresh, thresh_now, sizeof(*thresh) * dest_hwm);
+		memcpy(tun, tun_now, sizeof(*tun) * dest_hwm);
 	}
 
 	for (uint32_t id = 0; id < svc_hwm && s->nsvcs < n; id++) {
@@ -746,8 +760,10 @@ static void tables_free(void)
 	free(dest_free.ids);
 	free(alive_now);
 	free(thresh_now);
+	free(tun_now);
 	alive_now = NULL;
 	thresh_now = NULL;
+	tun_now = NULL;
 	memset(&svc_free, 0, sizeof(svc_free));
 	memset(&dest_free, 0, sizeof(dest_free));
 	svc_tab = NULL;
@@ -788,8 +804,9 @@ void ipvs_svc_init(void)
 	dest_free = (struct id_fifo){.ids = malloc(sizeof(uint32_t) * dest_max), .cap = dest_max};
 	alive_now = calloc(dest_max, sizeof(*alive_now));
 	thresh_now = calloc(dest_max, sizeof(*thresh_now));
+	tun_now = calloc(dest_max, sizeof(*tun_now));
 	if (!svc_tab || !dest_tab || !svc_hash_head || !dest_hash_head || !svc_free.ids ||
-	    !dest_free.ids || !alive_now || !thresh_now)
+	    !dest_free.ids || !alive_now || !thresh_now || !tun_now)
 		tables_free(); /* every request then says "no memory" */
 	ipvs_fwmark_init();
 	ipvs_default_timeouts(timeouts);
@@ -1192,11 +1209,73 @@ static const char *fwd_switch(uint32_t fwd)
 	}
 }
 
+/* What DR and TUN ask of a dest beyond NAT's, into *out (the tunnel
+ * fields stay zero for the other modes). */
+static int dest_check_mode(const struct dpvs_dest *d, struct dpvs_dest *out, uint32_t fwd,
+			   char *err, size_t errlen)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &d->addr.in, a, sizeof(a));
+	if (fwd != DPVS_FWD_MASQ && inet_addr_is_local(d->addr.in.s_addr)) {
+		/* it would get its own packets back, for ever */
+		snprintf(err, errlen, "real server %s is an address of this balancer: %s needs "
+			 "another host", a, fwd_switch(fwd));
+		return -ELOOP;
+	}
+	if (fwd == DPVS_FWD_DROUTE && inet_onlink_port(d->addr.in.s_addr) < 0) {
+		/* only the MAC changes: the real server must be a neighbour */
+		snprintf(err, errlen, "real server %s is not on-link: DR (-g) needs it in a "
+			 "connected prefix of a port (dpip addr add ADDR/LEN dev PORT); use -i "
+			 "(tunnel) or -m (NAT) to reach it through a router", a);
+		return -ENETUNREACH;
+	}
+	if (fwd != DPVS_FWD_TUNNEL)
+		return 0;
+	switch (d->tun_type) {
+	case DPVS_TUN_IPIP:
+		if (d->tun_port || d->tun_flags) {
+			snprintf(err, errlen, "tunnel type ipip takes no tunnel port nor checksum "
+				 "option (real server %s)", a);
+			return -EINVAL;
+		}
+		break;
+	case DPVS_TUN_GUE:
+		if (!d->tun_port) {
+			snprintf(err, errlen, "tunnel type gue needs a tunnel port (--tun-port, "
+				 "real server %s)", a);
+			return -EINVAL;
+		}
+		if (d->tun_flags > DPVS_TUN_F_REMCSUM) {
+			snprintf(err, errlen, "tunnel flags 0x%x not valid for gue (real server %s): "
+				 "one of --tun-nocsum, --tun-csum, --tun-remcsum", d->tun_flags, a);
+			return -EINVAL;
+		}
+		break;
+	case DPVS_TUN_GRE:
+		if (d->tun_port || (d->tun_flags & ~DPVS_TUN_F_CSUM)) {
+			snprintf(err, errlen, "tunnel type gre takes no tunnel port nor remote "
+				 "checksum (real server %s): --tun-csum or --tun-nocsum", a);
+			return -EINVAL;
+		}
+		break;
+	default:
+		snprintf(err, errlen, "tunnel type %u unknown (real server %s): ipip, gue or gre",
+			 d->tun_type, a);
+		return -EINVAL;
+	}
+	out->tun_type = d->tun_type;
+	out->tun_flags = d->tun_flags;
+	out->tun_port = d->tun_port;
+	return 0;
+}
+
 /* Checks d for service e and writes the normalized dest into *out. */
 static int dest_check(const struct svc_ent *e, const struct dpvs_dest *d, struct dpvs_dest *out,
 		      char *err, size_t errlen)
 {
 	uint32_t fwd = d->conn_flags & IPVS_FWD_MASK;
+	int ret;
 
 	if (d->af != AF_INET && d->af != 0) {
 		snprintf(err, errlen, "real server address family %u not supported (only IPv4)",
@@ -1212,11 +1291,14 @@ static int dest_check(const struct svc_ent *e, const struct dpvs_dest *d, struct
 	out->addr.in.s_addr = d->addr.in.s_addr;
 	/* no port: the service's, as ipvsadm does */
 	out->port = d->port ? d->port : e->conf.port;
-	if (fwd != DPVS_FWD_MASQ) {
-		snprintf(err, errlen, "forwarding method %s is not supported yet; use -m",
+	if (fwd != DPVS_FWD_MASQ && fwd != DPVS_FWD_DROUTE && fwd != DPVS_FWD_TUNNEL) {
+		snprintf(err, errlen, "forwarding method %s is not supported yet; use -m, -g or -i",
 			 fwd_switch(fwd));
 		return -EOPNOTSUPP;
 	}
+	ret = dest_check_mode(d, out, fwd, err, errlen);
+	if (ret < 0)
+		return ret;
 	if (d->weight < 0 || d->weight > 65535) {
 		snprintf(err, errlen, "weight %d out of range (0..65535)", d->weight);
 		return -EINVAL;
@@ -1228,7 +1310,7 @@ static int dest_check(const struct svc_ent *e, const struct dpvs_dest *d, struct
 		return -ERANGE;
 	}
 	/* port 0 (fwmark or all-ports services): conns keep the packet's
-	 * destination port, as LVS's NAT does */
+	 * destination port, as LVS's NAT does (DR and TUN never change it) */
 	out->conn_flags = fwd;
 	out->weight = d->weight;
 	out->u_threshold = d->u_threshold;

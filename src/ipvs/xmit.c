@@ -8,34 +8,34 @@
 #include "ipvs/xmit.h"
 
 int ipvs_xmit_resolve(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir, uint32_t gen,
-		      uint32_t dst_be, struct rte_mbuf *m, uint16_t *mtu)
+		      uint32_t dst_be, struct rte_mbuf *m, struct inet_egress *e)
 {
 	struct ipvs_egress *eg = ipvs_conn_egress(c, dir);
 	/* towards a real server: every conn of the dest leaves the same way,
 	 * so a new one starts from where the last one went (same generation) */
-	struct ipvs_egress *deg = dir == IPVS_DIR_IN ? &ipvs_w(w)->dest[c->dest_id].eg : NULL;
-	struct inet_egress e;
+	struct ipvs_dest_wstate *d = dir == IPVS_DIR_IN ? &ipvs_w(w)->dest[c->dest_id] : NULL;
 
-	if (deg && deg->gen == gen) {
-		*eg = *deg;
+	if (d && d->eg.gen == gen) {
+		*eg = d->eg;
 		return 1;
 	}
-	int rc = inet_egress_lookup(w, dst_be, gen, &e);
+	int rc = inet_egress_lookup(w, dst_be, gen, e);
 
 	if (rc == -ENETUNREACH) {
 		dp_drop(w, m->port, DPVS_DROP_IP_NO_ROUTE, m);
 		return -1;
 	}
-	*mtu = e.mtu;
 	if (rc < 0)
 		return 0; /* by ipv4_output, until the neighbour answers */
-	memcpy(eg->dst.addr_bytes, &e.dst_mac, RTE_ETHER_ADDR_LEN);
-	rte_ether_addr_copy(&netif_port(e.port_idx)->mac, &eg->src);
-	eg->port_idx = e.port_idx;
-	eg->mtu = e.mtu;
+	memcpy(eg->dst.addr_bytes, &e->dst_mac, RTE_ETHER_ADDR_LEN);
+	rte_ether_addr_copy(&netif_port(e->port_idx)->mac, &eg->src);
+	eg->port_idx = e->port_idx;
+	eg->mtu = e->mtu;
 	eg->gen = gen;
-	if (deg)
-		*deg = *eg;
+	if (d) {
+		d->eg = *eg;
+		d->src = e->src_be;
+	}
 	return 1;
 }
 

@@ -17,9 +17,9 @@
  * route, no neighbour lookup. Otherwise ipvs_xmit_resolve() (xmit.c)
  * looks both up once and refreshes the cache.
  *
- * One file per mode (xmit_nat.h; DR, TUN and Full-NAT to come) holds a
- * static inline transmit function; ipvs_core.c switches on the conn's
- * mode into it.
+ * One file per mode (xmit_nat.h, xmit_dr.h, xmit_tun.h; Full-NAT to
+ * come) holds a static inline transmit function; xmit_conn.h switches on
+ * the conn's mode into it.
  */
 #ifndef DPVS_IPVS_XMIT_H
 #define DPVS_IPVS_XMIT_H
@@ -111,12 +111,13 @@ static inline void xmit_l4_addr_port(uint8_t proto, uint8_t *l4, uint32_t l4len,
 /* ---- the way out ---- */
 
 /* c's egress in direction dir, towards dst_be, is stale (a new conn, or a
- * route or neighbour changed). 1: it is valid now; 0: the next hop is not
- * resolved (send the rewritten packet by ipv4_output, which asks and
- * queues), *mtu set; -1: m was dropped (no route). Out of line: once per
- * conn and change (xmit.c). */
+ * route or neighbour changed). 1: it is valid now (towards the real
+ * server, the dest's src is too); 0: the next hop is not resolved (send
+ * the rewritten packet by ipv4_output or inet_output_via, which ask and
+ * queue), *e set but for its MAC; -1: m was dropped (no route). Out of
+ * line: once per conn and change (xmit.c). */
 int ipvs_xmit_resolve(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir, uint32_t gen,
-		      uint32_t dst_be, struct rte_mbuf *m, uint16_t *mtu);
+		      uint32_t dst_be, struct rte_mbuf *m, struct inet_egress *e);
 
 /* m exceeds the egress mtu: with DF the sender gets ICMP "fragmentation
  * needed" and m is dropped (ip-too-big): true. Without DF: false, the
@@ -148,6 +149,39 @@ static inline void xmit_by_egress(struct worker *w, const struct ipvs_egress *eg
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	m->l2_len = sizeof(*eth);
 	dp_forward(w, eg->port_idx, m);
+}
+
+/* The way towards the real server of c (dst_be), from the conn's cache
+ * or resolved now: 1: by c's egress; 0: not resolved yet, *e says the
+ * port and next hop; -1: m was dropped (no route). *mtu: the egress's. */
+static inline int xmit_egress_in(struct worker *w, struct ipvs_conn *c, uint32_t dst_be,
+				 struct rte_mbuf *m, struct inet_egress *e, uint16_t *mtu)
+{
+	const struct ipvs_egress *eg = &c->eg_in;
+	uint32_t gen = inet_egress_gen();
+	int how = 1;
+
+	if (unlikely(eg->gen != gen)) {
+		how = ipvs_xmit_resolve(w, c, IPVS_DIR_IN, gen, dst_be, m, e);
+		if (how < 0)
+			return how;
+	}
+	*mtu = how ? eg->mtu : e->mtu;
+	return how;
+}
+
+/* Sends m (its IPv4 header final) by egress eg when how (xmit_egress_in's
+ * 1), in fragments when it exceeds mtu (DF clear: checked before), else
+ * through the stack, which resolves the next hop and queues. */
+static inline void xmit_send(struct worker *w, const struct ipvs_egress *eg, int how,
+			     uint16_t mtu, struct rte_mbuf *m)
+{
+	if (likely(how && m->pkt_len <= mtu))
+		xmit_by_egress(w, eg, m);
+	else if (how)
+		ipv4_fragment_forward(w, eg->port_idx, egress_dst_mac(eg), m, mtu);
+	else
+		ipv4_output(w, m);
 }
 
 #endif /* DPVS_IPVS_XMIT_H */

@@ -28,6 +28,7 @@ static inline void xmit_nat(struct worker *w, struct ipvs_conn *c, enum ipvs_dir
 	uint32_t addr = in ? c->out.saddr : c->in.daddr;
 	uint16_t port = in ? c->out.sport : c->in.dport;
 	uint32_t gen = inet_egress_gen();
+	struct inet_egress e;
 	uint16_t mtu;
 	int how = 1;
 
@@ -36,12 +37,11 @@ static inline void xmit_nat(struct worker *w, struct ipvs_conn *c, enum ipvs_dir
 		return;
 	}
 	if (unlikely(eg->gen != gen)) {
-		how = ipvs_xmit_resolve(w, c, dir, gen, in ? addr : ip->dst_addr, m, &mtu);
+		how = ipvs_xmit_resolve(w, c, dir, gen, in ? addr : ip->dst_addr, m, &e);
 		if (how < 0)
 			return;
 	}
-	if (how)
-		mtu = eg->mtu;
+	mtu = how ? eg->mtu : e.mtu;
 	if (unlikely(m->pkt_len > mtu) && ipvs_xmit_too_big(w, m, mtu))
 		return;
 
@@ -49,12 +49,7 @@ static inline void xmit_nat(struct worker *w, struct ipvs_conn *c, enum ipvs_dir
 
 	xmit_l4_addr_port(ip->next_proto_id, l4, l4len, !in, old, addr, port);
 	xmit_ip_ttl_addr(ip, !in, addr);
-	if (likely(how && m->pkt_len <= mtu))
-		xmit_by_egress(w, eg, m);
-	else if (how)
-		ipv4_fragment_forward(w, eg->port_idx, egress_dst_mac(eg), m, mtu);
-	else
-		ipv4_output(w, m);
+	xmit_send(w, eg, how, mtu, m);
 }
 
 #endif /* DPVS_IPVS_XMIT_NAT_H */

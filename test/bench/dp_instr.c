@@ -19,13 +19,16 @@
  * daemon's socket would: VIP 192.168.1.111/24 on dpdk0, DIP
  * 192.168.229.133/24 on dpdk1, static neighbours for the clients and the
  * real servers (no ARP), a NAT UDP service VIP:9 rr with 4 real servers
- * and a NAT TCP service VIP:80 rr with the same 4.
+ * and a NAT TCP service VIP:80 rr with the same 4; a DR UDP service VIP:10
+ * and a TUN (IPIP) UDP service VIP:11 with the same 4 (on-link).
  *
  * Usage: dp_instr SCENARIO [--flows N] [--packets N] [--warmup N]
  *   nat-udp-fwd  client -> VIP:9 on established flows
  *   nat-udp-rev  real server -> client replies on established flows
  *   nat-tcp-new  a TCP SYN to VIP:80 creating a new connection each packet
  *   icmp-echo    ping to the VIP, answered by the stack
+ *   dr-udp-fwd   client -> VIP:10 on established flows, DR (MAC rewrite)
+ *   tun-udp-fwd  client -> VIP:11 on established flows, TUN (IPIP)
  *   SCENARIO-capture  the same with a capture running on both ports,
  *                both directions, whose filter matches none of the frames
  *                ("tcp port 22"): what capture's filter costs when on
@@ -69,6 +72,8 @@
 #define DIP "192.168.229.133"
 #define UDP_VPORT 9
 #define TCP_VPORT 80
+#define DR_VPORT 10
+#define TUN_VPORT 11
 #define N_RS 4
 #define RS_PORT 8080
 #define N_CLIENTS 16
@@ -183,7 +188,7 @@ static struct dpvs_svc svc_key(uint16_t proto, uint16_t port)
 	return s;
 }
 
-static void add_service(uint16_t proto, uint16_t port)
+static void add_service(uint16_t proto, uint16_t port, uint32_t fwd)
 {
 	struct dpvs_svc s = svc_key(proto, port);
 
@@ -196,8 +201,9 @@ static void add_service(uint16_t proto, uint16_t port)
 		q.svc = svc_key(proto, port);
 		q.dest.af = AF_INET;
 		q.dest.addr.in.s_addr = rs_ip(i);
-		q.dest.port = htons(RS_PORT);
-		q.dest.conn_flags = DPVS_FWD_MASQ;
+		/* DR and TUN keep the VIP's port, as ipvsadm gives it */
+		q.dest.port = htons(fwd == DPVS_FWD_MASQ ? RS_PORT : port);
+		q.dest.conn_flags = fwd;
 		q.dest.weight = 1;
 		ctl(DPVS_MSG_DEST_ADD, &q, sizeof(q), "real server");
 	}
@@ -231,18 +237,27 @@ static void setup(uint32_t conn_max)
 		add_neigh("dpdk0", client_ip(i), &client_mac_base, (uint8_t)(0x10 + i));
 	for (unsigned i = 0; i < N_RS; i++)
 		add_neigh("dpdk1", rs_ip(i), &rs_mac_base, (uint8_t)(0x10 + i));
-	add_service(IPPROTO_UDP, UDP_VPORT);
-	add_service(IPPROTO_TCP, TCP_VPORT);
+	add_service(IPPROTO_UDP, UDP_VPORT, DPVS_FWD_MASQ);
+	add_service(IPPROTO_TCP, TCP_VPORT, DPVS_FWD_MASQ);
+	add_service(IPPROTO_UDP, DR_VPORT, DPVS_FWD_DROUTE);
+	add_service(IPPROTO_UDP, TUN_VPORT, DPVS_FWD_TUNNEL);
 }
 
 /* ---- frames ---- */
 
-enum scenario { NAT_UDP_FWD, NAT_UDP_REV, NAT_TCP_NEW, ICMP_ECHO };
+enum scenario { NAT_UDP_FWD, NAT_UDP_REV, NAT_TCP_NEW, ICMP_ECHO, DR_UDP_FWD, TUN_UDP_FWD,
+		NSCENARIOS };
 static const char *const scenario_names[] = { "nat-udp-fwd", "nat-udp-rev", "nat-tcp-new",
-					      "icmp-echo" };
-#define N_SCENARIOS 4
+					      "icmp-echo", "dr-udp-fwd", "tun-udp-fwd" };
+#define N_SCENARIOS NSCENARIOS
 #define CAPTURE_SUFFIX "-capture"
 #define CAPTURE_FILTER "tcp port 22" /* matches none of the scenarios' frames */
+
+/* The client -> VIP UDP scenarios and their service port. */
+static uint16_t fwd_vport(enum scenario s)
+{
+	return s == DR_UDP_FWD ? DR_VPORT : s == TUN_UDP_FWD ? TUN_VPORT : UDP_VPORT;
+}
 
 /* The real server each flow was scheduled to (learnt while creating it). */
 static uint8_t *flow_rs;
@@ -297,9 +312,11 @@ static size_t build(enum scenario s, uint64_t k, uint32_t flows, uint8_t *b, uin
 
 	switch (s) {
 	case NAT_UDP_FWD:
+	case DR_UDP_FWD:
+	case TUN_UDP_FWD:
 		*port_idx = 0;
 		len = put_eth(b, &ports[0].mac, &client_mac_base);
-		return len + put_udp(b + len, client_ip(f), client_port(f), ip4(VIP), UDP_VPORT);
+		return len + put_udp(b + len, client_ip(f), client_port(f), ip4(VIP), fwd_vport(s));
 	case NAT_UDP_REV: {
 		struct rte_ether_addr rs_mac = rs_mac_base;
 
@@ -344,6 +361,8 @@ static size_t build(enum scenario s, uint64_t k, uint32_t flows, uint8_t *b, uin
 		ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, l4len);
 		return len + sizeof(*ip) + l4len;
 	}
+	case NSCENARIOS:
+		break;
 	}
 	return 0;
 }
@@ -403,8 +422,9 @@ static uint64_t run(enum scenario s, uint64_t k0, uint64_t count, uint32_t flows
 }
 
 /* Creates the flows one packet at a time, learning each one's real server
- * from the frame queued on dpdk1 before the flush frees it. */
-static void create_flows(uint32_t flows)
+ * from the frame queued on dpdk1 before the flush frees it (NAT: its
+ * destination address; the replies of nat-udp-rev come from there). */
+static void create_flows(enum scenario s, uint32_t flows)
 {
 	flow_rs = calloc(flows, 1);
 	if (!flow_rs) {
@@ -413,13 +433,17 @@ static void create_flows(uint32_t flows)
 	}
 	for (uint32_t f = 0; f < flows; f++) {
 		uint16_t port_idx;
-		struct rte_mbuf *m = frame(NAT_UDP_FWD, f, flows, &port_idx);
+		struct rte_mbuf *m = frame(s == NAT_UDP_REV ? NAT_UDP_FWD : s, f, flows, &port_idx);
 
 		eth_input(&wk, port_idx, m);
 		if (wk.tx[1].n != 1) {
 			fprintf(stderr, "dp_instr: flow %u was not forwarded to a real server\n",
 				f);
 			exit(1);
+		}
+		if (s != NAT_UDP_FWD && s != NAT_UDP_REV) {
+			dp_tx_flush(&wk);
+			continue;
 		}
 		const struct rte_ether_hdr *e =
 			rte_pktmbuf_mtod(wk.tx[1].pkts[0], const struct rte_ether_hdr *);
@@ -450,8 +474,9 @@ static uint64_t parse_count(const char *opt, const char *v, uint64_t min, uint64
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: dp_instr nat-udp-fwd|nat-udp-rev|nat-tcp-new|icmp-echo[-capture] "
-			"[--flows N] [--packets N] [--warmup N] [--capture-engine cbpf|ebpf|ebpf-jit]\n");
+	fprintf(stderr, "usage: dp_instr nat-udp-fwd|nat-udp-rev|nat-tcp-new|icmp-echo|"
+			"dr-udp-fwd|tun-udp-fwd[-capture] [--flows N] [--packets N] [--warmup N] "
+			"[--capture-engine cbpf|ebpf|ebpf-jit]\n");
 	exit(2);
 }
 
@@ -540,8 +565,8 @@ int main(int argc, char **argv)
 	rte_rcu_qsbr_thread_register(dp_rcu, wk.index);
 	rte_rcu_qsbr_thread_online(dp_rcu, wk.index);
 
-	if (s == NAT_UDP_FWD || s == NAT_UDP_REV)
-		create_flows(flows);
+	if (s == NAT_UDP_FWD || s == NAT_UDP_REV || s == DR_UDP_FWD || s == TUN_UDP_FWD)
+		create_flows(s, flows);
 	struct capture_session *cs = NULL;
 	if (capture) {
 		struct capture_conf cc = { .port_mask = 3, .dirs = CAPTURE_RX | CAPTURE_TX,
@@ -560,7 +585,7 @@ int main(int argc, char **argv)
 
 	/* The measured packets must all leave by the scenario's way out. With
 	 * no DPDK port behind it, dp_tx_flush counts them as TX_FULL there. */
-	uint16_t out = s == NAT_UDP_FWD || s == NAT_TCP_NEW ? 1 : 0;
+	uint16_t out = s == NAT_UDP_REV || s == ICMP_ECHO ? 0 : 1;
 	uint64_t sent = wk.cnt[out].drops[DPVS_DROP_TX_FULL], other = 0;
 	for (unsigned p = 0; p < 2; p++)
 		for (unsigned r = 0; r < DPVS_DROP_MAX; r++)

@@ -38,7 +38,7 @@ LONG=120000
 CMDLINE="test/bench/instr.sh $*"
 # SCENARIO-capture: the same with a capture on whose filter matches
 # nothing (what capture costs when on); +ENGINE picks the filter engine
-SCENARIOS="nat-udp-fwd nat-udp-rev nat-tcp-new icmp-echo nat-udp-fwd-capture nat-udp-fwd-capture+cbpf"
+SCENARIOS="nat-udp-fwd nat-udp-rev nat-tcp-new icmp-echo dr-udp-fwd tun-udp-fwd nat-udp-fwd-capture nat-udp-fwd-capture+cbpf"
 
 die() { echo "instr: $*" >&2; exit 2; }
 say() { echo "instr: $*" >&2; }
@@ -186,6 +186,8 @@ VG=$(valgrind --version)
 		nat-tcp-new)
 			what="TCP SYN to VIP:80 from a new client port: rr schedules, a conn is created" ;;
 		icmp-echo) what="ping to the VIP, answered by the stack" ;;
+		dr-udp-fwd) what="client -> VIP:10 UDP, established flow ($FLOWS flows), DR: only the MACs change" ;;
+		tun-udp-fwd) what="client -> VIP:11 UDP, established flow ($FLOWS flows), TUN: IPIP from the DIP" ;;
 		nat-udp-fwd-capture) what="nat-udp-fwd with a dpip capture on (both ports and directions, a filter matching nothing; eBPF JIT)" ;;
 		nat-udp-fwd-capture+cbpf) what="the same with the filter in libpcap's classic BPF interpreter" ;;
 		esac

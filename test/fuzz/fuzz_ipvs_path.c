@@ -6,7 +6,9 @@
  * DPDK ring ports. The balancer is the one of test/unit/path/
  * path_test_env.h (real stack and IPVS, ring ports), set up once through
  * the control API, with NAT TCP and UDP services, a persistent TCP
- * service and a persistent port-0 UDP service whose dest has no port.
+ * service and a persistent port-0 UDP service whose dest has no port,
+ * and services forwarding by DR (UDP VIP:8053) and TUN (UDP VIP:9053 in
+ * GUE with its checksum, TCP VIP:9000 in IPIP).
  *
  * Each input first re-plays a few valid flows (so there are conns to
  * hit: TCP to VIP:80, UDP to VIP:53, TCP to the persistent VIP:443, UDP
@@ -226,12 +228,31 @@ static void replay_flows(void)
 	drain_and_check();
 }
 
+/* A service on VIP:vport with one dest forwarding by fwd. */
+static int add_mode_service(uint16_t proto, uint16_t vport, const char *dest, uint32_t fwd,
+			    uint8_t tun_type, uint8_t tun_flags, char *err, size_t errlen)
+{
+	struct dpvs_svc s = p_svc_key(proto, VIP, vport);
+	int rc;
+
+	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
+	if ((rc = ipvs_svc_add(&s, err, errlen)) < 0)
+		return rc;
+	return p_dest_fwd(&s, dest, vport, fwd, tun_type, tun_flags,
+			  tun_type == DPVS_TUN_GUE ? 6080 : 0, false, err, errlen);
+}
+
 static void setup_or_die(void)
 {
 	char err[256];
 
 	dp_test_eal();
-	if (path_setup(&w, 1024, err, sizeof(err)) < 0 || path_add_persistent(err, sizeof(err)) < 0) {
+	if (path_setup(&w, 1024, err, sizeof(err)) < 0 || path_add_persistent(err, sizeof(err)) < 0 ||
+	    add_mode_service(IPPROTO_UDP, 8053, RIP1, DPVS_FWD_DROUTE, 0, 0, err, sizeof(err)) < 0 ||
+	    add_mode_service(IPPROTO_UDP, 9053, RIP3, DPVS_FWD_TUNNEL, DPVS_TUN_GUE,
+			     DPVS_TUN_F_CSUM, err, sizeof(err)) < 0 ||
+	    add_mode_service(IPPROTO_TCP, 9000, RIP2, DPVS_FWD_TUNNEL, DPVS_TUN_IPIP, 0, err,
+			     sizeof(err)) < 0) {
 		fprintf(stderr, "fuzz set-up: %s\n", err);
 		abort();
 	}
@@ -252,7 +273,7 @@ static uint16_t ip_of(const struct p_l4 *s, uint8_t *q)
 	return (uint16_t)len;
 }
 
-#define NTEMPLATES 20
+#define NTEMPLATES 25
 
 /* Template t into f; its length and port. */
 static size_t template(unsigned t, uint8_t *f, uint16_t *port)
@@ -310,6 +331,33 @@ static size_t template(unsigned t, uint8_t *f, uint16_t *port)
 		return p_arp_frame(f, &cgw_mac, CGW, VIP);
 	case 18:
 		return p_echo_frame(f, CIP, VIP);
+	case 20: /* DR */
+		s = flows[FL_UDP];
+		s.dport = 8053;
+		return p_l4_frame(f, &s);
+	case 21: /* TUN, GUE with its checksum */
+		s = flows[FL_UDP];
+		s.dport = 9053;
+		return p_l4_frame(f, &s);
+	case 22: /* TUN, IPIP: a TCP flow starts */
+		s = flows[FL_TCP];
+		s.sport = 31000;
+		s.dport = 9000;
+		s.tcp_flags = RTE_TCP_SYN_FLAG;
+		return p_l4_frame(f, &s);
+	case 23: /* TUN, too big with the encapsulation, DF */
+		s = flows[FL_UDP];
+		s.dport = 9053;
+		s.payload = P_MTU_SRV - 28 - 20;
+		return p_l4_frame(f, &s);
+	case 24: /* the client's frag needed about a DR reply: to the real server */
+		s = flows[FL_UDP];
+		s.src = VIP;
+		s.sport = 8053;
+		s.dst = CIP;
+		s.dport = flows[FL_UDP].sport;
+		ip_of(&s, q);
+		return p_icmp_frame(f, CIP, VIP, 3, 4, htonl(576), q, 28);
 	default: /* to the DIP: the kernel's */
 		s = flows[FL_UDP];
 		s.dst = DIP0;

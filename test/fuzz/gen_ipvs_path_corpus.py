@@ -43,6 +43,13 @@ SEEDS = {
     "arp_vip": rec(17),
     "echo_vip": rec(18),
     "udp_dip": rec(19),
+    # DR and TUN (issue 16)
+    "dr_udp": rec(20),
+    "tun_gue_csum_udp": rec(21),
+    "tun_ipip_syn": rec(22),
+    "tun_too_big_df": rec(23),
+    "icmp_frag_needed_dr_reply": rec(24),
+    "dr_then_tun_with_timers": rec(20) + rec(22, flags=FIX | 0x10) + rec(21, flags=FIX | 0x40),
     # the malformed kinds the daemon must name
     "tcp_short": rec(0, trim=40),
     "udp_short": rec(1, trim=36),

@@ -20,6 +20,14 @@ DIP = "192.168.229.133"
 CIP = "192.168.1.10"
 RIP1 = "192.168.229.132"
 RIP2 = "192.168.229.134"
+# the DR and TUN labs (scripts/lab.sh up --mode dr|tun): the VIP on the
+# director's LAN, the client behind a router; TUN's real servers on
+# another network behind it
+VIP_LAN = "192.168.229.111"
+CGW = "192.168.1.1"
+TUN_RIP1 = "10.10.10.132"
+TUN_RIP2 = "10.10.10.134"
+GUE_PORT = 6080
 
 
 class CmdError(Exception):
@@ -48,14 +56,19 @@ class Lab:
                         DPVS=os.path.join(BUILD, "src", "dpvs"), DPVS_SOCK=self.sock)
         self.ns_c, self.ns_d = prefix + "c", prefix + "d"
         self.ns_rs1, self.ns_rs2 = prefix + "rs1", prefix + "rs2"
+        self.ns_r, self.ns_sw = prefix + "r", prefix + "sw"
+        self.rips = (RIP1, RIP2)
 
     def lab(self, *args, timeout=60, check=True):
         return run(["bash", os.path.join(TOP, "scripts", "lab.sh")] + list(args),
                    timeout=timeout, check=check, env=self.env)
 
-    def up(self, daemon=True, conf=None):
+    def up(self, daemon=True, conf=None, mode="nat"):
+        """The lab of scripts/lab.sh in mode nat, dr or tun."""
         self.lab("down", check=False)
-        self.lab("up")
+        self.lab("up", "--mode", mode)
+        if mode == "tun":
+            self.rips = (TUN_RIP1, TUN_RIP2)
         self.wait_servers()
         if daemon:
             self.start_daemon(conf)
@@ -104,37 +117,86 @@ class Lab:
             return p.returncode == 0 and "RealServer" in p.stdout
 
         end = time.time() + timeout
-        for ns, rip in ((self.ns_rs1, RIP1), (self.ns_rs2, RIP2)):
+        for ns, rip in ((self.ns_rs1, self.rips[0]), (self.ns_rs2, self.rips[1])):
             wait_until(lambda: answers(ns, rip), timeout=max(end - time.time(), 1),
                        what="real server %s to answer HTTP" % rip)
 
-    def link_counters(self, port="dpdk0"):
-        """Parses `dpip -s -s link show` into {name: value} for one port."""
+    def port_lines(self, port="dpdk0"):
+        """The lines `dpip -s -s link show` prints about one port."""
         out = self.dpip("-s", "-s", "link", "show").stdout
-        counters, cur = {}, None
-        for line in out.splitlines():
-            m = re.match(r"^\d+: (\S+?):", line)
-            if m:
-                cur = m.group(1)
-                continue
-            if cur != port:
-                continue
-            for name, val in re.findall(r"([a-z][a-z0-9_-]*)[ :]+(\d+)", line):
-                counters.setdefault(name, int(val))
-        return counters
-
-    def drop(self, reason, port="dpdk0"):
-        out = self.dpip("-s", "-s", "link", "show").stdout
-        cur = None
+        lines, cur = [], None
         for line in out.splitlines():
             m = re.match(r"^\d+: (\S+?):", line)
             if m:
                 cur = m.group(1)
             elif cur == port:
-                m = re.search(r"\bdrop\s+%s\s+(\d+)" % re.escape(reason), line)
-                if m:
-                    return int(m.group(1))
+                lines.append(line)
+        return lines
+
+    def link_counters(self, port="dpdk0"):
+        """Parses `dpip -s -s link show` into {name: value} for one port."""
+        counters = {}
+        for line in self.port_lines(port):
+            for name, val in re.findall(r"([a-z][a-z0-9_-]*)[ :]+(\d+)", line):
+                counters.setdefault(name, int(val))
+        return counters
+
+    def fates(self, port="dpdk0"):
+        """(rx packets, the sum of their fates) of a port, from `dpip -s -s
+        link show`: equal when every received frame has exactly one fate
+        (include/dpvs/ctl.h)."""
+        rx, fates = None, None
+        for line in self.port_lines(port):
+            m = re.match(r"\s+RX: packets (\d+)", line)
+            if m:
+                rx = int(m.group(1))
+            m = re.match(r"\s+fates: forwarded (\d+) arp-replied (\d+) icmp-echo-replied (\d+) "
+                         r"to-kernel (\d+) dropped (\d+)", line)
+            if m:
+                fates = sum(int(g) for g in m.groups())
+        return rx, fates
+
+    def fates_add_up(self, port="dpdk0", timeout=5):
+        """Waits (bounded) until the port's fates add up: counters are read
+        while ARP or the kernel's own traffic may still come in."""
+        wait_until(lambda: (lambda r: r[0] is not None and r[0] == r[1])(self.fates(port)),
+                   timeout=timeout, what="the fates of %s to add up (rx, fates: %r)" %
+                   (port, self.fates(port)))
+
+    def drop(self, reason, port="dpdk0"):
+        for line in self.port_lines(port):
+            m = re.search(r"\bdrop\s+%s\s+(\d+)" % re.escape(reason), line)
+            if m:
+                return int(m.group(1))
         return 0
+
+
+class Capture:
+    """tcpdump in one of the lab's namespaces, bounded in time, written to
+    a file in the lab's state directory; text() reads it back."""
+
+    def __init__(self, lab, ns, ifname, bpf, name):
+        self.ns = ns
+        self.path = os.path.join(lab.state, name + ".pcap")
+        self.p = subprocess.Popen(["ip", "netns", "exec", ns, "timeout", "60", "tcpdump", "-i",
+                                   ifname, "-n", "-U", "--immediate-mode", "-w", self.path, bpf],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # tcpdump says so on stderr once it listens
+        line = self.p.stderr.readline()
+        assert "listening on" in line, line
+
+    def stop(self):
+        time.sleep(0.3)  # -U: the last packets' records reach the file
+        self.p.send_signal(signal.SIGINT)
+        try:
+            self.p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait(timeout=5)
+
+    def text(self, *opts):
+        return run(["ip", "netns", "exec", self.ns, "tcpdump", "-r", self.path, "-n"] +
+                   list(opts), check=False).stdout
 
 
 def wait_until(fn, timeout=10, interval=0.1, what="condition"):

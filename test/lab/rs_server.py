@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""A lab real server: HTTP on one port answering "I am RealServerN <ip>",
-and a UDP echo on another that prefixes the reply with the same name.
+"""A lab real server: HTTP on one port answering "I am RealServerN <ip>"
+to a GET and "<name> got N bytes" to a POST (an upload: path MTU
+discovery through a tunnel), and a UDP echo on another that prefixes the
+reply with the same name.
 
 Used by scripts/lab.sh inside the real-server namespaces. Counts what it
 served in /tmp/dpvs-lab-<prefix>/<name>.count when --count-file is given.
@@ -31,6 +33,22 @@ def main():
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def do_POST(self):
+            left = int(self.headers.get("Content-Length", "0"))
+            got = 0
+            while left > 0:
+                chunk = self.rfile.read(min(left, 65536))
+                if not chunk:
+                    break
+                got += len(chunk)
+                left -= len(chunk)
+            reply = ("%s got %d bytes\n" % (args.name, got)).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
 
         def log_message(self, fmt, *a):
             pass

@@ -38,7 +38,15 @@ def main():
                if w.split(":")[0] == modname]
         if want and not sel:
             continue
-        mod = load(os.path.join(HERE, f))
+        try:
+            mod = load(os.path.join(HERE, f))
+        except Exception:
+            # a module that does not even load is a failure, not the end
+            # of the run (the modules after it still run)
+            traceback.print_exc()
+            print("FAIL: lab %s load" % modname, flush=True)
+            nfail += 1
+            continue
         tests = [n for n in dir(mod) if n.startswith("test_") and callable(getattr(mod, n))]
         tests.sort(key=lambda n: getattr(mod, n).__code__.co_firstlineno)
         if sel and None not in sel:

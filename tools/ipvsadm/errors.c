@@ -51,3 +51,11 @@ const char *ipvsadm_strerror(uint16_t msg_type, int err)
 			return table[i].text;
 	return strerror(err);
 }
+
+const char *ipvsadm_error_text(uint16_t msg_type, int err, const char *daemon_msg)
+{
+	err = abs(err);
+	if ((err == ENETUNREACH || err == ELOOP) && daemon_msg && daemon_msg[0])
+		return daemon_msg;
+	return ipvsadm_strerror(msg_type, err);
+}

@@ -9,8 +9,7 @@
  * Where dpvs differs from the kernel (on purpose):
  *  - dest counters are printed as full 64-bit values; libipvs cuts some of
  *    them to 32 bits on current kernels, a bug not worth copying;
- *  - Full-NAT dests (dpvs only) show as "FullNat" and save as --fullnat;
- *  - tunnel dests are always ipip (dpvs has no GUE/GRE tunnels).
+ *  - Full-NAT dests (dpvs only) show as "FullNat" and save as --fullnat.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -160,6 +159,42 @@ static const char *fwd_text(uint32_t flags, bool sw)
 	return "(null)";
 }
 
+/* ipvsadm's tunnames[], tunflags[] and tunflags_switch[], indexed by the
+ * dest's tun_type and tun_flags as the kernel reports them. */
+static const char *const tun_names[] = { "ipip", "gue", "gre" };
+static const char *const tun_flag_names[] = { "-c", "+c", "r+c" };
+static const char *const tun_flag_switches[] = { "--tun-nocsum", "--tun-csum", "--tun-remcsum" };
+
+/* fwd_tun_info(): the TunnelInfo column into buf (16 bytes, as upstream);
+ * NULL (printed "n/a") for a dest that is not a tunnel or unknown values. */
+static const char *tun_info(const struct dpvs_dest *d, char buf[16])
+{
+	if (d->conn_flags != DPVS_FWD_TUNNEL || d->tun_type > DPVS_TUN_GRE ||
+	    (d->tun_type != DPVS_TUN_IPIP && d->tun_flags > DPVS_TUN_F_REMCSUM))
+		return NULL;
+	if (d->tun_type == DPVS_TUN_GUE)
+		snprintf(buf, 16, "%s:%d:%s", tun_names[d->tun_type], ntohs(d->tun_port),
+			 tun_flag_names[d->tun_flags]);
+	else if (d->tun_type == DPVS_TUN_GRE)
+		snprintf(buf, 16, "%s:%s", tun_names[d->tun_type], tun_flag_names[d->tun_flags]);
+	else
+		snprintf(buf, 16, "%s", tun_names[d->tun_type]);
+	return buf;
+}
+
+/* print_tunnel_rule(): the tunnel options after "-a ... -i -w N". */
+static void print_tun_rule(FILE *f, const struct dpvs_dest *d)
+{
+	if (d->tun_type > DPVS_TUN_GRE ||
+	    (d->tun_type != DPVS_TUN_IPIP && d->tun_flags > DPVS_TUN_F_REMCSUM))
+		return;
+	fprintf(f, " --tun-type %s", tun_names[d->tun_type]);
+	if (d->tun_type == DPVS_TUN_GUE)
+		fprintf(f, " --tun-port %d %s", ntohs(d->tun_port), tun_flag_switches[d->tun_flags]);
+	else if (d->tun_type == DPVS_TUN_GRE)
+		fprintf(f, " %s", tun_flag_switches[d->tun_flags]);
+}
+
 static void print_sched_flags(FILE *f, const struct dpvs_svc *s)
 {
 	char flags[64] = "";
@@ -277,10 +312,12 @@ static void print_dest_line(FILE *f, const struct dpvs_dest *d, const char *dnam
 		fprintf(f, "  -> %-28s %-9u %-11u %-10u %-10u\n", dname, (unsigned int)d->weight,
 			d->persistconns, d->activeconns, d->inactconns);
 	} else if (fmt & IPVSADM_FMT_TUN_INFO) {
+		char buf[16];
+		const char *info = tun_info(d, buf);
+
 		fprintf(f, "  -> %-28s %-7s %-13s %-6d %-10u %-10u\n", dname,
-			fwd_text(d->conn_flags, false),
-			d->conn_flags == DPVS_FWD_TUNNEL ? "ipip" : "n/a",
-			d->weight, d->activeconns, d->inactconns);
+			fwd_text(d->conn_flags, false), info ? info : "n/a", d->weight,
+			d->activeconns, d->inactconns);
 	} else {
 		fprintf(f, "  -> %-28s %-7s %-6d %-10u %-10u\n", dname,
 			fwd_text(d->conn_flags, false), d->weight, d->activeconns, d->inactconns);
@@ -325,7 +362,7 @@ void fmt_service(FILE *f, const struct ipvs_svc_row *row, unsigned int fmt)
 			fprintf(f, "-a %s -r %s %s -w %d", svc_name, dname,
 				fwd_text(d->conn_flags, true), d->weight);
 			if (d->conn_flags == DPVS_FWD_TUNNEL)
-				fputs(" --tun-type ipip", f);
+				print_tun_rule(f, d);
 			fputc('\n', f);
 			continue;
 		}

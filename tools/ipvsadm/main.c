@@ -24,8 +24,6 @@
  *  - size= in the version line is the daemon's connection table size per
  *    worker (dpvs_info.conn_tab_size), dpvs's counterpart of the kernel's
  *    conn_tab_size.
- *  - --tun-type gue/gre are accepted by the parser (exact checks) but dpvs
- *    only tunnels with ipip: such a dest is refused before it is sent.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -90,10 +88,9 @@ static int last_result; /* of the last line run: -R's exit status */
 static void batch_result(uint32_t index, uint16_t type, int status, const char *msg, void *arg)
 {
 	(void)index;
-	(void)msg;
 	(void)arg;
 	if (status < 0)
-		fprintf(stderr, "%s\n", ipvsadm_strerror(type, status));
+		fprintf(stderr, "%s\n", ipvsadm_error_text(type, status, msg));
 	last_result = status < 0 ? EXIT_KERNEL : 0;
 }
 
@@ -132,7 +129,7 @@ static int set_request(uint16_t type, uint32_t flags, const void *req, uint32_t 
 	rc = dpvs_request(type, flags, req, len, NULL, NULL, err, sizeof(err));
 	if (rc == 0)
 		return 0;
-	fprintf(stderr, "%s\n", ipvsadm_strerror(type, rc));
+	fprintf(stderr, "%s\n", ipvsadm_error_text(type, rc, err));
 	return EXIT_KERNEL;
 }
 
@@ -340,16 +337,9 @@ static int do_list(const struct ipvsadm_cmd *c)
 
 static int do_dest(const struct ipvsadm_cmd *c, uint16_t type)
 {
-	static const char *const tun_names[] = { "ipip", "gue", "gre" };
 	struct dpvs_dest_req req = { .svc = c->svc, .dest = c->dest };
 
 	daemon_init();
-	if (c->dest.conn_flags == DPVS_FWD_TUNNEL && c->tun_type != IPVSADM_TUN_IPIP) {
-		batch_flush();
-		fprintf(stderr, "tunnel type %s is not supported by dpvs (only ipip)\n",
-			tun_names[c->tun_type]);
-		return EXIT_KERNEL;
-	}
 	return set_request(type, 0, &req, sizeof(req));
 }
 

@@ -925,6 +925,12 @@ static int command_checks(struct parse_ctx *p)
 
 		if (rc)
 			return rc;
+		/* what ipvsadm sends the kernel with a tunnel dest */
+		if (c->dest.conn_flags == DPVS_FWD_TUNNEL) {
+			c->dest.tun_type = (uint8_t)c->tun_type;
+			c->dest.tun_port = htons(c->tun_port);
+			c->dest.tun_flags = (uint8_t)c->tun_csum;
+		}
 	}
 	if (c->cmd == IPVSADM_CMD_LIST) {
 		uint64_t cto = IPVSADM_OPT(IPVSADM_OPT_CONNECTION) |

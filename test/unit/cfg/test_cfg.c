@@ -472,6 +472,10 @@ static void test_cross_checks(void **state)
 			 "lcore 5 is not in [eal] lcores '0,1'");
 	expect_error(BASE_EAL BASE_PORT "[worker:1]\n", "[worker:1]: ", "no 'queues' key");
 	assert_true(has_error("[port:dpdk0] rx_queues: ", "queue 0 is polled by no worker"));
+	/* dpdk-dumpcap maps hugepage files that in_memory never makes */
+	expect_one_error(BASE "[eal]\npdump = yes\nin_memory = yes\n", "[eal] pdump: ",
+			 "in_memory = no");
+	expect_valid(BASE "[eal]\npdump = yes\n");
 	/* 17 workers and a KNI: the TAP has 16 queues */
 	{
 		char buf[4096];

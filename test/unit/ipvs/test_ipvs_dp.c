@@ -963,9 +963,17 @@ static void test_ctl_errors(void **state)
 			 -EINVAL);
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, -1), -EINVAL);
 	q = dest_req(IPPROTO_TCP, VIP, 80, RIP1, 80, 1);
-	q.dest.conn_flags = DPVS_FWD_DROUTE;
+	q.dest.conn_flags = DPVS_FWD_FULLNAT;
 	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), -EOPNOTSUPP);
-	assert_string_equal(rep.msg, "forwarding method -g (DR) is not supported yet; use -m");
+	assert_string_equal(rep.msg,
+			    "forwarding method -b (FULLNAT) is not supported yet; use -m, -g or -i");
+	/* DR: RIP1 is behind the gateway 192.168.200.254, not a neighbour */
+	q.dest.conn_flags = DPVS_FWD_DROUTE;
+	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), -ENETUNREACH);
+	assert_string_equal(rep.msg, "real server 192.168.1.10 is not on-link: DR (-g) needs it "
+				     "in a connected prefix of a port (dpip addr add ADDR/LEN dev "
+				     "PORT); use -i (tunnel) or -m (NAT) to reach it through a "
+				     "router");
 	q = dest_req(IPPROTO_TCP, VIP, 80, RIP1, 80, 1);
 	q.dest.l_threshold = 10; /* above the upper one (none) */
 	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), -ERANGE);

@@ -103,6 +103,14 @@ static void test_dest_lines(void **state)
 	assert_int_equal(d.u_threshold, 10);
 	assert_int_equal(d.l_threshold, 5);
 
+	/* a tunnel in the config file: the fields ipvsadm would send */
+	assert_int_equal(ipvs_args_dest("-r 10.9.0.5 -i --tun-type gue --tun-port 6080 --tun-csum",
+					&svc, &d, err, sizeof(err)), 0);
+	assert_int_equal(d.conn_flags, DPVS_FWD_TUNNEL);
+	assert_int_equal(d.tun_type, DPVS_TUN_GUE);
+	assert_int_equal(ntohs(d.tun_port), 6080);
+	assert_int_equal(d.tun_flags, DPVS_TUN_F_CSUM);
+
 	assert_int_equal(ipvs_args_service("-f 7", &fw, err, sizeof(err)), 0);
 	assert_int_equal(ipvs_args_dest("-r 10.1.1.1:http -m", &fw, &d, err, sizeof(err)), 0);
 	assert_int_equal(ntohs(d.port), 80); /* fwmark: tcp names */

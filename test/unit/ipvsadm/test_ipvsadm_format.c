@@ -58,6 +58,17 @@ struct fix_dest {
 	uint32_t active, inactive;
 };
 
+/* The GUE and GRE dests of the fixture (the other Tunnel dests are ipip). */
+static const struct {
+	const char *addr;
+	uint8_t type, flags;
+	uint16_t port; /* host order */
+} fix_tun[] = {
+	{ "192.168.2.2", DPVS_TUN_GUE, 0, 6080 },
+	{ "192.168.2.3", DPVS_TUN_GUE, DPVS_TUN_F_CSUM, 6080 },
+	{ "192.168.2.4", DPVS_TUN_GRE, DPVS_TUN_F_REMCSUM, 0 },
+};
+
 struct fix_svc {
 	uint32_t fwmark;
 	int v6;
@@ -153,6 +164,13 @@ static void *build_reply(const struct fix_svc *fx, size_t n, uint32_t *len)
 			dd.weight = fd->weight;
 			dd.activeconns = fd->active;
 			dd.inactconns = fd->inactive;
+			for (size_t k = 0; k < sizeof(fix_tun) / sizeof(fix_tun[0]); k++) {
+				if (strcmp(fix_tun[k].addr, fd->addr))
+					continue;
+				dd.tun_type = fix_tun[k].type;
+				dd.tun_flags = fix_tun[k].flags;
+				dd.tun_port = htons(fix_tun[k].port);
+			}
 			memcpy(p, &dd, sizeof(dd));
 			p += sizeof(dd);
 		}
@@ -293,10 +311,7 @@ static void test_list_pages(void **state)
 	free(full);
 }
 
-/*
- * FORMATS.md 6, except the three GUE/GRE dests of 10.0.0.6: dpvs tunnels
- * only with ipip, so every Tunnel dest saves as --tun-type ipip.
- */
+/* FORMATS.md 6, byte for byte. */
 static const char want_sn[] =
 	"-A -t 10.0.0.1:80 -s wlc\n"
 	"-a -t 10.0.0.1:80 -r 127.0.0.1:80 -g -w 1\n"
@@ -308,9 +323,9 @@ static const char want_sn[] =
 	"-A -t 10.0.0.3:0 -s rr -p 360\n"
 	"-A -t 10.0.0.6:80 -s wlc\n"
 	"-a -t 10.0.0.6:80 -r 192.168.2.1:80 -i -w 1 --tun-type ipip\n"
-	"-a -t 10.0.0.6:80 -r 192.168.2.2:80 -i -w 1 --tun-type ipip\n"
-	"-a -t 10.0.0.6:80 -r 192.168.2.3:80 -i -w 1 --tun-type ipip\n"
-	"-a -t 10.0.0.6:80 -r 192.168.2.4:80 -i -w 1 --tun-type ipip\n"
+	"-a -t 10.0.0.6:80 -r 192.168.2.2:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-nocsum\n"
+	"-a -t 10.0.0.6:80 -r 192.168.2.3:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-csum\n"
+	"-a -t 10.0.0.6:80 -r 192.168.2.4:80 -i -w 1 --tun-type gre --tun-remcsum\n"
 	"-a -t 10.0.0.6:80 -r [2001:db8::99]:80 -i -w 1 --tun-type ipip\n"
 	"-A -u 10.0.0.1:53 -s rr\n"
 	"-a -u 10.0.0.1:53 -r 192.168.1.20:53 -m -w 1\n"
@@ -544,6 +559,18 @@ static void test_thresholds_persist_tuninfo(void **state)
 		  "  -> 192.168.1.10:80              Masq    n/a           1      5          12        \n"
 		  "  -> 192.168.1.11:80              Route   n/a           3      2          4         \n"
 		  "  -> 192.168.1.12:80              Tunnel  ipip          0      0          0         \n");
+	/* FORMATS.md 5: the GUE and GRE dests of 10.0.0.6 */
+	cap_open(&c);
+	for (uint32_t i = 0; i < t.nrows; i++)
+		if (t.rows[i].svc.port == htons(80) && t.rows[i].svc.addr.in.s_addr == htonl(0x0a000006))
+			fmt_service(c.f, &t.rows[i], IPVSADM_FMT_NUMERIC | IPVSADM_FMT_TUN_INFO);
+	cap_check(&c,
+		  "TCP  10.0.0.6:80 wlc\n"
+		  "  -> 192.168.2.1:80               Tunnel  ipip          1      0          0         \n"
+		  "  -> 192.168.2.2:80               Tunnel  gue:6080:-c   1      0          0         \n"
+		  "  -> 192.168.2.3:80               Tunnel  gue:6080:+c   1      0          0         \n"
+		  "  -> 192.168.2.4:80               Tunnel  gre:r+c       1      0          0         \n"
+		  "  -> [2001:db8::99]:80            Tunnel  ipip          1      0          0         \n");
 	ipvs_table_free(&t);
 }
 
@@ -729,6 +756,18 @@ static void test_errors(void **state)
 			    "Numerical result out of range");
 	/* an errno that means something else for another request */
 	assert_string_equal(ipvsadm_strerror(DPVS_MSG_SVC_DEL, -EEXIST), "File exists");
+	/* the kernel's texts win over the daemon's message... */
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_DEST_ADD, -EEXIST, "real server exists"),
+			    "Destination already exists");
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_DEST_ADD, -ERANGE, "lower > upper"),
+			    "Numerical result out of range");
+	/* ...but dpvs's own refusals say what the daemon says */
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_DEST_ADD, -ENETUNREACH, "not on-link"),
+			    "not on-link");
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_DEST_EDIT, -ELOOP, "our own address"),
+			    "our own address");
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_DEST_ADD, -ENETUNREACH, ""),
+			    "Network is unreachable");
 }
 
 int main(void)

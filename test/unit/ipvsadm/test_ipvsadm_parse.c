@@ -360,6 +360,27 @@ static void test_dest_fields(void **state)
 	assert_int_equal(r.cmd.tun_type, IPVSADM_TUN_GUE);
 	assert_int_equal(r.cmd.tun_port, 6080);
 	assert_int_equal(r.cmd.tun_csum, IPVSADM_TUN_NOCSUM);
+	/* what goes to the daemon: the kernel's fields, port in network order */
+	assert_int_equal(r.cmd.dest.tun_type, DPVS_TUN_GUE);
+	assert_int_equal(r.cmd.dest.tun_port, htons(6080));
+	assert_int_equal(r.cmd.dest.tun_flags, 0);
+
+	run("-a -t 10.0.0.1:80 -r 192.168.1.10 -i --tun-type gue --tun-port 6080 --tun-remcsum", &r);
+	assert_int_equal(r.rc, IPVSADM_PARSE_OK);
+	assert_int_equal(r.cmd.dest.tun_flags, DPVS_TUN_F_REMCSUM);
+	run("-e -t 10.0.0.1:80 -r 192.168.1.10 -i --tun-type gre --tun-csum", &r);
+	assert_int_equal(r.rc, IPVSADM_PARSE_OK);
+	assert_int_equal(r.cmd.dest.tun_type, DPVS_TUN_GRE);
+	assert_int_equal(r.cmd.dest.tun_flags, DPVS_TUN_F_CSUM);
+	assert_int_equal(r.cmd.dest.tun_port, 0);
+	run("-a -t 10.0.0.1:80 -r 192.168.1.10 -i", &r);
+	assert_int_equal(r.rc, IPVSADM_PARSE_OK);
+	assert_int_equal(r.cmd.dest.tun_type, DPVS_TUN_IPIP);
+	assert_int_equal(r.cmd.dest.tun_flags, 0);
+	/* -g (the default) carries no tunnel */
+	run("-a -t 10.0.0.1:80 -r 192.168.1.10", &r);
+	assert_int_equal(r.cmd.dest.conn_flags, DPVS_FWD_DROUTE);
+	assert_int_equal(r.cmd.dest.tun_type | r.cmd.dest.tun_flags | r.cmd.dest.tun_port, 0);
 
 	run("-d -t 10.0.0.1:80 -r 192.168.1.10", &r);
 	assert_int_equal(r.cmd.cmd, IPVSADM_CMD_DELDEST);

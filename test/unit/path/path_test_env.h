@@ -207,8 +207,11 @@ static inline struct dpvs_svc p_svc_key(uint16_t proto, const char *vip, uint16_
 	return s;
 }
 
-static inline int p_dest(const struct dpvs_svc *s, const char *rip, uint16_t rport, char *err,
-			 size_t errlen)
+/* A dest of weight 1 forwarding by fwd (tun_*: a -i dest's tunnel, GUE's
+ * port in host order), added, or edited when edit. */
+static inline int p_dest_fwd(const struct dpvs_svc *s, const char *rip, uint16_t rport,
+			     uint32_t fwd, uint8_t tun_type, uint8_t tun_flags, uint16_t tun_port,
+			     bool edit, char *err, size_t errlen)
 {
 	struct dpvs_dest d;
 
@@ -216,9 +219,18 @@ static inline int p_dest(const struct dpvs_svc *s, const char *rip, uint16_t rpo
 	d.af = AF_INET;
 	d.addr.in.s_addr = p_ip(rip);
 	d.port = htons(rport);
-	d.conn_flags = DPVS_FWD_MASQ;
+	d.conn_flags = fwd;
 	d.weight = 1;
-	return ipvs_dest_add(s, &d, err, errlen);
+	d.tun_type = tun_type;
+	d.tun_flags = tun_flags;
+	d.tun_port = htons(tun_port);
+	return edit ? ipvs_dest_edit(s, &d, err, errlen) : ipvs_dest_add(s, &d, err, errlen);
+}
+
+static inline int p_dest(const struct dpvs_svc *s, const char *rip, uint16_t rport, char *err,
+			 size_t errlen)
+{
+	return p_dest_fwd(s, rip, rport, DPVS_FWD_MASQ, 0, 0, 0, false, err, errlen);
 }
 
 /* A NAT service with rr and two dests (RIP1, RIP2) on rport. */
