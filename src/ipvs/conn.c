@@ -737,3 +737,12 @@ int ipvs_conn_list_page(struct ipvs_conn_cursor *cur, bool whole_buckets, struct
 	}
 	return 0;
 }
+
+int ipvs_conn_list_collect(struct dpvs_conn *out, uint32_t max, uint32_t *count, char *err,
+			   size_t errlen)
+{
+	struct ipvs_conn_cursor cur = {0};
+	int ret = ipvs_conn_list_page(&cur, false, out, max, count, err, errlen);
+
+	return ret < 0 ? ret : 0;
+}

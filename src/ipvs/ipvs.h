@@ -160,6 +160,10 @@ struct ipvs_conn_cursor {
  */
 int ipvs_conn_list_page(struct ipvs_conn_cursor *cur, bool whole_buckets, struct dpvs_conn *out,
 			uint32_t max, uint32_t *count, char *err, size_t errlen);
+/* The first max conns of all workers (tests): 0 or -errno, as a page
+ * from the start that may cut a bucket. */
+int ipvs_conn_list_collect(struct dpvs_conn *out, uint32_t max, uint32_t *count, char *err,
+			   size_t errlen);
 
 /* fwmark.c: the classifier's rules (dpip fwmark add|del|show) */
 int ipvs_fwmark_add(const struct dpvs_fwmark_rule *r, char *err, size_t errlen);
