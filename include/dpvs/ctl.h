@@ -303,6 +303,8 @@ enum dpvs_fwd {
 	DPVS_FWD_DROUTE = 3, /* -g (ipvsadm's default) */
 	DPVS_FWD_FULLNAT = 5,
 };
+/* the forwarding method's bits in struct dpvs_dest's conn_flags */
+#define DPVS_FWD_MASK 0x7
 
 /* Tunnel encapsulations of -i dests, numbered as the kernel's
  * IP_VS_CONN_F_TUNNEL_TYPE_* (ipvsadm --tun-type). */

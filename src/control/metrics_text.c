@@ -205,6 +205,15 @@ static void workers(struct text *t)
 #undef WORKER_FAMILY
 	family(t, "dpvs_connections", "gauge", "Live connections of all workers.");
 	sample(t, "dpvs_connections", "", conns);
+	family(t, "dpvs_connections_by_state", "gauge",
+	       "Live connections of all workers by protocol and state (as ipvsadm -Lnc names them).");
+	for (unsigned st = 0; st < ipvs_conn_state_kinds(); st++) {
+		const char *proto, *name = ipvs_conn_state_name(st, &proto);
+		char labels[64];
+
+		snprintf(labels, sizeof(labels), "proto=\"%s\",state=\"%s\"", proto, name);
+		sample(t, "dpvs_connections_by_state", labels, ipvs_conn_state_count(st));
+	}
 	family(t, "dpvs_tsc_hz", "gauge", "TSC cycles per second (for the cycle counters).");
 	sample(t, "dpvs_tsc_hz", "", rte_get_tsc_hz());
 	family(t, "dpvs_uptime_seconds", "gauge", "Seconds since the daemon started.");

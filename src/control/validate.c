@@ -89,6 +89,47 @@ static void check_net(const struct dpvs_config *cfg, struct cfg_errors *errs)
 	}
 }
 
+/* Is a on a network one of the file's addresses connects, or covered by
+ * one of its routes without a gateway? (What DR asks of a real server.) */
+static bool file_onlink(const struct dpvs_config *cfg, uint32_t a)
+{
+	for (unsigned i = 0; i < cfg->naddrs; i++) {
+		uint32_t m = mask_of(cfg->addrs[i].prefixlen);
+
+		if ((cfg->addrs[i].addr.in.s_addr & m) == (a & m))
+			return true;
+	}
+	for (unsigned i = 0; i < cfg->nroutes; i++) {
+		const struct dpvs_route *r = &cfg->routes[i];
+		uint32_t m = mask_of(r->prefixlen);
+
+		if (!r->gateway.in.s_addr && (r->dst.in.s_addr & m) == (a & m))
+			return true;
+	}
+	return false;
+}
+
+/* What the running stack would say of a DR/TUN real server at the add,
+ * asked of the file's own addresses and routes (the same words). */
+static void check_dest_env(const struct dpvs_config *cfg, const char *sec, const char *key,
+			   const struct dpvs_dest *d, struct cfg_errors *errs)
+{
+	uint32_t fwd = d->conn_flags & DPVS_FWD_MASK;
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &d->addr.in, a, sizeof(a));
+	if (fwd != DPVS_FWD_MASQ && is_file_addr(cfg, d->addr.in.s_addr))
+		err_at(cfg, errs, sec, key,
+		       "real server %s is an address of this balancer: %s needs another host", a,
+		       fwd == DPVS_FWD_DROUTE ? "-g (DR)" : "-i (tunnel)");
+	else if (fwd == DPVS_FWD_DROUTE && !file_onlink(cfg, d->addr.in.s_addr))
+		err_at(cfg, errs, sec, key,
+		       "real server %s is not on-link: DR (-g) needs it in a connected prefix of a "
+		       "port (dpip addr add ADDR/LEN dev PORT); use -i (tunnel) or -m (NAT) to "
+		       "reach it through a router",
+		       a);
+}
+
 static void check_services(const struct dpvs_config *cfg, struct cfg_errors *errs)
 {
 	char why[CFG_ERRLEN], sec[80];
@@ -102,9 +143,12 @@ static void check_services(const struct dpvs_config *cfg, struct cfg_errors *err
 			err_at(cfg, errs, sec, "service", "%s", why);
 			continue;
 		}
-		for (unsigned j = 0; j < s->ndests; j++)
+		for (unsigned j = 0; j < s->ndests; j++) {
 			if (ipvs_dest_check(&s->svc, &s->dests[j], why, sizeof(why)))
 				err_at(cfg, errs, sec, s->dest_key[j], "%s", why);
+			else
+				check_dest_env(cfg, sec, s->dest_key[j], &s->dests[j], errs);
+		}
 		ndests += s->ndests;
 	}
 	if (cfg->nservices > cfg->svc_max)

@@ -70,6 +70,8 @@ int inet_onlink_port(uint32_t addr_be)
 {
 	struct route_nh nh;
 
+	if (!lpm) /* no stack (dpvs -t): nothing is on-link */
+		return -1;
 	if (!route_lookup(addr_be, &nh) || nh.nexthop_be != addr_be)
 		return -1;
 	return nh.port_idx;

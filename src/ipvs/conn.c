@@ -430,6 +430,8 @@ void ipvs_conn_set_state(struct ipvs_worker *iw, struct ipvs_conn *c, uint8_t st
 	struct ipvs_dest_wstate *d = &iw->dest[c->dest_id];
 	bool active = c->in.proto == IPPROTO_TCP && state == IPVS_TCP_ESTABLISHED;
 
+	iw->conns_by_state[c->c_state]--;
+	iw->conns_by_state[state]++;
 	c->c_state = state;
 	if (active && !(c->c_flags & IPVS_CONN_F_ACTIVE)) {
 		c->c_flags |= IPVS_CONN_F_ACTIVE;
@@ -454,6 +456,7 @@ void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c)
 		conn_release(iw, c);
 		return;
 	}
+	iw->conns_by_state[c->c_state]--;
 	if (c->c_flags & IPVS_CONN_F_OUT_HASHED)
 		node_hash_out(iw, &c->out);
 	if (c->control)

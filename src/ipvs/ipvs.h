@@ -143,6 +143,13 @@ void ipvs_stats_reset_svc(uint32_t svc_id);   /* new service or ZERO */
 void ipvs_stats_reset_dest(uint32_t dest_id); /* new dest or ZERO */
 uint64_t ipvs_dest_conns_live(uint32_t dest_id);
 
+/* Live connections by state, all workers summed (templates apart): the
+ * states are 0..ipvs_conn_state_kinds()-1, each with its protocol's and
+ * its own name as ipvsadm -Lc prints them ("TCP", "ESTABLISHED"). */
+unsigned ipvs_conn_state_kinds(void);
+const char *ipvs_conn_state_name(unsigned state, const char **proto);
+uint64_t ipvs_conn_state_count(unsigned state);
+
 /* Where a conn listing goes on: a worker, a bucket of its table, the
  * conns of that bucket already listed (DPVS_MSG_F_CONN_PAGE). */
 struct ipvs_conn_cursor {

@@ -106,6 +106,30 @@ uint32_t ipvs_conn_count(unsigned worker_index)
 	return iw ? iw->nconns : 0;
 }
 
+unsigned ipvs_conn_state_kinds(void)
+{
+	return IPVS_STATE_MAX;
+}
+
+const char *ipvs_conn_state_name(unsigned state, const char **proto)
+{
+	bool udp = state == IPVS_UDP_STATE;
+
+	*proto = udp ? "UDP" : "TCP";
+	return ipvs_state_name(udp ? IPPROTO_UDP : IPPROTO_TCP, (uint8_t)state);
+}
+
+uint64_t ipvs_conn_state_count(unsigned state)
+{
+	uint64_t n = 0;
+
+	if (state >= IPVS_STATE_MAX)
+		return 0;
+	for (unsigned i = 0; i < nwstates; i++)
+		n += __atomic_load_n(&wstates[i]->conns_by_state[state], __ATOMIC_RELAXED);
+	return n;
+}
+
 uint32_t ipvs_conn_slot_bytes(unsigned worker_index)
 {
 	const struct ipvs_worker *iw = ipvs_worker_state(worker_index);

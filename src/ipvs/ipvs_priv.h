@@ -412,6 +412,9 @@ struct ipvs_worker {
 	struct ipvs_conn *wheel[IPVS_WHEEL_SLOTS];
 	/* counters beyond the drop reasons */
 	uint64_t conns_created, conns_expired;
+	/* live conns by state (templates apart): moved on state changes,
+	 * never per packet; the control thread reads them (metrics) */
+	uint64_t conns_by_state[IPVS_STATE_MAX];
 	struct ipvs_conn_req req;
 	/* by service id and by dest id ([pool] svc_max, dest_max entries):
 	 * allocated and attached by the control thread (service.c) before it

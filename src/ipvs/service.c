@@ -1210,20 +1210,22 @@ static const char *fwd_switch(uint32_t fwd)
 }
 
 /* What DR and TUN ask of a dest beyond NAT's, into *out (the tunnel
- * fields stay zero for the other modes). */
+ * fields stay zero for the other modes). live: also what the running
+ * stack says (own addresses, on-link): not for a file being validated,
+ * whose own addresses count (control/validate.c asks those). */
 static int dest_check_mode(const struct dpvs_dest *d, struct dpvs_dest *out, uint32_t fwd,
-			   char *err, size_t errlen)
+			   bool live, char *err, size_t errlen)
 {
 	char a[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &d->addr.in, a, sizeof(a));
-	if (fwd != DPVS_FWD_MASQ && inet_addr_is_local(d->addr.in.s_addr)) {
+	if (live && fwd != DPVS_FWD_MASQ && inet_addr_is_local(d->addr.in.s_addr)) {
 		/* it would get its own packets back, for ever */
 		snprintf(err, errlen, "real server %s is an address of this balancer: %s needs "
 			 "another host", a, fwd_switch(fwd));
 		return -ELOOP;
 	}
-	if (fwd == DPVS_FWD_DROUTE && inet_onlink_port(d->addr.in.s_addr) < 0) {
+	if (live && fwd == DPVS_FWD_DROUTE && inet_onlink_port(d->addr.in.s_addr) < 0) {
 		/* only the MAC changes: the real server must be a neighbour */
 		snprintf(err, errlen, "real server %s is not on-link: DR (-g) needs it in a "
 			 "connected prefix of a port (dpip addr add ADDR/LEN dev PORT); use -i "
@@ -1270,9 +1272,10 @@ static int dest_check_mode(const struct dpvs_dest *d, struct dpvs_dest *out, uin
 	return 0;
 }
 
-/* Checks d for service e and writes the normalized dest into *out. */
+/* Checks d for service e and writes the normalized dest into *out
+ * (live: against the running stack too, see dest_check_mode). */
 static int dest_check(const struct svc_ent *e, const struct dpvs_dest *d, struct dpvs_dest *out,
-		      char *err, size_t errlen)
+		      bool live, char *err, size_t errlen)
 {
 	uint32_t fwd = d->conn_flags & IPVS_FWD_MASK;
 	int ret;
@@ -1296,7 +1299,7 @@ static int dest_check(const struct svc_ent *e, const struct dpvs_dest *d, struct
 			 fwd_switch(fwd));
 		return -EOPNOTSUPP;
 	}
-	ret = dest_check_mode(d, out, fwd, err, errlen);
+	ret = dest_check_mode(d, out, fwd, live, err, errlen);
 	if (ret < 0)
 		return ret;
 	if (d->weight < 0 || d->weight > 65535) {
@@ -1335,7 +1338,7 @@ int ipvs_dest_check(const struct dpvs_svc *s, const struct dpvs_dest *d, char *e
 	struct svc_ent e = { .conf = *s };
 	struct dpvs_dest out;
 
-	return dest_check(&e, d, &out, err, errlen);
+	return dest_check(&e, d, &out, false, err, errlen);
 }
 
 /* The place of d among e's live dests, -1. */
@@ -1371,7 +1374,7 @@ int ipvs_dest_add(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err
 	if (sid < 0)
 		return sid;
 	e = &svc_tab[sid];
-	ret = dest_check(e, d, &conf, err, errlen);
+	ret = dest_check(e, d, &conf, true, err, errlen);
 	if (ret < 0)
 		return ret;
 	id = dest_find_any((uint32_t)sid, conf.addr.in.s_addr, conf.port);
@@ -1458,7 +1461,7 @@ int ipvs_dest_edit(const struct dpvs_svc *s, const struct dpvs_dest *d, char *er
 	if (k < 0)
 		return k;
 	e = &svc_tab[sid];
-	ret = dest_check(e, d, &conf, err, errlen);
+	ret = dest_check(e, d, &conf, true, err, errlen);
 	if (ret < 0)
 		return ret;
 	dest_tab[e->dest_ids[k]].conf = conf;

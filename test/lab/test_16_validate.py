@@ -103,6 +103,9 @@ CASES = [
     ("svc_max 0", lambda base: base.replace("svc_max = 64", "svc_max = 0")),
     ("ctl_socket too long", lambda base: base.replace(
         "ctl_socket = ", "ctl_socket = /tmp/" + "x" * 120 + "/")),
+    ("DR real server not on-link", svc("-t 10.0.0.100:94 -s rr", "-r 172.16.9.9:94 -g")),
+    ("DR real server is our address", svc("-t 10.0.0.100:95 -s rr", "-r 10.1.0.1:95 -g")),
+    ("TUN real server is our address", svc("-t 10.0.0.100:96 -s rr", "-r 10.0.0.1:96 -i")),
 ]
 MAYBE = [
     ("real server without -m (DR is the default)", svc("-t 10.0.0.100:91 -s rr",
