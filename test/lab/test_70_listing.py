@@ -5,13 +5,20 @@ message holds, made by datagrams from many client ports through a NAT
 service of a two-worker daemon (conf/lab-nat-2workers.conf), so the
 listing goes page by page through both workers' tables. `ipvsadm -Lnc`
 must print every one of them, once, in ipvsadm 1.31's format, and exit 0:
-as many rows as `dpip stats` counts connections.
+as many rows as `dpip stats` counts connections. And a listing that
+stops early (the daemon hangs up, or answers a page that does not move
+on) is printed as far as it came, said to be incomplete on stderr, and
+ipvsadm exits 1.
 """
 import os
 import re
+import socket
+import struct
+import tempfile
+import threading
 import time
 
-from lab import RIP1, TOP, VIP, Lab, wait_until
+from lab import BUILD, RIP1, TOP, VIP, Lab, run, wait_until
 
 LAB = Lab("ll")
 CONF = os.path.join(TOP, "conf", "lab-nat-2workers.conf")
@@ -133,3 +140,86 @@ def test_conn_listing_bigger_than_a_message():
         clients.add(m.group(2))
     assert len(clients) == len(rows), "%d rows listed twice" % (len(rows) - len(clients))
     print("ipvsadm -Lnc: %d conns (workers %r) listed in %.2f s" % (len(rows), per, took))
+
+
+# ---- a listing that stops early, against a daemon of our own making ----
+#
+# Not the lab: a socket that answers as a dpvs would, page 1 of the conn
+# list and then, for page 2, whatever `second` says (hang up, or a page
+# whose cursor does not move on). ipvsadm must print what it got, say on
+# stderr that the listing is incomplete and exit 1.
+
+HDR = struct.Struct("<IHHIIiI")  # magic version type len seq status flags
+PING, CONN_LIST, F_PAGE = 1, 71, 0x4
+
+
+def conn(cport):
+    """A struct dpvs_conn: UDP 10.0.0.9:cport -> 10.0.0.1:53 -> 10.1.0.2:53."""
+    a = lambda s: socket.inet_aton(s) + bytes(12)
+    return (struct.pack("<HH", socket.AF_INET, 17) + a("10.0.0.9") + a("10.0.0.1") +
+            a("10.1.0.2") + bytes(16) + struct.pack("!HHHH", cport, 53, 53, 0) +
+            struct.pack("<II", 0, 0) + b"UDP".ljust(16, b"\0") + struct.pack("<II", 300, 1))
+
+
+def fake_daemon(path, second):
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(4)
+    srv.settimeout(10)
+
+    def serve():
+        try:
+            for _ in range(3):  # PING, page 1, page 2
+                c, _ = srv.accept()
+                with c:
+                    h = c.recv(HDR.size, socket.MSG_WAITALL)
+                    magic, ver, typ, ln, seq, _st, flags = HDR.unpack(h)
+                    q = c.recv(ln, socket.MSG_WAITALL) if ln else b""
+                    if typ == PING:
+                        body = bytes(56)
+                    else:
+                        assert typ == CONN_LIST and flags & F_PAGE, (typ, flags)
+                        cursor = struct.unpack("<IIII", q)[1:]
+                        if cursor == (0, 0, 0):
+                            page = (0, 5, 0, 1)
+                        elif second == "hang up":
+                            return
+                        else:  # the same cursor again: a listing without end
+                            page = (0, 5, 0, 1)
+                        body = (struct.pack("<IIII", *page) + struct.pack("<II", 2, 108) +
+                                conn(1000) + conn(1001))
+                    c.sendall(HDR.pack(magic, ver, typ, len(body), seq, 0, flags) + body)
+        except OSError:
+            pass
+        finally:
+            srv.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    return t
+
+
+def listing_cut(second):
+    d = tempfile.mkdtemp(prefix="dpvs-cut-")
+    path = os.path.join(d, "s")
+    try:
+        t = fake_daemon(path, second)
+        p = run([os.path.join(BUILD, "tools", "ipvsadm", "ipvsadm"), "-Lnc"], check=False,
+                timeout=60, env=dict(os.environ, DPVS_SOCK=path))
+        t.join(timeout=15)
+        return p
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+        os.rmdir(d)
+
+
+def test_listing_cut_says_so():
+    for second, why in (("hang up", ""), ("same cursor", "does not advance")):
+        p = listing_cut(second)
+        assert p.returncode == 1, (second, p.returncode, p.stdout, p.stderr)
+        rows = p.stdout.splitlines()
+        assert rows[:2] == ["IPVS connection entries", TITLE], (second, rows)
+        assert len(rows) == 4 and all("10.0.0.9:100" in r for r in rows[2:]), (second, rows)
+        assert "connection list incomplete: 2 entries listed" in p.stderr, (second, p.stderr)
+        assert why in p.stderr, (second, p.stderr)
