@@ -53,6 +53,15 @@ for f in conf/*.conf conf/*.sample; do
   if "$BUILD/src/dpvs" -t -c "$f" >/dev/null 2>"$BUILD/conf.err"; then ok "config $f"; else cat "$BUILD/conf.err"; bad "config $f"; fi
 done
 
+# ---- dpvs -t leak-free under ASan (its own build; SKIP when none) ----
+while read -r line; do
+  case "$line" in
+    "PASS: "*) ok "${line#PASS: }" ;;
+    "FAIL: "*) bad "${line#FAIL: }" ;;
+    *) echo "$line" ;;
+  esac
+done < <(bash test/sanitize/dpvs_t_asan.sh 2>&1)
+
 if [ $UNIT_ONLY = 0 ]; then
   # ---- lab tests ----
   bash scripts/setup.sh --hugepages-only >/dev/null
@@ -97,7 +106,12 @@ if [ $UNIT_ONLY = 0 ]; then
       for t in $FB/test/fuzz/fuzz_*; do
         [ -f "$t" ] && [ -x "$t" ] || continue
         n=$(basename "$t")
-        if "$t" -max_total_time="${FUZZ_SECONDS:-20}" -rss_limit_mb=1024 >"$BUILD/$n.log" 2>&1; then ok "fuzz $n (${FUZZ_SECONDS:-20}s)"; else tail -30 "$BUILD/$n.log"; bad "fuzz $n"; fi
+        # seeds from test/fuzz/corpus/NAME (read only: new inputs go to
+        # a scratch folder first in the list)
+        seeds=test/fuzz/corpus/${n#fuzz_} scratch=$(mktemp -d)
+        [ -d "$seeds" ] || seeds=
+        if "$t" -max_total_time="${FUZZ_SECONDS:-20}" -rss_limit_mb=1024 -artifact_prefix="$BUILD/$n-" "$scratch" $seeds >"$BUILD/$n.log" 2>&1; then ok "fuzz $n (${FUZZ_SECONDS:-20}s)"; else tail -30 "$BUILD/$n.log"; bad "fuzz $n"; fi
+        rm -rf "$scratch"
       done
     else
       tail -30 "$BUILD/fuzz-build.log"; bad "fuzz build"

@@ -75,7 +75,8 @@ enum dpvs_msg_type {
 	DPVS_MSG_ZERO = 68,         /* optional dpvs_svc key; none = all */
 	DPVS_MSG_TIMEOUT_SET = 69,  /* struct dpvs_timeouts (0 = unchanged) */
 	DPVS_MSG_TIMEOUT_GET = 70,  /* -> struct dpvs_timeouts */
-	DPVS_MSG_CONN_LIST = 71,    /* struct dpvs_conn_query -> dpvs_list + dpvs_conn[] */
+	DPVS_MSG_CONN_LIST = 71,    /* struct dpvs_conn_query -> dpvs_list + dpvs_conn[],
+	                               or by pages (DPVS_MSG_F_CONN_PAGE) */
 	/* fwmark classifier (dpip fwmark) */
 	DPVS_MSG_FWMARK_ADD = 80,   /* struct dpvs_fwmark_rule */
 	DPVS_MSG_FWMARK_DEL = 81,   /* struct dpvs_fwmark_rule (all fields but packets) */
@@ -432,9 +433,44 @@ struct dpvs_tcp_state_timeouts {
 	uint32_t last_ack;
 };
 
+/* CONN_LIST without DPVS_MSG_F_CONN_PAGE: every conn in one reply (at
+ * most `max` of them when max is not 0), or EMSGSIZE when they do not
+ * fit in one message; never a silent part. */
 struct dpvs_conn_query {
-	uint32_t max;    /* at most this many entries */
-	uint32_t flags;  /* reserved */
+	uint32_t max;    /* at most this many entries; 0: all */
+	uint32_t flags;  /* reserved, 0 */
+};
+
+#define DPVS_MSG_F_CONN_PAGE 0x4 /* CONN_LIST: by pages (struct dpvs_conn_page_req) */
+
+/*
+ * CONN_LIST by pages, for tables of any size (one message holds about
+ * 38,800 entries; 10M conns take about 1 GB): with DPVS_MSG_F_CONN_PAGE
+ * the payload is a struct dpvs_conn_page_req and the reply a struct
+ * dpvs_conn_page followed by the dpvs_list and entries of a CONN_LIST
+ * reply. The cursor is a place in the workers' conn tables (a worker,
+ * a bucket of its hash table, the conns of that bucket already listed):
+ * the first page asks from 0, 0, 0, each next one from the reply's
+ * next_* while `more` says there is more (a page may be empty). A page
+ * holds whole buckets, unless one bucket alone is bigger than a page, so
+ * a conn that lives through the whole listing is listed exactly once;
+ * conns made or ended meanwhile may be listed or not (as the kernel's
+ * /proc/net/ip_vs_conn). There is no version to check: conns change all
+ * the time, a listing is never one instant.
+ */
+struct dpvs_conn_page_req {
+	uint32_t max;    /* entries in this page at most; 0: as many as fit */
+	uint32_t worker; /* cursor: where the page starts */
+	uint32_t bucket;
+	uint32_t skip;
+};
+
+struct dpvs_conn_page {
+	uint32_t next_worker; /* cursor of the next page */
+	uint32_t next_bucket;
+	uint32_t next_skip;
+	uint32_t more;        /* 1: ask for the next page */
+	/* followed by struct dpvs_list and its entries */
 };
 
 struct dpvs_conn {

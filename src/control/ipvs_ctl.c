@@ -157,19 +157,24 @@ static int page_emit(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t
 static int h_svc_list_page(const struct dpvs_ctl_hdr *hdr, const struct dpvs_svc_page_req *q,
 			   struct ctl_reply *r)
 {
-	const struct dpvs_svc *key = (hdr->flags & DPVS_MSG_F_SVC_KEY) ? &q->key : NULL;
+	const struct dpvs_svc *key;
 	struct page p = {.r = r};
 	struct dpvs_svc_page pg = {.version = ipvs_svc_version()};
 	struct dpvs_list l = {.entry_size = sizeof(struct dpvs_svc_entry)};
-	uint32_t sf = q->svc_from, df = q->dest_from;
+	uint32_t sf, df;
 	char err[ERRLEN] = "";
 	int ret;
 
+	/* before the first read of q: SVC_LIST takes 0 bytes and up, so a
+	 * short page request would be read past its end (none: NULL) */
 	if (hdr->len != sizeof(*q))
 		return ctl_reply_error(r, -EINVAL,
 				       "service list page request: %u bytes, "
 				       "expected %zu",
 				       hdr->len, sizeof(*q));
+	key = (hdr->flags & DPVS_MSG_F_SVC_KEY) ? &q->key : NULL;
+	sf = q->svc_from;
+	df = q->dest_from;
 	if (q->version && q->version != pg.version)
 		return ctl_reply_error(r, -EAGAIN, "services changed during the listing");
 	p.room = DPVS_CTL_MAX_PAYLOAD - sizeof(pg) - sizeof(l);
@@ -287,39 +292,97 @@ static int h_timeout_get(const struct dpvs_ctl_hdr *hdr, const void *payload,
 	return 0;
 }
 
-static int h_conn_list(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *r)
+/* The entries one reply holds after its headers. */
+static uint32_t conn_page_cap(size_t headers)
 {
-	const struct dpvs_conn_query *q = payload;
-	const uint32_t cap = (DPVS_CTL_MAX_PAYLOAD - sizeof(struct dpvs_list)) /
-			     sizeof(struct dpvs_conn);
-	uint32_t max = q->max && q->max < cap ? q->max : cap;
+	return (uint32_t)((DPVS_CTL_MAX_PAYLOAD - headers) / sizeof(struct dpvs_conn));
+}
+
+/* A dpvs_list of n conns at the end of the reply. */
+static int append_conns(struct ctl_reply *r, const struct dpvs_conn *c, uint32_t n)
+{
+	struct dpvs_list l = {.count = n, .entry_size = sizeof(struct dpvs_conn)};
+
+	if (ctl_reply_append(r, &l, sizeof(l)) < 0 ||
+	    (n && ctl_reply_append(r, c, sizeof(*c) * n) < 0))
+		return ctl_reply_error(r, -ENOMEM, "out of memory");
+	return 0;
+}
+
+/* One page from the request's cursor (DPVS_MSG_F_CONN_PAGE). */
+static int h_conn_page(const struct dpvs_ctl_hdr *hdr, const struct dpvs_conn_page_req *q,
+		       struct ctl_reply *r)
+{
+	const uint32_t cap = conn_page_cap(sizeof(struct dpvs_conn_page) + sizeof(struct dpvs_list));
+	struct ipvs_conn_cursor cur;
 	struct dpvs_conn *buf;
-	struct dpvs_list *l;
-	uint32_t n = 0;
 	char err[ERRLEN] = "";
+	uint32_t max, n = 0;
 	int ret;
 
-	(void)hdr;
+	/* before the first read of q: a query's 8 bytes pass the registry */
+	if (hdr->len != sizeof(*q))
+		return ctl_reply_error(r, -EINVAL,
+				       "connection list page request: %u bytes, expected %zu",
+				       hdr->len, sizeof(*q));
+	cur = (struct ipvs_conn_cursor){.worker = q->worker, .bucket = q->bucket, .skip = q->skip};
+	max = q->max && q->max < cap ? q->max : cap;
 	buf = malloc(sizeof(*buf) * max);
 	if (!buf)
 		return ctl_reply_error(r, -ENOMEM, "no memory for %u connection entries", max);
-	ret = ipvs_conn_list_collect(buf, max, &n, err, sizeof(err));
-	if (ret < 0) {
-		free(buf);
-		return ctl_reply_error(r, ret, "%s", err);
+	ret = ipvs_conn_list_page(&cur, true, buf, max, &n, err, sizeof(err));
+	if (ret >= 0) {
+		struct dpvs_conn_page pg = {.next_worker = cur.worker,
+					    .next_bucket = cur.bucket,
+					    .next_skip = cur.skip,
+					    .more = ret == 1};
+
+		ret = ctl_reply_append(r, &pg, sizeof(pg)) < 0
+			      ? ctl_reply_error(r, -ENOMEM, "out of memory")
+			      : append_conns(r, buf, n);
+	} else {
+		ret = ctl_reply_error(r, ret, "%s", err);
 	}
-	l = ctl_reply_alloc(r, sizeof(*l));
-	if (!l) {
-		free(buf);
-		return ctl_reply_error(r, -ENOMEM, "out of memory");
-	}
-	l->count = n;
-	l->entry_size = sizeof(struct dpvs_conn);
-	ret = n ? ctl_reply_append(r, buf, sizeof(*buf) * n) : 0;
 	free(buf);
-	if (ret < 0)
-		return ctl_reply_error(r, -ENOMEM, "out of memory");
-	return 0;
+	return ret;
+}
+
+/* CONN_LIST: one page, or every conn in one reply (up to the asked max)
+ * and EMSGSIZE when they do not fit: never a part passed off as all. */
+static int h_conn_list(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *r)
+{
+	const struct dpvs_conn_query *q = payload;
+	const uint32_t cap = conn_page_cap(sizeof(struct dpvs_list));
+	uint32_t max = q->max && q->max < cap ? q->max : cap, n = 0;
+	struct ipvs_conn_cursor cur = {0};
+	struct dpvs_conn *buf;
+	char err[ERRLEN] = "";
+	int ret;
+
+	if (hdr->flags & ~DPVS_MSG_F_CONN_PAGE)
+		return ctl_reply_error(r, -EINVAL, "connection list: unknown flags 0x%x",
+				       hdr->flags & ~DPVS_MSG_F_CONN_PAGE);
+	if (hdr->flags & DPVS_MSG_F_CONN_PAGE)
+		return h_conn_page(hdr, payload, r);
+	if (hdr->len != sizeof(*q))
+		return ctl_reply_error(r, -EINVAL, "connection list request: %u bytes, expected %zu",
+				       hdr->len, sizeof(*q));
+	if (q->flags)
+		return ctl_reply_error(r, -EINVAL, "connection list: unknown query flags 0x%x",
+				       q->flags);
+	buf = malloc(sizeof(*buf) * max);
+	if (!buf)
+		return ctl_reply_error(r, -ENOMEM, "no memory for %u connection entries", max);
+	ret = ipvs_conn_list_page(&cur, false, buf, max, &n, err, sizeof(err));
+	if (ret == 1 && (q->max == 0 || q->max > cap))
+		ret = ctl_reply_error(r, -EMSGSIZE,
+				      "connection list exceeds %u entries: ask for it by pages", cap);
+	else if (ret < 0)
+		ret = ctl_reply_error(r, ret, "%s", err);
+	else
+		ret = append_conns(r, buf, n);
+	free(buf);
+	return ret;
 }
 
 void ipvs_ctl_register(void)
@@ -340,7 +403,7 @@ void ipvs_ctl_register(void)
 		     sizeof(struct dpvs_timeouts), h_timeout_set);
 	ctl_register(DPVS_MSG_TIMEOUT_GET, 0, 0, h_timeout_get);
 	ctl_register(DPVS_MSG_CONN_LIST, sizeof(struct dpvs_conn_query),
-		     sizeof(struct dpvs_conn_query), h_conn_list);
+		     sizeof(struct dpvs_conn_page_req), h_conn_list);
 	fwmark_ctl_register();
 	/* ipvsadm -R: one publication per BATCH, not one per line */
 	ctl_register_batch(ipvs_batch_begin, ipvs_batch_end);

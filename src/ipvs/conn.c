@@ -122,6 +122,7 @@ void ipvs_conn_shard_fini(struct ipvs_worker *iw)
 	iw->htab = NULL;
 	free(iw->req.buf);
 	iw->req.buf = NULL;
+	iw->req.cap = 0;
 }
 
 /* ---- hash table ---- */
@@ -564,21 +565,63 @@ static void conn_fill(const struct ipvs_conn *c, uint64_t now, unsigned lcore_id
 	snprintf(o->state, sizeof(o->state), "%s", state);
 }
 
-/* Walks up to `buckets` buckets from r->bucket; true when finished. */
+/* Fills k conns of a chain, after the first `skip` of its in-nodes. */
+static void conn_list_fill(struct ipvs_conn_req *r, struct ipvs_conn_node *n, uint32_t skip,
+			   uint32_t k, uint64_t now, unsigned lcore_id)
+{
+	for (; n && k; n = n->next) {
+		if (ipvs_node_dir(n) != IPVS_DIR_IN)
+			continue;
+		if (skip) {
+			skip--;
+			continue;
+		}
+		conn_fill(ipvs_conn_of(n), now, lcore_id, &r->buf[r->n++]);
+		k--;
+	}
+}
+
+/*
+ * Walks up to `buckets` buckets from r->bucket; true when the request is
+ * finished (the table's end, or a bucket that does not fit: r->more).
+ * A bucket is counted before it is copied, so that a page can end
+ * before it: the next page then starts with that bucket whole, and a
+ * conn that stays in its bucket is listed once, whatever came and went
+ * in the buckets around it. Positions inside a chain move as conns come
+ * and go, so a bucket is cut only when it must be (r->split).
+ */
 static bool conn_list_step(struct ipvs_worker *iw, struct ipvs_conn_req *r, uint64_t now,
 			   unsigned lcore_id, uint32_t buckets)
 {
-	while (buckets-- && r->bucket < iw->nbuckets && r->n < r->max) {
-		for (struct ipvs_conn_node *n = iw->htab[r->bucket]; n; n = n->next) {
-			if (ipvs_node_dir(n) != IPVS_DIR_IN)
-				continue;
-			if (r->n == r->max)
-				return true;
-			conn_fill(ipvs_conn_of(n), now, lcore_id, &r->buf[r->n++]);
+	while (buckets-- && r->bucket < iw->nbuckets) {
+		struct ipvs_conn_node *head = iw->htab[r->bucket];
+		uint32_t k = 0, room = r->max - r->n;
+
+		for (struct ipvs_conn_node *n = head; n; n = n->next)
+			k += ipvs_node_dir(n) == IPVS_DIR_IN;
+		if (k <= r->skip) {
+			/* listed, or shorter now than when the last page ended */
+			r->bucket++;
+			r->skip = 0;
+			continue;
 		}
+		k -= r->skip;
+		if (k > room) {
+			bool cut = r->split == IPVS_SPLIT_ANY ||
+				   (r->split == IPVS_SPLIT_EMPTY && r->n == 0);
+
+			if (cut && room) {
+				conn_list_fill(r, head, r->skip, room, now, lcore_id);
+				r->skip += room;
+			}
+			r->more = 1;
+			return true;
+		}
+		conn_list_fill(r, head, r->skip, k, now, lcore_id);
 		r->bucket++;
+		r->skip = 0;
 	}
-	return r->bucket >= iw->nbuckets || r->n >= r->max;
+	return r->bucket >= iw->nbuckets;
 }
 
 void ipvs_conn_req_serve(struct ipvs_worker *iw, uint64_t now, unsigned lcore_id)
@@ -592,8 +635,10 @@ void ipvs_conn_req_serve(struct ipvs_worker *iw, uint64_t now, unsigned lcore_id
 		__atomic_store_n(&r->state, IPVS_REQ_DONE, __ATOMIC_RELEASE);
 }
 
-/* Control thread: asks worker i for up to max conns; 0 or -errno. */
-static int conn_req_post(struct worker *w, uint32_t max)
+/* Control thread: asks worker w for up to max conns from bucket/skip;
+ * 0 or -errno. */
+static int conn_req_post(struct worker *w, uint32_t bucket, uint32_t skip, uint32_t max,
+			 uint32_t split)
 {
 	struct ipvs_worker *iw = ipvs_w(w);
 	struct ipvs_conn_req *r = &iw->req;
@@ -601,13 +646,22 @@ static int conn_req_post(struct worker *w, uint32_t max)
 
 	if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == IPVS_REQ_ASKED)
 		return -EBUSY; /* an earlier request the worker never answered */
-	buf = realloc(r->buf, sizeof(*buf) * (max ? max : 1));
-	if (!buf)
-		return -ENOMEM;
-	r->buf = buf;
+	/* the buffer only grows: the worker may still be writing to it
+	 * when a timed-out request is cancelled, so it is never freed
+	 * while asked, and a page-sized one is reused page after page */
+	if (max > r->cap) {
+		buf = realloc(r->buf, sizeof(*buf) * max);
+		if (!buf)
+			return -ENOMEM;
+		r->buf = buf;
+		r->cap = max;
+	}
 	r->max = max;
 	r->n = 0;
-	r->bucket = 0;
+	r->bucket = bucket;
+	r->skip = skip;
+	r->split = split;
+	r->more = 0;
 	r->cancel = 0;
 	if (w->lcore_id == rte_lcore_id()) {
 		/* our own lcore: nobody else walks this table right now */
@@ -619,49 +673,80 @@ static int conn_req_post(struct worker *w, uint32_t max)
 	return 0;
 }
 
+/* Control thread: waits (bounded) for worker i's answer; 0 or -errno. */
+static int conn_req_wait(unsigned i, struct worker *w, char *err, size_t errlen)
+{
+	struct ipvs_conn_req *r = &ipvs_w(w)->req;
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * 2;
+
+	while (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == IPVS_REQ_ASKED) {
+		if (rte_get_timer_cycles() > deadline) {
+			/* the worker closes it (unfilled) when it comes back */
+			__atomic_store_n(&r->cancel, 1, __ATOMIC_RELAXED);
+			snprintf(err, errlen,
+				 "worker %u (lcore %u) did not list its connections within 2 s", i,
+				 w->lcore_id);
+			return -ETIMEDOUT;
+		}
+		usleep(50);
+	}
+	return 0;
+}
+
+int ipvs_conn_list_page(struct ipvs_conn_cursor *cur, bool whole_buckets, struct dpvs_conn *out,
+			uint32_t max, uint32_t *count, char *err, size_t errlen)
+{
+	unsigned nw = RTE_MIN(worker_count(), (unsigned)DP_MAX_WORKERS);
+
+	*count = 0;
+	if (cur->worker > nw || (cur->worker == nw && (cur->bucket || cur->skip))) {
+		snprintf(err, errlen, "connection list cursor: worker %u of %u", cur->worker, nw);
+		return -EINVAL;
+	}
+	/* worker by worker, each from where the last one ended: a page goes
+	 * on into the next worker's table while it has room, and even with
+	 * none left it asks for nothing, so that `more` is exact */
+	for (; cur->worker < nw; cur->worker++, cur->bucket = 0, cur->skip = 0) {
+		struct worker *w = worker_get(cur->worker);
+		struct ipvs_conn_req *r = &ipvs_w(w)->req;
+		uint32_t split = !whole_buckets ? IPVS_SPLIT_ANY
+			       : *count == 0    ? IPVS_SPLIT_EMPTY
+						: IPVS_SPLIT_NEVER;
+		int ret;
+
+		if (cur->bucket >= ipvs_w(w)->nbuckets) {
+			snprintf(err, errlen,
+				 "connection list cursor: bucket %u of worker %u's %u", cur->bucket,
+				 cur->worker, ipvs_w(w)->nbuckets);
+			return -EINVAL;
+		}
+		ret = conn_req_post(w, cur->bucket, cur->skip, max - *count, split);
+		if (ret < 0) {
+			snprintf(err, errlen, "worker %u cannot list its connections: %s",
+				 cur->worker,
+				 ret == -EBUSY ? "an earlier listing is still pending" : "no memory");
+			return ret;
+		}
+		ret = conn_req_wait(cur->worker, w, err, errlen);
+		if (ret < 0)
+			return ret;
+		memcpy(out + *count, r->buf, sizeof(*out) * r->n);
+		*count += r->n;
+		__atomic_store_n(&r->state, IPVS_REQ_IDLE, __ATOMIC_RELEASE);
+		if (r->more) {
+			cur->bucket = r->bucket;
+			cur->skip = r->skip;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int ipvs_conn_list_collect(struct dpvs_conn *out, uint32_t max, uint32_t *count, char *err,
 			   size_t errlen)
 {
-	unsigned nw = RTE_MIN(worker_count(), (unsigned)DP_MAX_WORKERS);
-	bool posted[DP_MAX_WORKERS] = { false };
-	uint64_t deadline;
-	int ret = 0;
+	struct ipvs_conn_cursor cur = {0};
+	int ret = ipvs_conn_list_page(&cur, false, out, max, count, err, errlen);
 
-	*count = 0;
-	for (unsigned i = 0; i < nw; i++) {
-		int r = conn_req_post(worker_get(i), max);
-
-		if (r < 0) {
-			snprintf(err, errlen, "worker %u cannot list its connections: %s", i,
-				 r == -EBUSY ? "an earlier listing is still pending" : "no memory");
-			ret = r;
-		}
-		posted[i] = r == 0;
-	}
-	deadline = rte_get_timer_cycles() + rte_get_timer_hz() * 2;
-	for (unsigned i = 0; i < nw; i++) {
-		struct worker *w = worker_get(i);
-		struct ipvs_conn_req *r = &ipvs_w(w)->req;
-
-		if (!posted[i])
-			continue;
-		while (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == IPVS_REQ_ASKED) {
-			if (rte_get_timer_cycles() > deadline) {
-				/* the worker closes it (unfilled) when it comes back */
-				__atomic_store_n(&r->cancel, 1, __ATOMIC_RELAXED);
-				snprintf(err, errlen,
-					 "worker %u (lcore %u) did not list its connections "
-					 "within 2 s", i, w->lcore_id);
-				ret = -ETIMEDOUT;
-				break;
-			}
-			usleep(100);
-		}
-		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != IPVS_REQ_DONE)
-			continue;
-		for (uint32_t k = 0; k < r->n && *count < max; k++)
-			out[(*count)++] = r->buf[k];
-		__atomic_store_n(&r->state, IPVS_REQ_IDLE, __ATOMIC_RELEASE);
-	}
-	return ret;
+	return ret < 0 ? ret : 0;
 }

@@ -150,8 +150,25 @@ unsigned ipvs_conn_state_kinds(void);
 const char *ipvs_conn_state_name(unsigned state, const char **proto);
 uint64_t ipvs_conn_state_count(unsigned state);
 
-/* Control thread: up to max conns of all workers into out (bounded wait
- * for each worker); 0 or -errno with a message (what came is kept). */
+/* Where a conn listing goes on: a worker, a bucket of its table, the
+ * conns of that bucket already listed (DPVS_MSG_F_CONN_PAGE). */
+struct ipvs_conn_cursor {
+	uint32_t worker, bucket, skip;
+};
+
+/*
+ * Control thread: conns of the workers from *cur on into out (up to max,
+ * bounded wait for each worker), and *cur moved past them. whole_buckets:
+ * a page ends before a bucket that does not fit (unless the page would
+ * be empty), so that the next page starts there; otherwise out is filled
+ * up to max. Returns 1 when conns are left after *cur, 0 when the
+ * listing is complete, or -errno with a message (a cursor past the
+ * tables, a worker that does not answer).
+ */
+int ipvs_conn_list_page(struct ipvs_conn_cursor *cur, bool whole_buckets, struct dpvs_conn *out,
+			uint32_t max, uint32_t *count, char *err, size_t errlen);
+/* The first max conns of all workers (tests): 0 or -errno, as a page
+ * from the start that may cut a bucket. */
 int ipvs_conn_list_collect(struct dpvs_conn *out, uint32_t max, uint32_t *count, char *err,
 			   size_t errlen);
 

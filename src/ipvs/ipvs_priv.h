@@ -381,8 +381,17 @@ struct ipvs_conn_req {
 	uint32_t state;  /* IPVS_REQ_*, written with release, read with acquire */
 	uint32_t cancel; /* control thread gave up waiting */
 	struct dpvs_conn *buf;
+	uint32_t cap;    /* entries buf holds */
 	uint32_t max, n;
-	uint32_t bucket; /* worker: walk position */
+	uint32_t bucket, skip; /* walk position: in-nodes of bucket already listed */
+	uint32_t split;  /* IPVS_SPLIT_*: may a bucket be cut between two pages */
+	uint32_t more;   /* worker: stopped before the end of its table */
+};
+
+enum {
+	IPVS_SPLIT_NEVER, /* whole buckets only: the page ends before one that does not fit */
+	IPVS_SPLIT_EMPTY, /* ... unless the page is empty (a bucket bigger than a page) */
+	IPVS_SPLIT_ANY,   /* fill up to max (no next page follows) */
 };
 
 /* The buckets ipvs_prefetch_burst computed, for ipvs_in to reuse: the

@@ -543,8 +543,11 @@ static int skeys_update(void)
 		k = malloc(sizeof(*k) * (skeys.n + skeys.nadd + 1));
 		if (!k)
 			return -ENOMEM;
-		qsort(skeys.add, skeys.nadd, sizeof(*k), key_cmp);
-		qsort(skeys.del, skeys.ndel, sizeof(*k), key_cmp);
+		/* empty lists may be NULL, which qsort must not get */
+		if (skeys.nadd)
+			qsort(skeys.add, skeys.nadd, sizeof(*k), key_cmp);
+		if (skeys.ndel)
+			qsort(skeys.del, skeys.ndel, sizeof(*k), key_cmp);
 		/* keys + added - removed: one removal per noted key (a key is
 		 * there as often as dests have it) */
 		while (i < skeys.n || a < skeys.nadd) {
@@ -1619,7 +1622,9 @@ static int walk(const struct dpvs_svc *key, uint32_t *svc_from, uint32_t *dest_f
 		}
 		for (uint32_t k = 0; k < n; k++)
 			dests[k] = dest_tab[e->dest_ids[from + k]].conf;
-		ret = fn(id, &e->conf, e->dest_ids + from, dests, n, e->ndests, arg);
+		/* a service without dests has no dest_ids (NULL + 0 is UB) */
+		ret = fn(id, &e->conf, e->dest_ids ? e->dest_ids + from : NULL, dests, n, e->ndests,
+			 arg);
 		if (ret == -ENOSPC || (ret >= 0 && (uint32_t)ret < n)) {
 			/* a page is full: the next one starts here */
 			*svc_from = id;

@@ -6,7 +6,10 @@
  * bucket from the prefetch pass and its lookup), timed with the TSC over
  * random existing flows; then all connections expire together and the
  * timer runs as a busy worker's loop would call it, and the longest single
- * call and the time to drain are recorded.
+ * call and the time to drain are recorded. Before they expire, the whole
+ * table is listed page by page as ipvsadm -Lnc asks for it (the daemon's
+ * part: the walk and the copy into pages of one control message each;
+ * without the socket and ipvsadm's printing), and the time recorded.
  *
  * A benchmark: it prints figures and writes JSON, it asserts nothing.
  *
@@ -109,7 +112,14 @@ struct result {
 	double fill_s;
 	uint64_t timer_calls, max_call_cycles;
 	double drain_s, max_call_us, avg_call_us, p99_call_us;
+	double list_s; /* every conn, by pages (CONN_LIST, daemon side) */
+	uint32_t list_pages;
 };
+
+/* entries in one CONN_LIST page, as the handler fills it */
+#define LIST_PAGE                                                                         \
+	((DPVS_CTL_MAX_PAYLOAD - sizeof(struct dpvs_conn_page) - sizeof(struct dpvs_list)) / \
+	 sizeof(struct dpvs_conn))
 
 static int u64_cmp(const void *a, const void *b)
 {
@@ -205,6 +215,27 @@ static int run_one(uint32_t flows, uint64_t lookups, struct rte_mempool *mp, str
 	r->lookups_per_s = hz / r->cycles_per_lookup;
 	rte_pktmbuf_free_bulk(burst, DP_BURST);
 
+	/* the listing, page by page from the start, as ipvsadm -Lnc */
+	static struct dpvs_conn page[LIST_PAGE];
+	struct ipvs_conn_cursor cur = { 0 };
+	uint64_t listed = 0;
+	uint32_t n;
+	int more;
+
+	t0 = rte_rdtsc();
+	do {
+		more = ipvs_conn_list_page(&cur, true, page, LIST_PAGE, &n, err, sizeof(err));
+		listed += n;
+		r->list_pages++;
+	} while (more == 1);
+	r->list_s = (double)(rte_rdtsc() - t0) / hz;
+	if (more < 0 || listed != flows) {
+		fprintf(stderr, "conn_scale: listed %" PRIu64 " of %u conns: %s\n", listed, flows,
+			more < 0 ? err : "");
+		ipvs_fini();
+		return -1;
+	}
+
 	/* all of them expire at once (timeout 60 s from second 1): the timer
 	 * as a forwarding worker calls it, once per loop */
 	uint64_t now = 1 + 60 + 1, start = rte_rdtsc();
@@ -296,17 +327,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "conn_scale: no mbuf pool\n");
 		return 1;
 	}
-	printf("%10s %14s %12s %10s %10s %10s %14s %14s %14s %10s\n", "flows", "lookups/s",
+	printf("%10s %14s %12s %10s %10s %10s %14s %14s %14s %10s %10s\n", "flows", "lookups/s",
 	       "cycles/lkp", "vs-first", "B/slot", "fill s", "timer avg us", "timer p99 us",
-	       "timer max us", "drain s");
+	       "timer max us", "drain s", "list s");
 	for (unsigned i = 0; i < nflows; i++) {
 		if (run_one(flows[i], lookups, mp, &res[i]) < 0)
 			return 1;
-		printf("%10u %14.0f %12.1f %10.2f %10u %10.2f %14.1f %14.1f %14.1f %10.2f\n",
+		printf("%10u %14.0f %12.1f %10.2f %10u %10.2f %14.1f %14.1f %14.1f %10.2f %10.2f\n",
 		       res[i].flows, res[i].lookups_per_s, res[i].cycles_per_lookup,
 		       res[i].lookups_per_s / res[0].lookups_per_s, res[i].slot_bytes,
 		       res[i].fill_s, res[i].avg_call_us, res[i].p99_call_us, res[i].max_call_us,
-		       res[i].drain_s);
+		       res[i].drain_s, res[i].list_s);
 		fflush(stdout);
 	}
 	if (out) {
@@ -319,12 +350,12 @@ int main(int argc, char **argv)
 				"%.1f, \"vs_first\": %.3f, \"slot_bytes\": %u, \"fill_s\": %.3f, "
 				"\"timer_calls\": %" PRIu64 ", \"timer_avg_call_us\": %.1f, "
 				"\"timer_p99_call_us\": %.1f, \"timer_max_call_us\": %.1f, "
-				"\"drain_s\": %.3f}",
+				"\"drain_s\": %.3f, \"list_s\": %.3f, \"list_pages\": %u}",
 				i ? ", " : "", res[i].flows, res[i].lookups_per_s,
 				res[i].cycles_per_lookup, res[i].lookups_per_s / res[0].lookups_per_s,
 				res[i].slot_bytes, res[i].fill_s, res[i].timer_calls,
 				res[i].avg_call_us, res[i].p99_call_us, res[i].max_call_us,
-				res[i].drain_s);
+				res[i].drain_s, res[i].list_s, res[i].list_pages);
 		fprintf(out, "]}\n");
 		fclose(out);
 	}

@@ -401,7 +401,7 @@ static const char *conn_proto_name(int proto, char *buf, size_t len)
 	}
 }
 
-void fmt_conns(FILE *f, const struct dpvs_conn *c, uint32_t n, unsigned int fmt)
+void fmt_conns_title(FILE *f, unsigned int fmt)
 {
 	fputs("IPVS connection entries\n", f);
 	if (fmt & IPVSADM_FMT_PERSISTENTCONN)
@@ -410,6 +410,10 @@ void fmt_conns(FILE *f, const struct dpvs_conn *c, uint32_t n, unsigned int fmt)
 	else
 		fprintf(f, "pro expire %-11s %-18s %-18s %s\n", "state", "source", "virtual",
 			"destination");
+}
+
+void fmt_conn_rows(FILE *f, const struct dpvs_conn *c, uint32_t n, unsigned int fmt)
+{
 	for (uint32_t i = 0; i < n; i++) {
 		char pbuf[16], ebuf[32], state[sizeof(c[i].state) + 1];
 		char cname[ADDR_BUF], vname[ADDR_BUF], dname[ADDR_BUF];
@@ -426,6 +430,12 @@ void fmt_conns(FILE *f, const struct dpvs_conn *c, uint32_t n, unsigned int fmt)
 			conn_proto_name(c[i].protocol, pbuf, sizeof(pbuf)), ebuf,
 			state[0] ? state : "NONE", cname, vname, dname);
 	}
+}
+
+void fmt_conns(FILE *f, const struct dpvs_conn *c, uint32_t n, unsigned int fmt)
+{
+	fmt_conns_title(f, fmt);
+	fmt_conn_rows(f, c, n, fmt);
 }
 
 void fmt_timeout(FILE *f, const struct dpvs_timeouts *t)

@@ -27,6 +27,9 @@ void fmt_service(FILE *f, const struct ipvs_svc_row *row, unsigned int fmt);
 void fmt_services(FILE *f, const struct ipvs_table *t, unsigned int fmt);
 /* -c: "IPVS connection entries", the header and one row per conn. */
 void fmt_conns(FILE *f, const struct dpvs_conn *c, uint32_t n, unsigned int fmt);
+/* ... its two parts, for a listing printed page by page as it comes */
+void fmt_conns_title(FILE *f, unsigned int fmt);
+void fmt_conn_rows(FILE *f, const struct dpvs_conn *c, uint32_t n, unsigned int fmt);
 /* --timeout */
 void fmt_timeout(FILE *f, const struct dpvs_timeouts *t);
 /* -h (prog is argv[0]) and -v */

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn_list.h"
 #include "dpvs_client.h"
 #include "errors.h"
 #include "format.h"
@@ -259,44 +260,44 @@ static void list_service(const struct dpvs_svc *svc, unsigned int fmt)
 	ipvs_table_free(&t);
 }
 
+struct conn_print {
+	unsigned int fmt;
+	bool titled;
+};
+
+/* A page of -c rows, printed as it comes: ipvsadm does not sort conns,
+ * so nothing waits for the whole table (10M conns would be 1 GB). The
+ * title waits for the first page, as upstream prints it only once its
+ * /proc file opened. */
+static int print_conn_page(const struct dpvs_conn *c, uint32_t n, void *arg)
+{
+	struct conn_print *p = arg;
+
+	if (!p->titled)
+		fmt_conns_title(stdout, p->fmt);
+	p->titled = true;
+	fmt_conn_rows(stdout, c, n, p->fmt);
+	return ferror(stdout) ? -EIO : 0;
+}
+
 static void list_conns(unsigned int fmt)
 {
 	char err[DPVS_CTL_ERRMSG_MAX];
-	struct dpvs_conn_query q = {
-		.max = (DPVS_CTL_MAX_PAYLOAD - sizeof(struct dpvs_list)) / sizeof(struct dpvs_conn),
-	};
-	struct dpvs_list hdr;
-	struct dpvs_conn *conns;
-	const char *first;
-	void *reply = NULL;
-	uint32_t rlen = 0, count = 0;
+	struct conn_print p = {.fmt = fmt};
+	uint64_t listed = 0;
 	int rc;
 
 	daemon_init();
-	rc = dpvs_request(DPVS_MSG_CONN_LIST, 0, &q, sizeof(q), &reply, &rlen, err, sizeof(err));
+	rc = dpvs_conn_list(print_conn_page, &p, &listed, err, sizeof(err));
+	fflush(stdout);
 	if (rc) {
+		/* the rows printed stay, but never pass for the whole table */
 		fprintf(stderr, "%s\n", err);
+		if (p.titled)
+			fprintf(stderr, "connection list incomplete: %llu entries listed\n",
+				(unsigned long long)listed);
 		exit(EXIT_LIST);
 	}
-	first = dpvs_list_entries(reply, rlen, sizeof(struct dpvs_conn), &count, err, sizeof(err));
-	if (!first) {
-		free(reply);
-		fprintf(stderr, "%s\n", err);
-		exit(EXIT_LIST);
-	}
-	memcpy(&hdr, reply, sizeof(hdr));
-	conns = calloc(count ? count : 1, sizeof(*conns));
-	if (!conns) {
-		free(reply);
-		fprintf(stderr, "%s\n", strerror(ENOMEM));
-		exit(EXIT_LIST);
-	}
-	/* entries may be larger than ours (a newer daemon): copy our part */
-	for (uint32_t i = 0; i < count; i++)
-		memcpy(&conns[i], first + (size_t)i * hdr.entry_size, sizeof(*conns));
-	free(reply);
-	fmt_conns(stdout, conns, count, fmt);
-	free(conns);
 }
 
 static void list_timeout(void)

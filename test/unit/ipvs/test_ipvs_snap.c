@@ -678,6 +678,24 @@ static void test_listing_pages(void **state)
 	assert_int_equal(hdr.count, 1);
 }
 
+/* A page request shorter than its struct (SVC_LIST takes 0 bytes and up)
+ * is refused before it is read: with none, the handler used to read
+ * through NULL and the daemon died (found by test/fuzz/fuzz_ctl). */
+static void test_listing_page_request_too_short(void **state)
+{
+	struct dpvs_svc_page_req q = { .svc_from = 0 };
+
+	(void)state;
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, DPVS_MSG_F_SVC_PAGE, NULL, 0, &rep),
+			 -EINVAL);
+	assert_non_null(strstr(rep.msg, "service list page request: 0 bytes"));
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, DPVS_MSG_F_SVC_PAGE | DPVS_MSG_F_SVC_KEY,
+				       &q, 8, &rep),
+			 -EINVAL);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, DPVS_MSG_F_SVC_PAGE, &q, sizeof(q), &rep),
+			 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -689,6 +707,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_batch_publishes_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_message, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_listing_pages, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_listing_page_request_too_short, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -245,10 +245,11 @@ static struct rte_ipv4_hdr *pass(const struct p_l4 *s, const struct rte_ether_ad
 static bool conn_state(uint16_t cport, char *state, size_t len)
 {
 	static struct dpvs_conn c[256];
+	struct ipvs_conn_cursor cur = { 0 };
 	char err[128];
 	uint32_t n = 0;
 
-	assert_int_equal(ipvs_conn_list_collect(c, 256, &n, err, sizeof(err)), 0);
+	assert_int_equal(ipvs_conn_list_page(&cur, false, c, 256, &n, err, sizeof(err)), 0);
 	for (uint32_t i = 0; i < n; i++)
 		if (!(c[i].flags & DPVS_CONN_F_TEMPLATE) && ntohs(c[i].cport) == cport) {
 			snprintf(state, len, "%s", c[i].state);
