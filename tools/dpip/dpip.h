@@ -14,6 +14,7 @@
 #ifndef DPVS_DPIP_H
 #define DPVS_DPIP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -59,6 +60,11 @@ int dpip_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_
 
 /* dpip_fwmark.c: the fwmark object (classifier rules for fwmark services) */
 extern const char dpip_fwmark_usage[];
+/* Shared by the sub-command parsers: the message into err, -EINVAL. */
+int dpip_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* w is a (non-empty) prefix of the keyword full, as ip abbreviates. */
+bool dpip_is_word(const char *w, const char *full);
+
 int dpip_fwmark_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, size_t errlen);
 int dpip_fwmark_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_t rlen,
 		      char *err, size_t errlen);

@@ -424,3 +424,20 @@ int dpip_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, size_t er
 	return bad(&p, "unknown object '%s' (expected link, addr, route, neigh, fwmark, capture, "
 		   "config, stats or version)", word);
 }
+
+int dpip_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+bool dpip_is_word(const char *w, const char *full)
+{
+	size_t n = strlen(w);
+
+	return n > 0 && strncmp(w, full, n) == 0;
+}

@@ -35,19 +35,6 @@ const char dpip_capture_usage[] =
     "  after N frames (default: at stop). snaplen: bytes kept per frame, 64..10240\n"
     "  (default 2048). One capture at a time; `dev any` captures every port.\n";
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static int parse_num(const char *what, const char *v, unsigned long long lo, unsigned long long hi,
 		     unsigned long long *out, char *err, size_t errlen)
 {
@@ -56,7 +43,7 @@ static int parse_num(const char *what, const char *v, unsigned long long lo, uns
 	errno = 0;
 	*out = strtoull(v, &end, 10);
 	if (!*v || *v == '-' || *v == '+' || errno || *end || *out < lo || *out > hi)
-		return fail(err, errlen, "bad %s '%s': expected %llu..%llu", what, v, lo, hi);
+		return dpip_fail(err, errlen, "bad %s '%s': expected %llu..%llu", what, v, lo, hi);
 	return 0;
 }
 
@@ -67,16 +54,16 @@ static int set_file(struct dpvs_capture_start *s, const char *v, char *err, size
 	int n;
 
 	if (!*v)
-		return fail(err, errlen, "empty file name");
+		return dpip_fail(err, errlen, "empty file name");
 	if (v[0] == '/')
 		n = snprintf(s->file, sizeof(s->file), "%s", v);
 	else if (getcwd(cwd, sizeof(cwd)))
 		n = snprintf(s->file, sizeof(s->file), "%s/%s", cwd, v);
 	else
-		return fail(err, errlen, "file '%s': cannot make it absolute: %s", v,
+		return dpip_fail(err, errlen, "file '%s': cannot make it absolute: %s", v,
 			    strerror(errno));
 	if (n < 0 || (size_t)n >= sizeof(s->file))
-		return fail(err, errlen, "file: the path is longer than %d characters ('%.32s...')",
+		return dpip_fail(err, errlen, "file: the path is longer than %d characters ('%.32s...')",
 			    DPVS_CAPTURE_PATH_MAX - 1, v);
 	return 0;
 }
@@ -94,7 +81,7 @@ static int parse_start(int argc, char **argv, struct dpvs_capture_start *s, char
 
 		if (!strcmp(k, "rx") || !strcmp(k, "tx") || !strcmp(k, "both")) {
 			if (dir)
-				return fail(err, errlen, "'%s': the direction was given already",
+				return dpip_fail(err, errlen, "'%s': the direction was given already",
 					    k);
 			dir = true;
 			s->dirs = !strcmp(k, "rx")   ? DPVS_CAPTURE_RX
@@ -104,60 +91,53 @@ static int parse_start(int argc, char **argv, struct dpvs_capture_start *s, char
 		}
 		if (strcmp(k, "dev") && strcmp(k, "filter") && strcmp(k, "count") &&
 		    strcmp(k, "snaplen") && strcmp(k, "file"))
-			return fail(err, errlen, "unexpected word '%s'", k);
+			return dpip_fail(err, errlen, "unexpected word '%s'", k);
 		if (i + 1 >= argc)
-			return fail(err, errlen, "'%s' needs a value", k);
+			return dpip_fail(err, errlen, "'%s' needs a value", k);
 		const char *v = argv[++i];
 
 		if (!strcmp(k, "dev")) {
 			if (s->ifname[0])
-				return fail(err, errlen, "'dev' given twice");
+				return dpip_fail(err, errlen, "'dev' given twice");
 			if (!*v || strlen(v) >= sizeof(s->ifname))
-				return fail(err, errlen,
+				return dpip_fail(err, errlen,
 					    "bad device name '%s': 1..%d characters expected", v,
 					    DPVS_IFNAMSIZ - 1);
 			snprintf(s->ifname, sizeof(s->ifname), "%s", v);
 		} else if (!strcmp(k, "filter")) {
 			if (have_filter)
-				return fail(err, errlen, "'filter' given twice");
+				return dpip_fail(err, errlen, "'filter' given twice");
 			have_filter = true;
 			if (strlen(v) >= sizeof(s->filter))
-				return fail(err, errlen, "filter: longer than %d characters",
+				return dpip_fail(err, errlen, "filter: longer than %d characters",
 					    DPVS_CAPTURE_FILTER_MAX - 1);
 			snprintf(s->filter, sizeof(s->filter), "%s", v);
 		} else if (!strcmp(k, "count")) {
 			if (have_count)
-				return fail(err, errlen, "'count' given twice");
+				return dpip_fail(err, errlen, "'count' given twice");
 			have_count = true;
 			if (parse_num("count", v, 1, UINT64_MAX, &n, err, errlen))
 				return -EINVAL;
 			s->count = n;
 		} else if (!strcmp(k, "snaplen")) {
 			if (have_snap)
-				return fail(err, errlen, "'snaplen' given twice");
+				return dpip_fail(err, errlen, "'snaplen' given twice");
 			have_snap = true;
 			if (parse_num("snaplen", v, 64, 10240, &n, err, errlen))
 				return -EINVAL;
 			s->snaplen = (uint32_t)n;
 		} else {
 			if (s->file[0])
-				return fail(err, errlen, "'file' given twice");
+				return dpip_fail(err, errlen, "'file' given twice");
 			if (set_file(s, v, err, errlen))
 				return -EINVAL;
 		}
 	}
 	if (!s->ifname[0])
-		return fail(err, errlen, "which device? (dev NAME, or dev any)");
+		return dpip_fail(err, errlen, "which device? (dev NAME, or dev any)");
 	if (!s->file[0])
-		return fail(err, errlen, "missing file PATH (where the daemon writes the pcap)");
+		return dpip_fail(err, errlen, "missing file PATH (where the daemon writes the pcap)");
 	return 0;
-}
-
-static bool is_word(const char *w, const char *full)
-{
-	size_t n = strlen(w);
-
-	return n > 0 && strncmp(w, full, n) == 0;
 }
 
 int dpip_capture_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, size_t errlen)
@@ -170,20 +150,20 @@ int dpip_capture_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, s
 		argv++;
 	}
 	/* "s" is show, as in ip; start and stop need three letters */
-	if (is_word(c, "start") && strlen(c) >= 3) {
+	if (dpip_is_word(c, "start") && strlen(c) >= 3) {
 		cmd->msg = DPVS_MSG_CAPTURE_START;
 		cmd->req_len = sizeof(cmd->req.capture);
 		return parse_start(argc, argv, &cmd->req.capture, err, errlen);
 	}
-	bool stop = is_word(c, "stop") && strlen(c) >= 3;
+	bool stop = dpip_is_word(c, "stop") && strlen(c) >= 3;
 
-	if (stop || is_word(c, "show") || is_word(c, "list")) {
+	if (stop || dpip_is_word(c, "show") || dpip_is_word(c, "list")) {
 		cmd->msg = stop ? DPVS_MSG_CAPTURE_STOP : DPVS_MSG_CAPTURE_SHOW;
 		if (argc > 0)
-			return fail(err, errlen, "unexpected word '%s'", argv[0]);
+			return dpip_fail(err, errlen, "unexpected word '%s'", argv[0]);
 		return 0;
 	}
-	return fail(err, errlen, "unknown command '%s' for capture (expected start, stop or show)",
+	return dpip_fail(err, errlen, "unknown command '%s' for capture (expected start, stop or show)",
 		    c);
 }
 

@@ -30,19 +30,6 @@ const char dpip_fwmark_usage[] =
     "  in the order added, wins. proto defaults to any (tcp and udp), dport to all.\n"
     "  -s: packets marked by each rule\n";
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static int parse_u32(const char *s, unsigned long max, unsigned long *v)
 {
 	char *end;
@@ -62,16 +49,16 @@ static int parse_ports(const char *s, struct dpvs_fwmark_rule *r, char *err, siz
 	unsigned long lo, hi;
 
 	if (strlen(s) >= sizeof(buf))
-		return fail(err, errlen, "bad dport '%s': expected PORT or PORT-PORT", s);
+		return dpip_fail(err, errlen, "bad dport '%s': expected PORT or PORT-PORT", s);
 	snprintf(buf, sizeof(buf), "%s", s);
 	if (dash)
 		buf[dash - s] = '\0';
 	if (parse_u32(buf, 65535, &lo) || (dash && parse_u32(dash + 1, 65535, &hi)))
-		return fail(err, errlen, "bad dport '%s': ports are 0..65535", s);
+		return dpip_fail(err, errlen, "bad dport '%s': ports are 0..65535", s);
 	if (!dash)
 		hi = lo;
 	if (lo > hi)
-		return fail(err, errlen, "bad dport '%s': the range is empty", s);
+		return dpip_fail(err, errlen, "bad dport '%s': the range is empty", s);
 	r->dport_min = (uint16_t)lo;
 	r->dport_max = (uint16_t)hi;
 	return 0;
@@ -89,7 +76,7 @@ static int parse_rule(int argc, char **argv, struct dpvs_fwmark_rule *r, char *e
 		unsigned long n;
 
 		if (!v)
-			return fail(err, errlen, "'%s' needs a value", k);
+			return dpip_fail(err, errlen, "'%s' needs a value", k);
 		if (strcmp(k, "proto") == 0) {
 			if (strcmp(v, "tcp") == 0)
 				r->protocol = IPPROTO_TCP;
@@ -98,17 +85,17 @@ static int parse_rule(int argc, char **argv, struct dpvs_fwmark_rule *r, char *e
 			else if (strcmp(v, "any") == 0)
 				r->protocol = 0;
 			else
-				return fail(err, errlen, "bad proto '%s': expected tcp, udp or any",
+				return dpip_fail(err, errlen, "bad proto '%s': expected tcp, udp or any",
 					    v);
 		} else if (strcmp(k, "dst") == 0) {
 			uint8_t family, plen;
 
 			if (inet_parse_prefix(v, &family, &r->daddr, &plen) || family != AF_INET)
-				return fail(err, errlen, "bad dst '%s': expected an IPv4 PREFIX",
+				return dpip_fail(err, errlen, "bad dst '%s': expected an IPv4 PREFIX",
 					    v);
 			r->prefixlen = plen;
 			if (plen < 32 && (ntohl(r->daddr.in.s_addr) & (0xffffffffu >> plen)))
-				return fail(err, errlen, "bad dst '%s': host bits set for /%u", v,
+				return dpip_fail(err, errlen, "bad dst '%s': host bits set for /%u", v,
 					    plen);
 			have_dst = true;
 		} else if (strcmp(k, "dport") == 0) {
@@ -116,26 +103,19 @@ static int parse_rule(int argc, char **argv, struct dpvs_fwmark_rule *r, char *e
 				return -EINVAL;
 		} else if (strcmp(k, "mark") == 0) {
 			if (parse_u32(v, UINT32_MAX, &n) || n == 0)
-				return fail(err, errlen, "bad mark '%s': expected 1..4294967295",
+				return dpip_fail(err, errlen, "bad mark '%s': expected 1..4294967295",
 					    v);
 			r->mark = (uint32_t)n;
 			have_mark = true;
 		} else {
-			return fail(err, errlen, "unexpected word '%s'", k);
+			return dpip_fail(err, errlen, "unexpected word '%s'", k);
 		}
 	}
 	if (!have_dst)
-		return fail(err, errlen, "missing dst PREFIX");
+		return dpip_fail(err, errlen, "missing dst PREFIX");
 	if (!have_mark)
-		return fail(err, errlen, "missing mark MARK");
+		return dpip_fail(err, errlen, "missing mark MARK");
 	return 0;
-}
-
-static bool is_word(const char *w, const char *full)
-{
-	size_t n = strlen(w);
-
-	return n > 0 && strncmp(w, full, n) == 0;
 }
 
 int dpip_fwmark_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, size_t errlen)
@@ -147,21 +127,21 @@ int dpip_fwmark_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, si
 		argc--;
 		argv++;
 	}
-	if (is_word(c, "add") || strcmp(c, "del") == 0 || is_word(c, "delete")) {
-		cmd->msg = is_word(c, "add") ? DPVS_MSG_FWMARK_ADD : DPVS_MSG_FWMARK_DEL;
+	if (dpip_is_word(c, "add") || strcmp(c, "del") == 0 || dpip_is_word(c, "delete")) {
+		cmd->msg = dpip_is_word(c, "add") ? DPVS_MSG_FWMARK_ADD : DPVS_MSG_FWMARK_DEL;
 		cmd->req_len = sizeof(cmd->req.fwmark);
 		return parse_rule(argc, argv, &cmd->req.fwmark, err, errlen);
 	}
-	if (is_word(c, "show") || is_word(c, "list") || strcmp(c, "ls") == 0) {
+	if (dpip_is_word(c, "show") || dpip_is_word(c, "list") || strcmp(c, "ls") == 0) {
 		cmd->msg = DPVS_MSG_FWMARK_SHOW;
 		for (int i = 0; i < argc; i++) {
 			if (strcmp(argv[i], "-s") != 0)
-				return fail(err, errlen, "unexpected word '%s'", argv[i]);
+				return dpip_fail(err, errlen, "unexpected word '%s'", argv[i]);
 			cmd->stats++;
 		}
 		return 0;
 	}
-	return fail(err, errlen, "unknown command '%s' for fwmark (expected add, del or show)", c);
+	return dpip_fail(err, errlen, "unknown command '%s' for fwmark (expected add, del or show)", c);
 }
 
 int dpip_fwmark_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_t rlen,
