@@ -125,6 +125,16 @@ void ipv4_fragment_forward(struct worker *w, uint16_t port_idx, uint64_t dst_mac
 /* True when addr is one of our addresses (any port). */
 bool inet_addr_is_local(uint32_t addr_be);
 
+/* Worker lcore: addr is one of ours flagged DPVS_ADDR_F_LIP (a Full-NAT
+ * local address): steering finds a reply's owner by its port. */
+bool inet_addr_is_lip(uint32_t addr_be);
+
+/* Control thread (ipvs's laddr): flags our address addr as a Full-NAT
+ * local address (on) or not. -EADDRNOTAVAIL when it is not one of ours,
+ * -EINVAL when ifname (optional) is not its port. dpip addr del refuses a
+ * flagged address (-EBUSY). */
+int inet_addr_set_lip(uint32_t addr_be, const char *ifname, bool on, char *err, size_t errlen);
+
 /* Control thread (or worker): the port whose route to addr has no
  * gateway (a connected prefix, or a static on-link route), -1 when addr
  * is not on-link. DR real servers must be. */

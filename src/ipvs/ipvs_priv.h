@@ -164,6 +164,11 @@ struct ipvs_snap_svc {
 	const void *sched_data;
 	uint32_t ndests;
 	const struct ipvs_snap_dest *dests;
+	/* Full-NAT local addresses (network order) and the slot each has in
+	 * the per-worker counters (ipvs_worker.laddr) */
+	uint32_t nladdrs;
+	const uint32_t *laddrs;
+	const uint8_t *laddr_slots;
 };
 
 struct ipvs_snap {
@@ -390,6 +395,13 @@ struct ipvs_hints {
 	uint32_t bucket[DP_BURST];
 };
 
+/* A worker's counters of one LIP slot of a service (--get-laddr's
+ * CONFLICTS and CONNS, summed over workers by the control thread). */
+struct ipvs_laddr_wstate {
+	int64_t conns;      /* made minus freed by this worker */
+	uint64_t conflicts; /* new conns that found no free local port here */
+};
+
 struct ipvs_worker {
 	struct ipvs_conn *conns;   /* the pool: conn_max slots */
 	struct ipvs_conn *free_head; /* free slots, linked through tnext */
@@ -410,6 +422,9 @@ struct ipvs_worker {
 	struct ipvs_svc_wstate *svc;
 	struct ipvs_dest_wstate *dest;
 	uint64_t fwm_hits[IPVS_FWMARK_MAX]; /* packets marked, by rule id */
+	/* Full-NAT: by service id * DPVS_LADDR_MAX + LIP slot; attached by
+	 * the control thread with a service's first LIP, NULL until then */
+	struct ipvs_laddr_wstate *laddr;
 	unsigned index; /* the worker's index */
 	uint32_t timer_budget; /* conns the next timer run may visit (adapts) */
 	struct ipvs_hints hints;
