@@ -125,20 +125,27 @@ bool inet_addr_is_local(uint32_t addr_be)
 	return false;
 }
 
-bool inet_addr_is_lip(uint32_t addr_be)
+int inet_addr_local_flags(uint32_t addr_be)
 {
 	const struct ifaddr_snap *s = snap_get();
 	unsigned bit = filter_bit(addr_be);
 
 	if (likely(!(s->filter[bit / 64] >> (bit % 64) & 1)))
-		return false;
+		return -1;
 	uint64_t key = ifaddr_key_of(addr_be, 0);
 	unsigned i = keys_lower_bound(s, key);
 
 	for (; i < s->nkeys && (s->keys[i].key >> 16) == (key >> 16); i++)
 		if (s->keys[i].match == IFADDR_LOCAL)
-			return s->keys[i].flags & DPVS_ADDR_F_LIP;
-	return false;
+			return s->keys[i].flags;
+	return -1;
+}
+
+bool inet_addr_is_lip(uint32_t addr_be)
+{
+	int f = inet_addr_local_flags(addr_be);
+
+	return f >= 0 && (f & DPVS_ADDR_F_LIP);
 }
 
 uint32_t ifaddr_pick_src(uint16_t port_idx, uint32_t target_be)

@@ -125,6 +125,10 @@ void ipv4_fragment_forward(struct worker *w, uint16_t port_idx, uint64_t dst_mac
 /* True when addr is one of our addresses (any port). */
 bool inet_addr_is_local(uint32_t addr_be);
 
+/* Worker lcore: the DPVS_ADDR_F_* flags of our address addr, -1 when it
+ * is not ours (one look-up for "ours?" and "which kind?"). */
+int inet_addr_local_flags(uint32_t addr_be);
+
 /* Worker lcore: addr is one of ours flagged DPVS_ADDR_F_LIP (a Full-NAT
  * local address): steering finds a reply's owner by its port. */
 bool inet_addr_is_lip(uint32_t addr_be);

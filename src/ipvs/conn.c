@@ -340,17 +340,20 @@ static inline void node_set(struct ipvs_conn_node *n, uint8_t proto, uint32_t sa
 	n->proto = proto;
 }
 
-struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
-				uint32_t caddr, uint16_t cport, uint32_t vaddr, uint16_t vport,
-				uint32_t daddr, uint16_t dport, uint32_t svc_id, uint32_t dest_id,
-				uint8_t state, uint32_t timeout, uint8_t fwd, uint32_t bucket_in)
+/* The out node's destination: the client (NAT), or LIP:lport (Full-NAT). */
+static inline struct ipvs_conn *conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
+					 uint32_t caddr, uint16_t cport, uint32_t vaddr,
+					 uint16_t vport, uint32_t daddr, uint16_t dport,
+					 uint32_t oaddr, uint16_t oport, uint32_t svc_id,
+					 uint32_t dest_id, uint8_t state, uint32_t timeout, uint8_t fwd,
+					 uint32_t bucket_in)
 {
 	struct ipvs_conn *c = conn_alloc(iw, now, svc_id, dest_id, timeout);
 
 	if (unlikely(!c))
 		return NULL;
 	node_set(&c->in, proto, caddr, cport, vaddr, vport);
-	node_set(&c->out, proto, daddr, dport, caddr, cport);
+	node_set(&c->out, proto, daddr, dport, oaddr, oport);
 	if (bucket_in == UINT32_MAX)
 		bucket_in = node_hash(iw, &c->in);
 	node_hash_in(iw, &c->in, bucket_in);
@@ -375,6 +378,33 @@ struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t pr
 	iw->conns_created++;
 	if (state == IPVS_TCP_ESTABLISHED && proto == IPPROTO_TCP)
 		ipvs_conn_set_state(iw, c, state);
+	return c;
+}
+
+struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
+				uint32_t caddr, uint16_t cport, uint32_t vaddr, uint16_t vport,
+				uint32_t daddr, uint16_t dport, uint32_t svc_id, uint32_t dest_id,
+				uint8_t state, uint32_t timeout, uint8_t fwd, uint32_t bucket_in)
+{
+	return conn_new(iw, now, proto, caddr, cport, vaddr, vport, daddr, dport, caddr, cport,
+			svc_id, dest_id, state, timeout, fwd, bucket_in);
+}
+
+struct ipvs_conn *ipvs_conn_new_fnat(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
+				     uint32_t caddr, uint16_t cport, uint32_t vaddr,
+				     uint16_t vport, uint32_t daddr, uint16_t dport,
+				     const struct ipvs_fnat_local *fl, uint32_t svc_id,
+				     uint32_t dest_id, uint8_t state, uint32_t timeout,
+				     uint32_t bucket_in)
+{
+	struct ipvs_conn *c = conn_new(iw, now, proto, caddr, cport, vaddr, vport, daddr, dport,
+				       fl->laddr, fl->lport, svc_id, dest_id, state, timeout,
+				       DPVS_FWD_FULLNAT, bucket_in);
+
+	if (likely(c)) {
+		c->c_lslot = fl->slot;
+		iw->laddr[(size_t)svc_id * DPVS_LADDR_MAX + fl->slot].conns++;
+	}
 	return c;
 }
 
@@ -455,6 +485,8 @@ void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c)
 	}
 	if (c->c_flags & IPVS_CONN_F_OUT_HASHED)
 		node_hash_out(iw, &c->out);
+	if (c->c_fwd == DPVS_FWD_FULLNAT)
+		iw->laddr[(size_t)c->svc_id * DPVS_LADDR_MAX + c->c_lslot].conns--;
 	if (c->control)
 		conn_set_n_control(c->control, (uint16_t)(conn_n_control(c->control) - 1));
 	if (c->c_flags & IPVS_CONN_F_ACTIVE)
@@ -557,6 +589,10 @@ static void conn_fill(const struct ipvs_conn *c, uint64_t now, unsigned lcore_id
 	o->cport = in->sport;
 	o->vport = in->dport;
 	o->dport = out->sport;
+	if (c->c_fwd == DPVS_FWD_FULLNAT) {
+		o->laddr.in.s_addr = out->daddr;
+		o->lport = out->dport;
+	}
 	snprintf(o->state, sizeof(o->state), "%s", state);
 }
 

@@ -1501,7 +1501,7 @@ static const char *fwd_switch(uint32_t fwd)
 	case DPVS_FWD_TUNNEL:
 		return "-i (tunnel)";
 	case DPVS_FWD_FULLNAT:
-		return "-b (FULLNAT)";
+		return "--fullnat (Full-NAT)";
 	case DPVS_FWD_LOCAL:
 		return "local";
 	default:
@@ -1591,8 +1591,10 @@ static int dest_check(const struct svc_ent *e, const struct dpvs_dest *d, struct
 	out->addr.in.s_addr = d->addr.in.s_addr;
 	/* no port: the service's, as ipvsadm does */
 	out->port = d->port ? d->port : e->conf.port;
-	if (fwd != DPVS_FWD_MASQ && fwd != DPVS_FWD_DROUTE && fwd != DPVS_FWD_TUNNEL) {
-		snprintf(err, errlen, "forwarding method %s is not supported yet; use -m, -g or -i",
+	if (fwd != DPVS_FWD_MASQ && fwd != DPVS_FWD_DROUTE && fwd != DPVS_FWD_TUNNEL &&
+	    fwd != DPVS_FWD_FULLNAT) {
+		snprintf(err, errlen,
+			 "forwarding method %s is not supported; use -m, -g, -i or --fullnat",
 			 fwd_switch(fwd));
 		return -EOPNOTSUPP;
 	}
