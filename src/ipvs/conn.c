@@ -340,20 +340,17 @@ static inline void node_set(struct ipvs_conn_node *n, uint8_t proto, uint32_t sa
 	n->proto = proto;
 }
 
-/* The out node's destination: the client (NAT), or LIP:lport (Full-NAT). */
-static inline struct ipvs_conn *conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
-					 uint32_t caddr, uint16_t cport, uint32_t vaddr,
-					 uint16_t vport, uint32_t daddr, uint16_t dport,
-					 uint32_t oaddr, uint16_t oport, uint32_t svc_id,
-					 uint32_t dest_id, uint8_t state, uint32_t timeout, uint8_t fwd,
-					 uint32_t bucket_in)
+struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
+				uint32_t caddr, uint16_t cport, uint32_t vaddr, uint16_t vport,
+				uint32_t daddr, uint16_t dport, uint32_t svc_id, uint32_t dest_id,
+				uint8_t state, uint32_t timeout, uint8_t fwd, uint32_t bucket_in)
 {
 	struct ipvs_conn *c = conn_alloc(iw, now, svc_id, dest_id, timeout);
 
 	if (unlikely(!c))
 		return NULL;
 	node_set(&c->in, proto, caddr, cport, vaddr, vport);
-	node_set(&c->out, proto, daddr, dport, oaddr, oport);
+	node_set(&c->out, proto, daddr, dport, caddr, cport);
 	if (bucket_in == UINT32_MAX)
 		bucket_in = node_hash(iw, &c->in);
 	node_hash_in(iw, &c->in, bucket_in);
@@ -381,15 +378,6 @@ static inline struct ipvs_conn *conn_new(struct ipvs_worker *iw, uint64_t now, u
 	return c;
 }
 
-struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
-				uint32_t caddr, uint16_t cport, uint32_t vaddr, uint16_t vport,
-				uint32_t daddr, uint16_t dport, uint32_t svc_id, uint32_t dest_id,
-				uint8_t state, uint32_t timeout, uint8_t fwd, uint32_t bucket_in)
-{
-	return conn_new(iw, now, proto, caddr, cport, vaddr, vport, daddr, dport, caddr, cport,
-			svc_id, dest_id, state, timeout, fwd, bucket_in);
-}
-
 struct ipvs_conn *ipvs_conn_new_fnat(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
 				     uint32_t caddr, uint16_t cport, uint32_t vaddr,
 				     uint16_t vport, uint32_t daddr, uint16_t dport,
@@ -397,11 +385,17 @@ struct ipvs_conn *ipvs_conn_new_fnat(struct ipvs_worker *iw, uint64_t now, uint8
 				     uint32_t dest_id, uint8_t state, uint32_t timeout,
 				     uint32_t bucket_in)
 {
-	struct ipvs_conn *c = conn_new(iw, now, proto, caddr, cport, vaddr, vport, daddr, dport,
-				       fl->laddr, fl->lport, svc_id, dest_id, state, timeout,
-				       DPVS_FWD_FULLNAT, bucket_in);
+	struct ipvs_conn *c = ipvs_conn_new(iw, now, proto, caddr, cport, vaddr, vport, daddr,
+					    dport, svc_id, dest_id, state, timeout,
+					    DPVS_FWD_FULLNAT, bucket_in);
 
 	if (likely(c)) {
+		/* made as NAT's, its reply addressed to the client: re-keyed
+		 * to LIP:lport here, so NAT's new conns pay nothing for it */
+		node_hash_out(iw, &c->out);
+		c->out.daddr = fl->laddr;
+		c->out.dport = fl->lport;
+		node_hash_in(iw, &c->out, node_hash(iw, &c->out));
 		c->c_lslot = fl->slot;
 		iw->laddr[(size_t)svc_id * DPVS_LADDR_MAX + fl->slot].conns++;
 	}
