@@ -67,7 +67,7 @@ static int laddr_visit(uint32_t svc_id, const struct dpvs_svc *svc, const uint32
 static int h_laddr_get(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *r)
 {
 	const struct dpvs_svc *key = NULL;
-	struct laddr_list l = { 0 };
+	struct laddr_list l = {0};
 	struct dpvs_list head;
 	char err[ERRLEN] = "";
 	int ret;

@@ -29,7 +29,7 @@
 
 #define FNAT_PORT_MIN 1024u
 #define FNAT_PORT_MAX 65535u
-#define FNAT_TRIES 64u /* looks per LIP and new conn: bounded work per packet */
+#define FNAT_TRIES    64u /* looks per LIP and new conn: bounded work per packet */
 
 /* This worker's share of the ports: first, first + n, ... (count of them). */
 static inline void port_share(unsigned index, unsigned n, uint32_t *first, uint32_t *count)
@@ -58,8 +58,8 @@ static void log_no_port(struct ipvs_worker *iw, uint64_t now, const struct ipvs_
 }
 
 enum dpvs_drop_reason ipvs_fnat_bind(struct ipvs_worker *iw, uint64_t now,
-				     const struct ipvs_snap_svc *svc, uint8_t proto,
-				     uint32_t daddr, uint16_t dport, struct ipvs_fnat_local *fl)
+				     const struct ipvs_snap_svc *svc, uint8_t proto, uint32_t daddr,
+				     uint16_t dport, struct ipvs_fnat_local *fl)
 {
 	unsigned n = ipvs_worker_states();
 	uint32_t first, count, start;

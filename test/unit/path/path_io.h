@@ -85,7 +85,7 @@ static inline uint8_t *eth_to(struct rte_mbuf *m, uint16_t port, const struct rt
 /* One's complement sum over the pseudo header of ip (proto, len) and the
  * len bytes at p: all ones when p's checksum is right. */
 static inline uint16_t pseudo_sum(const struct rte_ipv4_hdr *ip, uint8_t proto, const void *p,
-			   uint32_t len)
+				  uint32_t len)
 {
 	uint32_t s = rte_raw_cksum(&ip->src_addr, 8) + htons(proto) + htons((uint16_t)len);
 

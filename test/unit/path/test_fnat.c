@@ -45,8 +45,8 @@
 #define LIP1 "192.168.1.100"
 #define LIP2 "192.168.1.101"
 
-#define FN_TCP 8800  /* TCP, Full-NAT to RIP1:8080, LIP1 then LIP2 */
-#define FN_UDP 5300  /* UDP, Full-NAT to RIP2:5353, LIP1 only */
+#define FN_TCP	8800 /* TCP, Full-NAT to RIP1:8080, LIP1 then LIP2 */
+#define FN_UDP	5300 /* UDP, Full-NAT to RIP2:5353, LIP1 only */
 #define FN_BARE 8900 /* TCP, Full-NAT to RIP1:8080, no LIP */
 
 static struct ctl_reply rep;
@@ -214,7 +214,7 @@ static void test_laddr_refusals(void **state)
 
 static void test_laddr_flag_follows_services(void **state)
 {
-	struct dpvs_addr a = { .family = AF_INET, .prefixlen = 24 };
+	struct dpvs_addr a = {.family = AF_INET, .prefixlen = 24};
 	struct dpvs_svc s = p_svc_key(IPPROTO_TCP, VIP, 80);
 
 	(void)state;
@@ -300,7 +300,6 @@ static void test_laddr_listing(void **state)
 	assert_int_equal(e[0].addr.in.s_addr, p_ip(LIP1));
 }
 
-
 /* ---- the data path ---- */
 
 /* The L4 ports of the packet at ip. */
@@ -322,8 +321,8 @@ static struct rte_ipv4_hdr *pass(const struct p_l4 *s, uint16_t out,
 {
 	size_t len = p_l4_frame(fb, s);
 	struct rte_ipv4_hdr sent = *p_iph(fb);
-	uint16_t hl = s->proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr)
-					      : sizeof(struct rte_udp_hdr);
+	uint16_t hl =
+	    s->proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) : sizeof(struct rte_udp_hdr);
 	uint8_t payload[64];
 
 	assert_true(s->payload <= sizeof(payload));
@@ -361,8 +360,12 @@ static void listed_local(uint16_t cport, uint32_t *laddr, uint16_t *lport)
 
 static void test_fnat_tcp_both_ways(void **state)
 {
-	struct p_l4 s = { .proto = IPPROTO_TCP, .src = CIP, .dst = VIP, .sport = 40000,
-			  .dport = FN_TCP, .tcp_flags = RTE_TCP_SYN_FLAG };
+	struct p_l4 s = {.proto = IPPROTO_TCP,
+			 .src = CIP,
+			 .dst = VIP,
+			 .sport = 40000,
+			 .dport = FN_TCP,
+			 .tcp_flags = RTE_TCP_SYN_FLAG};
 	struct rte_ipv4_hdr *ip;
 	const struct rte_tcp_hdr *t;
 	uint16_t lport, lport2;
@@ -385,8 +388,12 @@ static void test_fnat_tcp_both_ways(void **state)
 	assert_int_equal(lport2, lport);
 
 	/* the real server answers LIP1:lport; the client gets VIP:8800 */
-	s = (struct p_l4){ .proto = IPPROTO_TCP, .src = RIP1, .dst = LIP1, .sport = 8080,
-			   .dport = lport, .tcp_flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG };
+	s = (struct p_l4){.proto = IPPROTO_TCP,
+			  .src = RIP1,
+			  .dst = LIP1,
+			  .sport = 8080,
+			  .dport = lport,
+			  .tcp_flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG};
 	ip = pass(&s, P_CLI, &cgw_mac);
 	assert_int_equal(ip->src_addr, p_ip(VIP));
 	assert_int_equal(ip->dst_addr, p_ip(CIP));
@@ -396,18 +403,32 @@ static void test_fnat_tcp_both_ways(void **state)
 	assert_int_equal(t->recv_ack, htonl(0x2000));
 
 	/* data both ways, established */
-	s = (struct p_l4){ .proto = IPPROTO_TCP, .src = CIP, .dst = VIP, .sport = 40000,
-			   .dport = FN_TCP, .tcp_flags = RTE_TCP_ACK_FLAG, .payload = 40 };
+	s = (struct p_l4){.proto = IPPROTO_TCP,
+			  .src = CIP,
+			  .dst = VIP,
+			  .sport = 40000,
+			  .dport = FN_TCP,
+			  .tcp_flags = RTE_TCP_ACK_FLAG,
+			  .payload = 40};
 	ip = pass(&s, P_SRV, &rs_mac[0]);
 	assert_int_equal(sport_of(ip), lport);
-	s = (struct p_l4){ .proto = IPPROTO_TCP, .src = RIP1, .dst = LIP1, .sport = 8080,
-			   .dport = lport, .tcp_flags = RTE_TCP_ACK_FLAG, .payload = 33 };
+	s = (struct p_l4){.proto = IPPROTO_TCP,
+			  .src = RIP1,
+			  .dst = LIP1,
+			  .sport = 8080,
+			  .dport = lport,
+			  .tcp_flags = RTE_TCP_ACK_FLAG,
+			  .payload = 33};
 	ip = pass(&s, P_CLI, &cgw_mac);
 	assert_int_equal(ip->src_addr, p_ip(VIP));
 
 	/* the next conn: the next LIP, its own port */
-	s = (struct p_l4){ .proto = IPPROTO_TCP, .src = CIP, .dst = VIP, .sport = 40001,
-			   .dport = FN_TCP, .tcp_flags = RTE_TCP_SYN_FLAG };
+	s = (struct p_l4){.proto = IPPROTO_TCP,
+			  .src = CIP,
+			  .dst = VIP,
+			  .sport = 40001,
+			  .dport = FN_TCP,
+			  .tcp_flags = RTE_TCP_SYN_FLAG};
 	ip = pass(&s, P_SRV, &rs_mac[0]);
 	assert_int_equal(ip->src_addr, p_ip(LIP2));
 	/* and the one after: LIP1 again, another port than the first conn's */
@@ -435,8 +456,12 @@ static void test_fnat_tcp_both_ways(void **state)
 
 static void test_fnat_udp(void **state)
 {
-	struct p_l4 s = { .proto = IPPROTO_UDP, .src = CIP, .dst = VIP, .sport = 5000,
-			  .dport = FN_UDP, .payload = 21 };
+	struct p_l4 s = {.proto = IPPROTO_UDP,
+			 .src = CIP,
+			 .dst = VIP,
+			 .sport = 5000,
+			 .dport = FN_UDP,
+			 .payload = 21};
 	struct rte_ipv4_hdr *ip;
 	uint16_t lport;
 
@@ -446,16 +471,25 @@ static void test_fnat_udp(void **state)
 	assert_int_equal(ip->dst_addr, p_ip(RIP2));
 	lport = sport_of(ip);
 	assert_int_equal(dport_of(ip), 5353);
-	s = (struct p_l4){ .proto = IPPROTO_UDP, .src = RIP2, .dst = LIP1, .sport = 5353,
-			   .dport = lport, .payload = 7 };
+	s = (struct p_l4){.proto = IPPROTO_UDP,
+			  .src = RIP2,
+			  .dst = LIP1,
+			  .sport = 5353,
+			  .dport = lport,
+			  .payload = 7};
 	ip = pass(&s, P_CLI, &cgw_mac);
 	assert_int_equal(ip->src_addr, p_ip(VIP));
 	assert_int_equal(ip->dst_addr, p_ip(CIP));
 	assert_int_equal(sport_of(ip), FN_UDP);
 	assert_int_equal(dport_of(ip), 5000);
 	/* no checksum stays none */
-	s = (struct p_l4){ .proto = IPPROTO_UDP, .src = CIP, .dst = VIP, .sport = 5001,
-			   .dport = FN_UDP, .payload = 9, .udp_no_csum = true };
+	s = (struct p_l4){.proto = IPPROTO_UDP,
+			  .src = CIP,
+			  .dst = VIP,
+			  .sport = 5001,
+			  .dport = FN_UDP,
+			  .payload = 9,
+			  .udp_no_csum = true};
 	size_t len = p_l4_frame(fb, &s);
 
 	feed(P_CLI, len);
@@ -470,7 +504,7 @@ static void test_fnat_udp(void **state)
  * never given a live tuple. */
 static void test_fnat_no_port_no_laddr(void **state)
 {
-	struct p_l4 s = { .proto = IPPROTO_UDP, .src = CIP, .dst = VIP, .dport = FN_UDP };
+	struct p_l4 s = {.proto = IPPROTO_UDP, .src = CIP, .dst = VIP, .dport = FN_UDP};
 	struct ipvs_worker *iw = ipvs_worker_state(0);
 	struct dpvs_svc key = p_svc_key(IPPROTO_UDP, VIP, FN_UDP);
 	uint16_t used[64];
@@ -493,12 +527,11 @@ static void test_fnat_no_port_no_laddr(void **state)
 		iw->laddr[k + (size_t)DPVS_LADDR_MAX * sv->id].cursor = 0;
 	s.sport = 7000;
 	feed(P_CLI, p_l4_frame(fb, &s));
-	assert_int_equal(take(p_tx_ring[P_SRV], (struct rte_mbuf *[2]){ 0 }, 2), 0);
+	assert_int_equal(take(p_tx_ring[P_SRV], (struct rte_mbuf *[2]){0}, 2), 0);
 	assert_int_equal(wk.cnt[P_CLI].drops[DPVS_DROP_FNAT_NO_PORT], 1);
 	assert_int_equal(iw->nconns, before + 64);
-	assert_int_equal(ctl_test_call(DPVS_MSG_LADDR_GET, DPVS_MSG_F_SVC_KEY, &key, sizeof(key),
-				       &rep),
-			 0);
+	assert_int_equal(
+	    ctl_test_call(DPVS_MSG_LADDR_GET, DPVS_MSG_F_SVC_KEY, &key, sizeof(key), &rep), 0);
 	{
 		uint32_t n;
 		const struct dpvs_laddr_entry *e = laddr_entries(&n);
@@ -512,10 +545,14 @@ static void test_fnat_no_port_no_laddr(void **state)
 	assert_int_equal(pass(&s, P_SRV, &rs_mac[1])->src_addr, p_ip(LIP1));
 
 	/* a Full-NAT service without a LIP */
-	s = (struct p_l4){ .proto = IPPROTO_TCP, .src = CIP, .dst = VIP, .sport = 41000,
-			   .dport = FN_BARE, .tcp_flags = RTE_TCP_SYN_FLAG };
+	s = (struct p_l4){.proto = IPPROTO_TCP,
+			  .src = CIP,
+			  .dst = VIP,
+			  .sport = 41000,
+			  .dport = FN_BARE,
+			  .tcp_flags = RTE_TCP_SYN_FLAG};
 	feed(P_CLI, p_l4_frame(fb, &s));
-	assert_int_equal(take(p_tx_ring[P_SRV], (struct rte_mbuf *[2]){ 0 }, 2), 0);
+	assert_int_equal(take(p_tx_ring[P_SRV], (struct rte_mbuf *[2]){0}, 2), 0);
 	assert_int_equal(wk.cnt[P_CLI].drops[DPVS_DROP_FNAT_NO_LADDR], 1);
 	fates_add_up();
 }
@@ -523,8 +560,12 @@ static void test_fnat_no_port_no_laddr(void **state)
 /* ICMP errors about a Full-NAT flow reach the other side translated. */
 static void test_fnat_icmp(void **state)
 {
-	struct p_l4 s = { .proto = IPPROTO_UDP, .src = CIP, .dst = VIP, .sport = 5100,
-			  .dport = FN_UDP, .payload = 4 };
+	struct p_l4 s = {.proto = IPPROTO_UDP,
+			 .src = CIP,
+			 .dst = VIP,
+			 .sport = 5100,
+			 .dport = FN_UDP,
+			 .payload = 4};
 	uint8_t q[64];
 	struct rte_ipv4_hdr *ip, *in;
 	const struct rte_icmp_hdr *ic;
@@ -563,8 +604,12 @@ static void test_fnat_icmp(void **state)
 	}
 
 	/* the client: port unreachable about VIP:5300 -> CIP:5100 (a reply) */
-	s = (struct p_l4){ .proto = IPPROTO_UDP, .src = RIP2, .dst = LIP1, .sport = 5353,
-			   .dport = lport, .payload = 4 };
+	s = (struct p_l4){.proto = IPPROTO_UDP,
+			  .src = RIP2,
+			  .dst = LIP1,
+			  .sport = 5353,
+			  .dport = lport,
+			  .payload = 4};
 	ip = pass(&s, P_CLI, &cgw_mac);
 	memcpy(q, ip, sizeof(*ip) + 8);
 	len = p_icmp_frame(fb, CIP, VIP, 3, 3, 0, q, sizeof(*ip) + 8);
@@ -588,13 +633,13 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_laddr_refusals),
-		T(test_laddr_flag_follows_services),
-		T(test_laddr_listing),
-		cmocka_unit_test_setup_teardown(test_fnat_tcp_both_ways, setup_dp, teardown),
-		cmocka_unit_test_setup_teardown(test_fnat_udp, setup_dp, teardown),
-		cmocka_unit_test_setup_teardown(test_fnat_no_port_no_laddr, setup_dp, teardown),
-		cmocka_unit_test_setup_teardown(test_fnat_icmp, setup_dp, teardown),
+	    T(test_laddr_refusals),
+	    T(test_laddr_flag_follows_services),
+	    T(test_laddr_listing),
+	    cmocka_unit_test_setup_teardown(test_fnat_tcp_both_ways, setup_dp, teardown),
+	    cmocka_unit_test_setup_teardown(test_fnat_udp, setup_dp, teardown),
+	    cmocka_unit_test_setup_teardown(test_fnat_no_port_no_laddr, setup_dp, teardown),
+	    cmocka_unit_test_setup_teardown(test_fnat_icmp, setup_dp, teardown),
 	};
 #undef T
 
