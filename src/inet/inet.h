@@ -141,7 +141,8 @@ int inet_addr_set_lip(uint32_t addr_be, const char *ifname, bool on, char *err, 
 
 /* Control thread (or worker): the port whose route to addr has no
  * gateway (a connected prefix, or a static on-link route), -1 when addr
- * is not on-link. DR real servers must be. */
+ * is not on-link, -2 when there is no route table to ask (inet not
+ * initialised: a config check). DR real servers must be. */
 int inet_onlink_port(uint32_t addr_be);
 
 /* Packets the control thread dropped as NEIGH_UNRESOLVED on the port (the

@@ -70,6 +70,9 @@ int inet_onlink_port(uint32_t addr_be)
 {
 	struct route_nh nh;
 
+	/* no table (a config check, dpvs -t, runs without the stack): unknown */
+	if (!lpm)
+		return -2;
 	if (!route_lookup(addr_be, &nh) || nh.nexthop_be != addr_be)
 		return -1;
 	return nh.port_idx;

@@ -1523,7 +1523,8 @@ static int dest_check_mode(const struct dpvs_dest *d, struct dpvs_dest *out, uin
 			 "another host", a, fwd_switch(fwd));
 		return -ELOOP;
 	}
-	if (fwd == DPVS_FWD_DROUTE && inet_onlink_port(d->addr.in.s_addr) < 0) {
+	/* -2: no route table (dpvs -t): the apply step checks it */
+	if (fwd == DPVS_FWD_DROUTE && inet_onlink_port(d->addr.in.s_addr) == -1) {
 		/* only the MAC changes: the real server must be a neighbour */
 		snprintf(err, errlen, "real server %s is not on-link: DR (-g) needs it in a "
 			 "connected prefix of a port (dpip addr add ADDR/LEN dev PORT); use -i "
