@@ -25,7 +25,7 @@
 #include "dpvs/common.h"
 
 #define DPVS_CTL_MAGIC 0x53565044u /* "DPVS" little-endian */
-#define DPVS_CTL_VERSION 3 /* 3: struct dpvs_dest carries the tunnel fields */
+#define DPVS_CTL_VERSION 4 /* 4: Full-NAT local addresses (LADDR_*), two drop reasons */
 #define DPVS_CTL_MAX_PAYLOAD (4u << 20) /* 4 MiB: a big conn listing page */
 #define DPVS_CTL_DEFAULT_SOCK "/run/dpvs/dpvs.sock"
 #define DPVS_CTL_SOCK_ENV "DPVS_SOCK"
@@ -77,6 +77,10 @@ enum dpvs_msg_type {
 	DPVS_MSG_TIMEOUT_GET = 70,  /* -> struct dpvs_timeouts */
 	DPVS_MSG_CONN_LIST = 71,    /* struct dpvs_conn_query -> dpvs_list + dpvs_conn[],
 	                               or by pages (DPVS_MSG_F_CONN_PAGE) */
+	/* Full-NAT local addresses (ipvsadm --add-laddr/--del-laddr/--get-laddr) */
+	DPVS_MSG_LADDR_ADD = 75,    /* struct dpvs_laddr_req */
+	DPVS_MSG_LADDR_DEL = 76,    /* struct dpvs_laddr_req */
+	DPVS_MSG_LADDR_GET = 77,    /* optional dpvs_svc key -> dpvs_list + dpvs_laddr_entry[] */
 	/* fwmark classifier (dpip fwmark) */
 	DPVS_MSG_FWMARK_ADD = 80,   /* struct dpvs_fwmark_rule */
 	DPVS_MSG_FWMARK_DEL = 81,   /* struct dpvs_fwmark_rule (all fields but packets) */
@@ -164,7 +168,9 @@ struct dpvs_info {
 	X(LINK_DOWN, "link-down")        /* out of a port set down */     \
 	X(LOCAL_NO_MBUF, "local-no-mbuf") /* no mbuf for a packet of our own */ \
 	X(REDIRECT_FULL, "redirect-full") /* the owning worker's ring is full */ \
-	X(NO_SRC_ADDR, "no-src-addr")    /* no address to be a tunnel's outer source */
+	X(NO_SRC_ADDR, "no-src-addr")    /* no address to be a tunnel's outer source */ \
+	X(FNAT_NO_LADDR, "fnat-no-laddr") /* Full-NAT service without a local address */ \
+	X(FNAT_NO_PORT, "fnat-no-port")  /* every local port of every LIP in use */
 
 enum dpvs_drop_reason {
 #define DPVS_DROP_ENUM(id, name) DPVS_DROP_##id,
@@ -251,6 +257,9 @@ struct dpvs_worker_stats {
 /* ---- addresses, routes, neighbours (dpip) ---- */
 
 #define DPVS_ADDR_F_VIP 0x1 /* added for a service: ARP answered, no KNI */
+/* a Full-NAT local address of some service (ipvsadm --add-laddr sets and
+ * clears it, not dpip): replies to it are steered by their port */
+#define DPVS_ADDR_F_LIP 0x2
 
 struct dpvs_addr {
 	char ifname[DPVS_IFNAMSIZ];
@@ -486,6 +495,36 @@ struct dpvs_conn {
 };
 
 #define DPVS_CONN_F_TEMPLATE 0x1000
+
+/*
+ * Full-NAT local addresses (LIPs) of a service, as DPVS's ipvsadm manages
+ * them: a Full-NAT conn leaves towards its real server from one of them
+ * (and a local port), so the real server answers the balancer whatever
+ * its routes. A LIP must be one of the daemon's addresses (dpip addr add)
+ * and is at most DPVS_LADDR_MAX per service.
+ */
+#define DPVS_LADDR_MAX 16
+
+struct dpvs_laddr_req {
+	struct dpvs_svc svc; /* key fields only */
+	uint16_t af;
+	uint16_t pad;
+	union inet_addr addr;
+	char ifname[DPVS_IFNAMSIZ]; /* -F: optional; when given, the port holding addr */
+};
+
+/* LADDR_GET entries: one per (service, LIP), services in their listing
+ * order, each service's LIPs in the order they were added. A service
+ * without LIPs has one entry with af 0 (DPVS lists it with TOTAL 0). */
+struct dpvs_laddr_entry {
+	struct dpvs_svc svc;  /* key fields */
+	uint32_t total;       /* the service's LIPs */
+	uint16_t af;          /* 0: the service has none (this entry is its only one) */
+	uint16_t pad;
+	union inet_addr addr;
+	uint64_t conflicts;   /* new conns that found no free local port (fnat-no-port) */
+	uint64_t conns;       /* live conns from this LIP */
+};
 
 /*
  * A fwmark classifier rule: packets of `protocol` (0: TCP and UDP) to an

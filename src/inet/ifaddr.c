@@ -125,6 +125,29 @@ bool inet_addr_is_local(uint32_t addr_be)
 	return false;
 }
 
+int inet_addr_local_flags(uint32_t addr_be)
+{
+	const struct ifaddr_snap *s = snap_get();
+	unsigned bit = filter_bit(addr_be);
+
+	if (likely(!(s->filter[bit / 64] >> (bit % 64) & 1)))
+		return -1;
+	uint64_t key = ifaddr_key_of(addr_be, 0);
+	unsigned i = keys_lower_bound(s, key);
+
+	for (; i < s->nkeys && (s->keys[i].key >> 16) == (key >> 16); i++)
+		if (s->keys[i].match == IFADDR_LOCAL)
+			return s->keys[i].flags;
+	return -1;
+}
+
+bool inet_addr_is_lip(uint32_t addr_be)
+{
+	int f = inet_addr_local_flags(addr_be);
+
+	return f >= 0 && (f & DPVS_ADDR_F_LIP);
+}
+
 uint32_t ifaddr_pick_src(uint16_t port_idx, uint32_t target_be)
 {
 	const struct ifaddr_snap *s = snap_get();
@@ -309,6 +332,14 @@ int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen)
 			 netif_port((uint16_t)port_idx)->name);
 		return -ENOENT;
 	}
+	/* Full-NAT conns leave from it: their replies would have nowhere to go */
+	if (s->addrs[i].flags & DPVS_ADDR_F_LIP) {
+		snprintf(err, errlen,
+			 "address %s is a Full-NAT local address of a service "
+			 "(ipvsadm --del-laddr it first)",
+			 inet_ntoa_be(a->addr.in.s_addr, ip));
+		return -EBUSY;
+	}
 
 	struct ifaddr removed = s->addrs[i];
 	struct ifaddr *addrs = malloc(s->naddr * sizeof(*addrs));
@@ -327,6 +358,60 @@ int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen)
 	snap_publish(ns);
 	route_connected_del(removed.port_idx, removed.addr_be, removed.plen);
 	inet_egress_changed();
+	return 0;
+}
+
+int inet_addr_set_lip(uint32_t addr_be, const char *ifname, bool on, char *err, size_t errlen)
+{
+	const struct ifaddr_snap *s = cur_snap;
+	char ip[INET_ADDRSTRLEN];
+	unsigned i;
+
+	for (i = 0; i < s->naddr; i++)
+		if (s->addrs[i].addr_be == addr_be)
+			break;
+	if (i == s->naddr) {
+		snprintf(err, errlen,
+			 "%s is not an address of the daemon (add it first: "
+			 "dpip addr add %s/PLEN dev PORT)",
+			 inet_ntoa_be(addr_be, ip), ip);
+		return -EADDRNOTAVAIL;
+	}
+	if (ifname && ifname[0]) {
+		const struct dp_port *p = netif_port(s->addrs[i].port_idx);
+
+		if (!p || strcmp(p->name, ifname) != 0) {
+			snprintf(err, errlen, "%s is on %s, not on %s", inet_ntoa_be(addr_be, ip),
+				 p ? p->name : "?", ifname);
+			return -EINVAL;
+		}
+	}
+	if (on && (s->addrs[i].flags & DPVS_ADDR_F_VIP)) {
+		/* a VIP's packets are the clients': replies could not be told apart */
+		snprintf(err, errlen, "%s is a VIP; a local address must be another of the "
+			 "daemon's addresses", inet_ntoa_be(addr_be, ip));
+		return -EINVAL;
+	}
+	if (!!(s->addrs[i].flags & DPVS_ADDR_F_LIP) == on)
+		return 0;
+
+	struct ifaddr *addrs = malloc(s->naddr * sizeof(*addrs));
+	if (!addrs) {
+		snprintf(err, errlen, "out of memory flagging a local address");
+		return -ENOMEM;
+	}
+	memcpy(addrs, s->addrs, s->naddr * sizeof(*addrs));
+	if (on)
+		addrs[i].flags |= DPVS_ADDR_F_LIP;
+	else
+		addrs[i].flags &= (uint16_t)~DPVS_ADDR_F_LIP;
+	struct ifaddr_snap *ns = snap_build(addrs, s->naddr);
+	free(addrs);
+	if (!ns) {
+		snprintf(err, errlen, "out of memory flagging a local address");
+		return -ENOMEM;
+	}
+	snap_publish(ns);
 	return 0;
 }
 

@@ -125,9 +125,25 @@ void ipv4_fragment_forward(struct worker *w, uint16_t port_idx, uint64_t dst_mac
 /* True when addr is one of our addresses (any port). */
 bool inet_addr_is_local(uint32_t addr_be);
 
+/* Worker lcore: the DPVS_ADDR_F_* flags of our address addr, -1 when it
+ * is not ours (one look-up for "ours?" and "which kind?"). */
+int inet_addr_local_flags(uint32_t addr_be);
+
+/* Worker lcore: addr is one of ours flagged DPVS_ADDR_F_LIP (a Full-NAT
+ * local address): steering finds a reply's owner by its port. */
+bool inet_addr_is_lip(uint32_t addr_be);
+
+/* Control thread (ipvs's laddr): flags our address addr as a Full-NAT
+ * local address (on) or not. -EADDRNOTAVAIL when it is not one of ours,
+ * -EINVAL when ifname (optional) is not its port. dpip addr del refuses a
+ * flagged address (-EBUSY). */
+int inet_addr_set_lip(uint32_t addr_be, const char *ifname, bool on, char *err, size_t errlen);
+
 /* Control thread (or worker): the port whose route to addr has no
  * gateway (a connected prefix, or a static on-link route), -1 when addr
- * is not on-link. DR real servers must be. */
+ * is not on-link or there is no route table to ask (inet not initialised:
+ * a config check asks the file's own addresses instead, see
+ * control/validate.c). DR real servers must be. */
 int inet_onlink_port(uint32_t addr_be);
 
 /* Packets the control thread dropped as NEIGH_UNRESOLVED on the port (the

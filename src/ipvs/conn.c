@@ -380,6 +380,30 @@ struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t pr
 	return c;
 }
 
+struct ipvs_conn *ipvs_conn_new_fnat(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
+				     uint32_t caddr, uint16_t cport, uint32_t vaddr,
+				     uint16_t vport, uint32_t daddr, uint16_t dport,
+				     const struct ipvs_fnat_local *fl, uint32_t svc_id,
+				     uint32_t dest_id, uint8_t state, uint32_t timeout,
+				     uint32_t bucket_in)
+{
+	struct ipvs_conn *c = ipvs_conn_new(iw, now, proto, caddr, cport, vaddr, vport, daddr,
+					    dport, svc_id, dest_id, state, timeout,
+					    DPVS_FWD_FULLNAT, bucket_in);
+
+	if (likely(c)) {
+		/* made as NAT's, its reply addressed to the client: re-keyed
+		 * to LIP:lport here, so NAT's new conns pay nothing for it */
+		node_hash_out(iw, &c->out);
+		c->out.daddr = fl->laddr;
+		c->out.dport = fl->lport;
+		node_hash_in(iw, &c->out, node_hash(iw, &c->out));
+		c->c_lslot = fl->slot;
+		iw->laddr[(size_t)svc_id * DPVS_LADDR_MAX + fl->slot].conns++;
+	}
+	return c;
+}
+
 struct ipvs_conn *ipvs_conn_new_template(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
 					 uint32_t cnet, uint32_t vaddr, uint16_t vport,
 					 uint32_t daddr, uint16_t dport, uint32_t svc_id,
@@ -460,6 +484,8 @@ void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c)
 	iw->conns_by_state[c->c_state]--;
 	if (c->c_flags & IPVS_CONN_F_OUT_HASHED)
 		node_hash_out(iw, &c->out);
+	if (c->c_fwd == DPVS_FWD_FULLNAT)
+		iw->laddr[(size_t)c->svc_id * DPVS_LADDR_MAX + c->c_lslot].conns--;
 	if (c->control)
 		conn_set_n_control(c->control, (uint16_t)(conn_n_control(c->control) - 1));
 	if (c->c_flags & IPVS_CONN_F_ACTIVE)
@@ -562,6 +588,10 @@ static void conn_fill(const struct ipvs_conn *c, uint64_t now, unsigned lcore_id
 	o->cport = in->sport;
 	o->vport = in->dport;
 	o->dport = out->sport;
+	if (c->c_fwd == DPVS_FWD_FULLNAT) {
+		o->laddr.in.s_addr = out->daddr;
+		o->lport = out->dport;
+	}
 	snprintf(o->state, sizeof(o->state), "%s", state);
 }
 

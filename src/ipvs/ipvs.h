@@ -132,6 +132,21 @@ void ipvs_svc_gc(void);
 /* Human form of a service key: "TCP 10.0.0.1:80" / "FWM 5". */
 void ipvs_svc_key_str(const struct dpvs_svc *s, char *buf, size_t len);
 
+/* Full-NAT local addresses of a service (ipvsadm --add-laddr, --del-laddr):
+ * the LIP must be one of the daemon's addresses (inet flags it
+ * DPVS_ADDR_F_LIP while a service has it). 0 or -errno with a message. */
+int ipvs_laddr_add(const struct dpvs_laddr_req *q, char *err, size_t errlen);
+int ipvs_laddr_del(const struct dpvs_laddr_req *q, char *err, size_t errlen);
+/* --get-laddr: fn for each live service (or only key's), with its LIPs. */
+typedef int (*ipvs_laddr_visit_fn)(uint32_t svc_id, const struct dpvs_svc *svc,
+				   const uint32_t *laddrs, uint32_t n, void *arg);
+int ipvs_laddr_walk(const struct dpvs_svc *key, ipvs_laddr_visit_fn fn, void *arg, char *err,
+		    size_t errlen);
+/* The i-th LIP (as the walk gave them) of service svc_id: its live conns
+ * and its conflicts (new conns that found no free local port) since it
+ * was added, summed over the workers. */
+void ipvs_laddr_counts(uint32_t svc_id, uint32_t i, uint64_t *conns, uint64_t *conflicts);
+
 /* stats.c: control thread */
 /* Estimator tables for the limits in force (without memory, counters
  * are still summed; rates and zeroing are then not available). */

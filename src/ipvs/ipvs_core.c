@@ -261,9 +261,25 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	}
 	/* a dest without a port (fwmark and port 0 services) keeps the
 	 * packet's destination port */
-	c = ipvs_conn_new(iw, w->now_sec, proto, ip->src_addr, sport, ip->dst_addr, dport,
-			  dest->addr, dest->port ? dest->port : dport, svc->id, dest->id, state,
-			  snap->timeout[state], (uint8_t)dest->fwd, bucket);
+	uint16_t rport = dest->port ? dest->port : dport;
+
+	if (dest->fwd == DPVS_FWD_FULLNAT) {
+		struct ipvs_fnat_local fl;
+		enum dpvs_drop_reason why =
+		    ipvs_fnat_bind(iw, w->now_sec, svc, proto, dest->addr, rport, &fl);
+
+		if (unlikely(why != DPVS_DROP_MAX)) {
+			dp_drop(w, port_idx, why, m);
+			return INET_STOLEN;
+		}
+		c = ipvs_conn_new_fnat(iw, w->now_sec, proto, ip->src_addr, sport, ip->dst_addr,
+				       dport, dest->addr, rport, &fl, svc->id, dest->id, state,
+				       snap->timeout[state], bucket);
+	} else {
+		c = ipvs_conn_new(iw, w->now_sec, proto, ip->src_addr, sport, ip->dst_addr, dport,
+				  dest->addr, rport, svc->id, dest->id, state,
+				  snap->timeout[state], (uint8_t)dest->fwd, bucket);
+	}
 	if (!c) {
 		dp_drop(w, port_idx, DPVS_DROP_CONN_FULL, m);
 		return INET_STOLEN;

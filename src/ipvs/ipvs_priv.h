@@ -167,6 +167,11 @@ struct ipvs_snap_svc {
 	const void *sched_data;
 	uint32_t ndests;
 	const struct ipvs_snap_dest *dests;
+	/* Full-NAT local addresses (network order) and the slot each has in
+	 * the per-worker counters (ipvs_worker.laddr) */
+	uint32_t nladdrs;
+	const uint32_t *laddrs;
+	const uint8_t *laddr_slots;
 };
 
 struct ipvs_snap {
@@ -292,6 +297,7 @@ struct ipvs_conn {
 #define c_state in.b[0] /* enum ipvs_tcp_state or IPVS_UDP_STATE */
 #define c_flags in.b[1] /* IPVS_CONN_F_* */
 #define c_fwd in.b[2]   /* enum dpvs_fwd: the forwarding mode */
+#define c_lslot out.b[2] /* Full-NAT: its LIP's slot in the service */
 
 static inline uint16_t conn_n_control(const struct ipvs_conn *c)
 {
@@ -373,6 +379,7 @@ struct sched_state {
 struct ipvs_svc_wstate {
 	struct sched_state sched;
 	struct ipvs_wstats st;
+	uint32_t laddr_next; /* Full-NAT: the LIP the next conn tries first */
 };
 
 /* Conn listing request from the control thread (see conn.c). */
@@ -402,6 +409,15 @@ struct ipvs_hints {
 	uint32_t bucket[DP_BURST];
 };
 
+/* A worker's counters of one LIP slot of a service (--get-laddr's
+ * CONFLICTS and CONNS, summed over workers by the control thread). */
+struct ipvs_laddr_wstate {
+	int64_t conns;      /* made minus freed by this worker */
+	uint64_t conflicts; /* new conns that found no free local port here */
+	uint32_t cursor;    /* where the next search of a local port starts */
+	uint32_t pad;
+};
+
 struct ipvs_worker {
 	struct ipvs_conn *conns;   /* the pool: conn_max slots */
 	struct ipvs_conn *free_head; /* free slots, linked through tnext */
@@ -425,6 +441,10 @@ struct ipvs_worker {
 	struct ipvs_svc_wstate *svc;
 	struct ipvs_dest_wstate *dest;
 	uint64_t fwm_hits[IPVS_FWMARK_MAX]; /* packets marked, by rule id */
+	/* Full-NAT: by service id * DPVS_LADDR_MAX + LIP slot; attached by
+	 * the control thread with a service's first LIP, NULL until then */
+	struct ipvs_laddr_wstate *laddr;
+	uint64_t fnat_log_sec; /* the last second fnat-no-port was logged */
 	unsigned index; /* the worker's index */
 	uint32_t timer_budget; /* conns the next timer run may visit (adapts) */
 	struct ipvs_hints hints;
@@ -494,6 +514,30 @@ struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t pr
 				uint32_t caddr, uint16_t cport, uint32_t vaddr, uint16_t vport,
 				uint32_t daddr, uint16_t dport, uint32_t svc_id, uint32_t dest_id,
 				uint8_t state, uint32_t timeout, uint8_t fwd, uint32_t bucket_in);
+/* The same for a Full-NAT conn: its out tuple is RIP:rport -> LIP:lport
+ * (fl: ipvs_fnat_bind's choice), not RIP:rport -> client. */
+struct ipvs_fnat_local {
+	uint32_t laddr; /* network order */
+	uint16_t lport; /* network order */
+	uint8_t slot;   /* the LIP's slot in the service (ipvs_worker.laddr) */
+};
+struct ipvs_conn *ipvs_conn_new_fnat(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
+				     uint32_t caddr, uint16_t cport, uint32_t vaddr,
+				     uint16_t vport, uint32_t daddr, uint16_t dport,
+				     const struct ipvs_fnat_local *fl, uint32_t svc_id,
+				     uint32_t dest_id, uint8_t state, uint32_t timeout,
+				     uint32_t bucket_in);
+
+/* fnat.c: the local address and port of a new Full-NAT conn of service
+ * svc towards daddr:dport: a LIP of the service and a port of this
+ * worker's share (lport % nworkers == the worker's index, so steering
+ * finds the owner of a reply by its port) that no live conn of the same
+ * (protocol, RIP:rport, LIP) uses. DPVS_DROP_MAX and *fl, or the drop
+ * reason: fnat-no-laddr (the service has none), fnat-no-port (none free:
+ * counted as the LIPs' conflicts, logged at most once a second). */
+enum dpvs_drop_reason ipvs_fnat_bind(struct ipvs_worker *iw, uint64_t now,
+				     const struct ipvs_snap_svc *svc, uint8_t proto,
+				     uint32_t daddr, uint16_t dport, struct ipvs_fnat_local *fl);
 /* Refreshes the timer to now + timeout (cheap: moves slots only when the
  * expiry got earlier than the slot it sits in). */
 void ipvs_conn_refresh(struct ipvs_worker *iw, struct ipvs_conn *c, uint64_t now,

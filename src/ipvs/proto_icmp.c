@@ -18,6 +18,9 @@
  * inner IP and L4 checksums are updated incrementally, the ICMP checksum
  * is computed again over the whole message.
  *
+ * Full-NAT changes both ends of each packet: so does its error
+ * (icmp_fnat).
+ *
  * DR and TUN: the real server sends from the VIP itself, so an error
  * about its reply (a router on the client's path telling the VIP the
  * path MTU) reaches us, the VIP's owner, and belongs to the real server:
@@ -39,6 +42,30 @@ static bool icmp_is_error(uint8_t type)
 {
 	return type == ICMP_DEST_UNREACH || type == ICMP_SOURCE_QUENCH ||
 	       type == ICMP_TIME_EXCEEDED || type == ICMP_PARAMETERPROB;
+}
+
+/*
+ * Full-NAT: both ends of the quoted packet and of the error change.
+ *  - about LIP:lport -> RIP:rport (from the real server's side, to the
+ *    LIP; found by the out node): the client gets it from the VIP, quoting
+ *    client:cport -> VIP:vport as it sent it;
+ *  - about VIP:vport -> client:cport (from the client's side, to the VIP;
+ *    found by the in node): the real server gets it from the LIP, quoting
+ *    RIP:rport -> LIP:lport as it sent it.
+ */
+static void icmp_fnat(const struct ipvs_conn *c, enum ipvs_dir dir, struct rte_ipv4_hdr *ip,
+		      struct rte_ipv4_hdr *in_ip, uint8_t *in_l4, uint32_t quoted)
+{
+	const struct ipvs_conn_node *in = &c->in, *out = &c->out;
+	bool to_client = dir == IPVS_DIR_OUT;
+	/* the quoted packet as its sender sent it, and the error's ends */
+	uint32_t qs = to_client ? in->saddr : out->saddr, qd = to_client ? in->daddr : out->daddr;
+	uint16_t qsp = to_client ? in->sport : out->sport, qdp = to_client ? in->dport : out->dport;
+
+	xmit_l4_addrs_ports(in_ip->next_proto_id, in_l4, quoted, in_ip->src_addr, in_ip->dst_addr,
+			    qs, qd, qsp, qdp);
+	xmit_ip_addrs(in_ip, false, qs, qd);
+	xmit_ip_addrs(ip, true, qd, qs);
 }
 
 enum inet_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
@@ -96,7 +123,9 @@ enum inet_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_
 		dp_drop(w, port_idx, DPVS_DROP_IP_TTL, m);
 		return INET_STOLEN;
 	}
-	if (dir == IPVS_DIR_OUT) {
+	if (c->c_fwd == DPVS_FWD_FULLNAT) {
+		icmp_fnat(c, dir, ip, in_ip, in_l4, quoted);
+	} else if (dir == IPVS_DIR_OUT) {
 		/* about client -> RIP: to the client, as if from the VIP */
 		const struct ipvs_conn_node *in = &c->in;
 

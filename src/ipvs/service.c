@@ -64,6 +64,8 @@ struct svc_part {
 	struct svc_part *next_retired;
 	const struct sched_ops *sched;
 	void *sched_data;
+	uint32_t laddrs[DPVS_LADDR_MAX]; /* the service's LIPs, packed */
+	uint8_t laddr_slots[DPVS_LADDR_MAX];
 	struct ipvs_snap_dest dests[];
 };
 
@@ -87,6 +89,12 @@ struct svc_ent {
 	struct svc_part *part;	   /* NULL until built */
 	struct ipvs_snap_svc snap; /* the entry snapshots copy, over part */
 	struct wmem_blk *wmem[DP_MAX_WORKERS];
+	/* Full-NAT local addresses by slot (network order, 0: free slot); a
+	 * slot keeps its place while the others change, so the workers'
+	 * counters by slot stay its own */
+	uint32_t nladdrs;
+	uint32_t laddrs[DPVS_LADDR_MAX];
+	uint64_t laddr_conflicts_base[DPVS_LADDR_MAX]; /* the slot's count when taken */
 };
 
 struct dest_ent {
@@ -123,8 +131,17 @@ static struct wmem_blk *retired_wmem;
 /* the per-worker arrays this file attached (it frees them) */
 static struct ipvs_svc_wstate *wsvc_mem[DP_MAX_WORKERS];
 static struct ipvs_dest_wstate *wdest_mem[DP_MAX_WORKERS];
+static struct ipvs_laddr_wstate *wladdr_mem[DP_MAX_WORKERS];
 
 struct ipvs_snap *ipvs_snap_current;
+
+/* Full-NAT LIPs in use, and by how many services (see laddr below) */
+struct lip_use {
+	uint32_t addr; /* network order */
+	uint32_t services;
+};
+static struct lip_use *lip_uses;
+static uint32_t nlip_uses, lip_uses_cap;
 
 /* ---- limits ---- */
 
@@ -432,6 +449,15 @@ static int svc_part_build(uint32_t id, struct svc_ent *e)
 
 	if (!p)
 		return -ENOMEM;
+	svc.nladdrs = 0;
+	for (uint8_t k = 0; k < DPVS_LADDR_MAX; k++) {
+		if (!e->laddrs[k])
+			continue;
+		p->laddrs[svc.nladdrs] = e->laddrs[k];
+		p->laddr_slots[svc.nladdrs++] = k;
+	}
+	svc.laddrs = p->laddrs;
+	svc.laddr_slots = p->laddr_slots;
 	for (uint32_t k = 0; k < e->ndests; k++) {
 		const struct dest_ent *d = &dest_tab[e->dest_ids[k]];
 
@@ -741,11 +767,14 @@ int ipvs_batch_end(void)
 	return 0;
 }
 
+static void laddrs_release(struct svc_ent *e);
+
 static void tables_free(void)
 {
 	for (uint32_t id = 0; svc_tab && id < svc_hwm; id++) {
 		struct svc_ent *e = &svc_tab[id];
 
+		laddrs_release(e); /* inet's flags go with them */
 		free(e->dest_ids);
 		if (e->part)
 			part_free(e->part);
@@ -761,6 +790,9 @@ static void tables_free(void)
 	free(alive_now);
 	free(thresh_now);
 	free(tun_now);
+	free(lip_uses);
+	lip_uses = NULL;
+	nlip_uses = lip_uses_cap = 0;
 	alive_now = NULL;
 	thresh_now = NULL;
 	tun_now = NULL;
@@ -775,8 +807,10 @@ static void tables_free(void)
 	for (unsigned i = 0; i < DP_MAX_WORKERS; i++) {
 		rte_free(wsvc_mem[i]);
 		rte_free(wdest_mem[i]);
+		rte_free(wladdr_mem[i]);
 		wsvc_mem[i] = NULL;
 		wdest_mem[i] = NULL;
+		wladdr_mem[i] = NULL;
 	}
 }
 
@@ -1149,6 +1183,274 @@ int ipvs_svc_edit(const struct dpvs_svc *s, char *err, size_t errlen)
 	return publish();
 }
 
+/* ---- Full-NAT local addresses ----
+ *
+ * A LIP may serve several services; inet's DPVS_ADDR_F_LIP flag on it
+ * (steering's rule for replies, dpip addr del's refusal) stays while one
+ * service has it: lip_uses counts them. Few distinct LIPs exist (each is
+ * one of the daemon's addresses), so a linear table is enough.
+ */
+
+static struct lip_use *lip_use_find(uint32_t addr)
+{
+	for (uint32_t i = 0; i < nlip_uses; i++)
+		if (lip_uses[i].addr == addr)
+			return &lip_uses[i];
+	return NULL;
+}
+
+/* One more service uses addr (inet flagged it already). */
+static int lip_use_get(uint32_t addr)
+{
+	struct lip_use *u = lip_use_find(addr);
+
+	if (u) {
+		u->services++;
+		return 0;
+	}
+	if (nlip_uses == lip_uses_cap) {
+		uint32_t cap = lip_uses_cap ? 2 * lip_uses_cap : 16;
+		struct lip_use *n = realloc(lip_uses, sizeof(*n) * cap);
+
+		if (!n)
+			return -ENOMEM;
+		lip_uses = n;
+		lip_uses_cap = cap;
+	}
+	lip_uses[nlip_uses++] = (struct lip_use){ .addr = addr, .services = 1 };
+	return 0;
+}
+
+/* One service less uses addr: the last one takes inet's flag away. */
+static void lip_use_put(uint32_t addr)
+{
+	struct lip_use *u = lip_use_find(addr);
+	char err[128];
+
+	if (!u || --u->services)
+		return;
+	*u = lip_uses[--nlip_uses];
+	/* the address may be gone already (a daemon stopping): nothing to undo */
+	(void)inet_addr_set_lip(addr, NULL, false, err, sizeof(err));
+}
+
+static void laddrs_release(struct svc_ent *e)
+{
+	for (uint32_t k = 0; k < DPVS_LADDR_MAX; k++)
+		if (e->laddrs[k])
+			lip_use_put(e->laddrs[k]);
+	memset(e->laddrs, 0, sizeof(e->laddrs));
+	e->nladdrs = 0;
+}
+
+static int laddr_slot_of(const struct svc_ent *e, uint32_t addr)
+{
+	for (uint32_t k = 0; k < DPVS_LADDR_MAX; k++)
+		if (e->laddrs[k] == addr)
+			return (int)k;
+	return -1;
+}
+
+/* The workers' counters of a slot, summed (control thread: plain loads
+ * of counters each worker alone writes). */
+static void laddr_sums(uint32_t svc_id, uint32_t slot, int64_t *conns, uint64_t *conflicts)
+{
+	*conns = 0;
+	*conflicts = 0;
+	for (unsigned i = 0; i < ipvs_worker_states() && i < DP_MAX_WORKERS; i++) {
+		const struct ipvs_laddr_wstate *l = ipvs_worker_state(i)->laddr;
+
+		if (!l)
+			continue;
+		l += (size_t)svc_id * DPVS_LADDR_MAX + slot;
+		*conns += __atomic_load_n(&l->conns, __ATOMIC_RELAXED);
+		*conflicts += __atomic_load_n(&l->conflicts, __ATOMIC_RELAXED);
+	}
+}
+
+void ipvs_laddr_counts(uint32_t svc_id, uint32_t i, uint64_t *conns, uint64_t *conflicts)
+{
+	const struct svc_ent *e = &svc_tab[svc_id];
+	uint32_t slot = 0;
+	int64_t c;
+
+	/* the i-th LIP as ipvs_laddr_walk gave them: the i-th used slot */
+	for (uint32_t k = 0, seen = 0; k < DPVS_LADDR_MAX; k++)
+		if (e->laddrs[k] && seen++ == i)
+			slot = k;
+	laddr_sums(svc_id, slot, &c, conflicts);
+	*conns = c > 0 ? (uint64_t)c : 0;
+	*conflicts -= e->laddr_conflicts_base[slot];
+}
+
+/* Each worker's counters by (service, slot), with the first LIP of any
+ * service (zeroed; never moved while a worker may use them). */
+static int laddr_wstate_attach(void)
+{
+	for (unsigned i = 0; i < ipvs_worker_states() && i < DP_MAX_WORKERS; i++) {
+		struct ipvs_worker *iw = ipvs_worker_state(i);
+		struct ipvs_laddr_wstate *l;
+
+		if (iw->laddr)
+			continue;
+		l = rte_zmalloc_socket("ipvs_laddr_wstate",
+				       sizeof(*l) * DPVS_LADDR_MAX * (size_t)svc_max,
+				       RTE_CACHE_LINE_SIZE, worker_socket(i));
+		if (!l)
+			return -ENOMEM;
+		wladdr_mem[i] = l;
+		__atomic_store_n(&iw->laddr, l, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+/* A free slot of e: one no LIP holds and no conn of a removed LIP still
+ * counts in (a new LIP there would inherit them). */
+static int laddr_free_slot(uint32_t svc_id, const struct svc_ent *e)
+{
+	for (uint32_t k = 0; k < DPVS_LADDR_MAX; k++) {
+		int64_t conns;
+		uint64_t conflicts;
+
+		if (e->laddrs[k])
+			continue;
+		laddr_sums(svc_id, k, &conns, &conflicts);
+		if (conns <= 0)
+			return (int)k;
+	}
+	return -1;
+}
+
+/* The request's service id and LIP, checked. */
+static int laddr_req(const struct dpvs_laddr_req *q, uint32_t *addr, char *err, size_t errlen)
+{
+	int id = svc_lookup(&q->svc, err, errlen);
+
+	if (id < 0)
+		return id;
+	if (q->af != AF_INET && q->af != 0) {
+		snprintf(err, errlen, "local address family %u not supported (only IPv4)", q->af);
+		return -EAFNOSUPPORT;
+	}
+	if (!memchr(q->ifname, '\0', sizeof(q->ifname))) {
+		snprintf(err, errlen, "local address's port name not NUL-terminated");
+		return -EINVAL;
+	}
+	*addr = q->addr.in.s_addr;
+	if (*addr == 0) {
+		snprintf(err, errlen, "local address 0.0.0.0 is not valid");
+		return -EINVAL;
+	}
+	return id;
+}
+
+int ipvs_laddr_add(const struct dpvs_laddr_req *q, char *err, size_t errlen)
+{
+	char a[INET_ADDRSTRLEN], k[64];
+	uint32_t addr;
+	int id = laddr_req(q, &addr, err, errlen);
+	struct svc_ent *e;
+	int64_t conns;
+	int ret, slot;
+
+	if (id < 0)
+		return id;
+	e = &svc_tab[id];
+	inet_ntop(AF_INET, &addr, a, sizeof(a));
+	ipvs_svc_key_str(&e->conf, k, sizeof(k));
+	if (laddr_slot_of(e, addr) >= 0) {
+		snprintf(err, errlen, "local address %s already on service %s", a, k);
+		return -EEXIST;
+	}
+	if (addr == e->conf.addr.in.s_addr) {
+		snprintf(err, errlen, "local address %s is the service's VIP: a real server's "
+			 "replies to it could not be told from clients' packets", a);
+		return -EINVAL;
+	}
+	slot = laddr_free_slot((uint32_t)id, e);
+	if (slot < 0) {
+		snprintf(err, errlen, "service %s has no room for local address %s: %u local "
+			 "addresses at most (those removed count until their conns are gone)",
+			 k, a, DPVS_LADDR_MAX);
+		return -ENOSPC;
+	}
+	if (laddr_wstate_attach() < 0) {
+		snprintf(err, errlen, "out of memory for the workers' local address counters");
+		return -ENOMEM;
+	}
+	ret = inet_addr_set_lip(addr, q->ifname, true, err, errlen);
+	if (ret < 0)
+		return ret;
+	if (lip_use_get(addr) < 0) {
+		if (!lip_use_find(addr)) /* no other service: take the flag back */
+			(void)inet_addr_set_lip(addr, NULL, false, err, errlen);
+		snprintf(err, errlen, "out of memory adding local address %s", a);
+		return -ENOMEM;
+	}
+	e->laddrs[slot] = addr;
+	laddr_sums((uint32_t)id, (uint32_t)slot, &conns, &e->laddr_conflicts_base[slot]);
+	e->nladdrs++;
+	e->stale = true;
+	changed();
+	return publish();
+}
+
+int ipvs_laddr_del(const struct dpvs_laddr_req *q, char *err, size_t errlen)
+{
+	char a[INET_ADDRSTRLEN], k[64];
+	uint32_t addr;
+	int id = laddr_req(q, &addr, err, errlen);
+	struct svc_ent *e;
+	int slot;
+
+	if (id < 0)
+		return id;
+	e = &svc_tab[id];
+	slot = laddr_slot_of(e, addr);
+	if (slot < 0) {
+		inet_ntop(AF_INET, &addr, a, sizeof(a));
+		ipvs_svc_key_str(&e->conf, k, sizeof(k));
+		snprintf(err, errlen, "local address %s is not on service %s", a, k);
+		return -ENOENT;
+	}
+	/* its conns go on (they carry their addresses); no new one takes it */
+	e->laddrs[slot] = 0;
+	e->nladdrs--;
+	lip_use_put(addr);
+	e->stale = true;
+	changed();
+	return publish();
+}
+
+int ipvs_laddr_walk(const struct dpvs_svc *key, ipvs_laddr_visit_fn fn, void *arg, char *err,
+		    size_t errlen)
+{
+	int only = -1, ret;
+
+	if (key) {
+		only = svc_lookup(key, err, errlen);
+		if (only < 0)
+			return only;
+	}
+	for (uint32_t id = 0; svc_tab && id < svc_hwm; id++) {
+		const struct svc_ent *e = &svc_tab[id];
+
+		if (e->state != ENT_LIVE || (only >= 0 && id != (uint32_t)only))
+			continue;
+		uint32_t packed[DPVS_LADDR_MAX], n = 0;
+
+		for (uint32_t k = 0; k < DPVS_LADDR_MAX; k++)
+			if (e->laddrs[k])
+				packed[n++] = e->laddrs[k];
+		ret = fn(id, &e->conf, packed, n, arg);
+		if (ret < 0) {
+			snprintf(err, errlen, "%s", strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
 static void dest_trash(uint32_t dest_id)
 {
 	skey_del(&svc_tab[dest_tab[dest_id].svc_id], &dest_tab[dest_id]);
@@ -1165,6 +1467,7 @@ static void svc_remove(int id)
 	for (uint32_t k = 0; k < e->ndests; k++)
 		dest_trash(e->dest_ids[k]);
 	e->ndests = 0;
+	laddrs_release(e);
 	e->state = ENT_TRASH;
 	svc_set_gen++;
 	/* the published snapshot still has it until the next one */
@@ -1201,7 +1504,7 @@ static const char *fwd_switch(uint32_t fwd)
 	case DPVS_FWD_TUNNEL:
 		return "-i (tunnel)";
 	case DPVS_FWD_FULLNAT:
-		return "-b (FULLNAT)";
+		return "--fullnat (Full-NAT)";
 	case DPVS_FWD_LOCAL:
 		return "local";
 	default:
@@ -1306,8 +1609,10 @@ static int dest_check(const struct svc_ent *e, const struct dpvs_dest *d, struct
 	out->addr.in.s_addr = d->addr.in.s_addr;
 	/* no port: the service's, as ipvsadm does */
 	out->port = d->port ? d->port : e->conf.port;
-	if (fwd != DPVS_FWD_MASQ && fwd != DPVS_FWD_DROUTE && fwd != DPVS_FWD_TUNNEL) {
-		snprintf(err, errlen, "forwarding method %s is not supported yet; use -m, -g or -i",
+	if (fwd != DPVS_FWD_MASQ && fwd != DPVS_FWD_DROUTE && fwd != DPVS_FWD_TUNNEL &&
+	    fwd != DPVS_FWD_FULLNAT) {
+		snprintf(err, errlen,
+			 "forwarding method %s is not supported; use -m, -g, -i or --fullnat",
 			 fwd_switch(fwd));
 		return -EOPNOTSUPP;
 	}

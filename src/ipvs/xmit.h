@@ -17,9 +17,9 @@
  * route, no neighbour lookup. Otherwise ipvs_xmit_resolve() (xmit.c)
  * looks both up once and refreshes the cache.
  *
- * One file per mode (xmit_nat.h, xmit_dr.h, xmit_tun.h; Full-NAT to
- * come) holds a static inline transmit function; xmit_conn.h switches on
- * the conn's mode into it.
+ * One file per mode (xmit_nat.h, xmit_dr.h, xmit_tun.h, xmit_fnat.h)
+ * holds a static inline transmit function; xmit_conn.h switches on the
+ * conn's mode into it.
  */
 #ifndef DPVS_IPVS_XMIT_H
 #define DPVS_IPVS_XMIT_H
@@ -76,6 +76,59 @@ static inline void xmit_ip_addr(struct rte_ipv4_hdr *ip, bool src, uint32_t addr
 		ip->src_addr = addr;
 	else
 		ip->dst_addr = addr;
+}
+
+/* Both addresses of the IPv4 header replaced, and TTL - 1 when ttl (the
+ * caller checked TTL > 1): one checksum update for all (Full-NAT). */
+static inline void xmit_ip_addrs(struct rte_ipv4_hdr *ip, bool ttl, uint32_t saddr,
+				 uint32_t daddr)
+{
+	uint64_t acc = (uint16_t)~ip->hdr_checksum;
+
+	if (ttl) {
+		/* as in xmit_ip_ttl_addr: the TTL's word less 0x0100 */
+		acc += (uint16_t)~RTE_BE16(0x0100);
+		ip->time_to_live--;
+	}
+	acc = csum_acc32(acc, ip->src_addr, saddr);
+	acc = csum_acc32(acc, ip->dst_addr, daddr);
+	ip->src_addr = saddr;
+	ip->dst_addr = daddr;
+	ip->hdr_checksum = (uint16_t)~csum_fold64(acc);
+}
+
+/* The TCP/UDP checksum after both addresses of the pseudo header and both
+ * ports changed (Full-NAT), in one fold: the two ports are one 32-bit
+ * word. l4len as in xmit_l4_addr_port (a quoted header cut short keeps
+ * its checksum); the ports are rewritten here, the addresses are the
+ * caller's. Ports in network order. */
+static inline void xmit_l4_addrs_ports(uint8_t proto, uint8_t *l4, uint32_t l4len,
+				       uint32_t old_saddr, uint32_t old_daddr, uint32_t saddr,
+				       uint32_t daddr, uint16_t sport, uint16_t dport)
+{
+	unaligned_uint16_t *csump = NULL;
+	bool udp = proto == IPPROTO_UDP;
+	uint32_t old_ports, ports;
+	uint16_t p[2] = { sport, dport };
+
+	memcpy(&old_ports, l4, sizeof(old_ports));
+	memcpy(&ports, p, sizeof(ports));
+	if (!udp && l4len >= offsetof(struct rte_tcp_hdr, cksum) + 2)
+		csump = (unaligned_uint16_t *)(l4 + offsetof(struct rte_tcp_hdr, cksum));
+	else if (udp && l4len >= sizeof(struct rte_udp_hdr))
+		csump = (unaligned_uint16_t *)(l4 + offsetof(struct rte_udp_hdr, dgram_cksum));
+	if (csump && !(udp && *csump == 0)) {
+		uint64_t acc = csum_acc32((uint16_t)~*csump, old_saddr, saddr);
+
+		acc = csum_acc32(acc, old_daddr, daddr);
+		acc = csum_acc32(acc, old_ports, ports);
+		uint16_t sum = (uint16_t)~csum_fold64(acc);
+
+		if (udp && sum == 0)
+			sum = 0xffff; /* zero would mean "no checksum" */
+		*csump = sum;
+	}
+	memcpy(l4, &ports, sizeof(ports));
 }
 
 /* The TCP/UDP checksum after an address of the pseudo header and the

@@ -4,24 +4,28 @@
  * switch into the mode's static inline transmit function (xmit_*.h), as
  * VPP specialises its node per encapsulation instead of calling through
  * a pointer. NAT is tested first and the other modes' switch is out of
- * line: with all three inline the compiler's register and branch layout
- * cost NAT 8 instructions a packet. Used by ipvs_in for the conn's packets and by proto_icmp for
- * the ICMP errors about a DR or TUN flow, which travel to the real server
- * the same way.
+ * line: with all of them inline the compiler's register and branch layout
+ * cost NAT 8 instructions a packet. Used by ipvs_in for the conn's
+ * packets and by proto_icmp for the ICMP errors about a DR or TUN flow,
+ * which travel to the real server the same way.
  */
 #ifndef DPVS_IPVS_XMIT_CONN_H
 #define DPVS_IPVS_XMIT_CONN_H
 
 #include "ipvs/xmit_dr.h"
+#include "ipvs/xmit_fnat.h"
 #include "ipvs/xmit_nat.h"
 #include "ipvs/xmit_tun.h"
 
-/* The modes without replies (DR, TUN), out of line: NAT's packets pay
+/* The modes but NAT (DR, TUN, Full-NAT), out of line: NAT's packets pay
  * one compare for them and nothing more (test/bench/instr.sh counts). */
-static __attribute__((noinline)) void conn_xmit_noreply(struct worker *w, struct ipvs_conn *c,
-							struct rte_mbuf *m)
+static __attribute__((noinline)) void conn_xmit_other(struct worker *w, struct ipvs_conn *c,
+						      enum ipvs_dir dir, struct rte_mbuf *m)
 {
 	switch (c->c_fwd) {
+	case DPVS_FWD_FULLNAT:
+		xmit_fnat(w, c, dir, m);
+		break;
 	case DPVS_FWD_DROUTE:
 		xmit_dr(w, c, m);
 		break;
@@ -43,7 +47,7 @@ static inline void conn_xmit(struct worker *w, struct ipvs_conn *c, enum ipvs_di
 	if (c->c_fwd == DPVS_FWD_MASQ)
 		xmit_nat(w, c, dir, m);
 	else
-		conn_xmit_noreply(w, c, m);
+		conn_xmit_other(w, c, dir, m);
 }
 
 #endif /* DPVS_IPVS_XMIT_CONN_H */

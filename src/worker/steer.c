@@ -144,14 +144,39 @@ void steer_fini(void)
 }
 
 /* One of ours: an address of the balancer or a service's VIP. */
-static inline bool ours(uint32_t addr_be)
+static inline bool ours(int flags, uint32_t addr_be)
 {
-	return inet_addr_is_local(addr_be) || ipvs_is_vip(addr_be);
+	return flags >= 0 || ipvs_is_vip(addr_be);
 }
 
 static inline int owner_of(uint32_t client_be)
 {
 	return reta[steer_hash(client_be) % STEER_RETA];
+}
+
+/* A Full-NAT local port belongs to the worker whose share holds it
+ * (ipvs/fnat.c: lport % nworkers == the worker's index), so the real
+ * server's reply to LIP:lport goes where its conn was made. */
+static inline int owner_of_lport(uint16_t lport_be)
+{
+	return (int)(rte_be_to_cpu_16(lport_be) % nworkers);
+}
+
+/* The owner of a packet src -> dst whose L4 ports (when l4 is not NULL)
+ * are at l4: the client's address decides, but a packet to a LIP (a
+ * Full-NAT reply) goes by its destination port. */
+static inline int owner_ip(uint8_t proto, uint32_t src, uint32_t dst, const uint8_t *l4)
+{
+	int f = inet_addr_local_flags(dst);
+
+	if (unlikely(f >= 0 && (f & DPVS_ADDR_F_LIP)) && l4 &&
+	    (proto == IPPROTO_TCP || proto == IPPROTO_UDP)) {
+		uint16_t dport;
+
+		memcpy(&dport, l4 + 2, sizeof(dport));
+		return owner_of_lport(dport);
+	}
+	return owner_of(ours(f, dst) ? src : dst);
 }
 
 int steer_owner(const struct rte_mbuf *m)
@@ -174,11 +199,27 @@ int steer_owner(const struct rte_mbuf *m)
 
 		if (t == 3 || t == 4 || t == 11 || t == 12) {
 			const struct rte_ipv4_hdr *q = (const struct rte_ipv4_hdr *)(ic + 1);
+			uint32_t qoff = sizeof(*eth) + hl + sizeof(*ic) + rte_ipv4_hdr_len(q);
+			const uint8_t *ql4 = len >= qoff + 4 ? (const uint8_t *)eth + qoff : NULL;
 
-			return owner_of(ours(q->src_addr) ? q->dst_addr : q->src_addr);
+			/* the quoted packet went the other way: its owner is
+			 * that of a packet from its destination to its source
+			 * (a Full-NAT one, LIP:lport -> RIP, by its lport) */
+			if (ql4 && (q->next_proto_id == IPPROTO_TCP ||
+				    q->next_proto_id == IPPROTO_UDP)) {
+				uint8_t rev[4];
+
+				memcpy(rev, ql4 + 2, 2);
+				memcpy(rev + 2, ql4, 2);
+				return owner_ip(q->next_proto_id, q->dst_addr, q->src_addr, rev);
+			}
+			return owner_ip(q->next_proto_id, q->dst_addr, q->src_addr, NULL);
 		}
 	}
-	return owner_of(ours(ip->dst_addr) ? ip->src_addr : ip->dst_addr);
+	uint32_t l4off = sizeof(*eth) + hl;
+
+	return owner_ip(ip->next_proto_id, ip->src_addr, ip->dst_addr,
+			len >= l4off + 4 ? (const uint8_t *)eth + l4off : NULL);
 }
 
 void steer_burst(struct worker *w, uint16_t port_idx, struct rte_mbuf **pkts, uint16_t *n)

@@ -20,7 +20,9 @@
  * 192.168.229.133/24 on dpdk1, static neighbours for the clients and the
  * real servers (no ARP), a NAT UDP service VIP:9 rr with 4 real servers
  * and a NAT TCP service VIP:80 rr with the same 4; a DR UDP service VIP:10
- * and a TUN (IPIP) UDP service VIP:11 with the same 4 (on-link).
+ * and a TUN (IPIP) UDP service VIP:11 with the same 4 (on-link); a
+ * Full-NAT UDP service VIP:12 with the same 4 and the local address
+ * 192.168.229.200 on dpdk1.
  *
  * Usage: dp_instr SCENARIO [--flows N] [--packets N] [--warmup N]
  *   nat-udp-fwd  client -> VIP:9 on established flows
@@ -29,6 +31,8 @@
  *   icmp-echo    ping to the VIP, answered by the stack
  *   dr-udp-fwd   client -> VIP:10 on established flows, DR (MAC rewrite)
  *   tun-udp-fwd  client -> VIP:11 on established flows, TUN (IPIP)
+ *   fnat-udp-fwd client -> VIP:12 on established flows, Full-NAT
+ *   fnat-udp-rev real server -> LIP:lport replies on established Full-NAT flows
  *   SCENARIO-capture  the same with a capture running on both ports,
  *                both directions, whose filter matches none of the frames
  *                ("tcp port 22"): what capture's filter costs when on
@@ -74,6 +78,8 @@
 #define TCP_VPORT 80
 #define DR_VPORT 10
 #define TUN_VPORT 11
+#define FNAT_VPORT 12
+#define LIP "192.168.229.200"
 #define N_RS 4
 #define RS_PORT 8080
 #define N_CLIENTS 16
@@ -202,7 +208,7 @@ static void add_service(uint16_t proto, uint16_t port, uint32_t fwd)
 		q.dest.af = AF_INET;
 		q.dest.addr.in.s_addr = rs_ip(i);
 		/* DR and TUN keep the VIP's port, as ipvsadm gives it */
-		q.dest.port = htons(fwd == DPVS_FWD_MASQ ? RS_PORT : port);
+		q.dest.port = htons(fwd == DPVS_FWD_MASQ || fwd == DPVS_FWD_FULLNAT ? RS_PORT : port);
 		q.dest.conn_flags = fwd;
 		q.dest.weight = 1;
 		ctl(DPVS_MSG_DEST_ADD, &q, sizeof(q), "real server");
@@ -241,14 +247,24 @@ static void setup(uint32_t conn_max)
 	add_service(IPPROTO_TCP, TCP_VPORT, DPVS_FWD_MASQ);
 	add_service(IPPROTO_UDP, DR_VPORT, DPVS_FWD_DROUTE);
 	add_service(IPPROTO_UDP, TUN_VPORT, DPVS_FWD_TUNNEL);
+	add_addr("dpdk1", LIP, 24);
+	add_service(IPPROTO_UDP, FNAT_VPORT, DPVS_FWD_FULLNAT);
+	struct dpvs_laddr_req lq;
+
+	memset(&lq, 0, sizeof(lq));
+	lq.svc = svc_key(IPPROTO_UDP, FNAT_VPORT);
+	lq.af = AF_INET;
+	lq.addr.in.s_addr = ip4(LIP);
+	ctl(DPVS_MSG_LADDR_ADD, &lq, sizeof(lq), "local address");
 }
 
 /* ---- frames ---- */
 
 enum scenario { NAT_UDP_FWD, NAT_UDP_REV, NAT_TCP_NEW, ICMP_ECHO, DR_UDP_FWD, TUN_UDP_FWD,
-		NSCENARIOS };
+		FNAT_UDP_FWD, FNAT_UDP_REV, NSCENARIOS };
 static const char *const scenario_names[] = { "nat-udp-fwd", "nat-udp-rev", "nat-tcp-new",
-					      "icmp-echo", "dr-udp-fwd", "tun-udp-fwd" };
+					      "icmp-echo", "dr-udp-fwd", "tun-udp-fwd",
+					      "fnat-udp-fwd", "fnat-udp-rev" };
 #define N_SCENARIOS NSCENARIOS
 #define CAPTURE_SUFFIX "-capture"
 #define CAPTURE_FILTER "tcp port 22" /* matches none of the scenarios' frames */
@@ -256,11 +272,14 @@ static const char *const scenario_names[] = { "nat-udp-fwd", "nat-udp-rev", "nat
 /* The client -> VIP UDP scenarios and their service port. */
 static uint16_t fwd_vport(enum scenario s)
 {
-	return s == DR_UDP_FWD ? DR_VPORT : s == TUN_UDP_FWD ? TUN_VPORT : UDP_VPORT;
+	return s == DR_UDP_FWD ? DR_VPORT : s == TUN_UDP_FWD ? TUN_VPORT
+	       : s == FNAT_UDP_FWD ? FNAT_VPORT : UDP_VPORT;
 }
 
-/* The real server each flow was scheduled to (learnt while creating it). */
+/* The real server each flow was scheduled to (learnt while creating it),
+ * and its Full-NAT local port (host order). */
 static uint8_t *flow_rs;
+static uint16_t *flow_lport;
 
 static size_t put_eth(uint8_t *b, const struct rte_ether_addr *dst,
 		      const struct rte_ether_addr *src)
@@ -314,6 +333,7 @@ static size_t build(enum scenario s, uint64_t k, uint32_t flows, uint8_t *b, uin
 	case NAT_UDP_FWD:
 	case DR_UDP_FWD:
 	case TUN_UDP_FWD:
+	case FNAT_UDP_FWD:
 		*port_idx = 0;
 		len = put_eth(b, &ports[0].mac, &client_mac_base);
 		return len + put_udp(b + len, client_ip(f), client_port(f), ip4(VIP), fwd_vport(s));
@@ -325,6 +345,14 @@ static size_t build(enum scenario s, uint64_t k, uint32_t flows, uint8_t *b, uin
 		len = put_eth(b, &ports[1].mac, &rs_mac);
 		return len + put_udp(b + len, rs_ip(flow_rs[f]), RS_PORT, client_ip(f),
 				     client_port(f));
+	}
+	case FNAT_UDP_REV: {
+		struct rte_ether_addr rs_mac = rs_mac_base;
+
+		rs_mac.addr_bytes[5] = (uint8_t)(0x10 + flow_rs[f]);
+		*port_idx = 1;
+		len = put_eth(b, &ports[1].mac, &rs_mac);
+		return len + put_udp(b + len, rs_ip(flow_rs[f]), RS_PORT, ip4(LIP), flow_lport[f]);
 	}
 	case NAT_TCP_NEW: {
 		/* every packet a new 4-tuple: k itself names the client */
@@ -427,13 +455,16 @@ static uint64_t run(enum scenario s, uint64_t k0, uint64_t count, uint32_t flows
 static void create_flows(enum scenario s, uint32_t flows)
 {
 	flow_rs = calloc(flows, 1);
-	if (!flow_rs) {
+	flow_lport = calloc(flows, sizeof(*flow_lport));
+	if (!flow_rs || !flow_lport) {
 		fprintf(stderr, "dp_instr: out of memory\n");
 		exit(1);
 	}
 	for (uint32_t f = 0; f < flows; f++) {
 		uint16_t port_idx;
-		struct rte_mbuf *m = frame(s == NAT_UDP_REV ? NAT_UDP_FWD : s, f, flows, &port_idx);
+		struct rte_mbuf *m = frame(s == NAT_UDP_REV ? NAT_UDP_FWD
+					   : s == FNAT_UDP_REV ? FNAT_UDP_FWD : s,
+					   f, flows, &port_idx);
 
 		eth_input(&wk, port_idx, m);
 		if (wk.tx[1].n != 1) {
@@ -441,7 +472,7 @@ static void create_flows(enum scenario s, uint32_t flows)
 				f);
 			exit(1);
 		}
-		if (s != NAT_UDP_FWD && s != NAT_UDP_REV) {
+		if (s != NAT_UDP_FWD && s != NAT_UDP_REV && s != FNAT_UDP_FWD && s != FNAT_UDP_REV) {
 			dp_tx_flush(&wk);
 			continue;
 		}
@@ -449,6 +480,7 @@ static void create_flows(enum scenario s, uint32_t flows)
 			rte_pktmbuf_mtod(wk.tx[1].pkts[0], const struct rte_ether_hdr *);
 		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(e + 1);
 		flow_rs[f] = (uint8_t)(ntohl(ip->dst_addr) - ntohl(rs_ip(0)));
+		flow_lport[f] = ntohs(((const struct rte_udp_hdr *)(ip + 1))->src_port);
 		if (flow_rs[f] >= N_RS) {
 			fprintf(stderr, "dp_instr: flow %u went to an unknown address\n", f);
 			exit(1);
@@ -475,7 +507,7 @@ static uint64_t parse_count(const char *opt, const char *v, uint64_t min, uint64
 static void usage(void)
 {
 	fprintf(stderr, "usage: dp_instr nat-udp-fwd|nat-udp-rev|nat-tcp-new|icmp-echo|"
-			"dr-udp-fwd|tun-udp-fwd[-capture] [--flows N] [--packets N] [--warmup N] "
+			"dr-udp-fwd|tun-udp-fwd|fnat-udp-fwd|fnat-udp-rev[-capture] [--flows N] [--packets N] [--warmup N] "
 			"[--capture-engine cbpf|ebpf|ebpf-jit]\n");
 	exit(2);
 }
@@ -565,7 +597,8 @@ int main(int argc, char **argv)
 	rte_rcu_qsbr_thread_register(dp_rcu, wk.index);
 	rte_rcu_qsbr_thread_online(dp_rcu, wk.index);
 
-	if (s == NAT_UDP_FWD || s == NAT_UDP_REV || s == DR_UDP_FWD || s == TUN_UDP_FWD)
+	if (s == NAT_UDP_FWD || s == NAT_UDP_REV || s == DR_UDP_FWD || s == TUN_UDP_FWD ||
+	    s == FNAT_UDP_FWD || s == FNAT_UDP_REV)
 		create_flows(s, flows);
 	struct capture_session *cs = NULL;
 	if (capture) {
@@ -585,7 +618,7 @@ int main(int argc, char **argv)
 
 	/* The measured packets must all leave by the scenario's way out. With
 	 * no DPDK port behind it, dp_tx_flush counts them as TX_FULL there. */
-	uint16_t out = s == NAT_UDP_REV || s == ICMP_ECHO ? 0 : 1;
+	uint16_t out = s == NAT_UDP_REV || s == FNAT_UDP_REV || s == ICMP_ECHO ? 0 : 1;
 	uint64_t sent = wk.cnt[out].drops[DPVS_DROP_TX_FULL], other = 0;
 	for (unsigned p = 0; p < 2; p++)
 		for (unsigned r = 0; r < DPVS_DROP_MAX; r++)

@@ -38,7 +38,7 @@ LONG=120000
 CMDLINE="test/bench/instr.sh $*"
 # SCENARIO-capture: the same with a capture on whose filter matches
 # nothing (what capture costs when on); +ENGINE picks the filter engine
-SCENARIOS="nat-udp-fwd nat-udp-rev nat-tcp-new icmp-echo dr-udp-fwd tun-udp-fwd nat-udp-fwd-capture nat-udp-fwd-capture+cbpf"
+SCENARIOS="nat-udp-fwd nat-udp-rev nat-tcp-new icmp-echo dr-udp-fwd tun-udp-fwd fnat-udp-fwd fnat-udp-rev nat-udp-fwd-capture nat-udp-fwd-capture+cbpf"
 
 die() { echo "instr: $*" >&2; exit 2; }
 say() { echo "instr: $*" >&2; }

@@ -111,6 +111,28 @@ class Lab:
     def ipvsadm(self, *args, check=True, input=None):
         return self.tool("ipvsadm", *args, check=check, input=input)
 
+    def wrk_no_errors(self, url, seconds=6, threads=1, conns=8):
+        """A bounded wrk run from the client namespace: more than 100
+        requests, no socket error, no non-2xx answer. Returns wrk's output."""
+        p = self.ns(self.ns_c, "wrk", "-t", str(threads), "-c", str(conns), "-d",
+                    "%ds" % seconds, "--timeout", "4s", url, timeout=seconds + 54)
+        out = p.stdout
+        m = re.search(r"(\d+) requests in", out)
+        assert m and int(m.group(1)) > 100, out
+        assert "Socket errors" not in out, out
+        assert "Non-2xx" not in out, out
+        return out
+
+    def clients_fetch(self, vip, clients, rounds, path="/", must=""):
+        """From each client address in turn, `rounds` times: an HTTP GET of
+        path over a new connection (the body must start "I am RealServer"
+        and contain `must`) and a UDP datagram to vip:7 (answered from
+        vip:7 by a real server). One line per answer: "OK http|udp ADDR
+        TEXT" or "BAD ..."."""
+        p = self.ns(self.ns_c, "/usr/bin/python3", "-c", CLIENTS_SCRIPT, vip, path, must,
+                    str(rounds), *clients, timeout=240)
+        return p.stdout.strip().splitlines()
+
     def wait_servers(self, timeout=15):
         def answers(ns, rip):
             p = self.ns(ns, "curl", "-s", "-m", "1", "http://%s/" % rip, check=False)
@@ -197,6 +219,40 @@ class Capture:
     def text(self, *opts):
         return run(["ip", "netns", "exec", self.ns, "tcpdump", "-r", self.path, "-n"] +
                    list(opts), check=False).stdout
+
+
+CLIENTS_SCRIPT = r'''
+import socket, sys
+vip, path, must, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+for r in range(rounds):
+    for a in sys.argv[5:]:
+        try:
+            s = socket.create_connection((vip, 80), timeout=5, source_address=(a, 0))
+            s.sendall(b"GET " + path.encode() + b" HTTP/1.0\r\nHost: x\r\n\r\n")
+            data = b""
+            while True:
+                d = s.recv(4096)
+                if not d:
+                    break
+                data += d
+            s.close()
+            body = data.split(b"\r\n\r\n", 1)[-1].decode().strip()
+            ok = body.startswith("I am RealServer") and must in body
+            print(("OK" if ok else "BAD") + " http %s %s" % (a, body))
+        except Exception as e:
+            print("BAD http %s %r" % (a, e))
+        try:
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            u.bind((a, 0))
+            u.settimeout(3)
+            u.sendto(b"ping", (vip, 7))
+            d, peer = u.recvfrom(1000)
+            ok = peer == (vip, 7) and d.decode().startswith("I am RealServer")
+            print(("OK" if ok else "BAD") + " udp %s %s" % (a, d.decode()))
+            u.close()
+        except Exception as e:
+            print("BAD udp %s %r" % (a, e))
+'''
 
 
 def wait_until(fn, timeout=10, interval=0.1, what="condition"):

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
 """A lab real server: HTTP on one port answering "I am RealServerN <ip>"
-to a GET and "<name> got N bytes" to a POST (an upload: path MTU
+to a GET (to GET /peer: "<name> peer <address>:<port>", the address the
+connection came from: Full-NAT's local address) and "<name> got N bytes" to a POST (an upload: path MTU
 discovery through a tunnel), and a UDP echo on another that prefixes the
 reply with the same name.
 
@@ -28,11 +29,14 @@ def main():
         protocol_version = "HTTP/1.1"
 
         def do_GET(self):
+            text = body
+            if self.path == "/peer":
+                text = ("%s peer %s:%d\n" % ((args.name,) + self.client_address[:2])).encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(text)))
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(text)
 
         def do_POST(self):
             left = int(self.headers.get("Content-Length", "0"))

@@ -43,47 +43,10 @@ def workers():
     return rows
 
 
-# Each client address fetches over HTTP (a new connection each time,
-# from its own address) and sends UDP datagrams; prints one line per
-# answer: "OK http ADDR TEXT" or "BAD ..." for anything else.
-CLIENT = r'''
-import socket, sys, http.client
-vip, rounds = sys.argv[1], int(sys.argv[2])
-for r in range(rounds):
-    for a in sys.argv[3:]:
-        try:
-            s = socket.create_connection((vip, 80), timeout=5, source_address=(a, 0))
-            s.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
-            data = b""
-            while True:
-                d = s.recv(4096)
-                if not d:
-                    break
-                data += d
-            s.close()
-            body = data.split(b"\r\n\r\n", 1)[-1].decode().strip()
-            print(("OK" if body.startswith("I am RealServer") else "BAD") + " http %s %s" % (a, body))
-        except Exception as e:
-            print("BAD http %s %r" % (a, e))
-        try:
-            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            u.bind((a, 0))
-            u.settimeout(3)
-            u.sendto(b"ping", (vip, 7))
-            d, peer = u.recvfrom(1000)
-            ok = peer == (vip, 7) and d.decode().startswith("I am RealServer")
-            print(("OK" if ok else "BAD") + " udp %s %s" % (a, d.decode()))
-            u.close()
-        except Exception as e:
-            print("BAD udp %s %r" % (a, e))
-'''
-
-
 def test_every_request_answered_across_workers():
     before = workers()
     assert len(before) == 2, before
-    p = LAB.ns(LAB.ns_c, "/usr/bin/python3", "-c", CLIENT, VIP, "2", *CLIENTS, timeout=240)
-    lines = p.stdout.strip().splitlines()
+    lines = LAB.clients_fetch(VIP, CLIENTS, 2)
     bad = [l for l in lines if not l.startswith("OK ")]
     assert len(lines) == 2 * 2 * len(CLIENTS) and not bad, (len(lines), bad[:10])
     # both real servers answered, over both protocols
@@ -119,13 +82,7 @@ def test_fates_add_up_per_port():
 
 
 def test_wrk_no_errors_two_workers():
-    p = LAB.ns(LAB.ns_c, "wrk", "-t", "2", "-c", "16", "-d", "6s", "--timeout", "4s",
-               "http://%s/" % VIP, timeout=60)
-    out = p.stdout
-    m = re.search(r"(\d+) requests in", out)
-    assert m and int(m.group(1)) > 100, out
-    assert "Socket errors" not in out, out
-    assert "Non-2xx" not in out, out
+    LAB.wrk_no_errors("http://%s/" % VIP, threads=2, conns=16)
     assert all(w["redir_drop"] == 0 for w in workers())
 
 

@@ -174,10 +174,11 @@ static int print_addrs(FILE *out, const struct dpip_cmd *cmd, const void *reply,
 		list_get(&it, i, &a, sizeof(a));
 		if (!name_filter_passes(cmd, a.ifname, sizeof(a.ifname)))
 			continue;
-		fprintf(out, "%s %s/%u scope global%s %.*s\n",
+		fprintf(out, "%s %s/%u scope global%s%s %.*s\n",
 			a.family == AF_INET6 ? "inet6" : "inet",
 			inet_fmt(a.family, &a.addr, ip, sizeof(ip)), a.prefixlen,
-			(a.flags & DPVS_ADDR_F_VIP) ? " vip" : "", NAME(a.ifname));
+			(a.flags & DPVS_ADDR_F_VIP) ? " vip" : "",
+			(a.flags & DPVS_ADDR_F_LIP) ? " lip" : "", NAME(a.ifname));
 	}
 	return 0;
 }

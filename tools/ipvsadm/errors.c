@@ -7,6 +7,7 @@
  * message is not shown in their place.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +56,11 @@ const char *ipvsadm_strerror(uint16_t msg_type, int err)
 const char *ipvsadm_error_text(uint16_t msg_type, int err, const char *daemon_msg)
 {
 	err = abs(err);
-	if ((err == ENETUNREACH || err == ELOOP) && daemon_msg && daemon_msg[0])
+	/* the local-address commands are DPVS's: no ipvsadm text to keep */
+	bool laddr = msg_type == DPVS_MSG_LADDR_ADD || msg_type == DPVS_MSG_LADDR_DEL ||
+		     msg_type == DPVS_MSG_LADDR_GET;
+
+	if ((laddr || err == ENETUNREACH || err == ELOOP) && daemon_msg && daemon_msg[0])
 		return daemon_msg;
 	return ipvsadm_strerror(msg_type, err);
 }

@@ -12,6 +12,7 @@
  *  - Full-NAT dests (dpvs only) show as "FullNat" and save as --fullnat.
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <stdbool.h>
 #include <string.h>
@@ -543,4 +544,28 @@ void fmt_usage(FILE *f, const char *prog)
 	      "  --mcast-port port                   UDP port (default=8848)\n"
 	      "  --mcast-ttl ttl                     Multicast TTL (default=1)\n",
 	      f);
+}
+
+/* DPVS's list_laddrs_print_*(): addresses always numeric. */
+void fmt_laddrs(FILE *f, const struct dpvs_laddr_entry *e, uint32_t n)
+{
+	fprintf(f, "%-20s %-8s %-20s %-10s %-10s\n", "VIP:VPORT", "TOTAL", "SNAT_IP", "CONFLICTS",
+		"CONNS");
+	for (uint32_t i = 0; i < n; i++) {
+		char vname[64], lip[INET6_ADDRSTRLEN];
+
+		if (i == 0 || memcmp(&e[i].svc, &e[i - 1].svc, sizeof(e[i].svc)) != 0) {
+			if (e[i].svc.fwmark)
+				snprintf(vname, sizeof(vname), "FWM %u", e[i].svc.fwmark);
+			else
+				fmt_addrport(vname, e[i].svc.af, &e[i].svc.addr, e[i].svc.port,
+					     e[i].svc.protocol, IPVSADM_FMT_NUMERIC);
+			fprintf(f, "%-20s %-8u \n", vname, e[i].total);
+		}
+		if (!e[i].af)
+			continue; /* a service without local addresses */
+		inet_ntop(e[i].af, &e[i].addr, lip, sizeof(lip));
+		fprintf(f, "%-20s %-8s %-20s %-10" PRIu64 " %-10" PRIu64 "\n", "", "", lip,
+			e[i].conflicts, e[i].conns);
+	}
 }

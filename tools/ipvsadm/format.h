@@ -30,6 +30,10 @@ void fmt_conns(FILE *f, const struct dpvs_conn *c, uint32_t n, unsigned int fmt)
 /* ... its two parts, for a listing printed page by page as it comes */
 void fmt_conns_title(FILE *f, unsigned int fmt);
 void fmt_conn_rows(FILE *f, const struct dpvs_conn *c, uint32_t n, unsigned int fmt);
+/* --get-laddr, as DPVS's ipvsadm prints it: a title, then per service
+ * "VIP:PORT  TOTAL" and one line per local address with its CONFLICTS and
+ * CONNS. Entries as LADDR_GET answers them (a service's in a row). */
+void fmt_laddrs(FILE *f, const struct dpvs_laddr_entry *e, uint32_t n);
 /* --timeout */
 void fmt_timeout(FILE *f, const struct dpvs_timeouts *t);
 /* -h (prog is argv[0]) and -v */

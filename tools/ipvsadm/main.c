@@ -21,6 +21,9 @@
  *    daemon (empty output, exit 0).
  *  - -c reads the daemon's connection table, not /proc/net/ip_vs_conn; when
  *    that fails the message is the daemon's error (exit 1 as upstream).
+ *  - DPVS's Full-NAT local-address commands: --add-laddr (-P),
+ *    --del-laddr (-Q) with -z LIP [-F PORT], --get-laddr (-G) [service],
+ *    listed in DPVS's format (format.c fmt_laddrs).
  *  - size= in the version line is the daemon's connection table size per
  *    worker (dpvs_info.conn_tab_size), dpvs's counterpart of the kernel's
  *    conn_tab_size.
@@ -335,6 +338,46 @@ static int do_list(const struct ipvsadm_cmd *c)
 	return 0;
 }
 
+/* --get-laddr [-t|-u|-f service]: DPVS's listing of local addresses. */
+static int list_laddrs(const struct ipvsadm_cmd *c)
+{
+	char err[DPVS_CTL_ERRMSG_MAX];
+	bool one = c->options & IPVSADM_OPT(IPVSADM_OPT_SERVICE);
+	struct dpvs_laddr_entry *v;
+	struct dpvs_list hdr;
+	const char *first;
+	void *reply = NULL;
+	uint32_t rlen = 0, count = 0;
+	int rc;
+
+	daemon_init();
+	rc = dpvs_request(DPVS_MSG_LADDR_GET, one ? DPVS_MSG_F_SVC_KEY : 0, one ? &c->svc : NULL,
+			  one ? sizeof(c->svc) : 0, &reply, &rlen, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "%s\n", ipvsadm_error_text(DPVS_MSG_LADDR_GET, rc, err));
+		return EXIT_LIST;
+	}
+	first = dpvs_list_entries(reply, rlen, sizeof(*v), &count, err, sizeof(err));
+	if (!first) {
+		free(reply);
+		fprintf(stderr, "%s\n", err);
+		return EXIT_LIST;
+	}
+	memcpy(&hdr, reply, sizeof(hdr));
+	v = calloc(count ? count : 1, sizeof(*v));
+	if (!v) {
+		free(reply);
+		fprintf(stderr, "%s\n", strerror(ENOMEM));
+		return EXIT_LIST;
+	}
+	for (uint32_t i = 0; i < count; i++)
+		memcpy(&v[i], first + (size_t)i * hdr.entry_size, sizeof(*v));
+	free(reply);
+	fmt_laddrs(stdout, v, count);
+	free(v);
+	return 0;
+}
+
 static int do_dest(const struct ipvsadm_cmd *c, uint16_t type)
 {
 	struct dpvs_dest_req req = { .svc = c->svc, .dest = c->dest };
@@ -396,6 +439,8 @@ static bool is_set_cmd(int cmd)
 	case IPVSADM_CMD_EDITDEST:
 	case IPVSADM_CMD_DELDEST:
 	case IPVSADM_CMD_TIMEOUT:
+	case IPVSADM_CMD_ADDLADDR:
+	case IPVSADM_CMD_DELLADDR:
 		return true;
 	default:
 		return false;
@@ -465,6 +510,14 @@ static int run_line(int argc, char **argv, bool in_restore)
 	case IPVSADM_CMD_TIMEOUT:
 		daemon_init();
 		return set_request(DPVS_MSG_TIMEOUT_SET, 0, &c.timeouts, sizeof(c.timeouts));
+	case IPVSADM_CMD_ADDLADDR:
+	case IPVSADM_CMD_DELLADDR:
+		daemon_init();
+		return set_request(c.cmd == IPVSADM_CMD_ADDLADDR ? DPVS_MSG_LADDR_ADD
+								 : DPVS_MSG_LADDR_DEL,
+				   0, &c.laddr, sizeof(c.laddr));
+	case IPVSADM_CMD_GETLADDR:
+		return list_laddrs(&c);
 	case IPVSADM_CMD_STARTDAEMON:
 	case IPVSADM_CMD_STOPDAEMON:
 		daemon_init();

@@ -35,7 +35,7 @@
 static const char *const cmdnames[] = {
 	"add-service", "edit-service", "delete-service", "flush", "list",
 	"add-server", "delete-server", "edit-server", "set", "start-daemon",
-	"stop-daemon", "restore", "save", "zero",
+	"stop-daemon", "restore", "save", "zero", "add-laddr", "del-laddr", "get-laddr",
 };
 
 static const char *const optnames[IPVSADM_OPT_MAX] = {
@@ -45,7 +45,7 @@ static const char *const optnames[IPVSADM_OPT_MAX] = {
 	"rate", "thresholds", "persistent-conn", "nosort", "syncid",
 	"exact", "ops", "pe", "sched-flags", "mcast-group",
 	"mcast-port", "mcast-ttl", "sync-maxlen", "tun-info", "tun-type",
-	"tun-port", "tun-nocsum", "tun-csum", "tun-remcsum",
+	"tun-port", "tun-nocsum", "tun-csum", "tun-remcsum", "laddr", "ifname",
 };
 
 /*
@@ -54,21 +54,25 @@ static const char *const optnames[IPVSADM_OPT_MAX] = {
  * both in the orders above (copied cell by cell from ERRORS.md section 5).
  */
 static const char matrix[IPVSADM_CMD_MAX_MATRIX - 1][IPVSADM_OPT_MAX + 1] = {
-	/*  n c s s p M r f w x y m t d s r t p n s e o p b g p t l t t t n c r */
-	"xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx", /* add-service */
-	"xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx", /* edit-service */
-	"xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* delete-service */
-	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* flush */
-	" 11xxxxxxxxx11       xxxxxxx xxxxx", /* list */
-	"xx+xxx+    xxxxxxxxxxxxxxxxxx     ", /* add-server */
-	"xx+xxx+xxxxxxxxxxxxxxxxxxxxxxxxxxx", /* delete-server */
-	"xx+xxx+    xxxxxxxxxxxxxxxxxx     ", /* edit-server */
-	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* set */
-	"xxxxxxxxxxx xxxxxxx xxxx    xxxxxx", /* start-daemon */
-	"xxxxxxxxxxxxxxxxxxx xxxxxxxxxxxxxx", /* stop-daemon */
-	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* restore */
-	" xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* save */
-	"xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* zero */
+	/*  n c s s p M r f w x y m t d s r t p n s e o p b g p t l t t t n c r z F */
+	"xx+   xxxxxxxxxxxxxxx   xxxxxxxxxxxx", /* add-service */
+	"xx+   xxxxxxxxxxxxxxx   xxxxxxxxxxxx", /* edit-service */
+	"xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* delete-service */
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* flush */
+	" 11xxxxxxxxx11       xxxxxxx xxxxxxx", /* list */
+	"xx+xxx+    xxxxxxxxxxxxxxxxxx     xx", /* add-server */
+	"xx+xxx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* delete-server */
+	"xx+xxx+    xxxxxxxxxxxxxxxxxx     xx", /* edit-server */
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* set */
+	"xxxxxxxxxxx xxxxxxx xxxx    xxxxxxxx", /* start-daemon */
+	"xxxxxxxxxxxxxxxxxxx xxxxxxxxxxxxxxxx", /* stop-daemon */
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* restore */
+	" xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* save */
+	"xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* zero */
+	/* DPVS's rows: add/del need the service and -z; get takes a service or none */
+	"xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx+ ", /* add-laddr */
+	"xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx+ ", /* del-laddr */
+	" x xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* get-laddr */
 };
 
 /* tunnel_types_v_options: columns tun-port, tun-nocsum, tun-csum, tun-remcsum */
@@ -92,6 +96,7 @@ enum opt_id {
 	O_SORT, O_EXACT, O_IPV6, O_OPS, O_PE, O_SCHED_FLAGS, O_SYNC_MAXLEN,
 	O_MCAST_GROUP, O_MCAST_PORT, O_MCAST_TTL, O_TUN_INFO, O_TUN_TYPE,
 	O_TUN_PORT, O_TUN_NOCSUM, O_TUN_CSUM, O_TUN_REMCSUM,
+	O_ADD_LADDR, O_DEL_LADDR, O_GET_LADDR, O_LADDR, O_IFNAME,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQ, ARG_OPT };
@@ -164,6 +169,12 @@ static const struct opt_def opts[] = {
 	{ "tun-nocsum", 0, ARG_NONE, O_TUN_NOCSUM },
 	{ "tun-csum", 0, ARG_NONE, O_TUN_CSUM },
 	{ "tun-remcsum", 0, ARG_NONE, O_TUN_REMCSUM },
+	/* DPVS's Full-NAT local addresses, with its ipvsadm's letters */
+	{ "add-laddr", 'P', ARG_NONE, O_ADD_LADDR },
+	{ "del-laddr", 'Q', ARG_NONE, O_DEL_LADDR },
+	{ "get-laddr", 'G', ARG_NONE, O_GET_LADDR },
+	{ "laddr", 'z', ARG_REQ, O_LADDR },
+	{ "ifname", 'F', ARG_REQ, O_IFNAME },
 };
 
 /* popt's error codes and their poptStrerror() texts. */
@@ -589,6 +600,22 @@ static int opt_tun_type(struct parse_ctx *p, const char *arg)
 	return fail(p, "illegal tunnel type specified");
 }
 
+/* -z LIP: an IPv4 address (DPVS's local addresses), no port. */
+static int opt_laddr(struct parse_ctx *p, const char *arg)
+{
+	struct ipvsadm_cmd *c = p->c;
+	struct in_addr in4;
+	int rc = set_option(p, IPVSADM_OPT_LADDR);
+
+	if (rc)
+		return rc;
+	if (inet_pton(AF_INET, arg, &in4) != 1 || in4.s_addr == 0)
+		return fail(p, "illegal local address `%s' specified (an IPv4 address)", arg);
+	c->laddr.af = AF_INET;
+	c->laddr.addr.in = in4;
+	return 0;
+}
+
 /* The handlers of the options after the command, in ipvsadm's switch. */
 static int handle_option(struct parse_ctx *p, int id, const char *arg, const char *word)
 {
@@ -748,6 +775,16 @@ static int handle_option(struct parse_ctx *p, int id, const char *arg, const cha
 	case O_TUN_REMCSUM:
 		c->tun_csum = IPVSADM_TUN_REMCSUM;
 		return set_option(p, IPVSADM_OPT_TUN_REMCSUM);
+	case O_LADDR:
+		return opt_laddr(p, arg);
+	case O_IFNAME:
+		if ((rc = set_option(p, IPVSADM_OPT_IFNAME)))
+			return rc;
+		if (!arg[0] || strlen(arg) >= sizeof(c->laddr.ifname))
+			return fail(p, "illegal ifname `%s' specified (1 to %zu characters)", arg,
+				    sizeof(c->laddr.ifname) - 1);
+		strcpy(c->laddr.ifname, arg);
+		return 0;
 	default:
 		/* a second command, or -h/-v after the command */
 		return fail(p, "invalid option `%s'", word);
@@ -767,6 +804,8 @@ static int first_option(struct parse_ctx *p, int id, const char *arg)
 		{ O_RESTORE, IPVSADM_CMD_RESTORE }, { O_SAVE, IPVSADM_CMD_SAVE },
 		{ O_START_DAEMON, IPVSADM_CMD_STARTDAEMON },
 		{ O_STOP_DAEMON, IPVSADM_CMD_STOPDAEMON },
+		{ O_ADD_LADDR, IPVSADM_CMD_ADDLADDR }, { O_DEL_LADDR, IPVSADM_CMD_DELLADDR },
+		{ O_GET_LADDR, IPVSADM_CMD_GETLADDR },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
@@ -1013,6 +1052,7 @@ int ipvsadm_parse(int argc, char *const argv[], unsigned int flags,
 		return rc;
 	if (cmd->svc.fwmark)
 		cmd->svc.protocol = 0; /* dpvs keys fwmark services without one */
+	cmd->laddr.svc = cmd->svc;
 	return IPVSADM_PARSE_OK;
 }
 

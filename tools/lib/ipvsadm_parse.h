@@ -35,6 +35,10 @@ enum ipvsadm_cmd_id {
 	IPVSADM_CMD_RESTORE,   /* -R */
 	IPVSADM_CMD_SAVE,      /* -S */
 	IPVSADM_CMD_ZERO,      /* -Z */
+	/* DPVS's Full-NAT local addresses (its ipvsadm's words and letters) */
+	IPVSADM_CMD_ADDLADDR,  /* -P add-laddr */
+	IPVSADM_CMD_DELLADDR,  /* -Q del-laddr */
+	IPVSADM_CMD_GETLADDR,  /* -G get-laddr */
 	IPVSADM_CMD_MAX_MATRIX, /* the commands above have a row in the matrix */
 	IPVSADM_CMD_HELP = IPVSADM_CMD_MAX_MATRIX, /* -h: print usage, exit 0 */
 	IPVSADM_CMD_VERSION,   /* -v: print the version line, exit 0 */
@@ -77,6 +81,8 @@ enum ipvsadm_opt_col {
 	IPVSADM_OPT_TUN_NOCSUM,
 	IPVSADM_OPT_TUN_CSUM,
 	IPVSADM_OPT_TUN_REMCSUM,
+	IPVSADM_OPT_LADDR,  /* -z: DPVS's, after ipvsadm's columns */
+	IPVSADM_OPT_IFNAME, /* -F */
 	IPVSADM_OPT_MAX
 };
 
@@ -122,6 +128,7 @@ struct ipvsadm_cmd {
 	int tun_csum;          /* enum ipvsadm_tun_csum */
 	struct dpvs_timeouts timeouts; /* --set */
 	struct ipvsadm_daemon daemon;  /* --start-daemon / --stop-daemon */
+	struct dpvs_laddr_req laddr;   /* -P/-Q/-G: -z LIP, -F port (svc: filled at the end) */
 };
 
 /* What the parser's verdict means for the caller (exit status and, in a

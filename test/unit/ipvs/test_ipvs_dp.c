@@ -975,10 +975,10 @@ static void test_ctl_errors(void **state)
 			 -EINVAL);
 	assert_non_null(strstr(rep.msg, "not unicast (broadcast)"));
 	q = dest_req(IPPROTO_TCP, VIP, 80, RIP1, 80, 1);
-	q.dest.conn_flags = DPVS_FWD_FULLNAT;
+	q.dest.conn_flags = DPVS_FWD_LOCAL;
 	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), -EOPNOTSUPP);
-	assert_string_equal(rep.msg,
-			    "forwarding method -b (FULLNAT) is not supported yet; use -m, -g or -i");
+	assert_string_equal(rep.msg, "forwarding method local is not supported; use -m, -g, -i or "
+				     "--fullnat");
 	/* DR: RIP1 is behind the gateway 192.168.200.254, not a neighbour */
 	q.dest.conn_flags = DPVS_FWD_DROUTE;
 	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), -ENETUNREACH);

@@ -770,6 +770,55 @@ static void test_errors(void **state)
 			    "Network is unreachable");
 }
 
+/* --get-laddr as DPVS's ipvsadm prints it */
+static void laddr_ent(struct dpvs_laddr_entry *e, uint16_t proto, const char *vip, uint16_t port,
+		      uint32_t total, const char *lip, uint64_t conflicts, uint64_t conns)
+{
+	memset(e, 0, sizeof(*e));
+	e->svc.af = AF_INET;
+	e->svc.protocol = proto;
+	inet_pton(AF_INET, vip, &e->svc.addr.in);
+	e->svc.port = htons(port);
+	e->total = total;
+	if (lip) {
+		e->af = AF_INET;
+		inet_pton(AF_INET, lip, &e->addr.in);
+	}
+	e->conflicts = conflicts;
+	e->conns = conns;
+}
+
+static void test_laddrs(void **state)
+{
+	struct dpvs_laddr_entry e[4];
+	struct cap c;
+
+	(void)state;
+	laddr_ent(&e[0], TCP, "10.0.0.1", 80, 2, "192.168.1.100", 0, 12);
+	laddr_ent(&e[1], TCP, "10.0.0.1", 80, 2, "192.168.1.101", 3, 1234567);
+	laddr_ent(&e[2], UDP, "10.0.0.2", 53, 0, NULL, 0, 0);
+	laddr_ent(&e[3], TCP, "10.0.0.3", 443, 1, "192.168.1.102", 0, 0);
+	cap_open(&c);
+	fmt_laddrs(c.f, e, 4);
+	cap_check(&c,
+		  "VIP:VPORT            TOTAL    SNAT_IP              CONFLICTS  CONNS     \n"
+		  "10.0.0.1:80          2        \n"
+		  "                              192.168.1.100        0          12        \n"
+		  "                              192.168.1.101        3          1234567   \n"
+		  "10.0.0.2:53          0        \n"
+		  "10.0.0.3:443         1        \n"
+		  "                              192.168.1.102        0          0         \n");
+	cap_open(&c);
+	fmt_laddrs(c.f, e, 0);
+	cap_check(&c, "VIP:VPORT            TOTAL    SNAT_IP              CONFLICTS  CONNS     \n");
+	/* the laddr commands' errors are dpvs's own: the daemon's words */
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_LADDR_ADD, -EADDRNOTAVAIL,
+					       "10.9.9.9 is not an address of the daemon"),
+			    "10.9.9.9 is not an address of the daemon");
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_LADDR_DEL, -ESRCH, "no such service"),
+			    "no such service");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -788,6 +837,7 @@ int main(void)
 		cmocka_unit_test(test_conns),
 		cmocka_unit_test(test_timeout_version_usage),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_laddrs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

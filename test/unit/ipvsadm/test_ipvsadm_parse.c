@@ -438,6 +438,7 @@ static void test_garbage(void **state)
 		"sh-port,flag-1", ",", "master", "backup", "0", "-1", "65536", "abc", "=",
 		"--weight=3", "-Lnc", "-t10.0.0.1", "-pX", "--tcp-service=", "[", "]:", ":",
 		"ipip", "gue", "gre", "255.255.255.0", "4294967295", "\xff\xfe", "%s%n",
+		"--add-laddr", "-P", "-Q", "-G", "-z", "-F", "dpdk0", "--ifname=",
 	};
 	const size_t nw = sizeof(words) / sizeof(words[0]);
 	char rnd[8][24];
@@ -475,8 +476,84 @@ static void test_garbage(void **state)
 			assert_true(n > 0 && msg[n - 1] == '\n');
 		} else {
 			assert_true(c.cmd > IPVSADM_CMD_NONE && c.cmd <= IPVSADM_CMD_VERSION);
+			if (c.cmd == IPVSADM_CMD_ADDLADDR || c.cmd == IPVSADM_CMD_DELLADDR)
+				assert_int_equal(c.laddr.af, AF_INET);
 		}
 	}
+}
+
+/* DPVS's local-address commands: what they take, and the matrix's words
+ * for what they do not. */
+static void test_laddr(void **state)
+{
+	static const struct {
+		const char *line;
+		int exit;
+		const char *msg;
+	} bad[] = {
+		{ "-P -z 192.168.1.100", 2,
+		  "You need to supply the 'service-address' option for the 'add-laddr' command\n" },
+		{ "-P -t 10.0.0.1:80", 2,
+		  "You need to supply the 'laddr' option for the 'add-laddr' command\n" },
+		{ "--del-laddr -t 10.0.0.1:80", 2,
+		  "You need to supply the 'laddr' option for the 'del-laddr' command\n" },
+		{ "-P -t 10.0.0.1:80 -z 192.168.1.100 -w 3", 2,
+		  "Illegal 'weight' option with the 'add-laddr' command\n" },
+		{ "-G -z 192.168.1.100", 2, "Illegal 'laddr' option with the 'get-laddr' command\n" },
+		{ "-A -t 10.0.0.1:80 -z 192.168.1.100", 2,
+		  "Illegal 'laddr' option with the 'add-service' command\n" },
+		{ "-a -t 10.0.0.1:80 -r 1.2.3.4 -F dpdk0", 2,
+		  "Illegal 'ifname' option with the 'add-server' command\n" },
+		{ "-P -t 10.0.0.1:80 -z 192.168.1", 2,
+		  "illegal local address `192.168.1' specified (an IPv4 address)\n" },
+		{ "-P -t 10.0.0.1:80 -z 0.0.0.0", 2,
+		  "illegal local address `0.0.0.0' specified (an IPv4 address)\n" },
+		{ "-P -t 10.0.0.1:80 -z 2001:db8::1", 2,
+		  "illegal local address `2001:db8::1' specified (an IPv4 address)\n" },
+		{ "-P -t 10.0.0.1:80 -z 192.168.1.100 -z 192.168.1.101", 2,
+		  "multiple 'laddr' options specified\n" },
+		{ "-P -t 10.0.0.1:80 -z 192.168.1.100 -F 0123456789abcdefXYZ", 2,
+		  "illegal ifname `0123456789abcdefXYZ' specified (1 to 15 characters)\n" },
+		{ "-P -t 10.0.0.1:80 -z", 255, "-z: missing argument\n" },
+		{ "-P -Q", 2, "invalid option `-Q'\n" },
+	};
+	struct run r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		run(bad[i].line, &r);
+		if (r.exit != bad[i].exit || strcmp(r.msg, bad[i].msg)) {
+			print_error("line '%s': exit %d msg '%s', want exit %d msg '%s'\n",
+				    bad[i].line, r.exit, r.msg, bad[i].exit, bad[i].msg);
+			fail();
+		}
+	}
+
+	run("--add-laddr -z 192.168.1.100 -t 10.0.0.1:80 -F dpdk1", &r);
+	assert_int_equal(r.rc, IPVSADM_PARSE_OK);
+	assert_int_equal(r.cmd.cmd, IPVSADM_CMD_ADDLADDR);
+	assert_int_equal(r.cmd.laddr.af, AF_INET);
+	assert_int_equal(r.cmd.laddr.addr.in.s_addr, inet_addr("192.168.1.100"));
+	assert_string_equal(r.cmd.laddr.ifname, "dpdk1");
+	/* the request names the service as -t gave it */
+	assert_int_equal(r.cmd.laddr.svc.protocol, IPPROTO_TCP);
+	assert_int_equal(r.cmd.laddr.svc.addr.in.s_addr, inet_addr("10.0.0.1"));
+	assert_int_equal(ntohs(r.cmd.laddr.svc.port), 80);
+
+	run("-Q -u 10.0.0.1:53 -z 192.168.1.101", &r);
+	assert_int_equal(r.rc, IPVSADM_PARSE_OK);
+	assert_int_equal(r.cmd.cmd, IPVSADM_CMD_DELLADDR);
+	assert_int_equal(r.cmd.laddr.svc.protocol, IPPROTO_UDP);
+	assert_string_equal(r.cmd.laddr.ifname, "");
+
+	run("-G", &r);
+	assert_int_equal(r.rc, IPVSADM_PARSE_OK);
+	assert_int_equal(r.cmd.cmd, IPVSADM_CMD_GETLADDR);
+	assert_false(r.cmd.options & IPVSADM_OPT(IPVSADM_OPT_SERVICE));
+	run("--get-laddr -t 10.0.0.1:80", &r);
+	assert_int_equal(r.rc, IPVSADM_PARSE_OK);
+	assert_true(r.cmd.options & IPVSADM_OPT(IPVSADM_OPT_SERVICE));
+	assert_string_equal(ipvsadm_cmd_name(IPVSADM_CMD_GETLADDR), "get-laddr");
 }
 
 int main(void)
@@ -488,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_dest_fields),
 		cmocka_unit_test(test_list_and_misc),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_laddr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

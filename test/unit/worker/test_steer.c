@@ -3,7 +3,8 @@
  * Steering among workers (src/worker/steer.c), on synthetic frames with
  * the real stack's address table under it: the owner hash equals DPDK's
  * Toeplitz (rte_softrss) with the same key, both directions of a NAT flow
- * and the ICMP errors about it have one owner, and the rings carry frames
+ * and the ICMP errors about it have one owner, so do those of a Full-NAT
+ * flow (the reply by its local port), and the rings carry frames
  * to their owner, in order, dropping (counted, each frame once) when full.
  */
 #include <setjmp.h>
@@ -21,6 +22,7 @@
 #define CLIENT "172.16.3.9"
 #define VIP "10.0.0.100"
 #define RIP "192.168.1.20"
+#define LIP "192.168.1.100" /* a Full-NAT local address */
 
 static struct worker wk[2];
 /* more mbufs than a ring holds, for the ring-full case */
@@ -42,6 +44,8 @@ static int setup(void **state)
 	    t_addr("dpdk0", VIP, 32, DPVS_ADDR_F_VIP, err, sizeof(err)) < 0 ||
 	    t_addr("dpdk0", "10.0.0.1", 24, 0, err, sizeof(err)) < 0 ||
 	    t_addr("dpdk1", "192.168.1.1", 24, 0, err, sizeof(err)) < 0 ||
+	    t_addr("dpdk1", LIP, 24, 0, err, sizeof(err)) < 0 ||
+	    inet_addr_set_lip(inet_addr(LIP), NULL, true, err, sizeof(err)) < 0 ||
 	    steer_init(2, err, sizeof(err)) < 0) {
 		fprintf(stderr, "set-up: %s\n", err);
 		return -1;
@@ -130,6 +134,8 @@ static void test_hash_is_toeplitz(void **state)
 	}
 }
 
+/* Both directions of a flow, NAT and Full-NAT, and the ICMP errors about
+ * them: one owner. */
 static void test_both_directions_one_owner(void **state)
 {
 	unsigned seen[2] = { 0, 0 };
@@ -145,19 +151,57 @@ static void test_both_directions_one_owner(void **state)
 		struct rte_mbuf *e_rs = icmp_error(RIP, client, client, 4000, RIP, 53);
 		struct rte_mbuf *e_c = icmp_error(client, VIP, VIP, 53, client, 4000);
 		int o = steer_owner(in);
+		/* Full-NAT: the reply to LIP:lport (a port of worker o's share,
+		 * as fnat.c picks them) and the real server's error about
+		 * LIP:lport -> RIP */
+		uint16_t lport = (uint16_t)(1024 + 2 * i + (unsigned)o);
+		struct rte_mbuf *f_out = udp_frame(RIP, 5353, LIP, lport);
+		struct rte_mbuf *f_e_rs = icmp_error(RIP, LIP, LIP, lport, RIP, 5353);
 
 		assert_true(o == 0 || o == 1);
 		assert_int_equal(steer_owner(out), o);
 		assert_int_equal(steer_owner(e_rs), o);
 		assert_int_equal(steer_owner(e_c), o);
+		assert_int_equal(steer_owner(f_out), o);
+		assert_int_equal(steer_owner(f_e_rs), o);
 		seen[o]++;
 		rte_pktmbuf_free(in);
 		rte_pktmbuf_free(out);
 		rte_pktmbuf_free(e_rs);
 		rte_pktmbuf_free(e_c);
+		rte_pktmbuf_free(f_out);
+		rte_pktmbuf_free(f_e_rs);
 	}
 	/* the clients spread over both workers */
 	assert_true(seen[0] > 40 && seen[1] > 40);
+}
+
+/* Full-NAT: the worker that owns a client takes local ports of its share
+ * (lport % 2 == its index, ipvs/fnat.c; test_both_directions_one_owner
+ * checks a flow's packets); a packet to the LIP goes by its port whoever
+ * sent it, and by the address rule again once the LIP is not one. */
+static void test_fnat_reply_by_port(void **state)
+{
+	(void)state;
+	/* the port decides, whoever the real server is */
+	for (uint16_t p = 1024; p < 1100; p++) {
+		struct rte_mbuf *a = udp_frame(RIP, 80, LIP, p);
+		struct rte_mbuf *b = udp_frame("192.168.1.21", 443, LIP, p);
+
+		assert_int_equal(steer_owner(a), p % 2);
+		assert_int_equal(steer_owner(b), p % 2);
+		rte_pktmbuf_free(a);
+		rte_pktmbuf_free(b);
+	}
+	/* not a local address any more: the address rule again */
+	char err[256];
+	struct rte_mbuf *m = udp_frame(RIP, 80, LIP, 1025);
+	struct rte_mbuf *ref = udp_frame("10.0.0.1", 80, RIP, 1025); /* ours -> RIP: RIP's owner */
+
+	assert_int_equal(inet_addr_set_lip(inet_addr(LIP), NULL, false, err, sizeof(err)), 0);
+	assert_int_equal(steer_owner(m), steer_owner(ref));
+	rte_pktmbuf_free(m);
+	rte_pktmbuf_free(ref);
 }
 
 /* A client whose flows worker `o` owns. */
@@ -266,6 +310,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hash_is_toeplitz),
 		cmocka_unit_test_setup_teardown(test_both_directions_one_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fnat_reply_by_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rings_carry_and_drop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_ipv4_stays, setup, teardown),
 	};
