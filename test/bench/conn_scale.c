@@ -42,16 +42,8 @@
 struct dp_port netif_ports[DP_MAX_PORTS];
 unsigned netif_nports;
 
-const struct dp_port *netif_port_by_name(const char *name)
-{
-	(void)name;
-	return NULL;
-}
-
-struct rte_mempool *netif_pktmbuf_pool(void)
-{
-	return NULL;
-}
+#define NETIF_FAKE_POOL() NULL
+#include "netif_fake.h"
 
 static struct worker wk;
 

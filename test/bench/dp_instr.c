@@ -102,18 +102,8 @@ static struct rte_mempool *pool;
 unsigned netif_nports = 2;
 #define ports netif_ports
 
-const struct dp_port *netif_port_by_name(const char *name)
-{
-	for (unsigned i = 0; i < 2; i++)
-		if (strcmp(ports[i].name, name) == 0)
-			return &ports[i];
-	return NULL;
-}
-
-struct rte_mempool *netif_pktmbuf_pool(void)
-{
-	return pool;
-}
+#define NETIF_FAKE_POOL() pool
+#include "netif_fake.h"
 
 /* ---- addressing of clients and real servers ---- */
 

@@ -51,18 +51,7 @@ struct dp_port netif_ports[DP_MAX_PORTS] = {
 };
 unsigned netif_nports = 2;
 
-const struct dp_port *netif_port_by_name(const char *name)
-{
-	for (unsigned i = 0; i < netif_nports; i++)
-		if (strcmp(netif_ports[i].name, name) == 0)
-			return &netif_ports[i];
-	return NULL;
-}
-
-struct rte_mempool *netif_pktmbuf_pool(void)
-{
-	return dp_test_eal();
-}
+#include "../unit/netif_fake.h"
 
 static struct worker w;
 

@@ -36,18 +36,7 @@ struct dp_port netif_ports[DP_MAX_PORTS] = {
 unsigned netif_nports = T_NPORTS;
 #define t_ports netif_ports
 
-const struct dp_port *netif_port_by_name(const char *name)
-{
-	for (unsigned i = 0; i < T_NPORTS; i++)
-		if (strcmp(t_ports[i].name, name) == 0)
-			return &t_ports[i];
-	return NULL;
-}
-
-struct rte_mempool *netif_pktmbuf_pool(void)
-{
-	return dp_test_eal();
-}
+#include "../netif_fake.h"
 
 /* The layer above the stack (IPVS in the daemon), as a registered hook:
  * ACCEPT, or STOLEN (frees the packet and counts it). */

@@ -41,15 +41,7 @@ struct dp_port netif_ports[DP_MAX_PORTS] = {
 };
 unsigned netif_nports = 1;
 
-const struct dp_port *netif_port_by_name(const char *name)
-{
-	return strcmp(name, netif_ports[0].name) == 0 ? &netif_ports[0] : NULL;
-}
-
-struct rte_mempool *netif_pktmbuf_pool(void)
-{
-	return dp_test_eal();
-}
+#include "netif_fake.h"
 
 /* ---- fixtures ---- */
 

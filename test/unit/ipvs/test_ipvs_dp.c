@@ -56,18 +56,7 @@ struct dp_port netif_ports[DP_MAX_PORTS] = {
 };
 unsigned netif_nports = 2;
 
-const struct dp_port *netif_port_by_name(const char *name)
-{
-	for (unsigned i = 0; i < netif_nports; i++)
-		if (strcmp(netif_ports[i].name, name) == 0)
-			return &netif_ports[i];
-	return NULL;
-}
-
-struct rte_mempool *netif_pktmbuf_pool(void)
-{
-	return dp_test_eal();
-}
+#include "netif_fake.h"
 
 static const struct rte_ether_addr gw_mac[2] = { { { 0x02, 0xee, 0, 0, 0, 0x01 } },
 						  { { 0x02, 0xee, 0, 0, 0, 0x02 } } };

@@ -82,18 +82,7 @@ struct dp_port netif_ports[DP_MAX_PORTS] = {
 };
 unsigned netif_nports = P_NPORTS;
 
-const struct dp_port *netif_port_by_name(const char *name)
-{
-	for (unsigned i = 0; i < netif_nports; i++)
-		if (strcmp(netif_ports[i].name, name) == 0)
-			return &netif_ports[i];
-	return NULL;
-}
-
-struct rte_mempool *netif_pktmbuf_pool(void)
-{
-	return dp_test_eal();
-}
+#include "../netif_fake.h"
 
 /* What left by each port (tx) and what went to dpdk0's KNI. */
 static struct rte_ring *p_tx_ring[P_NPORTS];
