@@ -204,18 +204,19 @@ static inline void xmit_by_egress(struct worker *w, const struct ipvs_egress *eg
 	dp_forward(w, eg->port_idx, m);
 }
 
-/* The way towards the real server of c (dst_be), from the conn's cache
- * or resolved now: 1: by c's egress; 0: not resolved yet, *e says the
- * port and next hop; -1: m was dropped (no route). *mtu: the egress's. */
-static inline int xmit_egress_in(struct worker *w, struct ipvs_conn *c, uint32_t dst_be,
-				 struct rte_mbuf *m, struct inet_egress *e, uint16_t *mtu)
+/* The way of c's packets in direction dir (towards dst_be), from the
+ * conn's cache eg (its egress of that direction) or resolved now: 1: by
+ * eg; 0: not resolved yet, *e says the port and next hop; -1: m was
+ * dropped (no route). *mtu: the egress's. */
+static inline int xmit_egress(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir,
+			      const struct ipvs_egress *eg, uint32_t dst_be, struct rte_mbuf *m,
+			      struct inet_egress *e, uint16_t *mtu)
 {
-	const struct ipvs_egress *eg = &c->eg_in;
 	uint32_t gen = inet_egress_gen();
 	int how = 1;
 
 	if (unlikely(eg->gen != gen)) {
-		how = ipvs_xmit_resolve(w, c, IPVS_DIR_IN, gen, dst_be, m, e);
+		how = ipvs_xmit_resolve(w, c, dir, gen, dst_be, m, e);
 		if (how < 0)
 			return how;
 	}
@@ -223,7 +224,7 @@ static inline int xmit_egress_in(struct worker *w, struct ipvs_conn *c, uint32_t
 	return how;
 }
 
-/* Sends m (its IPv4 header final) by egress eg when how (xmit_egress_in's
+/* Sends m (its IPv4 header final) by egress eg when how (xmit_egress's
  * 1), in fragments when it exceeds mtu (DF clear: checked before), else
  * through the stack, which resolves the next hop and queues. */
 static inline void xmit_send(struct worker *w, const struct ipvs_egress *eg, int how,

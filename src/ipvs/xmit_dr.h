@@ -27,7 +27,7 @@ static inline void xmit_dr(struct worker *w, struct ipvs_conn *c, struct rte_mbu
 	struct ipvs_egress *eg = &c->eg_in;
 	struct inet_egress e;
 	uint16_t mtu;
-	int how = xmit_egress_in(w, c, c->out.saddr, m, &e, &mtu);
+	int how = xmit_egress(w, c, IPVS_DIR_IN, &c->eg_in, c->out.saddr, m, &e, &mtu);
 
 	if (how < 0)
 		return;

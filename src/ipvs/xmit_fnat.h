@@ -36,21 +36,17 @@ static inline void xmit_fnat(struct worker *w, struct ipvs_conn *c, enum ipvs_di
 	uint32_t daddr = in ? c->out.saddr : c->in.saddr;
 	uint16_t sport = in ? c->out.dport : c->in.dport;
 	uint16_t dport = in ? c->out.sport : c->in.sport;
-	uint32_t gen = inet_egress_gen();
 	struct inet_egress e;
 	uint16_t mtu;
-	int how = 1;
+	int how;
 
 	if (unlikely(ip->time_to_live <= 1)) {
 		dp_drop(w, m->port, DPVS_DROP_IP_TTL, m);
 		return;
 	}
-	if (unlikely(eg->gen != gen)) {
-		how = ipvs_xmit_resolve(w, c, dir, gen, daddr, m, &e);
-		if (how < 0)
-			return;
-	}
-	mtu = how ? eg->mtu : e.mtu;
+	how = xmit_egress(w, c, dir, eg, daddr, m, &e, &mtu);
+	if (how < 0)
+		return;
 	if (unlikely(m->pkt_len > mtu) && ipvs_xmit_too_big(w, m, mtu))
 		return;
 	xmit_l4_addrs_ports(ip->next_proto_id, l4, l4len, ip->src_addr, ip->dst_addr, saddr, daddr,

@@ -27,21 +27,17 @@ static inline void xmit_nat(struct worker *w, struct ipvs_conn *c, enum ipvs_dir
 	/* in: to the real server; out: back to the client, from the VIP */
 	uint32_t addr = in ? c->out.saddr : c->in.daddr;
 	uint16_t port = in ? c->out.sport : c->in.dport;
-	uint32_t gen = inet_egress_gen();
 	struct inet_egress e;
 	uint16_t mtu;
-	int how = 1;
+	int how;
 
 	if (unlikely(ip->time_to_live <= 1)) {
 		dp_drop(w, m->port, DPVS_DROP_IP_TTL, m);
 		return;
 	}
-	if (unlikely(eg->gen != gen)) {
-		how = ipvs_xmit_resolve(w, c, dir, gen, in ? addr : ip->dst_addr, m, &e);
-		if (how < 0)
-			return;
-	}
-	mtu = how ? eg->mtu : e.mtu;
+	how = xmit_egress(w, c, dir, eg, in ? addr : ip->dst_addr, m, &e, &mtu);
+	if (how < 0)
+		return;
 	if (unlikely(m->pkt_len > mtu) && ipvs_xmit_too_big(w, m, mtu))
 		return;
 

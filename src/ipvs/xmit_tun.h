@@ -176,7 +176,7 @@ static inline void xmit_tun(struct worker *w, struct ipvs_conn *c, struct rte_mb
 	uint32_t src, inner_len;
 	uint16_t mtu;
 	uint8_t tos;
-	int how = xmit_egress_in(w, c, c->out.saddr, m, &e, &mtu);
+	int how = xmit_egress(w, c, IPVS_DIR_IN, &c->eg_in, c->out.saddr, m, &e, &mtu);
 
 	if (how < 0)
 		return;
