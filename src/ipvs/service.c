@@ -1756,18 +1756,6 @@ static int dest_lookup(const struct dpvs_svc *s, const struct dpvs_dest *d, int 
 		snprintf(err, errlen, "real server address 0.0.0.0 is not valid");
 		return -EINVAL;
 	}
-	/* as LVS: a real server is one host (EINVAL: ipvsadm prints 1.31's
-	 * "address not unicast" text) */
-	uint32_t ha = rte_be_to_cpu_32(d->addr.in.s_addr);
-
-	if ((ha >> 28) == 0xe || ha == UINT32_MAX) {
-		char a[INET_ADDRSTRLEN];
-
-		inet_ntop(AF_INET, &d->addr.in, a, sizeof(a));
-		snprintf(err, errlen, "real server address %s is not unicast (%s)", a,
-			 ha == UINT32_MAX ? "broadcast" : "multicast");
-		return -EINVAL;
-	}
 	if (!probe.port)
 		probe.port = svc_tab[*sid].conf.port;
 	k = dest_find((uint32_t)*sid, &svc_tab[*sid], &probe);

@@ -963,6 +963,9 @@ static void test_ctl_errors(void **state)
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, "255.255.255.255", 80, 1),
 			 -EINVAL);
 	assert_non_null(strstr(rep.msg, "not unicast (broadcast)"));
+	/* editing or deleting one that cannot exist finds nothing, as LVS */
+	assert_int_equal(dest_op(DPVS_MSG_DEST_DEL, IPPROTO_TCP, VIP, 80, "224.0.0.1", 80, 1),
+			 -ENOENT);
 	q = dest_req(IPPROTO_TCP, VIP, 80, RIP1, 80, 1);
 	q.dest.conn_flags = DPVS_FWD_LOCAL;
 	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), -EOPNOTSUPP);
