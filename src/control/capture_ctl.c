@@ -167,6 +167,17 @@ static int check_start(const struct dpvs_capture_start *req, uint64_t *mask, cha
 	return 0;
 }
 
+/* The reply of every capture message: where the capture stands. */
+static int reply_info(struct ctl_reply *r)
+{
+	struct dpvs_capture_info *out = ctl_reply_alloc(r, sizeof(*out));
+
+	if (!out)
+		return ctl_reply_error(r, -ENOMEM, "out of memory");
+	capture_ctl_info(out);
+	return 0;
+}
+
 static int h_start(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *r)
 {
 	const struct dpvs_capture_start *req = payload;
@@ -237,12 +248,7 @@ static int h_start(const struct dpvs_ctl_hdr *hdr, const void *payload, struct c
 		 c.dirs & CAPTURE_RX ? "rx" : "", c.dirs & CAPTURE_TX ? "tx" : "", req->filter,
 		 cap.info.engine, req->file);
 
-	struct dpvs_capture_info *out = ctl_reply_alloc(r, sizeof(*out));
-
-	if (!out)
-		return ctl_reply_error(r, -ENOMEM, "out of memory");
-	capture_ctl_info(out);
-	return 0;
+	return reply_info(r);
 }
 
 static int h_stop(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *r)
@@ -253,24 +259,14 @@ static int h_stop(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ct
 		return ctl_reply_error(r, -ENOENT, "capture stop: no capture is running");
 	finish("stopped");
 
-	struct dpvs_capture_info *out = ctl_reply_alloc(r, sizeof(*out));
-
-	if (!out)
-		return ctl_reply_error(r, -ENOMEM, "out of memory");
-	capture_ctl_info(out);
-	return 0;
+	return reply_info(r);
 }
 
 static int h_show(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *r)
 {
 	(void)hdr;
 	(void)payload;
-	struct dpvs_capture_info *out = ctl_reply_alloc(r, sizeof(*out));
-
-	if (!out)
-		return ctl_reply_error(r, -ENOMEM, "out of memory");
-	capture_ctl_info(out);
-	return 0;
+	return reply_info(r);
 }
 
 void capture_ctl_register(struct ev_loop *loop)
