@@ -89,6 +89,9 @@ enum dpvs_msg_type {
 	DPVS_MSG_CAPTURE_START = 90, /* struct dpvs_capture_start -> dpvs_capture_info */
 	DPVS_MSG_CAPTURE_STOP = 91,  /* no payload -> dpvs_capture_info */
 	DPVS_MSG_CAPTURE_SHOW = 92,  /* no payload -> dpvs_capture_info */
+	/* health checks (dpip check show): optional check name (char[64])
+	 * -> dpvs_list + dpvs_check_entry[] (include/dpvs/health.h) */
+	DPVS_MSG_CHECK_SHOW = 95,
 	DPVS_MSG_MAX
 };
 

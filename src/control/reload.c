@@ -13,6 +13,7 @@
 
 #include "cfg/config.h"
 #include "control/control.h"
+#include "control/health.h"
 #include "inet/inet.h"
 #include "ipvs/ipvs.h"
 #include "log.h"
@@ -177,6 +178,12 @@ static int apply(const struct dpvs_config *old, const struct dpvs_config *new, s
 	for (const char *p = ipvs_lines; *p; p++)
 		if (*p == '\n')
 			r->changes++;
+	r->used += strlen(r->buf + r->used);
+	/* after the services: a server the checks have down stays down */
+	const char *health_lines = r->buf + r->used;
+	health_apply(new, r->buf + r->used, r->len - r->used);
+	for (const char *p = health_lines; *p; p++)
+		r->changes += *p == '\n';
 	r->used += strlen(r->buf + r->used);
 	return rc ? rc : rc2;
 }

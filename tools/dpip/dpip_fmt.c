@@ -366,6 +366,8 @@ int dpip_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_
 	case DPVS_MSG_CAPTURE_STOP:
 	case DPVS_MSG_CAPTURE_SHOW:
 		return dpip_capture_print(out, cmd, reply, rlen, err, errlen);
+	case DPVS_MSG_CHECK_SHOW:
+		return dpip_check_print(out, cmd, reply, rlen, err, errlen);
 	default:
 		return 0; /* add/del: silence is success, as with ip */
 	}
