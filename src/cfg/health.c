@@ -68,22 +68,49 @@ struct type_key {
 	bool (*set)(const struct cfg_check *c);
 };
 
-static bool set_path(const struct cfg_check *c) { return strcmp(c->http_path, "/") != 0; }
-static bool set_host(const struct cfg_check *c) { return c->http_host[0]; }
-static bool set_status(const struct cfg_check *c) { return c->http_status != 200; }
-static bool set_usend(const struct cfg_check *c) { return c->udp_send[0]; }
-static bool set_uexp(const struct cfg_check *c) { return c->udp_expect[0]; }
-static bool set_dname(const struct cfg_check *c) { return c->dns_name[0]; }
-static bool set_dtype(const struct cfg_check *c) { return c->dns_type != CFG_DNS_A; }
-static bool set_dexp(const struct cfg_check *c) { return c->dns_expect[0]; }
-static bool set_cmd(const struct cfg_check *c) { return c->command[0]; }
+static bool set_path(const struct cfg_check *c)
+{
+	return strcmp(c->http_path, "/") != 0;
+}
+static bool set_host(const struct cfg_check *c)
+{
+	return c->http_host[0];
+}
+static bool set_status(const struct cfg_check *c)
+{
+	return c->http_status != 200;
+}
+static bool set_usend(const struct cfg_check *c)
+{
+	return c->udp_send[0];
+}
+static bool set_uexp(const struct cfg_check *c)
+{
+	return c->udp_expect[0];
+}
+static bool set_dname(const struct cfg_check *c)
+{
+	return c->dns_name[0];
+}
+static bool set_dtype(const struct cfg_check *c)
+{
+	return c->dns_type != CFG_DNS_A;
+}
+static bool set_dexp(const struct cfg_check *c)
+{
+	return c->dns_expect[0];
+}
+static bool set_cmd(const struct cfg_check *c)
+{
+	return c->command[0];
+}
 
 static const struct type_key type_keys[] = {
-	{ "http_path", CFG_CHECK_HTTP, set_path },   { "http_host", CFG_CHECK_HTTP, set_host },
-	{ "http_status", CFG_CHECK_HTTP, set_status }, { "udp_send", CFG_CHECK_UDP, set_usend },
-	{ "udp_expect", CFG_CHECK_UDP, set_uexp },   { "dns_name", CFG_CHECK_DNS, set_dname },
-	{ "dns_type", CFG_CHECK_DNS, set_dtype },    { "dns_expect", CFG_CHECK_DNS, set_dexp },
-	{ "command", CFG_CHECK_EXEC, set_cmd },
+    {"http_path", CFG_CHECK_HTTP, set_path},	 {"http_host", CFG_CHECK_HTTP, set_host},
+    {"http_status", CFG_CHECK_HTTP, set_status}, {"udp_send", CFG_CHECK_UDP, set_usend},
+    {"udp_expect", CFG_CHECK_UDP, set_uexp},	 {"dns_name", CFG_CHECK_DNS, set_dname},
+    {"dns_type", CFG_CHECK_DNS, set_dtype},	 {"dns_expect", CFG_CHECK_DNS, set_dexp},
+    {"command", CFG_CHECK_EXEC, set_cmd},
 };
 
 static void check_type_keys(struct dpvs_config *cfg, struct cfg_errors *errs, const char *sec,
@@ -117,7 +144,8 @@ static void check_type(struct dpvs_config *cfg, struct cfg_errors *errs, const c
 		break;
 	case CFG_CHECK_DNS:
 		if (!c->dns_name[0])
-			check_err(errs, cfg, sec, NULL, "type = dns needs 'dns_name' (the name asked)");
+			check_err(errs, cfg, sec, NULL,
+				  "type = dns needs 'dns_name' (the name asked)");
 		else if (!dns_name_ok(c->dns_name))
 			check_err(errs, cfg, sec, "dns_name",
 				  "'%s' is not a DNS name (labels of 1 to 63 characters)",
@@ -155,9 +183,10 @@ static void check_ports(struct dpvs_config *cfg, struct cfg_errors *errs, const 
 		return;
 	for (unsigned i = 0; i < s->ndests; i++) {
 		if (!s->dests[i].port && !s->svc.port) {
-			check_err(errs, cfg, sec, NULL,
-				  "real server '%s' of [service:%s] has no port to probe: set 'port'",
-				  s->dest_key[i], s->name);
+			check_err(
+			    errs, cfg, sec, NULL,
+			    "real server '%s' of [service:%s] has no port to probe: set 'port'",
+			    s->dest_key[i], s->name);
 			return;
 		}
 	}
@@ -185,7 +214,8 @@ void cfg_check_checks(struct dpvs_config *cfg, struct cfg_errors *errs)
 				  "before the next",
 				  c->timeout, c->interval);
 		if (c->source[0] && inet_pton(AF_INET, c->source, &a) != 1)
-			check_err(errs, cfg, sec, "source", "'%s' is not an IPv4 address", c->source);
+			check_err(errs, cfg, sec, "source", "'%s' is not an IPv4 address",
+				  c->source);
 		check_type_keys(cfg, errs, sec, c);
 		check_type(cfg, errs, sec, c);
 	}

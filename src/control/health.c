@@ -49,8 +49,8 @@
 #include "log.h"
 #include "netif/netif.h"
 
-#define RBUF 512
-#define WHY 80
+#define RBUF	  512
+#define WHY	  80
 #define EXEC_ARGS 32
 
 extern char **environ;
@@ -61,11 +61,11 @@ struct check;
 
 struct target {
 	struct check *chk;
-	struct dpvs_dest file;    /* the file's line, port filled in */
+	struct dpvs_dest file;	  /* the file's line, port filled in */
 	struct dpvs_dest restore; /* what coming back up restores */
-	uint32_t probe_be;        /* address probed (network order) */
+	uint32_t probe_be;	  /* address probed (network order) */
 	uint16_t probe_port_be;
-	char dev[DPVS_IFNAMSIZ];  /* the KNI the probe is bound to, or "" */
+	char dev[DPVS_IFNAMSIZ]; /* the KNI the probe is bound to, or "" */
 	struct health_sm sm;
 
 	ev_timer tick, deadline;
@@ -114,8 +114,8 @@ static void target_name(const struct target *t, char *buf, size_t len)
 	char a[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &t->file.addr.in, a, sizeof(a));
-	snprintf(buf, len, "[check:%s] %s real server %s:%u", t->chk->cfg.name, t->chk->svc_str,
-		 a, ntohs(t->file.port));
+	snprintf(buf, len, "[check:%s] %s real server %s:%u", t->chk->cfg.name, t->chk->svc_str, a,
+		 ntohs(t->file.port));
 }
 
 /* ---- the table: what ipvsadm -e / -d / -a do ---- */
@@ -148,7 +148,7 @@ static int find_dest(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t
 /* The server as the table has it now; false when it is not there. */
 static bool live_dest(const struct target *t, struct dpvs_dest *out)
 {
-	struct find f = { .key = &t->file };
+	struct find f = {.key = &t->file};
 	char err[128];
 
 	ipvs_svc_walk(&t->chk->svc, find_dest, &f, err, sizeof(err));
@@ -239,7 +239,7 @@ static void bring_up(struct target *t, char *did, size_t len)
 static void slot_free(void);
 
 static void probe_end(struct target *t, bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void probe_end(struct target *t, bool ok, const char *fmt, ...)
 {
@@ -302,7 +302,8 @@ static void on_child(struct ev_loop *l, ev_child *w, int revents)
 	else if (WIFEXITED(st))
 		probe_end(t, WEXITSTATUS(st) == 0, "exec: exit %d", WEXITSTATUS(st));
 	else
-		probe_end(t, false, "exec: killed by signal %d", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+		probe_end(t, false, "exec: killed by signal %d",
+			  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
 static void on_deadline(struct ev_loop *l, ev_timer *w, int revents)
@@ -319,7 +320,9 @@ static void on_deadline(struct ev_loop *l, ev_timer *w, int revents)
 		return;
 	}
 	probe_end(t, false, "%s: no answer within %u s",
-		  t->phase == P_CONNECT ? "connect" : t->phase == P_SEND ? "send" : "read",
+		  t->phase == P_CONNECT ? "connect"
+		  : t->phase == P_SEND	? "send"
+					: "read",
 		  t->chk->cfg.timeout);
 }
 
@@ -347,13 +350,14 @@ static void judge_answer(struct target *t, bool closed)
 		size_t n = strlen(c->udp_expect);
 		bool ok = t->in_len >= n && memcmp(t->in, c->udp_expect, n) == 0;
 
-		probe_end(t, ok, ok ? "udp: answer of %zu bytes" : "udp: %zu bytes, not the expected",
+		probe_end(t, ok,
+			  ok ? "udp: answer of %zu bytes" : "udp: %zu bytes, not the expected",
 			  t->in_len);
 		return;
 	}
 	case CFG_CHECK_DNS:
-		if (health_dns_check((const uint8_t *)t->in, t->in_len, t->dns_id, t->chk->expect_be,
-				     why, sizeof(why)) == 0)
+		if (health_dns_check((const uint8_t *)t->in, t->in_len, t->dns_id,
+				     t->chk->expect_be, why, sizeof(why)) == 0)
 			probe_end(t, true, "dns: answered");
 		else
 			probe_end(t, false, "%s", why);
@@ -420,10 +424,14 @@ static void on_io(struct ev_loop *l, ev_io *w, int revents)
 static int start_exec(struct target *t)
 {
 	char cmd[sizeof(t->chk->cfg.command)], addr[INET_ADDRSTRLEN], port[8], e_addr[48],
-		e_port[24], e_svc[80], e_chk[80];
-	char *argv[EXEC_ARGS + 3], *envp[] = { e_addr, e_port, e_svc, e_chk,
-					       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-					       NULL };
+	    e_port[24], e_svc[80], e_chk[80];
+	char *argv[EXEC_ARGS + 3],
+	    *envp[] = {e_addr,
+		       e_port,
+		       e_svc,
+		       e_chk,
+		       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		       NULL};
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, def;
@@ -459,7 +467,7 @@ static int start_exec(struct target *t)
 	posix_spawnattr_setsigdefault(&at, &def);
 	posix_spawnattr_setpgroup(&at, 0); /* its own group: a timeout kills it all */
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-					      POSIX_SPAWN_SETPGROUP);
+					  POSIX_SPAWN_SETPGROUP);
 	ret = posix_spawn(&t->pid, argv[0], &fa, &at, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
@@ -476,9 +484,9 @@ static int start_socket(struct target *t, char *why, size_t wlen)
 {
 	const struct check *k = t->chk;
 	bool stream = k->cfg.type == CFG_CHECK_TCP || k->cfg.type == CFG_CHECK_HTTP;
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	int fd = socket(AF_INET, (stream ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			0);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	int fd =
+	    socket(AF_INET, (stream ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return snprintf(why, wlen, "socket: %s", strerror(errno)), -1;
@@ -515,8 +523,8 @@ static int start_socket(struct target *t, char *why, size_t wlen)
 		memcpy(t->out, k->cfg.udp_send, t->out_len);
 		break;
 	case CFG_CHECK_DNS: {
-		static const uint16_t qtypes[] = { [CFG_DNS_A] = 1, [CFG_DNS_AAAA] = 28,
-						   [CFG_DNS_ANY] = 255 };
+		static const uint16_t qtypes[] = {
+		    [CFG_DNS_A] = 1, [CFG_DNS_AAAA] = 28, [CFG_DNS_ANY] = 255};
 		t->dns_id = (uint16_t)random();
 		int n = health_dns_query((uint8_t *)t->out, sizeof(t->out), t->dns_id,
 					 k->cfg.dns_name, qtypes[k->cfg.dns_type]);
@@ -558,7 +566,8 @@ static void probe_start(struct target *t)
 static void slot_free(void)
 {
 	for (unsigned i = 0; i < nchecks && inflight < HEALTH_MAX_INFLIGHT; i++) {
-		for (unsigned j = 0; j < checks[i].ntargets && inflight < HEALTH_MAX_INFLIGHT; j++) {
+		for (unsigned j = 0; j < checks[i].ntargets && inflight < HEALTH_MAX_INFLIGHT;
+		     j++) {
 			struct target *t = &checks[i].targets[j];
 
 			if (t->waiting && t->phase == P_IDLE) {
@@ -586,8 +595,7 @@ static void on_tick(struct ev_loop *l, ev_timer *w, int revents)
 
 /* ---- checks from the config ---- */
 
-static const struct cfg_service *cfg_service_named(const struct dpvs_config *cfg,
-						   const char *name)
+static const struct cfg_service *cfg_service_named(const struct dpvs_config *cfg, const char *name)
 {
 	for (unsigned i = 0; i < cfg->nservices; i++)
 		if (strcmp(cfg->services[i].name, name) == 0)
@@ -671,7 +679,7 @@ static void target_init(struct check *k, struct target *t, const struct cfg_serv
 }
 
 static void report(char **buf, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void report(char **buf, size_t *len, const char *fmt, ...)
 {
 	va_list ap;
@@ -734,7 +742,7 @@ void health_apply(const struct dpvs_config *cfg, char *rbuf, size_t rlen)
 			t->last_probe = o->last_probe;
 			t->last_change = o->last_change;
 			t->sm.ok_run = t->sm.fail_run = 0; /* a new run under new settings */
-			o->chk = NULL;                   /* taken over */
+			o->chk = NULL;			   /* taken over */
 			if (t->sm.state == DPVS_CHECK_DOWN) {
 				/* the reload may have put it back (its line is in the
 				 * file): down it stays, and it comes back as the file
@@ -748,7 +756,8 @@ void health_apply(const struct dpvs_config *cfg, char *rbuf, size_t rlen)
 		/* a reload reports only what it changed */
 		if (!oc || memcmp(&oc->cfg, &k->cfg, sizeof(k->cfg)) != 0 ||
 		    oc->ntargets != k->ntargets)
-			report(&rbuf, &rlen, "health: [check:%s] %s %s: %s every %u s, %u server%s\n",
+			report(&rbuf, &rlen,
+			       "health: [check:%s] %s %s: %s every %u s, %u server%s\n",
 			       k->cfg.name, k->svc_str, oc ? "updated" : "started",
 			       cfg_check_type_name(k->cfg.type), k->cfg.interval, k->ntargets,
 			       k->ntargets == 1 ? "" : "s");
@@ -773,8 +782,9 @@ void health_apply(const struct dpvs_config *cfg, char *rbuf, size_t rlen)
 				continue; /* its service is gone with the check */
 			target_name(t, name, sizeof(name));
 			bring_up(t, did, sizeof(did));
-			DPVS_LOG(NOTICE, "health: %s down -> unchecked (its check left the file): %s",
-				 name, did);
+			DPVS_LOG(NOTICE,
+				 "health: %s down -> unchecked (its check left the file): %s", name,
+				 did);
 			report(&rbuf, &rlen, "health: %s no longer checked: %s\n", name, did);
 		}
 		free(checks[i].targets);

@@ -59,7 +59,7 @@ const struct health_totals *health_totals(void);
 /* ---- the state machine (health_sm.c) ---- */
 
 struct health_sm {
-	uint8_t state;     /* enum dpvs_check_state */
+	uint8_t state;	   /* enum dpvs_check_state */
 	uint32_t ok_run;   /* consecutive successes */
 	uint32_t fail_run; /* consecutive failures */
 };

@@ -12,16 +12,15 @@
 #include "dpvs/health.h"
 
 /* what one reply can carry; a name narrows a listing that would not fit */
-#define MAX_ENTRIES \
+#define MAX_ENTRIES                                                                                \
 	((DPVS_CTL_MAX_PAYLOAD - sizeof(struct dpvs_list)) / sizeof(struct dpvs_check_entry))
 
-static int h_check_show(const struct dpvs_ctl_hdr *hdr, const void *payload,
-			struct ctl_reply *rep)
+static int h_check_show(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *rep)
 {
 	char name[DPVS_CHECK_NAME_MAX];
 	const char *want = NULL;
 	uint32_t n;
-	struct dpvs_list l = { .entry_size = sizeof(struct dpvs_check_entry) };
+	struct dpvs_list l = {.entry_size = sizeof(struct dpvs_check_entry)};
 	struct dpvs_check_entry *out = NULL;
 
 	if (hdr->len) {

@@ -41,7 +41,9 @@ int health_http_status(const char *buf, size_t len)
 partial:
 	/* what has come so far must still be able to become a status line */
 	for (size_t i = 5; i < len; i++) {
-		bool ok = i == 6 ? buf[i] == '.' : i == 8 ? buf[i] == ' ' : (buf[i] >= '0' && buf[i] <= '9');
+		bool ok = i == 6   ? buf[i] == '.'
+			  : i == 8 ? buf[i] == ' '
+				   : (buf[i] >= '0' && buf[i] <= '9');
 
 		if (i == 12)
 			break;
@@ -63,11 +65,11 @@ int health_http_request(char *buf, size_t len, const char *path, const char *hos
 
 /* ---- DNS (RFC 1035 section 4) ---- */
 
-#define DNS_HDR 12
-#define DNS_QR 0x8000
-#define DNS_RD 0x0100
-#define DNS_RCODE 0x000f
-#define DNS_TYPE_A 1
+#define DNS_HDR	     12
+#define DNS_QR	     0x8000
+#define DNS_RD	     0x0100
+#define DNS_RCODE    0x000f
+#define DNS_TYPE_A   1
 #define DNS_CLASS_IN 1
 
 static uint16_t get16(const uint8_t *p)
@@ -136,8 +138,8 @@ static size_t skip_name(const uint8_t *buf, size_t len, size_t off)
 int health_dns_check(const uint8_t *buf, size_t len, uint16_t id, uint32_t expect_be, char *why,
 		     size_t wlen)
 {
-	static const char *const rcodes[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-					      "NOTIMP",  "REFUSED" };
+	static const char *const rcodes[] = {"NOERROR",	 "FORMERR", "SERVFAIL",
+					     "NXDOMAIN", "NOTIMP",  "REFUSED"};
 	size_t off = DNS_HDR;
 	uint16_t flags, qd, an;
 	char a[INET_ADDRSTRLEN];

@@ -43,8 +43,9 @@ int dpip_check_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, siz
 		return dpip_fail(err, errlen, "unexpected word '%s'", argv[2]);
 	if (argc == 2) {
 		if (strlen(argv[1]) >= sizeof(cmd->req.check))
-			return dpip_fail(err, errlen, "check name '%s' is longer than %zu characters",
-					 argv[1], sizeof(cmd->req.check) - 1);
+			return dpip_fail(err, errlen,
+					 "check name '%s' is longer than %zu characters", argv[1],
+					 sizeof(cmd->req.check) - 1);
 		snprintf(cmd->req.check, sizeof(cmd->req.check), "%s", argv[1]);
 		cmd->req_len = (uint32_t)strlen(argv[1]) + 1;
 	}
@@ -68,8 +69,8 @@ int dpip_check_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, u
 	char prev[DPVS_CHECK_NAME_MAX] = "";
 
 	(void)cmd;
-	first = dpvs_list_entries(reply, rlen, sizeof(struct dpvs_check_entry), &count, err,
-				  errlen);
+	first =
+	    dpvs_list_entries(reply, rlen, sizeof(struct dpvs_check_entry), &count, err, errlen);
 	if (!first)
 		return -EBADMSG;
 	memcpy(&l, reply, sizeof(l));
@@ -84,11 +85,12 @@ int dpip_check_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, u
 		e.type[sizeof(e.type) - 1] = e.on_fail[sizeof(e.on_fail) - 1] = '\0';
 		e.last[sizeof(e.last) - 1] = '\0';
 		if (strcmp(prev, e.check) != 0) {
-			fprintf(out,
-				"check %s: %s every %u s, timeout %u s, rise %u, fall %u, on fail %s "
-				"(%s)\n",
-				e.check, e.type, e.interval, e.timeout, e.rise, e.fall, e.on_fail,
-				e.service);
+			fprintf(
+			    out,
+			    "check %s: %s every %u s, timeout %u s, rise %u, fall %u, on fail %s "
+			    "(%s)\n",
+			    e.check, e.type, e.interval, e.timeout, e.rise, e.fall, e.on_fail,
+			    e.service);
 			memcpy(prev, e.check, sizeof(prev));
 		}
 		inet_ntop(AF_INET, &e.addr.in, a, sizeof(a));
@@ -104,9 +106,11 @@ int dpip_check_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, u
 		else
 			fprintf(out, " last %s %u s ago \"%s\"", e.last_ok ? "ok" : "fail",
 				e.since_probe, e.last);
-		fprintf(out, " consecutive ok %u fail %u probes %llu failures %llu changes %llu changed ",
-			e.ok_run, e.fail_run, (unsigned long long)e.probes,
-			(unsigned long long)e.failures, (unsigned long long)e.changes);
+		fprintf(
+		    out,
+		    " consecutive ok %u fail %u probes %llu failures %llu changes %llu changed ",
+		    e.ok_run, e.fail_run, (unsigned long long)e.probes,
+		    (unsigned long long)e.failures, (unsigned long long)e.changes);
 		print_ago(out, e.since_change);
 		fputc('\n', out);
 	}

@@ -23,11 +23,11 @@ static char tmpdir[64];
 static struct dpvs_config *cfg, *cfg2;
 static struct cfg_errors errs;
 
-#define BASE                                                                               \
-	"[eal]\nlcores = 0,1\n[port:dpdk0]\ndevice = net_af_packet0,iface=veth0\n"          \
-	"[worker:1]\nqueues = dpdk0:0\n"                                                     \
-	"[addresses]\na = 10.1.0.1/24 dev dpdk0\n"                                          \
-	"[service:web]\nservice = -t 10.0.0.100:80 -s rr\nrs1 = -r 10.1.0.2:80 -m\n"          \
+#define BASE                                                                                       \
+	"[eal]\nlcores = 0,1\n[port:dpdk0]\ndevice = net_af_packet0,iface=veth0\n"                 \
+	"[worker:1]\nqueues = dpdk0:0\n"                                                           \
+	"[addresses]\na = 10.1.0.1/24 dev dpdk0\n"                                                 \
+	"[service:web]\nservice = -t 10.0.0.100:80 -s rr\nrs1 = -r 10.1.0.2:80 -m\n"               \
 	"rs2 = -r 10.1.0.3 -m -w 2\n"
 
 static int load_into(struct dpvs_config *c, const char *text)
@@ -169,8 +169,9 @@ static void test_errors(void **state)
 	expect_error(BASE "[service:all]\nservice = -t 10.0.0.101:0 -s rr -p\nrs = -r 10.1.0.4 -m\n"
 			  "[check:all]\ntype = tcp\n",
 		     "[check:all]", "has no port to probe: set 'port'");
-	assert_int_equal(load_into(cfg, BASE "[service:all]\nservice = -t 10.0.0.101:0 -s rr -p\n"
-					     "rs = -r 10.1.0.4 -m\n[check:all]\ntype = tcp\nport = 22\n"),
+	assert_int_equal(load_into(cfg, BASE
+				   "[service:all]\nservice = -t 10.0.0.101:0 -s rr -p\n"
+				   "rs = -r 10.1.0.4 -m\n[check:all]\ntype = tcp\nport = 22\n"),
 			 0);
 	/* every error of a file at once */
 	assert_int_equal(load_into(cfg, BASE "[check:web]\ntype = udp\ntimeout = 9\n"
@@ -219,10 +220,10 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_every_type),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_reloadable),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_every_type),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_reloadable),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

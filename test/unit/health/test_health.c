@@ -20,7 +20,7 @@
 
 static void test_sm_fall_rise(void **state)
 {
-	struct health_sm sm = { 0 };
+	struct health_sm sm = {0};
 
 	(void)state;
 	assert_int_equal(sm.state, DPVS_CHECK_UP);
@@ -50,7 +50,7 @@ static void test_sm_fall_rise(void **state)
 
 static void test_sm_one_and_saturation(void **state)
 {
-	struct health_sm sm = { 0 };
+	struct health_sm sm = {0};
 
 	(void)state;
 	/* rise = fall = 1: every result of the other kind changes it */
@@ -107,10 +107,10 @@ static void test_http_request(void **state)
 static void test_dns_query(void **state)
 {
 	/* RFC 1035 4.1: id, flags RD, QDCOUNT 1, then www.example.com A IN */
-	static const uint8_t want[] = { 0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
-					0x00, 0x00, 0x00, 3,    'w',  'w',  'w',  7,    'e',
-					'x',  'a',  'm',  'p',  'l',  'e',  3,    'c',  'o',
-					'm',  0,    0x00, 0x01, 0x00, 0x01 };
+	static const uint8_t want[] = {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+				       0x00, 0x00, 0x00, 3,    'w',  'w',  'w',	 7,    'e',
+				       'x',  'a',  'm',	 'p',  'l',  'e',  3,	 'c',  'o',
+				       'm',  0,	   0x00, 0x01, 0x00, 0x01};
 	uint8_t buf[512];
 
 	(void)state;
@@ -128,8 +128,7 @@ static void test_dns_query(void **state)
 
 /* An answer to the query of test_dns_query: the question, then A records
  * named by a pointer to it (offset 12). */
-static size_t answer(uint8_t *b, uint16_t id, uint16_t flags, const uint8_t (*addrs)[4],
-		     unsigned n)
+static size_t answer(uint8_t *b, uint16_t id, uint16_t flags, const uint8_t (*addrs)[4], unsigned n)
 {
 	size_t off = (size_t)health_dns_query(b, 512, id, "www.example.com", 1);
 
@@ -137,7 +136,7 @@ static size_t answer(uint8_t *b, uint16_t id, uint16_t flags, const uint8_t (*ad
 	b[3] = (uint8_t)flags;
 	b[7] = (uint8_t)n;
 	for (unsigned i = 0; i < n; i++) {
-		const uint8_t rr[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4 };
+		const uint8_t rr[] = {0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4};
 
 		memcpy(b + off, rr, sizeof(rr));
 		memcpy(b + off + sizeof(rr), addrs[i], 4);
@@ -148,7 +147,7 @@ static size_t answer(uint8_t *b, uint16_t id, uint16_t flags, const uint8_t (*ad
 
 static void test_dns_check(void **state)
 {
-	static const uint8_t two[2][4] = { { 192, 0, 2, 1 }, { 192, 0, 2, 7 } };
+	static const uint8_t two[2][4] = {{192, 0, 2, 1}, {192, 0, 2, 7}};
 	uint8_t b[512];
 	char why[80];
 	uint32_t want, other;
@@ -185,9 +184,9 @@ static void test_dns_check(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sm_fall_rise),  cmocka_unit_test(test_sm_one_and_saturation),
-		cmocka_unit_test(test_http_status),   cmocka_unit_test(test_http_request),
-		cmocka_unit_test(test_dns_query),     cmocka_unit_test(test_dns_check),
+	    cmocka_unit_test(test_sm_fall_rise), cmocka_unit_test(test_sm_one_and_saturation),
+	    cmocka_unit_test(test_http_status),	 cmocka_unit_test(test_http_request),
+	    cmocka_unit_test(test_dns_query),	 cmocka_unit_test(test_dns_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
