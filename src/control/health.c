@@ -102,12 +102,6 @@ static struct ev_loop *loop;
 static struct check *checks;
 static unsigned nchecks;
 static unsigned inflight;
-static struct health_totals totals;
-
-const struct health_totals *health_totals(void)
-{
-	return &totals;
-}
 
 static void target_name(const struct target *t, char *buf, size_t len)
 {
@@ -258,11 +252,7 @@ static void probe_end(struct target *t, bool ok, const char *fmt, ...)
 	va_end(ap);
 	t->last_ok = ok;
 	t->probes++;
-	totals.probes++;
-	if (!ok) {
-		t->failures++;
-		totals.failures++;
-	}
+	t->failures += !ok;
 	t->last_probe = time(NULL);
 	inflight--;
 
@@ -272,10 +262,8 @@ static void probe_end(struct target *t, bool ok, const char *fmt, ...)
 		target_name(t, name, sizeof(name));
 		if (t->sm.state == DPVS_CHECK_DOWN) {
 			take_down(t, did, sizeof(did));
-			totals.downs++;
 		} else {
 			bring_up(t, did, sizeof(did));
-			totals.ups++;
 		}
 		t->changes++;
 		t->last_change = t->last_probe;

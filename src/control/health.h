@@ -51,11 +51,6 @@ void health_stop(void);
  * at most max; returns how many there are in all. */
 uint32_t health_list(const char *name, struct dpvs_check_entry *out, uint32_t max);
 
-struct health_totals {
-	uint64_t probes, failures, downs, ups;
-};
-const struct health_totals *health_totals(void);
-
 /* ---- the state machine (health_sm.c) ---- */
 
 struct health_sm {
