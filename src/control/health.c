@@ -6,7 +6,7 @@
  * tick one probe starts unless its previous one is still out (a probe
  * never outlives its timeout, and the config keeps timeout <= interval)
  * or HEALTH_MAX_INFLIGHT probes are out already (then it waits for a
- * slot, first come first served). A probe is a non-blocking kernel socket
+ * slot). A probe is a non-blocking kernel socket
  * of this thread (tcp, http, udp, dns) or a child process (exec), with a
  * deadline timer; nothing here ever blocks the control loop.
  *
@@ -102,6 +102,11 @@ static struct ev_loop *loop;
 static struct check *checks;
 static unsigned nchecks;
 static unsigned inflight;
+
+unsigned health_inflight(void)
+{
+	return inflight;
+}
 
 static void target_name(const struct target *t, char *buf, size_t len)
 {
@@ -549,10 +554,18 @@ static void probe_start(struct target *t)
 		probe_end(t, false, "%s", why);
 }
 
-/* A slot came free: the longest-waiting target gets it. Targets wait
- * rarely (HEALTH_MAX_INFLIGHT probes out at once), so a scan will do. */
+/* A slot came free: waiting targets get slots in table order. Targets
+ * wait rarely (HEALTH_MAX_INFLIGHT probes out at once), so a scan will
+ * do. A probe that fails at once ends inside probe_start() and calls
+ * back here: the outer scan goes on instead, so the stack stays flat
+ * however many targets wait. */
 static void slot_free(void)
 {
+	static bool scanning;
+
+	if (scanning)
+		return;
+	scanning = true;
 	for (unsigned i = 0; i < nchecks && inflight < HEALTH_MAX_INFLIGHT; i++) {
 		for (unsigned j = 0; j < checks[i].ntargets && inflight < HEALTH_MAX_INFLIGHT;
 		     j++) {
@@ -564,6 +577,7 @@ static void slot_free(void)
 			}
 		}
 	}
+	scanning = false;
 }
 
 static void on_tick(struct ev_loop *l, ev_timer *w, int revents)

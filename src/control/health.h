@@ -47,6 +47,10 @@ void health_apply(const struct dpvs_config *cfg, char *report, size_t len);
  * real servers keep the weight they have. */
 void health_stop(void);
 
+/* Probes out now (sockets open, children running): at most
+ * HEALTH_MAX_INFLIGHT. */
+unsigned health_inflight(void);
+
 /* Entries of every checked server (or of check `name` when not NULL),
  * at most max; returns how many there are in all. */
 uint32_t health_list(const char *name, struct dpvs_check_entry *out, uint32_t max);
