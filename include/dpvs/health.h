@@ -28,13 +28,15 @@ struct dpvs_check_entry {
 	uint16_t af;
 	uint16_t port; /* the real server's, network order */
 	union inet_addr addr;
-	uint16_t probe_port;	   /* network order: the port probed */
-	uint8_t state;		   /* enum dpvs_check_state */
-	uint8_t last_ok;	   /* the last probe succeeded (1) or failed (0) */
+	uint16_t probe_port; /* network order: the port probed */
+	uint8_t state;	     /* enum dpvs_check_state */
+	/* the last probe: 1 succeeded, 0 failed, 2 not sent (the director's
+	 * own error: counted in not_sent, never against the server) */
+	uint8_t last_ok;
 	int32_t weight;		   /* in the table now; -1 when not in it */
 	int32_t restore_weight;	   /* what coming back up restores */
 	uint32_t ok_run, fail_run; /* consecutive successes, failures */
-	uint64_t probes, failures, changes;
+	uint64_t probes, failures, changes, not_sent;
 	uint32_t since_probe, since_change; /* seconds ago, or DPVS_CHECK_NEVER */
 	char last[80];			    /* the last result in words */
 };

@@ -57,6 +57,18 @@ extern char **environ;
 
 enum phase { P_IDLE, P_CONNECT, P_SEND, P_READ, P_EXEC };
 
+/* A probe's result. PROBE_NOT_SENT: the director could not send it (no route or
+ * address on its side, out of sockets, the check program gone): that says
+ * nothing about the server, so it never takes one down; a director whose
+ * KNI lost its address would otherwise quiesce every server at once. */
+enum result { PROBE_FAIL = 0, PROBE_OK = 1, PROBE_NOT_SENT = 2 };
+
+static bool local_errno(int e)
+{
+	return e == ENETUNREACH || e == EADDRNOTAVAIL || e == ENODEV || e == EPERM || e == EACCES ||
+	       e == ENOBUFS || e == ENOMEM || e == EMFILE || e == ENFILE;
+}
+
 struct check;
 
 struct target {
@@ -82,9 +94,10 @@ struct target {
 	char in[RBUF];
 	size_t in_len;
 
-	bool last_ok;
+	uint8_t last_res;  /* enum result */
+	bool local_logged; /* said once that probes cannot be sent */
 	char last[WHY];
-	uint64_t probes, failures, changes;
+	uint64_t probes, failures, changes, not_sent;
 	time_t last_probe, last_change; /* 0 = never */
 };
 
@@ -237,11 +250,12 @@ static void bring_up(struct target *t, char *did, size_t len)
 
 static void slot_free(void);
 
-static void probe_end(struct target *t, bool ok, const char *fmt, ...)
+static void probe_end(struct target *t, enum result res, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void probe_end(struct target *t, bool ok, const char *fmt, ...)
+static void probe_end(struct target *t, enum result res, const char *fmt, ...)
 {
+	bool ok = res == PROBE_OK;
 	const struct cfg_check *c = &t->chk->cfg;
 	char name[160], did[300];
 	va_list ap;
@@ -255,11 +269,26 @@ static void probe_end(struct target *t, bool ok, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(t->last, sizeof(t->last), fmt, ap);
 	va_end(ap);
-	t->last_ok = ok;
+	t->last_res = (uint8_t)res;
 	t->probes++;
-	t->failures += !ok;
 	t->last_probe = time(NULL);
 	inflight--;
+	if (res == PROBE_NOT_SENT) {
+		t->not_sent++;
+		if (!t->local_logged) {
+			target_name(t, name, sizeof(name));
+			DPVS_LOG(WARNING,
+				 "health: %s: probe not sent (%s): the director cannot reach it; "
+				 "not counted against the server (has the KNI interface its "
+				 "address?)",
+				 name, t->last);
+			t->local_logged = true;
+		}
+		slot_free();
+		return;
+	}
+	t->local_logged = false;
+	t->failures += !ok;
 
 	uint8_t was = t->sm.state;
 
@@ -291,11 +320,12 @@ static void on_child(struct ev_loop *l, ev_child *w, int revents)
 	ev_child_stop(loop, w);
 	t->pid = 0;
 	if (t->timed_out)
-		probe_end(t, false, "exec: no exit within %u s (killed)", t->chk->cfg.timeout);
+		probe_end(t, PROBE_FAIL, "exec: no exit within %u s (killed)", t->chk->cfg.timeout);
 	else if (WIFEXITED(st))
-		probe_end(t, WEXITSTATUS(st) == 0, "exec: exit %d", WEXITSTATUS(st));
+		probe_end(t, WEXITSTATUS(st) == 0 ? PROBE_OK : PROBE_FAIL, "exec: exit %d",
+			  WEXITSTATUS(st));
 	else
-		probe_end(t, false, "exec: killed by signal %d",
+		probe_end(t, PROBE_FAIL, "exec: killed by signal %d",
 			  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
@@ -312,7 +342,7 @@ static void on_deadline(struct ev_loop *l, ev_timer *w, int revents)
 		kill(-t->pid, SIGKILL);
 		return;
 	}
-	probe_end(t, false, "%s: no answer within %u s",
+	probe_end(t, PROBE_FAIL, "%s: no answer within %u s",
 		  t->phase == P_CONNECT ? "connect"
 		  : t->phase == P_SEND	? "send"
 					: "read",
@@ -333,17 +363,18 @@ static void judge_answer(struct target *t, bool closed)
 		if (st == 0 && !closed && t->in_len < sizeof(t->in))
 			return; /* more to come */
 		if (st <= 0)
-			probe_end(t, false, "http: %s",
+			probe_end(t, PROBE_FAIL, "http: %s",
 				  st == 0 ? "answer cut short" : "not an HTTP status line");
 		else
-			probe_end(t, (uint32_t)st == c->http_status, "http: status %d%s", st,
+			probe_end(t, (uint32_t)st == c->http_status ? PROBE_OK : PROBE_FAIL,
+				  "http: status %d%s", st,
 				  (uint32_t)st == c->http_status ? "" : " (not the expected)");
 		return;
 	case CFG_CHECK_UDP: {
 		size_t n = strlen(c->udp_expect);
 		bool ok = t->in_len >= n && memcmp(t->in, c->udp_expect, n) == 0;
 
-		probe_end(t, ok,
+		probe_end(t, ok ? PROBE_OK : PROBE_FAIL,
 			  ok ? "udp: answer of %zu bytes" : "udp: %zu bytes, not the expected",
 			  t->in_len);
 		return;
@@ -351,12 +382,12 @@ static void judge_answer(struct target *t, bool closed)
 	case CFG_CHECK_DNS:
 		if (health_dns_check((const uint8_t *)t->in, t->in_len, t->dns_id,
 				     t->chk->expect_be, why, sizeof(why)) == 0)
-			probe_end(t, true, "dns: answered");
+			probe_end(t, PROBE_OK, "dns: answered");
 		else
-			probe_end(t, false, "%s", why);
+			probe_end(t, PROBE_FAIL, "%s", why);
 		return;
 	default:
-		probe_end(t, true, "tcp: connected");
+		probe_end(t, PROBE_OK, "tcp: connected");
 	}
 }
 
@@ -372,11 +403,12 @@ static void on_io(struct ev_loop *l, ev_io *w, int revents)
 	if (t->phase == P_CONNECT) {
 		getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &err, &elen);
 		if (err) {
-			probe_end(t, false, "connect: %s", strerror(err));
+			probe_end(t, local_errno(err) ? PROBE_NOT_SENT : PROBE_FAIL, "connect: %s",
+				  strerror(err));
 			return;
 		}
 		if (t->chk->cfg.type == CFG_CHECK_TCP) {
-			probe_end(t, true, "tcp: connected");
+			probe_end(t, PROBE_OK, "tcp: connected");
 			return;
 		}
 		t->phase = P_SEND;
@@ -386,7 +418,8 @@ static void on_io(struct ev_loop *l, ev_io *w, int revents)
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n < 0) {
-			probe_end(t, false, "send: %s", strerror(errno));
+			probe_end(t, local_errno(errno) ? PROBE_NOT_SENT : PROBE_FAIL, "send: %s",
+				  strerror(errno));
 			return;
 		}
 		t->sent += (size_t)n;
@@ -403,11 +436,11 @@ static void on_io(struct ev_loop *l, ev_io *w, int revents)
 		return;
 	if (n < 0) {
 		/* a UDP probe learns of a closed port here (ICMP port unreachable) */
-		probe_end(t, false, "read: %s", strerror(errno));
+		probe_end(t, PROBE_FAIL, "read: %s", strerror(errno));
 		return;
 	}
 	if (n == 0 && (t->chk->cfg.type != CFG_CHECK_HTTP || !t->in_len)) {
-		probe_end(t, false, "read: closed without an answer");
+		probe_end(t, PROBE_FAIL, "read: closed without an answer");
 		return;
 	}
 	t->in_len += (size_t)n;
@@ -473,31 +506,45 @@ static int start_exec(struct target *t)
 	return 0;
 }
 
+/* "what: strerror(e)" into why; -e. */
+static int sock_fail(char *why, size_t wlen, int e, const char *what)
+{
+	snprintf(why, wlen, "%s: %s", what, strerror(e));
+	return -e;
+}
+
 static int start_socket(struct target *t, char *why, size_t wlen)
 {
 	const struct check *k = t->chk;
 	bool stream = k->cfg.type == CFG_CHECK_TCP || k->cfg.type == CFG_CHECK_HTTP;
 	struct sockaddr_in sa = {.sin_family = AF_INET};
+	char what[64];
 	int fd =
 	    socket(AF_INET, (stream ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
-		return snprintf(why, wlen, "socket: %s", strerror(errno)), -1;
+		return sock_fail(why, wlen, errno, "socket");
 	t->fd = fd;
 	if (t->dev[0] &&
-	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, t->dev, (socklen_t)strlen(t->dev)) < 0)
-		return snprintf(why, wlen, "bind to %s: %s", t->dev, strerror(errno)), -1;
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, t->dev, (socklen_t)strlen(t->dev)) < 0) {
+		int e = errno;
+
+		snprintf(what, sizeof(what), "bind to %s", t->dev);
+		return sock_fail(why, wlen, e, what);
+	}
 	if (k->source_be) {
 		sa.sin_addr.s_addr = k->source_be;
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-			return snprintf(why, wlen, "bind to source %s: %s", k->cfg.source,
-					strerror(errno)),
-			       -1;
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			int e = errno;
+
+			snprintf(what, sizeof(what), "bind to source %s", k->cfg.source);
+			return sock_fail(why, wlen, e, what);
+		}
 	}
 	sa.sin_addr.s_addr = t->probe_be;
 	sa.sin_port = t->probe_port_be;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS)
-		return snprintf(why, wlen, "connect: %s", strerror(errno)), -1;
+		return sock_fail(why, wlen, errno, "connect");
 	t->sent = t->in_len = 0;
 	switch (k->cfg.type) {
 	case CFG_CHECK_HTTP: {
@@ -507,7 +554,7 @@ static int start_socket(struct target *t, char *why, size_t wlen)
 		int n = health_http_request(t->out, sizeof(t->out), k->cfg.http_path,
 					    k->cfg.http_host[0] ? k->cfg.http_host : host);
 		if (n < 0)
-			return snprintf(why, wlen, "http: request too long"), -1;
+			return snprintf(why, wlen, "http: request too long"), -ENOMEM;
 		t->out_len = (size_t)n;
 		break;
 	}
@@ -522,7 +569,7 @@ static int start_socket(struct target *t, char *why, size_t wlen)
 		int n = health_dns_query((uint8_t *)t->out, sizeof(t->out), t->dns_id,
 					 k->cfg.dns_name, qtypes[k->cfg.dns_type]);
 		if (n < 0)
-			return snprintf(why, wlen, "dns: cannot build the query"), -1;
+			return snprintf(why, wlen, "dns: cannot build the query"), -ENOMEM;
 		t->out_len = (size_t)n;
 		break;
 	}
@@ -547,11 +594,14 @@ static void probe_start(struct target *t)
 	if (t->chk->cfg.type == CFG_CHECK_EXEC) {
 		ret = start_exec(t);
 		if (ret < 0)
-			probe_end(t, false, "exec: %s", strerror(-ret));
+			probe_end(t, PROBE_NOT_SENT, "exec: %s", strerror(-ret));
 		return;
 	}
-	if (start_socket(t, why, sizeof(why)) < 0)
-		probe_end(t, false, "%s", why);
+	/* what fails before a packet leaves is the director's own trouble,
+	 * except a refusal the kernel already knows of */
+	ret = start_socket(t, why, sizeof(why));
+	if (ret < 0)
+		probe_end(t, local_errno(-ret) ? PROBE_NOT_SENT : PROBE_FAIL, "%s", why);
 }
 
 /* A slot came free: waiting targets get slots in table order. Targets
@@ -736,7 +786,8 @@ void health_apply(const struct dpvs_config *cfg, char *rbuf, size_t rlen)
 				continue;
 			/* the same server of the same check: its state goes on */
 			t->sm = o->sm;
-			t->last_ok = o->last_ok;
+			t->last_res = o->last_res;
+			t->not_sent = o->not_sent;
 			memcpy(t->last, o->last, sizeof(t->last));
 			t->probes = o->probes;
 			t->failures = o->failures;
@@ -846,7 +897,8 @@ static void fill_entry(const struct target *t, time_t now, struct dpvs_check_ent
 	e->addr = t->file.addr;
 	e->probe_port = t->probe_port_be;
 	e->state = t->sm.state;
-	e->last_ok = t->last_ok;
+	e->last_ok = t->last_res;
+	e->not_sent = t->not_sent;
 	e->weight = live_dest(t, &d) ? d.weight : -1;
 	e->restore_weight = t->restore.weight;
 	e->ok_run = t->sm.ok_run;

@@ -8,10 +8,12 @@
  * A line per check, then one per real server it covers:
  *   check web: http every 1 s, timeout 1 s, rise 2, fall 3, on fail quiesce (TCP 192.168.1.111:80)
  *     192.168.229.132:80 up weight 1 restore 1 last ok 0 s ago "http: status 200"
- *         consecutive ok 5 fail 0 probes 9 failures 0 changes 0 changed never
+ *         consecutive ok 5 fail 0 probes 9 failures 0 not-sent 0 changes 0 changed never
  * (the server's line is one line; shown wrapped here). weight is what the
  * table holds now ("-" when the server is not in it: removed), restore
- * what coming back up gives it.
+ * what coming back up gives it; a last result "not-sent" is the
+ * director's own error (no route or address on its side), never held
+ * against the server.
  */
 #include <errno.h>
 #include <string.h>
@@ -104,7 +106,10 @@ int dpip_check_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, u
 		if (e.since_probe == DPVS_CHECK_NEVER)
 			fputs(" last none", out);
 		else
-			fprintf(out, " last %s %u s ago \"%s\"", e.last_ok ? "ok" : "fail",
+			fprintf(out, " last %s %u s ago \"%s\"",
+				e.last_ok == 1	 ? "ok"
+				: e.last_ok == 2 ? "not-sent"
+						 : "fail",
 				e.since_probe, e.last);
 		fprintf(
 		    out,

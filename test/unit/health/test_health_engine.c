@@ -449,6 +449,41 @@ static void test_exec(void **state)
 	unlink(script);
 }
 
+/* ---- the director's own trouble is not the server's ---- */
+
+static bool tried_thrice(void)
+{
+	struct dpvs_check_entry e;
+
+	return listing("ns", &e, 1) == 1 && e.probes >= 3;
+}
+
+static void test_not_sent(void **state)
+{
+	struct dpvs_check_entry e;
+	struct watch x;
+
+	(void)state;
+	cfg_defaults(cfg);
+	add_service("ns", "-t 10.0.0.4:80 -s rr");
+	add_dest("-r 127.0.0.1:9 -m -w 5");
+	/* an address this host does not have: bind fails, nothing leaves */
+	struct cfg_check *c = add_check("ns", CFG_CHECK_TCP);
+
+	snprintf(c->source, sizeof(c->source), "192.0.2.55");
+	apply();
+	assert_true(run_until(&x, tried_thrice, 6));
+	assert_int_equal(listing("ns", &e, 1), 1);
+	assert_int_equal(e.state, DPVS_CHECK_UP);
+	assert_int_equal(e.weight, 5);
+	assert_int_equal(e.last_ok, 2);
+	assert_int_equal(e.failures, 0);
+	assert_true(e.not_sent >= 3);
+	assert_string_equal(e.last, "bind to source 192.0.2.55: Cannot assign requested address");
+	cfg->nchecks = 0;
+	apply();
+}
+
 static int setup(void **state)
 {
 	char err[256];
@@ -489,6 +524,7 @@ int main(void)
 	    cmocka_unit_test(test_http_bounded_quiesce_and_back),
 	    cmocka_unit_test(test_dns_remove),
 	    cmocka_unit_test(test_exec),
+	    cmocka_unit_test(test_not_sent),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
