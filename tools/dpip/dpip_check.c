@@ -111,11 +111,13 @@ int dpip_check_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, u
 				: e.last_ok == 2 ? "not-sent"
 						 : "fail",
 				e.since_probe, e.last);
-		fprintf(
-		    out,
-		    " consecutive ok %u fail %u probes %llu failures %llu changes %llu changed ",
-		    e.ok_run, e.fail_run, (unsigned long long)e.probes,
-		    (unsigned long long)e.failures, (unsigned long long)e.changes);
+		fprintf(out,
+			" consecutive ok %u fail %u probes %llu failures %llu not-sent %llu "
+			"changes %llu "
+			"changed ",
+			e.ok_run, e.fail_run, (unsigned long long)e.probes,
+			(unsigned long long)e.failures, (unsigned long long)e.not_sent,
+			(unsigned long long)e.changes);
 		print_ago(out, e.since_change);
 		fputc('\n', out);
 	}
