@@ -773,8 +773,11 @@ void health_apply(const struct dpvs_config *cfg, char *rbuf, size_t rlen)
 		inet_pton(AF_INET, k->cfg.dns_expect, &k->expect_be);
 		inet_pton(AF_INET, k->cfg.source, &k->source_be);
 		k->targets = calloc(s->ndests ? s->ndests : 1, sizeof(*k->targets));
-		if (!k->targets)
+		if (!k->targets) {
+			report(&rbuf, &rlen, "health: [check:%s]: out of memory, not checked\n",
+			       k->cfg.name);
 			continue;
+		}
 		k->ntargets = s->ndests;
 		for (unsigned j = 0; j < s->ndests; j++) {
 			struct target *t = &k->targets[j];
@@ -802,6 +805,10 @@ void health_apply(const struct dpvs_config *cfg, char *rbuf, size_t rlen)
 				 * now says */
 				take_down(t, did, sizeof(did));
 				t->restore = t->file;
+				target_name(t, name, sizeof(name));
+				DPVS_LOG(NOTICE,
+					 "health: %s is down and stays down over the reload: %s",
+					 name, did);
 			}
 		}
 		const struct check *oc = old_check(k->cfg.name);
