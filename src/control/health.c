@@ -6,9 +6,10 @@
  * tick one probe starts unless its previous one is still out (a probe
  * never outlives its timeout, and the config keeps timeout <= interval)
  * or HEALTH_MAX_INFLIGHT probes are out already (then it waits for a
- * slot). A probe is a non-blocking kernel socket
- * of this thread (tcp, http, udp, dns) or a child process (exec), with a
- * deadline timer; nothing here ever blocks the control loop.
+ * slot). A probe itself (a non-blocking socket or a child process with a
+ * deadline; health_probe.c) never blocks the control loop; its verdict
+ * feeds the server's rise/fall state (health_sm.c), and a change of state
+ * changes the IPVS table.
  *
  * Probes leave from the director's own address: the daemon's namespace
  * holds the KNI (TAP) interfaces with the director's addresses, so the
@@ -25,94 +26,26 @@
  * operator has set a weight (or re-added the server) meanwhile, which is
  * left alone. A reload keeps a down server down.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <ev.h>
 
 #include "cfg/config.h"
 #include "dpvs/health.h"
 #include "control/health.h"
+#include "control/health_priv.h"
 #include "inet/inet.h"
 #include "ipvs/ipvs.h"
 #include "log.h"
 #include "netif/netif.h"
 
-#define RBUF	  512
-#define WHY	  80
-#define EXEC_ARGS 32
-
-extern char **environ;
-
-enum phase { P_IDLE, P_CONNECT, P_SEND, P_READ, P_EXEC };
-
-/* A probe's result. PROBE_NOT_SENT: the director could not send it (no route or
- * address on its side, out of sockets, the check program gone): that says
- * nothing about the server, so it never takes one down; a director whose
- * KNI lost its address would otherwise quiesce every server at once. */
-enum result { PROBE_FAIL = 0, PROBE_OK = 1, PROBE_NOT_SENT = 2 };
-
-static bool local_errno(int e)
-{
-	return e == ENETUNREACH || e == EADDRNOTAVAIL || e == ENODEV || e == EPERM || e == EACCES ||
-	       e == ENOBUFS || e == ENOMEM || e == EMFILE || e == ENFILE;
-}
-
-struct check;
-
-struct target {
-	struct check *chk;
-	struct dpvs_dest file;	  /* the file's line, port filled in */
-	struct dpvs_dest restore; /* what coming back up restores */
-	uint32_t probe_be;	  /* address probed (network order) */
-	uint16_t probe_port_be;
-	char dev[DPVS_IFNAMSIZ]; /* the KNI the probe is bound to, or "" */
-	struct health_sm sm;
-
-	ev_timer tick, deadline;
-	ev_io io;
-	ev_child child;
-	int fd;
-	pid_t pid;
-	enum phase phase;
-	bool waiting; /* its tick came while every slot was taken */
-	bool timed_out;
-	uint16_t dns_id;
-	char out[600];
-	size_t out_len, sent;
-	char in[RBUF];
-	size_t in_len;
-
-	uint8_t last_res;  /* enum result */
-	bool local_logged; /* said once that probes cannot be sent */
-	char last[WHY];
-	uint64_t probes, failures, changes, not_sent;
-	time_t last_probe, last_change; /* 0 = never */
-};
-
-struct check {
-	struct cfg_check cfg;
-	struct dpvs_svc svc;
-	char svc_str[48];
-	uint32_t expect_be; /* dns_expect */
-	uint32_t source_be; /* source; 0 = the kernel's choice */
-	unsigned ntargets;
-	struct target *targets;
-};
-
-static struct ev_loop *loop;
-static struct check *checks;
+struct ev_loop *health_loop;
+static struct health_check *checks;
 static unsigned nchecks;
 static unsigned inflight;
 
@@ -121,7 +54,7 @@ unsigned health_inflight(void)
 	return inflight;
 }
 
-static void target_name(const struct target *t, char *buf, size_t len)
+static void target_name(const struct health_target *t, char *buf, size_t len)
 {
 	char a[INET_ADDRSTRLEN];
 
@@ -158,7 +91,7 @@ static int find_dest(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t
 }
 
 /* The server as the table has it now; false when it is not there. */
-static bool live_dest(const struct target *t, struct dpvs_dest *out)
+static bool live_dest(const struct health_target *t, struct dpvs_dest *out)
 {
 	struct find f = {.key = &t->file};
 	char err[128];
@@ -177,7 +110,7 @@ static void clean_dest(struct dpvs_dest *d)
 }
 
 /* Takes a server out: weight 0 or removed. Says what it did in `did`. */
-static void take_down(struct target *t, char *did, size_t len)
+static void take_down(struct health_target *t, char *did, size_t len)
 {
 	struct dpvs_dest d;
 	char err[256] = "";
@@ -210,7 +143,7 @@ static void take_down(struct target *t, char *did, size_t len)
 }
 
 /* Puts a server back as it was taken out, unless an operator did. */
-static void bring_up(struct target *t, char *did, size_t len)
+static void bring_up(struct health_target *t, char *did, size_t len)
 {
 	struct dpvs_dest d;
 	char err[256] = "";
@@ -250,25 +183,13 @@ static void bring_up(struct target *t, char *did, size_t len)
 
 static void slot_free(void);
 
-static void probe_end(struct target *t, enum result res, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void probe_end(struct target *t, enum result res, const char *fmt, ...)
+void health_probe_done(struct health_target *t, enum probe_result res, const char *why)
 {
 	bool ok = res == PROBE_OK;
 	const struct cfg_check *c = &t->chk->cfg;
 	char name[160], did[300];
-	va_list ap;
 
-	ev_timer_stop(loop, &t->deadline);
-	ev_io_stop(loop, &t->io);
-	if (t->fd >= 0)
-		close(t->fd);
-	t->fd = -1;
-	t->phase = P_IDLE;
-	va_start(ap, fmt);
-	vsnprintf(t->last, sizeof(t->last), fmt, ap);
-	va_end(ap);
+	snprintf(t->last, sizeof(t->last), "%s", why);
 	t->last_res = (uint8_t)res;
 	t->probes++;
 	t->last_probe = time(NULL);
@@ -310,298 +231,10 @@ static void probe_end(struct target *t, enum result res, const char *fmt, ...)
 	slot_free();
 }
 
-static void on_child(struct ev_loop *l, ev_child *w, int revents)
+static void probe_start(struct health_target *t)
 {
-	struct target *t = w->data;
-	int st = w->rstatus;
-
-	(void)l;
-	(void)revents;
-	ev_child_stop(loop, w);
-	t->pid = 0;
-	if (t->timed_out)
-		probe_end(t, PROBE_FAIL, "exec: no exit within %u s (killed)", t->chk->cfg.timeout);
-	else if (WIFEXITED(st))
-		probe_end(t, WEXITSTATUS(st) == 0 ? PROBE_OK : PROBE_FAIL, "exec: exit %d",
-			  WEXITSTATUS(st));
-	else
-		probe_end(t, PROBE_FAIL, "exec: killed by signal %d",
-			  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-}
-
-static void on_deadline(struct ev_loop *l, ev_timer *w, int revents)
-{
-	struct target *t = w->data;
-
-	(void)l;
-	(void)revents;
-	if (t->phase == P_EXEC) {
-		/* the child's whole process group: a shell script's children too;
-		 * the result comes when it is reaped (on_child) */
-		t->timed_out = true;
-		kill(-t->pid, SIGKILL);
-		return;
-	}
-	probe_end(t, PROBE_FAIL, "%s: no answer within %u s",
-		  t->phase == P_CONNECT ? "connect"
-		  : t->phase == P_SEND	? "send"
-					: "read",
-		  t->chk->cfg.timeout);
-}
-
-/* An answer is judged when it is whole: a datagram at once, HTTP once
- * its status line came (or the peer closed, or the buffer is full). */
-static void judge_answer(struct target *t, bool closed)
-{
-	const struct cfg_check *c = &t->chk->cfg;
-	char why[WHY];
-	int st;
-
-	switch (c->type) {
-	case CFG_CHECK_HTTP:
-		st = health_http_status(t->in, t->in_len);
-		if (st == 0 && !closed && t->in_len < sizeof(t->in))
-			return; /* more to come */
-		if (st <= 0)
-			probe_end(t, PROBE_FAIL, "http: %s",
-				  st == 0 ? "answer cut short" : "not an HTTP status line");
-		else
-			probe_end(t, (uint32_t)st == c->http_status ? PROBE_OK : PROBE_FAIL,
-				  "http: status %d%s", st,
-				  (uint32_t)st == c->http_status ? "" : " (not the expected)");
-		return;
-	case CFG_CHECK_UDP: {
-		size_t n = strlen(c->udp_expect);
-		bool ok = t->in_len >= n && memcmp(t->in, c->udp_expect, n) == 0;
-
-		probe_end(t, ok ? PROBE_OK : PROBE_FAIL,
-			  ok ? "udp: answer of %zu bytes" : "udp: %zu bytes, not the expected",
-			  t->in_len);
-		return;
-	}
-	case CFG_CHECK_DNS:
-		if (health_dns_check((const uint8_t *)t->in, t->in_len, t->dns_id,
-				     t->chk->expect_be, why, sizeof(why)) == 0)
-			probe_end(t, PROBE_OK, "dns: answered");
-		else
-			probe_end(t, PROBE_FAIL, "%s", why);
-		return;
-	default:
-		probe_end(t, PROBE_OK, "tcp: connected");
-	}
-}
-
-static void on_io(struct ev_loop *l, ev_io *w, int revents)
-{
-	struct target *t = w->data;
-	int err = 0;
-	socklen_t elen = sizeof(err);
-	ssize_t n;
-
-	(void)l;
-	(void)revents;
-	if (t->phase == P_CONNECT) {
-		getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &err, &elen);
-		if (err) {
-			probe_end(t, local_errno(err) ? PROBE_NOT_SENT : PROBE_FAIL, "connect: %s",
-				  strerror(err));
-			return;
-		}
-		if (t->chk->cfg.type == CFG_CHECK_TCP) {
-			probe_end(t, PROBE_OK, "tcp: connected");
-			return;
-		}
-		t->phase = P_SEND;
-	}
-	if (t->phase == P_SEND) {
-		n = send(t->fd, t->out + t->sent, t->out_len - t->sent, MSG_NOSIGNAL);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n < 0) {
-			probe_end(t, local_errno(errno) ? PROBE_NOT_SENT : PROBE_FAIL, "send: %s",
-				  strerror(errno));
-			return;
-		}
-		t->sent += (size_t)n;
-		if (t->sent < t->out_len)
-			return;
-		t->phase = P_READ;
-		ev_io_stop(loop, &t->io);
-		ev_io_set(&t->io, t->fd, EV_READ);
-		ev_io_start(loop, &t->io);
-		return;
-	}
-	n = recv(t->fd, t->in + t->in_len, sizeof(t->in) - t->in_len, 0);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n < 0) {
-		/* a UDP probe learns of a closed port here (ICMP port unreachable) */
-		probe_end(t, PROBE_FAIL, "read: %s", strerror(errno));
-		return;
-	}
-	if (n == 0 && (t->chk->cfg.type != CFG_CHECK_HTTP || !t->in_len)) {
-		probe_end(t, PROBE_FAIL, "read: closed without an answer");
-		return;
-	}
-	t->in_len += (size_t)n;
-	judge_answer(t, n == 0);
-}
-
-static int start_exec(struct target *t)
-{
-	char cmd[sizeof(t->chk->cfg.command)], addr[INET_ADDRSTRLEN], port[8], e_addr[48],
-	    e_port[24], e_svc[80], e_chk[80];
-	char *argv[EXEC_ARGS + 3],
-	    *envp[] = {e_addr,
-		       e_port,
-		       e_svc,
-		       e_chk,
-		       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		       NULL};
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, def;
-	int argc = 0, ret;
-
-	snprintf(cmd, sizeof(cmd), "%s", t->chk->cfg.command);
-	for (char *s = NULL, *tok = strtok_r(cmd, " \t", &s); tok && argc < EXEC_ARGS;
-	     tok = strtok_r(NULL, " \t", &s))
-		argv[argc++] = tok;
-	inet_ntop(AF_INET, &t->file.addr.in, addr, sizeof(addr));
-	snprintf(port, sizeof(port), "%u", ntohs(t->probe_port_be));
-	argv[argc++] = addr;
-	argv[argc++] = port;
-	argv[argc] = NULL;
-	snprintf(e_addr, sizeof(e_addr), "DPVS_RS_ADDR=%s", addr);
-	snprintf(e_port, sizeof(e_port), "DPVS_RS_PORT=%s", port);
-	snprintf(e_svc, sizeof(e_svc), "DPVS_SERVICE=%s", t->chk->svc_str);
-	snprintf(e_chk, sizeof(e_chk), "DPVS_CHECK=%s", t->chk->cfg.name);
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	sigemptyset(&def);
-	/* the daemon ignores SIGPIPE; a check program should not inherit that */
-	sigaddset(&def, SIGPIPE);
-	sigaddset(&def, SIGTERM);
-	sigaddset(&def, SIGINT);
-	sigaddset(&def, SIGHUP);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &def);
-	posix_spawnattr_setpgroup(&at, 0); /* its own group: a timeout kills it all */
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-					  POSIX_SPAWN_SETPGROUP);
-	ret = posix_spawn(&t->pid, argv[0], &fa, &at, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	if (ret)
-		return -ret;
-	t->phase = P_EXEC;
-	t->timed_out = false;
-	ev_child_set(&t->child, t->pid, 0);
-	ev_child_start(loop, &t->child);
-	return 0;
-}
-
-/* "what: strerror(e)" into why; -e. */
-static int sock_fail(char *why, size_t wlen, int e, const char *what)
-{
-	snprintf(why, wlen, "%s: %s", what, strerror(e));
-	return -e;
-}
-
-static int start_socket(struct target *t, char *why, size_t wlen)
-{
-	const struct check *k = t->chk;
-	bool stream = k->cfg.type == CFG_CHECK_TCP || k->cfg.type == CFG_CHECK_HTTP;
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	char what[64];
-	int fd =
-	    socket(AF_INET, (stream ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return sock_fail(why, wlen, errno, "socket");
-	t->fd = fd;
-	if (t->dev[0] &&
-	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, t->dev, (socklen_t)strlen(t->dev)) < 0) {
-		int e = errno;
-
-		snprintf(what, sizeof(what), "bind to %s", t->dev);
-		return sock_fail(why, wlen, e, what);
-	}
-	if (k->source_be) {
-		sa.sin_addr.s_addr = k->source_be;
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-			int e = errno;
-
-			snprintf(what, sizeof(what), "bind to source %s", k->cfg.source);
-			return sock_fail(why, wlen, e, what);
-		}
-	}
-	sa.sin_addr.s_addr = t->probe_be;
-	sa.sin_port = t->probe_port_be;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS)
-		return sock_fail(why, wlen, errno, "connect");
-	t->sent = t->in_len = 0;
-	switch (k->cfg.type) {
-	case CFG_CHECK_HTTP: {
-		char host[INET_ADDRSTRLEN];
-
-		inet_ntop(AF_INET, &t->probe_be, host, sizeof(host));
-		int n = health_http_request(t->out, sizeof(t->out), k->cfg.http_path,
-					    k->cfg.http_host[0] ? k->cfg.http_host : host);
-		if (n < 0)
-			return snprintf(why, wlen, "http: request too long"), -ENOMEM;
-		t->out_len = (size_t)n;
-		break;
-	}
-	case CFG_CHECK_UDP:
-		t->out_len = strlen(k->cfg.udp_send);
-		memcpy(t->out, k->cfg.udp_send, t->out_len);
-		break;
-	case CFG_CHECK_DNS: {
-		static const uint16_t qtypes[] = {
-		    [CFG_DNS_A] = 1, [CFG_DNS_AAAA] = 28, [CFG_DNS_ANY] = 255};
-		t->dns_id = (uint16_t)random();
-		int n = health_dns_query((uint8_t *)t->out, sizeof(t->out), t->dns_id,
-					 k->cfg.dns_name, qtypes[k->cfg.dns_type]);
-		if (n < 0)
-			return snprintf(why, wlen, "dns: cannot build the query"), -ENOMEM;
-		t->out_len = (size_t)n;
-		break;
-	}
-	default:
-		break;
-	}
-	/* a datagram socket is "connected" at once: straight to sending */
-	t->phase = stream ? P_CONNECT : P_SEND;
-	ev_io_set(&t->io, fd, EV_WRITE);
-	ev_io_start(loop, &t->io);
-	return 0;
-}
-
-static void probe_start(struct target *t)
-{
-	char why[WHY] = "";
-	int ret;
-
 	inflight++;
-	ev_timer_set(&t->deadline, t->chk->cfg.timeout, 0);
-	ev_timer_start(loop, &t->deadline);
-	if (t->chk->cfg.type == CFG_CHECK_EXEC) {
-		ret = start_exec(t);
-		if (ret < 0)
-			probe_end(t, PROBE_NOT_SENT, "exec: %s", strerror(-ret));
-		return;
-	}
-	/* what fails before a packet leaves is the director's own trouble,
-	 * except a refusal the kernel already knows of */
-	ret = start_socket(t, why, sizeof(why));
-	if (ret < 0)
-		probe_end(t, local_errno(-ret) ? PROBE_NOT_SENT : PROBE_FAIL, "%s", why);
+	health_probe_start(t);
 }
 
 /* A slot came free: waiting targets get slots in table order. Targets
@@ -619,7 +252,7 @@ static void slot_free(void)
 	for (unsigned i = 0; i < nchecks && inflight < HEALTH_MAX_INFLIGHT; i++) {
 		for (unsigned j = 0; j < checks[i].ntargets && inflight < HEALTH_MAX_INFLIGHT;
 		     j++) {
-			struct target *t = &checks[i].targets[j];
+			struct health_target *t = &checks[i].targets[j];
 
 			if (t->waiting && t->phase == P_IDLE) {
 				t->waiting = false;
@@ -632,7 +265,7 @@ static void slot_free(void)
 
 static void on_tick(struct ev_loop *l, ev_timer *w, int revents)
 {
-	struct target *t = w->data;
+	struct health_target *t = w->data;
 
 	(void)l;
 	(void)revents;
@@ -655,10 +288,11 @@ static const struct cfg_service *cfg_service_named(const struct dpvs_config *cfg
 	return NULL;
 }
 
-static struct target *old_target(const struct check *nc, const struct target *nt)
+static struct health_target *old_target(const struct health_check *nc,
+					const struct health_target *nt)
 {
 	for (unsigned i = 0; i < nchecks; i++) {
-		const struct check *oc = &checks[i];
+		const struct health_check *oc = &checks[i];
 
 		if (strcmp(oc->cfg.name, nc->cfg.name) != 0 ||
 		    memcmp(&oc->svc.addr, &nc->svc.addr, sizeof(oc->svc.addr)) != 0 ||
@@ -673,7 +307,7 @@ static struct target *old_target(const struct check *nc, const struct target *nt
 	return NULL;
 }
 
-static const struct check *old_check(const char *name)
+static const struct health_check *old_check(const char *name)
 {
 	for (unsigned i = 0; i < nchecks; i++)
 		if (strcmp(checks[i].cfg.name, name) == 0)
@@ -681,35 +315,19 @@ static const struct check *old_check(const char *name)
 	return NULL;
 }
 
-static void target_stop(struct target *t)
+static void target_stop(struct health_target *t)
 {
-	ev_timer_stop(loop, &t->tick);
-	ev_timer_stop(loop, &t->deadline);
-	ev_io_stop(loop, &t->io);
-	if (t->fd >= 0)
-		close(t->fd);
-	t->fd = -1;
-	if (t->pid > 0) {
-		int st;
-
-		/* never leave a child behind: killed and reaped here (a SIGKILLed
-		 * process exits at once) */
-		ev_child_stop(loop, &t->child);
-		kill(-t->pid, SIGKILL);
-		waitpid(t->pid, &st, 0);
-		t->pid = 0;
-	}
+	ev_timer_stop(health_loop, &t->tick);
 	if (t->phase != P_IDLE)
 		inflight--;
-	t->phase = P_IDLE;
+	health_probe_cancel(t);
 }
 
-static void target_init(struct check *k, struct target *t, const struct cfg_service *s,
-			const struct dpvs_dest *d, unsigned idx)
+static void target_init(struct health_check *k, struct health_target *t,
+			const struct cfg_service *s, const struct dpvs_dest *d, unsigned idx)
 {
 	memset(t, 0, sizeof(*t));
 	t->chk = k;
-	t->fd = -1;
 	t->file = *d;
 	if (!t->file.port)
 		t->file.port = s->svc.port;
@@ -721,13 +339,11 @@ static void target_init(struct check *k, struct target *t, const struct cfg_serv
 
 	if (p >= 0 && netif_port((uint16_t)p)->kni_name[0])
 		snprintf(t->dev, sizeof(t->dev), "%s", netif_port((uint16_t)p)->kni_name);
-	ev_timer_init(&t->deadline, on_deadline, 0, 0);
-	ev_io_init(&t->io, on_io, -1, EV_READ);
-	ev_child_init(&t->child, on_child, 0, 0);
+	health_probe_init(t);
 	/* first probes spread over the interval rather than all at once */
 	ev_timer_init(&t->tick, on_tick, 0.05 + (double)k->cfg.interval * (idx % 16) / 16.0,
 		      k->cfg.interval);
-	t->tick.data = t->deadline.data = t->io.data = t->child.data = t;
+	t->tick.data = t;
 }
 
 static void report(char **buf, size_t *len, const char *fmt, ...)
@@ -751,7 +367,7 @@ static void report(char **buf, size_t *len, const char *fmt, ...)
 
 void health_apply(const struct dpvs_config *cfg, char *rbuf, size_t rlen)
 {
-	struct check *nk = calloc(cfg->nchecks ? cfg->nchecks : 1, sizeof(*nk));
+	struct health_check *nk = calloc(cfg->nchecks ? cfg->nchecks : 1, sizeof(*nk));
 	char name[160], did[300];
 	unsigned idx = 0;
 
@@ -762,7 +378,7 @@ void health_apply(const struct dpvs_config *cfg, char *rbuf, size_t rlen)
 		return;
 	}
 	for (unsigned i = 0; i < cfg->nchecks; i++) {
-		struct check *k = &nk[i];
+		struct health_check *k = &nk[i];
 		const struct cfg_service *s = cfg_service_named(cfg, cfg->checks[i].name);
 
 		k->cfg = cfg->checks[i];
@@ -780,8 +396,8 @@ void health_apply(const struct dpvs_config *cfg, char *rbuf, size_t rlen)
 		}
 		k->ntargets = s->ndests;
 		for (unsigned j = 0; j < s->ndests; j++) {
-			struct target *t = &k->targets[j];
-			struct target *o;
+			struct health_target *t = &k->targets[j];
+			struct health_target *o;
 
 			target_init(k, t, s, &s->dests[j], idx++);
 			o = old_target(k, t);
@@ -811,7 +427,7 @@ void health_apply(const struct dpvs_config *cfg, char *rbuf, size_t rlen)
 					 name, did);
 			}
 		}
-		const struct check *oc = old_check(k->cfg.name);
+		const struct health_check *oc = old_check(k->cfg.name);
 
 		/* a reload reports only what it changed */
 		if (!oc || memcmp(&oc->cfg, &k->cfg, sizeof(k->cfg)) != 0 ||
@@ -833,7 +449,7 @@ void health_apply(const struct dpvs_config *cfg, char *rbuf, size_t rlen)
 	/* what the old checks had down and nobody took over comes back */
 	for (unsigned i = 0; i < nchecks; i++) {
 		for (unsigned j = 0; j < checks[i].ntargets; j++) {
-			struct target *t = &checks[i].targets[j];
+			struct health_target *t = &checks[i].targets[j];
 
 			target_stop(t);
 			if (!t->chk || t->sm.state != DPVS_CHECK_DOWN)
@@ -854,12 +470,12 @@ void health_apply(const struct dpvs_config *cfg, char *rbuf, size_t rlen)
 	nchecks = cfg->nchecks;
 	for (unsigned i = 0; i < nchecks; i++)
 		for (unsigned j = 0; j < checks[i].ntargets; j++)
-			ev_timer_start(loop, &checks[i].targets[j].tick);
+			ev_timer_start(health_loop, &checks[i].targets[j].tick);
 }
 
 void health_start(struct ev_loop *l)
 {
-	loop = l;
+	health_loop = l;
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 }
 
@@ -885,9 +501,9 @@ static uint32_t ago(time_t now, time_t then)
 	return now >= then ? (uint32_t)(now - then) : 0;
 }
 
-static void fill_entry(const struct target *t, time_t now, struct dpvs_check_entry *e)
+static void fill_entry(const struct health_target *t, time_t now, struct dpvs_check_entry *e)
 {
-	const struct check *k = t->chk;
+	const struct health_check *k = t->chk;
 	struct dpvs_dest d;
 
 	memset(e, 0, sizeof(*e));

@@ -13,7 +13,8 @@
  * `rise` successes bring it back. Every change is logged on one line and
  * counted.
  *
- * Files: health.c (the engine: timers, probes, applying the state),
+ * Files: health.c (the engine: timers, state, the table, reloads),
+ * health_probe.c (one probe, start to verdict),
  * health_sm.c and health_proto.c (pure: the rise/fall state machine, the
  * HTTP status line, the DNS query and answer; unit-tested alone),
  * health_ctl.c (DPVS_MSG_CHECK_SHOW).
