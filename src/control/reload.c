@@ -170,6 +170,9 @@ static int apply(const struct dpvs_config *old, const struct dpvs_config *new, s
 		r->changes++;
 	}
 	const char *ipvs_lines = r->buf + r->used;
+	/* one publication for the services and the checks' verdicts: a server
+	 * the file re-adds while its check has it down is never seen live */
+	ipvs_batch_begin();
 	int rc2 = ipvs_apply_config(old, new, r->buf + r->used, r->len - r->used);
 
 	/* each line ipvs_apply_config writes is a service or real server
@@ -185,6 +188,10 @@ static int apply(const struct dpvs_config *old, const struct dpvs_config *new, s
 	for (const char *p = health_lines; *p; p++)
 		r->changes += *p == '\n';
 	r->used += strlen(r->buf + r->used);
+	if (ipvs_batch_end() < 0 && !rc2) {
+		say(r, "publishing the services: out of memory\n");
+		rc2 = -ENOMEM;
+	}
 	return rc ? rc : rc2;
 }
 
