@@ -199,6 +199,25 @@ def test_exec_check():
     LAB.fates_add_up("dpdk1")
 
 
+def test_udp_check():
+    """A datagram to the servers' UDP echo (port 7) and its answer, both
+    through the data plane; the servers' TCP service is what ipvs balances."""
+    report = set_check(type="udp", port="7", udp_send="ping", udp_expect="I am RealServer",
+                       command=None)
+    assert "updated: udp" in report, report
+    wait_until(lambda: '"udp: answer of' in check_lines()[RIP2][3], timeout=5,
+               what="a udp probe of %s" % RIP2)
+    http_stop(2)  # the echo goes with it
+    wait_state(RIP2, "down", INTERVAL * FALL + INTERVAL + SLACK, "%s to go down" % RIP2)
+    assert weights() == {RIP1: 1, RIP2: 0}, weights()
+    line = check_lines()[RIP2][3]
+    # the closed port's ICMP error comes back through the data plane
+    assert '"read: Connection refused"' in line, line
+    http_start(2)
+    wait_state(RIP2, "up", INTERVAL * RISE + INTERVAL + SLACK, "%s to come back" % RIP2)
+    assert weights() == {RIP1: 1, RIP2: 1}, weights()
+
+
 BAD = """
 [check:web]
 type = http

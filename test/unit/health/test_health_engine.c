@@ -241,9 +241,24 @@ static bool all_down(void)
 	return table("-t 10.0.0.1:80").weight0 == NSERVERS;
 }
 
-static bool all_up(void)
+static bool none_quiesced(void)
 {
-	return table("-t 10.0.0.1:80").weight1 == NSERVERS;
+	struct seen t = table("-t 10.0.0.1:80");
+
+	return t.n == NSERVERS && t.weight0 == 0;
+}
+
+/* ipvsadm -e -t 10.0.0.1:80 -r 127.0.0.1:PORT -m -w W, as the socket does it */
+static void operator_weight(uint16_t port, int w)
+{
+	struct dpvs_svc svc;
+	struct dpvs_dest d;
+	char line[64], err[128];
+
+	assert_int_equal(ipvs_args_service("-t 10.0.0.1:80", &svc, err, sizeof(err)), 0);
+	snprintf(line, sizeof(line), "-r 127.0.0.1:%u -m -w %d", port, w);
+	assert_int_equal(ipvs_args_dest(line, &svc, &d, err, sizeof(err)), 0);
+	assert_int_equal(ipvs_dest_edit(&svc, &d, err, sizeof(err)), 0);
 }
 
 static void test_http_bounded_quiesce_and_back(void **state)
@@ -267,7 +282,7 @@ static void test_http_bounded_quiesce_and_back(void **state)
 	apply();
 	assert_non_null(strstr(report, "health: [check:web] TCP 10.0.0.1:80 started: http every "
 				       "1 s, 40 servers"));
-	assert_int_equal(all_up(), true);
+	assert_int_equal(table("-t 10.0.0.1:80").weight1, NSERVERS);
 
 	/* silent servers: every probe runs to its 1 s deadline, so 40 of them
 	 * would be out at once without the bound */
@@ -283,13 +298,18 @@ static void test_http_bounded_quiesce_and_back(void **state)
 		assert_string_equal(e[i].last, "read: no answer within 1 s");
 	}
 
+	/* an operator's weight while the check has it down wins: kept */
+	operator_weight(servers[0].port, 4);
 	answer_http = true;
-	assert_true(run_until(&x, all_up, 8));
+	assert_true(run_until(&x, none_quiesced, 8));
 	assert_true(x.max_inflight <= HEALTH_MAX_INFLIGHT);
 	assert_int_equal(listing(NULL, e, NSERVERS), NSERVERS);
 	assert_int_equal(e[0].state, DPVS_CHECK_UP);
 	assert_string_equal(e[0].last, "http: status 200");
 	assert_int_equal(e[0].changes, 2);
+	assert_int_equal(e[0].weight, 4);
+	assert_int_equal(e[1].weight, 1);
+	assert_int_equal(table("-t 10.0.0.1:80").weight1, NSERVERS - 1);
 	assert_int_equal(listing("nosuch", e, NSERVERS), UINT32_MAX);
 
 	/* an unexpected status is a failure that says which */
@@ -304,7 +324,9 @@ static void test_http_bounded_quiesce_and_back(void **state)
 	cfg->nchecks = 0;
 	apply();
 	assert_non_null(strstr(report, "health: [check:web] stopped"));
-	assert_int_equal(all_up(), true);
+	/* each with the weight it had when taken down: the operator's 4 too */
+	assert_int_equal(none_quiesced(), true);
+	assert_int_equal(table("-t 10.0.0.1:80").weight1, NSERVERS - 1);
 	assert_int_equal(health_inflight(), 0);
 	for (unsigned i = 0; i < NSERVERS; i++) {
 		ev_io_stop(loop, &servers[i].io);
