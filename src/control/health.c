@@ -340,8 +340,11 @@ static void target_init(struct health_check *k, struct health_target *t,
 	if (p >= 0 && netif_port((uint16_t)p)->kni_name[0])
 		snprintf(t->dev, sizeof(t->dev), "%s", netif_port((uint16_t)p)->kni_name);
 	health_probe_init(t);
-	/* first probes spread over the interval rather than all at once */
-	ev_timer_init(&t->tick, on_tick, 0.05 + (double)k->cfg.interval * (idx % 16) / 16.0,
+	/* the first probe one interval after the start: the KNI interfaces
+	 * get their addresses once the daemon runs (scripts/lab.sh, an
+	 * operator's own scripts), and a probe before that says nothing about
+	 * the server; then spread over an interval rather than all at once */
+	ev_timer_init(&t->tick, on_tick, (double)k->cfg.interval * (1.0 + (idx % 16) / 16.0),
 		      k->cfg.interval);
 	t->tick.data = t;
 }
