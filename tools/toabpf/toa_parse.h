@@ -5,6 +5,10 @@
  * and into the unit tests (driven by toa_find()'s plain loop), so the walk
  * the verifier accepts is the walk the tests check.
  *
+ * IPv4 header options follow the same rules (0 ends the list, 1 is one
+ * byte of padding, every other option is kind, length, body), so the
+ * UOA (IPv4 option 31, same 8-byte layout) is found by the same walk.
+ *
  * The layout comes from include/dpvs/toa.h. Kind 254 is RFC 6994's shared
  * experimental kind: other software may use it with another length (a
  * 16- or 32-bit magic after the head), so only kind 254 with length
@@ -25,15 +29,17 @@
 
 enum toa_find_result {
 	TOA_FOUND = 0,
-	TOA_ABSENT = 1,    /* no kind 254 of length 8 in the options */
+	TOA_ABSENT = 1,    /* no option of the kind sought with length 8 */
 	TOA_MALFORMED = 2, /* an option's length runs past the header or is < 2 */
 };
 
-/* The walk's state: the option bytes (those after the 20-byte TCP
- * header), how many there are, where the walk is, and what it found. */
+/* The walk's state: the option bytes (those after the 20-byte TCP or
+ * IPv4 header), how many there are, the kind sought (TOA_KIND or
+ * UOA_TYPE), where the walk is, and what it found. */
 struct toa_walk {
 	uint8_t opts[TOA_OPT_BUF];
 	uint32_t len;
+	uint32_t kind;
 	uint32_t i;
 	int32_t result;
 	uint16_t port; /* network order, valid when result == TOA_FOUND */
@@ -68,7 +74,7 @@ static inline int toa_walk_step(struct toa_walk *w)
 		w->result = TOA_MALFORMED;
 		return 1;
 	}
-	if (kind == TOA_KIND && olen == TOA_LEN) {
+	if (kind == w->kind && olen == TOA_LEN) {
 		/* byte by byte into a copy: the option sits at any
 		 * alignment, and memcpy keeps the wire's byte order */
 		uint8_t body[TOA_LEN - 2];
@@ -85,10 +91,12 @@ static inline int toa_walk_step(struct toa_walk *w)
 }
 
 #ifndef __bpf__
-/* The plain-C walk (user space, tests): opts holds len option bytes. */
-static inline int toa_find(const uint8_t *opts, uint32_t len, uint16_t *port, uint32_t *addr)
+/* The plain-C walk (kernel modules, tests): opts holds len option bytes;
+ * kind: TOA_KIND in TCP options, UOA_TYPE in IPv4 options. */
+static inline int toa_find_kind(const uint8_t *opts, uint32_t len, uint8_t kind,
+				uint16_t *port, uint32_t *addr)
 {
-	struct toa_walk w = { .len = len };
+	struct toa_walk w = { .len = len, .kind = kind };
 
 	if (len > TOA_OPT_SPACE)
 		return TOA_MALFORMED;
@@ -101,6 +109,11 @@ static inline int toa_find(const uint8_t *opts, uint32_t len, uint16_t *port, ui
 			return w.result;
 		}
 	return TOA_ABSENT;
+}
+
+static inline int toa_find(const uint8_t *opts, uint32_t len, uint16_t *port, uint32_t *addr)
+{
+	return toa_find_kind(opts, len, TOA_KIND, port, addr);
 }
 #endif
 

@@ -318,8 +318,8 @@ static void fmt_sin(char *buf, size_t len, const struct sockaddr_in *sin)
 }
 
 /* One connection: "peer A:P toa B:Q" (or "toa none") to the client and
- * to stdout. */
-static int answer(int map, int c)
+ * to stdout, through toa_peer() as an application would call it. */
+static int answer(int c)
 {
 	struct sockaddr_in peer, client;
 	socklen_t sl = sizeof(peer);
@@ -328,7 +328,7 @@ static int answer(int map, int c)
 
 	if (getpeername(c, (struct sockaddr *)&peer, &sl) < 0)
 		return fail("getpeername: %s", strerror(errno));
-	r = toa_peer_lookup(map, c, &client);
+	r = toa_peer(c, &client);
 	if (r < 0)
 		return fail("toa_peer: %s", strerror(errno));
 	fmt_sin(p, sizeof(p), &peer);
@@ -358,10 +358,15 @@ static int cmd_serve(const char *port_s, const char *bind_s, unsigned long count
 	sin.sin_port = htons((uint16_t)port);
 	if (bind_s && inet_pton(AF_INET, bind_s, &sin.sin_addr) != 1)
 		return fail("serve: --bind '%s' is not an IPv4 address", bind_s);
+	/* toa_peer() finds the map through TOA_PIN_DIR; fail now, not at
+	 * the first client, if there is none */
 	map = toa_peer_map_open(dir);
 	if (map < 0)
 		return fail("no reader under %s (%s); toa-peer attach CGROUP first", dir,
 			    strerror(errno));
+	close(map);
+	if (setenv("TOA_PIN_DIR", dir, 1) < 0)
+		return fail("setenv: %s", strerror(errno));
 	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    bind(l, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(l, 128) < 0) {
@@ -390,14 +395,13 @@ static int cmd_serve(const char *port_s, const char *bind_s, unsigned long count
 		c = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 		if (c < 0)
 			continue;
-		rc |= answer(map, c);
+		rc |= answer(c);
 		close(c);
 		served++;
 	}
 out:
 	if (l >= 0)
 		close(l);
-	close(map);
 	return rc;
 }
 

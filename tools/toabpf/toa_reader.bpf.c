@@ -77,6 +77,7 @@ static __always_inline void read_saved_syn(struct bpf_sock_ops *skops)
 		return;
 	}
 	syn.w.len = (uint32_t)len - TCP_HDR_LEN;
+	syn.w.kind = TOA_KIND;
 	syn.w.result = TOA_ABSENT;
 	/* one more step than options: the last one says "absent" */
 	bpf_loop(TOA_OPT_SPACE + 1, walk_step, &syn.w, 0);
