@@ -33,7 +33,7 @@ struct tt_key {
 	__be32 daddr; /* the server's own address */
 	__be16 sport;
 	__be16 dport;
-	u32 pad;      /* zeroed: keys compare with memcmp */
+	u32 pad; /* zeroed: keys compare with memcmp */
 };
 
 struct tt_entry {
@@ -59,8 +59,8 @@ struct tuple_table {
 	struct delayed_work gc;
 };
 
-static inline void tt_key_set(struct tt_key *k, const struct net *net, __be32 saddr,
-			      __be16 sport, __be32 daddr, __be16 dport)
+static inline void tt_key_set(struct tt_key *k, const struct net *net, __be32 saddr, __be16 sport,
+			      __be32 daddr, __be16 dport)
 {
 	memset(k, 0, sizeof(*k));
 	k->net = net;
@@ -72,10 +72,9 @@ static inline void tt_key_set(struct tt_key *k, const struct net *net, __be32 sa
 
 static inline struct tt_bucket *tt_bucket_of(struct tuple_table *t, const struct tt_key *k)
 {
-	u32 h = jhash_3words((__force u32)k->saddr, (__force u32)k->daddr,
-			     ((__force u32)k->sport << 16 | (__force u32)k->dport) ^
-				     net_hash_mix(k->net),
-			     t->seed);
+	u32 h = jhash_3words(
+	    (__force u32)k->saddr, (__force u32)k->daddr,
+	    ((__force u32)k->sport << 16 | (__force u32)k->dport) ^ net_hash_mix(k->net), t->seed);
 
 	return &t->buckets[h & t->mask];
 }
@@ -86,12 +85,12 @@ static inline void tt_expire_bucket(struct tuple_table *t, struct tt_bucket *b)
 	struct tt_entry *e;
 	struct hlist_node *tmp;
 
-	hlist_for_each_entry_safe(e, tmp, &b->head, node)
-		if (time_after(jiffies, e->expires)) {
-			hlist_del(&e->node);
-			kfree(e);
-			atomic_dec(&t->count);
-		}
+	hlist_for_each_entry_safe(e, tmp, &b->head, node) if (time_after(jiffies, e->expires))
+	{
+		hlist_del(&e->node);
+		kfree(e);
+		atomic_dec(&t->count);
+	}
 }
 
 static inline void tt_gc(struct work_struct *w)
@@ -139,7 +138,8 @@ static inline void tt_destroy(struct tuple_table *t)
 
 	cancel_delayed_work_sync(&t->gc);
 	for (i = 0; i <= t->mask; i++)
-		hlist_for_each_entry_safe(e, tmp, &t->buckets[i].head, node) {
+		hlist_for_each_entry_safe(e, tmp, &t->buckets[i].head, node)
+		{
 			hlist_del(&e->node);
 			kfree(e);
 		}
@@ -147,8 +147,7 @@ static inline void tt_destroy(struct tuple_table *t)
 }
 
 /* Adds or refreshes. 0, or -ENOSPC (table full), -ENOMEM. */
-static inline int tt_put(struct tuple_table *t, const struct tt_key *k, __be32 caddr,
-			 __be16 cport)
+static inline int tt_put(struct tuple_table *t, const struct tt_key *k, __be32 caddr, __be16 cport)
 {
 	struct tt_bucket *b = tt_bucket_of(t, k);
 	struct tt_entry *e;
@@ -156,9 +155,7 @@ static inline int tt_put(struct tuple_table *t, const struct tt_key *k, __be32 c
 
 	spin_lock_bh(&b->lock);
 	tt_expire_bucket(t, b);
-	hlist_for_each_entry(e, &b->head, node)
-		if (!memcmp(&e->key, k, sizeof(*k)))
-			goto set;
+	hlist_for_each_entry(e, &b->head, node) if (!memcmp(&e->key, k, sizeof(*k))) goto set;
 	if (atomic_read(&t->count) >= t->max) {
 		rc = -ENOSPC;
 		goto out;
@@ -182,15 +179,16 @@ out:
 
 /* Finds k (and removes it when take): true and the client address, or
  * false. */
-static inline bool tt_get(struct tuple_table *t, const struct tt_key *k, bool take,
-			  __be32 *caddr, __be16 *cport)
+static inline bool tt_get(struct tuple_table *t, const struct tt_key *k, bool take, __be32 *caddr,
+			  __be16 *cport)
 {
 	struct tt_bucket *b = tt_bucket_of(t, k);
 	struct tt_entry *e;
 	bool found = false;
 
 	spin_lock_bh(&b->lock);
-	hlist_for_each_entry(e, &b->head, node) {
+	hlist_for_each_entry(e, &b->head, node)
+	{
 		if (memcmp(&e->key, k, sizeof(*k)) || time_after(jiffies, e->expires))
 			continue;
 		*caddr = e->caddr;

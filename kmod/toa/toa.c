@@ -49,25 +49,25 @@
 
 /* A SYN's TOA waits this long for its handshake: longer than the last
  * SYN-ACK retransmission at the default tcp_synack_retries (5: 63 s). */
-#define TOA_SYN_TTL (75 * HZ)
-#define TOA_SYN_MAX 65536
+#define TOA_SYN_TTL  (75 * HZ)
+#define TOA_SYN_MAX  65536
 #define TOA_SYN_BITS 12
 
 /* sk_user_data: address (32) | port (16) | marker (8) | 0 (8). */
 #define TOA_MARK 0xa7
 
 enum {
-	TOA_STAT_SYN_TOA,        /* SYNs with a TOA */
+	TOA_STAT_SYN_TOA,	 /* SYNs with a TOA */
 	TOA_STAT_SYN_TABLE_FULL, /* ... that found no room to wait */
-	TOA_STAT_MALFORMED,      /* SYN or ACK options that run past the header */
-	TOA_STAT_SOCK_TOA,       /* child sockets given a TOA */
-	TOA_STAT_SOCK_BUSY,      /* ... whose sk_user_data was already in use */
-	TOA_STAT_GETNAME,        /* peer addresses answered from a TOA */
+	TOA_STAT_MALFORMED,	 /* SYN or ACK options that run past the header */
+	TOA_STAT_SOCK_TOA,	 /* child sockets given a TOA */
+	TOA_STAT_SOCK_BUSY,	 /* ... whose sk_user_data was already in use */
+	TOA_STAT_GETNAME,	 /* peer addresses answered from a TOA */
 	TOA_STAT_MAX
 };
 
 static const char *const toa_stat_names[TOA_STAT_MAX] = {
-	"syn_toa", "syn_table_full", "malformed", "sock_toa", "sock_busy", "getname_toa",
+    "syn_toa", "syn_table_full", "malformed", "sock_toa", "sock_busy", "getname_toa",
 };
 
 static atomic64_t toa_stats[TOA_STAT_MAX];
@@ -122,8 +122,8 @@ static int toa_from_skb(const struct sk_buff *skb, __be32 *addr, __be16 *port)
 /* the 4-tuple of skb as the server's sockets see it */
 static void toa_key(struct tt_key *k, const struct sock *sk, const struct sk_buff *skb)
 {
-	tt_key_set(k, sock_net(sk), ip_hdr(skb)->saddr, tcp_hdr(skb)->source,
-		   ip_hdr(skb)->daddr, tcp_hdr(skb)->dest);
+	tt_key_set(k, sock_net(sk), ip_hdr(skb)->saddr, tcp_hdr(skb)->source, ip_hdr(skb)->daddr,
+		   tcp_hdr(skb)->dest);
 }
 
 /* ---- tcp_v4_conn_request(sk, skb): a SYN reached a listener ---- */
@@ -146,8 +146,8 @@ static int toa_conn_request(struct kprobe *kp, struct pt_regs *regs)
 }
 
 static struct kprobe toa_conn_request_kp = {
-	.symbol_name = "tcp_v4_conn_request",
-	.pre_handler = toa_conn_request,
+    .symbol_name = "tcp_v4_conn_request",
+    .pre_handler = toa_conn_request,
 };
 
 /* ---- tcp_v4_syn_recv_sock(sk, skb, ...): the child socket ---- */
@@ -193,10 +193,10 @@ static int toa_syn_recv_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 }
 
 static struct kretprobe toa_syn_recv_krp = {
-	.kp.symbol_name = "tcp_v4_syn_recv_sock",
-	.entry_handler = toa_syn_recv_entry,
-	.handler = toa_syn_recv_ret,
-	.data_size = sizeof(struct toa_recv_args),
+    .kp.symbol_name = "tcp_v4_syn_recv_sock",
+    .entry_handler = toa_syn_recv_entry,
+    .handler = toa_syn_recv_ret,
+    .data_size = sizeof(struct toa_recv_args),
 };
 
 /* ---- inet_getname(sock, uaddr, peer): getpeername(), accept() ---- */
@@ -225,9 +225,8 @@ static int toa_getname_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	__be16 port;
 
 	/* the local name (peer == 0) and failures stay as they are */
-	if (!a->peer || (long)regs_return_value(regs) < 0 || !sk ||
-	    sk->sk_family != AF_INET || sk->sk_protocol != IPPROTO_TCP ||
-	    a->uaddr->sin_family != AF_INET)
+	if (!a->peer || (long)regs_return_value(regs) < 0 || !sk || sk->sk_family != AF_INET ||
+	    sk->sk_protocol != IPPROTO_TCP || a->uaddr->sin_family != AF_INET)
 		return 0;
 	if (!toa_decode(READ_ONCE(sk->sk_user_data), &addr, &port))
 		return 0;
@@ -238,10 +237,10 @@ static int toa_getname_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 }
 
 static struct kretprobe toa_getname_krp = {
-	.kp.symbol_name = "inet_getname",
-	.entry_handler = toa_getname_entry,
-	.handler = toa_getname_ret,
-	.data_size = sizeof(struct toa_getname_args),
+    .kp.symbol_name = "inet_getname",
+    .entry_handler = toa_getname_entry,
+    .handler = toa_getname_ret,
+    .data_size = sizeof(struct toa_getname_args),
 };
 
 /* ---- /proc/net/toa_stats ---- */

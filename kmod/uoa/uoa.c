@@ -47,22 +47,22 @@
 /* A flow's client is known this long after its last UOA: the balancer's
  * UDP timeout is of this order, and datagrams without the option (after
  * the first UOA_PACKETS) do not refresh it. */
-#define UOA_TTL (300 * HZ)
-#define UOA_MAX 262144
+#define UOA_TTL	 (300 * HZ)
+#define UOA_MAX	 262144
 #define UOA_BITS 14
 
 enum {
-	UOA_STAT_SEEN,       /* datagrams with a UOA */
+	UOA_STAT_SEEN,	     /* datagrams with a UOA */
 	UOA_STAT_MALFORMED,  /* IPv4 options that run past the header */
 	UOA_STAT_TABLE_FULL, /* a UOA not kept: no room (or memory) */
-	UOA_STAT_FOUND,      /* lookups answered */
+	UOA_STAT_FOUND,	     /* lookups answered */
 	UOA_STAT_MISSED,     /* lookups for a flow without a UOA: ENOENT */
 	UOA_STAT_DENIED,     /* lookups of another socket's flow: EPERM */
 	UOA_STAT_MAX
 };
 
 static const char *const uoa_stat_names[UOA_STAT_MAX] = {
-	"uoa_seen", "malformed", "table_full", "lookup_found", "lookup_missed", "lookup_denied",
+    "uoa_seen", "malformed", "table_full", "lookup_found", "lookup_missed", "lookup_denied",
 };
 
 static atomic64_t uoa_stats[UOA_STAT_MAX];
@@ -75,8 +75,7 @@ static void uoa_count(int stat)
 
 /* ---- LOCAL_IN: remember the client of each flow that names one ---- */
 
-static unsigned int uoa_local_in(void *priv, struct sk_buff *skb,
-				 const struct nf_hook_state *state)
+static unsigned int uoa_local_in(void *priv, struct sk_buff *skb, const struct nf_hook_state *state)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct udphdr *uh;
@@ -107,12 +106,12 @@ static unsigned int uoa_local_in(void *priv, struct sk_buff *skb,
 }
 
 static const struct nf_hook_ops uoa_hook = {
-	.hook = uoa_local_in,
-	.pf = NFPROTO_IPV4,
-	.hooknum = NF_INET_LOCAL_IN,
-	/* before the filter table: a flow's first datagram is remembered even
-	 * if a later rule looks at it */
-	.priority = NF_IP_PRI_FILTER - 1,
+    .hook = uoa_local_in,
+    .pf = NFPROTO_IPV4,
+    .hooknum = NF_INET_LOCAL_IN,
+    /* before the filter table: a flow's first datagram is remembered even
+     * if a later rule looks at it */
+    .priority = NF_IP_PRI_FILTER - 1,
 };
 
 static int __net_init uoa_net_init(struct net *net)
@@ -126,8 +125,8 @@ static void __net_exit uoa_net_exit(struct net *net)
 }
 
 static struct pernet_operations uoa_net_ops = {
-	.init = uoa_net_init,
-	.exit = uoa_net_exit,
+    .init = uoa_net_init,
+    .exit = uoa_net_exit,
 };
 
 /* ---- getsockopt(IPPROTO_IP, UOA_SO_GET_LOOKUP) ---- */
@@ -187,11 +186,11 @@ static int uoa_getsockopt(struct sock *sk, int optval, void __user *user, int *l
 }
 
 static struct nf_sockopt_ops uoa_sockopts = {
-	.pf = PF_INET,
-	.get_optmin = UOA_SO_BASE,
-	.get_optmax = UOA_SO_GET_MAX,
-	.get = uoa_getsockopt,
-	.owner = THIS_MODULE,
+    .pf = PF_INET,
+    .get_optmin = UOA_SO_BASE,
+    .get_optmax = UOA_SO_GET_MAX,
+    .get = uoa_getsockopt,
+    .owner = THIS_MODULE,
 };
 
 /* ---- /proc/net/uoa_stats ---- */

@@ -24,9 +24,9 @@
 
 #include <linux/types.h>
 
-#define UOA_SO_BASE 2048
+#define UOA_SO_BASE	  2048
 #define UOA_SO_GET_LOOKUP (UOA_SO_BASE + 1)
-#define UOA_SO_GET_MAX (UOA_SO_BASE + 2)
+#define UOA_SO_GET_MAX	  (UOA_SO_BASE + 2)
 
 struct uoa_lookup {
 	/* in: the flow as the server sees it, network order */

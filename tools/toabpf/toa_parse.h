@@ -24,12 +24,12 @@
 
 #include "dpvs/toa.h"
 
-#define TOA_OPT_SPACE 40   /* the most option bytes a TCP header holds */
-#define TOA_OPT_BUF 64     /* a power of two above it: reads are masked */
+#define TOA_OPT_SPACE 40 /* the most option bytes a TCP header holds */
+#define TOA_OPT_BUF   64 /* a power of two above it: reads are masked */
 
 enum toa_find_result {
 	TOA_FOUND = 0,
-	TOA_ABSENT = 1,    /* no option of the kind sought with length 8 */
+	TOA_ABSENT = 1,	   /* no option of the kind sought with length 8 */
 	TOA_MALFORMED = 2, /* an option's length runs past the header or is < 2 */
 };
 
@@ -93,10 +93,10 @@ static inline int toa_walk_step(struct toa_walk *w)
 #ifndef __bpf__
 /* The plain-C walk (kernel modules, tests): opts holds len option bytes;
  * kind: TOA_KIND in TCP options, UOA_TYPE in IPv4 options. */
-static inline int toa_find_kind(const uint8_t *opts, uint32_t len, uint8_t kind,
-				uint16_t *port, uint32_t *addr)
+static inline int toa_find_kind(const uint8_t *opts, uint32_t len, uint8_t kind, uint16_t *port,
+				uint32_t *addr)
 {
-	struct toa_walk w = { .len = len, .kind = kind };
+	struct toa_walk w = {.len = len, .kind = kind};
 
 	if (len > TOA_OPT_SPACE)
 		return TOA_MALFORMED;

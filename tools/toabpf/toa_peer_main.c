@@ -41,9 +41,9 @@
 #include "toa_map.h"
 #include "toa_peer.h"
 
-#define BPF_FS_MAGIC 0xcafe4a11
+#define BPF_FS_MAGIC	    0xcafe4a11
 #define CGROUP2_SUPER_MAGIC 0x63677270
-#define CLAIM_PIN_DIR "/sys/fs/bpf/toa-claim"
+#define CLAIM_PIN_DIR	    "/sys/fs/bpf/toa-claim"
 
 static void usage(FILE *f)
 {
@@ -85,12 +85,14 @@ static int pin_dir_ready(const char *dir, int *made)
 	*made = mkdir(dir, 0700) == 0;
 	if (!*made && errno != EEXIST)
 		return fail("cannot create %s: %s (is a bpf filesystem mounted? "
-			    "mount -t bpf bpf /sys/fs/bpf)", dir, strerror(errno));
+			    "mount -t bpf bpf /sys/fs/bpf)",
+			    dir, strerror(errno));
 	if (statfs(dir, &st) < 0)
 		return fail("%s: %s", dir, strerror(errno));
 	if ((unsigned long)st.f_type != BPF_FS_MAGIC)
 		return fail("%s is not on a bpf filesystem (mount -t bpf bpf /sys/fs/bpf, or "
-			    "--pin a folder on one)", dir);
+			    "--pin a folder on one)",
+			    dir);
 	return 0;
 }
 
@@ -106,7 +108,8 @@ static int open_cgroup(const char *path)
 	if (fstatfs(fd, &st) < 0 || (unsigned long)st.f_type != CGROUP2_SUPER_MAGIC) {
 		close(fd);
 		fail("%s is not a cgroup v2 folder (cgroup v2 is mounted at /sys/fs/cgroup, "
-		     "or /sys/fs/cgroup/unified on hybrid systems)", path);
+		     "or /sys/fs/cgroup/unified on hybrid systems)",
+		     path);
 		return -1;
 	}
 	return fd;
@@ -179,7 +182,8 @@ static int load_and_attach(const unsigned char *obj_buf, size_t obj_len, const c
 	err = bpf_object__load(obj);
 	if (err) {
 		fail("the kernel refused %s: %s (root and Linux 5.17 or later are needed; "
-		     "TOA_PEER_DEBUG=1 shows the verifier's log)", obj_name, strerror(-err));
+		     "TOA_PEER_DEBUG=1 shows the verifier's log)",
+		     obj_name, strerror(-err));
 		goto out;
 	}
 	if (claim) {
@@ -231,22 +235,23 @@ out:
 static int cmd_attach(const char *cgroup, const char *dir)
 {
 	static const char *const maps[][2] = {
-		{ "toa_peers", TOA_PIN_PEERS },
-		{ "toa_stats", TOA_PIN_STATS },
+	    {"toa_peers", TOA_PIN_PEERS},
+	    {"toa_stats", TOA_PIN_STATS},
 	};
 
 	if (load_and_attach(toa_reader_obj, sizeof(toa_reader_obj), "toa_reader", "toa_reader",
 			    cgroup, dir, maps, 2, NULL))
 		return 1;
 	printf("toa reader attached to %s (pinned under %s); listeners opened from now on "
-	       "record their clients' TOA\n", cgroup, dir);
+	       "record their clients' TOA\n",
+	       cgroup, dir);
 	return 0;
 }
 
 static int cmd_claim(const char *cgroup, const char *addr_port, const char *dir)
 {
-	static const char *const maps[][2] = { { "toa_claim", TOA_PIN_CLAIM } };
-	struct toa_claim c = { .set = 1 };
+	static const char *const maps[][2] = {{"toa_claim", TOA_PIN_CLAIM}};
+	struct toa_claim c = {.set = 1};
 
 	if (parse_addr_port(addr_port, &c.addr, &c.port))
 		return fail("claim: '%s' is not an IPv4 ADDR:PORT (e.g. 203.0.113.7:40000)",
@@ -261,7 +266,7 @@ static int cmd_claim(const char *cgroup, const char *addr_port, const char *dir)
 
 static int cmd_detach(const char *dir)
 {
-	static const char *const names[] = { TOA_PIN_PEERS, TOA_PIN_STATS, TOA_PIN_CLAIM };
+	static const char *const names[] = {TOA_PIN_PEERS, TOA_PIN_STATS, TOA_PIN_CLAIM};
 	char path[PATH_MAX];
 	int fd;
 
@@ -348,7 +353,7 @@ static int answer(int c)
 static int cmd_serve(const char *port_s, const char *bind_s, unsigned long count,
 		     unsigned long timeout_s, const char *dir)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in sin = {.sin_family = AF_INET};
 	unsigned long port, served = 0;
 	time_t deadline = timeout_s ? time(NULL) + (time_t)timeout_s : 0;
 	int map, l, one = 1, rc = 0;
@@ -377,7 +382,7 @@ static int cmd_serve(const char *port_s, const char *bind_s, unsigned long count
 	printf("listening on %s:%lu\n", bind_s ? bind_s : "0.0.0.0", port);
 	fflush(stdout);
 	while (!count || served < count) {
-		struct pollfd pfd = { .fd = l, .events = POLLIN };
+		struct pollfd pfd = {.fd = l, .events = POLLIN};
 		int wait_ms = -1, c;
 
 		if (deadline) {
@@ -407,7 +412,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	const char *pos[3] = { NULL }, *dir = NULL, *bind_s = NULL, *cmd;
+	const char *pos[3] = {NULL}, *dir = NULL, *bind_s = NULL, *cmd;
 	unsigned long count = 0, timeout_s = 0;
 	int npos = 0;
 

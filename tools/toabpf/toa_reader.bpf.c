@@ -24,9 +24,9 @@
 #include "toa_map.h"
 #include "toa_parse.h"
 
-#define SOL_TCP 6        /* <netinet/tcp.h> is not for -target bpf */
-#define TCP_SAVE_SYN 27  /* <linux/tcp.h> */
-#define TCP_HDR_LEN 20
+#define SOL_TCP	     6	/* <netinet/tcp.h> is not for -target bpf */
+#define TCP_SAVE_SYN 27 /* <linux/tcp.h> */
+#define TCP_HDR_LEN  20
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -70,8 +70,7 @@ static __always_inline void read_saved_syn(struct bpf_sock_ops *skops)
 	struct bpf_sock *sk;
 	int len;
 
-	len = bpf_getsockopt(skops, SOL_TCP, TCP_BPF_SYN, &syn,
-			     TCP_HDR_LEN + sizeof(syn.w.opts));
+	len = bpf_getsockopt(skops, SOL_TCP, TCP_BPF_SYN, &syn, TCP_HDR_LEN + sizeof(syn.w.opts));
 	if (len < TCP_HDR_LEN) {
 		count(TOA_STAT_NO_SYN);
 		return;

@@ -38,14 +38,14 @@ int toa_writer(struct bpf_sock_ops *skops)
 {
 	uint32_t zero = 0;
 	struct toa_claim *c = bpf_map_lookup_elem(&toa_claim, &zero);
-	struct toa_opt opt = { .kind = TOA_KIND, .len = TOA_LEN };
+	struct toa_opt opt = {.kind = TOA_KIND, .len = TOA_LEN};
 
 	if (!c || !c->set)
 		return 1;
 	switch (skops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
 		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
-						 BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
+						     BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
 		break;
 	case BPF_SOCK_OPS_HDR_OPT_LEN_CB:
 		if (pure_syn(skops))

@@ -35,7 +35,7 @@ static void expect_client(const uint8_t *o, uint32_t len)
 
 static void test_alone(void **state)
 {
-	const uint8_t o[] = { TOA_BYTES };
+	const uint8_t o[] = {TOA_BYTES};
 
 	(void)state;
 	expect_client(o, sizeof(o));
@@ -45,8 +45,8 @@ static void test_alone(void **state)
  * scale, then the TOA at an odd offset (no alignment assumed). */
 static void test_after_linux_syn_options(void **state)
 {
-	const uint8_t o[] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0,
-			      1, 3, 3, 7, TOA_BYTES };
+	const uint8_t o[] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2,	 3,
+			     4, 0, 0,	 0,    0, 1, 3, 3,  7, TOA_BYTES};
 
 	(void)state;
 	expect_client(o, sizeof(o));
@@ -54,7 +54,7 @@ static void test_after_linux_syn_options(void **state)
 
 static void test_nops_before(void **state)
 {
-	const uint8_t o[] = { 1, 1, 1, TOA_BYTES, 1 };
+	const uint8_t o[] = {1, 1, 1, TOA_BYTES, 1};
 
 	(void)state;
 	expect_client(o, sizeof(o));
@@ -62,7 +62,7 @@ static void test_nops_before(void **state)
 
 static void test_absent(void **state)
 {
-	const uint8_t mss[] = { 2, 4, 0x05, 0xb4 };
+	const uint8_t mss[] = {2, 4, 0x05, 0xb4};
 	uint16_t port;
 	uint32_t addr;
 
@@ -74,7 +74,7 @@ static void test_absent(void **state)
 /* after End of Option List nothing counts, even a TOA */
 static void test_after_eol_ignored(void **state)
 {
-	const uint8_t o[] = { 0, 0, 0, 0, TOA_BYTES };
+	const uint8_t o[] = {0, 0, 0, 0, TOA_BYTES};
 	uint16_t port;
 	uint32_t addr;
 
@@ -86,8 +86,8 @@ static void test_after_eol_ignored(void **state)
  * TOA; a TOA after it still is */
 static void test_other_experimental(void **state)
 {
-	const uint8_t other[] = { 254, 4, 0xab, 0xcd };
-	const uint8_t both[] = { 254, 4, 0xab, 0xcd, TOA_BYTES };
+	const uint8_t other[] = {254, 4, 0xab, 0xcd};
+	const uint8_t both[] = {254, 4, 0xab, 0xcd, TOA_BYTES};
 	uint16_t port;
 	uint32_t addr;
 
@@ -98,11 +98,11 @@ static void test_other_experimental(void **state)
 
 static void test_malformed(void **state)
 {
-	const uint8_t zero_len[] = { 2, 0, 0, 0 };     /* would never advance */
-	const uint8_t one_len[] = { 8, 1, 0, 0 };
-	const uint8_t past_end[] = { 254, 8, 0x9c, 0x40, 203 }; /* TOA cut short */
-	const uint8_t no_len[] = { 1, 1, 1, 2 };       /* kind, then the end */
-	uint8_t big[TOA_OPT_SPACE + 4] = { 0 };
+	const uint8_t zero_len[] = {2, 0, 0, 0}; /* would never advance */
+	const uint8_t one_len[] = {8, 1, 0, 0};
+	const uint8_t past_end[] = {254, 8, 0x9c, 0x40, 203}; /* TOA cut short */
+	const uint8_t no_len[] = {1, 1, 1, 2};		      /* kind, then the end */
+	uint8_t big[TOA_OPT_SPACE + 4] = {0};
 	uint16_t port;
 	uint32_t addr;
 
@@ -120,7 +120,7 @@ static void test_malformed(void **state)
 static void test_full_header(void **state)
 {
 	uint8_t o[TOA_OPT_SPACE];
-	const uint8_t toa[] = { TOA_BYTES };
+	const uint8_t toa[] = {TOA_BYTES};
 	uint16_t port;
 	uint32_t addr;
 
@@ -136,7 +136,7 @@ static void test_full_header(void **state)
  * within 41 steps with one of the three answers. */
 static void test_every_short_pattern_terminates(void **state)
 {
-	static const uint8_t v[] = { 0, 1, 2, 8, 39, 40, 254, 255 };
+	static const uint8_t v[] = {0, 1, 2, 8, 39, 40, 254, 255};
 	uint8_t o[TOA_OPT_SPACE];
 	uint16_t port;
 	uint32_t addr;
@@ -154,22 +154,23 @@ static void test_every_short_pattern_terminates(void **state)
 				}
 				int r = find(o, sizeof(o), &port, &addr);
 
-				assert_true(r == TOA_FOUND || r == TOA_ABSENT || r == TOA_MALFORMED);
+				assert_true(r == TOA_FOUND || r == TOA_ABSENT ||
+					    r == TOA_MALFORMED);
 			}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alone),
-		cmocka_unit_test(test_after_linux_syn_options),
-		cmocka_unit_test(test_nops_before),
-		cmocka_unit_test(test_absent),
-		cmocka_unit_test(test_after_eol_ignored),
-		cmocka_unit_test(test_other_experimental),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_full_header),
-		cmocka_unit_test(test_every_short_pattern_terminates),
+	    cmocka_unit_test(test_alone),
+	    cmocka_unit_test(test_after_linux_syn_options),
+	    cmocka_unit_test(test_nops_before),
+	    cmocka_unit_test(test_absent),
+	    cmocka_unit_test(test_after_eol_ignored),
+	    cmocka_unit_test(test_other_experimental),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_full_header),
+	    cmocka_unit_test(test_every_short_pattern_terminates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
