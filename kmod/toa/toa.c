@@ -102,14 +102,13 @@ static bool toa_decode(const void *ud, __be32 *addr, __be16 *port)
 static int toa_from_skb(const struct sk_buff *skb, __be32 *addr, __be16 *port)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
-	unsigned int optlen = th->doff * 4 - sizeof(*th);
 	uint16_t p;
 	uint32_t a;
 	int r;
 
 	if (th->doff * 4 < sizeof(*th))
 		return TOA_MALFORMED;
-	r = toa_find((const uint8_t *)(th + 1), optlen, &p, &a);
+	r = toa_find((const uint8_t *)(th + 1), th->doff * 4 - sizeof(*th), &p, &a);
 	if (r == TOA_MALFORMED)
 		toa_count(TOA_STAT_MALFORMED);
 	if (r == TOA_FOUND) {
@@ -264,6 +263,8 @@ static int __init toa_init(void)
 	int active = max_t(int, 64, 16 * num_possible_cpus());
 	int err;
 
+	/* the address and port live in sk_user_data itself: 64-bit kernels */
+	BUILD_BUG_ON(sizeof(void *) < 8);
 	err = tt_init(&toa_syns, TOA_SYN_BITS, TOA_SYN_MAX, TOA_SYN_TTL);
 	if (err)
 		return err;
