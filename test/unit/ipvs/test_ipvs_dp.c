@@ -1159,7 +1159,7 @@ static void test_apply_config(void **state)
 	a->services[0].ndests = 2;
 	a->services[0].dests[0] = dest_req(IPPROTO_TCP, VIP, 80, RIP1, 80, 1).dest;
 	a->services[0].dests[1] = dest_req(IPPROTO_TCP, VIP, 80, RIP2, 80, 1).dest;
-	assert_int_equal(ipvs_apply_config(NULL, a, report, sizeof(report)), 0);
+	assert_int_equal(ipvs_apply_config(NULL, a, report, sizeof(report), NULL), 0);
 	assert_non_null(strstr(report, "[service:web] TCP 10.0.0.1:80 added"));
 	assert_non_null(strstr(report, "real server 192.168.1.11:80 added"));
 	list_svc(IPPROTO_TCP, VIP, 80, &d);
@@ -1172,7 +1172,7 @@ static void test_apply_config(void **state)
 	b->services[0].dests[0].weight = 5;
 	b->timeouts.udp_timeout = 60;
 	b->expire_nodest_conn = true;
-	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report)), 0);
+	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report), NULL), 0);
 	assert_non_null(strstr(report, "TCP 10.0.0.1:80 updated"));
 	assert_non_null(strstr(report, "real server 192.168.1.11:80 removed"));
 	assert_non_null(strstr(report, "real server 192.168.1.10:80 updated"));
@@ -1186,27 +1186,32 @@ static void test_apply_config(void **state)
 	assert_int_equal(t->udp_timeout, 60);
 
 	/* same file again: nothing to do, nothing said */
-	assert_int_equal(ipvs_apply_config(b, b, report, sizeof(report)), 0);
+	assert_int_equal(ipvs_apply_config(b, b, report, sizeof(report), NULL), 0);
 	assert_string_equal(report, "");
 
 	/* the service leaves the file: removed; the hand-made one stays */
 	b->nservices = 0;
-	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report)), 0);
+	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report), NULL), 0);
 	assert_non_null(strstr(report, "[service:web] TCP 10.0.0.1:80 removed"));
 	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), 0);
 	assert_int_equal(((const struct dpvs_list *)ctl_test_payload(&rep))->count, 1);
 	list_svc(IPPROTO_UDP, VIP, 53, &d);
 
-	/* a bad service in a file is reported, the rest applied */
+	/* a bad service in a file: all or nothing (issue 19 item 2): web,
+	 * added before it, is taken back and the report names the culprit */
 	b->nservices = 2;
 	b->services[0] = a->services[0];
 	b->services[1] = a->services[0];
 	snprintf(b->services[1].name, sizeof(b->services[1].name), "bad");
 	b->services[1].svc.port = htons(81);
 	snprintf(b->services[1].svc.sched_name, DPVS_SCHED_NAME_MAX, "nope");
-	assert_int_equal(ipvs_apply_config(NULL, b, report, sizeof(report)), -ENOENT);
-	assert_non_null(strstr(report, "[service:bad] TCP 10.0.0.1:81 added: scheduler 'nope'"));
-	list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_int_equal(ipvs_apply_config(NULL, b, report, sizeof(report), NULL), -ENOENT);
+	assert_non_null(strstr(report, "[service:bad] service: TCP 10.0.0.1:81 cannot be added: "
+				       "scheduler 'nope'"));
+	assert_null(strstr(report, "added\n"));
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), 0);
+	assert_int_equal(((const struct dpvs_list *)ctl_test_payload(&rep))->count, 1);
+	list_svc(IPPROTO_UDP, VIP, 53, &d);
 	free(a);
 	free(b);
 }
