@@ -61,14 +61,14 @@ enum step_kind {
 	STEP_SVC_DEL,	/* undo: add svc, its dests and local addresses again */
 	STEP_DEST_ADD,	/* undo: delete it */
 	STEP_DEST_EDIT, /* undo: edit back to dest */
-	STEP_DEST_DEL,	/* undo: add dest again */
+	STEP_DEST_DEL,	/* undo: add dest again, where it was */
 };
 
 struct step {
 	enum step_kind kind;
 	struct dpvs_svc svc;   /* the key; SVC_EDIT/DEL: its settings before */
 	struct dpvs_dest dest; /* DEST_*: the dest (before, for EDIT and DEL) */
-	/* SVC_DEL: what the service had */
+	/* SVC_DEL: the dests the service had; DEST_DEL: those after it */
 	uint32_t ndests;
 	struct dpvs_dest *dests;
 	uint32_t nladdrs;
@@ -129,7 +129,16 @@ static int undo_step(const struct step *s, char *err, size_t errlen)
 	case STEP_DEST_EDIT:
 		return ipvs_dest_edit(&s->svc, &s->dest, err, errlen);
 	case STEP_DEST_DEL:
-		return ipvs_dest_add(&s->svc, &s->dest, err, errlen);
+		/* back in its place: the dests after it step out and in again
+		 * (from the trash: the same ids and counters), so the list, and
+		 * the order schedulers walk it in, is the one before */
+		for (uint32_t i = 0; rc == 0 && i < s->ndests; i++)
+			rc = ipvs_dest_del(&s->svc, &s->dests[i], err, errlen);
+		if (rc == 0)
+			rc = ipvs_dest_add(&s->svc, &s->dest, err, errlen);
+		for (uint32_t i = 0; rc == 0 && i < s->ndests; i++)
+			rc = ipvs_dest_add(&s->svc, &s->dests[i], err, errlen);
+		return rc;
 	case STEP_SVC_DEL:
 		/* back from the trash: the same ids, so its conns and the
 		 * dests' counters are its own again */
@@ -399,37 +408,46 @@ static int remove_dests(struct report *rp, struct ipvs_undo *u, struct failure *
 			const struct cfg_service *prev)
 {
 	char what[192], err[256] = "";
-	struct svc_now now;
 	int ret = 0;
 
-	if (!prev)
-		return 0;
-	if (svc_now(&s->svc, &now) < 0)
-		return fail(f, -ENOMEM, c, s->name, "service", "its real servers", "out of memory");
-	for (unsigned i = 0; i < prev->ndests; i++) {
+	for (unsigned i = 0; prev && i < prev->ndests; i++) {
 		const struct dpvs_dest *d = &prev->dests[i];
+		struct svc_now now;
+
+		if (cfg_find_dest(prev, s, d))
+			continue; /* kept */
+		dest_name(prev, d, what, sizeof(what));
+		if (svc_now(&s->svc, &now) < 0)
+			return fail(f, -ENOMEM, c, s->name, prev->dest_key[i], what, "out of memory");
 		const struct dpvs_dest *run = now_find_dest(&now, d, prev->svc.port);
 
-		if (cfg_find_dest(prev, s, d) || !run)
-			continue; /* kept, or already gone by hand: nothing to say */
-		dest_name(prev, d, what, sizeof(what));
+		if (!run) { /* already gone by hand: nothing to say */
+			free(now.dests);
+			continue;
+		}
 		struct step *st = journal(u, STEP_DEST_DEL, &s->svc);
+		uint32_t at = (uint32_t)(run - now.dests), nafter = now.ndests - at - 1;
 
 		if (!st) {
-			ret = fail(f, -ENOMEM, c, s->name, prev->dest_key[i], what, "out of memory");
-			break;
+			free(now.dests);
+			return fail(f, -ENOMEM, c, s->name, prev->dest_key[i], what,
+				    "out of memory");
 		}
 		st->dest = *run;
-		ret = ipvs_dest_del(&s->svc, run, err, sizeof(err));
+		/* the step keeps the dests after it (its undo puts it back
+		 * before them) */
+		memmove(now.dests, now.dests + at + 1, nafter * sizeof(*now.dests));
+		st->dests = now.dests;
+		st->ndests = nafter;
+		ret = ipvs_dest_del(&s->svc, &st->dest, err, sizeof(err));
 		if (ret < 0) {
+			free(st->dests);
 			strncat(what, " cannot be removed", sizeof(what) - strlen(what) - 1);
-			fail(f, ret, c, s->name, prev->dest_key[i], what, err);
-			break;
+			return fail(f, ret, c, s->name, prev->dest_key[i], what, err);
 		}
 		u->n++;
 		say(rp, "ipvs: [service:%s] %s removed\n", s->name, what);
 	}
-	free(now.dests);
 	return ret;
 }
 

@@ -296,6 +296,29 @@ static int net_removals(const struct dpvs_config *old, const struct dpvs_config 
 	return 0;
 }
 
+/* Before the services are published: would step 3 go through? Only an
+ * address can be refused by what runs (a Full-NAT local address of a
+ * service added by hand); routes and neighbours are found or already
+ * gone. */
+static int net_removals_check(const struct dpvs_config *old, const struct dpvs_config *new,
+			      struct failure *f)
+{
+	const struct item_kind *k = &kinds[0];
+	char err[256];
+
+	for (unsigned i = 0; i < old->naddrs; i++) {
+		const struct dpvs_addr *a = &old->addrs[i];
+
+		if (in_file(k, new, a) || replaced_in(k, new, old, a) >= 0)
+			continue;
+		int rc = inet_addr_del_check(a, err, sizeof(err));
+
+		if (rc < 0 && rc != -ENOENT)
+			return net_fail(f, rc, old, k, i, "remove", err);
+	}
+	return 0;
+}
+
 /* Counts the lines ipvs_apply_config wrote from `from` on: each is a
  * service or real server added, updated or removed. */
 static void count_lines(struct report *r, const char *from)
@@ -309,11 +332,12 @@ static void count_lines(struct report *r, const char *from)
 /*
  * The whole diff, all or nothing. Order, so that the workers never see a
  * service without the addresses and routes it needs (docs/architecture.md,
- * "A reload"):
+ * "A reload, all or nothing"):
  *   1. network adds and changes (inet, each table publishing its own);
- *   2. log level, [ipvs], services and real servers: one batch, one
- *      snapshot (ipvs_apply_config undoes its own steps on a failure
- *      before anything of it is published);
+ *   2. log level, [ipvs], services and real servers in one batch: built
+ *      and checked (with step 3's refusals) before the one snapshot that
+ *      publishes them (ipvs_apply_config undoes its own steps on a
+ *      failure before anything of it is published);
  *   3. network removals.
  * A failure at any step puts back what the steps before did, in reverse:
  * the services (ipvs_config_undo), then the network tables as they were
@@ -324,9 +348,9 @@ static int apply(const struct dpvs_config *old, const struct dpvs_config *new, s
 {
 	struct failure f = { 0 };
 	struct ipvs_undo *undo = NULL;
-	char err[256];
+	char err[256] = "", why[256] = "";
 	size_t mark = r->used;
-	int rc = inet_save(err, sizeof(err));
+	int rc = inet_save(err, sizeof(err)), urc = 0;
 
 	if (rc < 0) {
 		say(r, "rolled back: %s: %s\nnothing changed\n", new->path, err);
@@ -341,15 +365,30 @@ static int apply(const struct dpvs_config *old, const struct dpvs_config *new, s
 		}
 		const char *ipvs_lines = r->buf + r->used;
 
+		ipvs_batch_begin(); /* published at its end, after the checks */
 		rc = ipvs_apply_config(old, new, r->buf + r->used, r->len - r->used, &undo);
 		if (rc == 0) {
 			count_lines(r, ipvs_lines);
-			rc = net_removals(old, new, r, &f);
+			rc = net_removals_check(old, new, &f);
+			if (rc < 0) {
+				/* nothing of it published yet */
+				urc = ipvs_config_undo(undo, err, sizeof(err));
+				ipvs_undo_free(undo);
+				undo = NULL;
+			}
 		} else {
 			snprintf(f.msg, sizeof(f.msg), "%s", ipvs_lines);
 			f.msg[strcspn(f.msg, "\n")] = '\0';
 			f.rc = rc;
 		}
+		if (ipvs_batch_end() < 0 && rc == 0) {
+			/* still the old snapshot; the tables go back below */
+			snprintf(f.msg, sizeof(f.msg), "%s: out of memory publishing the services",
+				 new->path);
+			rc = f.rc = -ENOMEM;
+		}
+		if (rc == 0)
+			rc = net_removals(old, new, r, &f);
 	}
 	if (rc == 0) {
 		ipvs_undo_free(undo);
@@ -358,10 +397,10 @@ static int apply(const struct dpvs_config *old, const struct dpvs_config *new, s
 	}
 
 	/* put back what was done, last first */
-	char why[256] = "";
-	int urc = ipvs_config_undo(undo, err, sizeof(err));
-
-	ipvs_undo_free(undo);
+	if (undo) {
+		urc = ipvs_config_undo(undo, err, sizeof(err));
+		ipvs_undo_free(undo);
+	}
 	int irc = inet_restore(urc ? why : err, urc ? sizeof(why) : sizeof(err));
 
 	inet_save_drop();
@@ -374,8 +413,8 @@ static int apply(const struct dpvs_config *old, const struct dpvs_config *new, s
 	if (urc < 0 || irc < 0)
 		say(r, "and putting it back failed too: %s\n", err);
 	else
-		say(r, "nothing changed: %s is still in force\n", old->path[0] ? old->path : "the "
-		    "previous configuration");
+		say(r, "nothing changed: %s is still in force\n",
+		    old->path[0] ? old->path : "the previous configuration");
 	return rc;
 }
 
@@ -439,6 +478,17 @@ int reload_config(char *buf, size_t len)
 	current = next;
 	if (r.changes == 0)
 		say(&r, "no change\n");
+	if (strlen(buf) + 2 >= len) {
+		/* full: end at a whole line, and say so */
+		static const char cut[] = "... report cut here: the changes after it were applied "
+					  "too\n";
+		size_t at = len > sizeof(cut) ? len - sizeof(cut) : 0;
+
+		while (at && buf[at - 1] != '\n')
+			at--;
+		if (len >= sizeof(cut))
+			memcpy(buf + at, cut, sizeof(cut));
+	}
 	DPVS_LOG(NOTICE, "config reloaded from %s: ok", current->path);
 	return 0;
 }

@@ -17,6 +17,11 @@
 
 struct dpvs_config;
 
+/* Room for the report of the largest file: a line for every item of it
+ * (1,024 routes and neighbours, 256 services of 64 real servers) and
+ * then some. Callers allocate it. */
+#define RELOAD_REPORT_MAX (2u << 20)
+
 /* Takes ownership of cfg (heap) as the config in force and applies it
  * against an empty one. 0 or -errno with the first failure in report. */
 int reload_apply_initial(struct dpvs_config *cfg, char *report, size_t len);

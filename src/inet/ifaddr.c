@@ -341,9 +341,11 @@ int inet_addr_add(const struct dpvs_addr *a, char *err, size_t errlen)
 	return 0;
 }
 
-int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen)
+/* The index of the address a request deletes, or -errno with err: what
+ * inet_addr_del would refuse. */
+static int addr_del_find(const struct ifaddr_snap *s, const struct dpvs_addr *a, char *err,
+			 size_t errlen)
 {
-	const struct ifaddr_snap *s = cur_snap;
 	char ip[INET_ADDRSTRLEN];
 	int port_idx = addr_check(a, err, errlen);
 	unsigned i;
@@ -368,6 +370,24 @@ int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen)
 			 inet_ntoa_be(a->addr.in.s_addr, ip));
 		return -EBUSY;
 	}
+	return (int)i;
+}
+
+int inet_addr_del_check(const struct dpvs_addr *a, char *err, size_t errlen)
+{
+	int i = addr_del_find(cur_snap, a, err, errlen);
+
+	return i < 0 ? i : 0;
+}
+
+int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen)
+{
+	const struct ifaddr_snap *s = cur_snap;
+	int found = addr_del_find(s, a, err, errlen);
+
+	if (found < 0)
+		return found;
+	unsigned i = (unsigned)found;
 
 	struct ifaddr removed = s->addrs[i];
 	struct ifaddr *addrs = malloc(s->naddr * sizeof(*addrs));

@@ -161,6 +161,9 @@ int inet_route_check_value(const struct dpvs_route *r, char *err, size_t errlen)
 int inet_neigh_check_value(const struct dpvs_neigh *n, char *err, size_t errlen);
 int inet_addr_add(const struct dpvs_addr *a, char *err, size_t errlen);
 int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen);
+/* What inet_addr_del would say (0: it would delete it), changing nothing:
+ * a reload checks its removals before it publishes the services. */
+int inet_addr_del_check(const struct dpvs_addr *a, char *err, size_t errlen);
 int inet_route_add(const struct dpvs_route *r, char *err, size_t errlen);
 int inet_route_del(const struct dpvs_route *r, char *err, size_t errlen);
 int inet_neigh_add(const struct dpvs_neigh *n, char *err, size_t errlen);
