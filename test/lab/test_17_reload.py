@@ -2,9 +2,10 @@
 """Issue 19 item 2: a reload is all or nothing. A large diff (addresses,
 routes, neighbours, a scheduler change, a real server edited and one
 removed, an address removed, some hundred services) fails at its last
-step, by a limit the running daemon really has; the reply says "rolled
-back" and why (file, section, key), and ipvsadm and dpip show exactly
-the state before. The same diff without the failure then applies whole,
+step, by a limit the running daemon really has (no hook: the route
+table, a Full-NAT local address, [pool] svc_max); the reply says
+"rolled back" and why (file, section, key), and ipvsadm and dpip show
+exactly the state before. The same diff without the failure then applies whole,
 and says what it added, changed and removed. A daemon of the test's own
 on net_ring (daemon.py).
 """
@@ -96,6 +97,24 @@ def test_failure_at_the_last_step_changes_nothing():
         before = state(d)
         assert "10.1.0.3:80" in before["services"], before["services"]
         assert "10.3.0.1" in before["laddrs"], before["laddrs"]
+
+        # 0. the network step's last item: the route table (1,024 slots,
+        # the connected routes of the addresses among them: 3 + 200, and
+        # the default) is full at the last route; 200 addresses and 820
+        # routes were published and are taken back
+        text = BASE.replace("[addresses]\n", "[addresses]\n" + "".join(
+            "v%d = 10.2.%d.%d/32 dev dpdk0\n" % (i, i // 200, 1 + i % 200) for i in range(200)))
+        text = text.replace("[routes]\n", "[routes]\n" + "".join(
+            "r%d = 172.%d.%d.0/24 via 10.1.0.254 dev dpdk1\n" % (i, 16 + i // 256, i % 256)
+            for i in range(821)))
+        text = text.replace("-s rr\n", "-s wrr\n", 1)
+        d.write_conf(text)
+        assert d.check().returncode == 0, d.check().stderr
+        r = d.dpip("config", "reload", check=False)
+        assert r.returncode != 0, r.stdout
+        assert "rolled back: " + d.conf + ": [routes] r820: cannot add route " \
+            "172.19.52.0/24 via 10.1.0.254 dev dpdk1: routing table full" in r.stderr, r.stderr
+        assert_same(before, state(d), "a reload rolled back at its last route")
 
         # 1. the very last step: removing address c, refused (its LIP);
         # everything before it (60 addresses, 60 routes, 5 neighbours,
