@@ -232,9 +232,15 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 	(void)loop;
 	(void)w;
 	(void)revents;
-	static char report[16384];
-	int rc = reload_config(report, sizeof(report));
+	char *report = malloc(RELOAD_REPORT_MAX);
+
+	if (!report) {
+		DPVS_LOG(ERR, "SIGHUP reload: out of memory for its report; nothing changed");
+		return;
+	}
+	int rc = reload_config(report, RELOAD_REPORT_MAX);
 	DPVS_LOG(NOTICE, "SIGHUP reload %s:\n%s", rc ? "failed" : "done", report);
+	free(report);
 }
 
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
@@ -386,7 +392,7 @@ int main(int argc, char **argv)
 	}
 	worker_loop_params(cfg->idle_sleep_us, cfg->idle_polls);
 
-	static char report[16384];
+	static char report[RELOAD_REPORT_MAX];
 	if (reload_apply_initial(cfg, report, sizeof(report)) < 0) {
 		fprintf(stderr, "dpvs: %s: cannot apply:\n%s", path, report);
 		rc = 1;
