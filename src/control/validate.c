@@ -46,8 +46,37 @@ static bool gw_connected(const struct dpvs_config *cfg, const struct dpvs_route 
 	return false;
 }
 
+/* The routing table holds the file's routes and one connected route per
+ * distinct (prefix, port) of its addresses, as inet_addr_add makes them;
+ * a file that needs more would fail part-way at every start and reload. */
+static void check_route_room(const struct dpvs_config *cfg, struct cfg_errors *errs)
+{
+	unsigned connected = 0;
+
+	for (unsigned i = 0; i < cfg->naddrs; i++) {
+		const struct dpvs_addr *a = &cfg->addrs[i];
+		uint32_t m = mask_of(a->prefixlen);
+		bool seen = false;
+
+		for (unsigned j = 0; j < i && !seen; j++) {
+			const struct dpvs_addr *b = &cfg->addrs[j];
+
+			seen = b->prefixlen == a->prefixlen && strcmp(b->ifname, a->ifname) == 0 &&
+			       ((b->addr.in.s_addr ^ a->addr.in.s_addr) & m) == 0;
+		}
+		connected += !seen;
+	}
+	if (cfg->nroutes + connected > inet_route_capacity())
+		err_at(cfg, errs, "routes", NULL,
+		       "%u routes and %u connected prefixes of [addresses] need %u entries of the "
+		       "routing table, which holds %u: remove routes or merge addresses into "
+		       "fewer prefixes",
+		       cfg->nroutes, connected, cfg->nroutes + connected, inet_route_capacity());
+}
+
 static void check_net(const struct dpvs_config *cfg, struct cfg_errors *errs)
 {
+	check_route_room(cfg, errs);
 	char why[CFG_ERRLEN], ip[INET6_ADDRSTRLEN];
 
 	for (unsigned i = 0; i < cfg->naddrs; i++)
