@@ -159,6 +159,34 @@ static void check_dest_env(const struct dpvs_config *cfg, const char *sec, const
 		       a);
 }
 
+/* laddr: each an address of the file's own, not a VIP (what --add-laddr
+ * asks of the running stack, in the same words). */
+static void check_laddrs(const struct dpvs_config *cfg, const char *sec,
+			 const struct cfg_service *s, struct cfg_errors *errs)
+{
+	char a[INET_ADDRSTRLEN];
+
+	for (unsigned i = 0; i < s->nladdrs; i++) {
+		const struct dpvs_addr *fa = NULL;
+
+		for (unsigned j = 0; j < cfg->naddrs && !fa; j++)
+			if (cfg->addrs[j].addr.in.s_addr == s->laddrs[i])
+				fa = &cfg->addrs[j];
+		inet_ntop(AF_INET, &s->laddrs[i], a, sizeof(a));
+		if (s->svc.af == AF_INET && s->laddrs[i] == s->svc.addr.in.s_addr)
+			err_at(cfg, errs, sec, "laddr",
+			       "local address %s is the service's VIP: a real server's replies to "
+			       "it could not be told from clients' packets", a);
+		else if (!fa)
+			err_at(cfg, errs, sec, "laddr",
+			       "%s is not an address of the daemon (add it to [addresses])", a);
+		else if (fa->flags & DPVS_ADDR_F_VIP)
+			err_at(cfg, errs, sec, "laddr",
+			       "%s is a VIP; a local address must be another of the daemon's "
+			       "addresses", a);
+	}
+}
+
 static void check_services(const struct dpvs_config *cfg, struct cfg_errors *errs)
 {
 	char why[CFG_ERRLEN], sec[80];
@@ -179,6 +207,7 @@ static void check_services(const struct dpvs_config *cfg, struct cfg_errors *err
 				check_dest_env(cfg, sec, s->dest_key[j], &s->dests[j], errs);
 		}
 		ndests += s->ndests;
+		check_laddrs(cfg, sec, s, errs);
 	}
 	if (cfg->nservices > cfg->svc_max)
 		err_at(cfg, errs, "pool", "svc_max",

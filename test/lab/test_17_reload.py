@@ -179,3 +179,44 @@ def test_failure_at_the_last_step_changes_nothing():
         assert d.proc.poll() is None
     finally:
         d.cleanup()
+
+
+def test_local_addresses_from_the_file():
+    """`laddr = A, B` in a [service:] section: Full-NAT's local addresses
+    as --add-laddr gives them; a reload adds what the file adds, removes
+    what an earlier file declared and this one does not, leaves the ones
+    added by hand; a reload that fails after adding one takes it back."""
+    fnat = BASE + ("[service:fn]\nservice = -t 10.0.0.100:8080 -s rr\n"
+                   "rs = -r 10.1.0.9:8080 --fullnat\nladdr = 10.1.0.1, 10.3.0.1\n")
+    d = Daemon("rl2", svc_max=SVC_MAX, dest_max=1024)
+    try:
+        d.write_conf(fnat)
+        d.start()
+        got = d.ipvsadm("--get-laddr").stdout
+        assert "10.1.0.1" in got and "10.3.0.1" in got, got
+        # one added by hand stays across reloads of the file
+        d.ipvsadm("--add-laddr", "-z", "10.0.0.1", "-t", "10.0.0.100:8080")
+        d.ipvsadm("-A", "-t", "10.0.0.100:7777", "-s", "rr")  # counts in svc_max
+        d.write_conf(fnat.replace("laddr = 10.1.0.1, 10.3.0.1", "laddr = 10.3.0.1"))
+        out = d.dpip("config", "reload").stdout
+        assert "ipvs: [service:fn] local address 10.1.0.1 removed" in out, out
+        got = d.ipvsadm("--get-laddr").stdout
+        assert "10.1.0.1" not in got and "10.3.0.1" in got and "10.0.0.1" in got, got
+        before = state(d)
+        # adds 10.1.0.1 again, then fails at the last service ([pool]
+        # svc_max, full with the one added by hand): the local address
+        # goes with the rest
+        text = fnat + "".join("[service:x%d]\nservice = -t 10.0.0.100:%d -s rr\n"
+                              % (i, 3000 + i) for i in range(SVC_MAX - 2))
+        d.write_conf(text)
+        r = d.dpip("config", "reload", check=False)
+        assert r.returncode != 0 and "rolled back" in r.stderr, (r.stdout, r.stderr)
+        assert_same(before, state(d), "a reload with a local address rolled back")
+        # and without the service, its local addresses go with it
+        d.write_conf(BASE)
+        out = d.dpip("config", "reload").stdout
+        assert "ipvs: [service:fn] TCP 10.0.0.100:8080 removed" in out, out
+        assert "10.3.0.1" not in d.ipvsadm("--get-laddr").stdout
+        assert d.proc.poll() is None
+    finally:
+        d.cleanup()
