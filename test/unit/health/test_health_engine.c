@@ -229,7 +229,7 @@ static struct cfg_check *add_check(const char *name, int type)
 /* Applies cfg as the daemon does on a reload: services, then checks. */
 static void apply(void)
 {
-	assert_int_equal(ipvs_apply_config(prev, cfg, report, sizeof(report)), 0);
+	assert_int_equal(ipvs_apply_config(prev, cfg, report, sizeof(report), NULL), 0);
 	health_apply(cfg, report, sizeof(report));
 	memcpy(prev, cfg, sizeof(*cfg));
 }
