@@ -289,6 +289,8 @@ static void test_http_bounded_quiesce_and_back(void **state)
 	assert_true(run_until(&x, all_down, 8));
 	assert_int_equal(x.max_inflight, HEALTH_MAX_INFLIGHT);
 	assert_true(x.max_gap < 0.9); /* never waited on a probe (1 s) */
+	print_message("40 silent servers: at most %u probes out, longest loop gap %.0f ms\n",
+		      x.max_inflight, x.max_gap * 1000);
 	assert_int_equal(listing("web", e, NSERVERS), NSERVERS);
 	for (unsigned i = 0; i < NSERVERS; i++) {
 		assert_int_equal(e[i].state, DPVS_CHECK_DOWN);
