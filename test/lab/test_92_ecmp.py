@@ -116,6 +116,7 @@ def test_flows_spread_over_directors():
     moved, dead = moved_since(p, 0)
     assert not moved and not dead, (moved, dead)
     S["where"] = where
+    S["where_tcp"] = flows_by_director((1, 2), "TCP")
     S["rs"] = {f["flow"]: f["changes"][-1][1] for f in p["udp"] + p["tcp"]}
 
 
@@ -135,6 +136,13 @@ def check_after(what, t_event, live, n_before):
     assert now == S["rs"], [f for f in now if now[f] != S["rs"].get(f)]
     assert all(where.get(f) in live for f in udp), [f for f in udp if f not in where]
     S["where"] = where
+    # TCP connections that another director took over mid-stream
+    # (sloppy_tcp): fresh on a director other than the one before
+    where_tcp = flows_by_director(live, "TCP")
+    tcp_changed = [f for f in where_tcp if where_tcp[f] != S["where_tcp"].get(f)]
+    print("%s: %d of %d TCP connections went on through another director" %
+          (what, len(tcp_changed), len(p["tcp"])))
+    S["where_tcp"] = where_tcp
     return changed, tcp_wait
 
 
@@ -164,7 +172,7 @@ def test_kill_director_daemon():
     pid = LAB.pid("d2")
     with open("/proc/%d/comm" % pid) as f:
         assert f.read().strip().startswith("dpvs"), pid
-    before = S["where"]
+    before, before_tcp = S["where"], S["where_tcp"]
     t_kill = time.time()
     os.kill(pid, signal.SIGKILL)
     # no notification: the router's hold time (3 s) withdraws it
@@ -173,6 +181,9 @@ def test_kill_director_daemon():
     assert took < 3 + 2, took
     changed, tcp_wait = check_after("director 2 killed", t_kill + took, (1,), 2)
     assert any(before.get(f) == 2 for f in changed), changed
+    # director 2's TCP connections went on, mid-stream, through director 1
+    on2 = [f for f in before_tcp if before_tcp[f] == 2]
+    assert on2 and all(S["where_tcp"].get(f) == 1 for f in on2), (on2, S["where_tcp"])
     # a connection stalled at most while the dead director was still routed
     assert tcp_wait < took + 3, (tcp_wait, took)
     LAB.script("director-stop", "2")
