@@ -1207,6 +1207,7 @@ static void test_apply_config(void **state)
 	b->services[0].dests[0].weight = 5;
 	b->timeouts.udp_timeout = 60;
 	b->expire_nodest_conn = true;
+	b->sloppy_tcp = true;
 	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report), NULL), 0);
 	assert_non_null(strstr(report, "TCP 10.0.0.1:80 updated"));
 	assert_non_null(strstr(report, "real server 192.168.1.11:80 removed"));
@@ -1219,6 +1220,8 @@ static void test_apply_config(void **state)
 	assert_int_equal(ctl_test_call(DPVS_MSG_TIMEOUT_GET, 0, NULL, 0, &rep), 0);
 	t = (struct dpvs_timeouts *)ctl_test_payload(&rep);
 	assert_int_equal(t->udp_timeout, 60);
+	/* sloppy_tcp from the file: an ACK may open a conn */
+	forward(make_pkt(IPPROTO_TCP, CIP, 4001, VIP, 80, RTE_TCP_ACK_FLAG, true));
 
 	/* same file again: nothing to do, nothing said */
 	assert_int_equal(ipvs_apply_config(b, b, report, sizeof(report), NULL), 0);
