@@ -66,14 +66,18 @@ start_bg() { # start_bg NAME NS CMD... : in the background, its pid recorded
   echo $! >"$STATE/$name.pid"
 }
 
+# A process that has exited is gone even before its reaper collects it
+# (the script that started it has exited: init reaps it, in its time).
+alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) && [ "${st:0:1}" != Z ]; }
+
 stop_pid() { # stop_pid NAME : SIGTERM, then SIGKILL after 5 s
   local f=$STATE/$1.pid pid
   [ -f "$f" ] || return 0
   pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
+    alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$f"
 }
@@ -178,14 +182,14 @@ director_conf() { # the example's director config for director K
 
 daemon_start() { # the dpvs of director K, its KNI interface with the DIP
   local k=$1 ns=${P}d$1
-  [ -e "$STATE/d$k.pid" ] && kill -0 "$(cat "$STATE/d$k.pid")" 2>/dev/null &&
+  [ -e "$STATE/d$k.pid" ] && alive "$(cat "$STATE/d$k.pid")" &&
     die "director $k's dpvs already runs (pid $(cat "$STATE/d$k.pid"))"
   director_conf "$k"
   rm -f "$STATE/d$k.sock"
   start_bg "d$k" "$ns" "$DPVS" -c "$STATE/d$k.conf"
   for _ in $(seq 150); do
     [ -S "$STATE/d$k.sock" ] && break
-    kill -0 "$(cat "$STATE/d$k.pid")" 2>/dev/null || { cat "$STATE/d$k.log" >&2; die "director $k's dpvs exited"; }
+    alive "$(cat "$STATE/d$k.pid")" || { cat "$STATE/d$k.log" >&2; die "director $k's dpvs exited"; }
     sleep 0.2
   done
   [ -S "$STATE/d$k.sock" ] || die "director $k's dpvs did not open its socket in 30 s"
@@ -196,7 +200,7 @@ daemon_start() { # the dpvs of director K, its KNI interface with the DIP
 
 bird_start() { # bird of director K: announces the VIP
   local k=$1 ns=${P}d$1
-  [ -e "$STATE/bird-d$k.pid" ] && kill -0 "$(cat "$STATE/bird-d$k.pid")" 2>/dev/null &&
+  [ -e "$STATE/bird-d$k.pid" ] && alive "$(cat "$STATE/bird-d$k.pid")" &&
     die "director $k's bird already runs"
   sed -e "s|@DIP@|$(dip "$k")|g" -e "s|@VIP@|$VIP|g" -e "s|@ROUTER@|$ROUTER|g" \
     "$TOP/conf/ecmp/bird-director.conf" >"$STATE/bird-d$k.conf"

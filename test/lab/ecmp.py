@@ -23,6 +23,9 @@ NCLIENTS = 40
 MAX_DIRECTORS = 3
 UDP_TIMEOUT = 300  # [ipvs] udp_timeout's default: a refreshed UDP conn shows 05:00
 TCP_TIMEOUT = 900
+# a conn refreshed this recently (seconds) carries its flow now: flows
+# send every 0.3 s at most, ipvsadm -Lnc shows whole seconds
+FRESH = 2
 
 
 def dip(k):
@@ -93,17 +96,18 @@ class EcmpLab:
                    (VIP, sorted(want), sorted(self.nexthops())))
         return time.time() - t0
 
-    def fresh_flows(self, k, proto="UDP"):
-        """{client addr:port: real server} of the conns of director k that
-        a packet refreshed in the last 3 s (a conn left behind by a flow
-        that went to another director counts down from its timeout)."""
+    def fresh_flows(self, k, proto="UDP", window=FRESH):
+        """{client addr:port: seconds to expiry} of the conns of director
+        k that a packet refreshed in the last `window` seconds (a conn
+        left behind by a flow that went to another director counts down
+        from its timeout)."""
         full = UDP_TIMEOUT if proto == "UDP" else TCP_TIMEOUT
         out = self.tool(k, "ipvsadm", "-Lnc").stdout
         flows = {}
         for line in out.splitlines():
             f = line.split()
-            if len(f) == 6 and f[0] == proto and expire_secs(f[1]) >= full - 3:
-                flows[f[3]] = f[5].split(":")[0]
+            if len(f) == 6 and f[0] == proto and expire_secs(f[1]) >= full - window:
+                flows[f[3]] = expire_secs(f[1])
         return flows
 
     # ---- the client flows ----
