@@ -84,6 +84,7 @@ struct ipvs_undo {
 	bool has_old_file;	       /* the two below are known (the old file's) */
 	struct dpvs_tcp_state_timeouts tcp_states;
 	bool expire_nodest_conn;
+	bool sloppy_tcp;
 };
 
 /* A step about to be done, or NULL without memory (then it is not done). */
@@ -185,6 +186,7 @@ static int undo_all(const struct ipvs_undo *u, char *err, size_t errlen)
 	if (u->has_old_file) {
 		(void)ipvs_tcp_state_timeouts_set(&u->tcp_states, why, sizeof(why));
 		ipvs_set_expire_nodest_conn(u->expire_nodest_conn);
+		ipvs_set_sloppy_tcp(u->sloppy_tcp);
 	}
 	return first;
 }
@@ -582,6 +584,7 @@ static int apply_all(struct report *rp, struct ipvs_undo *u, struct failure *f,
 		return f->rc = ret;
 	}
 	ipvs_set_expire_nodest_conn(new->expire_nodest_conn);
+	ipvs_set_sloppy_tcp(new->sloppy_tcp);
 
 	/* what can fail first: adds and edits */
 	for (unsigned i = 0; i < new->nservices; i++) {
@@ -635,6 +638,7 @@ int ipvs_apply_config(const struct dpvs_config *old, const struct dpvs_config *n
 		u->has_old_file = true;
 		u->tcp_states = old->tcp_states;
 		u->expire_nodest_conn = old->expire_nodest_conn;
+		u->sloppy_tcp = old->sloppy_tcp;
 	}
 	ipvs_batch_begin();
 	ret = apply_all(&rp, u, &f, old, new);

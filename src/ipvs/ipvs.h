@@ -99,6 +99,10 @@ int ipvs_tcp_state_timeouts_set(const struct dpvs_tcp_state_timeouts *t, char *e
 				size_t errlen);
 void ipvs_timeout_get(struct dpvs_timeouts *t);
 void ipvs_set_expire_nodest_conn(bool on);
+/* LVS's sloppy_tcp: a TCP conn may start on any segment but an RST, so a
+ * flow that ECMP moves to this director mid-stream is scheduled (with
+ * Maglev: to the server it had) instead of dropped as tcp-not-syn */
+void ipvs_set_sloppy_tcp(bool on);
 /* Several changes, one publication: begin ... end (nesting allowed).
  * end: 0, or -ENOMEM when the publication failed (the next change or
  * end retries it). */

@@ -181,6 +181,7 @@ struct ipvs_snap {
 	int32_t *htab;   /* first service index per bucket, -1 = empty */
 	uint32_t timeout[IPVS_STATE_MAX]; /* seconds, per conn state */
 	bool expire_nodest_conn;
+	bool sloppy_tcp;
 	bool has_port0; /* a service on port 0 (all ports) exists */
 	/* by dest id, for every id ever handed out (ndest_ids of them) */
 	uint32_t ndest_ids;

@@ -122,6 +122,7 @@ struct id_fifo {
 static struct id_fifo svc_free, dest_free;
 static uint32_t timeouts[IPVS_STATE_MAX];
 static bool expire_nodest;
+static bool sloppy_tcp;
 static uint32_t gen_counter, epoch_counter;
 static uint32_t version; /* never 0 */
 static int batch_depth;
@@ -682,6 +683,7 @@ static struct ipvs_snap *snap_build(void)
 		s->htab[b] = -1;
 	memcpy(s->timeout, timeouts, sizeof(s->timeout));
 	s->expire_nodest_conn = expire_nodest;
+	s->sloppy_tcp = sloppy_tcp;
 	s->ndest_ids = dest_hwm;
 	if (dest_hwm) {
 		memcpy(alive, alive_now, sizeof(*alive) * dest_hwm);
@@ -845,6 +847,7 @@ void ipvs_svc_init(void)
 	ipvs_fwmark_init();
 	ipvs_default_timeouts(timeouts);
 	expire_nodest = false;
+	sloppy_tcp = false;
 	batch_depth = 0;
 	version = 1;
 	publish();
@@ -1873,6 +1876,14 @@ void ipvs_set_expire_nodest_conn(bool on)
 {
 	if (expire_nodest != on) {
 		expire_nodest = on;
+		publish();
+	}
+}
+
+void ipvs_set_sloppy_tcp(bool on)
+{
+	if (sloppy_tcp != on) {
+		sloppy_tcp = on;
 		publish();
 	}
 }

@@ -511,6 +511,41 @@ static void test_tcp_needs_syn(void **state)
 	assert_int_equal(list_conns(NULL), 0);
 }
 
+/* sloppy_tcp: a flow that ECMP moved here mid-stream (its first segment
+ * here an ACK) is scheduled, and Maglev gives it the server its SYN got */
+static void test_sloppy_tcp(void **state)
+{
+	struct rte_ipv4_hdr *ip;
+	struct dpvs_conn c;
+	uint32_t first;
+
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 80, "mh"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP2, 80, 1), 0);
+	ipvs_set_sloppy_tcp(true);
+	/* the flow's SYN, as the director that saw it first */
+	ip = forward(make_pkt(IPPROTO_TCP, CIP, 41000, VIP, 80, RTE_TCP_SYN_FLAG, true));
+	first = ip->dst_addr;
+	tick(60); /* its SYN_RECV conn expires: this director never saw it */
+	assert_int_equal(ipvs_conn_count(0), 0);
+	ip = forward(make_pkt(IPPROTO_TCP, CIP, 41000, VIP, 80, RTE_TCP_ACK_FLAG, true));
+	assert_int_equal(ip->dst_addr, first);
+	assert_int_equal(list_conns(&c), 1);
+	assert_string_equal(c.state, "ESTABLISHED");
+	/* an RST never opens a conn, sloppy or not */
+	expect_drop(make_pkt(IPPROTO_TCP, CIP, 41001, VIP, 80, RTE_TCP_RST_FLAG, true),
+		    DPVS_DROP_CONN_NOT_SYN);
+	/* a FIN as first segment: forwarded, the conn closing */
+	forward(make_pkt(IPPROTO_TCP, CIP, 41002, VIP, 80, RTE_TCP_FIN_FLAG, true));
+	assert_int_equal(list_conns(NULL), 2);
+	/* off again: the ACK of an unknown flow is a drop */
+	ipvs_set_sloppy_tcp(false);
+	expect_drop(make_pkt(IPPROTO_TCP, CIP, 41003, VIP, 80, RTE_TCP_ACK_FLAG, true),
+		    DPVS_DROP_CONN_NOT_SYN);
+	assert_int_equal(list_conns(NULL), 2);
+}
+
 static void test_no_dest(void **state)
 {
 	(void)state;
@@ -1172,6 +1207,7 @@ static void test_apply_config(void **state)
 	b->services[0].dests[0].weight = 5;
 	b->timeouts.udp_timeout = 60;
 	b->expire_nodest_conn = true;
+	b->sloppy_tcp = true;
 	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report), NULL), 0);
 	assert_non_null(strstr(report, "TCP 10.0.0.1:80 updated"));
 	assert_non_null(strstr(report, "real server 192.168.1.11:80 removed"));
@@ -1184,6 +1220,8 @@ static void test_apply_config(void **state)
 	assert_int_equal(ctl_test_call(DPVS_MSG_TIMEOUT_GET, 0, NULL, 0, &rep), 0);
 	t = (struct dpvs_timeouts *)ctl_test_payload(&rep);
 	assert_int_equal(t->udp_timeout, 60);
+	/* sloppy_tcp from the file: an ACK may open a conn */
+	forward(make_pkt(IPPROTO_TCP, CIP, 4001, VIP, 80, RTE_TCP_ACK_FLAG, true));
 
 	/* same file again: nothing to do, nothing said */
 	assert_int_equal(ipvs_apply_config(b, b, report, sizeof(report), NULL), 0);
@@ -1649,6 +1687,7 @@ int main(void)
 		T(test_nat_udp),
 		T(test_not_ipvs_traffic),
 		T(test_tcp_needs_syn),
+		T(test_sloppy_tcp),
 		T(test_no_dest),
 		T(test_ttl),
 		cmocka_unit_test_setup_teardown(test_conn_full, setup_small, teardown),
