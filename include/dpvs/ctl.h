@@ -15,6 +15,10 @@
  * answers any malformed, truncated, oversized or unknown message with an
  * error and goes on.
  *
+ * EOPNOTSUPP in a reply means "valid as LVS sees it, but this daemon
+ * does not serve it" (an IPv4/IPv6 tunnel, a weight above 65535, ...):
+ * tools print the daemon's message then, never a kernel-style text.
+ *
  * Versioning: `version` is DPVS_CTL_VERSION. The daemon refuses other
  * versions with -EPROTO, so old tools fail loudly instead of misreading.
  */

@@ -53,12 +53,19 @@ static void check(struct report *rp, int ret, const char *what, const char *err)
 	}
 }
 
+/* IPv4 compares its word only: the parser leaves the rest as it is */
+static bool same_addr(uint16_t af, const union inet_addr *a, const union inet_addr *b)
+{
+	return af == AF_INET6 ? memcmp(&a->in6, &b->in6, sizeof(a->in6)) == 0
+			      : a->in.s_addr == b->in.s_addr;
+}
+
 static bool same_key(const struct dpvs_svc *a, const struct dpvs_svc *b)
 {
 	if (a->fwmark || b->fwmark)
 		return a->fwmark == b->fwmark && a->af == b->af;
-	return a->af == b->af && a->protocol == b->protocol &&
-	       a->addr.in.s_addr == b->addr.in.s_addr && a->port == b->port;
+	return a->af == b->af && a->protocol == b->protocol && same_addr(a->af, &a->addr, &b->addr) &&
+	       a->port == b->port;
 }
 
 static const struct cfg_service *cfg_find_svc(const struct dpvs_config *c,
@@ -79,7 +86,7 @@ static const struct dpvs_dest *cfg_find_dest(const struct cfg_service *s,
 					     const struct cfg_service *in, const struct dpvs_dest *d)
 {
 	for (unsigned i = 0; in && i < in->ndests; i++)
-		if (in->dests[i].addr.in.s_addr == d->addr.in.s_addr &&
+		if (in->dests[i].af == d->af && same_addr(d->af, &in->dests[i].addr, &d->addr) &&
 		    dest_port(in, &in->dests[i]) == dest_port(s, d))
 			return &in->dests[i];
 	return NULL;
@@ -103,12 +110,13 @@ static bool dest_settings_eq(const struct dpvs_dest *a, const struct dpvs_dest *
 static void dest_name(const struct cfg_service *s, const struct dpvs_dest *d, char *buf,
 		      size_t len)
 {
-	char a[INET_ADDRSTRLEN], k[64];
+	char a[INET6_ADDRSTRLEN], k[80];
 
 	ipvs_svc_key_str(&s->svc, k, sizeof(k));
-	inet_ntop(AF_INET, &d->addr.in, a, sizeof(a));
-	snprintf(buf, len, "[service:%s] %s real server %s:%u", s->name, k, a,
-		 ntohs(dest_port(s, d)));
+	inet_ntop(d->af == AF_INET6 ? AF_INET6 : AF_INET, &d->addr, a, sizeof(a));
+	snprintf(buf, len, d->af == AF_INET6 ? "[service:%s] %s real server [%s]:%u"
+					     : "[service:%s] %s real server %s:%u",
+		 s->name, k, a, ntohs(dest_port(s, d)));
 }
 
 /* Makes service s (and its dests) as the new file says; prev is the

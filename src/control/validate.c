@@ -117,6 +117,8 @@ static void check_dest_env(const struct dpvs_config *cfg, const char *sec, const
 	uint32_t fwd = d->conn_flags & DPVS_FWD_MASK;
 	char a[INET_ADDRSTRLEN];
 
+	if (d->af == AF_INET6) /* the file's stack is IPv4: nothing to ask */
+		return;
 	inet_ntop(AF_INET, &d->addr.in, a, sizeof(a));
 	if (fwd != DPVS_FWD_MASQ && is_file_addr(cfg, d->addr.in.s_addr))
 		err_at(cfg, errs, sec, key,
