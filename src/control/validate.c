@@ -153,10 +153,11 @@ static void check_services(const struct dpvs_config *cfg, struct cfg_errors *err
 		}
 		ndests += s->ndests;
 	}
-	if (cfg->nservices > cfg->svc_max)
+	/* 0: from memory, known only at start (a file past it fails there) */
+	if (cfg->svc_max && cfg->nservices > cfg->svc_max)
 		err_at(cfg, errs, "pool", "svc_max",
 		       "%u, but the file declares %u services", cfg->svc_max, cfg->nservices);
-	if (ndests > cfg->dest_max)
+	if (cfg->dest_max && ndests > cfg->dest_max)
 		err_at(cfg, errs, "pool", "dest_max",
 		       "%u, but the file declares %llu real servers", cfg->dest_max,
 		       (unsigned long long)ndests);

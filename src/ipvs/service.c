@@ -104,8 +104,10 @@ struct dest_ent {
 	struct dpvs_dest conf;
 };
 
-/* limits, as set before ipvs_init (or the defaults) */
+/* limits, as set before ipvs_init (or the defaults); 0 in the config
+ * ([pool] svc_max/dest_max) asks for them from memory (limits_resolve) */
 static uint32_t svc_max = IPVS_SVC_MAX_DEFAULT, dest_max = IPVS_DEST_MAX_DEFAULT;
+static uint32_t svc_max_conf = IPVS_SVC_MAX_DEFAULT, dest_max_conf = IPVS_DEST_MAX_DEFAULT;
 
 static struct svc_ent *svc_tab;	  /* svc_max entries */
 static struct dest_ent *dest_tab; /* dest_max entries */
@@ -151,23 +153,85 @@ int ipvs_set_limits(uint32_t nsvc, uint32_t ndest, char *err, size_t errlen)
 
 	if (rc < 0)
 		return rc;
-	svc_max = nsvc;
-	dest_max = ndest;
+	svc_max = svc_max_conf = nsvc;
+	dest_max = dest_max_conf = ndest;
 	return 0;
+}
+
+/* Hugepage bytes a service id and a dest id hold, over every worker: the
+ * per-worker arrays by id (a service's Full-NAT counters by LIP slot
+ * included: they come with the first LIP of any service). */
+static size_t svc_id_bytes(void)
+{
+	unsigned n = ipvs_worker_states() ? ipvs_worker_states() : 1;
+
+	return n * (sizeof(struct ipvs_svc_wstate) +
+		    DPVS_LADDR_MAX * sizeof(struct ipvs_laddr_wstate));
+}
+
+static size_t dest_id_bytes(void)
+{
+	unsigned n = ipvs_worker_states() ? ipvs_worker_states() : 1;
+
+	return n * sizeof(struct ipvs_dest_wstate);
+}
+
+void ipvs_limits_resolve(void)
+{
+	struct rte_malloc_socket_stats st;
+	uint64_t free_bytes = 0, budget, v;
+
+	svc_max = svc_max_conf;
+	dest_max = dest_max_conf;
+	if (svc_max && dest_max)
+		return;
+	for (unsigned s = 0; s < rte_socket_count(); s++)
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(s), &st) == 0)
+			free_bytes += st.heap_freesz_bytes;
+	/* Half of what the pools and conn tables left ([eal] memory) goes
+	 * to the arrays by id, a quarter of it to services and the rest to
+	 * real servers (services mostly have several); the other half stays
+	 * for what services allocate as they come (scheduler tables). Never
+	 * below the old fixed defaults. */
+	budget = free_bytes / 2;
+	if (!svc_max) {
+		v = budget / 4 / svc_id_bytes();
+		svc_max = (uint32_t)RTE_MIN(RTE_MAX(v, (uint64_t)IPVS_SVC_MAX_DEFAULT),
+					    (uint64_t)CONN_ID_LIMIT(svc_id));
+	}
+	if (!dest_max) {
+		v = budget * 3 / 4 / dest_id_bytes();
+		dest_max = (uint32_t)RTE_MIN(RTE_MAX(v, (uint64_t)IPVS_DEST_MAX_DEFAULT),
+					     (uint64_t)CONN_ID_LIMIT(dest_id));
+	}
+}
+
+void ipvs_limits_get(struct dpvs_ipvs_limits *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->svc_max = svc_max;
+	l->dest_max = dest_max;
+	l->svcs = svc_hwm - svc_free.n;
+	l->dests = dest_hwm - dest_free.n;
+	l->svc_bytes = (uint32_t)svc_id_bytes();
+	l->dest_bytes = (uint32_t)dest_id_bytes();
+	l->from_memory = (svc_max_conf ? 0 : DPVS_LIMITS_F_SVC_MEM) |
+			 (dest_max_conf ? 0 : DPVS_LIMITS_F_DEST_MEM);
 }
 
 int ipvs_check_limits(uint32_t nsvc, uint32_t ndest, char *err, size_t errlen)
 {
-	if (nsvc < 1 || nsvc > CONN_ID_LIMIT(svc_id)) {
+	/* 0: from memory */
+	if (nsvc > CONN_ID_LIMIT(svc_id)) {
 		snprintf(err, errlen,
-			 "[pool] svc_max %u out of range (1..%u: a connection names its service "
+			 "[pool] svc_max %u out of range (0..%u: a connection names its service "
 			 "in %zu bits)",
 			 nsvc, CONN_ID_LIMIT(svc_id), 8 * sizeof(((struct ipvs_conn *)0)->svc_id));
 		return -EINVAL;
 	}
-	if (ndest < 1 || ndest > CONN_ID_LIMIT(dest_id)) {
+	if (ndest > CONN_ID_LIMIT(dest_id)) {
 		snprintf(err, errlen,
-			 "[pool] dest_max %u out of range (1..%u: a connection names its real "
+			 "[pool] dest_max %u out of range (0..%u: a connection names its real "
 			 "server in %zu bits)",
 			 ndest, CONN_ID_LIMIT(dest_id),
 			 8 * sizeof(((struct ipvs_conn *)0)->dest_id));
@@ -1186,8 +1250,8 @@ int ipvs_svc_add(const struct dpvs_svc *s, char *err, size_t errlen)
 	if (id < 0) {
 		id = id_alloc(&svc_free, svc_max, &svc_hwm);
 		if (id < 0) {
-			snprintf(err, errlen, "too many services (at most %u: [pool] svc_max)",
-				 svc_max);
+			snprintf(err, errlen, "too many services (at most %u: [pool] svc_max%s)",
+				 svc_max, svc_max_conf ? "" : ", sized from [eal] memory");
 			return -ENOSPC;
 		}
 		svc_tab[id].conf = key;
@@ -1808,8 +1872,8 @@ int ipvs_dest_add(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err
 		int nid = id_alloc(&dest_free, dest_max, &dest_hwm);
 
 		if (nid < 0) {
-			snprintf(err, errlen, "too many real servers (at most %u: [pool] dest_max)",
-				 dest_max);
+			snprintf(err, errlen, "too many real servers (at most %u: [pool] dest_max%s)",
+				 dest_max, dest_max_conf ? "" : ", sized from [eal] memory");
 			return -ENOSPC;
 		}
 		id = (uint32_t)nid;
