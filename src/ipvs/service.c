@@ -337,7 +337,8 @@ static void dest_snap_set(uint32_t id)
 {
 	const struct dest_ent *d = &dest_tab[id];
 
-	alive_now[id] = d->state == ENT_LIVE;
+	/* an IPv6 dest is in no snapshot service (not forwarded yet) */
+	alive_now[id] = d->state == ENT_LIVE && d->conf.af != AF_INET6;
 	/* a removed dest's conns go on being forwarded: its tunnel stays */
 	tun_now[id] = (struct ipvs_snap_tun){
 	    .type = d->conf.tun_type,
