@@ -729,6 +729,17 @@ static void test_timeout_version_usage(void **state)
 	assert_non_null(strstr(c.buf, "(comma-separated)\nDaemon Options:\n"));
 	assert_non_null(strstr(c.buf, "  --mcast-ttl ttl                     Multicast TTL (default=1)\n"));
 	free(c.buf);
+
+	/* what -h adds after 1.31's text: the deliberate differences */
+	cap_open(&c);
+	fmt_dpvs_notes(c.f);
+	fclose(c.f);
+	assert_true(strncmp(c.buf, "\ndpvs: ", 7) == 0);
+	assert_non_null(strstr(c.buf, "batches"));
+	assert_non_null(strstr(c.buf, "--add-laddr    -P -z LIP [-F PORT]"));
+	assert_non_null(strstr(c.buf, "ipv6-not-forwarded"));
+	assert_non_null(strstr(c.buf, "expire_nodest_conn"));
+	free(c.buf);
 }
 
 static void test_errors(void **state)
