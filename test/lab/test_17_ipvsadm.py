@@ -17,10 +17,11 @@ A daemon of the test's own on net_ring ports (daemon.py): no namespace,
 no traffic.
 """
 import os
+import re
 import subprocess
 
 from daemon import Daemon
-from lab import BUILD
+from lab import BUILD, wait_until
 
 IPVSADM = os.path.join(BUILD, "tools", "ipvsadm", "ipvsadm")
 TRY = "Try `ipvsadm -h' or 'ipvsadm --help' for more information."
@@ -490,4 +491,24 @@ def test_restore_errors_go_on_as_1_31():
     assert (p.returncode, p.stderr) == (2, "Zero port specified for non-persistent service\n"), p
     out = ipvsadm("-S", "-n").stdout
     assert "[2001:db8::7]:80" in out and "10.9.9.9" not in out, out
+    assert ipvsadm("-C").returncode == 0
+
+
+def test_table_full_says_which():
+    """The daemon's tables full ([pool] svc_max 256 here): the lines past
+    the limit say so in the daemon's words (the kernel has no such limit,
+    so no 1.31 text fits), the restore goes on and exits 255, and what
+    fitted is there."""
+    assert ipvsadm("-C").returncode == 0
+    # removed services keep their ids until the daemon's once-a-second
+    # collection finds them without conns: then dpip stats says 0 used
+    wait_until(lambda: re.search(r"^ipvs: services 0 of 256, ",
+                                 D.dpip("stats").stdout, re.M) is not None,
+               timeout=10, what="dpip stats to show no service ids held")
+    rules = "".join("-A -t [2001:db8::%x]:80 -s rr\n" % (i + 1) for i in range(260))
+    p = ipvsadm("-R", input=rules)
+    err = p.stderr.splitlines()
+    assert p.returncode == 255 and len(err) == 4, (p.returncode, err[:3], len(err))
+    assert err[0] == "too many services (at most 256: [pool] svc_max)", err[0]
+    assert len(ipvsadm("-S", "-n").stdout.splitlines()) == 256
     assert ipvsadm("-C").returncode == 0

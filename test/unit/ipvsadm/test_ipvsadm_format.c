@@ -779,6 +779,15 @@ static void test_errors(void **state)
 			    "our own address");
 	assert_string_equal(ipvsadm_error_text(DPVS_MSG_DEST_ADD, -ENETUNREACH, ""),
 			    "Network is unreachable");
+	/* LVS would take it, dpvs cannot serve it; dpvs's tables full */
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_DEST_ADD, -EOPNOTSUPP,
+					       "tunnels between IPv4 and IPv6"),
+			    "tunnels between IPv4 and IPv6");
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_SVC_ADD, -ENOSPC, "too many services"),
+			    "too many services");
+	/* without a message, 1.31's text */
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_SVC_ADD, -EOPNOTSUPP, NULL),
+			    "Operation not supported with IPv6");
 }
 
 /* --get-laddr as DPVS's ipvsadm prints it */
