@@ -9,9 +9,8 @@
  */
 #include "ipvs/ipvs_sched.h"
 
-static const struct ipvs_snap_dest *none_schedule(const struct ipvs_snap_svc *svc,
-						  struct sched_state *st,
-						  const struct sched_ctx *ctx)
+static const struct ipvs_snap_dest *
+none_schedule(const struct ipvs_snap_svc *svc, struct sched_state *st, const struct sched_ctx *ctx)
 {
 	(void)svc;
 	(void)st;
@@ -20,6 +19,6 @@ static const struct ipvs_snap_dest *none_schedule(const struct ipvs_snap_svc *sv
 }
 
 const struct sched_ops sched_none = {
-	.name = "none",
-	.schedule = none_schedule,
+    .name = "none",
+    .schedule = none_schedule,
 };

@@ -62,8 +62,7 @@ static void check_key_roundtrip(const struct ipvsadm_cmd *c)
 	if (again.svc.af != c->svc.af || again.svc.fwmark != c->svc.fwmark ||
 	    (!c->svc.fwmark &&
 	     (again.svc.protocol != c->svc.protocol || again.svc.port != c->svc.port ||
-	      memcmp(&again.svc.addr, &c->svc.addr,
-		     c->svc.af == AF_INET6 ? 16 : 4) != 0)))
+	      memcmp(&again.svc.addr, &c->svc.addr, c->svc.af == AF_INET6 ? 16 : 4) != 0)))
 		abort();
 }
 
