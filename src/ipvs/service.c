@@ -976,9 +976,13 @@ static bool addr_zero(const union inet_addr *a)
 	return !(a->be32[0] | a->be32[1] | a->be32[2] | a->be32[3]);
 }
 
+/* word by word: a union inet_addr is only 4-byte aligned (rte_hash_crc
+ * would load it 8 bytes at a time) */
 static uint32_t addr_hash(const union inet_addr *a, uint32_t init)
 {
-	return rte_hash_crc(a, sizeof(*a), init);
+	for (unsigned i = 0; i < 4; i++)
+		init = rte_hash_crc_4byte(a->be32[i], init);
+	return init;
 }
 
 /* Checks the key fields of s and writes the normalized key into *key. */
