@@ -87,8 +87,8 @@ void cfg_defaults(struct dpvs_config *cfg)
 	cfg->mbufs = 16383; /* 2^n - 1 is the most memory-efficient pool size */
 	cfg->mbuf_cache = 256;
 	cfg->conn_max = 1048576;
-	cfg->svc_max = 16384;
-	cfg->dest_max = 65535;
+	cfg->svc_max = 0; /* from memory (ipvs_limits_resolve) */
+	cfg->dest_max = 0;
 	cfg->timeouts.tcp_timeout = 900;
 	cfg->timeouts.tcp_fin_timeout = 120;
 	cfg->timeouts.udp_timeout = 300;

@@ -165,8 +165,8 @@ struct dpvs_config {
 	uint32_t mbufs;                 /* default 16383 */
 	uint32_t mbuf_cache;            /* default 256 */
 	uint32_t conn_max;              /* per worker; default 1048576 */
-	uint32_t svc_max;               /* services; default 16384 */
-	uint32_t dest_max;              /* real servers, all services; default 65535 */
+	uint32_t svc_max;               /* services; default 0: from memory */
+	uint32_t dest_max;              /* real servers, all services; default 0: from memory */
 
 	unsigned nports;
 	struct cfg_port ports[CFG_MAX_PORTS];

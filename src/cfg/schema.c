@@ -65,8 +65,8 @@ static const struct cfg_key pool_keys[] = {
 	UINT("conn_max", G(conn_max), 1024, 16777216, INIT),
 	/* the id tables of services and real servers; ipvs_set_limits()
 	 * also bounds them by what a connection's ids can name */
-	UINT("svc_max", G(svc_max), 1, 16777216, INIT),
-	UINT("dest_max", G(dest_max), 1, 16777216, INIT),
+	UINT("svc_max", G(svc_max), 0, 16777216, INIT), /* 0: from memory */
+	UINT("dest_max", G(dest_max), 0, 16777216, INIT),
 };
 
 static const char *const rss_names[] = { "flows", "client", "server", NULL };

@@ -31,12 +31,15 @@ struct worker;
 
 /* ---- life cycle ---- */
 /* Control thread, before ipvs_init (or alone, to check a config): the
- * most services and real servers ([pool] svc_max, dest_max; defaults
- * 16384 and 65535). Per-worker state is sized by them. 0, or -EINVAL
+ * most services and real servers ([pool] svc_max, dest_max; 0, the
+ * default: from memory). Per-worker state is sized by them. 0, or -EINVAL
  * with a message when a value is out of range. */
 int ipvs_set_limits(uint32_t svc_max, uint32_t dest_max, char *err, size_t errlen);
 /* The same check, changing nothing (the config check). */
 int ipvs_check_limits(uint32_t svc_max, uint32_t dest_max, char *err, size_t errlen);
+/* The limits in force: ipvs_init makes a 0 (from memory) a number from
+ * the hugepage memory its pools left; dpip stats shows them. */
+void ipvs_limits_get(struct dpvs_ipvs_limits *l);
 /* Control thread, before workers start: pools and per-worker state for
  * nworkers workers with conn_max connections each; registers ipvs_in as
  * the stack's L4 hook. */

@@ -54,8 +54,6 @@ int ipvs_init(unsigned nworkers, uint32_t conn_max, char *err, size_t errlen)
 		snprintf(err, errlen, "ipvs: [pool] conn_max must be at least 1");
 		return -EINVAL;
 	}
-	ipvs_stats_init();
-	ipvs_svc_init();
 	for (unsigned i = 0; i < nworkers; i++) {
 		struct worker *w = worker_get(i);
 		int socket = w ? (int)rte_lcore_to_socket_id(w->lcore_id) : SOCKET_ID_ANY;
@@ -79,6 +77,10 @@ int ipvs_init(unsigned nworkers, uint32_t conn_max, char *err, size_t errlen)
 		if (w)
 			w->ipvs = iw;
 	}
+	/* after the conn tables: limits from memory count what they left */
+	ipvs_limits_resolve();
+	ipvs_stats_init();
+	ipvs_svc_init();
 	inet_register_l4_hook(ipvs_in);
 	return 0;
 }

@@ -953,7 +953,7 @@ static void test_ctl_errors(void **state)
 	assert_int_equal(add_svc(IPPROTO_TCP, "0.0.0.0", 81, "rr"), -EINVAL);
 	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 0, "rr"), -EINVAL);
 	s = svc_key(IPPROTO_TCP, VIP, 82);
-	s.af = AF_INET6;
+	s.af = 99; /* neither IPv4 nor IPv6 */
 	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EAFNOSUPPORT);
 	s = svc_key(IPPROTO_TCP, VIP, 82);
 	memset(s.sched_name, 'x', sizeof(s.sched_name));
@@ -988,9 +988,12 @@ static void test_ctl_errors(void **state)
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 99, RIP1, 80, 1), -ESRCH);
 	assert_int_equal(dest_op(DPVS_MSG_DEST_EDIT, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), -ENOENT);
 	assert_int_equal(dest_op(DPVS_MSG_DEST_DEL, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), -ENOENT);
+	/* above 65535: LVS takes it, dpvs does not (EOPNOTSUPP: ipvsadm
+	 * prints this reason); below 0: the kernel's ERANGE */
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 70000),
-			 -EINVAL);
-	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, -1), -EINVAL);
+			 -EOPNOTSUPP);
+	assert_string_equal(rep.msg, "weight 70000 above 65535 is not supported by dpvs");
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, -1), -ERANGE);
 	/* one host, as LVS: no multicast or broadcast real server */
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, "224.0.0.1", 80, 1),
 			 -EINVAL);
@@ -1407,6 +1410,38 @@ static void test_persistence_sticks(void **state)
 	assert_int_equal(d[0].inactconns + d[1].inactconns, 7);
 }
 
+/* -s none, as LVS: no scheduler, so no new connection (no-dest); the
+ * connections there are go on, and a client with a persistence template
+ * still reaches its dest (the template is asked before the scheduler). */
+static void test_sched_none(void **state)
+{
+	struct dpvs_svc s = svc_key(IPPROTO_TCP, VIP, 80);
+	const struct dpvs_dest *d;
+	const struct dpvs_svc_entry *e;
+	uint32_t first;
+
+	(void)state;
+	assert_int_equal(add_persistent(IPPROTO_TCP, VIP, 80, "rr", 0, "255.255.255.255"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP2, 80, 1), 0);
+	first = syn_to(CIP, 40000, VIP, 80);
+	snprintf(s.sched_name, sizeof(s.sched_name), "none");
+	s.flags = DPVS_SVC_F_PERSISTENT;
+	s.netmask = ip4("255.255.255.255");
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_EDIT, 0, &s, sizeof(s), &rep), 0);
+	e = list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_string_equal(e->svc.sched_name, "none");
+	/* the client with a template: its dest, a new conn */
+	assert_int_equal(syn_to(CIP, 40001, VIP, 80), first);
+	/* a new client: no scheduler, no dest */
+	expect_drop(make_pkt(IPPROTO_TCP, "172.16.0.6", 40000, VIP, 80, RTE_TCP_SYN_FLAG, true),
+		    DPVS_DROP_CONN_NO_DEST);
+	/* a service made with none, without persistence: nothing new */
+	assert_int_equal(add_svc(IPPROTO_UDP, VIP, 53, "none"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP1, 53, 1), 0);
+	expect_drop(make_pkt(IPPROTO_UDP, CIP, 40000, VIP, 53, 0, true), DPVS_DROP_CONN_NO_DEST);
+}
+
 static void test_persistence_template_lifetime(void **state)
 {
 	struct dpvs_conn t[2];
@@ -1708,6 +1743,7 @@ int main(void)
 		T(test_apply_config),
 		T(test_apply_config_undo),
 		T(test_persistence_sticks),
+		T(test_sched_none),
 		T(test_persistence_template_lifetime),
 		T(test_persistence_netmask_port0_and_rebind),
 		T(test_thresholds),
