@@ -144,6 +144,9 @@ struct dpvs_config {
 	struct dpvs_tcp_state_timeouts tcp_states; /* 60 / 120 / 10 / 60 / 30 */
 	bool expire_nodest_conn;
 
+	/* [defense] (reloadable; mask is always DPVS_DEF_F_ALL) */
+	struct dpvs_defense defense;
+
 	unsigned nservices;
 	struct cfg_service services[CFG_MAX_SERVICES];
 };

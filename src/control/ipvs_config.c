@@ -188,6 +188,13 @@ int ipvs_apply_config(const struct dpvs_config *old, const struct dpvs_config *n
 	if (ret < 0)
 		check(&rp, ret, "[ipvs] tcp state timeouts", err);
 	ipvs_set_expire_nodest_conn(new->expire_nodest_conn);
+	/* only when the file changed them: what dpip defense set did
+	 * survives a reload that leaves [defense] as it was */
+	if (!old || memcmp(&old->defense, &new->defense, sizeof(new->defense)) != 0) {
+		ret = ipvs_defense_set(&new->defense, err, sizeof(err));
+		if (ret < 0)
+			check(&rp, ret, "[defense]", err);
+	}
 
 	for (unsigned i = 0; old && i < old->nservices; i++) {
 		const struct cfg_service *s = &old->services[i];

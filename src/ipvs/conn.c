@@ -37,6 +37,17 @@
  * per worker, so each worker enforces its share of the thresholds
  * (service.c divides them by the number of workers).
  *
+ * Hashing: keyed (conn_hash.h), the key drawn from getrandom at every
+ * start, so which tuples share a bucket is known to nobody outside.
+ * A new conn counts the nodes of the bucket it joins (the lookup that
+ * missed has just walked them, so they are in the cache): the longest
+ * is shown by `dpip stats` (chain-max), the long ones counted.
+ *
+ * Pressure (defense.h): above [defense] evict_threshold, or when the pool
+ * is empty, a new conn first reclaims a slot from a conn that is over
+ * or was never answered (ipvs_defense_evict); conn-table-full then means
+ * nothing could be reclaimed.
+ *
  * Listing (ipvsadm -Lc): the control thread must not walk a worker's
  * table. It posts a request in the worker's mailbox (struct
  * ipvs_conn_req) and waits, bounded; the worker fills the buffer a few
@@ -51,9 +62,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
-#include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_ether.h>
@@ -99,7 +110,14 @@ int ipvs_conn_shard_init(struct ipvs_worker *iw, unsigned index, uint32_t conn_m
 		return -ENOMEM;
 	}
 	iw->nbuckets = (uint32_t)buckets;
-	iw->hash_seed = 0x5f3759dfu ^ (index * 0x9e3779b9u);
+	/* a key nobody outside can know: never a fixed one (an attacker
+	 * would compute colliding tuples offline) */
+	if (getrandom(&iw->hash_key, sizeof(iw->hash_key), 0) != sizeof(iw->hash_key)) {
+		snprintf(err, errlen, "ipvs: getrandom for worker %u's conn hash key: %s", index,
+			 strerror(errno));
+		ipvs_conn_shard_fini(iw);
+		return -EIO;
+	}
 	/* the free list in slot order: a lightly used table stays in few pages */
 	iw->free_head = NULL;
 	for (uint32_t i = conn_max; i-- > 0;) {
@@ -109,6 +127,9 @@ int ipvs_conn_shard_init(struct ipvs_worker *iw, unsigned index, uint32_t conn_m
 	iw->nfree = conn_max;
 	iw->conn_max = conn_max;
 	iw->timer_budget = IPVS_TIMER_BUDGET;
+	/* the defences' thresholds come with the first tick; till then
+	 * a full pool alone reclaims (the default) */
+	iw->def.evict_conns = conn_max;
 	return 0;
 }
 
@@ -205,6 +226,19 @@ void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 		if (!ipvs_node_is(node, ip->next_proto_id, ip->src_addr, ip->dst_addr, ports[0], ports[1]))
 			prefetch_conn_of(node->next);
 	}
+}
+
+/* Counts the bucket a new conn's in node joins (with it). */
+static inline void chain_count(struct ipvs_worker *iw, uint32_t bucket)
+{
+	uint32_t len = 1;
+
+	for (const struct ipvs_conn_node *n = iw->htab[bucket]; n; n = n->next)
+		len++;
+	if (unlikely(len >= IPVS_CHAIN_LONG))
+		iw->def.chain_long++;
+	if (unlikely(len > iw->def.chain_max))
+		iw->def.chain_max = len;
 }
 
 static void node_hash_in(struct ipvs_worker *iw, struct ipvs_conn_node *n, uint32_t bucket)
@@ -306,8 +340,12 @@ static inline void dest_unbound(struct ipvs_dest_wstate *d, uint32_t dest_id)
 static inline struct ipvs_conn *conn_alloc(struct ipvs_worker *iw, uint64_t now, uint32_t svc_id,
 					   uint32_t dest_id, uint32_t timeout)
 {
-	struct ipvs_conn *c = iw->free_head;
+	struct ipvs_conn *c;
 
+	/* under pressure a dead or never answered conn makes room first */
+	if (unlikely(iw->nconns >= iw->def.evict_conns || !iw->free_head))
+		ipvs_defense_evict(iw);
+	c = iw->free_head;
 	if (unlikely(!c))
 		return NULL;
 	iw->free_head = c->tnext;
@@ -354,6 +392,7 @@ struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t pr
 	node_set(&c->out, proto, daddr, dport, caddr, cport);
 	if (bucket_in == UINT32_MAX)
 		bucket_in = node_hash(iw, &c->in);
+	chain_count(iw, bucket_in);
 	node_hash_in(iw, &c->in, bucket_in);
 	c->c_state = state;
 	iw->conns_by_state[state]++;

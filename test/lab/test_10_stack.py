@@ -260,7 +260,7 @@ def test_control_socket_garbage():
         return out
 
     hdr = lambda magic, ver, typ, ln: struct.pack("<IHHIIiI", magic, ver, typ, ln, 7, 0, 0)
-    V = 4  # DPVS_CTL_VERSION
+    V = 5  # DPVS_CTL_VERSION
     # bad magic, wrong version, unknown type, oversized, short payload, truncated
     for data in (b"garbage garbage garbage!", hdr(0x53565044, 99, 1, 0),
                  hdr(0x53565044, V, 999, 0), hdr(0x53565044, V, 20, 1 << 30),
