@@ -78,16 +78,31 @@ static inline uint64_t ipvs_siphash_words(const struct ipvs_hash_key *k, const u
 }
 
 /* The 13-byte tuple as SipHash's two blocks (on a little-endian host, as
- * this one, the words hold the packet's bytes in wire order). */
+ * this one, the words hold the packet's bytes in wire order), the rounds
+ * written out: the general loop above costs its counters per round. */
 static inline uint64_t ipvs_tuple_hash(const struct ipvs_hash_key *k, uint8_t proto,
 				       uint32_t saddr, uint32_t daddr, uint16_t sport,
 				       uint16_t dport)
 {
-	uint64_t m[2];
+	const uint64_t m0 = (uint64_t)saddr | (uint64_t)daddr << 32;
+	const uint64_t m1 =
+	    (uint64_t)sport | (uint64_t)dport << 16 | (uint64_t)proto << 32 | 13ull << 56;
+	uint64_t v0 = 0x736f6d6570736575ull ^ k->k0;
+	uint64_t v1 = 0x646f72616e646f6dull ^ k->k1;
+	uint64_t v2 = 0x6c7967656e657261ull ^ k->k0;
+	uint64_t v3 = 0x7465646279746573ull ^ k->k1;
 
-	m[0] = (uint64_t)saddr | (uint64_t)daddr << 32;
-	m[1] = (uint64_t)sport | (uint64_t)dport << 16 | (uint64_t)proto << 32 | 13ull << 56;
-	return ipvs_siphash_words(k, m, 2, 1, 3);
+	v3 ^= m0;
+	IPVS_SIPROUND(v0, v1, v2, v3);
+	v0 ^= m0;
+	v3 ^= m1;
+	IPVS_SIPROUND(v0, v1, v2, v3);
+	v0 ^= m1;
+	v2 ^= 0xff;
+	IPVS_SIPROUND(v0, v1, v2, v3);
+	IPVS_SIPROUND(v0, v1, v2, v3);
+	IPVS_SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
 }
 
 #endif /* DPVS_IPVS_CONN_HASH_H */
