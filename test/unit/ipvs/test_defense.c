@@ -744,6 +744,44 @@ static void test_unknown_tcp_rst(void **state)
 	assert_int_equal(ipvs_conn_count(0), 1);
 }
 
+/* [defense] of the config: applied at start and by a reload that changed
+ * it; a reload that did not keeps what dpip set since */
+static void test_config_apply(void **state)
+{
+	struct dpvs_config *a = calloc(1, sizeof(*a));
+	struct dpvs_config *b = calloc(1, sizeof(*b));
+	char report[1024];
+	struct dpvs_defense v = { .secure_tcp = 3 };
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	a->timeouts = (struct dpvs_timeouts){ 900, 120, 300 };
+	a->defense = (struct dpvs_defense){ .drop_entry = 1, .threshold = 80, .am_droprate = 10,
+					    .evict_threshold = 95, .mask = DPVS_DEF_F_ALL };
+	assert_int_equal(ipvs_apply_config(NULL, a, report, sizeof(report)), 0);
+	assert_int_equal(defense_get().conf.drop_entry, 1);
+	assert_int_equal(defense_get().conf.evict_threshold, 95);
+	/* dpip defense set, then a reload of a file with the same [defense] */
+	assert_int_equal(defense_set(DPVS_DEF_F_SECURE_TCP, &v), 0);
+	*b = *a;
+	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report)), 0);
+	assert_int_equal(defense_get().conf.secure_tcp, 3);
+	/* a file that changed it: the file's values, all of them */
+	b->defense.drop_packet = 2;
+	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report)), 0);
+	assert_int_equal(defense_get().conf.drop_packet, 2);
+	assert_int_equal(defense_get().conf.secure_tcp, 0);
+	/* a bad value (a file the parser would refuse) is reported, nothing set */
+	*a = *b;
+	b->defense.threshold = 0;
+	assert_true(ipvs_apply_config(a, b, report, sizeof(report)) < 0);
+	assert_non_null(strstr(report, "[defense]"));
+	assert_int_equal(defense_get().conf.threshold, 80);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -758,6 +796,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_evict_when_full, setup_small, teardown),
 		T(test_evict_threshold),
 		T(test_unknown_tcp_rst),
+		T(test_config_apply),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
