@@ -250,24 +250,40 @@ static inline bool reclaimable(const struct ipvs_conn *c)
 	}
 }
 
+/*
+ * Looks from a cursor, not always from the wheel's next second: under a
+ * flood the slots just ahead fill with conns that are not reclaimable
+ * (established clients), and the flood's half-open ones sit further on.
+ * The cursor stays where the last one was found; a slot that yields
+ * nothing within the bounds is passed (the rest of a crowded slot too),
+ * and past a full turn the search starts again from the next second.
+ */
 bool ipvs_defense_evict(struct ipvs_worker *iw)
 {
+	struct ipvs_defense_wstate *d = &iw->def;
 	unsigned visits = 0;
+	uint64_t t;
 
-	if (iw->def.evict_conns == UINT32_MAX || !iw->timer_next)
+	if (d->evict_conns == UINT32_MAX || !iw->timer_next)
 		return false;
-	/* the wheel from its next second on: the soonest to expire first,
-	 * which among conns of one state is the oldest */
-	for (uint64_t t = iw->timer_next; t < iw->timer_next + IPVS_EVICT_SLOTS; t++) {
+	if (d->evict_slot < iw->timer_next || d->evict_slot >= iw->timer_next + IPVS_WHEEL_SLOTS)
+		d->evict_slot = iw->timer_next;
+	/* the soonest to expire first, which among conns of one state is the
+	 * oldest */
+	for (t = d->evict_slot; t < d->evict_slot + IPVS_EVICT_SLOTS; t++) {
 		for (struct ipvs_conn *c = iw->wheel[t & (IPVS_WHEEL_SLOTS - 1)]; c; c = c->tnext) {
 			if (reclaimable(c)) {
+				d->evict_slot = t;
 				ipvs_conn_free(iw, c);
-				iw->def.evicted++;
+				d->evicted++;
 				return true;
 			}
-			if (++visits >= IPVS_EVICT_VISITS)
+			if (++visits >= IPVS_EVICT_VISITS) {
+				d->evict_slot = t + 1;
 				return false;
+			}
 		}
 	}
+	d->evict_slot = t;
 	return false;
 }

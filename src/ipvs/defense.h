@@ -66,6 +66,7 @@ struct ipvs_defense_wstate {
 	uint32_t entry_tick;   /* drop_entry: conns visited, for the 1 in RATE */
 	uint32_t chain_max;    /* the longest bucket a new conn went into */
 	uint64_t sec;          /* the second the levels were last set (0: never) */
+	uint64_t evict_slot;   /* the wheel second pressure eviction looks from */
 	/* counters */
 	uint64_t entries_dropped; /* drop_entry */
 	uint64_t packets_dropped; /* drop_packet */

@@ -678,6 +678,51 @@ static void test_evict_threshold(void **state)
 	assert_int_equal(drops(DPVS_DROP_CONN_FULL), 0);
 }
 
+/* Eviction looks past a crowd of conns it may not take: 100 established
+ * ones expire before the flood's half-open ones, more than one new flow
+ * may visit; the cursor moves on, so the next new flow finds room. */
+static void test_evict_past_established(void **state)
+{
+	struct dpvs_timeouts t = { .tcp_timeout = 30 };
+	char err[256];
+	uint16_t p;
+
+	(void)state;
+	/* conn_max 128 */
+	nat_svc(IPPROTO_TCP, 80);
+	assert_int_equal(ipvs_timeout_set(&t, err, sizeof(err)), 0);
+	for (p = 0; p < 100; p++) {
+		forward(syn(CIP, (uint16_t)(10000 + p)));
+		forward(make_pkt(IPPROTO_TCP, CIP, (uint16_t)(10000 + p), VIP, 80, RTE_TCP_ACK_FLAG,
+				 true));
+		while (nsent)
+			rte_pktmbuf_free(sent[--nsent]);
+	}
+	for (p = 0; p < 28; p++) {
+		forward(syn("172.16.9.9", (uint16_t)(20000 + p)));
+		rte_pktmbuf_free(sent[--nsent]);
+	}
+	assert_int_equal(ipvs_conn_count(0), 128);
+	assert_int_equal(ipvs_conn_state_count(IPVS_TCP_ESTABLISHED), 100);
+	/* the first look may end in the crowd (bounded work), the second
+	 * goes on from there and takes a half-open slot */
+	struct rte_mbuf *m = syn(CIP, 40000);
+
+	if (ipvs_in_collect(0, m) == INET_STOLEN && nsent == 0)
+		assert_int_equal(drops(DPVS_DROP_CONN_FULL), 1);
+	while (nsent)
+		rte_pktmbuf_free(sent[--nsent]);
+	forward(syn(CIP, 40001));
+	assert_int_equal(defense_get().evicted, 1);
+	assert_int_equal(ipvs_conn_state_count(IPVS_TCP_ESTABLISHED), 100);
+}
+
+static int setup_128(void **state)
+{
+	(void)state;
+	return setup_n(128);
+}
+
 /* ---- unknown non-SYN TCP ---- */
 
 /* ipvs_in as eth_input leaves a frame: the client's Ethernet header in
@@ -795,6 +840,7 @@ int main(void)
 		T(test_drop_entry),
 		cmocka_unit_test_setup_teardown(test_evict_when_full, setup_small, teardown),
 		T(test_evict_threshold),
+		cmocka_unit_test_setup_teardown(test_evict_past_established, setup_128, teardown),
 		T(test_unknown_tcp_rst),
 		T(test_config_apply),
 	};
