@@ -182,6 +182,10 @@ void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 	struct ipvs_worker *iw = ipvs_w(w);
 	const struct rte_ipv4_hdr *ips[DP_BURST];
 	uint32_t bucket[DP_BURST];
+	/* the hash's input blocks of the packets it parses, in order, and
+	 * their hashes: padded to the 4 lanes of the burst hash */
+	uint64_t m0[DP_BURST + 3], m1[DP_BURST + 3], h[DP_BURST + 3];
+	uint16_t k = 0;
 
 	if (unlikely(!iw))
 		return;
@@ -203,10 +207,21 @@ void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 		    (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP))
 			continue;
 		ips[i] = ip;
-		bucket[i] = ipvs_conn_hash(iw, ip->next_proto_id, ip->src_addr, ip->dst_addr, ports[0],
-				      ports[1]);
+		m0[k] = ipvs_tuple_m0(ip->src_addr, ip->dst_addr);
+		m1[k++] = ipvs_tuple_m1(ip->next_proto_id, ports[0], ports[1]);
+	}
+	/* the whole burst's hashes at once (several lanes where the CPU has
+	 * them), then the buckets in the same order */
+	for (uint16_t j = k; j < RTE_ALIGN_CEIL(k, 4); j++)
+		m0[j] = m1[j] = 0;
+	ipvs_tuple_hash_burst(&iw->hash_key, m0, m1, h, k);
+	k = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		if (!ips[i])
+			continue;
+		bucket[i] = (uint32_t)h[k++] & (iw->nbuckets - 1);
 		rte_prefetch0(&iw->htab[bucket[i]]);
-		iw->hints.m[iw->hints.n] = m;
+		iw->hints.m[iw->hints.n] = pkts[i];
 		iw->hints.bucket[iw->hints.n++] = bucket[i];
 	}
 	for (uint16_t i = 0; i < n; i++) {

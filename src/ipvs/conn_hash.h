@@ -77,16 +77,12 @@ static inline uint64_t ipvs_siphash_words(const struct ipvs_hash_key *k, const u
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-/* The 13-byte tuple as SipHash's two blocks (on a little-endian host, as
- * this one, the words hold the packet's bytes in wire order), the rounds
- * written out: the general loop above costs its counters per round. */
-static inline uint64_t ipvs_tuple_hash(const struct ipvs_hash_key *k, uint8_t proto,
-				       uint32_t saddr, uint32_t daddr, uint16_t sport,
-				       uint16_t dport)
+/* SipHash-1-3 of a 13-byte message in two blocks (m1 carries the length
+ * byte), the rounds written out: the general loop above costs its
+ * counters per round. */
+static inline __attribute__((always_inline)) uint64_t
+ipvs_siphash13_2w(const struct ipvs_hash_key *k, uint64_t m0, uint64_t m1)
 {
-	const uint64_t m0 = (uint64_t)saddr | (uint64_t)daddr << 32;
-	const uint64_t m1 =
-	    (uint64_t)sport | (uint64_t)dport << 16 | (uint64_t)proto << 32 | 13ull << 56;
 	uint64_t v0 = 0x736f6d6570736575ull ^ k->k0;
 	uint64_t v1 = 0x646f72616e646f6dull ^ k->k1;
 	uint64_t v2 = 0x6c7967656e657261ull ^ k->k0;
@@ -104,5 +100,35 @@ static inline uint64_t ipvs_tuple_hash(const struct ipvs_hash_key *k, uint8_t pr
 	IPVS_SIPROUND(v0, v1, v2, v3);
 	return v0 ^ v1 ^ v2 ^ v3;
 }
+
+/* The 13-byte tuple as SipHash's two blocks (on a little-endian host, as
+ * this one, the words hold the packet's bytes in wire order). */
+static inline uint64_t ipvs_tuple_m0(uint32_t saddr, uint32_t daddr)
+{
+	return (uint64_t)saddr | (uint64_t)daddr << 32;
+}
+
+static inline uint64_t ipvs_tuple_m1(uint8_t proto, uint16_t sport, uint16_t dport)
+{
+	return (uint64_t)sport | (uint64_t)dport << 16 | (uint64_t)proto << 32 | 13ull << 56;
+}
+
+static inline __attribute__((always_inline)) uint64_t
+ipvs_tuple_hash(const struct ipvs_hash_key *k, uint8_t proto, uint32_t saddr, uint32_t daddr,
+		uint16_t sport, uint16_t dport)
+{
+	return ipvs_siphash13_2w(k, ipvs_tuple_m0(saddr, daddr), ipvs_tuple_m1(proto, sport, dport));
+}
+
+/*
+ * A burst's tuples at once (conn_hash.c): out[i] = the hash of (m0[i],
+ * m1[i]) for i < n, n <= IPVS_HASH_BURST_MAX; m0, m1 and out hold n
+ * rounded up to 4 entries (the extra lanes are computed and ignored).
+ * Four lanes of AVX2 where the CPU has it (about a quarter of the
+ * instructions of one hash after another), else one after another.
+ */
+#define IPVS_HASH_BURST_MAX 32
+void ipvs_tuple_hash_burst(const struct ipvs_hash_key *k, const uint64_t *m0, const uint64_t *m1,
+			   uint64_t *out, unsigned n);
 
 #endif /* DPVS_IPVS_CONN_HASH_H */

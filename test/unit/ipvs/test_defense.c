@@ -415,6 +415,20 @@ static void test_siphash_vectors(void **state)
 	memcpy(t + 10, &dp, 2);
 	t[12] = IPPROTO_TCP;
 	assert_true(ipvs_tuple_hash(&k, IPPROTO_TCP, sa, da, sp, dp) == siphash_ref(&k, t, 13, 1, 3));
+	/* the burst form (AVX2 lanes where the CPU has them) agrees with the
+	 * one-at-a-time form, whatever the count */
+	uint64_t m0[IPVS_HASH_BURST_MAX + 3], m1[IPVS_HASH_BURST_MAX + 3];
+	uint64_t h[IPVS_HASH_BURST_MAX + 3];
+
+	for (unsigned n = 1; n <= IPVS_HASH_BURST_MAX; n += 5) {
+		for (unsigned i = 0; i < n + 3; i++) {
+			m0[i] = ipvs_tuple_m0((uint32_t)rand(), (uint32_t)rand());
+			m1[i] = ipvs_tuple_m1((uint8_t)rand(), (uint16_t)rand(), (uint16_t)rand());
+		}
+		ipvs_tuple_hash_burst(&k, m0, m1, h, n);
+		for (unsigned i = 0; i < n; i++)
+			assert_true(h[i] == ipvs_siphash13_2w(&k, m0[i], m1[i]));
+	}
 }
 
 /* The old bucket function (CRC32C, fixed seed 0x5f3759df for worker 0):
