@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Lab tests of the DoS defences (issue #21): a spoofed-source SYN flood
-from the client namespace (a raw-socket sender, at most 12 s and 60,000
-packets a run) at the VIP of a daemon whose table holds 1,024 conns,
+from the client namespace (a raw-socket sender, 4,000 SYNs/s, at most
+8 s and 60,000 packets a run) at the VIP of a daemon whose table holds 1,024 conns,
 with each defence on in turn and curl fetching through the VIP all the
 while. The legitimate requests must keep succeeding and each defence's
 counters must have moved; where the outcome is determined (drop_packet's
@@ -20,11 +20,17 @@ LAB = Lab("lf")
 CONN_MAX = 1024
 
 # Spoofed SYNs to VIP:80 from 192.168.1.100-199 (the client's LAN, no
-# such hosts), random ports, as fast as python sends them, bounded in time
-# and count. Prints how many it sent.
+# such hosts), random ports, at RATE a second (paced by 10 ms), bounded in
+# time and count. Prints how many it sent. The rate fills the table many
+# times over within its SYN_RECV timeout but stays below what the veth
+# and af_packet path carry on this shared machine: what is tested is the
+# table's defences, not the link's capacity (a flood that fills the link
+# drops legitimate SYNs before any table; that is the SYN proxy's and the
+# NIC's business).
+FLOOD_RATE = 4000
 FLOOD = r'''
 import random, socket, struct, sys, time
-vip, secs, limit = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+vip, secs, limit, rate = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
 d = socket.inet_aton(vip)
 def csum(b):
@@ -32,8 +38,12 @@ def csum(b):
     n = sum(struct.unpack("!%dH" % (len(b) // 2), b))
     n = (n >> 16) + (n & 0xffff); n += n >> 16
     return ~n & 0xffff
-end, sent = time.time() + secs, 0
+start = time.time()
+end, sent = start + secs, 0
 while sent < limit and time.time() < end:
+    if sent >= (time.time() - start) * rate:
+        time.sleep(0.01)
+        continue
     src = socket.inet_aton("192.168.1.%d" % random.randint(100, 199))
     sp = random.randint(1024, 65535)
     tcp = struct.pack("!HHIIBBHHH", sp, 80, random.getrandbits(32), 0, 5 << 4, 0x02, 64240, 0, 0)
@@ -85,10 +95,11 @@ def conns():
 
 def flood(secs, limit=60000):
     return subprocess.Popen(["ip", "netns", "exec", LAB.ns_c, "/usr/bin/python3", "-c", FLOOD,
-                             VIP, str(secs), str(limit)], stdout=subprocess.PIPE, text=True)
+                             VIP, str(secs), str(limit), str(FLOOD_RATE)],
+                            stdout=subprocess.PIPE, text=True)
 
 
-def curls(n, timeout=4):
+def curls(n, timeout=8):
     """n fetches through the VIP, one after another: how many answered."""
     ok = 0
     for _ in range(n):
@@ -98,14 +109,14 @@ def curls(n, timeout=4):
     return ok
 
 
-def under_flood(secs, ncurl):
+def under_flood(secs, ncurl, timeout=8):
     """A flood of secs seconds with ncurl fetches during it (after the
     first second, so the table is full by then): (SYNs sent, fetches that
     answered)."""
     f = flood(secs)
     try:
         time.sleep(1.5)
-        ok = curls(ncurl)
+        ok = curls(ncurl, timeout)
     finally:
         out, _ = f.communicate(timeout=secs + 30)
     return int(out.strip() or 0), ok
@@ -122,7 +133,7 @@ def test_flood_without_eviction_locks_clients_out():
     reset()
     defense_set("evict_threshold", "0")
     full0 = LAB.drop("conn-table-full")
-    sent, ok = under_flood(6, 3)
+    sent, ok = under_flood(6, 3, timeout=3)
     assert sent > CONN_MAX, sent
     print("no eviction: %d SYNs, %d of 3 fetches answered, conn-table-full +%d" %
           (sent, ok, LAB.drop("conn-table-full") - full0))
@@ -199,7 +210,7 @@ def test_unknown_tcp_rst():
     # with its sequence number from the ACK field (RFC 793)
     script = ("from scapy.all import IP, TCP, sr1, conf\nconf.verb = 0\n"
               "r = sr1(IP(dst='%s')/TCP(sport=45678, dport=80, flags='A', seq=100, ack=777),"
-              " timeout=3)\n"
+              " timeout=4, retry=2)\n"
               "print(r[TCP].flags, r[TCP].seq, r[TCP].sport, r[TCP].dport) if r else print('none')"
               % VIP)
     p = LAB.ns(LAB.ns_c, "/usr/bin/python3", "-c", script, timeout=30)
