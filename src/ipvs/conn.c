@@ -278,31 +278,47 @@ static void node_hash_out(struct ipvs_worker *iw, struct ipvs_conn_node *n)
 
 /* ---- timer wheel ---- */
 
-/* Links c into the slot of its expiry, kept within [lo, lo + slots - 1]:
- * never a slot behind the wheel, never one it would visit too early. */
+/* Links c at the end of the slot of its expiry, kept within [lo, lo +
+ * slots - 1]: never a slot behind the wheel, never one it would visit too
+ * early. At the end: a slot lists its conns oldest first, so pressure
+ * eviction (defense.c), which takes the first it may, takes the oldest of
+ * the soonest second, never the conn a client just opened. */
 static void wheel_link(struct ipvs_worker *iw, struct ipvs_conn *c, uint64_t lo)
 {
 	uint64_t t = c->expires;
-	struct ipvs_conn **head;
+	struct ipvs_conn *tail;
+	unsigned slot;
 
 	if (t < lo)
 		t = lo;
 	if (t > lo + IPVS_WHEEL_SLOTS - 1)
 		t = lo + IPVS_WHEEL_SLOTS - 1;
 	c->slot_time = (uint32_t)t;
-	head = &iw->wheel[t & WHEEL_MASK];
-	c->tnext = *head;
-	if (*head)
-		(*head)->tpprev = &c->tnext;
-	*head = c;
-	c->tpprev = head;
+	slot = t & WHEEL_MASK;
+	tail = iw->wheel_tail[slot];
+	c->tnext = NULL;
+	if (tail) {
+		tail->tnext = c;
+		c->tpprev = &tail->tnext;
+	} else {
+		iw->wheel[slot] = c;
+		c->tpprev = &iw->wheel[slot];
+	}
+	iw->wheel_tail[slot] = c;
 }
 
-static void wheel_unlink(struct ipvs_conn *c)
+static void wheel_unlink(struct ipvs_worker *iw, struct ipvs_conn *c)
 {
+	unsigned slot = c->slot_time & WHEEL_MASK;
+
 	*c->tpprev = c->tnext;
 	if (c->tnext)
 		c->tnext->tpprev = c->tpprev;
+	else if (c->tpprev == &iw->wheel[slot])
+		iw->wheel_tail[slot] = NULL;
+	else /* the one before it ends the slot now */
+		iw->wheel_tail[slot] = (struct ipvs_conn *)(void *)((char *)c->tpprev -
+								     offsetof(struct ipvs_conn, tnext));
 	c->tnext = NULL;
 	c->tpprev = NULL;
 }
@@ -499,7 +515,7 @@ void ipvs_conn_refresh(struct ipvs_worker *iw, struct ipvs_conn *c, uint64_t now
 {
 	c->expires = (uint32_t)(now + timeout);
 	if (unlikely(c->expires < c->slot_time)) {
-		wheel_unlink(c);
+		wheel_unlink(iw, c);
 		wheel_link(iw, c, iw->timer_next);
 	}
 }
@@ -527,7 +543,7 @@ void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c)
 {
 	struct ipvs_dest_wstate *d = &iw->dest[c->dest_id];
 
-	wheel_unlink(c);
+	wheel_unlink(iw, c);
 	node_hash_out(iw, &c->in);
 	iw->nconns--;
 	if (c->c_flags & IPVS_CONN_F_TEMPLATE) {
@@ -576,13 +592,13 @@ void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now, bool busy)
 			if (c->expires <= now && unlikely(conn_n_control(c))) {
 				/* a template lives while it controls conns */
 				c->expires = (uint32_t)(now + c->tmpl_timeout);
-				wheel_unlink(c);
+				wheel_unlink(iw, c);
 				wheel_link(iw, c, t + 1);
 			} else if (c->expires <= now) {
 				iw->conns_expired++;
 				ipvs_conn_free(iw, c);
 			} else {
-				wheel_unlink(c);
+				wheel_unlink(iw, c);
 				wheel_link(iw, c, t + 1);
 			}
 		}

@@ -429,7 +429,8 @@ struct ipvs_worker {
 	uint32_t nconns;
 	uint32_t conn_max;
 	uint64_t timer_next; /* next wheel second to process */
-	struct ipvs_conn *wheel[IPVS_WHEEL_SLOTS];
+	struct ipvs_conn *wheel[IPVS_WHEEL_SLOTS];      /* each slot's first (oldest linked) */
+	struct ipvs_conn *wheel_tail[IPVS_WHEEL_SLOTS]; /* and last: new ones go after it */
 	/* counters beyond the drop reasons */
 	uint64_t conns_created, conns_expired;
 	/* live conns by state (templates apart): moved on state changes,

@@ -14,7 +14,7 @@ import re
 import subprocess
 import time
 
-from lab import RIP1, RIP2, TOP, VIP, Lab
+from lab import RIP1, RIP2, TOP, VIP, Lab, wait_until
 
 LAB = Lab("lf")
 CONN_MAX = 1024
@@ -110,12 +110,12 @@ def curls(n, timeout=8):
 
 
 def under_flood(secs, ncurl, timeout=8):
-    """A flood of secs seconds with ncurl fetches during it (after the
-    first second, so the table is full by then): (SYNs sent, fetches that
-    answered)."""
+    """A flood of secs seconds with ncurl fetches during it, once the
+    flood has filled the table: (SYNs sent, fetches that answered)."""
     f = flood(secs)
     try:
-        time.sleep(1.5)
+        wait_until(lambda: conns() >= CONN_MAX * 9 // 10, timeout=secs, interval=0.1,
+                   what="the flood to fill the table")
         ok = curls(ncurl, timeout)
     finally:
         out, _ = f.communicate(timeout=secs + 30)

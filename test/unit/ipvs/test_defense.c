@@ -692,6 +692,27 @@ static void test_evict_threshold(void **state)
 	assert_int_equal(drops(DPVS_DROP_CONN_FULL), 0);
 }
 
+/* Within one second the oldest goes first: a client's SYN just let in is
+ * not the next flood SYN's victim (the flood's older ones are) */
+static void test_evict_oldest_in_second(void **state)
+{
+	(void)state;
+	/* conn_max 4, all in one second */
+	nat_svc(IPPROTO_TCP, 80);
+	for (uint16_t p = 0; p < 4; p++)
+		forward(syn("172.16.9.1", (uint16_t)(30000 + p)));
+	forward(syn(CIP, 40000)); /* takes 30000's slot */
+	forward(syn("172.16.9.1", 30010)); /* takes 30001's */
+	forward(syn("172.16.9.1", 30011)); /* takes 30002's */
+	assert_int_equal(defense_get().evicted, 3);
+	/* the client's conn is still there: its ACK is a known flow's */
+	forward(make_pkt(IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG, true));
+	assert_int_equal(ipvs_conn_state_count(IPVS_TCP_ESTABLISHED), 1);
+	expect_drop(make_pkt(IPPROTO_TCP, "172.16.9.1", 30000, VIP, 80, RTE_TCP_ACK_FLAG, true),
+		    DPVS_DROP_CONN_NOT_SYN);
+	forward(make_pkt(IPPROTO_TCP, "172.16.9.1", 30003, VIP, 80, RTE_TCP_ACK_FLAG, true));
+}
+
 /* Eviction looks past a crowd of conns it may not take: 100 established
  * ones expire before the flood's half-open ones, more than one new flow
  * may visit; the cursor moves on, so the next new flow finds room. */
@@ -854,6 +875,7 @@ int main(void)
 		T(test_drop_entry),
 		cmocka_unit_test_setup_teardown(test_evict_when_full, setup_small, teardown),
 		T(test_evict_threshold),
+		cmocka_unit_test_setup_teardown(test_evict_oldest_in_second, setup_small, teardown),
 		cmocka_unit_test_setup_teardown(test_evict_past_established, setup_128, teardown),
 		T(test_unknown_tcp_rst),
 		T(test_config_apply),
