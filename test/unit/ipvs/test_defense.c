@@ -515,23 +515,23 @@ static void test_config_apply(void **state)
 	a->timeouts = (struct dpvs_timeouts){ 900, 120, 300 };
 	a->defense = (struct dpvs_defense){ .drop_entry = 1, .threshold = 80, .am_droprate = 10,
 					    .evict_threshold = 95, .mask = DPVS_DEF_F_ALL };
-	assert_int_equal(ipvs_apply_config(NULL, a, report, sizeof(report)), 0);
+	assert_int_equal(ipvs_apply_config(NULL, a, report, sizeof(report), NULL), 0);
 	assert_int_equal(defense_get().conf.drop_entry, 1);
 	assert_int_equal(defense_get().conf.evict_threshold, 95);
 	/* dpip defense set, then a reload of a file with the same [defense] */
 	assert_int_equal(defense_set(DPVS_DEF_F_SECURE_TCP, &v), 0);
 	*b = *a;
-	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report)), 0);
+	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report), NULL), 0);
 	assert_int_equal(defense_get().conf.secure_tcp, 3);
 	/* a file that changed it: the file's values, all of them */
 	b->defense.drop_packet = 2;
-	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report)), 0);
+	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report), NULL), 0);
 	assert_int_equal(defense_get().conf.drop_packet, 2);
 	assert_int_equal(defense_get().conf.secure_tcp, 0);
 	/* a bad value (a file the parser would refuse) is reported, nothing set */
 	*a = *b;
 	b->defense.threshold = 0;
-	assert_true(ipvs_apply_config(a, b, report, sizeof(report)) < 0);
+	assert_true(ipvs_apply_config(a, b, report, sizeof(report), NULL) < 0);
 	assert_non_null(strstr(report, "[defense]"));
 	assert_int_equal(defense_get().conf.threshold, 80);
 	free(a);
