@@ -90,7 +90,9 @@ def defense_set(*kv):
 
 def conns():
     out = LAB.dpip("stats").stdout
-    return sum(int(l.split()[8]) for l in out.splitlines()[1:-1])
+    # the workers' rows (the lcore first), not the total or the limits
+    return sum(int(l.split()[8]) for l in out.splitlines()[1:] if l.split()[:1] and
+               l.split()[0].isdigit())
 
 
 def flood(secs, limit=60000):
