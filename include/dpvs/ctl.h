@@ -252,6 +252,9 @@ struct dpvs_worker_stats {
 	/* several workers: packets handed to their owner, taken from
 	 * another worker, dropped because the owner's ring was full */
 	uint64_t redirected_out, redirected_in, redirect_drops;
+	/* Full-NAT's client address (TOA, UOA): packets that carried it,
+	 * packets without room for it, SYN-ACK MSS options lowered for it */
+	uint64_t toa_added, toa_no_room, uoa_added, uoa_no_room, mss_clamped;
 };
 
 /* ---- addresses, routes, neighbours (dpip) ---- */

@@ -188,6 +188,7 @@ int ipvs_apply_config(const struct dpvs_config *old, const struct dpvs_config *n
 	if (ret < 0)
 		check(&rp, ret, "[ipvs] tcp state timeouts", err);
 	ipvs_set_expire_nodest_conn(new->expire_nodest_conn);
+	ipvs_set_fnat_caddr(new->fnat_toa, new->fnat_uoa);
 
 	for (unsigned i = 0; old && i < old->nservices; i++) {
 		const struct cfg_service *s = &old->services[i];

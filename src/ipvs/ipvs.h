@@ -51,6 +51,9 @@ void ipvs_timer_tick(uint64_t now_sec);
 uint32_t ipvs_conn_count(unsigned worker_index);
 /* Hugepage bytes one connection slot of the worker's shard costs. */
 uint32_t ipvs_conn_slot_bytes(unsigned worker_index);
+/* The worker's Full-NAT client-address counters into s (toa_added, ...;
+ * plain loads). */
+void ipvs_caddr_stats(unsigned worker_index, struct dpvs_worker_stats *s);
 
 /* ---- data path (worker lcore) ---- */
 /*
@@ -99,6 +102,11 @@ int ipvs_tcp_state_timeouts_set(const struct dpvs_tcp_state_timeouts *t, char *e
 				size_t errlen);
 void ipvs_timeout_get(struct dpvs_timeouts *t);
 void ipvs_set_expire_nodest_conn(bool on);
+/* Full-NAT: whether new conns carry the client's address to the real
+ * server, TCP as TOA (toa), UDP as UOA (uoa) ([ipvs] fnat_toa, fnat_uoa;
+ * both on by default, as DPVS always inserts them). Conns keep what they
+ * were made with. */
+void ipvs_set_fnat_caddr(bool toa, bool uoa);
 /* Several changes, one publication: begin ... end (nesting allowed).
  * end: 0, or -ENOMEM when the publication failed (the next change or
  * end retries it). */

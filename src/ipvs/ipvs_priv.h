@@ -181,6 +181,9 @@ struct ipvs_snap {
 	int32_t *htab;   /* first service index per bucket, -1 = empty */
 	uint32_t timeout[IPVS_STATE_MAX]; /* seconds, per conn state */
 	bool expire_nodest_conn;
+	/* Full-NAT: carry the client's address to the real servers ([ipvs]
+	 * fnat_toa, fnat_uoa; on unless the config says no) */
+	bool fnat_toa, fnat_uoa;
 	bool has_port0; /* a service on port 0 (all ports) exists */
 	/* by dest id, for every id ever handed out (ndest_ids of them) */
 	uint32_t ndest_ids;
@@ -336,6 +339,16 @@ static inline struct ipvs_egress *ipvs_conn_egress(struct ipvs_conn *c, enum ipv
 #define IPVS_CONN_F_NOOUTPUT 0x8   /* DR, TUN: no reply passes us, the TCP
 				    * states follow the client alone (LVS's
 				    * IP_VS_CONN_F_NOOUTPUT, proto_tcp.c) */
+/* Full-NAT: the client's address is still to be carried to the real
+ * server (TOA on the SYN and the first segments, UOA on the first
+ * datagrams; fnat_caddr.c). The one bit xmit_fnat tests per packet: a
+ * conn past its first packets pays nothing more. Set when the conn is
+ * made (ipvs_fnat_caddr_init), cleared after IPVS_CADDR_PACKETS. */
+#define IPVS_CONN_F_CADDR 0x10
+/* ... and how many of the client's packets after the SYN carried it:
+ * a 2-bit count in the flags' top bits (no byte of the conn is free) */
+#define IPVS_CONN_F_CADDR_N_SHIFT 5
+#define IPVS_CONN_F_CADDR_N_MASK 0x60
 
 /* ---- per-worker state ---- */
 struct ipvs_wstats {
@@ -380,6 +393,15 @@ struct ipvs_svc_wstate {
 	struct sched_state sched;
 	struct ipvs_wstats st;
 	uint32_t laddr_next; /* Full-NAT: the LIP the next conn tries first */
+};
+
+/* Full-NAT's client address, per worker: packets that carried it and
+ * packets that had no room for it (options full, or the MTU), and MSS
+ * options lowered so that it fits. */
+struct ipvs_caddr_wstats {
+	uint64_t toa_added, toa_no_room;
+	uint64_t uoa_added, uoa_no_room;
+	uint64_t mss_clamped;
 };
 
 /* Conn listing request from the control thread (see conn.c). */
@@ -445,6 +467,7 @@ struct ipvs_worker {
 	 * the control thread with a service's first LIP, NULL until then */
 	struct ipvs_laddr_wstate *laddr;
 	uint64_t fnat_log_sec; /* the last second fnat-no-port was logged */
+	struct ipvs_caddr_wstats caddr; /* Full-NAT client address (fnat_caddr.c) */
 	unsigned index; /* the worker's index */
 	uint32_t timer_budget; /* conns the next timer run may visit (adapts) */
 	struct ipvs_hints hints;

@@ -122,6 +122,7 @@ struct id_fifo {
 static struct id_fifo svc_free, dest_free;
 static uint32_t timeouts[IPVS_STATE_MAX];
 static bool expire_nodest;
+static bool fnat_toa = true, fnat_uoa = true; /* Full-NAT client address ([ipvs]) */
 static uint32_t gen_counter, epoch_counter;
 static uint32_t version; /* never 0 */
 static int batch_depth;
@@ -682,6 +683,8 @@ static struct ipvs_snap *snap_build(void)
 		s->htab[b] = -1;
 	memcpy(s->timeout, timeouts, sizeof(s->timeout));
 	s->expire_nodest_conn = expire_nodest;
+	s->fnat_toa = fnat_toa;
+	s->fnat_uoa = fnat_uoa;
 	s->ndest_ids = dest_hwm;
 	if (dest_hwm) {
 		memcpy(alive, alive_now, sizeof(*alive) * dest_hwm);
@@ -845,6 +848,7 @@ void ipvs_svc_init(void)
 	ipvs_fwmark_init();
 	ipvs_default_timeouts(timeouts);
 	expire_nodest = false;
+	fnat_toa = fnat_uoa = true;
 	batch_depth = 0;
 	version = 1;
 	publish();
@@ -1873,6 +1877,15 @@ void ipvs_set_expire_nodest_conn(bool on)
 {
 	if (expire_nodest != on) {
 		expire_nodest = on;
+		publish();
+	}
+}
+
+void ipvs_set_fnat_caddr(bool toa, bool uoa)
+{
+	if (fnat_toa != toa || fnat_uoa != uoa) {
+		fnat_toa = toa;
+		fnat_uoa = uoa;
 		publish();
 	}
 }
