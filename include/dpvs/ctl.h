@@ -255,6 +255,7 @@ struct dpvs_worker_stats {
 	/* Full-NAT's client address (TOA, UOA): packets that carried it,
 	 * packets without room for it, SYN-ACK MSS options lowered for it */
 	uint64_t toa_added, toa_no_room, uoa_added, uoa_no_room, mss_clamped;
+	uint64_t pp_added, pp_no_room; /* PROXY headers, and those without headroom */
 };
 
 /* ---- addresses, routes, neighbours (dpip) ---- */
@@ -338,6 +339,11 @@ enum dpvs_tun_type {
 #define DPVS_SVC_F_SCHED1 0x0008 /* flag-1 = sh-fallback = mh-fallback */
 #define DPVS_SVC_F_SCHED2 0x0010 /* flag-2 = sh-port = mh-port */
 #define DPVS_SVC_F_SCHED3 0x0020
+/* DPVS's --proxy-protocol v1|v2 (Full-NAT dests): the PROXY header of
+ * haproxy's proxy-protocol.txt in front of what the client sends */
+#define DPVS_SVC_F_PP_V1 0x0100
+#define DPVS_SVC_F_PP_V2 0x0200
+#define DPVS_SVC_F_PP (DPVS_SVC_F_PP_V1 | DPVS_SVC_F_PP_V2)
 
 /* Counters as ipvsadm --stats/--rate show them. */
 struct dpvs_stats {

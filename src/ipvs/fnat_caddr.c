@@ -31,25 +31,33 @@ static void count_rc(uint64_t *added, uint64_t *no_room, int rc)
 		(*no_room)++;
 }
 
-void ipvs_fnat_caddr(struct ipvs_worker *iw, struct ipvs_conn *c, enum ipvs_dir dir,
+bool ipvs_fnat_caddr(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir,
 		     struct rte_mbuf *m, uint16_t mtu)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	struct ipvs_caddr_wstats *st = &iw->caddr;
+	struct ipvs_caddr_wstats *st = &ipvs_w(w)->caddr;
 	struct rte_tcp_hdr *th;
 	uint8_t flags;
 
+	if (unlikely(ip->next_proto_id == IPPROTO_TCP &&
+		     rte_pktmbuf_data_len(m) < m->l3_len + sizeof(struct rte_tcp_hdr)))
+		return false;
+	if (c->c_flags & IPVS_CONN_F_PP) {
+		if (dir == IPVS_DIR_IN)
+			return ipvs_pp_in(w, st, c, m, mtu);
+		ipvs_pp_out(st, c, m, mtu);
+		return false;
+	}
 	if (ip->next_proto_id == IPPROTO_UDP) {
 		if (dir != IPVS_DIR_IN)
-			return;
+			return false;
 		count_rc(&st->uoa_added, &st->uoa_no_room,
 			 uoa_insert(m, c->in.saddr, c->in.sport, mtu));
 		caddr_count(c, UOA_PACKETS);
-		return;
+		return false;
 	}
-	if (ip->next_proto_id != IPPROTO_TCP ||
-	    rte_pktmbuf_data_len(m) < m->l3_len + sizeof(struct rte_tcp_hdr))
-		return;
+	if (ip->next_proto_id != IPPROTO_TCP)
+		return false;
 	th = (struct rte_tcp_hdr *)((uint8_t *)ip + m->l3_len);
 	flags = th->tcp_flags;
 	if (dir == IPVS_DIR_OUT) {
@@ -64,16 +72,17 @@ void ipvs_fnat_caddr(struct ipvs_worker *iw, struct ipvs_conn *c, enum ipvs_dir 
 			    tcp_mss_clamp(th, (uint16_t)max, TOA_LEN))
 				st->mss_clamped++;
 		}
-		return;
+		return false;
 	}
 	if (flags & RTE_TCP_RST_FLAG)
-		return;
+		return false;
 	count_rc(&st->toa_added, &st->toa_no_room,
 		 toa_insert(m, c->in.saddr, c->in.sport, mtu));
 	/* every SYN (a retransmitted one too) carries it; then the
 	 * handshake's ACK and the first data */
 	if (!(flags & RTE_TCP_SYN_FLAG))
 		caddr_count(c, IPVS_TOA_SEGMENTS);
+	return false;
 }
 
 void ipvs_caddr_stats(unsigned worker_index, struct dpvs_worker_stats *s)
@@ -87,4 +96,6 @@ void ipvs_caddr_stats(unsigned worker_index, struct dpvs_worker_stats *s)
 	s->uoa_added = iw->caddr.uoa_added;
 	s->uoa_no_room = iw->caddr.uoa_no_room;
 	s->mss_clamped = iw->caddr.mss_clamped;
+	s->pp_added = iw->caddr.pp_added;
+	s->pp_no_room = iw->caddr.pp_no_room;
 }

@@ -24,7 +24,8 @@
  *    the datagram stays within the MTU (never fragmented for it).
  *
  * Both are on by default ([ipvs] fnat_toa, fnat_uoa): DPVS always inserts
- * them in Full-NAT.
+ * them in Full-NAT. A service with --proxy-protocol v1|v2 gets the PROXY
+ * header instead (proxy_proto.c says how).
  */
 #ifndef DPVS_IPVS_FNAT_CADDR_H
 #define DPVS_IPVS_FNAT_CADDR_H
@@ -65,20 +66,56 @@ int uoa_insert(struct rte_mbuf *m, uint32_t caddr, uint16_t cport, uint16_t mtu)
  * and to at most mss, its checksum updated: true when it changed. */
 bool tcp_mss_clamp(struct rte_tcp_hdr *th, uint16_t mss, uint16_t less);
 
-/* A new Full-NAT conn: marks it IPVS_CONN_F_CADDR when the snapshot says
- * its protocol carries the client's address. */
-static inline void ipvs_fnat_caddr_init(const struct ipvs_snap *s, struct ipvs_conn *c,
+/* ---- the proxy protocol (proxy_proto.c) ---- */
+#define PP_V1_MAX 56   /* "PROXY TCP4 " 2 x 15 + 2 x 5 digits, 3 spaces, CRLF */
+#define PP_V2_LEN4 28  /* signature 12, version/command, family, length 2, 12 */
+
+/* The PROXY header (version 1 or 2; proto TCP or UDP) of a flow from
+ * saddr:sport to daddr:dport (network order) into buf (PP_V1_MAX + 1
+ * bytes): its length. */
+unsigned pp_header(uint8_t *buf, unsigned version, uint8_t proto, uint32_t saddr,
+		   uint16_t sport, uint32_t daddr, uint16_t dport);
+/* hdr (len bytes) in front of the TCP payload of m (as toa_insert's m):
+ * its seq len lower, IPv4 length and both checksums following (TCP's
+ * from scratch). 0, or -ENOBUFS with m unchanged. */
+int pp_insert_tcp(struct rte_mbuf *m, const uint8_t *hdr, unsigned len);
+/* The same for UDP (len even: the checksum is updated incrementally, a
+ * zero one stays zero). */
+int pp_insert_udp(struct rte_mbuf *m, const uint8_t *hdr, unsigned len);
+/* A proxy-protocol conn's packet towards the real server (seq, the
+ * header): true when m was consumed (too big with DF: ICMP sent). */
+bool ipvs_pp_in(struct worker *w, struct ipvs_caddr_wstats *st, struct ipvs_conn *c,
+		struct rte_mbuf *m, uint16_t mtu);
+/* ... and towards the client (the SYN-ACK's MSS, acks inside the header;
+ * clears IPVS_CONN_F_CADDR once the header is acknowledged). */
+void ipvs_pp_out(struct ipvs_caddr_wstats *st, struct ipvs_conn *c, struct rte_mbuf *m,
+		 uint16_t mtu);
+
+/* A new Full-NAT conn of service svc: marks it IPVS_CONN_F_CADDR when it
+ * carries the client's address (TOA/UOA by the snapshot's switches, or
+ * the service's proxy protocol, IPVS_CONN_F_PP). */
+static inline void ipvs_fnat_caddr_init(const struct ipvs_snap *s,
+					const struct ipvs_snap_svc *svc, struct ipvs_conn *c,
 					uint8_t proto)
 {
-	if (proto == IPPROTO_TCP ? s->fnat_toa : proto == IPPROTO_UDP && s->fnat_uoa)
+	if ((svc->flags & DPVS_SVC_F_PP_V2) ||
+	    ((svc->flags & DPVS_SVC_F_PP_V1) && proto == IPPROTO_TCP)) {
+		c->c_flags |= IPVS_CONN_F_CADDR | IPVS_CONN_F_PP |
+			      ((svc->flags & DPVS_SVC_F_PP_V2) ? IPVS_CONN_F_PP_V2 : 0);
+		c->pp.pp_seq = 0;
+		c->pp.pp_len = 0;
+	} else if (proto == IPPROTO_TCP ? s->fnat_toa : proto == IPPROTO_UDP && s->fnat_uoa) {
 		c->c_flags |= IPVS_CONN_F_CADDR;
+	}
 }
 
 /* xmit_fnat, for a conn still marked IPVS_CONN_F_CADDR, before its
- * rewrite: TOA or UOA into the client's packet, the MSS clamp on the real
- * server's SYN-ACK; counts; clears the mark once done. m may move (read
- * the headers again after). Out of line: the first packets only. */
-void ipvs_fnat_caddr(struct ipvs_worker *iw, struct ipvs_conn *c, enum ipvs_dir dir,
+ * rewrite: TOA, UOA or the PROXY header into the client's packet, the MSS
+ * clamp on the real server's SYN-ACK; counts; clears the mark once done.
+ * m may move (read the headers again after). true: m was consumed (too
+ * big for the header, DF: the client was told). Out of line: the first
+ * packets only (and every datagram of a UDP proxy-protocol service). */
+bool ipvs_fnat_caddr(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir,
 		     struct rte_mbuf *m, uint16_t mtu);
 
 #endif /* DPVS_IPVS_FNAT_CADDR_H */

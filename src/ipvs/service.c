@@ -1047,9 +1047,15 @@ static int svc_settings(const struct dpvs_svc *s, struct dpvs_svc *conf,
 	}
 	if (s->flags & ~(uint32_t)(DPVS_SVC_F_PERSISTENT | DPVS_SVC_F_HASHED |
 				   DPVS_SVC_F_ONEPACKET | DPVS_SVC_F_SCHED1 | DPVS_SVC_F_SCHED2 |
-				   DPVS_SVC_F_SCHED3)) {
+				   DPVS_SVC_F_SCHED3 | DPVS_SVC_F_PP)) {
 		snprintf(err, errlen, "unknown service flags 0x%x", s->flags);
 		return -EINVAL;
+	}
+	if (s->flags & DPVS_SVC_F_PP) {
+		int rc = ipvs_pp_check(conf->protocol, s->flags, err, errlen);
+
+		if (rc < 0)
+			return rc;
 	}
 	if ((s->flags & DPVS_SVC_F_PERSISTENT) && s->timeout > IPVS_PERSIST_TIMEOUT_MAX) {
 		snprintf(err, errlen, "persistence timeout %u out of range (1..%u seconds)",

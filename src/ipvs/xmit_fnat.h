@@ -50,7 +50,8 @@ static inline void xmit_fnat(struct worker *w, struct ipvs_conn *c, enum ipvs_di
 	if (how < 0)
 		return;
 	if (unlikely(c->c_flags & IPVS_CONN_F_CADDR)) {
-		ipvs_fnat_caddr(ipvs_w(w), c, dir, m, mtu);
+		if (ipvs_fnat_caddr(w, c, dir, m, mtu))
+			return;
 		ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *); /* it may have moved */
 	}
 	l4 = (uint8_t *)ip + m->l3_len;

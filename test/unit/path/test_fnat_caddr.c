@@ -21,7 +21,17 @@
  *    real servers less 40 and 8), the handshake's ACK and two data
  *    segments carry TOA, the next one not; a UDP flow's first three
  *    datagrams carry UOA, the fourth not; the counters say so;
- *    [ipvs] fnat_toa/fnat_uoa off: nothing inserted; the fates add up.
+ *    [ipvs] fnat_toa/fnat_uoa off: nothing inserted; the fates add up;
+ *  - the proxy protocol: v1's line and v2's bytes (family, STREAM or
+ *    DGRAM, addresses, ports); the header put in front of a TCP payload
+ *    (odd lengths too: checksum from scratch), seq lowered across 2^32;
+ *    in front of a UDP payload (a zero checksum stays zero); a whole
+ *    connection through v2 (ISN near 2^32 too) and v1: the SYN's seq
+ *    lowered by the header, the SYN-ACK's ack back to the client's and
+ *    its MSS lowered, the header on the handshake's ACK and the first
+ *    data, acks inside the header mapped to the client's first byte,
+ *    nothing translated once the header is acknowledged; UDP v2: every
+ *    datagram; v1 on UDP and with persistence refused.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -44,6 +54,9 @@
 #define LIP "192.168.1.100"
 #define FN_TCP 8800 /* TCP, Full-NAT to RIP1:8080 */
 #define FN_UDP 5300 /* UDP, Full-NAT to RIP2:5353 */
+#define FN_PP 8801  /* TCP, Full-NAT to RIP1:8080, --proxy-protocol v2 */
+#define FN_PP1 8802 /* TCP, the same with v1 */
+#define FN_PPU 5301 /* UDP, Full-NAT to RIP2:5353, v2 */
 
 static char err[256];
 static struct ctl_reply rep;
@@ -314,11 +327,13 @@ static int laddr_add(uint16_t proto, uint16_t vport)
 	return ctl_test_call(DPVS_MSG_LADDR_ADD, 0, &q, sizeof(q), &rep);
 }
 
-static int fnat_svc(uint16_t proto, uint16_t vport, const char *rip, uint16_t rport)
+static int fnat_svc_pp(uint16_t proto, uint16_t vport, const char *rip, uint16_t rport,
+		       uint32_t pp)
 {
 	struct dpvs_svc s = p_svc_key(proto, VIP, vport);
 	int rc;
 
+	s.flags |= pp;
 	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
 	if ((rc = ipvs_svc_add(&s, err, sizeof(err))) < 0)
 		return rc;
@@ -326,6 +341,11 @@ static int fnat_svc(uint16_t proto, uint16_t vport, const char *rip, uint16_t rp
 			     sizeof(err))) < 0)
 		return rc;
 	return laddr_add(proto, vport);
+}
+
+static int fnat_svc(uint16_t proto, uint16_t vport, const char *rip, uint16_t rport)
+{
+	return fnat_svc_pp(proto, vport, rip, rport, 0);
 }
 
 static int setup_dp(void **state)
@@ -341,7 +361,10 @@ static int setup_dp(void **state)
 	nheld = 0;
 	if (p_addr("dpdk1", LIP, 24, 0, err, sizeof(err)) < 0 ||
 	    fnat_svc(IPPROTO_TCP, FN_TCP, RIP1, 8080) < 0 ||
-	    fnat_svc(IPPROTO_UDP, FN_UDP, RIP2, 5353) < 0) {
+	    fnat_svc(IPPROTO_UDP, FN_UDP, RIP2, 5353) < 0 ||
+	    fnat_svc_pp(IPPROTO_TCP, FN_PP, RIP1, 8080, DPVS_SVC_F_PP_V2) < 0 ||
+	    fnat_svc_pp(IPPROTO_TCP, FN_PP1, RIP1, 8080, DPVS_SVC_F_PP_V1) < 0 ||
+	    fnat_svc_pp(IPPROTO_UDP, FN_PPU, RIP2, 5353, DPVS_SVC_F_PP_V2) < 0) {
 		fprintf(stderr, "set-up: %s %s\n", err, rep.msg);
 		return -1;
 	}
@@ -361,13 +384,16 @@ static int teardown(void **state)
 /* A frame of s with TCP options opts (olen, a multiple of 4) from its
  * source's side; the one frame that leaves by `out`, its checksums
  * checked from scratch. */
-static const struct rte_ipv4_hdr *send_tcp(const struct p_l4 *s, const uint8_t *opts,
-					   unsigned olen, uint16_t out)
+static const struct rte_ipv4_hdr *send_tcp_seq(const struct p_l4 *s, const uint8_t *opts,
+					       unsigned olen, uint16_t out, uint32_t seq,
+					       uint32_t ack)
 {
 	size_t len = p_l4_frame(fb, s);
 	struct rte_ipv4_hdr *ip = p_iph(fb);
 	uint8_t *t = (uint8_t *)(ip + 1);
 
+	((struct rte_tcp_hdr *)t)->sent_seq = htonl(seq);
+	((struct rte_tcp_hdr *)t)->recv_ack = htonl(ack);
 	/* the options go between the header and the payload */
 	memmove(t + 20 + olen, t + 20, s->payload);
 	memcpy(t + 20, opts, olen);
@@ -387,6 +413,14 @@ static const struct rte_ipv4_hdr *send_tcp(const struct p_l4 *s, const uint8_t *
 	assert_true(ip_sum_ok(r));
 	assert_int_equal(l4_sum(r), 0xffff);
 	return r;
+}
+
+/* As p_l4_frame numbers them: seq 0x1000, ack 0x2000 with ACK. */
+static const struct rte_ipv4_hdr *send_tcp(const struct p_l4 *s, const uint8_t *opts,
+					   unsigned olen, uint16_t out)
+{
+	return send_tcp_seq(s, opts, olen, out, 0x1000,
+			    (s->tcp_flags & RTE_TCP_ACK_FLAG) ? 0x2000 : 0);
 }
 
 /* The TOA of the segment at ip, or false when it has none. */
@@ -546,6 +580,267 @@ static void test_path_off(void **state)
 	fates_add_up();
 }
 
+/* ---- the proxy protocol ---- */
+
+static const uint8_t pp2_sig[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
+				     0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
+
+static void test_pp_header_bytes(void **state)
+{
+	uint8_t b[PP_V1_MAX + 1];
+	unsigned n;
+
+	(void)state;
+	n = pp_header(b, 1, IPPROTO_TCP, p_ip(CIP), htons(40000), p_ip(VIP), htons(80));
+	assert_int_equal(n, strlen("PROXY TCP4 172.16.0.5 10.0.0.1 40000 80\r\n"));
+	assert_memory_equal(b, "PROXY TCP4 172.16.0.5 10.0.0.1 40000 80\r\n", n);
+	/* the longest IPv4 line fits */
+	n = pp_header(b, 1, IPPROTO_TCP, p_ip("255.255.255.255"), htons(65535),
+		      p_ip("255.255.255.254"), htons(65534));
+	assert_int_equal(n, PP_V1_MAX);
+	assert_memory_equal(b, "PROXY TCP4 255.255.255.255 255.255.255.254 65535 65534\r\n", n);
+	for (int udp = 0; udp < 2; udp++) {
+		n = pp_header(b, 2, udp ? IPPROTO_UDP : IPPROTO_TCP, p_ip(CIP), htons(40000),
+			      p_ip(VIP), htons(80));
+		assert_int_equal(n, 28);
+		assert_memory_equal(b, pp2_sig, 12);
+		assert_int_equal(b[12], 0x21);            /* v2, PROXY */
+		assert_int_equal(b[13], udp ? 0x12 : 0x11); /* AF_INET, DGRAM / STREAM */
+		assert_int_equal(b[14] << 8 | b[15], 12);
+		assert_memory_equal(b + 16, &(uint32_t){ p_ip(CIP) }, 4);
+		assert_memory_equal(b + 20, &(uint32_t){ p_ip(VIP) }, 4);
+		assert_int_equal(b[24] << 8 | b[25], 40000);
+		assert_int_equal(b[26] << 8 | b[27], 80);
+	}
+}
+
+static void pp_tcp_case(unsigned olen, unsigned payload, unsigned hlen)
+{
+	uint8_t b[1600], hdr[64];
+	uint16_t len = mk(b, IPPROTO_TCP, 5, ts_opts, olen, payload);
+	struct rte_mbuf *m = mbuf_of(b, len);
+	unsigned hdrs = 40 + olen;
+
+	for (unsigned i = 0; i < hlen; i++)
+		hdr[i] = (uint8_t)(0xa0 + i);
+	assert_int_equal(pp_insert_tcp(m, hdr, hlen), 0);
+	const uint8_t *a = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)a;
+	const struct rte_tcp_hdr *t = (const struct rte_tcp_hdr *)(a + 20);
+
+	assert_int_equal(ntohs(ip->total_length), len + hlen);
+	assert_true(ip_sum_ok(ip));
+	assert_int_equal(l4_sum(ip), 0xffff);
+	/* 0xfffffff0 less the header: wraps through zero when longer */
+	assert_int_equal(ntohl(t->sent_seq), (uint32_t)(0xfffffff0u - hlen));
+	assert_int_equal(t->data_off, b[32]);
+	assert_memory_equal(a + hdrs, hdr, hlen);
+	assert_memory_equal(a + hdrs + hlen, b + hdrs, payload);
+	assert_memory_equal(a + 20 + 8, b + 20 + 8, 8); /* ack, offset, flags, window */
+	rte_pktmbuf_free(m);
+}
+
+static void test_pp_insert_tcp(void **state)
+{
+	(void)state;
+	pp_tcp_case(12, 0, 28);   /* the handshake's ACK becomes the header */
+	pp_tcp_case(12, 100, 28);
+	pp_tcp_case(0, 101, 43);  /* odd: the payload's bytes change words */
+	pp_tcp_case(12, 1, 15);
+	pp_tcp_case(0, 7, 56);
+}
+
+static void test_pp_insert_udp(void **state)
+{
+	uint8_t b[600], hdr[28];
+
+	(void)state;
+	pp_header(hdr, 2, IPPROTO_UDP, p_ip(CIP), htons(5000), p_ip(VIP), htons(FN_PPU));
+	for (int nocsum = 0; nocsum < 2; nocsum++) {
+		uint16_t len = mk(b, IPPROTO_UDP, 5, NULL, 0, 33);
+
+		if (nocsum)
+			((struct rte_udp_hdr *)(b + 20))->dgram_cksum = 0;
+		struct rte_mbuf *m = mbuf_of(b, len);
+
+		assert_int_equal(pp_insert_udp(m, hdr, 28), 0);
+		const uint8_t *a = rte_pktmbuf_mtod(m, const uint8_t *);
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)a;
+		const struct rte_udp_hdr *u = (const struct rte_udp_hdr *)(a + 20);
+
+		assert_int_equal(ntohs(ip->total_length), len + 28);
+		assert_int_equal(ntohs(u->dgram_len), 8 + 28 + 33);
+		assert_true(ip_sum_ok(ip));
+		if (nocsum)
+			assert_int_equal(u->dgram_cksum, 0);
+		else
+			assert_int_equal(l4_sum(ip), 0xffff);
+		assert_memory_equal(a + 28, hdr, 28);
+		assert_memory_equal(a + 56, b + 28, 33);
+		rte_pktmbuf_free(m);
+	}
+}
+
+/* The payload of the TCP segment at ip, and its length. */
+static const uint8_t *tcp_payload(const struct rte_ipv4_hdr *ip, unsigned *len)
+{
+	const uint8_t *t = (const uint8_t *)(ip + 1);
+	unsigned doff = (t[12] >> 4) * 4u;
+
+	*len = ntohs(ip->total_length) - 20u - doff;
+	return t + doff;
+}
+
+static uint32_t seq_of(const struct rte_ipv4_hdr *ip)
+{
+	return ntohl(((const struct rte_tcp_hdr *)(const void *)(ip + 1))->sent_seq);
+}
+
+static uint32_t ack_of(const struct rte_ipv4_hdr *ip)
+{
+	return ntohl(((const struct rte_tcp_hdr *)(const void *)(ip + 1))->recv_ack);
+}
+
+/* A whole connection through a v1 or v2 service: the real server sees the
+ * client's ISN len lower and the header before the first byte; the
+ * client sees its own numbers; after the header is acknowledged nothing
+ * is translated. isn near 2^32: the numbers wrap on the way. */
+static void pp_conn(uint16_t vport, uint16_t cport, uint32_t isn, const char *v1)
+{
+	struct p_l4 c = {.proto = IPPROTO_TCP, .src = CIP, .dst = VIP, .sport = cport,
+			 .dport = vport, .tcp_flags = RTE_TCP_SYN_FLAG};
+	const struct rte_ipv4_hdr *ip;
+	uint8_t want[PP_V1_MAX + 1];
+	unsigned n, len = v1 ? strlen(v1) : 28;
+	uint16_t port, lport;
+	uint32_t addr, first = isn + 1, rs_isn = 0x70000000;
+	const uint8_t *pl;
+
+	if (v1)
+		memcpy(want, v1, len);
+	else
+		pp_header(want, 2, IPPROTO_TCP, p_ip(CIP), htons(cport), p_ip(VIP), htons(vport));
+	ip = send_tcp_seq(&c, syn_opts, sizeof(syn_opts), P_SRV, isn, 0);
+	assert_int_equal(seq_of(ip), isn - len);
+	assert_false(toa_of(ip, &port, &addr)); /* the header instead */
+	lport = ntohs(*(const uint16_t *)(const void *)(ip + 1));
+
+	/* the SYN-ACK acks the shifted ISN; the client gets its own */
+	struct p_l4 r = {.proto = IPPROTO_TCP, .src = RIP1, .dst = LIP, .sport = 8080,
+			 .dport = lport, .tcp_flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG};
+	ip = send_tcp_seq(&r, syn_opts, sizeof(syn_opts), P_CLI, rs_isn, isn - len + 1);
+	assert_int_equal(ack_of(ip), first);
+	const uint8_t *o = (const uint8_t *)(ip + 1) + 20;
+
+	assert_int_equal(o[2] << 8 | o[3], 1400 - 40 - len); /* room for the header */
+
+	/* the handshake's ACK carries the header */
+	c.tcp_flags = RTE_TCP_ACK_FLAG;
+	ip = send_tcp_seq(&c, ts_opts, sizeof(ts_opts), P_SRV, first, rs_isn + 1);
+	assert_int_equal(seq_of(ip), first - len);
+	pl = tcp_payload(ip, &n);
+	assert_int_equal(n, len);
+	assert_memory_equal(pl, want, len);
+	/* the first data also starts at the first byte: the header again in
+	 * front (the real server trims what it has) */
+	c.payload = 40;
+	ip = send_tcp_seq(&c, ts_opts, sizeof(ts_opts), P_SRV, first, rs_isn + 1);
+	assert_int_equal(seq_of(ip), first - len);
+	pl = tcp_payload(ip, &n);
+	assert_int_equal(n, len + 40);
+	assert_memory_equal(pl, want, len);
+	for (unsigned k = 0; k < 40; k++)
+		assert_int_equal(pl[len + k], (uint8_t)(k * 7 + 1));
+	/* an ack inside the header (before it arrived): the first byte */
+	r.tcp_flags = RTE_TCP_ACK_FLAG;
+	ip = send_tcp_seq(&r, ts_opts, sizeof(ts_opts), P_CLI, rs_isn + 1, first - len + 5);
+	assert_int_equal(ack_of(ip), first);
+	/* the header and the data acknowledged: numbers alike from now on */
+	ip = send_tcp_seq(&r, ts_opts, sizeof(ts_opts), P_CLI, rs_isn + 1, first + 40);
+	assert_int_equal(ack_of(ip), first + 40);
+	c.payload = 10;
+	ip = send_tcp_seq(&c, ts_opts, sizeof(ts_opts), P_SRV, first + 40, rs_isn + 1);
+	assert_int_equal(seq_of(ip), first + 40);
+	tcp_payload(ip, &n);
+	assert_int_equal(n, 10);
+	/* and a late copy of the first segment goes as it is */
+	ip = send_tcp_seq(&c, ts_opts, sizeof(ts_opts), P_SRV, first, rs_isn + 1);
+	assert_int_equal(seq_of(ip), first);
+	ip = send_tcp_seq(&r, ts_opts, sizeof(ts_opts), P_CLI, rs_isn + 1, first + 50);
+	assert_int_equal(ack_of(ip), first + 50);
+	fates_add_up();
+}
+
+static void test_path_pp_v2(void **state)
+{
+	(void)state;
+	pp_conn(FN_PP, 41000, 0x1000, NULL);
+	pp_conn(FN_PP, 41001, 0xfffffff0, NULL); /* the ISN's shift and the data wrap */
+	assert_int_equal(caddr_counters().pp_added, 4);
+	assert_int_equal(caddr_counters().toa_added, 0);
+}
+
+static void test_path_pp_v1(void **state)
+{
+	(void)state;
+	pp_conn(FN_PP1, 41002, 0x5, "PROXY TCP4 172.16.0.5 10.0.0.1 41002 8802\r\n");
+}
+
+static void test_path_pp_udp(void **state)
+{
+	struct p_l4 c = {.proto = IPPROTO_UDP, .src = CIP, .dst = VIP, .sport = 5002,
+			 .dport = FN_PPU, .payload = 21};
+	uint8_t want[28];
+
+	(void)state;
+	pp_header(want, 2, IPPROTO_UDP, p_ip(CIP), htons(5002), p_ip(VIP), htons(FN_PPU));
+	for (int i = 0; i < 5; i++) {
+		feed(P_CLI, p_l4_frame(fb, &c));
+		const struct rte_ipv4_hdr *ip =
+		    (const struct rte_ipv4_hdr *)eth_to(one_out_of(P_SRV), P_SRV, &rs_mac[1]);
+		const uint8_t *u = (const uint8_t *)(ip + 1);
+
+		assert_int_equal(ip->version_ihl, 0x45); /* no UOA beside it */
+		assert_true(ip_sum_ok(ip));
+		assert_int_equal(l4_sum(ip), 0xffff);
+		assert_int_equal(u[4] << 8 | u[5], 8 + 28 + 21);
+		assert_memory_equal(u + 8, want, 28);
+		for (unsigned k = 0; k < 21; k++)
+			assert_int_equal(u[36 + k], (uint8_t)(k * 7 + 1));
+	}
+	assert_int_equal(caddr_counters().pp_added, 5);
+	fates_add_up();
+}
+
+/* v1 has no UDP form; a conn has no room for both a template and the
+ * header's state: both refused with the reason. */
+static void test_pp_refused(void **state)
+{
+	struct dpvs_svc s = p_svc_key(IPPROTO_UDP, VIP, 5400);
+
+	(void)state;
+	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
+	s.flags = DPVS_SVC_F_PP_V1;
+	assert_int_equal(ipvs_svc_add(&s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "v1 has no UDP form"));
+	s = p_svc_key(IPPROTO_TCP, VIP, 5400);
+	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
+	s.flags = DPVS_SVC_F_PP_V2 | DPVS_SVC_F_PERSISTENT;
+	s.timeout = 300;
+	s.netmask = 0xffffffff;
+	assert_int_equal(ipvs_svc_add(&s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "persistence"));
+	s.flags = DPVS_SVC_F_PP;
+	assert_int_equal(ipvs_svc_add(&s, err, sizeof(err)), -EINVAL);
+	/* and an edit that would make a v2 service persistent */
+	s = p_svc_key(IPPROTO_TCP, VIP, FN_PP);
+	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
+	s.flags = DPVS_SVC_F_PP_V2 | DPVS_SVC_F_PERSISTENT;
+	s.timeout = 300;
+	s.netmask = 0xffffffff;
+	assert_int_equal(ipvs_svc_edit(&s, err, sizeof(err)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -557,6 +852,13 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_path_toa_no_room, setup_dp, teardown),
 	    cmocka_unit_test_setup_teardown(test_path_uoa, setup_dp, teardown),
 	    cmocka_unit_test_setup_teardown(test_path_off, setup_dp, teardown),
+	    cmocka_unit_test(test_pp_header_bytes),
+	    cmocka_unit_test(test_pp_insert_tcp),
+	    cmocka_unit_test(test_pp_insert_udp),
+	    cmocka_unit_test_setup_teardown(test_path_pp_v2, setup_dp, teardown),
+	    cmocka_unit_test_setup_teardown(test_path_pp_v1, setup_dp, teardown),
+	    cmocka_unit_test_setup_teardown(test_path_pp_udp, setup_dp, teardown),
+	    cmocka_unit_test_setup_teardown(test_pp_refused, setup_dp, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
