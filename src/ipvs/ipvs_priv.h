@@ -587,7 +587,7 @@ enum dpvs_drop_reason ipvs_fnat_bind(struct ipvs_worker *iw, uint64_t now,
 				     const struct ipvs_snap_svc *svc, uint8_t proto,
 				     uint32_t daddr, uint16_t dport, struct ipvs_fnat_local *fl);
 /* proxy_proto.c: whether a service's --proxy-protocol (flags) suits its
- * protocol and its other flags: 0, or -EINVAL with the reason. */
+ * protocol and its other flags: 0, or -EPROTOTYPE with the reason. */
 int ipvs_pp_check(uint16_t proto, uint32_t flags, char *err, size_t errlen);
 /* Refreshes the timer to now + timeout (cheap: moves slots only when the
  * expiry got earlier than the slot it sits in). */

@@ -76,15 +76,17 @@ unsigned pp_header(uint8_t *buf, unsigned version, uint8_t proto, uint32_t saddr
 	return PP_V2_LEN4;
 }
 
+/* EPROTOTYPE: a refusal of DPVS's option, which ipvsadm shows with the
+ * daemon's reason (LVS has no text for it). */
 int ipvs_pp_check(uint16_t proto, uint32_t flags, char *err, size_t errlen)
 {
 	if ((flags & DPVS_SVC_F_PP) == DPVS_SVC_F_PP) {
 		snprintf(err, errlen, "proxy protocol: v1 or v2, not both");
-		return -EINVAL;
+		return -EPROTOTYPE;
 	}
 	if ((flags & DPVS_SVC_F_PP_V1) && proto == IPPROTO_UDP) {
 		snprintf(err, errlen, "proxy protocol v1 has no UDP form: use v2 for a UDP service");
-		return -EINVAL;
+		return -EPROTOTYPE;
 	}
 	/* the conn keeps its proxy-protocol state where a persistent
 	 * service's conns keep their template (struct ipvs_conn, line 1) */
@@ -92,7 +94,7 @@ int ipvs_pp_check(uint16_t proto, uint32_t flags, char *err, size_t errlen)
 		snprintf(err, errlen,
 			 "proxy protocol with persistence (-p) is not supported: a connection "
 			 "has room for one of them");
-		return -EINVAL;
+		return -EPROTOTYPE;
 	}
 	return 0;
 }

@@ -116,11 +116,13 @@ def mss(p):
     return None
 
 
-def start_toa_server(lab, ns, rip, port, seconds=300):
-    """toa_server.py in namespace ns on rip:port, bounded; its Popen."""
+def start_toa_server(lab, ns, rip, port, seconds=300, mode="toa", udp=0):
+    """toa_server.py in namespace ns on rip:port (mode toa or pp; a UDP
+    port for pp), bounded; its Popen."""
     p = subprocess.Popen(["ip", "netns", "exec", ns, "/usr/bin/python3",
                           os.path.join(HERE, "toa_server.py"), "--bind", rip, "--port",
-                          str(port), "--seconds", str(seconds)],
+                          str(port), "--seconds", str(seconds), "--mode", mode,
+                          "--udp", str(udp)],
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert p.stdout.readline().strip() == "listening"
     return p
@@ -137,24 +139,28 @@ import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2)
 s.bind((sys.argv[1], 0))
-got = 0
+print(s.getsockname()[1])
 for i in range(int(sys.argv[4])):
-    s.sendto(b"uoa %d" % i, (sys.argv[2], int(sys.argv[3])))
+    s.sendto(b"dgram %d" % i, (sys.argv[2], int(sys.argv[3])))
     try:
-        s.recvfrom(2048)
-        got += 1
+        print(s.recvfrom(2048)[0].decode(errors="replace"))
     except socket.timeout:
-        pass
-print(s.getsockname()[1], got)
+        print("-")
 '''
 
 
-def udp_client(lab, cip, vip, port, n):
-    """n datagrams from cip to vip:port, one at a time, each answer
-    awaited (2 s at most): (client port, answers)."""
+def udp_exchange(lab, cip, vip, port, n):
+    """n datagrams "dgram I" from cip to vip:port, one at a time, each
+    answer awaited (2 s at most): (client port, [answer or "-"])."""
     out = lab.ns(lab.ns_c, "/usr/bin/python3", "-c", UDP_CLIENT, cip, vip, str(port), str(n),
-                 timeout=n * 2 + 20).stdout.split()
-    return int(out[0]), int(out[1])
+                 timeout=n * 2 + 20).stdout.splitlines()
+    return int(out[0]), out[1:]
+
+
+def udp_client(lab, cip, vip, port, n):
+    """udp_exchange's (client port, answers received)."""
+    cport, answers = udp_exchange(lab, cip, vip, port, n)
+    return cport, sum(1 for a in answers if a != "-")
 
 
 def curl(lab, url, timeout=5):
@@ -167,7 +173,8 @@ def counters(lab):
     """dpip stats' client-address columns summed over the workers."""
     out = lab.dpip("stats").stdout.splitlines()
     cols = out[0].split()
-    tot = {k: 0 for k in ("toa", "toa-noroom", "uoa", "uoa-noroom", "mss-clamped")}
+    tot = {k: 0 for k in ("toa", "toa-noroom", "uoa", "uoa-noroom", "mss-clamped", "pp",
+                          "pp-noroom")}
     for line in out[1:]:
         f = line.split()
         if f and f[0].isdigit() and len(f) == len(cols):
@@ -177,5 +184,6 @@ def counters(lab):
 
 
 __all__ = ["pcap_ip_packets", "ip_ok", "toa", "uoa", "mss", "tcp_ports", "tcp_flags",
-           "tcp_payload_len", "start_toa_server", "stop", "udp_client", "curl", "counters",
+           "tcp_payload_len", "start_toa_server", "stop", "udp_client", "udp_exchange", "curl",
+           "counters",
            "wait_until"]

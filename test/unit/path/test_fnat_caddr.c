@@ -821,24 +821,24 @@ static void test_pp_refused(void **state)
 	(void)state;
 	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
 	s.flags = DPVS_SVC_F_PP_V1;
-	assert_int_equal(ipvs_svc_add(&s, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ipvs_svc_add(&s, err, sizeof(err)), -EPROTOTYPE);
 	assert_non_null(strstr(err, "v1 has no UDP form"));
 	s = p_svc_key(IPPROTO_TCP, VIP, 5400);
 	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
 	s.flags = DPVS_SVC_F_PP_V2 | DPVS_SVC_F_PERSISTENT;
 	s.timeout = 300;
 	s.netmask = 0xffffffff;
-	assert_int_equal(ipvs_svc_add(&s, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ipvs_svc_add(&s, err, sizeof(err)), -EPROTOTYPE);
 	assert_non_null(strstr(err, "persistence"));
 	s.flags = DPVS_SVC_F_PP;
-	assert_int_equal(ipvs_svc_add(&s, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ipvs_svc_add(&s, err, sizeof(err)), -EPROTOTYPE);
 	/* and an edit that would make a v2 service persistent */
 	s = p_svc_key(IPPROTO_TCP, VIP, FN_PP);
 	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
 	s.flags = DPVS_SVC_F_PP_V2 | DPVS_SVC_F_PERSISTENT;
 	s.timeout = 300;
 	s.netmask = 0xffffffff;
-	assert_int_equal(ipvs_svc_edit(&s, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ipvs_svc_edit(&s, err, sizeof(err)), -EPROTOTYPE);
 }
 
 int main(void)
