@@ -94,8 +94,9 @@ fi
 PATH_=/
 if [ $MODE = fnat ]; then
   # the SYNs the first real server gets: from the LIP, with the TOA option
-  # (tcpdump shows kind 254 as "unknown-254" then port and address in hex)
-  $RS1 timeout 20 tcpdump -i eth0 -n -v -c 2 --immediate-mode \
+  # (tcpdump -v reads kind 254 as RFC 6994's "exp-" with the client's port
+  # as its ExID; -x shows the whole option: fe 08, port, address)
+  $RS1 timeout 20 tcpdump -i eth0 -n -v -x -c 2 --immediate-mode \
     'tcp dst port 80 and tcp[tcpflags] & tcp-syn != 0' >"$STATE/demo-capture.txt" 2>/dev/null &
   CAP=$!
   sleep 1
@@ -114,8 +115,9 @@ if [ -n "$CAP" ]; then
           "replies from the real servers' own MACs (OutPkts above stays 0)" ;;
     tun) say "tcpdump on the router's leg to the director: the client's packets inside" \
            "IPIP (proto 4) from the DIP to each real server; no reply comes this way" ;;
-    fnat) say "tcpdump -v on RealServer1: the SYNs come from the LIP; option 254 (TOA)" \
-            "carries the client's port and address 192.168.1.10 (c0a8010a)" ;;
+    fnat) say "tcpdump -v -x on RealServer1: the SYNs come from the LIP; option 254 (TOA," \
+            "fe08, 'exp-PORT' to tcpdump) carries the client's port and address" \
+            "192.168.1.10 (c0a8 010a in the last line)" ;;
   esac
   cat "$STATE/demo-capture.txt"
 fi
