@@ -31,8 +31,8 @@ static void count_rc(uint64_t *added, uint64_t *no_room, int rc)
 		(*no_room)++;
 }
 
-bool ipvs_fnat_caddr(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir,
-		     struct rte_mbuf *m, uint16_t mtu)
+bool ipvs_fnat_caddr(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir, struct rte_mbuf *m,
+		     uint16_t mtu)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	struct ipvs_caddr_wstats *st = &ipvs_w(w)->caddr;
@@ -76,8 +76,7 @@ bool ipvs_fnat_caddr(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir,
 	}
 	if (flags & RTE_TCP_RST_FLAG)
 		return false;
-	count_rc(&st->toa_added, &st->toa_no_room,
-		 toa_insert(m, c->in.saddr, c->in.sport, mtu));
+	count_rc(&st->toa_added, &st->toa_no_room, toa_insert(m, c->in.saddr, c->in.sport, mtu));
 	/* every SYN (a retransmitted one too) carries it; then the
 	 * handshake's ACK and the first data */
 	if (!(flags & RTE_TCP_SYN_FLAG))

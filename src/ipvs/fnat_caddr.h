@@ -32,6 +32,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+#include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
@@ -40,13 +42,44 @@
 
 /* the client's segments after its SYN that carry TOA */
 #define IPVS_TOA_SEGMENTS 3
-#define TCP_OPT_SPACE 40 /* the most a TCP header has for options */
-#define IPV4_OPT_SPACE 40
+#define TCP_OPT_SPACE	  40 /* the most a TCP header has for options */
+#define IPV4_OPT_SPACE	  40
 
 _Static_assert(IPVS_TOA_SEGMENTS <= IPVS_CONN_F_CADDR_N_MASK >> IPVS_CONN_F_CADDR_N_SHIFT,
 	       "the conn's 2-bit count holds the TOA segments");
 _Static_assert(UOA_PACKETS <= IPVS_CONN_F_CADDR_N_MASK >> IPVS_CONN_F_CADDR_N_SHIFT,
 	       "the conn's 2-bit count holds the UOA datagrams");
+
+/* What the three insertions share: a gap of `gap` bytes after the first
+ * `hdrs` bytes of m (data at the IPv4 header), made by moving those
+ * headers into the headroom, which keeps room for the Ethernet header
+ * the way out writes back. The new start, or NULL (headroom short, or the
+ * headers not in the first segment) with m unchanged. */
+static inline uint8_t *caddr_open_gap(struct rte_mbuf *m, uint32_t hdrs, uint32_t gap)
+{
+	uint8_t *old = rte_pktmbuf_mtod(m, uint8_t *), *p;
+
+	if (rte_pktmbuf_data_len(m) < hdrs || rte_pktmbuf_headroom(m) < gap + RTE_ETHER_HDR_LEN)
+		return NULL;
+	p = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)gap);
+	memmove(p, old, hdrs);
+	return p;
+}
+
+/* acc plus the 16-bit words of len (even) bytes that were not there
+ * before (RFC 1624: absent words count as zeros). */
+static inline uint64_t csum_add_words(uint64_t acc, const void *bytes, unsigned len)
+{
+	const uint8_t *b = (const uint8_t *)bytes;
+
+	for (unsigned i = 0; i + 1 < len; i += 2) {
+		uint16_t w;
+
+		memcpy(&w, b + i, sizeof(w));
+		acc += w;
+	}
+	return acc;
+}
 
 /*
  * The rewrites, on one packet, checksums updated incrementally (unit
@@ -67,14 +100,14 @@ int uoa_insert(struct rte_mbuf *m, uint32_t caddr, uint16_t cport, uint16_t mtu)
 bool tcp_mss_clamp(struct rte_tcp_hdr *th, uint16_t mss, uint16_t less);
 
 /* ---- the proxy protocol (proxy_proto.c) ---- */
-#define PP_V1_MAX 56   /* "PROXY TCP4 " 2 x 15 + 2 x 5 digits, 3 spaces, CRLF */
-#define PP_V2_LEN4 28  /* signature 12, version/command, family, length 2, 12 */
+#define PP_V1_MAX  56 /* "PROXY TCP4 " 2 x 15 + 2 x 5 digits, 3 spaces, CRLF */
+#define PP_V2_LEN4 28 /* signature 12, version/command, family, length 2, 12 */
 
 /* The PROXY header (version 1 or 2; proto TCP or UDP) of a flow from
  * saddr:sport to daddr:dport (network order) into buf (PP_V1_MAX + 1
  * bytes): its length. */
-unsigned pp_header(uint8_t *buf, unsigned version, uint8_t proto, uint32_t saddr,
-		   uint16_t sport, uint32_t daddr, uint16_t dport);
+unsigned pp_header(uint8_t *buf, unsigned version, uint8_t proto, uint32_t saddr, uint16_t sport,
+		   uint32_t daddr, uint16_t dport);
 /* hdr (len bytes) in front of the TCP payload of m (as toa_insert's m):
  * its seq len lower, IPv4 length and both checksums following (TCP's
  * from scratch). 0, or -ENOBUFS with m unchanged. */
@@ -94,9 +127,8 @@ void ipvs_pp_out(struct ipvs_caddr_wstats *st, struct ipvs_conn *c, struct rte_m
 /* A new Full-NAT conn of service svc: marks it IPVS_CONN_F_CADDR when it
  * carries the client's address (TOA/UOA by the snapshot's switches, or
  * the service's proxy protocol, IPVS_CONN_F_PP). */
-static inline void ipvs_fnat_caddr_init(const struct ipvs_snap *s,
-					const struct ipvs_snap_svc *svc, struct ipvs_conn *c,
-					uint8_t proto)
+static inline void ipvs_fnat_caddr_init(const struct ipvs_snap *s, const struct ipvs_snap_svc *svc,
+					struct ipvs_conn *c, uint8_t proto)
 {
 	if ((svc->flags & DPVS_SVC_F_PP_V2) ||
 	    ((svc->flags & DPVS_SVC_F_PP_V1) && proto == IPPROTO_TCP)) {
@@ -115,7 +147,7 @@ static inline void ipvs_fnat_caddr_init(const struct ipvs_snap *s,
  * m may move (read the headers again after). true: m was consumed (too
  * big for the header, DF: the client was told). Out of line: the first
  * packets only (and every datagram of a UDP proxy-protocol service). */
-bool ipvs_fnat_caddr(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir,
-		     struct rte_mbuf *m, uint16_t mtu);
+bool ipvs_fnat_caddr(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir, struct rte_mbuf *m,
+		     uint16_t mtu);
 
 #endif /* DPVS_IPVS_FNAT_CADDR_H */

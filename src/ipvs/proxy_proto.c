@@ -48,11 +48,11 @@
 #include "ipvs/fnat_caddr.h"
 #include "ipvs/xmit.h"
 
-static const uint8_t pp2_sig[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
-				     0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
+static const uint8_t pp2_sig[12] = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
+				    0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a};
 
-unsigned pp_header(uint8_t *buf, unsigned version, uint8_t proto, uint32_t saddr,
-		   uint16_t sport, uint32_t daddr, uint16_t dport)
+unsigned pp_header(uint8_t *buf, unsigned version, uint8_t proto, uint32_t saddr, uint16_t sport,
+		   uint32_t daddr, uint16_t dport)
 {
 	if (version == 1) {
 		char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
@@ -65,7 +65,7 @@ unsigned pp_header(uint8_t *buf, unsigned version, uint8_t proto, uint32_t saddr
 		return (unsigned)n;
 	}
 	memcpy(buf, pp2_sig, sizeof(pp2_sig));
-	buf[12] = 0x21; /* version 2, PROXY */
+	buf[12] = 0x21;				      /* version 2, PROXY */
 	buf[13] = proto == IPPROTO_UDP ? 0x12 : 0x11; /* AF_INET, DGRAM or STREAM */
 	buf[14] = 0;
 	buf[15] = 12; /* the IPv4 addresses and ports */
@@ -85,7 +85,8 @@ int ipvs_pp_check(uint16_t proto, uint32_t flags, char *err, size_t errlen)
 		return -EPROTOTYPE;
 	}
 	if ((flags & DPVS_SVC_F_PP_V1) && proto == IPPROTO_UDP) {
-		snprintf(err, errlen, "proxy protocol v1 has no UDP form: use v2 for a UDP service");
+		snprintf(err, errlen,
+			 "proxy protocol v1 has no UDP form: use v2 for a UDP service");
 		return -EPROTOTYPE;
 	}
 	/* the conn keeps its proxy-protocol state where a persistent
@@ -124,11 +125,10 @@ int pp_insert_tcp(struct rte_mbuf *m, const uint8_t *hdr, unsigned len)
 	if (unlikely(rte_pktmbuf_data_len(m) < hl + sizeof(*th)))
 		return -ENOBUFS;
 	hdrs = hl + (uint32_t)(th->data_off >> 4) * 4;
-	if (rte_pktmbuf_data_len(m) < hdrs || rte_pktmbuf_headroom(m) < len + RTE_ETHER_HDR_LEN)
-		return -ENOBUFS;
 	old_tl = ip->total_length;
-	p = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)len);
-	memmove(p, ip, hdrs);
+	p = caddr_open_gap(m, hdrs, len);
+	if (!p)
+		return -ENOBUFS;
 	memcpy(p + hdrs, hdr, len);
 	ip = (struct rte_ipv4_hdr *)p;
 	th = (struct rte_tcp_hdr *)(p + hl);
@@ -159,11 +159,10 @@ int pp_insert_udp(struct rte_mbuf *m, const uint8_t *hdr, unsigned len)
 
 	if (len & 1)
 		return -EINVAL; /* the incremental update below needs whole words */
-	if (rte_pktmbuf_data_len(m) < hdrs || rte_pktmbuf_headroom(m) < len + RTE_ETHER_HDR_LEN)
-		return -ENOBUFS;
 	old_tl = ip->total_length;
-	p = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)len);
-	memmove(p, ip, hdrs);
+	p = caddr_open_gap(m, hdrs, len);
+	if (!p)
+		return -ENOBUFS;
 	memcpy(p + hdrs, hdr, len);
 	ip = (struct rte_ipv4_hdr *)p;
 	uh = (struct rte_udp_hdr *)(p + hl);
@@ -178,13 +177,7 @@ int pp_insert_udp(struct rte_mbuf *m, const uint8_t *hdr, unsigned len)
 		uint64_t acc = (uint16_t)~uh->dgram_cksum;
 
 		acc += 2 * ((uint32_t)(uint16_t)~old_ul + new_ul);
-		for (unsigned i = 0; i < len; i += 2) {
-			uint16_t w;
-
-			memcpy(&w, hdr + i, 2);
-			acc += w;
-		}
-		uint16_t s = (uint16_t)~csum_fold64(acc);
+		uint16_t s = (uint16_t)~csum_fold64(csum_add_words(acc, hdr, len));
 
 		uh->dgram_cksum = s ? s : 0xffff; /* zero would mean "none" */
 	}
@@ -207,6 +200,23 @@ static bool too_big(struct worker *w, struct rte_mbuf *m, uint16_t mtu, unsigned
 	return ipvs_xmit_too_big(w, m, (uint16_t)(mtu > len + 68 ? mtu - len : 68));
 }
 
+/* Conn c's header in front of m's payload (TCP or UDP), counted: true
+ * when m was consumed instead (too big for it, DF). */
+static bool put_header(struct worker *w, struct ipvs_caddr_wstats *st, const struct ipvs_conn *c,
+		       struct rte_mbuf *m, uint16_t mtu, uint8_t proto)
+{
+	uint8_t buf[PP_V1_MAX + 1];
+	unsigned len = conn_header(c, proto, buf);
+
+	if (too_big(w, m, mtu, len))
+		return true;
+	if ((proto == IPPROTO_UDP ? pp_insert_udp(m, buf, len) : pp_insert_tcp(m, buf, len)) == 0)
+		st->pp_added++;
+	else
+		st->pp_no_room++;
+	return false;
+}
+
 bool ipvs_pp_in(struct worker *w, struct ipvs_caddr_wstats *st, struct ipvs_conn *c,
 		struct rte_mbuf *m, uint16_t mtu)
 {
@@ -216,18 +226,9 @@ bool ipvs_pp_in(struct worker *w, struct ipvs_caddr_wstats *st, struct ipvs_conn
 	unsigned len;
 	uint32_t seq;
 
-	if (ip->next_proto_id == IPPROTO_UDP) {
-		if (!(c->c_flags & IPVS_CONN_F_PP_V2))
-			return false;
-		len = conn_header(c, IPPROTO_UDP, buf);
-		if (too_big(w, m, mtu, len))
-			return true;
-		if (pp_insert_udp(m, buf, len) == 0)
-			st->pp_added++;
-		else
-			st->pp_no_room++;
-		return false;
-	}
+	if (ip->next_proto_id == IPPROTO_UDP)
+		return (c->c_flags & IPVS_CONN_F_PP_V2) &&
+		       put_header(w, st, c, m, mtu, IPPROTO_UDP);
 	th = (struct rte_tcp_hdr *)((uint8_t *)ip + m->l3_len);
 	seq = rte_be_to_cpu_32(th->sent_seq);
 	if (th->tcp_flags & RTE_TCP_SYN_FLAG) {
@@ -244,14 +245,7 @@ bool ipvs_pp_in(struct worker *w, struct ipvs_caddr_wstats *st, struct ipvs_conn
 		tcp_set32(th, false, seq - c->pp.pp_len);
 		return false;
 	}
-	len = conn_header(c, IPPROTO_TCP, buf);
-	if (too_big(w, m, mtu, len))
-		return true;
-	if (pp_insert_tcp(m, buf, len) == 0)
-		st->pp_added++;
-	else
-		st->pp_no_room++;
-	return false;
+	return put_header(w, st, c, m, mtu, IPPROTO_TCP);
 }
 
 void ipvs_pp_out(struct ipvs_caddr_wstats *st, struct ipvs_conn *c, struct rte_mbuf *m,

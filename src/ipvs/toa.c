@@ -16,15 +16,14 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <rte_byteorder.h>
-#include <rte_ether.h>
 #include <rte_ip.h>
 
 #include "inet/csum.h"
 #include "ipvs/fnat_caddr.h"
 
-#define TCP_OPT_EOL 0
-#define TCP_OPT_NOP 1
-#define TCP_OPT_MSS 2
+#define TCP_OPT_EOL  0
+#define TCP_OPT_NOP  1
+#define TCP_OPT_MSS  2
 #define TCP_OLEN_MSS 4
 
 int toa_insert(struct rte_mbuf *m, uint32_t caddr, uint16_t cport, uint16_t mtu)
@@ -34,8 +33,7 @@ int toa_insert(struct rte_mbuf *m, uint32_t caddr, uint16_t cport, uint16_t mtu)
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)((uint8_t *)ip + hl);
 	uint32_t doff, hdrs;
 	uint16_t old_w, new_w, old_tl, new_tl, old_len, new_len;
-	struct toa_opt opt = { .kind = TOA_KIND, .len = TOA_LEN, .port = cport, .addr = caddr };
-	uint16_t ow[TOA_LEN / 2];
+	struct toa_opt opt = {.kind = TOA_KIND, .len = TOA_LEN, .port = cport, .addr = caddr};
 	uint64_t acc;
 	uint8_t *p;
 
@@ -47,17 +45,12 @@ int toa_insert(struct rte_mbuf *m, uint32_t caddr, uint16_t cport, uint16_t mtu)
 		return -ENOSPC;
 	if (m->pkt_len + TOA_LEN > mtu)
 		return -EMSGSIZE;
-	/* the headers move into the headroom, which must keep room for the
-	 * Ethernet header the way out puts back */
-	if (rte_pktmbuf_data_len(m) < hdrs ||
-	    rte_pktmbuf_headroom(m) < TOA_LEN + RTE_ETHER_HDR_LEN)
-		return -ENOBUFS;
-
 	memcpy(&old_w, (uint8_t *)th + 12, sizeof(old_w)); /* data offset and flags */
 	old_tl = ip->total_length;
 	old_len = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old_tl) - hl));
-	p = (uint8_t *)rte_pktmbuf_prepend(m, TOA_LEN);
-	memmove(p, ip, hdrs);
+	p = caddr_open_gap(m, hdrs, TOA_LEN);
+	if (!p)
+		return -ENOBUFS;
 	ip = (struct rte_ipv4_hdr *)p;
 	th = (struct rte_tcp_hdr *)(p + hl);
 	memcpy(p + hdrs, &opt, TOA_LEN);
@@ -69,14 +62,10 @@ int toa_insert(struct rte_mbuf *m, uint32_t caddr, uint16_t cport, uint16_t mtu)
 	ip->hdr_checksum = csum_update16(ip->hdr_checksum, old_tl, new_tl);
 	ip->total_length = new_tl;
 
-	/* words that were not there count as zeros before */
-	memcpy(ow, &opt, TOA_LEN);
 	acc = (uint16_t)~th->cksum;
 	acc += (uint16_t)~old_w + (uint32_t)new_w;
 	acc += (uint16_t)~old_len + (uint32_t)new_len;
-	for (unsigned i = 0; i < TOA_LEN / 2; i++)
-		acc += ow[i];
-	th->cksum = (uint16_t)~csum_fold64(acc);
+	th->cksum = (uint16_t)~csum_fold64(csum_add_words(acc, &opt, TOA_LEN));
 	return 0;
 }
 
@@ -113,8 +102,9 @@ bool tcp_mss_clamp(struct rte_tcp_hdr *th, uint16_t mss, uint16_t less)
 				return false;
 			new = rte_cpu_to_be_16(v);
 			memcpy(&o[i + 2], &new, sizeof(new));
-			th->cksum = odd ? csum_update16(th->cksum, rte_bswap16(old), rte_bswap16(new))
-					: csum_update16(th->cksum, old, new);
+			th->cksum =
+			    odd ? csum_update16(th->cksum, rte_bswap16(old), rte_bswap16(new))
+				: csum_update16(th->cksum, old, new);
 			return true;
 		}
 		i += o[i + 1];

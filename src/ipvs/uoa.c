@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <string.h>
 #include <rte_byteorder.h>
-#include <rte_ether.h>
 #include <rte_ip.h>
 
 #include "inet/csum.h"
@@ -25,8 +24,8 @@ int uoa_insert(struct rte_mbuf *m, uint32_t caddr, uint16_t cport, uint16_t mtu)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	uint32_t hl = m->l3_len;
-	struct toa_opt opt = { .kind = UOA_TYPE, .len = UOA_LEN, .port = cport, .addr = caddr };
-	uint16_t ow[UOA_LEN / 2], old_w, new_w, old_tl, new_tl;
+	struct toa_opt opt = {.kind = UOA_TYPE, .len = UOA_LEN, .port = cport, .addr = caddr};
+	uint16_t old_w, new_w, old_tl, new_tl;
 	uint64_t acc;
 	uint8_t *p;
 
@@ -38,13 +37,11 @@ int uoa_insert(struct rte_mbuf *m, uint32_t caddr, uint16_t cport, uint16_t mtu)
 		return -ENOSPC;
 	if (m->pkt_len + UOA_LEN > mtu)
 		return -EMSGSIZE;
-	if (rte_pktmbuf_data_len(m) < hl || rte_pktmbuf_headroom(m) < UOA_LEN + RTE_ETHER_HDR_LEN)
-		return -ENOBUFS;
-
 	memcpy(&old_w, ip, sizeof(old_w)); /* version, IHL and TOS */
 	old_tl = ip->total_length;
-	p = (uint8_t *)rte_pktmbuf_prepend(m, UOA_LEN);
-	memmove(p, ip, hl);
+	p = caddr_open_gap(m, hl, UOA_LEN);
+	if (!p)
+		return -ENOBUFS;
 	ip = (struct rte_ipv4_hdr *)p;
 	memcpy(p + hl, &opt, UOA_LEN);
 	ip->version_ihl = (uint8_t)(ip->version_ihl + UOA_LEN / 4);
@@ -53,12 +50,9 @@ int uoa_insert(struct rte_mbuf *m, uint32_t caddr, uint16_t cport, uint16_t mtu)
 	ip->total_length = new_tl;
 	m->l3_len = hl + UOA_LEN;
 
-	memcpy(ow, &opt, UOA_LEN);
 	acc = (uint16_t)~ip->hdr_checksum;
 	acc += (uint16_t)~old_w + (uint32_t)new_w;
 	acc += (uint16_t)~old_tl + (uint32_t)new_tl;
-	for (unsigned i = 0; i < UOA_LEN / 2; i++)
-		acc += ow[i];
-	ip->hdr_checksum = (uint16_t)~csum_fold64(acc);
+	ip->hdr_checksum = (uint16_t)~csum_fold64(csum_add_words(acc, &opt, UOA_LEN));
 	return 0;
 }

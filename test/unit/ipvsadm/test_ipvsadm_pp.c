@@ -61,15 +61,14 @@ static void test_parse(void **state)
 	assert_int_not_equal(parse("-A -t 10.0.0.1:80 --proxy-protocol v3", &c, msg, sizeof(msg)),
 			     IPVSADM_PARSE_OK);
 	assert_string_equal(msg, "illegal proxy protocol `v3' specified (v1, v2 or disable)\n");
-	assert_int_not_equal(parse("-A -t 10.0.0.1:80 --proxy-protocol v1 --proxy-protocol v2",
-				   &c, msg, sizeof(msg)),
+	assert_int_not_equal(parse("-A -t 10.0.0.1:80 --proxy-protocol v1 --proxy-protocol v2", &c,
+				   msg, sizeof(msg)),
 			     IPVSADM_PARSE_OK);
 	assert_string_equal(msg, "multiple 'proxy-protocol' options specified\n");
-	assert_int_not_equal(parse("-a -t 10.0.0.1:80 -r 1.2.3.4 --fullnat --proxy-protocol v2",
-				   &c, msg, sizeof(msg)),
+	assert_int_not_equal(parse("-a -t 10.0.0.1:80 -r 1.2.3.4 --fullnat --proxy-protocol v2", &c,
+				   msg, sizeof(msg)),
 			     IPVSADM_PARSE_OK);
-	assert_string_equal(msg,
-			    "Illegal 'proxy-protocol' option with the 'add-server' command\n");
+	assert_string_equal(msg, "Illegal 'proxy-protocol' option with the 'add-server' command\n");
 	assert_int_not_equal(parse("-A -t 10.0.0.1:80 --proxy-protocol", &c, msg, sizeof(msg)),
 			     IPVSADM_PARSE_OK);
 }
@@ -81,13 +80,11 @@ static void test_config_line(void **state)
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(ipvs_args_service("-t 10.0.0.1:80 -s rr --proxy-protocol v2", &s, err,
-					   sizeof(err)),
-			 0);
+	assert_int_equal(
+	    ipvs_args_service("-t 10.0.0.1:80 -s rr --proxy-protocol v2", &s, err, sizeof(err)), 0);
 	assert_int_equal(s.flags & DPVS_SVC_F_PP, DPVS_SVC_F_PP_V2);
-	assert_int_not_equal(ipvs_args_service("-t 10.0.0.1:80 --proxy-protocol 2", &s, err,
-					       sizeof(err)),
-			     0);
+	assert_int_not_equal(
+	    ipvs_args_service("-t 10.0.0.1:80 --proxy-protocol 2", &s, err, sizeof(err)), 0);
 	assert_non_null(strstr(err, "illegal proxy protocol `2'"));
 }
 
@@ -96,7 +93,7 @@ static void *reply_of(const struct dpvs_svc *svcs, unsigned n, uint32_t *len)
 {
 	size_t cap = sizeof(struct dpvs_list) + n * sizeof(struct dpvs_svc_entry);
 	uint8_t *buf = calloc(1, cap);
-	struct dpvs_list hdr = { .count = n, .entry_size = sizeof(struct dpvs_svc_entry) };
+	struct dpvs_list hdr = {.count = n, .entry_size = sizeof(struct dpvs_svc_entry)};
 
 	assert_non_null(buf);
 	memcpy(buf, &hdr, sizeof(hdr));

@@ -51,10 +51,10 @@
 #include "ctl_test_env.h"
 #include "ipvs/fnat_caddr.h"
 
-#define LIP "192.168.1.100"
+#define LIP    "192.168.1.100"
 #define FN_TCP 8800 /* TCP, Full-NAT to RIP1:8080 */
 #define FN_UDP 5300 /* UDP, Full-NAT to RIP2:5353 */
-#define FN_PP 8801  /* TCP, Full-NAT to RIP1:8080, --proxy-protocol v2 */
+#define FN_PP  8801 /* TCP, Full-NAT to RIP1:8080, --proxy-protocol v2 */
 #define FN_PP1 8802 /* TCP, the same with v1 */
 #define FN_PPU 5301 /* UDP, Full-NAT to RIP2:5353, v2 */
 
@@ -87,8 +87,8 @@ static uint16_t mk(uint8_t *buf, uint8_t proto, unsigned ihl, const uint8_t *opt
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)buf;
 	uint32_t hl = ihl * 4;
 	uint8_t *l4 = buf + hl;
-	uint32_t l4h = proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) + olen
-					    : sizeof(struct rte_udp_hdr);
+	uint32_t l4h =
+	    proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) + olen : sizeof(struct rte_udp_hdr);
 	uint16_t len = (uint16_t)(hl + l4h + payload);
 
 	memset(buf, 0, len);
@@ -138,9 +138,9 @@ static struct rte_mbuf *mbuf_of(const uint8_t *buf, uint16_t len)
 
 /* Linux's SYN options: MSS 1460, SACK permitted, timestamps, NOP, window
  * scale 7 (20 bytes). */
-static const uint8_t syn_opts[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1,
-				      0, 0, 0, 0, 1, 3, 3, 7 };
-static const uint8_t ts_opts[12] = { 1, 1, 8, 10, 0, 0, 0, 2, 0, 0, 0, 1 };
+static const uint8_t syn_opts[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
+				     0, 1, 0,	 0,    0, 0, 1, 3,  3, 7};
+static const uint8_t ts_opts[12] = {1, 1, 8, 10, 0, 0, 0, 2, 0, 0, 0, 1};
 
 /* toa_insert on a packet of olen bytes of options and `payload` bytes:
  * everything checked against the packet before. */
@@ -151,8 +151,8 @@ static void toa_case(const uint8_t *opts, unsigned olen, unsigned payload, uint8
 
 	((struct rte_tcp_hdr *)(before + 20))->tcp_flags = flags;
 	((struct rte_tcp_hdr *)(before + 20))->cksum = 0;
-	((struct rte_tcp_hdr *)(before + 20))->cksum =
-	    (uint16_t)~pseudo_sum((struct rte_ipv4_hdr *)before, IPPROTO_TCP, before + 20, len - 20u);
+	((struct rte_tcp_hdr *)(before + 20))->cksum = (uint16_t)~pseudo_sum(
+	    (struct rte_ipv4_hdr *)before, IPPROTO_TCP, before + 20, len - 20u);
 
 	struct rte_mbuf *m = mbuf_of(before, len);
 	uint32_t hdrs = 20 + 20 + olen;
@@ -172,7 +172,7 @@ static void toa_case(const uint8_t *opts, unsigned olen, unsigned payload, uint8
 	assert_int_equal(a[hdrs], 254);
 	assert_int_equal(a[hdrs + 1], 8);
 	assert_int_equal(a[hdrs + 2] << 8 | a[hdrs + 3], 40000);
-	assert_memory_equal(&a[hdrs + 4], &(uint32_t){ p_ip(CIP) }, 4);
+	assert_memory_equal(&a[hdrs + 4], &(uint32_t){p_ip(CIP)}, 4);
 	/* the rest in place: IP header but length and checksum, TCP header
 	 * but data offset and checksum, its options, the payload */
 	assert_memory_equal(a, before, 2);
@@ -192,8 +192,8 @@ static void test_toa_bytes(void **state)
 	toa_case(syn_opts, sizeof(syn_opts), 0, RTE_TCP_SYN_FLAG);
 	toa_case(ts_opts, sizeof(ts_opts), 1000, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG);
 	toa_case(NULL, 0, 1, RTE_TCP_ACK_FLAG); /* odd payload: the last word half */
-	static const uint8_t o32[32] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-					 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	static const uint8_t o32[32] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+					1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
 	toa_case(o32, 32, 10, RTE_TCP_ACK_FLAG); /* 32 + 8: exactly full */
 }
 
@@ -243,16 +243,16 @@ static void test_mss_clamp(void **state)
 	mss_case(syn_opts, sizeof(syn_opts), 2, 1400, 1452 - 52, true);
 	mss_case(syn_opts, sizeof(syn_opts), 2, 1500, 1452, true);
 	/* odd offset: NOP, MSS 1460, SACK-permitted, NOP */
-	static const uint8_t odd[8] = { 1, 2, 4, 0x05, 0xb4, 4, 2, 1 };
+	static const uint8_t odd[8] = {1, 2, 4, 0x05, 0xb4, 4, 2, 1};
 	mss_case(odd, sizeof(odd), 3, 1500, 1452, true);
 	mss_case(odd, sizeof(odd), 3, 1000, 1000, true);
 	/* no MSS option; an MSS already low enough (536 - 8 = 528 < cap, but
 	 * "less" always applies: 528) */
 	mss_case(ts_opts, sizeof(ts_opts), 0, 1400, 0, false);
-	static const uint8_t low[4] = { 2, 4, 0x02, 0x18 };
+	static const uint8_t low[4] = {2, 4, 0x02, 0x18};
 	mss_case(low, sizeof(low), 2, 1400, 528, true);
 	/* a length running past the options: left alone */
-	static const uint8_t bad[4] = { 3, 9, 2, 4 };
+	static const uint8_t bad[4] = {3, 9, 2, 4};
 	mss_case(bad, sizeof(bad), 0, 1400, 0, false);
 }
 
@@ -276,7 +276,7 @@ static void uoa_case(unsigned ihl, unsigned payload)
 	assert_int_equal(a[hl], 31);
 	assert_int_equal(a[hl + 1], 8);
 	assert_int_equal(a[hl + 2] << 8 | a[hl + 3], 5000);
-	assert_memory_equal(&a[hl + 4], &(uint32_t){ p_ip(CIP) }, 4);
+	assert_memory_equal(&a[hl + 4], &(uint32_t){p_ip(CIP)}, 4);
 	assert_int_equal(a[1], b[1]);
 	assert_memory_equal(a + 4, b + 4, 6);
 	assert_memory_equal(a + 12, b + 12, hl - 12);
@@ -327,8 +327,7 @@ static int laddr_add(uint16_t proto, uint16_t vport)
 	return ctl_test_call(DPVS_MSG_LADDR_ADD, 0, &q, sizeof(q), &rep);
 }
 
-static int fnat_svc_pp(uint16_t proto, uint16_t vport, const char *rip, uint16_t rport,
-		       uint32_t pp)
+static int fnat_svc_pp(uint16_t proto, uint16_t vport, const char *rip, uint16_t rport, uint32_t pp)
 {
 	struct dpvs_svc s = p_svc_key(proto, VIP, vport);
 	int rc;
@@ -337,8 +336,8 @@ static int fnat_svc_pp(uint16_t proto, uint16_t vport, const char *rip, uint16_t
 	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
 	if ((rc = ipvs_svc_add(&s, err, sizeof(err))) < 0)
 		return rc;
-	if ((rc = p_dest_fwd(&s, rip, rport, DPVS_FWD_FULLNAT, 0, 0, 0, false, err,
-			     sizeof(err))) < 0)
+	if ((rc = p_dest_fwd(&s, rip, rport, DPVS_FWD_FULLNAT, 0, 0, 0, false, err, sizeof(err))) <
+	    0)
 		return rc;
 	return laddr_add(proto, vport);
 }
@@ -406,8 +405,7 @@ static const struct rte_ipv4_hdr *send_tcp_seq(const struct p_l4 *s, const uint8
 	    (uint16_t)~pseudo_sum(ip, IPPROTO_TCP, t, 20 + olen + s->payload);
 	feed(p_port_of(s->src), len + olen);
 
-	const uint8_t *o = eth_to(one_out_of(out), out,
-				  out == P_SRV ? &rs_mac[0] : &cgw_mac);
+	const uint8_t *o = eth_to(one_out_of(out), out, out == P_SRV ? &rs_mac[0] : &cgw_mac);
 	const struct rte_ipv4_hdr *r = (const struct rte_ipv4_hdr *)o;
 
 	assert_true(ip_sum_ok(r));
@@ -416,8 +414,8 @@ static const struct rte_ipv4_hdr *send_tcp_seq(const struct p_l4 *s, const uint8
 }
 
 /* As p_l4_frame numbers them: seq 0x1000, ack 0x2000 with ACK. */
-static const struct rte_ipv4_hdr *send_tcp(const struct p_l4 *s, const uint8_t *opts,
-					   unsigned olen, uint16_t out)
+static const struct rte_ipv4_hdr *send_tcp(const struct p_l4 *s, const uint8_t *opts, unsigned olen,
+					   uint16_t out)
 {
 	return send_tcp_seq(s, opts, olen, out, 0x1000,
 			    (s->tcp_flags & RTE_TCP_ACK_FLAG) ? 0x2000 : 0);
@@ -457,8 +455,12 @@ static struct dpvs_worker_stats caddr_counters(void)
 
 static void test_path_toa(void **state)
 {
-	struct p_l4 c = {.proto = IPPROTO_TCP, .src = CIP, .dst = VIP, .sport = 40000,
-			 .dport = FN_TCP, .tcp_flags = RTE_TCP_SYN_FLAG};
+	struct p_l4 c = {.proto = IPPROTO_TCP,
+			 .src = CIP,
+			 .dst = VIP,
+			 .sport = 40000,
+			 .dport = FN_TCP,
+			 .tcp_flags = RTE_TCP_SYN_FLAG};
 	const struct rte_ipv4_hdr *ip;
 	uint16_t port, lport;
 	uint32_t addr;
@@ -473,8 +475,12 @@ static void test_path_toa(void **state)
 	lport = ntohs(*(const uint16_t *)(const void *)(ip + 1));
 
 	/* the real server's SYN-ACK: MSS 1460 -> 1352 (MTU 1400 - 40 - 8) */
-	struct p_l4 r = {.proto = IPPROTO_TCP, .src = RIP1, .dst = LIP, .sport = 8080,
-			 .dport = lport, .tcp_flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG};
+	struct p_l4 r = {.proto = IPPROTO_TCP,
+			 .src = RIP1,
+			 .dst = LIP,
+			 .sport = 8080,
+			 .dport = lport,
+			 .tcp_flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG};
 	ip = send_tcp(&r, syn_opts, sizeof(syn_opts), P_CLI);
 	assert_int_equal(ip->dst_addr, p_ip(CIP));
 	const uint8_t *o = (const uint8_t *)(ip + 1) + 20;
@@ -492,7 +498,8 @@ static void test_path_toa(void **state)
 		assert_int_equal(ntohs(ip->total_length),
 				 20 + 20 + 12 + c.payload + (i < 3 ? 8 : 0));
 		/* the payload as sent */
-		const uint8_t *pl = (const uint8_t *)(ip + 1) + ((((const uint8_t *)(ip + 1))[12] >> 4) * 4);
+		const uint8_t *pl =
+		    (const uint8_t *)(ip + 1) + ((((const uint8_t *)(ip + 1))[12] >> 4) * 4);
 		for (unsigned k = 0; k < c.payload; k++)
 			assert_int_equal(pl[k], (uint8_t)(k * 7 + 1));
 	}
@@ -508,8 +515,12 @@ static void test_path_toa_no_room(void **state)
 {
 	/* a SYN whose options are full: it goes as it is, counted */
 	uint8_t full[40];
-	struct p_l4 c = {.proto = IPPROTO_TCP, .src = CIP, .dst = VIP, .sport = 40001,
-			 .dport = FN_TCP, .tcp_flags = RTE_TCP_SYN_FLAG};
+	struct p_l4 c = {.proto = IPPROTO_TCP,
+			 .src = CIP,
+			 .dst = VIP,
+			 .sport = 40001,
+			 .dport = FN_TCP,
+			 .tcp_flags = RTE_TCP_SYN_FLAG};
 	uint16_t port;
 	uint32_t addr;
 
@@ -525,8 +536,12 @@ static void test_path_toa_no_room(void **state)
 
 static void test_path_uoa(void **state)
 {
-	struct p_l4 c = {.proto = IPPROTO_UDP, .src = CIP, .dst = VIP, .sport = 5000,
-			 .dport = FN_UDP, .payload = 21};
+	struct p_l4 c = {.proto = IPPROTO_UDP,
+			 .src = CIP,
+			 .dst = VIP,
+			 .sport = 5000,
+			 .dport = FN_UDP,
+			 .payload = 21};
 
 	(void)state;
 	for (int i = 0; i < 5; i++) {
@@ -545,7 +560,7 @@ static void test_path_uoa(void **state)
 			assert_int_equal(a[20], UOA_TYPE);
 			assert_int_equal(a[21], UOA_LEN);
 			assert_int_equal(a[22] << 8 | a[23], 5000);
-			assert_memory_equal(&a[24], &(uint32_t){ p_ip(CIP) }, 4);
+			assert_memory_equal(&a[24], &(uint32_t){p_ip(CIP)}, 4);
 		} else {
 			assert_int_equal(ip->version_ihl, 0x45);
 		}
@@ -557,8 +572,12 @@ static void test_path_uoa(void **state)
 
 static void test_path_off(void **state)
 {
-	struct p_l4 c = {.proto = IPPROTO_TCP, .src = CIP, .dst = VIP, .sport = 40002,
-			 .dport = FN_TCP, .tcp_flags = RTE_TCP_SYN_FLAG};
+	struct p_l4 c = {.proto = IPPROTO_TCP,
+			 .src = CIP,
+			 .dst = VIP,
+			 .sport = 40002,
+			 .dport = FN_TCP,
+			 .tcp_flags = RTE_TCP_SYN_FLAG};
 	uint16_t port;
 	uint32_t addr;
 
@@ -568,8 +587,12 @@ static void test_path_off(void **state)
 
 	assert_false(toa_of(ip, &port, &addr));
 	assert_int_equal(ntohs(ip->total_length), 60);
-	struct p_l4 u = {.proto = IPPROTO_UDP, .src = CIP, .dst = VIP, .sport = 5001,
-			 .dport = FN_UDP, .payload = 3};
+	struct p_l4 u = {.proto = IPPROTO_UDP,
+			 .src = CIP,
+			 .dst = VIP,
+			 .sport = 5001,
+			 .dport = FN_UDP,
+			 .payload = 3};
 
 	feed(P_CLI, p_l4_frame(fb, &u));
 	ip = (const struct rte_ipv4_hdr *)eth_to(one_out_of(P_SRV), P_SRV, &rs_mac[1]);
@@ -582,8 +605,8 @@ static void test_path_off(void **state)
 
 /* ---- the proxy protocol ---- */
 
-static const uint8_t pp2_sig[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
-				     0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
+static const uint8_t pp2_sig[12] = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
+				    0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a};
 
 static void test_pp_header_bytes(void **state)
 {
@@ -604,11 +627,11 @@ static void test_pp_header_bytes(void **state)
 			      p_ip(VIP), htons(80));
 		assert_int_equal(n, 28);
 		assert_memory_equal(b, pp2_sig, 12);
-		assert_int_equal(b[12], 0x21);            /* v2, PROXY */
+		assert_int_equal(b[12], 0x21);		    /* v2, PROXY */
 		assert_int_equal(b[13], udp ? 0x12 : 0x11); /* AF_INET, DGRAM / STREAM */
 		assert_int_equal(b[14] << 8 | b[15], 12);
-		assert_memory_equal(b + 16, &(uint32_t){ p_ip(CIP) }, 4);
-		assert_memory_equal(b + 20, &(uint32_t){ p_ip(VIP) }, 4);
+		assert_memory_equal(b + 16, &(uint32_t){p_ip(CIP)}, 4);
+		assert_memory_equal(b + 20, &(uint32_t){p_ip(VIP)}, 4);
 		assert_int_equal(b[24] << 8 | b[25], 40000);
 		assert_int_equal(b[26] << 8 | b[27], 80);
 	}
@@ -643,9 +666,9 @@ static void pp_tcp_case(unsigned olen, unsigned payload, unsigned hlen)
 static void test_pp_insert_tcp(void **state)
 {
 	(void)state;
-	pp_tcp_case(12, 0, 28);   /* the handshake's ACK becomes the header */
+	pp_tcp_case(12, 0, 28); /* the handshake's ACK becomes the header */
 	pp_tcp_case(12, 100, 28);
-	pp_tcp_case(0, 101, 43);  /* odd: the payload's bytes change words */
+	pp_tcp_case(0, 101, 43); /* odd: the payload's bytes change words */
 	pp_tcp_case(12, 1, 15);
 	pp_tcp_case(0, 7, 56);
 }
@@ -707,8 +730,12 @@ static uint32_t ack_of(const struct rte_ipv4_hdr *ip)
  * is translated. isn near 2^32: the numbers wrap on the way. */
 static void pp_conn(uint16_t vport, uint16_t cport, uint32_t isn, const char *v1)
 {
-	struct p_l4 c = {.proto = IPPROTO_TCP, .src = CIP, .dst = VIP, .sport = cport,
-			 .dport = vport, .tcp_flags = RTE_TCP_SYN_FLAG};
+	struct p_l4 c = {.proto = IPPROTO_TCP,
+			 .src = CIP,
+			 .dst = VIP,
+			 .sport = cport,
+			 .dport = vport,
+			 .tcp_flags = RTE_TCP_SYN_FLAG};
 	const struct rte_ipv4_hdr *ip;
 	uint8_t want[PP_V1_MAX + 1];
 	unsigned n, len = v1 ? strlen(v1) : 28;
@@ -726,8 +753,12 @@ static void pp_conn(uint16_t vport, uint16_t cport, uint32_t isn, const char *v1
 	lport = ntohs(*(const uint16_t *)(const void *)(ip + 1));
 
 	/* the SYN-ACK acks the shifted ISN; the client gets its own */
-	struct p_l4 r = {.proto = IPPROTO_TCP, .src = RIP1, .dst = LIP, .sport = 8080,
-			 .dport = lport, .tcp_flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG};
+	struct p_l4 r = {.proto = IPPROTO_TCP,
+			 .src = RIP1,
+			 .dst = LIP,
+			 .sport = 8080,
+			 .dport = lport,
+			 .tcp_flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG};
 	ip = send_tcp_seq(&r, syn_opts, sizeof(syn_opts), P_CLI, rs_isn, isn - len + 1);
 	assert_int_equal(ack_of(ip), first);
 	const uint8_t *o = (const uint8_t *)(ip + 1) + 20;
@@ -788,8 +819,12 @@ static void test_path_pp_v1(void **state)
 
 static void test_path_pp_udp(void **state)
 {
-	struct p_l4 c = {.proto = IPPROTO_UDP, .src = CIP, .dst = VIP, .sport = 5002,
-			 .dport = FN_PPU, .payload = 21};
+	struct p_l4 c = {.proto = IPPROTO_UDP,
+			 .src = CIP,
+			 .dst = VIP,
+			 .sport = 5002,
+			 .dport = FN_PPU,
+			 .payload = 21};
 	uint8_t want[28];
 
 	(void)state;
