@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
@@ -139,6 +140,21 @@ static inline void ipvs_fnat_caddr_init(const struct ipvs_snap *s, const struct 
 	} else if (proto == IPPROTO_TCP ? s->fnat_toa : proto == IPPROTO_UDP && s->fnat_uoa) {
 		c->c_flags |= IPVS_CONN_F_CADDR;
 	}
+}
+
+/* Whether a packet of a conn still marked IPVS_CONN_F_CADDR needs
+ * ipvs_fnat_caddr: every one towards the real server; towards the client
+ * only a TCP SYN-ACK (its MSS) or a proxy-protocol conn's (its acks), so
+ * a UDP flow whose client sent fewer than UOA_PACKETS datagrams does not
+ * take the call on every reply. l4: the TCP/UDP header (ipvs_in checked
+ * that its first 20 bytes, or the UDP header, are there). */
+static inline bool ipvs_fnat_caddr_wanted(const struct ipvs_conn *c, bool in, const uint8_t *l4)
+{
+	if (in)
+		return true;
+	if (c->in.proto != IPPROTO_TCP)
+		return false;
+	return (c->c_flags & IPVS_CONN_F_PP) || (l4[13] & RTE_TCP_SYN_FLAG);
 }
 
 /* xmit_fnat, for a conn still marked IPVS_CONN_F_CADDR, before its

@@ -49,7 +49,8 @@ static inline void xmit_fnat(struct worker *w, struct ipvs_conn *c, enum ipvs_di
 	how = xmit_egress(w, c, dir, eg, daddr, m, &e, &mtu);
 	if (how < 0)
 		return;
-	if (unlikely(c->c_flags & IPVS_CONN_F_CADDR)) {
+	if (unlikely(c->c_flags & IPVS_CONN_F_CADDR) &&
+	    ipvs_fnat_caddr_wanted(c, in, (uint8_t *)ip + m->l3_len)) {
 		if (ipvs_fnat_caddr(w, c, dir, m, mtu))
 			return;
 		ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *); /* it may have moved */

@@ -567,6 +567,36 @@ static void test_path_uoa(void **state)
 		assert_int_equal(ntohs(ip->total_length), 20 + 8 + 21 + (i < UOA_PACKETS ? 8 : 0));
 	}
 	assert_int_equal(caddr_counters().uoa_added, UOA_PACKETS);
+
+	/* a flow whose client sent one datagram: the replies go back as
+	 * usual (the mark is for the client's datagrams only) */
+	struct p_l4 c2 = {.proto = IPPROTO_UDP,
+			  .src = CIP,
+			  .dst = VIP,
+			  .sport = 5009,
+			  .dport = FN_UDP,
+			  .payload = 4};
+
+	feed(P_CLI, p_l4_frame(fb, &c2));
+	const struct rte_ipv4_hdr *ip =
+	    (const struct rte_ipv4_hdr *)eth_to(one_out_of(P_SRV), P_SRV, &rs_mac[1]);
+	uint16_t lport = ntohs(*(const uint16_t *)(const void *)((const uint8_t *)ip + 28));
+
+	for (int i = 0; i < 3; i++) {
+		struct p_l4 r = {.proto = IPPROTO_UDP,
+				 .src = RIP2,
+				 .dst = LIP,
+				 .sport = 5353,
+				 .dport = lport,
+				 .payload = 9};
+
+		feed(P_SRV, p_l4_frame(fb, &r));
+		ip = (const struct rte_ipv4_hdr *)eth_to(one_out_of(P_CLI), P_CLI, &cgw_mac);
+		assert_int_equal(ip->version_ihl, 0x45);
+		assert_int_equal(ip->dst_addr, p_ip(CIP));
+		assert_int_equal(l4_sum(ip), 0xffff);
+	}
+	assert_int_equal(caddr_counters().uoa_added, UOA_PACKETS + 1);
 	fates_add_up();
 }
 
