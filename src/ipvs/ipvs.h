@@ -14,7 +14,10 @@
  * ipvs_sched.h + sched.c (interface and registry), one sched_NAME.c per
  * scheduler, persist.c (persistence templates), fwmark.c (the fwmark
  * classifier), ipvs_ctl.c (control handlers), ipvs_config.c
- * (config diff), stats.c (counters, rates); ipvs_priv.h between them.
+ * (config diff), stats.c (counters, rates), fnat.c (Full-NAT local
+ * addresses and ports), fnat_caddr.c + toa.c + uoa.c + proxy_proto.c
+ * (the client's address for Full-NAT real servers); ipvs_priv.h between
+ * them.
  */
 #ifndef DPVS_IPVS_H
 #define DPVS_IPVS_H
