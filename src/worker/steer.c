@@ -77,6 +77,32 @@ uint32_t steer_hash(uint32_t addr_be)
 	return hash_tab[0][b[0]] ^ hash_tab[1][b[1]] ^ hash_tab[2][b[2]] ^ hash_tab[3][b[3]];
 }
 
+const uint8_t *steer_rss_key(unsigned *len)
+{
+	*len = sizeof(steer_key);
+	return steer_key;
+}
+
+int steer_port_reta(uint16_t port_idx, uint16_t queues[STEER_RETA])
+{
+	int qof[DP_MAX_WORKERS];
+	unsigned n = worker_count();
+
+	for (unsigned i = 0; i < n && i < DP_MAX_WORKERS; i++) {
+		const struct worker *w = worker_get(i);
+
+		qof[i] = -1;
+		for (unsigned j = w->nb_rxq; j-- > 0;)
+			if (w->rxq[j].port_idx == port_idx)
+				qof[i] = w->rxq[j].queue_id;
+		if (qof[i] < 0)
+			return -ENOENT;
+	}
+	for (unsigned e = 0; e < STEER_RETA; e++)
+		queues[e] = (uint16_t)qof[reta[e]];
+	return 0;
+}
+
 bool steer_enabled(void)
 {
 	return nworkers > 1;
@@ -201,6 +227,18 @@ int steer_owner(const struct rte_mbuf *m)
 			const struct rte_ipv4_hdr *q = (const struct rte_ipv4_hdr *)(ic + 1);
 			uint32_t qoff = sizeof(*eth) + hl + sizeof(*ic) + rte_ipv4_hdr_len(q);
 			const uint8_t *ql4 = len >= qoff + 4 ? (const uint8_t *)eth + qoff : NULL;
+			/* about a packet we tunnelled to a real server: the
+			 * client's packet inside is the flow's */
+			uint32_t tin = ipvs_tun_quoted_inner(
+				(const uint8_t *)q, len - (uint32_t)(sizeof(*eth) + hl + sizeof(*ic)));
+
+			if (tin) {
+				const struct rte_ipv4_hdr *t =
+					(const struct rte_ipv4_hdr *)((const uint8_t *)q + tin);
+
+				return owner_ip(t->next_proto_id, t->src_addr, t->dst_addr,
+						(const uint8_t *)t + rte_ipv4_hdr_len(t));
+			}
 
 			/* the quoted packet went the other way: its owner is
 			 * that of a packet from its destination to its source

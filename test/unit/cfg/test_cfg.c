@@ -141,6 +141,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->tcp_states.close_wait, 60);
 	assert_int_equal(cfg->tcp_states.last_ack, 30);
 	assert_false(cfg->expire_nodest_conn);
+	assert_false(cfg->sloppy_tcp);
 	assert_int_equal(cfg->nports, 0);
 	assert_int_equal(cfg->nworkers, 0);
 
@@ -217,6 +218,7 @@ static const char full_file[] =
 	"tcp_time_wait_timeout = 7\n"
 	"tcp_close_timeout = 3\n"
 	"expire_nodest_conn = on\n"
+	"sloppy_tcp = yes\n"
 	"[service:web]\n"
 	"service = -t 10.1.0.2:80 -s rr\n"
 	"rs1 = -r 192.168.100.1:8080 -m -w 3\n"
@@ -293,6 +295,7 @@ static void test_full_file(void **state)
 	assert_int_equal(cfg->tcp_states.close, 3);
 	assert_int_equal(cfg->tcp_states.syn_recv, 60);
 	assert_true(cfg->expire_nodest_conn);
+	assert_true(cfg->sloppy_tcp);
 
 	assert_int_equal(cfg->nservices, 2);
 	web = &cfg->services[0];
@@ -332,6 +335,8 @@ static void test_booleans(void **state)
 			 "t.conf: [ipvs] expire_nodest_conn: ", "'maybe' is not a boolean");
 	expect_one_error(BASE "[ipvs]\nexpire_nodest_conn =\n", "[ipvs] expire_nodest_conn: ",
 			 "not a boolean");
+	expect_one_error(BASE "[ipvs]\nsloppy_tcp = sometimes\n", "t.conf: [ipvs] sloppy_tcp: ",
+			 "'sometimes' is not a boolean");
 }
 
 /* One error of each kind, each naming its section and key. */
@@ -491,6 +496,16 @@ static void test_cross_checks(void **state)
 	 * the worker that owns their connection (worker/steer.c) */
 	expect_valid("[eal]\nlcores = 0-2\n[port:dpdk0]\ndevice = net_tap0\nrx_queues = 2\n"
 		     "[worker:1]\nqueues = dpdk0:0\n[worker:2]\nqueues = dpdk0:1\n");
+	/* rss = client|server: the NIC steers by one address, so every worker
+	 * needs a queue of the port to be steered to */
+	expect_valid("[eal]\nlcores = 0-2\n[port:dpdk0]\ndevice = net_tap0\nrx_queues = 2\n"
+		     "rss = client\n[worker:1]\nqueues = dpdk0:0\n[worker:2]\nqueues = dpdk0:1\n");
+	expect_one_error("[eal]\nlcores = 0-2\n[port:dpdk0]\ndevice = net_tap0\nrx_queues = 2\n"
+			 "rss = server\n[port:dpdk1]\ndevice = net_tap1\n[worker:1]\n"
+			 "queues = dpdk0:0, dpdk0:1\n[worker:2]\nqueues = dpdk1:0\n",
+			 "[port:dpdk0] rss: ", "[worker:2] polls no queue of dpdk0");
+	expect_one_error(BASE_EAL BASE_PORT "rss = source\n" BASE_WORKER, "[port:dpdk0] rss: ",
+			 "'source' is not one of flows, client, server");
 	expect_one_error(BASE_EAL BASE_PORT "[worker:1]\nqueues = dpdk0:0\nthreads = 2\n",
 			 "[worker:1] threads: ", "unknown key");
 	expect_one_error(BASE "[worker:x]\nqueues = dpdk0:0\n", "[worker:x]: ",
