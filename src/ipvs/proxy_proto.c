@@ -239,6 +239,13 @@ bool ipvs_pp_in(struct worker *w, struct ipvs_caddr_wstats *st, struct ipvs_conn
 		tcp_set32(th, false, seq - len);
 		return false;
 	}
+	if (unlikely(!c->pp.pp_len)) {
+		/* made on a segment past the SYN ([ipvs] sloppy_tcp: a flow
+		 * moved here mid-stream): its first byte is long gone, the
+		 * real server has (or never gets) the header elsewhere */
+		c->c_flags &= (uint8_t)~IPVS_CONN_F_CADDR;
+		return false;
+	}
 	if (seq != c->pp.pp_seq)
 		return false; /* past the first byte: numbered alike */
 	if (th->tcp_flags & RTE_TCP_RST_FLAG) {
@@ -265,7 +272,7 @@ void ipvs_pp_out(struct ipvs_caddr_wstats *st, struct ipvs_conn *c, struct rte_m
 		    tcp_mss_clamp(th, (uint16_t)max, c->pp.pp_len))
 			st->mss_clamped++;
 	}
-	if (!(th->tcp_flags & RTE_TCP_ACK_FLAG))
+	if (!(th->tcp_flags & RTE_TCP_ACK_FLAG) || !c->pp.pp_len)
 		return;
 	ack = rte_be_to_cpu_32(th->recv_ack);
 	if ((int32_t)(ack - first) >= 0) {

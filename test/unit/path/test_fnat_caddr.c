@@ -877,6 +877,35 @@ static void test_path_pp_udp(void **state)
 	fates_add_up();
 }
 
+/* [ipvs] sloppy_tcp: a conn made on a segment past the SYN (a flow moved
+ * to this director mid-stream) has no first byte to put the header
+ * before: its segments go as they are. */
+static void test_path_pp_sloppy(void **state)
+{
+	struct p_l4 c = {.proto = IPPROTO_TCP,
+			 .src = CIP,
+			 .dst = VIP,
+			 .sport = 41009,
+			 .dport = FN_PP,
+			 .tcp_flags = RTE_TCP_ACK_FLAG,
+			 .payload = 20};
+	const struct rte_ipv4_hdr *ip;
+	unsigned n;
+
+	(void)state;
+	ipvs_set_sloppy_tcp(true);
+	for (int i = 0; i < 2; i++) {
+		ip = send_tcp_seq(&c, ts_opts, sizeof(ts_opts), P_SRV, 20 * i,
+				  0x9000); /* 0: the unset first byte */
+		assert_int_equal(seq_of(ip), 20 * i);
+		tcp_payload(ip, &n);
+		assert_int_equal(n, 20);
+	}
+	ipvs_set_sloppy_tcp(false);
+	assert_int_equal(caddr_counters().pp_added, 0);
+	fates_add_up();
+}
+
 /* v1 has no UDP form; a conn has no room for both a template and the
  * header's state: both refused with the reason. */
 static void test_pp_refused(void **state)
@@ -923,6 +952,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_path_pp_v2, setup_dp, teardown),
 	    cmocka_unit_test_setup_teardown(test_path_pp_v1, setup_dp, teardown),
 	    cmocka_unit_test_setup_teardown(test_path_pp_udp, setup_dp, teardown),
+	    cmocka_unit_test_setup_teardown(test_path_pp_sloppy, setup_dp, teardown),
 	    cmocka_unit_test_setup_teardown(test_pp_refused, setup_dp, teardown),
 	};
 
