@@ -23,7 +23,7 @@ from caddr import (counters, curl, ip_ok, pcap_ip_packets, start_toa_server, sto
                    udp_exchange)
 from lab import CIP, RIP1, VIP, Capture, Lab
 
-LAB = Lab("lp")
+LAB = Lab("lpp")
 LIP = "192.168.229.140"
 RS_PORT, UDP_PORT = 8082, 5300
 V2, V1 = 8082, 8083  # the services' ports
