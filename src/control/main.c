@@ -395,6 +395,7 @@ int main(int argc, char **argv)
 	daemon_ctl_register();
 	inet_ctl_register();
 	ipvs_ctl_register();
+	sync_ctl_register();
 
 	if (ctl_server_start(loop, cfg->ctl_socket, err, sizeof(err)) < 0 ||
 	    ctl_server_set_group(cfg->ctl_group, err, sizeof(err)) < 0) {
@@ -424,6 +425,7 @@ int main(int argc, char **argv)
 	ev_run(loop, 0);
 
 	observe_stop();
+	sync_ctl_stop(); /* before the workers and their rings go */
 	ctl_server_stop();
 out:
 	stop_workers(); /* the one place workers stop, on success and failure */
