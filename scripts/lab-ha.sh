@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The two-director lab: the LVS guide's NAT example with a standby
+# director, connection sync between the two, and a VIP that moves.
+#
+#   client (${P}c)        switch (${P}sw)                  directors                        real servers
+#   c0 192.168.1.10/24 -- swc  br0  sa0 -- d0 [dpdk0] dpvs A (${P}da) [dpdk1] d1 -- sa1  br1  sw1 -- eth0 .132 (${P}rs1)
+#                                   sb0 -- d0 [dpdk0] dpvs B (${P}db) [dpdk1] d1 -- sb1       sw2 -- eth0 .134 (${P}rs2)
+#
+# Own addresses (config and KNI): A 192.168.1.121, 192.168.229.141;
+# B 192.168.1.122, 192.168.229.142. Floating, on the active director
+# (`activate`): VIP 192.168.1.111 on dpdk0, DIP 192.168.229.133 (the real
+# servers' default gateway) on dpdk1; dpip addr add sends a gratuitous ARP
+# for each, so the client and the real servers turn to the new director.
+# Sync goes over dpdk1's KNI (UDP to 224.0.0.81:8848 through the bridge).
+#
+# Usage: scripts/lab-ha.sh up | down | start a|b | kill a|b | activate a|b |
+#        sock a|b
+#        LAB_PREFIX=xy (default "ha"), DPVS=path/to/dpvs (default build/src/dpvs)
+set -euo pipefail
+
+P=${LAB_PREFIX:-ha}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+STATE=/tmp/dpvs-lab-$P
+DPVS=${DPVS:-$TOP/build/src/dpvs}
+DPIP=${DPIP:-$(dirname "$DPVS")/../tools/dpip/dpip}
+NS_C=${P}c NS_SW=${P}sw NS_RS1=${P}rs1 NS_RS2=${P}rs2
+VIP=192.168.1.111 DIP=192.168.229.133 CIP=192.168.1.10
+RIP1=192.168.229.132 RIP2=192.168.229.134
+
+die() { echo "lab-ha.sh: $*" >&2; exit 1; }
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+offloads_off() { nsx "$1" ethtool -K "$2" tx off rx off gso off gro off tso off >/dev/null 2>&1 || true; }
+
+veth() { # veth NS_A IF_A NS_B IF_B
+  ip link add "$2" netns "$1" type veth peer "$4" netns "$3"
+  nsx "$1" ip link set "$2" up
+  nsx "$3" ip link set "$4" up
+  offloads_off "$1" "$2"
+  offloads_off "$3" "$4"
+}
+
+start_bg() { # start_bg NAME NS CMD...
+  local name=$1 ns=$2; shift 2
+  ip netns exec "$ns" "$@" >"$STATE/$name.log" 2>&1 &
+  echo $! >"$STATE/$name.pid"
+}
+
+stop_pid() { # stop_pid NAME [SIGNAL]: the signal (TERM), then KILL after 5 s
+  local f=$STATE/$1.pid sig=${2:-TERM} pid
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -"$sig" "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+
+ns_d() { echo "${P}d$1"; }
+own_c() { [ "$1" = a ] && echo 192.168.1.121 || echo 192.168.1.122; }
+own_s() { [ "$1" = a ] && echo 192.168.229.141 || echo 192.168.229.142; }
+
+lab_up() {
+  [ -e "$STATE/up" ] && die "lab '$P' is already up (scripts/lab-ha.sh down first)"
+  mkdir -p "$STATE"
+  for ns in $NS_C $NS_SW $NS_RS1 $NS_RS2 "$(ns_d a)" "$(ns_d b)"; do
+    ip netns add "$ns"
+    nsx "$ns" ip link set lo up
+  done
+  touch "$STATE/up"
+  nsx $NS_SW ip link add br0 type bridge mcast_snooping 0
+  nsx $NS_SW ip link add br1 type bridge mcast_snooping 0
+  veth $NS_C c0 $NS_SW swc
+  veth $NS_RS1 eth0 $NS_SW sw1
+  veth $NS_RS2 eth0 $NS_SW sw2
+  for x in a b; do
+    veth "$(ns_d $x)" d0 $NS_SW s${x}0
+    veth "$(ns_d $x)" d1 $NS_SW s${x}1
+    # the veth ends belong to the data plane (see scripts/lab.sh)
+    printf 'table netdev dpvs_lab {\n  chain d0_in { type filter hook ingress device d0 priority 0; policy drop; }\n  chain d1_in { type filter hook ingress device d1 priority 0; policy drop; }\n}\n' |
+      nsx "$(ns_d $x)" nft -f -
+  done
+  for i in swc sa0 sb0; do nsx $NS_SW ip link set $i master br0; done
+  for i in sw1 sw2 sa1 sb1; do nsx $NS_SW ip link set $i master br1; done
+  nsx $NS_SW ip link set br0 up
+  nsx $NS_SW ip link set br1 up
+  nsx $NS_C ip addr add $CIP/24 dev c0
+  nsx $NS_RS1 ip addr add $RIP1/24 dev eth0
+  nsx $NS_RS2 ip addr add $RIP2/24 dev eth0
+  nsx $NS_RS1 ip route add default via $DIP
+  nsx $NS_RS2 ip route add default via $DIP
+  local i rip
+  for i in 1 2; do
+    rip=$RIP1; [ $i = 2 ] && rip=$RIP2
+    start_bg "http$i" "${P}rs$i" /usr/bin/python3 "$TOP/test/lab/rs_server.py" \
+      --bind "$rip" --http 80 --udp 7 --name "I am RealServer$i $rip"
+  done
+  for i in 1 2; do
+    rip=$RIP1; [ $i = 2 ] && rip=$RIP2
+    for _ in $(seq 150); do
+      nsx "${P}rs$i" curl -s -m 1 "http://$rip/" 2>/dev/null | grep -q RealServer && break
+      sleep 0.2
+    done
+  done
+  echo "lab-ha.sh: lab '$P' up"
+}
+
+daemon_start() { # daemon_start a|b
+  local x=$1 ns conf
+  ns=$(ns_d "$x")
+  [ -e "$STATE/up" ] || die "lab '$P' is not up"
+  [ -x "$DPVS" ] || die "no daemon at $DPVS"
+  conf=$STATE/dpvs-$x.conf
+  sed -e "s|^ctl_socket *=.*|ctl_socket = $STATE/dpvs-$x.sock|" \
+      -e "s|^pid_file *=.*|pid_file = $STATE/dpvs-$x.pid|" \
+      -e "s|^file_prefix *=.*|file_prefix = dpvs-$P$x|" \
+      "$TOP/conf/lab-ha-$x.conf" >"$conf"
+  start_bg "dpvs-$x" "$ns" "$DPVS" -c "$conf"
+  for _ in $(seq 150); do
+    [ -S "$STATE/dpvs-$x.sock" ] && break
+    kill -0 "$(cat "$STATE/dpvs-$x.pid")" 2>/dev/null || { cat "$STATE/dpvs-$x.log" >&2; die "dpvs $x exited"; }
+    sleep 0.2
+  done
+  [ -S "$STATE/dpvs-$x.sock" ] || die "dpvs $x did not open its socket in 30 s"
+  for _ in $(seq 50); do nsx "$ns" ip link show dpdk1.kni >/dev/null 2>&1 && break; sleep 0.1; done
+  # the KNI's own addresses: the sync socket's source, management
+  nsx "$ns" ip addr add "$(own_c "$x")/24" dev dpdk0.kni 2>/dev/null || true
+  nsx "$ns" ip addr add "$(own_s "$x")/24" dev dpdk1.kni 2>/dev/null || true
+  echo "lab-ha.sh: dpvs $x up (pid $(cat "$STATE/dpvs-$x.pid")), DPVS_SOCK=$STATE/dpvs-$x.sock"
+}
+
+daemon_kill() { # daemon_kill a|b [SIGNAL]
+  stop_pid "dpvs-$1" "${2:-KILL}"
+  rm -f /dev/hugepages/dpvs-"$P$1"map_* 2>/dev/null || true
+}
+
+# The floating addresses onto director x (what keepalived's notify does).
+activate() {
+  DPVS_SOCK=$STATE/dpvs-$1.sock "$DPIP" addr add $VIP/24 dev dpdk0
+  DPVS_SOCK=$STATE/dpvs-$1.sock "$DPIP" addr add $DIP/24 dev dpdk1
+}
+
+lab_down() {
+  for x in a b; do daemon_kill $x TERM; done
+  for f in "$STATE"/*.pid; do
+    [ -e "$f" ] && stop_pid "$(basename "$f" .pid)"
+  done
+  for ns in $NS_C $NS_SW $NS_RS1 $NS_RS2 "$(ns_d a)" "$(ns_d b)"; do
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  rm -rf "$STATE"
+  echo "lab-ha.sh: lab '$P' down"
+}
+
+ab() { case "${1:-}" in a|b) ;; *) die "which director: a or b" ;; esac; }
+
+case "${1:-}" in
+  up) lab_up ;;
+  down) lab_down ;;
+  start) ab "${2:-}"; daemon_start "$2" ;;
+  kill) ab "${2:-}"; daemon_kill "$2" KILL ;;
+  activate) ab "${2:-}"; activate "$2" ;;
+  sock) ab "${2:-}"; echo "$STATE/dpvs-$2.sock" ;;
+  -h|--help|help) sed -n '3,22p' "$0" ;;
+  *) echo "usage: scripts/lab-ha.sh up | down | start a|b | kill a|b | activate a|b | sock a|b" >&2; exit 2 ;;
+esac
