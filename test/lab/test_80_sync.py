@@ -1,0 +1,218 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Connection sync and failover (issue #18 items 1 and 3): two directors
+(scripts/lab-ha.sh: two daemons in their own namespaces, one client
+network, the guide's real servers behind a floating gateway), the LVS
+guide's NAT service on both, director A the sync master and B the backup.
+Long-lived HTTP keep-alive connections send a request every 100 ms and a
+stream of new connections runs beside them; A is killed with SIGKILL, the
+VIP and the DIP move to B with dpip addr add (whose gratuitous ARP turns
+the client and the real servers to B); every established connection goes
+on with no reset and no lost request. The outage is printed in ms.
+"""
+import json
+import os
+import re
+import subprocess
+import time
+
+from lab import BUILD, TOP, VIP, run, wait_until
+
+PREFIX = os.environ.get("LAB_PREFIX", "") + "sy"
+STATE = "/tmp/dpvs-lab-" + PREFIX
+RIP1, RIP2 = "192.168.229.132", "192.168.229.134"
+NCONNS = 8
+
+
+class HaLab:
+    def __init__(self):
+        self.env = dict(os.environ, LAB_PREFIX=PREFIX, DPVS=os.path.join(BUILD, "src", "dpvs"))
+        self.ns_c = PREFIX + "c"
+
+    def sh(self, *args, timeout=120, check=True):
+        return run(["bash", os.path.join(TOP, "scripts", "lab-ha.sh")] + list(args),
+                   timeout=timeout, check=check, env=self.env)
+
+    def up(self):
+        self.sh("down", check=False)
+        self.sh("up")
+        self.sh("start", "a")
+        self.sh("start", "b")
+
+    def down(self):
+        self.sh("down", check=False)
+
+    def tool(self, x, name, *args, check=True):
+        env = dict(self.env, DPVS_SOCK="%s/dpvs-%s.sock" % (STATE, x))
+        return run([os.path.join(BUILD, "tools", name, name)] + list(args), timeout=30,
+                   check=check, env=env)
+
+    def ipvsadm(self, x, *args, check=True):
+        return self.tool(x, "ipvsadm", *args, check=check)
+
+    def sync_counters(self, x):
+        out = self.tool(x, "dpip", "sync").stdout
+        return {k: int(v) for k, v in re.findall(r"^(\S+)\s+(\d+)$", out, re.M)}
+
+    def daemon_log(self):
+        return "--- director a ---\n%s\n--- director b ---\n%s" % (self.log("a"), self.log("b"))
+
+    def log(self, x):
+        try:
+            with open("%s/dpvs-%s.log" % (STATE, x)) as f:
+                return f.read()[-3000:]
+        except OSError:
+            return ""
+
+
+LAB = HaLab()
+
+
+def setup():
+    LAB.up()
+    for x in "ab":
+        LAB.ipvsadm(x, "-A", "-t", "%s:80" % VIP, "-s", "rr")
+        for rip in (RIP1, RIP2):
+            LAB.ipvsadm(x, "-a", "-t", "%s:80" % VIP, "-r", "%s:80" % rip, "-m")
+    LAB.sh("activate", "a")
+
+
+def test_daemon_commands():
+    """ipvsadm's sync-daemon commands as ipvsadm 1.31 against LVS."""
+    assert LAB.ipvsadm("a", "-L", "--daemon").stdout == ""
+    LAB.ipvsadm("a", "--start-daemon", "master", "--mcast-interface", "dpdk1", "--syncid", "7")
+    p = LAB.ipvsadm("a", "--start-daemon", "master", "--mcast-interface", "dpdk1", check=False)
+    assert p.returncode == 255 and p.stderr == "Daemon has already run\n", p
+    p = LAB.ipvsadm("a", "--start-daemon", "backup", "--mcast-interface", "nosuch0", check=False)
+    assert p.returncode == 255 and p.stderr == "No such device\n", p
+    LAB.ipvsadm("a", "--start-daemon", "backup", "--mcast-interface", "dpdk1.kni",
+                "--sync-maxlen", "9000", "--mcast-port", "9000", "--mcast-ttl", "4",
+                "--mcast-group", "239.1.2.3")
+    out = LAB.ipvsadm("a", "-L", "--daemon").stdout
+    assert out == ("master sync daemon (mcast=dpdk1, syncid=7, maxlen=1472, group=224.0.0.81, "
+                   "port=8848, ttl=1)\n"
+                   "backup sync daemon (mcast=dpdk1.kni, syncid=0, maxlen=9000, "
+                   "group=239.1.2.3, port=9000, ttl=4)\n"), out
+    p = LAB.ipvsadm("a", "--start-daemon", "master", "--mcast-group", "ff02::1", check=False)
+    assert p.returncode == 255, p
+    for state in ("master", "backup"):
+        LAB.ipvsadm("a", "--stop-daemon", state)
+    p = LAB.ipvsadm("a", "--stop-daemon", "master", check=False)
+    assert p.returncode == 255 and p.stderr == "No daemon is running\n", p
+    assert LAB.ipvsadm("a", "-L", "--daemon").stdout == ""
+
+
+CLIENTS = r'''
+import http.client, json, socket, sys, threading, time
+vip, n, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+t_end = time.time() + seconds
+res = {"long": [], "new": []}
+lock = threading.Lock()
+
+def long_lived(i):
+    rec = {"id": i, "ok": 0, "times": [], "error": None, "port": None}
+    try:
+        c = http.client.HTTPConnection(vip, 80, timeout=20)
+        c.connect()
+        rec["port"] = c.sock.getsockname()[1]
+        while time.time() < t_end:
+            c.request("GET", "/")
+            r = c.getresponse()
+            body = r.read().decode()
+            if r.status != 200 or not body.startswith("I am RealServer"):
+                rec["error"] = "bad answer %d %r" % (r.status, body)
+                break
+            rec["ok"] += 1
+            rec["times"].append(time.time())
+            time.sleep(0.1)
+        c.close()
+    except Exception as e:
+        rec["error"] = repr(e)
+    with lock:
+        res["long"].append(rec)
+
+def new_ones():
+    while time.time() < t_end:
+        t = time.time()
+        ok = False
+        try:
+            c = http.client.HTTPConnection(vip, 80, timeout=2)
+            c.request("GET", "/", headers={"Connection": "close"})
+            ok = c.getresponse().read().decode().startswith("I am RealServer")
+            c.close()
+        except Exception:
+            pass
+        res["new"].append([t, ok])
+        time.sleep(0.1)
+
+th = [threading.Thread(target=long_lived, args=(i,)) for i in range(n)]
+th.append(threading.Thread(target=new_ones))
+for t in th:
+    t.start()
+print("started", flush=True)
+for t in th:
+    t.join()
+print(json.dumps(res), flush=True)
+'''
+
+
+def test_failover_keeps_established_connections():
+    LAB.ipvsadm("a", "--start-daemon", "master", "--mcast-interface", "dpdk1")
+    LAB.ipvsadm("b", "--start-daemon", "backup", "--mcast-interface", "dpdk1")
+    seconds = 16
+    cl = subprocess.Popen(["ip", "netns", "exec", LAB.ns_c, "/usr/bin/python3", "-c", CLIENTS,
+                           VIP, str(NCONNS), str(seconds)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+    try:
+        assert cl.stdout.readline().strip() == "started"
+        # every long-lived conn is ESTABLISHED on the backup before A dies
+        def synced():
+            out = LAB.ipvsadm("b", "-Lnc").stdout
+            return len(re.findall(r"ESTABLISHED +192\.168\.1\.10:\d+ +%s:80" % re.escape(VIP),
+                                  out)) >= NCONNS and out
+        wait_until(synced, timeout=8, what="the backup to hold the %d conns" % NCONNS)
+        before = LAB.sync_counters("b")
+        time.sleep(2)
+        t_kill = time.time()
+        LAB.sh("kill", "a")
+        LAB.sh("activate", "b")
+        t_moved = time.time()
+        out, err = cl.communicate(timeout=seconds + 60)
+    finally:
+        if cl.poll() is None:
+            cl.kill()
+            cl.wait(timeout=10)
+    res = json.loads(out.strip().splitlines()[-1])
+    longs = res["long"]
+    assert len(longs) == NCONNS, (out, err)
+    gaps = []
+    for rec in longs:
+        assert rec["error"] is None, ("conn %d broke: %s" % (rec["id"], rec["error"]),
+                                      LAB.log("b"))
+        after = [t for t in rec["times"] if t > t_moved]
+        assert len(after) > 10, ("conn %d answered %d requests after the failover" %
+                                 (rec["id"], len(after)), LAB.log("b"))
+        gaps.append(max(b - a for a, b in zip(rec["times"], rec["times"][1:])))
+    outage_ms = (max(gaps) - 0.1) * 1000
+    # new connections: refused or timed out only while the VIP moved
+    new = res["new"]
+    late = [ok for t, ok in new if t > t_moved + 2.5]
+    assert late and all(late), new
+    lost_new = sum(1 for t, ok in new if not ok)
+    after = LAB.sync_counters("b")
+    print("failover: %d long-lived conns, every request answered (%d in all); outage "
+          "%.0f ms (the longest wait for an answer, less the 100 ms between requests; "
+          "kill to VIP moved %.0f ms); new conns failed meanwhile: %d of %d; backup "
+          "installed %d, updated %d" %
+          (NCONNS, sum(r["ok"] for r in longs), outage_ms, (t_moved - t_kill) * 1000,
+           lost_new, len(new), after.get("installed", 0), after.get("updated", 0)))
+    assert before.get("installed", 0) >= NCONNS, before
+    for k in ("msgs-dropped", "recs-dropped", "install-ring-full", "no-service", "no-dest",
+              "table-full"):
+        assert after.get(k, 0) == 0, (k, after)
+    # the backup, now the director, lists the conns it took over
+    conns = LAB.ipvsadm("b", "-Lnc").stdout
+    assert "192.168.1.10:%d" % longs[0]["port"] in conns, conns
+
+
+def teardown():
+    LAB.down()
