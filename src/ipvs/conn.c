@@ -60,6 +60,7 @@
 #include <rte_prefetch.h>
 
 #include "ipvs/ipvs_priv.h"
+#include "ipvs/sync.h"
 
 #define WHEEL_MASK (IPVS_WHEEL_SLOTS - 1)
 
@@ -530,6 +531,10 @@ void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now, bool busy)
 			} else {
 				wheel_unlink(c);
 				wheel_link(iw, c, t + 1);
+				/* alive a whole timeout since it was linked: the
+				 * backup's copy needs its timer moved too (sync.h) */
+				if (unlikely(ipvs_sync_master_on))
+					ipvs_sync_refresh(iw, c);
 			}
 		}
 		if (*head)

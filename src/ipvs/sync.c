@@ -178,6 +178,15 @@ void ipvs_sync_conn(struct ipvs_worker *iw, const struct ipvs_conn *c)
 	hand_over(iw, &r);
 }
 
+void ipvs_sync_refresh(struct ipvs_worker *iw, const struct ipvs_conn *c)
+{
+	if (c->c_flags & IPVS_CONN_F_TEMPLATE)
+		return; /* a template goes with its conns */
+	if (c->c_state == IPVS_UDP_STATE ||
+	    (c->in.proto == IPPROTO_TCP && ipvs_sync_tcp_state_wanted(c->c_state)))
+		ipvs_sync_conn(iw, c);
+}
+
 /* ---- backup: a record into a conn ---- */
 
 static const struct ipvs_snap_svc *rec_service(const struct ipvs_snap *s,
@@ -216,7 +225,7 @@ static void install_template(struct ipvs_worker *iw, uint64_t now, const struct 
 			     const struct ipvs_snap_svc *svc, const struct ipvs_snap_dest *d)
 {
 	struct ipvs_sync_wcounts *wc = &wcounts[iw->index];
-	uint32_t timeout = r->timeout ? r->timeout : TEMPLATE_TIMEOUT_V0;
+	uint32_t timeout = (r->timeout ? r->timeout : TEMPLATE_TIMEOUT_V0) + IPVS_SYNC_SLACK;
 	struct ipvs_conn_node *n;
 	struct ipvs_conn *t;
 
@@ -271,7 +280,7 @@ static void install(struct ipvs_worker *iw, uint64_t now, const struct ipvs_sync
 		return;
 	}
 	state = r->protocol == IPPROTO_UDP ? IPVS_UDP_STATE : (uint8_t)r->state;
-	timeout = r->timeout ? r->timeout : s->timeout[state];
+	timeout = (r->timeout ? r->timeout : s->timeout[state]) + IPVS_SYNC_SLACK;
 	n = ipvs_conn_lookup(iw, r->protocol, r->caddr.in.s_addr, r->vaddr.in.s_addr, r->cport,
 			     r->vport);
 	if (n && ipvs_node_dir(n) == IPVS_DIR_IN) {

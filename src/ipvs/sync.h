@@ -14,7 +14,15 @@
  * CLOSE, CLOSE_WAIT or TIME_WAIT (LVS syncs the change into ESTABLISHED
  * after the 3rd packet, through its per-conn packet count; a conn here has
  * no room for one, so it goes at once); a UDP conn when its first packet
- * makes it; never a one-packet (-o) conn. Full-NAT conns are not synced
+ * makes it; never a one-packet (-o) conn. And again, for a conn in one of
+ * those states (UDP: any), each time the master's timer wheel comes round
+ * to it still alive, about once per timeout while it carries traffic
+ * (LVS resends every sync_period packets; a conn here has no packet
+ * count): the backup's copy would otherwise expire a timeout after the
+ * last state change. The backup keeps a synced conn IPVS_SYNC_SLACK
+ * seconds past the record's timeout, so that refresh, sent the second the
+ * master's own timer would have ended the conn, always lands before the
+ * copy ends. Full-NAT conns are not synced
  * (their local address and port have no place in LVS's record): counted
  * as sync-skipped.
  *
@@ -41,6 +49,8 @@ struct ipvs_conn;
 
 /* Records a worker's ring holds, each way. */
 #define IPVS_SYNC_RING_SIZE 4096
+/* Seconds a backup keeps a synced conn past its record's timeout. */
+#define IPVS_SYNC_SLACK 3
 /* Records a worker installs per loop at most (bounded work). */
 #define IPVS_SYNC_INSTALL_BURST 64
 
@@ -78,6 +88,9 @@ void ipvs_sync_counts(struct ipvs_sync_wcounts *out);
 extern bool ipvs_sync_master_on;
 /* c changed (or was made) the way a backup must hear of. */
 void ipvs_sync_conn(struct ipvs_worker *iw, const struct ipvs_conn *c);
+/* The wheel found c alive after a timeout: hand it over again if it is
+ * in a state a backup keeps. */
+void ipvs_sync_refresh(struct ipvs_worker *iw, const struct ipvs_conn *c);
 /* Installs what the control thread handed over (bounded). */
 void ipvs_sync_poll(struct ipvs_worker *iw, uint64_t now);
 

@@ -266,6 +266,32 @@ static void test_master_hands_established_conn_and_template(void **state)
 	assert_int_equal(ipvs_sync_take(0, r, 8), 0);
 }
 
+/* A conn alive a timeout after its timer was set (the wheel comes round
+ * to it) is handed over again, so the backup's copy does not run out. */
+static void test_master_refreshes_live_conns(void **state)
+{
+	struct ipvs_sync_rec r[4];
+	struct rte_ipv4_hdr *ip;
+
+	(void)state;
+	add_service(IPPROTO_TCP, 80, false);
+	ipvs_sync_set_master(true);
+	ip = send_pkt(0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_SYN_FLAG);
+	assert_non_null(ip);
+	assert_non_null(send_pkt(1, IPPROTO_TCP, ip->dst_addr == ip4(RIP1) ? RIP1 : RIP2, 80, CIP,
+				 40000, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG));
+	assert_non_null(send_pkt(0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG));
+	assert_int_equal(ipvs_sync_take(0, r, 4), 1);
+	/* linked at its SYN_RECV timeout (60 s): the wheel comes round then */
+	for (int s = 0; s < 61; s++) {
+		wk.now_sec++;
+		ipvs_worker_timer(&wk);
+	}
+	assert_int_equal(ipvs_sync_take(0, r, 4), 1);
+	assert_int_equal(r[0].state, IPVS_TCP_ESTABLISHED);
+	ipvs_sync_set_master(false);
+}
+
 static void test_master_udp_on_first_packet(void **state)
 {
 	struct ipvs_sync_rec r[4];
@@ -339,7 +365,7 @@ static void test_backup_installs_and_forwards_midstream(void **state)
 	c = conn_listed(40000, &n);
 	assert_non_null(c);
 	assert_string_equal(c->state, "ESTABLISHED");
-	assert_int_equal(c->expires_sec, 900);
+	assert_int_equal(c->expires_sec, 900 + IPVS_SYNC_SLACK);
 	assert_int_equal(c->daddr.in.s_addr, ip4(RIP2));
 	assert_int_equal(counts().installed, 1);
 
@@ -360,7 +386,7 @@ static void test_backup_installs_and_forwards_midstream(void **state)
 	ipvs_worker_timer(&wk);
 	c = conn_listed(40000, &n);
 	assert_string_equal(c->state, "FIN_WAIT");
-	assert_int_equal(c->expires_sec, 120);
+	assert_int_equal(c->expires_sec, 120 + IPVS_SYNC_SLACK);
 	assert_int_equal(counts().updated, 1);
 	assert_int_equal(n, 1);
 }
@@ -436,6 +462,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_master_hands_established_conn_and_template),
+		T(test_master_refreshes_live_conns),
 		T(test_master_udp_on_first_packet),
 		T(test_backup_installs_and_forwards_midstream),
 		T(test_backup_template_steers_new_flows),
