@@ -32,11 +32,11 @@
 static void build(uint8_t *f, const uint8_t mac[6], uint32_t addr_be, uint16_t op)
 {
 	memset(f, 0, ARP_FRAME_LEN);
-	memset(f, 0xff, 6);           /* broadcast */
+	memset(f, 0xff, 6); /* broadcast */
 	memcpy(f + 6, mac, 6);
-	f[12] = 0x08, f[13] = 0x06;   /* ARP */
-	f[14] = 0x00, f[15] = 0x01;   /* Ethernet */
-	f[16] = 0x08, f[17] = 0x00;   /* IPv4 */
+	f[12] = 0x08, f[13] = 0x06; /* ARP */
+	f[14] = 0x00, f[15] = 0x01; /* Ethernet */
+	f[16] = 0x08, f[17] = 0x00; /* IPv4 */
 	f[18] = 6, f[19] = 4;
 	f[20] = 0, f[21] = (uint8_t)op;
 	memcpy(f + 22, mac, 6);

@@ -41,23 +41,23 @@
 #include "netif/netif.h"
 #include "worker/steer.h"
 
-#define IPVS_SYNC_TICK_MS 20   /* LVS's IPVS_SYNC_SEND_DELAY (HZ/50) */
-#define TAKE_BURST 256
-#define RECV_BURST 64          /* datagrams read per wake-up: bounded work */
-#define MTU_DEFAULT 1500
-#define ERRLEN 256
+#define IPVS_SYNC_TICK_MS 20 /* LVS's IPVS_SYNC_SEND_DELAY (HZ/50) */
+#define TAKE_BURST	  256
+#define RECV_BURST	  64 /* datagrams read per wake-up: bounded work */
+#define MTU_DEFAULT	  1500
+#define ERRLEN		  256
 
 struct sync_daemon {
 	bool running;
 	struct dpvs_sync_daemon cfg; /* defaults filled in */
 	int fd;
-	ev_io io;       /* backup */
-	ev_timer tick;  /* master */
-	uint8_t *buf;   /* master: the message being filled */
+	ev_io io;      /* backup */
+	ev_timer tick; /* master */
+	uint8_t *buf;  /* master: the message being filled */
 	struct ipvs_sync_msg msg;
 };
 
-static struct sync_daemon master = { .fd = -1 }, backup = { .fd = -1 };
+static struct sync_daemon master = {.fd = -1}, backup = {.fd = -1};
 
 /* The control side's counters (the workers' are ipvs_sync_counts()). */
 static struct {
@@ -108,7 +108,9 @@ static uint32_t sync_maxlen(uint32_t state, uint32_t asked, unsigned dev_mtu)
 {
 	uint32_t hlen = 20 + 8;
 	uint32_t mtu = state == DPVS_SYNC_MASTER ? MTU_DEFAULT
-			   : dev_mtu < 1500 ? 1500 : dev_mtu > 65535 ? 65535 : dev_mtu;
+		       : dev_mtu < 1500		 ? 1500
+		       : dev_mtu > 65535	 ? 65535
+						 : dev_mtu;
 	uint32_t min = state == DPVS_SYNC_MASTER ? 1 : 1024;
 
 	if (!asked)
@@ -174,7 +176,7 @@ static void on_master_tick(struct ev_loop *loop, ev_timer *w, int revents)
 static int master_socket(const struct dpvs_sync_daemon *c, unsigned ifindex, char *err,
 			 size_t errlen)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct sockaddr_in to = {.sin_family = AF_INET};
 	struct ip_mreqn mr;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	int ttl = c->mcast_ttl, off = 0, pmtu = IP_PMTUDISC_DONT;
@@ -215,15 +217,14 @@ static void on_record(const struct ipvs_sync_rec *r, void *arg)
 	int owner = x->nworkers > 1 ? steer_owner_of_client(r->caddr.in.s_addr) : 0;
 
 	cnt.conns_received++;
-	if (owner < 0 || (unsigned)owner >= x->nworkers ||
-	    ipvs_sync_give((unsigned)owner, r) < 0)
+	if (owner < 0 || (unsigned)owner >= x->nworkers || ipvs_sync_give((unsigned)owner, r) < 0)
 		cnt.install_ring_full++;
 }
 
 static void on_backup_read(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct sync_daemon *d = w->data;
-	struct recv_ctx x = { .nworkers = ipvs_sync_workers() };
+	struct recv_ctx x = {.nworkers = ipvs_sync_workers()};
 	static uint8_t buf[65536];
 
 	(void)loop;
@@ -256,7 +257,7 @@ static void on_backup_read(struct ev_loop *loop, ev_io *w, int revents)
 static int backup_socket(const struct dpvs_sync_daemon *c, unsigned ifindex, char *err,
 			 size_t errlen)
 {
-	struct sockaddr_in at = { .sin_family = AF_INET };
+	struct sockaddr_in at = {.sin_family = AF_INET};
 	struct ip_mreqn mr;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	int on = 1;
@@ -348,7 +349,7 @@ static int h_start(const struct dpvs_ctl_hdr *hdr, const void *payload, struct c
 		c.mcast_ttl = IPVS_SYNC_TTL;
 	c.sync_maxlen = sync_maxlen(c.state, c.sync_maxlen, if_mtu(kname));
 	fd = c.state == DPVS_SYNC_MASTER ? master_socket(&c, ifindex, err, sizeof(err))
-					  : backup_socket(&c, ifindex, err, sizeof(err));
+					 : backup_socket(&c, ifindex, err, sizeof(err));
 	if (fd < 0)
 		return ctl_reply_error(r, fd, "%s", err);
 	d->cfg = c;
@@ -373,8 +374,7 @@ static int h_start(const struct dpvs_ctl_hdr *hdr, const void *payload, struct c
 	}
 	d->running = true;
 	DPVS_LOG(NOTICE, "sync %s daemon started on %s (syncid %u, maxlen %u, port %u)",
-		 d == &master ? "master" : "backup", kname, c.syncid, c.sync_maxlen,
-		 c.mcast_port);
+		 d == &master ? "master" : "backup", kname, c.syncid, c.sync_maxlen, c.mcast_port);
 	return 0;
 }
 
@@ -397,7 +397,7 @@ static int h_stop(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ct
 
 static int h_get(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *r)
 {
-	struct dpvs_list head = { .entry_size = sizeof(struct dpvs_sync_daemon) };
+	struct dpvs_list head = {.entry_size = sizeof(struct dpvs_sync_daemon)};
 
 	(void)hdr;
 	(void)payload;
@@ -421,7 +421,7 @@ static int put(struct ctl_reply *r, const char *name, uint64_t v)
 
 static int h_stats(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *r)
 {
-	struct dpvs_list head = { .entry_size = sizeof(struct dpvs_sync_counter) };
+	struct dpvs_list head = {.entry_size = sizeof(struct dpvs_sync_counter)};
 	struct ipvs_sync_wcounts w;
 	int ret = 0;
 
@@ -432,28 +432,28 @@ static int h_stats(const struct dpvs_ctl_hdr *hdr, const void *payload, struct c
 		const char *name;
 		uint64_t v;
 	} rows[] = {
-		{ "master-running", master.running },
-		{ "backup-running", backup.running },
-		{ "conns-queued", w.queued },
-		{ "sync-ring-full", w.ring_full },
-		{ "sync-skipped", w.skipped },
-		{ "msgs-sent", cnt.msgs_sent },
-		{ "conns-sent", cnt.conns_sent },
-		{ "bytes-sent", cnt.bytes_sent },
-		{ "send-errors", cnt.send_errors },
-		{ "msgs-received", cnt.msgs_received },
-		{ "conns-received", cnt.conns_received },
-		{ "msgs-dropped", cnt.msgs_dropped },
-		{ "recs-dropped", cnt.recs_dropped },
-		{ "recv-errors", cnt.recv_errors },
-		{ "install-ring-full", cnt.install_ring_full },
-		{ "installed", w.installed },
-		{ "updated", w.updated },
-		{ "templates", w.templates },
-		{ "no-service", w.no_service },
-		{ "no-dest", w.no_dest },
-		{ "table-full", w.table_full },
-		{ "unsupported", w.unsupported },
+	    {"master-running", master.running},
+	    {"backup-running", backup.running},
+	    {"conns-queued", w.queued},
+	    {"sync-ring-full", w.ring_full},
+	    {"sync-skipped", w.skipped},
+	    {"msgs-sent", cnt.msgs_sent},
+	    {"conns-sent", cnt.conns_sent},
+	    {"bytes-sent", cnt.bytes_sent},
+	    {"send-errors", cnt.send_errors},
+	    {"msgs-received", cnt.msgs_received},
+	    {"conns-received", cnt.conns_received},
+	    {"msgs-dropped", cnt.msgs_dropped},
+	    {"recs-dropped", cnt.recs_dropped},
+	    {"recv-errors", cnt.recv_errors},
+	    {"install-ring-full", cnt.install_ring_full},
+	    {"installed", w.installed},
+	    {"updated", w.updated},
+	    {"templates", w.templates},
+	    {"no-service", w.no_service},
+	    {"no-dest", w.no_dest},
+	    {"table-full", w.table_full},
+	    {"unsupported", w.unsupported},
 	};
 	head.count = (uint32_t)(sizeof(rows) / sizeof(rows[0])) + IPVS_SYNC_E_MAX - 1;
 	ret |= ctl_reply_append(r, &head, sizeof(head));

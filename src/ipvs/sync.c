@@ -31,17 +31,18 @@ int ipvs_sync_init(unsigned nworkers, char *err, size_t errlen)
 
 	for (unsigned i = 0; i < nworkers && i < DP_MAX_WORKERS; i++) {
 		snprintf(name, sizeof(name), "sync_out_%u", i);
-		out_ring[i] = rte_ring_create_elem(name, sizeof(struct ipvs_sync_rec),
-						   IPVS_SYNC_RING_SIZE, SOCKET_ID_ANY,
-						   RING_F_SP_ENQ | RING_F_SC_DEQ);
+		out_ring[i] =
+		    rte_ring_create_elem(name, sizeof(struct ipvs_sync_rec), IPVS_SYNC_RING_SIZE,
+					 SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "sync_in_%u", i);
-		in_ring[i] = rte_ring_create_elem(name, sizeof(struct ipvs_sync_rec),
-						  IPVS_SYNC_RING_SIZE, SOCKET_ID_ANY,
-						  RING_F_SP_ENQ | RING_F_SC_DEQ);
+		in_ring[i] =
+		    rte_ring_create_elem(name, sizeof(struct ipvs_sync_rec), IPVS_SYNC_RING_SIZE,
+					 SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		nrings = i + 1;
 		if (!out_ring[i] || !in_ring[i]) {
-			snprintf(err, errlen, "ipvs: no memory for worker %u's sync rings (%u records)",
-				 i, IPVS_SYNC_RING_SIZE);
+			snprintf(err, errlen,
+				 "ipvs: no memory for worker %u's sync rings (%u records)", i,
+				 IPVS_SYNC_RING_SIZE);
 			ipvs_sync_fini();
 			return -ENOMEM;
 		}
@@ -103,10 +104,14 @@ void ipvs_sync_counts(struct ipvs_sync_wcounts *out)
 static uint32_t wire_fwd(uint8_t fwd)
 {
 	switch (fwd) {
-	case DPVS_FWD_TUNNEL: return IPVS_SYNC_F_TUNNEL;
-	case DPVS_FWD_DROUTE: return IPVS_SYNC_F_DROUTE;
-	case DPVS_FWD_LOCAL: return IPVS_SYNC_F_LOCALNODE;
-	default: return IPVS_SYNC_F_MASQ;
+	case DPVS_FWD_TUNNEL:
+		return IPVS_SYNC_F_TUNNEL;
+	case DPVS_FWD_DROUTE:
+		return IPVS_SYNC_F_DROUTE;
+	case DPVS_FWD_LOCAL:
+		return IPVS_SYNC_F_LOCALNODE;
+	default:
+		return IPVS_SYNC_F_MASQ;
 	}
 }
 
@@ -214,8 +219,8 @@ static const struct ipvs_snap_dest *rec_dest(const struct ipvs_snap_svc *svc,
 	for (uint32_t i = 0; i < svc->ndests; i++) {
 		const struct ipvs_snap_dest *d = &svc->dests[i];
 
-		if (d->addr == r->daddr.in.s_addr && (d->port == r->dport || d->port == 0 ||
-						      r->dport == 0))
+		if (d->addr == r->daddr.in.s_addr &&
+		    (d->port == r->dport || d->port == 0 || r->dport == 0))
 			return d;
 	}
 	return NULL;
@@ -238,8 +243,8 @@ static void install_template(struct ipvs_worker *iw, uint64_t now, const struct 
 		t->tmpl_timeout = timeout;
 		ipvs_conn_refresh(iw, t, now, timeout);
 	} else if (!ipvs_conn_new_template(iw, now, r->protocol, r->caddr.in.s_addr,
-					   r->vaddr.in.s_addr, r->vport, d->addr, r->dport,
-					   svc->id, d->id, timeout)) {
+					   r->vaddr.in.s_addr, r->vport, d->addr, r->dport, svc->id,
+					   d->id, timeout)) {
 		wc->table_full++;
 		return;
 	}

@@ -13,18 +13,17 @@
 
 #include "ipvs/sync_proto.h"
 
-#define STYPE_F_INET6 1
-#define SVER_SHIFT 12
-#define SVER_MASK 0x0fff
-#define SEQ_OPT_LEN (2 + IPVS_SYNC_SEQ_LEN) /* type, len, data */
-#define SCTP_STATES 10                       /* IP_VS_SCTP_S_LAST */
-#define TEMPLATE_STATES 2                    /* IP_VS_CTPL_S_LAST: NONE, ASSURED */
-#define PE_DATA_MAX 255
+#define STYPE_F_INET6	1
+#define SVER_SHIFT	12
+#define SVER_MASK	0x0fff
+#define SEQ_OPT_LEN	(2 + IPVS_SYNC_SEQ_LEN) /* type, len, data */
+#define SCTP_STATES	10			/* IP_VS_SCTP_S_LAST */
+#define TEMPLATE_STATES 2			/* IP_VS_CTPL_S_LAST: NONE, ASSURED */
+#define PE_DATA_MAX	255
 
-static const char *const err_names[IPVS_SYNC_E_MAX] = {
-	[IPVS_SYNC_OK] = "ok",
+static const char *const err_names[IPVS_SYNC_E_MAX] = {[IPVS_SYNC_OK] = "ok",
 #define IPVS_SYNC_ERR_NAME(id, name) [IPVS_SYNC_E_##id] = name,
-	IPVS_SYNC_ERRS(IPVS_SYNC_ERR_NAME)
+						       IPVS_SYNC_ERRS(IPVS_SYNC_ERR_NAME)
 #undef IPVS_SYNC_ERR_NAME
 };
 
@@ -149,16 +148,23 @@ static enum ipvs_sync_err rec_semantics(const struct ipvs_sync_rec *r)
 
 	if (r->flags & IPVS_SYNC_F_TEMPLATE) {
 		/* fwmark templates carry protocol 0 (IPPROTO_IP) */
-		if (r->protocol != 0 && r->protocol != IPPROTO_TCP &&
-		    r->protocol != IPPROTO_UDP && r->protocol != IPPROTO_SCTP)
+		if (r->protocol != 0 && r->protocol != IPPROTO_TCP && r->protocol != IPPROTO_UDP &&
+		    r->protocol != IPPROTO_SCTP)
 			return IPVS_SYNC_E_REC_PROTO;
 		return r->state < TEMPLATE_STATES ? IPVS_SYNC_OK : IPVS_SYNC_E_REC_STATE;
 	}
 	switch (r->protocol) {
-	case IPPROTO_TCP: states = IPVS_SYNC_TCP_STATES; break;
-	case IPPROTO_UDP: states = IPVS_SYNC_UDP_STATES; break;
-	case IPPROTO_SCTP: states = SCTP_STATES; break;
-	default: return IPVS_SYNC_E_REC_PROTO;
+	case IPPROTO_TCP:
+		states = IPVS_SYNC_TCP_STATES;
+		break;
+	case IPPROTO_UDP:
+		states = IPVS_SYNC_UDP_STATES;
+		break;
+	case IPPROTO_SCTP:
+		states = SCTP_STATES;
+		break;
+	default:
+		return IPVS_SYNC_E_REC_PROTO;
 	}
 	if (r->state >= states)
 		return IPVS_SYNC_E_REC_STATE;
@@ -171,8 +177,7 @@ static enum ipvs_sync_err rec_semantics(const struct ipvs_sync_rec *r)
 /* The options after the fixed part, [p, end): ip_vs_proc_sync_conn()'s
  * rules: each at most once, a non-zero length that fits, an unknown type
  * skipped only when it has IPVS_OPT_F_PARAM. */
-static enum ipvs_sync_err rec_options(const uint8_t *p, const uint8_t *end,
-				      struct ipvs_sync_rec *r)
+static enum ipvs_sync_err rec_options(const uint8_t *p, const uint8_t *end, struct ipvs_sync_rec *r)
 {
 	unsigned seen = 0;
 
@@ -255,8 +260,8 @@ static void count(struct ipvs_sync_dec *d, enum ipvs_sync_err e)
 	d->errs[e]++;
 }
 
-static enum ipvs_sync_err decode_v1(const uint8_t *buf, size_t len, ipvs_sync_rec_fn fn,
-				    void *arg, struct ipvs_sync_dec *d)
+static enum ipvs_sync_err decode_v1(const uint8_t *buf, size_t len, ipvs_sync_rec_fn fn, void *arg,
+				    struct ipvs_sync_dec *d)
 {
 	unsigned nr = buf[4];
 	size_t off = IPVS_SYNC_HDR_LEN;
@@ -302,8 +307,8 @@ static enum ipvs_sync_err decode_v1(const uint8_t *buf, size_t len, ipvs_sync_re
 
 /* Version 0 (ip_vs_process_message_v0): 24-byte IPv4 records, the
  * options right after when the seq flags say so; no timeout, no fwmark. */
-static enum ipvs_sync_err decode_v0(const uint8_t *buf, size_t len, ipvs_sync_rec_fn fn,
-				    void *arg, struct ipvs_sync_dec *d)
+static enum ipvs_sync_err decode_v0(const uint8_t *buf, size_t len, ipvs_sync_rec_fn fn, void *arg,
+				    struct ipvs_sync_dec *d)
 {
 	unsigned nr = buf[0];
 	size_t off = IPVS_SYNC_HDR_V0_LEN;

@@ -54,14 +54,14 @@ static void on_rec(const struct ipvs_sync_rec *r, void *arg)
 	if (ipvs_sync_msg_add(&m, r) != 0)
 		abort(); /* one record always fits 256 bytes */
 	if (ipvs_sync_decode(buf, m.len, f->syncid, again, (void *)(uintptr_t)r, &d) !=
-	        IPVS_SYNC_OK ||
+		IPVS_SYNC_OK ||
 	    d.recs != 1)
 		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fz f = { 0 };
+	struct fz f = {0};
 	struct ipvs_sync_dec d;
 	enum ipvs_sync_err e;
 	uint8_t *copy;

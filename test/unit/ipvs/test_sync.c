@@ -38,19 +38,27 @@
 #include "dp/dp.h"
 
 struct dp_port netif_ports[DP_MAX_PORTS] = {
-	{ .idx = 0, .port_id = DP_PORT_NONE, .kni_port_id = DP_PORT_NONE, .mtu = 1500,
-	  .mac = { { 0x02, 0, 0, 0, 0, 0x01 } }, .name = "dpdk0" },
-	{ .idx = 1, .port_id = DP_PORT_NONE, .kni_port_id = DP_PORT_NONE, .mtu = 1500,
-	  .mac = { { 0x02, 0, 0, 0, 0, 0x02 } }, .name = "dpdk1" },
+    {.idx = 0,
+     .port_id = DP_PORT_NONE,
+     .kni_port_id = DP_PORT_NONE,
+     .mtu = 1500,
+     .mac = {{0x02, 0, 0, 0, 0, 0x01}},
+     .name = "dpdk0"},
+    {.idx = 1,
+     .port_id = DP_PORT_NONE,
+     .kni_port_id = DP_PORT_NONE,
+     .mtu = 1500,
+     .mac = {{0x02, 0, 0, 0, 0, 0x02}},
+     .name = "dpdk1"},
 };
 unsigned netif_nports = 2;
 
 #include "netif_fake.h"
 
-#define VIP "10.0.0.1"
+#define VIP  "10.0.0.1"
 #define RIP1 "192.168.1.10"
 #define RIP2 "192.168.1.11"
-#define CIP "172.16.0.5"
+#define CIP  "172.16.0.5"
 
 static struct worker wk;
 static struct ctl_reply rep;
@@ -81,13 +89,13 @@ static int setup(void **state)
 	ctl_registry_reset();
 	inet_ctl_register();
 	ipvs_ctl_register();
-	const char *addrs[2][2] = { { "dpdk0", "10.0.0.254" }, { "dpdk1", "192.168.200.1" } };
-	const char *routes[2][3] = { { "dpdk0", "0.0.0.0", "10.255.255.1" },
-				     { "dpdk1", "192.168.0.0", "192.168.200.254" } };
+	const char *addrs[2][2] = {{"dpdk0", "10.0.0.254"}, {"dpdk1", "192.168.200.1"}};
+	const char *routes[2][3] = {{"dpdk0", "0.0.0.0", "10.255.255.1"},
+				    {"dpdk1", "192.168.0.0", "192.168.200.254"}};
 	for (unsigned i = 0; i < 2; i++) {
-		struct dpvs_addr a = { .family = AF_INET, .prefixlen = i ? 24 : 8 };
-		struct dpvs_route r = { .family = AF_INET, .prefixlen = i ? 16 : 0 };
-		struct dpvs_neigh ne = { .family = AF_INET, .state = DPVS_NEIGH_PERMANENT };
+		struct dpvs_addr a = {.family = AF_INET, .prefixlen = i ? 24 : 8};
+		struct dpvs_route r = {.family = AF_INET, .prefixlen = i ? 16 : 0};
+		struct dpvs_neigh ne = {.family = AF_INET, .state = DPVS_NEIGH_PERMANENT};
 
 		snprintf(a.ifname, sizeof(a.ifname), "%s", addrs[i][0]);
 		a.addr.in.s_addr = ip4(addrs[i][1]);
@@ -252,8 +260,8 @@ static void test_master_hands_established_conn_and_template(void **state)
 	assert_int_equal(r[1].daddr.in.s_addr, rip);
 	assert_int_equal(r[1].timeout, 360);
 	/* the client's FIN (LVS's input row: CLOSE_WAIT) is synced too, at once */
-	assert_non_null(send_pkt(0, IPPROTO_TCP, CIP, 40000, VIP, 80,
-				 RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG));
+	assert_non_null(
+	    send_pkt(0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG));
 	assert_int_equal(ipvs_sync_take(0, r, 8), 2);
 	assert_int_equal(r[0].state, IPVS_TCP_CLOSE_WAIT);
 	assert_int_equal(r[0].timeout, 60);
@@ -335,7 +343,7 @@ static struct ipvs_sync_rec rec(uint8_t proto, const char *rip, uint16_t cport, 
 /* One installed conn as the listing shows it. */
 static const struct dpvs_conn *conn_listed(uint16_t cport, uint32_t *n)
 {
-	struct dpvs_conn_query q = { .max = 100 };
+	struct dpvs_conn_query q = {.max = 100};
 	const struct dpvs_list *l;
 	const struct dpvs_conn *c;
 
@@ -405,8 +413,8 @@ static void test_backup_template_steers_new_flows(void **state)
 	assert_int_equal(counts().templates, 1);
 	/* rr would pick RIP1 first; the synced template says RIP2 */
 	for (uint16_t p = 0; p < 3; p++) {
-		ip = send_pkt(0, IPPROTO_TCP, CIP, (uint16_t)(41000 + p), VIP, 80,
-			      RTE_TCP_SYN_FLAG);
+		ip =
+		    send_pkt(0, IPPROTO_TCP, CIP, (uint16_t)(41000 + p), VIP, 80, RTE_TCP_SYN_FLAG);
 		assert_non_null(ip);
 		assert_int_equal(ip->dst_addr, ip4(RIP2));
 	}
@@ -461,13 +469,13 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_master_hands_established_conn_and_template),
-		T(test_master_refreshes_live_conns),
-		T(test_master_udp_on_first_packet),
-		T(test_backup_installs_and_forwards_midstream),
-		T(test_backup_template_steers_new_flows),
-		T(test_backup_counts_what_it_cannot_install),
-		T(test_backup_ring_bounds),
+	    T(test_master_hands_established_conn_and_template),
+	    T(test_master_refreshes_live_conns),
+	    T(test_master_udp_on_first_packet),
+	    T(test_backup_installs_and_forwards_midstream),
+	    T(test_backup_template_steers_new_flows),
+	    T(test_backup_counts_what_it_cannot_install),
+	    T(test_backup_ring_bounds),
 	};
 
 	dp_test_eal();

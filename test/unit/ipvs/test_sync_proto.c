@@ -22,6 +22,7 @@
  * a TCP conn 10.0.0.1:40000 -> VIP 192.168.1.111:80 -> RS
  * 192.168.229.132:8080, NAT, ESTABLISHED, timeout 900; then its template
  * (client net 10.0.0.1, port 0, TEMPLATE | NAT, state 0, timeout 360). */
+/* clang-format off */
 static const uint8_t conn_and_template[80] = {
 	/* header */
 	0x00, 0x05, 0x00, 0x50, 0x02, 0x01, 0x00, 0x00,
@@ -46,6 +47,7 @@ static const uint8_t conn_and_template[80] = {
 	0x00, 0x00, 0x01, 0x68,             /* timeout 360 */
 	10, 0, 0, 1, 192, 168, 1, 111, 192, 168, 229, 132,
 };
+/* clang-format on */
 
 static struct ipvs_sync_rec tcp_conn(void)
 {
@@ -116,8 +118,7 @@ static void test_decode_conn_and_template(void **state)
 	struct ipvs_sync_rec c = tcp_conn(), t = tcp_template();
 
 	(void)state;
-	assert_int_equal(decode(conn_and_template, sizeof(conn_and_template), 5, &d),
-			 IPVS_SYNC_OK);
+	assert_int_equal(decode(conn_and_template, sizeof(conn_and_template), 5, &d), IPVS_SYNC_OK);
 	assert_int_equal(d.version, 1);
 	assert_int_equal(d.recs, 2);
 	assert_int_equal(ngot, 2);
@@ -125,13 +126,13 @@ static void test_decode_conn_and_template(void **state)
 	assert_memory_equal(&got[0], &c, sizeof(c));
 	assert_memory_equal(&got[1], &t, sizeof(t));
 	/* a backup with syncid 0 takes every syncid */
-	assert_int_equal(decode(conn_and_template, sizeof(conn_and_template), 0, &d),
-			 IPVS_SYNC_OK);
+	assert_int_equal(decode(conn_and_template, sizeof(conn_and_template), 0, &d), IPVS_SYNC_OK);
 	assert_int_equal(ngot, 2);
 }
 
 /* A record with sequence options is 62 bytes: the next starts after 2
  * pad bytes (64), and the pad counts in the message size (8+64+36). */
+/* clang-format off */
 static const uint8_t seq_then_udp[108] = {
 	0x00, 0x00, 0x00, 0x6c, 0x02, 0x01, 0x00, 0x00,
 	0x00, 0x06, 0x00, 0x3e,             /* TCP, length 62 */
@@ -149,6 +150,7 @@ static const uint8_t seq_then_udp[108] = {
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x2c, /* timeout 300 */
 	10, 0, 0, 2, 192, 168, 1, 111, 192, 168, 229, 134,
 };
+/* clang-format on */
 
 static void test_seq_options_and_padding(void **state)
 {
@@ -160,8 +162,8 @@ static void test_seq_options_and_padding(void **state)
 	(void)state;
 	s.flags = IPVS_SYNC_F_SEQ_MASK;
 	s.has_seq = 1;
-	s.in_seq = (struct ipvs_sync_seq){ 1, 2, 3 };
-	s.out_seq = (struct ipvs_sync_seq){ 4, 5, 6 };
+	s.in_seq = (struct ipvs_sync_seq){1, 2, 3};
+	s.out_seq = (struct ipvs_sync_seq){4, 5, 6};
 	memset(&u, 0, sizeof(u));
 	u.af = AF_INET;
 	u.protocol = IPPROTO_UDP;
@@ -193,8 +195,8 @@ static void test_seq_options_and_padding(void **state)
 /* An IPv6 record as a Linux master sends it: type 1, 72 bytes. */
 static void test_decode_ipv6(void **state)
 {
-	uint8_t b[8 + 72] = { 0x00, 0x00, 0x00, 0x50, 0x01, 0x01, 0x00, 0x00,
-			      0x01, 0x06, 0x00, 0x48 };
+	uint8_t b[8 + 72] = {0x00, 0x00, 0x00, 0x50, 0x01, 0x01,
+			     0x00, 0x00, 0x01, 0x06, 0x00, 0x48};
 	struct ipvs_sync_dec d;
 	struct in6_addr a;
 
@@ -220,10 +222,10 @@ static void test_decode_ipv6(void **state)
 static void test_decode_v0(void **state)
 {
 	static const uint8_t b[4 + 24] = {
-		0x01, 0x00, 0x00, 0x1c, /* nr_conns 1, syncid 0, size 28 */
-		0x00, 0x06, 0x9c, 0x40, 0x00, 0x50, 0x1f, 0x90,
-		10, 0, 0, 1, 192, 168, 1, 111, 192, 168, 229, 132,
-		0x00, 0x00, 0x00, 0x01, /* flags, state ESTABLISHED */
+	    0x01, 0x00, 0x00, 0x1c, /* nr_conns 1, syncid 0, size 28 */
+	    0x00, 0x06, 0x9c, 0x40, 0x00, 0x50, 0x1f, 0x90, 10,	  0,	0,    1, 192,
+	    168,  1,	111,  192,  168,  229,	132,  0x00, 0x00, 0x00, 0x01, /* flags, state
+										 ESTABLISHED */
 	};
 	struct ipvs_sync_dec d;
 
@@ -357,8 +359,8 @@ static void test_options(void **state)
 	b[4] = 1;
 	/* 36 + PE_DATA (2+4) + PE_NAME (2+3), and one byte more */
 	b[8 + 3] = 36 + 6 + 5 + 1;
-	memcpy(b + 44, (const uint8_t[]){ 0x02, 0x04, 'c', 'a', 'l', 'l', 0x03, 0x03, 's',
-					  'i', 'p', 0x00 },
+	memcpy(b + 44,
+	       (const uint8_t[]){0x02, 0x04, 'c', 'a', 'l', 'l', 0x03, 0x03, 's', 'i', 'p', 0x00},
 	       12);
 	/* 36 + 6 + 5 = 47; the last byte 0x00 starts an option with no length */
 	assert_int_equal(decode(b, sizeof(b), 0, &d), IPVS_SYNC_E_REC_OPT);
@@ -368,8 +370,9 @@ static void test_options(void **state)
 	assert_int_equal(ngot, 1);
 
 	/* an unknown option: 0x45 (param bit) is skipped, 0x05 is not */
-	memcpy(b + 44, (const uint8_t[]){ 0x45, 0x02, 0xaa, 0xbb, 0x00, 0x00, 0x00, 0x00, 0x00,
-					  0x00, 0x00, 0x00 },
+	memcpy(b + 44,
+	       (const uint8_t[]){0x45, 0x02, 0xaa, 0xbb, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+				 0x00},
 	       12);
 	b[8 + 3] = 36 + 4;
 	assert_int_equal(decode(b, sizeof(b), 0, &d), IPVS_SYNC_OK);
@@ -397,15 +400,15 @@ static void test_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_encode_conn_and_template),
-		cmocka_unit_test(test_decode_conn_and_template),
-		cmocka_unit_test(test_seq_options_and_padding),
-		cmocka_unit_test(test_decode_ipv6),
-		cmocka_unit_test(test_decode_v0),
-		cmocka_unit_test(test_capacity),
-		cmocka_unit_test(test_bad_messages),
-		cmocka_unit_test(test_bad_records_skipped),
-		cmocka_unit_test(test_options),
+	    cmocka_unit_test(test_encode_conn_and_template),
+	    cmocka_unit_test(test_decode_conn_and_template),
+	    cmocka_unit_test(test_seq_options_and_padding),
+	    cmocka_unit_test(test_decode_ipv6),
+	    cmocka_unit_test(test_decode_v0),
+	    cmocka_unit_test(test_capacity),
+	    cmocka_unit_test(test_bad_messages),
+	    cmocka_unit_test(test_bad_records_skipped),
+	    cmocka_unit_test(test_options),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
