@@ -15,8 +15,13 @@
 # for each, so the client and the real servers turn to the new director.
 # Sync goes over dpdk1's KNI (UDP to 224.0.0.81:8848 through the bridge).
 #
+# VRRP: `vrrp-start a|b` runs keepalived (conf/keepalived-ha.conf; A
+# priority 150, B 100) in the director's namespace on dpdk0.kni; its
+# notify script (scripts/ha-notify.sh) moves the floating addresses with
+# dpip and logs each move to $STATE/notify-X.log. `vrrp-kill a|b` SIGKILLs it.
+#
 # Usage: scripts/lab-ha.sh up | down | start a|b | kill a|b | activate a|b |
-#        sock a|b
+#        vrrp-start a|b | vrrp-kill a|b | sock a|b
 #        LAB_PREFIX=xy (default "ha"), DPVS=path/to/dpvs (default build/src/dpvs)
 set -euo pipefail
 
@@ -143,7 +148,34 @@ activate() {
   DPVS_SOCK=$STATE/dpvs-$1.sock "$DPIP" addr add $DIP/24 dev dpdk1
 }
 
+vrrp_start() { # vrrp_start a|b
+  local x=$1 prio=100 conf=$STATE/keepalived-$1.conf
+  [ "$x" = a ] && prio=150
+  command -v keepalived >/dev/null || die "keepalived is not installed (apt-get install keepalived)"
+  sed -e "s|@NAME@|$x|" -e "s|@PRIO@|$prio|" -e "s|@NOTIFY@|$TOP/scripts/ha-notify.sh|" \
+      -e "s|@SOCK@|$STATE/dpvs-$x.sock|" "$TOP/conf/keepalived-ha.conf" >"$conf"
+  # keepalived runs notify scripts with a clean environment: dpip's path
+  # and the log go in through the script's defaults and a wrapper
+  cat >"$STATE/notify-$x.sh" <<EOS
+#!/bin/sh
+DPIP=$DPIP HA_NOTIFY_LOG=$STATE/notify-$x.log exec $TOP/scripts/ha-notify.sh "\$@"
+EOS
+  chmod +x "$STATE/notify-$x.sh"
+  sed -i "s|$TOP/scripts/ha-notify.sh|$STATE/notify-$x.sh|" "$conf"
+  start_bg "keepalived-$x" "$(ns_d "$x")" keepalived -n -l -D -P -f "$conf" \
+    -p "$STATE/kad-$x.pid" -r "$STATE/kad-vrrp-$x.pid" -c "$STATE/kad-chk-$x.pid"
+}
+
+vrrp_kill() { # vrrp_kill a|b: the whole keepalived, as a dead director's
+  local f pid
+  for f in "$STATE/kad-vrrp-$1.pid" "$STATE/kad-$1.pid"; do
+    [ -f "$f" ] && pid=$(cat "$f") && kill -KILL "$pid" 2>/dev/null || true
+  done
+  stop_pid "keepalived-$1" KILL
+}
+
 lab_down() {
+  for x in a b; do vrrp_kill $x; done
   for x in a b; do daemon_kill $x TERM; done
   for f in "$STATE"/*.pid; do
     [ -e "$f" ] && stop_pid "$(basename "$f" .pid)"
@@ -163,7 +195,9 @@ case "${1:-}" in
   start) ab "${2:-}"; daemon_start "$2" ;;
   kill) ab "${2:-}"; daemon_kill "$2" KILL ;;
   activate) ab "${2:-}"; activate "$2" ;;
+  vrrp-start) ab "${2:-}"; vrrp_start "$2" ;;
+  vrrp-kill) ab "${2:-}"; vrrp_kill "$2" ;;
   sock) ab "${2:-}"; echo "$STATE/dpvs-$2.sock" ;;
   -h|--help|help) sed -n '3,22p' "$0" ;;
-  *) echo "usage: scripts/lab-ha.sh up | down | start a|b | kill a|b | activate a|b | sock a|b" >&2; exit 2 ;;
+  *) echo "usage: scripts/lab-ha.sh up | down | start a|b | kill a|b | activate a|b | vrrp-start a|b | vrrp-kill a|b | sock a|b" >&2; exit 2 ;;
 esac

@@ -67,12 +67,16 @@ class HaLab:
 LAB = HaLab()
 
 
-def setup():
-    LAB.up()
+def services():
     for x in "ab":
         LAB.ipvsadm(x, "-A", "-t", "%s:80" % VIP, "-s", "rr")
         for rip in (RIP1, RIP2):
             LAB.ipvsadm(x, "-a", "-t", "%s:80" % VIP, "-r", "%s:80" % rip, "-m")
+
+
+def setup():
+    LAB.up()
+    services()
     LAB.sh("activate", "a")
 
 
@@ -155,10 +159,12 @@ print(json.dumps(res), flush=True)
 '''
 
 
-def test_failover_keeps_established_connections():
+def failover(move, seconds=16, what="dpip addr add"):
+    """Clients through A (the sync master) into B (the backup); after 2 s
+    with every conn on B, A is SIGKILLed and move() runs (the VIP moves to
+    B). Checks that every long-lived conn went on, and prints the outage."""
     LAB.ipvsadm("a", "--start-daemon", "master", "--mcast-interface", "dpdk1")
     LAB.ipvsadm("b", "--start-daemon", "backup", "--mcast-interface", "dpdk1")
-    seconds = 16
     cl = subprocess.Popen(["ip", "netns", "exec", LAB.ns_c, "/usr/bin/python3", "-c", CLIENTS,
                            VIP, str(NCONNS), str(seconds)], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True)
@@ -173,9 +179,7 @@ def test_failover_keeps_established_connections():
         before = LAB.sync_counters("b")
         time.sleep(2)
         t_kill = time.time()
-        LAB.sh("kill", "a")
-        LAB.sh("activate", "b")
-        t_moved = time.time()
+        t_moved = move()
         out, err = cl.communicate(timeout=seconds + 60)
     finally:
         if cl.poll() is None:
@@ -199,11 +203,11 @@ def test_failover_keeps_established_connections():
     assert late and all(late), new
     lost_new = sum(1 for t, ok in new if not ok)
     after = LAB.sync_counters("b")
-    print("failover: %d long-lived conns, every request answered (%d in all); outage "
+    print("failover (%s): %d long-lived conns, every request answered (%d in all); outage "
           "%.0f ms (the longest wait for an answer, less the 100 ms between requests; "
           "kill to VIP moved %.0f ms); new conns failed meanwhile: %d of %d; backup "
           "installed %d, updated %d" %
-          (NCONNS, sum(r["ok"] for r in longs), outage_ms, (t_moved - t_kill) * 1000,
+          (what, NCONNS, sum(r["ok"] for r in longs), outage_ms, (t_moved - t_kill) * 1000,
            lost_new, len(new), after.get("installed", 0), after.get("updated", 0)))
     assert before.get("installed", 0) >= NCONNS, before
     for k in ("msgs-dropped", "recs-dropped", "install-ring-full", "no-service", "no-dest",
@@ -212,6 +216,48 @@ def test_failover_keeps_established_connections():
     # the backup, now the director, lists the conns it took over
     conns = LAB.ipvsadm("b", "-Lnc").stdout
     assert "192.168.1.10:%d" % longs[0]["port"] in conns, conns
+
+
+def test_failover_keeps_established_connections():
+    def move():
+        LAB.sh("kill", "a")
+        LAB.sh("activate", "b")
+        return time.time()
+
+    failover(move)
+
+
+def notify_added(x):
+    """When keepalived's notify script on x added the VIP (its log), or None."""
+    try:
+        with open("%s/notify-%s.log" % (STATE, x)) as f:
+            for line in f:
+                if " add %s/24 " % VIP in line and line.rstrip().endswith(" ok"):
+                    return float(line.split()[0])
+    except OSError:
+        pass
+    return None
+
+
+def test_failover_with_keepalived():
+    """The same with VRRP deciding: keepalived in each director's namespace
+    on dpdk0.kni (A priority 150, B 100), its notify script moving the VIP
+    and the DIP with dpip. Only A's dpvs and keepalived are killed; B's
+    keepalived takes over within its advertisement timeout."""
+    LAB.up()
+    services()
+    LAB.sh("vrrp-start", "a")
+    LAB.sh("vrrp-start", "b")
+    wait_until(lambda: notify_added("a"), timeout=15, what="keepalived to make A master")
+
+    def move():
+        LAB.sh("kill", "a")
+        LAB.sh("vrrp-kill", "a")
+        t = wait_until(lambda: notify_added("b"), timeout=15,
+                       what="keepalived to make B master")
+        return t
+
+    failover(move, seconds=20, what="keepalived")
 
 
 def teardown():
