@@ -304,6 +304,18 @@ static void daemon_stop(struct sync_daemon *d)
 	DPVS_LOG(NOTICE, "sync %s daemon stopped", d == &master ? "master" : "backup");
 }
 
+/* Records left in the workers' rings by a master that stopped: old news,
+ * not sent by the next one. */
+static void drop_stale(void)
+{
+	struct ipvs_sync_rec recs[TAKE_BURST];
+
+	for (unsigned wk = 0; wk < ipvs_sync_workers(); wk++)
+		for (unsigned round = 0; round < IPVS_SYNC_RING_SIZE / TAKE_BURST + 1; round++)
+			if (ipvs_sync_take(wk, recs, TAKE_BURST) < TAKE_BURST)
+				break;
+}
+
 static int h_start(const struct dpvs_ctl_hdr *hdr, const void *payload, struct ctl_reply *r)
 {
 	struct dpvs_sync_daemon c;
@@ -362,6 +374,7 @@ static int h_start(const struct dpvs_ctl_hdr *hdr, const void *payload, struct c
 			return ctl_reply_error(r, -ENOMEM, "sync master: no memory for a message");
 		}
 		ipvs_sync_msg_init(&d->msg, d->buf, c.sync_maxlen, (uint8_t)c.syncid);
+		drop_stale();
 		ev_timer_init(&d->tick, on_master_tick, IPVS_SYNC_TICK_MS / 1000.0,
 			      IPVS_SYNC_TICK_MS / 1000.0);
 		d->tick.data = d;
