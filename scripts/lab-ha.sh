@@ -15,7 +15,7 @@
 # for each, so the client and the real servers turn to the new director.
 # Sync goes over dpdk1's KNI (UDP to 224.0.0.81:8848 through the bridge).
 #
-# VRRP: `vrrp-start a|b` runs keepalived (conf/keepalived-ha.conf; A
+# VRRP: `vrrp-start a|b` runs keepalived (conf/keepalived/dpvs-ha.conf; A
 # priority 150, B 100) in the director's namespace on dpdk0.kni; its
 # notify script (scripts/ha-notify.sh) moves the floating addresses with
 # dpip and logs each move to $STATE/notify-X.log. `vrrp-kill a|b` SIGKILLs it.
@@ -153,7 +153,7 @@ vrrp_start() { # vrrp_start a|b
   [ "$x" = a ] && prio=150
   command -v keepalived >/dev/null || die "keepalived is not installed (apt-get install keepalived)"
   sed -e "s|@NAME@|$x|" -e "s|@PRIO@|$prio|" -e "s|@NOTIFY@|$TOP/scripts/ha-notify.sh|" \
-      -e "s|@SOCK@|$STATE/dpvs-$x.sock|" "$TOP/conf/keepalived-ha.conf" >"$conf"
+      -e "s|@SOCK@|$STATE/dpvs-$x.sock|" "$TOP/conf/keepalived/dpvs-ha.conf" >"$conf"
   # keepalived runs notify scripts with a clean environment: dpip's path
   # and the log go in through the script's defaults and a wrapper
   cat >"$STATE/notify-$x.sh" <<EOS
