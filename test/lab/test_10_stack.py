@@ -8,7 +8,7 @@ import re
 import socket
 import struct
 
-from lab import CIP, DIP, VIP, Lab, pid_alive, run, wait_until
+from lab import CIP, DIP, TOP, VIP, Lab, pid_alive, run, wait_until
 
 LAB = Lab("lt")
 
@@ -260,7 +260,8 @@ def test_control_socket_garbage():
         return out
 
     hdr = lambda magic, ver, typ, ln: struct.pack("<IHHIIiI", magic, ver, typ, ln, 7, 0, 0)
-    V = 4  # DPVS_CTL_VERSION
+    with open(os.path.join(TOP, "include", "dpvs", "ctl.h")) as f:  # DPVS_CTL_VERSION
+        V = int(re.search(r"#define DPVS_CTL_VERSION (\d+)", f.read()).group(1))
     # bad magic, wrong version, unknown type, oversized, short payload, truncated
     for data in (b"garbage garbage garbage!", hdr(0x53565044, 99, 1, 0),
                  hdr(0x53565044, V, 999, 0), hdr(0x53565044, V, 20, 1 << 30),
