@@ -171,6 +171,8 @@ static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 		dp_drop(w, port_idx, DPVS_DROP_L4_BAD_CSUM, m);
 		return INET_STOLEN;
 	}
+	if (unlikely(c->c_flags & IPVS_CONN_F_SYNCED))
+		c->c_flags &= ~IPVS_CONN_F_SYNCED; /* its traffic is here now: ours to sync */
 	if (c->c_state != IPVS_UDP_STATE) {
 		uint8_t next = ipvs_tcp_next_state(c->c_state, dir,
 						   c->c_flags & IPVS_CONN_F_NOOUTPUT, tcp_flags);

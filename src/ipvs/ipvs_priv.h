@@ -336,6 +336,8 @@ static inline struct ipvs_egress *ipvs_conn_egress(struct ipvs_conn *c, enum ipv
 #define IPVS_CONN_F_NOOUTPUT 0x8   /* DR, TUN: no reply passes us, the TCP
 				    * states follow the client alone (LVS's
 				    * IP_VS_CONN_F_NOOUTPUT, proto_tcp.c) */
+#define IPVS_CONN_F_SYNCED 0x10    /* made or moved by a sync record and no
+				    * packet since: not sent back (sync.c) */
 
 /* ---- per-worker state ---- */
 struct ipvs_wstats {

@@ -185,8 +185,12 @@ void ipvs_sync_conn(struct ipvs_worker *iw, const struct ipvs_conn *c)
 
 void ipvs_sync_refresh(struct ipvs_worker *iw, const struct ipvs_conn *c)
 {
-	if (c->c_flags & IPVS_CONN_F_TEMPLATE)
-		return; /* a template goes with its conns */
+	/* a template goes with its conns; a conn a record keeps alive with
+	 * no packet of its own is the other director's news, not ours:
+	 * sending it back would keep it alive between two directors that
+	 * both run a master and a backup, long after it ended */
+	if (c->c_flags & (IPVS_CONN_F_TEMPLATE | IPVS_CONN_F_SYNCED))
+		return;
 	if (c->c_state == IPVS_UDP_STATE ||
 	    (c->in.proto == IPPROTO_TCP && ipvs_sync_tcp_state_wanted(c->c_state)))
 		ipvs_sync_conn(iw, c);
@@ -258,6 +262,7 @@ static void install(struct ipvs_worker *iw, uint64_t now, const struct ipvs_sync
 	const struct ipvs_snap_svc *svc;
 	const struct ipvs_snap_dest *d;
 	struct ipvs_conn_node *n;
+	struct ipvs_conn *c;
 	uint8_t state;
 	uint32_t timeout;
 
@@ -289,22 +294,25 @@ static void install(struct ipvs_worker *iw, uint64_t now, const struct ipvs_sync
 	n = ipvs_conn_lookup(iw, r->protocol, r->caddr.in.s_addr, r->vaddr.in.s_addr, r->cport,
 			     r->vport);
 	if (n && ipvs_node_dir(n) == IPVS_DIR_IN) {
-		struct ipvs_conn *c = ipvs_conn_of(n);
+		c = ipvs_conn_of(n);
 
 		/* only what LVS updates on a known conn: its state (and with
 		 * it the active/inactive count) and its timer */
 		if (c->c_state != state && state != IPVS_UDP_STATE)
 			ipvs_conn_set_state(iw, c, state);
 		ipvs_conn_refresh(iw, c, now, timeout);
+		c->c_flags |= IPVS_CONN_F_SYNCED;
 		wc->updated++;
 		return;
 	}
-	if (!ipvs_conn_new(iw, now, r->protocol, r->caddr.in.s_addr, r->cport, r->vaddr.in.s_addr,
-			   r->vport, d->addr, d->port ? d->port : r->dport, svc->id, d->id, state,
-			   timeout, d->fwd, UINT32_MAX)) {
+	c = ipvs_conn_new(iw, now, r->protocol, r->caddr.in.s_addr, r->cport, r->vaddr.in.s_addr,
+			  r->vport, d->addr, d->port ? d->port : r->dport, svc->id, d->id, state,
+			  timeout, d->fwd, UINT32_MAX);
+	if (!c) {
 		wc->table_full++;
 		return;
 	}
+	c->c_flags |= IPVS_CONN_F_SYNCED;
 	wc->installed++;
 }
 

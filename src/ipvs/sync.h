@@ -22,7 +22,10 @@
  * last state change. The backup keeps a synced conn IPVS_SYNC_SLACK
  * seconds past the record's timeout, so that refresh, sent the second the
  * master's own timer would have ended the conn, always lands before the
- * copy ends. Full-NAT conns are not synced
+ * copy ends. A conn made or moved by a record carries IPVS_CONN_F_SYNCED
+ * until a packet of its own comes: until then the refresh leaves it out,
+ * so two directors that each run a master and a backup do not keep each
+ * other's copies alive for ever. Full-NAT conns are not synced
  * (their local address and port have no place in LVS's record): counted
  * as sync-skipped.
  *

@@ -357,6 +357,41 @@ static const struct dpvs_conn *conn_listed(uint16_t cport, uint32_t *n)
 	return NULL;
 }
 
+/* A conn a backup holds from records alone is not sent back when its
+ * timer comes round (two directors running both daemons would keep it
+ * alive between them for ever); once it carries traffic here it is. */
+static void test_synced_conn_not_echoed(void **state)
+{
+	struct ipvs_sync_rec r = rec(IPPROTO_TCP, RIP1, 40000, IPVS_TCP_ESTABLISHED, 60);
+	struct ipvs_sync_rec out[4];
+
+	(void)state;
+	add_service(IPPROTO_TCP, 80, false);
+	ipvs_sync_set_master(true);
+	assert_int_equal(ipvs_sync_give(0, &r), 0);
+	ipvs_worker_timer(&wk); /* installed: its slot at now + 63 */
+	for (int s = 0; s < 30; s++) {
+		wk.now_sec++;
+		ipvs_worker_timer(&wk);
+	}
+	assert_int_equal(ipvs_sync_give(0, &r), 0); /* the master says: still alive */
+	for (int s = 0; s < 40; s++) {
+		wk.now_sec++;
+		ipvs_worker_timer(&wk);
+	}
+	assert_int_equal(counts().updated, 1);
+	assert_int_equal(ipvs_sync_take(0, out, 4), 0);
+	/* the VIP moved here: its packets make it ours to sync */
+	assert_non_null(send_pkt(0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG));
+	for (int s = 0; s < 30; s++) {
+		wk.now_sec++;
+		ipvs_worker_timer(&wk);
+	}
+	assert_int_equal(ipvs_sync_take(0, out, 4), 1);
+	assert_int_equal(ntohs(out[0].cport), 40000);
+	ipvs_sync_set_master(false);
+}
+
 static void test_backup_installs_and_forwards_midstream(void **state)
 {
 	struct ipvs_sync_rec r = rec(IPPROTO_TCP, RIP2, 40000, IPVS_TCP_ESTABLISHED, 900);
@@ -471,6 +506,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    T(test_master_hands_established_conn_and_template),
 	    T(test_master_refreshes_live_conns),
+	    T(test_synced_conn_not_echoed),
 	    T(test_master_udp_on_first_packet),
 	    T(test_backup_installs_and_forwards_midstream),
 	    T(test_backup_template_steers_new_flows),
