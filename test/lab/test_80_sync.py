@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Connection sync and failover (issue #18 items 1 and 3): two directors
+"""Connection sync and failover (issue #18 items 1 to 3): two directors
 (scripts/lab-ha.sh: two daemons in their own namespaces, one client
 network, the guide's real servers behind a floating gateway), the LVS
 guide's NAT service on both, director A the sync master and B the backup.
 Long-lived HTTP keep-alive connections send a request every 100 ms and a
 stream of new connections runs beside them; A is killed with SIGKILL, the
 VIP and the DIP move to B with dpip addr add (whose gratuitous ARP turns
-the client and the real servers to B); every established connection goes
-on with no reset and no lost request. The outage is printed in ms.
+the client and the real servers to B), or keepalived's notify script
+moves them; every established connection goes on with no reset and no
+lost request. The same for DR. The outage is printed in ms.
 """
 import json
 import os
@@ -15,7 +16,7 @@ import re
 import subprocess
 import time
 
-from lab import BUILD, TOP, VIP, run, wait_until
+from lab import BUILD, TOP, VIP, VIP_LAN, run, wait_until
 
 PREFIX = os.environ.get("LAB_PREFIX", "") + "sy"
 STATE = "/tmp/dpvs-lab-" + PREFIX
@@ -32,9 +33,12 @@ class HaLab:
         return run(["bash", os.path.join(TOP, "scripts", "lab-ha.sh")] + list(args),
                    timeout=timeout, check=check, env=self.env)
 
-    def up(self):
+    def up(self, mode="nat"):
+        self.mode = mode
+        self.vip = VIP_LAN if mode == "dr" else VIP
+        self.sync_if = "dpdk0" if mode == "dr" else "dpdk1"
         self.sh("down", check=False)
-        self.sh("up")
+        self.sh("up", "--mode", mode)
         self.sh("start", "a")
         self.sh("start", "b")
 
@@ -71,10 +75,11 @@ LAB = HaLab()
 
 
 def services():
+    fwd = "-g" if LAB.mode == "dr" else "-m"
     for x in "ab":
-        LAB.ipvsadm(x, "-A", "-t", "%s:80" % VIP, "-s", "rr")
+        LAB.ipvsadm(x, "-A", "-t", "%s:80" % LAB.vip, "-s", "rr")
         for rip in (RIP1, RIP2):
-            LAB.ipvsadm(x, "-a", "-t", "%s:80" % VIP, "-r", "%s:80" % rip, "-m")
+            LAB.ipvsadm(x, "-a", "-t", "%s:80" % LAB.vip, "-r", "%s:80" % rip, fwd)
 
 
 def setup():
@@ -206,18 +211,18 @@ def failover(move, seconds=16, what="dpip addr add"):
     """Clients through A (the sync master) into B (the backup); after 2 s
     with every conn on B, A is SIGKILLed and move() runs (the VIP moves to
     B). Checks that every long-lived conn went on, and prints the outage."""
-    LAB.ipvsadm("a", "--start-daemon", "master", "--mcast-interface", "dpdk1")
-    LAB.ipvsadm("b", "--start-daemon", "backup", "--mcast-interface", "dpdk1")
+    LAB.ipvsadm("a", "--start-daemon", "master", "--mcast-interface", LAB.sync_if)
+    LAB.ipvsadm("b", "--start-daemon", "backup", "--mcast-interface", LAB.sync_if)
     base = LAB.sync_counters("b")  # what an earlier test left counted
     cl = subprocess.Popen(["ip", "netns", "exec", LAB.ns_c, "/usr/bin/python3", "-c", CLIENTS,
-                           VIP, str(NCONNS), str(seconds)], stdout=subprocess.PIPE,
+                           LAB.vip, str(NCONNS), str(seconds)], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True)
     try:
         assert cl.stdout.readline().strip() == "started"
         # every long-lived conn is ESTABLISHED on the backup before A dies
         def synced():
             out = LAB.ipvsadm("b", "-Lnc").stdout
-            return len(re.findall(r"ESTABLISHED +192\.168\.1\.10:\d+ +%s:80" % re.escape(VIP),
+            return len(re.findall(r"ESTABLISHED +192\.168\.1\.10:\d+ +%s:80" % re.escape(LAB.vip),
                                   out)) >= NCONNS and out
         wait_until(synced, timeout=8, what="the backup to hold the %d conns" % NCONNS)
         before = LAB.sync_counters("b")
@@ -302,6 +307,22 @@ def test_failover_with_keepalived():
         return t
 
     failover(move, seconds=20, what="keepalived")
+
+
+def test_failover_dr():
+    """The same in the guide's DR set-up: two one-armed directors on the
+    LAN, the real servers answering through the router; the VIP (a /32)
+    moves to B with dpip addr add, whose gratuitous ARP turns the router."""
+    LAB.up("dr")
+    services()
+    LAB.sh("activate", "a")
+
+    def move():
+        LAB.sh("kill", "a")
+        LAB.sh("activate", "b")
+        return time.time()
+
+    failover(move, what="DR, dpip addr add")
 
 
 def teardown():
