@@ -449,7 +449,6 @@ static int h_stats(const struct dpvs_ctl_hdr *hdr, const void *payload, struct c
 	    {"backup-running", backup.running},
 	    {"conns-queued", w.queued},
 	    {"sync-ring-full", w.ring_full},
-	    {"sync-skipped", w.skipped},
 	    {"msgs-sent", cnt.msgs_sent},
 	    {"conns-sent", cnt.conns_sent},
 	    {"bytes-sent", cnt.bytes_sent},

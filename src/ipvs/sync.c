@@ -143,10 +143,6 @@ void ipvs_sync_conn(struct ipvs_worker *iw, const struct ipvs_conn *c)
 
 	if (iw->index >= nrings)
 		return;
-	if (c->c_fwd == DPVS_FWD_FULLNAT) {
-		wcounts[iw->index].skipped++;
-		return;
-	}
 	memset(&r, 0, sizeof(r));
 	r.af = AF_INET;
 	r.protocol = c->in.proto;
@@ -164,6 +160,13 @@ void ipvs_sync_conn(struct ipvs_worker *iw, const struct ipvs_conn *c)
 	r.daddr.in.s_addr = c->out.saddr;
 	r.fwmark = svc_fwmark(s, c->svc_id);
 	r.timeout = s->timeout[c->c_state];
+	if (c->c_fwd == DPVS_FWD_FULLNAT) {
+		/* LVS has no Full-NAT: its forwarding bits say NAT, and the
+		 * local address and port ride in an option Linux skips */
+		r.has_local = 1;
+		r.laddr = c->out.daddr;
+		r.lport = c->out.dport;
+	}
 	hand_over(iw, &r);
 	if (!t)
 		return;
@@ -255,6 +258,38 @@ static void install_template(struct ipvs_worker *iw, uint64_t now, const struct 
 	wc->templates++;
 }
 
+/* A Full-NAT conn with the master's LIP:lport: the LIP must be one of the
+ * service's here too, the port in this worker's share (the same number of
+ * workers on both directors: replies are steered by it, fnat.c), and the
+ * reply tuple free. NULL: counted (unsupported, or table-full). */
+static struct ipvs_conn *install_fnat(struct ipvs_worker *iw, uint64_t now,
+				      const struct ipvs_sync_rec *r,
+				      const struct ipvs_snap_svc *svc,
+				      const struct ipvs_snap_dest *d, uint8_t state,
+				      uint32_t timeout)
+{
+	uint16_t rport = d->port ? d->port : r->dport;
+	struct ipvs_fnat_local fl = {.laddr = r->laddr, .lport = r->lport};
+	uint32_t i;
+
+	for (i = 0; i < svc->nladdrs && svc->laddrs[i] != r->laddr; i++)
+		;
+	if (i == svc->nladdrs || !iw->laddr ||
+	    rte_be_to_cpu_16(r->lport) % ipvs_worker_states() != iw->index ||
+	    ipvs_conn_lookup(iw, r->protocol, d->addr, r->laddr, rport, r->lport)) {
+		wcounts[iw->index].unsupported++;
+		return NULL;
+	}
+	fl.slot = svc->laddr_slots[i];
+	struct ipvs_conn *c = ipvs_conn_new_fnat(iw, now, r->protocol, r->caddr.in.s_addr, r->cport,
+						 r->vaddr.in.s_addr, r->vport, d->addr, rport, &fl,
+						 svc->id, d->id, state, timeout, UINT32_MAX);
+
+	if (!c)
+		wcounts[iw->index].table_full++;
+	return c;
+}
+
 static void install(struct ipvs_worker *iw, uint64_t now, const struct ipvs_sync_rec *r)
 {
 	struct ipvs_sync_wcounts *wc = &wcounts[iw->index];
@@ -281,7 +316,9 @@ static void install(struct ipvs_worker *iw, uint64_t now, const struct ipvs_sync
 		wc->no_dest++;
 		return;
 	}
-	if (d->fwd == DPVS_FWD_FULLNAT) {
+	/* a Full-NAT conn needs its local address and port, and only a
+	 * Full-NAT dest can use them */
+	if (!(r->flags & IPVS_SYNC_F_TEMPLATE) && (d->fwd == DPVS_FWD_FULLNAT) != !!r->has_local) {
 		wc->unsupported++;
 		return;
 	}
@@ -305,13 +342,15 @@ static void install(struct ipvs_worker *iw, uint64_t now, const struct ipvs_sync
 		wc->updated++;
 		return;
 	}
-	c = ipvs_conn_new(iw, now, r->protocol, r->caddr.in.s_addr, r->cport, r->vaddr.in.s_addr,
-			  r->vport, d->addr, d->port ? d->port : r->dport, svc->id, d->id, state,
-			  timeout, d->fwd, UINT32_MAX);
-	if (!c) {
+	if (r->has_local)
+		c = install_fnat(iw, now, r, svc, d, state, timeout);
+	else if (!(c = ipvs_conn_new(iw, now, r->protocol, r->caddr.in.s_addr, r->cport,
+				     r->vaddr.in.s_addr, r->vport, d->addr,
+				     d->port ? d->port : r->dport, svc->id, d->id, state, timeout,
+				     d->fwd, UINT32_MAX)))
 		wc->table_full++;
+	if (!c)
 		return;
-	}
 	c->c_flags |= IPVS_CONN_F_SYNCED;
 	wc->installed++;
 }

@@ -25,9 +25,11 @@
  * copy ends. A conn made or moved by a record carries IPVS_CONN_F_SYNCED
  * until a packet of its own comes: until then the refresh leaves it out,
  * so two directors that each run a master and a backup do not keep each
- * other's copies alive for ever. Full-NAT conns are not synced
- * (their local address and port have no place in LVS's record): counted
- * as sync-skipped.
+ * other's copies alive for ever. A Full-NAT conn goes as NAT's record
+ * with its local address and port in an option of dpvs's own that a
+ * Linux backup skips (IPVS_SYNC_OPT_LOCAL); a dpvs backup makes it a
+ * Full-NAT conn of the same LIP:lport, which needs the same LIPs on the
+ * service and the same number of workers (replies are steered by lport).
  *
  * Backup: the control thread decodes a message, picks the worker that
  * owns each record's client (the steering), and hands the record to it
@@ -61,14 +63,16 @@ struct ipvs_conn;
 struct ipvs_sync_wcounts {
 	uint64_t queued;     /* master: records handed to the sender */
 	uint64_t ring_full;  /* master: lost, the ring was full */
-	uint64_t skipped;    /* master: conns sync cannot carry (Full-NAT) */
 	uint64_t installed;  /* backup: new conns made */
 	uint64_t updated;    /* backup: conns already there, state and timer moved */
 	uint64_t templates;  /* backup: templates made or refreshed */
 	uint64_t no_service; /* backup: no service of ours matches the record */
 	uint64_t no_dest;    /* backup: the service has no such real server */
 	uint64_t table_full; /* backup: the worker's conn table is full */
-	uint64_t unsupported; /* backup: IPv6, SCTP or a mode we cannot keep */
+	/* backup: IPv6, SCTP, a Full-NAT record whose LIP this service lacks
+	 * or whose local port another worker owns here (another number of
+	 * workers) or is taken, or a record whose mode the dest does not have */
+	uint64_t unsupported;
 };
 
 /* ---- control thread ---- */

@@ -80,7 +80,8 @@ uint32_t ipvs_sync_rec_len(const struct ipvs_sync_rec *r)
 {
 	uint32_t len = r->af == AF_INET6 ? IPVS_SYNC_V6_LEN : IPVS_SYNC_V4_LEN;
 
-	return len + ((r->flags & IPVS_SYNC_F_SEQ_MASK) ? SEQ_OPT_LEN : 0);
+	return len + ((r->flags & IPVS_SYNC_F_SEQ_MASK) ? SEQ_OPT_LEN : 0) +
+	       (r->has_local ? 2 + IPVS_SYNC_LOCAL_LEN : 0);
 }
 
 static void put_seq(uint8_t *p, const struct ipvs_sync_seq *s)
@@ -124,6 +125,14 @@ int ipvs_sync_msg_add(struct ipvs_sync_msg *m, const struct ipvs_sync_rec *r)
 		o[1] = IPVS_SYNC_SEQ_LEN;
 		put_seq(o + 2, &r->in_seq);
 		put_seq(o + 14, &r->out_seq);
+	}
+	if (r->has_local) {
+		uint8_t *o = p + len - 2 - IPVS_SYNC_LOCAL_LEN;
+
+		o[0] = IPVS_SYNC_OPT_LOCAL;
+		o[1] = IPVS_SYNC_LOCAL_LEN;
+		memcpy(o + 2, &r->laddr, 4);
+		memcpy(o + 6, &r->lport, 2);
 	}
 	m->len += pad + len;
 	m->nr++;
@@ -208,6 +217,14 @@ static enum ipvs_sync_err rec_options(const uint8_t *p, const uint8_t *end, stru
 		case IPVS_SYNC_OPT_PE_NAME:
 			if (olen > IPVS_SYNC_PE_NAME_MAX || (seen & 1u << 3))
 				return IPVS_SYNC_E_REC_OPT;
+			break;
+		case IPVS_SYNC_OPT_LOCAL & ~IPVS_SYNC_OPT_F_PARAM:
+			if (type != IPVS_SYNC_OPT_LOCAL || olen != IPVS_SYNC_LOCAL_LEN ||
+			    r->has_local)
+				return IPVS_SYNC_E_REC_OPT;
+			memcpy(&r->laddr, p, 4);
+			memcpy(&r->lport, p + 4, 2);
+			r->has_local = 1;
 			break;
 		default:
 			if (!(type & IPVS_SYNC_OPT_F_PARAM))

@@ -61,6 +61,10 @@
 #define IPVS_SYNC_OPT_PE_DATA 2
 #define IPVS_SYNC_OPT_PE_NAME 3
 #define IPVS_SYNC_OPT_F_PARAM 0x40
+/* dpvs's own: a Full-NAT conn's local address and port (laddr be32,
+ * lport be16). The parameter bit makes a Linux backup skip it. */
+#define IPVS_SYNC_OPT_LOCAL (IPVS_SYNC_OPT_F_PARAM | 0x10)
+#define IPVS_SYNC_LOCAL_LEN 6
 
 /* LVS's state numbers on the wire: TCP's as ipvs_tcp_state, UDP's one
  * state is 0 (IP_VS_UDP_S_NORMAL); TCP has 11 (IP_VS_TCP_S_LAST), UDP 1. */
@@ -85,6 +89,11 @@ struct ipvs_sync_rec {
 	uint32_t timeout; /* seconds; 0 in v0 records: the backup's own */
 	union inet_addr caddr, vaddr, daddr;
 	struct ipvs_sync_seq in_seq, out_seq;
+	/* has_local: a Full-NAT conn (IPVS_SYNC_OPT_LOCAL), its LIP:lport */
+	uint32_t laddr;
+	uint16_t lport;
+	uint8_t has_local;
+	uint8_t pad;
 };
 
 /* Why a datagram (or a record of it) was refused: the counters' names. */

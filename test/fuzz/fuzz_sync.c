@@ -26,7 +26,9 @@ static void same(const struct ipvs_sync_rec *a, const struct ipvs_sync_rec *b)
 	    memcmp(&a->caddr, &b->caddr, sizeof(a->caddr)) ||
 	    memcmp(&a->vaddr, &b->vaddr, sizeof(a->vaddr)) ||
 	    memcmp(&a->daddr, &b->daddr, sizeof(a->daddr)) ||
-	    (a->flags & ~(uint32_t)IPVS_SYNC_F_HASHED) != b->flags)
+	    (a->flags & ~(uint32_t)IPVS_SYNC_F_HASHED) != b->flags ||
+	    a->has_local != b->has_local ||
+	    (a->has_local && (a->laddr != b->laddr || a->lport != b->lport)))
 		abort();
 	if ((a->flags & IPVS_SYNC_F_SEQ_MASK) &&
 	    memcmp(&a->in_seq, &b->in_seq, sizeof(a->in_seq) * 2))

@@ -168,6 +168,35 @@ static void add_service(uint16_t proto, uint16_t port, bool persistent)
 	}
 }
 
+/* A Full-NAT service VIP:80 -> RIP1:80 with the local address LIP
+ * (an address of dpdk1, the real servers' side). */
+#define LIP "192.168.200.5"
+static void add_fnat_service(void)
+{
+	struct dpvs_svc s = svc_key(IPPROTO_TCP, 80);
+	struct dpvs_dest_req q;
+	struct dpvs_laddr_req l;
+	struct dpvs_addr a = {.ifname = "dpdk1", .family = AF_INET, .prefixlen = 24};
+	char err[256];
+
+	a.addr.in.s_addr = ip4(LIP);
+	assert_int_equal(inet_addr_add(&a, err, sizeof(err)), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), 0);
+	memset(&q, 0, sizeof(q));
+	q.svc = svc_key(IPPROTO_TCP, 80);
+	q.dest.af = AF_INET;
+	q.dest.addr.in.s_addr = ip4(RIP1);
+	q.dest.port = htons(80);
+	q.dest.conn_flags = DPVS_FWD_FULLNAT;
+	q.dest.weight = 1;
+	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
+	memset(&l, 0, sizeof(l));
+	l.svc = svc_key(IPPROTO_TCP, 80);
+	l.af = AF_INET;
+	l.addr.in.s_addr = ip4(LIP);
+	assert_int_equal(ctl_test_call(DPVS_MSG_LADDR_ADD, 0, &l, sizeof(l), &rep), 0);
+}
+
 /* A TCP or UDP packet into ipvs_in on port port_idx; what it sent (the
  * IPv4 header, Ethernet stripped), or NULL when nothing left. */
 static struct rte_ipv4_hdr *send_pkt(uint16_t port_idx, uint8_t proto, const char *src,
@@ -434,6 +463,58 @@ static void test_backup_installs_and_forwards_midstream(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* Full-NAT: the master's record carries LIP:lport (dpvs's option); the
+ * backup makes the conn with the same ones, so the real server's answer
+ * to LIP:lport finds it, and the client's next segment leaves from there. */
+static void test_fullnat_conn_round_trip(void **state)
+{
+	struct ipvs_sync_rec r[4];
+	struct rte_ipv4_hdr *ip;
+	uint16_t lport;
+
+	(void)state;
+	add_fnat_service();
+	ipvs_sync_set_master(true);
+	ip = send_pkt(0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_SYN_FLAG);
+	assert_non_null(ip);
+	assert_int_equal(ip->src_addr, ip4(LIP));
+	lport = *(const uint16_t *)(ip + 1);
+	assert_non_null(send_pkt(1, IPPROTO_TCP, RIP1, 80, LIP, ntohs(lport),
+				 RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG));
+	assert_non_null(send_pkt(0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG));
+	assert_int_equal(ipvs_sync_take(0, r, 4), 1);
+	assert_int_equal(r[0].has_local, 1);
+	assert_int_equal(r[0].laddr, ip4(LIP));
+	assert_int_equal(r[0].lport, lport);
+	assert_int_equal(r[0].flags & IPVS_SYNC_F_FWD_MASK, IPVS_SYNC_F_MASQ);
+	ipvs_sync_set_master(false);
+
+	/* the backup: a fresh table with the same service and LIP */
+	teardown(NULL);
+	assert_int_equal(setup(NULL), 0);
+	add_fnat_service();
+	r[0].lport = htons(5000);
+	assert_int_equal(ipvs_sync_give(0, &r[0]), 0);
+	ipvs_worker_timer(&wk);
+	assert_int_equal(counts().installed, 1);
+	ip = send_pkt(1, IPPROTO_TCP, RIP1, 80, LIP, 5000, RTE_TCP_ACK_FLAG);
+	assert_non_null(ip);
+	assert_int_equal(ip->src_addr, ip4(VIP));
+	assert_int_equal(ip->dst_addr, ip4(CIP));
+	ip = send_pkt(0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG);
+	assert_non_null(ip);
+	assert_int_equal(ip->src_addr, ip4(LIP));
+	assert_int_equal(ntohs(*(const uint16_t *)(ip + 1)), 5000);
+	assert_int_equal(ip->dst_addr, ip4(RIP1));
+	/* a LIP the service does not have here: counted, not made */
+	r[0].cport = htons(40001);
+	r[0].laddr = ip4("192.168.200.6");
+	assert_int_equal(ipvs_sync_give(0, &r[0]), 0);
+	ipvs_worker_timer(&wk);
+	assert_int_equal(counts().unsupported, 1);
+	assert_int_equal(counts().installed, 1);
+}
+
 static void test_backup_template_steers_new_flows(void **state)
 {
 	struct ipvs_sync_rec t = rec(IPPROTO_TCP, RIP2, 0, 0, 360);
@@ -509,6 +590,7 @@ int main(void)
 	    T(test_synced_conn_not_echoed),
 	    T(test_master_udp_on_first_packet),
 	    T(test_backup_installs_and_forwards_midstream),
+	    T(test_fullnat_conn_round_trip),
 	    T(test_backup_template_steers_new_flows),
 	    T(test_backup_counts_what_it_cannot_install),
 	    T(test_backup_ring_bounds),

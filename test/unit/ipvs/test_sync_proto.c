@@ -238,6 +238,49 @@ static void test_decode_v0(void **state)
 	assert_int_equal(ntohs(got[0].dport), 8080);
 }
 
+/* A Full-NAT conn: NAT's record with dpvs's option 0x50 (the parameter
+ * bit 0x40: a Linux backup skips it) holding LIP and local port. */
+static void test_fullnat_local_option(void **state)
+{
+	/* clang-format off */
+	static const uint8_t b[8 + 44] = {
+		0x00, 0x00, 0x00, 0x34, 0x01, 0x01, 0x00, 0x00,
+		0x00, 0x06, 0x00, 0x2c,             /* TCP, 36 + 8 */
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x9c, 0x40, 0x00, 0x50, 0x1f, 0x90,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x84,
+		10, 0, 0, 1, 192, 168, 1, 111, 192, 168, 229, 132,
+		0x50, 0x06, 192, 168, 229, 140, 0x13, 0x88, /* LIP .140, lport 5000 */
+	};
+	/* clang-format on */
+	uint8_t buf[128];
+	struct ipvs_sync_msg m;
+	struct ipvs_sync_dec d;
+	struct ipvs_sync_rec r = tcp_conn();
+	uint8_t x[sizeof(b)];
+
+	(void)state;
+	r.has_local = 1;
+	inet_pton(AF_INET, "192.168.229.140", &r.laddr);
+	r.lport = htons(5000);
+	ipvs_sync_msg_init(&m, buf, sizeof(buf), 0);
+	assert_int_equal(ipvs_sync_msg_add(&m, &r), 0);
+	assert_int_equal(m.len, sizeof(b));
+	assert_memory_equal(buf, b, sizeof(b));
+	assert_int_equal(decode(b, sizeof(b), 0, &d), IPVS_SYNC_OK);
+	assert_int_equal(ngot, 1);
+	assert_int_equal(got[0].has_local, 1);
+	assert_int_equal(got[0].laddr, r.laddr);
+	assert_int_equal(ntohs(got[0].lport), 5000);
+	/* without the parameter bit the same option is an unknown one: the end */
+	memcpy(x, b, sizeof(x));
+	x[44] = 0x10;
+	assert_int_equal(decode(x, sizeof(x), 0, &d), IPVS_SYNC_E_REC_OPT);
+	/* a wrong length */
+	memcpy(x, b, sizeof(x));
+	x[45] = 0x05;
+	assert_int_equal(decode(x, sizeof(x), 0, &d), IPVS_SYNC_E_REC_OPT);
+}
+
 static void test_capacity(void **state)
 {
 	uint8_t buf[65507];
@@ -405,6 +448,7 @@ int main(void)
 	    cmocka_unit_test(test_seq_options_and_padding),
 	    cmocka_unit_test(test_decode_ipv6),
 	    cmocka_unit_test(test_decode_v0),
+	    cmocka_unit_test(test_fullnat_local_option),
 	    cmocka_unit_test(test_capacity),
 	    cmocka_unit_test(test_bad_messages),
 	    cmocka_unit_test(test_bad_records_skipped),
