@@ -163,8 +163,7 @@ static void on_master_tick(struct ev_loop *loop, ev_timer *w, int revents)
 				if (ipvs_sync_msg_add(&d->msg, &recs[i]) == 0)
 					continue;
 				send_msg(d);
-				if (ipvs_sync_msg_add(&d->msg, &recs[i]) < 0)
-					cnt.send_errors++; /* a record bigger than sync-maxlen */
+				ipvs_sync_msg_add(&d->msg, &recs[i]); /* an empty one takes it */
 			}
 			if (n < TAKE_BURST)
 				break;
@@ -367,7 +366,7 @@ static int h_start(const struct dpvs_ctl_hdr *hdr, const void *payload, struct c
 	d->cfg = c;
 	d->fd = fd;
 	if (d == &master) {
-		d->buf = malloc(c.sync_maxlen);
+		d->buf = malloc(ipvs_sync_buf_size(c.sync_maxlen));
 		if (!d->buf) {
 			close(fd);
 			d->fd = -1;

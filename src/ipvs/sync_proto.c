@@ -100,7 +100,7 @@ int ipvs_sync_msg_add(struct ipvs_sync_msg *m, const struct ipvs_sync_rec *r)
 	uint32_t alen = r->af == AF_INET6 ? 16 : 4;
 	uint8_t *p;
 
-	if (m->nr >= IPVS_SYNC_MAX_RECS || m->len + pad + len > m->cap)
+	if (m->nr >= IPVS_SYNC_MAX_RECS || (m->nr && m->len + pad + len > m->cap))
 		return -ENOSPC;
 	p = m->buf + m->len;
 	memset(p, 0, pad);

@@ -129,12 +129,25 @@ struct ipvs_sync_msg {
 	uint32_t nr;    /* records */
 };
 
-/* Starts an empty message for syncid in buf (cap >= IPVS_SYNC_HDR_LEN). */
+/* The longest record we write: IPv6, sequence and local-address options. */
+#define IPVS_SYNC_REC_MAX (IPVS_SYNC_V6_LEN + 2 + IPVS_SYNC_SEQ_LEN + 2 + IPVS_SYNC_LOCAL_LEN)
+/* Bytes a message buffer must have for a sync-maxlen of cap: a record
+ * that does not fit an empty message goes alone in a longer one, as
+ * ip_vs_sync_buff_create() sizes it (a master may have a maxlen of 1). */
+static inline uint32_t ipvs_sync_buf_size(uint32_t cap)
+{
+	return cap > IPVS_SYNC_HDR_LEN + IPVS_SYNC_REC_MAX ? cap
+							    : IPVS_SYNC_HDR_LEN + IPVS_SYNC_REC_MAX;
+}
+
+/* Starts an empty message for syncid in buf (ipvs_sync_buf_size(cap)
+ * bytes). */
 void ipvs_sync_msg_init(struct ipvs_sync_msg *m, uint8_t *buf, uint32_t cap, uint8_t syncid);
 /* The encoded length of r (without the padding before it). */
 uint32_t ipvs_sync_rec_len(const struct ipvs_sync_rec *r);
 /* Appends r: 0, or -ENOSPC when it does not fit (or the message holds
- * IPVS_SYNC_MAX_RECS): send this one and start another. */
+ * IPVS_SYNC_MAX_RECS): send this one and start another. An empty message
+ * takes any record. */
 int ipvs_sync_msg_add(struct ipvs_sync_msg *m, const struct ipvs_sync_rec *r);
 
 /* ---- decoding (the backup) ---- */

@@ -6,6 +6,7 @@
  * from the encoder: what we send must be what a Linux backup reads, and
  * what a Linux master sends must decode to the same fields.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -303,6 +304,12 @@ static void test_capacity(void **state)
 	assert_int_equal(n, 255);
 	assert_int_equal(decode(buf, m.len, 1, &d), IPVS_SYNC_OK);
 	assert_int_equal(ngot, 255);
+	/* a master's sync-maxlen may be 1: each record then goes alone */
+	assert_true(ipvs_sync_buf_size(1) >= 8 + 36);
+	ipvs_sync_msg_init(&m, buf, 1, 1);
+	assert_int_equal(ipvs_sync_msg_add(&m, &c), 0);
+	assert_int_equal(ipvs_sync_msg_add(&m, &c), -ENOSPC);
+	assert_int_equal(m.len, 8 + 36);
 }
 
 /* Bad datagrams: each refused for its own reason, nothing past the bad
