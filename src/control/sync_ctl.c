@@ -10,7 +10,8 @@
  * the TAP and the DPDK port, the backup's come in by the port, are handed
  * to the kernel (multicast is not the data path's) and read here. So
  * --mcast-interface names the KNI (dpdk0.kni), or a port (dpdk0), which
- * stands for its KNI.
+ * stands for its KNI. An IPv6 group works the same (the KNI's link-local
+ * address is the source); the records in it are the same.
  *
  * Master: every IPVS_SYNC_TICK_MS the records the workers handed over are
  * packed into messages of at most sync-maxlen bytes; a full one goes at
@@ -51,9 +52,11 @@ struct sync_daemon {
 	bool running;
 	struct dpvs_sync_daemon cfg; /* defaults filled in */
 	int fd;
-	ev_io io;      /* backup */
-	ev_timer tick; /* master */
-	uint8_t *buf;  /* master: the message being filled */
+	ev_io io;		    /* backup */
+	ev_timer tick;		    /* master */
+	uint8_t *buf;		    /* master: the message being filled */
+	struct sockaddr_storage to; /* master: the group and port */
+	socklen_t tolen;
 	struct ipvs_sync_msg msg;
 };
 
@@ -104,9 +107,9 @@ static unsigned if_mtu(const char *ifn)
 
 /* start_sync_thread()'s sizes: a master's messages fit 1500 bytes
  * whatever the MTU, a backup takes what its device carries. */
-static uint32_t sync_maxlen(uint32_t state, uint32_t asked, unsigned dev_mtu)
+static uint32_t sync_maxlen(uint32_t state, uint16_t af, uint32_t asked, unsigned dev_mtu)
 {
-	uint32_t hlen = 20 + 8;
+	uint32_t hlen = (af == AF_INET6 ? 40 : 20) + 8;
 	uint32_t mtu = state == DPVS_SYNC_MASTER ? MTU_DEFAULT
 		       : dev_mtu < 1500		 ? 1500
 		       : dev_mtu > 65535	 ? 65535
@@ -136,7 +139,7 @@ static void send_msg(struct sync_daemon *d)
 
 	if (d->msg.nr == 0)
 		return;
-	n = send(d->fd, d->buf, d->msg.len, MSG_DONTWAIT);
+	n = sendto(d->fd, d->buf, d->msg.len, MSG_DONTWAIT, (struct sockaddr *)&d->to, d->tolen);
 	if (n == (ssize_t)d->msg.len) {
 		cnt.msgs_sent++;
 		cnt.conns_sent += d->msg.nr;
@@ -172,10 +175,40 @@ static void on_master_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	send_msg(d);
 }
 
-static int master_socket(const struct dpvs_sync_daemon *c, unsigned ifindex, char *err,
-			 size_t errlen)
+/* The same for an IPv6 group (the datagrams are the same). */
+static int master_socket6(const struct dpvs_sync_daemon *c, unsigned ifindex,
+			  struct sockaddr_in6 *to, char *err, size_t errlen)
 {
-	struct sockaddr_in to = {.sin_family = AF_INET};
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int idx = (int)ifindex, hops = c->mcast_ttl, off = 0, pmtu = IPV6_PMTUDISC_DONT;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "sync master: socket: %s", strerror(errno));
+		return -errno;
+	}
+	memset(to, 0, sizeof(*to));
+	to->sin6_family = AF_INET6;
+	to->sin6_addr = c->mcast_group.in6;
+	to->sin6_port = htons(c->mcast_port);
+	to->sin6_scope_id = ifindex;
+	/* not connected: the source is picked per datagram, so a link-local
+	 * address still in duplicate detection only costs the first sends */
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof(idx)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof(off)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu)) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "sync master: socket on %s: %s", c->mcast_ifn, strerror(e));
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+static int master_socket(const struct dpvs_sync_daemon *c, unsigned ifindex, struct sockaddr_in *to,
+			 char *err, size_t errlen)
+{
 	struct ip_mreqn mr;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	int ttl = c->mcast_ttl, off = 0, pmtu = IP_PMTUDISC_DONT;
@@ -186,15 +219,16 @@ static int master_socket(const struct dpvs_sync_daemon *c, unsigned ifindex, cha
 	}
 	memset(&mr, 0, sizeof(mr));
 	mr.imr_ifindex = (int)ifindex;
-	to.sin_addr = c->mcast_group.in;
-	to.sin_port = htons(c->mcast_port);
+	memset(to, 0, sizeof(*to));
+	to->sin_family = AF_INET;
+	to->sin_addr = c->mcast_group.in;
+	to->sin_port = htons(c->mcast_port);
 	/* as make_send_sock(): out of that interface, not looped back, the
 	 * TTL asked for, fragments allowed */
 	if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr)) < 0 ||
 	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &off, sizeof(off)) < 0 ||
 	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl)) < 0 ||
-	    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)) < 0 ||
-	    connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0) {
+	    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)) < 0) {
 		int e = errno;
 
 		snprintf(err, errlen, "sync master: socket on %s: %s", c->mcast_ifn, strerror(e));
@@ -251,6 +285,36 @@ static void on_backup_read(struct ev_loop *loop, ev_io *w, int revents)
 			log_bad("record", "protocol or state unknown (see dpip sync)");
 		}
 	}
+}
+
+static int backup_socket6(const struct dpvs_sync_daemon *c, unsigned ifindex, char *err,
+			  size_t errlen)
+{
+	struct sockaddr_in6 at = {.sin6_family = AF_INET6};
+	struct ipv6_mreq mr;
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int on = 1;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "sync backup: socket: %s", strerror(errno));
+		return -errno;
+	}
+	memset(&mr, 0, sizeof(mr));
+	mr.ipv6mr_multiaddr = c->mcast_group.in6;
+	mr.ipv6mr_interface = ifindex;
+	at.sin6_addr = c->mcast_group.in6;
+	at.sin6_port = htons(c->mcast_port);
+	at.sin6_scope_id = ifindex;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+	    bind(fd, (struct sockaddr *)&at, sizeof(at)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr, sizeof(mr)) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "sync backup: socket on %s: %s", c->mcast_ifn, strerror(e));
+		close(fd);
+		return -e;
+	}
+	return fd;
 }
 
 static int backup_socket(const struct dpvs_sync_daemon *c, unsigned ifindex, char *err,
@@ -334,12 +398,11 @@ static int h_start(const struct dpvs_ctl_hdr *hdr, const void *payload, struct c
 		return ctl_reply_error(r, -EINVAL, "sync-maxlen %u: 1..%u", c.sync_maxlen,
 				       IPVS_SYNC_MAXLEN_MAX);
 	c.mcast_ifn[DPVS_IFNAMSIZ - 1] = '\0';
-	if (c.mcast_af == AF_INET6)
-		return ctl_reply_error(r, -EAFNOSUPPORT,
-				       "IPv6 sync groups are not supported: use an IPv4 group");
+	if (c.mcast_af == AF_INET6 && !IN6_IS_ADDR_MULTICAST(&c.mcast_group.in6))
+		return ctl_reply_error(r, -EINVAL, "mcast-group is not multicast");
 	if (c.mcast_af == AF_INET && !IN_MULTICAST(ntohl(c.mcast_group.in.s_addr)))
 		return ctl_reply_error(r, -EINVAL, "mcast-group is not multicast");
-	if (c.mcast_af != 0 && c.mcast_af != AF_INET)
+	if (c.mcast_af != 0 && c.mcast_af != AF_INET && c.mcast_af != AF_INET6)
 		return ctl_reply_error(r, -EINVAL, "mcast-group family %u", c.mcast_af);
 	/* the interface before "already running", as the kernel checks */
 	ifindex = resolve_ifn(c.mcast_ifn, kname, sizeof(kname));
@@ -358,9 +421,16 @@ static int h_start(const struct dpvs_ctl_hdr *hdr, const void *payload, struct c
 		c.mcast_port = IPVS_SYNC_PORT;
 	if (!c.mcast_ttl)
 		c.mcast_ttl = IPVS_SYNC_TTL;
-	c.sync_maxlen = sync_maxlen(c.state, c.sync_maxlen, if_mtu(kname));
-	fd = c.state == DPVS_SYNC_MASTER ? master_socket(&c, ifindex, err, sizeof(err))
-					 : backup_socket(&c, ifindex, err, sizeof(err));
+	c.sync_maxlen = sync_maxlen(c.state, c.mcast_af, c.sync_maxlen, if_mtu(kname));
+	if (c.state == DPVS_SYNC_BACKUP)
+		fd = c.mcast_af == AF_INET6 ? backup_socket6(&c, ifindex, err, sizeof(err))
+					    : backup_socket(&c, ifindex, err, sizeof(err));
+	else if (c.mcast_af == AF_INET6)
+		fd = master_socket6(&c, ifindex, (struct sockaddr_in6 *)&d->to, err, sizeof(err));
+	else
+		fd = master_socket(&c, ifindex, (struct sockaddr_in *)&d->to, err, sizeof(err));
+	d->tolen =
+	    c.mcast_af == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	if (fd < 0)
 		return ctl_reply_error(r, fd, "%s", err);
 	d->cfg = c;

@@ -105,7 +105,7 @@ def test_daemon_commands():
                    "backup sync daemon (mcast=dpdk1.kni, syncid=0, maxlen=9000, "
                    "group=239.1.2.3, port=9000, ttl=4)\n"), out
     p = LAB.ipvsadm("a", "--start-daemon", "master", "--mcast-group", "ff02::1", check=False)
-    assert p.returncode == 255, p
+    assert p.returncode == 255 and p.stderr == "No such device\n", p  # eth0, the default
     for state in ("master", "backup"):
         LAB.ipvsadm("a", "--stop-daemon", state)
     p = LAB.ipvsadm("a", "--stop-daemon", "master", check=False)
@@ -150,6 +150,25 @@ def test_backup_refuses_bad_messages():
     # logged, at most once a second (the 4 logged reasons came within one)
     n = LAB.log("b").count("sync backup: message dropped")
     assert 1 <= n <= 2, LAB.log("b")
+    LAB.ipvsadm("b", "--stop-daemon", "backup")
+
+
+def test_sync_over_ipv6_group():
+    """An IPv6 group (ff02::8848, port 9000) between the KNIs' link-local
+    addresses carries the same records."""
+    opts = ["--mcast-interface", "dpdk1", "--mcast-group", "ff02::8848", "--mcast-port", "9000"]
+    LAB.ipvsadm("a", "--start-daemon", "master", *opts)
+    LAB.ipvsadm("b", "--start-daemon", "backup", *opts)
+    assert LAB.ipvsadm("b", "-L", "--daemon").stdout == \
+        "backup sync daemon (mcast=dpdk1, syncid=0, maxlen=1452, group=ff02::8848, " \
+        "port=9000, ttl=1)\n"
+    base = LAB.sync_counters("b").get("installed", 0)
+    for _ in range(3):
+        p = LAB.ns(PREFIX + "c", "curl", "-s", "-m", "3", "http://%s/" % VIP)
+        assert p.stdout.startswith("I am RealServer"), p
+    wait_until(lambda: LAB.sync_counters("b").get("installed", 0) >= base + 3, timeout=5,
+               what="the backup to install the 3 conns")
+    LAB.ipvsadm("a", "--stop-daemon", "master")
     LAB.ipvsadm("b", "--stop-daemon", "backup")
 
 

@@ -17,9 +17,7 @@
  *    PATH, set DPVS_SOCK)". Exit 2 as upstream.
  *  - --start-daemon/--stop-daemon go to the daemon's sync daemons
  *    (src/control/sync_ctl.c); --mcast-interface names a port's KNI (or
- *    the port). An IPv6 --mcast-group is parsed as upstream but refused
- *    by the daemon ("Operation not supported with specified address
- *    family"): dpvs's sync speaks IPv4 multicast only.
+ *    the port).
  *  - -c reads the daemon's connection table, not /proc/net/ip_vs_conn; when
  *    that fails the message is the daemon's error (exit 1 as upstream).
  *  - DPVS's Full-NAT local-address commands: --add-laddr (-P),
