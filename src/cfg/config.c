@@ -87,8 +87,8 @@ void cfg_defaults(struct dpvs_config *cfg)
 	cfg->mbufs = 16383; /* 2^n - 1 is the most memory-efficient pool size */
 	cfg->mbuf_cache = 256;
 	cfg->conn_max = 1048576;
-	cfg->svc_max = 16384;
-	cfg->dest_max = 65535;
+	cfg->svc_max = 0; /* from memory (ipvs_limits_resolve) */
+	cfg->dest_max = 0;
 	cfg->timeouts.tcp_timeout = 900;
 	cfg->timeouts.tcp_fin_timeout = 120;
 	cfg->timeouts.udp_timeout = 300;
@@ -583,6 +583,42 @@ static void neigh_line(struct loader *L, const char *sec, const char *key, const
 
 /* ---- [service:NAME] ---- */
 
+/* laddr = A[, A...]: Full-NAT local addresses (IPv4) of the service. */
+static void laddr_line(struct loader *L, const char *sec, const char *val,
+		       struct cfg_service *s)
+{
+	char buf[512], *save = NULL;
+
+	if (strlen(val) >= sizeof(buf)) {
+		key_err(L, sec, "laddr", "list too long");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (char *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		union inet_addr a;
+		uint8_t fam;
+		bool dup = false;
+
+		if (inet_parse_addr(tok, &fam, &a) || fam != AF_INET) {
+			key_err(L, sec, "laddr", "'%s' is not an IPv4 address", tok);
+			return;
+		}
+		for (unsigned i = 0; i < s->nladdrs; i++)
+			dup |= s->laddrs[i] == a.in.s_addr;
+		if (dup) {
+			key_err(L, sec, "laddr", "%s is listed twice", tok);
+			return;
+		}
+		if (s->nladdrs == DPVS_LADDR_MAX) {
+			key_err(L, sec, "laddr", "more than %d local addresses", DPVS_LADDR_MAX);
+			return;
+		}
+		s->laddrs[s->nladdrs++] = a.in.s_addr;
+	}
+	if (!s->nladdrs)
+		key_err(L, sec, "laddr", "no address (e.g. laddr = 192.168.229.140)");
+}
+
 static void dest_line(struct loader *L, const char *sec, const char *key, const char *val,
 		      void *ctx)
 {
@@ -592,6 +628,10 @@ static void dest_line(struct loader *L, const char *sec, const char *key, const 
 
 	if (strcmp(key, "service") == 0)
 		return;
+	if (strcmp(key, "laddr") == 0) {
+		laddr_line(L, sec, val, s);
+		return;
+	}
 	memset(&d, 0, sizeof(d));
 	if (ipvs_args_dest(val, &s->svc, &d, why, sizeof(why))) {
 		key_err(L, sec, key, "%s", why);
@@ -648,6 +688,32 @@ static void parse_service(struct loader *L, const char *sec, const char *name)
 	for_each_key(L, sec, dest_line, s);
 	if (ok)
 		cfg->nservices++;
+}
+
+/* ---- [check:NAME] ---- */
+
+static void parse_check(struct loader *L, const char *sec, const char *name)
+{
+	struct dpvs_config *cfg = L->cfg;
+	struct cfg_check scratch, *c = &scratch;
+	bool ok = true;
+
+	if (strlen(name) >= sizeof(c->name)) {
+		key_err(L, sec, NULL, "check name is longer than %zu characters",
+			sizeof(c->name) - 1);
+		ok = false;
+	}
+	if (ok && cfg->nchecks >= CFG_MAX_CHECKS) {
+		key_err(L, sec, NULL, "too many checks (at most %d)", CFG_MAX_CHECKS);
+		ok = false;
+	}
+	/* a bad check still gets its keys checked, into a scratch struct */
+	if (ok)
+		c = &cfg->checks[cfg->nchecks++];
+	cfg_check_defaults(c, name);
+	parse_fixed(L, sec, cfg_section_of(CFG_SEC_CHECK), c);
+	if (!has_key(L, sec, "type"))
+		key_err(L, sec, NULL, "no 'type' key (tcp, http, udp, dns or exec)");
 }
 
 /* ---- the sections ---- */
@@ -728,6 +794,10 @@ static void parse_sections(struct loader *L, int pass)
 		case CFG_SEC_SERVICE:
 			if (pass == 1)
 				parse_service(L, sec, name);
+			break;
+		case CFG_SEC_CHECK:
+			if (pass == 1)
+				parse_check(L, sec, name);
 			break;
 		}
 	}

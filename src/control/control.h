@@ -22,6 +22,7 @@ void inet_ctl_register(void);  /* ADDR_*, ROUTE_*, NEIGH_* */
 void ipvs_ctl_register(void);  /* SVC_*, DEST_*, ZERO, TIMEOUT_*, CONN_LIST */
 void fwmark_ctl_register(void); /* FWMARK_* */
 void laddr_ctl_register(void);  /* LADDR_* (Full-NAT local addresses) */
+void health_ctl_register(void); /* CHECK_SHOW (health checks, health.h) */
 void sync_ctl_register(void);   /* SYNC_* (connection sync daemons, sync_ctl.c) */
 void sync_ctl_stop(void);       /* stops both sync daemons (shutdown) */
 
@@ -31,9 +32,19 @@ int garp_announce(const char *ifname, uint32_t addr_be);
 
 /* Applies the [ipvs] and [service:*] parts of a validated config as a
  * diff against what runs (services not in the file but added by ipvsadm
- * are kept unless they were declared by the previous file). Established
- * connections survive. Writes a report line per change into buf. */
+ * are kept unless they were declared by the previous file), all or
+ * nothing, in one publication. Established connections survive.
+ * 0: applied, a report line per change in buf, and (undo not NULL) *undo
+ * what puts it back. -errno: nothing changed (what was done is undone
+ * before anything is published), buf says where and why
+ * ("FILE: [service:NAME] KEY: what: reason"), *undo NULL. */
+struct ipvs_undo;
 int ipvs_apply_config(const struct dpvs_config *old, const struct dpvs_config *new, char *buf,
-		      size_t len);
+		      size_t len, struct ipvs_undo **undo);
+/* Puts back what a successful ipvs_apply_config changed (a later step of
+ * the reload failed), last change first, in one publication. 0 or the
+ * first failure, its reason in err (the rest is still undone). */
+int ipvs_config_undo(struct ipvs_undo *u, char *err, size_t errlen);
+void ipvs_undo_free(struct ipvs_undo *u);
 
 #endif /* DPVS_CONTROL_H */

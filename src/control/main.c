@@ -33,6 +33,7 @@
 #include "control/daemon_ctl.h"
 #include "control/observe.h"
 #include "control/instance.h"
+#include "control/health.h"
 #include "control/validate.h"
 #include "inet/inet.h"
 #include "ipvs/ipvs.h"
@@ -232,9 +233,15 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 	(void)loop;
 	(void)w;
 	(void)revents;
-	static char report[16384];
-	int rc = reload_config(report, sizeof(report));
+	char *report = malloc(RELOAD_REPORT_MAX);
+
+	if (!report) {
+		DPVS_LOG(ERR, "SIGHUP reload: out of memory for its report; nothing changed");
+		return;
+	}
+	int rc = reload_config(report, RELOAD_REPORT_MAX);
 	DPVS_LOG(NOTICE, "SIGHUP reload %s:\n%s", rc ? "failed" : "done", report);
+	free(report);
 }
 
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
@@ -386,7 +393,8 @@ int main(int argc, char **argv)
 	}
 	worker_loop_params(cfg->idle_sleep_us, cfg->idle_polls);
 
-	static char report[16384];
+	static char report[RELOAD_REPORT_MAX];
+	health_start(loop); /* the config's checks start with it */
 	if (reload_apply_initial(cfg, report, sizeof(report)) < 0) {
 		fprintf(stderr, "dpvs: %s: cannot apply:\n%s", path, report);
 		rc = 1;
@@ -395,6 +403,7 @@ int main(int argc, char **argv)
 	daemon_ctl_register();
 	inet_ctl_register();
 	ipvs_ctl_register();
+	health_ctl_register();
 	sync_ctl_register();
 
 	if (ctl_server_start(loop, cfg->ctl_socket, err, sizeof(err)) < 0 ||
@@ -428,6 +437,7 @@ int main(int argc, char **argv)
 	sync_ctl_stop(); /* before the workers and their rings go */
 	ctl_server_stop();
 out:
+	health_stop(); /* no probe child outlives the daemon */
 	stop_workers(); /* the one place workers stop, on success and failure */
 	if (pdump_on)
 		rte_pdump_uninit();

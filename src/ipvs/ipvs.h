@@ -31,12 +31,15 @@ struct worker;
 
 /* ---- life cycle ---- */
 /* Control thread, before ipvs_init (or alone, to check a config): the
- * most services and real servers ([pool] svc_max, dest_max; defaults
- * 16384 and 65535). Per-worker state is sized by them. 0, or -EINVAL
+ * most services and real servers ([pool] svc_max, dest_max; 0, the
+ * default: from memory). Per-worker state is sized by them. 0, or -EINVAL
  * with a message when a value is out of range. */
 int ipvs_set_limits(uint32_t svc_max, uint32_t dest_max, char *err, size_t errlen);
 /* The same check, changing nothing (the config check). */
 int ipvs_check_limits(uint32_t svc_max, uint32_t dest_max, char *err, size_t errlen);
+/* The limits in force: ipvs_init makes a 0 (from memory) a number from
+ * the hugepage memory its pools left; dpip stats shows them. */
+void ipvs_limits_get(struct dpvs_ipvs_limits *l);
 /* Control thread, before workers start: pools and per-worker state for
  * nworkers workers with conn_max connections each; registers ipvs_in as
  * the stack's L4 hook. */
@@ -99,6 +102,10 @@ int ipvs_tcp_state_timeouts_set(const struct dpvs_tcp_state_timeouts *t, char *e
 				size_t errlen);
 void ipvs_timeout_get(struct dpvs_timeouts *t);
 void ipvs_set_expire_nodest_conn(bool on);
+/* LVS's sloppy_tcp: a TCP conn may start on any segment but an RST, so a
+ * flow that ECMP moves to this director mid-stream is scheduled (with
+ * Maglev: to the server it had) instead of dropped as tcp-not-syn */
+void ipvs_set_sloppy_tcp(bool on);
 /* Several changes, one publication: begin ... end (nesting allowed).
  * end: 0, or -ENOMEM when the publication failed (the next change or
  * end retries it). */
@@ -193,5 +200,48 @@ int ipvs_fwmark_del(const struct dpvs_fwmark_rule *r, char *err, size_t errlen);
 /* Copies up to max rules (with their hit counts) into out; returns how
  * many there are. */
 uint32_t ipvs_fwmark_list(struct dpvs_fwmark_rule *out, uint32_t max);
+
+/*
+ * TUN and ICMP: a router between us and a real server quotes the packet
+ * we tunnelled (IPIP, GRE or GUE, from one of our addresses). The offset
+ * of the client's own packet inside the quoted bytes q[0..len) (the outer
+ * header at q), or 0 when q is not a tunnelled packet or quotes too little
+ * of the inner one (its IPv4 header and 8 bytes: the L4 ports). Pure:
+ * steering (whose flow is it) and proto_icmp (relay it) both ask.
+ */
+static inline uint32_t ipvs_tun_quoted_inner(const uint8_t *q, uint32_t len)
+{
+	uint32_t hl, off;
+
+	if (len < 20 || (q[0] >> 4) != 4 || (q[0] & 0xf) < 5)
+		return 0;
+	hl = (q[0] & 0xfu) * 4u;
+	switch (q[9]) { /* the outer protocol */
+	case IPPROTO_IPIP:
+		off = hl;
+		break;
+	case IPPROTO_GRE: {
+		/* RFC 2784/2890: flags C, K, S each add 4 bytes; IPv4 inside */
+		if (len < hl + 4 || q[hl + 2] != 0x08 || q[hl + 3] != 0x00)
+			return 0;
+		uint8_t f = q[hl];
+
+		off = hl + 4 + ((f & 0x80) ? 4 : 0) + ((f & 0x20) ? 4 : 0) + ((f & 0x10) ? 4 : 0);
+		break;
+	}
+	case IPPROTO_UDP:
+		/* GUE version 0 carrying IPIP: UDP, 4 bytes, hlen words */
+		if (len < hl + 8 + 4 || (q[hl + 8] >> 6) != 0 || q[hl + 9] != IPPROTO_IPIP)
+			return 0;
+		off = hl + 8 + 4 + (q[hl + 8] & 0x1fu) * 4u;
+		break;
+	default:
+		return 0;
+	}
+	if (len < off + 20 || (q[off] >> 4) != 4 || (q[off] & 0xf) < 5 ||
+	    len < off + (q[off] & 0xfu) * 4u + 8)
+		return 0;
+	return off;
+}
 
 #endif /* DPVS_IPVS_H */

@@ -47,7 +47,6 @@ CASES = [
     ("unknown scheduler", svc("-t 10.0.0.100:81 -s nosuch", "-r 10.1.0.2:81 -m")),
     ("unknown udp scheduler", svc("-u 10.0.0.100:53 -s mhx")),
     ("scheduler name too long", svc("-t 10.0.0.100:82 -s abcdefghijklmnopqrstuvwxyz")),
-    ("IPv6 VIP", svc("-t [2001:db8::1]:80 -s rr")),
     ("IPv6 real server", svc("-t 10.0.0.100:83 -s rr", "-r [2001:db8::2]:80 -m")),
     ("weight out of range", svc("-t 10.0.0.100:84 -s wrr", "-r 10.1.0.2:84 -m -w 70000")),
     ("lower threshold above upper", svc("-t 10.0.0.100:85 -s rr",
@@ -65,6 +64,11 @@ CASES = [
     ("more real servers than dest_max", many_dests(5, 60)),
     ("real server 0.0.0.0", svc("-t 10.0.0.100:89 -s rr", "-r 0.0.0.0:80 -m")),
     ("bad service line", svc("-t 10.0.0.100 -s rr")),
+    ("laddr not an address of the daemon",
+     svc("-t 10.0.0.100:91 -s rr", "-r 10.1.0.2:91 --fullnat") + "laddr = 10.1.0.77\n"),
+    ("laddr is the VIP", svc("-t 10.0.0.1:92 -s rr", "-r 10.1.0.2:92 --fullnat") + "laddr = 10.0.0.1\n"),
+    ("laddr not IPv4", svc("-t 10.0.0.100:93 -s rr") + "laddr = 2001:db8::1\n"),
+    ("laddr twice", svc("-t 10.0.0.100:94 -s rr") + "laddr = 10.1.0.1, 10.1.0.1\n"),
     ("IPv6 address", "[addresses]\nc = 2001:db8::1/64 dev dpdk0\n"),
     ("loopback address", "[addresses]\nc = 127.0.0.1/8 dev dpdk0\n"),
     ("multicast address", "[addresses]\nc = 224.0.0.1/24 dev dpdk0\n"),
@@ -82,6 +86,12 @@ CASES = [
     ("route with host bits", "[routes]\nr = 10.9.0.1/16 via 10.1.0.254 dev dpdk1\n"),
     ("route source not ours",
      "[routes]\nr = 10.9.0.0/16 via 10.1.0.254 dev dpdk1 src 10.5.5.5\n"),
+    # 1,020 routes (the default among them) and 6 connected prefixes: more
+    # than the table's 1,024 entries, the last would fail at every start
+    ("more routes than the routing table", "[addresses]\n" + "".join(
+        "h%d = 10.1.%d.1/24 dev dpdk1\n" % (i, 100 + i) for i in range(4)) +
+     "[routes]\n" + "".join("r%d = 172.%d.%d.0/24 via 10.1.0.254 dev dpdk1\n"
+                            % (i, 16 + i // 256, i % 256) for i in range(1019))),
     ("IPv6 route", "[routes]\nr = 2001:db8::/32 via 2001:db8::1 dev dpdk1\n"),
     ("route on no port", "[routes]\nr = 10.9.0.0/16 dev dpdk9\n"),
     ("route twice", "[routes]\nr = 0.0.0.0/0 via 10.1.0.253 dev dpdk1\n"),
@@ -100,7 +110,7 @@ CASES = [
     ("udp_timeout not a number", "[ipvs]\nudp_timeout = abc\n"),
     ("syntax error", "[ipvs\ntcp_timeout = 5\n"),
     ("log_level unknown", lambda base: base.replace("log_level = info", "log_level = loud")),
-    ("svc_max 0", lambda base: base.replace("svc_max = 64", "svc_max = 0")),
+    ("svc_max too big", lambda base: base.replace("svc_max = 64", "svc_max = 16777217")),
     ("ctl_socket too long", lambda base: base.replace(
         "ctl_socket = ", "ctl_socket = /tmp/" + "x" * 120 + "/")),
     ("DR real server not on-link", svc("-t 10.0.0.100:94 -s rr", "-r 172.16.9.9:94 -g")),
@@ -112,6 +122,11 @@ MAYBE = [
                                                        "-r 10.1.0.2:91")),
     ("DR real server", svc("-t 10.0.0.100:92 -s rr", "-r 10.1.0.2:92 -g")),
     ("TUN real server", svc("-t 10.0.0.100:93 -s rr", "-r 10.1.0.2:93 -i")),
+    # IPv6 services are configuration (listed, saved) though not forwarded
+    ("IPv6 VIP", svc("-t [2001:db8::1]:80 -s rr")),
+    ("IPv6 VIP and real servers", svc("-t [2001:db8::1]:81 -s wrr", "-r [2001:db8::2]:80 -m",
+                                      "-r 2001:db8::3 -g -w 2")),
+    ("IPv6 fwmark service", svc("-f 7 -6 -s none")),
 ]
 
 

@@ -40,6 +40,8 @@ void fmt_timeout(FILE *f, const struct dpvs_timeouts *t);
 void fmt_daemon(FILE *f, const struct dpvs_sync_daemon *d);
 /* -h (prog is argv[0]) and -v */
 void fmt_usage(FILE *f, const char *prog);
+/* What -h adds after the usage: dpvs's deliberate differences. */
+void fmt_dpvs_notes(FILE *f);
 void fmt_version(FILE *f);
 
 /* ipvsadm's print_largenum(): K/M/G/T scaling, or --exact. */
