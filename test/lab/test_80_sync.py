@@ -253,7 +253,7 @@ def failover(move, seconds=16, what="dpip addr add"):
             out = LAB.ipvsadm("b", "-Lnc").stdout
             return len(re.findall(r"ESTABLISHED +192\.168\.1\.10:\d+ +%s:80" % re.escape(LAB.vip),
                                   out)) >= NCONNS and out
-        wait_until(synced, timeout=8, what="the backup to hold the %d conns" % NCONNS)
+        wait_until(synced, timeout=15, what="the backup to hold the %d conns" % NCONNS)
         before = LAB.sync_counters("b")
         time.sleep(2)
         t_kill = time.time()
