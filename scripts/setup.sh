@@ -11,6 +11,7 @@ PKGS=(
   libmicrohttpd-dev prometheus
   python3 python3-scapy iproute2 iputils-ping ethtool curl wrk procps nftables tcpdump
   bird2   # BGP for the ECMP example and its lab test (scripts/ecmp-lab.sh)
+  keepalived
 )
 HUGEPAGES=${HUGEPAGES:-1024}
 

@@ -32,7 +32,7 @@
 /* 5: ipv6-not-forwarded, STATS' dpvs_ipvs_limits; 6: DoS defences
  * (DEFENSE_*), drop-packet and tcp-rst-sent, CHECK_SHOW; 7: the worker
  * stats' Full-NAT client-address counters; 8: vlan-other, vlan-tx, the
- * link's vlan */
+ * link's vlan, connection sync (SYNC_*) */
 #define DPVS_CTL_VERSION 8
 #define DPVS_CTL_MAX_PAYLOAD (4u << 20) /* 4 MiB: a big conn listing page */
 #define DPVS_CTL_DEFAULT_SOCK "/run/dpvs/dpvs.sock"
@@ -103,6 +103,11 @@ enum dpvs_msg_type {
 	/* DoS defences (dpip defense) */
 	DPVS_MSG_DEFENSE_GET = 96,  /* no payload -> struct dpvs_defense_info */
 	DPVS_MSG_DEFENSE_SET = 97,  /* struct dpvs_defense (the fields in mask) */
+	/* connection sync (ipvsadm --start-daemon/--stop-daemon/-L --daemon, dpip sync) */
+	DPVS_MSG_SYNC_START = 100,   /* struct dpvs_sync_daemon */
+	DPVS_MSG_SYNC_STOP = 101,    /* struct dpvs_sync_daemon (state, syncid) */
+	DPVS_MSG_SYNC_GET = 102,     /* no payload -> dpvs_list + dpvs_sync_daemon[] */
+	DPVS_MSG_SYNC_STATS = 103,   /* no payload -> dpvs_list + dpvs_sync_counter[] */
 	DPVS_MSG_MAX
 };
 
@@ -681,6 +686,34 @@ struct dpvs_capture_info {
 	uint64_t written;   /* written into the file */
 	uint64_t ring_full; /* matched but a ring was full: copy lost (never the frame) */
 	uint64_t refused;   /* CAPTURE_START requests refused since start */
+};
+
+/*
+ * Connection sync daemons, as LVS's (ipvsadm --start-daemon): at most one
+ * master (sends the conns this director makes) and one backup (installs
+ * what a master sends), each with its own multicast settings. On START a
+ * field left 0 takes LVS's default (mcast_ifn "" is refused: ipvsadm
+ * fills in eth0); SYNC_GET answers them filled in, the master first.
+ */
+#define DPVS_SYNC_MASTER 1
+#define DPVS_SYNC_BACKUP 2
+
+struct dpvs_sync_daemon {
+	uint32_t state;                 /* DPVS_SYNC_MASTER or DPVS_SYNC_BACKUP */
+	char mcast_ifn[DPVS_IFNAMSIZ];  /* a port's KNI (or the port's name) */
+	uint32_t syncid;                /* 0..255 */
+	uint32_t sync_maxlen;           /* bytes of a message; 0: from the MTU */
+	uint16_t mcast_af;              /* 0: default group 224.0.0.81 */
+	uint16_t mcast_port;            /* host order; 0: 8848 */
+	uint8_t mcast_ttl;              /* 0: 1 */
+	uint8_t pad[3];
+	union inet_addr mcast_group;
+};
+
+/* SYNC_STATS entries: one named counter each (dpip sync prints them). */
+struct dpvs_sync_counter {
+	char name[32];
+	uint64_t value;
 };
 
 #endif /* DPVS_CTL_H */

@@ -13,6 +13,7 @@
 #define DPVS_CONTROL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct dpvs_config;
 
@@ -23,6 +24,12 @@ void fwmark_ctl_register(void); /* FWMARK_* */
 void defense_ctl_register(void); /* DEFENSE_* */
 void laddr_ctl_register(void);  /* LADDR_* (Full-NAT local addresses) */
 void health_ctl_register(void); /* CHECK_SHOW (health checks, health.h) */
+void sync_ctl_register(void);   /* SYNC_* (connection sync daemons, sync_ctl.c) */
+void sync_ctl_stop(void);       /* stops both sync daemons (shutdown) */
+
+/* garp.c: a gratuitous ARP (request and reply) for addr_be (network
+ * order) out of port ifname, through its KNI. 0 or -errno (logged). */
+int garp_announce(const char *ifname, uint32_t addr_be);
 
 /* Applies the [ipvs] and [service:*] parts of a validated config as a
  * diff against what runs (services not in the file but added by ipvsadm

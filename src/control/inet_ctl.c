@@ -31,6 +31,8 @@ static int inet_ctl_change(const struct dpvs_ctl_hdr *hdr, const void *payload,
 	switch (hdr->type) {
 	case DPVS_MSG_ADDR_ADD:
 		rc = inet_addr_add(&req.addr, err, sizeof(err));
+		if (rc == 0 && req.addr.family == AF_INET) /* a moved VIP: tell the neighbours */
+			garp_announce(req.addr.ifname, req.addr.addr.in.s_addr);
 		break;
 	case DPVS_MSG_ADDR_DEL:
 		rc = inet_addr_del(&req.addr, err, sizeof(err));

@@ -405,6 +405,7 @@ int main(int argc, char **argv)
 	inet_ctl_register();
 	ipvs_ctl_register();
 	health_ctl_register();
+	sync_ctl_register();
 
 	if (ctl_server_start(loop, cfg->ctl_socket, err, sizeof(err)) < 0 ||
 	    ctl_server_set_group(cfg->ctl_group, err, sizeof(err)) < 0) {
@@ -434,6 +435,7 @@ int main(int argc, char **argv)
 	ev_run(loop, 0);
 
 	observe_stop();
+	sync_ctl_stop(); /* before the workers and their rings go */
 	ctl_server_stop();
 out:
 	health_stop(); /* no probe child outlives the daemon */

@@ -55,8 +55,13 @@ void eth_input(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
 		/* IPv6 services can be configured (ipvsadm -A -t [v6]:port) but
 		 * the data path does not forward IPv6 yet: a client's packet to
 		 * a v6 VIP must be counted as that, not handed to a kernel that
-		 * has no such service and would answer for it */
-		dp_drop(w, port_idx, DPVS_DROP_IPV6_NOT_FORWARDED, m);
+		 * has no such service and would answer for it. Link-local
+		 * multicast (neighbour discovery, MLD, an IPv6 sync group) is no
+		 * client's: the kernel's, as IPv4's multicast is */
+		if (rte_is_multicast_ether_addr(&eth->dst_addr) && port->kni_port_id != DP_PORT_NONE)
+			dp_to_kni(w, port_idx, m);
+		else
+			dp_drop(w, port_idx, DPVS_DROP_IPV6_NOT_FORWARDED, m);
 		break;
 	default:
 		if (port->kni_port_id != DP_PORT_NONE)

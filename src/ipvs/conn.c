@@ -71,6 +71,7 @@
 #include <rte_prefetch.h>
 
 #include "ipvs/ipvs_priv.h"
+#include "ipvs/sync.h"
 
 #define WHEEL_MASK (IPVS_WHEEL_SLOTS - 1)
 
@@ -434,7 +435,7 @@ struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t pr
 		node_hash_in(iw, &c->out, node_hash(iw, &c->out));
 		c->c_flags = IPVS_CONN_F_OUT_HASHED;
 	} else {
-		c->c_flags = IPVS_CONN_F_NOOUTPUT;
+		c->c_flags = 0; /* conn_nooutput() */
 	}
 	wheel_link(iw, c, iw->timer_next);
 
@@ -600,6 +601,10 @@ void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now, bool busy)
 			} else {
 				wheel_unlink(iw, c);
 				wheel_link(iw, c, t + 1);
+				/* alive a whole timeout since it was linked: the
+				 * backup's copy needs its timer moved too (sync.h) */
+				if (unlikely(ipvs_sync_master_on))
+					ipvs_sync_refresh(iw, c);
 			}
 		}
 		if (*head)

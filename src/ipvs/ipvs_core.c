@@ -28,6 +28,7 @@
 #include "inet/csum.h"
 #include "ipvs/ipvs_priv.h"
 #include "ipvs/ipvs_sched.h"
+#include "ipvs/sync.h"
 #include "ipvs/xmit_conn.h"
 
 static struct ipvs_worker *wstates[DP_MAX_WORKERS];
@@ -77,6 +78,12 @@ int ipvs_init(unsigned nworkers, uint32_t conn_max, char *err, size_t errlen)
 		if (w)
 			w->ipvs = iw;
 	}
+	int sret = ipvs_sync_init(nworkers, err, errlen);
+
+	if (sret < 0) {
+		ipvs_fini();
+		return sret;
+	}
 	/* after the conn tables: limits from memory count what they left */
 	ipvs_limits_resolve();
 	ipvs_stats_init();
@@ -97,6 +104,7 @@ void ipvs_fini(void)
 		wstates[i] = NULL;
 	}
 	nwstates = 0;
+	ipvs_sync_fini();
 	inet_register_l4_hook(NULL);
 	ipvs_svc_fini();
 }
@@ -165,14 +173,19 @@ static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 		dp_drop(w, port_idx, DPVS_DROP_L4_BAD_CSUM, m);
 		return INET_STOLEN;
 	}
+	if (unlikely(c->c_flags & IPVS_CONN_F_SYNCED))
+		c->c_flags &= ~IPVS_CONN_F_SYNCED; /* its traffic is here now: ours to sync */
 	if (c->c_state != IPVS_UDP_STATE) {
-		bool noout = c->c_flags & IPVS_CONN_F_NOOUTPUT;
+		bool noout = conn_nooutput(c);
 		uint8_t next = likely(!(iw->def.on & IPVS_DEF_SECURE_TCP))
 				       ? ipvs_tcp_next_state(c->c_state, dir, noout, tcp_flags)
 				       : ipvs_tcp_next_state_secure(c->c_state, dir, noout, tcp_flags);
 
-		if (next != c->c_state)
+		if (next != c->c_state) {
 			ipvs_conn_set_state(iw, c, next);
+			if (unlikely(ipvs_sync_master_on) && ipvs_sync_tcp_state_wanted(next))
+				ipvs_sync_conn(iw, c);
+		}
 	}
 	ipvs_conn_refresh(iw, c, w->now_sec, ipvs_state_timeout(iw, snap, c->c_state));
 	ipvs_count(iw, c, dir, m->pkt_len);
@@ -331,6 +344,8 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	 * scheduled on its own, no conn is kept */
 	if ((svc->flags & DPVS_SVC_F_ONEPACKET) && proto == IPPROTO_UDP)
 		ipvs_conn_free(iw, c);
+	else if (unlikely(ipvs_sync_master_on) && proto == IPPROTO_UDP)
+		ipvs_sync_conn(iw, c); /* UDP: a backup hears of it from its first packet */
 	return INET_STOLEN;
 }
 
@@ -409,4 +424,5 @@ void ipvs_worker_timer(struct worker *w)
 	ipvs_conn_timer(iw, w->now_sec, w->loop_packets != 0);
 	ipvs_defense_tick(iw, w->now_sec);
 	ipvs_conn_req_serve(iw, w->now_sec, w->lcore_id);
+	ipvs_sync_poll(iw, w->now_sec);
 }

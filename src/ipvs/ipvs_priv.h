@@ -349,9 +349,15 @@ static inline struct ipvs_egress *ipvs_conn_egress(struct ipvs_conn *c, enum ipv
 #define IPVS_CONN_F_TEMPLATE 0x2   /* a persistence template (persist.c) */
 #define IPVS_CONN_F_OUT_HASHED 0x4 /* the out node is in the table (NAT and
 				    * Full-NAT; DR and TUN see no replies) */
-#define IPVS_CONN_F_NOOUTPUT 0x8   /* DR, TUN: no reply passes us, the TCP
-				    * states follow the client alone (LVS's
-				    * IP_VS_CONN_F_NOOUTPUT, proto_tcp.c) */
+/* DR, TUN: no reply passes us, the TCP states follow the client alone
+ * (LVS's IP_VS_CONN_F_NOOUTPUT, proto_tcp.c): a conn whose out node is not
+ * hashed (no bit of its own: the flags byte is full) */
+static inline bool conn_nooutput(const struct ipvs_conn *c)
+{
+	return !(c->c_flags & (IPVS_CONN_F_OUT_HASHED | IPVS_CONN_F_TEMPLATE));
+}
+#define IPVS_CONN_F_SYNCED 0x8 /* made or moved by a sync record and no
+				* packet since: not sent back (sync.c) */
 /* Full-NAT: the client's address is still to be carried to the real
  * server (TOA on the SYN and the first segments, UOA on the first
  * datagrams; fnat_caddr.c). The one bit xmit_fnat tests per packet: a

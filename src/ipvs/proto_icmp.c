@@ -184,7 +184,7 @@ enum inet_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_
 		dp_drop(w, port_idx, DPVS_DROP_ICMP_BAD, m);
 		return INET_STOLEN;
 	}
-	if (c->c_flags & IPVS_CONN_F_NOOUTPUT) {
+	if (conn_nooutput(c)) {
 		ipvs_count(iw, c, dir, m->pkt_len);
 		conn_xmit(w, c, dir, m);
 		return INET_STOLEN;

@@ -180,6 +180,11 @@ static inline int owner_of(uint32_t client_be)
 	return reta[steer_hash(client_be) % STEER_RETA];
 }
 
+int steer_owner_of_client(uint32_t client_be)
+{
+	return nworkers > 1 ? owner_of(client_be) : 0;
+}
+
 /* A Full-NAT local port belongs to the worker whose share holds it
  * (ipvs/fnat.c: lport % nworkers == the worker's index), so the real
  * server's reply to LIP:lport goes where its conn was made. */

@@ -57,6 +57,10 @@ bool steer_enabled(void);
  * the receiving worker keeps it (not IPv4, too short to tell). Pure: a
  * unit test checks both directions of every mode agree. */
 int steer_owner(const struct rte_mbuf *m);
+/* The worker index owning the flows of a client (network order), as
+ * steer_owner decides for its packets: what a synced conn is installed
+ * on (control/sync_ctl.c). 0 with one worker. */
+int steer_owner_of_client(uint32_t client_be);
 /* The Toeplitz hash of a client address (network order) with the
  * steering key, as rte_softrss() computes it for one 32-bit word. */
 uint32_t steer_hash(uint32_t addr_be);

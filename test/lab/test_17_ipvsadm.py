@@ -270,7 +270,15 @@ CASES = [
     ("-Z -f 200 -6", 0, ""),
     ("--set 2147484 1 1", 255, INVAL),
     ("--set 0 0 600", 0, ""),
-    ("--start-daemon master", 255, "DPVS: connection sync is not supported by this dpvs build"),
+    # the sync daemon (issue 18): an unknown interface is the kernel's
+    # ENODEV; lo keeps the test off the host's network
+    ("--start-daemon master --mcast-interface nosuch0", 255, "No such device"),
+    ("--start-daemon master --mcast-interface lo --syncid 3", 0, ""),
+    ("-L -n --daemon", 0, "master sync daemon (mcast=lo, syncid=3, maxlen=1472, "
+     "group=224.0.0.81, port=8848, ttl=1)"),
+    ("--start-daemon master --mcast-interface lo", 255, "Daemon has already run"),
+    ("--stop-daemon master", 0, ""),
+    ("--stop-daemon master", 255, "No daemon is running"),
     # removals, and what then answers "no such"
     ("-d -t %s -r [2001:db8::1234:5678:9abc:def0]:8080" % V6, 0, ""),
     ("-d -t %s -r [2001:db8::1234:5678:9abc:def0]:8080" % V6, 255, "No such destination"),

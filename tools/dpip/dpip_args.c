@@ -20,7 +20,7 @@
 static const char usage_top[] =
 	"Usage: dpip [-s] [-h] [-V] OBJECT COMMAND ...\n"
 	"  OBJECT := link | addr | route | neigh | fwmark | capture | check | defense | config |\n"
-	"            stats | version\n"
+	"            stats | sync | version\n"
 	"  -s   show statistics (-s -s: every drop counter, zero or not)\n"
 	"  -h   help; `dpip OBJECT help` for one object\n"
 	"  -V   print dpip's version\n"
@@ -56,6 +56,10 @@ static const char usage_config[] =
 static const char usage_stats[] =
 	"Usage: dpip stats\n"
 	"  per worker: loops, packets, busy cycles, cycles/packet, packets/s, connections\n";
+static const char usage_sync[] =
+	"Usage: dpip sync [show]\n"
+	"  connection sync (ipvsadm --start-daemon): messages and conns sent and received,\n"
+	"  conns installed on this backup, and every drop by its reason\n";
 static const char usage_version[] =
 	"Usage: dpip version\n"
 	"  versions of dpip and of the running dpvs\n";
@@ -339,6 +343,16 @@ static int parse_stats(struct parse *p, int argc, char **argv)
 	return no_more_words(p, argc, argv);
 }
 
+static int parse_sync(struct parse *p, int argc, char **argv)
+{
+	if (argc > 0 && is_show(argv[0])) {
+		argc--;
+		argv++;
+	}
+	p->cmd->msg = DPVS_MSG_SYNC_STATS;
+	return no_more_words(p, argc, argv);
+}
+
 static int parse_version(struct parse *p, int argc, char **argv)
 {
 	p->cmd->msg = DPVS_MSG_PING;
@@ -381,6 +395,7 @@ static const struct dpip_object {
 	{ "config", usage_config, parse_config },
 	{ "check", dpip_check_usage, parse_check },
 	{ "stats", usage_stats, parse_stats },
+	{ "sync", usage_sync, parse_sync },
 	{ "version", usage_version, parse_version },
 };
 
@@ -435,7 +450,7 @@ int dpip_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, size_t er
 		return o->parse(&p, n, words);
 	}
 	return bad(&p, "unknown object '%s' (expected link, addr, route, neigh, fwmark, capture, "
-		   "config, check, defense, stats or version)", word);
+		   "config, check, defense, stats, sync or version)", word);
 }
 
 int dpip_fail(char *err, size_t errlen, const char *fmt, ...)

@@ -364,6 +364,21 @@ static int print_text(FILE *out, const void *reply, uint32_t rlen, const char *e
 	return 0;
 }
 
+/* dpip sync: one "name value" line per counter, in the daemon's order. */
+static int print_sync(FILE *out, const void *reply, uint32_t rlen, char *err, size_t errlen)
+{
+	struct list_iter it;
+	struct dpvs_sync_counter c;
+
+	if (list_open(&it, reply, rlen, sizeof(c), err, errlen))
+		return -EBADMSG;
+	for (uint32_t i = 0; i < it.count; i++) {
+		list_get(&it, i, &c, sizeof(c));
+		fprintf(out, "%-20.*s %" PRIu64 "\n", (int)sizeof(c.name), c.name, c.value);
+	}
+	return 0;
+}
+
 int dpip_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_t rlen,
 	       char *err, size_t errlen)
 {
@@ -374,6 +389,8 @@ int dpip_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_
 		return print_text(out, reply, rlen, "config reloaded\n");
 	case DPVS_MSG_STATS:
 		return print_stats(out, reply, rlen, err, errlen);
+	case DPVS_MSG_SYNC_STATS:
+		return print_sync(out, reply, rlen, err, errlen);
 	case DPVS_MSG_LINK_SHOW:
 		return print_links(out, cmd, reply, rlen, err, errlen);
 	case DPVS_MSG_ADDR_SHOW:

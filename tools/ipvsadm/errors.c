@@ -34,6 +34,8 @@ static const struct {
 	{ DPVS_MSG_DEST_DEL, ESRCH, "Service not defined" },
 	{ DPVS_MSG_DEST_DEL, ENOENT, "No such destination" },
 	{ DPVS_MSG_SVC_LIST, ESRCH, "No such service" },
+	{ DPVS_MSG_SYNC_START, EEXIST, "Daemon has already run" },
+	{ DPVS_MSG_SYNC_STOP, ESRCH, "No daemon is running" },
 	{ ANY_MSG, EPERM, "Permission denied (you must be root)" },
 	{ ANY_MSG, EINVAL,
 	  "Invalid operation.  Possibly wrong module version, address not unicast, ..." },

@@ -450,6 +450,26 @@ void fmt_timeout(FILE *f, const struct dpvs_timeouts *t)
 		(int)t->tcp_fin_timeout, (int)t->udp_timeout);
 }
 
+void fmt_daemon(FILE *f, const struct dpvs_sync_daemon *d)
+{
+	char group[INET6_ADDRSTRLEN] = "";
+
+	fprintf(f, "%s sync daemon (mcast=%.*s, syncid=%d",
+		d->state == DPVS_SYNC_MASTER ? "master" : "backup", DPVS_IFNAMSIZ,
+		d->mcast_ifn, (int)d->syncid);
+	if (d->sync_maxlen)
+		fprintf(f, ", maxlen=%u", d->sync_maxlen);
+	if (d->mcast_af == AF_INET || d->mcast_af == AF_INET6) {
+		inet_ntop(d->mcast_af, &d->mcast_group, group, sizeof(group));
+		fprintf(f, ", group=%s", group);
+	}
+	if (d->mcast_port)
+		fprintf(f, ", port=%u", d->mcast_port);
+	if (d->mcast_ttl)
+		fprintf(f, ", ttl=%u", d->mcast_ttl);
+	fputs(")\n", f);
+}
+
 #define VERSION_LINE "ipvsadm v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)"
 
 void fmt_version(FILE *f)

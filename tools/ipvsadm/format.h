@@ -36,6 +36,8 @@ void fmt_conn_rows(FILE *f, const struct dpvs_conn *c, uint32_t n, unsigned int 
 void fmt_laddrs(FILE *f, const struct dpvs_laddr_entry *e, uint32_t n);
 /* --timeout */
 void fmt_timeout(FILE *f, const struct dpvs_timeouts *t);
+/* One line of -L --daemon, as ipvsadm 1.31's list_daemon(). */
+void fmt_daemon(FILE *f, const struct dpvs_sync_daemon *d);
 /* -h (prog is argv[0]) and -v */
 void fmt_usage(FILE *f, const char *prog);
 /* What -h adds after the usage: dpvs's deliberate differences. */

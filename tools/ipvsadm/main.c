@@ -15,10 +15,9 @@
  *  - "Can't initialize ipvs: <reason>" says why the socket failed and
  *    names it: "Are you sure that the dpvs daemon is running? (socket:
  *    PATH, set DPVS_SOCK)". Exit 2 as upstream.
- *  - The sync daemon is not implemented by dpvs yet: --start-daemon and
- *    --stop-daemon are parsed and checked exactly, then fail with a clear
- *    message and exit 255 (like a kernel error); -L --daemon lists no
- *    daemon (empty output, exit 0).
+ *  - --start-daemon/--stop-daemon go to the daemon's sync daemons
+ *    (src/control/sync_ctl.c); --mcast-interface names a port's KNI (or
+ *    the port).
  *  - -c reads the daemon's connection table, not /proc/net/ip_vs_conn; when
  *    that fails the message is the daemon's error (exit 1 as upstream).
  *  - DPVS's Full-NAT local-address commands: --add-laddr (-P),
@@ -322,6 +321,57 @@ static void list_timeout(void)
 	fmt_timeout(stdout, &t);
 }
 
+/* -L --daemon: list_daemon() of ipvsadm 1.31; exit 1 without a word when
+ * the query fails, as upstream. */
+static void list_daemons(void)
+{
+	char err[DPVS_CTL_ERRMSG_MAX];
+	struct dpvs_list head;
+	void *reply = NULL;
+	uint32_t rlen = 0;
+
+	daemon_init();
+	if (dpvs_request(DPVS_MSG_SYNC_GET, 0, NULL, 0, &reply, &rlen, err, sizeof(err)) ||
+	    rlen < sizeof(head)) {
+		free(reply);
+		exit(EXIT_LIST);
+	}
+	memcpy(&head, reply, sizeof(head));
+	if (head.entry_size != sizeof(struct dpvs_sync_daemon) ||
+	    rlen < sizeof(head) + (uint64_t)head.count * head.entry_size) {
+		free(reply);
+		exit(EXIT_LIST);
+	}
+	for (uint32_t i = 0; i < head.count; i++) {
+		struct dpvs_sync_daemon d;
+
+		memcpy(&d, (const char *)reply + sizeof(head) + i * sizeof(d), sizeof(d));
+		fmt_daemon(stdout, &d);
+	}
+	free(reply);
+}
+
+/* --start-daemon / --stop-daemon: the parsed options as the daemon's
+ * request (unset ones 0: the daemon fills LVS's defaults in). */
+static int do_sync_daemon(const struct ipvsadm_cmd *c)
+{
+	struct dpvs_sync_daemon q;
+
+	memset(&q, 0, sizeof(q));
+	q.state = (uint32_t)c->daemon.state;
+	memcpy(q.mcast_ifn, c->daemon.mcast_ifn, sizeof(q.mcast_ifn));
+	q.syncid = c->daemon.syncid;
+	q.sync_maxlen = c->daemon.sync_maxlen;
+	q.mcast_af = (uint16_t)c->daemon.mcast_af;
+	q.mcast_group = c->daemon.mcast_group;
+	q.mcast_port = c->daemon.mcast_port;
+	q.mcast_ttl = c->daemon.mcast_ttl;
+	daemon_init();
+	return set_request(c->cmd == IPVSADM_CMD_STARTDAEMON ? DPVS_MSG_SYNC_START
+							     : DPVS_MSG_SYNC_STOP,
+			   0, &q, sizeof(q));
+}
+
 static int do_list(const struct ipvsadm_cmd *c)
 {
 	/* priority: -c, a service, --timeout, --daemon, everything */
@@ -332,7 +382,7 @@ static int do_list(const struct ipvsadm_cmd *c)
 	else if (c->options & IPVSADM_OPT(IPVSADM_OPT_TIMEOUT))
 		list_timeout();
 	else if (c->options & IPVSADM_OPT(IPVSADM_OPT_DAEMON))
-		daemon_init(); /* no sync daemon in dpvs: nothing to list */
+		list_daemons();
 	else
 		list_all(c->format);
 	return 0;
@@ -521,9 +571,7 @@ static int run_line(int argc, char **argv, bool in_restore)
 		return list_laddrs(&c);
 	case IPVSADM_CMD_STARTDAEMON:
 	case IPVSADM_CMD_STOPDAEMON:
-		daemon_init();
-		fprintf(stderr, "connection sync is not supported by this dpvs build\n");
-		return EXIT_KERNEL;
+		return do_sync_daemon(&c);
 	default:
 		fprintf(stderr, "internal error: command %d\n", c.cmd);
 		return EXIT_KERNEL;

@@ -57,6 +57,10 @@ static const char *const ctl_msg_names[DPVS_MSG_MAX] = {
 	[DPVS_MSG_CHECK_SHOW] = "CHECK_SHOW",
 	[DPVS_MSG_DEFENSE_GET] = "DEFENSE_GET",
 	[DPVS_MSG_DEFENSE_SET] = "DEFENSE_SET",
+	[DPVS_MSG_SYNC_START] = "SYNC_START",
+	[DPVS_MSG_SYNC_STOP] = "SYNC_STOP",
+	[DPVS_MSG_SYNC_GET] = "SYNC_GET",
+	[DPVS_MSG_SYNC_STATS] = "SYNC_STATS",
 };
 
 void ctl_hdr_init(struct dpvs_ctl_hdr *h, uint16_t type, uint32_t seq, uint32_t len)

@@ -214,13 +214,27 @@ static void test_eth_fates(void **state)
 	n = t_eth(fb, &mac1, &peer, RTE_ETHER_TYPE_IPV6);
 	feed_expect_drop(1, fb, n + 46, DPVS_DROP_IPV6_NOT_FORWARDED);
 
+	/* IPv6 multicast (33:33:..., e.g. a sync group ff02::8848) goes to
+	 * the kernel where there is a KNI, and is dropped where there is not */
+	{
+		static const struct rte_ether_addr v6mc = { { 0x33, 0x33, 0, 0, 0x88, 0x48 } };
+		uint64_t all = fates();
+
+		n = t_eth(fb, &v6mc, &peer, RTE_ETHER_TYPE_IPV6);
+		feed(0, fb, n + 46);
+		assert_int_equal(fates(), all + 1);
+		rte_pktmbuf_free(take_one(&t_worker.kni_tx[0]));
+		n = t_eth(fb, &v6mc, &peer, RTE_ETHER_TYPE_IPV6);
+		feed_expect_drop(1, fb, n + 46, DPVS_DROP_IPV6_NOT_FORWARDED);
+	}
+
 	/* another EtherType (LLDP) to a port without a KNI: unknown */
 	n = t_eth(fb, &mac1, &peer, 0x88cc);
 	feed_expect_drop(1, fb, n + 46, DPVS_DROP_L2_UNKNOWN_PROTO);
 
-	assert_int_equal(t_worker.cnt[0].rx_packets, 4);
-	assert_int_equal(t_worker.cnt[0].rx_bytes, 13 + 3 * 60);
-	assert_int_equal(t_worker.cnt[1].rx_packets, 2);
+	assert_int_equal(t_worker.cnt[0].rx_packets, 5);
+	assert_int_equal(t_worker.cnt[0].rx_bytes, 13 + 4 * 60);
+	assert_int_equal(t_worker.cnt[1].rx_packets, 3);
 }
 
 /* ---- ARP ---- */

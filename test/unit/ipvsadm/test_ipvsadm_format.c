@@ -702,6 +702,33 @@ static void test_conns(void **state)
 		  "UDP 02:59  UDP         10.0.0.99:sip      10.0.0.5:sip       192.168.1.50:sip\n");
 }
 
+/* -L --daemon: the lines SYNC.md section 2 shows (VERIFIED against the
+ * real ipvsadm 1.31), and the old kernels' short form. */
+static void test_daemon_listing(void **state)
+{
+	struct dpvs_sync_daemon m = { .state = DPVS_SYNC_MASTER, .mcast_ifn = "eth0", .syncid = 5,
+				      .sync_maxlen = 1472, .mcast_af = AF_INET,
+				      .mcast_port = 8848, .mcast_ttl = 1 };
+	struct dpvs_sync_daemon b = { .state = DPVS_SYNC_BACKUP, .mcast_ifn = "bond0.100",
+				      .syncid = 200, .sync_maxlen = 65507, .mcast_af = AF_INET6,
+				      .mcast_port = 9000, .mcast_ttl = 4 };
+	struct dpvs_sync_daemon old = { .state = DPVS_SYNC_MASTER, .mcast_ifn = "eth0" };
+	struct cap c;
+
+	(void)state;
+	inet_pton(AF_INET, "224.0.0.81", &m.mcast_group.in);
+	inet_pton(AF_INET6, "ff02::8848", &b.mcast_group.in6);
+	cap_open(&c);
+	fmt_daemon(c.f, &m);
+	fmt_daemon(c.f, &b);
+	fmt_daemon(c.f, &old);
+	cap_check(&c, "master sync daemon (mcast=eth0, syncid=5, maxlen=1472, group=224.0.0.81, "
+		      "port=8848, ttl=1)\n"
+		      "backup sync daemon (mcast=bond0.100, syncid=200, maxlen=65507, "
+		      "group=ff02::8848, port=9000, ttl=4)\n"
+		      "master sync daemon (mcast=eth0, syncid=0)\n");
+}
+
 static void test_timeout_version_usage(void **state)
 {
 	struct dpvs_timeouts to = { 900, 120, 300 };
@@ -855,6 +882,7 @@ int main(void)
 		cmocka_unit_test(test_sort_quirk),
 		cmocka_unit_test(test_decode_rejects),
 		cmocka_unit_test(test_conns),
+		cmocka_unit_test(test_daemon_listing),
 		cmocka_unit_test(test_timeout_version_usage),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_laddrs),

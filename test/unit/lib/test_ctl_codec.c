@@ -132,6 +132,10 @@ static void test_every_type_named(void **state)
 		{ DPVS_MSG_CHECK_SHOW, "CHECK_SHOW" },
 		{ DPVS_MSG_DEFENSE_GET, "DEFENSE_GET" },
 		{ DPVS_MSG_DEFENSE_SET, "DEFENSE_SET" },
+		{ DPVS_MSG_SYNC_START, "SYNC_START" },
+		{ DPVS_MSG_SYNC_STOP, "SYNC_STOP" },
+		{ DPVS_MSG_SYNC_GET, "SYNC_GET" },
+		{ DPVS_MSG_SYNC_STATS, "SYNC_STATS" },
 	};
 	unsigned known = 0;
 	struct dpvs_ctl_hdr h;
