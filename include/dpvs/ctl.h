@@ -170,7 +170,8 @@ struct dpvs_info {
 	X(REDIRECT_FULL, "redirect-full") /* the owning worker's ring is full */ \
 	X(NO_SRC_ADDR, "no-src-addr")    /* no address to be a tunnel's outer source */ \
 	X(FNAT_NO_LADDR, "fnat-no-laddr") /* Full-NAT service without a local address */ \
-	X(FNAT_NO_PORT, "fnat-no-port")  /* every local port of every LIP in use */
+	X(FNAT_NO_PORT, "fnat-no-port")  /* every local port of every LIP in use */ \
+	X(SCTP_NOT_INIT, "sctp-not-init") /* new SCTP association without INIT */
 
 enum dpvs_drop_reason {
 #define DPVS_DROP_ENUM(id, name) DPVS_DROP_##id,

@@ -8,8 +8,8 @@
  * or the real server's reply); a miss on a service (its fwmark, its
  * VIP:port, or its VIP with port 0) schedules a dest, through the
  * client's persistence template for persistent services, and creates the
- * connection (TCP only on a SYN, and only from a packet whose L4
- * checksum is right). A reply from a real server that matches nothing is
+ * connection (TCP only on a SYN, SCTP only on an INIT, and only from a
+ * packet whose L4 checksum is right). A reply from a real server that matches nothing is
  * a stray (dropped, counted); everything else is not IPVS traffic and goes
  * back to the stack. A packet is sent by its conn's forwarding mode: a
  * switch into the mode's static inline transmit function (conn_xmit in
@@ -28,6 +28,7 @@
 #include "inet/csum.h"
 #include "ipvs/ipvs_priv.h"
 #include "ipvs/ipvs_sched.h"
+#include "ipvs/proto_sctp.h"
 #include "ipvs/xmit_conn.h"
 
 static struct ipvs_worker *wstates[DP_MAX_WORKERS];
@@ -113,10 +114,11 @@ unsigned ipvs_conn_state_kinds(void)
 
 const char *ipvs_conn_state_name(unsigned state, const char **proto)
 {
-	bool udp = state == IPVS_UDP_STATE;
+	uint8_t p = state < IPVS_UDP_STATE ? IPPROTO_TCP
+		    : state == IPVS_UDP_STATE ? IPPROTO_UDP : IPPROTO_SCTP;
 
-	*proto = udp ? "UDP" : "TCP";
-	return ipvs_state_name(udp ? IPPROTO_UDP : IPPROTO_TCP, (uint8_t)state);
+	*proto = p == IPPROTO_TCP ? "TCP" : p == IPPROTO_UDP ? "UDP" : "SCTP";
+	return ipvs_state_name(p, (uint8_t)state);
 }
 
 uint64_t ipvs_conn_state_count(unsigned state)
@@ -146,7 +148,7 @@ uint32_t ipvs_conn_slot_bytes(unsigned worker_index)
 /* A packet of a known connection: state, timer, counters, rewrite. */
 static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 				     struct rte_mbuf *m, struct ipvs_conn *c, enum ipvs_dir dir,
-				     uint8_t tcp_flags)
+				     uint8_t l4_event)
 {
 	const struct ipvs_snap *snap = ipvs_snap_get();
 
@@ -164,8 +166,10 @@ static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 		return INET_STOLEN;
 	}
 	if (c->c_state != IPVS_UDP_STATE) {
-		uint8_t next = ipvs_tcp_next_state(c->c_state, dir,
-						   c->c_flags & IPVS_CONN_F_NOOUTPUT, tcp_flags);
+		bool in_only = c->c_flags & IPVS_CONN_F_NOOUTPUT;
+		uint8_t next = likely(c->in.proto == IPPROTO_TCP)
+				       ? ipvs_tcp_next_state(c->c_state, dir, in_only, l4_event)
+				       : ipvs_sctp_next_state(c->c_state, dir, in_only, l4_event);
 
 		if (next != c->c_state)
 			ipvs_conn_set_state(iw, c, next);
@@ -176,7 +180,7 @@ static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 	return INET_STOLEN;
 }
 
-/* The TCP/UDP checksum of m is right (UDP: or absent). */
+/* The TCP/UDP checksum of m is right (UDP: or absent), or SCTP's CRC32c. */
 static bool l4_csum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 {
 	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
@@ -188,6 +192,8 @@ static bool l4_csum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 		return true;
 	if (ck == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return false;
+	if (ip->next_proto_id == IPPROTO_SCTP)
+		return ipvs_sctp_csum_ok(m, m->l3_len, len);
 	if (ip->next_proto_id == IPPROTO_UDP &&
 	    ((const struct rte_udp_hdr *)(const void *)l4)->dgram_cksum == 0)
 		return true;
@@ -205,7 +211,7 @@ static bool l4_csum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 /* No connection: is it a new flow to a service? */
 static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 				  struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
-				  uint16_t sport, uint16_t dport, uint8_t tcp_flags,
+				  uint16_t sport, uint16_t dport, uint8_t l4_event,
 				  uint32_t bucket)
 {
 	const struct ipvs_snap *snap = ipvs_snap_get();
@@ -237,7 +243,7 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	if (proto == IPPROTO_TCP) {
 		/* a flow starts with a SYN; an RST or a stray segment for an
 		 * unknown flow must not pick a server */
-		if ((tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
+		if ((l4_event & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
 		    RTE_TCP_SYN_FLAG) {
 			dp_drop(w, port_idx, DPVS_DROP_CONN_NOT_SYN, m);
 			return INET_STOLEN;
@@ -245,6 +251,15 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 		/* what the state table says for a SYN from the client (SYN
 		 * outranks a FIN beside it) */
 		state = IPVS_TCP_SYN_RECV;
+	} else if (proto == IPPROTO_SCTP) {
+		/* an association starts with the client's INIT, as LVS
+		 * schedules SCTP (its sloppy_sctp off): anything else of an
+		 * unknown association must not pick a server */
+		if (l4_event != IPVS_SCTP_EV_INIT) {
+			dp_drop(w, port_idx, DPVS_DROP_SCTP_NOT_INIT, m);
+			return INET_STOLEN;
+		}
+		state = ipvs_sctp_next_state(IPVS_SCTP_NONE, IPVS_DIR_IN, false, l4_event);
 	}
 	ctx = (struct sched_ctx){ .dest_cnt = iw->dest, .thresh = snap->thresh, .caddr = ip->src_addr, .cport = sport,
 				  .worker = (uint16_t)iw->index, .daddr = ip->dst_addr,
@@ -252,7 +267,7 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	if (!svc->ndests)
 		dest = NULL;
 	else if (svc->flags & DPVS_SVC_F_PERSISTENT)
-		dest = ipvs_persist_schedule(iw, w->now_sec, svc, &ctx, &tmpl);
+		dest = ipvs_persist_schedule(iw, w->now_sec, svc, &ctx, m, &tmpl);
 	else
 		dest = sched_pick(svc, &iw->svc[svc->id].sched, &ctx);
 	if (!dest) {
@@ -265,6 +280,13 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 
 	if (dest->fwd == DPVS_FWD_FULLNAT) {
 		struct ipvs_fnat_local fl;
+
+		if (unlikely(proto == IPPROTO_SCTP)) {
+			/* refused for SCTP services (service.c); a fwmark
+			 * rule for any protocol can still bring one */
+			dp_drop(w, port_idx, DPVS_DROP_CONN_NO_DEST, m);
+			return INET_STOLEN;
+		}
 		enum dpvs_drop_reason why =
 		    ipvs_fnat_bind(iw, w->now_sec, svc, proto, dest->addr, rport, &fl);
 
@@ -305,7 +327,7 @@ enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	uint8_t proto = ip->next_proto_id;
 	struct ipvs_conn_node *n;
-	uint8_t tcp_flags = 0;
+	uint8_t l4_event = 0; /* TCP: its flags; SCTP: its first chunk's event */
 	uint16_t sport, dport;
 	uint32_t l4_hdr, bucket;
 	uint8_t *l4;
@@ -316,7 +338,7 @@ enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *
 		m->l3_len = rte_ipv4_hdr_len(ip);
 	if (proto == IPPROTO_ICMP)
 		return ipvs_icmp_in(w, iw, port_idx, m);
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP)
 		return INET_ACCEPT;
 	/* fragments carry no (or partial) ports: the stack's policy decides */
 	if (unlikely(ip->fragment_offset &
@@ -327,7 +349,7 @@ enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *
 	 * there is, is nobody's traffic: not the kernel's either. The IPv4
 	 * layer checked total_length against the frame, and the first
 	 * segment must hold the minimal header. */
-	l4_hdr = sizeof(struct rte_udp_hdr);
+	l4_hdr = proto == IPPROTO_SCTP ? IPVS_SCTP_HDR_LEN : sizeof(struct rte_udp_hdr);
 	if (proto == IPPROTO_TCP) {
 		/* the header's own length; under 5 words it is none (short) */
 		uint32_t doff = 0;
@@ -344,7 +366,11 @@ enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *
 	sport = *(uint16_t *)(void *)l4;
 	dport = *(uint16_t *)(void *)(l4 + 2);
 	if (proto == IPPROTO_TCP)
-		tcp_flags = ((struct rte_tcp_hdr *)(void *)l4)->tcp_flags;
+		l4_event = ((struct rte_tcp_hdr *)(void *)l4)->tcp_flags;
+	else if (proto == IPPROTO_SCTP)
+		l4_event = ipvs_sctp_event(l4, RTE_MIN(rte_pktmbuf_data_len(m) - m->l3_len,
+						       rte_be_to_cpu_16(ip->total_length) -
+							       m->l3_len));
 
 	bucket = ipvs_conn_bucket_of(iw, m, proto, ip->src_addr, ip->dst_addr, sport, dport);
 	n = ipvs_conn_lookup_in(iw, bucket, proto, ip->src_addr, ip->dst_addr, sport, dport);
@@ -355,14 +381,14 @@ enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *
 		/* a new SYN on a closed conn's tuple (client port reuse): the
 		 * old conn is over, schedule the new flow afresh */
 		if (dir == IPVS_DIR_IN && proto == IPPROTO_TCP &&
-		    (tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG &&
+		    (l4_event & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG &&
 		    (c->c_state == IPVS_TCP_TIME_WAIT || c->c_state == IPVS_TCP_CLOSE)) {
 			ipvs_conn_free(iw, c);
 		} else {
-			return conn_packet(w, iw, port_idx, m, c, dir, tcp_flags);
+			return conn_packet(w, iw, port_idx, m, c, dir, l4_event);
 		}
 	}
-	return new_flow(w, iw, port_idx, m, ip, sport, dport, tcp_flags, bucket);
+	return new_flow(w, iw, port_idx, m, ip, sport, dport, l4_event, bucket);
 }
 
 void ipvs_worker_timer(struct worker *w)

@@ -442,6 +442,7 @@ static int svc_part_build(uint32_t id, struct svc_ent *e)
 	    .sched_epoch = e->epoch,
 	    .timeout = e->conf.timeout,
 	    .netmask = e->conf.netmask,
+	    .pe = strcmp(e->conf.pe_name, "sip") == 0 ? IPVS_PE_SIP : IPVS_PE_NONE,
 	    .next = -1,
 	    .sched = e->sched,
 	    .ndests = e->ndests,
@@ -872,7 +873,11 @@ void ipvs_svc_key_str(const struct dpvs_svc *s, char *buf, size_t len)
 	}
 	inet_ntop(AF_INET, &s->addr.in, a, sizeof(a));
 	snprintf(buf, len, "%s %s:%u",
-		 s->protocol == IPPROTO_TCP ? "TCP" : s->protocol == IPPROTO_UDP ? "UDP" : "?", a,
+		 s->protocol == IPPROTO_TCP    ? "TCP"
+		 : s->protocol == IPPROTO_UDP  ? "UDP"
+		 : s->protocol == IPPROTO_SCTP ? "SCTP"
+					       : "?",
+		 a,
 		 ntohs(s->port));
 }
 
@@ -889,8 +894,9 @@ static int svc_key(const struct dpvs_svc *s, struct dpvs_svc *key, char *err, si
 		key->fwmark = s->fwmark;
 		return 0;
 	}
-	if (s->protocol != IPPROTO_TCP && s->protocol != IPPROTO_UDP) {
-		snprintf(err, errlen, "protocol %u not supported (TCP or UDP, or a fwmark)",
+	if (s->protocol != IPPROTO_TCP && s->protocol != IPPROTO_UDP &&
+	    s->protocol != IPPROTO_SCTP) {
+		snprintf(err, errlen, "protocol %u not supported (TCP, UDP or SCTP, or a fwmark)",
 			 s->protocol);
 		return -EPROTONOSUPPORT;
 	}
@@ -1037,8 +1043,11 @@ static int svc_settings(const struct dpvs_svc *s, struct dpvs_svc *conf,
 		snprintf(err, errlen, "scheduler '%s' not found (available: %s)", name, names);
 		return -ENOENT;
 	}
-	if (s->pe_name[0]) {
-		snprintf(err, errlen, "persistence engine '%s' not found", s->pe_name);
+	/* LVS's one engine; like LVS, any service may name it, and it
+	 * reads only persistent UDP services' datagrams (pe_sip.c) */
+	if (s->pe_name[0] && strcmp(s->pe_name, "sip") != 0) {
+		snprintf(err, errlen, "persistence engine '%s' not found (available: sip)",
+			 s->pe_name);
 		return -ENOENT;
 	}
 	if (s->flags & ~(uint32_t)(DPVS_SVC_F_PERSISTENT | DPVS_SVC_F_HASHED |
@@ -1060,7 +1069,7 @@ static int svc_settings(const struct dpvs_svc *s, struct dpvs_svc *conf,
 		return -EINVAL;
 	}
 	snprintf(conf->sched_name, sizeof(conf->sched_name), "%s", (*sched)->name);
-	conf->pe_name[0] = '\0';
+	snprintf(conf->pe_name, sizeof(conf->pe_name), "%s", s->pe_name);
 	conf->flags = s->flags & ~(uint32_t)DPVS_SVC_F_HASHED;
 	conf->timeout = 0;
 	/* as LVS: the mask is kept as given; it matters with persistence */
@@ -1614,6 +1623,15 @@ static int dest_check(const struct svc_ent *e, const struct dpvs_dest *d, struct
 		snprintf(err, errlen,
 			 "forwarding method %s is not supported; use -m, -g, -i or --fullnat",
 			 fwd_switch(fwd));
+		return -EOPNOTSUPP;
+	}
+	if (fwd == DPVS_FWD_FULLNAT && e->conf.protocol == IPPROTO_SCTP) {
+		/* an SCTP endpoint lists its addresses inside INIT and
+		 * INIT-ACK: Full-NAT would have to rewrite chunks, not
+		 * headers (LVS has no Full-NAT; DPVS none for SCTP) */
+		snprintf(err, errlen,
+			 "Full-NAT does not forward SCTP (its INIT chunks carry the "
+			 "endpoints' addresses); use -m, -g or -i");
 		return -EOPNOTSUPP;
 	}
 	ret = dest_check_mode(d, out, fwd, live, err, errlen);
