@@ -6,7 +6,7 @@
       answers every datagram with "<name>" (bounded: S seconds).
   sip_peer.py client --vip V --port P CALLID:SPORT ...
       sends, for each CALLID:SPORT, an INVITE whose Call-ID header is
-      CALLID ("-": no Call-ID header at all) from source port SPORT, and
+      CALLID ("none": no Call-ID header at all) from source port SPORT, and
       prints "<callid> <sport> <name of the server that answered>" (or
       TIMEOUT).
 """
@@ -32,7 +32,7 @@ def server(a):
 def client(a):
     for spec in a.calls:
         callid, sport = spec.rsplit(":", 1)
-        hdr = "" if callid == "-" else "Call-ID: %s\r\n" % callid
+        hdr = "" if callid == "none" else "Call-ID: %s\r\n" % callid
         msg = ("INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP client\r\n%s"
                "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n" % hdr).encode()
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
