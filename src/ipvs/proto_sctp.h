@@ -57,7 +57,8 @@ void ipvs_sctp_default_timeouts(uint32_t timeout[IPVS_STATE_MAX]);
 
 /* The CRC32c of len bytes of m from offset off (an SCTP packet), its
  * checksum field (off + 8) taken as zero: the value that field must hold,
- * as it is stored (little-endian, as the kernel's sctp_compute_cksum). Segmented mbufs are walked. */
+ * as it is stored (little-endian, as the kernel's sctp_compute_cksum).
+ * Segmented mbufs are walked. */
 uint32_t ipvs_sctp_crc(const struct rte_mbuf *m, uint32_t off, uint32_t len);
 
 /* The SCTP packet at offset off (len bytes) of m carries a right
