@@ -6,7 +6,7 @@ our own (bit-reflected 0x82F63B78, table driven) on every packet sent and
 checked on every packet received. Holding a raw socket of protocol 132
 also keeps the kernel from answering "protocol unreachable".
 
-  sctp_peer.py server --name N --port P --log FILE --seconds S
+  sctp_peer.py server --name N --port P --log FILE --seconds S [--bind A]
       answers INIT with INIT-ACK (a state cookie), COOKIE-ECHO with
       COOKIE-ACK, DATA with SACK + DATA "<name>", SHUTDOWN with
       SHUTDOWN-ACK; logs one JSON line per packet it receives (source,
@@ -94,6 +94,10 @@ def data_value(tsn, payload):
 
 def server(args):
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, PROTO)
+    if args.bind:
+        # DR and TUN: the packets are to the VIP (on lo), and the replies
+        # must leave from it, straight to the client
+        s.bind((args.bind, 0))
     s.settimeout(0.5)
     log = open(args.log, "a", buffering=1)
     peers = {}  # (addr, port) -> (their tag, my tag)
@@ -210,6 +214,7 @@ def main():
     sv.add_argument("--name", required=True)
     sv.add_argument("--port", type=int, required=True)
     sv.add_argument("--log", required=True)
+    sv.add_argument("--bind", default="")
     sv.add_argument("--seconds", type=float, default=60)
     cl = sub.add_parser("client")
     cl.add_argument("--vip", required=True)
