@@ -15,6 +15,7 @@
  *  - a new association only on INIT (sctp-not-init), only with a right
  *    CRC (l4-bad-csum), also for a corrupt packet of a known one whose
  *    port NAT changes; an ABORT after a COOKIE-ECHO is the ABORT;
+ *  - an ICMP error about a NAT association translated back to VIP:port;
  *  - DR: the IP packet leaves byte for byte, LVS's input-only states;
  *  - Full-NAT refused for an SCTP service with a reason;
  *  - rr spreads associations over the real servers;
@@ -409,6 +410,38 @@ static void test_new_needs_init_and_crc(void **state)
 	expect_conn(43001, "CLOSED", 61, RIP1);
 }
 
+/* An ICMP error from the real server about the client's packet (as it
+ * reached the server: to RIP:3869) reaches the client from the VIP,
+ * quoting VIP:3868; the quoted CRC32c (over bytes the error cut off) is
+ * left as it was. */
+static void test_icmp_error_translated(void **state)
+{
+	uint8_t q[64];
+
+	(void)state;
+	client_to_rs(45000, NAT_VPORT, INIT, RIP1, NAT_VPORT + 1);
+	/* the packet as the server got it: 20 + 28 bytes quoted */
+	size_t n = sctp_frame(fb, CIP, 45000, RIP1, NAT_VPORT + 1, INIT);
+
+	(void)n;
+	memcpy(q, p_iph(fb), 48);
+	feed(P_SRV, p_icmp_frame(fb, RIP1, CIP, 3, 2, 0, q, 48));
+	const struct rte_ipv4_hdr *ip =
+	    (const struct rte_ipv4_hdr *)eth_to(one_out_of(P_CLI), P_CLI, &cgw_mac);
+	const struct rte_icmp_hdr *ic = (const struct rte_icmp_hdr *)(ip + 1);
+	const struct rte_ipv4_hdr *in = (const struct rte_ipv4_hdr *)(ic + 1);
+	const uint8_t *sh = (const uint8_t *)(in + 1);
+
+	ip_ok(ip);
+	assert_int_equal(ip->src_addr, p_ip(VIP));
+	assert_int_equal(ip->dst_addr, p_ip(CIP));
+	assert_int_equal(rte_raw_cksum(ic, ntohs(ip->total_length) - 20), 0xffff);
+	ip_ok(in);
+	assert_int_equal(in->dst_addr, p_ip(VIP));
+	assert_int_equal((sh[2] << 8) | sh[3], NAT_VPORT);
+	assert_memory_equal(sh + 4, q + 24, 24); /* tag, CRC, chunk: as quoted */
+}
+
 /* ---- DR ---- */
 
 static void test_dr_untouched_input_only(void **state)
@@ -455,6 +488,7 @@ int main(void)
 		T(test_nat_rr_and_reject),
 		T(test_nat_same_port_untouched),
 		T(test_new_needs_init_and_crc),
+		T(test_icmp_error_translated),
 		T(test_dr_untouched_input_only),
 		T(test_fullnat_refused),
 	};
