@@ -2,7 +2,8 @@
 /*
  * SCTP services on the whole data path (path_test_env.h: the real stack
  * and IPVS on DPDK ring ports), every CRC32c checked by a from-scratch
- * bitwise CRC32c written here (not the daemon's, which uses DPDK's):
+ * bitwise CRC32c (path_test_env.h's, not the daemon's, which uses
+ * DPDK's):
  *
  *  - the CRC32c itself: RFC 3720's vectors, a packet scapy built, a
  *    packet split over two mbuf segments;
@@ -48,81 +49,28 @@ enum { DATA = 0, INIT = 1, INIT_ACK = 2, SACK = 3, ABORT = 6, SHUTDOWN = 7,
 
 static char err[256];
 
-/* ---- CRC32c from scratch: bit by bit, reflected polynomial 0x82F63B78 ---- */
-
-static uint32_t crc32c_bits(uint32_t crc, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		crc ^= p[i];
-		for (int b = 0; b < 8; b++)
-			crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1)));
-	}
-	return crc;
-}
-
-/* The SCTP checksum of the n-byte SCTP packet at p as RFC 9260 appendix
- * B stores it: the CRC with its field zeroed, least significant byte
- * first. */
-static void sctp_crc_bytes(const uint8_t *p, size_t n, uint8_t out[4])
-{
-	uint8_t zero[4] = { 0 };
-	uint32_t c = 0xffffffffu;
-
-	c = crc32c_bits(c, p, 8);
-	c = crc32c_bits(c, zero, 4);
-	c = ~crc32c_bits(c, p + 12, n - 12);
-	for (int i = 0; i < 4; i++)
-		out[i] = (uint8_t)(c >> (8 * i));
-}
-
 /* The SCTP packet in the IPv4 packet at ip has a right CRC32c. */
 static void crc_ok(const struct rte_ipv4_hdr *ip)
 {
 	const uint8_t *sh = (const uint8_t *)ip + rte_ipv4_hdr_len(ip);
 	uint8_t want[4];
 
-	sctp_crc_bytes(sh, ntohs(ip->total_length) - rte_ipv4_hdr_len(ip), want);
+	p_sctp_crc(sh, ntohs(ip->total_length) - rte_ipv4_hdr_len(ip), want);
 	assert_memory_equal(sh + 8, want, 4);
 }
 
-/* ---- frames ---- */
+/* ---- frames (path_test_env.h's, its CRC32c from scratch) ---- */
 
-/* An SCTP packet src:sport -> dst:dport with one chunk of type (and a
- * second of type2 unless it is 0xff), vtag, a body of blen bytes each;
- * the CRC32c right unless bad. */
 static size_t sctp_frame2(uint8_t *f, const char *src, uint16_t sport, const char *dst,
 			  uint16_t dport, uint8_t type, uint8_t type2, uint16_t blen, bool bad)
 {
-	struct p_l4 s = { .proto = IPPROTO_SCTP, .src = src, .dst = dst };
-	uint16_t port = p_port_of(src);
-	size_t off = p_eth(f, &p_mac[port], p_src_mac(src), RTE_ETHER_TYPE_IPV4);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + off);
-	uint8_t *sh = (uint8_t *)(ip + 1);
-	uint16_t clen = (uint16_t)(4 + blen), padded = (uint16_t)((clen + 3) & ~3);
-	uint16_t len = (uint16_t)(12 + padded + (type2 != 0xff ? padded : 0));
-	uint8_t *ch = sh + 12;
-
-	p_ipv4(ip, &s, len);
-	memset(sh, 0, len);
-	sh[0] = (uint8_t)(sport >> 8), sh[1] = (uint8_t)sport;
-	sh[2] = (uint8_t)(dport >> 8), sh[3] = (uint8_t)dport;
-	sh[4] = 0x11, sh[5] = 0x22, sh[6] = 0x33, sh[7] = 0x44; /* verification tag */
-	for (int k = 0; k < (type2 != 0xff ? 2 : 1); k++, ch += padded) {
-		ch[0] = k ? type2 : type;
-		ch[2] = (uint8_t)(clen >> 8), ch[3] = (uint8_t)clen;
-		for (uint16_t i = 0; i < blen; i++)
-			ch[4 + i] = (uint8_t)(i * 13 + 5);
-	}
-	sctp_crc_bytes(sh, len, sh + 8);
-	if (bad)
-		sh[8] ^= 0x01;
-	return off + sizeof(*ip) + len;
+	return p_sctp_frame(f, src, sport, dst, dport, type, type2, blen, bad);
 }
 
 static size_t sctp_frame(uint8_t *f, const char *src, uint16_t sport, const char *dst,
 			 uint16_t dport, uint8_t type)
 {
-	return sctp_frame2(f, src, sport, dst, dport, type, 0xff, 16, false);
+	return p_sctp_frame(f, src, sport, dst, dport, type, 0xff, 16, false);
 }
 
 /* ---- conns ---- */
@@ -214,10 +162,10 @@ static void test_crc32c_vectors(void **state)
 	(void)state;
 	/* RFC 3720 B.4: 32 bytes of zeros -> aa 36 91 8a; "123456789" ->
 	 * 0xe3069283 (the check value): the bitwise CRC is right */
-	assert_int_equal(~crc32c_bits(0xffffffffu, zeros, 32), 0x8a9136aau);
-	assert_int_equal(~crc32c_bits(0xffffffffu, (const uint8_t *)"123456789", 9), 0xe3069283u);
+	assert_int_equal(~p_crc32c(0xffffffffu, zeros, 32), 0x8a9136aau);
+	assert_int_equal(~p_crc32c(0xffffffffu, (const uint8_t *)"123456789", 9), 0xe3069283u);
 	/* the daemon's agrees with scapy's on a real packet */
-	sctp_crc_bytes(scapy_init, sizeof(scapy_init), want);
+	p_sctp_crc(scapy_init, sizeof(scapy_init), want);
 	assert_memory_equal(want, scapy_init + 8, 4);
 	struct rte_mbuf *m = dp_test_mbuf(scapy_init, sizeof(scapy_init));
 
@@ -233,7 +181,7 @@ static void test_crc32c_vectors(void **state)
 
 	for (unsigned i = 0; i < sizeof(pkt); i++)
 		pkt[i] = (uint8_t)(i * 31 + 7);
-	sctp_crc_bytes(pkt + 1, 300, want);
+	p_sctp_crc(pkt + 1, 300, want);
 	struct rte_mbuf *a = dp_test_mbuf(pkt, 11), *b = dp_test_mbuf(pkt + 11, 290);
 
 	assert_non_null(a);
