@@ -62,6 +62,16 @@ while read -r line; do
   esac
 done < <(bash test/sanitize/dpvs_t_asan.sh 2>&1)
 
+# ---- the real servers' kernel modules (kmod/toa, kmod/uoa) compile
+# warning-free against the installed headers (SKIP when none) ----
+while read -r line; do
+  case "$line" in
+    "PASS: "*) ok "${line#PASS: }" ;;
+    "FAIL: "*) bad "${line#FAIL: }" ;;
+    *) echo "$line" ;;
+  esac
+done < <(bash kmod/check.sh 2>&1)
+
 if [ $UNIT_ONLY = 0 ]; then
   # ---- lab tests ----
   bash scripts/setup.sh --hugepages-only >/dev/null

@@ -101,6 +101,22 @@ static void check_queues(struct checker *C)
 				  "at most %u queues (one a worker): use at most %u workers or "
 				  "kni = no",
 				  cfg->nworkers, CFG_KNI_MAX_QUEUES, CFG_KNI_MAX_QUEUES);
+		/* hashing one address steers a packet to its owner only when
+		 * every worker has a queue of this port to be steered to */
+		if (cfg->ports[p].rss != CFG_RSS_FLOWS) {
+			for (unsigned i = 0; i < cfg->nworkers; i++) {
+				bool polls = false;
+
+				for (unsigned j = 0; j < cfg->workers[i].nrxq; j++)
+					polls |= cfg->workers[i].rxq[j].port == p;
+				if (!polls)
+					check_err(C, sec, "rss",
+						  "[worker:%u] polls no queue of %s: steering by "
+						  "address needs every worker on a queue of the "
+						  "port (give it one, or rss = flows)",
+						  cfg->workers[i].lcore, cfg->ports[p].name);
+			}
+		}
 		for (unsigned q = 0; q < cfg->ports[p].rx_queues; q++)
 			if (owner[p][q] == NOBODY)
 				check_err(C, sec, "rx_queues",

@@ -54,6 +54,13 @@
 #define CFG_ERRLEN 256
 #define CFG_KEY_MAX 32   /* key names kept for messages (longer ones cut) */
 
+/* How a port's NIC spreads packets over its rx queues ([port] rss). */
+enum cfg_rss {
+	CFG_RSS_FLOWS = 0, /* by the whole flow (addresses and ports): the default */
+	CFG_RSS_CLIENT,    /* by the source address alone: a port facing clients */
+	CFG_RSS_SERVER,    /* by the destination address alone: facing servers */
+};
+
 enum cfg_log_level {
 	CFG_LOG_ERR = 0,
 	CFG_LOG_WARNING,
@@ -71,6 +78,7 @@ struct cfg_port {
 	bool promisc;              /* default yes */
 	bool kni;                  /* default yes */
 	char kni_name[DPVS_IFNAMSIZ]; /* default NAME.kni */
+	enum cfg_rss rss;          /* default flows */
 };
 
 struct cfg_rxq {

@@ -68,6 +68,8 @@ static const struct cfg_key pool_keys[] = {
 	UINT("dest_max", G(dest_max), 1, 16777216, INIT),
 };
 
+static const char *const rss_names[] = { "flows", "client", "server", NULL };
+
 static const struct cfg_key port_keys[] = {
 	STR("device", P(device), cfg_check_device, INIT),
 	UINT("rx_queues", P(rx_queues), 1, CFG_MAX_WORKERS, INIT),
@@ -77,6 +79,9 @@ static const struct cfg_key port_keys[] = {
 	BOOL("promisc", P(promisc), INIT),
 	BOOL("kni", P(kni), INIT),
 	STR("kni_name", P(kni_name), cfg_check_ifname, INIT),
+	/* client/server: the NIC hashes one address with the steering key,
+	 * so packets arrive at the worker that owns them (worker/steer.h) */
+	{ .name = "rss", .type = CFG_T_ENUM, .reloadable = INIT, P(rss), .names = rss_names },
 };
 
 static const struct cfg_key worker_keys[] = {

@@ -24,9 +24,19 @@ void laddr_ctl_register(void);  /* LADDR_* (Full-NAT local addresses) */
 
 /* Applies the [ipvs] and [service:*] parts of a validated config as a
  * diff against what runs (services not in the file but added by ipvsadm
- * are kept unless they were declared by the previous file). Established
- * connections survive. Writes a report line per change into buf. */
+ * are kept unless they were declared by the previous file), all or
+ * nothing, in one publication. Established connections survive.
+ * 0: applied, a report line per change in buf, and (undo not NULL) *undo
+ * what puts it back. -errno: nothing changed (what was done is undone
+ * before anything is published), buf says where and why
+ * ("FILE: [service:NAME] KEY: what: reason"), *undo NULL. */
+struct ipvs_undo;
 int ipvs_apply_config(const struct dpvs_config *old, const struct dpvs_config *new, char *buf,
-		      size_t len);
+		      size_t len, struct ipvs_undo **undo);
+/* Puts back what a successful ipvs_apply_config changed (a later step of
+ * the reload failed), last change first, in one publication. 0 or the
+ * first failure, its reason in err (the rest is still undone). */
+int ipvs_config_undo(struct ipvs_undo *u, char *err, size_t errlen);
+void ipvs_undo_free(struct ipvs_undo *u);
 
 #endif /* DPVS_CONTROL_H */

@@ -5,6 +5,7 @@
  * a value one burst old, never a torn one (x86-64, aligned).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <rte_cycles.h>
@@ -203,8 +204,11 @@ static int h_reload(const struct dpvs_ctl_hdr *hdr, const void *req, struct ctl_
 {
 	(void)hdr;
 	(void)req;
-	static char report[16384];
-	int rc = reload_config(report, sizeof(report));
+	char *report = malloc(RELOAD_REPORT_MAX);
+
+	if (!report)
+		return ctl_reply_error(r, -ENOMEM, "out of memory for the reload's report");
+	int rc = reload_config(report, RELOAD_REPORT_MAX);
 
 	/* an error travels in at most DPVS_CTL_ERRMSG_MAX bytes: cut at a
 	 * line and say so rather than end mid-sentence */
@@ -217,8 +221,11 @@ static int h_reload(const struct dpvs_ctl_hdr *hdr, const void *req, struct ctl_
 		memcpy(report + keep, more, sizeof(more));
 	}
 	if (rc < 0)
-		return ctl_reply_error(r, rc, "%s", report);
-	return ctl_reply_append(r, report, strlen(report) + 1);
+		rc = ctl_reply_error(r, rc, "%s", report);
+	else
+		rc = ctl_reply_append(r, report, strlen(report) + 1);
+	free(report);
+	return rc;
 }
 
 void daemon_ctl_register(void)

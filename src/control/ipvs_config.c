@@ -1,18 +1,30 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ipvs_config: the [ipvs] and [service:*] parts of the config file,
- * applied as a diff against the file applied before.
+ * applied as a diff against the file applied before, all or nothing.
  *
  * What the previous file declared and the new one does not is removed;
  * what the new one declares is added, or edited where it changed.
  * Services added by hand (ipvsadm) and never declared by a file are left
- * alone. All changes are published as one snapshot, and established
- * connections survive (they hold their own rewrite data). Each change is
- * reported on a line of its own.
+ * alone. Every change runs in one batch: the workers see none of it until
+ * the batch ends with one snapshot (the scheduler tables of the changed
+ * services built before the pointer store), and established connections
+ * survive (they hold their own rewrite data).
+ *
+ * All or nothing: each change that succeeds writes down what undoes it,
+ * taken from the running tables (not from the old file: ipvsadm may have
+ * edited them since). The steps that can fail (adds and edits: a full
+ * [pool], a real server the running stack refuses) come first, the
+ * removals (which cannot fail once the entry is found) last, so a failure
+ * never has to bring a removed entry back; on a failure the steps done are
+ * undone in reverse order inside the same batch, and the snapshot the
+ * batch publishes is the one in force before. A later failure of the
+ * caller (reload.c) undoes a successful apply with ipvs_config_undo().
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -23,7 +35,6 @@
 struct report {
 	char *buf;
 	size_t len, off;
-	int err; /* first error */
 };
 
 static void say(struct report *rp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -42,16 +53,211 @@ static void say(struct report *rp, const char *fmt, ...)
 		rp->off += (size_t)n < rp->len - rp->off ? (size_t)n : rp->len - rp->off - 1;
 }
 
-static void check(struct report *rp, int ret, const char *what, const char *err)
+/* ---- the undo journal ---- */
+
+enum step_kind {
+	STEP_SVC_ADD,	/* undo: delete it */
+	STEP_SVC_EDIT,	/* undo: edit back to svc */
+	STEP_SVC_DEL,	/* undo: add svc, its dests and local addresses again */
+	STEP_DEST_ADD,	/* undo: delete it */
+	STEP_DEST_EDIT, /* undo: edit back to dest */
+	STEP_DEST_DEL,	/* undo: add dest again, where it was */
+};
+
+struct step {
+	enum step_kind kind;
+	struct dpvs_svc svc;   /* the key; SVC_EDIT/DEL: its settings before */
+	struct dpvs_dest dest; /* DEST_*: the dest (before, for EDIT and DEL) */
+	/* SVC_DEL: the dests the service had; DEST_DEL: those after it */
+	uint32_t ndests;
+	struct dpvs_dest *dests;
+	uint32_t nladdrs;
+	uint32_t laddrs[DPVS_LADDR_MAX];
+};
+
+struct ipvs_undo {
+	unsigned n, cap;
+	struct step *steps;
+	struct dpvs_timeouts timeouts; /* as they ran before */
+	bool has_old_file;	       /* the two below are known (the old file's) */
+	struct dpvs_tcp_state_timeouts tcp_states;
+	bool expire_nodest_conn;
+};
+
+/* A step about to be done, or NULL without memory (then it is not done). */
+static struct step *journal(struct ipvs_undo *u, enum step_kind kind, const struct dpvs_svc *svc)
 {
-	if (ret < 0) {
-		say(rp, "ipvs: %s: %s\n", what, err);
-		if (!rp->err)
-			rp->err = ret;
-	} else {
-		say(rp, "ipvs: %s\n", what);
+	if (u->n == u->cap) {
+		unsigned cap = u->cap ? 2 * u->cap : 64;
+		struct step *s = realloc(u->steps, cap * sizeof(*s));
+
+		if (!s)
+			return NULL;
+		u->steps = s;
+		u->cap = cap;
 	}
+	struct step *s = &u->steps[u->n];
+
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	s->svc = *svc;
+	return s;
 }
+
+void ipvs_undo_free(struct ipvs_undo *u)
+{
+	if (!u)
+		return;
+	for (unsigned i = 0; i < u->n; i++)
+		free(u->steps[i].dests);
+	free(u->steps);
+	free(u);
+}
+
+/* Runs one step's undo; 0 or -errno with the reason in err. */
+static int undo_step(const struct step *s, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	switch (s->kind) {
+	case STEP_SVC_ADD:
+		return ipvs_svc_del(&s->svc, err, errlen);
+	case STEP_SVC_EDIT:
+		return ipvs_svc_edit(&s->svc, err, errlen);
+	case STEP_DEST_ADD:
+		return ipvs_dest_del(&s->svc, &s->dest, err, errlen);
+	case STEP_DEST_EDIT:
+		return ipvs_dest_edit(&s->svc, &s->dest, err, errlen);
+	case STEP_DEST_DEL:
+		/* back in its place: the dests after it step out and in again
+		 * (from the trash: the same ids and counters), so the list, and
+		 * the order schedulers walk it in, is the one before */
+		for (uint32_t i = 0; rc == 0 && i < s->ndests; i++)
+			rc = ipvs_dest_del(&s->svc, &s->dests[i], err, errlen);
+		if (rc == 0)
+			rc = ipvs_dest_add(&s->svc, &s->dest, err, errlen);
+		for (uint32_t i = 0; rc == 0 && i < s->ndests; i++)
+			rc = ipvs_dest_add(&s->svc, &s->dests[i], err, errlen);
+		return rc;
+	case STEP_SVC_DEL:
+		/* back from the trash: the same ids, so its conns and the
+		 * dests' counters are its own again */
+		rc = ipvs_svc_add(&s->svc, err, errlen);
+		for (uint32_t i = 0; rc == 0 && i < s->ndests; i++)
+			rc = ipvs_dest_add(&s->svc, &s->dests[i], err, errlen);
+		for (uint32_t i = 0; rc == 0 && i < s->nladdrs; i++) {
+			struct dpvs_laddr_req q = { .svc = s->svc, .af = AF_INET };
+
+			q.addr.in.s_addr = s->laddrs[i];
+			rc = ipvs_laddr_add(&q, err, errlen);
+		}
+		return rc;
+	}
+	return 0;
+}
+
+/* Undoes every step of u, last first, in the caller's batch. Returns the
+ * first failure (the rest is still undone), its reason in err. */
+static int undo_all(const struct ipvs_undo *u, char *err, size_t errlen)
+{
+	char why[256];
+	int first = 0;
+
+	for (unsigned i = u->n; i-- > 0;) {
+		int rc = undo_step(&u->steps[i], why, sizeof(why));
+
+		if (rc < 0 && !first) {
+			snprintf(err, errlen, "%s", why);
+			first = rc;
+		}
+	}
+	(void)ipvs_timeout_set(&u->timeouts, why, sizeof(why));
+	if (u->has_old_file) {
+		(void)ipvs_tcp_state_timeouts_set(&u->tcp_states, why, sizeof(why));
+		ipvs_set_expire_nodest_conn(u->expire_nodest_conn);
+	}
+	return first;
+}
+
+int ipvs_config_undo(struct ipvs_undo *u, char *err, size_t errlen)
+{
+	int rc, rc2;
+
+	if (!u)
+		return 0;
+	ipvs_batch_begin();
+	rc = undo_all(u, err, errlen);
+	rc2 = ipvs_batch_end();
+	if (!rc && rc2)
+		snprintf(err, errlen, "out of memory publishing the services");
+	return rc ? rc : rc2;
+}
+
+/* ---- what runs now ---- */
+
+/* A live service as the tables hold it, with its dests. */
+struct svc_now {
+	bool live;
+	struct dpvs_svc conf;
+	uint32_t ndests;
+	struct dpvs_dest *dests;
+};
+
+static int grab(uint32_t id, const struct dpvs_svc *svc, const uint32_t *dest_ids,
+		const struct dpvs_dest *dests, uint32_t n, void *arg)
+{
+	struct svc_now *o = arg;
+
+	(void)id;
+	(void)dest_ids;
+	o->conf = *svc;
+	o->dests = n ? malloc(n * sizeof(*dests)) : NULL;
+	if (n && !o->dests)
+		return -ENOMEM;
+	if (n)
+		memcpy(o->dests, dests, n * sizeof(*dests));
+	o->ndests = n;
+	o->live = true;
+	return 0;
+}
+
+/* 0 (o->live says whether it runs), or -ENOMEM. */
+static int svc_now(const struct dpvs_svc *key, struct svc_now *o)
+{
+	char err[256];
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	rc = ipvs_svc_walk(key, grab, o, err, sizeof(err));
+	if (rc == -ENOMEM || (rc < 0 && o->live))
+		return -ENOMEM;
+	return 0;
+}
+
+static const struct dpvs_dest *now_find_dest(const struct svc_now *o, const struct dpvs_dest *d,
+					     uint16_t svc_port)
+{
+	uint16_t port = d->port ? d->port : svc_port;
+
+	for (uint32_t i = 0; i < o->ndests; i++)
+		if (o->dests[i].addr.in.s_addr == d->addr.in.s_addr && o->dests[i].port == port)
+			return &o->dests[i];
+	return NULL;
+}
+
+static int grab_laddrs(uint32_t id, const struct dpvs_svc *svc, const uint32_t *laddrs,
+		       uint32_t n, void *arg)
+{
+	struct step *s = arg;
+
+	(void)id;
+	(void)svc;
+	s->nladdrs = n < DPVS_LADDR_MAX ? n : DPVS_LADDR_MAX;
+	memcpy(s->laddrs, laddrs, s->nladdrs * sizeof(*laddrs));
+	return 0;
+}
+
+/* ---- the diff ---- */
 
 static bool same_key(const struct dpvs_svc *a, const struct dpvs_svc *b)
 {
@@ -107,103 +313,271 @@ static void dest_name(const struct cfg_service *s, const struct dpvs_dest *d, ch
 
 	ipvs_svc_key_str(&s->svc, k, sizeof(k));
 	inet_ntop(AF_INET, &d->addr.in, a, sizeof(a));
-	snprintf(buf, len, "[service:%s] %s real server %s:%u", s->name, k, a,
-		 ntohs(dest_port(s, d)));
+	snprintf(buf, len, "%s real server %s:%u", k, a, ntohs(dest_port(s, d)));
 }
 
-/* Makes service s (and its dests) as the new file says; prev is the
- * same service in the previous file, or NULL. */
-static void apply_service(struct report *rp, const struct cfg_service *s,
-			  const struct cfg_service *prev)
+/* The failure of one step: where in the file, what, why. */
+struct failure {
+	int rc;
+	char msg[512];
+};
+
+static int fail(struct failure *f, int rc, const struct dpvs_config *c, const char *name,
+		const char *key, const char *what, const char *err)
+{
+	snprintf(f->msg, sizeof(f->msg), "%s%s[service:%s] %s: %s: %s", c->path,
+		 c->path[0] ? ": " : "", name, key, what, err);
+	f->rc = rc;
+	return rc;
+}
+
+/* Makes service s (and its dests) as the new file says; prev is the same
+ * service in the previous file, or NULL. Removals wait (apply_removals). */
+static int apply_service(struct report *rp, struct ipvs_undo *u, struct failure *f,
+			 const struct dpvs_config *c, const struct cfg_service *s,
+			 const struct cfg_service *prev)
 {
 	char what[192], k[64], err[256] = "";
+	struct svc_now now;
+	struct step *st;
 	int ret;
 
 	ipvs_svc_key_str(&s->svc, k, sizeof(k));
-	/* add it (also when removed by hand since); edit it where it exists
-	 * and the file changed it, or it was not the file's before */
-	ret = ipvs_svc_add(&s->svc, err, sizeof(err));
-	snprintf(what, sizeof(what), "[service:%s] %s added", s->name, k);
-	if (ret == -EEXIST) {
-		ret = 0;
-		if (!prev || !svc_settings_eq(&prev->svc, &s->svc)) {
-			ret = ipvs_svc_edit(&s->svc, err, sizeof(err));
-			snprintf(what, sizeof(what), "[service:%s] %s updated", s->name, k);
-			check(rp, ret, what, err);
+	if (svc_now(&s->svc, &now) < 0)
+		return fail(f, -ENOMEM, c, s->name, "service", k, "out of memory");
+	if (!now.live) {
+		/* also when removed by hand since */
+		snprintf(what, sizeof(what), "%s cannot be added", k);
+		if (!(st = journal(u, STEP_SVC_ADD, &s->svc)))
+			ret = fail(f, -ENOMEM, c, s->name, "service", what, "out of memory");
+		else if ((ret = ipvs_svc_add(&s->svc, err, sizeof(err))) < 0)
+			fail(f, ret, c, s->name, "service", what, err);
+		else {
+			u->n++;
+			say(rp, "ipvs: [service:%s] %s added\n", s->name, k);
+		}
+	} else if (!prev || !svc_settings_eq(&prev->svc, &s->svc)) {
+		/* edited where the file changed it, or it was not the file's */
+		snprintf(what, sizeof(what), "%s cannot be updated", k);
+		if (!(st = journal(u, STEP_SVC_EDIT, &now.conf)))
+			ret = fail(f, -ENOMEM, c, s->name, "service", what, "out of memory");
+		else if ((ret = ipvs_svc_edit(&s->svc, err, sizeof(err))) < 0)
+			fail(f, ret, c, s->name, "service", what, err);
+		else {
+			u->n++;
+			say(rp, "ipvs: [service:%s] %s updated\n", s->name, k);
 		}
 	} else {
-		check(rp, ret, what, err);
+		ret = 0;
 	}
-	if (ret < 0)
-		return;
-	/* dests the previous file had and this one has not */
-	for (unsigned i = 0; prev && i < prev->ndests; i++) {
-		const struct dpvs_dest *d = &prev->dests[i];
-
-		if (cfg_find_dest(prev, s, d))
-			continue;
-		struct dpvs_dest probe = *d;
-
-		probe.port = dest_port(prev, d);
-		ret = ipvs_dest_del(&s->svc, &probe, err, sizeof(err));
-		dest_name(prev, d, what, sizeof(what));
-		strncat(what, " removed", sizeof(what) - strlen(what) - 1);
-		if (ret != -ENOENT) /* already gone by hand: nothing to say */
-			check(rp, ret, what, err);
-	}
-	for (unsigned i = 0; i < s->ndests; i++) {
+	for (unsigned i = 0; ret == 0 && i < s->ndests; i++) {
 		const struct dpvs_dest *d = &s->dests[i];
 		const struct dpvs_dest *old = cfg_find_dest(s, prev, d);
+		const struct dpvs_dest *run = now_find_dest(&now, d, s->svc.port);
+		bool add = !run;
 
+		if (run && old && dest_settings_eq(old, d))
+			continue; /* unchanged */
 		dest_name(s, d, what, sizeof(what));
-		ret = ipvs_dest_add(&s->svc, d, err, sizeof(err));
-		if (ret == -EEXIST) {
-			if (old && dest_settings_eq(old, d))
-				continue; /* unchanged */
-			ret = ipvs_dest_edit(&s->svc, d, err, sizeof(err));
-			strncat(what, " updated", sizeof(what) - strlen(what) - 1);
-		} else {
-			strncat(what, " added", sizeof(what) - strlen(what) - 1);
+		st = journal(u, add ? STEP_DEST_ADD : STEP_DEST_EDIT, &s->svc);
+		if (!st) {
+			ret = fail(f, -ENOMEM, c, s->name, s->dest_key[i], what, "out of memory");
+			break;
 		}
-		check(rp, ret, what, err);
+		st->dest = add ? *d : *run;
+		if (add && !st->dest.port)
+			st->dest.port = s->svc.port;
+		ret = add ? ipvs_dest_add(&s->svc, d, err, sizeof(err))
+			  : ipvs_dest_edit(&s->svc, d, err, sizeof(err));
+		if (ret < 0) {
+			strncat(what, add ? " cannot be added" : " cannot be updated",
+				sizeof(what) - strlen(what) - 1);
+			fail(f, ret, c, s->name, s->dest_key[i], what, err);
+			break;
+		}
+		u->n++;
+		say(rp, "ipvs: [service:%s] %s %s\n", s->name, what, add ? "added" : "updated");
 	}
+	free(now.dests);
+	return ret;
+}
+
+/* The dests the previous file gave service s and the new one does not. */
+static int remove_dests(struct report *rp, struct ipvs_undo *u, struct failure *f,
+			const struct dpvs_config *c, const struct cfg_service *s,
+			const struct cfg_service *prev)
+{
+	char what[192], err[256] = "";
+	int ret = 0;
+
+	for (unsigned i = 0; prev && i < prev->ndests; i++) {
+		const struct dpvs_dest *d = &prev->dests[i];
+		struct svc_now now;
+
+		if (cfg_find_dest(prev, s, d))
+			continue; /* kept */
+		dest_name(prev, d, what, sizeof(what));
+		if (svc_now(&s->svc, &now) < 0)
+			return fail(f, -ENOMEM, c, s->name, prev->dest_key[i], what, "out of memory");
+		const struct dpvs_dest *run = now_find_dest(&now, d, prev->svc.port);
+
+		if (!run) { /* already gone by hand: nothing to say */
+			free(now.dests);
+			continue;
+		}
+		struct step *st = journal(u, STEP_DEST_DEL, &s->svc);
+		uint32_t at = (uint32_t)(run - now.dests), nafter = now.ndests - at - 1;
+
+		if (!st) {
+			free(now.dests);
+			return fail(f, -ENOMEM, c, s->name, prev->dest_key[i], what,
+				    "out of memory");
+		}
+		st->dest = *run;
+		/* the step keeps the dests after it (its undo puts it back
+		 * before them) */
+		memmove(now.dests, now.dests + at + 1, nafter * sizeof(*now.dests));
+		st->dests = now.dests;
+		st->ndests = nafter;
+		ret = ipvs_dest_del(&s->svc, &st->dest, err, sizeof(err));
+		if (ret < 0) {
+			free(st->dests);
+			strncat(what, " cannot be removed", sizeof(what) - strlen(what) - 1);
+			return fail(f, ret, c, s->name, prev->dest_key[i], what, err);
+		}
+		u->n++;
+		say(rp, "ipvs: [service:%s] %s removed\n", s->name, what);
+	}
+	return ret;
+}
+
+/* A service of the previous file the new one does not have. */
+static int remove_service(struct report *rp, struct ipvs_undo *u, struct failure *f,
+			  const struct dpvs_config *c, const struct cfg_service *s)
+{
+	char what[160], k[64], err[256] = "";
+	struct svc_now now;
+	int ret;
+
+	ipvs_svc_key_str(&s->svc, k, sizeof(k));
+	snprintf(what, sizeof(what), "%s cannot be removed", k);
+	if (svc_now(&s->svc, &now) < 0)
+		return fail(f, -ENOMEM, c, s->name, "service", what, "out of memory");
+	if (!now.live)
+		return 0; /* already gone by hand */
+	struct step *st = journal(u, STEP_SVC_DEL, &now.conf);
+
+	if (!st) {
+		free(now.dests);
+		return fail(f, -ENOMEM, c, s->name, "service", what, "out of memory");
+	}
+	st->ndests = now.ndests;
+	st->dests = now.dests; /* the step owns them now */
+	(void)ipvs_laddr_walk(&s->svc, grab_laddrs, st, err, sizeof(err));
+	ret = ipvs_svc_del(&s->svc, err, sizeof(err));
+	if (ret < 0) {
+		free(st->dests);
+		return fail(f, ret, c, s->name, "service", what, err);
+	}
+	u->n++;
+	say(rp, "ipvs: [service:%s] %s removed\n", s->name, k);
+	return 0;
+}
+
+static int apply_all(struct report *rp, struct ipvs_undo *u, struct failure *f,
+		     const struct dpvs_config *old, const struct dpvs_config *new)
+{
+	char err[256] = "";
+	int ret;
+
+	ret = ipvs_timeout_set(&new->timeouts, err, sizeof(err));
+	if (ret < 0) {
+		snprintf(f->msg, sizeof(f->msg), "%s: [ipvs] timeouts: %s", new->path, err);
+		return f->rc = ret;
+	}
+	ret = ipvs_tcp_state_timeouts_set(&new->tcp_states, err, sizeof(err));
+	if (ret < 0) {
+		snprintf(f->msg, sizeof(f->msg), "%s: [ipvs] tcp state timeouts: %s", new->path,
+			 err);
+		return f->rc = ret;
+	}
+	ipvs_set_expire_nodest_conn(new->expire_nodest_conn);
+
+	/* what can fail first: adds and edits */
+	for (unsigned i = 0; i < new->nservices; i++) {
+		ret = apply_service(rp, u, f, new, &new->services[i],
+				    cfg_find_svc(old, &new->services[i].svc));
+		if (ret < 0)
+			return ret;
+	}
+	/* then what cannot, once found: removals */
+	for (unsigned i = 0; i < new->nservices; i++) {
+		ret = remove_dests(rp, u, f, new, &new->services[i],
+				   cfg_find_svc(old, &new->services[i].svc));
+		if (ret < 0)
+			return ret;
+	}
+	for (unsigned i = 0; old && i < old->nservices; i++) {
+		if (cfg_find_svc(new, &old->services[i].svc))
+			continue;
+		ret = remove_service(rp, u, f, old, &old->services[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
 }
 
 int ipvs_apply_config(const struct dpvs_config *old, const struct dpvs_config *new, char *buf,
-		      size_t len)
+		      size_t len, struct ipvs_undo **undo)
 {
 	struct report rp = { .buf = buf, .len = len };
-	char what[160], k[64], err[256] = "";
+	struct failure f = { 0 };
+	struct ipvs_undo *u;
+	char err[256] = "";
 	int ret;
 
+	if (undo)
+		*undo = NULL;
 	if (buf && len)
 		buf[0] = '\0';
 	if (!new)
 		return -EINVAL;
-	ipvs_batch_begin();
-	ret = ipvs_timeout_set(&new->timeouts, err, sizeof(err));
-	if (ret < 0)
-		check(&rp, ret, "[ipvs] timeouts", err);
-	ret = ipvs_tcp_state_timeouts_set(&new->tcp_states, err, sizeof(err));
-	if (ret < 0)
-		check(&rp, ret, "[ipvs] tcp state timeouts", err);
-	ipvs_set_expire_nodest_conn(new->expire_nodest_conn);
-
-	for (unsigned i = 0; old && i < old->nservices; i++) {
-		const struct cfg_service *s = &old->services[i];
-
-		if (cfg_find_svc(new, &s->svc))
-			continue;
-		ipvs_svc_key_str(&s->svc, k, sizeof(k));
-		snprintf(what, sizeof(what), "[service:%s] %s removed", s->name, k);
-		ret = ipvs_svc_del(&s->svc, err, sizeof(err));
-		if (ret != -ESRCH)
-			check(&rp, ret, what, err);
+	u = calloc(1, sizeof(*u));
+	if (!u) {
+		say(&rp, "%s: out of memory, nothing changed\n", new->path);
+		return -ENOMEM;
 	}
-	for (unsigned i = 0; i < new->nservices; i++)
-		apply_service(&rp, &new->services[i], cfg_find_svc(old, &new->services[i].svc));
-	ret = ipvs_batch_end();
-	if (ret < 0)
-		check(&rp, ret, "publishing the services", "out of memory");
-	return rp.err;
+	ipvs_timeout_get(&u->timeouts);
+	if (old) {
+		u->has_old_file = true;
+		u->tcp_states = old->tcp_states;
+		u->expire_nodest_conn = old->expire_nodest_conn;
+	}
+	ipvs_batch_begin();
+	ret = apply_all(&rp, u, &f, old, new);
+	if (ret == 0) {
+		ret = ipvs_batch_end();
+		if (ret == 0) {
+			if (undo)
+				*undo = u;
+			else
+				ipvs_undo_free(u);
+			return 0;
+		}
+		/* nothing was published: put the tables back and try again */
+		snprintf(f.msg, sizeof(f.msg), "%s: out of memory publishing the services",
+			 new->path);
+		ipvs_batch_begin();
+	}
+	int urc = undo_all(u, err, sizeof(err));
+
+	(void)ipvs_batch_end();
+	ipvs_undo_free(u);
+	rp.off = 0;
+	if (buf && len)
+		buf[0] = '\0';
+	say(&rp, "%s\n", f.msg);
+	if (urc < 0)
+		say(&rp, "ipvs: undoing it failed too: %s\n", err);
+	return ret;
 }

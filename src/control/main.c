@@ -95,6 +95,28 @@ static void port_confs_from(const struct dpvs_config *cfg)
 	}
 }
 
+_Static_assert(STEER_RETA <= NETIF_RSS_RETA_MAX, "netif holds the steering table");
+
+/* [port] rss = client|server: the steering key and table for the NIC. */
+static int port_confs_steer(const struct dpvs_config *cfg, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < port_nconfs; i++) {
+		struct netif_port_conf *pc = &port_confs[i];
+
+		if (cfg->ports[i].rss == CFG_RSS_FLOWS)
+			continue;
+		pc->rss = cfg->ports[i].rss == CFG_RSS_CLIENT ? NETIF_RSS_SRC : NETIF_RSS_DST;
+		pc->rss_key = steer_rss_key(&pc->rss_key_len);
+		pc->rss_reta_len = STEER_RETA;
+		if (steer_port_reta((uint16_t)i, pc->rss_reta) < 0) {
+			snprintf(err, errlen,
+				 "[port:%s] rss: some worker polls no queue of the port", pc->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int eal_argv(const struct dpvs_config *cfg, char **argv, char *store, size_t storelen)
 {
 	int n = 0;
@@ -210,9 +232,15 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 	(void)loop;
 	(void)w;
 	(void)revents;
-	static char report[16384];
-	int rc = reload_config(report, sizeof(report));
+	char *report = malloc(RELOAD_REPORT_MAX);
+
+	if (!report) {
+		DPVS_LOG(ERR, "SIGHUP reload: out of memory for its report; nothing changed");
+		return;
+	}
+	int rc = reload_config(report, RELOAD_REPORT_MAX);
 	DPVS_LOG(NOTICE, "SIGHUP reload %s:\n%s", rc ? "failed" : "done", report);
+	free(report);
 }
 
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
@@ -352,6 +380,7 @@ int main(int argc, char **argv)
 	int rc = 0;
 	if (!make_workers(cfg, err, sizeof(err)) || rcu_init(worker_count()) < 0 ||
 	    steer_init(worker_count(), err, sizeof(err)) < 0 ||
+	    port_confs_steer(cfg, err, sizeof(err)) < 0 ||
 	    netif_init(port_confs, port_nconfs, cfg->mbufs, cfg->mbuf_cache, worker_count(), err,
 		       sizeof(err)) < 0 ||
 	    inet_init(netif_port_count(), err, sizeof(err)) < 0 ||
@@ -363,7 +392,7 @@ int main(int argc, char **argv)
 	}
 	worker_loop_params(cfg->idle_sleep_us, cfg->idle_polls);
 
-	static char report[16384];
+	static char report[RELOAD_REPORT_MAX];
 	if (reload_apply_initial(cfg, report, sizeof(report)) < 0) {
 		fprintf(stderr, "dpvs: %s: cannot apply:\n%s", path, report);
 		rc = 1;

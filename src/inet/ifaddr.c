@@ -56,6 +56,11 @@ struct ifaddr_snap {
 
 static struct ifaddr_snap empty_snap;
 static struct ifaddr_snap *cur_snap = &empty_snap;
+/* The snapshot in force at inet_save(): kept (snap_publish does not free
+ * it) so that a rolled-back reload publishes it again as it was, with
+ * the same addresses in the same order (source selection takes the
+ * first) and the same flags. NULL: no savepoint. */
+static struct ifaddr_snap *saved_snap;
 
 static inline const struct ifaddr_snap *snap_get(void)
 {
@@ -221,8 +226,31 @@ static void snap_publish(struct ifaddr_snap *s)
 
 	__atomic_store_n(&cur_snap, s, __ATOMIC_RELEASE);
 	dp_rcu_synchronize();
-	if (old != &empty_snap)
+	if (old != &empty_snap && old != saved_snap)
 		free(old);
+}
+
+void ifaddr_save(void)
+{
+	ifaddr_save_drop();
+	saved_snap = cur_snap;
+}
+
+void ifaddr_restore(void)
+{
+	if (!saved_snap || saved_snap == cur_snap)
+		return;
+	snap_publish(saved_snap);
+	/* the sources cached egresses took may have been the rolled-back ones */
+	inet_egress_changed();
+}
+
+void ifaddr_save_drop(void)
+{
+	/* no longer published (its replacement waited for the grace period) */
+	if (saved_snap && saved_snap != cur_snap && saved_snap != &empty_snap)
+		free(saved_snap);
+	saved_snap = NULL;
 }
 
 int inet_addr_check_value(const struct dpvs_addr *a, char *err, size_t errlen)
@@ -313,9 +341,11 @@ int inet_addr_add(const struct dpvs_addr *a, char *err, size_t errlen)
 	return 0;
 }
 
-int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen)
+/* The index of the address a request deletes, or -errno with err: what
+ * inet_addr_del would refuse. */
+static int addr_del_find(const struct ifaddr_snap *s, const struct dpvs_addr *a, char *err,
+			 size_t errlen)
 {
-	const struct ifaddr_snap *s = cur_snap;
 	char ip[INET_ADDRSTRLEN];
 	int port_idx = addr_check(a, err, errlen);
 	unsigned i;
@@ -340,6 +370,24 @@ int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen)
 			 inet_ntoa_be(a->addr.in.s_addr, ip));
 		return -EBUSY;
 	}
+	return (int)i;
+}
+
+int inet_addr_del_check(const struct dpvs_addr *a, char *err, size_t errlen)
+{
+	int i = addr_del_find(cur_snap, a, err, errlen);
+
+	return i < 0 ? i : 0;
+}
+
+int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen)
+{
+	const struct ifaddr_snap *s = cur_snap;
+	int found = addr_del_find(s, a, err, errlen);
+
+	if (found < 0)
+		return found;
+	unsigned i = (unsigned)found;
 
 	struct ifaddr removed = s->addrs[i];
 	struct ifaddr *addrs = malloc(s->naddr * sizeof(*addrs));
@@ -444,5 +492,6 @@ int ifaddr_init(char *err, size_t errlen)
 
 void ifaddr_fini(void)
 {
+	ifaddr_save_drop();
 	snap_publish(&empty_snap);
 }

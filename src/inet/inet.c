@@ -43,6 +43,40 @@ void inet_fini(void)
 	route_fini();
 }
 
+int inet_save(char *err, size_t errlen)
+{
+	int rc = route_save(err, errlen);
+
+	if (rc == 0)
+		rc = neigh_save(err, errlen);
+	if (rc < 0) {
+		inet_save_drop();
+		return rc;
+	}
+	ifaddr_save();
+	return 0;
+}
+
+/* Addresses first: the neighbours put back are checked against them
+ * (none of ours), and the routes they restore are slots, not requests. */
+int inet_restore(char *err, size_t errlen)
+{
+	char why[256] = "";
+	int rc, first;
+
+	ifaddr_restore();
+	first = route_restore(err, errlen);
+	rc = neigh_restore(first ? why : err, first ? sizeof(why) : errlen);
+	return first ? first : rc;
+}
+
+void inet_save_drop(void)
+{
+	ifaddr_save_drop();
+	route_save_drop();
+	neigh_save_drop();
+}
+
 void inet_timer_tick(uint64_t now_sec)
 {
 	ctl_now_sec = now_sec;

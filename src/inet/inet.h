@@ -161,10 +161,26 @@ int inet_route_check_value(const struct dpvs_route *r, char *err, size_t errlen)
 int inet_neigh_check_value(const struct dpvs_neigh *n, char *err, size_t errlen);
 int inet_addr_add(const struct dpvs_addr *a, char *err, size_t errlen);
 int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen);
+/* What inet_addr_del would say (0: it would delete it), changing nothing:
+ * a reload checks its removals before it publishes the services. */
+int inet_addr_del_check(const struct dpvs_addr *a, char *err, size_t errlen);
 int inet_route_add(const struct dpvs_route *r, char *err, size_t errlen);
 int inet_route_del(const struct dpvs_route *r, char *err, size_t errlen);
 int inet_neigh_add(const struct dpvs_neigh *n, char *err, size_t errlen);
 int inet_neigh_del(const struct dpvs_neigh *n, char *err, size_t errlen);
+/*
+ * A savepoint, for a reload that must be all or nothing (control/reload.c):
+ * inet_save() remembers the addresses (with their order and flags), the
+ * routes (slot by slot) and the static neighbours as they are;
+ * inet_restore() puts them back exactly, whatever add/del ran since, and
+ * publishes that to the workers (each table as its own changes do);
+ * inet_save_drop() forgets the savepoint (after a restore, or to keep
+ * the changes). One savepoint at a time; 0 or -errno with a message.
+ * Learned neighbours are not part of it (ARP's, not the operator's).
+ */
+int inet_save(char *err, size_t errlen);
+int inet_restore(char *err, size_t errlen);
+void inet_save_drop(void);
 /* Snapshot copies for listing and for reload diffs: fill up to max entries,
  * return how many there are. Connected routes are flagged. */
 unsigned inet_addr_list(struct dpvs_addr *out, unsigned max);

@@ -56,6 +56,10 @@ enum ifaddr_match ifaddr_match(uint16_t port_idx, uint32_t addr_be, uint16_t *fl
 uint32_t ifaddr_pick_src(uint16_t port_idx, uint32_t target_be);
 int ifaddr_init(char *err, size_t errlen);
 void ifaddr_fini(void);
+/* inet_save() / inet_restore() / inet_save_drop() of each table */
+void ifaddr_save(void);
+void ifaddr_restore(void);
+void ifaddr_save_drop(void);
 
 /* ---- route.c ---- */
 struct route_nh {
@@ -74,6 +78,9 @@ void route_connected_del(uint16_t port_idx, uint32_t addr_be, uint8_t plen);
 bool route_is_connected(uint16_t port_idx, uint32_t addr_be);
 int route_init(char *err, size_t errlen);
 void route_fini(void);
+int route_save(char *err, size_t errlen);
+int route_restore(char *err, size_t errlen);
+void route_save_drop(void);
 
 /* ---- neigh.c ---- */
 /* Worker lcore: sends m (data at the IPv4 header) to nexthop on port,
@@ -90,6 +97,9 @@ void neigh_learn(struct worker *w, uint16_t port_idx, uint32_t addr_be,
 		 const struct rte_ether_addr *mac, bool create);
 int neigh_init(char *err, size_t errlen);
 void neigh_fini(void);
+int neigh_save(char *err, size_t errlen);
+int neigh_restore(char *err, size_t errlen);
+void neigh_save_drop(void);
 void neigh_tick(uint64_t now_sec);
 
 /* ---- shared helpers ---- */

@@ -30,6 +30,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <rte_hash.h>
@@ -626,6 +627,100 @@ unsigned inet_neigh_list(struct dpvs_neigh *out, unsigned max)
 	return cnt;
 }
 
+/* ---- savepoint (inet_save): the static entries as they were ----
+ *
+ * Only PERMANENT entries are the operator's (a file or dpip); learned
+ * ones come and go with ARP. A restore withdraws the static entries the
+ * savepoint did not have (or had with another MAC) and adds back those
+ * it had: a learned entry a rolled-back static one had replaced is not
+ * brought back (the next packet to it asks ARP again).
+ */
+struct neigh_saved {
+	uint32_t addr_be;
+	uint16_t port_idx;
+	uint64_t mac;
+};
+
+static struct neigh_saved *saved_neighs;
+static unsigned nsaved_neighs;
+
+int neigh_save(char *err, size_t errlen)
+{
+	neigh_save_drop();
+	saved_neighs = malloc(NEIGH_MAX * sizeof(*saved_neighs));
+	if (!saved_neighs) {
+		snprintf(err, errlen, "out of memory saving the neighbour table");
+		return -ENOMEM;
+	}
+	rte_spinlock_lock(&neigh_lock);
+	for (uint32_t i = 0; neigh_pool && i < NEIGH_MAX; i++) {
+		const struct neigh *n = &neigh_pool[i];
+
+		if (n->in_use && !n->unlinked && n->state == DPVS_NEIGH_PERMANENT)
+			saved_neighs[nsaved_neighs++] = (struct neigh_saved){
+				.addr_be = n->key.addr_be, .port_idx = n->key.port_idx,
+				.mac = n->mac };
+	}
+	rte_spinlock_unlock(&neigh_lock);
+	return 0;
+}
+
+void neigh_save_drop(void)
+{
+	free(saved_neighs);
+	saved_neighs = NULL;
+	nsaved_neighs = 0;
+}
+
+static const struct neigh_saved *neigh_saved_find(uint32_t addr_be, uint16_t port_idx)
+{
+	for (unsigned i = 0; i < nsaved_neighs; i++)
+		if (saved_neighs[i].addr_be == addr_be && saved_neighs[i].port_idx == port_idx)
+			return &saved_neighs[i];
+	return NULL;
+}
+
+/* Under the lock: a static entry the savepoint had not, as it is. */
+static bool neigh_not_saved(struct neigh *n, const void *arg)
+{
+	(void)arg;
+	if (n->state != DPVS_NEIGH_PERMANENT)
+		return false;
+	const struct neigh_saved *s = neigh_saved_find(n->key.addr_be, n->key.port_idx);
+
+	return !s || s->mac != n->mac;
+}
+
+int neigh_restore(char *err, size_t errlen)
+{
+	int first = 0;
+
+	if (!saved_neighs)
+		return 0;
+	neigh_reclaim(neigh_not_saved, NULL);
+	for (unsigned i = 0; i < nsaved_neighs; i++) {
+		const struct neigh_saved *s = &saved_neighs[i];
+		const struct dp_port *p = netif_port(s->port_idx);
+		struct neigh *n = neigh_lookup(s->addr_be, s->port_idx);
+
+		if (n && n->state == DPVS_NEIGH_PERMANENT)
+			continue; /* never changed */
+		struct dpvs_neigh q = { .family = AF_INET, .state = DPVS_NEIGH_PERMANENT };
+
+		q.addr.in.s_addr = s->addr_be;
+		memcpy(q.mac.b, &s->mac, RTE_ETHER_ADDR_LEN);
+		snprintf(q.ifname, sizeof(q.ifname), "%s", p ? p->name : "");
+		char why[192];
+		int rc = inet_neigh_add(&q, why, sizeof(why));
+
+		if (rc < 0 && !first) {
+			snprintf(err, errlen, "%s", why);
+			first = rc;
+		}
+	}
+	return first;
+}
+
 /* One CRC instruction over the meaningful 8 bytes (the generic
  * rte_hash_crc loops over the length on every lookup). */
 static uint32_t neigh_key_hash(const void *key, uint32_t len, uint32_t init)
@@ -665,6 +760,7 @@ int neigh_init(char *err, size_t errlen)
 
 void neigh_fini(void)
 {
+	neigh_save_drop();
 	for (uint32_t i = 0; neigh_pool && i < NEIGH_MAX; i++)
 		for (unsigned j = 0; j < neigh_pool[i].nqueue; j++)
 			rte_pktmbuf_free(neigh_pool[i].queue[j]);

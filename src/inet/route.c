@@ -19,6 +19,7 @@
 #define ALLOW_EXPERIMENTAL_API
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <rte_lpm.h>
@@ -347,6 +348,97 @@ unsigned inet_route_list(struct dpvs_route *out, unsigned max)
 	return n;
 }
 
+/* ---- savepoint (inet_save): the table as it was, slot by slot ---- */
+
+static struct route_entry *saved_routes; /* ROUTE_MAX entries, or NULL */
+
+int route_save(char *err, size_t errlen)
+{
+	route_save_drop();
+	saved_routes = malloc(sizeof(routes));
+	if (!saved_routes) {
+		snprintf(err, errlen, "out of memory saving the route table");
+		return -ENOMEM;
+	}
+	memcpy(saved_routes, routes, sizeof(routes));
+	return 0;
+}
+
+void route_save_drop(void)
+{
+	free(saved_routes);
+	saved_routes = NULL;
+}
+
+/* What a worker reads of a slot (refs is the control thread's alone). */
+static bool route_same(const struct route_entry *a, const struct route_entry *b)
+{
+	if (!a->in_use || !b->in_use)
+		return a->in_use == b->in_use;
+	return a->dst_be == b->dst_be && a->plen == b->plen && a->gw_be == b->gw_be &&
+	       a->src_be == b->src_be && a->metric == b->metric && a->port_idx == b->port_idx &&
+	       a->flags == b->flags;
+}
+
+/*
+ * Puts every slot back as it was at route_save(): the rules of slots
+ * that changed are withdrawn first and, after one grace period, the
+ * saved ones written and published again under their own index. The
+ * LPM gives back the tbl8 groups of withdrawn rules (RCU SYNC mode), and
+ * the saved set of prefixes fitted before, so the adds fit again.
+ */
+int route_restore(char *err, size_t errlen)
+{
+	static bool changed[ROUTE_MAX];
+	char ip[INET_ADDRSTRLEN];
+	bool any = false;
+	int first = 0;
+
+	if (!saved_routes)
+		return 0;
+	for (unsigned i = 0; i < ROUTE_MAX; i++) {
+		changed[i] = !route_same(&routes[i], &saved_routes[i]);
+		if (!changed[i] || !routes[i].in_use)
+			continue;
+		if (routes[i].plen == 0)
+			__atomic_store_n(&default_nh, -1, __ATOMIC_RELEASE);
+		else
+			rte_lpm_delete(lpm, rte_be_to_cpu_32(routes[i].dst_be), routes[i].plen);
+		any = true;
+	}
+	if (any) {
+		inet_egress_changed();
+		dp_rcu_synchronize(); /* no worker holds a withdrawn slot's index */
+	}
+	for (unsigned i = 0; i < ROUTE_MAX; i++) {
+		const struct route_entry *r = &saved_routes[i];
+
+		if (!changed[i]) {
+			routes[i].refs = r->refs;
+			continue;
+		}
+		memset(&routes[i], 0, sizeof(routes[i]));
+		if (!r->in_use)
+			continue;
+		routes[i] = *r;
+		rte_atomic_thread_fence(__ATOMIC_RELEASE);
+		if (r->plen == 0) {
+			__atomic_store_n(&default_nh, (int32_t)i, __ATOMIC_RELEASE);
+			continue;
+		}
+		int rc = rte_lpm_add(lpm, rte_be_to_cpu_32(r->dst_be), r->plen, i);
+		if (rc < 0) {
+			routes[i].in_use = false;
+			if (!first)
+				snprintf(err, errlen, "cannot put route %s/%u back: %s",
+					 inet_ntoa_be(r->dst_be, ip), r->plen, strerror(-rc));
+			first = first ? first : rc;
+		}
+	}
+	inet_egress_changed();
+	return first;
+}
+
 int route_init(char *err, size_t errlen)
 {
 	struct rte_lpm_config cfg = {
@@ -382,6 +474,7 @@ int route_init(char *err, size_t errlen)
 
 void route_fini(void)
 {
+	route_save_drop();
 	default_nh = -1;
 	rte_lpm_free(lpm);
 	lpm = NULL;

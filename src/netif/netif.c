@@ -60,6 +60,80 @@ static void device_name(const char *device, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+/*
+ * Steering by one address ([port] rss = client|server). The IPv4 flow
+ * types, each hashed on the source (or destination) address alone: with
+ * the steering key and table, a NIC computes what worker/steer.c does in
+ * software, and each packet arrives at the worker that owns it.
+ */
+#define RSS_IPV4_TYPES                                                               \
+	(RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_FRAG_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP |     \
+	 RTE_ETH_RSS_NONFRAG_IPV4_UDP | RTE_ETH_RSS_NONFRAG_IPV4_SCTP |                 \
+	 RTE_ETH_RSS_NONFRAG_IPV4_OTHER)
+
+static uint64_t rss_side(const struct netif_port_conf *cp)
+{
+	return cp->rss == NETIF_RSS_SRC ? RTE_ETH_RSS_L3_SRC_ONLY : RTE_ETH_RSS_L3_DST_ONLY;
+}
+
+/* Whether the device can hash as cp asks; says why not once, at start. */
+static bool rss_by_address(const struct dp_port *p, const struct netif_port_conf *cp,
+			   const struct rte_eth_dev_info *info, bool say)
+{
+	const char *why = NULL;
+
+	if ((info->flow_type_rss_offloads & (rss_side(cp) | RTE_ETH_RSS_IPV4)) !=
+	    (rss_side(cp) | RTE_ETH_RSS_IPV4))
+		why = "it cannot hash one address alone (no L3_SRC_ONLY/L3_DST_ONLY)";
+	else if (info->hash_key_size != cp->rss_key_len)
+		why = "its hash key is not 40 bytes";
+	else if (!cp->rss_reta_len || info->reta_size < cp->rss_reta_len ||
+		 info->reta_size % cp->rss_reta_len)
+		why = "its redirection table is not a multiple of the steering table";
+	if (why && say)
+		DPVS_LOG(WARNING,
+			 "port %s: rss = %s: %s; packets are spread by flow and the workers "
+			 "hand them to their owners in software",
+			 p->name, cp->rss == NETIF_RSS_SRC ? "client" : "server", why);
+	return !why;
+}
+
+static void rss_conf_address(struct rte_eth_rss_conf *rc, const struct netif_port_conf *cp)
+{
+	rc->rss_key = (uint8_t *)(uintptr_t)cp->rss_key;
+	rc->rss_key_len = (uint8_t)cp->rss_key_len;
+	rc->rss_hf = RSS_IPV4_TYPES | rss_side(cp);
+}
+
+/* Entry j of the device's table: the queue of steering entry j % len
+ * (the table sizes are powers of two, so the NIC's low hash bits pick
+ * the same entry as steer's). */
+static void rss_reta_load(struct dp_port *p, const struct netif_port_conf *cp,
+			  const struct rte_eth_dev_info *info)
+{
+	struct rte_eth_rss_reta_entry64 reta[RTE_ETH_RSS_RETA_SIZE_512 / RTE_ETH_RETA_GROUP_SIZE];
+	unsigned size = RTE_MIN((unsigned)info->reta_size, (unsigned)RTE_ETH_RSS_RETA_SIZE_512);
+	int rc;
+
+	memset(reta, 0, sizeof(reta));
+	for (unsigned j = 0; j < size; j++) {
+		reta[j / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ULL << (j % RTE_ETH_RETA_GROUP_SIZE);
+		reta[j / RTE_ETH_RETA_GROUP_SIZE].reta[j % RTE_ETH_RETA_GROUP_SIZE] =
+			cp->rss_reta[j % cp->rss_reta_len];
+	}
+	rc = rte_eth_dev_rss_reta_update(p->port_id, reta, (uint16_t)size);
+	if (rc < 0) {
+		DPVS_LOG(WARNING,
+			 "port %s: the device refused the steering table (%s): packets are "
+			 "spread by its own table and handed over in software",
+			 p->name, rte_strerror(-rc));
+		return;
+	}
+	p->rss = (uint8_t)cp->rss;
+	DPVS_LOG(INFO, "port %s: RSS steers by the %s address (table of %u entries)", p->name,
+		 cp->rss == NETIF_RSS_SRC ? "source" : "destination", size);
+}
+
 static int port_setup(struct dp_port *p, const struct netif_port_conf *cp, unsigned nworkers, char *err,
 		      size_t errlen)
 {
@@ -79,11 +153,14 @@ static int port_setup(struct dp_port *p, const struct netif_port_conf *cp, unsig
 		return -EINVAL;
 	}
 	memset(&conf, 0, sizeof(conf));
+	p->rss = NETIF_RSS_FLOWS;
 	if (p->nb_rxq > 1) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
 			info.flow_type_rss_offloads;
+		if (cp->rss != NETIF_RSS_FLOWS && rss_by_address(p, cp, &info, true))
+			rss_conf_address(&conf.rx_adv_conf.rss_conf, cp);
 	}
 	rc = rte_eth_dev_configure(p->port_id, p->nb_rxq, p->nb_txq, &conf);
 	if (rc < 0)
@@ -107,6 +184,8 @@ static int port_setup(struct dp_port *p, const struct netif_port_conf *cp, unsig
 	rc = rte_eth_dev_start(p->port_id);
 	if (rc < 0)
 		goto fail;
+	if (cp->rss != NETIF_RSS_FLOWS && p->nb_rxq > 1 && rss_by_address(p, cp, &info, false))
+		rss_reta_load(p, cp, &info);
 	if (p->promisc)
 		rte_eth_promiscuous_enable(p->port_id);
 	rte_eth_macaddr_get(p->port_id, &p->mac);

@@ -26,6 +26,15 @@
 #define DP_PORT_NONE UINT16_MAX
 
 /* How the control side asks for a port (from the config's [port:NAME]). */
+/* How the NIC spreads packets over the rx queues (several queues only). */
+enum netif_rss {
+	NETIF_RSS_FLOWS = 0, /* the usual hash of addresses and ports */
+	NETIF_RSS_SRC,       /* the source address alone, with rss_key/rss_reta */
+	NETIF_RSS_DST,       /* the destination address alone, likewise */
+};
+
+#define NETIF_RSS_RETA_MAX 128
+
 struct netif_port_conf {
 	char name[DPVS_IFNAMSIZ];     /* dpdk0 */
 	const char *device;           /* PCI address or vdev spec with devargs */
@@ -35,6 +44,15 @@ struct netif_port_conf {
 	bool promisc;
 	bool kni;
 	char kni_name[DPVS_IFNAMSIZ]; /* when kni */
+	/* NETIF_RSS_SRC/DST: the Toeplitz key, and the queue of the entries
+	 * of a table of rss_reta_len (a power of two): the device's table
+	 * repeats it (entry j = rss_reta[j % rss_reta_len]). A device that
+	 * cannot hash that way gets the usual hash, with a warning. */
+	enum netif_rss rss;
+	const uint8_t *rss_key;
+	unsigned rss_key_len;
+	unsigned rss_reta_len;
+	uint16_t rss_reta[NETIF_RSS_RETA_MAX];
 };
 
 struct dp_port {
@@ -44,6 +62,7 @@ struct dp_port {
 	uint16_t nb_rxq, nb_txq;
 	uint32_t mtu;
 	bool promisc;
+	uint8_t rss; /* enum netif_rss the device was set to */
 	struct rte_ether_addr mac;
 	char name[DPVS_IFNAMSIZ];     /* "dpdk0" */
 	char kni_name[DPVS_IFNAMSIZ]; /* "dpdk0.kni" or "" */

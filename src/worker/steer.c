@@ -77,6 +77,32 @@ uint32_t steer_hash(uint32_t addr_be)
 	return hash_tab[0][b[0]] ^ hash_tab[1][b[1]] ^ hash_tab[2][b[2]] ^ hash_tab[3][b[3]];
 }
 
+const uint8_t *steer_rss_key(unsigned *len)
+{
+	*len = sizeof(steer_key);
+	return steer_key;
+}
+
+int steer_port_reta(uint16_t port_idx, uint16_t queues[STEER_RETA])
+{
+	int qof[DP_MAX_WORKERS];
+	unsigned n = worker_count();
+
+	for (unsigned i = 0; i < n && i < DP_MAX_WORKERS; i++) {
+		const struct worker *w = worker_get(i);
+
+		qof[i] = -1;
+		for (unsigned j = w->nb_rxq; j-- > 0;)
+			if (w->rxq[j].port_idx == port_idx)
+				qof[i] = w->rxq[j].queue_id;
+		if (qof[i] < 0)
+			return -ENOENT;
+	}
+	for (unsigned e = 0; e < STEER_RETA; e++)
+		queues[e] = (uint16_t)qof[reta[e]];
+	return 0;
+}
+
 bool steer_enabled(void)
 {
 	return nworkers > 1;

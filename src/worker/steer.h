@@ -61,6 +61,16 @@ int steer_owner(const struct rte_mbuf *m);
  * steering key, as rte_softrss() computes it for one 32-bit word. */
 uint32_t steer_hash(uint32_t addr_be);
 
+/* For a NIC that can hash one address (RSS with L3_SRC_ONLY or
+ * L3_DST_ONLY): the steering key (*len bytes), and, for port_idx, the rx
+ * queue of each of the STEER_RETA table entries (the queue of that port
+ * the entry's worker polls; its first if several). A NIC loaded with both
+ * delivers each packet of a client's flows to the worker that owns them.
+ * 0, or -ENOENT when some worker polls no queue of the port. After
+ * steer_init, with the workers registered. */
+const uint8_t *steer_rss_key(unsigned *len);
+int steer_port_reta(uint16_t port_idx, uint16_t queues[STEER_RETA]);
+
 /* Worker w received pkts[0..*n) on port_idx: those another worker owns
  * are sent to it (or dropped, counted, when its ring is full); the ones
  * w keeps are compacted into pkts and *n updated. */

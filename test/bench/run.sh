@@ -302,8 +302,16 @@ fi
 
 # ---- the boxes ----
 
-start_daemon() { # ROUND
-	local i
+# The forwarding modes' scenarios: their daemon's real servers are added
+# with the mode's flag; Full-NAT's local address is on the server side.
+LIP=192.168.229.140
+mode_flag() { # MODE
+	case "$1" in nat) echo -m ;; dr) echo -g ;; tun) echo -i ;; fnat) echo --fullnat ;; esac
+}
+
+start_daemon() { # ROUND [MODE: nat (default), dr, tun, fnat]
+	local i mode=${2:-nat}
+	BOX_MODE=$mode
 	rm -f "$SOCK" "$BOX0" "$BOX1"
 	# core dumps on: a memif peer that disconnects in mid-traffic can
 	# fault inside DPDK 22.11's memif PMD; keep the evidence (core_pattern
@@ -321,12 +329,15 @@ start_daemon() { # ROUND
 		stop_pid "$DPVS_PID"; DPVS_PID=
 		return 1
 	fi
-	# the service, as an operator would add it (LVS-HOWTO's NAT example)
+	# the service, as an operator would add it (LVS-HOWTO's NAT example;
+	# the other modes likewise, Full-NAT with DPVS's --add-laddr)
+	[ "$mode" = fnat ] && { "$DPIP" addr add $LIP/24 dev dpdk1 || return 1; }
 	for proto in -u -t; do
 		"$IPVSADM" -A $proto $VIP:9 -s rr || return 1
 		for rip in $RIPS; do
-			"$IPVSADM" -a $proto $VIP:9 -r $rip:9 -m || return 1
+			"$IPVSADM" -a $proto $VIP:9 -r $rip:9 $(mode_flag "$mode") || return 1
 		done
+		[ "$mode" = fnat ] && { "$IPVSADM" --add-laddr -z $LIP $proto $VIP:9 || return 1; }
 	done
 	return 0
 }
@@ -394,7 +405,7 @@ gen() { # NAME ROUND BOX WARMUP NPORTS LBBENCH-ARGS...
 		say "  dpvs is gone (exit status $st): restarting it"
 		DPVS_PID=
 		rm -f /dev/hugepages/dpvs-bench-${TAG}map_*
-		start_daemon "$round.restart" || return 1
+		start_daemon "$round.restart" "${BOX_MODE:-nat}" || return 1
 	fi
 	# drops by reason: before lbbench starts and after it is done
 	if [ "$box" = dpvs ]; then
@@ -632,16 +643,55 @@ daemon_block() { # ROUND
 	expiry_block $r
 }
 
+# DR, TUN and Full-NAT, each on a daemon of its own (the same conf; the
+# real servers added with -g, -i or -b). DR and TUN deliver one way: the
+# real servers answer the clients around the box, so only the requests
+# cross it (lbbench checks the MACs-only rewrite, the IPIP header).
+modes_block() { # ROUND
+	local r=$1 mode
+	for mode in dr tun fnat; do
+		if [ -n "$ONLY" ] && ! [[ ",$ONLY," =~ ,$mode- ]]; then
+			continue
+		fi
+		if [ $SMOKE = 1 ] && [ "$mode" != fnat ]; then
+			continue # the smoke: Full-NAT (both ways, the most rewriting)
+		fi
+		if ! start_daemon "$r.$mode" $mode; then
+			SKIPPED[dpvs $mode round $r]="the daemon did not start (log kept in $WORK/dpvs.$r.$mode.log)"
+			stop_daemon
+			continue
+		fi
+		if [ "$mode" = fnat ]; then
+			pair fnat-udp-1k-2way $r 1 --fwd fnat --lip $LIP --mode udp --flows 1000 --reply
+			if [ $SMOKE = 0 ]; then
+				pair fnat-udp-1k-1way $r 1 --fwd fnat --lip $LIP --mode udp --flows 1000 --no-reply
+				pair fnat-udp-1m-2way $r 3 --fwd fnat --lip $LIP --mode udp --flows 1000000 --reply
+			fi
+		else
+			pair $mode-udp-1k-1way $r 1 --fwd $mode --mode udp --flows 1000 --no-reply
+			pair $mode-udp-1m-1way $r 3 --fwd $mode --mode udp --flows 1000000 --no-reply
+		fi
+		stop_daemon
+		if [ "$mode" = fnat ] && [ $SMOKE = 0 ] && wanted fnat-tcp-cps; then
+			start_daemon "$r.fnat-cps" fnat || continue
+			pair fnat-tcp-cps $r 1 --fwd fnat --lip $LIP --mode tcp-cps
+			stop_daemon
+		fi
+	done
+}
+
 # ---- the rounds, interleaved ----
 
 say "work dir $WORK; $RUNS round(s) of ${DURATION} s per scenario"
 for r in $(seq "$RUNS"); do
 	if [ $((r % 2)) = 1 ]; then
 		[ $USE_DAEMON = 1 ] && daemon_block $r
+		[ $USE_DAEMON = 1 ] && [ "$WORKERS" = 1 ] && modes_block $r
 		[ $USE_CEILING = 1 ] && ceiling_block $r
 	else
 		[ $USE_CEILING = 1 ] && ceiling_block $r
 		[ $USE_DAEMON = 1 ] && daemon_block $r
+		[ $USE_DAEMON = 1 ] && [ "$WORKERS" = 1 ] && modes_block $r
 	fi
 done
 
@@ -669,7 +719,7 @@ skipped_json=$(for k in "${!SKIPPED[@]}"; do printf '%s\t%s\n' "$k" "${SKIPPED[$
 	python3 -c 'import json,sys; print(json.dumps(dict(l.rstrip("\n").split("\t",1) for l in sys.stdin if "\t" in l)))')
 CONF_DESC="conf/$(basename "$CONF_SRC")"
 [ "$WORKERS" -gt 1 ] && CONF_DESC="$CONF_DESC rewritten by test/bench/bench.py workers-conf CONF $WORKERS $WORKER_CPUS"
-box_json=$(printf '%s\n' "${BOX_COMMANDS[@]}" "# dpvs: $DPVS -c $CONF_DESC (a copy per run: sockets under /run/dpvs/bench-PID/, file_prefix dpvs-bench-PID); ipvsadm -A -u|-t $VIP:9 -s rr; ipvsadm -a -u|-t $VIP:9 -r RIP:9 -m (RIP in $RIPS)" |
+box_json=$(printf '%s\n' "${BOX_COMMANDS[@]}" "# dpvs: $DPVS -c $CONF_DESC (a copy per run: sockets under /run/dpvs/bench-PID/, file_prefix dpvs-bench-PID); ipvsadm -A -u|-t $VIP:9 -s rr; ipvsadm -a -u|-t $VIP:9 -r RIP:9 -m (RIP in $RIPS); the dr-, tun- and fnat- scenarios: -g, -i or --fullnat instead of -m, and for fnat dpip addr add $LIP/24 dev dpdk1; ipvsadm --add-laddr -z $LIP -u|-t $VIP:9" |
 	sort -u | python3 -c 'import json,sys; print(json.dumps([l.rstrip("\n") for l in sys.stdin if l.strip()]))')
 python3 - "$WORK/meta.json" <<EOF
 import json, platform, sys, time, os

@@ -65,6 +65,14 @@ def test_every_request_answered_across_workers():
     assert LAB.drop("stray-reply", "dpdk1") == 0 and LAB.drop("stray-reply", "dpdk0") == 0
 
 
+def test_rss_by_address_falls_back_in_software():
+    # conf: rss = client / server; af_packet cannot hash one address, the
+    # daemon says so for each port and steers in software (the test above)
+    log = LAB.daemon_log()
+    for port, side in (("dpdk0", "client"), ("dpdk1", "server")):
+        assert ("port %s: rss = %s: it cannot hash one address alone" % (port, side)) in log, log
+
+
 def test_connections_listed_from_both_workers():
     out = LAB.ipvsadm("-Lnc").stdout
     owners = set(re.findall(r"^\S+\s+\S+\s+\S+\s+(\d+\.\d+\.\d+\.\d+):\d+", out, re.M))

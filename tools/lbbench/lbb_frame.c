@@ -322,20 +322,25 @@ static enum lbb_pkt_kind parse_arp(uint32_t len, struct lbb_pkt *p)
 	return LBB_PKT_OTHER;
 }
 
-static enum lbb_pkt_kind parse_ipv4(uint32_t len, struct lbb_pkt *p)
+/* The IPv4 packet at ip, room bytes of frame from there on; one IPIP
+ * header (dpvs -i) is looked through. */
+static enum lbb_pkt_kind parse_ipv4(struct rte_ipv4_hdr *ip, uint32_t room, struct lbb_pkt *p)
 {
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p->eth + 1);
 	uint32_t ihl, l4len;
 
-	if (len < RTE_ETHER_HDR_LEN + sizeof(*ip) || (ip->version_ihl >> 4) != 4)
+	if (room < sizeof(*ip) || (ip->version_ihl >> 4) != 4)
 		return LBB_PKT_BAD;
 	ihl = (ip->version_ihl & 0xf) * 4u;
 	p->ip = ip;
 	p->l3len = rte_be_to_cpu_16(ip->total_length);
-	if (ihl < sizeof(*ip) || p->l3len < ihl || p->l3len > len - RTE_ETHER_HDR_LEN)
+	if (ihl < sizeof(*ip) || p->l3len < ihl || p->l3len > room)
 		return LBB_PKT_BAD;
 	if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
 		return LBB_PKT_OTHER;
+	if (ip->next_proto_id == IPPROTO_IPIP && !p->outer) {
+		p->outer = ip;
+		return parse_ipv4((struct rte_ipv4_hdr *)((uint8_t *)ip + ihl), p->l3len - ihl, p);
+	}
 	p->sip = ip->src_addr;
 	p->dip = ip->dst_addr;
 	p->l4 = (uint8_t *)ip + ihl;
@@ -378,7 +383,7 @@ enum lbb_pkt_kind lbb_parse(uint8_t *frame, uint32_t len, struct lbb_pkt *p)
 	else if (p->eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))
 		p->kind = parse_arp(len, p);
 	else if (p->eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
-		p->kind = parse_ipv4(len, p);
+		p->kind = parse_ipv4((struct rte_ipv4_hdr *)(p->eth + 1), len - RTE_ETHER_HDR_LEN, p);
 	else
 		p->kind = LBB_PKT_OTHER;
 	return p->kind;
@@ -418,14 +423,30 @@ enum lbb_check_err lbb_check_at_server(const struct lbb_net *net, const struct l
 
 	if (e != LBB_CHECK_OK)
 		return e;
-	if (!lbb_flow_index(net, p->sip, p->sport, &flow))
+	/* a tunnel only with -i: from the DIP to a real server */
+	if ((p->outer != NULL) != (net->fwd == LBB_FWD_TUN))
+		return LBB_CHECK_UNEXPECTED;
+	if (p->outer) {
+		if (fold(sum16(p->outer, (p->outer->version_ihl & 0xf) * 4u, 0)) != 0xffff)
+			return LBB_CHECK_IP_CSUM;
+		if (p->outer->src_addr != net->gw_server)
+			return LBB_CHECK_BAD_SRC;
+		if (!lbb_is_rip(net, p->outer->dst_addr))
+			return LBB_CHECK_BAD_DST;
+	}
+	/* Full-NAT: the client is gone from the packet; the LIP stands in */
+	if (net->fwd == LBB_FWD_FNAT ? p->sip != net->lip :
+				       !lbb_flow_index(net, p->sip, p->sport, &flow))
 		return LBB_CHECK_BAD_SRC;
 	switch (net->fwd) {
 	case LBB_FWD_NAT:
+	case LBB_FWD_FNAT:
 		if (!lbb_is_rip(net, p->dip) || p->dport != net->rport)
 			return LBB_CHECK_BAD_DST;
 		break;
 	case LBB_FWD_NONE:
+	case LBB_FWD_DR:
+	case LBB_FWD_TUN: /* the packet itself is the client's, untouched */
 		if (p->dip != net->vip || p->dport != net->vport)
 			return LBB_CHECK_BAD_DST;
 		break;
@@ -441,6 +462,8 @@ enum lbb_check_err lbb_check_at_client(const struct lbb_net *net, const struct l
 
 	if (e != LBB_CHECK_OK)
 		return e;
+	if (p->outer)
+		return LBB_CHECK_UNEXPECTED;
 	if (loopback) {
 		/* our own frame, bounced: nothing may have changed */
 		if (!lbb_flow_index(net, p->sip, p->sport, &flow))

@@ -46,6 +46,10 @@ struct lbb_stamp {
 enum lbb_fwd {
 	LBB_FWD_NONE = 0, /* the ceiling: testpmd io/macswap, frames unmodified */
 	LBB_FWD_NAT,      /* dpvs -m: destination VIP:vport -> RIP:rport and back */
+	LBB_FWD_DR,       /* dpvs -g: only the MACs change; replies bypass the box */
+	LBB_FWD_TUN,      /* dpvs -i: IPIP from the DIP to the RIP; replies bypass it */
+	LBB_FWD_FNAT,     /* dpvs -b: CIP:cport -> VIP:vport becomes LIP:lport ->
+			   * RIP:rport, and the reply the other way */
 };
 
 /* The address plan shared by the client and the server side. */
@@ -58,6 +62,7 @@ struct lbb_net {
 	unsigned nrips;
 	uint16_t rport;        /* network order */
 	uint32_t gw_server;    /* the DIP: what the server side ARPs for */
+	uint32_t lip;          /* Full-NAT's local address (the servers' peer) */
 	enum lbb_fwd fwd;
 	uint32_t nhosts;       /* derived by lbb_net_init: usable client addresses */
 	uint32_t vip_off;      /* derived: the VIP's host offset, UINT32_MAX outside */
@@ -138,7 +143,8 @@ enum lbb_pkt_kind {
 struct lbb_pkt {
 	enum lbb_pkt_kind kind;
 	struct rte_ether_hdr *eth;
-	struct rte_ipv4_hdr *ip;     /* UDP/TCP */
+	struct rte_ipv4_hdr *ip;     /* UDP/TCP (inside the tunnel, for IPIP) */
+	struct rte_ipv4_hdr *outer;  /* IPIP: the tunnel's header; else NULL */
 	void *l4;
 	uint32_t sip, dip;           /* network order (ARP: sender / target) */
 	uint16_t sport, dport;       /* network order */

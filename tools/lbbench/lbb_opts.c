@@ -25,9 +25,14 @@ const char *lbb_mode_name(enum lbb_mode m)
 	return m <= LBB_MODE_LATENCY ? mode_names[m] : "?";
 }
 
+static const char *const fwd_names[] = {
+	[LBB_FWD_NONE] = "none", [LBB_FWD_NAT] = "nat", [LBB_FWD_DR] = "dr",
+	[LBB_FWD_TUN] = "tun",   [LBB_FWD_FNAT] = "fnat",
+};
+
 const char *lbb_fwd_name(enum lbb_fwd f)
 {
-	return f == LBB_FWD_NAT ? "nat" : "none";
+	return f <= LBB_FWD_FNAT ? fwd_names[f] : "?";
 }
 
 void lbb_opts_usage(FILE *f, const char *prog)
@@ -38,8 +43,11 @@ void lbb_opts_usage(FILE *f, const char *prog)
 "balancer (or dpdk-testpmd, for the ceiling) and measures it.\n"
 "\n"
 "  --mode udp|tcp-cps|latency  what to measure (default udp)\n"
-"  --fwd nat|none           what the box does: dpvs NAT (-m), or nothing\n"
-"                           (testpmd io/macswap: the ceiling) (default nat)\n"
+"  --fwd nat|dr|tun|fnat|none  what the box does: dpvs NAT (-m), DR (-g),\n"
+"                           TUN (-i, IPIP from --gw), Full-NAT (-b, from --lip),\n"
+"                           or nothing (testpmd io/macswap: the ceiling)\n"
+"                           (default nat; dr and tun: udp --no-reply only)\n"
+"  --lip A                  Full-NAT's local address (default 192.168.229.140)\n"
 "  --loopback               one port: client frames come back on it\n"
 "                           unmodified (testpmd macswap); implies --fwd none\n"
 "  --duration S             measured seconds (default 10); every run ends\n"
@@ -221,6 +229,7 @@ static void defaults(struct lbb_opts *o)
 	parse_rips("192.168.229.11-14", &o->net);
 	o->net.rport = htons(9);
 	parse_ip("192.168.229.133", &o->net.gw_server);
+	parse_ip("192.168.229.140", &o->net.lip);
 	o->reply = true;
 	o->duration = 10;
 	o->warmup = 1;
@@ -239,7 +248,7 @@ static void defaults(struct lbb_opts *o)
 
 /* Options that take a value. */
 static const char *const with_value[] = {
-	"--mode", "--fwd", "--duration", "--warmup", "--flows", "--size", "--rate",
+	"--mode", "--fwd", "--lip", "--duration", "--warmup", "--flows", "--size", "--rate",
 	"--concurrency", "--request", "--response", "--rto", "--retries", "--vip",
 	"--vport", "--clients", "--rip", "--rport", "--gw", "--peer-mac0", "--peer-mac1",
 	"--sample", "--json", "--label", "--hold", "--measured-flows", "--timeline", "--queues",
@@ -269,14 +278,16 @@ static int apply(struct lbb_opts *o, const char *opt, const char *val, bool *fwd
 	}
 	if (!strcmp(opt, "--fwd")) {
 		*fwd_given = true;
-		if (!strcmp(val, "nat"))
-			o->net.fwd = LBB_FWD_NAT;
-		else if (!strcmp(val, "none"))
-			o->net.fwd = LBB_FWD_NONE;
-		else
-			return bad(err, errlen, opt, val, "expected nat or none");
-		return 0;
+		for (unsigned f = 0; f <= LBB_FWD_FNAT; f++)
+			if (!strcmp(val, fwd_names[f])) {
+				o->net.fwd = (enum lbb_fwd)f;
+				return 0;
+			}
+		return bad(err, errlen, opt, val, "expected nat, dr, tun, fnat or none");
 	}
+	if (!strcmp(opt, "--lip"))
+		return parse_ip(val, &o->net.lip) ?
+			bad(err, errlen, opt, val, "expected an IPv4 address") : 0;
 	if (!strcmp(opt, "--duration"))
 		return parse_dbl(val, 0.1, 86400, &o->duration) ?
 			bad(err, errlen, opt, val, "expected seconds, 0.1..86400") : 0;
@@ -445,6 +456,12 @@ int lbb_opts_parse(int argc, char **argv, struct lbb_opts *o, char *err, size_t 
 	}
 	if (o->rate < 0)
 		o->rate = o->mode == LBB_MODE_LATENCY ? 100000 : 0;
+	/* DR and TUN: the real servers answer the client directly, around
+	 * the box; the bench has no such path (and none to measure) */
+	if ((o->net.fwd == LBB_FWD_DR || o->net.fwd == LBB_FWD_TUN) &&
+	    (o->mode != LBB_MODE_UDP || o->reply))
+		return bad(err, errlen, "--fwd", lbb_fwd_name(o->net.fwd),
+			   "replies bypass the box: only --mode udp --no-reply");
 	if (o->mode == LBB_MODE_LATENCY && !o->reply && !o->loopback)
 		return bad(err, errlen, "--no-reply", NULL, "latency needs the servers to answer");
 	if (o->mode == LBB_MODE_LATENCY && o->size < LBB_HDRS_UDP + sizeof(struct lbb_stamp) + LBB_FCS)

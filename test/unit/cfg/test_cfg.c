@@ -491,6 +491,16 @@ static void test_cross_checks(void **state)
 	 * the worker that owns their connection (worker/steer.c) */
 	expect_valid("[eal]\nlcores = 0-2\n[port:dpdk0]\ndevice = net_tap0\nrx_queues = 2\n"
 		     "[worker:1]\nqueues = dpdk0:0\n[worker:2]\nqueues = dpdk0:1\n");
+	/* rss = client|server: the NIC steers by one address, so every worker
+	 * needs a queue of the port to be steered to */
+	expect_valid("[eal]\nlcores = 0-2\n[port:dpdk0]\ndevice = net_tap0\nrx_queues = 2\n"
+		     "rss = client\n[worker:1]\nqueues = dpdk0:0\n[worker:2]\nqueues = dpdk0:1\n");
+	expect_one_error("[eal]\nlcores = 0-2\n[port:dpdk0]\ndevice = net_tap0\nrx_queues = 2\n"
+			 "rss = server\n[port:dpdk1]\ndevice = net_tap1\n[worker:1]\n"
+			 "queues = dpdk0:0, dpdk0:1\n[worker:2]\nqueues = dpdk1:0\n",
+			 "[port:dpdk0] rss: ", "[worker:2] polls no queue of dpdk0");
+	expect_one_error(BASE_EAL BASE_PORT "rss = source\n" BASE_WORKER, "[port:dpdk0] rss: ",
+			 "'source' is not one of flows, client, server");
 	expect_one_error(BASE_EAL BASE_PORT "[worker:1]\nqueues = dpdk0:0\nthreads = 2\n",
 			 "[worker:1] threads: ", "unknown key");
 	expect_one_error(BASE "[worker:x]\nqueues = dpdk0:0\n", "[worker:x]: ",

@@ -1036,6 +1036,88 @@ static void test_addr_ctl(void **state)
 	rte_pktmbuf_free(take_one(&t_worker.kni_tx[0]));
 }
 
+/* The reload's savepoint (issue 19 item 2): whatever add/del ran after
+ * inet_save(), inet_restore() gives back the same addresses (in the same
+ * order: source selection takes the first), routes and static neighbours,
+ * and the workers forward by them again. */
+struct inet_state {
+	unsigned na, nr, nn;
+	struct dpvs_addr a[16];
+	struct dpvs_route r[16];
+	struct dpvs_neigh n[16];
+};
+
+static void inet_state_get(struct inet_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->na = inet_addr_list(s->a, 16);
+	s->nr = inet_route_list(s->r, 16);
+	s->nn = inet_neigh_list(s->n, 16);
+	for (unsigned i = 0; i < s->nn && i < 16; i++)
+		s->n[i].age_sec = 0; /* the clock's, not the table's */
+}
+
+static void test_savepoint(void **state)
+{
+	struct inet_state before, after;
+	struct dpvs_addr a = { .family = AF_INET, .prefixlen = 24 };
+	struct dpvs_route r = { .family = AF_INET, .prefixlen = 16 };
+	struct dpvs_neigh ne = { .family = AF_INET };
+	char err[256];
+
+	(void)state;
+	assert_int_equal(t_addr("dpdk0", "10.0.5.1", 24, 0, err, sizeof(err)), 0);
+	assert_int_equal(t_neigh("dpdk0", "10.0.0.254", &peer, err, sizeof(err)), 0);
+	assert_int_equal(t_route("", "172.16.0.0", 16, "10.0.0.254", err, sizeof(err)), 0);
+	assert_int_equal(t_route("dpdk0", "0.0.0.0", 0, "10.0.0.254", err, sizeof(err)), 0);
+	inet_state_get(&before);
+	assert_int_equal(inet_save(err, sizeof(err)), 0);
+
+	/* what a reload might do before its last step fails */
+	snprintf(a.ifname, sizeof(a.ifname), "dpdk0");
+	a.addr.in.s_addr = inet_addr("10.0.5.1");
+	assert_int_equal(inet_addr_del(&a, err, sizeof(err)), 0);
+	assert_int_equal(t_addr("dpdk1", "10.9.0.1", 24, 0, err, sizeof(err)), 0);
+	assert_int_equal(t_addr("dpdk0", "10.0.5.1", 24, DPVS_ADDR_F_VIP, err, sizeof(err)), 0);
+	assert_int_equal(t_neigh("dpdk1", "10.9.0.254", &peer2, err, sizeof(err)), 0);
+	assert_int_equal(t_route("dpdk1", "172.20.0.0", 16, "10.9.0.254", err, sizeof(err)), 0);
+	r.dst.in.s_addr = inet_addr("172.16.0.0");
+	assert_int_equal(inet_route_del(&r, err, sizeof(err)), 0);
+	assert_int_equal(t_route("", "172.16.0.0", 16, "10.9.0.254", err, sizeof(err)), 0);
+	r.prefixlen = 0;
+	r.dst.in.s_addr = 0;
+	assert_int_equal(inet_route_del(&r, err, sizeof(err)), 0);
+	snprintf(ne.ifname, sizeof(ne.ifname), "dpdk0");
+	ne.addr.in.s_addr = inet_addr("10.0.0.254");
+	assert_int_equal(inet_neigh_del(&ne, err, sizeof(err)), 0);
+	ipv4_output(W, ip_packet("10.0.0.1", "172.20.1.1", 10));
+	expect_forwarded(1, &mac1, &peer2, "172.20.1.1");
+
+	assert_int_equal(inet_restore(err, sizeof(err)), 0);
+	inet_save_drop();
+	inet_state_get(&after);
+	assert_int_equal(after.na, before.na);
+	assert_int_equal(after.nr, before.nr);
+	assert_int_equal(after.nn, before.nn);
+	assert_memory_equal(after.a, before.a, sizeof(before.a));
+	assert_memory_equal(after.r, before.r, sizeof(before.r));
+	assert_memory_equal(after.n, before.n, sizeof(before.n));
+	/* the workers see it: the new route is gone, the old ones lead to
+	 * the old gateway by its static MAC again */
+	ipv4_output(W, ip_packet("10.0.0.1", "172.20.1.1", 10));
+	expect_forwarded(0, &mac0, &peer, "172.20.1.1"); /* the default route */
+	ipv4_output(W, ip_packet("10.0.0.1", "172.16.5.5", 10));
+	expect_forwarded(0, &mac0, &peer, "172.16.5.5");
+	assert_false(inet_addr_is_local(inet_addr("10.9.0.1")));
+	assert_int_equal(inet_addr_local_flags(inet_addr("10.0.5.1")), 0);
+
+	/* a savepoint dropped without a restore keeps the changes */
+	assert_int_equal(inet_save(err, sizeof(err)), 0);
+	assert_int_equal(t_addr("dpdk1", "10.9.0.1", 24, 0, err, sizeof(err)), 0);
+	inet_save_drop();
+	assert_true(inet_addr_is_local(inet_addr("10.9.0.1")));
+}
+
 static void test_ctl_handlers(void **state)
 {
 	static struct ctl_reply reply;
@@ -1246,6 +1328,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_neigh_ctl_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_addr_ctl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_savepoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_handlers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
 	};

@@ -1159,7 +1159,7 @@ static void test_apply_config(void **state)
 	a->services[0].ndests = 2;
 	a->services[0].dests[0] = dest_req(IPPROTO_TCP, VIP, 80, RIP1, 80, 1).dest;
 	a->services[0].dests[1] = dest_req(IPPROTO_TCP, VIP, 80, RIP2, 80, 1).dest;
-	assert_int_equal(ipvs_apply_config(NULL, a, report, sizeof(report)), 0);
+	assert_int_equal(ipvs_apply_config(NULL, a, report, sizeof(report), NULL), 0);
 	assert_non_null(strstr(report, "[service:web] TCP 10.0.0.1:80 added"));
 	assert_non_null(strstr(report, "real server 192.168.1.11:80 added"));
 	list_svc(IPPROTO_TCP, VIP, 80, &d);
@@ -1172,7 +1172,7 @@ static void test_apply_config(void **state)
 	b->services[0].dests[0].weight = 5;
 	b->timeouts.udp_timeout = 60;
 	b->expire_nodest_conn = true;
-	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report)), 0);
+	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report), NULL), 0);
 	assert_non_null(strstr(report, "TCP 10.0.0.1:80 updated"));
 	assert_non_null(strstr(report, "real server 192.168.1.11:80 removed"));
 	assert_non_null(strstr(report, "real server 192.168.1.10:80 updated"));
@@ -1186,27 +1186,98 @@ static void test_apply_config(void **state)
 	assert_int_equal(t->udp_timeout, 60);
 
 	/* same file again: nothing to do, nothing said */
-	assert_int_equal(ipvs_apply_config(b, b, report, sizeof(report)), 0);
+	assert_int_equal(ipvs_apply_config(b, b, report, sizeof(report), NULL), 0);
 	assert_string_equal(report, "");
 
 	/* the service leaves the file: removed; the hand-made one stays */
 	b->nservices = 0;
-	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report)), 0);
+	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report), NULL), 0);
 	assert_non_null(strstr(report, "[service:web] TCP 10.0.0.1:80 removed"));
 	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), 0);
 	assert_int_equal(((const struct dpvs_list *)ctl_test_payload(&rep))->count, 1);
 	list_svc(IPPROTO_UDP, VIP, 53, &d);
 
-	/* a bad service in a file is reported, the rest applied */
+	/* a bad service in a file: all or nothing (issue 19 item 2): web,
+	 * added before it, is taken back and the report names the culprit */
 	b->nservices = 2;
 	b->services[0] = a->services[0];
 	b->services[1] = a->services[0];
 	snprintf(b->services[1].name, sizeof(b->services[1].name), "bad");
 	b->services[1].svc.port = htons(81);
 	snprintf(b->services[1].svc.sched_name, DPVS_SCHED_NAME_MAX, "nope");
-	assert_int_equal(ipvs_apply_config(NULL, b, report, sizeof(report)), -ENOENT);
-	assert_non_null(strstr(report, "[service:bad] TCP 10.0.0.1:81 added: scheduler 'nope'"));
+	assert_int_equal(ipvs_apply_config(NULL, b, report, sizeof(report), NULL), -ENOENT);
+	assert_non_null(strstr(report, "[service:bad] service: TCP 10.0.0.1:81 cannot be added: "
+				       "scheduler 'nope'"));
+	assert_null(strstr(report, "added\n"));
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), 0);
+	assert_int_equal(((const struct dpvs_list *)ctl_test_payload(&rep))->count, 1);
+	list_svc(IPPROTO_UDP, VIP, 53, &d);
+	free(a);
+	free(b);
+}
+
+/* A reload whose later step failed undoes a successful apply
+ * (ipvs_config_undo): the services as before, the real servers in their
+ * order, a conn's dest with its counters. */
+static void test_apply_config_undo(void **state)
+{
+	struct dpvs_config *a = calloc(1, sizeof(*a));
+	struct dpvs_config *b = calloc(1, sizeof(*b));
+	static const char *rips[3] = { RIP1, "192.168.1.12", RIP2 };
+	char report[4096], err[256];
+	struct ipvs_undo *undo;
+	const struct dpvs_dest *d;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	a->timeouts = (struct dpvs_timeouts){ 900, 120, 300 };
+	a->nservices = 1;
+	snprintf(a->services[0].name, sizeof(a->services[0].name), "web");
+	a->services[0].svc = svc_key(IPPROTO_TCP, VIP, 80);
+	snprintf(a->services[0].svc.sched_name, DPVS_SCHED_NAME_MAX, "rr");
+	a->services[0].ndests = 3;
+	for (unsigned i = 0; i < 3; i++)
+		a->services[0].dests[i] = dest_req(IPPROTO_TCP, VIP, 80, rips[i], 80, 1).dest;
+	assert_int_equal(ipvs_apply_config(NULL, a, report, sizeof(report), NULL), 0);
+	/* a conn on the middle one (rr: the second new conn) */
+	forward(make_pkt(IPPROTO_TCP, CIP, 4000, VIP, 80, RTE_TCP_SYN_FLAG, true));
+	forward(make_pkt(IPPROTO_TCP, CIP, 4001, VIP, 80, RTE_TCP_SYN_FLAG, true));
 	list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_int_equal(d[1].inactconns, 1);
+
+	/* the middle one removed, the first reweighted, wrr, a new service,
+	 * the udp timeout */
+	*b = *a;
+	snprintf(b->services[0].svc.sched_name, DPVS_SCHED_NAME_MAX, "wrr");
+	b->services[0].dests[0].weight = 5;
+	b->services[0].dests[1] = a->services[0].dests[2];
+	b->services[0].ndests = 2;
+	b->nservices = 2;
+	b->services[1] = a->services[0];
+	snprintf(b->services[1].name, sizeof(b->services[1].name), "more");
+	b->services[1].svc.port = htons(81);
+	b->services[1].ndests = 1;
+	b->timeouts.udp_timeout = 60;
+	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report), &undo), 0);
+	assert_non_null(undo);
+	assert_non_null(strstr(report, "real server 192.168.1.12:80 removed"));
+	assert_non_null(strstr(report, "[service:more] TCP 10.0.0.1:81 added"));
+
+	assert_int_equal(ipvs_config_undo(undo, err, sizeof(err)), 0);
+	ipvs_undo_free(undo);
+	const struct dpvs_svc_entry *e = list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_string_equal(e->svc.sched_name, "rr");
+	assert_int_equal(e->ndests, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(d[i].addr.in.s_addr, ip4(rips[i]));
+		assert_int_equal(d[i].weight, 1);
+	}
+	assert_int_equal(d[1].inactconns, 1); /* its conn is its own again */
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_LIST, 0, NULL, 0, &rep), 0);
+	assert_int_equal(((const struct dpvs_list *)ctl_test_payload(&rep))->count, 1);
+	assert_int_equal(ctl_test_call(DPVS_MSG_TIMEOUT_GET, 0, NULL, 0, &rep), 0);
+	assert_int_equal(((struct dpvs_timeouts *)ctl_test_payload(&rep))->udp_timeout, 300);
 	free(a);
 	free(b);
 }
@@ -1596,6 +1667,7 @@ int main(void)
 		T(test_conn_list_names),
 		T(test_conn_list_mailbox),
 		T(test_apply_config),
+		T(test_apply_config_undo),
 		T(test_persistence_sticks),
 		T(test_persistence_template_lifetime),
 		T(test_persistence_netmask_port0_and_rebind),

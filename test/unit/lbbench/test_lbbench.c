@@ -38,9 +38,9 @@ static struct lbb_net default_net(enum lbb_fwd fwd)
 {
 	struct lbb_opts o;
 	char err[256];
-	char *argv[] = { "lbbench", "--fwd", fwd == LBB_FWD_NAT ? "nat" : "none" };
+	char *argv[] = { "lbbench", "--fwd", (char *)lbb_fwd_name(fwd), "--no-reply" };
 
-	assert_int_equal(lbb_opts_parse(3, argv, &o, err, sizeof(err)), 0);
+	assert_int_equal(lbb_opts_parse(4, argv, &o, err, sizeof(err)), 0);
 	return o.net;
 }
 
@@ -354,6 +354,100 @@ static void test_udp_nat_rewrite_checked(void **state)
 	((struct rte_udp_hdr *)p.l4)->dgram_cksum = rte_ipv4_udptcp_cksum(p.ip, p.l4);
 	lbb_parse(buf, t.len, &p);
 	assert_int_equal(lbb_check_at_client(&nat, &p, false), LBB_CHECK_OK);
+}
+
+/* Recomputes a packet's IPv4 and UDP checksums from scratch. */
+static void resum(struct lbb_pkt *p)
+{
+	p->ip->hdr_checksum = 0;
+	p->ip->hdr_checksum = rte_ipv4_cksum(p->ip);
+	((struct rte_udp_hdr *)p->l4)->dgram_cksum = 0;
+	((struct rte_udp_hdr *)p->l4)->dgram_cksum = rte_ipv4_udptcp_cksum(p->ip, p->l4);
+}
+
+/* The other modes' expectations: DR leaves the IP packet alone, TUN wraps
+ * it in IPIP from the DIP to a real server, Full-NAT puts the LIP in the
+ * client's place (and its answer must come back as NAT's does). */
+static void test_udp_dr_tun_fnat_checked(void **state)
+{
+	struct lbb_net dr = default_net(LBB_FWD_DR), tun = default_net(LBB_FWD_TUN),
+		       fnat = default_net(LBB_FWD_FNAT), nat = default_net(LBB_FWD_NAT);
+	struct lbb_udp_tmpl t;
+	uint8_t buf[LBB_MAX_FRAME], enc[LBB_MAX_FRAME];
+	struct lbb_pkt p;
+
+	(void)state;
+	assert_int_equal(lbb_udp_tmpl_init(&t, &dr, &MAC_A, &MAC_B, 128), 0);
+	lbb_udp_build(&t, &dr, 777, NULL, buf);
+	assert_int_equal(lbb_parse(buf, t.len, &p), LBB_PKT_UDP);
+	assert_int_equal(lbb_check_at_server(&dr, &p), LBB_CHECK_OK);
+	assert_int_equal(lbb_check_at_server(&nat, &p), LBB_CHECK_BAD_DST);
+	/* unwrapped, it is not what TUN delivers */
+	assert_int_equal(lbb_check_at_server(&tun, &p), LBB_CHECK_UNEXPECTED);
+
+	/* IPIP: outer header DIP -> RIP, protocol 4, then the client's packet */
+	struct rte_ipv4_hdr *o = (struct rte_ipv4_hdr *)(enc + RTE_ETHER_HDR_LEN);
+	memcpy(enc, buf, RTE_ETHER_HDR_LEN);
+	memcpy(o + 1, buf + RTE_ETHER_HDR_LEN, t.len - RTE_ETHER_HDR_LEN);
+	memset(o, 0, sizeof(*o));
+	o->version_ihl = 0x45;
+	o->time_to_live = 64;
+	o->next_proto_id = IPPROTO_IPIP;
+	o->total_length = htons((uint16_t)(t.len - RTE_ETHER_HDR_LEN + sizeof(*o)));
+	o->src_addr = tun.gw_server;
+	o->dst_addr = tun.rips[1];
+	o->hdr_checksum = rte_ipv4_cksum(o);
+	uint32_t elen = t.len + (uint32_t)sizeof(*o);
+	assert_int_equal(lbb_parse(enc, elen, &p), LBB_PKT_UDP);
+	assert_ptr_equal(p.outer, o);
+	assert_int_equal(lbb_check_at_server(&tun, &p), LBB_CHECK_OK);
+	assert_int_equal(lbb_check_at_server(&dr, &p), LBB_CHECK_UNEXPECTED);
+	o->dst_addr = ip4("192.168.229.99"); /* not a real server */
+	o->hdr_checksum = 0;
+	o->hdr_checksum = rte_ipv4_cksum(o);
+	lbb_parse(enc, elen, &p);
+	assert_int_equal(lbb_check_at_server(&tun, &p), LBB_CHECK_BAD_DST);
+	o->dst_addr = tun.rips[0];
+	o->src_addr = ip4("192.168.229.1"); /* not the DIP */
+	o->hdr_checksum = 0;
+	o->hdr_checksum = rte_ipv4_cksum(o);
+	lbb_parse(enc, elen, &p);
+	assert_int_equal(lbb_check_at_server(&tun, &p), LBB_CHECK_BAD_SRC);
+	o->src_addr = tun.gw_server; /* stale outer checksum */
+	lbb_parse(enc, elen, &p);
+	assert_int_equal(lbb_check_at_server(&tun, &p), LBB_CHECK_IP_CSUM);
+
+	/* Full-NAT: LIP:lport -> RIP:rport */
+	lbb_parse(buf, t.len, &p);
+	p.ip->src_addr = fnat.lip;
+	((uint16_t *)p.l4)[0] = htons(40001);
+	p.ip->dst_addr = fnat.rips[3];
+	((uint16_t *)p.l4)[1] = fnat.rport;
+	p.ip->time_to_live--;
+	resum(&p);
+	lbb_parse(buf, t.len, &p);
+	assert_int_equal(lbb_check_at_server(&fnat, &p), LBB_CHECK_OK);
+	assert_int_equal(lbb_check_at_server(&nat, &p), LBB_CHECK_BAD_SRC); /* not a client */
+	p.ip->src_addr = ip4("192.168.229.141");
+	resum(&p);
+	lbb_parse(buf, t.len, &p);
+	assert_int_equal(lbb_check_at_server(&fnat, &p), LBB_CHECK_BAD_SRC);
+
+	/* DR and TUN: the servers answer around the box: no reply runs */
+	struct lbb_opts op;
+	char err[256];
+	char *a1[] = { "lbbench", "--fwd", "dr", "--reply" };
+	char *a2[] = { "lbbench", "--fwd", "tun", "--mode", "tcp-cps" };
+	char *a3[] = { "lbbench", "--fwd", "fnat", "--lip", "10.9.8.7" };
+	char *a4[] = { "lbbench", "--fwd", "ipip" };
+	assert_int_equal(lbb_opts_parse(4, a1, &op, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "replies bypass the box"));
+	assert_int_equal(lbb_opts_parse(5, a2, &op, err, sizeof(err)), -1);
+	assert_int_equal(lbb_opts_parse(5, a3, &op, err, sizeof(err)), 0);
+	assert_int_equal(op.net.lip, ip4("10.9.8.7"));
+	assert_int_equal(op.reply, true);
+	assert_int_equal(lbb_opts_parse(3, a4, &op, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "expected nat, dr, tun, fnat or none"));
 }
 
 static void test_udp_stamp_and_loopback(void **state)
@@ -750,6 +844,7 @@ int main(void)
 		cmocka_unit_test(test_rss_frames),
 		cmocka_unit_test(test_udp_build_and_checks),
 		cmocka_unit_test(test_udp_nat_rewrite_checked),
+		cmocka_unit_test(test_udp_dr_tun_fnat_checked),
 		cmocka_unit_test(test_udp_stamp_and_loopback),
 		cmocka_unit_test(test_parse_rejects),
 		cmocka_unit_test(test_arp),

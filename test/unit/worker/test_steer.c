@@ -115,6 +115,63 @@ static struct rte_mbuf *icmp_error(const char *from, const char *to, const char 
 	return dp_test_mbuf(b, (uint16_t)n);
 }
 
+/* The worker that polls queue q of port p (-1: none). */
+static int poller(uint16_t p, uint16_t q)
+{
+	for (int i = 0; i < 2; i++)
+		for (unsigned j = 0; j < wk[i].nb_rxq; j++)
+			if (wk[i].rxq[j].port_idx == p && wk[i].rxq[j].queue_id == q)
+				return i;
+	return -1;
+}
+
+/* A NIC loaded with the steering key and table ([port] rss = client on
+ * the client side, server on the server side; a 512-entry table as many
+ * NICs have, repeating steer's 128) delivers every packet of a NAT flow,
+ * either direction, to the worker that owns it: steer then moves nothing.
+ * The queue numbers are crossed (worker 0 polls queue 1 of dpdk0) so that
+ * the table must name queues, not workers. */
+static void test_nic_table_delivers_to_owner(void **state)
+{
+	uint16_t q_client[STEER_RETA], q_server[STEER_RETA];
+	unsigned klen;
+	const uint8_t *key = steer_rss_key(&klen);
+	uint32_t x = 0x2468ace1;
+	char client[32];
+
+	(void)state;
+	wk[0].nb_rxq = 2;
+	wk[0].rxq[0] = (struct dp_rxq){ .port_idx = 0, .queue_id = 1 };
+	wk[0].rxq[1] = (struct dp_rxq){ .port_idx = 1, .queue_id = 0 };
+	wk[1].nb_rxq = 2;
+	wk[1].rxq[0] = (struct dp_rxq){ .port_idx = 0, .queue_id = 0 };
+	wk[1].rxq[1] = (struct dp_rxq){ .port_idx = 1, .queue_id = 1 };
+	assert_int_equal(klen, 40);
+	assert_int_equal(steer_port_reta(0, q_client), 0);
+	assert_int_equal(steer_port_reta(1, q_server), 0);
+	for (int i = 0; i < 4000; i++) {
+		x = x * 1103515245u + 12345u;
+		uint32_t host = (x & 0x00ffffffu) | 0x0a000000u; /* 10.x.y.z */
+		struct in_addr a = { .s_addr = rte_cpu_to_be_32(host) };
+
+		snprintf(client, sizeof(client), "%s", inet_ntoa(a));
+		if (strcmp(client, VIP) == 0 || strncmp(client, "10.0.0.", 7) == 0)
+			continue; /* ours: not a client */
+		uint32_t j = rte_softrss(&host, 1, key) & 511;
+		struct rte_mbuf *req = udp_frame(client, 4000, VIP, 53);
+		struct rte_mbuf *rep = udp_frame(RIP, 53, client, 4000);
+
+		assert_int_equal(poller(0, q_client[j % STEER_RETA]), steer_owner(req));
+		assert_int_equal(poller(1, q_server[j % STEER_RETA]), steer_owner(rep));
+		rte_pktmbuf_free(req);
+		rte_pktmbuf_free(rep);
+	}
+	/* a worker without a queue of the port: no table to give the NIC */
+	wk[1].nb_rxq = 1;
+	wk[1].rxq[0] = (struct dp_rxq){ .port_idx = 1, .queue_id = 1 };
+	assert_int_equal(steer_port_reta(0, q_client), -ENOENT);
+}
+
 static void test_hash_is_toeplitz(void **state)
 {
 	static const uint8_t key[40] = {
@@ -311,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_hash_is_toeplitz),
 		cmocka_unit_test_setup_teardown(test_both_directions_one_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fnat_reply_by_port, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nic_table_delivers_to_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rings_carry_and_drop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_ipv4_stays, setup, teardown),
 	};
