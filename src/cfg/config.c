@@ -583,6 +583,42 @@ static void neigh_line(struct loader *L, const char *sec, const char *key, const
 
 /* ---- [service:NAME] ---- */
 
+/* laddr = A[, A...]: Full-NAT local addresses (IPv4) of the service. */
+static void laddr_line(struct loader *L, const char *sec, const char *val,
+		       struct cfg_service *s)
+{
+	char buf[512], *save = NULL;
+
+	if (strlen(val) >= sizeof(buf)) {
+		key_err(L, sec, "laddr", "list too long");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (char *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		union inet_addr a;
+		uint8_t fam;
+		bool dup = false;
+
+		if (inet_parse_addr(tok, &fam, &a) || fam != AF_INET) {
+			key_err(L, sec, "laddr", "'%s' is not an IPv4 address", tok);
+			return;
+		}
+		for (unsigned i = 0; i < s->nladdrs; i++)
+			dup |= s->laddrs[i] == a.in.s_addr;
+		if (dup) {
+			key_err(L, sec, "laddr", "%s is listed twice", tok);
+			return;
+		}
+		if (s->nladdrs == DPVS_LADDR_MAX) {
+			key_err(L, sec, "laddr", "more than %d local addresses", DPVS_LADDR_MAX);
+			return;
+		}
+		s->laddrs[s->nladdrs++] = a.in.s_addr;
+	}
+	if (!s->nladdrs)
+		key_err(L, sec, "laddr", "no address (e.g. laddr = 192.168.229.140)");
+}
+
 static void dest_line(struct loader *L, const char *sec, const char *key, const char *val,
 		      void *ctx)
 {
@@ -592,6 +628,10 @@ static void dest_line(struct loader *L, const char *sec, const char *key, const 
 
 	if (strcmp(key, "service") == 0)
 		return;
+	if (strcmp(key, "laddr") == 0) {
+		laddr_line(L, sec, val, s);
+		return;
+	}
 	memset(&d, 0, sizeof(d));
 	if (ipvs_args_dest(val, &s->svc, &d, why, sizeof(why))) {
 		key_err(L, sec, key, "%s", why);

@@ -98,6 +98,12 @@ struct cfg_service {
 	unsigned ndests;
 	struct dpvs_dest dests[CFG_MAX_DESTS];
 	char dest_key[CFG_MAX_DESTS][CFG_KEY_MAX]; /* the line of each, for messages */
+	/* laddr = A[, A...]: Full-NAT's local addresses, as --add-laddr
+	 * gives them (network order); like real servers, those a previous
+	 * file declared and this one does not are removed, hand-added ones
+	 * stay */
+	unsigned nladdrs;
+	uint32_t laddrs[DPVS_LADDR_MAX];
 };
 
 struct dpvs_config {

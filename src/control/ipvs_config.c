@@ -62,6 +62,8 @@ enum step_kind {
 	STEP_DEST_ADD,	/* undo: delete it */
 	STEP_DEST_EDIT, /* undo: edit back to dest */
 	STEP_DEST_DEL,	/* undo: add dest again, where it was */
+	STEP_LADDR_ADD, /* undo: delete laddrs[0] */
+	STEP_LADDR_DEL, /* undo: add laddrs[0] again */
 };
 
 struct step {
@@ -139,6 +141,14 @@ static int undo_step(const struct step *s, char *err, size_t errlen)
 		for (uint32_t i = 0; rc == 0 && i < s->ndests; i++)
 			rc = ipvs_dest_add(&s->svc, &s->dests[i], err, errlen);
 		return rc;
+	case STEP_LADDR_ADD:
+	case STEP_LADDR_DEL: {
+		struct dpvs_laddr_req q = { .svc = s->svc, .af = AF_INET };
+
+		q.addr.in.s_addr = s->laddrs[0];
+		return s->kind == STEP_LADDR_ADD ? ipvs_laddr_del(&q, err, errlen)
+						 : ipvs_laddr_add(&q, err, errlen);
+	}
 	case STEP_SVC_DEL:
 		/* back from the trash: the same ids, so its conns and the
 		 * dests' counters are its own again */
@@ -255,6 +265,28 @@ static int grab_laddrs(uint32_t id, const struct dpvs_svc *svc, const uint32_t *
 	s->nladdrs = n < DPVS_LADDR_MAX ? n : DPVS_LADDR_MAX;
 	memcpy(s->laddrs, laddrs, s->nladdrs * sizeof(*laddrs));
 	return 0;
+}
+
+/* Whether service key holds local address a now. */
+static bool laddr_live(const struct dpvs_svc *key, uint32_t a)
+{
+	struct step now = { 0 };
+	char err[256];
+
+	if (ipvs_laddr_walk(key, grab_laddrs, &now, err, sizeof(err)) < 0)
+		return false;
+	for (uint32_t i = 0; i < now.nladdrs; i++)
+		if (now.laddrs[i] == a)
+			return true;
+	return false;
+}
+
+static bool cfg_has_laddr(const struct cfg_service *s, uint32_t a)
+{
+	for (unsigned i = 0; s && i < s->nladdrs; i++)
+		if (s->laddrs[i] == a)
+			return true;
+	return false;
 }
 
 /* ---- the diff ---- */
@@ -399,7 +431,55 @@ static int apply_service(struct report *rp, struct ipvs_undo *u, struct failure 
 		say(rp, "ipvs: [service:%s] %s %s\n", s->name, what, add ? "added" : "updated");
 	}
 	free(now.dests);
+	for (unsigned i = 0; ret == 0 && i < s->nladdrs; i++) {
+		struct dpvs_laddr_req q = { .svc = s->svc, .af = AF_INET };
+		char a[INET_ADDRSTRLEN];
+
+		if (laddr_live(&s->svc, s->laddrs[i]))
+			continue;
+		inet_ntop(AF_INET, &s->laddrs[i], a, sizeof(a));
+		snprintf(what, sizeof(what), "local address %s cannot be added", a);
+		if (!(st = journal(u, STEP_LADDR_ADD, &s->svc)))
+			return fail(f, -ENOMEM, c, s->name, "laddr", what, "out of memory");
+		st->laddrs[0] = s->laddrs[i];
+		q.addr.in.s_addr = s->laddrs[i];
+		ret = ipvs_laddr_add(&q, err, sizeof(err));
+		if (ret < 0)
+			return fail(f, ret, c, s->name, "laddr", what, err);
+		u->n++;
+		say(rp, "ipvs: [service:%s] local address %s added\n", s->name, a);
+	}
 	return ret;
+}
+
+/* The local addresses the previous file gave service s and the new one
+ * does not (removing cannot fail once found). */
+static int remove_laddrs(struct report *rp, struct ipvs_undo *u, struct failure *f,
+			 const struct dpvs_config *c, const struct cfg_service *s,
+			 const struct cfg_service *prev)
+{
+	char what[160], err[256] = "", a[INET_ADDRSTRLEN];
+
+	for (unsigned i = 0; prev && i < prev->nladdrs; i++) {
+		struct dpvs_laddr_req q = { .svc = s->svc, .af = AF_INET };
+		struct step *st;
+		int ret;
+
+		if (cfg_has_laddr(s, prev->laddrs[i]) || !laddr_live(&s->svc, prev->laddrs[i]))
+			continue; /* kept, or already gone by hand */
+		inet_ntop(AF_INET, &prev->laddrs[i], a, sizeof(a));
+		snprintf(what, sizeof(what), "local address %s cannot be removed", a);
+		if (!(st = journal(u, STEP_LADDR_DEL, &s->svc)))
+			return fail(f, -ENOMEM, c, s->name, "laddr", what, "out of memory");
+		st->laddrs[0] = prev->laddrs[i];
+		q.addr.in.s_addr = prev->laddrs[i];
+		ret = ipvs_laddr_del(&q, err, sizeof(err));
+		if (ret < 0)
+			return fail(f, ret, c, s->name, "laddr", what, err);
+		u->n++;
+		say(rp, "ipvs: [service:%s] local address %s removed\n", s->name, a);
+	}
+	return 0;
 }
 
 /* The dests the previous file gave service s and the new one does not. */
@@ -514,6 +594,9 @@ static int apply_all(struct report *rp, struct ipvs_undo *u, struct failure *f,
 	for (unsigned i = 0; i < new->nservices; i++) {
 		ret = remove_dests(rp, u, f, new, &new->services[i],
 				   cfg_find_svc(old, &new->services[i].svc));
+		if (ret == 0)
+			ret = remove_laddrs(rp, u, f, new, &new->services[i],
+					    cfg_find_svc(old, &new->services[i].svc));
 		if (ret < 0)
 			return ret;
 	}

@@ -46,8 +46,37 @@ static bool gw_connected(const struct dpvs_config *cfg, const struct dpvs_route 
 	return false;
 }
 
+/* The routing table holds the file's routes and one connected route per
+ * distinct (prefix, port) of its addresses, as inet_addr_add makes them;
+ * a file that needs more would fail part-way at every start and reload. */
+static void check_route_room(const struct dpvs_config *cfg, struct cfg_errors *errs)
+{
+	unsigned connected = 0;
+
+	for (unsigned i = 0; i < cfg->naddrs; i++) {
+		const struct dpvs_addr *a = &cfg->addrs[i];
+		uint32_t m = mask_of(a->prefixlen);
+		bool seen = false;
+
+		for (unsigned j = 0; j < i && !seen; j++) {
+			const struct dpvs_addr *b = &cfg->addrs[j];
+
+			seen = b->prefixlen == a->prefixlen && strcmp(b->ifname, a->ifname) == 0 &&
+			       ((b->addr.in.s_addr ^ a->addr.in.s_addr) & m) == 0;
+		}
+		connected += !seen;
+	}
+	if (cfg->nroutes + connected > inet_route_capacity())
+		err_at(cfg, errs, "routes", NULL,
+		       "%u routes and %u connected prefixes of [addresses] need %u entries of the "
+		       "routing table, which holds %u: remove routes or merge addresses into "
+		       "fewer prefixes",
+		       cfg->nroutes, connected, cfg->nroutes + connected, inet_route_capacity());
+}
+
 static void check_net(const struct dpvs_config *cfg, struct cfg_errors *errs)
 {
+	check_route_room(cfg, errs);
 	char why[CFG_ERRLEN], ip[INET6_ADDRSTRLEN];
 
 	for (unsigned i = 0; i < cfg->naddrs; i++)
@@ -130,6 +159,34 @@ static void check_dest_env(const struct dpvs_config *cfg, const char *sec, const
 		       a);
 }
 
+/* laddr: each an address of the file's own, not a VIP (what --add-laddr
+ * asks of the running stack, in the same words). */
+static void check_laddrs(const struct dpvs_config *cfg, const char *sec,
+			 const struct cfg_service *s, struct cfg_errors *errs)
+{
+	char a[INET_ADDRSTRLEN];
+
+	for (unsigned i = 0; i < s->nladdrs; i++) {
+		const struct dpvs_addr *fa = NULL;
+
+		for (unsigned j = 0; j < cfg->naddrs && !fa; j++)
+			if (cfg->addrs[j].addr.in.s_addr == s->laddrs[i])
+				fa = &cfg->addrs[j];
+		inet_ntop(AF_INET, &s->laddrs[i], a, sizeof(a));
+		if (s->svc.af == AF_INET && s->laddrs[i] == s->svc.addr.in.s_addr)
+			err_at(cfg, errs, sec, "laddr",
+			       "local address %s is the service's VIP: a real server's replies to "
+			       "it could not be told from clients' packets", a);
+		else if (!fa)
+			err_at(cfg, errs, sec, "laddr",
+			       "%s is not an address of the daemon (add it to [addresses])", a);
+		else if (fa->flags & DPVS_ADDR_F_VIP)
+			err_at(cfg, errs, sec, "laddr",
+			       "%s is a VIP; a local address must be another of the daemon's "
+			       "addresses", a);
+	}
+}
+
 static void check_services(const struct dpvs_config *cfg, struct cfg_errors *errs)
 {
 	char why[CFG_ERRLEN], sec[80];
@@ -150,6 +207,7 @@ static void check_services(const struct dpvs_config *cfg, struct cfg_errors *err
 				check_dest_env(cfg, sec, s->dest_key[j], &s->dests[j], errs);
 		}
 		ndests += s->ndests;
+		check_laddrs(cfg, sec, s, errs);
 	}
 	if (cfg->nservices > cfg->svc_max)
 		err_at(cfg, errs, "pool", "svc_max",

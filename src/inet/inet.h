@@ -159,6 +159,9 @@ uint64_t inet_neigh_ctl_drops(uint16_t port_idx);
 int inet_addr_check_value(const struct dpvs_addr *a, char *err, size_t errlen);
 int inet_route_check_value(const struct dpvs_route *r, char *err, size_t errlen);
 int inet_neigh_check_value(const struct dpvs_neigh *n, char *err, size_t errlen);
+/* Entries the routing table holds: the file's routes plus one connected
+ * route per distinct (prefix, port) of its addresses must fit. */
+unsigned inet_route_capacity(void);
 int inet_addr_add(const struct dpvs_addr *a, char *err, size_t errlen);
 int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen);
 /* What inet_addr_del would say (0: it would delete it), changing nothing:

@@ -138,6 +138,11 @@ static void route_remove(struct route_entry *r)
 	memset(r, 0, sizeof(*r));
 }
 
+unsigned inet_route_capacity(void)
+{
+	return ROUTE_MAX;
+}
+
 int route_connected_add(uint16_t port_idx, uint32_t addr_be, uint8_t plen, char *err,
 			size_t errlen)
 {

@@ -194,4 +194,47 @@ int ipvs_fwmark_del(const struct dpvs_fwmark_rule *r, char *err, size_t errlen);
  * many there are. */
 uint32_t ipvs_fwmark_list(struct dpvs_fwmark_rule *out, uint32_t max);
 
+/*
+ * TUN and ICMP: a router between us and a real server quotes the packet
+ * we tunnelled (IPIP, GRE or GUE, from one of our addresses). The offset
+ * of the client's own packet inside the quoted bytes q[0..len) (the outer
+ * header at q), or 0 when q is not a tunnelled packet or quotes too little
+ * of the inner one (its IPv4 header and 8 bytes: the L4 ports). Pure:
+ * steering (whose flow is it) and proto_icmp (relay it) both ask.
+ */
+static inline uint32_t ipvs_tun_quoted_inner(const uint8_t *q, uint32_t len)
+{
+	uint32_t hl, off;
+
+	if (len < 20 || (q[0] >> 4) != 4 || (q[0] & 0xf) < 5)
+		return 0;
+	hl = (q[0] & 0xfu) * 4u;
+	switch (q[9]) { /* the outer protocol */
+	case IPPROTO_IPIP:
+		off = hl;
+		break;
+	case IPPROTO_GRE: {
+		/* RFC 2784/2890: flags C, K, S each add 4 bytes; IPv4 inside */
+		if (len < hl + 4 || q[hl + 2] != 0x08 || q[hl + 3] != 0x00)
+			return 0;
+		uint8_t f = q[hl];
+
+		off = hl + 4 + ((f & 0x80) ? 4 : 0) + ((f & 0x20) ? 4 : 0) + ((f & 0x10) ? 4 : 0);
+		break;
+	}
+	case IPPROTO_UDP:
+		/* GUE version 0 carrying IPIP: UDP, 4 bytes, hlen words */
+		if (len < hl + 8 + 4 || (q[hl + 8] >> 6) != 0 || q[hl + 9] != IPPROTO_IPIP)
+			return 0;
+		off = hl + 8 + 4 + (q[hl + 8] & 0x1fu) * 4u;
+		break;
+	default:
+		return 0;
+	}
+	if (len < off + 20 || (q[off] >> 4) != 4 || (q[off] & 0xf) < 5 ||
+	    len < off + (q[off] & 0xfu) * 4u + 8)
+		return 0;
+	return off;
+}
+
 #endif /* DPVS_IPVS_H */

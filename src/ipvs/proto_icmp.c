@@ -24,6 +24,11 @@
  * Full-NAT changes both ends of each packet: so does its error
  * (icmp_fnat).
  *
+ * TUN: a router on the tunnel's path that finds our encapsulated packet
+ * too big tells us (the outer source) the MTU; the client must learn it,
+ * less the encapsulation, or its large segments vanish (icmp_tunnel, as
+ * LVS's ip_vs_in_icmp does for its tunnels).
+ *
  * DR and TUN: the real server sends from the VIP itself, so an error
  * about its reply (a router on the client's path telling the VIP the
  * path MTU) reaches us, the VIP's owner, and belongs to the real server:
@@ -40,6 +45,7 @@
 #define ICMP_SOURCE_QUENCH 4
 #define ICMP_TIME_EXCEEDED 11
 #define ICMP_PARAMETERPROB 12
+#define ICMP_FRAG_NEEDED 4 /* code of ICMP_DEST_UNREACH */
 
 /* The quoted L4 header's port (src: the source's) and the address
  * beside it become addr:port, its checksum following where it can. */
@@ -82,6 +88,63 @@ static void icmp_fnat(const struct ipvs_conn *c, enum ipvs_dir dir, struct rte_i
 	xmit_ip_addrs(ip, true, qd, qs);
 }
 
+/*
+ * "Fragmentation needed" about a packet we tunnelled, whose client's
+ * packet starts off bytes into the quote at in_ip: the message becomes
+ * the client's, in place: from the VIP, quoting the client's packet (the
+ * outer headers cut out), next-hop MTU less those off bytes. False when it
+ * is not about a TUN conn of ours (the caller goes on).
+ */
+static bool icmp_tunnel(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
+			struct rte_mbuf *m, uint32_t dlen, struct rte_icmp_hdr *icmp,
+			struct rte_ipv4_hdr *in_ip, uint32_t off)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	uint32_t hl = m->l3_len, quoted = dlen - hl - sizeof(*icmp);
+	struct rte_ipv4_hdr *inner = (struct rte_ipv4_hdr *)(void *)((uint8_t *)in_ip + off);
+	const uint8_t *il4 = (const uint8_t *)inner + rte_ipv4_hdr_len(inner);
+	uint16_t mtu = rte_be_to_cpu_16(icmp->icmp_seq_nb), sum, len;
+	struct ipvs_conn_node *n;
+	struct ipvs_conn *c;
+
+	if (inner->next_proto_id != IPPROTO_TCP && inner->next_proto_id != IPPROTO_UDP &&
+	    inner->next_proto_id != IPPROTO_SCTP)
+		return false;
+	n = ipvs_conn_lookup(iw, inner->next_proto_id, inner->src_addr, inner->dst_addr,
+			     *(const uint16_t *)(const void *)il4,
+			     *(const uint16_t *)(const void *)(il4 + 2));
+	if (!n || ipvs_node_dir(n) != IPVS_DIR_IN)
+		return false;
+	c = ipvs_conn_of(n);
+	if (c->c_fwd != DPVS_FWD_TUNNEL)
+		return false;
+	if (rte_raw_cksum_mbuf(m, hl, dlen - hl, &sum) < 0 || sum != 0xffff ||
+	    !rte_pktmbuf_is_contiguous(m) || mtu < off + 68) {
+		/* a broken message, or an MTU no IPv4 link may have (RFC 791) */
+		dp_drop(w, port_idx, DPVS_DROP_ICMP_BAD, m);
+		return true;
+	}
+	memmove(in_ip, inner, quoted - off);
+	len = (uint16_t)(dlen - off);
+	m->data_len = len;
+	m->pkt_len = len;
+	icmp->icmp_ident = 0;
+	icmp->icmp_seq_nb = rte_cpu_to_be_16((uint16_t)(mtu - off));
+	icmp->icmp_cksum = 0;
+	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, len - hl);
+	/* ours now: from the VIP the client sent to */
+	ip->total_length = rte_cpu_to_be_16(len);
+	ip->src_addr = c->in.daddr;
+	ip->dst_addr = c->in.saddr;
+	ip->time_to_live = 64; /* a message of ours, as inet sends them */
+	ip->fragment_offset = 0;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ipvs_count(iw, c, IPVS_DIR_OUT, m->pkt_len);
+	ipv4_output(w, m);
+	return true;
+}
+
 enum inet_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 			       struct rte_mbuf *m)
 {
@@ -111,6 +174,14 @@ enum inet_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_
 	if ((in_ip->version_ihl >> 4) != 4 || in_hl < sizeof(*in_ip) ||
 	    dlen < hl + sizeof(*icmp) + in_hl + 8)
 		return INET_ACCEPT;
+	if (icmp->icmp_type == ICMP_DEST_UNREACH && icmp->icmp_code == ICMP_FRAG_NEEDED &&
+	    inet_addr_local_flags(in_ip->src_addr) >= 0) {
+		uint32_t off = ipvs_tun_quoted_inner((const uint8_t *)in_ip,
+						     dlen - hl - (uint32_t)sizeof(*icmp));
+
+		if (off && icmp_tunnel(w, iw, port_idx, m, dlen, icmp, in_ip, off))
+			return INET_STOLEN;
+	}
 	if (in_ip->next_proto_id != IPPROTO_TCP && in_ip->next_proto_id != IPPROTO_UDP &&
 	    in_ip->next_proto_id != IPPROTO_SCTP)
 		return INET_ACCEPT;

@@ -227,6 +227,18 @@ int steer_owner(const struct rte_mbuf *m)
 			const struct rte_ipv4_hdr *q = (const struct rte_ipv4_hdr *)(ic + 1);
 			uint32_t qoff = sizeof(*eth) + hl + sizeof(*ic) + rte_ipv4_hdr_len(q);
 			const uint8_t *ql4 = len >= qoff + 4 ? (const uint8_t *)eth + qoff : NULL;
+			/* about a packet we tunnelled to a real server: the
+			 * client's packet inside is the flow's */
+			uint32_t tin = ipvs_tun_quoted_inner(
+				(const uint8_t *)q, len - (uint32_t)(sizeof(*eth) + hl + sizeof(*ic)));
+
+			if (tin) {
+				const struct rte_ipv4_hdr *t =
+					(const struct rte_ipv4_hdr *)((const uint8_t *)q + tin);
+
+				return owner_ip(t->next_proto_id, t->src_addr, t->dst_addr,
+						(const uint8_t *)t + rte_ipv4_hdr_len(t));
+			}
 
 			/* the quoted packet went the other way: its owner is
 			 * that of a packet from its destination to its source

@@ -66,6 +66,11 @@ CASES = [
     ("more real servers than dest_max", many_dests(5, 60)),
     ("real server 0.0.0.0", svc("-t 10.0.0.100:89 -s rr", "-r 0.0.0.0:80 -m")),
     ("bad service line", svc("-t 10.0.0.100 -s rr")),
+    ("laddr not an address of the daemon",
+     svc("-t 10.0.0.100:91 -s rr", "-r 10.1.0.2:91 --fullnat") + "laddr = 10.1.0.77\n"),
+    ("laddr is the VIP", svc("-t 10.0.0.1:92 -s rr", "-r 10.1.0.2:92 --fullnat") + "laddr = 10.0.0.1\n"),
+    ("laddr not IPv4", svc("-t 10.0.0.100:93 -s rr") + "laddr = 2001:db8::1\n"),
+    ("laddr twice", svc("-t 10.0.0.100:94 -s rr") + "laddr = 10.1.0.1, 10.1.0.1\n"),
     ("IPv6 address", "[addresses]\nc = 2001:db8::1/64 dev dpdk0\n"),
     ("loopback address", "[addresses]\nc = 127.0.0.1/8 dev dpdk0\n"),
     ("multicast address", "[addresses]\nc = 224.0.0.1/24 dev dpdk0\n"),
@@ -83,6 +88,12 @@ CASES = [
     ("route with host bits", "[routes]\nr = 10.9.0.1/16 via 10.1.0.254 dev dpdk1\n"),
     ("route source not ours",
      "[routes]\nr = 10.9.0.0/16 via 10.1.0.254 dev dpdk1 src 10.5.5.5\n"),
+    # 1,020 routes (the default among them) and 6 connected prefixes: more
+    # than the table's 1,024 entries, the last would fail at every start
+    ("more routes than the routing table", "[addresses]\n" + "".join(
+        "h%d = 10.1.%d.1/24 dev dpdk1\n" % (i, 100 + i) for i in range(4)) +
+     "[routes]\n" + "".join("r%d = 172.%d.%d.0/24 via 10.1.0.254 dev dpdk1\n"
+                            % (i, 16 + i // 256, i % 256) for i in range(1019))),
     ("IPv6 route", "[routes]\nr = 2001:db8::/32 via 2001:db8::1 dev dpdk1\n"),
     ("route on no port", "[routes]\nr = 10.9.0.0/16 dev dpdk9\n"),
     ("route twice", "[routes]\nr = 0.0.0.0/0 via 10.1.0.253 dev dpdk1\n"),

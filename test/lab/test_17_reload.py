@@ -94,26 +94,30 @@ def test_failure_at_the_last_step_changes_nothing():
         d.ipvsadm("-A", "-t", "10.0.0.100:7777", "-s", "rr")
         d.ipvsadm("--add-laddr", "-z", "10.3.0.1", "-t", "10.0.0.100:7777")
         d.ipvsadm("-a", "-t", "10.0.0.100:7777", "-r", "10.1.0.9:7777", "--fullnat")
+        # and ten routes by hand, which the file does not know of
+        for i in range(10):
+            d.dpip("route", "add", "172.30.%d.0/24" % i, "via", "10.1.0.254", "dev", "dpdk1")
         before = state(d)
         assert "10.1.0.3:80" in before["services"], before["services"]
         assert "10.3.0.1" in before["laddrs"], before["laddrs"]
 
-        # 0. the network step's last item: the route table (1,024 slots,
-        # the connected routes of the addresses among them: 3 + 200, and
-        # the default) is full at the last route; 200 addresses and 820
-        # routes were published and are taken back
+        # 0. the network step's last item: the file fits the route table
+        # (1,024 slots: 811 routes, the default and 3 + 200 connected ones;
+        # dpvs -t counts them), but not beside the ten routes added by
+        # hand: full at the last route; 200 addresses and 810 routes were
+        # published and are taken back
         text = BASE.replace("[addresses]\n", "[addresses]\n" + "".join(
             "v%d = 10.2.%d.%d/32 dev dpdk0\n" % (i, i // 200, 1 + i % 200) for i in range(200)))
         text = text.replace("[routes]\n", "[routes]\n" + "".join(
             "r%d = 172.%d.%d.0/24 via 10.1.0.254 dev dpdk1\n" % (i, 16 + i // 256, i % 256)
-            for i in range(821)))
+            for i in range(811)))
         text = text.replace("-s rr\n", "-s wrr\n", 1)
         d.write_conf(text)
         assert d.check().returncode == 0, d.check().stderr
         r = d.dpip("config", "reload", check=False)
         assert r.returncode != 0, r.stdout
-        assert "rolled back: " + d.conf + ": [routes] r820: cannot add route " \
-            "172.19.52.0/24 via 10.1.0.254 dev dpdk1: routing table full" in r.stderr, r.stderr
+        assert "rolled back: " + d.conf + ": [routes] r810: cannot add route " \
+            "172.19.42.0/24 via 10.1.0.254 dev dpdk1: routing table full" in r.stderr, r.stderr
         assert_same(before, state(d), "a reload rolled back at its last route")
 
         # 1. the very last step: removing address c, refused (its LIP);
@@ -172,6 +176,47 @@ def test_failure_at_the_last_step_changes_nothing():
             assert after[k] == before[k], (k, before[k], after[k])
         # rs2 comes back at the end of web's list (a new add, not an undo)
         assert after["listing"].count("TCP  ") == 2, after["listing"]
+        assert d.proc.poll() is None
+    finally:
+        d.cleanup()
+
+
+def test_local_addresses_from_the_file():
+    """`laddr = A, B` in a [service:] section: Full-NAT's local addresses
+    as --add-laddr gives them; a reload adds what the file adds, removes
+    what an earlier file declared and this one does not, leaves the ones
+    added by hand; a reload that fails after adding one takes it back."""
+    fnat = BASE + ("[service:fn]\nservice = -t 10.0.0.100:8080 -s rr\n"
+                   "rs = -r 10.1.0.9:8080 --fullnat\nladdr = 10.1.0.1, 10.3.0.1\n")
+    d = Daemon("rl2", svc_max=SVC_MAX, dest_max=1024)
+    try:
+        d.write_conf(fnat)
+        d.start()
+        got = d.ipvsadm("--get-laddr").stdout
+        assert "10.1.0.1" in got and "10.3.0.1" in got, got
+        # one added by hand stays across reloads of the file
+        d.ipvsadm("--add-laddr", "-z", "10.0.0.1", "-t", "10.0.0.100:8080")
+        d.ipvsadm("-A", "-t", "10.0.0.100:7777", "-s", "rr")  # counts in svc_max
+        d.write_conf(fnat.replace("laddr = 10.1.0.1, 10.3.0.1", "laddr = 10.3.0.1"))
+        out = d.dpip("config", "reload").stdout
+        assert "ipvs: [service:fn] local address 10.1.0.1 removed" in out, out
+        got = d.ipvsadm("--get-laddr").stdout
+        assert "10.1.0.1" not in got and "10.3.0.1" in got and "10.0.0.1" in got, got
+        before = state(d)
+        # adds 10.1.0.1 again, then fails at the last service ([pool]
+        # svc_max, full with the one added by hand): the local address
+        # goes with the rest
+        text = fnat + "".join("[service:x%d]\nservice = -t 10.0.0.100:%d -s rr\n"
+                              % (i, 3000 + i) for i in range(SVC_MAX - 2))
+        d.write_conf(text)
+        r = d.dpip("config", "reload", check=False)
+        assert r.returncode != 0 and "rolled back" in r.stderr, (r.stdout, r.stderr)
+        assert_same(before, state(d), "a reload with a local address rolled back")
+        # and without the service, its local addresses go with it
+        d.write_conf(BASE)
+        out = d.dpip("config", "reload").stdout
+        assert "ipvs: [service:fn] TCP 10.0.0.100:8080 removed" in out, out
+        assert "10.3.0.1" not in d.ipvsadm("--get-laddr").stdout
         assert d.proc.poll() is None
     finally:
         d.cleanup()

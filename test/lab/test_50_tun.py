@@ -146,3 +146,24 @@ def test_path_mtu_discovery_through_the_tunnel():
         route = LAB.ns(LAB.ns_c, "ip", "route", "get", VIP_LAN).stdout
         assert re.search(r"\bmtu %d\b" % mtu, route), route
     LAB.fates_add_up("dpdk0")
+
+
+def test_path_mtu_of_a_router_behind_the_director():
+    """The router's leg towards the real servers carries 1300 bytes: it
+    tells the director (the outer source) that our 1500-byte IPIP packets
+    need fragmenting; the director tells the client, from the VIP, 1280
+    (1300 less the outer header), and the upload completes."""
+    guide_tun()
+    LAB.ns(LAB.ns_r, "ip", "link", "set", "r2", "mtu", "1300")
+    try:
+        LAB.ns(LAB.ns_c, "ip", "route", "flush", "cache")
+        path = os.path.join(LAB.state, "upload.bin")
+        with open(path, "wb") as f:
+            f.write(os.urandom(UPLOAD))
+        got = curl("-H", "Expect:", "--data-binary", "@" + path, timeout=20)
+        assert re.match(r"I am RealServer\d \S+ got %d bytes$" % UPLOAD, got), got
+        route = LAB.ns(LAB.ns_c, "ip", "route", "get", VIP_LAN).stdout
+        assert re.search(r"\bmtu 1280\b", route), route
+    finally:
+        LAB.ns(LAB.ns_r, "ip", "link", "set", "r2", "mtu", "1500")
+    LAB.fates_add_up("dpdk0")

@@ -172,6 +172,54 @@ static void test_nic_table_delivers_to_owner(void **state)
 	assert_int_equal(steer_port_reta(0, q_client), -ENOENT);
 }
 
+/* A router's "fragmentation needed" about a packet we tunnelled (IPIP
+ * from our 192.168.1.1 to RIP, the client's UDP packet inside). */
+static struct rte_mbuf *tunnel_error(const char *client)
+{
+	static const struct rte_ether_addr peer = { { 0x02, 0xaa, 0, 0, 0, 3 } };
+	uint8_t b[256];
+	size_t n = t_eth(b, &t_ports[1].mac, &peer, RTE_ETHER_TYPE_IPV4);
+
+	n += t_ipv4(b + n, "192.168.1.254", "192.168.1.1", IPPROTO_ICMP, 64, 8 + 20 + 20 + 8);
+	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)(b + n);
+
+	memset(ic, 0, sizeof(*ic));
+	ic->icmp_type = 3;
+	ic->icmp_code = 4;
+	ic->icmp_seq_nb = rte_cpu_to_be_16(1300);
+	n += sizeof(*ic);
+	n += t_ipv4(b + n, "192.168.1.1", RIP, IPPROTO_IPIP, 64, 20 + 8);
+	n += t_ipv4(b + n, client, VIP, IPPROTO_UDP, 64, 8);
+	uint16_t *u = (uint16_t *)(b + n);
+	u[0] = rte_cpu_to_be_16(4000);
+	u[1] = rte_cpu_to_be_16(53);
+	u[2] = rte_cpu_to_be_16(8);
+	u[3] = 0;
+	n += 8;
+	return dp_test_mbuf(b, (uint16_t)n);
+}
+
+/* TUN: the error about the tunnelled packet belongs to the client's flow
+ * inside it, not to the real server the outer header names. */
+static void test_tunnel_error_owner(void **state)
+{
+	char client[32];
+	unsigned differ = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < 64; i++) {
+		snprintf(client, sizeof(client), "172.16.9.%u", 1 + i);
+		struct rte_mbuf *in = udp_frame(client, 4000, VIP, 53);
+		struct rte_mbuf *e = tunnel_error(client);
+
+		assert_int_equal(steer_owner(e), steer_owner(in));
+		differ += steer_owner(in) != (int)(steer_hash(inet_addr(RIP)) % STEER_RETA % 2);
+		rte_pktmbuf_free(in);
+		rte_pktmbuf_free(e);
+	}
+	assert_true(differ > 0); /* the RIP's owner would have been wrong */
+}
+
 static void test_hash_is_toeplitz(void **state)
 {
 	static const uint8_t key[40] = {
@@ -369,6 +417,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_both_directions_one_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fnat_reply_by_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nic_table_delivers_to_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tunnel_error_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rings_carry_and_drop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_ipv4_stays, setup, teardown),
 	};
