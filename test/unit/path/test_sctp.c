@@ -18,6 +18,8 @@
  *    port NAT changes; an ABORT after a COOKIE-ECHO is the ABORT;
  *  - an ICMP error about a NAT association translated back to VIP:port;
  *  - DR: the IP packet leaves byte for byte, LVS's input-only states;
+ *  - TUN: inside IPIP untouched; a router's "fragmentation needed" about
+ *    the tunnelled packet reaches the client from the VIP;
  *  - Full-NAT refused for an SCTP service with a reason;
  *  - rr spreads associations over the real servers;
  *  - after each test, per port, the fates of what it received add up.
@@ -41,6 +43,7 @@
 #define NAT_VPORT 3868 /* rr over RIP1, RIP2 on 3869: NAT changes the port */
 #define SAME_VPORT 2905 /* NAT to RIP1:2905: no port change */
 #define DR_VPORT 9899   /* DR over RIP1, RIP2 */
+#define TUN_VPORT 9900  /* TUN (IPIP) to RIP1 */
 
 /* chunk types */
 enum { DATA = 0, INIT = 1, INIT_ACK = 2, SACK = 3, ABORT = 6, SHUTDOWN = 7,
@@ -130,7 +133,8 @@ static int setup(void **state)
 	    add_dest(NAT_VPORT, RIP2, NAT_VPORT + 1, DPVS_FWD_MASQ) < 0 ||
 	    add_svc(SAME_VPORT) < 0 || add_dest(SAME_VPORT, RIP1, SAME_VPORT, DPVS_FWD_MASQ) < 0 ||
 	    add_svc(DR_VPORT) < 0 || add_dest(DR_VPORT, RIP1, DR_VPORT, DPVS_FWD_DROUTE) < 0 ||
-	    add_dest(DR_VPORT, RIP2, DR_VPORT, DPVS_FWD_DROUTE) < 0) {
+	    add_dest(DR_VPORT, RIP2, DR_VPORT, DPVS_FWD_DROUTE) < 0 || add_svc(TUN_VPORT) < 0 ||
+	    add_dest(TUN_VPORT, RIP1, TUN_VPORT, DPVS_FWD_TUNNEL) < 0) {
 		fprintf(stderr, "set-up: %s\n", err);
 		return -1;
 	}
@@ -417,6 +421,39 @@ static void test_dr_untouched_input_only(void **state)
 	(void)eth_to(one_out_of(P_SRV), P_SRV, &rs_mac[1]);
 }
 
+/* TUN: the client's packet inside IPIP, untouched; a router on the
+ * tunnel's path says it needs 1300 bytes: the client hears 1280 from the
+ * VIP, quoting its own packet. */
+static void test_tun_and_frag_needed(void **state)
+{
+	uint8_t sent[1600], q[600];
+	size_t n;
+	uint16_t len;
+
+	(void)state;
+	feed(P_CLI, sctp_frame(fb, CIP, 46000, VIP, TUN_VPORT, INIT));
+	(void)one_out_of(P_SRV);
+	n = sctp_frame2(fb, CIP, 46000, VIP, TUN_VPORT, DATA, 0xff, 1200, false);
+	len = (uint16_t)(n - sizeof(struct rte_ether_hdr));
+	memcpy(sent, p_iph(fb), len);
+	feed(P_CLI, n);
+	const struct rte_ipv4_hdr *o =
+	    (const struct rte_ipv4_hdr *)eth_to(one_out_of(P_SRV), P_SRV, &rs_mac[0]);
+
+	assert_int_equal(o->next_proto_id, IPPROTO_IPIP);
+	assert_memory_equal(o + 1, sent, len); /* the SCTP packet as sent */
+	crc_ok((const struct rte_ipv4_hdr *)(o + 1));
+	memcpy(q, o, 548);
+	feed(P_SRV, p_icmp_frame(fb, "192.168.1.254", DIP1, 3, 4, htonl(1300), q, 548));
+	const struct rte_ipv4_hdr *ip =
+	    (const struct rte_ipv4_hdr *)eth_to(one_out_of(P_CLI), P_CLI, &cgw_mac);
+	const struct rte_icmp_hdr *ic = (const struct rte_icmp_hdr *)(ip + 1);
+
+	assert_int_equal(ip->src_addr, p_ip(VIP));
+	assert_int_equal(ntohs(ic->icmp_seq_nb), 1280);
+	assert_memory_equal(ic + 1, sent, 548 - 20);
+}
+
 static void test_fullnat_refused(void **state)
 {
 	(void)state;
@@ -438,6 +475,7 @@ int main(void)
 		T(test_new_needs_init_and_crc),
 		T(test_icmp_error_translated),
 		T(test_dr_untouched_input_only),
+		T(test_tun_and_frag_needed),
 		T(test_fullnat_refused),
 	};
 
