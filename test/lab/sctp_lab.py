@@ -16,6 +16,26 @@ PY = "/usr/bin/python3"
 NAMES = ("RealServer1", "RealServer2")
 
 
+def spawn(ns, script, *args):
+    """script (of this folder) in namespace ns, cut off after 120 s."""
+    return subprocess.Popen(["ip", "netns", "exec", ns, "timeout", "120", PY,
+                             os.path.join(HERE, script)] + list(args),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop(procs):
+    """Stops what spawn() started, by PID, and empties the list."""
+    while procs:
+        p = procs.pop()
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=5)
+
+
 class SctpPeers:
     def __init__(self, lab, vip, vport):
         self.lab, self.vip, self.vport = lab, vip, vport
@@ -34,24 +54,13 @@ class SctpPeers:
                 os.unlink(self.log_path(name))
             args = ["server", "--name", name, "--port", str(port), "--log",
                     self.log_path(name), "--seconds", "90"] + (["--bind", bind] if bind else [])
-            self.procs.append(subprocess.Popen(
-                ["ip", "netns", "exec", ns, "timeout", "120", PY,
-                 os.path.join(HERE, "sctp_peer.py")] + args,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            self.procs.append(spawn(ns, "sctp_peer.py", *args))
         # rr: two associations reach both servers; closed again
         wait_until(lambda: all("server" in r for r in self.client(2, 0, next(self.warm))),
                    timeout=30, interval=0.5, what="both SCTP servers to answer")
 
     def stop(self):
-        while self.procs:
-            p = self.procs.pop()
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait(timeout=5)
+        stop(self.procs)
 
     def client(self, count, hold, base):
         """count associations from ports base..: all but the last hold
@@ -92,6 +101,18 @@ class SctpPeers:
                 assert e["src"] == CIP and e["dport"] == rport and e["crc_ok"], e
             assert {1, 10, 0, 3, 7, 14} <= {e["type"] for e in log}, (name, log)
         return got
+
+    def run(self, rport, bind=None, count=6, hold=2, base=40000):
+        """Servers up, count associations of which the last hold stay
+        open (check_associations), then the connection list: the open
+        ones ESTABLISHED, the others CLOSED. Returns the associations."""
+        self.start(rport, bind)
+        got = self.check_associations(count, hold, base, rport)
+        rows = self.conn_rows(rport)
+        for port in range(base, base + count):
+            state = "ESTABLISHED" if port >= base + count - hold else "CLOSED"
+            assert port in rows and rows[port][0] == state, (port, rows)
+        return got, rows
 
     def conn_rows(self, rport):
         """{client port: (state, real server, expire)} of `ipvsadm -Lnc`'s

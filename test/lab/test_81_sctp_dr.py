@@ -29,12 +29,9 @@ def test_sctp_dr_associations():
         assert any(ln.startswith(want) for ln in lines), (want, lines)
     peers = SctpPeers(LAB, VIP_LAN, VPORT)
     try:
-        peers.start(VPORT, bind=VIP_LAN)
-        peers.check_associations(6, 2, 40000, VPORT)
-        rows = peers.conn_rows(VPORT)
-        for port in range(40000, 40006):
-            state = "ESTABLISHED" if port >= 40004 else "CLOSED"
-            assert port in rows and rows[port][0] == state, (port, rows)
+        # input-only states: the client's COOKIE-ECHO establishes, its
+        # SHUTDOWN-COMPLETE closes
+        peers.run(VPORT, bind=VIP_LAN)
         assert LAB.drop("l4-bad-csum") == 0
         LAB.fates_add_up()
     finally:
