@@ -145,6 +145,20 @@ uint32_t ipvs_conn_slot_bytes(unsigned worker_index)
 			  (buckets + iw->conn_max - 1) / iw->conn_max);
 }
 
+/* The timer, the counters and the way out of a conn's packet; sctp: a
+ * constant at each call. */
+static inline __attribute__((always_inline)) void
+conn_pass(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *c, enum ipvs_dir dir,
+	  struct rte_mbuf *m, uint32_t timeout, const bool sctp)
+{
+	ipvs_conn_refresh(iw, c, w->now_sec, timeout);
+	ipvs_count(iw, c, dir, m->pkt_len);
+	if (sctp)
+		conn_xmit_sctp(w, c, dir, m);
+	else
+		conn_xmit(w, c, dir, m);
+}
+
 /* A packet of a known connection: state, timer, counters, rewrite. */
 static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 				     struct rte_mbuf *m, struct ipvs_conn *c, enum ipvs_dir dir,
@@ -167,16 +181,22 @@ static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 	}
 	if (c->c_state != IPVS_UDP_STATE) {
 		bool in_only = c->c_flags & IPVS_CONN_F_NOOUTPUT;
-		uint8_t next = likely(c->in.proto == IPPROTO_TCP)
-				       ? ipvs_tcp_next_state(c->c_state, dir, in_only, l4_event)
-				       : ipvs_sctp_next_state(c->c_state, dir, in_only, l4_event);
+		uint8_t next;
 
+		if (unlikely(c->in.proto == IPPROTO_SCTP)) {
+			/* told apart here, where UDP never comes, so UDP's
+			 * and TCP's way out has no SCTP test */
+			next = ipvs_sctp_next_state(c->c_state, dir, in_only, l4_event);
+			if (next != c->c_state)
+				ipvs_conn_set_state(iw, c, next);
+			conn_pass(w, iw, c, dir, m, snap->timeout[c->c_state], true);
+			return INET_STOLEN;
+		}
+		next = ipvs_tcp_next_state(c->c_state, dir, in_only, l4_event);
 		if (next != c->c_state)
 			ipvs_conn_set_state(iw, c, next);
 	}
-	ipvs_conn_refresh(iw, c, w->now_sec, snap->timeout[c->c_state]);
-	ipvs_count(iw, c, dir, m->pkt_len);
-	conn_xmit(w, c, dir, m);
+	conn_pass(w, iw, c, dir, m, snap->timeout[c->c_state], false);
 	return INET_STOLEN;
 }
 
@@ -313,7 +333,10 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	if (iw->dest[dest->id].eg.gen == inet_egress_gen())
 		c->eg_in = iw->dest[dest->id].eg;
 	ipvs_count(iw, c, IPVS_DIR_IN, m->pkt_len);
-	conn_xmit(w, c, IPVS_DIR_IN, m);
+	if (unlikely(proto == IPPROTO_SCTP))
+		conn_xmit_sctp(w, c, IPVS_DIR_IN, m);
+	else
+		conn_xmit(w, c, IPVS_DIR_IN, m);
 	/* one-packet scheduling (-o, UDP only as in LVS): each datagram is
 	 * scheduled on its own, no conn is kept */
 	if ((svc->flags & DPVS_SVC_F_ONEPACKET) && proto == IPPROTO_UDP)
