@@ -95,6 +95,11 @@ void cfg_defaults(struct dpvs_config *cfg)
 	cfg->tcp_states = (struct dpvs_tcp_state_timeouts){
 		.syn_recv = 60, .time_wait = 120, .close = 10, .close_wait = 60, .last_ack = 30,
 	};
+	/* LVS's: every defence off, am_droprate 10; eviction only when full */
+	cfg->defense = (struct dpvs_defense){
+		.threshold = 90, .am_droprate = 10, .evict_threshold = 100,
+		.unknown_tcp = DPVS_UNKNOWN_TCP_DROP, .mask = DPVS_DEF_F_ALL,
+	};
 }
 
 static void port_defaults(struct cfg_port *p, const char *name)
@@ -768,6 +773,7 @@ static void parse_sections(struct loader *L, int pass)
 		case CFG_SEC_EAL:
 		case CFG_SEC_POOL:
 		case CFG_SEC_IPVS:
+		case CFG_SEC_DEFENSE:
 			if (pass == 0)
 				parse_fixed(L, sec, s, L->cfg);
 			break;

@@ -191,6 +191,9 @@ struct dpvs_config {
 	bool expire_nodest_conn;
 	bool sloppy_tcp; /* a TCP conn may start on any segment but an RST */
 
+	/* [defense] (reloadable; mask is always DPVS_DEF_F_ALL) */
+	struct dpvs_defense defense;
+
 	unsigned nservices;
 	struct cfg_service services[CFG_MAX_SERVICES];
 

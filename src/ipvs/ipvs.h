@@ -54,6 +54,8 @@ void ipvs_timer_tick(uint64_t now_sec);
 uint32_t ipvs_conn_count(unsigned worker_index);
 /* Hugepage bytes one connection slot of the worker's shard costs. */
 uint32_t ipvs_conn_slot_bytes(unsigned worker_index);
+/* The most nodes a new conn's bucket held in the worker's shard. */
+uint32_t ipvs_conn_chain_max(unsigned worker_index);
 
 /* ---- data path (worker lcore) ---- */
 /*
@@ -106,6 +108,11 @@ void ipvs_set_expire_nodest_conn(bool on);
  * flow that ECMP moves to this director mid-stream is scheduled (with
  * Maglev: to the server it had) instead of dropped as tcp-not-syn */
 void ipvs_set_sloppy_tcp(bool on);
+/* DoS defences (src/ipvs/defense.h): sets the fields in d->mask, all
+ * checked first (0, or -EINVAL and nothing changed); the workers take
+ * them within a second. get: the settings and what the workers did. */
+int ipvs_defense_set(const struct dpvs_defense *d, char *err, size_t errlen);
+void ipvs_defense_get(struct dpvs_defense_info *out);
 /* Several changes, one publication: begin ... end (nesting allowed).
  * end: 0, or -ENOMEM when the publication failed (the next change or
  * end retries it). */

@@ -182,23 +182,25 @@ static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 		return INET_STOLEN;
 	}
 	if (c->c_state != IPVS_UDP_STATE) {
-		bool in_only = c->c_flags & IPVS_CONN_F_NOOUTPUT;
+		bool noout = c->c_flags & IPVS_CONN_F_NOOUTPUT;
 		uint8_t next;
 
 		if (unlikely(c->in.proto == IPPROTO_SCTP)) {
 			/* told apart here, where UDP never comes, so UDP's
 			 * and TCP's way out has no SCTP test */
-			next = ipvs_sctp_next_state(c->c_state, dir, in_only, l4_event);
+			next = ipvs_sctp_next_state(c->c_state, dir, noout, l4_event);
 			if (next != c->c_state)
 				ipvs_conn_set_state(iw, c, next);
-			conn_pass(w, iw, c, dir, m, snap->timeout[c->c_state], true);
+			conn_pass(w, iw, c, dir, m, ipvs_state_timeout(iw, snap, c->c_state), true);
 			return INET_STOLEN;
 		}
-		next = ipvs_tcp_next_state(c->c_state, dir, in_only, l4_event);
+		next = likely(!(iw->def.on & IPVS_DEF_SECURE_TCP))
+			       ? ipvs_tcp_next_state(c->c_state, dir, noout, l4_event)
+			       : ipvs_tcp_next_state_secure(c->c_state, dir, noout, l4_event);
 		if (next != c->c_state)
 			ipvs_conn_set_state(iw, c, next);
 	}
-	conn_pass(w, iw, c, dir, m, snap->timeout[c->c_state], false);
+	conn_pass(w, iw, c, dir, m, ipvs_state_timeout(iw, snap, c->c_state), false);
 	return INET_STOLEN;
 }
 
@@ -282,6 +284,16 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 				state = ipvs_tcp_next_state(IPVS_TCP_NONE, IPVS_DIR_IN, false,
 							    l4_event);
 			if (state == IPVS_TCP_NONE) {
+				/* [defense] unknown_tcp rst: the client learns at
+				 * once that the flow is gone (say after a restart)
+				 * instead of retransmitting into silence; never
+				 * for an RST */
+				if (iw->def.rst && !(l4_event & RTE_TCP_RST_FLAG) &&
+				    ipvs_tcp_send_rst(w, m)) {
+					iw->def.rst_sent++;
+					dp_drop(w, port_idx, DPVS_DROP_TCP_RST_SENT, m);
+					return INET_STOLEN;
+				}
 				dp_drop(w, port_idx, DPVS_DROP_CONN_NOT_SYN, m);
 				return INET_STOLEN;
 			}
@@ -295,6 +307,12 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 			return INET_STOLEN;
 		}
 		state = ipvs_sctp_next_state(IPVS_SCTP_NONE, IPVS_DIR_IN, false, l4_event);
+	}
+	/* drop_packet (defense.h): under pressure one new flow in
+	 * drop_rate goes before it costs a scheduler pick and a slot */
+	if (unlikely(iw->def.drop_rate) && ipvs_defense_drop_packet(iw)) {
+		dp_drop(w, port_idx, DPVS_DROP_DEFENSE_DROP, m);
+		return INET_STOLEN;
 	}
 	ctx = (struct sched_ctx){ .dest_cnt = iw->dest, .thresh = snap->thresh, .caddr = ip->src_addr, .cport = sport,
 				  .worker = (uint16_t)iw->index, .daddr = ip->dst_addr,
@@ -331,11 +349,11 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 		}
 		c = ipvs_conn_new_fnat(iw, w->now_sec, proto, ip->src_addr, sport, ip->dst_addr,
 				       dport, dest->addr, rport, &fl, svc->id, dest->id, state,
-				       snap->timeout[state], bucket);
+				       ipvs_state_timeout(iw, snap, state), bucket);
 	} else {
 		c = ipvs_conn_new(iw, w->now_sec, proto, ip->src_addr, sport, ip->dst_addr, dport,
 				  dest->addr, rport, svc->id, dest->id, state,
-				  snap->timeout[state], (uint8_t)dest->fwd, bucket);
+				  ipvs_state_timeout(iw, snap, state), (uint8_t)dest->fwd, bucket);
 	}
 	if (!c) {
 		dp_drop(w, port_idx, DPVS_DROP_CONN_FULL, m);
@@ -436,5 +454,6 @@ void ipvs_worker_timer(struct worker *w)
 	if (unlikely(!iw))
 		return;
 	ipvs_conn_timer(iw, w->now_sec, w->loop_packets != 0);
+	ipvs_defense_tick(iw, w->now_sec);
 	ipvs_conn_req_serve(iw, w->now_sec, w->lcore_id);
 }

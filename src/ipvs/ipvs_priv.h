@@ -21,12 +21,13 @@
 #include <stdint.h>
 #include <string.h>
 #include <rte_ether.h>
-#include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include "dp/dp.h"
 #include "dpvs/ctl.h"
+#include "ipvs/conn_hash.h"
+#include "ipvs/defense.h"
 #include "ipvs/ipvs.h"
 
 struct worker;
@@ -455,11 +456,12 @@ struct ipvs_worker {
 	uint32_t nfree;
 	struct ipvs_conn_node **htab;
 	uint32_t nbuckets;         /* a power of two */
-	uint32_t hash_seed;
+	struct ipvs_hash_key hash_key; /* secret, drawn at start (conn_hash.h) */
 	uint32_t nconns;
 	uint32_t conn_max;
 	uint64_t timer_next; /* next wheel second to process */
-	struct ipvs_conn *wheel[IPVS_WHEEL_SLOTS];
+	struct ipvs_conn *wheel[IPVS_WHEEL_SLOTS];      /* each slot's first (oldest linked) */
+	struct ipvs_conn *wheel_tail[IPVS_WHEEL_SLOTS]; /* and last: new ones go after it */
 	/* counters beyond the drop reasons */
 	uint64_t conns_created, conns_expired;
 	/* live conns by state (templates apart): moved on state changes,
@@ -479,21 +481,20 @@ struct ipvs_worker {
 	unsigned index; /* the worker's index */
 	uint32_t timer_budget; /* conns the next timer run may visit (adapts) */
 	struct ipvs_hints hints;
+	struct ipvs_defense_wstate def; /* defense.h */
 };
 
 /* conn.c */
 int ipvs_conn_shard_init(struct ipvs_worker *iw, unsigned index, uint32_t conn_max, int socket,
 			 char *err, size_t errlen);
 void ipvs_conn_shard_fini(struct ipvs_worker *iw);
-/* The bucket of a tuple. */
+/* The bucket of a tuple: keyed (conn_hash.h), so an attacker cannot aim
+ * tuples at one bucket. */
 static inline uint32_t ipvs_conn_hash(const struct ipvs_worker *iw, uint8_t proto, uint32_t saddr,
 				      uint32_t daddr, uint16_t sport, uint16_t dport)
 {
-	uint32_t h = rte_hash_crc_4byte(saddr, iw->hash_seed ^ proto);
-
-	h = rte_hash_crc_4byte(daddr, h);
-	h = rte_hash_crc_4byte(((uint32_t)sport << 16) | dport, h);
-	return h & (iw->nbuckets - 1);
+	return (uint32_t)ipvs_tuple_hash(&iw->hash_key, proto, saddr, daddr, sport, dport) &
+	       (iw->nbuckets - 1);
 }
 
 static inline bool ipvs_node_is(const struct ipvs_conn_node *n, uint8_t proto, uint32_t saddr,
@@ -574,6 +575,24 @@ enum dpvs_drop_reason ipvs_fnat_bind(struct ipvs_worker *iw, uint64_t now,
 void ipvs_conn_refresh(struct ipvs_worker *iw, struct ipvs_conn *c, uint64_t now,
 		       uint32_t timeout);
 void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c);
+/* defense.c: pressure eviction, one conn in TIME_WAIT, CLOSE, SYN_RECV
+ * or SYNACK freed, the soonest to expire found within bounded work;
+ * true when one was. */
+bool ipvs_defense_evict(struct ipvs_worker *iw);
+/* drop_packet: whether this new flow is the one in drop_rate to drop
+ * (counted); call only while iw->def.drop_rate is not 0. */
+bool ipvs_defense_drop_packet(struct ipvs_worker *iw);
+/* The timeout of a conn in state now (secure_tcp shortens half-open). */
+static inline uint32_t ipvs_state_timeout(const struct ipvs_worker *iw,
+					  const struct ipvs_snap *snap, uint8_t state)
+{
+	uint32_t t = snap->timeout[state];
+
+	if (unlikely(iw->def.on & IPVS_DEF_SECURE_TCP) &&
+	    (state == IPVS_TCP_SYN_RECV || state == IPVS_TCP_SYNACK) && t > IPVS_SECURE_SYN_TIMEOUT)
+		t = IPVS_SECURE_SYN_TIMEOUT;
+	return t;
+}
 /* The lookup key of a persistence template (persist.c builds it): proto
  * IPVS_PROTO_TEMPLATE, the client net, the service's protocol in sport,
  * the VIP (or fwmark) and port; or a persistence engine's own. */
@@ -622,7 +641,16 @@ int ipvs_publish(void);
  * input_only: a conn whose replies do not pass us (DR, TUN) */
 uint8_t ipvs_tcp_next_state(uint8_t state, enum ipvs_dir dir, bool input_only,
 			    uint8_t tcp_flags);
+/* the same by LVS's secure_tcp table (defense.h) */
+uint8_t ipvs_tcp_next_state_secure(uint8_t state, enum ipvs_dir dir, bool input_only,
+				   uint8_t tcp_flags);
 const char *ipvs_state_name(uint8_t proto, uint8_t state);
+/* Answers m (a TCP segment as received, data at its IPv4 header, its
+ * Ethernet header in the headroom) with an RST from the address and port
+ * it was sent to, back to the frame's sender (RFC 793's reset
+ * generation); m is left to the caller. false: no mbuf for it (counted
+ * local-no-mbuf). */
+bool ipvs_tcp_send_rst(struct worker *w, const struct rte_mbuf *m);
 void ipvs_default_timeouts(uint32_t timeout[IPVS_STATE_MAX]);
 /* A conn counts as active (activeconns, not inactconns) in this state:
  * TCP's and SCTP's ESTABLISHED, as LVS. */

@@ -280,9 +280,10 @@ static int print_stats(FILE *out, const void *reply, uint32_t rlen, char *err, s
 
 	if (list_open(&it, reply, rlen, sizeof(w), err, errlen))
 		return -EBADMSG;
-	fprintf(out, "%5s %4s %14s %6s %14s %16s %10s %12s %10s %10s %10s %12s %12s %10s\n",
+	fprintf(out, "%5s %4s %14s %6s %14s %16s %10s %12s %10s %10s %10s %12s %12s %10s %9s\n",
 		"lcore", "cpu", "loops", "idle%", "packets", "busy-cycles", "cycles/pkt", "pps",
-		"conns", "conn-max", "conn-bytes", "redir-out", "redir-in", "redir-drop");
+		"conns", "conn-max", "conn-bytes", "redir-out", "redir-in", "redir-drop",
+		"chain-max");
 	for (uint32_t i = 0; i < it.count; i++) {
 		double idle;
 
@@ -290,10 +291,11 @@ static int print_stats(FILE *out, const void *reply, uint32_t rlen, char *err, s
 		idle = w.loops ? 100.0 * (double)w.idle_loops / (double)w.loops : 0.0;
 		fprintf(out,
 			"%5u %4u %14" PRIu64 " %5.1f%% %14" PRIu64 " %16" PRIu64
-			" %10.1f %12.0f %10u %10u %10u %12" PRIu64 " %12" PRIu64 " %10" PRIu64 "\n",
+			" %10.1f %12.0f %10u %10u %10u %12" PRIu64 " %12" PRIu64 " %10" PRIu64
+			" %9u\n",
 			w.lcore_id, w.cpu, w.loops, idle, w.packets, w.busy_cycles,
 			w.cycles_per_packet, w.pps, w.conns, w.conn_max, w.conn_bytes, w.redirected_out,
-			w.redirected_in, w.redirect_drops);
+			w.redirected_in, w.redirect_drops, w.chain_max);
 		packets += w.packets;
 		pps += w.pps;
 		conns += w.conns;
@@ -376,6 +378,9 @@ int dpip_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_
 		return print_neighs(out, cmd, reply, rlen, err, errlen);
 	case DPVS_MSG_FWMARK_SHOW:
 		return dpip_fwmark_print(out, cmd, reply, rlen, err, errlen);
+	case DPVS_MSG_DEFENSE_GET:
+	case DPVS_MSG_DEFENSE_SET:
+		return dpip_defense_print(out, cmd, reply, rlen, err, errlen);
 	case DPVS_MSG_CAPTURE_START:
 	case DPVS_MSG_CAPTURE_STOP:
 	case DPVS_MSG_CAPTURE_SHOW:
