@@ -30,8 +30,9 @@
 
 #define DPVS_CTL_MAGIC 0x53565044u /* "DPVS" little-endian */
 /* 5: ipv6-not-forwarded, STATS' dpvs_ipvs_limits; 6: DoS defences
- * (DEFENSE_*), drop-packet and tcp-rst-sent, CHECK_SHOW */
-#define DPVS_CTL_VERSION 6
+ * (DEFENSE_*), drop-packet and tcp-rst-sent, CHECK_SHOW; 7: the worker
+ * stats' Full-NAT client-address counters */
+#define DPVS_CTL_VERSION 7
 #define DPVS_CTL_MAX_PAYLOAD (4u << 20) /* 4 MiB: a big conn listing page */
 #define DPVS_CTL_DEFAULT_SOCK "/run/dpvs/dpvs.sock"
 #define DPVS_CTL_SOCK_ENV "DPVS_SOCK"
@@ -270,6 +271,10 @@ struct dpvs_worker_stats {
 	/* several workers: packets handed to their owner, taken from
 	 * another worker, dropped because the owner's ring was full */
 	uint64_t redirected_out, redirected_in, redirect_drops;
+	/* Full-NAT's client address (TOA, UOA): packets that carried it,
+	 * packets without room for it, SYN-ACK MSS options lowered for it */
+	uint64_t toa_added, toa_no_room, uoa_added, uoa_no_room, mss_clamped;
+	uint64_t pp_added, pp_no_room; /* PROXY headers, and those without headroom */
 };
 
 /* STATS: after the workers' list (count x entry_size), the limits of
@@ -366,6 +371,11 @@ enum dpvs_tun_type {
 #define DPVS_SVC_F_SCHED1 0x0008 /* flag-1 = sh-fallback = mh-fallback */
 #define DPVS_SVC_F_SCHED2 0x0010 /* flag-2 = sh-port = mh-port */
 #define DPVS_SVC_F_SCHED3 0x0020
+/* DPVS's --proxy-protocol v1|v2 (Full-NAT dests): the PROXY header of
+ * haproxy's proxy-protocol.txt in front of what the client sends */
+#define DPVS_SVC_F_PP_V1 0x0100
+#define DPVS_SVC_F_PP_V2 0x0200
+#define DPVS_SVC_F_PP (DPVS_SVC_F_PP_V1 | DPVS_SVC_F_PP_V2)
 
 /* Counters as ipvsadm --stats/--rate show them. */
 struct dpvs_stats {

@@ -90,6 +90,7 @@ void cfg_defaults(struct dpvs_config *cfg)
 	cfg->svc_max = 0; /* from memory (ipvs_limits_resolve) */
 	cfg->dest_max = 0;
 	cfg->timeouts.tcp_timeout = 900;
+	cfg->fnat_toa = cfg->fnat_uoa = true;
 	cfg->timeouts.tcp_fin_timeout = 120;
 	cfg->timeouts.udp_timeout = 300;
 	cfg->tcp_states = (struct dpvs_tcp_state_timeouts){

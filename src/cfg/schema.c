@@ -100,6 +100,9 @@ static const struct cfg_key ipvs_keys[] = {
 	UINT("tcp_close_wait_timeout", G(tcp_states.close_wait), 1, 86400 * 31, RELOAD),
 	UINT("tcp_last_ack_timeout", G(tcp_states.last_ack), 1, 86400 * 31, RELOAD),
 	BOOL("expire_nodest_conn", G(expire_nodest_conn), RELOAD),
+	/* Full-NAT: the client's address to the real servers (TOA, UOA) */
+	BOOL("fnat_toa", G(fnat_toa), RELOAD),
+	BOOL("fnat_uoa", G(fnat_uoa), RELOAD),
 	BOOL("sloppy_tcp", G(sloppy_tcp), RELOAD),
 };
 

@@ -87,6 +87,7 @@ struct ipvs_undo {
 	bool sloppy_tcp;
 	bool defense_set;	       /* the file's [defense] was applied: put back */
 	struct dpvs_defense defense;   /* the defences as they ran before */
+	bool fnat_toa, fnat_uoa;
 };
 
 /* A step about to be done, or NULL without memory (then it is not done). */
@@ -189,6 +190,7 @@ static int undo_all(const struct ipvs_undo *u, char *err, size_t errlen)
 		(void)ipvs_tcp_state_timeouts_set(&u->tcp_states, why, sizeof(why));
 		ipvs_set_expire_nodest_conn(u->expire_nodest_conn);
 		ipvs_set_sloppy_tcp(u->sloppy_tcp);
+		ipvs_set_fnat_caddr(u->fnat_toa, u->fnat_uoa);
 	}
 	if (u->defense_set)
 		(void)ipvs_defense_set(&u->defense, why, sizeof(why));
@@ -620,6 +622,7 @@ static int apply_all(struct report *rp, struct ipvs_undo *u, struct failure *f,
 		u->defense.mask = DPVS_DEF_F_ALL;
 		u->defense_set = true;
 	}
+	ipvs_set_fnat_caddr(new->fnat_toa, new->fnat_uoa);
 
 	/* what can fail first: adds and edits */
 	for (unsigned i = 0; i < new->nservices; i++) {
@@ -674,6 +677,8 @@ int ipvs_apply_config(const struct dpvs_config *old, const struct dpvs_config *n
 		u->tcp_states = old->tcp_states;
 		u->expire_nodest_conn = old->expire_nodest_conn;
 		u->sloppy_tcp = old->sloppy_tcp;
+		u->fnat_toa = old->fnat_toa;
+		u->fnat_uoa = old->fnat_uoa;
 	}
 	ipvs_batch_begin();
 	ret = apply_all(&rp, u, &f, old, new);

@@ -14,7 +14,10 @@
  * ipvs_sched.h + sched.c (interface and registry), one sched_NAME.c per
  * scheduler, persist.c (persistence templates), fwmark.c (the fwmark
  * classifier), ipvs_ctl.c (control handlers), ipvs_config.c
- * (config diff), stats.c (counters, rates); ipvs_priv.h between them.
+ * (config diff), stats.c (counters, rates), fnat.c (Full-NAT local
+ * addresses and ports), fnat_caddr.c + toa.c + uoa.c + proxy_proto.c
+ * (the client's address for Full-NAT real servers); ipvs_priv.h between
+ * them.
  */
 #ifndef DPVS_IPVS_H
 #define DPVS_IPVS_H
@@ -56,6 +59,9 @@ uint32_t ipvs_conn_count(unsigned worker_index);
 uint32_t ipvs_conn_slot_bytes(unsigned worker_index);
 /* The most nodes a new conn's bucket held in the worker's shard. */
 uint32_t ipvs_conn_chain_max(unsigned worker_index);
+/* The worker's Full-NAT client-address counters into s (toa_added, ...;
+ * plain loads). */
+void ipvs_caddr_stats(unsigned worker_index, struct dpvs_worker_stats *s);
 
 /* ---- data path (worker lcore) ---- */
 /*
@@ -104,6 +110,11 @@ int ipvs_tcp_state_timeouts_set(const struct dpvs_tcp_state_timeouts *t, char *e
 				size_t errlen);
 void ipvs_timeout_get(struct dpvs_timeouts *t);
 void ipvs_set_expire_nodest_conn(bool on);
+/* Full-NAT: whether new conns carry the client's address to the real
+ * server, TCP as TOA (toa), UDP as UOA (uoa) ([ipvs] fnat_toa, fnat_uoa;
+ * both on by default, as DPVS always inserts them). Conns keep what they
+ * were made with. */
+void ipvs_set_fnat_caddr(bool toa, bool uoa);
 /* LVS's sloppy_tcp: a TCP conn may start on any segment but an RST, so a
  * flow that ECMP moves to this director mid-stream is scheduled (with
  * Maglev: to the server it had) instead of dropped as tcp-not-syn */

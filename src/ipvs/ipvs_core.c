@@ -350,6 +350,8 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 		c = ipvs_conn_new_fnat(iw, w->now_sec, proto, ip->src_addr, sport, ip->dst_addr,
 				       dport, dest->addr, rport, &fl, svc->id, dest->id, state,
 				       ipvs_state_timeout(iw, snap, state), bucket);
+		if (c)
+			ipvs_fnat_caddr_init(snap, svc, c, proto);
 	} else {
 		c = ipvs_conn_new(iw, w->now_sec, proto, ip->src_addr, sport, ip->dst_addr, dport,
 				  dest->addr, rport, svc->id, dest->id, state,

@@ -212,6 +212,9 @@ struct ipvs_snap {
 	int32_t *htab;   /* first service index per bucket, -1 = empty */
 	uint32_t timeout[IPVS_STATE_MAX]; /* seconds, per conn state */
 	bool expire_nodest_conn;
+	/* Full-NAT: carry the client's address to the real servers ([ipvs]
+	 * fnat_toa, fnat_uoa; on unless the config says no) */
+	bool fnat_toa, fnat_uoa;
 	bool sloppy_tcp;
 	bool has_port0; /* a service on port 0 (all ports) exists */
 	/* by dest id, for every id ever handed out (ndest_ids of them) */
@@ -323,7 +326,18 @@ struct ipvs_conn {
 	};
 	uint32_t svc_id;
 	struct ipvs_conn **tpprev;
-	struct ipvs_conn *control; /* conns of a persistent service: their template */
+	/* line 1's cold part: read when a conn is made and freed, and by a
+	 * proxy-protocol conn's first packets; a service is never both */
+	union {
+		struct ipvs_conn *control; /* conns of a persistent service: their template */
+		struct {
+			/* the client's first data byte (its ISN + 1, host
+			 * order); the real server sees its ISN pp_len lower
+			 * and the header in between (proxy_proto.c) */
+			uint32_t pp_seq;
+			uint8_t pp_len;
+		} pp; /* Full-NAT conns with IPVS_CONN_F_PP */
+	};
 } __rte_aligned(128);
 
 #define c_state in.b[0] /* enum ipvs_tcp_state, IPVS_UDP_STATE or enum ipvs_sctp_state */
@@ -368,6 +382,29 @@ static inline struct ipvs_egress *ipvs_conn_egress(struct ipvs_conn *c, enum ipv
 #define IPVS_CONN_F_NOOUTPUT 0x8   /* DR, TUN: no reply passes us, the TCP
 				    * states follow the client alone (LVS's
 				    * IP_VS_CONN_F_NOOUTPUT, proto_tcp.c) */
+/* Full-NAT: the client's address is still to be carried to the real
+ * server (TOA on the SYN and the first segments, UOA on the first
+ * datagrams; fnat_caddr.c). The one bit xmit_fnat tests per packet: a
+ * conn past its first packets pays nothing more. Set when the conn is
+ * made (ipvs_fnat_caddr_init), cleared after IPVS_CADDR_PACKETS. */
+#define IPVS_CONN_F_CADDR 0x10
+/* ... and how many of the client's packets after the SYN carried it:
+ * a 2-bit count in the flags' top bits (no byte of the conn is free) */
+#define IPVS_CONN_F_CADDR_N_SHIFT 5
+#define IPVS_CONN_F_CADDR_N_MASK 0x60
+/* Full-NAT with the proxy protocol (--proxy-protocol): the PROXY header
+ * goes in front of the client's data (TCP: once, UDP v2: every
+ * datagram) instead of TOA/UOA; IPVS_CONN_F_CADDR stays set while
+ * sequence numbers still need a look (proxy_proto.c). The union in line
+ * 1 holds c->pp, not a template (conn_control()). */
+#define IPVS_CONN_F_PP 0x80
+#define IPVS_CONN_F_PP_V2 0x40 /* version 2 (else 1); in place of the count */
+
+/* The template of a conn of a persistent service, or NULL. */
+static inline struct ipvs_conn *conn_control(const struct ipvs_conn *c)
+{
+	return (c->c_flags & IPVS_CONN_F_PP) ? NULL : c->control;
+}
 
 /* ---- per-worker state ---- */
 struct ipvs_wstats {
@@ -412,6 +449,16 @@ struct ipvs_svc_wstate {
 	struct sched_state sched;
 	struct ipvs_wstats st;
 	uint32_t laddr_next; /* Full-NAT: the LIP the next conn tries first */
+};
+
+/* Full-NAT's client address, per worker: packets that carried it and
+ * packets that had no room for it (options full, or the MTU), and MSS
+ * options lowered so that it fits. */
+struct ipvs_caddr_wstats {
+	uint64_t toa_added, toa_no_room;
+	uint64_t uoa_added, uoa_no_room;
+	uint64_t mss_clamped;
+	uint64_t pp_added, pp_no_room; /* PROXY headers (proxy_proto.c) */
 };
 
 /* Conn listing request from the control thread (see conn.c). */
@@ -478,6 +525,7 @@ struct ipvs_worker {
 	 * the control thread with a service's first LIP, NULL until then */
 	struct ipvs_laddr_wstate *laddr;
 	uint64_t fnat_log_sec; /* the last second fnat-no-port was logged */
+	struct ipvs_caddr_wstats caddr; /* Full-NAT client address (fnat_caddr.c) */
 	unsigned index; /* the worker's index */
 	uint32_t timer_budget; /* conns the next timer run may visit (adapts) */
 	struct ipvs_hints hints;
@@ -570,6 +618,9 @@ struct ipvs_conn *ipvs_conn_new_fnat(struct ipvs_worker *iw, uint64_t now, uint8
 enum dpvs_drop_reason ipvs_fnat_bind(struct ipvs_worker *iw, uint64_t now,
 				     const struct ipvs_snap_svc *svc, uint8_t proto,
 				     uint32_t daddr, uint16_t dport, struct ipvs_fnat_local *fl);
+/* proxy_proto.c: whether a service's --proxy-protocol (flags) suits its
+ * protocol and its other flags: 0, or -EPROTOTYPE with the reason. */
+int ipvs_pp_check(uint16_t proto, uint32_t flags, char *err, size_t errlen);
 /* Refreshes the timer to now + timeout (cheap: moves slots only when the
  * expiry got earlier than the slot it sits in). */
 void ipvs_conn_refresh(struct ipvs_worker *iw, struct ipvs_conn *c, uint64_t now,

@@ -124,6 +124,7 @@ struct id_fifo {
 static struct id_fifo svc_free, dest_free;
 static uint32_t timeouts[IPVS_STATE_MAX];
 static bool expire_nodest;
+static bool fnat_toa = true, fnat_uoa = true; /* Full-NAT client address ([ipvs]) */
 static bool sloppy_tcp;
 static uint32_t gen_counter, epoch_counter;
 static uint32_t version; /* never 0 */
@@ -755,6 +756,8 @@ static struct ipvs_snap *snap_build(void)
 		s->htab[b] = -1;
 	memcpy(s->timeout, timeouts, sizeof(s->timeout));
 	s->expire_nodest_conn = expire_nodest;
+	s->fnat_toa = fnat_toa;
+	s->fnat_uoa = fnat_uoa;
 	s->sloppy_tcp = sloppy_tcp;
 	s->ndest_ids = dest_hwm;
 	if (dest_hwm) {
@@ -922,6 +925,7 @@ void ipvs_svc_init(void)
 	ipvs_fwmark_init();
 	ipvs_default_timeouts(timeouts);
 	expire_nodest = false;
+	fnat_toa = fnat_uoa = true;
 	sloppy_tcp = false;
 	batch_depth = 0;
 	version = 1;
@@ -1174,9 +1178,15 @@ static int svc_settings(const struct dpvs_svc *s, struct dpvs_svc *conf,
 	}
 	if (s->flags & ~(uint32_t)(DPVS_SVC_F_PERSISTENT | DPVS_SVC_F_HASHED |
 				   DPVS_SVC_F_ONEPACKET | DPVS_SVC_F_SCHED1 | DPVS_SVC_F_SCHED2 |
-				   DPVS_SVC_F_SCHED3)) {
+				   DPVS_SVC_F_SCHED3 | DPVS_SVC_F_PP)) {
 		snprintf(err, errlen, "unknown service flags 0x%x", s->flags);
 		return -EINVAL;
+	}
+	if (s->flags & DPVS_SVC_F_PP) {
+		int rc = ipvs_pp_check(conf->protocol, s->flags, err, errlen);
+
+		if (rc < 0)
+			return rc;
 	}
 	if ((s->flags & DPVS_SVC_F_PERSISTENT) && s->timeout > IPVS_PERSIST_TIMEOUT_MAX) {
 		snprintf(err, errlen, "persistence timeout %u out of range (1..%u seconds)",
@@ -2056,6 +2066,15 @@ void ipvs_set_expire_nodest_conn(bool on)
 {
 	if (expire_nodest != on) {
 		expire_nodest = on;
+		publish();
+	}
+}
+
+void ipvs_set_fnat_caddr(bool toa, bool uoa)
+{
+	if (fnat_toa != toa || fnat_uoa != uoa) {
+		fnat_toa = toa;
+		fnat_uoa = uoa;
 		publish();
 	}
 }

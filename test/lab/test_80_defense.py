@@ -16,7 +16,7 @@ import time
 
 from lab import RIP1, RIP2, TOP, VIP, Lab, wait_until
 
-LAB = Lab("lf")
+LAB = Lab("ldf")
 CONN_MAX = 1024
 
 # Spoofed SYNs to VIP:80 from 192.168.1.100-199 (the client's LAN, no

@@ -642,7 +642,7 @@ static void test_ctl_errors(void **state)
 	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EINVAL);
 	assert_non_null(strstr(rep.msg, "NUL"));
 	s = svc_key(IPPROTO_TCP, VIP, 82);
-	s.flags = 0x100; /* no such flag */
+	s.flags = 0x8000; /* no such flag */
 	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EINVAL);
 	s.flags = DPVS_SVC_F_PERSISTENT;
 	s.timeout = IPVS_PERSIST_TIMEOUT_MAX + 1; /* 31 days and a second */
