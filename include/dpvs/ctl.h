@@ -32,7 +32,7 @@
 /* 5: ipv6-not-forwarded, STATS' dpvs_ipvs_limits; 6: DoS defences
  * (DEFENSE_*), drop-packet and tcp-rst-sent, CHECK_SHOW; 7: the worker
  * stats' Full-NAT client-address counters; 8: vlan-other, vlan-tx, the
- * link's vlan, connection sync (SYNC_*) */
+ * link's vlan, connection sync (SYNC_*), sctp-not-init */
 #define DPVS_CTL_VERSION 8
 #define DPVS_CTL_MAX_PAYLOAD (4u << 20) /* 4 MiB: a big conn listing page */
 #define DPVS_CTL_DEFAULT_SOCK "/run/dpvs/dpvs.sock"
@@ -194,7 +194,8 @@ struct dpvs_info {
 	X(DEFENSE_DROP, "drop-packet")   /* [defense] drop_packet: a new flow dropped */ \
 	X(TCP_RST_SENT, "tcp-rst-sent")  /* new TCP flow without SYN, answered with an RST */ \
 	X(VLAN_OTHER, "vlan-other")      /* on a VLAN port: untagged or another VLAN */ \
-	X(VLAN_TX, "vlan-tx")            /* leaving a VLAN port: no room for the tag */
+	X(VLAN_TX, "vlan-tx")            /* leaving a VLAN port: no room for the tag */ \
+	X(SCTP_NOT_INIT, "sctp-not-init") /* new SCTP association without INIT */
 
 enum dpvs_drop_reason {
 #define DPVS_DROP_ENUM(id, name) DPVS_DROP_##id,

@@ -475,18 +475,17 @@ struct ipvs_conn *ipvs_conn_new_fnat(struct ipvs_worker *iw, uint64_t now, uint8
 	return c;
 }
 
-struct ipvs_conn *ipvs_conn_new_template(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
-					 uint32_t cnet, uint32_t vaddr, uint16_t vport,
-					 uint32_t daddr, uint16_t dport, uint32_t svc_id,
-					 uint32_t dest_id, uint32_t timeout)
+struct ipvs_conn *ipvs_conn_new_template(struct ipvs_worker *iw, uint64_t now,
+					 const struct ipvs_tmpl_key *key, uint8_t proto,
+					 uint32_t cnet, uint32_t daddr, uint16_t dport,
+					 uint32_t svc_id, uint32_t dest_id, uint32_t timeout)
 {
 	struct ipvs_conn *c = conn_alloc(iw, now, svc_id, dest_id, timeout);
 
 	if (unlikely(!c))
 		return NULL;
-	/* the key: no packet has IPVS_PROTO_TEMPLATE; sport tells the
-	 * service's protocol apart (TCP and UDP services on one VIP:port) */
-	node_set(&c->in, IPVS_PROTO_TEMPLATE, cnet, proto, vaddr, vport);
+	/* the key (persist.c): no packet has IPVS_PROTO_TEMPLATE(_PE) */
+	node_set(&c->in, key->proto, key->saddr, key->sport, key->daddr, key->dport);
 	/* not hashed: where the template points, for the listing */
 	node_set(&c->out, proto, daddr, dport, cnet, 0);
 	node_hash_in(iw, &c->in, node_hash(iw, &c->in));
@@ -524,7 +523,7 @@ void ipvs_conn_refresh(struct ipvs_worker *iw, struct ipvs_conn *c, uint64_t now
 void ipvs_conn_set_state(struct ipvs_worker *iw, struct ipvs_conn *c, uint8_t state)
 {
 	struct ipvs_dest_wstate *d = &iw->dest[c->dest_id];
-	bool active = c->in.proto == IPPROTO_TCP && state == IPVS_TCP_ESTABLISHED;
+	bool active = ipvs_state_is_active(c->in.proto, state);
 
 	iw->conns_by_state[c->c_state]--;
 	iw->conns_by_state[state]++;
@@ -646,7 +645,7 @@ static void conn_fill(const struct ipvs_conn *c, uint64_t now, unsigned lcore_id
 		 * templates have protocol IP (0) and the mark as address */
 		o->flags = DPVS_CONN_F_TEMPLATE;
 		o->protocol = out->proto;
-		o->caddr.in.s_addr = in->saddr;
+		o->caddr.in.s_addr = out->daddr; /* the client net (the key may hash it) */
 		o->vaddr.in.s_addr = in->daddr;
 		o->vport = in->dport;
 		o->daddr.in.s_addr = out->saddr;

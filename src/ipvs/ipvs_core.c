@@ -8,8 +8,8 @@
  * or the real server's reply); a miss on a service (its fwmark, its
  * VIP:port, or its VIP with port 0) schedules a dest, through the
  * client's persistence template for persistent services, and creates the
- * connection (TCP only on a SYN, and only from a packet whose L4
- * checksum is right). A reply from a real server that matches nothing is
+ * connection (TCP only on a SYN, SCTP only on an INIT, and only from a
+ * packet whose L4 checksum is right). A reply from a real server that matches nothing is
  * a stray (dropped, counted); everything else is not IPVS traffic and goes
  * back to the stack. A packet is sent by its conn's forwarding mode: a
  * switch into the mode's static inline transmit function (conn_xmit in
@@ -28,6 +28,7 @@
 #include "inet/csum.h"
 #include "ipvs/ipvs_priv.h"
 #include "ipvs/ipvs_sched.h"
+#include "ipvs/proto_sctp.h"
 #include "ipvs/sync.h"
 #include "ipvs/xmit_conn.h"
 
@@ -123,10 +124,11 @@ unsigned ipvs_conn_state_kinds(void)
 
 const char *ipvs_conn_state_name(unsigned state, const char **proto)
 {
-	bool udp = state == IPVS_UDP_STATE;
+	uint8_t p = state < IPVS_UDP_STATE ? IPPROTO_TCP
+		    : state == IPVS_UDP_STATE ? IPPROTO_UDP : IPPROTO_SCTP;
 
-	*proto = udp ? "UDP" : "TCP";
-	return ipvs_state_name(udp ? IPPROTO_UDP : IPPROTO_TCP, (uint8_t)state);
+	*proto = p == IPPROTO_TCP ? "TCP" : p == IPPROTO_UDP ? "UDP" : "SCTP";
+	return ipvs_state_name(p, (uint8_t)state);
 }
 
 uint64_t ipvs_conn_state_count(unsigned state)
@@ -153,10 +155,24 @@ uint32_t ipvs_conn_slot_bytes(unsigned worker_index)
 			  (buckets + iw->conn_max - 1) / iw->conn_max);
 }
 
+/* The timer, the counters and the way out of a conn's packet; sctp: a
+ * constant at each call. */
+static inline __attribute__((always_inline)) void
+conn_pass(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *c, enum ipvs_dir dir,
+	  struct rte_mbuf *m, uint32_t timeout, const bool sctp)
+{
+	ipvs_conn_refresh(iw, c, w->now_sec, timeout);
+	ipvs_count(iw, c, dir, m->pkt_len);
+	if (sctp)
+		conn_xmit_sctp(w, c, dir, m);
+	else
+		conn_xmit(w, c, dir, m);
+}
+
 /* A packet of a known connection: state, timer, counters, rewrite. */
 static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 				     struct rte_mbuf *m, struct ipvs_conn *c, enum ipvs_dir dir,
-				     uint8_t tcp_flags)
+				     uint8_t l4_event)
 {
 	const struct ipvs_snap *snap = ipvs_snap_get();
 
@@ -177,23 +193,31 @@ static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 		c->c_flags &= ~IPVS_CONN_F_SYNCED; /* its traffic is here now: ours to sync */
 	if (c->c_state != IPVS_UDP_STATE) {
 		bool noout = conn_nooutput(c);
-		uint8_t next = likely(!(iw->def.on & IPVS_DEF_SECURE_TCP))
-				       ? ipvs_tcp_next_state(c->c_state, dir, noout, tcp_flags)
-				       : ipvs_tcp_next_state_secure(c->c_state, dir, noout, tcp_flags);
+		uint8_t next;
 
+		if (unlikely(c->in.proto == IPPROTO_SCTP)) {
+			/* told apart here, where UDP never comes, so UDP's
+			 * and TCP's way out has no SCTP test */
+			next = ipvs_sctp_next_state(c->c_state, dir, noout, l4_event);
+			if (next != c->c_state)
+				ipvs_conn_set_state(iw, c, next);
+			conn_pass(w, iw, c, dir, m, ipvs_state_timeout(iw, snap, c->c_state), true);
+			return INET_STOLEN;
+		}
+		next = likely(!(iw->def.on & IPVS_DEF_SECURE_TCP))
+			       ? ipvs_tcp_next_state(c->c_state, dir, noout, l4_event)
+			       : ipvs_tcp_next_state_secure(c->c_state, dir, noout, l4_event);
 		if (next != c->c_state) {
 			ipvs_conn_set_state(iw, c, next);
 			if (unlikely(ipvs_sync_master_on) && ipvs_sync_tcp_state_wanted(next))
 				ipvs_sync_conn(iw, c);
 		}
 	}
-	ipvs_conn_refresh(iw, c, w->now_sec, ipvs_state_timeout(iw, snap, c->c_state));
-	ipvs_count(iw, c, dir, m->pkt_len);
-	conn_xmit(w, c, dir, m);
+	conn_pass(w, iw, c, dir, m, ipvs_state_timeout(iw, snap, c->c_state), false);
 	return INET_STOLEN;
 }
 
-/* The TCP/UDP checksum of m is right (UDP: or absent). */
+/* The TCP/UDP checksum of m is right (UDP: or absent), or SCTP's CRC32c. */
 static bool l4_csum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 {
 	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
@@ -205,6 +229,8 @@ static bool l4_csum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 		return true;
 	if (ck == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return false;
+	if (ip->next_proto_id == IPPROTO_SCTP)
+		return ipvs_sctp_csum_ok(m, m->l3_len, len);
 	if (ip->next_proto_id == IPPROTO_UDP &&
 	    ((const struct rte_udp_hdr *)(const void *)l4)->dgram_cksum == 0)
 		return true;
@@ -222,7 +248,7 @@ static bool l4_csum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 /* No connection: is it a new flow to a service? */
 static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 				  struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
-				  uint16_t sport, uint16_t dport, uint8_t tcp_flags,
+				  uint16_t sport, uint16_t dport, uint8_t l4_event,
 				  uint32_t bucket)
 {
 	const struct ipvs_snap *snap = ipvs_snap_get();
@@ -254,7 +280,7 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	if (proto == IPPROTO_TCP) {
 		/* a flow starts with a SYN; an RST or a stray segment for an
 		 * unknown flow must not pick a server (unless sloppy_tcp) */
-		if ((tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+		if ((l4_event & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
 		    RTE_TCP_SYN_FLAG) {
 			/* what the state table says for a SYN from the client
 			 * (SYN outranks a FIN beside it) */
@@ -267,15 +293,15 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 			 * leads from nothing (an ACK: established). An RST
 			 * never opens one */
 			state = IPVS_TCP_NONE;
-			if (snap->sloppy_tcp && !(tcp_flags & RTE_TCP_RST_FLAG))
+			if (snap->sloppy_tcp && !(l4_event & RTE_TCP_RST_FLAG))
 				state = ipvs_tcp_next_state(IPVS_TCP_NONE, IPVS_DIR_IN, false,
-							    tcp_flags);
+							    l4_event);
 			if (state == IPVS_TCP_NONE) {
 				/* [defense] unknown_tcp rst: the client learns at
 				 * once that the flow is gone (say after a restart)
 				 * instead of retransmitting into silence; never
 				 * for an RST */
-				if (iw->def.rst && !(tcp_flags & RTE_TCP_RST_FLAG) &&
+				if (iw->def.rst && !(l4_event & RTE_TCP_RST_FLAG) &&
 				    ipvs_tcp_send_rst(w, m)) {
 					iw->def.rst_sent++;
 					dp_drop(w, port_idx, DPVS_DROP_TCP_RST_SENT, m);
@@ -285,6 +311,15 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 				return INET_STOLEN;
 			}
 		}
+	} else if (proto == IPPROTO_SCTP) {
+		/* an association starts with the client's INIT, as LVS
+		 * schedules SCTP (its sloppy_sctp off): anything else of an
+		 * unknown association must not pick a server */
+		if (l4_event != IPVS_SCTP_EV_INIT) {
+			dp_drop(w, port_idx, DPVS_DROP_SCTP_NOT_INIT, m);
+			return INET_STOLEN;
+		}
+		state = ipvs_sctp_next_state(IPVS_SCTP_NONE, IPVS_DIR_IN, false, l4_event);
 	}
 	/* drop_packet (defense.h): under pressure one new flow in
 	 * drop_rate goes before it costs a scheduler pick and a slot */
@@ -298,7 +333,7 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	if (!svc->ndests)
 		dest = NULL;
 	else if (svc->flags & DPVS_SVC_F_PERSISTENT)
-		dest = ipvs_persist_schedule(iw, w->now_sec, svc, &ctx, &tmpl);
+		dest = ipvs_persist_schedule(iw, w->now_sec, svc, &ctx, m, &tmpl);
 	else
 		dest = sched_pick(svc, &iw->svc[svc->id].sched, &ctx);
 	if (!dest) {
@@ -311,6 +346,13 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 
 	if (dest->fwd == DPVS_FWD_FULLNAT) {
 		struct ipvs_fnat_local fl;
+
+		if (unlikely(proto == IPPROTO_SCTP)) {
+			/* refused for SCTP services (service.c); a fwmark
+			 * rule for any protocol can still bring one */
+			dp_drop(w, port_idx, DPVS_DROP_CONN_NO_DEST, m);
+			return INET_STOLEN;
+		}
 		enum dpvs_drop_reason why =
 		    ipvs_fnat_bind(iw, w->now_sec, svc, proto, dest->addr, rport, &fl);
 
@@ -339,7 +381,10 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	if (iw->dest[dest->id].eg.gen == inet_egress_gen())
 		c->eg_in = iw->dest[dest->id].eg;
 	ipvs_count(iw, c, IPVS_DIR_IN, m->pkt_len);
-	conn_xmit(w, c, IPVS_DIR_IN, m);
+	if (unlikely(proto == IPPROTO_SCTP))
+		conn_xmit_sctp(w, c, IPVS_DIR_IN, m);
+	else
+		conn_xmit(w, c, IPVS_DIR_IN, m);
 	/* one-packet scheduling (-o, UDP only as in LVS): each datagram is
 	 * scheduled on its own, no conn is kept */
 	if ((svc->flags & DPVS_SVC_F_ONEPACKET) && proto == IPPROTO_UDP)
@@ -355,7 +400,7 @@ enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	uint8_t proto = ip->next_proto_id;
 	struct ipvs_conn_node *n;
-	uint8_t tcp_flags = 0;
+	uint8_t l4_event = 0; /* TCP: its flags; SCTP: its first chunk's event */
 	uint16_t sport, dport;
 	uint32_t l4_hdr, bucket;
 	uint8_t *l4;
@@ -366,7 +411,7 @@ enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *
 		m->l3_len = rte_ipv4_hdr_len(ip);
 	if (proto == IPPROTO_ICMP)
 		return ipvs_icmp_in(w, iw, port_idx, m);
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP)
 		return INET_ACCEPT;
 	/* fragments carry no (or partial) ports: the stack's policy decides */
 	if (unlikely(ip->fragment_offset &
@@ -377,7 +422,7 @@ enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *
 	 * there is, is nobody's traffic: not the kernel's either. The IPv4
 	 * layer checked total_length against the frame, and the first
 	 * segment must hold the minimal header. */
-	l4_hdr = sizeof(struct rte_udp_hdr);
+	l4_hdr = proto == IPPROTO_SCTP ? IPVS_SCTP_HDR_LEN : sizeof(struct rte_udp_hdr);
 	if (proto == IPPROTO_TCP) {
 		/* the header's own length; under 5 words it is none (short) */
 		uint32_t doff = 0;
@@ -394,7 +439,11 @@ enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *
 	sport = *(uint16_t *)(void *)l4;
 	dport = *(uint16_t *)(void *)(l4 + 2);
 	if (proto == IPPROTO_TCP)
-		tcp_flags = ((struct rte_tcp_hdr *)(void *)l4)->tcp_flags;
+		l4_event = ((struct rte_tcp_hdr *)(void *)l4)->tcp_flags;
+	else if (proto == IPPROTO_SCTP)
+		l4_event = ipvs_sctp_event(l4, RTE_MIN(rte_pktmbuf_data_len(m) - m->l3_len,
+						       rte_be_to_cpu_16(ip->total_length) -
+							       m->l3_len));
 
 	bucket = ipvs_conn_bucket_of(iw, m, proto, ip->src_addr, ip->dst_addr, sport, dport);
 	n = ipvs_conn_lookup_in(iw, bucket, proto, ip->src_addr, ip->dst_addr, sport, dport);
@@ -405,14 +454,14 @@ enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *
 		/* a new SYN on a closed conn's tuple (client port reuse): the
 		 * old conn is over, schedule the new flow afresh */
 		if (dir == IPVS_DIR_IN && proto == IPPROTO_TCP &&
-		    (tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG &&
+		    (l4_event & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG &&
 		    (c->c_state == IPVS_TCP_TIME_WAIT || c->c_state == IPVS_TCP_CLOSE)) {
 			ipvs_conn_free(iw, c);
 		} else {
-			return conn_packet(w, iw, port_idx, m, c, dir, tcp_flags);
+			return conn_packet(w, iw, port_idx, m, c, dir, l4_event);
 		}
 	}
-	return new_flow(w, iw, port_idx, m, ip, sport, dport, tcp_flags, bucket);
+	return new_flow(w, iw, port_idx, m, ip, sport, dport, l4_event, bucket);
 }
 
 void ipvs_worker_timer(struct worker *w)

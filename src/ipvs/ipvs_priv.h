@@ -68,6 +68,15 @@ struct ipvs_worker;
 /* Node protocol of persistence templates: no packet carries it, so a
  * packet lookup never finds a template (see persist.c). */
 #define IPVS_PROTO_TEMPLATE 255
+/* ... and of the templates of a persistence engine (--pe sip: keyed by
+ * the client net and a hash of the Call-ID, pe_sip.c). */
+#define IPVS_PROTO_TEMPLATE_PE 254
+
+/* Persistence engines (ipvsadm --pe NAME). */
+enum ipvs_pe {
+	IPVS_PE_NONE = 0,
+	IPVS_PE_SIP, /* SIP over UDP: one call, one real server (pe_sip.c) */
+};
 
 /* Largest timeout accepted, as LVS (INT_MAX jiffies at HZ=1000). */
 #define IPVS_TIMEOUT_MAX 2147483u
@@ -90,9 +99,29 @@ enum ipvs_tcp_state {
 	IPVS_TCP_SYNACK,
 	IPVS_TCP_S_MAX
 };
-/* UDP conns have one state; it shares the timeout table's last slot. */
+/* UDP conns have one state; it follows TCP's in the timeout table. */
 #define IPVS_UDP_STATE IPVS_TCP_S_MAX
-#define IPVS_STATE_MAX (IPVS_TCP_S_MAX + 1)
+
+/* ---- SCTP states, LVS's (ip_vs_proto_sctp), after UDP's in the one
+ * state space the timeout table and the per-state counters index ---- */
+enum ipvs_sctp_state {
+	IPVS_SCTP_NONE = IPVS_UDP_STATE + 1,
+	IPVS_SCTP_INIT1,          /* the client's first INIT: short timeout */
+	IPVS_SCTP_INIT,           /* INIT again: the first was lost */
+	IPVS_SCTP_COOKIE_SENT,    /* the server's INIT-ACK passed */
+	IPVS_SCTP_COOKIE_REPLIED, /* the client's COOKIE-ECHO passed */
+	IPVS_SCTP_COOKIE_WAIT,    /* the server opened: its INIT passed */
+	IPVS_SCTP_COOKIE,         /* ... the client's INIT-ACK passed */
+	IPVS_SCTP_COOKIE_ECHOED,  /* ... the server's COOKIE-ECHO passed */
+	IPVS_SCTP_ESTABLISHED,
+	IPVS_SCTP_SHUTDOWN_SENT,
+	IPVS_SCTP_SHUTDOWN_RECEIVED,
+	IPVS_SCTP_SHUTDOWN_ACK_SENT,
+	IPVS_SCTP_REJECTED,       /* an INIT answered by ABORT: short timeout */
+	IPVS_SCTP_CLOSED,
+	IPVS_SCTP_S_END
+};
+#define IPVS_STATE_MAX IPVS_SCTP_S_END
 
 enum ipvs_dir {
 	IPVS_DIR_IN = 0,  /* client -> VIP */
@@ -148,7 +177,8 @@ struct ipvs_fwm_rule {
 struct ipvs_snap_svc {
 	uint32_t id;   /* stable service id */
 	uint8_t proto;
-	uint8_t pad[3];
+	uint8_t pe;    /* enum ipvs_pe: the persistence engine (--pe) */
+	uint8_t pad[2];
 	uint32_t vaddr; /* network order */
 	uint16_t vport; /* network order */
 	uint16_t pad2;
@@ -310,7 +340,7 @@ struct ipvs_conn {
 	};
 } __rte_aligned(128);
 
-#define c_state in.b[0] /* enum ipvs_tcp_state or IPVS_UDP_STATE */
+#define c_state in.b[0] /* enum ipvs_tcp_state, IPVS_UDP_STATE or enum ipvs_sctp_state */
 #define c_flags in.b[1] /* IPVS_CONN_F_* */
 #define c_fwd in.b[2]   /* enum dpvs_fwd: the forwarding mode */
 #define c_lslot out.b[2] /* Full-NAT: its LIP's slot in the service */
@@ -620,13 +650,21 @@ static inline uint32_t ipvs_state_timeout(const struct ipvs_worker *iw,
 		t = IPVS_SECURE_SYN_TIMEOUT;
 	return t;
 }
-/* A persistence template: hashed under its in tuple only, with proto
- * IPVS_PROTO_TEMPLATE and the service's protocol in sport (persist.c
- * builds the key); counted in the dest's persistconns. NULL when full. */
-struct ipvs_conn *ipvs_conn_new_template(struct ipvs_worker *iw, uint64_t now, uint8_t proto,
-					 uint32_t cnet, uint32_t vaddr, uint16_t vport,
-					 uint32_t daddr, uint16_t dport, uint32_t svc_id,
-					 uint32_t dest_id, uint32_t timeout);
+/* The lookup key of a persistence template (persist.c builds it): proto
+ * IPVS_PROTO_TEMPLATE, the client net, the service's protocol in sport,
+ * the VIP (or fwmark) and port; or a persistence engine's own. */
+struct ipvs_tmpl_key {
+	uint8_t proto;
+	uint32_t saddr, daddr;
+	uint16_t sport, dport;
+};
+/* A persistence template: hashed under key only (its in node), pointing
+ * at daddr:dport for the listing, which shows proto and cnet; counted in
+ * the dest's persistconns. NULL when full. */
+struct ipvs_conn *ipvs_conn_new_template(struct ipvs_worker *iw, uint64_t now,
+					 const struct ipvs_tmpl_key *key, uint8_t proto,
+					 uint32_t cnet, uint32_t daddr, uint16_t dport,
+					 uint32_t svc_id, uint32_t dest_id, uint32_t timeout);
 /* Moves a template to another dest (its old one is gone). */
 void ipvs_conn_template_rebind(struct ipvs_worker *iw, struct ipvs_conn *t, uint32_t daddr,
 			       uint16_t dport, uint32_t dest_id);
@@ -637,11 +675,12 @@ void ipvs_conn_req_serve(struct ipvs_worker *iw, uint64_t now, unsigned lcore_id
 /* persist.c: the dest of a new flow of a persistent service, from the
  * client's template or, failing that, the scheduler (which then gets a
  * template); *tmpl is the template the new conn must be bound to with
- * ipvs_persist_bind(). NULL: no dest. */
+ * ipvs_persist_bind(). m: the packet (data at its IPv4 header), which a
+ * persistence engine reads its key from. NULL: no dest. */
 struct sched_ctx;
 const struct ipvs_snap_dest *ipvs_persist_schedule(struct ipvs_worker *iw, uint64_t now,
 						   const struct ipvs_snap_svc *svc,
-						   const struct sched_ctx *ctx,
+						   const struct sched_ctx *ctx, const struct rte_mbuf *m,
 						   struct ipvs_conn **tmpl);
 void ipvs_persist_bind(struct ipvs_conn *c, struct ipvs_conn *tmpl);
 
@@ -670,6 +709,13 @@ const char *ipvs_state_name(uint8_t proto, uint8_t state);
  * local-no-mbuf). */
 bool ipvs_tcp_send_rst(struct worker *w, const struct rte_mbuf *m);
 void ipvs_default_timeouts(uint32_t timeout[IPVS_STATE_MAX]);
+/* A conn counts as active (activeconns, not inactconns) in this state:
+ * TCP's and SCTP's ESTABLISHED, as LVS. */
+static inline bool ipvs_state_is_active(uint8_t proto, uint8_t state)
+{
+	return (proto == IPPROTO_TCP && state == IPVS_TCP_ESTABLISHED) ||
+	       (proto == IPPROTO_SCTP && state == IPVS_SCTP_ESTABLISHED);
+}
 
 /* proto_icmp.c: ICMP errors quoting a balanced flow. */
 enum inet_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,

@@ -17,6 +17,14 @@
  * is not split. Templates show in ipvsadm -Lnc (state NONE, client port
  * 0) and count in the dest's persistconns.
  *
+ * A service with a persistence engine (--pe sip, pe_sip.c) keys its
+ * templates by what the engine reads in the packet instead: the client
+ * net and the SIP Call-ID, so one call sticks to one real server and one
+ * client's calls spread. A packet the engine finds nothing in (no
+ * parsable Call-ID, or not UDP) falls back to the plain template, as
+ * LVS's pe_sip intends ("pe_data is only set on success, this allows
+ * fallback to the default persistence logic").
+ *
  * Templates live in the worker's own conn table. Flows of one client
  * that RSS spreads over several workers therefore persist per worker:
  * with one worker (or RSS on addresses only) persistence is LVS's.
@@ -25,6 +33,7 @@
 
 #include "ipvs/ipvs_priv.h"
 #include "ipvs/ipvs_sched.h"
+#include "ipvs/pe_sip.h"
 
 /* The dest of the template, while it is still one of the service's. */
 static const struct ipvs_snap_dest *template_dest(const struct ipvs_snap_svc *svc,
@@ -38,7 +47,7 @@ static const struct ipvs_snap_dest *template_dest(const struct ipvs_snap_svc *sv
 
 const struct ipvs_snap_dest *ipvs_persist_schedule(struct ipvs_worker *iw, uint64_t now,
 						   const struct ipvs_snap_svc *svc,
-						   const struct sched_ctx *ctx,
+						   const struct sched_ctx *ctx, const struct rte_mbuf *m,
 						   struct ipvs_conn **tmpl)
 {
 	uint32_t cnet = ctx->caddr & svc->netmask;
@@ -48,9 +57,17 @@ const struct ipvs_snap_dest *ipvs_persist_schedule(struct ipvs_worker *iw, uint6
 	const struct ipvs_snap_dest *dest;
 	struct ipvs_conn_node *n;
 	struct ipvs_conn *t = NULL;
+	/* the key: no packet has IPVS_PROTO_TEMPLATE; sport tells the
+	 * service's protocol apart (TCP and UDP services on one VIP:port) */
+	struct ipvs_tmpl_key key = {
+	    .proto = IPVS_PROTO_TEMPLATE, .saddr = cnet, .sport = proto,
+	    .daddr = vaddr, .dport = vport,
+	};
 
+	if (svc->pe == IPVS_PE_SIP && !svc->fwmark)
+		(void)ipvs_pe_sip_key(m, cnet, vaddr, vport, &key); /* else: plain */
 	*tmpl = NULL;
-	n = ipvs_conn_lookup(iw, IPVS_PROTO_TEMPLATE, cnet, vaddr, proto, vport);
+	n = ipvs_conn_lookup(iw, key.proto, key.saddr, key.daddr, key.sport, key.dport);
 	if (n) {
 		t = ipvs_conn_of(n);
 		dest = template_dest(svc, t);
@@ -67,7 +84,7 @@ const struct ipvs_snap_dest *ipvs_persist_schedule(struct ipvs_worker *iw, uint6
 	}
 	/* a full table: the flow goes on without persistence, the conn
 	 * itself will most likely not fit either and be counted there */
-	*tmpl = ipvs_conn_new_template(iw, now, proto, cnet, vaddr, vport, dest->addr,
+	*tmpl = ipvs_conn_new_template(iw, now, &key, proto, cnet, dest->addr,
 				       vport ? dest->port : 0, svc->id, dest->id, svc->timeout);
 	return dest;
 found:

@@ -16,7 +16,10 @@
  * The quoted packet is looked up with its tuple reversed: that is the
  * tuple of a packet of the same connection in the other direction. The
  * inner IP and L4 checksums are updated incrementally, the ICMP checksum
- * is computed again over the whole message.
+ * is computed again over the whole message. A quoted SCTP packet gets
+ * its port back but keeps its CRC32c, which covers bytes the error cut
+ * off (as LVS's ip_vs_nat_icmp: SCTP matches an error by its ports and
+ * verification tag).
  *
  * Full-NAT changes both ends of each packet: so does its error
  * (icmp_fnat).
@@ -43,6 +46,17 @@
 #define ICMP_TIME_EXCEEDED 11
 #define ICMP_PARAMETERPROB 12
 #define ICMP_FRAG_NEEDED 4 /* code of ICMP_DEST_UNREACH */
+
+/* The quoted L4 header's port (src: the source's) and the address
+ * beside it become addr:port, its checksum following where it can. */
+static void quoted_addr_port(uint8_t proto, uint8_t *l4, uint32_t quoted, bool src,
+			     uint32_t old_addr, uint32_t addr, uint16_t port)
+{
+	if (proto == IPPROTO_SCTP)
+		memcpy(l4 + (src ? 0 : 2), &port, sizeof(port));
+	else
+		xmit_l4_addr_port(proto, l4, quoted, src, old_addr, addr, port);
+}
 
 static bool icmp_is_error(uint8_t type)
 {
@@ -93,7 +107,8 @@ static bool icmp_tunnel(struct worker *w, struct ipvs_worker *iw, uint16_t port_
 	struct ipvs_conn_node *n;
 	struct ipvs_conn *c;
 
-	if (inner->next_proto_id != IPPROTO_TCP && inner->next_proto_id != IPPROTO_UDP)
+	if (inner->next_proto_id != IPPROTO_TCP && inner->next_proto_id != IPPROTO_UDP &&
+	    inner->next_proto_id != IPPROTO_SCTP)
 		return false;
 	n = ipvs_conn_lookup(iw, inner->next_proto_id, inner->src_addr, inner->dst_addr,
 			     *(const uint16_t *)(const void *)il4,
@@ -167,7 +182,8 @@ enum inet_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_
 		if (off && icmp_tunnel(w, iw, port_idx, m, dlen, icmp, in_ip, off))
 			return INET_STOLEN;
 	}
-	if (in_ip->next_proto_id != IPPROTO_TCP && in_ip->next_proto_id != IPPROTO_UDP)
+	if (in_ip->next_proto_id != IPPROTO_TCP && in_ip->next_proto_id != IPPROTO_UDP &&
+	    in_ip->next_proto_id != IPPROTO_SCTP)
 		return INET_ACCEPT;
 	in_l4 = (uint8_t *)in_ip + in_hl;
 	quoted = dlen - (hl + sizeof(*icmp) + in_hl);
@@ -199,16 +215,16 @@ enum inet_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_
 		/* about client -> RIP: to the client, as if from the VIP */
 		const struct ipvs_conn_node *in = &c->in;
 
-		xmit_l4_addr_port(in_ip->next_proto_id, in_l4, quoted, false, in_ip->dst_addr,
-				  in->daddr, in->dport);
+		quoted_addr_port(in_ip->next_proto_id, in_l4, quoted, false, in_ip->dst_addr,
+				 in->daddr, in->dport);
 		xmit_ip_addr(in_ip, false, in->daddr);
 		xmit_ip_ttl_addr(ip, true, in->daddr);
 	} else {
 		/* about VIP -> client: to the real server */
 		const struct ipvs_conn_node *out = &c->out;
 
-		xmit_l4_addr_port(in_ip->next_proto_id, in_l4, quoted, true, in_ip->src_addr,
-				  out->saddr, out->sport);
+		quoted_addr_port(in_ip->next_proto_id, in_l4, quoted, true, in_ip->src_addr,
+				 out->saddr, out->sport);
 		xmit_ip_addr(in_ip, true, out->saddr);
 		xmit_ip_ttl_addr(ip, false, out->saddr);
 	}

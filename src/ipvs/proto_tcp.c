@@ -22,6 +22,7 @@
 
 #include "inet/csum.h"
 #include "ipvs/ipvs_priv.h"
+#include "ipvs/proto_sctp.h"
 #include "netif/netif.h"
 
 enum tcp_event { EV_SYN, EV_FIN, EV_ACK, EV_RST, EV_MAX };
@@ -222,6 +223,8 @@ const char *ipvs_state_name(uint8_t proto, uint8_t state)
 		return "UDP";
 	if (proto == IPPROTO_TCP && state < IPVS_TCP_S_MAX)
 		return tcp_state_names[state];
+	if (proto == IPPROTO_SCTP)
+		return ipvs_sctp_state_name(state);
 	return "ERR!";
 }
 
@@ -240,6 +243,7 @@ void ipvs_default_timeouts(uint32_t timeout[IPVS_STATE_MAX])
 	timeout[S(LISTEN)] = 2 * 60;
 	timeout[S(SYNACK)] = 2 * 60;
 	timeout[IPVS_UDP_STATE] = 5 * 60;
+	ipvs_sctp_default_timeouts(timeout);
 }
 
 /*

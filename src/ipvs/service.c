@@ -509,6 +509,7 @@ static int svc_part_build(uint32_t id, struct svc_ent *e)
 	    .sched_epoch = e->epoch,
 	    .timeout = e->conf.timeout,
 	    .netmask = e->conf.netmask,
+	    .pe = strcmp(e->conf.pe_name, "sip") == 0 ? IPVS_PE_SIP : IPVS_PE_NONE,
 	    .next = -1,
 	    .sched = e->sched,
 	    .ndests = e->ndests,
@@ -963,7 +964,11 @@ void ipvs_svc_key_str(const struct dpvs_svc *s, char *buf, size_t len)
 	}
 	addrport_str(s->af, &s->addr, s->port, a, sizeof(a));
 	snprintf(buf, len, "%s %s",
-		 s->protocol == IPPROTO_TCP ? "TCP" : s->protocol == IPPROTO_UDP ? "UDP" : "?", a);
+		 s->protocol == IPPROTO_TCP    ? "TCP"
+		 : s->protocol == IPPROTO_UDP  ? "UDP"
+		 : s->protocol == IPPROTO_SCTP ? "SCTP"
+					       : "?",
+		 a);
 }
 
 /* An address of either family as a key: an IPv4 one in the first word,
@@ -1007,8 +1012,9 @@ static int svc_key(const struct dpvs_svc *s, struct dpvs_svc *key, char *err, si
 		key->fwmark = s->fwmark;
 		return 0;
 	}
-	if (s->protocol != IPPROTO_TCP && s->protocol != IPPROTO_UDP) {
-		snprintf(err, errlen, "protocol %u not supported (TCP or UDP, or a fwmark)",
+	if (s->protocol != IPPROTO_TCP && s->protocol != IPPROTO_UDP &&
+	    s->protocol != IPPROTO_SCTP) {
+		snprintf(err, errlen, "protocol %u not supported (TCP, UDP or SCTP, or a fwmark)",
 			 s->protocol);
 		return -EPROTONOSUPPORT;
 	}
@@ -1163,8 +1169,11 @@ static int svc_settings(const struct dpvs_svc *s, struct dpvs_svc *conf,
 		snprintf(err, errlen, "scheduler '%s' not found (available: %s)", name, names);
 		return -ENOENT;
 	}
-	if (s->pe_name[0]) {
-		snprintf(err, errlen, "persistence engine '%s' not found", s->pe_name);
+	/* LVS's one engine; like LVS, any service may name it, and it
+	 * reads only persistent UDP services' datagrams (pe_sip.c) */
+	if (s->pe_name[0] && strcmp(s->pe_name, "sip") != 0) {
+		snprintf(err, errlen, "persistence engine '%s' not found (available: sip)",
+			 s->pe_name);
 		return -ENOENT;
 	}
 	if (s->flags & ~(uint32_t)(DPVS_SVC_F_PERSISTENT | DPVS_SVC_F_HASHED |
@@ -1192,7 +1201,7 @@ static int svc_settings(const struct dpvs_svc *s, struct dpvs_svc *conf,
 		return -EINVAL;
 	}
 	snprintf(conf->sched_name, sizeof(conf->sched_name), "%s", (*sched)->name);
-	conf->pe_name[0] = '\0';
+	snprintf(conf->pe_name, sizeof(conf->pe_name), "%s", s->pe_name);
 	conf->flags = s->flags & ~(uint32_t)DPVS_SVC_F_HASHED;
 	conf->timeout = 0;
 	/* as LVS: the mask is kept as given; it matters with persistence */
@@ -1774,6 +1783,15 @@ static int dest_check(const struct svc_ent *e, const struct dpvs_dest *d, struct
 		snprintf(err, errlen,
 			 "forwarding method %s is not supported; use -m, -g, -i or --fullnat",
 			 fwd_switch(fwd));
+		return -EOPNOTSUPP;
+	}
+	if (fwd == DPVS_FWD_FULLNAT && e->conf.protocol == IPPROTO_SCTP) {
+		/* an SCTP endpoint lists its addresses inside INIT and
+		 * INIT-ACK: Full-NAT would have to rewrite chunks, not
+		 * headers (LVS has no Full-NAT; DPVS none for SCTP) */
+		snprintf(err, errlen,
+			 "Full-NAT does not forward SCTP (its INIT chunks carry the "
+			 "endpoints' addresses); use -m, -g or -i");
 		return -EOPNOTSUPP;
 	}
 	/* the running stack is IPv4: an IPv6 dest (of a service the data

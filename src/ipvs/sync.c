@@ -249,9 +249,14 @@ static void install_template(struct ipvs_worker *iw, uint64_t now, const struct 
 			ipvs_conn_template_rebind(iw, t, d->addr, r->dport, d->id);
 		t->tmpl_timeout = timeout;
 		ipvs_conn_refresh(iw, t, now, timeout);
-	} else if (!ipvs_conn_new_template(iw, now, r->protocol, r->caddr.in.s_addr,
-					   r->vaddr.in.s_addr, r->vport, d->addr, r->dport, svc->id,
-					   d->id, timeout)) {
+	} else if (!ipvs_conn_new_template(iw, now,
+					   &(struct ipvs_tmpl_key){ .proto = IPVS_PROTO_TEMPLATE,
+								    .saddr = r->caddr.in.s_addr,
+								    .sport = r->protocol,
+								    .daddr = r->vaddr.in.s_addr,
+								    .dport = r->vport },
+					   r->protocol, r->caddr.in.s_addr, d->addr, r->dport,
+					   svc->id, d->id, timeout)) {
 		wc->table_full++;
 		return;
 	}

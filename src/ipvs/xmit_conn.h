@@ -50,4 +50,15 @@ static inline void conn_xmit(struct worker *w, struct ipvs_conn *c, enum ipvs_di
 		conn_xmit_other(w, c, dir, m);
 }
 
+/* The same for an SCTP conn (its NAT recomputes a CRC32c): callers tell
+ * SCTP apart where they already branch on the protocol. */
+static inline void conn_xmit_sctp(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir,
+				  struct rte_mbuf *m)
+{
+	if (c->c_fwd == DPVS_FWD_MASQ)
+		xmit_nat_sctp(w, c, dir, m);
+	else
+		conn_xmit_other(w, c, dir, m);
+}
+
 #endif /* DPVS_IPVS_XMIT_CONN_H */

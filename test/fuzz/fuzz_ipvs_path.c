@@ -8,7 +8,9 @@
  * the control API, with NAT TCP and UDP services, a persistent TCP
  * service and a persistent port-0 UDP service whose dest has no port,
  * and services forwarding by DR (UDP VIP:8053) and TUN (UDP VIP:9053 in
- * GUE with its checksum, TCP VIP:9000 in IPIP).
+ * GUE with its checksum, TCP VIP:9000 in IPIP); SCTP by NAT (VIP:2905 to
+ * port 2906: the CRC32c recomputed) and DR (VIP:2907); a persistent UDP
+ * service with --pe sip (VIP:5060: templates by Call-ID).
  *
  * Each input first re-plays a few valid flows (so there are conns to
  * hit: TCP to VIP:80, UDP to VIP:53, TCP to the persistent VIP:443, UDP
@@ -21,7 +23,7 @@
  * a stray reply, ...); data is XORed into the frame at off; trim bytes
  * are cut off its end. flags: 0x01 the other port (to its MAC); 0x02 IP total length
  * set to the frame's; 0x04 IP header checksum fixed; 0x08 TCP/UDP
- * checksum fixed; 0x10 the clock advances (timers run); 0x20 the NIC
+ * checksum (SCTP: CRC32c) fixed; 0x10 the clock advances (timers run); 0x20 the NIC
  * checked the IP header checksum (and says truly good or bad); 0x40 flush
  * right after it.
  *
@@ -242,6 +244,31 @@ static int add_mode_service(uint16_t proto, uint16_t vport, const char *dest, ui
 			  tun_type == DPVS_TUN_GUE ? 6080 : 0, false, err, errlen);
 }
 
+/* SCTP: NAT with a port change, DR; SIP persistence (two dests). */
+static int add_sctp_sip_services(char *err, size_t errlen)
+{
+	struct dpvs_svc s = p_svc_key(IPPROTO_SCTP, VIP, 2905);
+	int rc;
+
+	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
+	if ((rc = ipvs_svc_add(&s, err, errlen)) < 0 ||
+	    (rc = p_dest(&s, RIP1, 2906, err, errlen)) < 0 ||
+	    (rc = add_mode_service(IPPROTO_SCTP, 2907, RIP2, DPVS_FWD_DROUTE, 0, 0, err,
+				   errlen)) < 0)
+		return rc;
+	s = p_svc_key(IPPROTO_UDP, VIP, 5060);
+	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
+	snprintf(s.pe_name, sizeof(s.pe_name), "sip");
+	s.flags = DPVS_SVC_F_PERSISTENT;
+	s.timeout = 60;
+	s.netmask = 0xffffffff;
+	if ((rc = ipvs_svc_add(&s, err, errlen)) < 0 ||
+	    (rc = p_dest(&s, RIP1, 5060, err, errlen)) < 0 ||
+	    (rc = p_dest(&s, RIP2, 5060, err, errlen)) < 0)
+		return rc;
+	return 0;
+}
+
 static void setup_or_die(void)
 {
 	char err[256];
@@ -252,7 +279,8 @@ static void setup_or_die(void)
 	    add_mode_service(IPPROTO_UDP, 9053, RIP3, DPVS_FWD_TUNNEL, DPVS_TUN_GUE,
 			     DPVS_TUN_F_CSUM, err, sizeof(err)) < 0 ||
 	    add_mode_service(IPPROTO_TCP, 9000, RIP2, DPVS_FWD_TUNNEL, DPVS_TUN_IPIP, 0, err,
-			     sizeof(err)) < 0) {
+			     sizeof(err)) < 0 ||
+	    add_sctp_sip_services(err, sizeof(err)) < 0) {
 		fprintf(stderr, "fuzz set-up: %s\n", err);
 		abort();
 	}
@@ -273,7 +301,26 @@ static uint16_t ip_of(const struct p_l4 *s, uint8_t *q)
 	return (uint16_t)len;
 }
 
-#define NTEMPLATES 25
+#define NTEMPLATES 31
+
+/* A SIP INVITE from CIP:sport to VIP:5060 with Call-ID callid. */
+static size_t sip_frame(uint8_t *f, uint16_t sport, const char *callid)
+{
+	char msg[256];
+	int n = snprintf(msg, sizeof(msg),
+			 "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP c\r\nCall-ID: %s\r\n"
+			 "CSeq: 1 INVITE\r\n\r\n", callid);
+	struct p_l4 s = { .proto = IPPROTO_UDP, .src = CIP, .sport = sport, .dst = VIP,
+			  .dport = 5060, .payload = (uint16_t)n };
+	size_t len = p_l4_frame(f, &s);
+	struct rte_ipv4_hdr *ip = p_iph(f);
+	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip + 1);
+
+	memcpy(u + 1, msg, (size_t)n);
+	u->dgram_cksum = 0;
+	u->dgram_cksum = p_l4_csum(ip);
+	return len;
+}
 
 /* Template t into f; its length and port. */
 static size_t template(unsigned t, uint8_t *f, uint16_t *port)
@@ -358,6 +405,23 @@ static size_t template(unsigned t, uint8_t *f, uint16_t *port)
 		s.dport = flows[FL_UDP].sport;
 		ip_of(&s, q);
 		return p_icmp_frame(f, CIP, VIP, 3, 4, htonl(576), q, 28);
+	case 25: /* SCTP by NAT: the client's INIT (a new association) */
+		return p_sctp_frame(f, CIP, 32000, VIP, 2905, 1, 0xff, 16, false);
+	case 26: /* ... its DATA, or a COOKIE-ECHO bundled with an ABORT */
+		return p_sctp_frame(f, CIP, 32000, VIP, 2905, 10, 6, 20, false);
+	case 27: /* ... the server's INIT-ACK */
+		*port = P_SRV;
+		return p_sctp_frame(f, RIP1, 2906, CIP, 32000, 2, 0xff, 24, false);
+	case 28: /* SCTP by DR: an INIT */
+		return p_sctp_frame(f, CIP, 32001, VIP, 2907, 1, 0xff, 16, false);
+	case 29: /* the server's port unreachable about the NAT association */
+		*port = P_SRV;
+		qlen = (uint16_t)(p_sctp_frame(q, CIP, 32000, RIP1, 2906, 0, 0xff, 8, false) -
+				  sizeof(struct rte_ether_hdr));
+		memmove(q, q + sizeof(struct rte_ether_hdr), qlen);
+		return p_icmp_frame(f, RIP1, CIP, 3, 3, 0, q, qlen);
+	case 30: /* SIP: a call's INVITE */
+		return sip_frame(f, 33000, "call-1@c");
 	default: /* to the DIP: the kernel's */
 		s = flows[FL_UDP];
 		s.dst = DIP0;
@@ -398,6 +462,12 @@ static void fix(uint8_t *f, size_t len, uint8_t flags)
 		*ck = (uint16_t)~sum;
 		if (*ck == 0 && ip->next_proto_id == IPPROTO_UDP)
 			*ck = 0xffff;
+	}
+	if ((flags & 0x08) && ip->next_proto_id == IPPROTO_SCTP && tot >= ihl + 12 &&
+	    sizeof(struct rte_ether_hdr) + tot <= len) {
+		uint8_t *sh = (uint8_t *)ip + ihl;
+
+		p_sctp_crc(sh, tot - ihl, sh + 8);
 	}
 	if (flags & 0x04) {
 		ip->hdr_checksum = 0;

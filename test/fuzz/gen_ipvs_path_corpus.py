@@ -50,6 +50,15 @@ SEEDS = {
     "tun_too_big_df": rec(23),
     "icmp_frag_needed_dr_reply": rec(24),
     "dr_then_tun_with_timers": rec(20) + rec(22, flags=FIX | 0x10) + rec(21, flags=FIX | 0x40),
+    # SCTP (NAT with a port change, DR, an ICMP error) and --pe sip
+    "sctp_nat_association": rec(25) + rec(27) + rec(26, flags=FIX | 0x40),
+    "sctp_dr_init": rec(28),
+    "sctp_icmp_unreach": rec(25) + rec(29),
+    "sctp_not_init": rec(26),
+    "sctp_bad_crc": rec(25, flags=0x06, off=ETH + IP + 8, data=b"\x01"),
+    "sctp_short": rec(25, trim=30),
+    "sip_invite": rec(30) + rec(30, flags=FIX | 0x01) + rec(30, flags=FIX | 0x10),
+    "sip_callid_cut": rec(30, trim=40),
     # the malformed kinds the daemon must name
     "tcp_short": rec(0, trim=40),
     "udp_short": rec(1, trim=36),

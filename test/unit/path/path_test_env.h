@@ -469,6 +469,65 @@ static inline size_t p_l4_frame(uint8_t *f, const struct p_l4 *s)
 	return off + sizeof(*ip) + l4len;
 }
 
+/* CRC32c from scratch, bit by bit (reflected polynomial 0x82F63B78): the
+ * tests' own, not the daemon's (which uses DPDK's). */
+static inline uint32_t p_crc32c(uint32_t crc, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		crc ^= p[i];
+		for (int b = 0; b < 8; b++)
+			crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1)));
+	}
+	return crc;
+}
+
+/* The checksum of the n-byte SCTP packet at sh (n >= 12) into out, as
+ * RFC 9260 appendix B stores it: the CRC32c with the field as zero,
+ * least significant byte first. */
+static inline void p_sctp_crc(const uint8_t *sh, size_t n, uint8_t out[4])
+{
+	static const uint8_t zero[4];
+	uint32_t c = p_crc32c(0xffffffffu, sh, 8);
+
+	c = ~p_crc32c(p_crc32c(c, zero, 4), sh + 12, n - 12);
+	for (int i = 0; i < 4; i++)
+		out[i] = (uint8_t)(c >> (8 * i));
+}
+
+/* An SCTP packet src:sport -> dst:dport (verification tag 0x11223344)
+ * with a chunk of type (and a second of type2 unless it is 0xff), each
+ * with a body of blen pattern bytes, in a frame to the port the source
+ * is on; its CRC32c right unless bad. */
+static inline size_t p_sctp_frame(uint8_t *f, const char *src, uint16_t sport, const char *dst,
+				  uint16_t dport, uint8_t type, uint8_t type2, uint16_t blen,
+				  bool bad)
+{
+	struct p_l4 s = { .proto = IPPROTO_SCTP, .src = src, .dst = dst };
+	uint16_t port = p_port_of(src);
+	size_t off = p_eth(f, &p_mac[port], p_src_mac(src), RTE_ETHER_TYPE_IPV4);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + off);
+	uint8_t *sh = (uint8_t *)(ip + 1);
+	uint16_t clen = (uint16_t)(4 + blen), padded = (uint16_t)((clen + 3) & ~3);
+	uint16_t len = (uint16_t)(12 + padded + (type2 != 0xff ? padded : 0));
+	uint8_t *ch = sh + 12;
+
+	p_ipv4(ip, &s, len);
+	memset(sh, 0, len);
+	sh[0] = (uint8_t)(sport >> 8), sh[1] = (uint8_t)sport;
+	sh[2] = (uint8_t)(dport >> 8), sh[3] = (uint8_t)dport;
+	sh[4] = 0x11, sh[5] = 0x22, sh[6] = 0x33, sh[7] = 0x44;
+	for (int k = 0; k < (type2 != 0xff ? 2 : 1); k++, ch += padded) {
+		ch[0] = k ? type2 : type;
+		ch[2] = (uint8_t)(clen >> 8), ch[3] = (uint8_t)clen;
+		for (uint16_t i = 0; i < blen; i++)
+			ch[4 + i] = (uint8_t)(i * 13 + 5);
+	}
+	p_sctp_crc(sh, len, sh + 8);
+	if (bad)
+		sh[8] ^= 0x01;
+	return off + sizeof(*ip) + len;
+}
+
 /* An ICMP message (type, code, 4 bytes of rest) from src to dst quoting
  * the IP packet q of qlen bytes, in a frame to the port src is on. */
 static inline size_t p_icmp_frame(uint8_t *f, const char *src, const char *dst, uint8_t type,
