@@ -170,7 +170,9 @@ struct dpvs_info {
 	X(REDIRECT_FULL, "redirect-full") /* the owning worker's ring is full */ \
 	X(NO_SRC_ADDR, "no-src-addr")    /* no address to be a tunnel's outer source */ \
 	X(FNAT_NO_LADDR, "fnat-no-laddr") /* Full-NAT service without a local address */ \
-	X(FNAT_NO_PORT, "fnat-no-port")  /* every local port of every LIP in use */
+	X(FNAT_NO_PORT, "fnat-no-port")  /* every local port of every LIP in use */ \
+	X(SYNP_BAD_COOKIE, "synproxy-bad-cookie") /* an ACK whose cookie fails */ \
+	X(SYNP_ABSORBED, "synproxy-absorbed") /* client segment before the real server answered */
 
 enum dpvs_drop_reason {
 #define DPVS_DROP_ENUM(id, name) DPVS_DROP_##id,
@@ -335,6 +337,12 @@ enum dpvs_tun_type {
 #define DPVS_SVC_F_SCHED1 0x0008 /* flag-1 = sh-fallback = mh-fallback */
 #define DPVS_SVC_F_SCHED2 0x0010 /* flag-2 = sh-port = mh-port */
 #define DPVS_SVC_F_SCHED3 0x0020
+/* DPVS's SYN proxy (ipvsadm --synproxy enable|disable; its ipvsadm's -j):
+ * the balancer answers the SYN with a cookie and opens the connection to
+ * the real server only for a client that completed the handshake. TCP,
+ * NAT real servers, no persistence (src/ipvs/synproxy.h). DPVS numbers it
+ * 0x0008, which is the kernel's SCHED1 here. */
+#define DPVS_SVC_F_SYNPROXY 0x0400
 
 /* Counters as ipvsadm --stats/--rate show them. */
 struct dpvs_stats {

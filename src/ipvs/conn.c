@@ -486,7 +486,8 @@ void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c)
 		node_hash_out(iw, &c->out);
 	if (c->c_fwd == DPVS_FWD_FULLNAT)
 		iw->laddr[(size_t)c->svc_id * DPVS_LADDR_MAX + c->c_lslot].conns--;
-	if (c->control)
+	/* a proxied conn keeps its sequence offset in the template's place */
+	if (!(c->c_flags & IPVS_CONN_F_SYNPROXY) && c->control)
 		conn_set_n_control(c->control, (uint16_t)(conn_n_control(c->control) - 1));
 	if (c->c_flags & IPVS_CONN_F_ACTIVE)
 		d->activeconns--;

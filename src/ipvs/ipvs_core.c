@@ -28,6 +28,7 @@
 #include "inet/csum.h"
 #include "ipvs/ipvs_priv.h"
 #include "ipvs/ipvs_sched.h"
+#include "ipvs/synproxy.h"
 #include "ipvs/xmit_conn.h"
 
 static struct ipvs_worker *wstates[DP_MAX_WORKERS];
@@ -54,6 +55,8 @@ int ipvs_init(unsigned nworkers, uint32_t conn_max, char *err, size_t errlen)
 		snprintf(err, errlen, "ipvs: [pool] conn_max must be at least 1");
 		return -EINVAL;
 	}
+	if (ipvs_synp_init(err, errlen) < 0)
+		return -EIO;
 	ipvs_stats_init();
 	ipvs_svc_init();
 	for (unsigned i = 0; i < nworkers; i++) {
@@ -163,6 +166,11 @@ static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 		dp_drop(w, port_idx, DPVS_DROP_L4_BAD_CSUM, m);
 		return INET_STOLEN;
 	}
+	/* the proxy's own steps: before the splice, and a SYN-ACK again */
+	if (unlikely(c->c_flags & IPVS_CONN_F_SYNPROXY) &&
+	    (!c->synp.spliced || (tcp_flags & RTE_TCP_SYN_FLAG)) &&
+	    ipvs_synp_conn_packet(w, iw, port_idx, m, c, dir, tcp_flags))
+		return INET_STOLEN;
 	if (c->c_state != IPVS_UDP_STATE) {
 		uint8_t next = ipvs_tcp_next_state(c->c_state, dir,
 						   c->c_flags & IPVS_CONN_F_NOOUTPUT, tcp_flags);
@@ -214,6 +222,8 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	struct ipvs_conn *tmpl = NULL;
 	struct sched_ctx ctx;
 	struct ipvs_conn *c;
+	struct synp_opts so;
+	bool synp = false;
 	uint8_t proto = ip->next_proto_id;
 	uint8_t state = IPVS_UDP_STATE;
 
@@ -234,7 +244,14 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 		dp_drop(w, port_idx, DPVS_DROP_L4_BAD_CSUM, m);
 		return INET_STOLEN;
 	}
-	if (proto == IPPROTO_TCP) {
+	if (proto == IPPROTO_TCP && (svc->flags & DPVS_SVC_F_SYNPROXY)) {
+		/* the proxy answers SYNs itself; a conn starts with the
+		 * ACK that returns a good cookie */
+		if (ipvs_synp_new_flow(w, iw, port_idx, m, &so) == IPVS_SYNP_STOLEN)
+			return INET_STOLEN;
+		synp = true;
+		state = IPVS_TCP_SYN_RECV;
+	} else if (proto == IPPROTO_TCP) {
 		/* a flow starts with a SYN; an RST or a stray segment for an
 		 * unknown flow must not pick a server */
 		if ((tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
@@ -291,6 +308,11 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	if (iw->dest[dest->id].eg.gen == inet_egress_gen())
 		c->eg_in = iw->dest[dest->id].eg;
 	ipvs_count(iw, c, IPVS_DIR_IN, m->pkt_len);
+	if (synp) {
+		/* the service check let only NAT real servers in */
+		ipvs_synp_open(w, iw, c, m, &so);
+		return INET_STOLEN;
+	}
 	conn_xmit(w, c, IPVS_DIR_IN, m);
 	/* one-packet scheduling (-o, UDP only as in LVS): each datagram is
 	 * scheduled on its own, no conn is kept */
@@ -372,5 +394,6 @@ void ipvs_worker_timer(struct worker *w)
 	if (unlikely(!iw))
 		return;
 	ipvs_conn_timer(iw, w->now_sec, w->loop_packets != 0);
+	ipvs_synp_tick(iw, w->now_sec);
 	ipvs_conn_req_serve(iw, w->now_sec, w->lcore_id);
 }

@@ -24,9 +24,11 @@
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #include "dp/dp.h"
 #include "dpvs/ctl.h"
+#include "ipvs/conn_hash.h"
 #include "ipvs/ipvs.h"
 
 struct worker;
@@ -291,7 +293,18 @@ struct ipvs_conn {
 	};
 	uint32_t svc_id;
 	struct ipvs_conn **tpprev;
-	struct ipvs_conn *control; /* conns of a persistent service: their template */
+	union {
+		struct ipvs_conn *control; /* conns of a persistent service: their template */
+		/* NAT conns of a SYN-proxy service (IPVS_CONN_F_SYNPROXY;
+		 * such services are never persistent): synproxy.h */
+		struct {
+			/* before the splice: the cookie (our ISN to the client);
+			 * after: the real server's ISN less it */
+			uint32_t seq;
+			uint8_t ws;      /* the client's shift << 4 | the real server's */
+			uint8_t spliced; /* the real server answered */
+		} synp;
+	};
 } __rte_aligned(128);
 
 #define c_state in.b[0] /* enum ipvs_tcp_state or IPVS_UDP_STATE */
@@ -336,6 +349,10 @@ static inline struct ipvs_egress *ipvs_conn_egress(struct ipvs_conn *c, enum ipv
 #define IPVS_CONN_F_NOOUTPUT 0x8   /* DR, TUN: no reply passes us, the TCP
 				    * states follow the client alone (LVS's
 				    * IP_VS_CONN_F_NOOUTPUT, proto_tcp.c) */
+/* NAT: a conn of a SYN-proxy service; c->synp holds its sequence offset
+ * in the template pointer's place (synproxy_conn.c). (The Full-NAT-only
+ * flags may share this bit: a NAT conn never carries them.) */
+#define IPVS_CONN_F_SYNPROXY 0x10
 
 /* ---- per-worker state ---- */
 struct ipvs_wstats {
@@ -380,6 +397,31 @@ struct ipvs_svc_wstate {
 	struct sched_state sched;
 	struct ipvs_wstats st;
 	uint32_t laddr_next; /* Full-NAT: the LIP the next conn tries first */
+};
+
+/* The SYN proxy's counters, per worker (synproxy_conn.c; dpip stats). */
+struct ipvs_synp_wstats {
+	uint64_t cookies_sent;  /* SYN-ACKs with a cookie */
+	uint64_t cookies_valid; /* ACKs whose cookie passed: a conn made */
+	uint64_t cookies_bad;   /* ACKs whose cookie failed (stale or forged) */
+	uint64_t spliced;       /* real servers' SYN-ACKs: conns joined */
+	uint64_t held;          /* client data kept until the splice */
+	uint64_t held_lost;     /* ... not kept (table full, no mbuf) or expired */
+	uint64_t rs_refused;    /* real servers' RSTs: the client got one */
+	uint64_t syn_resent;    /* SYNs sent again on a client's retransmission */
+	uint64_t synack_reacked; /* real servers' SYN-ACKs answered again */
+};
+
+/* Client data that came before the real server answered: one mbuf per
+ * conn, a few per worker; the conn is known by its pointer and client. */
+#define IPVS_SYNP_HELD_MAX 32
+#define IPVS_SYNP_HELD_SECONDS 3 /* the client retransmits after that */
+struct ipvs_synp_held {
+	struct rte_mbuf *m; /* NULL: free */
+	struct ipvs_conn *c;
+	uint32_t caddr;
+	uint16_t cport;
+	uint32_t expires; /* worker second */
 };
 
 /* Conn listing request from the control thread (see conn.c). */
@@ -448,6 +490,10 @@ struct ipvs_worker {
 	unsigned index; /* the worker's index */
 	uint32_t timer_budget; /* conns the next timer run may visit (adapts) */
 	struct ipvs_hints hints;
+	struct ipvs_synp_wstats synp;
+	struct ipvs_synp_held synp_held[IPVS_SYNP_HELD_MAX];
+	uint32_t synp_nheld;    /* slots in use: the timer looks only then */
+	uint64_t synp_tick_sec; /* ... and once a second */
 };
 
 /* conn.c */
@@ -588,6 +634,36 @@ void ipvs_default_timeouts(uint32_t timeout[IPVS_STATE_MAX]);
 /* proto_icmp.c: ICMP errors quoting a balanced flow. */
 enum inet_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 			       struct rte_mbuf *m);
+
+/* synproxy_conn.c: the SYN proxy on the data path (what and why:
+ * synproxy.h). The key of the cookies, drawn at ipvs_init. */
+extern struct ipvs_hash_key ipvs_synp_key;
+enum ipvs_synp_verdict {
+	IPVS_SYNP_STOLEN, /* m answered, dropped or kept */
+	IPVS_SYNP_ACK_OK, /* a handshake ACK with a good cookie: make the conn */
+};
+struct synp_opts;
+/* A packet of no conn to a SYN-proxy service (TCP, checksum checked):
+ * a SYN is answered with a cookie, an ACK checked (*o: its SYN's options). */
+enum ipvs_synp_verdict ipvs_synp_new_flow(struct worker *w, struct ipvs_worker *iw,
+					  uint16_t port_idx, struct rte_mbuf *m,
+					  struct synp_opts *o);
+/* The conn c just made for that ACK: m leaves as the SYN to the real
+ * server (its data kept for the splice). Consumes m. */
+void ipvs_synp_open(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *c,
+		    struct rte_mbuf *m, const struct synp_opts *o);
+/* A packet of a proxied conn the proxy must see (not yet spliced, or a
+ * SYN-ACK again): true when it took m; false: the usual path goes on. */
+bool ipvs_synp_conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
+			   struct rte_mbuf *m, struct ipvs_conn *c, enum ipvs_dir dir,
+			   uint8_t tcp_flags);
+/* Once a second: held data past its time is freed. */
+void ipvs_synp_tick(struct ipvs_worker *iw, uint64_t now);
+/* A spliced conn's packet (TCP header and options in the first segment):
+ * sequence, acks, SACK blocks and window between the two legs. */
+void ipvs_synp_xlate(const struct ipvs_conn *c, enum ipvs_dir dir, struct rte_tcp_hdr *th);
+/* ipvs_init: the cookies' key */
+int ipvs_synp_init(char *err, size_t errlen);
 
 /* ipvs_core.c: the per-worker states (NULL past the last one) */
 struct ipvs_worker *ipvs_worker_state(unsigned index);

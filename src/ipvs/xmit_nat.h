@@ -43,6 +43,11 @@ static inline void xmit_nat(struct worker *w, struct ipvs_conn *c, enum ipvs_dir
 
 	uint32_t old = in ? ip->dst_addr : ip->src_addr;
 
+	/* a SYN proxy's conn: the two legs' sequence numbers (one flag
+	 * test for every other NAT packet) */
+	if (unlikely(c->c_flags & IPVS_CONN_F_SYNPROXY) && c->synp.spliced)
+		ipvs_synp_xlate(c, dir, (struct rte_tcp_hdr *)(void *)l4);
+
 	xmit_l4_addr_port(ip->next_proto_id, l4, l4len, !in, old, addr, port);
 	xmit_ip_ttl_addr(ip, !in, addr);
 	xmit_send(w, eg, how, mtu, m);
