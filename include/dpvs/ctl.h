@@ -254,6 +254,14 @@ struct dpvs_worker_stats {
 	/* several workers: packets handed to their owner, taken from
 	 * another worker, dropped because the owner's ring was full */
 	uint64_t redirected_out, redirected_in, redirect_drops;
+	/* the SYN proxy (dpip -s stats): SYN-ACKs with a cookie, ACKs whose
+	 * cookie passed or failed, conns spliced to their real server,
+	 * client data held until then and held data lost (no room, no
+	 * mbuf, expired), real servers' refusals passed to the client as
+	 * an RST, SYNs sent again, real servers' SYN-ACKs answered again */
+	uint64_t synp_cookies_sent, synp_cookies_valid, synp_cookies_bad, synp_spliced;
+	uint64_t synp_held, synp_held_lost, synp_rs_refused, synp_syn_resent,
+		synp_synack_reacked;
 };
 
 /* ---- addresses, routes, neighbours (dpip) ---- */

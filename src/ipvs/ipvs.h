@@ -51,6 +51,8 @@ void ipvs_timer_tick(uint64_t now_sec);
 uint32_t ipvs_conn_count(unsigned worker_index);
 /* Hugepage bytes one connection slot of the worker's shard costs. */
 uint32_t ipvs_conn_slot_bytes(unsigned worker_index);
+/* The worker's SYN-proxy counters into s (synp_*; plain loads). */
+void ipvs_synp_stats(unsigned worker_index, struct dpvs_worker_stats *s);
 
 /* ---- data path (worker lcore) ---- */
 /*

@@ -481,6 +481,23 @@ void ipvs_synp_xlate(const struct ipvs_conn *c, enum ipvs_dir dir, struct rte_tc
 		synp_xlate_in(th, c->synp.seq, client_leg ? cw : 0, rs_leg ? cw : 0);
 }
 
+void ipvs_synp_stats(unsigned worker_index, struct dpvs_worker_stats *s)
+{
+	const struct ipvs_worker *iw = ipvs_worker_state(worker_index);
+
+	if (!iw)
+		return;
+	s->synp_cookies_sent = iw->synp.cookies_sent;
+	s->synp_cookies_valid = iw->synp.cookies_valid;
+	s->synp_cookies_bad = iw->synp.cookies_bad;
+	s->synp_spliced = iw->synp.spliced;
+	s->synp_held = iw->synp.held;
+	s->synp_held_lost = iw->synp.held_lost;
+	s->synp_rs_refused = iw->synp.rs_refused;
+	s->synp_syn_resent = iw->synp.syn_resent;
+	s->synp_synack_reacked = iw->synp.synack_reacked;
+}
+
 int ipvs_synp_init(char *err, size_t errlen)
 {
 	/* a key nobody outside can know, new at every start: cookies of
