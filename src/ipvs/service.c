@@ -1050,13 +1050,15 @@ static int svc_settings(const struct dpvs_svc *s, struct dpvs_svc *conf,
 	if (s->flags & DPVS_SVC_F_SYNPROXY) {
 		/* the proxy answers TCP handshakes; a proxied conn keeps its
 		 * sequence offset where a persistent one keeps its template */
+		/* EPROTOTYPE: ipvsadm shows these words (LVS has no text
+		 * for DPVS's switch) */
 		if (conf->fwmark || conf->protocol != IPPROTO_TCP) {
 			snprintf(err, errlen, "synproxy: only for a TCP service (-t)");
-			return -EINVAL;
+			return -EPROTOTYPE;
 		}
 		if (s->flags & DPVS_SVC_F_PERSISTENT) {
 			snprintf(err, errlen, "synproxy: not with persistence (-p) yet");
-			return -EINVAL;
+			return -EPROTOTYPE;
 		}
 	}
 	if ((s->flags & DPVS_SVC_F_PERSISTENT) && s->timeout > IPVS_PERSIST_TIMEOUT_MAX) {
@@ -1552,7 +1554,7 @@ static int synproxy_check_mode(uint32_t svc_flags, uint32_t fwd, char *err, size
 	else
 		snprintf(err, errlen, "synproxy: a %s real server's replies bypass the balancer, "
 				      "so the proxy cannot splice them (use -m)", fwd_switch(fwd));
-	return -EOPNOTSUPP;
+	return -EPROTOTYPE; /* ipvsadm shows these words */
 }
 
 static int dest_check_mode(const struct dpvs_dest *d, struct dpvs_dest *out, uint32_t fwd,

@@ -151,7 +151,9 @@ def test_wrk_no_errors():
     before = synp()
     LAB.wrk_no_errors("http://%s/" % VIP, seconds=5, conns=8)
     d = {k: v - before[k] for k, v in synp().items()}
-    assert d["spliced"] > 100 and d["spliced"] == d["cookies-valid"], d
+    # wrk keeps its 8 connections alive: each spliced once
+    assert d["spliced"] >= 8 and d["spliced"] == d["cookies-valid"], d
+    assert d["cookies-bad"] == 0, d
 
 
 def test_real_server_refuses():
@@ -162,7 +164,9 @@ def test_real_server_refuses():
         before = synp()
         t0 = time.time()
         p = curl("http://%s:81/" % VIP, 8)
-        assert p.returncode == 7, (p.returncode, p.stdout, p.stderr)  # refused
+        # the handshake was the proxy's, so the client's connect() had
+        # succeeded: the RST refuses it (7) or resets it (56), at once
+        assert p.returncode in (7, 56), (p.returncode, p.stdout, p.stderr)
         assert time.time() - t0 < 4
         d = {k: v - before[k] for k, v in synp().items()}
         assert d["rs-refused"] == 1 and d["spliced"] == 0, d

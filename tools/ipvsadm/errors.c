@@ -60,7 +60,9 @@ const char *ipvsadm_error_text(uint16_t msg_type, int err, const char *daemon_ms
 	bool laddr = msg_type == DPVS_MSG_LADDR_ADD || msg_type == DPVS_MSG_LADDR_DEL ||
 		     msg_type == DPVS_MSG_LADDR_GET;
 
-	if ((laddr || err == ENETUNREACH || err == ELOOP) && daemon_msg && daemon_msg[0])
+	/* EPROTOTYPE: a --proxy-protocol the daemon refuses (DPVS's option) */
+	if ((laddr || err == ENETUNREACH || err == ELOOP || err == EPROTOTYPE) && daemon_msg &&
+	    daemon_msg[0])
 		return daemon_msg;
 	return ipvsadm_strerror(msg_type, err);
 }
