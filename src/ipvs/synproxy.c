@@ -12,17 +12,23 @@
 
 /* Linux's msstab (net/ipv4/syncookies.c): the values most clients send,
  * so the MSS the real server learns is rarely below the client's. */
-const uint16_t synp_mss_table[SYNP_MSS_ENTRIES] = { 536, 1300, 1440, 1460 };
+const uint16_t synp_mss_table[SYNP_MSS_ENTRIES] = {536, 1300, 1440, 1460};
 
 #define COOKIE_BITS 24
 #define COOKIE_MASK ((1u << COOKIE_BITS) - 1)
 /* the data the cookie carries: MSS index (2 bits), window scale (4), SACK (1) */
-#define DATA_BITS 7
+#define DATA_BITS     7
 #define DATA_WS_SHIFT 2
-#define DATA_SACK 0x40u
+#define DATA_SACK     0x40u
 
-enum { TCPOPT_EOL = 0, TCPOPT_NOP = 1, TCPOPT_MSS = 2, TCPOPT_WS = 3, TCPOPT_SACK_PERM = 4,
-       TCPOPT_SACK = 5 };
+enum {
+	TCPOPT_EOL = 0,
+	TCPOPT_NOP = 1,
+	TCPOPT_MSS = 2,
+	TCPOPT_WS = 3,
+	TCPOPT_SACK_PERM = 4,
+	TCPOPT_SACK = 5
+};
 
 /* H(key, tuple, count): which = 1 is the count-free hash that hides the
  * tuple's part, which = 2 the one bound to the counter; distinct
@@ -47,17 +53,16 @@ unsigned synp_mss_index(uint16_t mss)
 	return i;
 }
 
-uint32_t synp_cookie_make(const struct ipvs_hash_key *k, const struct synp_tuple *t,
-			  uint32_t isn, uint32_t count, const struct synp_opts *o,
-			  struct synp_opts *kept)
+uint32_t synp_cookie_make(const struct ipvs_hash_key *k, const struct synp_tuple *t, uint32_t isn,
+			  uint32_t count, const struct synp_opts *o, struct synp_opts *kept)
 {
 	unsigned mi = synp_mss_index(o->mss);
 	uint32_t ws = o->wscale > SYNP_WSCALE_MAX ? SYNP_WSCALE_NONE : o->wscale;
 	uint32_t data = mi | ws << DATA_WS_SHIFT | (o->sack_ok ? DATA_SACK : 0);
 
 	if (kept)
-		*kept = (struct synp_opts){ .mss = synp_mss_table[mi], .wscale = (uint8_t)ws,
-					    .sack_ok = o->sack_ok };
+		*kept = (struct synp_opts){
+		    .mss = synp_mss_table[mi], .wscale = (uint8_t)ws, .sack_ok = o->sack_ok};
 	return cookie_hash(k, t, 0, 1) + isn + (count << COOKIE_BITS) +
 	       ((cookie_hash(k, t, count, 2) + data) & COOKIE_MASK);
 }
@@ -76,15 +81,15 @@ enum synp_check synp_cookie_check(const struct ipvs_hash_key *k, const struct sy
 	data = (v - cookie_hash(k, t, now - age, 2)) & COOKIE_MASK;
 	if (data >> DATA_BITS)
 		return SYNP_COOKIE_FORGED;
-	*o = (struct synp_opts){ .mss = synp_mss_table[data & 3],
-				 .wscale = (uint8_t)((data >> DATA_WS_SHIFT) & 0xf),
-				 .sack_ok = (data & DATA_SACK) != 0 };
+	*o = (struct synp_opts){.mss = synp_mss_table[data & 3],
+				.wscale = (uint8_t)((data >> DATA_WS_SHIFT) & 0xf),
+				.sack_ok = (data & DATA_SACK) != 0};
 	return SYNP_COOKIE_OK;
 }
 
 int synp_parse_opts(const uint8_t *opt, unsigned len, struct synp_opts *o)
 {
-	*o = (struct synp_opts){ .mss = 0, .wscale = SYNP_WSCALE_NONE, .sack_ok = false };
+	*o = (struct synp_opts){.mss = 0, .wscale = SYNP_WSCALE_NONE, .sack_ok = false};
 	for (unsigned i = 0; i < len;) {
 		uint8_t kind = opt[i], olen;
 

@@ -50,11 +50,11 @@ extern const uint16_t synp_mss_table[SYNP_MSS_ENTRIES];
 
 /* "no window scale option" (a shift is at most 14, RFC 7323) */
 #define SYNP_WSCALE_NONE 15u
-#define SYNP_WSCALE_MAX 14u
+#define SYNP_WSCALE_MAX	 14u
 
 /* What a client's SYN offered, as the cookie keeps it. */
 struct synp_opts {
-	uint16_t mss;   /* 0 in a parse result: the SYN had no MSS option */
+	uint16_t mss;	/* 0 in a parse result: the SYN had no MSS option */
 	uint8_t wscale; /* 0..14, or SYNP_WSCALE_NONE */
 	bool sack_ok;
 };
@@ -77,9 +77,8 @@ unsigned synp_mss_index(uint16_t mss);
 /* The cookie (our ISN in the SYN-ACK) for the client's SYN of ISN isn
  * at counter count; the opts kept are those the MSS table and 4 bits of
  * window scale can say (*kept, when not NULL, receives them). */
-uint32_t synp_cookie_make(const struct ipvs_hash_key *k, const struct synp_tuple *t,
-			  uint32_t isn, uint32_t count, const struct synp_opts *o,
-			  struct synp_opts *kept);
+uint32_t synp_cookie_make(const struct ipvs_hash_key *k, const struct synp_tuple *t, uint32_t isn,
+			  uint32_t count, const struct synp_opts *o, struct synp_opts *kept);
 
 enum synp_check {
 	SYNP_COOKIE_OK = 0,

@@ -81,8 +81,8 @@ static inline uint8_t ws_eff(uint8_t ws)
  * scratch (a handshake packet is small). The IPv4 header keeps its
  * length (ipv4_input refused options). false: no room (m untouched).
  */
-static bool tcp_rebuild(struct rte_mbuf *m, uint32_t seq, uint32_t ack, uint8_t flags,
-			uint16_t win, const uint8_t *opt, unsigned optlen)
+static bool tcp_rebuild(struct rte_mbuf *m, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+			const uint8_t *opt, unsigned optlen)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	uint32_t len = m->l3_len + (uint32_t)sizeof(struct rte_tcp_hdr) + optlen;
@@ -122,8 +122,8 @@ static void answer_syn(struct worker *w, uint16_t port_idx, struct rte_mbuf *m, 
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	struct rte_tcp_hdr *th = tcp_of(m);
 	uint8_t opt[SYNP_OPTS_MAX];
-	unsigned optlen = synp_write_opts(opt, SYNP_OUR_MSS, SYNP_OUR_WS, kept->wscale,
-					  kept->sack_ok);
+	unsigned optlen =
+	    synp_write_opts(opt, SYNP_OUR_MSS, SYNP_OUR_WS, kept->wscale, kept->sack_ok);
 	uint32_t a = ip->src_addr;
 	uint16_t p = th->src_port;
 	struct rte_ether_hdr *eth;
@@ -154,8 +154,10 @@ static void answer_syn(struct worker *w, uint16_t port_idx, struct rte_mbuf *m, 
 
 static struct synp_tuple tuple_of(const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th)
 {
-	return (struct synp_tuple){ .saddr = ip->src_addr, .daddr = ip->dst_addr,
-				    .sport = th->src_port, .dport = th->dst_port };
+	return (struct synp_tuple){.saddr = ip->src_addr,
+				   .daddr = ip->dst_addr,
+				   .sport = th->src_port,
+				   .dport = th->dst_port};
 }
 
 /* The client's handshake ACK (or its first segment) against its cookie. */
@@ -175,8 +177,8 @@ enum ipvs_synp_verdict ipvs_synp_new_flow(struct worker *w, struct ipvs_worker *
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	const struct rte_tcp_hdr *th = tcp_of(m);
-	uint8_t fl = th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG |
-				      RTE_TCP_FIN_FLAG);
+	uint8_t fl = th->tcp_flags &
+		     (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG);
 	uint32_t hl = tcp_hdr_len(th);
 
 	/* the options are read where they are: all of them in this segment */
@@ -194,8 +196,8 @@ enum ipvs_synp_verdict ipvs_synp_new_flow(struct worker *w, struct ipvs_worker *
 			dp_drop(w, port_idx, DPVS_DROP_L4_SHORT, m);
 			return IPVS_SYNP_STOLEN;
 		}
-		cookie = synp_cookie_make(&ipvs_synp_key, &t, isn, synp_counter(w->now_sec), &in,
-					  &kept);
+		cookie =
+		    synp_cookie_make(&ipvs_synp_key, &t, isn, synp_counter(w->now_sec), &in, &kept);
 		iw->synp.cookies_sent++;
 		answer_syn(w, port_idx, m, cookie, isn, &kept);
 		return IPVS_SYNP_STOLEN;
@@ -503,7 +505,8 @@ int ipvs_synp_init(char *err, size_t errlen)
 	/* a key nobody outside can know, new at every start: cookies of
 	 * an earlier run fail, as their counters would within minutes */
 	if (getrandom(&ipvs_synp_key, sizeof(ipvs_synp_key), 0) != sizeof(ipvs_synp_key)) {
-		snprintf(err, errlen, "ipvs: getrandom for the SYN cookie key: %s", strerror(errno));
+		snprintf(err, errlen, "ipvs: getrandom for the SYN cookie key: %s",
+			 strerror(errno));
 		return -EIO;
 	}
 	return 0;

@@ -19,15 +19,15 @@
 
 #include "ipvs/synproxy.h"
 
-static const struct ipvs_hash_key key = { 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull };
-static const struct ipvs_hash_key key2 = { 0x0706050403020100ull, 0x0f0e0d0c0b0a0909ull };
+static const struct ipvs_hash_key key = {0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull};
+static const struct ipvs_hash_key key2 = {0x0706050403020100ull, 0x0f0e0d0c0b0a0909ull};
 
 static struct synp_tuple tup(void)
 {
-	return (struct synp_tuple){ .saddr = rte_cpu_to_be_32(0x0a000102),
-				    .daddr = rte_cpu_to_be_32(0x0a0000fe),
-				    .sport = rte_cpu_to_be_16(40000),
-				    .dport = rte_cpu_to_be_16(80) };
+	return (struct synp_tuple){.saddr = rte_cpu_to_be_32(0x0a000102),
+				   .daddr = rte_cpu_to_be_32(0x0a0000fe),
+				   .sport = rte_cpu_to_be_16(40000),
+				   .dport = rte_cpu_to_be_16(80)};
 }
 
 /* the client's ACK for cookie c of a SYN with ISN isn: seq isn+1, ack c+1 */
@@ -40,8 +40,8 @@ static enum synp_check check_ack(const struct ipvs_hash_key *k, const struct syn
 static void test_mss_index(void **state)
 {
 	(void)state;
-	assert_int_equal(synp_mss_index(0), 0);     /* no MSS option: 536 */
-	assert_int_equal(synp_mss_index(100), 0);   /* below the table: its least */
+	assert_int_equal(synp_mss_index(0), 0);	  /* no MSS option: 536 */
+	assert_int_equal(synp_mss_index(100), 0); /* below the table: its least */
 	assert_int_equal(synp_mss_index(536), 0);
 	assert_int_equal(synp_mss_index(1299), 0);
 	assert_int_equal(synp_mss_index(1300), 1);
@@ -61,9 +61,9 @@ static void test_cookie_roundtrip(void **state)
 	for (unsigned mi = 0; mi < SYNP_MSS_ENTRIES; mi++)
 		for (unsigned ws = 0; ws <= SYNP_WSCALE_NONE; ws++)
 			for (unsigned sack = 0; sack < 2; sack++) {
-				struct synp_opts in = { .mss = synp_mss_table[mi],
-							.wscale = (uint8_t)ws,
-							.sack_ok = sack },
+				struct synp_opts in = {.mss = synp_mss_table[mi],
+						       .wscale = (uint8_t)ws,
+						       .sack_ok = sack},
 						 kept, out;
 				uint32_t isn = 0x9abcdef0u + mi * 7919 + ws;
 				uint32_t c = synp_cookie_make(&key, &t, isn, 1000, &in, &kept);
@@ -81,7 +81,7 @@ static void test_cookie_roundtrip(void **state)
 static void test_cookie_mss_between(void **state)
 {
 	struct synp_tuple t = tup();
-	struct synp_opts in = { .mss = 1400, .wscale = 7, .sack_ok = true }, out;
+	struct synp_opts in = {.mss = 1400, .wscale = 7, .sack_ok = true}, out;
 	uint32_t c = synp_cookie_make(&key, &t, 1, 5, &in, NULL);
 
 	(void)state;
@@ -92,7 +92,7 @@ static void test_cookie_mss_between(void **state)
 static void test_cookie_wrong(void **state)
 {
 	struct synp_tuple t = tup(), u;
-	struct synp_opts in = { .mss = 1460, .wscale = 7, .sack_ok = true }, out;
+	struct synp_opts in = {.mss = 1460, .wscale = 7, .sack_ok = true}, out;
 	uint32_t isn = 12345, c = synp_cookie_make(&key, &t, isn, 77, &in, NULL);
 
 	(void)state;
@@ -152,7 +152,7 @@ static void test_cookie_guesses(void **state)
 static void test_cookie_age(void **state)
 {
 	struct synp_tuple t = tup();
-	struct synp_opts in = { .mss = 1440, .wscale = 2, .sack_ok = false }, out;
+	struct synp_opts in = {.mss = 1440, .wscale = 2, .sack_ok = false}, out;
 	uint32_t c = synp_cookie_make(&key, &t, 7, 500, &in, NULL);
 
 	(void)state;
@@ -173,8 +173,8 @@ static void test_cookie_age(void **state)
 static void test_cookie_wrap(void **state)
 {
 	struct synp_tuple t = tup();
-	struct synp_opts in = { .mss = 1300, .wscale = 9, .sack_ok = true }, out;
-	static const uint32_t made[] = { 255, 0x1ff, 0xffffff, 0xffffffffu };
+	struct synp_opts in = {.mss = 1300, .wscale = 9, .sack_ok = true}, out;
+	static const uint32_t made[] = {255, 0x1ff, 0xffffff, 0xffffffffu};
 
 	(void)state;
 	for (unsigned i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
@@ -192,13 +192,13 @@ static void test_cookie_wrap(void **state)
 static void test_parse_opts(void **state)
 {
 	/* Linux's SYN: MSS 1460, SACK-permitted, timestamps, NOP, WS 7 */
-	static const uint8_t linux_syn[] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4,
-					     5, 6, 7, 8, 1, 3, 3, 7 };
-	static const uint8_t big_ws[] = { 3, 3, 20, 0 };
-	static const uint8_t eol_first[] = { 0, 2, 4, 5, 0xb4 };
-	static const uint8_t zero_len[] = { 1, 8, 0, 1 };
-	static const uint8_t past_end[] = { 2, 4, 0x05 };
-	static const uint8_t odd_mss[] = { 2, 3, 9, 4, 2, 0 }; /* MSS of length 3: ignored */
+	static const uint8_t linux_syn[] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2,
+					    3, 4, 5,	6,    7, 8, 1, 3,  3, 7};
+	static const uint8_t big_ws[] = {3, 3, 20, 0};
+	static const uint8_t eol_first[] = {0, 2, 4, 5, 0xb4};
+	static const uint8_t zero_len[] = {1, 8, 0, 1};
+	static const uint8_t past_end[] = {2, 4, 0x05};
+	static const uint8_t odd_mss[] = {2, 3, 9, 4, 2, 0}; /* MSS of length 3: ignored */
 	struct synp_opts o;
 
 	(void)state;
@@ -269,7 +269,7 @@ static void make_pkt(struct pkt *p, uint32_t seq, uint32_t ack, uint16_t win, co
 	/* a few payload bytes right after the options */
 	memcpy((uint8_t *)&p->th + sizeof(p->th) + olen, "hello, world", 13);
 	p->ip.total_length =
-		rte_cpu_to_be_16((uint16_t)(sizeof(p->ip) + sizeof(p->th) + olen + 13));
+	    rte_cpu_to_be_16((uint16_t)(sizeof(p->ip) + sizeof(p->th) + olen + 13));
 	p->th.cksum = 0;
 	p->th.cksum = rte_ipv4_udptcp_cksum(&p->ip, &p->th);
 }
@@ -320,14 +320,14 @@ static void test_xlate_in_ack_sack(void **state)
 {
 	/* NOP, SACK with one block at an odd offset (from the options' start:
 	 * the edges straddle the checksum's 16-bit words), EOL */
-	uint8_t one[12] = { 1, 5, 10 };
+	uint8_t one[12] = {1, 5, 10};
 	/* NOP, NOP, timestamps (10), NOP, NOP, SACK with three blocks (26) */
-	uint8_t three[40] = { 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1, 5, 26 };
+	uint8_t three[40] = {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1, 5, 26};
 	uint32_t delta = 0x80000010u;
 	struct pkt p;
 
 	(void)state;
-	memcpy(one + 3, (uint8_t[]){ 0xff, 0xff, 0xff, 0xf0, 0x00, 0x00, 0x00, 0x10 }, 8);
+	memcpy(one + 3, (uint8_t[]){0xff, 0xff, 0xff, 0xf0, 0x00, 0x00, 0x00, 0x10}, 8);
 	make_pkt(&p, 1, 0x7ffffff5u, 500, one, sizeof(one));
 	synp_xlate_in(&p.th, delta, 7, 7);
 	assert_int_equal(rte_be_to_cpu_32(p.th.recv_ack), 0x7ffffff5u + delta);
@@ -357,8 +357,8 @@ static void test_xlate_in_ack_sack(void **state)
  * header: the ack is translated, the options left as they came */
 static void test_xlate_in_malformed(void **state)
 {
-	uint8_t bad_len[12] = { 5, 6, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0 };
-	uint8_t past[12] = { 1, 1, 5, 18, 0, 0, 0, 1, 0, 0, 0, 2 };
+	uint8_t bad_len[12] = {5, 6, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0};
+	uint8_t past[12] = {1, 1, 5, 18, 0, 0, 0, 1, 0, 0, 0, 2};
 	struct pkt p;
 
 	(void)state;
@@ -379,8 +379,8 @@ static void test_rescale_win(void **state)
 
 	(void)state;
 	assert_int_equal(synp_rescale_win(1000, 7, 7), 1000);
-	assert_int_equal(synp_rescale_win(1000, 0, 7), 7);       /* 1000 bytes at 2^7 */
-	assert_int_equal(synp_rescale_win(1000, 7, 0), 0xffff);  /* saturated */
+	assert_int_equal(synp_rescale_win(1000, 0, 7), 7);	/* 1000 bytes at 2^7 */
+	assert_int_equal(synp_rescale_win(1000, 7, 0), 0xffff); /* saturated */
 	assert_int_equal(synp_rescale_win(0xffff, 14, 14), 0xffff);
 	assert_int_equal(synp_rescale_win(512, 9, 7), 2048);
 	/* the real server took no window scale, the client was given 7 */
@@ -398,19 +398,13 @@ static void test_rescale_win(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mss_index),
-		cmocka_unit_test(test_cookie_roundtrip),
-		cmocka_unit_test(test_cookie_mss_between),
-		cmocka_unit_test(test_cookie_wrong),
-		cmocka_unit_test(test_cookie_guesses),
-		cmocka_unit_test(test_cookie_age),
-		cmocka_unit_test(test_cookie_wrap),
-		cmocka_unit_test(test_parse_opts),
-		cmocka_unit_test(test_write_opts),
-		cmocka_unit_test(test_xlate_out_wrap),
-		cmocka_unit_test(test_xlate_in_ack_sack),
-		cmocka_unit_test(test_xlate_in_malformed),
-		cmocka_unit_test(test_rescale_win),
+	    cmocka_unit_test(test_mss_index),	       cmocka_unit_test(test_cookie_roundtrip),
+	    cmocka_unit_test(test_cookie_mss_between), cmocka_unit_test(test_cookie_wrong),
+	    cmocka_unit_test(test_cookie_guesses),     cmocka_unit_test(test_cookie_age),
+	    cmocka_unit_test(test_cookie_wrap),	       cmocka_unit_test(test_parse_opts),
+	    cmocka_unit_test(test_write_opts),	       cmocka_unit_test(test_xlate_out_wrap),
+	    cmocka_unit_test(test_xlate_in_ack_sack),  cmocka_unit_test(test_xlate_in_malformed),
+	    cmocka_unit_test(test_rescale_win),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,10 +38,10 @@
 #define ACK RTE_TCP_ACK_FLAG
 #define RST RTE_TCP_RST_FLAG
 
-#define SP_PORT 81
+#define SP_PORT	 81
 #define SP_RPORT 8081
-#define CISN 1000u
-#define RS_ISN 0xfffffff0u /* the real server's numbers wrap at once */
+#define CISN	 1000u
+#define RS_ISN	 0xfffffff0u /* the real server's numbers wrap at once */
 
 static char err[256];
 
@@ -85,7 +85,7 @@ static size_t seg(const char *src, uint16_t sport, const char *dst, uint16_t dpo
 		  uint32_t seq, uint32_t ack, uint16_t win, const uint8_t *opt, unsigned optlen,
 		  uint16_t payload)
 {
-	struct p_l4 s = { .proto = IPPROTO_TCP, .src = src, .dst = dst };
+	struct p_l4 s = {.proto = IPPROTO_TCP, .src = src, .dst = dst};
 	size_t off = p_eth(fb, &p_mac[p_port_of(src)], p_src_mac(src), RTE_ETHER_TYPE_IPV4);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(fb + off);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
@@ -124,7 +124,8 @@ static void server(uint16_t cport, uint8_t flags, uint32_t seq, uint32_t ack, ui
  * expected and both checksums right; *payload: its data's length. */
 static struct rte_tcp_hdr *tcp_out(struct rte_mbuf *m, uint16_t port,
 				   const struct rte_ether_addr *mac, const char *src,
-				   uint16_t sport, const char *dst, uint16_t dport, uint32_t *payload)
+				   uint16_t sport, const char *dst, uint16_t dport,
+				   uint32_t *payload)
 {
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)eth_to(m, port, mac);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
@@ -153,7 +154,7 @@ static struct synp_opts opts_of(const struct rte_tcp_hdr *th)
 }
 
 /* Linux's SYN options: MSS 1460, SACK-permitted, NOP, window scale 7 */
-static const uint8_t syn_opts[] = { 2, 4, 0x05, 0xb4, 4, 2, 1, 3, 3, 7, 1, 1 };
+static const uint8_t syn_opts[] = {2, 4, 0x05, 0xb4, 4, 2, 1, 3, 3, 7, 1, 1};
 
 /* The client's SYN from cport: the cookie of the SYN-ACK it gets. */
 static uint32_t handshake_syn(uint16_t cport)
@@ -181,8 +182,8 @@ static uint32_t handshake_syn(uint16_t cport)
 static void syn_to_rs(uint16_t cport)
 {
 	uint32_t len;
-	struct rte_tcp_hdr *th = tcp_out(one_out_of(P_SRV), P_SRV, &rs_mac[0], CIP, cport, RIP1,
-					 SP_RPORT, &len);
+	struct rte_tcp_hdr *th =
+	    tcp_out(one_out_of(P_SRV), P_SRV, &rs_mac[0], CIP, cport, RIP1, SP_RPORT, &len);
 	struct synp_opts o = opts_of(th);
 
 	assert_int_equal(th->tcp_flags, SYN);
@@ -197,11 +198,11 @@ static void test_handshake_splice_translate(void **state)
 {
 	const uint16_t cport = 40001;
 	/* the real server answers with MSS 1360 and a shift of 5 */
-	static const uint8_t rs_opts[] = { 2, 4, 0x05, 0x50, 1, 3, 3, 5 };
+	static const uint8_t rs_opts[] = {2, 4, 0x05, 0x50, 1, 3, 3, 5};
 	struct rte_mbuf *m[3];
 	struct rte_tcp_hdr *th;
 	uint32_t cookie, len;
-	uint8_t sack[12] = { 1, 1, 5, 10 };
+	uint8_t sack[12] = {1, 1, 5, 10};
 
 	(void)state;
 	cookie = handshake_syn(cport);
@@ -241,7 +242,7 @@ static void test_handshake_splice_translate(void **state)
 	assert_int_equal(len, 20);
 	/* client -> real server: its ack and a SACK block as the real
 	 * server's numbers */
-	memcpy(sack + 4, (uint8_t[]){ 0, 0, 0, 0, 0, 0, 0, 0 }, 8);
+	memcpy(sack + 4, (uint8_t[]){0, 0, 0, 0, 0, 0, 0, 0}, 8);
 	{
 		uint32_t l = htonl(cookie + 100), r = htonl(cookie + 200);
 
@@ -328,7 +329,7 @@ static void test_real_server_refuses(void **state)
 	assert_int_equal(st().synp_rs_refused, 1);
 	/* the client's segments after it: nothing more is sent */
 	client(cport, ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 0);
-	assert_int_equal(take(p_tx_ring[P_SRV], (struct rte_mbuf *[2]){ 0 }, 2), 0);
+	assert_int_equal(take(p_tx_ring[P_SRV], (struct rte_mbuf *[2]){0}, 2), 0);
 }
 
 static void test_refusals(void **state)
@@ -336,13 +337,13 @@ static void test_refusals(void **state)
 	struct dpvs_svc s = p_svc_key(IPPROTO_TCP, VIP, SP_PORT), u;
 
 	(void)state;
-	assert_int_equal(p_dest_fwd(&s, RIP2, SP_PORT, DPVS_FWD_DROUTE, 0, 0, 0, false, err,
-				    sizeof(err)),
-			 -EPROTOTYPE);
+	assert_int_equal(
+	    p_dest_fwd(&s, RIP2, SP_PORT, DPVS_FWD_DROUTE, 0, 0, 0, false, err, sizeof(err)),
+	    -EPROTOTYPE);
 	assert_non_null(strstr(err, "cannot splice"));
-	assert_int_equal(p_dest_fwd(&s, RIP2, SP_PORT, DPVS_FWD_FULLNAT, 0, 0, 0, false, err,
-				    sizeof(err)),
-			 -EPROTOTYPE);
+	assert_int_equal(
+	    p_dest_fwd(&s, RIP2, SP_PORT, DPVS_FWD_FULLNAT, 0, 0, 0, false, err, sizeof(err)),
+	    -EPROTOTYPE);
 	assert_non_null(strstr(err, "Full-NAT"));
 	u = p_svc_key(IPPROTO_UDP, VIP, 82);
 	snprintf(u.sched_name, sizeof(u.sched_name), "rr");
@@ -356,9 +357,8 @@ static void test_refusals(void **state)
 	/* the switch on a service with a DR real server: refused as well */
 	u.flags = 0;
 	assert_int_equal(ipvs_svc_add(&u, err, sizeof(err)), 0);
-	assert_int_equal(p_dest_fwd(&u, RIP2, 82, DPVS_FWD_DROUTE, 0, 0, 0, false, err,
-				    sizeof(err)),
-			 0);
+	assert_int_equal(
+	    p_dest_fwd(&u, RIP2, 82, DPVS_FWD_DROUTE, 0, 0, 0, false, err, sizeof(err)), 0);
 	u.flags = DPVS_SVC_F_SYNPROXY;
 	assert_int_equal(ipvs_svc_edit(&u, err, sizeof(err)), -EPROTOTYPE);
 }
@@ -366,12 +366,12 @@ static void test_refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_handshake_splice_translate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_forged_cookie, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retransmissions_before_the_splice, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_real_server_refuses, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_handshake_splice_translate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_forged_cookie, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_retransmissions_before_the_splice, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_real_server_refuses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
