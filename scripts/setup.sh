@@ -10,6 +10,7 @@ PKGS=(
   libdpdk-dev dpdk dpdk-dev libnuma-dev libpcap-dev libiniparser-dev libev-dev libcmocka-dev
   libmicrohttpd-dev prometheus
   python3 python3-scapy iproute2 iputils-ping ethtool curl wrk procps nftables tcpdump
+  bird2   # BGP for the ECMP example and its lab test (scripts/ecmp-lab.sh)
 )
 HUGEPAGES=${HUGEPAGES:-1024}
 

@@ -15,6 +15,10 @@
  * answers any malformed, truncated, oversized or unknown message with an
  * error and goes on.
  *
+ * EOPNOTSUPP in a reply means "valid as LVS sees it, but this daemon
+ * does not serve it" (an IPv4/IPv6 tunnel, a weight above 65535, ...):
+ * tools print the daemon's message then, never a kernel-style text.
+ *
  * Versioning: `version` is DPVS_CTL_VERSION. The daemon refuses other
  * versions with -EPROTO, so old tools fail loudly instead of misreading.
  */
@@ -25,7 +29,7 @@
 #include "dpvs/common.h"
 
 #define DPVS_CTL_MAGIC 0x53565044u /* "DPVS" little-endian */
-#define DPVS_CTL_VERSION 4 /* 4: Full-NAT local addresses (LADDR_*), two drop reasons */
+#define DPVS_CTL_VERSION 5 /* 5: ipv6-not-forwarded, STATS' dpvs_ipvs_limits */
 #define DPVS_CTL_MAX_PAYLOAD (4u << 20) /* 4 MiB: a big conn listing page */
 #define DPVS_CTL_DEFAULT_SOCK "/run/dpvs/dpvs.sock"
 #define DPVS_CTL_SOCK_ENV "DPVS_SOCK"
@@ -89,6 +93,9 @@ enum dpvs_msg_type {
 	DPVS_MSG_CAPTURE_START = 90, /* struct dpvs_capture_start -> dpvs_capture_info */
 	DPVS_MSG_CAPTURE_STOP = 91,  /* no payload -> dpvs_capture_info */
 	DPVS_MSG_CAPTURE_SHOW = 92,  /* no payload -> dpvs_capture_info */
+	/* health checks (dpip check show): optional check name (char[64])
+	 * -> dpvs_list + dpvs_check_entry[] (include/dpvs/health.h) */
+	DPVS_MSG_CHECK_SHOW = 95,
 	DPVS_MSG_MAX
 };
 
@@ -172,7 +179,8 @@ struct dpvs_info {
 	X(FNAT_NO_LADDR, "fnat-no-laddr") /* Full-NAT service without a local address */ \
 	X(FNAT_NO_PORT, "fnat-no-port")  /* every local port of every LIP in use */ \
 	X(SYNP_BAD_COOKIE, "synproxy-bad-cookie") /* an ACK whose cookie fails */ \
-	X(SYNP_ABSORBED, "synproxy-absorbed") /* client segment before the real server answered */
+	X(SYNP_ABSORBED, "synproxy-absorbed") /* client segment before the real server answered */ \
+	X(IPV6_NOT_FORWARDED, "ipv6-not-forwarded") /* IPv6: services are configuration only */
 
 enum dpvs_drop_reason {
 #define DPVS_DROP_ENUM(id, name) DPVS_DROP_##id,
@@ -262,6 +270,19 @@ struct dpvs_worker_stats {
 	uint64_t synp_cookies_sent, synp_cookies_valid, synp_cookies_bad, synp_spliced;
 	uint64_t synp_held, synp_held_lost, synp_rs_refused, synp_syn_resent,
 		synp_synack_reacked;
+};
+
+/* STATS: after the workers' list (count x entry_size), the limits of
+ * the IPVS tables: sized at start from [pool] svc_max/dest_max, or from
+ * the hugepage memory left when those are 0 (the default). */
+#define DPVS_LIMITS_F_SVC_MEM 0x1  /* svc_max came from memory */
+#define DPVS_LIMITS_F_DEST_MEM 0x2 /* dest_max came from memory */
+struct dpvs_ipvs_limits {
+	uint32_t svc_max, dest_max; /* services; real servers of all services */
+	uint32_t svcs, dests;       /* ids held now (removed ones with conns too) */
+	uint32_t svc_bytes, dest_bytes; /* hugepage bytes an id holds, all workers */
+	uint32_t from_memory;       /* DPVS_LIMITS_F_* */
+	uint32_t pad;
 };
 
 /* ---- addresses, routes, neighbours (dpip) ---- */

@@ -87,6 +87,7 @@ enum cfg_sec_kind {
 	CFG_SEC_NEIGHBOURS,
 	CFG_SEC_IPVS,
 	CFG_SEC_SERVICE,
+	CFG_SEC_CHECK,
 };
 
 /* Keys of fixed sections live in struct dpvs_config, those of [port:NAME]
@@ -124,5 +125,12 @@ void cfg_error(struct cfg_errors *errs, const char *fmt, ...)
  * with `path` as the file name. `no_pci_set` tells whether the file set
  * [eal] no_pci (else it is derived from the ports here). */
 void cfg_check_all(struct dpvs_config *cfg, bool no_pci_set, struct cfg_errors *errs);
+
+/* ---- [check:NAME] (health.c) ---- */
+
+void cfg_check_defaults(struct cfg_check *c, const char *name);
+/* What one [check:NAME] needs from the rest of the file and from its own
+ * type: its service, a port to probe, the keys its type takes. */
+void cfg_check_checks(struct dpvs_config *cfg, struct cfg_errors *errs);
 
 #endif /* DPVS_CFG_INTERNAL_H */

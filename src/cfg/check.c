@@ -224,4 +224,5 @@ void cfg_check_all(struct dpvs_config *cfg, bool no_pci_set, struct cfg_errors *
 	check_queues(&C);
 	check_pool(&C);
 	check_services(&C);
+	cfg_check_checks(cfg, errs);
 }

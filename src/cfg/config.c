@@ -87,8 +87,8 @@ void cfg_defaults(struct dpvs_config *cfg)
 	cfg->mbufs = 16383; /* 2^n - 1 is the most memory-efficient pool size */
 	cfg->mbuf_cache = 256;
 	cfg->conn_max = 1048576;
-	cfg->svc_max = 16384;
-	cfg->dest_max = 65535;
+	cfg->svc_max = 0; /* from memory (ipvs_limits_resolve) */
+	cfg->dest_max = 0;
 	cfg->timeouts.tcp_timeout = 900;
 	cfg->timeouts.tcp_fin_timeout = 120;
 	cfg->timeouts.udp_timeout = 300;
@@ -690,6 +690,32 @@ static void parse_service(struct loader *L, const char *sec, const char *name)
 		cfg->nservices++;
 }
 
+/* ---- [check:NAME] ---- */
+
+static void parse_check(struct loader *L, const char *sec, const char *name)
+{
+	struct dpvs_config *cfg = L->cfg;
+	struct cfg_check scratch, *c = &scratch;
+	bool ok = true;
+
+	if (strlen(name) >= sizeof(c->name)) {
+		key_err(L, sec, NULL, "check name is longer than %zu characters",
+			sizeof(c->name) - 1);
+		ok = false;
+	}
+	if (ok && cfg->nchecks >= CFG_MAX_CHECKS) {
+		key_err(L, sec, NULL, "too many checks (at most %d)", CFG_MAX_CHECKS);
+		ok = false;
+	}
+	/* a bad check still gets its keys checked, into a scratch struct */
+	if (ok)
+		c = &cfg->checks[cfg->nchecks++];
+	cfg_check_defaults(c, name);
+	parse_fixed(L, sec, cfg_section_of(CFG_SEC_CHECK), c);
+	if (!has_key(L, sec, "type"))
+		key_err(L, sec, NULL, "no 'type' key (tcp, http, udp, dns or exec)");
+}
+
 /* ---- the sections ---- */
 
 /* Splits "port:dpdk0" into its schema and name; reports what is wrong. */
@@ -768,6 +794,10 @@ static void parse_sections(struct loader *L, int pass)
 		case CFG_SEC_SERVICE:
 			if (pass == 1)
 				parse_service(L, sec, name);
+			break;
+		case CFG_SEC_CHECK:
+			if (pass == 1)
+				parse_check(L, sec, name);
 			break;
 		}
 	}

@@ -26,9 +26,12 @@
  *   [neighbours]    any_key = ADDR lladdr MAC dev NAME
  *   [ipvs]          tcp_timeout, tcp_fin_timeout, udp_timeout,
  *                   tcp_{syn_recv,time_wait,close,close_wait,last_ack}_timeout,
- *                   expire_nodest_conn
+ *                   expire_nodest_conn, sloppy_tcp
  *   [service:NAME]  service = ipvsadm service options (-t VIP:PORT -s rr)
  *                   any_key = ipvsadm real-server options (-r RIP:PORT -m -w 1)
+ *   [check:NAME]    the health check of [service:NAME]'s real servers: type,
+ *                   interval, timeout, rise, fall, on_fail, port, source,
+ *                   http_*, udp_*, dns_*, command (struct cfg_check)
  */
 #ifndef DPVS_CFG_H
 #define DPVS_CFG_H
@@ -49,6 +52,7 @@
 #define CFG_MAX_NEIGHS 1024
 #define CFG_MAX_SERVICES 256
 #define CFG_MAX_DESTS 64 /* per service in the file */
+#define CFG_MAX_CHECKS CFG_MAX_SERVICES /* at most one per service */
 #define CFG_PATH_MAX 256
 #define CFG_ERR_MAX 64   /* errors kept; more are counted */
 #define CFG_ERRLEN 256
@@ -106,6 +110,34 @@ struct cfg_service {
 	uint32_t laddrs[DPVS_LADDR_MAX];
 };
 
+/* [check:NAME]: how the daemon probes the real servers of [service:NAME]
+ * (src/control/health.c). Reloadable. */
+enum cfg_check_type { CFG_CHECK_TCP = 0, CFG_CHECK_HTTP, CFG_CHECK_UDP, CFG_CHECK_DNS, CFG_CHECK_EXEC };
+/* what a failed real server becomes: weight 0 (its connections finish,
+ * no new ones) or removed from the service */
+enum cfg_check_fail { CFG_CHECK_QUIESCE = 0, CFG_CHECK_REMOVE };
+enum cfg_dns_type { CFG_DNS_A = 0, CFG_DNS_AAAA, CFG_DNS_ANY };
+
+struct cfg_check {
+	char name[64];          /* from [check:NAME]: the service it checks */
+	int type;               /* enum cfg_check_type; required */
+	uint32_t interval;      /* seconds between probes of one server; default 5 */
+	uint32_t timeout;       /* seconds a probe may take, <= interval; default 3 */
+	uint32_t rise, fall;    /* consecutive results that change the state; 2, 3 */
+	int on_fail;            /* enum cfg_check_fail; default quiesce */
+	uint32_t port;          /* probe this port; 0 = the real server's */
+	char source[48];        /* bind probes to this address; "" = the kernel's pick */
+	char http_path[128];    /* default "/" */
+	char http_host[128];    /* Host header; "" = the real server's address */
+	uint32_t http_status;   /* expected status; default 200 */
+	char udp_send[128];     /* udp: the datagram sent (required) */
+	char udp_expect[128];   /* udp: the answer must start with it; "" = any answer */
+	char dns_name[128];     /* dns: the name asked (required) */
+	int dns_type;           /* enum cfg_dns_type; default a */
+	char dns_expect[48];    /* dns: an A record the answer must hold; "" = NOERROR */
+	char command[256];      /* exec: PROGRAM [ARGS...]; RIP PORT are appended */
+};
+
 struct dpvs_config {
 	char path[CFG_PATH_MAX];
 
@@ -133,8 +165,8 @@ struct dpvs_config {
 	uint32_t mbufs;                 /* default 16383 */
 	uint32_t mbuf_cache;            /* default 256 */
 	uint32_t conn_max;              /* per worker; default 1048576 */
-	uint32_t svc_max;               /* services; default 16384 */
-	uint32_t dest_max;              /* real servers, all services; default 65535 */
+	uint32_t svc_max;               /* services; default 0: from memory */
+	uint32_t dest_max;              /* real servers, all services; default 0: from memory */
 
 	unsigned nports;
 	struct cfg_port ports[CFG_MAX_PORTS];
@@ -157,9 +189,13 @@ struct dpvs_config {
 	struct dpvs_timeouts timeouts;  /* 900 / 120 / 300 */
 	struct dpvs_tcp_state_timeouts tcp_states; /* 60 / 120 / 10 / 60 / 30 */
 	bool expire_nodest_conn;
+	bool sloppy_tcp; /* a TCP conn may start on any segment but an RST */
 
 	unsigned nservices;
 	struct cfg_service services[CFG_MAX_SERVICES];
+
+	unsigned nchecks;
+	struct cfg_check checks[CFG_MAX_CHECKS];
 };
 
 struct cfg_errors {
@@ -189,6 +225,9 @@ int cfg_diff_init_only(const struct dpvs_config *old, const struct dpvs_config *
 		       char *buf, size_t len);
 
 const char *cfg_log_level_name(enum cfg_log_level l);
+/* "tcp", "http", ... and "quiesce", "remove": the words of the file */
+const char *cfg_check_type_name(int type);
+const char *cfg_check_fail_name(int on_fail);
 /* "err", "warning", "notice", "info", "debug" -> level. 0 or -EINVAL. */
 int cfg_log_level_parse(const char *s, enum cfg_log_level *l);
 

@@ -18,6 +18,7 @@
 #define FIELD(type, f) offsetof(type, f), sizeof(((type *)0)->f)
 #define G(f) FIELD(struct dpvs_config, f)
 #define P(f) FIELD(struct cfg_port, f)
+#define C(f) FIELD(struct cfg_check, f)
 
 #define STR(n, fld, chk, rel) { .name = n, .type = CFG_T_STR, .reloadable = rel, fld, .check = chk }
 #define BOOL(n, fld, rel) { .name = n, .type = CFG_T_BOOL, .reloadable = rel, fld }
@@ -64,8 +65,8 @@ static const struct cfg_key pool_keys[] = {
 	UINT("conn_max", G(conn_max), 1024, 16777216, INIT),
 	/* the id tables of services and real servers; ipvs_set_limits()
 	 * also bounds them by what a connection's ids can name */
-	UINT("svc_max", G(svc_max), 1, 16777216, INIT),
-	UINT("dest_max", G(dest_max), 1, 16777216, INIT),
+	UINT("svc_max", G(svc_max), 0, 16777216, INIT), /* 0: from memory */
+	UINT("dest_max", G(dest_max), 0, 16777216, INIT),
 };
 
 static const char *const rss_names[] = { "flows", "client", "server", NULL };
@@ -99,10 +100,50 @@ static const struct cfg_key ipvs_keys[] = {
 	UINT("tcp_close_wait_timeout", G(tcp_states.close_wait), 1, 86400 * 31, RELOAD),
 	UINT("tcp_last_ack_timeout", G(tcp_states.last_ack), 1, 86400 * 31, RELOAD),
 	BOOL("expire_nodest_conn", G(expire_nodest_conn), RELOAD),
+	BOOL("sloppy_tcp", G(sloppy_tcp), RELOAD),
 };
 
 static const struct cfg_key service_keys[] = {
 	{ .name = "service", .type = CFG_T_LINE, .reloadable = RELOAD },
+};
+
+static const char *const check_type_names[] = { "tcp", "http", "udp", "dns", "exec", NULL };
+static const char *const check_fail_names[] = { "quiesce", "remove", NULL };
+static const char *const dns_type_names[] = { "a", "aaaa", "any", NULL };
+
+const char *cfg_check_type_name(int type)
+{
+	return type >= 0 && type <= CFG_CHECK_EXEC ? check_type_names[type] : "?";
+}
+
+const char *cfg_check_fail_name(int on_fail)
+{
+	return on_fail >= 0 && on_fail <= CFG_CHECK_REMOVE ? check_fail_names[on_fail] : "?";
+}
+
+/* Probes run on the control thread: a second is the finest interval, a
+ * probe never outlives the next one (health.c checks timeout <= interval) */
+static const struct cfg_key check_keys[] = {
+	{ .name = "type", .type = CFG_T_ENUM, .reloadable = RELOAD, C(type),
+	  .names = check_type_names },
+	UINT("interval", C(interval), 1, 3600, RELOAD),
+	UINT("timeout", C(timeout), 1, 3600, RELOAD),
+	UINT("rise", C(rise), 1, 100, RELOAD),
+	UINT("fall", C(fall), 1, 100, RELOAD),
+	{ .name = "on_fail", .type = CFG_T_ENUM, .reloadable = RELOAD, C(on_fail),
+	  .names = check_fail_names },
+	UINT("port", C(port), 0, 65535, RELOAD),
+	STR("source", C(source), NULL, RELOAD),
+	STR("http_path", C(http_path), NULL, RELOAD),
+	STR("http_host", C(http_host), NULL, RELOAD),
+	UINT("http_status", C(http_status), 100, 599, RELOAD),
+	STR("udp_send", C(udp_send), NULL, RELOAD),
+	STR("udp_expect", C(udp_expect), NULL, RELOAD),
+	STR("dns_name", C(dns_name), NULL, RELOAD),
+	{ .name = "dns_type", .type = CFG_T_ENUM, .reloadable = RELOAD, C(dns_type),
+	  .names = dns_type_names },
+	STR("dns_expect", C(dns_expect), NULL, RELOAD),
+	STR("command", C(command), NULL, RELOAD),
 };
 
 #define KEYS(k) k, sizeof(k) / sizeof(k[0])
@@ -120,6 +161,8 @@ const struct cfg_section cfg_sections[] = {
 	{ "ipvs", CFG_SEC_IPVS, false, false, KEYS(ipvs_keys) },
 	/* `service` is the service line, any other key one dest line */
 	{ "service", CFG_SEC_SERVICE, true, true, KEYS(service_keys) },
+	/* the health check of [service:NAME] of the same NAME */
+	{ "check", CFG_SEC_CHECK, true, false, KEYS(check_keys) },
 };
 const unsigned cfg_nsections = sizeof(cfg_sections) / sizeof(cfg_sections[0]);
 

@@ -21,6 +21,7 @@ void inet_ctl_register(void);  /* ADDR_*, ROUTE_*, NEIGH_* */
 void ipvs_ctl_register(void);  /* SVC_*, DEST_*, ZERO, TIMEOUT_*, CONN_LIST */
 void fwmark_ctl_register(void); /* FWMARK_* */
 void laddr_ctl_register(void);  /* LADDR_* (Full-NAT local addresses) */
+void health_ctl_register(void); /* CHECK_SHOW (health checks, health.h) */
 
 /* Applies the [ipvs] and [service:*] parts of a validated config as a
  * diff against what runs (services not in the file but added by ipvsadm

@@ -198,6 +198,10 @@ static int h_stats(const struct dpvs_ctl_hdr *hdr, const void *req, struct ctl_r
 			return ctl_reply_error(r, -ENOMEM, "out of memory");
 		daemon_worker_fill(i, s);
 	}
+	struct dpvs_ipvs_limits *l = ctl_reply_alloc(r, sizeof(*l));
+	if (!l)
+		return ctl_reply_error(r, -ENOMEM, "out of memory");
+	ipvs_limits_get(l);
 	return 0;
 }
 

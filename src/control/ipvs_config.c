@@ -84,6 +84,7 @@ struct ipvs_undo {
 	bool has_old_file;	       /* the two below are known (the old file's) */
 	struct dpvs_tcp_state_timeouts tcp_states;
 	bool expire_nodest_conn;
+	bool sloppy_tcp;
 };
 
 /* A step about to be done, or NULL without memory (then it is not done). */
@@ -185,6 +186,7 @@ static int undo_all(const struct ipvs_undo *u, char *err, size_t errlen)
 	if (u->has_old_file) {
 		(void)ipvs_tcp_state_timeouts_set(&u->tcp_states, why, sizeof(why));
 		ipvs_set_expire_nodest_conn(u->expire_nodest_conn);
+		ipvs_set_sloppy_tcp(u->sloppy_tcp);
 	}
 	return first;
 }
@@ -244,13 +246,28 @@ static int svc_now(const struct dpvs_svc *key, struct svc_now *o)
 	return 0;
 }
 
+/* IPv4 compares its word only: the parser leaves the rest as it is */
+static bool same_addr(uint16_t af, const union inet_addr *a, const union inet_addr *b)
+{
+	return af == AF_INET6 ? memcmp(&a->in6, &b->in6, sizeof(a->in6)) == 0
+			      : a->in.s_addr == b->in.s_addr;
+}
+
+/* The same real server address (a family of 0 is IPv4's) */
+static bool same_dest_addr(const struct dpvs_dest *a, const struct dpvs_dest *b)
+{
+	bool v6 = a->af == AF_INET6;
+
+	return v6 == (b->af == AF_INET6) && same_addr(a->af, &a->addr, &b->addr);
+}
+
 static const struct dpvs_dest *now_find_dest(const struct svc_now *o, const struct dpvs_dest *d,
 					     uint16_t svc_port)
 {
 	uint16_t port = d->port ? d->port : svc_port;
 
 	for (uint32_t i = 0; i < o->ndests; i++)
-		if (o->dests[i].addr.in.s_addr == d->addr.in.s_addr && o->dests[i].port == port)
+		if (same_dest_addr(&o->dests[i], d) && o->dests[i].port == port)
 			return &o->dests[i];
 	return NULL;
 }
@@ -295,8 +312,8 @@ static bool same_key(const struct dpvs_svc *a, const struct dpvs_svc *b)
 {
 	if (a->fwmark || b->fwmark)
 		return a->fwmark == b->fwmark && a->af == b->af;
-	return a->af == b->af && a->protocol == b->protocol &&
-	       a->addr.in.s_addr == b->addr.in.s_addr && a->port == b->port;
+	return a->af == b->af && a->protocol == b->protocol && same_addr(a->af, &a->addr, &b->addr) &&
+	       a->port == b->port;
 }
 
 static const struct cfg_service *cfg_find_svc(const struct dpvs_config *c,
@@ -317,7 +334,7 @@ static const struct dpvs_dest *cfg_find_dest(const struct cfg_service *s,
 					     const struct cfg_service *in, const struct dpvs_dest *d)
 {
 	for (unsigned i = 0; in && i < in->ndests; i++)
-		if (in->dests[i].addr.in.s_addr == d->addr.in.s_addr &&
+		if (same_dest_addr(&in->dests[i], d) &&
 		    dest_port(in, &in->dests[i]) == dest_port(s, d))
 			return &in->dests[i];
 	return NULL;
@@ -341,11 +358,12 @@ static bool dest_settings_eq(const struct dpvs_dest *a, const struct dpvs_dest *
 static void dest_name(const struct cfg_service *s, const struct dpvs_dest *d, char *buf,
 		      size_t len)
 {
-	char a[INET_ADDRSTRLEN], k[64];
+	char a[INET6_ADDRSTRLEN], k[80];
 
 	ipvs_svc_key_str(&s->svc, k, sizeof(k));
-	inet_ntop(AF_INET, &d->addr.in, a, sizeof(a));
-	snprintf(buf, len, "%s real server %s:%u", k, a, ntohs(dest_port(s, d)));
+	inet_ntop(d->af == AF_INET6 ? AF_INET6 : AF_INET, &d->addr, a, sizeof(a));
+	snprintf(buf, len, d->af == AF_INET6 ? "%s real server [%s]:%u" : "%s real server %s:%u",
+		 k, a, ntohs(dest_port(s, d)));
 }
 
 /* The failure of one step: where in the file, what, why. */
@@ -582,6 +600,7 @@ static int apply_all(struct report *rp, struct ipvs_undo *u, struct failure *f,
 		return f->rc = ret;
 	}
 	ipvs_set_expire_nodest_conn(new->expire_nodest_conn);
+	ipvs_set_sloppy_tcp(new->sloppy_tcp);
 
 	/* what can fail first: adds and edits */
 	for (unsigned i = 0; i < new->nservices; i++) {
@@ -635,6 +654,7 @@ int ipvs_apply_config(const struct dpvs_config *old, const struct dpvs_config *n
 		u->has_old_file = true;
 		u->tcp_states = old->tcp_states;
 		u->expire_nodest_conn = old->expire_nodest_conn;
+		u->sloppy_tcp = old->sloppy_tcp;
 	}
 	ipvs_batch_begin();
 	ret = apply_all(&rp, u, &f, old, new);

@@ -33,6 +33,7 @@
 #include "control/daemon_ctl.h"
 #include "control/observe.h"
 #include "control/instance.h"
+#include "control/health.h"
 #include "control/validate.h"
 #include "inet/inet.h"
 #include "ipvs/ipvs.h"
@@ -393,6 +394,7 @@ int main(int argc, char **argv)
 	worker_loop_params(cfg->idle_sleep_us, cfg->idle_polls);
 
 	static char report[RELOAD_REPORT_MAX];
+	health_start(loop); /* the config's checks start with it */
 	if (reload_apply_initial(cfg, report, sizeof(report)) < 0) {
 		fprintf(stderr, "dpvs: %s: cannot apply:\n%s", path, report);
 		rc = 1;
@@ -401,6 +403,7 @@ int main(int argc, char **argv)
 	daemon_ctl_register();
 	inet_ctl_register();
 	ipvs_ctl_register();
+	health_ctl_register();
 
 	if (ctl_server_start(loop, cfg->ctl_socket, err, sizeof(err)) < 0 ||
 	    ctl_server_set_group(cfg->ctl_group, err, sizeof(err)) < 0) {
@@ -432,6 +435,7 @@ int main(int argc, char **argv)
 	observe_stop();
 	ctl_server_stop();
 out:
+	health_stop(); /* no probe child outlives the daemon */
 	stop_workers(); /* the one place workers stop, on success and failure */
 	if (pdump_on)
 		rte_pdump_uninit();

@@ -14,6 +14,7 @@
 
 #include "cfg/config.h"
 #include "control/control.h"
+#include "control/health.h"
 #include "inet/inet.h"
 #include "ipvs/ipvs.h"
 #include "log.h"
@@ -393,6 +394,12 @@ static int apply(const struct dpvs_config *old, const struct dpvs_config *new, s
 	if (rc == 0) {
 		ipvs_undo_free(undo);
 		inet_save_drop();
+		/* the checks follow the file now in force; a server they have
+		 * down stays down (health.h) */
+		const char *health_lines = r->buf + r->used;
+
+		health_apply(new, r->buf + r->used, r->len - r->used);
+		count_lines(r, health_lines);
 		return 0;
 	}
 

@@ -146,6 +146,8 @@ static void check_dest_env(const struct dpvs_config *cfg, const char *sec, const
 	uint32_t fwd = d->conn_flags & DPVS_FWD_MASK;
 	char a[INET_ADDRSTRLEN];
 
+	if (d->af == AF_INET6) /* the file's stack is IPv4: nothing to ask */
+		return;
 	inet_ntop(AF_INET, &d->addr.in, a, sizeof(a));
 	if (fwd != DPVS_FWD_MASQ && is_file_addr(cfg, d->addr.in.s_addr))
 		err_at(cfg, errs, sec, key,
@@ -209,10 +211,11 @@ static void check_services(const struct dpvs_config *cfg, struct cfg_errors *err
 		ndests += s->ndests;
 		check_laddrs(cfg, sec, s, errs);
 	}
-	if (cfg->nservices > cfg->svc_max)
+	/* 0: from memory, known only at start (a file past it fails there) */
+	if (cfg->svc_max && cfg->nservices > cfg->svc_max)
 		err_at(cfg, errs, "pool", "svc_max",
 		       "%u, but the file declares %u services", cfg->svc_max, cfg->nservices);
-	if (ndests > cfg->dest_max)
+	if (cfg->dest_max && ndests > cfg->dest_max)
 		err_at(cfg, errs, "pool", "dest_max",
 		       "%u, but the file declares %llu real servers", cfg->dest_max,
 		       (unsigned long long)ndests);

@@ -5,8 +5,9 @@
  *
  * Input keeps what is addressed to us (our MAC, broadcast, multicast),
  * refuses frames with an impossible source, and dispatches on the
- * EtherType: ARP and IPv4 are ours to handle; anything else (IPv6, LLDP,
- * VLAN tags we do not configure...) belongs to the kernel behind the KNI.
+ * EtherType: ARP and IPv4 are ours to handle; IPv6 is refused (see
+ * below); anything else (LLDP, VLAN tags we do not configure...) belongs
+ * to the kernel behind the KNI.
  */
 #include <rte_ether.h>
 
@@ -49,6 +50,13 @@ void eth_input(struct worker *w, uint16_t port_idx, struct rte_mbuf *m)
 		break;
 	case RTE_BE16(RTE_ETHER_TYPE_ARP):
 		arp_input(w, port_idx, m);
+		break;
+	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
+		/* IPv6 services can be configured (ipvsadm -A -t [v6]:port) but
+		 * the data path does not forward IPv6 yet: a client's packet to
+		 * a v6 VIP must be counted as that, not handed to a kernel that
+		 * has no such service and would answer for it */
+		dp_drop(w, port_idx, DPVS_DROP_IPV6_NOT_FORWARDED, m);
 		break;
 	default:
 		if (port->kni_port_id != DP_PORT_NONE)

@@ -31,12 +31,15 @@ struct worker;
 
 /* ---- life cycle ---- */
 /* Control thread, before ipvs_init (or alone, to check a config): the
- * most services and real servers ([pool] svc_max, dest_max; defaults
- * 16384 and 65535). Per-worker state is sized by them. 0, or -EINVAL
+ * most services and real servers ([pool] svc_max, dest_max; 0, the
+ * default: from memory). Per-worker state is sized by them. 0, or -EINVAL
  * with a message when a value is out of range. */
 int ipvs_set_limits(uint32_t svc_max, uint32_t dest_max, char *err, size_t errlen);
 /* The same check, changing nothing (the config check). */
 int ipvs_check_limits(uint32_t svc_max, uint32_t dest_max, char *err, size_t errlen);
+/* The limits in force: ipvs_init makes a 0 (from memory) a number from
+ * the hugepage memory its pools left; dpip stats shows them. */
+void ipvs_limits_get(struct dpvs_ipvs_limits *l);
 /* Control thread, before workers start: pools and per-worker state for
  * nworkers workers with conn_max connections each; registers ipvs_in as
  * the stack's L4 hook. */
@@ -101,6 +104,10 @@ int ipvs_tcp_state_timeouts_set(const struct dpvs_tcp_state_timeouts *t, char *e
 				size_t errlen);
 void ipvs_timeout_get(struct dpvs_timeouts *t);
 void ipvs_set_expire_nodest_conn(bool on);
+/* LVS's sloppy_tcp: a TCP conn may start on any segment but an RST, so a
+ * flow that ECMP moves to this director mid-stream is scheduled (with
+ * Maglev: to the server it had) instead of dropped as tcp-not-syn */
+void ipvs_set_sloppy_tcp(bool on);
 /* Several changes, one publication: begin ... end (nesting allowed).
  * end: 0, or -ENOMEM when the publication failed (the next change or
  * end retries it). */

@@ -57,8 +57,6 @@ int ipvs_init(unsigned nworkers, uint32_t conn_max, char *err, size_t errlen)
 	}
 	if (ipvs_synp_init(err, errlen) < 0)
 		return -EIO;
-	ipvs_stats_init();
-	ipvs_svc_init();
 	for (unsigned i = 0; i < nworkers; i++) {
 		struct worker *w = worker_get(i);
 		int socket = w ? (int)rte_lcore_to_socket_id(w->lcore_id) : SOCKET_ID_ANY;
@@ -82,6 +80,10 @@ int ipvs_init(unsigned nworkers, uint32_t conn_max, char *err, size_t errlen)
 		if (w)
 			w->ipvs = iw;
 	}
+	/* after the conn tables: limits from memory count what they left */
+	ipvs_limits_resolve();
+	ipvs_stats_init();
+	ipvs_svc_init();
 	inet_register_l4_hook(ipvs_in);
 	return 0;
 }
@@ -253,15 +255,28 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 		state = IPVS_TCP_SYN_RECV;
 	} else if (proto == IPPROTO_TCP) {
 		/* a flow starts with a SYN; an RST or a stray segment for an
-		 * unknown flow must not pick a server */
-		if ((tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
+		 * unknown flow must not pick a server (unless sloppy_tcp) */
+		if ((tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
 		    RTE_TCP_SYN_FLAG) {
-			dp_drop(w, port_idx, DPVS_DROP_CONN_NOT_SYN, m);
-			return INET_STOLEN;
+			/* what the state table says for a SYN from the client
+			 * (SYN outranks a FIN beside it) */
+			state = IPVS_TCP_SYN_RECV;
+		} else {
+			/* sloppy_tcp (LVS's): a segment of a flow begun on
+			 * another director, which ECMP moved here; the
+			 * scheduler (Maglev on every director) picks the
+			 * server it had. The state is where that segment
+			 * leads from nothing (an ACK: established). An RST
+			 * never opens one */
+			state = IPVS_TCP_NONE;
+			if (snap->sloppy_tcp && !(tcp_flags & RTE_TCP_RST_FLAG))
+				state = ipvs_tcp_next_state(IPVS_TCP_NONE, IPVS_DIR_IN, false,
+							    tcp_flags);
+			if (state == IPVS_TCP_NONE) {
+				dp_drop(w, port_idx, DPVS_DROP_CONN_NOT_SYN, m);
+				return INET_STOLEN;
+			}
 		}
-		/* what the state table says for a SYN from the client (SYN
-		 * outranks a FIN beside it) */
-		state = IPVS_TCP_SYN_RECV;
 	}
 	ctx = (struct sched_ctx){ .dest_cnt = iw->dest, .thresh = snap->thresh, .caddr = ip->src_addr, .cport = sport,
 				  .worker = (uint16_t)iw->index, .daddr = ip->dst_addr,

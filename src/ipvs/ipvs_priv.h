@@ -183,6 +183,7 @@ struct ipvs_snap {
 	int32_t *htab;   /* first service index per bucket, -1 = empty */
 	uint32_t timeout[IPVS_STATE_MAX]; /* seconds, per conn state */
 	bool expire_nodest_conn;
+	bool sloppy_tcp;
 	bool has_port0; /* a service on port 0 (all ports) exists */
 	/* by dest id, for every id ever handed out (ndest_ids of them) */
 	uint32_t ndest_ids;
@@ -693,6 +694,9 @@ static inline void ipvs_count(struct ipvs_worker *iw, const struct ipvs_conn *c,
 /* Ids handed out so far (every id in use is below): what per-id loops
  * over the tables need to visit. */
 uint32_t ipvs_svc_ids(void);
+/* ipvs_init, once the conn tables are made: limits of 0 become numbers
+ * from the hugepage memory left (service.c). */
+void ipvs_limits_resolve(void);
 uint32_t ipvs_dest_ids(void);
 /* The limits in force ([pool] svc_max, dest_max). */
 uint32_t ipvs_svc_max(void);

@@ -22,6 +22,7 @@ extern const struct sched_ops sched_conhash;
 extern const struct sched_ops sched_fo;
 extern const struct sched_ops sched_ovf;
 extern const struct sched_ops sched_twos;
+extern const struct sched_ops sched_none;
 
 /* One line per scheduler. */
 static const struct sched_ops *const schedulers[] = {
@@ -40,6 +41,7 @@ static const struct sched_ops *const schedulers[] = {
 	&sched_fo,
 	&sched_ovf,
 	&sched_twos,
+	&sched_none,
 };
 
 const struct sched_ops *sched_find(const char *name)

@@ -104,8 +104,10 @@ struct dest_ent {
 	struct dpvs_dest conf;
 };
 
-/* limits, as set before ipvs_init (or the defaults) */
+/* limits, as set before ipvs_init (or the defaults); 0 in the config
+ * ([pool] svc_max/dest_max) asks for them from memory (limits_resolve) */
 static uint32_t svc_max = IPVS_SVC_MAX_DEFAULT, dest_max = IPVS_DEST_MAX_DEFAULT;
+static uint32_t svc_max_conf = IPVS_SVC_MAX_DEFAULT, dest_max_conf = IPVS_DEST_MAX_DEFAULT;
 
 static struct svc_ent *svc_tab;	  /* svc_max entries */
 static struct dest_ent *dest_tab; /* dest_max entries */
@@ -122,6 +124,7 @@ struct id_fifo {
 static struct id_fifo svc_free, dest_free;
 static uint32_t timeouts[IPVS_STATE_MAX];
 static bool expire_nodest;
+static bool sloppy_tcp;
 static uint32_t gen_counter, epoch_counter;
 static uint32_t version; /* never 0 */
 static int batch_depth;
@@ -151,23 +154,85 @@ int ipvs_set_limits(uint32_t nsvc, uint32_t ndest, char *err, size_t errlen)
 
 	if (rc < 0)
 		return rc;
-	svc_max = nsvc;
-	dest_max = ndest;
+	svc_max = svc_max_conf = nsvc;
+	dest_max = dest_max_conf = ndest;
 	return 0;
+}
+
+/* Hugepage bytes a service id and a dest id hold, over every worker: the
+ * per-worker arrays by id (a service's Full-NAT counters by LIP slot
+ * included: they come with the first LIP of any service). */
+static size_t svc_id_bytes(void)
+{
+	unsigned n = ipvs_worker_states() ? ipvs_worker_states() : 1;
+
+	return n * (sizeof(struct ipvs_svc_wstate) +
+		    DPVS_LADDR_MAX * sizeof(struct ipvs_laddr_wstate));
+}
+
+static size_t dest_id_bytes(void)
+{
+	unsigned n = ipvs_worker_states() ? ipvs_worker_states() : 1;
+
+	return n * sizeof(struct ipvs_dest_wstate);
+}
+
+void ipvs_limits_resolve(void)
+{
+	struct rte_malloc_socket_stats st;
+	uint64_t free_bytes = 0, budget, v;
+
+	svc_max = svc_max_conf;
+	dest_max = dest_max_conf;
+	if (svc_max && dest_max)
+		return;
+	for (unsigned s = 0; s < rte_socket_count(); s++)
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(s), &st) == 0)
+			free_bytes += st.heap_freesz_bytes;
+	/* Half of what the pools and conn tables left ([eal] memory) goes
+	 * to the arrays by id, a quarter of it to services and the rest to
+	 * real servers (services mostly have several); the other half stays
+	 * for what services allocate as they come (scheduler tables). Never
+	 * below the old fixed defaults. */
+	budget = free_bytes / 2;
+	if (!svc_max) {
+		v = budget / 4 / svc_id_bytes();
+		svc_max = (uint32_t)RTE_MIN(RTE_MAX(v, (uint64_t)IPVS_SVC_MAX_DEFAULT),
+					    (uint64_t)CONN_ID_LIMIT(svc_id));
+	}
+	if (!dest_max) {
+		v = budget * 3 / 4 / dest_id_bytes();
+		dest_max = (uint32_t)RTE_MIN(RTE_MAX(v, (uint64_t)IPVS_DEST_MAX_DEFAULT),
+					     (uint64_t)CONN_ID_LIMIT(dest_id));
+	}
+}
+
+void ipvs_limits_get(struct dpvs_ipvs_limits *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->svc_max = svc_max;
+	l->dest_max = dest_max;
+	l->svcs = svc_hwm - svc_free.n;
+	l->dests = dest_hwm - dest_free.n;
+	l->svc_bytes = (uint32_t)svc_id_bytes();
+	l->dest_bytes = (uint32_t)dest_id_bytes();
+	l->from_memory = (svc_max_conf ? 0 : DPVS_LIMITS_F_SVC_MEM) |
+			 (dest_max_conf ? 0 : DPVS_LIMITS_F_DEST_MEM);
 }
 
 int ipvs_check_limits(uint32_t nsvc, uint32_t ndest, char *err, size_t errlen)
 {
-	if (nsvc < 1 || nsvc > CONN_ID_LIMIT(svc_id)) {
+	/* 0: from memory */
+	if (nsvc > CONN_ID_LIMIT(svc_id)) {
 		snprintf(err, errlen,
-			 "[pool] svc_max %u out of range (1..%u: a connection names its service "
+			 "[pool] svc_max %u out of range (0..%u: a connection names its service "
 			 "in %zu bits)",
 			 nsvc, CONN_ID_LIMIT(svc_id), 8 * sizeof(((struct ipvs_conn *)0)->svc_id));
 		return -EINVAL;
 	}
-	if (ndest < 1 || ndest > CONN_ID_LIMIT(dest_id)) {
+	if (ndest > CONN_ID_LIMIT(dest_id)) {
 		snprintf(err, errlen,
-			 "[pool] dest_max %u out of range (1..%u: a connection names its real "
+			 "[pool] dest_max %u out of range (0..%u: a connection names its real "
 			 "server in %zu bits)",
 			 ndest, CONN_ID_LIMIT(dest_id),
 			 8 * sizeof(((struct ipvs_conn *)0)->dest_id));
@@ -273,7 +338,8 @@ static void dest_snap_set(uint32_t id)
 {
 	const struct dest_ent *d = &dest_tab[id];
 
-	alive_now[id] = d->state == ENT_LIVE;
+	/* an IPv6 dest is in no snapshot service (not forwarded yet) */
+	alive_now[id] = d->state == ENT_LIVE && d->conf.af != AF_INET6;
 	/* a removed dest's conns go on being forwarded: its tunnel stays */
 	tun_now[id] = (struct ipvs_snap_tun){
 	    .type = d->conf.tun_type,
@@ -525,11 +591,15 @@ static void skey_note(uint64_t **v, uint32_t *n, uint32_t *cap, uint64_t key)
 
 static void skey_add(const struct svc_ent *e, const struct dest_ent *d)
 {
+	if (e->conf.af == AF_INET6) /* not forwarded: no replies to expect */
+		return;
 	skey_note(&skeys.add, &skeys.nadd, &skeys.capadd, dest_skey(e, d));
 }
 
 static void skey_del(const struct svc_ent *e, const struct dest_ent *d)
 {
+	if (e->conf.af == AF_INET6)
+		return;
 	skey_note(&skeys.del, &skeys.ndel, &skeys.capdel, dest_skey(e, d));
 }
 
@@ -559,7 +629,9 @@ static int skeys_update(void)
 		for (uint32_t id = 0; id < svc_hwm; id++) {
 			const struct svc_ent *e = &svc_tab[id];
 
-			for (uint32_t j = 0; e->state == ENT_LIVE && j < e->ndests; j++)
+			for (uint32_t j = 0; e->state == ENT_LIVE && e->conf.af != AF_INET6 &&
+					     j < e->ndests;
+			     j++)
 				k[n++] = dest_skey(e, &dest_tab[e->dest_ids[j]]);
 		}
 		qsort(k, n, sizeof(*k), key_cmp);
@@ -682,6 +754,7 @@ static struct ipvs_snap *snap_build(void)
 		s->htab[b] = -1;
 	memcpy(s->timeout, timeouts, sizeof(s->timeout));
 	s->expire_nodest_conn = expire_nodest;
+	s->sloppy_tcp = sloppy_tcp;
 	s->ndest_ids = dest_hwm;
 	if (dest_hwm) {
 		memcpy(alive, alive_now, sizeof(*alive) * dest_hwm);
@@ -693,7 +766,10 @@ static struct ipvs_snap *snap_build(void)
 		struct svc_ent *e = &svc_tab[id];
 		struct ipvs_snap_svc *svc;
 
-		if (e->state != ENT_LIVE)
+		/* IPv6 services are configuration only until the data path
+		 * forwards IPv6 (eth.c drops IPv6 frames as ipv6-unsupported):
+		 * a packet can never match one */
+		if (e->state != ENT_LIVE || e->conf.af == AF_INET6)
 			continue;
 		/* only what changed is built again */
 		if ((e->stale || !e->part) && svc_part_build(id, e) < 0)
@@ -845,6 +921,7 @@ void ipvs_svc_init(void)
 	ipvs_fwmark_init();
 	ipvs_default_timeouts(timeouts);
 	expire_nodest = false;
+	sloppy_tcp = false;
 	batch_depth = 0;
 	version = 1;
 	publish();
@@ -862,29 +939,66 @@ void ipvs_svc_fini(void)
 
 /* ---- keys and validation ---- */
 
+/* "1.2.3.4:80" or "[2001:db8::1]:80", as ipvsadm writes them. */
+static void addrport_str(uint16_t af, const union inet_addr *a, uint16_t port, char *buf,
+			 size_t len)
+{
+	char t[INET6_ADDRSTRLEN];
+
+	inet_ntop(af == AF_INET6 ? AF_INET6 : AF_INET, a, t, sizeof(t));
+	snprintf(buf, len, af == AF_INET6 ? "[%s]:%u" : "%s:%u", t, ntohs(port));
+}
+
 void ipvs_svc_key_str(const struct dpvs_svc *s, char *buf, size_t len)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN + 8];
 
 	if (s->fwmark) {
-		snprintf(buf, len, "FWM %u", s->fwmark);
+		snprintf(buf, len, "FWM %u%s", s->fwmark, s->af == AF_INET6 ? " IPv6" : "");
 		return;
 	}
-	inet_ntop(AF_INET, &s->addr.in, a, sizeof(a));
-	snprintf(buf, len, "%s %s:%u",
-		 s->protocol == IPPROTO_TCP ? "TCP" : s->protocol == IPPROTO_UDP ? "UDP" : "?", a,
-		 ntohs(s->port));
+	addrport_str(s->af, &s->addr, s->port, a, sizeof(a));
+	snprintf(buf, len, "%s %s",
+		 s->protocol == IPPROTO_TCP ? "TCP" : s->protocol == IPPROTO_UDP ? "UDP" : "?", a);
+}
+
+/* An address of either family as a key: an IPv4 one in the first word,
+ * the other twelve bytes zero, so that keys compare and hash as 16 bytes
+ * whatever a request left there. */
+static void addr_key(uint16_t af, const union inet_addr *in, union inet_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (af == AF_INET6)
+		out->in6 = in->in6;
+	else
+		out->in.s_addr = in->in.s_addr;
+}
+
+static bool addr_zero(const union inet_addr *a)
+{
+	return !(a->be32[0] | a->be32[1] | a->be32[2] | a->be32[3]);
+}
+
+/* word by word: a union inet_addr is only 4-byte aligned (rte_hash_crc
+ * would load it 8 bytes at a time) */
+static uint32_t addr_hash(const union inet_addr *a, uint32_t init)
+{
+	for (unsigned i = 0; i < 4; i++)
+		init = rte_hash_crc_4byte(a->be32[i], init);
+	return init;
 }
 
 /* Checks the key fields of s and writes the normalized key into *key. */
 static int svc_key(const struct dpvs_svc *s, struct dpvs_svc *key, char *err, size_t errlen)
 {
 	memset(key, 0, sizeof(*key));
-	if (s->af != AF_INET) {
-		snprintf(err, errlen, "address family %u not supported (only IPv4)", s->af);
+	/* IPv6 services are kept, listed and saved as LVS does; the data
+	 * path does not forward IPv6 yet (snap_build leaves them out) */
+	if (s->af != AF_INET && s->af != AF_INET6) {
+		snprintf(err, errlen, "address family %u not supported (IPv4 or IPv6)", s->af);
 		return -EAFNOSUPPORT;
 	}
-	key->af = AF_INET;
+	key->af = s->af;
 	if (s->fwmark) {
 		key->fwmark = s->fwmark;
 		return 0;
@@ -894,28 +1008,33 @@ static int svc_key(const struct dpvs_svc *s, struct dpvs_svc *key, char *err, si
 			 s->protocol);
 		return -EPROTONOSUPPORT;
 	}
-	if (s->addr.in.s_addr == 0) {
-		snprintf(err, errlen, "service address 0.0.0.0 is not valid");
+	addr_key(s->af, &s->addr, &key->addr);
+	if (addr_zero(&key->addr)) {
+		snprintf(err, errlen, "service address %s is not valid",
+			 s->af == AF_INET6 ? "::" : "0.0.0.0");
 		return -EINVAL;
 	}
 	key->protocol = s->protocol;
-	key->addr.in.s_addr = s->addr.in.s_addr;
 	key->port = s->port;
 	return 0;
 }
 
 static bool svc_key_eq(const struct dpvs_svc *a, const struct dpvs_svc *b)
 {
+	/* the family is part of the key: a v4 and a v6 service may share
+	 * a port, and -f 1 and -f 1 -6 are two services, as in LVS */
 	if (a->fwmark || b->fwmark)
 		return a->fwmark == b->fwmark && a->af == b->af;
-	return a->protocol == b->protocol && a->addr.in.s_addr == b->addr.in.s_addr &&
-	       a->port == b->port;
+	return a->af == b->af && a->protocol == b->protocol &&
+	       memcmp(&a->addr, &b->addr, sizeof(a->addr)) == 0 && a->port == b->port;
 }
 
 static uint32_t svc_key_hash(const struct dpvs_svc *k)
 {
 	if (k->fwmark)
-		return rte_hash_crc_4byte(k->fwmark, 0x46574d00u /* "FWM" */) & svc_hmask;
+		return rte_hash_crc_4byte(k->fwmark, 0x46574d00u /* "FWM" */ ^ k->af) & svc_hmask;
+	if (k->af == AF_INET6)
+		return addr_hash(&k->addr, ((uint32_t)k->protocol << 16) | k->port) & svc_hmask;
 	return svc_hash((uint8_t)k->protocol, k->addr.in.s_addr, k->port) & svc_hmask;
 }
 
@@ -956,19 +1075,22 @@ static void svc_hash_del(uint32_t id)
 		*pp = svc_tab[id].hnext;
 }
 
-static uint32_t dest_key_hash(uint32_t svc_id, uint32_t addr, uint16_t port)
+/* addr: a key (addr_key), so both families hash and compare as 16 bytes */
+static uint32_t dest_key_hash(uint32_t svc_id, const union inet_addr *addr, uint16_t port)
 {
-	return rte_hash_crc_4byte(addr, svc_id ^ ((uint32_t)port << 16)) & dest_hmask;
+	return addr_hash(addr, svc_id ^ ((uint32_t)port << 16)) & dest_hmask;
 }
 
 /* The dest (service, address, port), live or in the trash. */
-static uint32_t dest_find_any(uint32_t svc_id, uint32_t addr, uint16_t port)
+static uint32_t dest_find_any(uint32_t svc_id, uint16_t af, const union inet_addr *addr,
+			      uint16_t port)
 {
 	for (uint32_t i = dest_hash_head[dest_key_hash(svc_id, addr, port)]; i != ID_NONE;
 	     i = dest_tab[i].hnext) {
 		const struct dest_ent *d = &dest_tab[i];
 
-		if (d->svc_id == svc_id && d->conf.addr.in.s_addr == addr && d->conf.port == port)
+		if (d->svc_id == svc_id && d->conf.af == af &&
+		    memcmp(&d->conf.addr, addr, sizeof(*addr)) == 0 && d->conf.port == port)
 			return i;
 	}
 	return ID_NONE;
@@ -977,7 +1099,7 @@ static uint32_t dest_find_any(uint32_t svc_id, uint32_t addr, uint16_t port)
 static void dest_hash_add(uint32_t id)
 {
 	const struct dest_ent *d = &dest_tab[id];
-	uint32_t b = dest_key_hash(d->svc_id, d->conf.addr.in.s_addr, d->conf.port);
+	uint32_t b = dest_key_hash(d->svc_id, &d->conf.addr, d->conf.port);
 
 	dest_tab[id].hnext = dest_hash_head[b];
 	dest_hash_head[b] = id;
@@ -987,7 +1109,7 @@ static void dest_hash_del(uint32_t id)
 {
 	const struct dest_ent *d = &dest_tab[id];
 	uint32_t *pp =
-	    &dest_hash_head[dest_key_hash(d->svc_id, d->conf.addr.in.s_addr, d->conf.port)];
+	    &dest_hash_head[dest_key_hash(d->svc_id, &d->conf.addr, d->conf.port)];
 
 	while (*pp != ID_NONE && *pp != id)
 		pp = &dest_tab[*pp].hnext;
@@ -1050,15 +1172,15 @@ static int svc_settings(const struct dpvs_svc *s, struct dpvs_svc *conf,
 	if (s->flags & DPVS_SVC_F_SYNPROXY) {
 		/* the proxy answers TCP handshakes; a proxied conn keeps its
 		 * sequence offset where a persistent one keeps its template */
-		/* EPROTOTYPE: ipvsadm shows these words (LVS has no text
+		/* EOPNOTSUPP: ipvsadm shows these words (LVS has no text
 		 * for DPVS's switch) */
 		if (conf->fwmark || conf->protocol != IPPROTO_TCP) {
 			snprintf(err, errlen, "synproxy: only for a TCP service (-t)");
-			return -EPROTOTYPE;
+			return -EOPNOTSUPP;
 		}
 		if (s->flags & DPVS_SVC_F_PERSISTENT) {
 			snprintf(err, errlen, "synproxy: not with persistence (-p) yet");
-			return -EPROTOTYPE;
+			return -EOPNOTSUPP;
 		}
 	}
 	if ((s->flags & DPVS_SVC_F_PERSISTENT) && s->timeout > IPVS_PERSIST_TIMEOUT_MAX) {
@@ -1150,8 +1272,8 @@ int ipvs_svc_add(const struct dpvs_svc *s, char *err, size_t errlen)
 	if (id < 0) {
 		id = id_alloc(&svc_free, svc_max, &svc_hwm);
 		if (id < 0) {
-			snprintf(err, errlen, "too many services (at most %u: [pool] svc_max)",
-				 svc_max);
+			snprintf(err, errlen, "too many services (at most %u: [pool] svc_max%s)",
+				 svc_max, svc_max_conf ? "" : ", sized from [eal] memory");
 			return -ENOSPC;
 		}
 		svc_tab[id].conf = key;
@@ -1352,6 +1474,11 @@ static int laddr_req(const struct dpvs_laddr_req *q, uint32_t *addr, char *err, 
 
 	if (id < 0)
 		return id;
+	if (svc_tab[id].conf.af == AF_INET6) {
+		snprintf(err, errlen, "Full-NAT local addresses of IPv6 services are not supported "
+			 "by dpvs (no IPv6 forwarding yet)");
+		return -EOPNOTSUPP;
+	}
 	if (q->af != AF_INET && q->af != 0) {
 		snprintf(err, errlen, "local address family %u not supported (only IPv4)", q->af);
 		return -EAFNOSUPPORT;
@@ -1554,15 +1681,15 @@ static int synproxy_check_mode(uint32_t svc_flags, uint32_t fwd, char *err, size
 	else
 		snprintf(err, errlen, "synproxy: a %s real server's replies bypass the balancer, "
 				      "so the proxy cannot splice them (use -m)", fwd_switch(fwd));
-	return -EPROTOTYPE; /* ipvsadm shows these words */
+	return -EOPNOTSUPP; /* ipvsadm shows these words */
 }
 
 static int dest_check_mode(const struct dpvs_dest *d, struct dpvs_dest *out, uint32_t fwd,
 			   bool live, char *err, size_t errlen)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &d->addr.in, a, sizeof(a));
+	inet_ntop(out->af, &out->addr, a, sizeof(a));
 	if (live && fwd != DPVS_FWD_MASQ && inet_addr_is_local(d->addr.in.s_addr)) {
 		/* it would get its own packets back, for ever */
 		snprintf(err, errlen, "real server %s is an address of this balancer: %s needs "
@@ -1622,32 +1749,55 @@ static int dest_check(const struct svc_ent *e, const struct dpvs_dest *d, struct
 		      bool live, char *err, size_t errlen)
 {
 	uint32_t fwd = d->conn_flags & IPVS_FWD_MASK;
+	/* af 0: the service's (older requests named no family) */
+	uint16_t af = d->af ? d->af : (e->conf.af ? e->conf.af : AF_INET);
+	char a[INET6_ADDRSTRLEN];
 	int ret;
 
-	if (d->af != AF_INET && d->af != 0) {
-		snprintf(err, errlen, "real server address family %u not supported (only IPv4)",
+	if (af != AF_INET && af != AF_INET6) {
+		snprintf(err, errlen, "real server address family %u not supported (IPv4 or IPv6)",
 			 d->af);
 		return -EAFNOSUPPORT;
 	}
-	if (d->addr.in.s_addr == 0) {
-		snprintf(err, errlen, "real server address 0.0.0.0 is not valid");
-		return -EINVAL;
-	}
+	memset(out, 0, sizeof(*out));
+	out->af = af;
+	addr_key(af, &d->addr, &out->addr);
+	inet_ntop(af, &out->addr, a, sizeof(a));
 	/* as LVS: a real server is one host (EINVAL: ipvsadm prints 1.31's
 	 * "address not unicast" text) */
-	uint32_t ha = rte_be_to_cpu_32(d->addr.in.s_addr);
+	if (af == AF_INET) {
+		uint32_t ha = rte_be_to_cpu_32(out->addr.in.s_addr);
 
-	if ((ha >> 28) == 0xe || ha == UINT32_MAX) {
-		char a[INET_ADDRSTRLEN];
+		if (ha == 0 || (ha >> 28) == 0xe || ha == UINT32_MAX) {
+			snprintf(err, errlen, "real server address %s is not unicast (%s)", a,
+				 ha == 0 ? "zero" : ha == UINT32_MAX ? "broadcast" : "multicast");
+			return -EINVAL;
+		}
+	} else {
+		const uint8_t *b = out->addr.b;
 
-		inet_ntop(AF_INET, &d->addr.in, a, sizeof(a));
-		snprintf(err, errlen, "real server address %s is not unicast (%s)", a,
-			 ha == UINT32_MAX ? "broadcast" : "multicast");
-		return -EINVAL;
+		/* the kernel's ipv6_addr_type() test: unicast, not link-local */
+		if (addr_zero(&out->addr) || b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)) {
+			snprintf(err, errlen, "real server address %s is not unicast (%s)", a,
+				 addr_zero(&out->addr) ? "zero"
+				 : b[0] == 0xff	       ? "multicast"
+							: "link-local");
+			return -EINVAL;
+		}
 	}
-	memset(out, 0, sizeof(*out));
-	out->af = AF_INET;
-	out->addr.in.s_addr = d->addr.in.s_addr;
+	/* LVS takes a dest of the other family for -i only (ipvsadm checks
+	 * that before asking); this daemon has no such tunnel */
+	if (af != (e->conf.af ? e->conf.af : AF_INET)) {
+		if (fwd != DPVS_FWD_TUNNEL) {
+			snprintf(err, errlen, "real server %s: another address family than the "
+				 "service's is for tunnels (-i) only", a);
+			return -EINVAL;
+		}
+		snprintf(err, errlen, "real server %s%s%s: tunnels between IPv4 and IPv6 (an %s "
+			 "service) are not supported by dpvs", af == AF_INET6 ? "[" : "", a,
+			 af == AF_INET6 ? "]" : "", e->conf.af == AF_INET6 ? "IPv6" : "IPv4");
+		return -EOPNOTSUPP;
+	}
 	/* no port: the service's, as ipvsadm does */
 	out->port = d->port ? d->port : e->conf.port;
 	if (fwd != DPVS_FWD_MASQ && fwd != DPVS_FWD_DROUTE && fwd != DPVS_FWD_TUNNEL &&
@@ -1660,12 +1810,21 @@ static int dest_check(const struct svc_ent *e, const struct dpvs_dest *d, struct
 	ret = synproxy_check_mode(e->conf.flags, fwd, err, errlen);
 	if (ret < 0)
 		return ret;
-	ret = dest_check_mode(d, out, fwd, live, err, errlen);
+	/* the running stack is IPv4: an IPv6 dest (of a service the data
+	 * path does not forward yet) gets the checks of the request only */
+	ret = dest_check_mode(d, out, fwd, live && af == AF_INET, err, errlen);
 	if (ret < 0)
 		return ret;
-	if (d->weight < 0 || d->weight > 65535) {
+	if (d->weight < 0) { /* the kernel's answer too */
 		snprintf(err, errlen, "weight %d out of range (0..65535)", d->weight);
-		return -EINVAL;
+		return -ERANGE;
+	}
+	if (d->weight > 65535) {
+		/* LVS takes up to INT_MAX (Debian's ipvsadm sends it); wrr's
+		 * walk per new flow grows with the largest weight, so dpvs
+		 * keeps upstream ipvsadm's range */
+		snprintf(err, errlen, "weight %d above 65535 is not supported by dpvs", d->weight);
+		return -EOPNOTSUPP;
 	}
 	if (d->l_threshold > d->u_threshold) {
 		/* the kernel's check too (ERANGE) */
@@ -1705,7 +1864,11 @@ int ipvs_dest_check(const struct dpvs_svc *s, const struct dpvs_dest *d, char *e
 /* The place of d among e's live dests, -1. */
 static int dest_find(uint32_t sid, const struct svc_ent *e, const struct dpvs_dest *d)
 {
-	uint32_t id = dest_find_any(sid, d->addr.in.s_addr, d->port);
+	union inet_addr a;
+	uint32_t id;
+
+	addr_key(d->af, &d->addr, &a);
+	id = dest_find_any(sid, d->af, &a, d->port);
 
 	if (id == ID_NONE || dest_tab[id].state != ENT_LIVE)
 		return -1;
@@ -1717,17 +1880,14 @@ static int dest_find(uint32_t sid, const struct svc_ent *e, const struct dpvs_de
 
 static void dest_str(const struct dpvs_dest *d, char *buf, size_t len)
 {
-	char a[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &d->addr.in, a, sizeof(a));
-	snprintf(buf, len, "%s:%u", a, ntohs(d->port));
+	addrport_str(d->af, &d->addr, d->port, buf, len);
 }
 
 int ipvs_dest_add(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err, size_t errlen)
 {
 	struct dpvs_dest conf;
 	struct svc_ent *e;
-	char ds[32];
+	char ds[INET6_ADDRSTRLEN + 8];
 	int sid, ret;
 	uint32_t id;
 
@@ -1738,7 +1898,7 @@ int ipvs_dest_add(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err
 	ret = dest_check(e, d, &conf, true, err, errlen);
 	if (ret < 0)
 		return ret;
-	id = dest_find_any((uint32_t)sid, conf.addr.in.s_addr, conf.port);
+	id = dest_find_any((uint32_t)sid, conf.af, &conf.addr, conf.port);
 	if (id != ID_NONE && dest_tab[id].state == ENT_LIVE) {
 		dest_str(&conf, ds, sizeof(ds));
 		snprintf(err, errlen, "real server %s already exists", ds);
@@ -1764,8 +1924,8 @@ int ipvs_dest_add(const struct dpvs_svc *s, const struct dpvs_dest *d, char *err
 		int nid = id_alloc(&dest_free, dest_max, &dest_hwm);
 
 		if (nid < 0) {
-			snprintf(err, errlen, "too many real servers (at most %u: [pool] dest_max)",
-				 dest_max);
+			snprintf(err, errlen, "too many real servers (at most %u: [pool] dest_max%s)",
+				 dest_max, dest_max_conf ? "" : ", sized from [eal] memory");
 			return -ENOSPC;
 		}
 		id = (uint32_t)nid;
@@ -1790,14 +1950,19 @@ static int dest_lookup(const struct dpvs_svc *s, const struct dpvs_dest *d, int 
 		       size_t errlen)
 {
 	struct dpvs_dest probe = *d;
-	char ds[32];
+	char ds[INET6_ADDRSTRLEN + 8];
 	int k;
 
 	*sid = svc_lookup(s, err, errlen);
 	if (*sid < 0)
 		return *sid;
-	if (d->addr.in.s_addr == 0) {
-		snprintf(err, errlen, "real server address 0.0.0.0 is not valid");
+	/* af 0: the service's (older requests named no family) */
+	if (!probe.af)
+		probe.af = svc_tab[*sid].conf.af;
+	addr_key(probe.af, &d->addr, &probe.addr);
+	if (addr_zero(&probe.addr)) {
+		snprintf(err, errlen, "real server address %s is not valid",
+			 probe.af == AF_INET6 ? "::" : "0.0.0.0");
 		return -EINVAL;
 	}
 	if (!probe.port)
@@ -1917,6 +2082,14 @@ void ipvs_set_expire_nodest_conn(bool on)
 {
 	if (expire_nodest != on) {
 		expire_nodest = on;
+		publish();
+	}
+}
+
+void ipvs_set_sloppy_tcp(bool on)
+{
+	if (sloppy_tcp != on) {
+		sloppy_tcp = on;
 		publish();
 	}
 }

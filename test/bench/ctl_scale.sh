@@ -23,10 +23,17 @@
 #   LABEL=...                       a name for the run in the JSON
 #   TIMEOUT=600                     seconds allowed to each ipvsadm command
 #   LCORES=0@0,1@1                  the EAL lcore map (worker on lcore 1)
+#   LIMITS=config|memory            [pool] svc_max/dest_max written for the
+#                                   rule set (config, the default), or left
+#                                   to the daemon, which sizes them from
+#                                   hugepage memory (memory: what an operator
+#                                   gets without setting them)
+#   MEMORY=256                      [eal] memory, MB (at most 512 here)
 #
-# Limits: the daemon is given [pool] svc_max/dest_max big enough for the
-# rule set when it knows these keys (a daemon that does not is run with
-# its built-in limits, and a rule set over them fails in -R, as it would).
+# Limits: with LIMITS=config the daemon is given [pool] svc_max/dest_max
+# big enough for the rule set when it knows these keys (a daemon that does
+# not is run with its built-in limits, and a rule set over them fails in
+# -R, as it would). `dpip stats`' limits line is printed either way.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -39,6 +46,9 @@ SCHED=${SCHED:-wlc}
 REPS=${REPS:-21}
 TIMEOUT=${TIMEOUT:-600}
 LCORES=${LCORES:-0@0,1@1}
+LIMITS=${LIMITS:-config}
+MEMORY=${MEMORY:-256}
+DPIP=${DPIP:-$BUILD/tools/dpip/dpip}
 OUT=${OUT-$TOP/docs/ctl-scale.json}
 LABEL=${LABEL:-$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)}
 STATE=$(mktemp -d /tmp/dpvs-ctlscale.XXXXXX)
@@ -78,7 +88,7 @@ idle_polls = 16
 [eal]
 lcores = $LCORES
 main_lcore = 0
-memory = 256
+memory = $MEMORY
 file_prefix = $PREFIX
 in_memory = yes
 
@@ -104,9 +114,10 @@ queues = dpdk0:0
 EOF
 }
 
-conf yes >"$STATE/dpvs.conf"
-limits=configured
-if ! "$DPVS" -t -c "$STATE/dpvs.conf" >"$STATE/check.log" 2>&1; then
+if [ "$LIMITS" = memory ]; then
+  conf no >"$STATE/dpvs.conf"
+  limits=memory
+elif conf yes >"$STATE/dpvs.conf" && limits=configured && ! "$DPVS" -t -c "$STATE/dpvs.conf" >"$STATE/check.log" 2>&1; then
   if grep -q "svc_max\|dest_max" "$STATE/check.log"; then
     echo "ctl_scale.sh: limits not taken ($(grep -m1 "svc_max\|dest_max" "$STATE/check.log")):" \
       "running with the daemon's built-in ones" >&2
@@ -142,6 +153,7 @@ done
 export DPVS_SOCK=$STATE/dpvs.sock
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$DPID/status"; }
 rss0=$(rss_kb)
+limits_line=$("$DPIP" stats 2>/dev/null | grep '^ipvs:' || echo "ipvs: (no limits line from dpip stats)")
 
 # 1. restore
 t0=$(now)
@@ -194,6 +206,7 @@ echo "  ipvsadm -a (one more, median of $REPS): $add_ms ms  (ipvsadm -L --timeou
   "the difference, about what the daemon spends: $(ms $((add_med - ping_med))) ms)"
 echo "  ipvsadm -Ln:  $list_ms ms  ($list_lines lines, expected $expect_lines: $list_ok)"
 echo "  daemon RSS:  $rss0 kB idle, $rss1 kB with the rules"
+echo "  dpip stats at start: $limits_line"
 
 if [ -n "$OUT" ]; then
   mkdir -p "$(dirname "$OUT")"
@@ -205,6 +218,8 @@ if [ -n "$OUT" ]; then
   "dests_per_service": $DESTS,
   "scheduler": "$SCHED",
   "limits": "$limits",
+  "limits_line": "$limits_line",
+  "memory_mb": $MEMORY,
   "restore": { "lines": $rules_lines, "ms": $restore_ms, "exit": $rc, "error_lines": $restore_errors },
   "add_one": { "ms_median": $add_ms, "reps": $REPS, "noop_request_ms_median": $ping_ms, "difference_ms": $(ms $((add_med - ping_med))) },
   "list": { "ms": $list_ms, "lines": $list_lines, "expected_lines": $expect_lines, "complete": $list_ok, "exit": $rc_list },

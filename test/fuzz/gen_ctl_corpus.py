@@ -33,6 +33,11 @@ COMMANDS = {
     "dest_edit": ["ipvsadm", "-e", "-t", VIP + ":80", "-r", "192.168.1.10:8080", "-m", "-w",
                   "0"],
     "svc_edit": ["ipvsadm", "-E", "-t", VIP + ":80", "-s", "lc"],
+    # IPv6 services and real servers, -f -6, -s none (issue 17)
+    "svc_add6": ["ipvsadm", "-A", "-t", "[2001:db8::1]:80", "-s", "sh", "-p", "60", "-M", "64"],
+    "dest_add6": ["ipvsadm", "-a", "-t", "[2001:db8::1]:80", "-r", "[2001:db8::10]:8080", "-m"],
+    "svc_add_fwmark6": ["ipvsadm", "-A", "-f", "7", "-6", "-s", "none"],
+    "list_svc6": ["ipvsadm", "-Ln", "-t", "[2001:db8::1]:80"],
     "timeout_set": ["ipvsadm", "--set", "100", "20", "30"],
     "list": ["ipvsadm", "-Ln"],
     "list_svc": ["ipvsadm", "-Ln", "-t", VIP + ":80"],
@@ -61,8 +66,8 @@ COMMANDS = {
 }
 # the order of the seed with every command: make, list, take apart
 SEQUENCE = ["addr_add", "addr_add2", "route_add", "route_add2", "neigh_add", "svc_add",
-            "svc_add_udp", "svc_add_fwmark", "fwmark_add", "dest_add", "dest_add_udp",
-            "dest_edit", "svc_edit", "timeout_set", "list", "list_svc", "list_conns",
+            "svc_add_udp", "svc_add_fwmark", "svc_add6", "dest_add6", "svc_add_fwmark6", "fwmark_add", "dest_add", "dest_add_udp",
+            "dest_edit", "svc_edit", "timeout_set", "list", "list_svc", "list_svc6", "list_conns",
             "timeout_get", "addr_show", "route_show", "neigh_show", "fwmark_show", "zero",
             "dest_del", "svc_del", "route_del", "addr_del", "flush"]
 

@@ -8,7 +8,7 @@ import re
 import socket
 import struct
 
-from lab import CIP, DIP, VIP, Lab, pid_alive, run, wait_until
+from lab import CIP, DIP, TOP, VIP, Lab, pid_alive, run, wait_until
 
 LAB = Lab("lt")
 
@@ -195,7 +195,7 @@ def test_reload_good_and_bad():
 
 SCAPY = r'''
 import sys
-from scapy.all import Ether, IP, ICMP, UDP, TCP, ARP, Raw, sendp, conf
+from scapy.all import Ether, IP, IPv6, ICMP, UDP, TCP, ARP, Raw, sendp, conf
 conf.verb = 0
 dmac = sys.argv[1]
 smac = sys.argv[2]
@@ -213,6 +213,8 @@ frames = {
   "ip-bad-src": Ether(dst=dmac, src=smac)/IP(src="224.0.0.5", dst=vip)/ICMP(),
   "l2-bad-src": Ether(dst=dmac, src="01:00:5e:00:00:01")/IP(src=cip, dst=vip)/ICMP(),
   "ip-short": Ether(dst=dmac, src=smac, type=0x0800)/Raw(b"\x45\x00\x00\x14\x00\x00"),
+  # a client's packet to an IPv6 VIP: services may be IPv6, forwarding not yet
+  "ipv6-not-forwarded": Ether(dst=dmac, src=smac)/IPv6(src="2001:db8:1::10", dst="2001:db8::1")/UDP(dport=80),
 }
 which = sys.argv[3:] or list(frames)
 for k in which:
@@ -229,7 +231,8 @@ def test_malformed_frames_dropped_with_reason():
     # with PACKET_FANOUT_FLAG_DEFRAG, so the kernel holds a lone fragment
     # for reassembly and never hands it over (ip-fragment).
     reasons = ["arp-bad", "ip-bad-version", "ip-bad-ihl", "ip-bad-len", "ip-bad-csum",
-               "ip-ttl-expired", "ip-options", "ip-bad-src", "l2-bad-src", "ip-short"]
+               "ip-ttl-expired", "ip-options", "ip-bad-src", "l2-bad-src", "ip-short",
+               "ipv6-not-forwarded"]
     before = {r: LAB.drop(r) for r in reasons}
     LAB.ns(LAB.ns_c, "/usr/bin/python3", "-c", SCAPY % (VIP, CIP), dmac, smac, timeout=60)
 
@@ -260,7 +263,8 @@ def test_control_socket_garbage():
         return out
 
     hdr = lambda magic, ver, typ, ln: struct.pack("<IHHIIiI", magic, ver, typ, ln, 7, 0, 0)
-    V = 4  # DPVS_CTL_VERSION
+    with open(os.path.join(TOP, "include", "dpvs", "ctl.h")) as f:
+        V = int(re.search(r"#define DPVS_CTL_VERSION (\d+)", f.read()).group(1))
     # bad magic, wrong version, unknown type, oversized, short payload, truncated
     for data in (b"garbage garbage garbage!", hdr(0x53565044, 99, 1, 0),
                  hdr(0x53565044, V, 999, 0), hdr(0x53565044, V, 20, 1 << 30),

@@ -47,7 +47,6 @@ CASES = [
     ("unknown scheduler", svc("-t 10.0.0.100:81 -s nosuch", "-r 10.1.0.2:81 -m")),
     ("unknown udp scheduler", svc("-u 10.0.0.100:53 -s mhx")),
     ("scheduler name too long", svc("-t 10.0.0.100:82 -s abcdefghijklmnopqrstuvwxyz")),
-    ("IPv6 VIP", svc("-t [2001:db8::1]:80 -s rr")),
     ("IPv6 real server", svc("-t 10.0.0.100:83 -s rr", "-r [2001:db8::2]:80 -m")),
     ("weight out of range", svc("-t 10.0.0.100:84 -s wrr", "-r 10.1.0.2:84 -m -w 70000")),
     ("lower threshold above upper", svc("-t 10.0.0.100:85 -s rr",
@@ -111,7 +110,7 @@ CASES = [
     ("udp_timeout not a number", "[ipvs]\nudp_timeout = abc\n"),
     ("syntax error", "[ipvs\ntcp_timeout = 5\n"),
     ("log_level unknown", lambda base: base.replace("log_level = info", "log_level = loud")),
-    ("svc_max 0", lambda base: base.replace("svc_max = 64", "svc_max = 0")),
+    ("svc_max too big", lambda base: base.replace("svc_max = 64", "svc_max = 16777217")),
     ("ctl_socket too long", lambda base: base.replace(
         "ctl_socket = ", "ctl_socket = /tmp/" + "x" * 120 + "/")),
     ("DR real server not on-link", svc("-t 10.0.0.100:94 -s rr", "-r 172.16.9.9:94 -g")),
@@ -123,6 +122,11 @@ MAYBE = [
                                                        "-r 10.1.0.2:91")),
     ("DR real server", svc("-t 10.0.0.100:92 -s rr", "-r 10.1.0.2:92 -g")),
     ("TUN real server", svc("-t 10.0.0.100:93 -s rr", "-r 10.1.0.2:93 -i")),
+    # IPv6 services are configuration (listed, saved) though not forwarded
+    ("IPv6 VIP", svc("-t [2001:db8::1]:80 -s rr")),
+    ("IPv6 VIP and real servers", svc("-t [2001:db8::1]:81 -s wrr", "-r [2001:db8::2]:80 -m",
+                                      "-r 2001:db8::3 -g -w 2")),
+    ("IPv6 fwmark service", svc("-f 7 -6 -s none")),
 ]
 
 

@@ -78,8 +78,9 @@ def synp():
 
 
 def conns():
+    """Live conns, summed over the workers' lines of `dpip stats`."""
     out = LAB.dpip("stats").stdout
-    return sum(int(l.split()[8]) for l in out.splitlines()[1:-1])
+    return sum(int(l.split()[8]) for l in out.splitlines()[1:] if l.split()[0].isdigit())
 
 
 def curl(url="http://%s/" % VIP, timeout=5, *extra):

@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "dpvs/ctl.h"
+#include "dpvs/health.h"
 
 #define DPIP_EXIT_OK 0
 #define DPIP_EXIT_FAIL 1
@@ -39,6 +40,7 @@ struct dpip_cmd {
 		struct dpvs_fwmark_rule fwmark;
 		struct dpvs_link_set link;
 		struct dpvs_capture_start capture;
+		char check[DPVS_CHECK_NAME_MAX]; /* check show NAME */
 	} req;
 	const char *usage;  /* usage text of the level the parse reached */
 };
@@ -74,5 +76,11 @@ extern const char dpip_capture_usage[];
 int dpip_capture_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, size_t errlen);
 int dpip_capture_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_t rlen,
 		       char *err, size_t errlen);
+
+/* dpip_check.c: the health checks' state */
+extern const char dpip_check_usage[];
+int dpip_check_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, size_t errlen);
+int dpip_check_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_t rlen,
+		     char *err, size_t errlen);
 
 #endif /* DPVS_DPIP_H */

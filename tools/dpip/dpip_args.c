@@ -19,7 +19,8 @@
 
 static const char usage_top[] =
 	"Usage: dpip [-s] [-h] [-V] OBJECT COMMAND ...\n"
-	"  OBJECT := link | addr | route | neigh | fwmark | capture | config | stats | version\n"
+	"  OBJECT := link | addr | route | neigh | fwmark | capture | check | config | stats |\n"
+	"            version\n"
 	"  -s   show statistics (-s -s: every drop counter, zero or not)\n"
 	"  -h   help; `dpip OBJECT help` for one object\n"
 	"  -V   print dpip's version\n"
@@ -354,6 +355,11 @@ static int parse_capture(struct parse *p, int argc, char **argv)
 	return dpip_capture_parse(argc, argv, p->cmd, p->err, p->errlen);
 }
 
+static int parse_check(struct parse *p, int argc, char **argv)
+{
+	return dpip_check_parse(argc, argv, p->cmd, p->err, p->errlen);
+}
+
 static const struct dpip_object {
 	const char *name; /* in abbreviation priority order, as in ip */
 	const char *usage;
@@ -367,6 +373,7 @@ static const struct dpip_object {
 	{ "fwmark", dpip_fwmark_usage, parse_fwmark },
 	{ "capture", dpip_capture_usage, parse_capture },
 	{ "config", usage_config, parse_config },
+	{ "check", dpip_check_usage, parse_check },
 	{ "stats", usage_stats, parse_stats },
 	{ "version", usage_version, parse_version },
 };
@@ -422,7 +429,7 @@ int dpip_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, size_t er
 		return o->parse(&p, n, words);
 	}
 	return bad(&p, "unknown object '%s' (expected link, addr, route, neigh, fwmark, capture, "
-		   "config, stats or version)", word);
+		   "config, check, stats or version)", word);
 }
 
 int dpip_fail(char *err, size_t errlen, const char *fmt, ...)

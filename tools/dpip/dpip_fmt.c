@@ -314,6 +314,20 @@ static int print_stats(FILE *out, const struct dpip_cmd *cmd, const void *reply,
 	}
 	fprintf(out, "%5s %4s %14s %6s %14" PRIu64 " %16s %10s %12.0f %10" PRIu64 "\n", "total",
 		"", "", "", packets, "", "", pps, conns);
+	/* the IPVS tables' limits follow the list */
+	size_t at = sizeof(struct dpvs_list) + (size_t)it.count * it.entry_size;
+	struct dpvs_ipvs_limits l;
+
+	if (rlen >= at + sizeof(l)) {
+		memcpy(&l, (const char *)reply + at, sizeof(l));
+		fprintf(out,
+			"ipvs: services %u of %u%s, real servers %u of %u%s (hugepage bytes "
+			"each: %u and %u)\n",
+			l.svcs, l.svc_max, l.from_memory & DPVS_LIMITS_F_SVC_MEM ? " (from memory)" : "",
+			l.dests, l.dest_max,
+			l.from_memory & DPVS_LIMITS_F_DEST_MEM ? " (from memory)" : "", l.svc_bytes,
+			l.dest_bytes);
+	}
 	for (uint32_t i = 0; cmd->stats && i < it.count; i++) {
 		list_get(&it, i, &w, sizeof(w));
 		print_synp_stats(out, &w);
@@ -384,6 +398,8 @@ int dpip_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_
 	case DPVS_MSG_CAPTURE_STOP:
 	case DPVS_MSG_CAPTURE_SHOW:
 		return dpip_capture_print(out, cmd, reply, rlen, err, errlen);
+	case DPVS_MSG_CHECK_SHOW:
+		return dpip_check_print(out, cmd, reply, rlen, err, errlen);
 	default:
 		return 0; /* add/del: silence is success, as with ip */
 	}

@@ -15,7 +15,9 @@ const char *ipvsadm_strerror(uint16_t msg_type, int err);
 
 /* What ipvsadm prints for a failed request: ipvsadm_strerror(), except
  * for the refusals that are dpvs's own (a DR real server that is not
- * on-link: ENETUNREACH; one of the balancer's own addresses: ELOOP) and
+ * on-link: ENETUNREACH; one of the balancer's own addresses: ELOOP; a
+ * request LVS accepts that dpvs cannot serve: EOPNOTSUPP; its tables
+ * full: ENOSPC) and
  * every error of DPVS's local-address commands (LADDR_*), which the kernel
  * never gives and 1.31 has no text for: then the daemon's message
  * (daemon_msg), which says what to do. */

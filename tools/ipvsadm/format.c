@@ -551,6 +551,36 @@ void fmt_usage(FILE *f, const char *prog)
 	      f);
 }
 
+/* After 1.31's usage (-h): what this ipvsadm does otherwise on purpose.
+ * The usage above stays 1.31's text, line for line, for whoever parses
+ * it; the same list is in ipvsadm.8 and the README. */
+void fmt_dpvs_notes(FILE *f)
+{
+	fputs("\n"
+	      "dpvs: this ipvsadm drives the dpvs daemon (socket $DPVS_SOCK, default\n"
+	      DPVS_CTL_DEFAULT_SOCK ") and differs from ipvsadm 1.31 on purpose:\n"
+	      "  --restore      -R   lines are applied in batches of thousands: the data\n"
+	      "                      path takes each batch's changes at once (one snapshot),\n"
+	      "                      never a part of one; messages and exit status are 1.31's\n"
+	      "  --delete-server -d  a removed real server's connections go on until they\n"
+	      "                      end (LVS drops their packets); expire_nodest_conn = yes\n"
+	      "                      in dpvs.conf ends them as LVS's sysctl does\n"
+	      "  --fullnat            Full-NAT real server (DPVS's -b; -b stays --sched-flags)\n"
+	      "  --add-laddr    -P -z LIP [-F PORT]   add a Full-NAT local address to a service\n"
+	      "  --del-laddr    -Q -z LIP [-F PORT]   remove one\n"
+	      "  --get-laddr    -G [service]          list them (DPVS's format)\n"
+	      "  IPv6 services and real servers are kept, listed, saved and restored as\n"
+	      "                      1.31 does, but not forwarded yet (dpip -s link:\n"
+	      "                      ipv6-not-forwarded)\n"
+	      "  errors              where LVS would take a request that dpvs cannot serve,\n"
+	      "                      the daemon's reason is printed (exit 255)\n"
+	      "  --weight       -w   0..65535 (upstream's range, not Debian's)\n"
+	      "  --start-daemon, --stop-daemon   checked as 1.31 checks them, then refused:\n"
+	      "                      no connection sync yet\n"
+	      "  -h, -v              work without the daemon\n",
+	      f);
+}
+
 /* DPVS's list_laddrs_print_*(): addresses always numeric. */
 void fmt_laddrs(FILE *f, const struct dpvs_laddr_entry *e, uint32_t n)
 {

@@ -38,6 +38,8 @@ void fmt_laddrs(FILE *f, const struct dpvs_laddr_entry *e, uint32_t n);
 void fmt_timeout(FILE *f, const struct dpvs_timeouts *t);
 /* -h (prog is argv[0]) and -v */
 void fmt_usage(FILE *f, const char *prog);
+/* What -h adds after the usage: dpvs's deliberate differences. */
+void fmt_dpvs_notes(FILE *f);
 void fmt_version(FILE *f);
 
 /* ipvsadm's print_largenum(): K/M/G/T scaling, or --exact. */

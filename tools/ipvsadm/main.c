@@ -467,6 +467,7 @@ static int run_line(int argc, char **argv, bool in_restore)
 	switch (c.cmd) {
 	case IPVSADM_CMD_HELP:
 		fmt_usage(stdout, argv[0]);
+		fmt_dpvs_notes(stdout);
 		exit(0);
 	case IPVSADM_CMD_VERSION:
 		fmt_version(stdout);

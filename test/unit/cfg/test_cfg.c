@@ -141,6 +141,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->tcp_states.close_wait, 60);
 	assert_int_equal(cfg->tcp_states.last_ack, 30);
 	assert_false(cfg->expire_nodest_conn);
+	assert_false(cfg->sloppy_tcp);
 	assert_int_equal(cfg->nports, 0);
 	assert_int_equal(cfg->nworkers, 0);
 
@@ -217,6 +218,7 @@ static const char full_file[] =
 	"tcp_time_wait_timeout = 7\n"
 	"tcp_close_timeout = 3\n"
 	"expire_nodest_conn = on\n"
+	"sloppy_tcp = yes\n"
 	"[service:web]\n"
 	"service = -t 10.1.0.2:80 -s rr\n"
 	"rs1 = -r 192.168.100.1:8080 -m -w 3\n"
@@ -293,6 +295,7 @@ static void test_full_file(void **state)
 	assert_int_equal(cfg->tcp_states.close, 3);
 	assert_int_equal(cfg->tcp_states.syn_recv, 60);
 	assert_true(cfg->expire_nodest_conn);
+	assert_true(cfg->sloppy_tcp);
 
 	assert_int_equal(cfg->nservices, 2);
 	web = &cfg->services[0];
@@ -332,6 +335,8 @@ static void test_booleans(void **state)
 			 "t.conf: [ipvs] expire_nodest_conn: ", "'maybe' is not a boolean");
 	expect_one_error(BASE "[ipvs]\nexpire_nodest_conn =\n", "[ipvs] expire_nodest_conn: ",
 			 "not a boolean");
+	expect_one_error(BASE "[ipvs]\nsloppy_tcp = sometimes\n", "t.conf: [ipvs] sloppy_tcp: ",
+			 "'sometimes' is not a boolean");
 }
 
 /* One error of each kind, each naming its section and key. */

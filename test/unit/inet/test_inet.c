@@ -206,20 +206,21 @@ static void test_eth_fates(void **state)
 	n = t_eth(fb, &mac0, &bcast, RTE_ETHER_TYPE_IPV4);
 	feed_expect_drop(0, fb, n + 46, DPVS_DROP_L2_BAD_SRC);
 
-	/* IPv6 to a port with a KNI: the kernel's; without: dropped. */
+	/* IPv6 is not forwarded: dropped with its reason, KNI or not. */
 	n = t_eth(fb, &mac0, &peer, RTE_ETHER_TYPE_IPV6);
-	feed(0, fb, n + 46);
-	struct rte_mbuf *m = take_one(&t_worker.kni_tx[0]);
-	assert_int_equal(m->pkt_len, n + 46);
-	assert_memory_equal(rte_pktmbuf_mtod(m, void *), fb, n + 46);
-	rte_pktmbuf_free(m);
+	feed_expect_drop(0, fb, n + 46, DPVS_DROP_IPV6_NOT_FORWARDED);
+	assert_int_equal(t_worker.kni_tx[0].n, 0);
 
 	n = t_eth(fb, &mac1, &peer, RTE_ETHER_TYPE_IPV6);
+	feed_expect_drop(1, fb, n + 46, DPVS_DROP_IPV6_NOT_FORWARDED);
+
+	/* another EtherType (LLDP) to a port without a KNI: unknown */
+	n = t_eth(fb, &mac1, &peer, 0x88cc);
 	feed_expect_drop(1, fb, n + 46, DPVS_DROP_L2_UNKNOWN_PROTO);
 
 	assert_int_equal(t_worker.cnt[0].rx_packets, 4);
 	assert_int_equal(t_worker.cnt[0].rx_bytes, 13 + 3 * 60);
-	assert_int_equal(t_worker.cnt[1].rx_packets, 1);
+	assert_int_equal(t_worker.cnt[1].rx_packets, 2);
 }
 
 /* ---- ARP ---- */

@@ -511,6 +511,41 @@ static void test_tcp_needs_syn(void **state)
 	assert_int_equal(list_conns(NULL), 0);
 }
 
+/* sloppy_tcp: a flow that ECMP moved here mid-stream (its first segment
+ * here an ACK) is scheduled, and Maglev gives it the server its SYN got */
+static void test_sloppy_tcp(void **state)
+{
+	struct rte_ipv4_hdr *ip;
+	struct dpvs_conn c;
+	uint32_t first;
+
+	(void)state;
+	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 80, "mh"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP2, 80, 1), 0);
+	ipvs_set_sloppy_tcp(true);
+	/* the flow's SYN, as the director that saw it first */
+	ip = forward(make_pkt(IPPROTO_TCP, CIP, 41000, VIP, 80, RTE_TCP_SYN_FLAG, true));
+	first = ip->dst_addr;
+	tick(60); /* its SYN_RECV conn expires: this director never saw it */
+	assert_int_equal(ipvs_conn_count(0), 0);
+	ip = forward(make_pkt(IPPROTO_TCP, CIP, 41000, VIP, 80, RTE_TCP_ACK_FLAG, true));
+	assert_int_equal(ip->dst_addr, first);
+	assert_int_equal(list_conns(&c), 1);
+	assert_string_equal(c.state, "ESTABLISHED");
+	/* an RST never opens a conn, sloppy or not */
+	expect_drop(make_pkt(IPPROTO_TCP, CIP, 41001, VIP, 80, RTE_TCP_RST_FLAG, true),
+		    DPVS_DROP_CONN_NOT_SYN);
+	/* a FIN as first segment: forwarded, the conn closing */
+	forward(make_pkt(IPPROTO_TCP, CIP, 41002, VIP, 80, RTE_TCP_FIN_FLAG, true));
+	assert_int_equal(list_conns(NULL), 2);
+	/* off again: the ACK of an unknown flow is a drop */
+	ipvs_set_sloppy_tcp(false);
+	expect_drop(make_pkt(IPPROTO_TCP, CIP, 41003, VIP, 80, RTE_TCP_ACK_FLAG, true),
+		    DPVS_DROP_CONN_NOT_SYN);
+	assert_int_equal(list_conns(NULL), 2);
+}
+
 static void test_no_dest(void **state)
 {
 	(void)state;
@@ -918,7 +953,7 @@ static void test_ctl_errors(void **state)
 	assert_int_equal(add_svc(IPPROTO_TCP, "0.0.0.0", 81, "rr"), -EINVAL);
 	assert_int_equal(add_svc(IPPROTO_TCP, VIP, 0, "rr"), -EINVAL);
 	s = svc_key(IPPROTO_TCP, VIP, 82);
-	s.af = AF_INET6;
+	s.af = 99; /* neither IPv4 nor IPv6 */
 	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), -EAFNOSUPPORT);
 	s = svc_key(IPPROTO_TCP, VIP, 82);
 	memset(s.sched_name, 'x', sizeof(s.sched_name));
@@ -953,9 +988,12 @@ static void test_ctl_errors(void **state)
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 99, RIP1, 80, 1), -ESRCH);
 	assert_int_equal(dest_op(DPVS_MSG_DEST_EDIT, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), -ENOENT);
 	assert_int_equal(dest_op(DPVS_MSG_DEST_DEL, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), -ENOENT);
+	/* above 65535: LVS takes it, dpvs does not (EOPNOTSUPP: ipvsadm
+	 * prints this reason); below 0: the kernel's ERANGE */
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 70000),
-			 -EINVAL);
-	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, -1), -EINVAL);
+			 -EOPNOTSUPP);
+	assert_string_equal(rep.msg, "weight 70000 above 65535 is not supported by dpvs");
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, -1), -ERANGE);
 	/* one host, as LVS: no multicast or broadcast real server */
 	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, "224.0.0.1", 80, 1),
 			 -EINVAL);
@@ -1172,6 +1210,7 @@ static void test_apply_config(void **state)
 	b->services[0].dests[0].weight = 5;
 	b->timeouts.udp_timeout = 60;
 	b->expire_nodest_conn = true;
+	b->sloppy_tcp = true;
 	assert_int_equal(ipvs_apply_config(a, b, report, sizeof(report), NULL), 0);
 	assert_non_null(strstr(report, "TCP 10.0.0.1:80 updated"));
 	assert_non_null(strstr(report, "real server 192.168.1.11:80 removed"));
@@ -1184,6 +1223,8 @@ static void test_apply_config(void **state)
 	assert_int_equal(ctl_test_call(DPVS_MSG_TIMEOUT_GET, 0, NULL, 0, &rep), 0);
 	t = (struct dpvs_timeouts *)ctl_test_payload(&rep);
 	assert_int_equal(t->udp_timeout, 60);
+	/* sloppy_tcp from the file: an ACK may open a conn */
+	forward(make_pkt(IPPROTO_TCP, CIP, 4001, VIP, 80, RTE_TCP_ACK_FLAG, true));
 
 	/* same file again: nothing to do, nothing said */
 	assert_int_equal(ipvs_apply_config(b, b, report, sizeof(report), NULL), 0);
@@ -1367,6 +1408,38 @@ static void test_persistence_sticks(void **state)
 	e = list_svc(IPPROTO_TCP, VIP, 80, &d);
 	assert_int_equal(d[0].persistconns + d[1].persistconns, 2);
 	assert_int_equal(d[0].inactconns + d[1].inactconns, 7);
+}
+
+/* -s none, as LVS: no scheduler, so no new connection (no-dest); the
+ * connections there are go on, and a client with a persistence template
+ * still reaches its dest (the template is asked before the scheduler). */
+static void test_sched_none(void **state)
+{
+	struct dpvs_svc s = svc_key(IPPROTO_TCP, VIP, 80);
+	const struct dpvs_dest *d;
+	const struct dpvs_svc_entry *e;
+	uint32_t first;
+
+	(void)state;
+	assert_int_equal(add_persistent(IPPROTO_TCP, VIP, 80, "rr", 0, "255.255.255.255"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP1, 80, 1), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_TCP, VIP, 80, RIP2, 80, 1), 0);
+	first = syn_to(CIP, 40000, VIP, 80);
+	snprintf(s.sched_name, sizeof(s.sched_name), "none");
+	s.flags = DPVS_SVC_F_PERSISTENT;
+	s.netmask = ip4("255.255.255.255");
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_EDIT, 0, &s, sizeof(s), &rep), 0);
+	e = list_svc(IPPROTO_TCP, VIP, 80, &d);
+	assert_string_equal(e->svc.sched_name, "none");
+	/* the client with a template: its dest, a new conn */
+	assert_int_equal(syn_to(CIP, 40001, VIP, 80), first);
+	/* a new client: no scheduler, no dest */
+	expect_drop(make_pkt(IPPROTO_TCP, "172.16.0.6", 40000, VIP, 80, RTE_TCP_SYN_FLAG, true),
+		    DPVS_DROP_CONN_NO_DEST);
+	/* a service made with none, without persistence: nothing new */
+	assert_int_equal(add_svc(IPPROTO_UDP, VIP, 53, "none"), 0);
+	assert_int_equal(dest_op(DPVS_MSG_DEST_ADD, IPPROTO_UDP, VIP, 53, RIP1, 53, 1), 0);
+	expect_drop(make_pkt(IPPROTO_UDP, CIP, 40000, VIP, 53, 0, true), DPVS_DROP_CONN_NO_DEST);
 }
 
 static void test_persistence_template_lifetime(void **state)
@@ -1649,6 +1722,7 @@ int main(void)
 		T(test_nat_udp),
 		T(test_not_ipvs_traffic),
 		T(test_tcp_needs_syn),
+		T(test_sloppy_tcp),
 		T(test_no_dest),
 		T(test_ttl),
 		cmocka_unit_test_setup_teardown(test_conn_full, setup_small, teardown),
@@ -1669,6 +1743,7 @@ int main(void)
 		T(test_apply_config),
 		T(test_apply_config_undo),
 		T(test_persistence_sticks),
+		T(test_sched_none),
 		T(test_persistence_template_lifetime),
 		T(test_persistence_netmask_port0_and_rebind),
 		T(test_thresholds),

@@ -66,7 +66,7 @@ static void test_registry(void **state)
 	assert_null(sched_find("foo"));
 	assert_null(sched_find(""));
 	sched_names(names, sizeof(names));
-	assert_string_equal(names, "rr wrr lc wlc sed nq lblc lblcr dh sh mh conhash fo ovf twos");
+	assert_string_equal(names, "rr wrr lc wlc sed nq lblc lblcr dh sh mh conhash fo ovf twos none");
 }
 
 static void test_rr(void **state)

@@ -497,12 +497,144 @@ static void test_limits(void **state)
 	}
 	assert_int_equal(ipvs_svc_ids(), 3);
 	assert_int_equal(ipvs_dest_ids(), 5);
-	/* what a connection cannot name is refused */
-	assert_int_equal(ipvs_set_limits(0, 5, err, sizeof(err)), -EINVAL);
-	assert_int_equal(ipvs_set_limits(3, 0, err, sizeof(err)), -EINVAL);
-	assert_int_equal(ipvs_set_limits(3, (uint32_t)ids, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "dest_max"));
-	assert_int_equal(ipvs_set_limits(3, (uint32_t)ids - 1, err, sizeof(err)), 0);
+	/* 0 is "from memory" (test_limits_from_memory); 32-bit ids name
+	 * every other value */
+	assert_int_equal(ipvs_set_limits(0, 5, err, sizeof(err)), 0);
+	assert_int_equal(ipvs_set_limits(3, 0, err, sizeof(err)), 0);
+	assert_int_equal(ipvs_set_limits(3, (uint32_t)(ids - 1), err, sizeof(err)), 0);
+}
+
+/* [pool] svc_max = dest_max = 0: sized from the hugepage memory left,
+ * never below the old defaults, and said so (dpip stats) */
+static void test_limits_from_memory(void **state)
+{
+	struct dpvs_ipvs_limits l;
+
+	(void)state;
+	ipvs_limits_get(&l);
+	assert_true(l.svc_max >= IPVS_SVC_MAX_DEFAULT);
+	assert_true(l.dest_max >= IPVS_DEST_MAX_DEFAULT);
+	assert_int_equal(l.from_memory, DPVS_LIMITS_F_SVC_MEM | DPVS_LIMITS_F_DEST_MEM);
+	assert_int_equal(l.dest_bytes, NWORKERS * sizeof(struct ipvs_dest_wstate));
+	assert_int_equal(ipvs_svc_max(), l.svc_max);
+	for (uint32_t i = 0; i < 20; i++)
+		assert_int_equal(svc_add(i, "rr", 0), 0);
+	assert_int_equal(dest_add(0, 0, 1), 0);
+	ipvs_limits_get(&l);
+	assert_int_equal(l.svcs, 20);
+	assert_int_equal(l.dests, 1);
+}
+
+static int setup_from_memory(void **state)
+{
+	(void)state;
+	return setup_limits(0, 0);
+}
+
+/* ---- IPv6 in the control plane ---- */
+
+static struct dpvs_svc key6(const char *a, uint16_t port)
+{
+	struct dpvs_svc s;
+
+	memset(&s, 0, sizeof(s));
+	s.af = AF_INET6;
+	s.protocol = IPPROTO_TCP;
+	assert_int_equal(inet_pton(AF_INET6, a, &s.addr.in6), 1);
+	s.port = htons(port);
+	return s;
+}
+
+static struct dpvs_dest dest6(const char *a, uint16_t port)
+{
+	struct dpvs_dest d;
+
+	memset(&d, 0, sizeof(d));
+	d.af = AF_INET6;
+	assert_int_equal(inet_pton(AF_INET6, a, &d.addr.in6), 1);
+	d.port = htons(port);
+	d.conn_flags = DPVS_FWD_MASQ;
+	d.weight = 1;
+	return d;
+}
+
+static int count_visit(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t *dest_ids,
+		       const struct dpvs_dest *dests, uint32_t ndests, void *arg)
+{
+	(void)svc_id;
+	(void)dest_ids;
+	(void)dests;
+	if (svc->af == AF_INET6)
+		*(uint32_t *)arg += 1000 + ndests;
+	else
+		*(uint32_t *)arg += 1;
+	return 0;
+}
+
+/* An IPv6 service is kept with its dests (the key is the family, the
+ * whole address, the port), found by its key only, and left out of the
+ * snapshot: the data path does not forward IPv6, and no IPv4 packet may
+ * match it (its address's first word as an IPv4 VIP, say). */
+static void test_ipv6_services_stored_not_forwarded(void **state)
+{
+	struct dpvs_svc v6 = key6("2001:db8::1", 80), other = key6("2001:db8::2", 80);
+	struct dpvs_svc v4 = key(0), fw4, fw6, probe;
+	struct dpvs_dest d = dest6("2001:db8::10", 8080), ll = dest6("fe80::1", 80);
+	struct dpvs_dest mc = dest6("ff02::1", 80), v4d = dest(0, 0, 1);
+	uint32_t n = 0;
+
+	(void)state;
+	snprintf(v6.sched_name, sizeof(v6.sched_name), "wrr");
+	assert_int_equal(ipvs_svc_add(&v6, err, sizeof(err)), 0);
+	assert_int_equal(ipvs_svc_add(&v6, err, sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, "TCP [2001:db8::1]:80"));
+	/* a v4 service on the same port, and one whose address is the v6
+	 * one's first word, live beside it */
+	assert_int_equal(svc_add(0, "rr", 0), 0);
+	probe = v4;
+	probe.addr.in.s_addr = v6.addr.be32[0];
+	assert_int_equal(ipvs_svc_add(&probe, err, sizeof(err)), 0);
+	/* dests: found by the whole address; not unicast refused as LVS */
+	assert_int_equal(ipvs_dest_add(&v6, &d, err, sizeof(err)), 0);
+	assert_int_equal(ipvs_dest_add(&v6, &d, err, sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, "[2001:db8::10]:8080"));
+	assert_int_equal(ipvs_dest_add(&v6, &ll, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ipvs_dest_add(&v6, &mc, err, sizeof(err)), -EINVAL);
+	/* across families: LVS's -i only, and this daemon has no such tunnel */
+	assert_int_equal(ipvs_dest_add(&v6, &v4d, err, sizeof(err)), -EINVAL);
+	v4d.conn_flags = DPVS_FWD_TUNNEL;
+	assert_int_equal(ipvs_dest_add(&v6, &v4d, err, sizeof(err)), -EOPNOTSUPP);
+	assert_non_null(strstr(err, "not supported by dpvs"));
+	d.weight = 5;
+	assert_int_equal(ipvs_dest_edit(&v6, &d, err, sizeof(err)), 0);
+	d.addr.in6.s6_addr[15] ^= 1;
+	assert_int_equal(ipvs_dest_edit(&v6, &d, err, sizeof(err)), -ENOENT);
+	assert_int_equal(ipvs_svc_edit(&other, err, sizeof(err)), -ESRCH);
+	/* fwmark: -f 7 and -f 7 -6 are two services */
+	memset(&fw4, 0, sizeof(fw4));
+	fw4.af = AF_INET;
+	fw4.fwmark = 7;
+	fw6 = fw4;
+	fw6.af = AF_INET6;
+	assert_int_equal(ipvs_svc_add(&fw4, err, sizeof(err)), 0);
+	assert_int_equal(ipvs_svc_add(&fw6, err, sizeof(err)), 0);
+	assert_int_equal(ipvs_svc_add(&fw6, err, sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, "FWM 7 IPv6"));
+	/* all listed; the snapshot holds the three IPv4 ones only */
+	assert_int_equal(ipvs_svc_walk(NULL, count_visit, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 3 + 2 * 1000 + 1);
+	assert_int_equal(ipvs_snap_get()->nsvcs, 3);
+	assert_int_equal(ipvs_snap_get()->nfwm_svcs, 1);
+	assert_non_null(ipvs_snap_svc_lookup(ipvs_snap_get(), IPPROTO_TCP, probe.addr.in.s_addr,
+					     probe.port));
+	check_dest_keys();
+	assert_int_equal(ipvs_snap_get()->ndest_keys, 0);
+	/* gone again */
+	assert_int_equal(ipvs_dest_del(&v6, &d, err, sizeof(err)), -ENOENT);
+	d.addr.in6.s6_addr[15] ^= 1;
+	assert_int_equal(ipvs_dest_del(&v6, &d, err, sizeof(err)), 0);
+	assert_int_equal(ipvs_svc_del(&v6, err, sizeof(err)), 0);
+	assert_int_equal(ipvs_svc_del(&v6, err, sizeof(err)), -ESRCH);
 }
 
 static int setup_small(void **state)
@@ -696,6 +828,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_scheduling_writes_no_snapshot, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stray_keys_follow_changes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_limits, setup_small, teardown),
+	    cmocka_unit_test_setup_teardown(test_limits_from_memory, setup_from_memory, teardown),
+	    cmocka_unit_test_setup_teardown(test_ipv6_services_stored_not_forwarded, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_publishes_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_message, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_listing_pages, setup, teardown),

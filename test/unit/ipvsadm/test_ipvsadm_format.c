@@ -729,6 +729,17 @@ static void test_timeout_version_usage(void **state)
 	assert_non_null(strstr(c.buf, "(comma-separated)\nDaemon Options:\n"));
 	assert_non_null(strstr(c.buf, "  --mcast-ttl ttl                     Multicast TTL (default=1)\n"));
 	free(c.buf);
+
+	/* what -h adds after 1.31's text: the deliberate differences */
+	cap_open(&c);
+	fmt_dpvs_notes(c.f);
+	fclose(c.f);
+	assert_true(strncmp(c.buf, "\ndpvs: ", 7) == 0);
+	assert_non_null(strstr(c.buf, "batches"));
+	assert_non_null(strstr(c.buf, "--add-laddr    -P -z LIP [-F PORT]"));
+	assert_non_null(strstr(c.buf, "ipv6-not-forwarded"));
+	assert_non_null(strstr(c.buf, "expire_nodest_conn"));
+	free(c.buf);
 }
 
 static void test_errors(void **state)
@@ -768,6 +779,15 @@ static void test_errors(void **state)
 			    "our own address");
 	assert_string_equal(ipvsadm_error_text(DPVS_MSG_DEST_ADD, -ENETUNREACH, ""),
 			    "Network is unreachable");
+	/* LVS would take it, dpvs cannot serve it; dpvs's tables full */
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_DEST_ADD, -EOPNOTSUPP,
+					       "tunnels between IPv4 and IPv6"),
+			    "tunnels between IPv4 and IPv6");
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_SVC_ADD, -ENOSPC, "too many services"),
+			    "too many services");
+	/* without a message, 1.31's text */
+	assert_string_equal(ipvsadm_error_text(DPVS_MSG_SVC_ADD, -EOPNOTSUPP, NULL),
+			    "Operation not supported with IPv6");
 }
 
 /* --get-laddr as DPVS's ipvsadm prints it */

@@ -439,6 +439,9 @@ static void test_garbage(void **state)
 		"--weight=3", "-Lnc", "-t10.0.0.1", "-pX", "--tcp-service=", "[", "]:", ":",
 		"ipip", "gue", "gre", "255.255.255.0", "4294967295", "\xff\xfe", "%s%n",
 		"--add-laddr", "-P", "-Q", "-G", "-z", "-F", "dpdk0", "--ifname=",
+		/* issue 17: IPv6 keys and real servers, -6, -s none, v6 masks */
+		"none", "[2001:db8::10]:8080", "[fe80::1]:80", "[::]:0", "2001:db8::", "64",
+		"128", "129", "-6", "--ipv6", "[::ffff:10.0.0.9]:80",
 	};
 	const size_t nw = sizeof(words) / sizeof(words[0]);
 	char rnd[8][24];

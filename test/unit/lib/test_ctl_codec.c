@@ -129,6 +129,7 @@ static void test_every_type_named(void **state)
 		{ DPVS_MSG_CAPTURE_START, "CAPTURE_START" },
 		{ DPVS_MSG_CAPTURE_STOP, "CAPTURE_STOP" },
 		{ DPVS_MSG_CAPTURE_SHOW, "CAPTURE_SHOW" },
+		{ DPVS_MSG_CHECK_SHOW, "CHECK_SHOW" },
 	};
 	unsigned known = 0;
 	struct dpvs_ctl_hdr h;

@@ -339,28 +339,28 @@ static void test_refusals(void **state)
 	(void)state;
 	assert_int_equal(
 	    p_dest_fwd(&s, RIP2, SP_PORT, DPVS_FWD_DROUTE, 0, 0, 0, false, err, sizeof(err)),
-	    -EPROTOTYPE);
+	    -EOPNOTSUPP);
 	assert_non_null(strstr(err, "cannot splice"));
 	assert_int_equal(
 	    p_dest_fwd(&s, RIP2, SP_PORT, DPVS_FWD_FULLNAT, 0, 0, 0, false, err, sizeof(err)),
-	    -EPROTOTYPE);
+	    -EOPNOTSUPP);
 	assert_non_null(strstr(err, "Full-NAT"));
 	u = p_svc_key(IPPROTO_UDP, VIP, 82);
 	snprintf(u.sched_name, sizeof(u.sched_name), "rr");
 	u.flags = DPVS_SVC_F_SYNPROXY;
-	assert_int_equal(ipvs_svc_add(&u, err, sizeof(err)), -EPROTOTYPE);
+	assert_int_equal(ipvs_svc_add(&u, err, sizeof(err)), -EOPNOTSUPP);
 	u = p_svc_key(IPPROTO_TCP, VIP, 82);
 	snprintf(u.sched_name, sizeof(u.sched_name), "rr");
 	u.flags = DPVS_SVC_F_SYNPROXY | DPVS_SVC_F_PERSISTENT;
 	u.timeout = 60;
-	assert_int_equal(ipvs_svc_add(&u, err, sizeof(err)), -EPROTOTYPE);
+	assert_int_equal(ipvs_svc_add(&u, err, sizeof(err)), -EOPNOTSUPP);
 	/* the switch on a service with a DR real server: refused as well */
 	u.flags = 0;
 	assert_int_equal(ipvs_svc_add(&u, err, sizeof(err)), 0);
 	assert_int_equal(
 	    p_dest_fwd(&u, RIP2, 82, DPVS_FWD_DROUTE, 0, 0, 0, false, err, sizeof(err)), 0);
 	u.flags = DPVS_SVC_F_SYNPROXY;
-	assert_int_equal(ipvs_svc_edit(&u, err, sizeof(err)), -EPROTOTYPE);
+	assert_int_equal(ipvs_svc_edit(&u, err, sizeof(err)), -EOPNOTSUPP);
 }
 
 int main(void)
