@@ -248,7 +248,12 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	}
 	if (proto == IPPROTO_TCP && (svc->flags & DPVS_SVC_F_SYNPROXY)) {
 		/* the proxy answers SYNs itself; a conn starts with the
-		 * ACK that returns a good cookie */
+		 * ACK that returns a good cookie. No real server: no answer
+		 * either (the client would believe a conn that cannot be) */
+		if (unlikely(!svc->ndests)) {
+			dp_drop(w, port_idx, DPVS_DROP_CONN_NO_DEST, m);
+			return INET_STOLEN;
+		}
 		if (ipvs_synp_new_flow(w, iw, port_idx, m, &so) == IPVS_SYNP_STOLEN)
 			return INET_STOLEN;
 		synp = true;

@@ -16,6 +16,7 @@
  *  - the handshake's ACK again: the SYN again; the first segment held,
  *    a later one absorbed;
  *  - the real server's RST: the client gets one at the cookie's sequence;
+ *  - no real server: no answer to the SYN;
  *  - the service's refusals (DR, Full-NAT, UDP, persistence);
  *  - after each test, per port, the fates of what it received add up.
  */
@@ -332,6 +333,23 @@ static void test_real_server_refuses(void **state)
 	assert_int_equal(take(p_tx_ring[P_SRV], (struct rte_mbuf *[2]){0}, 2), 0);
 }
 
+/* a proxied service without a real server does not answer: the client
+ * would believe in a conn that cannot be made */
+static void test_no_dest_no_answer(void **state)
+{
+	struct dpvs_svc s = p_svc_key(IPPROTO_TCP, VIP, 83);
+	struct rte_mbuf *m[2];
+
+	(void)state;
+	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
+	s.flags = DPVS_SVC_F_SYNPROXY;
+	assert_int_equal(ipvs_svc_add(&s, err, sizeof(err)), 0);
+	feed(P_CLI, seg(CIP, 40006, VIP, 83, SYN, CISN, 0, 64240, syn_opts, sizeof(syn_opts), 0));
+	assert_int_equal(take(p_tx_ring[P_CLI], m, 2), 0);
+	assert_int_equal(wk.cnt[P_CLI].drops[DPVS_DROP_CONN_NO_DEST], 1);
+	assert_int_equal(st().synp_cookies_sent, 0);
+}
+
 static void test_refusals(void **state)
 {
 	struct dpvs_svc s = p_svc_key(IPPROTO_TCP, VIP, SP_PORT), u;
@@ -371,6 +389,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_retransmissions_before_the_splice, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_real_server_refuses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_dest_no_answer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	};
 
