@@ -168,9 +168,9 @@ static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 		dp_drop(w, port_idx, DPVS_DROP_L4_BAD_CSUM, m);
 		return INET_STOLEN;
 	}
-	/* the proxy's own steps: before the splice, and a SYN-ACK again */
+	/* the proxy's own steps (before the splice, a SYN-ACK again): one
+	 * flag test here, the rest out of line */
 	if (unlikely(c->c_flags & IPVS_CONN_F_SYNPROXY) &&
-	    (!c->synp.spliced || (tcp_flags & RTE_TCP_SYN_FLAG)) &&
 	    ipvs_synp_conn_packet(w, iw, port_idx, m, c, dir, tcp_flags))
 		return INET_STOLEN;
 	if (c->c_state != IPVS_UDP_STATE) {
@@ -224,8 +224,6 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	struct ipvs_conn *tmpl = NULL;
 	struct sched_ctx ctx;
 	struct ipvs_conn *c;
-	struct synp_opts so;
-	bool synp = false;
 	uint8_t proto = ip->next_proto_id;
 	uint8_t state = IPVS_UDP_STATE;
 
@@ -254,9 +252,8 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 			dp_drop(w, port_idx, DPVS_DROP_CONN_NO_DEST, m);
 			return INET_STOLEN;
 		}
-		if (ipvs_synp_new_flow(w, iw, port_idx, m, &so) == IPVS_SYNP_STOLEN)
+		if (ipvs_synp_new_flow(w, iw, port_idx, m) == IPVS_SYNP_STOLEN)
 			return INET_STOLEN;
-		synp = true;
 		state = IPVS_TCP_SYN_RECV;
 	} else if (proto == IPPROTO_TCP) {
 		/* a flow starts with a SYN; an RST or a stray segment for an
@@ -328,9 +325,9 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	if (iw->dest[dest->id].eg.gen == inet_egress_gen())
 		c->eg_in = iw->dest[dest->id].eg;
 	ipvs_count(iw, c, IPVS_DIR_IN, m->pkt_len);
-	if (synp) {
+	if (unlikely(svc->flags & DPVS_SVC_F_SYNPROXY) && proto == IPPROTO_TCP) {
 		/* the service check let only NAT real servers in */
-		ipvs_synp_open(w, iw, c, m, &so);
+		ipvs_synp_open(w, iw, c, m);
 		return INET_STOLEN;
 	}
 	conn_xmit(w, c, IPVS_DIR_IN, m);

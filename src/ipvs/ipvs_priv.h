@@ -643,16 +643,14 @@ enum ipvs_synp_verdict {
 	IPVS_SYNP_STOLEN, /* m answered, dropped or kept */
 	IPVS_SYNP_ACK_OK, /* a handshake ACK with a good cookie: make the conn */
 };
-struct synp_opts;
 /* A packet of no conn to a SYN-proxy service (TCP, checksum checked):
- * a SYN is answered with a cookie, an ACK checked (*o: its SYN's options). */
+ * a SYN is answered with a cookie, an ACK's cookie checked. */
 enum ipvs_synp_verdict ipvs_synp_new_flow(struct worker *w, struct ipvs_worker *iw,
-					  uint16_t port_idx, struct rte_mbuf *m,
-					  struct synp_opts *o);
+					  uint16_t port_idx, struct rte_mbuf *m);
 /* The conn c just made for that ACK: m leaves as the SYN to the real
  * server (its data kept for the splice). Consumes m. */
 void ipvs_synp_open(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *c,
-		    struct rte_mbuf *m, const struct synp_opts *o);
+		    struct rte_mbuf *m);
 /* A packet of a proxied conn the proxy must see (not yet spliced, or a
  * SYN-ACK again): true when it took m; false: the usual path goes on. */
 bool ipvs_synp_conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
@@ -660,8 +658,9 @@ bool ipvs_synp_conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t po
 			   uint8_t tcp_flags);
 /* Once a second: held data past its time is freed. */
 void ipvs_synp_tick(struct ipvs_worker *iw, uint64_t now);
-/* A spliced conn's packet (TCP header and options in the first segment):
- * sequence, acks, SACK blocks and window between the two legs. */
+/* A proxied conn's packet (TCP header and options in the first segment):
+ * once spliced, sequence, acks, SACK blocks and window between the two
+ * legs; before, nothing. */
 void ipvs_synp_xlate(const struct ipvs_conn *c, enum ipvs_dir dir, struct rte_tcp_hdr *th);
 /* ipvs_init: the cookies' key */
 int ipvs_synp_init(char *err, size_t errlen);

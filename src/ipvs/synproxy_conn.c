@@ -172,8 +172,7 @@ static enum synp_check check_cookie(struct worker *w, struct rte_mbuf *m, struct
 }
 
 enum ipvs_synp_verdict ipvs_synp_new_flow(struct worker *w, struct ipvs_worker *iw,
-					  uint16_t port_idx, struct rte_mbuf *m,
-					  struct synp_opts *o)
+					  uint16_t port_idx, struct rte_mbuf *m)
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	const struct rte_tcp_hdr *th = tcp_of(m);
@@ -204,7 +203,9 @@ enum ipvs_synp_verdict ipvs_synp_new_flow(struct worker *w, struct ipvs_worker *
 	}
 	/* the handshake's last step, maybe with data (and a FIN) */
 	if ((fl & ~RTE_TCP_FIN_FLAG) == RTE_TCP_ACK_FLAG) {
-		if (check_cookie(w, m, o) == SYNP_COOKIE_OK) {
+		struct synp_opts o;
+
+		if (check_cookie(w, m, &o) == SYNP_COOKIE_OK) {
 			iw->synp.cookies_valid++;
 			return IPVS_SYNP_ACK_OK;
 		}
@@ -336,9 +337,20 @@ static void send_syn(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m,
 }
 
 void ipvs_synp_open(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *c,
-		    struct rte_mbuf *m, const struct synp_opts *o)
+		    struct rte_mbuf *m)
 {
 	struct rte_tcp_hdr *th = tcp_of(m);
+	struct synp_opts so, *o = &so;
+
+	/* checked once more for the options it keeps: two hashes for a
+	 * proxied conn, rather than state that every new flow of every
+	 * service would carry through the scheduler */
+	if (check_cookie(w, m, o) != SYNP_COOKIE_OK) { /* the counter moved on */
+		ipvs_conn_free(iw, c);
+		iw->synp.cookies_bad++;
+		dp_drop(w, m->port, DPVS_DROP_SYNP_BAD_COOKIE, m);
+		return;
+	}
 
 	c->c_flags |= IPVS_CONN_F_SYNPROXY;
 	c->synp.seq = rte_be_to_cpu_32(th->recv_ack) - 1; /* the cookie */
@@ -401,7 +413,7 @@ bool ipvs_synp_conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t po
 	if (c->synp.spliced) {
 		/* the real server did not see our ACK: it hears it again,
 		 * the client never sees a second SYN-ACK */
-		if (dir != IPVS_DIR_OUT || !synack)
+		if (likely(dir != IPVS_DIR_OUT || !synack))
 			return false;
 		iw->synp.synack_reacked++;
 		ipvs_conn_refresh(iw, c, w->now_sec, snap->timeout[c->c_state]);
@@ -476,6 +488,11 @@ void ipvs_synp_xlate(const struct ipvs_conn *c, enum ipvs_dir dir, struct rte_tc
 	 * when it answered our offer of the client's shift */
 	bool client_leg = cw != SYNP_WSCALE_NONE;
 	bool rs_leg = client_leg && rw != SYNP_WSCALE_NONE;
+
+	/* the proxy's own packets before the splice are in both legs'
+	 * terms already */
+	if (!c->synp.spliced)
+		return;
 
 	if (dir == IPVS_DIR_OUT)
 		synp_xlate_out(th, c->synp.seq, rs_leg ? rw : 0, client_leg ? SYNP_OUR_WS : 0);

@@ -45,7 +45,7 @@ static inline void xmit_nat(struct worker *w, struct ipvs_conn *c, enum ipvs_dir
 
 	/* a SYN proxy's conn: the two legs' sequence numbers (one flag
 	 * test for every other NAT packet) */
-	if (unlikely(c->c_flags & IPVS_CONN_F_SYNPROXY) && c->synp.spliced)
+	if (unlikely(c->c_flags & IPVS_CONN_F_SYNPROXY))
 		ipvs_synp_xlate(c, dir, (struct rte_tcp_hdr *)(void *)l4);
 
 	xmit_l4_addr_port(ip->next_proto_id, l4, l4len, !in, old, addr, port);
