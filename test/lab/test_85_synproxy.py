@@ -196,6 +196,8 @@ def test_syn_flood_makes_no_conns():
         out, _ = f.communicate(timeout=30)
     sent = int(out.strip())
     d = {k: v - before[k] for k, v in synp().items()}
+    print("flood: %d SYNs sent, %d curl of 10 served, conns %d -> peak %d, %r" %
+          (sent, ok, base, peak, d))
     assert ok == 10, (ok, d)
     # each answered SYN left nothing behind: the only new conns are curl's
     assert peak <= base + 10, (base, peak, d)
