@@ -4,12 +4,15 @@
 # Installs what is missing, builds, brings up the lab (scripts/lab.sh)
 # with dpvs in the director namespace, types the guide's ipvsadm lines,
 # and curls the VIP from the client namespace.
-#   scripts/demo.sh [nat|dr|tun] [--keep]
+#   scripts/demo.sh [nat|dr|tun|fnat] [--keep]
 #     nat (default)  the guide's NAT example: the director between client and servers
 #     dr             direct routing: the servers hold the VIP and answer the client
 #                    through the router, never through the director
 #     tun            IP tunnelling to servers on another network (IPIP; the servers
 #                    take the outer header off with a tc-BPF program)
+#     fnat           Full-NAT (DPVS's): the NAT lab, but the servers see a local
+#                    address of the director (LIP) as the client, and the client's
+#                    own address in the TOA option of its SYN
 #   --keep leaves the lab running (then: scripts/lab.sh down)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,9 +20,9 @@ KEEP=0 MODE=nat
 for a in "$@"; do
   case "$a" in
     --keep) KEEP=1 ;;
-    nat|dr|tun) MODE=$a ;;
-    -h|--help) sed -n '3,13p' "$0"; exit 0 ;;
-    *) echo "usage: scripts/demo.sh [nat|dr|tun] [--keep]" >&2; exit 2 ;;
+    nat|dr|tun|fnat) MODE=$a ;;
+    -h|--help) sed -n '3,16p' "$0"; exit 0 ;;
+    *) echo "usage: scripts/demo.sh [nat|dr|tun|fnat] [--keep]" >&2; exit 2 ;;
   esac
 done
 export LAB_PREFIX=${LAB_PREFIX:-demo}
@@ -34,15 +37,18 @@ cleanup() { [ $KEEP = 1 ] || bash scripts/lab.sh down; }
 trap cleanup EXIT
 
 bash scripts/lab.sh down >/dev/null 2>&1 || true
-bash scripts/lab.sh up --daemon --mode $MODE
+LAB_MODE=$MODE
+[ $MODE = fnat ] && LAB_MODE=nat # Full-NAT runs on the NAT lab's two arms
+bash scripts/lab.sh up --daemon --mode $LAB_MODE
 C="ip netns exec ${LAB_PREFIX}c"
 R="ip netns exec ${LAB_PREFIX}r"
+RS1="ip netns exec ${LAB_PREFIX}rs1"
 
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 run() { say "$*"; "$@"; }
 
 case $MODE in
-  nat) VIP=192.168.1.111 RIP1=192.168.229.132 RIP2=192.168.229.134 ;;
+  nat|fnat) VIP=192.168.1.111 RIP1=192.168.229.132 RIP2=192.168.229.134 ;;
   dr) VIP=192.168.229.111 RIP1=192.168.229.132 RIP2=192.168.229.134 ;;
   tun) VIP=192.168.229.111 RIP1=10.10.10.132 RIP2=10.10.10.134 ;;
 esac
@@ -65,6 +71,15 @@ case $MODE in
   tun)
     run ipvsadm -a -t $VIP:80 -r $RIP1 -i
     run ipvsadm -a -t $VIP:80 -r $RIP2 -i ;;
+  fnat)
+    # DPVS's Full-NAT: a local address (LIP) of the director on the
+    # servers' side, given to the service
+    LIP=192.168.229.140
+    run dpip addr add $LIP/24 dev dpdk1
+    run ipvsadm -a -t $VIP:80 -r $RIP1:80 --fullnat
+    run ipvsadm -a -t $VIP:80 -r $RIP2:80 --fullnat
+    run ipvsadm --add-laddr -z $LIP -t $VIP:80
+    run ipvsadm --get-laddr -t $VIP:80 ;;
 esac
 run ipvsadm -Ln
 
@@ -76,9 +91,20 @@ if [ $MODE != nat ]; then
   CAP=$!
   sleep 1
 fi
+PATH_=/
+if [ $MODE = fnat ]; then
+  # the SYNs the first real server gets: from the LIP, with the TOA option
+  # (tcpdump -v reads kind 254 as RFC 6994's "exp-" with the client's port
+  # as its ExID; -x shows the whole option: fe 08, port, address)
+  $RS1 timeout 20 tcpdump -i eth0 -n -v -x -c 2 --immediate-mode \
+    'tcp dst port 80 and tcp[tcpflags] & tcp-syn != 0' >"$STATE/demo-capture.txt" 2>/dev/null &
+  CAP=$!
+  sleep 1
+  PATH_=/peer # the real server names the address the connection came from
+fi
 for i in 1 2 3 4; do
-  say "curl http://$VIP/   (from the client namespace)"
-  $C curl -s -m 5 http://$VIP/
+  say "curl http://$VIP$PATH_   (from the client namespace)"
+  $C curl -s -m 5 http://$VIP$PATH_
 done
 run ipvsadm -Ln --stats
 run ipvsadm -Lnc
@@ -89,9 +115,13 @@ if [ -n "$CAP" ]; then
           "replies from the real servers' own MACs (OutPkts above stays 0)" ;;
     tun) say "tcpdump on the router's leg to the director: the client's packets inside" \
            "IPIP (proto 4) from the DIP to each real server; no reply comes this way" ;;
+    fnat) say "tcpdump -v -x on RealServer1: the SYNs come from the LIP; option 254 (TOA," \
+            "fe08, 'exp-PORT' to tcpdump) carries the client's port and address" \
+            "192.168.1.10 (c0a8 010a in the last line)" ;;
   esac
   cat "$STATE/demo-capture.txt"
 fi
+[ $MODE = fnat ] && run dpip stats
 [ $MODE = tun ] && run ipvsadm -Ln --tun-info
 if [ $KEEP = 1 ]; then
   echo

@@ -29,7 +29,12 @@
 #include "dpvs/common.h"
 
 #define DPVS_CTL_MAGIC 0x53565044u /* "DPVS" little-endian */
-#define DPVS_CTL_VERSION 5 /* 5: ipv6-not-forwarded, STATS' dpvs_ipvs_limits */
+/* 5: ipv6-not-forwarded, STATS' dpvs_ipvs_limits; 6: DoS defences
+ * (DEFENSE_*), drop-packet and tcp-rst-sent, CHECK_SHOW; 7: the worker
+ * stats' Full-NAT client-address counters; 8: the SYN proxy (its service
+ * flag, synproxy-bad-cookie and synproxy-absorbed, the worker stats'
+ * synp_* counters) */
+#define DPVS_CTL_VERSION 8
 #define DPVS_CTL_MAX_PAYLOAD (4u << 20) /* 4 MiB: a big conn listing page */
 #define DPVS_CTL_DEFAULT_SOCK "/run/dpvs/dpvs.sock"
 #define DPVS_CTL_SOCK_ENV "DPVS_SOCK"
@@ -96,6 +101,9 @@ enum dpvs_msg_type {
 	/* health checks (dpip check show): optional check name (char[64])
 	 * -> dpvs_list + dpvs_check_entry[] (include/dpvs/health.h) */
 	DPVS_MSG_CHECK_SHOW = 95,
+	/* DoS defences (dpip defense) */
+	DPVS_MSG_DEFENSE_GET = 96,  /* no payload -> struct dpvs_defense_info */
+	DPVS_MSG_DEFENSE_SET = 97,  /* struct dpvs_defense (the fields in mask) */
 	DPVS_MSG_MAX
 };
 
@@ -178,9 +186,11 @@ struct dpvs_info {
 	X(NO_SRC_ADDR, "no-src-addr")    /* no address to be a tunnel's outer source */ \
 	X(FNAT_NO_LADDR, "fnat-no-laddr") /* Full-NAT service without a local address */ \
 	X(FNAT_NO_PORT, "fnat-no-port")  /* every local port of every LIP in use */ \
+	X(IPV6_NOT_FORWARDED, "ipv6-not-forwarded") /* IPv6: services are configuration only */ \
+	X(DEFENSE_DROP, "drop-packet")   /* [defense] drop_packet: a new flow dropped */ \
+	X(TCP_RST_SENT, "tcp-rst-sent")  /* new TCP flow without SYN, answered with an RST */ \
 	X(SYNP_BAD_COOKIE, "synproxy-bad-cookie") /* an ACK whose cookie fails */ \
-	X(SYNP_ABSORBED, "synproxy-absorbed") /* client segment before the real server answered */ \
-	X(IPV6_NOT_FORWARDED, "ipv6-not-forwarded") /* IPv6: services are configuration only */
+	X(SYNP_ABSORBED, "synproxy-absorbed") /* client segment before the real server answered */
 
 enum dpvs_drop_reason {
 #define DPVS_DROP_ENUM(id, name) DPVS_DROP_##id,
@@ -258,10 +268,16 @@ struct dpvs_worker_stats {
 	/* hugepage bytes reserved per connection slot: the pool element with
 	 * its header plus its share of the hash buckets */
 	uint32_t conn_bytes;
-	uint32_t pad;
+	/* the most nodes a new conn's bucket held (with it): what a worker
+	 * walks for a lookup there; the keyed hash keeps it short */
+	uint32_t chain_max;
 	/* several workers: packets handed to their owner, taken from
 	 * another worker, dropped because the owner's ring was full */
 	uint64_t redirected_out, redirected_in, redirect_drops;
+	/* Full-NAT's client address (TOA, UOA): packets that carried it,
+	 * packets without room for it, SYN-ACK MSS options lowered for it */
+	uint64_t toa_added, toa_no_room, uoa_added, uoa_no_room, mss_clamped;
+	uint64_t pp_added, pp_no_room; /* PROXY headers, and those without headroom */
 	/* the SYN proxy (dpip -s stats): SYN-ACKs with a cookie, ACKs whose
 	 * cookie passed or failed, conns spliced to their real server,
 	 * client data held until then and held data lost (no room, no
@@ -366,6 +382,11 @@ enum dpvs_tun_type {
 #define DPVS_SVC_F_SCHED1 0x0008 /* flag-1 = sh-fallback = mh-fallback */
 #define DPVS_SVC_F_SCHED2 0x0010 /* flag-2 = sh-port = mh-port */
 #define DPVS_SVC_F_SCHED3 0x0020
+/* DPVS's --proxy-protocol v1|v2 (Full-NAT dests): the PROXY header of
+ * haproxy's proxy-protocol.txt in front of what the client sends */
+#define DPVS_SVC_F_PP_V1 0x0100
+#define DPVS_SVC_F_PP_V2 0x0200
+#define DPVS_SVC_F_PP (DPVS_SVC_F_PP_V1 | DPVS_SVC_F_PP_V2)
 /* DPVS's SYN proxy (ipvsadm --synproxy enable|disable; its ipvsadm's -j):
  * the balancer answers the SYN with a cookie and opens the connection to
  * the real server only for a client that completed the handshake. TCP,
@@ -460,6 +481,55 @@ struct dpvs_svc_page {
 	uint32_t version;   /* of the services listed */
 	uint32_t more;      /* 1: ask for the next page */
 	/* followed by struct dpvs_list and its entries */
+};
+
+/*
+ * DoS defences, as LVS's /proc/sys/net/ipv4/vs/ drop_entry, drop_packet
+ * and secure_tcp (0 off, 1 and 2 automatic: in force while a worker's
+ * table is above threshold percent full, 3 always), am_droprate (one new
+ * flow in this many dropped by drop_packet at level 3), pressure
+ * eviction (above evict_threshold percent a new flow reclaims a
+ * TIME_WAIT, CLOSE or half-open conn; 0 = never) and what an unknown
+ * non-SYN TCP segment to a service gets (src/ipvs/defense.h).
+ * DEFENSE_SET changes the fields whose DPVS_DEF_F_* bit is in mask.
+ */
+enum dpvs_unknown_tcp {
+	DPVS_UNKNOWN_TCP_DROP = 0, /* dropped, tcp-not-syn */
+	DPVS_UNKNOWN_TCP_RST = 1,  /* an RST to the client, tcp-rst-sent */
+};
+
+#define DPVS_DEF_F_DROP_ENTRY 0x1
+#define DPVS_DEF_F_DROP_PACKET 0x2
+#define DPVS_DEF_F_SECURE_TCP 0x4
+#define DPVS_DEF_F_THRESHOLD 0x8
+#define DPVS_DEF_F_AM_DROPRATE 0x10
+#define DPVS_DEF_F_EVICT_THRESHOLD 0x20
+#define DPVS_DEF_F_UNKNOWN_TCP 0x40
+#define DPVS_DEF_F_ALL 0x7f
+
+struct dpvs_defense {
+	uint32_t drop_entry, drop_packet, secure_tcp; /* 0..3 */
+	uint32_t threshold;       /* percent of conn_max, 1..100 */
+	uint32_t am_droprate;     /* 1.. */
+	uint32_t evict_threshold; /* percent, 0 (never) ..100 */
+	uint32_t unknown_tcp;     /* enum dpvs_unknown_tcp */
+	uint32_t mask;            /* DEFENSE_SET: DPVS_DEF_F_* to change */
+};
+
+/* DEFENSE_GET: the settings, where each is in force, what each did
+ * (summed over workers) */
+struct dpvs_defense_info {
+	struct dpvs_defense conf;
+	uint32_t nworkers;
+	/* workers on which each defence is in force now */
+	uint32_t drop_entry_on, drop_packet_on, secure_tcp_on;
+	uint64_t entries_dropped; /* conns dropped by drop_entry */
+	uint64_t packets_dropped; /* new flows dropped by drop_packet */
+	uint64_t evicted;         /* conns reclaimed by pressure eviction */
+	uint64_t rst_sent;        /* RSTs sent for unknown non-SYN TCP */
+	uint64_t chain_long;      /* new conns into a bucket of 8 nodes or more */
+	uint32_t chain_max;       /* the longest such bucket, any worker */
+	uint32_t pad;
 };
 
 struct dpvs_timeouts {

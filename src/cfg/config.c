@@ -90,10 +90,16 @@ void cfg_defaults(struct dpvs_config *cfg)
 	cfg->svc_max = 0; /* from memory (ipvs_limits_resolve) */
 	cfg->dest_max = 0;
 	cfg->timeouts.tcp_timeout = 900;
+	cfg->fnat_toa = cfg->fnat_uoa = true;
 	cfg->timeouts.tcp_fin_timeout = 120;
 	cfg->timeouts.udp_timeout = 300;
 	cfg->tcp_states = (struct dpvs_tcp_state_timeouts){
 		.syn_recv = 60, .time_wait = 120, .close = 10, .close_wait = 60, .last_ack = 30,
+	};
+	/* LVS's: every defence off, am_droprate 10; eviction only when full */
+	cfg->defense = (struct dpvs_defense){
+		.threshold = 90, .am_droprate = 10, .evict_threshold = 100,
+		.unknown_tcp = DPVS_UNKNOWN_TCP_DROP, .mask = DPVS_DEF_F_ALL,
 	};
 }
 
@@ -768,6 +774,7 @@ static void parse_sections(struct loader *L, int pass)
 		case CFG_SEC_EAL:
 		case CFG_SEC_POOL:
 		case CFG_SEC_IPVS:
+		case CFG_SEC_DEFENSE:
 			if (pass == 0)
 				parse_fixed(L, sec, s, L->cfg);
 			break;

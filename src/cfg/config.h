@@ -26,7 +26,7 @@
  *   [neighbours]    any_key = ADDR lladdr MAC dev NAME
  *   [ipvs]          tcp_timeout, tcp_fin_timeout, udp_timeout,
  *                   tcp_{syn_recv,time_wait,close,close_wait,last_ack}_timeout,
- *                   expire_nodest_conn, sloppy_tcp
+ *                   expire_nodest_conn, sloppy_tcp, fnat_toa, fnat_uoa
  *   [service:NAME]  service = ipvsadm service options (-t VIP:PORT -s rr)
  *                   any_key = ipvsadm real-server options (-r RIP:PORT -m -w 1)
  *   [check:NAME]    the health check of [service:NAME]'s real servers: type,
@@ -189,7 +189,11 @@ struct dpvs_config {
 	struct dpvs_timeouts timeouts;  /* 900 / 120 / 300 */
 	struct dpvs_tcp_state_timeouts tcp_states; /* 60 / 120 / 10 / 60 / 30 */
 	bool expire_nodest_conn;
+	bool fnat_toa, fnat_uoa; /* yes / yes */
 	bool sloppy_tcp; /* a TCP conn may start on any segment but an RST */
+
+	/* [defense] (reloadable; mask is always DPVS_DEF_F_ALL) */
+	struct dpvs_defense defense;
 
 	unsigned nservices;
 	struct cfg_service services[CFG_MAX_SERVICES];

@@ -100,7 +100,26 @@ static const struct cfg_key ipvs_keys[] = {
 	UINT("tcp_close_wait_timeout", G(tcp_states.close_wait), 1, 86400 * 31, RELOAD),
 	UINT("tcp_last_ack_timeout", G(tcp_states.last_ack), 1, 86400 * 31, RELOAD),
 	BOOL("expire_nodest_conn", G(expire_nodest_conn), RELOAD),
+	/* Full-NAT: the client's address to the real servers (TOA, UOA) */
+	BOOL("fnat_toa", G(fnat_toa), RELOAD),
+	BOOL("fnat_uoa", G(fnat_uoa), RELOAD),
 	BOOL("sloppy_tcp", G(sloppy_tcp), RELOAD),
+};
+
+static const char *const unknown_tcp_names[] = { "drop", "rst", NULL };
+
+/* LVS's /proc/sys/net/ipv4/vs/ defences (src/ipvs/defense.h) */
+static const struct cfg_key defense_keys[] = {
+	UINT("drop_entry", G(defense.drop_entry), 0, 3, RELOAD),
+	UINT("drop_packet", G(defense.drop_packet), 0, 3, RELOAD),
+	UINT("secure_tcp", G(defense.secure_tcp), 0, 3, RELOAD),
+	/* percent of conn_max: amemthresh's role */
+	UINT("threshold", G(defense.threshold), 1, 100, RELOAD),
+	UINT("am_droprate", G(defense.am_droprate), 1, 1000000, RELOAD),
+	/* percent; 0 = never reclaim */
+	UINT("evict_threshold", G(defense.evict_threshold), 0, 100, RELOAD),
+	{ .name = "unknown_tcp", .type = CFG_T_ENUM, .reloadable = RELOAD, G(defense.unknown_tcp),
+	  .names = unknown_tcp_names },
 };
 
 static const struct cfg_key service_keys[] = {
@@ -159,6 +178,7 @@ const struct cfg_section cfg_sections[] = {
 	{ "routes", CFG_SEC_ROUTES, false, true, NULL, 0 },
 	{ "neighbours", CFG_SEC_NEIGHBOURS, false, true, NULL, 0 },
 	{ "ipvs", CFG_SEC_IPVS, false, false, KEYS(ipvs_keys) },
+	{ "defense", CFG_SEC_DEFENSE, false, false, KEYS(defense_keys) },
 	/* `service` is the service line, any other key one dest line */
 	{ "service", CFG_SEC_SERVICE, true, true, KEYS(service_keys) },
 	/* the health check of [service:NAME] of the same NAME */

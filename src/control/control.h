@@ -20,6 +20,7 @@ struct dpvs_config;
 void inet_ctl_register(void);  /* ADDR_*, ROUTE_*, NEIGH_* */
 void ipvs_ctl_register(void);  /* SVC_*, DEST_*, ZERO, TIMEOUT_*, CONN_LIST */
 void fwmark_ctl_register(void); /* FWMARK_* */
+void defense_ctl_register(void); /* DEFENSE_* */
 void laddr_ctl_register(void);  /* LADDR_* (Full-NAT local addresses) */
 void health_ctl_register(void); /* CHECK_SHOW (health checks, health.h) */
 

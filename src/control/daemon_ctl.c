@@ -175,9 +175,11 @@ void daemon_worker_fill(unsigned i, struct dpvs_worker_stats *s)
 	s->conn_max = reload_current() ? reload_current()->conn_max : 0;
 	s->conns = ipvs_conn_count(i);
 	s->conn_bytes = ipvs_conn_slot_bytes(i);
+	s->chain_max = ipvs_conn_chain_max(i);
 	s->redirected_out = w->redirected_out;
 	s->redirected_in = w->redirected_in;
 	s->redirect_drops = w->redirect_drops;
+	ipvs_caddr_stats(i, s);
 	ipvs_synp_stats(i, s);
 }
 

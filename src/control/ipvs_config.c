@@ -85,6 +85,9 @@ struct ipvs_undo {
 	struct dpvs_tcp_state_timeouts tcp_states;
 	bool expire_nodest_conn;
 	bool sloppy_tcp;
+	bool defense_set;	       /* the file's [defense] was applied: put back */
+	struct dpvs_defense defense;   /* the defences as they ran before */
+	bool fnat_toa, fnat_uoa;
 };
 
 /* A step about to be done, or NULL without memory (then it is not done). */
@@ -187,7 +190,10 @@ static int undo_all(const struct ipvs_undo *u, char *err, size_t errlen)
 		(void)ipvs_tcp_state_timeouts_set(&u->tcp_states, why, sizeof(why));
 		ipvs_set_expire_nodest_conn(u->expire_nodest_conn);
 		ipvs_set_sloppy_tcp(u->sloppy_tcp);
+		ipvs_set_fnat_caddr(u->fnat_toa, u->fnat_uoa);
 	}
+	if (u->defense_set)
+		(void)ipvs_defense_set(&u->defense, why, sizeof(why));
 	return first;
 }
 
@@ -601,6 +607,22 @@ static int apply_all(struct report *rp, struct ipvs_undo *u, struct failure *f,
 	}
 	ipvs_set_expire_nodest_conn(new->expire_nodest_conn);
 	ipvs_set_sloppy_tcp(new->sloppy_tcp);
+	/* only when the file changed them: what dpip defense set did
+	 * survives a reload that leaves [defense] as it was */
+	if (!old || memcmp(&old->defense, &new->defense, sizeof(new->defense)) != 0) {
+		struct dpvs_defense_info was;
+
+		ipvs_defense_get(&was);
+		ret = ipvs_defense_set(&new->defense, err, sizeof(err));
+		if (ret < 0) {
+			snprintf(f->msg, sizeof(f->msg), "%s: [defense]: %s", new->path, err);
+			return f->rc = ret;
+		}
+		u->defense = was.conf;
+		u->defense.mask = DPVS_DEF_F_ALL;
+		u->defense_set = true;
+	}
+	ipvs_set_fnat_caddr(new->fnat_toa, new->fnat_uoa);
 
 	/* what can fail first: adds and edits */
 	for (unsigned i = 0; i < new->nservices; i++) {
@@ -655,6 +677,8 @@ int ipvs_apply_config(const struct dpvs_config *old, const struct dpvs_config *n
 		u->tcp_states = old->tcp_states;
 		u->expire_nodest_conn = old->expire_nodest_conn;
 		u->sloppy_tcp = old->sloppy_tcp;
+		u->fnat_toa = old->fnat_toa;
+		u->fnat_uoa = old->fnat_uoa;
 	}
 	ipvs_batch_begin();
 	ret = apply_all(&rp, u, &f, old, new);

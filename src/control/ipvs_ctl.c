@@ -406,6 +406,7 @@ void ipvs_ctl_register(void)
 		     sizeof(struct dpvs_conn_page_req), h_conn_list);
 	fwmark_ctl_register();
 	laddr_ctl_register();
+	defense_ctl_register();
 	/* ipvsadm -R: one publication per BATCH, not one per line */
 	ctl_register_batch(ipvs_batch_begin, ipvs_batch_end);
 }

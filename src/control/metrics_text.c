@@ -202,6 +202,26 @@ static void workers(struct text *t)
 		      "Frames taken over from other workers.", ws[i].redirected_in)
 	WORKER_FAMILY(sample, "dpvs_worker_redirect_drops_total", "counter",
 		      "Frames dropped because the owner's ring was full.", ws[i].redirect_drops)
+	/* Full-NAT's client address (dpip stats: toa ... pp-noroom) */
+	WORKER_FAMILY(sample, "dpvs_worker_fnat_toa_total", "counter",
+		      "Full-NAT TCP segments that carried the client's address (TOA).",
+		      ws[i].toa_added)
+	WORKER_FAMILY(sample, "dpvs_worker_fnat_toa_no_room_total", "counter",
+		      "Full-NAT TCP segments without room for TOA (options full, MTU).",
+		      ws[i].toa_no_room)
+	WORKER_FAMILY(sample, "dpvs_worker_fnat_uoa_total", "counter",
+		      "Full-NAT UDP datagrams that carried the client's address (UOA).",
+		      ws[i].uoa_added)
+	WORKER_FAMILY(sample, "dpvs_worker_fnat_uoa_no_room_total", "counter",
+		      "Full-NAT UDP datagrams without room for UOA (IP options full, MTU).",
+		      ws[i].uoa_no_room)
+	WORKER_FAMILY(sample, "dpvs_worker_fnat_mss_clamped_total", "counter",
+		      "Real servers' SYN-ACKs whose MSS was lowered to leave room for the client's address.",
+		      ws[i].mss_clamped)
+	WORKER_FAMILY(sample, "dpvs_worker_fnat_proxy_headers_total", "counter",
+		      "PROXY protocol headers put in front of a client's data.", ws[i].pp_added)
+	WORKER_FAMILY(sample, "dpvs_worker_fnat_proxy_no_room_total", "counter",
+		      "PROXY protocol headers that found no headroom.", ws[i].pp_no_room)
 #undef WORKER_FAMILY
 	family(t, "dpvs_connections", "gauge", "Live connections of all workers.");
 	sample(t, "dpvs_connections", "", conns);

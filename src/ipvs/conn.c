@@ -37,6 +37,17 @@
  * per worker, so each worker enforces its share of the thresholds
  * (service.c divides them by the number of workers).
  *
+ * Hashing: keyed (conn_hash.h), the key drawn from getrandom at every
+ * start, so which tuples share a bucket is known to nobody outside.
+ * A new conn counts the nodes of the bucket it joins (the lookup that
+ * missed has just walked them, so they are in the cache): the longest
+ * is shown by `dpip stats` (chain-max), the long ones counted.
+ *
+ * Pressure (defense.h): above [defense] evict_threshold, or when the pool
+ * is empty, a new conn first reclaims a slot from a conn that is over
+ * or was never answered (ipvs_defense_evict); conn-table-full then means
+ * nothing could be reclaimed.
+ *
  * Listing (ipvsadm -Lc): the control thread must not walk a worker's
  * table. It posts a request in the worker's mailbox (struct
  * ipvs_conn_req) and waits, bounded; the worker fills the buffer a few
@@ -51,9 +62,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
-#include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_ether.h>
@@ -99,7 +110,14 @@ int ipvs_conn_shard_init(struct ipvs_worker *iw, unsigned index, uint32_t conn_m
 		return -ENOMEM;
 	}
 	iw->nbuckets = (uint32_t)buckets;
-	iw->hash_seed = 0x5f3759dfu ^ (index * 0x9e3779b9u);
+	/* a key nobody outside can know: never a fixed one (an attacker
+	 * would compute colliding tuples offline) */
+	if (getrandom(&iw->hash_key, sizeof(iw->hash_key), 0) != sizeof(iw->hash_key)) {
+		snprintf(err, errlen, "ipvs: getrandom for worker %u's conn hash key: %s", index,
+			 strerror(errno));
+		ipvs_conn_shard_fini(iw);
+		return -EIO;
+	}
 	/* the free list in slot order: a lightly used table stays in few pages */
 	iw->free_head = NULL;
 	for (uint32_t i = conn_max; i-- > 0;) {
@@ -109,6 +127,9 @@ int ipvs_conn_shard_init(struct ipvs_worker *iw, unsigned index, uint32_t conn_m
 	iw->nfree = conn_max;
 	iw->conn_max = conn_max;
 	iw->timer_budget = IPVS_TIMER_BUDGET;
+	/* the defences' thresholds come with the first tick; till then
+	 * a full pool alone reclaims (the default) */
+	iw->def.evict_conns = conn_max;
 	return 0;
 }
 
@@ -161,6 +182,10 @@ void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 	struct ipvs_worker *iw = ipvs_w(w);
 	const struct rte_ipv4_hdr *ips[DP_BURST];
 	uint32_t bucket[DP_BURST];
+	/* the hash's input blocks of the packets it parses, in order, and
+	 * their hashes: padded to the 4 lanes of the burst hash */
+	uint64_t m0[DP_BURST + 3], m1[DP_BURST + 3], h[DP_BURST + 3];
+	uint16_t k = 0;
 
 	if (unlikely(!iw))
 		return;
@@ -182,10 +207,21 @@ void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 		    (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP))
 			continue;
 		ips[i] = ip;
-		bucket[i] = ipvs_conn_hash(iw, ip->next_proto_id, ip->src_addr, ip->dst_addr, ports[0],
-				      ports[1]);
+		m0[k] = ipvs_tuple_m0(ip->src_addr, ip->dst_addr);
+		m1[k++] = ipvs_tuple_m1(ip->next_proto_id, ports[0], ports[1]);
+	}
+	/* the whole burst's hashes at once (several lanes where the CPU has
+	 * them), then the buckets in the same order */
+	for (uint16_t j = k; j < RTE_ALIGN_CEIL(k, 4); j++)
+		m0[j] = m1[j] = 0;
+	ipvs_tuple_hash_burst(&iw->hash_key, m0, m1, h, k);
+	k = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		if (!ips[i])
+			continue;
+		bucket[i] = (uint32_t)h[k++] & (iw->nbuckets - 1);
 		rte_prefetch0(&iw->htab[bucket[i]]);
-		iw->hints.m[iw->hints.n] = m;
+		iw->hints.m[iw->hints.n] = pkts[i];
 		iw->hints.bucket[iw->hints.n++] = bucket[i];
 	}
 	for (uint16_t i = 0; i < n; i++) {
@@ -205,6 +241,19 @@ void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 		if (!ipvs_node_is(node, ip->next_proto_id, ip->src_addr, ip->dst_addr, ports[0], ports[1]))
 			prefetch_conn_of(node->next);
 	}
+}
+
+/* Counts the bucket a new conn's in node joins (with it). */
+static inline void chain_count(struct ipvs_worker *iw, uint32_t bucket)
+{
+	uint32_t len = 1;
+
+	for (const struct ipvs_conn_node *n = iw->htab[bucket]; n; n = n->next)
+		len++;
+	if (unlikely(len >= IPVS_CHAIN_LONG))
+		iw->def.chain_long++;
+	if (unlikely(len > iw->def.chain_max))
+		iw->def.chain_max = len;
 }
 
 static void node_hash_in(struct ipvs_worker *iw, struct ipvs_conn_node *n, uint32_t bucket)
@@ -229,31 +278,47 @@ static void node_hash_out(struct ipvs_worker *iw, struct ipvs_conn_node *n)
 
 /* ---- timer wheel ---- */
 
-/* Links c into the slot of its expiry, kept within [lo, lo + slots - 1]:
- * never a slot behind the wheel, never one it would visit too early. */
+/* Links c at the end of the slot of its expiry, kept within [lo, lo +
+ * slots - 1]: never a slot behind the wheel, never one it would visit too
+ * early. At the end: a slot lists its conns oldest first, so pressure
+ * eviction (defense.c), which takes the first it may, takes the oldest of
+ * the soonest second, never the conn a client just opened. */
 static void wheel_link(struct ipvs_worker *iw, struct ipvs_conn *c, uint64_t lo)
 {
 	uint64_t t = c->expires;
-	struct ipvs_conn **head;
+	struct ipvs_conn *tail;
+	unsigned slot;
 
 	if (t < lo)
 		t = lo;
 	if (t > lo + IPVS_WHEEL_SLOTS - 1)
 		t = lo + IPVS_WHEEL_SLOTS - 1;
 	c->slot_time = (uint32_t)t;
-	head = &iw->wheel[t & WHEEL_MASK];
-	c->tnext = *head;
-	if (*head)
-		(*head)->tpprev = &c->tnext;
-	*head = c;
-	c->tpprev = head;
+	slot = t & WHEEL_MASK;
+	tail = iw->wheel_tail[slot];
+	c->tnext = NULL;
+	if (tail) {
+		tail->tnext = c;
+		c->tpprev = &tail->tnext;
+	} else {
+		iw->wheel[slot] = c;
+		c->tpprev = &iw->wheel[slot];
+	}
+	iw->wheel_tail[slot] = c;
 }
 
-static void wheel_unlink(struct ipvs_conn *c)
+static void wheel_unlink(struct ipvs_worker *iw, struct ipvs_conn *c)
 {
+	unsigned slot = c->slot_time & WHEEL_MASK;
+
 	*c->tpprev = c->tnext;
 	if (c->tnext)
 		c->tnext->tpprev = c->tpprev;
+	else if (c->tpprev == &iw->wheel[slot])
+		iw->wheel_tail[slot] = NULL;
+	else /* the one before it ends the slot now */
+		iw->wheel_tail[slot] = (struct ipvs_conn *)(void *)((char *)c->tpprev -
+								     offsetof(struct ipvs_conn, tnext));
 	c->tnext = NULL;
 	c->tpprev = NULL;
 }
@@ -306,8 +371,12 @@ static inline void dest_unbound(struct ipvs_dest_wstate *d, uint32_t dest_id)
 static inline struct ipvs_conn *conn_alloc(struct ipvs_worker *iw, uint64_t now, uint32_t svc_id,
 					   uint32_t dest_id, uint32_t timeout)
 {
-	struct ipvs_conn *c = iw->free_head;
+	struct ipvs_conn *c;
 
+	/* under pressure a dead or never answered conn makes room first */
+	if (unlikely(iw->nconns >= iw->def.evict_conns || !iw->free_head))
+		ipvs_defense_evict(iw);
+	c = iw->free_head;
 	if (unlikely(!c))
 		return NULL;
 	iw->free_head = c->tnext;
@@ -354,6 +423,7 @@ struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t pr
 	node_set(&c->out, proto, daddr, dport, caddr, cport);
 	if (bucket_in == UINT32_MAX)
 		bucket_in = node_hash(iw, &c->in);
+	chain_count(iw, bucket_in);
 	node_hash_in(iw, &c->in, bucket_in);
 	c->c_state = state;
 	iw->conns_by_state[state]++;
@@ -445,7 +515,7 @@ void ipvs_conn_refresh(struct ipvs_worker *iw, struct ipvs_conn *c, uint64_t now
 {
 	c->expires = (uint32_t)(now + timeout);
 	if (unlikely(c->expires < c->slot_time)) {
-		wheel_unlink(c);
+		wheel_unlink(iw, c);
 		wheel_link(iw, c, iw->timer_next);
 	}
 }
@@ -473,7 +543,7 @@ void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c)
 {
 	struct ipvs_dest_wstate *d = &iw->dest[c->dest_id];
 
-	wheel_unlink(c);
+	wheel_unlink(iw, c);
 	node_hash_out(iw, &c->in);
 	iw->nconns--;
 	if (c->c_flags & IPVS_CONN_F_TEMPLATE) {
@@ -486,8 +556,7 @@ void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c)
 		node_hash_out(iw, &c->out);
 	if (c->c_fwd == DPVS_FWD_FULLNAT)
 		iw->laddr[(size_t)c->svc_id * DPVS_LADDR_MAX + c->c_lslot].conns--;
-	/* a proxied conn keeps its sequence offset in the template's place */
-	if (!(c->c_flags & IPVS_CONN_F_SYNPROXY) && c->control)
+	if (conn_control(c))
 		conn_set_n_control(c->control, (uint16_t)(conn_n_control(c->control) - 1));
 	if (c->c_flags & IPVS_CONN_F_ACTIVE)
 		d->activeconns--;
@@ -523,13 +592,13 @@ void ipvs_conn_timer(struct ipvs_worker *iw, uint64_t now, bool busy)
 			if (c->expires <= now && unlikely(conn_n_control(c))) {
 				/* a template lives while it controls conns */
 				c->expires = (uint32_t)(now + c->tmpl_timeout);
-				wheel_unlink(c);
+				wheel_unlink(iw, c);
 				wheel_link(iw, c, t + 1);
 			} else if (c->expires <= now) {
 				iw->conns_expired++;
 				ipvs_conn_free(iw, c);
 			} else {
-				wheel_unlink(c);
+				wheel_unlink(iw, c);
 				wheel_link(iw, c, t + 1);
 			}
 		}

@@ -14,7 +14,10 @@
  * ipvs_sched.h + sched.c (interface and registry), one sched_NAME.c per
  * scheduler, persist.c (persistence templates), fwmark.c (the fwmark
  * classifier), ipvs_ctl.c (control handlers), ipvs_config.c
- * (config diff), stats.c (counters, rates); ipvs_priv.h between them.
+ * (config diff), stats.c (counters, rates), fnat.c (Full-NAT local
+ * addresses and ports), fnat_caddr.c + toa.c + uoa.c + proxy_proto.c
+ * (the client's address for Full-NAT real servers); ipvs_priv.h between
+ * them.
  */
 #ifndef DPVS_IPVS_H
 #define DPVS_IPVS_H
@@ -54,6 +57,11 @@ void ipvs_timer_tick(uint64_t now_sec);
 uint32_t ipvs_conn_count(unsigned worker_index);
 /* Hugepage bytes one connection slot of the worker's shard costs. */
 uint32_t ipvs_conn_slot_bytes(unsigned worker_index);
+/* The most nodes a new conn's bucket held in the worker's shard. */
+uint32_t ipvs_conn_chain_max(unsigned worker_index);
+/* The worker's Full-NAT client-address counters into s (toa_added, ...;
+ * plain loads). */
+void ipvs_caddr_stats(unsigned worker_index, struct dpvs_worker_stats *s);
 /* The worker's SYN-proxy counters into s (synp_*; plain loads). */
 void ipvs_synp_stats(unsigned worker_index, struct dpvs_worker_stats *s);
 
@@ -104,10 +112,20 @@ int ipvs_tcp_state_timeouts_set(const struct dpvs_tcp_state_timeouts *t, char *e
 				size_t errlen);
 void ipvs_timeout_get(struct dpvs_timeouts *t);
 void ipvs_set_expire_nodest_conn(bool on);
+/* Full-NAT: whether new conns carry the client's address to the real
+ * server, TCP as TOA (toa), UDP as UOA (uoa) ([ipvs] fnat_toa, fnat_uoa;
+ * both on by default, as DPVS always inserts them). Conns keep what they
+ * were made with. */
+void ipvs_set_fnat_caddr(bool toa, bool uoa);
 /* LVS's sloppy_tcp: a TCP conn may start on any segment but an RST, so a
  * flow that ECMP moves to this director mid-stream is scheduled (with
  * Maglev: to the server it had) instead of dropped as tcp-not-syn */
 void ipvs_set_sloppy_tcp(bool on);
+/* DoS defences (src/ipvs/defense.h): sets the fields in d->mask, all
+ * checked first (0, or -EINVAL and nothing changed); the workers take
+ * them within a second. get: the settings and what the workers did. */
+int ipvs_defense_set(const struct dpvs_defense *d, char *err, size_t errlen);
+void ipvs_defense_get(struct dpvs_defense_info *out);
 /* Several changes, one publication: begin ... end (nesting allowed).
  * end: 0, or -ENOMEM when the publication failed (the next change or
  * end retries it). */

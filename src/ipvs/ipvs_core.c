@@ -170,17 +170,19 @@ static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 	}
 	/* the proxy's own steps (before the splice, a SYN-ACK again): one
 	 * flag test here, the rest out of line */
-	if (unlikely(c->c_flags & IPVS_CONN_F_SYNPROXY) &&
+	if (unlikely(conn_is_synproxy(c)) &&
 	    ipvs_synp_conn_packet(w, iw, port_idx, m, c, dir, tcp_flags))
 		return INET_STOLEN;
 	if (c->c_state != IPVS_UDP_STATE) {
-		uint8_t next = ipvs_tcp_next_state(c->c_state, dir,
-						   c->c_flags & IPVS_CONN_F_NOOUTPUT, tcp_flags);
+		bool noout = c->c_flags & IPVS_CONN_F_NOOUTPUT;
+		uint8_t next = likely(!(iw->def.on & IPVS_DEF_SECURE_TCP))
+				       ? ipvs_tcp_next_state(c->c_state, dir, noout, tcp_flags)
+				       : ipvs_tcp_next_state_secure(c->c_state, dir, noout, tcp_flags);
 
 		if (next != c->c_state)
 			ipvs_conn_set_state(iw, c, next);
 	}
-	ipvs_conn_refresh(iw, c, w->now_sec, snap->timeout[c->c_state]);
+	ipvs_conn_refresh(iw, c, w->now_sec, ipvs_state_timeout(iw, snap, c->c_state));
 	ipvs_count(iw, c, dir, m->pkt_len);
 	conn_xmit(w, c, dir, m);
 	return INET_STOLEN;
@@ -275,10 +277,26 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 				state = ipvs_tcp_next_state(IPVS_TCP_NONE, IPVS_DIR_IN, false,
 							    tcp_flags);
 			if (state == IPVS_TCP_NONE) {
+				/* [defense] unknown_tcp rst: the client learns at
+				 * once that the flow is gone (say after a restart)
+				 * instead of retransmitting into silence; never
+				 * for an RST */
+				if (iw->def.rst && !(tcp_flags & RTE_TCP_RST_FLAG) &&
+				    ipvs_tcp_send_rst(w, m)) {
+					iw->def.rst_sent++;
+					dp_drop(w, port_idx, DPVS_DROP_TCP_RST_SENT, m);
+					return INET_STOLEN;
+				}
 				dp_drop(w, port_idx, DPVS_DROP_CONN_NOT_SYN, m);
 				return INET_STOLEN;
 			}
 		}
+	}
+	/* drop_packet (defense.h): under pressure one new flow in
+	 * drop_rate goes before it costs a scheduler pick and a slot */
+	if (unlikely(iw->def.drop_rate) && ipvs_defense_drop_packet(iw)) {
+		dp_drop(w, port_idx, DPVS_DROP_DEFENSE_DROP, m);
+		return INET_STOLEN;
 	}
 	ctx = (struct sched_ctx){ .dest_cnt = iw->dest, .thresh = snap->thresh, .caddr = ip->src_addr, .cport = sport,
 				  .worker = (uint16_t)iw->index, .daddr = ip->dst_addr,
@@ -308,11 +326,13 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 		}
 		c = ipvs_conn_new_fnat(iw, w->now_sec, proto, ip->src_addr, sport, ip->dst_addr,
 				       dport, dest->addr, rport, &fl, svc->id, dest->id, state,
-				       snap->timeout[state], bucket);
+				       ipvs_state_timeout(iw, snap, state), bucket);
+		if (c)
+			ipvs_fnat_caddr_init(snap, svc, c, proto);
 	} else {
 		c = ipvs_conn_new(iw, w->now_sec, proto, ip->src_addr, sport, ip->dst_addr, dport,
 				  dest->addr, rport, svc->id, dest->id, state,
-				  snap->timeout[state], (uint8_t)dest->fwd, bucket);
+				  ipvs_state_timeout(iw, snap, state), (uint8_t)dest->fwd, bucket);
 	}
 	if (!c) {
 		dp_drop(w, port_idx, DPVS_DROP_CONN_FULL, m);
@@ -411,6 +431,7 @@ void ipvs_worker_timer(struct worker *w)
 	if (unlikely(!iw))
 		return;
 	ipvs_conn_timer(iw, w->now_sec, w->loop_packets != 0);
+	ipvs_defense_tick(iw, w->now_sec);
 	ipvs_synp_tick(iw, w->now_sec);
 	ipvs_conn_req_serve(iw, w->now_sec, w->lcore_id);
 }

@@ -21,7 +21,6 @@
 #include <stdint.h>
 #include <string.h>
 #include <rte_ether.h>
-#include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
@@ -29,6 +28,7 @@
 #include "dp/dp.h"
 #include "dpvs/ctl.h"
 #include "ipvs/conn_hash.h"
+#include "ipvs/defense.h"
 #include "ipvs/ipvs.h"
 
 struct worker;
@@ -183,6 +183,9 @@ struct ipvs_snap {
 	int32_t *htab;   /* first service index per bucket, -1 = empty */
 	uint32_t timeout[IPVS_STATE_MAX]; /* seconds, per conn state */
 	bool expire_nodest_conn;
+	/* Full-NAT: carry the client's address to the real servers ([ipvs]
+	 * fnat_toa, fnat_uoa; on unless the config says no) */
+	bool fnat_toa, fnat_uoa;
 	bool sloppy_tcp;
 	bool has_port0; /* a service on port 0 (all ports) exists */
 	/* by dest id, for every id ever handed out (ndest_ids of them) */
@@ -294,8 +297,17 @@ struct ipvs_conn {
 	};
 	uint32_t svc_id;
 	struct ipvs_conn **tpprev;
+	/* line 1's cold part: read when a conn is made and freed, and by a
+	 * proxy-protocol conn's first packets; a service is never both */
 	union {
 		struct ipvs_conn *control; /* conns of a persistent service: their template */
+		struct {
+			/* the client's first data byte (its ISN + 1, host
+			 * order); the real server sees its ISN pp_len lower
+			 * and the header in between (proxy_proto.c) */
+			uint32_t pp_seq;
+			uint8_t pp_len;
+		} pp; /* Full-NAT conns with IPVS_CONN_F_PP */
 		/* NAT conns of a SYN-proxy service (IPVS_CONN_F_SYNPROXY;
 		 * such services are never persistent): synproxy.h */
 		struct {
@@ -350,10 +362,41 @@ static inline struct ipvs_egress *ipvs_conn_egress(struct ipvs_conn *c, enum ipv
 #define IPVS_CONN_F_NOOUTPUT 0x8   /* DR, TUN: no reply passes us, the TCP
 				    * states follow the client alone (LVS's
 				    * IP_VS_CONN_F_NOOUTPUT, proto_tcp.c) */
+/* Full-NAT: the client's address is still to be carried to the real
+ * server (TOA on the SYN and the first segments, UOA on the first
+ * datagrams; fnat_caddr.c). The one bit xmit_fnat tests per packet: a
+ * conn past its first packets pays nothing more. Set when the conn is
+ * made (ipvs_fnat_caddr_init), cleared after IPVS_CADDR_PACKETS. */
+#define IPVS_CONN_F_CADDR 0x10
+/* ... and how many of the client's packets after the SYN carried it:
+ * a 2-bit count in the flags' top bits (no byte of the conn is free) */
+#define IPVS_CONN_F_CADDR_N_SHIFT 5
+#define IPVS_CONN_F_CADDR_N_MASK 0x60
+/* Full-NAT with the proxy protocol (--proxy-protocol): the PROXY header
+ * goes in front of the client's data (TCP: once, UDP v2: every
+ * datagram) instead of TOA/UOA; IPVS_CONN_F_CADDR stays set while
+ * sequence numbers still need a look (proxy_proto.c). The union in line
+ * 1 holds c->pp, not a template (conn_control()). */
+#define IPVS_CONN_F_PP 0x80
+#define IPVS_CONN_F_PP_V2 0x40 /* version 2 (else 1); in place of the count */
+
 /* NAT: a conn of a SYN-proxy service; c->synp holds its sequence offset
- * in the template pointer's place (synproxy_conn.c). (The Full-NAT-only
- * flags may share this bit: a NAT conn never carries them.) */
+ * in the template pointer's place (synproxy_conn.c). The bit is Full-NAT's
+ * IPVS_CONN_F_CADDR on a Full-NAT conn: test it with the mode
+ * (conn_is_synproxy). */
 #define IPVS_CONN_F_SYNPROXY 0x10
+
+static inline bool conn_is_synproxy(const struct ipvs_conn *c)
+{
+	return (c->c_flags & IPVS_CONN_F_SYNPROXY) && c->c_fwd == DPVS_FWD_MASQ;
+}
+
+/* The template of a conn of a persistent service, or NULL (the union in
+ * line 1 holds a proxy protocol's or a SYN proxy's state instead). */
+static inline struct ipvs_conn *conn_control(const struct ipvs_conn *c)
+{
+	return (c->c_flags & IPVS_CONN_F_PP) || conn_is_synproxy(c) ? NULL : c->control;
+}
 
 /* ---- per-worker state ---- */
 struct ipvs_wstats {
@@ -398,6 +441,16 @@ struct ipvs_svc_wstate {
 	struct sched_state sched;
 	struct ipvs_wstats st;
 	uint32_t laddr_next; /* Full-NAT: the LIP the next conn tries first */
+};
+
+/* Full-NAT's client address, per worker: packets that carried it and
+ * packets that had no room for it (options full, or the MTU), and MSS
+ * options lowered so that it fits. */
+struct ipvs_caddr_wstats {
+	uint64_t toa_added, toa_no_room;
+	uint64_t uoa_added, uoa_no_room;
+	uint64_t mss_clamped;
+	uint64_t pp_added, pp_no_room; /* PROXY headers (proxy_proto.c) */
 };
 
 /* The SYN proxy's counters, per worker (synproxy_conn.c; dpip stats). */
@@ -467,11 +520,12 @@ struct ipvs_worker {
 	uint32_t nfree;
 	struct ipvs_conn_node **htab;
 	uint32_t nbuckets;         /* a power of two */
-	uint32_t hash_seed;
+	struct ipvs_hash_key hash_key; /* secret, drawn at start (conn_hash.h) */
 	uint32_t nconns;
 	uint32_t conn_max;
 	uint64_t timer_next; /* next wheel second to process */
-	struct ipvs_conn *wheel[IPVS_WHEEL_SLOTS];
+	struct ipvs_conn *wheel[IPVS_WHEEL_SLOTS];      /* each slot's first (oldest linked) */
+	struct ipvs_conn *wheel_tail[IPVS_WHEEL_SLOTS]; /* and last: new ones go after it */
 	/* counters beyond the drop reasons */
 	uint64_t conns_created, conns_expired;
 	/* live conns by state (templates apart): moved on state changes,
@@ -488,9 +542,11 @@ struct ipvs_worker {
 	 * the control thread with a service's first LIP, NULL until then */
 	struct ipvs_laddr_wstate *laddr;
 	uint64_t fnat_log_sec; /* the last second fnat-no-port was logged */
+	struct ipvs_caddr_wstats caddr; /* Full-NAT client address (fnat_caddr.c) */
 	unsigned index; /* the worker's index */
 	uint32_t timer_budget; /* conns the next timer run may visit (adapts) */
 	struct ipvs_hints hints;
+	struct ipvs_defense_wstate def; /* defense.h */
 	struct ipvs_synp_wstats synp;
 	struct ipvs_synp_held synp_held[IPVS_SYNP_HELD_MAX];
 	uint32_t synp_nheld;    /* slots in use: the timer looks only then */
@@ -501,15 +557,13 @@ struct ipvs_worker {
 int ipvs_conn_shard_init(struct ipvs_worker *iw, unsigned index, uint32_t conn_max, int socket,
 			 char *err, size_t errlen);
 void ipvs_conn_shard_fini(struct ipvs_worker *iw);
-/* The bucket of a tuple. */
+/* The bucket of a tuple: keyed (conn_hash.h), so an attacker cannot aim
+ * tuples at one bucket. */
 static inline uint32_t ipvs_conn_hash(const struct ipvs_worker *iw, uint8_t proto, uint32_t saddr,
 				      uint32_t daddr, uint16_t sport, uint16_t dport)
 {
-	uint32_t h = rte_hash_crc_4byte(saddr, iw->hash_seed ^ proto);
-
-	h = rte_hash_crc_4byte(daddr, h);
-	h = rte_hash_crc_4byte(((uint32_t)sport << 16) | dport, h);
-	return h & (iw->nbuckets - 1);
+	return (uint32_t)ipvs_tuple_hash(&iw->hash_key, proto, saddr, daddr, sport, dport) &
+	       (iw->nbuckets - 1);
 }
 
 static inline bool ipvs_node_is(const struct ipvs_conn_node *n, uint8_t proto, uint32_t saddr,
@@ -585,11 +639,32 @@ struct ipvs_conn *ipvs_conn_new_fnat(struct ipvs_worker *iw, uint64_t now, uint8
 enum dpvs_drop_reason ipvs_fnat_bind(struct ipvs_worker *iw, uint64_t now,
 				     const struct ipvs_snap_svc *svc, uint8_t proto,
 				     uint32_t daddr, uint16_t dport, struct ipvs_fnat_local *fl);
+/* proxy_proto.c: whether a service's --proxy-protocol (flags) suits its
+ * protocol and its other flags: 0, or -EPROTOTYPE with the reason. */
+int ipvs_pp_check(uint16_t proto, uint32_t flags, char *err, size_t errlen);
 /* Refreshes the timer to now + timeout (cheap: moves slots only when the
  * expiry got earlier than the slot it sits in). */
 void ipvs_conn_refresh(struct ipvs_worker *iw, struct ipvs_conn *c, uint64_t now,
 		       uint32_t timeout);
 void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c);
+/* defense.c: pressure eviction, one conn in TIME_WAIT, CLOSE, SYN_RECV
+ * or SYNACK freed, the soonest to expire found within bounded work;
+ * true when one was. */
+bool ipvs_defense_evict(struct ipvs_worker *iw);
+/* drop_packet: whether this new flow is the one in drop_rate to drop
+ * (counted); call only while iw->def.drop_rate is not 0. */
+bool ipvs_defense_drop_packet(struct ipvs_worker *iw);
+/* The timeout of a conn in state now (secure_tcp shortens half-open). */
+static inline uint32_t ipvs_state_timeout(const struct ipvs_worker *iw,
+					  const struct ipvs_snap *snap, uint8_t state)
+{
+	uint32_t t = snap->timeout[state];
+
+	if (unlikely(iw->def.on & IPVS_DEF_SECURE_TCP) &&
+	    (state == IPVS_TCP_SYN_RECV || state == IPVS_TCP_SYNACK) && t > IPVS_SECURE_SYN_TIMEOUT)
+		t = IPVS_SECURE_SYN_TIMEOUT;
+	return t;
+}
 /* A persistence template: hashed under its in tuple only, with proto
  * IPVS_PROTO_TEMPLATE and the service's protocol in sport (persist.c
  * builds the key); counted in the dest's persistconns. NULL when full. */
@@ -629,7 +704,16 @@ int ipvs_publish(void);
  * input_only: a conn whose replies do not pass us (DR, TUN) */
 uint8_t ipvs_tcp_next_state(uint8_t state, enum ipvs_dir dir, bool input_only,
 			    uint8_t tcp_flags);
+/* the same by LVS's secure_tcp table (defense.h) */
+uint8_t ipvs_tcp_next_state_secure(uint8_t state, enum ipvs_dir dir, bool input_only,
+				   uint8_t tcp_flags);
 const char *ipvs_state_name(uint8_t proto, uint8_t state);
+/* Answers m (a TCP segment as received, data at its IPv4 header, its
+ * Ethernet header in the headroom) with an RST from the address and port
+ * it was sent to, back to the frame's sender (RFC 793's reset
+ * generation); m is left to the caller. false: no mbuf for it (counted
+ * local-no-mbuf). */
+bool ipvs_tcp_send_rst(struct worker *w, const struct rte_mbuf *m);
 void ipvs_default_timeouts(uint32_t timeout[IPVS_STATE_MAX]);
 
 /* proto_icmp.c: ICMP errors quoting a balanced flow. */

@@ -124,6 +124,7 @@ struct id_fifo {
 static struct id_fifo svc_free, dest_free;
 static uint32_t timeouts[IPVS_STATE_MAX];
 static bool expire_nodest;
+static bool fnat_toa = true, fnat_uoa = true; /* Full-NAT client address ([ipvs]) */
 static bool sloppy_tcp;
 static uint32_t gen_counter, epoch_counter;
 static uint32_t version; /* never 0 */
@@ -754,6 +755,8 @@ static struct ipvs_snap *snap_build(void)
 		s->htab[b] = -1;
 	memcpy(s->timeout, timeouts, sizeof(s->timeout));
 	s->expire_nodest_conn = expire_nodest;
+	s->fnat_toa = fnat_toa;
+	s->fnat_uoa = fnat_uoa;
 	s->sloppy_tcp = sloppy_tcp;
 	s->ndest_ids = dest_hwm;
 	if (dest_hwm) {
@@ -921,6 +924,7 @@ void ipvs_svc_init(void)
 	ipvs_fwmark_init();
 	ipvs_default_timeouts(timeouts);
 	expire_nodest = false;
+	fnat_toa = fnat_uoa = true;
 	sloppy_tcp = false;
 	batch_depth = 0;
 	version = 1;
@@ -1165,9 +1169,16 @@ static int svc_settings(const struct dpvs_svc *s, struct dpvs_svc *conf,
 	}
 	if (s->flags & ~(uint32_t)(DPVS_SVC_F_PERSISTENT | DPVS_SVC_F_HASHED |
 				   DPVS_SVC_F_ONEPACKET | DPVS_SVC_F_SCHED1 | DPVS_SVC_F_SCHED2 |
-				   DPVS_SVC_F_SCHED3 | DPVS_SVC_F_SYNPROXY)) {
+				   DPVS_SVC_F_SCHED3 | DPVS_SVC_F_PP |
+				   DPVS_SVC_F_SYNPROXY)) {
 		snprintf(err, errlen, "unknown service flags 0x%x", s->flags);
 		return -EINVAL;
+	}
+	if (s->flags & DPVS_SVC_F_PP) {
+		int rc = ipvs_pp_check(conf->protocol, s->flags, err, errlen);
+
+		if (rc < 0)
+			return rc;
 	}
 	if (s->flags & DPVS_SVC_F_SYNPROXY) {
 		/* the proxy answers TCP handshakes; a proxied conn keeps its
@@ -1180,6 +1191,10 @@ static int svc_settings(const struct dpvs_svc *s, struct dpvs_svc *conf,
 		}
 		if (s->flags & DPVS_SVC_F_PERSISTENT) {
 			snprintf(err, errlen, "synproxy: not with persistence (-p) yet");
+			return -EOPNOTSUPP;
+		}
+		if (s->flags & DPVS_SVC_F_PP) { /* Full-NAT's, and the same place */
+			snprintf(err, errlen, "synproxy: not with --proxy-protocol");
 			return -EOPNOTSUPP;
 		}
 	}
@@ -2082,6 +2097,15 @@ void ipvs_set_expire_nodest_conn(bool on)
 {
 	if (expire_nodest != on) {
 		expire_nodest = on;
+		publish();
+	}
+}
+
+void ipvs_set_fnat_caddr(bool toa, bool uoa)
+{
+	if (fnat_toa != toa || fnat_uoa != uoa) {
+		fnat_toa = toa;
+		fnat_uoa = uoa;
 		publish();
 	}
 }

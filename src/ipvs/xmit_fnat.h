@@ -13,12 +13,14 @@
  *
  * One checksum update per header: the IPv4 header's for TTL and both
  * addresses, the L4 header's for both addresses and both ports
- * (xmit_ip_addrs, xmit_l4_addrs_ports). TCP options and sequence numbers
- * are left as they are (no client-address option is inserted yet).
+ * (xmit_ip_addrs, xmit_l4_addrs_ports). The client's address rides in
+ * its first packets (TOA, UOA: fnat_caddr.h) while the conn is marked
+ * IPVS_CONN_F_CADDR: one flag test for every other packet.
  */
 #ifndef DPVS_IPVS_XMIT_FNAT_H
 #define DPVS_IPVS_XMIT_FNAT_H
 
+#include "ipvs/fnat_caddr.h"
 #include "ipvs/xmit.h"
 
 /* m: data at the IPv4 header (l3_len set), of Full-NAT conn c in
@@ -27,8 +29,8 @@ static inline void xmit_fnat(struct worker *w, struct ipvs_conn *c, enum ipvs_di
 			     struct rte_mbuf *m)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	uint8_t *l4 = (uint8_t *)ip + m->l3_len;
-	uint32_t l4len = rte_pktmbuf_data_len(m) - m->l3_len;
+	uint8_t *l4;
+	uint32_t l4len;
 	bool in = dir == IPVS_DIR_IN;
 	struct ipvs_egress *eg = in ? &c->eg_in : &c->eg_out;
 	/* in: LIP:lport -> RIP:rport; out: VIP:vport -> client:cport */
@@ -47,6 +49,14 @@ static inline void xmit_fnat(struct worker *w, struct ipvs_conn *c, enum ipvs_di
 	how = xmit_egress(w, c, dir, eg, daddr, m, &e, &mtu);
 	if (how < 0)
 		return;
+	if (unlikely(c->c_flags & IPVS_CONN_F_CADDR) &&
+	    ipvs_fnat_caddr_wanted(c, in, (uint8_t *)ip + m->l3_len)) {
+		if (ipvs_fnat_caddr(w, c, dir, m, mtu))
+			return;
+		ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *); /* it may have moved */
+	}
+	l4 = (uint8_t *)ip + m->l3_len;
+	l4len = rte_pktmbuf_data_len(m) - m->l3_len;
 	if (unlikely(m->pkt_len > mtu) && ipvs_xmit_too_big(w, m, mtu))
 		return;
 	xmit_l4_addrs_ports(ip->next_proto_id, l4, l4len, ip->src_addr, ip->dst_addr, saddr, daddr,

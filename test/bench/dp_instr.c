@@ -470,7 +470,9 @@ static void create_flows(enum scenario s, uint32_t flows)
 			rte_pktmbuf_mtod(wk.tx[1].pkts[0], const struct rte_ether_hdr *);
 		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(e + 1);
 		flow_rs[f] = (uint8_t)(ntohl(ip->dst_addr) - ntohl(rs_ip(0)));
-		flow_lport[f] = ntohs(((const struct rte_udp_hdr *)(ip + 1))->src_port);
+		/* past the IPv4 options: a Full-NAT flow's first datagram carries UOA */
+		flow_lport[f] = ntohs(((const struct rte_udp_hdr *)(const void *)((const uint8_t *)ip +
+			rte_ipv4_hdr_len(ip)))->src_port);
 		if (flow_rs[f] >= N_RS) {
 			fprintf(stderr, "dp_instr: flow %u went to an unknown address\n", f);
 			exit(1);

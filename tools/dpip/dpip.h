@@ -41,6 +41,7 @@ struct dpip_cmd {
 		struct dpvs_link_set link;
 		struct dpvs_capture_start capture;
 		char check[DPVS_CHECK_NAME_MAX]; /* check show NAME */
+		struct dpvs_defense defense;
 	} req;
 	const char *usage;  /* usage text of the level the parse reached */
 };
@@ -82,5 +83,10 @@ extern const char dpip_check_usage[];
 int dpip_check_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, size_t errlen);
 int dpip_check_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_t rlen,
 		     char *err, size_t errlen);
+/* dpip_defense.c: the DoS defences (LVS's drop_entry, drop_packet, secure_tcp) */
+extern const char dpip_defense_usage[];
+int dpip_defense_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, size_t errlen);
+int dpip_defense_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_t rlen,
+		       char *err, size_t errlen);
 
 #endif /* DPVS_DPIP_H */

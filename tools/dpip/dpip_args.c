@@ -19,8 +19,8 @@
 
 static const char usage_top[] =
 	"Usage: dpip [-s] [-h] [-V] OBJECT COMMAND ...\n"
-	"  OBJECT := link | addr | route | neigh | fwmark | capture | check | config | stats |\n"
-	"            version\n"
+	"  OBJECT := link | addr | route | neigh | fwmark | capture | check | defense | config |\n"
+	"            stats | version\n"
 	"  -s   show statistics (-s -s: every drop counter, zero or not)\n"
 	"  -h   help; `dpip OBJECT help` for one object\n"
 	"  -V   print dpip's version\n"
@@ -350,6 +350,11 @@ static int parse_fwmark(struct parse *p, int argc, char **argv)
 	return dpip_fwmark_parse(argc, argv, p->cmd, p->err, p->errlen);
 }
 
+static int parse_defense(struct parse *p, int argc, char **argv)
+{
+	return dpip_defense_parse(argc, argv, p->cmd, p->err, p->errlen);
+}
+
 static int parse_capture(struct parse *p, int argc, char **argv)
 {
 	return dpip_capture_parse(argc, argv, p->cmd, p->err, p->errlen);
@@ -372,6 +377,7 @@ static const struct dpip_object {
 	{ "neighbor", usage_neigh, parse_neigh },
 	{ "fwmark", dpip_fwmark_usage, parse_fwmark },
 	{ "capture", dpip_capture_usage, parse_capture },
+	{ "defense", dpip_defense_usage, parse_defense },
 	{ "config", usage_config, parse_config },
 	{ "check", dpip_check_usage, parse_check },
 	{ "stats", usage_stats, parse_stats },
@@ -429,7 +435,7 @@ int dpip_parse(int argc, char **argv, struct dpip_cmd *cmd, char *err, size_t er
 		return o->parse(&p, n, words);
 	}
 	return bad(&p, "unknown object '%s' (expected link, addr, route, neigh, fwmark, capture, "
-		   "config, check, stats or version)", word);
+		   "config, check, defense, stats or version)", word);
 }
 
 int dpip_fail(char *err, size_t errlen, const char *fmt, ...)

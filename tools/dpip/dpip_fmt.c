@@ -294,9 +294,12 @@ static int print_stats(FILE *out, const struct dpip_cmd *cmd, const void *reply,
 
 	if (list_open(&it, reply, rlen, sizeof(w), err, errlen))
 		return -EBADMSG;
-	fprintf(out, "%5s %4s %14s %6s %14s %16s %10s %12s %10s %10s %10s %12s %12s %10s\n",
+	fprintf(out,
+		"%5s %4s %14s %6s %14s %16s %10s %12s %10s %10s %10s %12s %12s %10s %9s %10s %11s "
+		"%10s %11s %11s %10s %10s\n",
 		"lcore", "cpu", "loops", "idle%", "packets", "busy-cycles", "cycles/pkt", "pps",
-		"conns", "conn-max", "conn-bytes", "redir-out", "redir-in", "redir-drop");
+		"conns", "conn-max", "conn-bytes", "redir-out", "redir-in", "redir-drop", "chain-max",
+		"toa", "toa-noroom", "uoa", "uoa-noroom", "mss-clamped", "pp", "pp-noroom");
 	for (uint32_t i = 0; i < it.count; i++) {
 		double idle;
 
@@ -304,10 +307,13 @@ static int print_stats(FILE *out, const struct dpip_cmd *cmd, const void *reply,
 		idle = w.loops ? 100.0 * (double)w.idle_loops / (double)w.loops : 0.0;
 		fprintf(out,
 			"%5u %4u %14" PRIu64 " %5.1f%% %14" PRIu64 " %16" PRIu64
-			" %10.1f %12.0f %10u %10u %10u %12" PRIu64 " %12" PRIu64 " %10" PRIu64 "\n",
+			" %10.1f %12.0f %10u %10u %10u %12" PRIu64 " %12" PRIu64 " %10" PRIu64
+			" %9u %10" PRIu64 " %11" PRIu64 " %10" PRIu64 " %11" PRIu64 " %11" PRIu64
+			" %10" PRIu64 " %10" PRIu64 "\n",
 			w.lcore_id, w.cpu, w.loops, idle, w.packets, w.busy_cycles,
 			w.cycles_per_packet, w.pps, w.conns, w.conn_max, w.conn_bytes, w.redirected_out,
-			w.redirected_in, w.redirect_drops);
+			w.redirected_in, w.redirect_drops, w.chain_max, w.toa_added, w.toa_no_room,
+			w.uoa_added, w.uoa_no_room, w.mss_clamped, w.pp_added, w.pp_no_room);
 		packets += w.packets;
 		pps += w.pps;
 		conns += w.conns;
@@ -394,6 +400,9 @@ int dpip_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_
 		return print_neighs(out, cmd, reply, rlen, err, errlen);
 	case DPVS_MSG_FWMARK_SHOW:
 		return dpip_fwmark_print(out, cmd, reply, rlen, err, errlen);
+	case DPVS_MSG_DEFENSE_GET:
+	case DPVS_MSG_DEFENSE_SET:
+		return dpip_defense_print(out, cmd, reply, rlen, err, errlen);
 	case DPVS_MSG_CAPTURE_START:
 	case DPVS_MSG_CAPTURE_STOP:
 	case DPVS_MSG_CAPTURE_SHOW:

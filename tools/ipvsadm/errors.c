@@ -64,8 +64,10 @@ const char *ipvsadm_error_text(uint16_t msg_type, int err, const char *daemon_ms
 	 * (include/dpvs/ctl.h): 1.31's text for it ("Operation not supported
 	 * with IPv6") would mislead, the daemon's says what is missing.
 	 * ENOSPC: the daemon's tables are full (the kernel has no such limit:
-	 * "No space left on device" would say nothing of which or why) */
-	if ((laddr || err == ENETUNREACH || err == ELOOP || err == EOPNOTSUPP || err == ENOSPC) &&
+	 * "No space left on device" would say nothing of which or why).
+	 * EPROTOTYPE: a --proxy-protocol the daemon refuses (DPVS's option) */
+	if ((laddr || err == ENETUNREACH || err == ELOOP || err == EOPNOTSUPP || err == ENOSPC ||
+	     err == EPROTOTYPE) &&
 	    daemon_msg && daemon_msg[0])
 		return daemon_msg;
 	return ipvsadm_strerror(msg_type, err);

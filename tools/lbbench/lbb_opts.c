@@ -67,6 +67,12 @@ void lbb_opts_usage(FILE *f, const char *prog)
 "  --reply | --no-reply     servers answer (swap and send back) or only\n"
 "                           count (default --reply)\n"
 "  --concurrency N          tcp-cps: connections in flight (default 256)\n"
+"  --attack random|collide  tcp-cps: a spoofed SYN flood at the VIP beside the\n"
+"                           clients; collide: tuples of one bucket of dpvs's old\n"
+"                           CRC hash (worker 0's seed)\n"
+"  --attack-rate R          SYNs/s of the flood (default 0: the generator's max)\n"
+"  --attack-buckets N       collide: the attacked table's buckets (default 2097152,\n"
+"                           dpvs's at conn_max 1048576)\n"
 "  --request B --response B tcp-cps payload bytes (default 64, 128)\n"
 "  --rto MS --retries N     tcp-cps retransmission (default 200 ms, 3)\n"
 "  --vip A --vport P        the virtual service (default 192.168.1.111:9)\n"
@@ -237,6 +243,7 @@ static void defaults(struct lbb_opts *o)
 	o->size = 64;
 	o->rate = -1; /* "not given": the mode picks */
 	o->concurrency = 256; /* bursts of answers stay within 1024-entry rings */
+	o->attack_buckets = 2097152;
 	o->request = 64;
 	o->response = 128;
 	o->rto_ms = 200;
@@ -252,7 +259,7 @@ static const char *const with_value[] = {
 	"--concurrency", "--request", "--response", "--rto", "--retries", "--vip",
 	"--vport", "--clients", "--rip", "--rport", "--gw", "--peer-mac0", "--peer-mac1",
 	"--sample", "--json", "--label", "--hold", "--measured-flows", "--timeline", "--queues",
-	"--spread", NULL,
+	"--spread", "--attack", "--attack-rate", "--attack-buckets", NULL,
 };
 
 static bool takes_value(const char *opt)
@@ -315,6 +322,26 @@ static int apply(struct lbb_opts *o, const char *opt, const char *val, bool *fwd
 	if (!strcmp(opt, "--rate"))
 		return parse_dbl(val, 0, 1e9, &o->rate) ?
 			bad(err, errlen, opt, val, "expected a rate, 0 (max) .. 1e9") : 0;
+	if (!strcmp(opt, "--attack")) {
+		if (!strcmp(val, "none"))
+			o->attack = LBB_ATTACK_NONE;
+		else if (!strcmp(val, "random"))
+			o->attack = LBB_ATTACK_RANDOM;
+		else if (!strcmp(val, "collide"))
+			o->attack = LBB_ATTACK_COLLIDE;
+		else
+			return bad(err, errlen, opt, val, "expected none, random or collide");
+		return 0;
+	}
+	if (!strcmp(opt, "--attack-rate"))
+		return parse_dbl(val, 0, 1e9, &o->attack_rate) ?
+			bad(err, errlen, opt, val, "expected SYNs/s, 0 (max) .. 1e9") : 0;
+	if (!strcmp(opt, "--attack-buckets")) {
+		if (parse_u64(val, 2, 1u << 30, &u) || (u & (u - 1)))
+			return bad(err, errlen, opt, val, "expected a power of two, 2..2^30");
+		o->attack_buckets = (uint32_t)u;
+		return 0;
+	}
 	if (!strcmp(opt, "--concurrency")) {
 		if (parse_u64(val, 1, 1u << 20, &u))
 			return bad(err, errlen, opt, val, "expected 1..1048576");
@@ -471,6 +498,8 @@ int lbb_opts_parse(int argc, char **argv, struct lbb_opts *o, char *err, size_t 
 		return -1;
 	if (o->mode != LBB_MODE_TCP_CPS && o->flows > lbb_net_max_flows(&o->net))
 		return bad(err, errlen, "--flows", NULL, "more than the client prefix holds (x 64512 ports)");
+	if (o->attack != LBB_ATTACK_NONE && o->mode != LBB_MODE_TCP_CPS)
+		return bad(err, errlen, "--attack", NULL, "only with tcp-cps (the clients it disturbs)");
 	if (o->measured_flows && o->mode == LBB_MODE_TCP_CPS)
 		return bad(err, errlen, "--measured-flows", NULL, "only with udp or latency");
 	if (o->measured_flows > o->flows)

@@ -23,6 +23,12 @@ enum lbb_mode {
 	LBB_MODE_LATENCY,
 };
 
+enum lbb_attack_kind {
+	LBB_ATTACK_NONE = 0,
+	LBB_ATTACK_RANDOM,  /* spoofed random sources (lbb_attack.h) */
+	LBB_ATTACK_COLLIDE, /* tuples of one bucket of dpvs's old hash */
+};
+
 struct lbb_opts {
 	enum lbb_mode mode;
 	struct lbb_net net;
@@ -51,6 +57,9 @@ struct lbb_opts {
 	bool quiet;             /* no progress lines */
 	unsigned queues;        /* queue pairs per port, 1..LBB_MAX_QUEUES */
 	enum lbb_spread spread; /* which queue a frame leaves on (lbb_rss.h) */
+	enum lbb_attack_kind attack; /* tcp-cps: a SYN flood beside the clients */
+	double attack_rate;     /* SYNs/s; 0 = as fast as the generator goes */
+	uint32_t attack_buckets; /* collide: buckets of the table attacked */
 	unsigned hold_s;        /* after the run, keep the ports this long at
 				 * most, until SIGUSR1 (0: close at once) */
 	bool help;

@@ -31,6 +31,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "lbb_attack.h"
 #include "lbb_frame.h"
 #include "lbb_hist.h"
 #include "lbb_json.h"
@@ -90,6 +91,11 @@ struct lbb {
 	unsigned npending;                /* of them not sent yet */
 	uint16_t q_off[LBB_MAX_QUEUES];   /* pending is sorted by queue: queue q's */
 	uint16_t q_end[LBB_MAX_QUEUES];   /* are [q_off[q], q_end[q]) */
+
+	/* --attack: the flood beside tcp-cps (lbb_attack.h) */
+	struct lbb_attack atk;
+	uint64_t atk_sent;                /* SYNs of the flood sent, all the run */
+	uint64_t atk_budget_sent;         /* for its rate */
 
 	/* tcp-cps */
 	struct lbb_tcp_client tcp;
@@ -504,6 +510,39 @@ static void udp_generate(struct lbb *b, uint64_t now)
 	/* what a queue refused is kept for the next turn (backpressure, not loss) */
 }
 
+/*
+ * The flood: spoofed SYNs at its own rate (0: a burst every turn, as fast
+ * as the link takes them; what the link refuses is lost, as a flood's
+ * packets are). Never counted in the clients' figures.
+ */
+static void attack_generate(struct lbb *b, uint64_t now)
+{
+	struct txbatch out;
+	struct lbb_tcp_seg seg;
+	unsigned want = BURST;
+
+	if (b->o.attack_rate > 0) {
+		uint64_t due = (uint64_t)(tsc_to_s(b, now - b->gen_start) * b->o.attack_rate);
+
+		want = due > b->atk_budget_sent ? (unsigned)RTE_MIN(due - b->atk_budget_sent,
+								   (uint64_t)BURST)
+						: 0;
+	}
+	out.n = 0;
+	for (unsigned i = 0; i < want; i++) {
+		struct rte_mbuf *m;
+
+		lbb_attack_next(&b->atk, &seg);
+		m = seg_mbuf(b, CLIENT, &seg);
+		if (!m)
+			break;
+		txb_add(&out, m, seg_queue(b, CLIENT, &seg));
+	}
+	b->atk_budget_sent += want;
+	b->atk_sent += out.n;
+	tx_or_drop(b, CLIENT, &out);
+}
+
 static void tcp_generate(struct lbb *b, uint64_t now)
 {
 	struct txbatch out;
@@ -825,6 +864,14 @@ static int summary(const struct lbb *b, double secs)
 		json_hist(&j, "conn_time_ns", &b->conn_time);
 		lbb_json_end(&j);
 	}
+	if (b->o.attack != LBB_ATTACK_NONE) {
+		lbb_json_obj(&j, "attack");
+		lbb_json_str(&j, "kind", b->o.attack == LBB_ATTACK_COLLIDE ? "collide" : "random");
+		lbb_json_dbl(&j, "rate_asked", b->o.attack_rate);
+		lbb_json_u64(&j, "buckets", b->o.attack_buckets);
+		lbb_json_u64(&j, "sent", b->atk_sent);
+		lbb_json_end(&j);
+	}
 	lbb_json_obj(&j, "peer_mac");
 	mac_str(&b->peer[CLIENT], mac);
 	lbb_json_str(&j, "port0", mac);
@@ -969,10 +1016,13 @@ static double run(struct lbb *b)
 	take(b, &prev, t0);
 	while (!stop_requested && now < t_end) {
 		poll_once(b, now);
-		if (b->o.mode == LBB_MODE_TCP_CPS)
+		if (b->o.mode == LBB_MODE_TCP_CPS) {
 			tcp_generate(b, now);
-		else
+			if (b->o.attack != LBB_ATTACK_NONE)
+				attack_generate(b, now);
+		} else {
 			udp_generate(b, now);
+		}
 		now = rte_rdtsc();
 		if (!b->counting && now >= t_count) {
 			start_counting(b, now);
@@ -1049,6 +1099,13 @@ static int setup(struct lbb *b)
 			fprintf(stderr, "lbbench: no memory for %u timeline points\n", b->tl_cap);
 			return -1;
 		}
+	}
+	if (b->o.attack != LBB_ATTACK_NONE &&
+	    lbb_attack_init(&b->atk, b->o.attack == LBB_ATTACK_COLLIDE, b->o.net.vip,
+			    b->o.net.vport, b->o.attack_buckets, rte_rdtsc()) < 0) {
+		fprintf(stderr, "lbbench: --attack-buckets %u: not a power of two\n",
+			b->o.attack_buckets);
+		return -1;
 	}
 	if (b->o.mode == LBB_MODE_TCP_CPS) {
 		uint32_t size = rte_align32pow2(b->o.concurrency * 4u);

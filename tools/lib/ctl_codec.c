@@ -55,6 +55,8 @@ static const char *const ctl_msg_names[DPVS_MSG_MAX] = {
 	[DPVS_MSG_CAPTURE_STOP] = "CAPTURE_STOP",
 	[DPVS_MSG_CAPTURE_SHOW] = "CAPTURE_SHOW",
 	[DPVS_MSG_CHECK_SHOW] = "CHECK_SHOW",
+	[DPVS_MSG_DEFENSE_GET] = "DEFENSE_GET",
+	[DPVS_MSG_DEFENSE_SET] = "DEFENSE_SET",
 };
 
 void ctl_hdr_init(struct dpvs_ctl_hdr *h, uint16_t type, uint32_t seq, uint32_t len)

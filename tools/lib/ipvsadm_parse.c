@@ -46,6 +46,7 @@ static const char *const optnames[IPVSADM_OPT_MAX] = {
 	"exact", "ops", "pe", "sched-flags", "mcast-group",
 	"mcast-port", "mcast-ttl", "sync-maxlen", "tun-info", "tun-type",
 	"tun-port", "tun-nocsum", "tun-csum", "tun-remcsum", "laddr", "ifname",
+	"proxy-protocol",
 };
 
 /*
@@ -54,25 +55,25 @@ static const char *const optnames[IPVSADM_OPT_MAX] = {
  * both in the orders above (copied cell by cell from ERRORS.md section 5).
  */
 static const char matrix[IPVSADM_CMD_MAX_MATRIX - 1][IPVSADM_OPT_MAX + 1] = {
-	/*  n c s s p M r f w x y m t d s r t p n s e o p b g p t l t t t n c r z F */
-	"xx+   xxxxxxxxxxxxxxx   xxxxxxxxxxxx", /* add-service */
-	"xx+   xxxxxxxxxxxxxxx   xxxxxxxxxxxx", /* edit-service */
-	"xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* delete-service */
-	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* flush */
-	" 11xxxxxxxxx11       xxxxxxx xxxxxxx", /* list */
-	"xx+xxx+    xxxxxxxxxxxxxxxxxx     xx", /* add-server */
-	"xx+xxx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* delete-server */
-	"xx+xxx+    xxxxxxxxxxxxxxxxxx     xx", /* edit-server */
-	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* set */
-	"xxxxxxxxxxx xxxxxxx xxxx    xxxxxxxx", /* start-daemon */
-	"xxxxxxxxxxxxxxxxxxx xxxxxxxxxxxxxxxx", /* stop-daemon */
-	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* restore */
-	" xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* save */
-	"xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* zero */
+	/*  n c s s p M r f w x y m t d s r t p n s e o p b g p t l t t t n c r z F P */
+	"xx+   xxxxxxxxxxxxxxx   xxxxxxxxxxxx ", /* add-service */
+	"xx+   xxxxxxxxxxxxxxx   xxxxxxxxxxxx ", /* edit-service */
+	"xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* delete-service */
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* flush */
+	" 11xxxxxxxxx11       xxxxxxx xxxxxxxx", /* list */
+	"xx+xxx+    xxxxxxxxxxxxxxxxxx     xxx", /* add-server */
+	"xx+xxx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* delete-server */
+	"xx+xxx+    xxxxxxxxxxxxxxxxxx     xxx", /* edit-server */
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* set */
+	"xxxxxxxxxxx xxxxxxx xxxx    xxxxxxxxx", /* start-daemon */
+	"xxxxxxxxxxxxxxxxxxx xxxxxxxxxxxxxxxxx", /* stop-daemon */
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* restore */
+	" xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* save */
+	"xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* zero */
 	/* DPVS's rows: add/del need the service and -z; get takes a service or none */
-	"xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx+ ", /* add-laddr */
-	"xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx+ ", /* del-laddr */
-	" x xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* get-laddr */
+	"xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx+ x", /* add-laddr */
+	"xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx+ x", /* del-laddr */
+	" x xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* get-laddr */
 };
 
 /* tunnel_types_v_options: columns tun-port, tun-nocsum, tun-csum, tun-remcsum */
@@ -96,7 +97,7 @@ enum opt_id {
 	O_SORT, O_EXACT, O_IPV6, O_OPS, O_PE, O_SCHED_FLAGS, O_SYNC_MAXLEN,
 	O_MCAST_GROUP, O_MCAST_PORT, O_MCAST_TTL, O_TUN_INFO, O_TUN_TYPE,
 	O_TUN_PORT, O_TUN_NOCSUM, O_TUN_CSUM, O_TUN_REMCSUM,
-	O_ADD_LADDR, O_DEL_LADDR, O_GET_LADDR, O_LADDR, O_IFNAME,
+	O_ADD_LADDR, O_DEL_LADDR, O_GET_LADDR, O_LADDR, O_IFNAME, O_PROXY_PROTOCOL,
 	O_SYNPROXY, /* DPVS's; outside the matrix (checked in command_checks) */
 };
 
@@ -176,6 +177,8 @@ static const struct opt_def opts[] = {
 	{ "get-laddr", 'G', ARG_NONE, O_GET_LADDR },
 	{ "laddr", 'z', ARG_REQ, O_LADDR },
 	{ "ifname", 'F', ARG_REQ, O_IFNAME },
+	/* DPVS's: the PROXY header to Full-NAT real servers */
+	{ "proxy-protocol", 0, ARG_REQ, O_PROXY_PROTOCOL },
 	/* DPVS's SYN proxy switch, with its ipvsadm's letter */
 	{ "synproxy", 'j', ARG_REQ, O_SYNPROXY },
 };
@@ -800,6 +803,18 @@ static int handle_option(struct parse_ctx *p, int id, const char *arg, const cha
 			return fail(p, "illegal ifname `%s' specified (1 to %zu characters)", arg,
 				    sizeof(c->laddr.ifname) - 1);
 		strcpy(c->laddr.ifname, arg);
+		return 0;
+	case O_PROXY_PROTOCOL:
+		if ((rc = set_option(p, IPVSADM_OPT_PROXY_PROTOCOL)))
+			return rc;
+		c->svc.flags &= ~(uint32_t)DPVS_SVC_F_PP;
+		if (!strcmp(arg, "v1"))
+			c->svc.flags |= DPVS_SVC_F_PP_V1;
+		else if (!strcmp(arg, "v2"))
+			c->svc.flags |= DPVS_SVC_F_PP_V2;
+		else if (strcmp(arg, "disable"))
+			return fail(p, "illegal proxy protocol `%s' specified (v1, v2 or disable)",
+				    arg);
 		return 0;
 	default:
 		/* a second command, or -h/-v after the command */

@@ -83,6 +83,7 @@ enum ipvsadm_opt_col {
 	IPVSADM_OPT_TUN_REMCSUM,
 	IPVSADM_OPT_LADDR,  /* -z: DPVS's, after ipvsadm's columns */
 	IPVSADM_OPT_IFNAME, /* -F */
+	IPVSADM_OPT_PROXY_PROTOCOL, /* DPVS's --proxy-protocol v1|v2|disable */
 	IPVSADM_OPT_MAX
 };
 

@@ -130,6 +130,8 @@ static void test_every_type_named(void **state)
 		{ DPVS_MSG_CAPTURE_STOP, "CAPTURE_STOP" },
 		{ DPVS_MSG_CAPTURE_SHOW, "CAPTURE_SHOW" },
 		{ DPVS_MSG_CHECK_SHOW, "CHECK_SHOW" },
+		{ DPVS_MSG_DEFENSE_GET, "DEFENSE_GET" },
+		{ DPVS_MSG_DEFENSE_SET, "DEFENSE_SET" },
 	};
 	unsigned known = 0;
 	struct dpvs_ctl_hdr h;
