@@ -416,7 +416,7 @@ bool ipvs_synp_conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t po
 		if (likely(dir != IPVS_DIR_OUT || !synack))
 			return false;
 		iw->synp.synack_reacked++;
-		ipvs_conn_refresh(iw, c, w->now_sec, snap->timeout[c->c_state]);
+		ipvs_conn_refresh(iw, c, w->now_sec, ipvs_state_timeout(iw, snap, c->c_state));
 		ack_rs(w, c, m, rte_be_to_cpu_32(th->sent_seq) - c->synp.seq);
 		return true;
 	}
@@ -437,7 +437,8 @@ bool ipvs_synp_conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t po
 			c->synp.spliced = 1;
 			iw->synp.spliced++;
 			ipvs_conn_set_state(iw, c, IPVS_TCP_ESTABLISHED);
-			ipvs_conn_refresh(iw, c, w->now_sec, snap->timeout[c->c_state]);
+			ipvs_conn_refresh(iw, c, w->now_sec,
+					  ipvs_state_timeout(iw, snap, c->c_state));
 			ack_rs(w, c, m, cookie);
 			held_send(w, iw, c);
 			return true;
@@ -449,7 +450,8 @@ bool ipvs_synp_conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t po
 				held_free(iw, h, false);
 			iw->synp.rs_refused++;
 			ipvs_conn_set_state(iw, c, IPVS_TCP_CLOSE);
-			ipvs_conn_refresh(iw, c, w->now_sec, snap->timeout[c->c_state]);
+			ipvs_conn_refresh(iw, c, w->now_sec,
+					  ipvs_state_timeout(iw, snap, c->c_state));
 			refuse_client(w, c, m);
 			return true;
 		}
