@@ -71,6 +71,7 @@ int ipvs_init(unsigned nworkers, uint32_t conn_max, char *err, size_t errlen)
 			return -ENOMEM;
 		}
 		iw->index = i;
+		ipvs_synp_worker_init(iw);
 		wstates[nwstates++] = iw;
 		ret = ipvs_conn_shard_init(iw, i, conn_max, socket, err, errlen);
 		if (ret < 0) {

@@ -221,22 +221,30 @@ enum ipvs_synp_verdict ipvs_synp_new_flow(struct worker *w, struct ipvs_worker *
 
 static struct ipvs_synp_held *held_find(struct ipvs_worker *iw, const struct ipvs_conn *c)
 {
-	for (unsigned i = 0; i < IPVS_SYNP_HELD_MAX; i++) {
-		struct ipvs_synp_held *h = &iw->synp_held[i];
+	struct ipvs_synp_held *h;
 
-		/* the client's address and port too: a slot freed and made
-		 * again holds another flow */
-		if (h->m && h->c == c && h->caddr == c->in.saddr && h->cport == c->in.sport)
-			return h;
-	}
+	if (!c->synp.held)
+		return NULL;
+	h = &iw->synp_held[c->synp.held - 1];
+	/* the client's address and port too: a slot let go and taken again
+	 * holds another flow, maybe in the same conn slot */
+	if (h->m && h->c == c && h->caddr == c->in.saddr && h->cport == c->in.sport)
+		return h;
 	return NULL;
+}
+
+/* The slot's mbuf is gone (sent or freed): the slot goes back. */
+static void held_release(struct ipvs_worker *iw, struct ipvs_synp_held *h)
+{
+	h->m = NULL;
+	iw->synp_free[iw->synp_nfree++] = (uint16_t)(h - iw->synp_held);
+	iw->synp_nheld--;
 }
 
 static void held_free(struct ipvs_worker *iw, struct ipvs_synp_held *h, bool lost)
 {
 	rte_pktmbuf_free(h->m);
-	h->m = NULL;
-	iw->synp_nheld--;
+	held_release(iw, h);
 	if (lost)
 		iw->synp.held_lost++;
 }
@@ -245,27 +253,36 @@ static void held_free(struct ipvs_worker *iw, struct ipvs_synp_held *h, bool los
 static void held_put(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *c,
 		     struct rte_mbuf *m)
 {
-	struct ipvs_synp_held *h = NULL;
+	struct ipvs_synp_held *h;
+	uint16_t slot;
 
-	for (unsigned i = 0; i < IPVS_SYNP_HELD_MAX && !h; i++)
-		if (!iw->synp_held[i].m)
-			h = &iw->synp_held[i];
-	if (!h) {
+	if (!iw->synp_nfree) {
 		/* the client sends it again once the conn is spliced */
 		iw->synp.held_lost++;
 		return;
 	}
+	slot = iw->synp_free[iw->synp_nfree - 1];
+	h = &iw->synp_held[slot];
 	h->m = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
 	if (!h->m) {
 		iw->synp.held_lost++;
 		return;
 	}
+	iw->synp_nfree--;
 	h->c = c;
 	h->caddr = c->in.saddr;
 	h->cport = c->in.sport;
 	h->expires = (uint32_t)w->now_sec + IPVS_SYNP_HELD_SECONDS;
+	c->synp.held = (uint16_t)(slot + 1);
 	iw->synp_nheld++;
 	iw->synp.held++;
+}
+
+void ipvs_synp_worker_init(struct ipvs_worker *iw)
+{
+	for (unsigned i = 0; i < IPVS_SYNP_HELD_MAX; i++)
+		iw->synp_free[i] = (uint16_t)(IPVS_SYNP_HELD_MAX - 1 - i);
+	iw->synp_nfree = IPVS_SYNP_HELD_MAX;
 }
 
 /* The held data of a spliced conn goes to the real server: rewritten as
@@ -281,8 +298,8 @@ static void held_send(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn
 	if (!h)
 		return;
 	m = h->m;
-	h->m = NULL;
-	iw->synp_nheld--;
+	held_release(iw, h);
+	c->synp.held = 0;
 	if (c->eg_in.gen != inet_egress_gen()) {
 		rte_pktmbuf_free(m);
 		iw->synp.held_lost++;
@@ -356,6 +373,7 @@ void ipvs_synp_open(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *
 	c->synp.seq = rte_be_to_cpu_32(th->recv_ack) - 1; /* the cookie */
 	c->synp.ws = (uint8_t)(o->wscale << 4 | SYNP_WSCALE_NONE);
 	c->synp.spliced = 0;
+	c->synp.held = 0;
 	if (tcp_payload_len(m))
 		held_put(w, iw, c, m);
 	send_syn(w, c, m, o);
