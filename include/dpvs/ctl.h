@@ -31,10 +31,10 @@
 #define DPVS_CTL_MAGIC 0x53565044u /* "DPVS" little-endian */
 /* 5: ipv6-not-forwarded, STATS' dpvs_ipvs_limits; 6: DoS defences
  * (DEFENSE_*), drop-packet and tcp-rst-sent, CHECK_SHOW; 7: the worker
- * stats' Full-NAT client-address counters; 8: the SYN proxy (its service
- * flag, synproxy-bad-cookie and synproxy-absorbed, the worker stats'
- * synp_* counters) */
-#define DPVS_CTL_VERSION 8
+ * stats' Full-NAT client-address counters; 8: vlan-other, vlan-tx, the
+ * link's vlan; 9: the SYN proxy (its service flag, synproxy-bad-cookie
+ * and synproxy-absorbed, the worker stats' synp_* counters) */
+#define DPVS_CTL_VERSION 9
 #define DPVS_CTL_MAX_PAYLOAD (4u << 20) /* 4 MiB: a big conn listing page */
 #define DPVS_CTL_DEFAULT_SOCK "/run/dpvs/dpvs.sock"
 #define DPVS_CTL_SOCK_ENV "DPVS_SOCK"
@@ -189,6 +189,8 @@ struct dpvs_info {
 	X(IPV6_NOT_FORWARDED, "ipv6-not-forwarded") /* IPv6: services are configuration only */ \
 	X(DEFENSE_DROP, "drop-packet")   /* [defense] drop_packet: a new flow dropped */ \
 	X(TCP_RST_SENT, "tcp-rst-sent")  /* new TCP flow without SYN, answered with an RST */ \
+	X(VLAN_OTHER, "vlan-other")      /* on a VLAN port: untagged or another VLAN */ \
+	X(VLAN_TX, "vlan-tx")            /* leaving a VLAN port: no room for the tag */ \
 	X(SYNP_BAD_COOKIE, "synproxy-bad-cookie") /* an ACK whose cookie fails */ \
 	X(SYNP_ABSORBED, "synproxy-absorbed") /* client segment before the real server answered */
 
@@ -213,7 +215,7 @@ enum dpvs_drop_reason {
 static inline int dpvs_drop_is_rx_fate(enum dpvs_drop_reason r)
 {
 	return r != DPVS_DROP_TX_FULL && r != DPVS_DROP_KNI_FULL && r != DPVS_DROP_LINK_DOWN &&
-	       r != DPVS_DROP_LOCAL_NO_MBUF;
+	       r != DPVS_DROP_LOCAL_NO_MBUF && r != DPVS_DROP_VLAN_TX;
 }
 
 /* Index -> user-visible name; defined in tools/lib and in the daemon. */
@@ -235,6 +237,7 @@ struct dpvs_link {
 	uint32_t mtu;
 	uint32_t rx_queues, tx_queues;
 	uint32_t link_speed; /* Mbit/s, 0 unknown */
+	uint32_t vlan;       /* the port's 802.1Q VLAN ([port] vlan), 0 none */
 	/* software counters, summed over workers */
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t kni_rx, kni_tx; /* the TAP took (copies included) / from the kernel */

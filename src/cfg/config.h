@@ -83,6 +83,7 @@ struct cfg_port {
 	bool kni;                  /* default yes */
 	char kni_name[DPVS_IFNAMSIZ]; /* default NAME.kni */
 	enum cfg_rss rss;          /* default flows */
+	uint16_t vlan;             /* 802.1Q VID, 1..4094; default 0 = untagged */
 };
 
 struct cfg_rxq {

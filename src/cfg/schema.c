@@ -83,6 +83,8 @@ static const struct cfg_key port_keys[] = {
 	/* client/server: the NIC hashes one address with the steering key,
 	 * so packets arrive at the worker that owns them (worker/steer.h) */
 	{ .name = "rss", .type = CFG_T_ENUM, .reloadable = INIT, P(rss), .names = rss_names },
+	/* the port is on one 802.1Q VLAN: frames tagged on the wire */
+	UINT("vlan", P(vlan), 0, 4094, INIT),
 };
 
 static const struct cfg_key worker_keys[] = {

@@ -78,6 +78,7 @@ void daemon_link_fill(struct dpvs_link *l, const struct dp_port *p)
 	memcpy(l->mac.b, p->mac.addr_bytes, 6);
 	l->port_id = p->port_id;
 	l->mtu = p->mtu;
+	l->vlan = p->vlan;
 	l->rx_queues = p->nb_rxq;
 	l->tx_queues = p->nb_txq;
 	if (!dp_port_is_down(p->idx))

@@ -90,7 +90,8 @@ static void port_confs_from(const struct dpvs_config *cfg)
 
 		*pc = (struct netif_port_conf){ .device = cp->device, .rx_queues = cp->rx_queues,
 						.rx_desc = cp->rx_desc, .tx_desc = cp->tx_desc,
-						.mtu = cp->mtu, .promisc = cp->promisc, .kni = cp->kni };
+						.mtu = cp->mtu, .promisc = cp->promisc, .kni = cp->kni,
+						.vlan = cp->vlan };
 		snprintf(pc->name, sizeof(pc->name), "%s", cp->name);
 		snprintf(pc->kni_name, sizeof(pc->kni_name), "%s", cp->kni_name);
 	}

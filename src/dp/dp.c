@@ -8,6 +8,7 @@
 #include "log.h"
 #include "dp/capture.h"
 #include "dp/dp.h"
+#include "dp/vlan.h"
 
 int dpvs_logtype = RTE_LOGTYPE_USER1;
 
@@ -64,9 +65,14 @@ static void tx_burst(struct worker *w, uint16_t port_idx, uint16_t dpdk_port, st
 		     bool kni)
 {
 	struct dp_port_counters *c = &w->cnt[port_idx];
+	const struct dp_port *port = netif_port(port_idx);
 	uint64_t bytes = 0;
 	uint16_t sent = 0;
 
+	/* on the wire a VLAN port's frames carry the tag (the kernel's
+	 * side of the KNI never sees one) */
+	if (unlikely(!kni && port && port->vlan))
+		dp_vlan_tx(w, port_idx, port->vlan, b->pkts, &b->n);
 	for (uint16_t i = 0; i < b->n; i++)
 		bytes += b->pkts[i]->pkt_len;
 	if (!kni) /* what leaves by the port; KNI frames were seen on rx */

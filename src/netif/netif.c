@@ -223,6 +223,7 @@ int netif_init(const struct netif_port_conf *ports, unsigned nports, unsigned mb
 		p->nb_txq = (uint16_t)nworkers;
 		p->mtu = cp->mtu;
 		p->promisc = cp->promisc;
+		p->vlan = cp->vlan;
 		snprintf(p->name, sizeof(p->name), "%s", cp->name);
 		snprintf(p->device, sizeof(p->device), "%s", cp->device);
 		device_name(cp->device, name, sizeof(name));

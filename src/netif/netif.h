@@ -48,6 +48,7 @@ struct netif_port_conf {
 	 * of a table of rss_reta_len (a power of two): the device's table
 	 * repeats it (entry j = rss_reta[j % rss_reta_len]). A device that
 	 * cannot hash that way gets the usual hash, with a warning. */
+	uint16_t vlan; /* 802.1Q VID of the port's frames, 0: untagged */
 	enum netif_rss rss;
 	const uint8_t *rss_key;
 	unsigned rss_key_len;
@@ -63,6 +64,7 @@ struct dp_port {
 	uint32_t mtu;
 	bool promisc;
 	uint8_t rss; /* enum netif_rss the device was set to */
+	uint16_t vlan; /* 802.1Q VID: frames carry its tag on the wire (dp/vlan.h) */
 	struct rte_ether_addr mac;
 	char name[DPVS_IFNAMSIZ];     /* "dpdk0" */
 	char kni_name[DPVS_IFNAMSIZ]; /* "dpdk0.kni" or "" */

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "dp/capture.h"
 #include "dp/dp.h"
+#include "dp/vlan.h"
 #include "worker/steer.h"
 #include "worker/worker_loop.h"
 
@@ -62,6 +63,8 @@ static inline void rx_queue(struct worker *w, const struct dp_rxq *q, const stru
 		return;
 	*got += n;
 	capture_burst(w, q->port_idx, CAPTURE_RX, pkts, n);
+	if (unlikely(port->vlan))
+		dp_vlan_rx(w, q->port_idx, port->vlan, pkts, &n);
 	if (steer) {
 		/* the header lines are needed to find each packet's owner */
 		for (uint16_t i = 0; i < n; i++)

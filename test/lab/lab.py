@@ -123,14 +123,14 @@ class Lab:
         assert "Non-2xx" not in out, out
         return out
 
-    def clients_fetch(self, vip, clients, rounds, path="/", must=""):
+    def clients_fetch(self, vip, clients, rounds, path="/", must="", udp=True):
         """From each client address in turn, `rounds` times: an HTTP GET of
         path over a new connection (the body must start "I am RealServer"
-        and contain `must`) and a UDP datagram to vip:7 (answered from
-        vip:7 by a real server). One line per answer: "OK http|udp ADDR
-        TEXT" or "BAD ..."."""
+        and contain `must`) and, with udp, a UDP datagram to vip:7
+        (answered from vip:7 by a real server). One line per answer: "OK
+        http|udp ADDR TEXT" or "BAD ..."."""
         p = self.ns(self.ns_c, "/usr/bin/python3", "-c", CLIENTS_SCRIPT, vip, path, must,
-                    str(rounds), *clients, timeout=240)
+                    str(rounds), "udp" if udp else "tcp", *clients, timeout=240)
         return p.stdout.strip().splitlines()
 
     def wait_servers(self, timeout=15):
@@ -224,8 +224,9 @@ class Capture:
 CLIENTS_SCRIPT = r'''
 import socket, sys
 vip, path, must, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+udp = sys.argv[5] == "udp"
 for r in range(rounds):
-    for a in sys.argv[5:]:
+    for a in sys.argv[6:]:
         try:
             s = socket.create_connection((vip, 80), timeout=5, source_address=(a, 0))
             s.sendall(b"GET " + path.encode() + b" HTTP/1.0\r\nHost: x\r\n\r\n")
@@ -241,6 +242,8 @@ for r in range(rounds):
             print(("OK" if ok else "BAD") + " http %s %s" % (a, body))
         except Exception as e:
             print("BAD http %s %r" % (a, e))
+        if not udp:
+            continue
         try:
             u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             u.bind((a, 0))

@@ -21,28 +21,6 @@ CONF = os.path.join(TOP, "conf", "lab-onearm-2workers.conf")
 CLIENTS = ["192.168.1.%d" % i for i in range(20, 50)]
 LIP = "192.168.229.140"
 
-# HTTP only: in the DR lab the real servers' UDP echo is bound to their
-# own address, not to the VIP they hold on lo.
-FETCH = r'''
-import socket, sys
-vip, rounds = sys.argv[1], int(sys.argv[2])
-for r in range(rounds):
-    for a in sys.argv[3:]:
-        try:
-            s = socket.create_connection((vip, 80), timeout=5, source_address=(a, 0))
-            s.sendall(b"GET /peer HTTP/1.0\r\nHost: x\r\n\r\n")
-            data = b""
-            while True:
-                d = s.recv(4096)
-                if not d:
-                    break
-                data += d
-            s.close()
-            body = data.split(b"\r\n\r\n", 1)[-1].decode().strip()
-            print(("OK" if body.startswith("I am RealServer") else "BAD") + " %s %s" % (a, body))
-        except Exception as e:
-            print("BAD %s %r" % (a, e))
-'''
 
 
 def setup():
@@ -64,9 +42,9 @@ def workers():
 
 
 def fetch(rounds):
-    p = LAB.ns(LAB.ns_c, "/usr/bin/python3", "-c", FETCH, VIP_LAN, str(rounds), *CLIENTS,
-               timeout=240)
-    return p.stdout.strip().splitlines()
+    # HTTP only: in the DR lab the real servers' UDP echo is bound to
+    # their own address, not to the VIP they hold on lo
+    return LAB.clients_fetch(VIP_LAN, CLIENTS, rounds, path="/peer", udp=False)
 
 
 def service(method):

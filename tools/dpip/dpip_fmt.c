@@ -137,6 +137,8 @@ static int print_links(FILE *out, const struct dpip_cmd *cmd, const void *reply,
 										   sizeof(mac)));
 		fprintf(out, "    device %.*s driver %.*s rxq %u txq %u", NAME(l.device),
 			NAME(l.driver), l.rx_queues, l.tx_queues);
+		if (l.vlan) /* as ip -d shows a vlan link's id */
+			fprintf(out, " vlan id %u", l.vlan);
 		if (l.link_speed)
 			fprintf(out, " speed %uMb/s", l.link_speed);
 		fputc('\n', out);
