@@ -32,8 +32,9 @@
 /* 5: ipv6-not-forwarded, STATS' dpvs_ipvs_limits; 6: DoS defences
  * (DEFENSE_*), drop-packet and tcp-rst-sent, CHECK_SHOW; 7: the worker
  * stats' Full-NAT client-address counters; 8: vlan-other, vlan-tx, the
- * link's vlan, connection sync (SYNC_*), sctp-not-init */
-#define DPVS_CTL_VERSION 8
+ * link's vlan, connection sync (SYNC_*), sctp-not-init; 9: the SYN proxy (its service flag, synproxy-bad-cookie
+ * and synproxy-absorbed, the worker stats' synp_* counters) */
+#define DPVS_CTL_VERSION 9
 #define DPVS_CTL_MAX_PAYLOAD (4u << 20) /* 4 MiB: a big conn listing page */
 #define DPVS_CTL_DEFAULT_SOCK "/run/dpvs/dpvs.sock"
 #define DPVS_CTL_SOCK_ENV "DPVS_SOCK"
@@ -195,7 +196,9 @@ struct dpvs_info {
 	X(TCP_RST_SENT, "tcp-rst-sent")  /* new TCP flow without SYN, answered with an RST */ \
 	X(VLAN_OTHER, "vlan-other")      /* on a VLAN port: untagged or another VLAN */ \
 	X(VLAN_TX, "vlan-tx")            /* leaving a VLAN port: no room for the tag */ \
-	X(SCTP_NOT_INIT, "sctp-not-init") /* new SCTP association without INIT */
+	X(SCTP_NOT_INIT, "sctp-not-init") /* new SCTP association without INIT */ \
+	X(SYNP_BAD_COOKIE, "synproxy-bad-cookie") /* an ACK whose cookie fails */ \
+	X(SYNP_ABSORBED, "synproxy-absorbed") /* client segment before the real server answered */
 
 enum dpvs_drop_reason {
 #define DPVS_DROP_ENUM(id, name) DPVS_DROP_##id,
@@ -284,6 +287,14 @@ struct dpvs_worker_stats {
 	 * packets without room for it, SYN-ACK MSS options lowered for it */
 	uint64_t toa_added, toa_no_room, uoa_added, uoa_no_room, mss_clamped;
 	uint64_t pp_added, pp_no_room; /* PROXY headers, and those without headroom */
+	/* the SYN proxy (dpip -s stats): SYN-ACKs with a cookie, ACKs whose
+	 * cookie passed or failed, conns spliced to their real server,
+	 * client data held until then and held data lost (no room, no
+	 * mbuf, expired), real servers' refusals passed to the client as
+	 * an RST, SYNs sent again, real servers' SYN-ACKs answered again */
+	uint64_t synp_cookies_sent, synp_cookies_valid, synp_cookies_bad, synp_spliced;
+	uint64_t synp_held, synp_held_lost, synp_rs_refused, synp_syn_resent,
+		synp_synack_reacked;
 };
 
 /* STATS: after the workers' list (count x entry_size), the limits of
@@ -385,6 +396,12 @@ enum dpvs_tun_type {
 #define DPVS_SVC_F_PP_V1 0x0100
 #define DPVS_SVC_F_PP_V2 0x0200
 #define DPVS_SVC_F_PP (DPVS_SVC_F_PP_V1 | DPVS_SVC_F_PP_V2)
+/* DPVS's SYN proxy (ipvsadm --synproxy enable|disable; its ipvsadm's -j):
+ * the balancer answers the SYN with a cookie and opens the connection to
+ * the real server only for a client that completed the handshake. TCP,
+ * NAT real servers, no persistence (src/ipvs/synproxy.h). DPVS numbers it
+ * 0x0008, which is the kernel's SCHED1 here. */
+#define DPVS_SVC_F_SYNPROXY 0x0400
 
 /* Counters as ipvsadm --stats/--rate show them. */
 struct dpvs_stats {

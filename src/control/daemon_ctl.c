@@ -181,6 +181,7 @@ void daemon_worker_fill(unsigned i, struct dpvs_worker_stats *s)
 	s->redirected_in = w->redirected_in;
 	s->redirect_drops = w->redirect_drops;
 	ipvs_caddr_stats(i, s);
+	ipvs_synp_stats(i, s);
 }
 
 static int h_stats(const struct dpvs_ctl_hdr *hdr, const void *req, struct ctl_reply *r)

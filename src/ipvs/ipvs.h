@@ -62,6 +62,8 @@ uint32_t ipvs_conn_chain_max(unsigned worker_index);
 /* The worker's Full-NAT client-address counters into s (toa_added, ...;
  * plain loads). */
 void ipvs_caddr_stats(unsigned worker_index, struct dpvs_worker_stats *s);
+/* The worker's SYN-proxy counters into s (synp_*; plain loads). */
+void ipvs_synp_stats(unsigned worker_index, struct dpvs_worker_stats *s);
 
 /* ---- data path (worker lcore) ---- */
 /*

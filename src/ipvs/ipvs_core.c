@@ -30,6 +30,7 @@
 #include "ipvs/ipvs_sched.h"
 #include "ipvs/proto_sctp.h"
 #include "ipvs/sync.h"
+#include "ipvs/synproxy.h"
 #include "ipvs/xmit_conn.h"
 
 static struct ipvs_worker *wstates[DP_MAX_WORKERS];
@@ -56,6 +57,8 @@ int ipvs_init(unsigned nworkers, uint32_t conn_max, char *err, size_t errlen)
 		snprintf(err, errlen, "ipvs: [pool] conn_max must be at least 1");
 		return -EINVAL;
 	}
+	if (ipvs_synp_init(err, errlen) < 0)
+		return -EIO;
 	for (unsigned i = 0; i < nworkers; i++) {
 		struct worker *w = worker_get(i);
 		int socket = w ? (int)rte_lcore_to_socket_id(w->lcore_id) : SOCKET_ID_ANY;
@@ -70,6 +73,7 @@ int ipvs_init(unsigned nworkers, uint32_t conn_max, char *err, size_t errlen)
 			return -ENOMEM;
 		}
 		iw->index = i;
+		ipvs_synp_worker_init(iw);
 		wstates[nwstates++] = iw;
 		ret = ipvs_conn_shard_init(iw, i, conn_max, socket, err, errlen);
 		if (ret < 0) {
@@ -191,6 +195,11 @@ static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 	}
 	if (unlikely(c->c_flags & IPVS_CONN_F_SYNCED))
 		c->c_flags &= ~IPVS_CONN_F_SYNCED; /* its traffic is here now: ours to sync */
+	/* the proxy's own steps (before the splice, a SYN-ACK again): one
+	 * flag test here, the rest out of line */
+	if (unlikely(conn_is_synproxy(c)) &&
+	    ipvs_synp_conn_packet(w, iw, port_idx, m, c, dir, l4_event))
+		return INET_STOLEN;
 	if (c->c_state != IPVS_UDP_STATE) {
 		bool noout = conn_nooutput(c);
 		uint8_t next;
@@ -277,7 +286,18 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 		dp_drop(w, port_idx, DPVS_DROP_L4_BAD_CSUM, m);
 		return INET_STOLEN;
 	}
-	if (proto == IPPROTO_TCP) {
+	if (proto == IPPROTO_TCP && (svc->flags & DPVS_SVC_F_SYNPROXY)) {
+		/* the proxy answers SYNs itself; a conn starts with the
+		 * ACK that returns a good cookie. No real server: no answer
+		 * either (the client would believe a conn that cannot be) */
+		if (unlikely(!svc->ndests)) {
+			dp_drop(w, port_idx, DPVS_DROP_CONN_NO_DEST, m);
+			return INET_STOLEN;
+		}
+		if (ipvs_synp_new_flow(w, iw, port_idx, m) == IPVS_SYNP_STOLEN)
+			return INET_STOLEN;
+		state = IPVS_TCP_SYN_RECV;
+	} else if (proto == IPPROTO_TCP) {
 		/* a flow starts with a SYN; an RST or a stray segment for an
 		 * unknown flow must not pick a server (unless sloppy_tcp) */
 		if ((l4_event & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
@@ -381,6 +401,11 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 	if (iw->dest[dest->id].eg.gen == inet_egress_gen())
 		c->eg_in = iw->dest[dest->id].eg;
 	ipvs_count(iw, c, IPVS_DIR_IN, m->pkt_len);
+	if (unlikely(svc->flags & DPVS_SVC_F_SYNPROXY) && proto == IPPROTO_TCP) {
+		/* the service check let only NAT real servers in */
+		ipvs_synp_open(w, iw, c, m);
+		return INET_STOLEN;
+	}
 	if (unlikely(proto == IPPROTO_SCTP))
 		conn_xmit_sctp(w, c, IPVS_DIR_IN, m);
 	else
@@ -472,6 +497,7 @@ void ipvs_worker_timer(struct worker *w)
 		return;
 	ipvs_conn_timer(iw, w->now_sec, w->loop_packets != 0);
 	ipvs_defense_tick(iw, w->now_sec);
+	ipvs_synp_tick(iw, w->now_sec);
 	ipvs_conn_req_serve(iw, w->now_sec, w->lcore_id);
 	ipvs_sync_poll(iw, w->now_sec);
 }

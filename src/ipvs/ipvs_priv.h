@@ -23,6 +23,7 @@
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #include "dp/dp.h"
 #include "dpvs/ctl.h"
@@ -337,6 +338,16 @@ struct ipvs_conn {
 			uint32_t pp_seq;
 			uint8_t pp_len;
 		} pp; /* Full-NAT conns with IPVS_CONN_F_PP */
+		/* NAT conns of a SYN-proxy service (IPVS_CONN_F_SYNPROXY;
+		 * such services are never persistent): synproxy.h */
+		struct {
+			/* before the splice: the cookie (our ISN to the client);
+			 * after: the real server's ISN less it */
+			uint32_t seq;
+			uint8_t ws;      /* the client's shift << 4 | the real server's */
+			uint8_t spliced; /* the real server answered */
+			uint16_t held;   /* its held data's slot + 1 (0: none) */
+		} synp;
 	};
 } __rte_aligned(128);
 
@@ -406,10 +417,22 @@ static inline bool conn_nooutput(const struct ipvs_conn *c)
 #define IPVS_CONN_F_PP 0x80
 #define IPVS_CONN_F_PP_V2 0x40 /* version 2 (else 1); in place of the count */
 
-/* The template of a conn of a persistent service, or NULL. */
+/* NAT: a conn of a SYN-proxy service; c->synp holds its sequence offset
+ * in the template pointer's place (synproxy_conn.c). The bit is Full-NAT's
+ * IPVS_CONN_F_CADDR on a Full-NAT conn: test it with the mode
+ * (conn_is_synproxy). */
+#define IPVS_CONN_F_SYNPROXY 0x10
+
+static inline bool conn_is_synproxy(const struct ipvs_conn *c)
+{
+	return (c->c_flags & IPVS_CONN_F_SYNPROXY) && c->c_fwd == DPVS_FWD_MASQ;
+}
+
+/* The template of a conn of a persistent service, or NULL (the union in
+ * line 1 holds a proxy protocol's or a SYN proxy's state instead). */
 static inline struct ipvs_conn *conn_control(const struct ipvs_conn *c)
 {
-	return (c->c_flags & IPVS_CONN_F_PP) ? NULL : c->control;
+	return (c->c_flags & IPVS_CONN_F_PP) || conn_is_synproxy(c) ? NULL : c->control;
 }
 
 /* ---- per-worker state ---- */
@@ -465,6 +488,34 @@ struct ipvs_caddr_wstats {
 	uint64_t uoa_added, uoa_no_room;
 	uint64_t mss_clamped;
 	uint64_t pp_added, pp_no_room; /* PROXY headers (proxy_proto.c) */
+};
+
+/* The SYN proxy's counters, per worker (synproxy_conn.c; dpip stats). */
+struct ipvs_synp_wstats {
+	uint64_t cookies_sent;  /* SYN-ACKs with a cookie */
+	uint64_t cookies_valid; /* ACKs whose cookie passed: a conn made */
+	uint64_t cookies_bad;   /* ACKs whose cookie failed (stale or forged) */
+	uint64_t spliced;       /* real servers' SYN-ACKs: conns joined */
+	uint64_t held;          /* client data kept until the splice */
+	uint64_t held_lost;     /* ... not kept (table full, no mbuf) or expired */
+	uint64_t rs_refused;    /* real servers' RSTs: the client got one */
+	uint64_t syn_resent;    /* SYNs sent again on a client's retransmission */
+	uint64_t synack_reacked; /* real servers' SYN-ACKs answered again */
+};
+
+/* Client data that came before the real server answered: one mbuf per
+ * conn, in a worker's slots (a stack of the free ones; the conn names its
+ * slot, the slot its conn by pointer and client: either may go first).
+ * As many as tcp-cps's 256 connections in flight, four times over: with
+ * 32 the bench lost 1 % of the data to a 200 ms retransmission. */
+#define IPVS_SYNP_HELD_MAX 1024
+#define IPVS_SYNP_HELD_SECONDS 3 /* the client retransmits after that */
+struct ipvs_synp_held {
+	struct rte_mbuf *m; /* NULL: free */
+	struct ipvs_conn *c;
+	uint32_t caddr;
+	uint16_t cport;
+	uint32_t expires; /* worker second */
 };
 
 /* Conn listing request from the control thread (see conn.c). */
@@ -536,6 +587,12 @@ struct ipvs_worker {
 	uint32_t timer_budget; /* conns the next timer run may visit (adapts) */
 	struct ipvs_hints hints;
 	struct ipvs_defense_wstate def; /* defense.h */
+	struct ipvs_synp_wstats synp;
+	struct ipvs_synp_held synp_held[IPVS_SYNP_HELD_MAX];
+	uint16_t synp_free[IPVS_SYNP_HELD_MAX]; /* free slots, a stack */
+	uint32_t synp_nfree;
+	uint32_t synp_nheld;    /* slots in use: the timer looks only then */
+	uint64_t synp_tick_sec; /* ... and once a second */
 };
 
 /* conn.c */
@@ -720,6 +777,36 @@ static inline bool ipvs_state_is_active(uint8_t proto, uint8_t state)
 /* proto_icmp.c: ICMP errors quoting a balanced flow. */
 enum inet_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 			       struct rte_mbuf *m);
+
+/* synproxy_conn.c: the SYN proxy on the data path (what and why:
+ * synproxy.h). The key of the cookies, drawn at ipvs_init. */
+extern struct ipvs_hash_key ipvs_synp_key;
+enum ipvs_synp_verdict {
+	IPVS_SYNP_STOLEN, /* m answered, dropped or kept */
+	IPVS_SYNP_ACK_OK, /* a handshake ACK with a good cookie: make the conn */
+};
+/* A packet of no conn to a SYN-proxy service (TCP, checksum checked):
+ * a SYN is answered with a cookie, an ACK's cookie checked. */
+enum ipvs_synp_verdict ipvs_synp_new_flow(struct worker *w, struct ipvs_worker *iw,
+					  uint16_t port_idx, struct rte_mbuf *m);
+/* The conn c just made for that ACK: m leaves as the SYN to the real
+ * server (its data kept for the splice). Consumes m. */
+void ipvs_synp_open(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *c,
+		    struct rte_mbuf *m);
+/* A packet of a proxied conn the proxy must see (not yet spliced, or a
+ * SYN-ACK again): true when it took m; false: the usual path goes on. */
+bool ipvs_synp_conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
+			   struct rte_mbuf *m, struct ipvs_conn *c, enum ipvs_dir dir,
+			   uint8_t tcp_flags);
+/* Once a second: held data past its time is freed. */
+void ipvs_synp_tick(struct ipvs_worker *iw, uint64_t now);
+/* A proxied conn's packet (TCP header and options in the first segment):
+ * once spliced, sequence, acks, SACK blocks and window between the two
+ * legs; before, nothing. */
+void ipvs_synp_xlate(const struct ipvs_conn *c, enum ipvs_dir dir, struct rte_tcp_hdr *th);
+/* ipvs_init: the cookies' key; each worker's held-data slots */
+int ipvs_synp_init(char *err, size_t errlen);
+void ipvs_synp_worker_init(struct ipvs_worker *iw);
 
 /* ipvs_core.c: the per-worker states (NULL past the last one) */
 struct ipvs_worker *ipvs_worker_state(unsigned index);

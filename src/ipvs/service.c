@@ -1178,7 +1178,8 @@ static int svc_settings(const struct dpvs_svc *s, struct dpvs_svc *conf,
 	}
 	if (s->flags & ~(uint32_t)(DPVS_SVC_F_PERSISTENT | DPVS_SVC_F_HASHED |
 				   DPVS_SVC_F_ONEPACKET | DPVS_SVC_F_SCHED1 | DPVS_SVC_F_SCHED2 |
-				   DPVS_SVC_F_SCHED3 | DPVS_SVC_F_PP)) {
+				   DPVS_SVC_F_SCHED3 | DPVS_SVC_F_PP |
+				   DPVS_SVC_F_SYNPROXY)) {
 		snprintf(err, errlen, "unknown service flags 0x%x", s->flags);
 		return -EINVAL;
 	}
@@ -1187,6 +1188,24 @@ static int svc_settings(const struct dpvs_svc *s, struct dpvs_svc *conf,
 
 		if (rc < 0)
 			return rc;
+	}
+	if (s->flags & DPVS_SVC_F_SYNPROXY) {
+		/* the proxy answers TCP handshakes; a proxied conn keeps its
+		 * sequence offset where a persistent one keeps its template */
+		/* EOPNOTSUPP: ipvsadm shows these words (LVS has no text
+		 * for DPVS's switch) */
+		if (conf->fwmark || conf->protocol != IPPROTO_TCP) {
+			snprintf(err, errlen, "synproxy: only for a TCP service (-t)");
+			return -EOPNOTSUPP;
+		}
+		if (s->flags & DPVS_SVC_F_PERSISTENT) {
+			snprintf(err, errlen, "synproxy: not with persistence (-p) yet");
+			return -EOPNOTSUPP;
+		}
+		if (s->flags & DPVS_SVC_F_PP) { /* Full-NAT's, and the same place */
+			snprintf(err, errlen, "synproxy: not with --proxy-protocol");
+			return -EOPNOTSUPP;
+		}
 	}
 	if ((s->flags & DPVS_SVC_F_PERSISTENT) && s->timeout > IPVS_PERSIST_TIMEOUT_MAX) {
 		snprintf(err, errlen, "persistence timeout %u out of range (1..%u seconds)",
@@ -1299,6 +1318,8 @@ int ipvs_svc_add(const struct dpvs_svc *s, char *err, size_t errlen)
 	return publish();
 }
 
+static int synproxy_check_mode(uint32_t svc_flags, uint32_t fwd, char *err, size_t errlen);
+
 int ipvs_svc_edit(const struct dpvs_svc *s, char *err, size_t errlen)
 {
 	const struct sched_ops *sched;
@@ -1312,6 +1333,14 @@ int ipvs_svc_edit(const struct dpvs_svc *s, char *err, size_t errlen)
 	ret = svc_settings(s, &conf, &sched, err, errlen);
 	if (ret < 0)
 		return ret;
+	/* turning the proxy on: every real server it has must allow it */
+	for (uint32_t i = 0; i < svc_tab[id].ndests; i++) {
+		ret = synproxy_check_mode(conf.flags, dest_tab[svc_tab[id].dest_ids[i]].conf.conn_flags &
+							      IPVS_FWD_MASK,
+					  err, errlen);
+		if (ret < 0)
+			return ret;
+	}
 	svc_tab[id].conf = conf;
 	/* another scheduler: the workers' tables of the old one mean nothing
 	 * to it; the same one keeps its locality */
@@ -1662,6 +1691,23 @@ static const char *fwd_switch(uint32_t fwd)
  * fields stay zero for the other modes). live: also what the running
  * stack says (own addresses, on-link): not for a file being validated,
  * whose own addresses count (control/validate.c asks those). */
+/* A SYN proxy splices two TCP legs through this box: both must pass it.
+ * NAT's do; DR's replies go straight to the client, who would see the
+ * real server's sequence numbers, not the cookie's (DPVS refuses it too);
+ * Full-NAT's could (DPVS proxies them) and are not wired yet. */
+static int synproxy_check_mode(uint32_t svc_flags, uint32_t fwd, char *err, size_t errlen)
+{
+	if (!(svc_flags & DPVS_SVC_F_SYNPROXY) || fwd == DPVS_FWD_MASQ)
+		return 0;
+	if (fwd == DPVS_FWD_FULLNAT)
+		snprintf(err, errlen, "synproxy: Full-NAT real servers are not supported yet "
+				      "(use -m)");
+	else
+		snprintf(err, errlen, "synproxy: a %s real server's replies bypass the balancer, "
+				      "so the proxy cannot splice them (use -m)", fwd_switch(fwd));
+	return -EOPNOTSUPP; /* ipvsadm shows these words */
+}
+
 static int dest_check_mode(const struct dpvs_dest *d, struct dpvs_dest *out, uint32_t fwd,
 			   bool live, char *err, size_t errlen)
 {
@@ -1794,6 +1840,9 @@ static int dest_check(const struct svc_ent *e, const struct dpvs_dest *d, struct
 			 "endpoints' addresses); use -m, -g or -i");
 		return -EOPNOTSUPP;
 	}
+	ret = synproxy_check_mode(e->conf.flags, fwd, err, errlen);
+	if (ret < 0)
+		return ret;
 	/* the running stack is IPv4: an IPv6 dest (of a service the data
 	 * path does not forward yet) gets the checks of the request only */
 	ret = dest_check_mode(d, out, fwd, live && af == AF_INET, err, errlen);

@@ -47,6 +47,11 @@ xmit_nat_l4(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir, struct rte
 
 	uint32_t old = in ? ip->dst_addr : ip->src_addr;
 
+	/* a SYN proxy's conn: the two legs' sequence numbers (one flag
+	 * test for every other NAT packet) */
+	if (unlikely(c->c_flags & IPVS_CONN_F_SYNPROXY))
+		ipvs_synp_xlate(c, dir, (struct rte_tcp_hdr *)(void *)l4);
+
 	if (sctp) {
 		/* no pseudo header in SCTP's CRC32c: only a new port costs
 		 * a pass over the packet (a corrupt one is dropped, not

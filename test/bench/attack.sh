@@ -19,6 +19,10 @@
 #   collide            the flood's tuples all in one bucket of dpvs's old
 #                      CRC hash: with the keyed hash it costs what the
 #                      random flood costs
+#   no-attack-synproxy tcp-cps alone through a SYN-proxy service
+#                      (ipvsadm --synproxy enable): the proxy's own cost
+#   flood-synproxy     random flood at the SYN proxy: answered with
+#                      cookies, no conn made (cookies sent, spliced)
 # Each case has its own daemon (a fresh table). Small runs: the machine
 # is shared, so figures are indicative; interleave and repeat (--runs) on
 # a quiet box for real numbers.
@@ -84,6 +88,7 @@ VIP=192.168.1.111
 RIPS="192.168.229.11 192.168.229.12 192.168.229.13 192.168.229.14"
 DPVS_PID=
 LB_PID=
+SVC_OPTS= # the service's options of a case (SVC_OPTS=... case_run ...)
 
 stop_pid() { # PID: TERM, then KILL after 10 s; only processes this script started
 	local pid=$1 i
@@ -113,7 +118,8 @@ start_daemon() { # LOG
 		sleep 0.1
 	done
 	"$IPVSADM" -L -n > /dev/null 2>&1 || { tail -5 "$1" >&2; return 1; }
-	"$IPVSADM" -A -t $VIP:9 -s rr || return 1
+	# shellcheck disable=SC2086
+	"$IPVSADM" -A -t $VIP:9 -s rr $SVC_OPTS || return 1
 	for rip in $RIPS; do "$IPVSADM" -a -t $VIP:9 -r $rip:9 -m || return 1; done
 }
 
@@ -152,6 +158,7 @@ case_run() {
 		sleep 0.1
 	done
 	"$DPIP" stats > "$base.stats1"
+	"$DPIP" -s stats > "$base.synp"
 	"$DPIP" defense show > "$base.defense"
 	"$DPIP" -s -s link show > "$base.link"
 	stop_daemon
@@ -173,6 +180,8 @@ d = open(base + ".defense").read()
 num = lambda k: int((re.search(r"%s (\d+)" % re.escape(k), d) or [0, 0])[1])
 link = open(base + ".link").read()
 drop = lambda k: sum(int(x) for x in re.findall(r"\b%s\s+(\d+)" % re.escape(k), link))
+sp = open(base + ".synp").read()
+synp = lambda k: sum(int(x) for x in re.findall(r"\b%s (\d+)" % re.escape(k), sp))
 out = dict(case=name, run=int(run), defense=settings,
            cps=tcp.get("cps", 0.0), opened=tcp.get("opened", 0),
            completed=tcp.get("completed", 0), failed=tcp.get("failed", 0),
@@ -183,7 +192,9 @@ out = dict(case=name, run=int(run), defense=settings,
            conns=int(s1["conns"]), conn_max=int(s1["conn-max"]),
            chain_max=int(s1.get("chain-max", 0)),
            evicted=num("evicted"), entries_dropped=num("entries-dropped"),
-           packets_dropped=num("packets-dropped"), conn_table_full=drop("conn-table-full"))
+           packets_dropped=num("packets-dropped"), conn_table_full=drop("conn-table-full"),
+           synp_cookies_sent=synp("cookies-sent"), synp_spliced=synp("spliced"),
+           synp_cookies_bad=synp("cookies-bad"))
 print(json.dumps(out))
 EOF
 }
@@ -200,6 +211,8 @@ for r in $(seq "$RUNS"); do
 	case_run flood-secure-tcp $r "secure_tcp 3" "${FLOOD[@]}" || fail=1
 	case_run collide $r "" --attack collide --attack-rate "$RATE" \
 		--attack-buckets $((CONN_MAX * 2)) || fail=1
+	SVC_OPTS="--synproxy enable" case_run no-attack-synproxy $r "" || fail=1
+	SVC_OPTS="--synproxy enable" case_run flood-synproxy $r "" "${FLOOD[@]}" || fail=1
 done
 
 [ -n "$OUT_JSON" ] || OUT_JSON=$WORK/attack.json
@@ -211,8 +224,8 @@ doc = dict(tool="test/bench/attack.sh", date=time.strftime("%Y-%m-%dT%H:%M:%SZ",
            cpu=cpu, duration_s=int(sys.argv[3]), flood_rate=int(sys.argv[4]) or "max",
            cases=rows)
 json.dump(doc, open(sys.argv[2], "w"), indent=1)
-print("| case | defense | legit cps | success | flood SYN/s | box cycles/pkt | conns / max | chain-max | evicted | entries dropped | packets dropped | conn-table-full |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| case | defense | legit cps | success | flood SYN/s | box cycles/pkt | conns / max | chain-max | evicted | entries dropped | packets dropped | conn-table-full | cookies sent | spliced |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 order = []
 for r in rows:
     if r["case"] not in order:
@@ -221,10 +234,11 @@ for c in order:
     rs = [r for r in rows if r["case"] == c]
     med = lambda k: statistics.median(r[k] for r in rs)
     r0 = rs[-1]
-    print("| %s | %s | %.0f | %.3f | %.0f | %.0f | %d / %d | %d | %d | %d | %d | %d |" % (
+    print("| %s | %s | %.0f | %.3f | %.0f | %.0f | %d / %d | %d | %d | %d | %d | %d | %d | %d |" % (
         c, r0["defense"] or "defaults", med("cps"), med("success"), med("attack_pps"),
         med("cycles_per_packet"), r0["conns"], r0["conn_max"], r0["chain_max"],
-        r0["evicted"], r0["entries_dropped"], r0["packets_dropped"], r0["conn_table_full"]))
+        r0["evicted"], r0["entries_dropped"], r0["packets_dropped"], r0["conn_table_full"],
+        r0.get("synp_cookies_sent", 0), r0.get("synp_spliced", 0)))
 EOF
 say "JSON: $OUT_JSON (work dir $WORK)"
 exit $fail

@@ -273,7 +273,21 @@ static int print_neighs(FILE *out, const struct dpip_cmd *cmd, const void *reply
 
 /* ---- daemon ---- */
 
-static int print_stats(FILE *out, const void *reply, uint32_t rlen, char *err, size_t errlen)
+/* dpip -s stats: the SYN proxy's counters, a line per worker after the
+ * table (its columns stay as scripts read them). */
+static void print_synp_stats(FILE *out, const struct dpvs_worker_stats *w)
+{
+	fprintf(out,
+		"lcore %u synproxy: cookies-sent %" PRIu64 " cookies-valid %" PRIu64
+		" cookies-bad %" PRIu64 " spliced %" PRIu64 " held %" PRIu64 " held-lost %" PRIu64
+		" rs-refused %" PRIu64 " syn-resent %" PRIu64 " synack-reacked %" PRIu64 "\n",
+		w->lcore_id, w->synp_cookies_sent, w->synp_cookies_valid, w->synp_cookies_bad,
+		w->synp_spliced, w->synp_held, w->synp_held_lost, w->synp_rs_refused,
+		w->synp_syn_resent, w->synp_synack_reacked);
+}
+
+static int print_stats(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_t rlen,
+		       char *err, size_t errlen)
 {
 	struct list_iter it;
 	struct dpvs_worker_stats w;
@@ -321,6 +335,10 @@ static int print_stats(FILE *out, const void *reply, uint32_t rlen, char *err, s
 			l.dests, l.dest_max,
 			l.from_memory & DPVS_LIMITS_F_DEST_MEM ? " (from memory)" : "", l.svc_bytes,
 			l.dest_bytes);
+	}
+	for (uint32_t i = 0; cmd->stats && i < it.count; i++) {
+		list_get(&it, i, &w, sizeof(w));
+		print_synp_stats(out, &w);
 	}
 	return 0;
 }
@@ -388,7 +406,7 @@ int dpip_print(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_
 	case DPVS_MSG_CONFIG_RELOAD:
 		return print_text(out, reply, rlen, "config reloaded\n");
 	case DPVS_MSG_STATS:
-		return print_stats(out, reply, rlen, err, errlen);
+		return print_stats(out, cmd, reply, rlen, err, errlen);
 	case DPVS_MSG_SYNC_STATS:
 		return print_sync(out, reply, rlen, err, errlen);
 	case DPVS_MSG_LINK_SHOW:

@@ -251,6 +251,8 @@ static void print_service_rule(FILE *f, const struct dpvs_svc *s, const char *sv
 	}
 	if (s->flags & DPVS_SVC_F_PP)
 		fprintf(f, " --proxy-protocol %s", (s->flags & DPVS_SVC_F_PP_V2) ? "v2" : "v1");
+	if (s->flags & DPVS_SVC_F_SYNPROXY)
+		fputs(" --synproxy enable", f);
 	fputc('\n', f);
 }
 
@@ -288,6 +290,8 @@ static void print_service_line(FILE *f, const struct dpvs_svc *s, const char *sv
 	/* as DPVS's ipvsadm lists it */
 	if (s->flags & DPVS_SVC_F_PP)
 		fprintf(f, " pp%s", (s->flags & DPVS_SVC_F_PP_V2) ? "v2" : "v1");
+	if (s->flags & DPVS_SVC_F_SYNPROXY)
+		fputs(" synproxy", f);
 	fputc('\n', f);
 }
 

@@ -98,6 +98,7 @@ enum opt_id {
 	O_MCAST_GROUP, O_MCAST_PORT, O_MCAST_TTL, O_TUN_INFO, O_TUN_TYPE,
 	O_TUN_PORT, O_TUN_NOCSUM, O_TUN_CSUM, O_TUN_REMCSUM,
 	O_ADD_LADDR, O_DEL_LADDR, O_GET_LADDR, O_LADDR, O_IFNAME, O_PROXY_PROTOCOL,
+	O_SYNPROXY, /* DPVS's; outside the matrix (checked in command_checks) */
 };
 
 enum arg_kind { ARG_NONE, ARG_REQ, ARG_OPT };
@@ -178,6 +179,8 @@ static const struct opt_def opts[] = {
 	{ "ifname", 'F', ARG_REQ, O_IFNAME },
 	/* DPVS's: the PROXY header to Full-NAT real servers */
 	{ "proxy-protocol", 0, ARG_REQ, O_PROXY_PROTOCOL },
+	/* DPVS's SYN proxy switch, with its ipvsadm's letter */
+	{ "synproxy", 'j', ARG_REQ, O_SYNPROXY },
 };
 
 /* popt's error codes and their poptStrerror() texts. */
@@ -307,6 +310,7 @@ struct parse_ctx {
 	const char *prog;
 	char sched_flags[64]; /* -b value, checked after the option loop */
 	bool have_sched_flags;
+	bool have_synproxy; /* -j given (only -A and -E take it) */
 };
 
 __attribute__((format(printf, 2, 3))) static int fail(struct parse_ctx *p, const char *fmt, ...)
@@ -747,6 +751,18 @@ static int handle_option(struct parse_ctx *p, int id, const char *arg, const cha
 			return rc;
 		c->svc.flags |= DPVS_SVC_F_ONEPACKET;
 		return 0;
+	case O_SYNPROXY:
+		/* DPVS's words: -j enable|disable */
+		if (p->have_synproxy)
+			return fail(p, "multiple '--synproxy' options specified");
+		p->have_synproxy = true;
+		if (!strcmp(arg, "enable"))
+			c->svc.flags |= DPVS_SVC_F_SYNPROXY;
+		else if (!strcmp(arg, "disable"))
+			c->svc.flags &= ~(uint32_t)DPVS_SVC_F_SYNPROXY;
+		else
+			return fail(p, "synproxy switch must be enable or disable");
+		return 0;
 	case O_PE:
 		if ((rc = set_option(p, IPVSADM_OPT_PE)))
 			return rc;
@@ -953,6 +969,9 @@ static int command_checks(struct parse_ctx *p)
 				  IPVSADM_OPT(IPVSADM_OPT_TUN_CSUM) |
 				  IPVSADM_OPT(IPVSADM_OPT_TUN_REMCSUM);
 
+	if (p->have_synproxy && c->cmd != IPVSADM_CMD_ADD && c->cmd != IPVSADM_CMD_EDIT)
+		return fail(p, "Illegal 'synproxy' option with the '%s' command",
+			    ipvsadm_cmd_name(c->cmd));
 	if (c->cmd == IPVSADM_CMD_ADD || c->cmd == IPVSADM_CMD_EDIT) {
 		/* port 0 matches every port: only sensible with persistence */
 		if (!c->svc.fwmark && !c->svc.port && !(c->svc.flags & DPVS_SVC_F_PERSISTENT))

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * synproxy: SYN cookies, the SYN's options and the sequence translation
+ * of a spliced connection (what they are and why: synproxy.h).
+ */
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "inet/csum.h"
+#include "ipvs/synproxy.h"
+
+/* Linux's msstab (net/ipv4/syncookies.c): the values most clients send,
+ * so the MSS the real server learns is rarely below the client's. */
+const uint16_t synp_mss_table[SYNP_MSS_ENTRIES] = {536, 1300, 1440, 1460};
+
+#define COOKIE_BITS 24
+#define COOKIE_MASK ((1u << COOKIE_BITS) - 1)
+/* the data the cookie carries: MSS index (2 bits), window scale (4), SACK (1) */
+#define DATA_BITS     7
+#define DATA_WS_SHIFT 2
+#define DATA_SACK     0x40u
+
+enum {
+	TCPOPT_EOL = 0,
+	TCPOPT_NOP = 1,
+	TCPOPT_MSS = 2,
+	TCPOPT_WS = 3,
+	TCPOPT_SACK_PERM = 4,
+	TCPOPT_SACK = 5
+};
+
+/* H(key, tuple, count): which = 1 is the count-free hash that hides the
+ * tuple's part, which = 2 the one bound to the counter; distinct
+ * messages, so one key serves both. The counter's 24 bits wrap once in
+ * 34 years of 64-second steps. */
+static uint32_t cookie_hash(const struct ipvs_hash_key *k, const struct synp_tuple *t,
+			    uint32_t count, uint8_t which)
+{
+	uint64_t m0 = (uint64_t)t->saddr | (uint64_t)t->daddr << 32;
+	uint64_t m1 = (uint64_t)t->sport | (uint64_t)t->dport << 16 |
+		      (uint64_t)(count & 0xffffff) << 32 | (uint64_t)which << 56;
+
+	return (uint32_t)ipvs_siphash13_2w(k, m0, m1);
+}
+
+unsigned synp_mss_index(uint16_t mss)
+{
+	unsigned i = SYNP_MSS_ENTRIES - 1;
+
+	while (i > 0 && synp_mss_table[i] > mss)
+		i--;
+	return i;
+}
+
+uint32_t synp_cookie_make(const struct ipvs_hash_key *k, const struct synp_tuple *t, uint32_t isn,
+			  uint32_t count, const struct synp_opts *o, struct synp_opts *kept)
+{
+	unsigned mi = synp_mss_index(o->mss);
+	uint32_t ws = o->wscale > SYNP_WSCALE_MAX ? SYNP_WSCALE_NONE : o->wscale;
+	uint32_t data = mi | ws << DATA_WS_SHIFT | (o->sack_ok ? DATA_SACK : 0);
+
+	if (kept)
+		*kept = (struct synp_opts){
+		    .mss = synp_mss_table[mi], .wscale = (uint8_t)ws, .sack_ok = o->sack_ok};
+	return cookie_hash(k, t, 0, 1) + isn + (count << COOKIE_BITS) +
+	       ((cookie_hash(k, t, count, 2) + data) & COOKIE_MASK);
+}
+
+enum synp_check synp_cookie_check(const struct ipvs_hash_key *k, const struct synp_tuple *t,
+				  uint32_t ack_seq, uint32_t ack_ack, uint32_t now,
+				  struct synp_opts *o)
+{
+	uint32_t isn = ack_seq - 1, v = (ack_ack - 1) - cookie_hash(k, t, 0, 1) - isn;
+	/* the counter's low byte came back in the top one: its age modulo
+	 * 256, so counter 0 still takes a cookie of counter 255 */
+	uint32_t age = (now - (v >> COOKIE_BITS)) & 0xff, data;
+
+	if (age > 1)
+		return SYNP_COOKIE_STALE;
+	data = (v - cookie_hash(k, t, now - age, 2)) & COOKIE_MASK;
+	if (data >> DATA_BITS)
+		return SYNP_COOKIE_FORGED;
+	*o = (struct synp_opts){.mss = synp_mss_table[data & 3],
+				.wscale = (uint8_t)((data >> DATA_WS_SHIFT) & 0xf),
+				.sack_ok = (data & DATA_SACK) != 0};
+	return SYNP_COOKIE_OK;
+}
+
+int synp_parse_opts(const uint8_t *opt, unsigned len, struct synp_opts *o)
+{
+	*o = (struct synp_opts){.mss = 0, .wscale = SYNP_WSCALE_NONE, .sack_ok = false};
+	for (unsigned i = 0; i < len;) {
+		uint8_t kind = opt[i], olen;
+
+		if (kind == TCPOPT_EOL)
+			break;
+		if (kind == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || (olen = opt[i + 1]) < 2 || i + olen > len)
+			return -1;
+		/* a known kind with a length of another: ignored, as Linux does */
+		if (kind == TCPOPT_MSS && olen == 4)
+			o->mss = (uint16_t)(opt[i + 2] << 8 | opt[i + 3]);
+		else if (kind == TCPOPT_WS && olen == 3)
+			/* RFC 7323 2.3: a shift above 14 is taken as 14 */
+			o->wscale = opt[i + 2] > SYNP_WSCALE_MAX ? SYNP_WSCALE_MAX : opt[i + 2];
+		else if (kind == TCPOPT_SACK_PERM && olen == 2)
+			o->sack_ok = true;
+		i += olen;
+	}
+	return 0;
+}
+
+unsigned synp_write_opts(uint8_t *buf, uint16_t mss, uint8_t ws, uint8_t peer_ws, bool sack)
+{
+	unsigned n = 0;
+
+	buf[n++] = TCPOPT_MSS;
+	buf[n++] = 4;
+	buf[n++] = (uint8_t)(mss >> 8);
+	buf[n++] = (uint8_t)mss;
+	/* RFC 7323: a SYN-ACK carries a window scale only if the SYN did */
+	if (peer_ws != SYNP_WSCALE_NONE) {
+		buf[n++] = TCPOPT_NOP;
+		buf[n++] = TCPOPT_WS;
+		buf[n++] = 3;
+		buf[n++] = ws;
+	}
+	if (sack) {
+		buf[n++] = TCPOPT_NOP;
+		buf[n++] = TCPOPT_NOP;
+		buf[n++] = TCPOPT_SACK_PERM;
+		buf[n++] = 2;
+	}
+	return n;
+}
+
+static void xlate_win(struct rte_tcp_hdr *th, uint8_t from, uint8_t to)
+{
+	uint16_t old = th->rx_win, win;
+
+	if (from == to)
+		return;
+	win = rte_cpu_to_be_16(synp_rescale_win(rte_be_to_cpu_16(old), from, to));
+	th->rx_win = win;
+	th->cksum = csum_update16(th->cksum, old, win);
+}
+
+void synp_xlate_out(struct rte_tcp_hdr *th, uint32_t delta, uint8_t rs_ws, uint8_t our_ws)
+{
+	uint32_t old = th->sent_seq, seq = rte_cpu_to_be_32(rte_be_to_cpu_32(old) - delta);
+
+	th->sent_seq = seq;
+	th->cksum = csum_update32(th->cksum, old, seq);
+	xlate_win(th, rs_ws, our_ws);
+}
+
+/* Adds delta to the edges of the SACK blocks among the options; returns
+ * whether there were any. */
+static bool xlate_sack(uint8_t *opt, unsigned len, uint32_t delta)
+{
+	bool changed = false;
+
+	for (unsigned i = 0; i < len;) {
+		uint8_t kind = opt[i], olen;
+
+		if (kind == TCPOPT_EOL)
+			break;
+		if (kind == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || (olen = opt[i + 1]) < 2 || i + olen > len)
+			break;
+		if (kind == TCPOPT_SACK && olen >= 10 && (olen - 2) % 8 == 0) {
+			for (unsigned e = i + 2; e < i + olen; e += 4) {
+				uint32_t v;
+
+				memcpy(&v, opt + e, 4);
+				v = rte_cpu_to_be_32(rte_be_to_cpu_32(v) + delta);
+				memcpy(opt + e, &v, 4);
+			}
+			changed = true;
+		}
+		i += olen;
+	}
+	return changed;
+}
+
+void synp_xlate_in(struct rte_tcp_hdr *th, uint32_t delta, uint8_t client_ws, uint8_t rs_ws)
+{
+	uint32_t old = th->recv_ack, ack = rte_cpu_to_be_32(rte_be_to_cpu_32(old) + delta);
+	unsigned olen = (unsigned)(th->data_off >> 4) * 4;
+	uint8_t *opt = (uint8_t *)(th + 1), before[40];
+
+	th->recv_ack = ack;
+	th->cksum = csum_update32(th->cksum, old, ack);
+	xlate_win(th, client_ws, rs_ws);
+	if (olen <= sizeof(*th))
+		return;
+	olen -= sizeof(*th);
+	memcpy(before, opt, olen);
+	/* the options start at offset 20 and are whole 32-bit words, so
+	 * their sums before and after line up with the checksum's words
+	 * wherever in them a SACK block sits (RFC 1624 over a range) */
+	if (xlate_sack(opt, olen, delta)) {
+		uint32_t sum = (uint16_t)~th->cksum;
+
+		sum += (uint16_t)~csum_raw(before, olen);
+		sum += csum_raw(opt, olen);
+		th->cksum = (uint16_t)~csum_fold(sum);
+	}
+}

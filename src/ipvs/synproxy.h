@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * synproxy: the pure parts of a TCP SYN proxy per service (issue 21 item
+ * 4, as DPVS's ip_vs_synproxy): the SYN cookie that lets the balancer
+ * answer a client's SYN without keeping any state, the parsing of the
+ * SYN's options that the cookie carries, the options of the SYN-ACK and
+ * of the SYN to the real server, and the sequence translation of a
+ * spliced connection.
+ *
+ * Owns no state: the caller passes the secret key, the clock's counter
+ * and the packets' bytes. Called by the data path (ipvs_core.c,
+ * proto_tcp.c, xmit_nat.h) and by the unit tests; calls only
+ * conn_hash.h's SipHash and inet/csum.h.
+ *
+ * The cookie is Linux's (net/ipv4/syncookies.c, after D. J. Bernstein's
+ * design) with SipHash-1-3 under the balancer's own key in place of the
+ * kernel's hash:
+ *
+ *   cookie = H(key, tuple, 0) + client ISN + (count << 24)
+ *            + ((H(key, tuple, count) + data) & 0xffffff)
+ *
+ * count is the clock's counter (one step per SYNP_COUNTER_SECONDS) kept
+ * to 8 bits, data the 7 bits below (MSS index, window scale, SACK). The
+ * check undoes the first hash and the ISN, reads count back from the top
+ * byte, accepts it if it is the current counter or the previous one
+ * (modulo 256, so a counter that wrapped is still the previous one), and
+ * then the low 24 bits less the second hash must be a value below 2^7:
+ * a forged ACK passes with a chance of about 2^-24 (2 counters of 256,
+ * 2^7 data values of 2^24).
+ */
+#ifndef DPVS_IPVS_SYNPROXY_H
+#define DPVS_IPVS_SYNPROXY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_tcp.h>
+
+#include "ipvs/conn_hash.h"
+
+/* One counter step: a cookie is good for one to two of them (64 to 128
+ * seconds), Linux's lifetime (MAX_SYNCOOKIE_AGE 2 of 60 s). */
+#define SYNP_COUNTER_SECONDS 64u
+
+/* The MSS values a cookie can carry (2 bits): Linux's IPv4 table. The
+ * client gets the largest entry not above the MSS its SYN offered (the
+ * smallest when it offered less or nothing, as RFC 9293's 536 default). */
+#define SYNP_MSS_ENTRIES 4
+extern const uint16_t synp_mss_table[SYNP_MSS_ENTRIES];
+
+/* "no window scale option" (a shift is at most 14, RFC 7323) */
+#define SYNP_WSCALE_NONE 15u
+#define SYNP_WSCALE_MAX	 14u
+
+/* What a client's SYN offered, as the cookie keeps it. */
+struct synp_opts {
+	uint16_t mss;	/* 0 in a parse result: the SYN had no MSS option */
+	uint8_t wscale; /* 0..14, or SYNP_WSCALE_NONE */
+	bool sack_ok;
+};
+
+/* The counter of a time (seconds of the worker clock). */
+static inline uint32_t synp_counter(uint64_t seconds)
+{
+	return (uint32_t)(seconds / SYNP_COUNTER_SECONDS);
+}
+
+/* The TCP tuple as the client sent it (network order). */
+struct synp_tuple {
+	uint32_t saddr, daddr;
+	uint16_t sport, dport;
+};
+
+/* The MSS table's index for a client's offer (see synp_mss_table). */
+unsigned synp_mss_index(uint16_t mss);
+
+/* The cookie (our ISN in the SYN-ACK) for the client's SYN of ISN isn
+ * at counter count; the opts kept are those the MSS table and 4 bits of
+ * window scale can say (*kept, when not NULL, receives them). */
+uint32_t synp_cookie_make(const struct ipvs_hash_key *k, const struct synp_tuple *t, uint32_t isn,
+			  uint32_t count, const struct synp_opts *o, struct synp_opts *kept);
+
+enum synp_check {
+	SYNP_COOKIE_OK = 0,
+	SYNP_COOKIE_STALE,  /* a counter neither current nor previous */
+	SYNP_COOKIE_FORGED, /* the hash does not match */
+};
+
+/* Checks the client's ACK (its seq = its ISN + 1, its ack = cookie + 1)
+ * at counter now; on SYNP_COOKIE_OK fills *o with what the SYN offered
+ * (mss from the table, never 0). */
+enum synp_check synp_cookie_check(const struct ipvs_hash_key *k, const struct synp_tuple *t,
+				  uint32_t ack_seq, uint32_t ack_ack, uint32_t now,
+				  struct synp_opts *o);
+
+/* Reads the options of a SYN (len bytes at opt). Returns 0, or -1 when
+ * an option runs past the end or has a length below 2 (the packet is
+ * then dropped, as Linux's tcp_parse_options stops). Unknown options
+ * are skipped; timestamps are not kept (the proxy answers without them,
+ * which turns them off on both legs). */
+int synp_parse_opts(const uint8_t *opt, unsigned len, struct synp_opts *o);
+
+/* Writes the options of the proxy's SYN-ACK (or of its SYN to the real
+ * server, with the client's opts) into buf (room for SYNP_OPTS_MAX
+ * bytes): MSS mss; window scale ws only when the peer offered one
+ * (peer_ws != SYNP_WSCALE_NONE); SACK-permitted when the peer offered
+ * it. Returns the length written, a multiple of 4. */
+#define SYNP_OPTS_MAX 12
+unsigned synp_write_opts(uint8_t *buf, uint16_t mss, uint8_t ws, uint8_t peer_ws, bool sack);
+
+/*
+ * Sequence translation of a spliced connection. The client knows our
+ * cookie as the server's ISN, the real server its own ISN; delta is
+ * their difference (rs_isn - cookie, modulo 2^32). Every field stays in
+ * network order; the TCP checksum is updated in place (no recompute).
+ */
+static inline uint32_t synp_delta(uint32_t cookie, uint32_t rs_isn)
+{
+	return rs_isn - cookie;
+}
+
+/* Real server -> client: seq -= delta; the window, read at the real
+ * server's shift rs_ws, is rewritten at the shift the client was given
+ * (our_ws), saturated at 0xffff. Its acks and SACK blocks are about the
+ * client's own numbers and stay. */
+void synp_xlate_out(struct rte_tcp_hdr *th, uint32_t delta, uint8_t rs_ws, uint8_t our_ws);
+
+/* Client -> real server: ack += delta, and the edges of every SACK block
+ * (they name the real server's bytes); the window from the client's
+ * shift to the one the real server accepted (0 when its SYN-ACK had no
+ * window scale: then the two legs scale differently). Malformed options
+ * are left as they are (the real server judges them). */
+void synp_xlate_in(struct rte_tcp_hdr *th, uint32_t delta, uint8_t client_ws, uint8_t rs_ws);
+
+/* A window field (host order) read at shift from, as the same number of
+ * bytes at shift to, saturated: the one rule of both directions. */
+static inline uint16_t synp_rescale_win(uint16_t win, uint8_t from, uint8_t to)
+{
+	uint64_t bytes = (uint64_t)win << from;
+
+	bytes >>= to;
+	return bytes > 0xffff ? 0xffff : (uint16_t)bytes;
+}
+
+#endif /* DPVS_IPVS_SYNPROXY_H */

@@ -1,0 +1,550 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * synproxy_conn: the SYN proxy's state machine on the data path (the
+ * cookies and the translation themselves: synproxy.c).
+ *
+ *   client SYN, no conn      -> SYN-ACK with the cookie, in place of the
+ *                               SYN (no state kept)
+ *   client ACK, no conn      -> cookie checked: bad: dropped; good: the
+ *                               conn is made (SYN_RECV) and the ACK leaves
+ *                               as the SYN to the real server with the
+ *                               options the cookie kept; its data (if
+ *                               any) is held: one mbuf per conn
+ *   client, not spliced      -> the handshake's ACK again (the cookie
+ *                               passes): the SYN again; first data: held;
+ *                               anything else: absorbed (dropped)
+ *   real server SYN-ACK      -> spliced: c->synp.seq becomes the offset,
+ *                               the SYN-ACK leaves as the client's ACK to
+ *                               the real server, the held data follows
+ *   real server SYN-ACK again-> ACKed again, never shown to the client
+ *   real server RST, not yet -> the client gets an RST (with the cookie's
+ *                               sequence number), the conn closes
+ *
+ * Every answer is the received frame rewritten in place, so each frame
+ * keeps exactly one fate (forwarded, or a drop with its reason); held
+ * data is a copy, a packet of our own, sent by dp_tx (no fate).
+ *
+ * The windows: the client is given SYNP_OUR_WS when it offered a window
+ * scale (the cookie has no room for ours, so it is a constant) and the
+ * real server is offered the client's own; synproxy.c rescales each
+ * direction's window where the two legs' shifts differ.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+#include <netinet/in.h>
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "inet/csum.h"
+#include "ipvs/synproxy.h"
+#include "ipvs/xmit_conn.h"
+
+/* Our window scale to clients that offered one (Linux's usual). */
+#define SYNP_OUR_WS 7
+/* The MSS our SYN-ACK offers: the Ethernet MTU's; a real server with a
+ * smaller one still takes such segments (MSS bounds what it sends). */
+#define SYNP_OUR_MSS 1460
+/* The window of our SYN-ACK (unscaled, as every SYN's) */
+#define SYNP_SYNACK_WIN 65535
+
+struct ipvs_hash_key ipvs_synp_key;
+
+static inline struct rte_tcp_hdr *tcp_of(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, m->l3_len);
+}
+
+static inline uint32_t tcp_hdr_len(const struct rte_tcp_hdr *th)
+{
+	return (uint32_t)(th->data_off >> 4) * 4u;
+}
+
+/* The TCP payload's length (the IPv4 layer checked total_length). */
+static inline uint32_t tcp_payload_len(struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+
+	return rte_be_to_cpu_16(ip->total_length) - m->l3_len - tcp_hdr_len(tcp_of(m));
+}
+
+static inline uint8_t ws_eff(uint8_t ws)
+{
+	return ws == SYNP_WSCALE_NONE ? 0 : ws;
+}
+
+/*
+ * m's TCP header rebuilt with optlen bytes of options at opt and no
+ * payload, its IPv4 total length to match; then both checksums from
+ * scratch (a handshake packet is small). The IPv4 header keeps its
+ * length (ipv4_input refused options). false: no room (m untouched).
+ */
+static bool tcp_rebuild(struct rte_mbuf *m, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+			const uint8_t *opt, unsigned optlen)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	uint32_t len = m->l3_len + (uint32_t)sizeof(struct rte_tcp_hdr) + optlen;
+	struct rte_tcp_hdr *th;
+
+	if (m->nb_segs > 1 && rte_pktmbuf_linearize(m) < 0)
+		return false;
+	if (rte_pktmbuf_data_len(m) < len) {
+		if (!rte_pktmbuf_append(m, (uint16_t)(len - rte_pktmbuf_data_len(m))))
+			return false;
+	} else if (rte_pktmbuf_data_len(m) > len) {
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - len));
+	}
+	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	th = tcp_of(m);
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32(ack);
+	th->data_off = (uint8_t)(((sizeof(*th) + optlen) / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(win);
+	th->tcp_urp = 0;
+	memcpy(th + 1, opt, optlen);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)len);
+	ip->hdr_checksum = csum_ipv4_hdr(ip);
+	th->cksum = 0;
+	th->cksum = csum_ipv4_l4(ip, th);
+	/* what the NIC said of the packet we received is not of this one */
+	m->ol_flags &= ~(RTE_MBUF_F_RX_L4_CKSUM_MASK | RTE_MBUF_F_RX_IP_CKSUM_MASK);
+	return true;
+}
+
+/* The SYN answered where it came from: addresses and ports swapped, the
+ * Ethernet header's too (to whoever handed it to us: client or router). */
+static void answer_syn(struct worker *w, uint16_t port_idx, struct rte_mbuf *m, uint32_t cookie,
+		       uint32_t isn, const struct synp_opts *kept)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	struct rte_tcp_hdr *th = tcp_of(m);
+	uint8_t opt[SYNP_OPTS_MAX];
+	unsigned optlen =
+	    synp_write_opts(opt, SYNP_OUR_MSS, SYNP_OUR_WS, kept->wscale, kept->sack_ok);
+	uint32_t a = ip->src_addr;
+	uint16_t p = th->src_port;
+	struct rte_ether_hdr *eth;
+
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = a;
+	ip->time_to_live = 64; /* as the stack's own packets */
+	ip->packet_id = 0;
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	th->src_port = th->dst_port;
+	th->dst_port = p;
+	if (!tcp_rebuild(m, cookie, isn + 1, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, SYNP_SYNACK_WIN,
+			 opt, optlen)) {
+		dp_drop(w, port_idx, DPVS_DROP_NO_MBUF, m);
+		return;
+	}
+	/* the received Ethernet header is still in the headroom */
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth));
+	if (unlikely(!eth)) {
+		dp_drop(w, port_idx, DPVS_DROP_NO_MBUF, m);
+		return;
+	}
+	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+	rte_ether_addr_copy(&netif_port(port_idx)->mac, &eth->src_addr);
+	m->l2_len = sizeof(*eth);
+	dp_forward(w, port_idx, m);
+}
+
+static struct synp_tuple tuple_of(const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th)
+{
+	return (struct synp_tuple){.saddr = ip->src_addr,
+				   .daddr = ip->dst_addr,
+				   .sport = th->src_port,
+				   .dport = th->dst_port};
+}
+
+/* The client's handshake ACK (or its first segment) against its cookie. */
+static enum synp_check check_cookie(struct worker *w, struct rte_mbuf *m, struct synp_opts *o)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	const struct rte_tcp_hdr *th = tcp_of(m);
+	struct synp_tuple t = tuple_of(ip, th);
+
+	return synp_cookie_check(&ipvs_synp_key, &t, rte_be_to_cpu_32(th->sent_seq),
+				 rte_be_to_cpu_32(th->recv_ack), synp_counter(w->now_sec), o);
+}
+
+enum ipvs_synp_verdict ipvs_synp_new_flow(struct worker *w, struct ipvs_worker *iw,
+					  uint16_t port_idx, struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	const struct rte_tcp_hdr *th = tcp_of(m);
+	uint8_t fl = th->tcp_flags &
+		     (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG);
+	uint32_t hl = tcp_hdr_len(th);
+
+	/* the options are read where they are: all of them in this segment */
+	if (unlikely(rte_pktmbuf_data_len(m) < m->l3_len + hl)) {
+		dp_drop(w, port_idx, DPVS_DROP_L4_SHORT, m);
+		return IPVS_SYNP_STOLEN;
+	}
+	if (fl == RTE_TCP_SYN_FLAG) {
+		struct synp_tuple t = tuple_of(ip, th);
+		struct synp_opts in, kept;
+		uint32_t isn = rte_be_to_cpu_32(th->sent_seq), cookie;
+
+		if (synp_parse_opts((const uint8_t *)(th + 1), hl - (uint32_t)sizeof(*th), &in) <
+		    0) {
+			dp_drop(w, port_idx, DPVS_DROP_L4_SHORT, m);
+			return IPVS_SYNP_STOLEN;
+		}
+		cookie =
+		    synp_cookie_make(&ipvs_synp_key, &t, isn, synp_counter(w->now_sec), &in, &kept);
+		iw->synp.cookies_sent++;
+		answer_syn(w, port_idx, m, cookie, isn, &kept);
+		return IPVS_SYNP_STOLEN;
+	}
+	/* the handshake's last step, maybe with data (and a FIN) */
+	if ((fl & ~RTE_TCP_FIN_FLAG) == RTE_TCP_ACK_FLAG) {
+		struct synp_opts o;
+
+		if (check_cookie(w, m, &o) == SYNP_COOKIE_OK) {
+			iw->synp.cookies_valid++;
+			return IPVS_SYNP_ACK_OK;
+		}
+		iw->synp.cookies_bad++;
+		dp_drop(w, port_idx, DPVS_DROP_SYNP_BAD_COOKIE, m);
+		return IPVS_SYNP_STOLEN;
+	}
+	dp_drop(w, port_idx, DPVS_DROP_CONN_NOT_SYN, m);
+	return IPVS_SYNP_STOLEN;
+}
+
+/* ---- held data ---- */
+
+static struct ipvs_synp_held *held_find(struct ipvs_worker *iw, const struct ipvs_conn *c)
+{
+	struct ipvs_synp_held *h;
+
+	if (!c->synp.held)
+		return NULL;
+	h = &iw->synp_held[c->synp.held - 1];
+	/* the client's address and port too: a slot let go and taken again
+	 * holds another flow, maybe in the same conn slot */
+	if (h->m && h->c == c && h->caddr == c->in.saddr && h->cport == c->in.sport)
+		return h;
+	return NULL;
+}
+
+/* The slot's mbuf is gone (sent or freed): the slot goes back. */
+static void held_release(struct ipvs_worker *iw, struct ipvs_synp_held *h)
+{
+	h->m = NULL;
+	iw->synp_free[iw->synp_nfree++] = (uint16_t)(h - iw->synp_held);
+	iw->synp_nheld--;
+}
+
+static void held_free(struct ipvs_worker *iw, struct ipvs_synp_held *h, bool lost)
+{
+	rte_pktmbuf_free(h->m);
+	held_release(iw, h);
+	if (lost)
+		iw->synp.held_lost++;
+}
+
+/* A copy of m (data at its IPv4 header) kept for conn c. */
+static void held_put(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *c,
+		     struct rte_mbuf *m)
+{
+	struct ipvs_synp_held *h;
+	uint16_t slot;
+
+	if (!iw->synp_nfree) {
+		/* the client sends it again once the conn is spliced */
+		iw->synp.held_lost++;
+		return;
+	}
+	slot = iw->synp_free[iw->synp_nfree - 1];
+	h = &iw->synp_held[slot];
+	h->m = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+	if (!h->m) {
+		iw->synp.held_lost++;
+		return;
+	}
+	iw->synp_nfree--;
+	h->c = c;
+	h->caddr = c->in.saddr;
+	h->cport = c->in.sport;
+	h->expires = (uint32_t)w->now_sec + IPVS_SYNP_HELD_SECONDS;
+	c->synp.held = (uint16_t)(slot + 1);
+	iw->synp_nheld++;
+	iw->synp.held++;
+}
+
+void ipvs_synp_worker_init(struct ipvs_worker *iw)
+{
+	for (unsigned i = 0; i < IPVS_SYNP_HELD_MAX; i++)
+		iw->synp_free[i] = (uint16_t)(IPVS_SYNP_HELD_MAX - 1 - i);
+	iw->synp_nfree = IPVS_SYNP_HELD_MAX;
+}
+
+/* The held data of a spliced conn goes to the real server: rewritten as
+ * xmit_nat would and translated, by the conn's egress (which the ACK
+ * before it has just used); a packet of our own, so dp_tx. */
+static void held_send(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *c)
+{
+	struct ipvs_synp_held *h = held_find(iw, c);
+	struct rte_mbuf *m;
+	struct rte_ipv4_hdr *ip;
+	struct rte_ether_hdr *eth;
+
+	if (!h)
+		return;
+	m = h->m;
+	held_release(iw, h);
+	c->synp.held = 0;
+	if (c->eg_in.gen != inet_egress_gen()) {
+		rte_pktmbuf_free(m);
+		iw->synp.held_lost++;
+		return;
+	}
+	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	ipvs_synp_xlate(c, IPVS_DIR_IN, tcp_of(m));
+	xmit_l4_addr_port(IPPROTO_TCP, (uint8_t *)tcp_of(m), rte_pktmbuf_data_len(m) - m->l3_len,
+			  false, ip->dst_addr, c->out.saddr, c->out.sport);
+	xmit_ip_ttl_addr(ip, false, c->out.saddr);
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth));
+	if (unlikely(!eth)) {
+		rte_pktmbuf_free(m);
+		iw->synp.held_lost++;
+		return;
+	}
+	memcpy(eth, &c->eg_in, 2 * RTE_ETHER_ADDR_LEN);
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	m->l2_len = sizeof(*eth);
+	dp_tx(w, c->eg_in.port_idx, m);
+}
+
+void ipvs_synp_tick(struct ipvs_worker *iw, uint64_t now)
+{
+	if (likely(!iw->synp_nheld) || now == iw->synp_tick_sec)
+		return;
+	iw->synp_tick_sec = now;
+	for (unsigned i = 0; i < IPVS_SYNP_HELD_MAX; i++)
+		if (iw->synp_held[i].m && (int32_t)(iw->synp_held[i].expires - (uint32_t)now) < 0)
+			held_free(iw, &iw->synp_held[i], true);
+}
+
+/* ---- the leg to the real server ---- */
+
+/* m (the client's handshake ACK or its first segment, client -> VIP)
+ * leaves as the SYN to the real server: the client's ISN, the options
+ * the cookie kept, the window unscaled (a SYN's is). */
+static void send_syn(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m,
+		     const struct synp_opts *o)
+{
+	struct rte_tcp_hdr *th = tcp_of(m);
+	uint8_t opt[SYNP_OPTS_MAX];
+	unsigned optlen = synp_write_opts(opt, o->mss, o->wscale, o->wscale, o->sack_ok);
+	uint16_t win = synp_rescale_win(rte_be_to_cpu_16(th->rx_win), ws_eff(o->wscale), 0);
+
+	if (!tcp_rebuild(m, rte_be_to_cpu_32(th->sent_seq) - 1, 0, RTE_TCP_SYN_FLAG, win, opt,
+			 optlen)) {
+		dp_drop(w, m->port, DPVS_DROP_NO_MBUF, m);
+		return;
+	}
+	conn_xmit(w, c, IPVS_DIR_IN, m);
+}
+
+void ipvs_synp_open(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *c,
+		    struct rte_mbuf *m)
+{
+	struct rte_tcp_hdr *th = tcp_of(m);
+	struct synp_opts so, *o = &so;
+
+	/* checked once more for the options it keeps: two hashes for a
+	 * proxied conn, rather than state that every new flow of every
+	 * service would carry through the scheduler */
+	if (check_cookie(w, m, o) != SYNP_COOKIE_OK) { /* the counter moved on */
+		ipvs_conn_free(iw, c);
+		iw->synp.cookies_bad++;
+		dp_drop(w, m->port, DPVS_DROP_SYNP_BAD_COOKIE, m);
+		return;
+	}
+
+	c->c_flags |= IPVS_CONN_F_SYNPROXY;
+	c->synp.seq = rte_be_to_cpu_32(th->recv_ack) - 1; /* the cookie */
+	c->synp.ws = (uint8_t)(o->wscale << 4 | SYNP_WSCALE_NONE);
+	c->synp.spliced = 0;
+	c->synp.held = 0;
+	if (tcp_payload_len(m))
+		held_put(w, iw, c, m);
+	send_syn(w, c, m, o);
+}
+
+/* The real server's SYN-ACK m leaves as the client's ACK of it: turned
+ * around into the client -> VIP direction with the numbers the client
+ * would use (its ISN + 1, the cookie + 1), so that xmit_nat rewrites and
+ * translates it as every later client packet. */
+static void ack_rs(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m, uint32_t cookie)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	struct rte_tcp_hdr *th = tcp_of(m);
+	uint8_t cws = ws_eff((uint8_t)(c->synp.ws >> 4));
+	/* the client's next window is the real one: 64 KB until then */
+	uint16_t win = synp_rescale_win(65535, 0, cws);
+
+	ip->src_addr = c->in.saddr;
+	ip->dst_addr = c->in.daddr;
+	ip->time_to_live = 64;
+	ip->packet_id = 0;
+	th->src_port = c->in.sport;
+	th->dst_port = c->in.dport;
+	/* its ack is the client's ISN + 1: the client's next sequence */
+	if (!tcp_rebuild(m, rte_be_to_cpu_32(th->recv_ack), cookie + 1, RTE_TCP_ACK_FLAG, win, NULL,
+			 0)) {
+		dp_drop(w, m->port, DPVS_DROP_NO_MBUF, m);
+		return;
+	}
+	conn_xmit(w, c, IPVS_DIR_IN, m);
+}
+
+/* The real server refused (RST before its SYN-ACK): the client, which
+ * believes the conn open, gets an RST at the sequence it expects from the
+ * "server" (the cookie + 1), from the VIP as every reply. */
+static void refuse_client(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m)
+{
+	if (!tcp_rebuild(m, c->synp.seq + 1, 0, RTE_TCP_RST_FLAG, 0, NULL, 0)) {
+		dp_drop(w, m->port, DPVS_DROP_NO_MBUF, m);
+		return;
+	}
+	conn_xmit(w, c, IPVS_DIR_OUT, m);
+}
+
+bool ipvs_synp_conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
+			   struct rte_mbuf *m, struct ipvs_conn *c, enum ipvs_dir dir,
+			   uint8_t tcp_flags)
+{
+	const struct ipvs_snap *snap = ipvs_snap_get();
+	struct rte_tcp_hdr *th = tcp_of(m);
+	bool synack = (tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+		      (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	struct synp_opts o;
+
+	if (c->synp.spliced) {
+		/* the real server did not see our ACK: it hears it again,
+		 * the client never sees a second SYN-ACK */
+		if (likely(dir != IPVS_DIR_OUT || !synack))
+			return false;
+		iw->synp.synack_reacked++;
+		ipvs_conn_refresh(iw, c, w->now_sec, ipvs_state_timeout(iw, snap, c->c_state));
+		ack_rs(w, c, m, rte_be_to_cpu_32(th->sent_seq) - c->synp.seq);
+		return true;
+	}
+	if (rte_pktmbuf_data_len(m) < m->l3_len + tcp_hdr_len(th)) {
+		dp_drop(w, port_idx, DPVS_DROP_L4_SHORT, m);
+		return true;
+	}
+	if (dir == IPVS_DIR_OUT) {
+		if (synack) {
+			uint32_t cookie = c->synp.seq;
+			struct synp_opts rs;
+
+			if (synp_parse_opts((const uint8_t *)(th + 1),
+					    tcp_hdr_len(th) - (uint32_t)sizeof(*th), &rs) < 0)
+				rs.wscale = SYNP_WSCALE_NONE;
+			c->synp.seq = synp_delta(cookie, rte_be_to_cpu_32(th->sent_seq));
+			c->synp.ws = (uint8_t)((c->synp.ws & 0xf0) | (rs.wscale & 0xf));
+			c->synp.spliced = 1;
+			iw->synp.spliced++;
+			ipvs_conn_set_state(iw, c, IPVS_TCP_ESTABLISHED);
+			ipvs_conn_refresh(iw, c, w->now_sec,
+					  ipvs_state_timeout(iw, snap, c->c_state));
+			ack_rs(w, c, m, cookie);
+			held_send(w, iw, c);
+			return true;
+		}
+		if (tcp_flags & RTE_TCP_RST_FLAG) {
+			struct ipvs_synp_held *h = held_find(iw, c);
+
+			if (h)
+				held_free(iw, h, false);
+			iw->synp.rs_refused++;
+			ipvs_conn_set_state(iw, c, IPVS_TCP_CLOSE);
+			ipvs_conn_refresh(iw, c, w->now_sec,
+					  ipvs_state_timeout(iw, snap, c->c_state));
+			refuse_client(w, c, m);
+			return true;
+		}
+		/* nothing else of the real server's means anything yet */
+		dp_drop(w, port_idx, DPVS_DROP_SYNP_ABSORBED, m);
+		return true;
+	}
+	/* the client, before the real server answered: its RST ends the
+	 * conn as usual (the real server takes the client's sequence) */
+	if (tcp_flags & RTE_TCP_RST_FLAG)
+		return false;
+	if (c->c_state == IPVS_TCP_CLOSE) { /* refused: the client was told */
+		dp_drop(w, port_idx, DPVS_DROP_SYNP_ABSORBED, m);
+		return true;
+	}
+	if (!(tcp_flags & RTE_TCP_SYN_FLAG) && check_cookie(w, m, &o) == SYNP_COOKIE_OK) {
+		/* the handshake's ACK or first segment, again or late */
+		if (tcp_payload_len(m) && !held_find(iw, c)) {
+			held_put(w, iw, c, m);
+			dp_drop(w, port_idx, DPVS_DROP_SYNP_ABSORBED, m);
+			return true;
+		}
+		iw->synp.syn_resent++;
+		send_syn(w, c, m, &o);
+		return true;
+	}
+	dp_drop(w, port_idx, DPVS_DROP_SYNP_ABSORBED, m);
+	return true;
+}
+
+void ipvs_synp_xlate(const struct ipvs_conn *c, enum ipvs_dir dir, struct rte_tcp_hdr *th)
+{
+	uint8_t cw = (uint8_t)(c->synp.ws >> 4), rw = c->synp.ws & 0xf;
+	/* each leg scales only when both of its SYNs offered it: the
+	 * client's when it offered (we always answer), the real server's
+	 * when it answered our offer of the client's shift */
+	bool client_leg = cw != SYNP_WSCALE_NONE;
+	bool rs_leg = client_leg && rw != SYNP_WSCALE_NONE;
+
+	/* the proxy's own packets before the splice are in both legs'
+	 * terms already */
+	if (!c->synp.spliced)
+		return;
+
+	if (dir == IPVS_DIR_OUT)
+		synp_xlate_out(th, c->synp.seq, rs_leg ? rw : 0, client_leg ? SYNP_OUR_WS : 0);
+	else
+		synp_xlate_in(th, c->synp.seq, client_leg ? cw : 0, rs_leg ? cw : 0);
+}
+
+void ipvs_synp_stats(unsigned worker_index, struct dpvs_worker_stats *s)
+{
+	const struct ipvs_worker *iw = ipvs_worker_state(worker_index);
+
+	if (!iw)
+		return;
+	s->synp_cookies_sent = iw->synp.cookies_sent;
+	s->synp_cookies_valid = iw->synp.cookies_valid;
+	s->synp_cookies_bad = iw->synp.cookies_bad;
+	s->synp_spliced = iw->synp.spliced;
+	s->synp_held = iw->synp.held;
+	s->synp_held_lost = iw->synp.held_lost;
+	s->synp_rs_refused = iw->synp.rs_refused;
+	s->synp_syn_resent = iw->synp.syn_resent;
+	s->synp_synack_reacked = iw->synp.synack_reacked;
+}
+
+int ipvs_synp_init(char *err, size_t errlen)
+{
+	/* a key nobody outside can know, new at every start: cookies of
+	 * an earlier run fail, as their counters would within minutes */
+	if (getrandom(&ipvs_synp_key, sizeof(ipvs_synp_key), 0) != sizeof(ipvs_synp_key)) {
+		snprintf(err, errlen, "ipvs: getrandom for the SYN cookie key: %s",
+			 strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}

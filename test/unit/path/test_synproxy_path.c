@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The SYN proxy on the whole data path (path_test_env.h: the real stack
+ * and IPVS on DPDK ring ports), a NAT service VIP:81 -> RIP1:8081 with
+ * DPVS_SVC_F_SYNPROXY. Frames go in by eth_input; what left each port is
+ * read back field by field, every checksum computed again from scratch.
+ *
+ *  - the handshake: the SYN answered from the VIP with a cookie (the
+ *    options it offered kept: MSS, window scale, SACK), no conn; the ACK
+ *    with data: the conn, the SYN to the real server with the client's
+ *    ISN and options, the data held; the real server's SYN-ACK: our ACK
+ *    to it and the held data, both translated; then both directions
+ *    translated (seq, ack, SACK blocks, the window between the shifts)
+ *    and a SYN-ACK again answered again, never shown to the client;
+ *  - a forged cookie: dropped, counted, no conn;
+ *  - the handshake's ACK again: the SYN again; the first segment held,
+ *    a later one absorbed;
+ *  - the real server's RST: the client gets one at the cookie's sequence;
+ *  - no real server: no answer to the SYN;
+ *  - the service's refusals (DR, Full-NAT, UDP, persistence);
+ *  - after each test, per port, the fates of what it received add up.
+ */
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dp_test_env.h"
+#include "path/path_test_env.h"
+#include "path/path_io.h"
+#include "ipvs/synproxy.h"
+
+#define SYN RTE_TCP_SYN_FLAG
+#define ACK RTE_TCP_ACK_FLAG
+#define RST RTE_TCP_RST_FLAG
+
+#define SP_PORT	 81
+#define SP_RPORT 8081
+#define CISN	 1000u
+#define RS_ISN	 0xfffffff0u /* the real server's numbers wrap at once */
+
+static char err[256];
+
+static int setup(void **state)
+{
+	struct dpvs_svc s = p_svc_key(IPPROTO_TCP, VIP, SP_PORT);
+
+	(void)state;
+	nheld = 0;
+	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
+	s.flags = DPVS_SVC_F_SYNPROXY;
+	if (path_setup(&wk, 256, err, sizeof(err)) < 0 || ipvs_svc_add(&s, err, sizeof(err)) < 0 ||
+	    p_dest(&s, RIP1, SP_RPORT, err, sizeof(err)) < 0) {
+		fprintf(stderr, "set-up: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fates_add_up();
+	release_held();
+	path_teardown(&wk);
+	return 0;
+}
+
+static struct dpvs_worker_stats st(void)
+{
+	struct dpvs_worker_stats s;
+
+	memset(&s, 0, sizeof(s));
+	ipvs_synp_stats(0, &s);
+	return s;
+}
+
+/* A TCP segment in fb from src to dst: its options, payload bytes of a
+ * pattern, every checksum right. Returns the frame's length. */
+static size_t seg(const char *src, uint16_t sport, const char *dst, uint16_t dport, uint8_t flags,
+		  uint32_t seq, uint32_t ack, uint16_t win, const uint8_t *opt, unsigned optlen,
+		  uint16_t payload)
+{
+	struct p_l4 s = {.proto = IPPROTO_TCP, .src = src, .dst = dst};
+	size_t off = p_eth(fb, &p_mac[p_port_of(src)], p_src_mac(src), RTE_ETHER_TYPE_IPV4);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(fb + off);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	uint16_t l4len = (uint16_t)(sizeof(*th) + optlen + payload);
+	uint8_t *p = (uint8_t *)(th + 1);
+
+	p_ipv4(ip, &s, l4len);
+	memset(th, 0, sizeof(*th));
+	th->src_port = htons(sport);
+	th->dst_port = htons(dport);
+	th->sent_seq = htonl(seq);
+	th->recv_ack = htonl(ack);
+	th->data_off = (uint8_t)(((sizeof(*th) + optlen) / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = htons(win);
+	memcpy(p, opt, optlen);
+	for (uint16_t i = 0; i < payload; i++)
+		p[optlen + i] = (uint8_t)(i * 7 + 1);
+	th->cksum = p_l4_csum(ip);
+	return off + sizeof(*ip) + l4len;
+}
+
+static void client(uint16_t cport, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
+		   const uint8_t *opt, unsigned optlen, uint16_t payload)
+{
+	feed(P_CLI, seg(CIP, cport, VIP, SP_PORT, flags, seq, ack, win, opt, optlen, payload));
+}
+
+static void server(uint16_t cport, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
+		   const uint8_t *opt, unsigned optlen, uint16_t payload)
+{
+	feed(P_SRV, seg(RIP1, SP_RPORT, CIP, cport, flags, seq, ack, win, opt, optlen, payload));
+}
+
+/* The TCP header of a frame that left, its addresses and ports as
+ * expected and both checksums right; *payload: its data's length. */
+static struct rte_tcp_hdr *tcp_out(struct rte_mbuf *m, uint16_t port,
+				   const struct rte_ether_addr *mac, const char *src,
+				   uint16_t sport, const char *dst, uint16_t dport,
+				   uint32_t *payload)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)eth_to(m, port, mac);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+
+	ip_ok(ip);
+	l4_ok(ip);
+	assert_int_equal(ip->next_proto_id, IPPROTO_TCP);
+	assert_int_equal(ip->src_addr, p_ip(src));
+	assert_int_equal(ip->dst_addr, p_ip(dst));
+	assert_int_equal(ntohs(th->src_port), sport);
+	assert_int_equal(ntohs(th->dst_port), dport);
+	if (payload)
+		*payload = ntohs(ip->total_length) - (uint32_t)sizeof(*ip) -
+			   (uint32_t)(th->data_off >> 4) * 4u;
+	return th;
+}
+
+static struct synp_opts opts_of(const struct rte_tcp_hdr *th)
+{
+	struct synp_opts o;
+
+	assert_int_equal(synp_parse_opts((const uint8_t *)(th + 1),
+					 (unsigned)(th->data_off >> 4) * 4u - sizeof(*th), &o),
+			 0);
+	return o;
+}
+
+/* Linux's SYN options: MSS 1460, SACK-permitted, NOP, window scale 7 */
+static const uint8_t syn_opts[] = {2, 4, 0x05, 0xb4, 4, 2, 1, 3, 3, 7, 1, 1};
+
+/* The client's SYN from cport: the cookie of the SYN-ACK it gets. */
+static uint32_t handshake_syn(uint16_t cport)
+{
+	uint64_t sent = st().synp_cookies_sent;
+	struct rte_tcp_hdr *th;
+	struct synp_opts o;
+	uint32_t len;
+
+	client(cport, SYN, CISN, 0, 64240, syn_opts, sizeof(syn_opts), 0);
+	th = tcp_out(one_out_of(P_CLI), P_CLI, &cgw_mac, VIP, SP_PORT, CIP, cport, &len);
+	assert_int_equal(th->tcp_flags, SYN | ACK);
+	assert_int_equal(ntohl(th->recv_ack), CISN + 1);
+	assert_int_equal(len, 0);
+	o = opts_of(th);
+	assert_int_equal(o.mss, 1460);
+	assert_int_equal(o.wscale, 7);
+	assert_true(o.sack_ok);
+	assert_int_equal(st().synp_cookies_sent, sent + 1);
+	assert_int_equal(ipvs_conn_count(0), 0); /* no state for a SYN */
+	return ntohl(th->sent_seq);
+}
+
+/* The SYN that must have left towards the real server for cport. */
+static void syn_to_rs(uint16_t cport)
+{
+	uint32_t len;
+	struct rte_tcp_hdr *th =
+	    tcp_out(one_out_of(P_SRV), P_SRV, &rs_mac[0], CIP, cport, RIP1, SP_RPORT, &len);
+	struct synp_opts o = opts_of(th);
+
+	assert_int_equal(th->tcp_flags, SYN);
+	assert_int_equal(ntohl(th->sent_seq), CISN);
+	assert_int_equal(len, 0);
+	assert_int_equal(o.mss, 1460);
+	assert_int_equal(o.wscale, 7);
+	assert_true(o.sack_ok);
+}
+
+static void test_handshake_splice_translate(void **state)
+{
+	const uint16_t cport = 40001;
+	/* the real server answers with MSS 1360 and a shift of 5 */
+	static const uint8_t rs_opts[] = {2, 4, 0x05, 0x50, 1, 3, 3, 5};
+	struct rte_mbuf *m[3];
+	struct rte_tcp_hdr *th;
+	uint32_t cookie, len;
+	uint8_t sack[12] = {1, 1, 5, 10};
+
+	(void)state;
+	cookie = handshake_syn(cport);
+	/* the ACK with 10 bytes of data: the SYN to the real server, the
+	 * data held */
+	client(cport, ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 10);
+	syn_to_rs(cport);
+	assert_int_equal(ipvs_conn_count(0), 1);
+	assert_int_equal(st().synp_cookies_valid, 1);
+	assert_int_equal(st().synp_held, 1);
+	/* the real server's SYN-ACK: our ACK to it and the held data, both
+	 * with its numbers; nothing to the client */
+	server(cport, SYN | ACK, RS_ISN, CISN + 1, 29200, rs_opts, sizeof(rs_opts), 0);
+	out_of(P_SRV, m, 2);
+	th = tcp_out(m[0], P_SRV, &rs_mac[0], CIP, cport, RIP1, SP_RPORT, &len);
+	assert_int_equal(th->tcp_flags, ACK);
+	assert_int_equal(ntohl(th->sent_seq), CISN + 1);
+	assert_int_equal(ntohl(th->recv_ack), RS_ISN + 1);
+	assert_int_equal(len, 0);
+	th = tcp_out(m[1], P_SRV, &rs_mac[0], CIP, cport, RIP1, SP_RPORT, &len);
+	assert_int_equal(ntohl(th->sent_seq), CISN + 1);
+	assert_int_equal(ntohl(th->recv_ack), RS_ISN + 1);
+	assert_int_equal(len, 10);
+	assert_int_equal(((uint8_t *)(th + 1))[9], (uint8_t)(9 * 7 + 1));
+	/* the client's window (1000 at its shift 7) reaches the real server
+	 * at the same shift: it accepted the client's */
+	assert_int_equal(ntohs(th->rx_win), 1000);
+	assert_int_equal(st().synp_spliced, 1);
+
+	/* real server -> client: its sequence as the cookie's, its window
+	 * (100 at shift 5) at our shift 7 */
+	server(cport, ACK, RS_ISN + 1, CISN + 11, 100, NULL, 0, 20);
+	th = tcp_out(one_out_of(P_CLI), P_CLI, &cgw_mac, VIP, SP_PORT, CIP, cport, &len);
+	assert_int_equal(ntohl(th->sent_seq), cookie + 1);
+	assert_int_equal(ntohl(th->recv_ack), CISN + 11);
+	assert_int_equal(ntohs(th->rx_win), 100 << 5 >> 7);
+	assert_int_equal(len, 20);
+	/* client -> real server: its ack and a SACK block as the real
+	 * server's numbers */
+	memcpy(sack + 4, (uint8_t[]){0, 0, 0, 0, 0, 0, 0, 0}, 8);
+	{
+		uint32_t l = htonl(cookie + 100), r = htonl(cookie + 200);
+
+		memcpy(sack + 4, &l, 4);
+		memcpy(sack + 8, &r, 4);
+	}
+	client(cport, ACK, CISN + 11, cookie + 21, 1000, sack, sizeof(sack), 0);
+	th = tcp_out(one_out_of(P_SRV), P_SRV, &rs_mac[0], CIP, cport, RIP1, SP_RPORT, &len);
+	assert_int_equal(ntohl(th->recv_ack), RS_ISN + 21);
+	{
+		uint32_t l, r;
+
+		memcpy(&l, (uint8_t *)(th + 1) + 4, 4);
+		memcpy(&r, (uint8_t *)(th + 1) + 8, 4);
+		assert_int_equal(ntohl(l), RS_ISN + 100);
+		assert_int_equal(ntohl(r), RS_ISN + 200);
+	}
+	/* the real server's SYN-ACK again: ACKed again, not for the client */
+	server(cport, SYN | ACK, RS_ISN, CISN + 1, 29200, rs_opts, sizeof(rs_opts), 0);
+	th = tcp_out(one_out_of(P_SRV), P_SRV, &rs_mac[0], CIP, cport, RIP1, SP_RPORT, &len);
+	assert_int_equal(th->tcp_flags, ACK);
+	assert_int_equal(ntohl(th->recv_ack), RS_ISN + 1);
+	assert_int_equal(st().synp_synack_reacked, 1);
+}
+
+static void test_forged_cookie(void **state)
+{
+	struct rte_mbuf *m[4];
+	uint32_t cookie;
+
+	(void)state;
+	cookie = handshake_syn(40002);
+	client(40002, ACK, CISN + 1, cookie + 1 + 0x01000000u, 1000, NULL, 0, 0);
+	client(40003, ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 0); /* another client port */
+	assert_int_equal(take(p_tx_ring[P_SRV], m, 4), 0);
+	assert_int_equal(take(p_tx_ring[P_CLI], m, 4), 0);
+	assert_int_equal(ipvs_conn_count(0), 0);
+	assert_int_equal(st().synp_cookies_bad, 2);
+	assert_int_equal(wk.cnt[P_CLI].drops[DPVS_DROP_SYNP_BAD_COOKIE], 2);
+}
+
+static void test_retransmissions_before_the_splice(void **state)
+{
+	const uint16_t cport = 40004;
+	struct rte_mbuf *m[4];
+	uint32_t cookie;
+
+	(void)state;
+	cookie = handshake_syn(cport);
+	client(cport, ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 0);
+	syn_to_rs(cport);
+	/* the handshake's ACK again: the SYN again */
+	client(cport, ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 0);
+	syn_to_rs(cport);
+	assert_int_equal(st().synp_syn_resent, 1);
+	/* the first segment: held, nothing sent */
+	client(cport, ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 100);
+	assert_int_equal(take(p_tx_ring[P_SRV], m, 4), 0);
+	assert_int_equal(st().synp_held, 1);
+	/* a later one: absorbed */
+	client(cport, ACK, CISN + 101, cookie + 1, 1000, NULL, 0, 100);
+	assert_int_equal(take(p_tx_ring[P_SRV], m, 4), 0);
+	assert_int_equal(wk.cnt[P_CLI].drops[DPVS_DROP_SYNP_ABSORBED], 2);
+	/* held data past its time is let go (the client sends it again) */
+	wk.now_sec += 60; /* well past IPVS_SYNP_HELD_SECONDS */
+	ipvs_worker_timer(&wk);
+	assert_int_equal(st().synp_held_lost, 1);
+}
+
+static void test_real_server_refuses(void **state)
+{
+	const uint16_t cport = 40005;
+	struct rte_tcp_hdr *th;
+	uint32_t cookie;
+
+	(void)state;
+	cookie = handshake_syn(cport);
+	client(cport, ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 0);
+	syn_to_rs(cport);
+	server(cport, RST | ACK, 0, CISN + 1, 0, NULL, 0, 0);
+	th = tcp_out(one_out_of(P_CLI), P_CLI, &cgw_mac, VIP, SP_PORT, CIP, cport, NULL);
+	assert_int_equal(th->tcp_flags, RST);
+	assert_int_equal(ntohl(th->sent_seq), cookie + 1);
+	assert_int_equal(st().synp_rs_refused, 1);
+	/* the client's segments after it: nothing more is sent */
+	client(cport, ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 0);
+	assert_int_equal(take(p_tx_ring[P_SRV], (struct rte_mbuf *[2]){0}, 2), 0);
+}
+
+/* a proxied service without a real server does not answer: the client
+ * would believe in a conn that cannot be made */
+static void test_no_dest_no_answer(void **state)
+{
+	struct dpvs_svc s = p_svc_key(IPPROTO_TCP, VIP, 83);
+	struct rte_mbuf *m[2];
+
+	(void)state;
+	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
+	s.flags = DPVS_SVC_F_SYNPROXY;
+	assert_int_equal(ipvs_svc_add(&s, err, sizeof(err)), 0);
+	feed(P_CLI, seg(CIP, 40006, VIP, 83, SYN, CISN, 0, 64240, syn_opts, sizeof(syn_opts), 0));
+	assert_int_equal(take(p_tx_ring[P_CLI], m, 2), 0);
+	assert_int_equal(wk.cnt[P_CLI].drops[DPVS_DROP_CONN_NO_DEST], 1);
+	assert_int_equal(st().synp_cookies_sent, 0);
+}
+
+static void test_refusals(void **state)
+{
+	struct dpvs_svc s = p_svc_key(IPPROTO_TCP, VIP, SP_PORT), u;
+
+	(void)state;
+	assert_int_equal(
+	    p_dest_fwd(&s, RIP2, SP_PORT, DPVS_FWD_DROUTE, 0, 0, 0, false, err, sizeof(err)),
+	    -EOPNOTSUPP);
+	assert_non_null(strstr(err, "cannot splice"));
+	assert_int_equal(
+	    p_dest_fwd(&s, RIP2, SP_PORT, DPVS_FWD_FULLNAT, 0, 0, 0, false, err, sizeof(err)),
+	    -EOPNOTSUPP);
+	assert_non_null(strstr(err, "Full-NAT"));
+	u = p_svc_key(IPPROTO_UDP, VIP, 82);
+	snprintf(u.sched_name, sizeof(u.sched_name), "rr");
+	u.flags = DPVS_SVC_F_SYNPROXY;
+	assert_int_equal(ipvs_svc_add(&u, err, sizeof(err)), -EOPNOTSUPP);
+	u = p_svc_key(IPPROTO_TCP, VIP, 82);
+	snprintf(u.sched_name, sizeof(u.sched_name), "rr");
+	u.flags = DPVS_SVC_F_SYNPROXY | DPVS_SVC_F_PERSISTENT;
+	u.timeout = 60;
+	assert_int_equal(ipvs_svc_add(&u, err, sizeof(err)), -EOPNOTSUPP);
+	/* the switch on a service with a DR real server: refused as well */
+	u.flags = 0;
+	assert_int_equal(ipvs_svc_add(&u, err, sizeof(err)), 0);
+	assert_int_equal(
+	    p_dest_fwd(&u, RIP2, 82, DPVS_FWD_DROUTE, 0, 0, 0, false, err, sizeof(err)), 0);
+	u.flags = DPVS_SVC_F_SYNPROXY;
+	assert_int_equal(ipvs_svc_edit(&u, err, sizeof(err)), -EOPNOTSUPP);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_handshake_splice_translate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_forged_cookie, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_retransmissions_before_the_splice, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_real_server_refuses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_dest_no_answer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
