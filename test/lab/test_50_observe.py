@@ -164,8 +164,12 @@ def test_metrics_scrape_promtool():
     # curl's conn is in some TCP state)
     by_state = [float(l.rsplit(" ", 1)[1]) for l in text.splitlines()
                 if l.startswith("dpvs_connections_by_state{")]
-    assert len(by_state) == 12 and sum(by_state) == series(text, "dpvs_connections"), by_state
+    # TCP's 11 states, UDP's one, SCTP's 14 (LVS's tables)
+    assert len(by_state) == 11 + 1 + 14 and sum(by_state) == series(text, "dpvs_connections"), \
+        by_state
     assert series(text, "dpvs_connections_by_state", proto="UDP", state="UDP") is not None
+    assert series(text, "dpvs_connections_by_state", proto="SCTP", state="ESTABLISHED") \
+        is not None
     # fates add up in the scrape as in dpip
     rx = series(text, "dpvs_port_rx_packets_total", port="dpdk0")
     fates = sum(series(text, "dpvs_port_%s_total" % f, port="dpdk0")
