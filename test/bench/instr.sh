@@ -188,6 +188,8 @@ VG=$(valgrind --version)
 		icmp-echo) what="ping to the VIP, answered by the stack" ;;
 		dr-udp-fwd) what="client -> VIP:10 UDP, established flow ($FLOWS flows), DR: only the MACs change" ;;
 		tun-udp-fwd) what="client -> VIP:11 UDP, established flow ($FLOWS flows), TUN: IPIP from the DIP" ;;
+		fnat-udp-fwd) what="client -> VIP UDP, established Full-NAT flow ($FLOWS flows): LIP:lport -> RIP" ;;
+		fnat-udp-rev) what="real server -> LIP:lport UDP reply, established Full-NAT flow ($FLOWS flows), back to the client" ;;
 		nat-udp-fwd-capture) what="nat-udp-fwd with a dpip capture on (both ports and directions, a filter matching nothing; eBPF JIT)" ;;
 		nat-udp-fwd-capture+cbpf) what="the same with the filter in libpcap's classic BPF interpreter" ;;
 		esac
