@@ -304,7 +304,10 @@ fi
 
 # The forwarding modes' scenarios: their daemon's real servers are added
 # with the mode's flag; Full-NAT's local address is on the server side.
-LIP=192.168.229.140
+# 16 local addresses (DPVS_LADDR_MAX): 64,512 ports each, so a million
+# concurrent UDP flows fit (a LIP is a share of ports, as in DPVS)
+LIPS=$(seq -f "192.168.229.%g" 140 155)
+LIP_RANGE=192.168.229.140-192.168.229.155
 mode_flag() { # MODE
 	case "$1" in nat) echo -m ;; dr) echo -g ;; tun) echo -i ;; fnat) echo --fullnat ;; esac
 }
@@ -331,13 +334,19 @@ start_daemon() { # ROUND [MODE: nat (default), dr, tun, fnat]
 	fi
 	# the service, as an operator would add it (LVS-HOWTO's NAT example;
 	# the other modes likewise, Full-NAT with DPVS's --add-laddr)
-	[ "$mode" = fnat ] && { "$DPIP" addr add $LIP/24 dev dpdk1 || return 1; }
+	if [ "$mode" = fnat ]; then
+		for lip in $LIPS; do "$DPIP" addr add $lip/24 dev dpdk1 || return 1; done
+	fi
 	for proto in -u -t; do
 		"$IPVSADM" -A $proto $VIP:9 -s rr || return 1
 		for rip in $RIPS; do
 			"$IPVSADM" -a $proto $VIP:9 -r $rip:9 $(mode_flag "$mode") || return 1
 		done
-		[ "$mode" = fnat ] && { "$IPVSADM" --add-laddr -z $LIP $proto $VIP:9 || return 1; }
+		if [ "$mode" = fnat ]; then
+			for lip in $LIPS; do
+				"$IPVSADM" --add-laddr -z $lip $proto $VIP:9 || return 1
+			done
+		fi
 	done
 	return 0
 }
@@ -662,10 +671,10 @@ modes_block() { # ROUND
 			continue
 		fi
 		if [ "$mode" = fnat ]; then
-			pair fnat-udp-1k-2way $r 1 --fwd fnat --lip $LIP --mode udp --flows 1000 --reply
+			pair fnat-udp-1k-2way $r 1 --fwd fnat --lip $LIP_RANGE --mode udp --flows 1000 --reply
 			if [ $SMOKE = 0 ]; then
-				pair fnat-udp-1k-1way $r 1 --fwd fnat --lip $LIP --mode udp --flows 1000 --no-reply
-				pair fnat-udp-1m-2way $r 3 --fwd fnat --lip $LIP --mode udp --flows 1000000 --reply
+				pair fnat-udp-1k-1way $r 1 --fwd fnat --lip $LIP_RANGE --mode udp --flows 1000 --no-reply
+				pair fnat-udp-1m-2way $r 3 --fwd fnat --lip $LIP_RANGE --mode udp --flows 1000000 --reply
 			fi
 		else
 			pair $mode-udp-1k-1way $r 1 --fwd $mode --mode udp --flows 1000 --no-reply
@@ -674,7 +683,7 @@ modes_block() { # ROUND
 		stop_daemon
 		if [ "$mode" = fnat ] && [ $SMOKE = 0 ] && wanted fnat-tcp-cps; then
 			start_daemon "$r.fnat-cps" fnat || continue
-			pair fnat-tcp-cps $r 1 --fwd fnat --lip $LIP --mode tcp-cps
+			pair fnat-tcp-cps $r 1 --fwd fnat --lip $LIP_RANGE --mode tcp-cps
 			stop_daemon
 		fi
 	done
@@ -719,7 +728,7 @@ skipped_json=$(for k in "${!SKIPPED[@]}"; do printf '%s\t%s\n' "$k" "${SKIPPED[$
 	python3 -c 'import json,sys; print(json.dumps(dict(l.rstrip("\n").split("\t",1) for l in sys.stdin if "\t" in l)))')
 CONF_DESC="conf/$(basename "$CONF_SRC")"
 [ "$WORKERS" -gt 1 ] && CONF_DESC="$CONF_DESC rewritten by test/bench/bench.py workers-conf CONF $WORKERS $WORKER_CPUS"
-box_json=$(printf '%s\n' "${BOX_COMMANDS[@]}" "# dpvs: $DPVS -c $CONF_DESC (a copy per run: sockets under /run/dpvs/bench-PID/, file_prefix dpvs-bench-PID); ipvsadm -A -u|-t $VIP:9 -s rr; ipvsadm -a -u|-t $VIP:9 -r RIP:9 -m (RIP in $RIPS); the dr-, tun- and fnat- scenarios: -g, -i or --fullnat instead of -m, and for fnat dpip addr add $LIP/24 dev dpdk1; ipvsadm --add-laddr -z $LIP -u|-t $VIP:9" |
+box_json=$(printf '%s\n' "${BOX_COMMANDS[@]}" "# dpvs: $DPVS -c $CONF_DESC (a copy per run: sockets under /run/dpvs/bench-PID/, file_prefix dpvs-bench-PID); ipvsadm -A -u|-t $VIP:9 -s rr; ipvsadm -a -u|-t $VIP:9 -r RIP:9 -m (RIP in $RIPS); the dr-, tun- and fnat- scenarios: -g, -i or --fullnat instead of -m, and for fnat 16 LIPs ($LIP_RANGE): dpip addr add LIP/24 dev dpdk1; ipvsadm --add-laddr -z LIP -u|-t $VIP:9" |
 	sort -u | python3 -c 'import json,sys; print(json.dumps([l.rstrip("\n") for l in sys.stdin if l.strip()]))')
 python3 - "$WORK/meta.json" <<EOF
 import json, platform, sys, time, os

@@ -435,7 +435,7 @@ enum lbb_check_err lbb_check_at_server(const struct lbb_net *net, const struct l
 			return LBB_CHECK_BAD_DST;
 	}
 	/* Full-NAT: the client is gone from the packet; the LIP stands in */
-	if (net->fwd == LBB_FWD_FNAT ? p->sip != net->lip :
+	if (net->fwd == LBB_FWD_FNAT ? ntohl(p->sip) - ntohl(net->lip) >= net->nlips :
 				       !lbb_flow_index(net, p->sip, p->sport, &flow))
 		return LBB_CHECK_BAD_SRC;
 	switch (net->fwd) {
@@ -496,4 +496,24 @@ void lbb_swap_addrs(struct lbb_pkt *p)
 	p->dip = p->ip->dst_addr;
 	p->sport = ports[0];
 	p->dport = ports[1];
+}
+
+uint16_t lbb_strip_ip_options(struct lbb_pkt *p)
+{
+	uint16_t ihl = (uint16_t)((p->ip->version_ihl & 0xf) * 4u);
+	uint16_t opt = (uint16_t)(ihl - sizeof(struct rte_ipv4_hdr));
+	uint8_t *start = (uint8_t *)p->eth;
+
+	if (!opt || p->outer)
+		return 0;
+	/* Ethernet header and the fixed IPv4 header, opt bytes forward */
+	memmove(start + opt, start, RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr));
+	p->eth = (struct rte_ether_hdr *)(start + opt);
+	p->ip = (struct rte_ipv4_hdr *)(p->eth + 1);
+	p->ip->version_ihl = RTE_IPV4_VHL_DEF;
+	p->l3len = (uint16_t)(p->l3len - opt);
+	p->ip->total_length = rte_cpu_to_be_16(p->l3len);
+	p->ip->hdr_checksum = 0;
+	p->ip->hdr_checksum = (uint16_t)~fold(sum16(p->ip, sizeof(struct rte_ipv4_hdr), 0));
+	return opt;
 }

@@ -62,7 +62,8 @@ struct lbb_net {
 	unsigned nrips;
 	uint16_t rport;        /* network order */
 	uint32_t gw_server;    /* the DIP: what the server side ARPs for */
-	uint32_t lip;          /* Full-NAT's local address (the servers' peer) */
+	uint32_t lip;          /* Full-NAT's first local address (the servers' peer) */
+	uint32_t nlips;        /* ... and how many consecutive ones (--lip A-B) */
 	enum lbb_fwd fwd;
 	uint32_t nhosts;       /* derived by lbb_net_init: usable client addresses */
 	uint32_t vip_off;      /* derived: the VIP's host offset, UINT32_MAX outside */
@@ -192,5 +193,11 @@ enum lbb_check_err lbb_check_at_client(const struct lbb_net *net, const struct l
 /* Swaps the Ethernet, IPv4 and L4 addresses in place: the answer of a
  * UDP echo server. Checksums stay valid (the sums are commutative). */
 void lbb_swap_addrs(struct lbb_pkt *p);
+
+/* IPv4 options in p's header (Full-NAT's UOA): moved out of the way the
+ * way a real server's stack never echoes them: the Ethernet and IPv4
+ * headers slide forward over them, lengths and the header checksum
+ * follow. Returns the bytes removed from the frame's start (0: none). */
+uint16_t lbb_strip_ip_options(struct lbb_pkt *p);
 
 #endif /* LBB_FRAME_H */

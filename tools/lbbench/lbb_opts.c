@@ -47,7 +47,7 @@ void lbb_opts_usage(FILE *f, const char *prog)
 "                           TUN (-i, IPIP from --gw), Full-NAT (-b, from --lip),\n"
 "                           or nothing (testpmd io/macswap: the ceiling)\n"
 "                           (default nat; dr and tun: udp --no-reply only)\n"
-"  --lip A                  Full-NAT's local address (default 192.168.229.140)\n"
+"  --lip A[-B]              Full-NAT's local addresses (default 192.168.229.140)\n"
 "  --loopback               one port: client frames come back on it\n"
 "                           unmodified (testpmd macswap); implies --fwd none\n"
 "  --duration S             measured seconds (default 10); every run ends\n"
@@ -236,6 +236,7 @@ static void defaults(struct lbb_opts *o)
 	o->net.rport = htons(9);
 	parse_ip("192.168.229.133", &o->net.gw_server);
 	parse_ip("192.168.229.140", &o->net.lip);
+	o->net.nlips = 1;
 	o->reply = true;
 	o->duration = 10;
 	o->warmup = 1;
@@ -292,9 +293,22 @@ static int apply(struct lbb_opts *o, const char *opt, const char *val, bool *fwd
 			}
 		return bad(err, errlen, opt, val, "expected nat, dr, tun, fnat or none");
 	}
-	if (!strcmp(opt, "--lip"))
-		return parse_ip(val, &o->net.lip) ?
-			bad(err, errlen, opt, val, "expected an IPv4 address") : 0;
+	if (!strcmp(opt, "--lip")) {
+		char a[32], *dash;
+		uint32_t last;
+
+		if (strlen(val) >= sizeof(a))
+			return bad(err, errlen, opt, val, "expected A or A-B (IPv4)");
+		strcpy(a, val);
+		dash = strchr(a, '-');
+		if (dash)
+			*dash = '\0';
+		if (parse_ip(a, &o->net.lip) || (dash && parse_ip(dash + 1, &last)) ||
+		    (dash && (ntohl(last) < ntohl(o->net.lip) || ntohl(last) - ntohl(o->net.lip) > 255)))
+			return bad(err, errlen, opt, val, "expected A or A-B (IPv4, at most 256)");
+		o->net.nlips = dash ? ntohl(last) - ntohl(o->net.lip) + 1 : 1;
+		return 0;
+	}
 	if (!strcmp(opt, "--duration"))
 		return parse_dbl(val, 0.1, 86400, &o->duration) ?
 			bad(err, errlen, opt, val, "expected seconds, 0.1..86400") : 0;

@@ -377,6 +377,12 @@ static void server_rx(struct lbb *b, uint16_t q)
 			sample_check(b, SERVER, &p);
 			if (!b->o.reply)
 				break;
+			/* UOA (an IP option) is the box's note to the server,
+			 * which answers without it, as a real stack does */
+			uint16_t cut = lbb_strip_ip_options(&p);
+
+			if (cut)
+				rte_pktmbuf_adj(m, cut);
 			lbb_swap_addrs(&p);
 			txb_add(&out, m,
 				lbb_rss_queue(&b->rss, p.sip, p.dip, p.sport, p.dport, false));

@@ -433,6 +433,47 @@ static void test_udp_dr_tun_fnat_checked(void **state)
 	lbb_parse(buf, t.len, &p);
 	assert_int_equal(lbb_check_at_server(&fnat, &p), LBB_CHECK_BAD_SRC);
 
+	/* a range of LIPs (--lip A-B): any of them, none outside */
+	char *ar[] = { "lbbench", "--fwd", "fnat", "--lip", "192.168.229.140-192.168.229.155" };
+	struct lbb_opts orr;
+	char e2[256];
+
+	assert_int_equal(lbb_opts_parse(5, ar, &orr, e2, sizeof(e2)), 0);
+	assert_int_equal(orr.net.nlips, 16);
+	lbb_parse(buf, t.len, &p);
+	p.ip->src_addr = ip4("192.168.229.155");
+	resum(&p);
+	lbb_parse(buf, t.len, &p);
+	assert_int_equal(lbb_check_at_server(&orr.net, &p), LBB_CHECK_OK);
+	p.ip->src_addr = ip4("192.168.229.156");
+	resum(&p);
+	lbb_parse(buf, t.len, &p);
+	assert_int_equal(lbb_check_at_server(&orr.net, &p), LBB_CHECK_BAD_SRC);
+
+	/* UOA: an 8-byte IP option the server's answer must not echo */
+	uint8_t opt[LBB_MAX_FRAME];
+	lbb_parse(buf, t.len, &p);
+	memcpy(opt, buf, RTE_ETHER_HDR_LEN + 20);
+	opt[RTE_ETHER_HDR_LEN + 20] = 31;
+	opt[RTE_ETHER_HDR_LEN + 21] = 8;
+	memset(opt + RTE_ETHER_HDR_LEN + 22, 7, 6);
+	memcpy(opt + RTE_ETHER_HDR_LEN + 28, buf + RTE_ETHER_HDR_LEN + 20,
+	       t.len - RTE_ETHER_HDR_LEN - 20);
+	struct rte_ipv4_hdr *oip = (struct rte_ipv4_hdr *)(opt + RTE_ETHER_HDR_LEN);
+	oip->version_ihl = 0x47;
+	oip->total_length = htons((uint16_t)(ntohs(oip->total_length) + 8));
+	oip->hdr_checksum = 0;
+	oip->hdr_checksum = rte_ipv4_cksum(oip);
+	assert_int_equal(lbb_parse(opt, t.len + 8, &p), LBB_PKT_UDP);
+	assert_int_equal(lbb_check_csums(&p), LBB_CHECK_OK);
+	assert_int_equal(lbb_strip_ip_options(&p), 8);
+	assert_ptr_equal(p.eth, opt + 8);
+	assert_int_equal(lbb_parse(opt + 8, t.len, &p), LBB_PKT_UDP);
+	assert_int_equal(p.ip->version_ihl, 0x45);
+	assert_int_equal(lbb_check_csums(&p), LBB_CHECK_OK);
+	assert_memory_equal(opt + 8, buf, RTE_ETHER_HDR_LEN + 2); /* MACs moved with it */
+	assert_int_equal(lbb_strip_ip_options(&p), 0);
+
 	/* DR and TUN: the servers answer around the box: no reply runs */
 	struct lbb_opts op;
 	char err[256];
