@@ -88,6 +88,14 @@ static void icmp_fnat(const struct ipvs_conn *c, enum ipvs_dir dir, struct rte_i
 	xmit_ip_addrs(ip, true, qd, qs);
 }
 
+/* The ICMP message's own checksum (over len bytes from offset hl) is right. */
+static inline bool icmp_sum_ok(const struct rte_mbuf *m, uint32_t hl, uint32_t len)
+{
+	uint16_t sum;
+
+	return rte_raw_cksum_mbuf(m, hl, len, &sum) == 0 && sum == 0xffff;
+}
+
 /*
  * "Fragmentation needed" about a packet we tunnelled, whose client's
  * packet starts off bytes into the quote at in_ip: the message becomes
@@ -103,7 +111,7 @@ static bool icmp_tunnel(struct worker *w, struct ipvs_worker *iw, uint16_t port_
 	uint32_t hl = m->l3_len, quoted = dlen - hl - sizeof(*icmp);
 	struct rte_ipv4_hdr *inner = (struct rte_ipv4_hdr *)(void *)((uint8_t *)in_ip + off);
 	const uint8_t *il4 = (const uint8_t *)inner + rte_ipv4_hdr_len(inner);
-	uint16_t mtu = rte_be_to_cpu_16(icmp->icmp_seq_nb), sum, len;
+	uint16_t mtu = rte_be_to_cpu_16(icmp->icmp_seq_nb), len;
 	struct ipvs_conn_node *n;
 	struct ipvs_conn *c;
 
@@ -118,8 +126,7 @@ static bool icmp_tunnel(struct worker *w, struct ipvs_worker *iw, uint16_t port_
 	c = ipvs_conn_of(n);
 	if (c->c_fwd != DPVS_FWD_TUNNEL)
 		return false;
-	if (rte_raw_cksum_mbuf(m, hl, dlen - hl, &sum) < 0 || sum != 0xffff ||
-	    !rte_pktmbuf_is_contiguous(m) || mtu < off + 68) {
+	if (!icmp_sum_ok(m, hl, dlen - hl) || !rte_pktmbuf_is_contiguous(m) || mtu < off + 68) {
 		/* a broken message, or an MTU no IPv4 link may have (RFC 791) */
 		dp_drop(w, port_idx, DPVS_DROP_ICMP_BAD, m);
 		return true;
@@ -196,7 +203,7 @@ enum inet_verdict ipvs_icmp_in(struct worker *w, struct ipvs_worker *iw, uint16_
 	c = ipvs_conn_of(n);
 	dir = ipvs_node_dir(n);
 
-	if (rte_raw_cksum_mbuf(m, hl, icmp_len, &sum) < 0 || sum != 0xffff) {
+	if (!icmp_sum_ok(m, hl, icmp_len)) {
 		dp_drop(w, port_idx, DPVS_DROP_ICMP_BAD, m);
 		return INET_STOLEN;
 	}

@@ -78,7 +78,7 @@ static uint64_t rss_side(const struct netif_port_conf *cp)
 
 /* Whether the device can hash as cp asks; says why not once, at start. */
 static bool rss_by_address(const struct dp_port *p, const struct netif_port_conf *cp,
-			   const struct rte_eth_dev_info *info, bool say)
+			   const struct rte_eth_dev_info *info)
 {
 	const char *why = NULL;
 
@@ -90,7 +90,7 @@ static bool rss_by_address(const struct dp_port *p, const struct netif_port_conf
 	else if (!cp->rss_reta_len || info->reta_size < cp->rss_reta_len ||
 		 info->reta_size % cp->rss_reta_len)
 		why = "its redirection table is not a multiple of the steering table";
-	if (why && say)
+	if (why)
 		DPVS_LOG(WARNING,
 			 "port %s: rss = %s: %s; packets are spread by flow and the workers "
 			 "hand them to their owners in software",
@@ -152,6 +152,9 @@ static int port_setup(struct dp_port *p, const struct netif_port_conf *cp, unsig
 			 p->name, p->nb_rxq, p->nb_txq, info.max_rx_queues, info.max_tx_queues);
 		return -EINVAL;
 	}
+	/* steering by one address: decided once, before configure */
+	bool by_addr = p->nb_rxq > 1 && cp->rss != NETIF_RSS_FLOWS && rss_by_address(p, cp, &info);
+
 	memset(&conf, 0, sizeof(conf));
 	p->rss = NETIF_RSS_FLOWS;
 	if (p->nb_rxq > 1) {
@@ -159,7 +162,7 @@ static int port_setup(struct dp_port *p, const struct netif_port_conf *cp, unsig
 		conf.rx_adv_conf.rss_conf.rss_hf =
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
 			info.flow_type_rss_offloads;
-		if (cp->rss != NETIF_RSS_FLOWS && rss_by_address(p, cp, &info, true))
+		if (by_addr)
 			rss_conf_address(&conf.rx_adv_conf.rss_conf, cp);
 	}
 	rc = rte_eth_dev_configure(p->port_id, p->nb_rxq, p->nb_txq, &conf);
@@ -184,7 +187,7 @@ static int port_setup(struct dp_port *p, const struct netif_port_conf *cp, unsig
 	rc = rte_eth_dev_start(p->port_id);
 	if (rc < 0)
 		goto fail;
-	if (cp->rss != NETIF_RSS_FLOWS && p->nb_rxq > 1 && rss_by_address(p, cp, &info, false))
+	if (by_addr)
 		rss_reta_load(p, cp, &info);
 	if (p->promisc)
 		rte_eth_promiscuous_enable(p->port_id);
