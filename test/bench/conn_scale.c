@@ -13,17 +13,20 @@
  *
  * A benchmark: it prints figures and writes JSON, it asserts nothing.
  *
- *   conn_scale [--flows N[,N...]] [--lookups N] [--json FILE] [--huge]
+ *   conn_scale [--flows N[,N...]] [--lookups N] [--json FILE] [--huge | --huge-dir DIR]
  *
  * Without --huge the EAL runs on ordinary pages (4 KiB: more TLB misses
  * than the daemon's hugepages, so the ratio is a conservative one); with
- * it, on hugepages (needs about 160 bytes per flow free).
+ * it, on hugepages (needs about 160 bytes per flow free); with --huge-dir,
+ * on the pages of that hugetlbfs mount only (pagesize=1G: a 10M table in
+ * two TLB entries).
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -269,6 +272,7 @@ int main(int argc, char **argv)
 	uint64_t lookups = 20000000;
 	const char *json = NULL;
 	bool huge = false;
+	const char *huge_dir = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--flows") && i + 1 < argc) {
@@ -283,9 +287,14 @@ int main(int argc, char **argv)
 			json = argv[++i];
 		} else if (!strcmp(argv[i], "--huge")) {
 			huge = true;
+		} else if (!strcmp(argv[i], "--huge-dir") && i + 1 < argc) {
+			/* a hugetlbfs mount of one page size (e.g. pagesize=1G):
+			 * the table on those pages alone */
+			huge = true;
+			huge_dir = argv[++i];
 		} else {
 			fprintf(stderr, "usage: conn_scale [--flows N[,N...]] [--lookups N] "
-					"[--json FILE] [--huge]\n");
+					"[--json FILE] [--huge | --huge-dir DIR]\n");
 			return 2;
 		}
 	}
@@ -301,7 +310,12 @@ int main(int argc, char **argv)
 			       "--log-level", "*:error", "-l", "0", NULL };
 	char *eal_huge[] = { "conn_scale", "--in-memory", "-m", mem, "--no-pci",
 			     "--log-level", "*:error", "-l", "0", NULL };
-	char **eal = huge ? eal_huge : eal_nohuge;
+	char prefix[32];
+
+	snprintf(prefix, sizeof(prefix), "conn_scale%d", (int)getpid());
+	char *eal_dir[] = { "conn_scale", "--huge-dir", (char *)(uintptr_t)huge_dir, "--file-prefix",
+			    prefix, "-m", mem, "--no-pci", "--log-level", "*:error", "-l", "0", NULL };
+	char **eal = huge_dir ? eal_dir : huge ? eal_huge : eal_nohuge;
 	int eargc = 0;
 
 	while (eal[eargc])

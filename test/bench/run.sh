@@ -604,7 +604,7 @@ pair() { # NAME ROUND WARMUP LBBENCH-ARGS...
 
 daemon_block() { # ROUND
 	local r=$1
-	if [ -n "$ONLY" ] && ! [[ ",$ONLY," =~ ,nat-(udp-[0-9]+[km]-|latency|tcp-cps) ]]; then
+	if [ -n "$ONLY" ] && ! [[ ",$ONLY," =~ ,nat-(udp-[0-9]+[km]-[0-9]way|latency|tcp-cps) ]]; then
 		expiry_block $r # none of the scenarios of the daemon started here
 		return
 	fi
@@ -689,6 +689,47 @@ modes_block() { # ROUND
 	done
 }
 
+# Ten million connections (issue 15): a daemon of its own with a table of
+# SCALE_CONN_MAX slots (the bench conf's memory and conn_max raised for
+# it), NAT one way; 1K and 10M flows on the same daemon, the measured part
+# in a strided order (lbbench --flow-order stride) so consecutive packets
+# meet connections made far apart, as real clients' would be (in the
+# warm-up's order the slots would be met one after another, and the
+# CPU's prefetcher would hide the table's size). The warm-up sends each of
+# the 10M flows about three times, so all are in the table before the
+# measured part (its "conns" figure says how many were).
+SCALE_CONN_MAX=10500000
+scale_block() { # ROUND
+	local r=$1 conf_saved=$CONF
+	[ $SMOKE = 1 ] && return 0
+	wanted nat-udp-1k-stride-1way || wanted nat-udp-10m-stride-1way || return 0
+	# about 2.6 GB for the daemon and lbbench's 256 MB: raise the
+	# hugepages if need be, else say why the scenarios are missing
+	local need_mb=2900 free_mb size_kb
+	free_mb=$(awk '/HugePages_Free/{f=$2} /Hugepagesize/{s=$2} END{print int(f*s/1024)}' /proc/meminfo)
+	size_kb=$(awk '/Hugepagesize/{print $2}' /proc/meminfo)
+	if [ "${free_mb:-0}" -lt $need_mb ] && [ "${size_kb:-0}" -gt 0 ]; then
+		echo $(($(cat /proc/sys/vm/nr_hugepages) + (need_mb - free_mb) * 1024 / size_kb + 1)) \
+			> /proc/sys/vm/nr_hugepages 2>/dev/null
+		free_mb=$(awk '/HugePages_Free/{f=$2} /Hugepagesize/{s=$2} END{print int(f*s/1024)}' /proc/meminfo)
+	fi
+	if [ "${free_mb:-0}" -lt $need_mb ]; then
+		SKIPPED[scale round $r]="only ${free_mb} MB of free hugepages: the 10M-connection daemon needs about $need_mb MB"
+		return 0
+	fi
+	sed -e "s/^conn_max = .*/conn_max = $SCALE_CONN_MAX/" \
+		-e "s/^memory = .*/memory = 2560/" "$conf_saved" > "$WORK/scale.conf" || return 1
+	CONF=$WORK/scale.conf
+	if start_daemon "$r.scale"; then
+		pair nat-udp-1k-stride-1way $r 1 --mode udp --flows 1000 --no-reply --flow-order stride
+		pair nat-udp-10m-stride-1way $r 12 --mode udp --flows 10000000 --no-reply --flow-order stride
+	else
+		SKIPPED[dpvs scale round $r]="the daemon did not start (log kept in $WORK/dpvs.$r.scale.log)"
+	fi
+	stop_daemon
+	CONF=$conf_saved
+}
+
 # ---- the rounds, interleaved ----
 
 say "work dir $WORK; $RUNS round(s) of ${DURATION} s per scenario"
@@ -696,11 +737,13 @@ for r in $(seq "$RUNS"); do
 	if [ $((r % 2)) = 1 ]; then
 		[ $USE_DAEMON = 1 ] && daemon_block $r
 		[ $USE_DAEMON = 1 ] && [ "$WORKERS" = 1 ] && modes_block $r
+		[ $USE_DAEMON = 1 ] && [ "$WORKERS" = 1 ] && scale_block $r
 		[ $USE_CEILING = 1 ] && ceiling_block $r
 	else
 		[ $USE_CEILING = 1 ] && ceiling_block $r
 		[ $USE_DAEMON = 1 ] && daemon_block $r
 		[ $USE_DAEMON = 1 ] && [ "$WORKERS" = 1 ] && modes_block $r
+		[ $USE_DAEMON = 1 ] && [ "$WORKERS" = 1 ] && scale_block $r
 	fi
 done
 

@@ -517,3 +517,25 @@ uint16_t lbb_strip_ip_options(struct lbb_pkt *p)
 	p->ip->hdr_checksum = (uint16_t)~fold(sum16(p->ip, sizeof(struct rte_ipv4_hdr), 0));
 	return opt;
 }
+
+static uint64_t gcd_u64(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+uint64_t lbb_flow_stride(uint64_t n)
+{
+	uint64_t s = n * 618 / 1000;
+
+	if (n <= 2)
+		return 1;
+	while (gcd_u64(s, n) != 1)
+		s++;
+	return s;
+}

@@ -75,6 +75,12 @@ int lbb_net_init(struct lbb_net *net, char *err, size_t errlen);
 /* Number of distinct client (address, port) pairs of the plan. */
 uint64_t lbb_net_max_flows(const struct lbb_net *net);
 
+/* --flow-order stride's step over n flows: about 0.618 n (consecutive
+ * frames meet connections made far apart in the warm-up), moved up to
+ * the next value coprime to n, so a cycle of n steps visits every flow
+ * once; 1 for n <= 2. */
+uint64_t lbb_flow_stride(uint64_t n);
+
 /* Flow index -> client address and port (network order). Address-major:
  * consecutive flows use consecutive client addresses, so even a small flow
  * count spreads over many clients (the daemon resolves each of them). */

@@ -57,6 +57,11 @@ void lbb_opts_usage(FILE *f, const char *prog)
 "                           measured part on the first K of them only: the box's\n"
 "                           connections of the others go quiet and time out\n"
 "                           together while K flows go on (default: all)\n"
+"  --flow-order seq|stride  udp/latency: the measured part's order of the flows:\n"
+"                           as the warm-up made them (seq, the default), or a\n"
+"                           stride of about 0.618 of them (a permutation): the\n"
+"                           box meets its connections in no order its memory\n"
+"                           layout or prefetcher can use (as real clients)\n"
 "  --timeline MS            the summary also gives frames sent and delivered in\n"
 "                           each MS ms of the measured part, with the wall-clock\n"
 "                           time it began (to line up with the box's counters)\n"
@@ -260,7 +265,7 @@ static const char *const with_value[] = {
 	"--concurrency", "--request", "--response", "--rto", "--retries", "--vip",
 	"--vport", "--clients", "--rip", "--rport", "--gw", "--peer-mac0", "--peer-mac1",
 	"--sample", "--json", "--label", "--hold", "--measured-flows", "--timeline", "--queues",
-	"--spread", "--attack", "--attack-rate", "--attack-buckets", NULL,
+	"--spread", "--attack", "--flow-order", "--attack-rate", "--attack-buckets", NULL,
 };
 
 static bool takes_value(const char *opt)
@@ -321,6 +326,12 @@ static int apply(struct lbb_opts *o, const char *opt, const char *val, bool *fwd
 	if (!strcmp(opt, "--measured-flows"))
 		return parse_u64(val, 1, MAX_FLOWS, &o->measured_flows) ?
 			bad(err, errlen, opt, val, "expected 1..10000000") : 0;
+	if (!strcmp(opt, "--flow-order")) {
+		if (strcmp(val, "seq") && strcmp(val, "stride"))
+			return bad(err, errlen, opt, val, "expected seq or stride");
+		o->flow_stride = !strcmp(val, "stride");
+		return 0;
+	}
 	if (!strcmp(opt, "--timeline")) {
 		if (parse_u64(val, 10, 60000, &u))
 			return bad(err, errlen, opt, val, "expected milliseconds, 10..60000");
@@ -516,6 +527,8 @@ int lbb_opts_parse(int argc, char **argv, struct lbb_opts *o, char *err, size_t 
 		return bad(err, errlen, "--attack", NULL, "only with tcp-cps (the clients it disturbs)");
 	if (o->measured_flows && o->mode == LBB_MODE_TCP_CPS)
 		return bad(err, errlen, "--measured-flows", NULL, "only with udp or latency");
+	if (o->flow_stride && o->mode == LBB_MODE_TCP_CPS)
+		return bad(err, errlen, "--flow-order", NULL, "only with udp or latency");
 	if (o->measured_flows > o->flows)
 		return bad(err, errlen, "--measured-flows", NULL, "more than --flows");
 	if (!o->measured_flows)

@@ -37,6 +37,9 @@ struct lbb_opts {
 	double duration;        /* seconds, measured part */
 	double warmup;          /* seconds before counters start */
 	uint64_t flows;         /* udp/latency: concurrent flows */
+	bool flow_stride;        /* udp/latency: the measured part visits the
+				  * flows in a strided order, not the warm-up's
+				  * (--flow-order stride) */
 	uint64_t measured_flows; /* udp/latency: after the warm-up, send on the
 				  * first measured_flows flows only (the others
 				  * go quiet and time out in the box) */

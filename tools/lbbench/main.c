@@ -84,6 +84,9 @@ struct lbb {
 	uint64_t next_flow;
 	uint64_t gen_flows;               /* flows cycled through now: --flows,
 					   * then --measured-flows once counting */
+	uint64_t flow_step;               /* next_flow's step: 1, or with
+					   * --flow-order stride one coprime
+					   * to gen_flows (a permutation) */
 	uint32_t seq;
 	uint64_t gen_start, gen_sent;     /* for the rate */
 	uint64_t gen_skipped;             /* behind the target rate: not sent */
@@ -485,8 +488,9 @@ static void udp_generate(struct lbb *b, uint64_t now)
 			if (b->nq > 1)
 				qs[i] = (uint8_t)lbb_rss_queue_frame(
 					&b->rss, rte_pktmbuf_mtod(m, uint8_t *), b->tmpl.len, true);
-			if (++b->next_flow >= b->gen_flows)
-				b->next_flow = 0;
+			b->next_flow += b->flow_step;
+			if (b->next_flow >= b->gen_flows)
+				b->next_flow -= b->gen_flows;
 		}
 		if (b->nq == 1) {
 			b->q_off[0] = 0;
@@ -955,6 +959,8 @@ static void start_counting(struct lbb *b, uint64_t now)
 		b->gen_flows = b->o.measured_flows;
 		b->next_flow = 0;
 	}
+	if (b->o.flow_stride)
+		b->flow_step = lbb_flow_stride(b->gen_flows);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	b->t0_unix_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 	b->tl_start = b->tl_prev_tsc = now;
@@ -1017,6 +1023,7 @@ static double run(struct lbb *b)
 	b->gen_start = t0;
 	b->gen_sent = 0;
 	b->gen_flows = b->o.flows;
+	b->flow_step = 1;
 	if (b->o.warmup <= 0)
 		start_counting(b, t0);
 	take(b, &prev, t0);

@@ -777,6 +777,34 @@ static int parse(struct lbb_opts *o, char *err, const char *line)
 	return lbb_opts_parse(argc, argv, o, err, 256);
 }
 
+/* --flow-order stride: a permutation (each flow once a cycle), and far
+ * from sequential */
+static void test_flow_stride(void **state)
+{
+	static const uint64_t ns[] = { 1, 2, 3, 4, 10, 1000, 1024, 65536, 99991, 1000000 };
+	static uint8_t seen[1000000];
+	(void)state;
+
+	for (unsigned k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
+		uint64_t n = ns[k], s = lbb_flow_stride(n), f = 0;
+
+		assert_true(s >= 1 && s < (n > 1 ? n : 2));
+		if (n > 10)
+			assert_true(s > n / 2 && s < n * 7 / 10);
+		memset(seen, 0, n);
+		for (uint64_t i = 0; i < n; i++) {
+			assert_int_equal(seen[f], 0);
+			seen[f] = 1;
+			f += s;
+			if (f >= n)
+				f -= n;
+		}
+		assert_int_equal(f, 0); /* back at the start after n steps */
+	}
+	assert_int_equal(lbb_flow_stride(10000000) % 2, 1); /* coprime to 10^7 */
+	assert_int_not_equal(lbb_flow_stride(10000000) % 5, 0);
+}
+
 static void test_opts(void **state)
 {
 	struct lbb_opts o;
@@ -846,6 +874,13 @@ static void test_opts(void **state)
 	assert_int_equal(parse(&o, err, "--measured-flows 0"), -1);
 	assert_non_null(strstr(err, "--measured-flows '0'"));
 	assert_int_equal(parse(&o, err, "--mode tcp-cps --measured-flows 10"), -1);
+	assert_int_equal(parse(&o, err, "--flows 10M --flow-order stride"), 0);
+	assert_true(o.flow_stride);
+	assert_int_equal(parse(&o, err, "--flow-order seq"), 0);
+	assert_false(o.flow_stride);
+	assert_int_equal(parse(&o, err, "--flow-order random"), -1);
+	assert_non_null(strstr(err, "--flow-order 'random': expected seq or stride"));
+	assert_int_equal(parse(&o, err, "--mode tcp-cps --flow-order stride"), -1);
 	assert_int_equal(parse(&o, err, "--timeline 9"), -1);
 	assert_non_null(strstr(err, "--timeline '9'"));
 	assert_int_equal(parse(&o, err, "--timeline 60001"), -1);
@@ -895,6 +930,7 @@ int main(void)
 		cmocka_unit_test(test_hist_buckets),
 		cmocka_unit_test(test_hist_percentiles),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_flow_stride),
 		cmocka_unit_test(test_opts),
 	};
 
