@@ -240,6 +240,26 @@ def box_drops(base):
     return {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0) > 0}
 
 
+def warmup_short(r, d, base):
+    """Why a UDP round's measured part was not lookups alone: fewer
+    connections in the box when it began than the flows it visits (the
+    warm-up did not reach every flow, so the measured part made
+    connections too); None when it was."""
+    if r["box"] != "dpvs" or r["cpp_from"] != "measured" or d.get("mode") != "udp":
+        return None
+    try:
+        with open(base + ".stats0") as f:
+            st = parse_stats(f)
+    except OSError:
+        return None
+    want = d.get("measured_flows") or d.get("flows") or 0
+    if not st or st[2] is None or st[2] >= 0.99 * want:
+        return None
+    return ("%d connections when the measured part began, for %d flows: the %s s "
+            "warm-up did not reach every flow (the generator was slow)"
+            % (st[2], want, d.get("warmup_s")))
+
+
 def parse_stats(lines):
     """`dpip stats` text -> (packets, busy cycles, conns), packets and busy
     cycles summed over the workers; None when no worker row is there."""
@@ -536,6 +556,13 @@ def report(wdir, out_json, out_md):
             s["failures"].append("round %d: summary unreadable" % r["round"])
             continue
         s.setdefault("tsc_hz", d.get("tsc_hz"))
+        short = warmup_short(r, d, base)
+        if short:
+            s["failed"] += 1
+            s["status"] = "failed"
+            rnd.update(status="failed", why=short)
+            s["failures"].append("round %d: %s" % (r["round"], short))
+            continue
         v = dig(d, s["metric"])
         if v is not None:
             s["values"].append(v)
@@ -823,7 +850,9 @@ def write_md(out, out_md, rerendered=None):
              "**ceiling/reference** that dpvs cannot exceed on this bench, never the box's "
              "target. Where dpvs gets close to them, its rate measures the generator.")
     L.append("- A scenario is **FAILED** when a run failed, its frames did not pass lbbench's "
-             "rewrite checks (`checks_clean` false) or traffic did not pass both ways; its "
+             "rewrite checks (`checks_clean` false), traffic did not pass both ways, or (UDP) the "
+             "box held fewer connections than the flows when the measured part began (the "
+             "warm-up did not reach them all, so connections were made while measuring); its "
              "figures are then not a measurement of the NAT and run.sh exits non-zero.")
     L.append("- Frames are 64 B (FCS included); pps counts frames delivered by the box, in the "
              "direction the column says.")
