@@ -27,6 +27,7 @@
 #include <netinet/in.h>
 #include <rte_cycles.h>
 
+#include "control/counter_table.h"
 #include "control/daemon_ctl.h"
 #include "control/observe.h"
 #include "dp/dp.h"
@@ -94,25 +95,6 @@ static void sample_f(struct text *t, const char *name, const char *labels, doubl
 
 /* ---- ports ---- */
 
-#define PORT_COUNTERS(X)                                                                           \
-	X(rx_packets, "dpvs_port_rx_packets_total", "Frames received (each gets one fate).")       \
-	X(rx_bytes, "dpvs_port_rx_bytes_total", "Bytes received.")                                 \
-	X(tx_packets, "dpvs_port_tx_packets_total", "Frames sent.")                                \
-	X(tx_bytes, "dpvs_port_tx_bytes_total", "Bytes sent.")                                     \
-	X(forwarded, "dpvs_port_forwarded_total", "Received frames forwarded (a fate).")           \
-	X(arp_replied, "dpvs_port_arp_replied_total", "Received ARP requests answered (a fate).")  \
-	X(icmp_echo_replied, "dpvs_port_icmp_echo_replied_total",                                  \
-	  "Received ICMP echo requests answered (a fate).")                                        \
-	X(to_kernel, "dpvs_port_to_kernel_total", "Received frames handed to the KNI (a fate).")   \
-	X(kni_rx, "dpvs_port_kni_rx_total", "Frames the KNI interface took (copies included).")    \
-	X(kni_tx, "dpvs_port_kni_tx_total", "Frames the kernel sent out of the port.")             \
-	X(hw_ipackets, "dpvs_port_hw_rx_packets_total", "Frames the NIC received.")                \
-	X(hw_opackets, "dpvs_port_hw_tx_packets_total", "Frames the NIC sent.")                    \
-	X(hw_ierrors, "dpvs_port_hw_rx_errors_total", "Receive errors the NIC counted.")           \
-	X(hw_oerrors, "dpvs_port_hw_tx_errors_total", "Transmit errors the NIC counted.")          \
-	X(hw_imissed, "dpvs_port_hw_rx_missed_total", "Frames the NIC dropped: rx ring full.")     \
-	X(hw_rx_nombuf, "dpvs_port_hw_rx_nombuf_total", "Receive failures for want of mbufs.")
-
 static void ports(struct text *t)
 {
 	unsigned n = netif_port_count();
@@ -136,14 +118,15 @@ static void ports(struct text *t)
 		snprintf(lb, sizeof(lb), "port=\"%s\"", links[i].ifname);
 		sample(t, "dpvs_port_carrier", lb, (links[i].flags & DPVS_LINK_F_LOWER_UP) != 0);
 	}
-#define PORT_FAMILY(field, name, help)                                                             \
-	family(t, name, "counter", help);                                                          \
-	for (unsigned i = 0; i < n; i++) {                                                         \
-		snprintf(lb, sizeof(lb), "port=\"%s\"", links[i].ifname);                          \
-		sample(t, name, lb, links[i].field);                                               \
+	for (unsigned c = 0; c < n_port_counters; c++) {
+		const struct counter_def *d = &port_counters[c];
+
+		family(t, d->metric, d->type, d->help);
+		for (unsigned i = 0; i < n; i++) {
+			snprintf(lb, sizeof(lb), "port=\"%s\"", links[i].ifname);
+			sample(t, d->metric, lb, counter_u64(d, &links[i]));
+		}
 	}
-	PORT_COUNTERS(PORT_FAMILY)
-#undef PORT_FAMILY
 	family(t, "dpvs_port_drops_total", "counter",
 	       "Frames dropped, by reason (dpip -s -s link show); receive-side reasons are "
 	       "fates.");
@@ -174,55 +157,18 @@ static void workers(struct text *t)
 		daemon_worker_fill(i, &ws[i]);
 		conns += ws[i].conns;
 	}
-#define WORKER_FAMILY(fmt, name, type, help, expr)                                                 \
-	family(t, name, type, help);                                                               \
-	for (unsigned i = 0; i < n; i++) {                                                         \
-		snprintf(lb, sizeof(lb), "worker=\"%u\",lcore=\"%u\"", i, ws[i].lcore_id);         \
-		fmt(t, name, lb, expr);                                                            \
+	for (unsigned c = 0; c < n_worker_counters; c++) {
+		const struct counter_def *d = &worker_counters[c];
+
+		family(t, d->metric, d->type, d->help);
+		for (unsigned i = 0; i < n; i++) {
+			snprintf(lb, sizeof(lb), "worker=\"%u\",lcore=\"%u\"", i, ws[i].lcore_id);
+			if (d->kind == COUNTER_F64)
+				sample_f(t, d->metric, lb, counter_f64(d, &ws[i]));
+			else
+				sample(t, d->metric, lb, counter_u64(d, &ws[i]));
+		}
 	}
-	WORKER_FAMILY(sample, "dpvs_worker_packets_total", "counter",
-		      "Frames the worker received from its queues.", ws[i].packets)
-	WORKER_FAMILY(sample, "dpvs_worker_busy_cycles_total", "counter",
-		      "TSC cycles of loop iterations that moved packets.", ws[i].busy_cycles)
-	WORKER_FAMILY(sample, "dpvs_worker_loops_total", "counter", "Loop iterations.", ws[i].loops)
-	WORKER_FAMILY(sample, "dpvs_worker_idle_loops_total", "counter",
-		      "Loop iterations without packets.", ws[i].idle_loops)
-	WORKER_FAMILY(sample_f, "dpvs_worker_cycles_per_packet", "gauge",
-		      "Busy cycles per packet over the last second.", ws[i].cycles_per_packet)
-	WORKER_FAMILY(sample_f, "dpvs_worker_packets_per_second", "gauge",
-		      "Packets per second over the last second.", ws[i].pps)
-	WORKER_FAMILY(sample, "dpvs_worker_connections", "gauge",
-		      "Live connections (and templates) in the worker's shard.", ws[i].conns)
-	WORKER_FAMILY(sample, "dpvs_worker_connections_max", "gauge",
-		      "Connections the worker's shard holds at most.", ws[i].conn_max)
-	WORKER_FAMILY(sample, "dpvs_worker_redirected_out_total", "counter",
-		      "Frames handed to the worker that owns their connection.",
-		      ws[i].redirected_out)
-	WORKER_FAMILY(sample, "dpvs_worker_redirected_in_total", "counter",
-		      "Frames taken over from other workers.", ws[i].redirected_in)
-	WORKER_FAMILY(sample, "dpvs_worker_redirect_drops_total", "counter",
-		      "Frames dropped because the owner's ring was full.", ws[i].redirect_drops)
-	/* Full-NAT's client address (dpip stats: toa ... pp-noroom) */
-	WORKER_FAMILY(sample, "dpvs_worker_fnat_toa_total", "counter",
-		      "Full-NAT TCP segments that carried the client's address (TOA).",
-		      ws[i].toa_added)
-	WORKER_FAMILY(sample, "dpvs_worker_fnat_toa_no_room_total", "counter",
-		      "Full-NAT TCP segments without room for TOA (options full, MTU).",
-		      ws[i].toa_no_room)
-	WORKER_FAMILY(sample, "dpvs_worker_fnat_uoa_total", "counter",
-		      "Full-NAT UDP datagrams that carried the client's address (UOA).",
-		      ws[i].uoa_added)
-	WORKER_FAMILY(sample, "dpvs_worker_fnat_uoa_no_room_total", "counter",
-		      "Full-NAT UDP datagrams without room for UOA (IP options full, MTU).",
-		      ws[i].uoa_no_room)
-	WORKER_FAMILY(sample, "dpvs_worker_fnat_mss_clamped_total", "counter",
-		      "Real servers' SYN-ACKs whose MSS was lowered to leave room for the client's address.",
-		      ws[i].mss_clamped)
-	WORKER_FAMILY(sample, "dpvs_worker_fnat_proxy_headers_total", "counter",
-		      "PROXY protocol headers put in front of a client's data.", ws[i].pp_added)
-	WORKER_FAMILY(sample, "dpvs_worker_fnat_proxy_no_room_total", "counter",
-		      "PROXY protocol headers that found no headroom.", ws[i].pp_no_room)
-#undef WORKER_FAMILY
 	family(t, "dpvs_connections", "gauge", "Live connections of all workers.");
 	sample(t, "dpvs_connections", "", conns);
 	family(t, "dpvs_connections_by_state", "gauge",
@@ -244,111 +190,94 @@ static void workers(struct text *t)
 /* ---- services and real servers ---- */
 
 /* The walk writes each family into its own buffer, so that one
- * family's samples stay together as the format wants. */
-enum {
-	S_CONNS,
-	S_INPKTS,
-	S_OUTPKTS,
-	S_INBYTES,
-	S_OUTBYTES,
-	S_CPS,
-	S_INPPS,
-	S_OUTPPS,
-	S_INBPS,
-	S_OUTBPS,
-	S_DESTS,
-	S_NFAM
-};
-enum {
-	D_CONNS,
-	D_INPKTS,
-	D_OUTPKTS,
-	D_INBYTES,
-	D_OUTBYTES,
-	D_CPS,
-	D_INPPS,
-	D_OUTPPS,
-	D_INBPS,
-	D_OUTBPS,
-	D_ACTIVE,
-	D_INACT,
-	D_PERSIST,
-	D_WEIGHT,
-	D_NFAM
+ * family's samples stay together as the format wants. A group is the
+ * families of the services, or of the real servers: those of ipvsadm
+ * --stats and --rate (stats_counters), then the group's own. */
+enum { S_DESTS, S_NOWN };
+enum { D_ACTIVE, D_INACT, D_PERSIST, D_WEIGHT, D_NOWN };
+
+struct fam {
+	const char *name, *type, *help;
 };
 
-static const struct fam {
-	const char *name, *type, *help;
-} svc_fams[S_NFAM] =
-    {
-	{"dpvs_service_connections_total", "counter",
-	 "Connections scheduled (ipvsadm --stats Conns)."},
-	{"dpvs_service_in_packets_total", "counter", "Packets from clients."},
-	{"dpvs_service_out_packets_total", "counter", "Packets to clients."},
-	{"dpvs_service_in_bytes_total", "counter", "Bytes from clients."},
-	{"dpvs_service_out_bytes_total", "counter", "Bytes to clients."},
-	{"dpvs_service_connections_per_second", "gauge",
-	 "New connections per second (LVS 2 s estimator, ipvsadm --rate CPS)."},
-	{"dpvs_service_in_packets_per_second", "gauge",
-	 "Packets per second from clients (LVS estimator)."},
-	{"dpvs_service_out_packets_per_second", "gauge",
-	 "Packets per second to clients (LVS estimator)."},
-	{"dpvs_service_in_bytes_per_second", "gauge",
-	 "Bytes per second from clients (LVS estimator)."},
-	{"dpvs_service_out_bytes_per_second", "gauge",
-	 "Bytes per second to clients (LVS estimator)."},
-	{"dpvs_service_dests", "gauge", "Real servers of the service."},
-},
-  dest_fams[D_NFAM] = {
-      {"dpvs_dest_connections_total", "counter", "Connections scheduled to the real server."},
-      {"dpvs_dest_in_packets_total", "counter", "Packets from clients to the real server."},
-      {"dpvs_dest_out_packets_total", "counter", "Packets from the real server to clients."},
-      {"dpvs_dest_in_bytes_total", "counter", "Bytes from clients to the real server."},
-      {"dpvs_dest_out_bytes_total", "counter", "Bytes from the real server to clients."},
-      {"dpvs_dest_connections_per_second", "gauge", "New connections per second (LVS estimator)."},
-      {"dpvs_dest_in_packets_per_second", "gauge",
-       "Packets per second from clients (LVS estimator)."},
-      {"dpvs_dest_out_packets_per_second", "gauge",
-       "Packets per second to clients (LVS estimator)."},
-      {"dpvs_dest_in_bytes_per_second", "gauge", "Bytes per second from clients (LVS estimator)."},
-      {"dpvs_dest_out_bytes_per_second", "gauge", "Bytes per second to clients (LVS estimator)."},
-      {"dpvs_dest_active_connections", "gauge", "Active connections (ipvsadm ActiveConn)."},
-      {"dpvs_dest_inactive_connections", "gauge", "Inactive connections (ipvsadm InActConn)."},
-      {"dpvs_dest_persistent_connections", "gauge", "Persistence templates pointing at it."},
-      {"dpvs_dest_weight", "gauge", "Weight (0: quiesced)."},
+static const struct fam svc_own[S_NOWN] = {
+    {"dpvs_service_dests", "gauge", "Real servers of the service."},
 };
+
+static const struct fam dest_own[D_NOWN] = {
+    {"dpvs_dest_active_connections", "gauge", "Active connections (ipvsadm ActiveConn)."},
+    {"dpvs_dest_inactive_connections", "gauge", "Inactive connections (ipvsadm InActConn)."},
+    {"dpvs_dest_persistent_connections", "gauge", "Persistence templates pointing at it."},
+    {"dpvs_dest_weight", "gauge", "Weight (0: quiesced)."},
+};
+
+#define GROUP_MAX (N_STATS_COUNTERS + D_NOWN)
+
+struct group {
+	unsigned n;
+	struct fam fam[GROUP_MAX];
+	struct text text[GROUP_MAX];
+	char stats_name[N_STATS_COUNTERS][64];
+};
+
+/* what: "service" or "dest" */
+static void group_init(struct group *g, const char *what, bool dest, const struct fam *own,
+		       unsigned nown)
+{
+	memset(g, 0, sizeof(*g));
+	for (unsigned k = 0; k < N_STATS_COUNTERS; k++) {
+		const struct stats_counter_def *c = &stats_counters[k];
+
+		snprintf(g->stats_name[k], sizeof(g->stats_name[k]), "dpvs_%s_%s", what, c->suffix);
+		g->fam[k] =
+		    (struct fam){g->stats_name[k], c->type, dest ? c->dest_help : c->svc_help};
+	}
+	memcpy(&g->fam[N_STATS_COUNTERS], own, nown * sizeof(*own));
+	g->n = N_STATS_COUNTERS + nown;
+}
+
+static void stats_samples(struct group *g, const char *lb, const struct dpvs_stats *st)
+{
+	for (unsigned k = 0; k < N_STATS_COUNTERS; k++)
+		sample(&g->text[k], g->fam[k].name, lb, stats_counter(&stats_counters[k], st));
+}
+
+/* own: one of the group's own families (S_*, D_*) */
+static void own_sample(struct group *g, unsigned own, const char *lb, uint64_t v)
+{
+	unsigned k = N_STATS_COUNTERS + own;
+
+	sample(&g->text[k], g->fam[k].name, lb, v);
+}
+
+static void group_put(struct text *t, struct group *g)
+{
+	for (unsigned k = 0; k < g->n; k++) {
+		family(t, g->fam[k].name, g->fam[k].type, g->fam[k].help);
+		if (g->text[k].oom)
+			t->oom = true;
+		else if (g->text[k].len)
+			put(t, "%s", g->text[k].buf);
+		free(g->text[k].buf);
+	}
+}
 
 struct svc_walk {
-	struct text fam_svc[S_NFAM], fam_dest[D_NFAM];
+	struct group svc, dest;
 };
-
-static void stats_samples(struct text *fams, const char *const *names, const char *lb,
-			  const struct dpvs_stats *st)
-{
-	const uint64_t v[10] = {st->conns, st->inpkts, st->outpkts, st->inbytes, st->outbytes,
-				st->cps,   st->inpps,  st->outpps,  st->inbps,	 st->outbps};
-
-	for (unsigned k = 0; k < 10; k++)
-		sample(&fams[k], names[k], lb, v[k]);
-}
 
 static int visit(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t *dest_ids,
 		 const struct dpvs_dest *dests, uint32_t ndests, void *arg)
 {
 	struct svc_walk *sw = arg;
-	const char *sn[S_NFAM], *dn[D_NFAM];
 	struct dpvs_stats st;
 	char key[96], lb[256];
 
-	for (unsigned k = 0; k < S_NFAM; k++)
-		sn[k] = svc_fams[k].name;
-	for (unsigned k = 0; k < D_NFAM; k++)
-		dn[k] = dest_fams[k].name;
 	ipvs_svc_key_str(svc, key, sizeof(key));
 	snprintf(lb, sizeof(lb), "service=\"%s\"", key);
 	ipvs_stats_svc(svc_id, &st);
-	stats_samples(sw->fam_svc, sn, lb, &st);
-	sample(&sw->fam_svc[S_DESTS], sn[S_DESTS], lb, ndests);
+	stats_samples(&sw->svc, lb, &st);
+	own_sample(&sw->svc, S_DESTS, lb, ndests);
 	for (uint32_t k = 0; k < ndests; k++) {
 		const struct dpvs_dest *d = &dests[k];
 		char a[INET6_ADDRSTRLEN] = "?";
@@ -360,12 +289,11 @@ static int visit(uint32_t svc_id, const struct dpvs_svc *svc, const uint32_t *de
 					   : "service=\"%s\",dest=\"%s:%u\"",
 			 key, a, ntohs(d->port));
 		ipvs_stats_dest(dest_ids[k], &st, &act, &inact, &persist);
-		stats_samples(sw->fam_dest, dn, lb, &st);
-		sample(&sw->fam_dest[D_ACTIVE], dn[D_ACTIVE], lb, act);
-		sample(&sw->fam_dest[D_INACT], dn[D_INACT], lb, inact);
-		sample(&sw->fam_dest[D_PERSIST], dn[D_PERSIST], lb, persist);
-		sample(&sw->fam_dest[D_WEIGHT], dn[D_WEIGHT], lb,
-		       d->weight > 0 ? (uint64_t)d->weight : 0);
+		stats_samples(&sw->dest, lb, &st);
+		own_sample(&sw->dest, D_ACTIVE, lb, act);
+		own_sample(&sw->dest, D_INACT, lb, inact);
+		own_sample(&sw->dest, D_PERSIST, lb, persist);
+		own_sample(&sw->dest, D_WEIGHT, lb, d->weight > 0 ? (uint64_t)d->weight : 0);
 	}
 	return 0;
 }
@@ -375,24 +303,11 @@ static void services(struct text *t)
 	struct svc_walk sw;
 	char err[256];
 
-	memset(&sw, 0, sizeof(sw));
+	group_init(&sw.svc, "service", false, svc_own, S_NOWN);
+	group_init(&sw.dest, "dest", true, dest_own, D_NOWN);
 	ipvs_svc_walk(NULL, visit, &sw, err, sizeof(err));
-	for (unsigned k = 0; k < S_NFAM; k++) {
-		family(t, svc_fams[k].name, svc_fams[k].type, svc_fams[k].help);
-		if (sw.fam_svc[k].oom)
-			t->oom = true;
-		else if (sw.fam_svc[k].len)
-			put(t, "%s", sw.fam_svc[k].buf);
-		free(sw.fam_svc[k].buf);
-	}
-	for (unsigned k = 0; k < D_NFAM; k++) {
-		family(t, dest_fams[k].name, dest_fams[k].type, dest_fams[k].help);
-		if (sw.fam_dest[k].oom)
-			t->oom = true;
-		else if (sw.fam_dest[k].len)
-			put(t, "%s", sw.fam_dest[k].buf);
-		free(sw.fam_dest[k].buf);
-	}
+	group_put(t, &sw.svc);
+	group_put(t, &sw.dest);
 }
 
 /* ---- capture ---- */

@@ -6,7 +6,8 @@
  *
  *   /dpvs/ports     per port: state, packets, bytes, fates, drops, NIC counters
  *   /dpvs/drops     per port: every drop reason
- *   /dpvs/workers   per worker: packets, busy cycles, cycles per packet, conns
+ *   /dpvs/workers   per worker: packets, busy cycles, cycles per packet, conns,
+ *                   steering, Full-NAT's client address
  *   /dpvs/services  per service and real server: conns, packets, bytes,
  *                   LVS rates (at most 255 entries: a telemetry dict's
  *                   limit; the metrics endpoint lists any number)
@@ -16,7 +17,9 @@
  * in an array), so the keys are the port's name with '_' for any other
  * character, "worker0", "svc_ID" and "dest_ID" (the daemon's ids), and
  * each inner dict names its object in full ("port", "service", "dest").
- * Drop reasons are keys with '_' for the '-' of their names.
+ * Drop reasons are keys with '_' for the '-' of their names. The counters
+ * of ports, workers and services are those of the metrics endpoint
+ * (counter_table.h), under telemetry's own keys.
  *
  * DPDK calls the commands on its telemetry thread, but the IPVS tables
  * belong to the control thread. So a command hands its request to the
@@ -35,6 +38,7 @@
 #include <rte_cycles.h>
 #include <rte_telemetry.h>
 
+#include "control/counter_table.h"
 #include "control/daemon_ctl.h"
 #include "control/observe.h"
 #include "dp/dp.h"
@@ -79,6 +83,22 @@ static void key_of(const char *name, char *key, size_t len)
 			*k = '_';
 }
 
+static void add_counters(struct rte_tel_data *c, const struct counter_def *defs, unsigned n,
+			 const void *obj)
+{
+	for (unsigned k = 0; k < n; k++) {
+		const struct counter_def *d = &defs[k];
+		char text[32];
+
+		if (d->tel_fmt) {
+			snprintf(text, sizeof(text), d->tel_fmt, counter_f64(d, obj));
+			rte_tel_data_add_dict_string(c, d->key, text);
+		} else {
+			rte_tel_data_add_dict_u64(c, d->key, counter_u64(d, obj));
+		}
+	}
+}
+
 static int ans_ports(struct rte_tel_data *d)
 {
 	rte_tel_data_start_dict(d);
@@ -99,22 +119,8 @@ static int ans_ports(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "port_id", l.port_id);
 		rte_tel_data_add_dict_u64(c, "up", (l.flags & DPVS_LINK_F_UP) != 0);
 		rte_tel_data_add_dict_u64(c, "carrier", (l.flags & DPVS_LINK_F_LOWER_UP) != 0);
-		rte_tel_data_add_dict_u64(c, "rx_packets", l.rx_packets);
-		rte_tel_data_add_dict_u64(c, "rx_bytes", l.rx_bytes);
-		rte_tel_data_add_dict_u64(c, "tx_packets", l.tx_packets);
-		rte_tel_data_add_dict_u64(c, "tx_bytes", l.tx_bytes);
-		rte_tel_data_add_dict_u64(c, "forwarded", l.forwarded);
-		rte_tel_data_add_dict_u64(c, "arp_replied", l.arp_replied);
-		rte_tel_data_add_dict_u64(c, "icmp_echo_replied", l.icmp_echo_replied);
-		rte_tel_data_add_dict_u64(c, "to_kernel", l.to_kernel);
-		rte_tel_data_add_dict_u64(c, "kni_rx", l.kni_rx);
-		rte_tel_data_add_dict_u64(c, "kni_tx", l.kni_tx);
+		add_counters(c, port_counters, n_port_counters, &l);
 		rte_tel_data_add_dict_u64(c, "drops", drops);
-		rte_tel_data_add_dict_u64(c, "hw_rx_packets", l.hw_ipackets);
-		rte_tel_data_add_dict_u64(c, "hw_tx_packets", l.hw_opackets);
-		rte_tel_data_add_dict_u64(c, "hw_rx_missed", l.hw_imissed);
-		rte_tel_data_add_dict_u64(c, "hw_rx_errors", l.hw_ierrors);
-		rte_tel_data_add_dict_u64(c, "hw_tx_errors", l.hw_oerrors);
 		key_of(l.ifname, key, sizeof(key));
 		rte_tel_data_add_dict_container(d, key, c, 0);
 	}
@@ -151,27 +157,15 @@ static int ans_workers(struct rte_tel_data *d)
 	for (unsigned i = 0; i < worker_count(); i++) {
 		struct dpvs_worker_stats s;
 		struct rte_tel_data *c = dict();
-		char cpp[32], key[32];
+		char key[32];
 
 		if (!c)
 			return -ENOMEM;
 		daemon_worker_fill(i, &s);
-		snprintf(cpp, sizeof(cpp), "%.1f", s.cycles_per_packet);
 		rte_tel_data_add_dict_u64(c, "worker", i);
 		rte_tel_data_add_dict_u64(c, "lcore", s.lcore_id);
 		rte_tel_data_add_dict_u64(c, "tsc_hz", s.tsc_hz);
-		rte_tel_data_add_dict_u64(c, "packets", s.packets);
-		rte_tel_data_add_dict_u64(c, "busy_cycles", s.busy_cycles);
-		rte_tel_data_add_dict_u64(c, "loops", s.loops);
-		rte_tel_data_add_dict_u64(c, "idle_loops", s.idle_loops);
-		/* telemetry has no floating-point values in DPDK 22.11 */
-		rte_tel_data_add_dict_string(c, "cycles_per_packet", cpp);
-		rte_tel_data_add_dict_u64(c, "packets_per_second", (uint64_t)s.pps);
-		rte_tel_data_add_dict_u64(c, "conns", s.conns);
-		rte_tel_data_add_dict_u64(c, "conn_max", s.conn_max);
-		rte_tel_data_add_dict_u64(c, "redirected_out", s.redirected_out);
-		rte_tel_data_add_dict_u64(c, "redirected_in", s.redirected_in);
-		rte_tel_data_add_dict_u64(c, "redirect_drops", s.redirect_drops);
+		add_counters(c, worker_counters, n_worker_counters, &s);
 		snprintf(key, sizeof(key), "worker%u", i);
 		rte_tel_data_add_dict_container(d, key, c, 0);
 	}
@@ -180,16 +174,9 @@ static int ans_workers(struct rte_tel_data *d)
 
 static void add_stats(struct rte_tel_data *c, const struct dpvs_stats *st)
 {
-	rte_tel_data_add_dict_u64(c, "conns", st->conns);
-	rte_tel_data_add_dict_u64(c, "inpkts", st->inpkts);
-	rte_tel_data_add_dict_u64(c, "outpkts", st->outpkts);
-	rte_tel_data_add_dict_u64(c, "inbytes", st->inbytes);
-	rte_tel_data_add_dict_u64(c, "outbytes", st->outbytes);
-	rte_tel_data_add_dict_u64(c, "cps", st->cps);
-	rte_tel_data_add_dict_u64(c, "inpps", st->inpps);
-	rte_tel_data_add_dict_u64(c, "outpps", st->outpps);
-	rte_tel_data_add_dict_u64(c, "inbps", st->inbps);
-	rte_tel_data_add_dict_u64(c, "outbps", st->outbps);
+	for (unsigned k = 0; k < N_STATS_COUNTERS; k++)
+		rte_tel_data_add_dict_u64(c, stats_counters[k].key,
+					  stats_counter(&stats_counters[k], st));
 }
 
 struct svc_ans {

@@ -295,96 +295,79 @@ CASES = [
 ]
 
 # A table with every kind of service, real server, option and scheduler,
-# IPv4 and IPv6, options in the orders people write them.
-ROUNDTRIP = """\
--A -t 10.0.0.1:80 -s wlc
--a -t 10.0.0.1:80 -r 10.1.0.2:8080 -m -w 1
--a -t 10.0.0.1:80 -r 10.1.0.3:8080 -m -w 0 -x 100 -y 50
--a -t 10.0.0.1:80 -r 10.1.0.4:80 -i -w 2
--a -t 10.0.0.1:80 -r 10.1.0.5:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-csum
--a -t 10.0.0.1:80 -r 10.1.0.6:80 -i -w 1 --tun-type gue --tun-port 6081 --tun-remcsum
--a -t 10.0.0.1:80 -r 10.1.0.7:80 -i -w 1 --tun-type gre --tun-csum
--a -t 10.0.0.1:80 -r 192.168.7.10:80 -g -w 1
--A -t 10.0.0.1:443 -s sh -b sh-fallback,sh-port -p 300 -M 255.255.255.0
--a -t 10.0.0.1:443 -r 192.168.7.11:443 -g -w 1
--A -t 10.0.0.2:0 -s rr -p 360
--A -t 10.0.0.2:22 -s lc
--A -t 10.0.0.2:23 -s sed
--A -t 10.0.0.2:24 -s nq
--A -t 10.0.0.2:25 -s lblc
--A -t 10.0.0.2:26 -s lblcr
--A -t 10.0.0.2:27 -s dh
--A -t 10.0.0.2:28 -s mh -b mh-fallback,mh-port
--A -t 10.0.0.2:29 -s fo
--A -t 10.0.0.2:30 -s ovf
--A -t 10.0.0.2:31 -s wrr -b flag-1,flag-2,flag-3
--A -t 10.0.0.2:32 -s none
--A -u 10.0.0.1:53 -s rr
--a -u 10.0.0.1:53 -r 10.1.0.2:53 -m -w 1
--A -u 10.0.0.4:53 -s rr -o
--A -t [2001:db8::1]:80 -s wrr
--a -t [2001:db8::1]:80 -r [2001:db8::10]:8080 -m -w 1
--a -t [2001:db8::1]:80 -r [2001:db8::1234:5678:9abc:def0]:8080 -m -w 65535
--a -t [2001:db8::1]:80 -r [2001:db8::11]:80 -g -w 2 -x 10 -y 5
--a -t [2001:db8::1]:80 -r [2001:db8::12]:80 -i -w 1 --tun-type gre
--A -t [2001:db8::1]:443 -s sh -b sh-port -p 600 -M 64
--a -t [2001:db8::1]:443 -r [2001:db8::20]:443 -m -w 1
--A -t [2001:db8::2]:8080 -s none
--A -u [2001:db8::1]:53 -s lc -o
--a -u [2001:db8::1]:53 -r [2001:db8::30]:5353 -m -w 4
--A -f 100 -s wlc
--a -f 100 -r 192.168.7.40:0 -g -w 2
--A -f 200 -6 -s rr -p 600
--a -f 200 -6 -r [2001:db8::40]:0 -g -w 1
--A -f 201 -6 -s mh -p 120 -M 48
-"""
-
-# ... and as `ipvsadm -S -n` writes it (FORMATS.md section 6): sorted as
-# 1.31 sorts (192.168.7.10 before 10.1.0.2: its comparator's int
-# overflow), options in -S's order, --tun-type always, gre's and gue's
+# IPv4 and IPv6, options in the orders people write them; beside each
+# line, as `ipvsadm -S -n` writes it back (FORMATS.md section 6; SAME:
+# as given): options in -S's order, --tun-type always, gre's and gue's
 # checksum option always, thresholds (-x/-y) not saved.
-SAVED = """\
--A -t 10.0.0.1:80 -s wlc
--a -t 10.0.0.1:80 -r 192.168.7.10:80 -g -w 1
--a -t 10.0.0.1:80 -r 10.1.0.2:8080 -m -w 1
--a -t 10.0.0.1:80 -r 10.1.0.3:8080 -m -w 0
--a -t 10.0.0.1:80 -r 10.1.0.4:80 -i -w 2 --tun-type ipip
--a -t 10.0.0.1:80 -r 10.1.0.5:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-csum
--a -t 10.0.0.1:80 -r 10.1.0.6:80 -i -w 1 --tun-type gue --tun-port 6081 --tun-remcsum
--a -t 10.0.0.1:80 -r 10.1.0.7:80 -i -w 1 --tun-type gre --tun-csum
--A -t 10.0.0.1:443 -s sh -p 300 -M 255.255.255.0 -b sh-fallback,sh-port
--a -t 10.0.0.1:443 -r 192.168.7.11:443 -g -w 1
--A -t 10.0.0.2:0 -s rr -p 360
--A -t 10.0.0.2:22 -s lc
--A -t 10.0.0.2:23 -s sed
--A -t 10.0.0.2:24 -s nq
--A -t 10.0.0.2:25 -s lblc
--A -t 10.0.0.2:26 -s lblcr
--A -t 10.0.0.2:27 -s dh
--A -t 10.0.0.2:28 -s mh -b mh-fallback,mh-port
--A -t 10.0.0.2:29 -s fo
--A -t 10.0.0.2:30 -s ovf
--A -t 10.0.0.2:31 -s wrr -b flag-1,flag-2,flag-3
--A -t 10.0.0.2:32 -s none
--A -u 10.0.0.1:53 -s rr
--a -u 10.0.0.1:53 -r 10.1.0.2:53 -m -w 1
--A -u 10.0.0.4:53 -s rr -o
--A -t [2001:db8::1]:80 -s wrr
--a -t [2001:db8::1]:80 -r [2001:db8::10]:8080 -m -w 1
--a -t [2001:db8::1]:80 -r [2001:db8::11]:80 -g -w 2
--a -t [2001:db8::1]:80 -r [2001:db8::12]:80 -i -w 1 --tun-type gre --tun-nocsum
--a -t [2001:db8::1]:80 -r [2001:db8::1234:5678:9abc:def0]:8080 -m -w 65535
--A -t [2001:db8::1]:443 -s sh -p 600 -M 64 -b sh-port
--a -t [2001:db8::1]:443 -r [2001:db8::20]:443 -m -w 1
--A -t [2001:db8::2]:8080 -s none
--A -u [2001:db8::1]:53 -s lc -o
--a -u [2001:db8::1]:53 -r [2001:db8::30]:5353 -m -w 4
--A -f 100 -s wlc
--a -f 100 -r 192.168.7.40:0 -g -w 2
--A -f 200 -6 -s rr -p 600
--a -f 200 -6 -r [2001:db8::40]:0 -g -w 1
--A -f 201 -6 -s mh -p 120 -M 48
-"""
+SAME = None
+ROUNDTRIP_LINES = [
+    ("-A -t 10.0.0.1:80 -s wlc", SAME),
+    ("-a -t 10.0.0.1:80 -r 10.1.0.2:8080 -m -w 1", SAME),
+    ("-a -t 10.0.0.1:80 -r 10.1.0.3:8080 -m -w 0 -x 100 -y 50",
+     "-a -t 10.0.0.1:80 -r 10.1.0.3:8080 -m -w 0"),
+    ("-a -t 10.0.0.1:80 -r 10.1.0.4:80 -i -w 2",
+     "-a -t 10.0.0.1:80 -r 10.1.0.4:80 -i -w 2 --tun-type ipip"),
+    ("-a -t 10.0.0.1:80 -r 10.1.0.5:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-csum", SAME),
+    ("-a -t 10.0.0.1:80 -r 10.1.0.6:80 -i -w 1 --tun-type gue --tun-port 6081 --tun-remcsum", SAME),
+    ("-a -t 10.0.0.1:80 -r 10.1.0.7:80 -i -w 1 --tun-type gre --tun-csum", SAME),
+    ("-a -t 10.0.0.1:80 -r 192.168.7.10:80 -g -w 1", SAME),
+    ("-A -t 10.0.0.1:443 -s sh -b sh-fallback,sh-port -p 300 -M 255.255.255.0",
+     "-A -t 10.0.0.1:443 -s sh -p 300 -M 255.255.255.0 -b sh-fallback,sh-port"),
+    ("-a -t 10.0.0.1:443 -r 192.168.7.11:443 -g -w 1", SAME),
+    ("-A -t 10.0.0.2:0 -s rr -p 360", SAME),
+    ("-A -t 10.0.0.2:22 -s lc", SAME),
+    ("-A -t 10.0.0.2:23 -s sed", SAME),
+    ("-A -t 10.0.0.2:24 -s nq", SAME),
+    ("-A -t 10.0.0.2:25 -s lblc", SAME),
+    ("-A -t 10.0.0.2:26 -s lblcr", SAME),
+    ("-A -t 10.0.0.2:27 -s dh", SAME),
+    ("-A -t 10.0.0.2:28 -s mh -b mh-fallback,mh-port", SAME),
+    ("-A -t 10.0.0.2:29 -s fo", SAME),
+    ("-A -t 10.0.0.2:30 -s ovf", SAME),
+    ("-A -t 10.0.0.2:31 -s wrr -b flag-1,flag-2,flag-3", SAME),
+    ("-A -t 10.0.0.2:32 -s none", SAME),
+    ("-A -u 10.0.0.1:53 -s rr", SAME),
+    ("-a -u 10.0.0.1:53 -r 10.1.0.2:53 -m -w 1", SAME),
+    ("-A -u 10.0.0.4:53 -s rr -o", SAME),
+    ("-A -t [2001:db8::1]:80 -s wrr", SAME),
+    ("-a -t [2001:db8::1]:80 -r [2001:db8::10]:8080 -m -w 1", SAME),
+    ("-a -t [2001:db8::1]:80 -r [2001:db8::1234:5678:9abc:def0]:8080 -m -w 65535", SAME),
+    ("-a -t [2001:db8::1]:80 -r [2001:db8::11]:80 -g -w 2 -x 10 -y 5",
+     "-a -t [2001:db8::1]:80 -r [2001:db8::11]:80 -g -w 2"),
+    ("-a -t [2001:db8::1]:80 -r [2001:db8::12]:80 -i -w 1 --tun-type gre",
+     "-a -t [2001:db8::1]:80 -r [2001:db8::12]:80 -i -w 1 --tun-type gre --tun-nocsum"),
+    ("-A -t [2001:db8::1]:443 -s sh -b sh-port -p 600 -M 64",
+     "-A -t [2001:db8::1]:443 -s sh -p 600 -M 64 -b sh-port"),
+    ("-a -t [2001:db8::1]:443 -r [2001:db8::20]:443 -m -w 1", SAME),
+    ("-A -t [2001:db8::2]:8080 -s none", SAME),
+    ("-A -u [2001:db8::1]:53 -s lc -o", SAME),
+    ("-a -u [2001:db8::1]:53 -r [2001:db8::30]:5353 -m -w 4", SAME),
+    ("-A -f 100 -s wlc", SAME),
+    ("-a -f 100 -r 192.168.7.40:0 -g -w 2", SAME),
+    ("-A -f 200 -6 -s rr -p 600", SAME),
+    ("-a -f 200 -6 -r [2001:db8::40]:0 -g -w 1", SAME),
+    ("-A -f 201 -6 -s mh -p 120 -M 48", SAME),
+]
+# -S sorts as 1.31 sorts: (line, the line it comes before in -S's
+# output). 192.168.7.10 before 10.1.0.2 is its comparator's int overflow.
+SAVED_MOVES = [
+    ("-a -t 10.0.0.1:80 -r 192.168.7.10:80 -g -w 1",
+     "-a -t 10.0.0.1:80 -r 10.1.0.2:8080 -m -w 1"),
+    ("-a -t [2001:db8::1]:80 -r [2001:db8::1234:5678:9abc:def0]:8080 -m -w 65535",
+     "-A -t [2001:db8::1]:443 -s sh -p 600 -M 64 -b sh-port"),
+]
+
+
+def saved_of(rows, moves):
+    lines = [given if saved is SAME else saved for given, saved in rows]
+    for line, before in moves:
+        lines.remove(line)
+        lines.insert(lines.index(before), line)
+    return "".join(l + "\n" for l in lines)
+
+
+ROUNDTRIP = "".join(given + "\n" for given, _ in ROUNDTRIP_LINES)
+SAVED = saved_of(ROUNDTRIP_LINES, SAVED_MOVES)
 
 D = None
 

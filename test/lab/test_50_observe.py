@@ -228,6 +228,8 @@ def test_telemetry_commands():
     assert "l2_short" in drops["dpdk0"] and "tx_full" in drops["dpdk1"], drops
     workers = out["/dpvs/workers"]["/dpvs/workers"]
     assert workers["worker0"]["packets"] > 0 and workers["worker0"]["lcore"] == 1, workers
+    # the counters of the metrics endpoint's table, all of them
+    assert "hw_rx_nombuf" in ports["dpdk0"] and "pp_no_room" in workers["worker0"], workers
     assert len(out["/dpvs/services"]["/dpvs/services"]) == 3, out["/dpvs/services"]
     svcs = list(out["/dpvs/services"]["/dpvs/services"].values())
     key = "TCP %s:80" % VIP

@@ -11,52 +11,21 @@ out: that is what the defences are for.
 """
 import os
 import re
-import subprocess
 import time
 
+import flood
 from lab import RIP1, RIP2, TOP, VIP, Lab, wait_until
 
 LAB = Lab("ldf")
 CONN_MAX = 1024
 
-# Spoofed SYNs to VIP:80 from 192.168.1.100-199 (the client's LAN, no
-# such hosts), random ports, at RATE a second (paced by 10 ms), bounded in
-# time and count. Prints how many it sent. The rate fills the table many
-# times over within its SYN_RECV timeout but stays below what the veth
-# and af_packet path carry on this shared machine: what is tested is the
-# table's defences, not the link's capacity (a flood that fills the link
-# drops legitimate SYNs before any table; that is the SYN proxy's and the
-# NIC's business).
+# The spoofed SYN flood (flood.py) at FLOOD_RATE a second, bounded in
+# time and count. The rate fills the table many times over within its
+# SYN_RECV timeout but stays below what the veth and af_packet path carry
+# on this shared machine: what is tested is the table's defences, not the
+# link's capacity (a flood that fills the link drops legitimate SYNs
+# before any table; that is the SYN proxy's and the NIC's business).
 FLOOD_RATE = 4000
-FLOOD = r'''
-import random, socket, struct, sys, time
-vip, secs, limit, rate = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-d = socket.inet_aton(vip)
-def csum(b):
-    if len(b) % 2: b += b"\0"
-    n = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    n = (n >> 16) + (n & 0xffff); n += n >> 16
-    return ~n & 0xffff
-start = time.time()
-end, sent = start + secs, 0
-while sent < limit and time.time() < end:
-    if sent >= (time.time() - start) * rate:
-        time.sleep(0.01)
-        continue
-    src = socket.inet_aton("192.168.1.%d" % random.randint(100, 199))
-    sp = random.randint(1024, 65535)
-    tcp = struct.pack("!HHIIBBHHH", sp, 80, random.getrandbits(32), 0, 5 << 4, 0x02, 64240, 0, 0)
-    c = csum(src + d + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)
-    tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 0, 0, 64, 6, 0, src, d)
-    try:
-        s.sendto(ip + tcp, (vip, 0))
-        sent += 1
-    except OSError:
-        time.sleep(0.001)
-print(sent)
-'''
 
 
 def setup():
@@ -95,12 +64,6 @@ def conns():
                l.split()[0].isdigit())
 
 
-def flood(secs, limit=60000):
-    return subprocess.Popen(["ip", "netns", "exec", LAB.ns_c, "/usr/bin/python3", "-c", FLOOD,
-                             VIP, str(secs), str(limit), str(FLOOD_RATE)],
-                            stdout=subprocess.PIPE, text=True)
-
-
 def curls(n, timeout=8):
     """n fetches through the VIP, one after another: how many answered."""
     ok = 0
@@ -114,14 +77,14 @@ def curls(n, timeout=8):
 def under_flood(secs, ncurl, timeout=8):
     """A flood of secs seconds with ncurl fetches during it, once the
     flood has filled the table: (SYNs sent, fetches that answered)."""
-    f = flood(secs)
+    f = flood.start(LAB.ns_c, VIP, secs, 60000, FLOOD_RATE)
     try:
         wait_until(lambda: conns() >= CONN_MAX * 9 // 10, timeout=secs, interval=0.1,
                    what="the flood to fill the table")
         ok = curls(ncurl, timeout)
     finally:
-        out, _ = f.communicate(timeout=secs + 30)
-    return int(out.strip() or 0), ok
+        sent = flood.sent(f, timeout=secs + 30)
+    return sent, ok
 
 
 def reset():

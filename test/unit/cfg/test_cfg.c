@@ -20,50 +20,17 @@
 
 #include <cmocka.h>
 
-#include "cfg/config.h"
+#include "cfg/cfg_test_env.h"
 
 #ifndef CFG_TEST_CONF_DIR
 #error "CFG_TEST_CONF_DIR: the conf/ folder, set by meson"
 #endif
-
-static char tmpdir[64];
-static struct dpvs_config *cfg, *cfg2;
-static struct cfg_errors errs;
 
 /* A small valid file that the error tests break one way at a time. */
 #define BASE_EAL "[eal]\nlcores = 0,1\n"
 #define BASE_PORT "[port:dpdk0]\ndevice = net_af_packet0,iface=veth0\n"
 #define BASE_WORKER "[worker:1]\nqueues = dpdk0:0\n"
 #define BASE BASE_EAL BASE_PORT BASE_WORKER
-
-static const char *write_file(const char *name, const char *text)
-{
-	static char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-	return path;
-}
-
-static void dump_errors(void)
-{
-	for (unsigned i = 0; i < errs.count && i < CFG_ERR_MAX; i++)
-		print_message("  cfg error: %s\n", errs.msg[i]);
-}
-
-static int load_into(struct dpvs_config *c, const char *text)
-{
-	return cfg_load(write_file("t.conf", text), c, &errs);
-}
-
-static int load(const char *text)
-{
-	return load_into(cfg, text);
-}
 
 static void expect_valid(const char *text)
 {
@@ -73,15 +40,6 @@ static void expect_valid(const char *text)
 		dump_errors();
 	assert_int_equal(rc, 0);
 	assert_int_equal(errs.count, 0);
-}
-
-/* Some error message contains every one of the given fragments. */
-static bool has_error(const char *a, const char *b)
-{
-	for (unsigned i = 0; i < errs.count && i < CFG_ERR_MAX; i++)
-		if (strstr(errs.msg[i], a) && (!b || strstr(errs.msg[i], b)))
-			return true;
-	return false;
 }
 
 /* The file fails with exactly one error, naming `where` and `why`. */
@@ -98,19 +56,6 @@ static void expect_one_error(const char *text, const char *where, const char *wh
 	assert_true(has_error(where, why));
 	/* every message starts with the file name */
 	assert_non_null(strstr(errs.msg[0], "t.conf: "));
-}
-
-/* The file fails, and one of its errors names `where` and `why`. */
-static void expect_error(const char *text, const char *where, const char *why)
-{
-	int rc = load(text);
-
-	if (rc != -EINVAL || !has_error(where, why)) {
-		print_message("expected an error with '%s' and '%s'\n", where, why ? why : "");
-		dump_errors();
-	}
-	assert_int_equal(rc, -EINVAL);
-	assert_true(has_error(where, why));
 }
 
 static void test_defaults(void **state)
@@ -699,30 +644,6 @@ static void test_conf_dir(void **state)
 	assert_true(loaded >= 1);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_cfg.XXXXXX");
-	if (!mkdtemp(tmpdir))
-		return -1;
-	cfg = calloc(1, sizeof(*cfg));
-	cfg2 = calloc(1, sizeof(*cfg2));
-	return cfg && cfg2 ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char path[128];
-
-	(void)state;
-	snprintf(path, sizeof(path), "%s/t.conf", tmpdir);
-	unlink(path);
-	rmdir(tmpdir);
-	free(cfg);
-	free(cfg2);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -741,5 +662,5 @@ int main(void)
 		cmocka_unit_test(test_conf_dir),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, cfg_test_setup, cfg_test_teardown);
 }

@@ -17,11 +17,7 @@
 
 #include <cmocka.h>
 
-#include "cfg/config.h"
-
-static char tmpdir[64];
-static struct dpvs_config *cfg, *cfg2;
-static struct cfg_errors errs;
+#include "cfg/cfg_test_env.h"
 
 #define BASE                                                                                       \
 	"[eal]\nlcores = 0,1\n[port:dpdk0]\ndevice = net_af_packet0,iface=veth0\n"                 \
@@ -29,43 +25,6 @@ static struct cfg_errors errs;
 	"[addresses]\na = 10.1.0.1/24 dev dpdk0\n"                                                 \
 	"[service:web]\nservice = -t 10.0.0.100:80 -s rr\nrs1 = -r 10.1.0.2:80 -m\n"               \
 	"rs2 = -r 10.1.0.3 -m -w 2\n"
-
-static int load_into(struct dpvs_config *c, const char *text)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/t.conf", tmpdir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-	return cfg_load(path, c, &errs);
-}
-
-static void dump_errors(void)
-{
-	for (unsigned i = 0; i < errs.count && i < CFG_ERR_MAX; i++)
-		print_message("  cfg error: %s\n", errs.msg[i]);
-}
-
-static bool has_error(const char *a, const char *b)
-{
-	for (unsigned i = 0; i < errs.count && i < CFG_ERR_MAX; i++)
-		if (strstr(errs.msg[i], a) && (!b || strstr(errs.msg[i], b)))
-			return true;
-	return false;
-}
-
-static void expect_error(const char *text, const char *a, const char *b)
-{
-	assert_int_equal(load_into(cfg, text), -EINVAL);
-	if (!has_error(a, b)) {
-		print_message("expected an error with '%s' and '%s', got:\n", a, b ? b : "");
-		dump_errors();
-		fail();
-	}
-}
 
 static void test_defaults(void **state)
 {
@@ -193,30 +152,6 @@ static void test_reloadable(void **state)
 	assert_int_equal(cfg_diff_init_only(cfg, cfg2, buf, sizeof(buf)), 0);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_cfg_check.XXXXXX");
-	if (!mkdtemp(tmpdir))
-		return -1;
-	cfg = calloc(1, sizeof(*cfg));
-	cfg2 = calloc(1, sizeof(*cfg2));
-	return cfg && cfg2 ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char path[128];
-
-	(void)state;
-	snprintf(path, sizeof(path), "%s/t.conf", tmpdir);
-	unlink(path);
-	rmdir(tmpdir);
-	free(cfg);
-	free(cfg2);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,5 +160,5 @@ int main(void)
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_reloadable),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, cfg_test_setup, cfg_test_teardown);
 }

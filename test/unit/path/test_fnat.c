@@ -41,6 +41,7 @@
 #include "control/control.h"
 #include "ctl_test_env.h"
 #include "ipvs/ipvs_priv.h"
+#include "path/fnat_test_env.h"
 
 #define LIP1 "192.168.1.100"
 #define LIP2 "192.168.1.101"
@@ -49,50 +50,27 @@
 #define FN_UDP	5300 /* UDP, Full-NAT to RIP2:5353, LIP1 only */
 #define FN_BARE 8900 /* TCP, Full-NAT to RIP1:8080, no LIP */
 
-static struct ctl_reply rep;
-static char err[256];
-
 static int setup(void **state)
 {
 	(void)state;
-	if (path_setup(&wk, 1024, err, sizeof(err)) < 0) {
-		fprintf(stderr, "set-up: %s\n", err);
+	if (fnat_setup() < 0)
 		return -1;
-	}
-	ctl_registry_reset();
-	inet_ctl_register();
-	ipvs_ctl_register();
 	/* the LIPs: addresses of the daemon on the servers' side */
 	if (p_addr("dpdk1", LIP1, 24, 0, err, sizeof(err)) < 0 ||
 	    p_addr("dpdk1", LIP2, 24, 0, err, sizeof(err)) < 0) {
 		fprintf(stderr, "set-up: %s\n", err);
 		return -1;
 	}
-	nheld = 0;
 	return 0;
-}
-
-static int laddr_op(uint16_t type, uint16_t proto, uint16_t vport, const char *lip);
-
-/* The Full-NAT services of the data-path tests. */
-static int fnat_svc(uint16_t proto, uint16_t vport, const char *rip, uint16_t rport)
-{
-	struct dpvs_svc s = p_svc_key(proto, VIP, vport);
-	int rc;
-
-	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
-	if ((rc = ipvs_svc_add(&s, err, sizeof(err))) < 0)
-		return rc;
-	return p_dest_fwd(&s, rip, rport, DPVS_FWD_FULLNAT, 0, 0, 0, false, err, sizeof(err));
 }
 
 static int setup_dp(void **state)
 {
 	if (setup(state) < 0)
 		return -1;
-	if (fnat_svc(IPPROTO_TCP, FN_TCP, RIP1, 8080) < 0 ||
-	    fnat_svc(IPPROTO_UDP, FN_UDP, RIP2, 5353) < 0 ||
-	    fnat_svc(IPPROTO_TCP, FN_BARE, RIP1, 8080) < 0 ||
+	if (fnat_svc(IPPROTO_TCP, FN_TCP, RIP1, 8080, 0) < 0 ||
+	    fnat_svc(IPPROTO_UDP, FN_UDP, RIP2, 5353, 0) < 0 ||
+	    fnat_svc(IPPROTO_TCP, FN_BARE, RIP1, 8080, 0) < 0 ||
 	    laddr_op(DPVS_MSG_LADDR_ADD, IPPROTO_TCP, FN_TCP, LIP1) < 0 ||
 	    laddr_op(DPVS_MSG_LADDR_ADD, IPPROTO_TCP, FN_TCP, LIP2) < 0 ||
 	    laddr_op(DPVS_MSG_LADDR_ADD, IPPROTO_UDP, FN_UDP, LIP1) < 0) {
@@ -107,28 +85,8 @@ static int setup_dp(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	release_held();
-	path_teardown(&wk);
-	ctl_reply_free(&rep);
+	fnat_teardown();
 	return 0;
-}
-
-static struct dpvs_laddr_req laddr_req(uint16_t proto, uint16_t vport, const char *lip)
-{
-	struct dpvs_laddr_req q;
-
-	memset(&q, 0, sizeof(q));
-	q.svc = p_svc_key(proto, VIP, vport);
-	q.af = AF_INET;
-	q.addr.in.s_addr = p_ip(lip);
-	return q;
-}
-
-static int laddr_op(uint16_t type, uint16_t proto, uint16_t vport, const char *lip)
-{
-	struct dpvs_laddr_req q = laddr_req(proto, vport, lip);
-
-	return ctl_test_call(type, 0, &q, sizeof(q), &rep);
 }
 
 /* inet's flags of our address ip (0 when it is not ours). */
@@ -304,17 +262,6 @@ static void test_laddr_listing(void **state)
 
 /* ---- the data path ---- */
 
-/* The L4 ports of the packet at ip. */
-static uint16_t sport_of(const struct rte_ipv4_hdr *ip)
-{
-	return ntohs(*(const uint16_t *)(const void *)(ip + 1));
-}
-
-static uint16_t dport_of(const struct rte_ipv4_hdr *ip)
-{
-	return ntohs(*((const uint16_t *)(const void *)(ip + 1) + 1));
-}
-
 /* s goes in by the port its source is on; the one frame that left by
  * `out` to `mac`, its IPv4 header checked (version, checksum, L4 checksum
  * from scratch, TTL one less, the payload as sent). */
@@ -330,7 +277,7 @@ static struct rte_ipv4_hdr *pass(const struct p_l4 *s, uint16_t out,
 	assert_true(s->payload <= sizeof(payload));
 	memcpy(payload, (uint8_t *)(p_iph(fb) + 1) + hl, s->payload);
 	feed(p_port_of(s->src), len);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)eth_to(one_out_of(out), out, mac);
+	struct rte_ipv4_hdr *ip = left_to(out, mac);
 
 	ip_ok(ip);
 	l4_ok(ip);
@@ -382,7 +329,8 @@ static void test_fnat_tcp_both_ways(void **state)
 	assert_true(lport >= 1024);
 	assert_int_equal(dport_of(ip), 8080);
 	t = (const struct rte_tcp_hdr *)(ip + 1);
-	assert_int_equal(t->sent_seq, htonl(0x1000)); /* no sequence change (TOA adds an option, not data) */
+	/* no sequence change (TOA adds an option, not data) */
+	assert_int_equal(t->sent_seq, htonl(0x1000));
 	assert_int_equal(t->tcp_flags, RTE_TCP_SYN_FLAG);
 	assert_int_equal(t->data_off, 5 << 4);
 	listed_local(40000, &laddr, &lport2);
@@ -495,7 +443,7 @@ static void test_fnat_udp(void **state)
 	size_t len = p_l4_frame(fb, &s);
 
 	feed(P_CLI, len);
-	ip = (struct rte_ipv4_hdr *)eth_to(one_out_of(P_SRV), P_SRV, &rs_mac[1]);
+	ip = left_to(P_SRV, &rs_mac[1]);
 	ip_ok(ip);
 	assert_int_equal(((const struct rte_udp_hdr *)(ip + 1))->dgram_cksum, 0);
 	assert_int_equal(ip->src_addr, p_ip(LIP1));
@@ -581,7 +529,7 @@ static void test_fnat_icmp(void **state)
 	memcpy(q, ip, sizeof(*ip) + 8);
 	len = p_icmp_frame(fb, RIP2, LIP1, 3, 3, 0, q, sizeof(*ip) + 8);
 	feed(P_SRV, len);
-	ip = (struct rte_ipv4_hdr *)eth_to(one_out_of(P_CLI), P_CLI, &cgw_mac);
+	ip = left_to(P_CLI, &cgw_mac);
 	ip_ok(ip);
 	assert_int_equal(ip->src_addr, p_ip(VIP));
 	assert_int_equal(ip->dst_addr, p_ip(CIP));
@@ -616,7 +564,7 @@ static void test_fnat_icmp(void **state)
 	memcpy(q, ip, sizeof(*ip) + 8);
 	len = p_icmp_frame(fb, CIP, VIP, 3, 3, 0, q, sizeof(*ip) + 8);
 	feed(P_CLI, len);
-	ip = (struct rte_ipv4_hdr *)eth_to(one_out_of(P_SRV), P_SRV, &rs_mac[1]);
+	ip = left_to(P_SRV, &rs_mac[1]);
 	ip_ok(ip);
 	assert_int_equal(ip->src_addr, p_ip(LIP1));
 	assert_int_equal(ip->dst_addr, p_ip(RIP2));

@@ -50,6 +50,7 @@
 #include "control/control.h"
 #include "ctl_test_env.h"
 #include "ipvs/fnat_caddr.h"
+#include "path/fnat_test_env.h"
 
 #define LIP    "192.168.1.100"
 #define FN_TCP 8800 /* TCP, Full-NAT to RIP1:8080 */
@@ -57,9 +58,6 @@
 #define FN_PP  8801 /* TCP, Full-NAT to RIP1:8080, --proxy-protocol v2 */
 #define FN_PP1 8802 /* TCP, the same with v1 */
 #define FN_PPU 5301 /* UDP, Full-NAT to RIP2:5353, v2 */
-
-static char err[256];
-static struct ctl_reply rep;
 
 /* ---- synthetic packets ---- */
 
@@ -316,54 +314,26 @@ static void test_uoa_bytes(void **state)
 
 /* ---- the whole path ---- */
 
-static int laddr_add(uint16_t proto, uint16_t vport)
+/* A Full-NAT service (flags: the proxy protocol's) with LIP. */
+static int fnat_svc_lip(uint16_t proto, uint16_t vport, const char *rip, uint16_t rport,
+			uint32_t flags)
 {
-	struct dpvs_laddr_req q;
+	int rc = fnat_svc(proto, vport, rip, rport, flags);
 
-	memset(&q, 0, sizeof(q));
-	q.svc = p_svc_key(proto, VIP, vport);
-	q.af = AF_INET;
-	q.addr.in.s_addr = p_ip(LIP);
-	return ctl_test_call(DPVS_MSG_LADDR_ADD, 0, &q, sizeof(q), &rep);
-}
-
-static int fnat_svc_pp(uint16_t proto, uint16_t vport, const char *rip, uint16_t rport, uint32_t pp)
-{
-	struct dpvs_svc s = p_svc_key(proto, VIP, vport);
-	int rc;
-
-	s.flags |= pp;
-	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
-	if ((rc = ipvs_svc_add(&s, err, sizeof(err))) < 0)
-		return rc;
-	if ((rc = p_dest_fwd(&s, rip, rport, DPVS_FWD_FULLNAT, 0, 0, 0, false, err, sizeof(err))) <
-	    0)
-		return rc;
-	return laddr_add(proto, vport);
-}
-
-static int fnat_svc(uint16_t proto, uint16_t vport, const char *rip, uint16_t rport)
-{
-	return fnat_svc_pp(proto, vport, rip, rport, 0);
+	return rc < 0 ? rc : laddr_op(DPVS_MSG_LADDR_ADD, proto, vport, LIP);
 }
 
 static int setup_dp(void **state)
 {
 	(void)state;
-	if (path_setup(&wk, 1024, err, sizeof(err)) < 0) {
-		fprintf(stderr, "set-up: %s\n", err);
+	if (fnat_setup() < 0)
 		return -1;
-	}
-	ctl_registry_reset();
-	inet_ctl_register();
-	ipvs_ctl_register();
-	nheld = 0;
 	if (p_addr("dpdk1", LIP, 24, 0, err, sizeof(err)) < 0 ||
-	    fnat_svc(IPPROTO_TCP, FN_TCP, RIP1, 8080) < 0 ||
-	    fnat_svc(IPPROTO_UDP, FN_UDP, RIP2, 5353) < 0 ||
-	    fnat_svc_pp(IPPROTO_TCP, FN_PP, RIP1, 8080, DPVS_SVC_F_PP_V2) < 0 ||
-	    fnat_svc_pp(IPPROTO_TCP, FN_PP1, RIP1, 8080, DPVS_SVC_F_PP_V1) < 0 ||
-	    fnat_svc_pp(IPPROTO_UDP, FN_PPU, RIP2, 5353, DPVS_SVC_F_PP_V2) < 0) {
+	    fnat_svc_lip(IPPROTO_TCP, FN_TCP, RIP1, 8080, 0) < 0 ||
+	    fnat_svc_lip(IPPROTO_UDP, FN_UDP, RIP2, 5353, 0) < 0 ||
+	    fnat_svc_lip(IPPROTO_TCP, FN_PP, RIP1, 8080, DPVS_SVC_F_PP_V2) < 0 ||
+	    fnat_svc_lip(IPPROTO_TCP, FN_PP1, RIP1, 8080, DPVS_SVC_F_PP_V1) < 0 ||
+	    fnat_svc_lip(IPPROTO_UDP, FN_PPU, RIP2, 5353, DPVS_SVC_F_PP_V2) < 0) {
 		fprintf(stderr, "set-up: %s %s\n", err, rep.msg);
 		return -1;
 	}
@@ -373,10 +343,8 @@ static int setup_dp(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	release_held();
 	ipvs_set_fnat_caddr(true, true);
-	path_teardown(&wk);
-	ctl_reply_free(&rep);
+	fnat_teardown();
 	return 0;
 }
 
@@ -419,6 +387,19 @@ static const struct rte_ipv4_hdr *send_tcp(const struct p_l4 *s, const uint8_t *
 {
 	return send_tcp_seq(s, opts, olen, out, 0x1000,
 			    (s->tcp_flags & RTE_TCP_ACK_FLAG) ? 0x2000 : 0);
+}
+
+/* A datagram of s from the client; the one that leaves to the real
+ * server, its checksums checked from scratch. */
+static const struct rte_ipv4_hdr *send_udp(const struct p_l4 *s)
+{
+	feed(P_CLI, p_l4_frame(fb, s));
+
+	const struct rte_ipv4_hdr *ip = left_to(P_SRV, &rs_mac[1]);
+
+	assert_true(ip_sum_ok(ip));
+	assert_int_equal(l4_sum(ip), 0xffff);
+	return ip;
 }
 
 /* The TOA of the segment at ip, or false when it has none. */
@@ -472,7 +453,7 @@ static void test_path_toa(void **state)
 	assert_int_equal(port, 40000);
 	assert_int_equal(addr, p_ip(CIP));
 	assert_int_equal(ntohs(ip->total_length), 20 + 20 + 20 + 8);
-	lport = ntohs(*(const uint16_t *)(const void *)(ip + 1));
+	lport = sport_of(ip);
 
 	/* the real server's SYN-ACK: MSS 1460 -> 1352 (MTU 1400 - 40 - 8) */
 	struct p_l4 r = {.proto = IPPROTO_TCP,
@@ -545,15 +526,9 @@ static void test_path_uoa(void **state)
 
 	(void)state;
 	for (int i = 0; i < 5; i++) {
-		size_t len = p_l4_frame(fb, &c);
-
-		feed(P_CLI, len);
-		const struct rte_ipv4_hdr *ip =
-		    (const struct rte_ipv4_hdr *)eth_to(one_out_of(P_SRV), P_SRV, &rs_mac[1]);
+		const struct rte_ipv4_hdr *ip = send_udp(&c);
 		const uint8_t *a = (const uint8_t *)ip;
 
-		assert_true(ip_sum_ok(ip));
-		assert_int_equal(l4_sum(ip), 0xffff);
 		assert_int_equal(ip->src_addr, p_ip(LIP));
 		if (i < UOA_PACKETS) {
 			assert_int_equal(ip->version_ihl, 0x47);
@@ -577,10 +552,8 @@ static void test_path_uoa(void **state)
 			  .dport = FN_UDP,
 			  .payload = 4};
 
-	feed(P_CLI, p_l4_frame(fb, &c2));
-	const struct rte_ipv4_hdr *ip =
-	    (const struct rte_ipv4_hdr *)eth_to(one_out_of(P_SRV), P_SRV, &rs_mac[1]);
-	uint16_t lport = ntohs(*(const uint16_t *)(const void *)((const uint8_t *)ip + 28));
+	const struct rte_ipv4_hdr *ip = send_udp(&c2);
+	uint16_t lport = sport_of(ip);
 
 	for (int i = 0; i < 3; i++) {
 		struct p_l4 r = {.proto = IPPROTO_UDP,
@@ -591,7 +564,7 @@ static void test_path_uoa(void **state)
 				 .payload = 9};
 
 		feed(P_SRV, p_l4_frame(fb, &r));
-		ip = (const struct rte_ipv4_hdr *)eth_to(one_out_of(P_CLI), P_CLI, &cgw_mac);
+		ip = left_to(P_CLI, &cgw_mac);
 		assert_int_equal(ip->version_ihl, 0x45);
 		assert_int_equal(ip->dst_addr, p_ip(CIP));
 		assert_int_equal(l4_sum(ip), 0xffff);
@@ -624,8 +597,7 @@ static void test_path_off(void **state)
 			 .dport = FN_UDP,
 			 .payload = 3};
 
-	feed(P_CLI, p_l4_frame(fb, &u));
-	ip = (const struct rte_ipv4_hdr *)eth_to(one_out_of(P_SRV), P_SRV, &rs_mac[1]);
+	ip = send_udp(&u);
 	assert_int_equal(ip->version_ihl, 0x45);
 	struct dpvs_worker_stats s = caddr_counters();
 
@@ -780,7 +752,7 @@ static void pp_conn(uint16_t vport, uint16_t cport, uint32_t isn, const char *v1
 	ip = send_tcp_seq(&c, syn_opts, sizeof(syn_opts), P_SRV, isn, 0);
 	assert_int_equal(seq_of(ip), isn - len);
 	assert_false(toa_of(ip, &port, &addr)); /* the header instead */
-	lport = ntohs(*(const uint16_t *)(const void *)(ip + 1));
+	lport = sport_of(ip);
 
 	/* the SYN-ACK acks the shifted ISN; the client gets its own */
 	struct p_l4 r = {.proto = IPPROTO_TCP,
@@ -860,14 +832,10 @@ static void test_path_pp_udp(void **state)
 	(void)state;
 	pp_header(want, 2, IPPROTO_UDP, p_ip(CIP), htons(5002), p_ip(VIP), htons(FN_PPU));
 	for (int i = 0; i < 5; i++) {
-		feed(P_CLI, p_l4_frame(fb, &c));
-		const struct rte_ipv4_hdr *ip =
-		    (const struct rte_ipv4_hdr *)eth_to(one_out_of(P_SRV), P_SRV, &rs_mac[1]);
+		const struct rte_ipv4_hdr *ip = send_udp(&c);
 		const uint8_t *u = (const uint8_t *)(ip + 1);
 
 		assert_int_equal(ip->version_ihl, 0x45); /* no UOA beside it */
-		assert_true(ip_sum_ok(ip));
-		assert_int_equal(l4_sum(ip), 0xffff);
 		assert_int_equal(u[4] << 8 | u[5], 8 + 28 + 21);
 		assert_memory_equal(u + 8, want, 28);
 		for (unsigned k = 0; k < 21; k++)
