@@ -56,8 +56,10 @@ def drop(x, reason, port):
 def conns_per_worker(x):
     """dpip stats' connections column, by worker index."""
     out = dpip(x, "stats").stdout
-    rows = [line.split() for line in out.splitlines() if re.match(r"^\s*\d+\s", line)]
-    return [int(r[-1]) for r in rows], out
+    lines = out.splitlines()
+    col = lines[0].split().index("conns")
+    rows = [line.split() for line in lines[1:] if re.match(r"^\s*\d+\s", line)]
+    return [int(r[col]) for r in rows], out
 
 
 ARP_WHO = r'''

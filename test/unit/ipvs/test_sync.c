@@ -515,6 +515,113 @@ static void test_fullnat_conn_round_trip(void **state)
 	assert_int_equal(counts().installed, 1);
 }
 
+/* ctl's dpip addr add/del of LIP/24 on dpdk1: its status. */
+static int lip_addr(uint16_t type)
+{
+	struct dpvs_addr a = {.ifname = "dpdk1", .family = AF_INET, .prefixlen = 24};
+
+	a.addr.in.s_addr = ip4(LIP);
+	return ctl_test_call(type, 0, &a, sizeof(a), &rep);
+}
+
+/* Two directors, Full-NAT ([ipvs] floating_laddr): the backup holds the
+ * service's LIP before the address is its own, installs the master's
+ * conn with its LIP:lport, passes none of its packets (either way) until
+ * dpip addr add brings the LIP (flagged at once), and new conns take no
+ * absent LIP; dpip addr del gives it up again. Without floating LIPs both
+ * stay refused. */
+static void test_backup_fnat_floating_lip(void **state)
+{
+	struct dpvs_svc s = svc_key(IPPROTO_TCP, 80);
+	struct dpvs_dest_req q;
+	struct dpvs_laddr_req l;
+	struct ipvs_sync_rec r;
+	struct rte_ipv4_hdr *ip;
+
+	(void)state;
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), 0);
+	memset(&q, 0, sizeof(q));
+	q.svc = s;
+	q.dest.af = AF_INET;
+	q.dest.addr.in.s_addr = ip4(RIP1);
+	q.dest.port = htons(80);
+	q.dest.conn_flags = DPVS_FWD_FULLNAT;
+	q.dest.weight = 1;
+	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
+	memset(&l, 0, sizeof(l));
+	l.svc = s;
+	l.af = AF_INET;
+	l.addr.in.s_addr = ip4(LIP);
+	/* one director: a LIP must be ours */
+	assert_int_equal(ctl_test_call(DPVS_MSG_LADDR_ADD, 0, &l, sizeof(l), &rep), -EADDRNOTAVAIL);
+	ipvs_set_laddr_float(true);
+	snprintf(l.ifname, sizeof(l.ifname), "nosuch0");
+	assert_int_equal(ctl_test_call(DPVS_MSG_LADDR_ADD, 0, &l, sizeof(l), &rep), -ENODEV);
+	snprintf(l.ifname, sizeof(l.ifname), "dpdk1");
+	assert_int_equal(ctl_test_call(DPVS_MSG_LADDR_ADD, 0, &l, sizeof(l), &rep), 0);
+	assert_true(inet_lip_is_held(ip4(LIP)));
+	assert_false(inet_addr_is_local(ip4(LIP)));
+
+	/* the master's conn, CIP:40000 -> VIP:80 by LIP:5000 */
+	memset(&r, 0, sizeof(r));
+	r.af = AF_INET;
+	r.protocol = IPPROTO_TCP;
+	r.state = IPVS_TCP_ESTABLISHED;
+	r.flags = IPVS_SYNC_F_MASQ;
+	r.cport = htons(40000);
+	r.vport = htons(80);
+	r.dport = htons(80);
+	r.caddr.in.s_addr = ip4(CIP);
+	r.vaddr.in.s_addr = ip4(VIP);
+	r.daddr.in.s_addr = ip4(RIP1);
+	r.timeout = 900;
+	r.has_local = 1;
+	r.laddr = ip4(LIP);
+	r.lport = htons(5000);
+	assert_int_equal(ipvs_sync_give(0, &r), 0);
+	ipvs_worker_timer(&wk);
+	assert_int_equal(counts().installed, 1);
+
+	/* not ours yet: counted, not passed, either way */
+	assert_null(send_pkt(1, IPPROTO_TCP, RIP1, 80, LIP, 5000, RTE_TCP_ACK_FLAG));
+	assert_int_equal(wk.cnt[1].drops[DPVS_DROP_FNAT_LIP_ABSENT], 1);
+	assert_null(send_pkt(0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG));
+	assert_int_equal(wk.cnt[0].drops[DPVS_DROP_FNAT_LIP_ABSENT], 1);
+	/* and a new conn has no LIP of ours to leave from */
+	assert_null(send_pkt(0, IPPROTO_TCP, CIP, 40001, VIP, 80, RTE_TCP_SYN_FLAG));
+	assert_int_equal(wk.cnt[0].drops[DPVS_DROP_FNAT_NO_LADDR], 1);
+
+	/* the takeover: dpip addr add flags it as it comes */
+	assert_int_equal(lip_addr(DPVS_MSG_ADDR_ADD), 0);
+	assert_true(inet_addr_is_lip(ip4(LIP)));
+	assert_false(inet_lip_is_held(ip4(LIP)));
+	ip = send_pkt(1, IPPROTO_TCP, RIP1, 80, LIP, 5000, RTE_TCP_ACK_FLAG);
+	assert_non_null(ip);
+	assert_int_equal(ip->src_addr, ip4(VIP));
+	assert_int_equal(ip->dst_addr, ip4(CIP));
+	ip = send_pkt(0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG);
+	assert_non_null(ip);
+	assert_int_equal(ip->src_addr, ip4(LIP));
+	assert_int_equal(ntohs(*(const uint16_t *)(ip + 1)), 5000);
+	ip = send_pkt(0, IPPROTO_TCP, CIP, 40001, VIP, 80, RTE_TCP_SYN_FLAG);
+	assert_non_null(ip);
+	assert_int_equal(ip->src_addr, ip4(LIP));
+
+	/* giving it up (a director turned backup): allowed, held again */
+	assert_int_equal(lip_addr(DPVS_MSG_ADDR_DEL), 0);
+	assert_true(inet_lip_is_held(ip4(LIP)));
+	assert_false(inet_addr_is_lip(ip4(LIP)));
+	/* one director again: the address back, and no longer deletable */
+	ipvs_set_laddr_float(false);
+	assert_int_equal(lip_addr(DPVS_MSG_ADDR_ADD), 0);
+	assert_true(inet_addr_is_lip(ip4(LIP)));
+	assert_int_equal(lip_addr(DPVS_MSG_ADDR_DEL), -EBUSY);
+	/* the service lets it go: neither flagged nor held */
+	assert_int_equal(ctl_test_call(DPVS_MSG_LADDR_DEL, 0, &l, sizeof(l), &rep), 0);
+	assert_false(inet_addr_is_lip(ip4(LIP)));
+	assert_false(inet_lip_is_held(ip4(LIP)));
+}
+
 static void test_backup_template_steers_new_flows(void **state)
 {
 	struct ipvs_sync_rec t = rec(IPPROTO_TCP, RIP2, 0, 0, 360);
@@ -591,6 +698,7 @@ int main(void)
 	    T(test_master_udp_on_first_packet),
 	    T(test_backup_installs_and_forwards_midstream),
 	    T(test_fullnat_conn_round_trip),
+	    T(test_backup_fnat_floating_lip),
 	    T(test_backup_template_steers_new_flows),
 	    T(test_backup_counts_what_it_cannot_install),
 	    T(test_backup_ring_bounds),
