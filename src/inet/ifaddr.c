@@ -279,6 +279,17 @@ void ifaddr_restore(void)
 {
 	if (!saved_snap || saved_snap == cur_snap)
 		return;
+	/* a floating LIP whose address a rolled-back add brought: held again */
+	for (unsigned i = 0; i < cur_snap->naddr; i++) {
+		const struct ifaddr *a = &cur_snap->addrs[i];
+		bool kept = false;
+
+		for (unsigned j = 0; j < saved_snap->naddr && !kept; j++)
+			kept = saved_snap->addrs[j].addr_be == a->addr_be;
+		if (!kept && (a->flags & DPVS_ADDR_F_LIP) && held_find(a->addr_be) < 0 &&
+		    nheld < LIP_HELD_MAX)
+			held[nheld++] = a->addr_be;
+	}
 	snap_publish(saved_snap);
 	/* a LIP whose address a rolled-back removal took is flagged again */
 	for (unsigned i = 0; i < saved_snap->naddr; i++)
