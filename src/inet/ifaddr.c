@@ -33,7 +33,7 @@
 #include "netif/netif.h"
 #include "dp/dp.h"
 
-#define IFADDR_MAX 4096
+#define IFADDR_MAX   4096
 #define LIP_HELD_MAX 256 /* distinct LIPs held while not ours */
 
 struct ifaddr {
@@ -365,8 +365,10 @@ int inet_addr_add(const struct dpvs_addr *a, char *err, size_t errlen)
 	bool lip = held_find(a->addr.in.s_addr) >= 0;
 
 	if (lip && (a->flags & DPVS_ADDR_F_VIP)) {
-		snprintf(err, errlen, "%s is a Full-NAT local address a service holds; it cannot "
-			 "be a VIP", inet_ntoa_be(a->addr.in.s_addr, ip));
+		snprintf(err, errlen,
+			 "%s is a Full-NAT local address a service holds; it cannot "
+			 "be a VIP",
+			 inet_ntoa_be(a->addr.in.s_addr, ip));
 		return -EINVAL;
 	}
 
@@ -429,9 +431,10 @@ static int addr_del_find(const struct ifaddr_snap *s, const struct dpvs_addr *a,
 	 * go, unless it floats (the other director takes it over; the
 	 * service holds it meanwhile) */
 	if ((s->addrs[i].flags & DPVS_ADDR_F_LIP) && lip_float && nheld >= LIP_HELD_MAX) {
-		snprintf(err, errlen, "address %s: too many Full-NAT local addresses held while "
-			 "not ours (at most %u)", inet_ntoa_be(a->addr.in.s_addr, ip),
-			 LIP_HELD_MAX);
+		snprintf(err, errlen,
+			 "address %s: too many Full-NAT local addresses held while "
+			 "not ours (at most %u)",
+			 inet_ntoa_be(a->addr.in.s_addr, ip), LIP_HELD_MAX);
 		return -ENOSPC;
 	}
 	if ((s->addrs[i].flags & DPVS_ADDR_F_LIP) && !lip_float) {
@@ -504,8 +507,10 @@ int inet_addr_set_lip(uint32_t addr_be, const char *ifname, bool on, char *err, 
 		if (held_find(addr_be) >= 0)
 			return 0;
 		if (nheld >= LIP_HELD_MAX) {
-			snprintf(err, errlen, "%s: too many Full-NAT local addresses held while "
-				 "not ours (at most %u)", inet_ntoa_be(addr_be, ip), LIP_HELD_MAX);
+			snprintf(err, errlen,
+				 "%s: too many Full-NAT local addresses held while "
+				 "not ours (at most %u)",
+				 inet_ntoa_be(addr_be, ip), LIP_HELD_MAX);
 			return -ENOSPC;
 		}
 		held[nheld++] = addr_be;

@@ -171,7 +171,16 @@ static void add_service(uint16_t proto, uint16_t port, bool persistent)
 /* A Full-NAT service VIP:80 -> RIP1:80 with the local address LIP
  * (an address of dpdk1, the real servers' side). */
 #define LIP "192.168.200.5"
+static void add_fnat_service_lip(bool lip_ours);
+
 static void add_fnat_service(void)
+{
+	add_fnat_service_lip(true);
+}
+
+/* The same, the LIP an address of ours or not (a floating one the other
+ * director holds: [ipvs] floating_laddr). */
+static void add_fnat_service_lip(bool lip_ours)
 {
 	struct dpvs_svc s = svc_key(IPPROTO_TCP, 80);
 	struct dpvs_dest_req q;
@@ -180,7 +189,8 @@ static void add_fnat_service(void)
 	char err[256];
 
 	a.addr.in.s_addr = ip4(LIP);
-	assert_int_equal(inet_addr_add(&a, err, sizeof(err)), 0);
+	if (lip_ours)
+		assert_int_equal(inet_addr_add(&a, err, sizeof(err)), 0);
 	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), 0);
 	memset(&q, 0, sizeof(q));
 	q.svc = svc_key(IPPROTO_TCP, 80);
@@ -194,7 +204,8 @@ static void add_fnat_service(void)
 	l.svc = svc_key(IPPROTO_TCP, 80);
 	l.af = AF_INET;
 	l.addr.in.s_addr = ip4(LIP);
-	assert_int_equal(ctl_test_call(DPVS_MSG_LADDR_ADD, 0, &l, sizeof(l), &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_LADDR_ADD, 0, &l, sizeof(l), &rep),
+			 lip_ours ? 0 : -EADDRNOTAVAIL);
 }
 
 /* A TCP or UDP packet into ipvs_in on port port_idx; what it sent (the
@@ -243,6 +254,22 @@ static struct rte_ipv4_hdr *send_pkt(uint16_t port_idx, uint8_t proto, const cha
 			return rte_pktmbuf_mtod_offset(wk.tx[p].pkts[0], struct rte_ipv4_hdr *,
 						       sizeof(struct rte_ether_hdr));
 	return NULL;
+}
+
+/* The conn CIP:40000 -> VIP:80 by LIP:lport to RIP1:80 carries a packet
+ * each way, rewritten. */
+static void fnat_conn_passes(uint16_t lport)
+{
+	struct rte_ipv4_hdr *ip = send_pkt(1, IPPROTO_TCP, RIP1, 80, LIP, lport, RTE_TCP_ACK_FLAG);
+
+	assert_non_null(ip);
+	assert_int_equal(ip->src_addr, ip4(VIP));
+	assert_int_equal(ip->dst_addr, ip4(CIP));
+	ip = send_pkt(0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG);
+	assert_non_null(ip);
+	assert_int_equal(ip->src_addr, ip4(LIP));
+	assert_int_equal(ntohs(*(const uint16_t *)(ip + 1)), lport);
+	assert_int_equal(ip->dst_addr, ip4(RIP1));
 }
 
 static struct ipvs_sync_wcounts counts(void)
@@ -497,15 +524,7 @@ static void test_fullnat_conn_round_trip(void **state)
 	assert_int_equal(ipvs_sync_give(0, &r[0]), 0);
 	ipvs_worker_timer(&wk);
 	assert_int_equal(counts().installed, 1);
-	ip = send_pkt(1, IPPROTO_TCP, RIP1, 80, LIP, 5000, RTE_TCP_ACK_FLAG);
-	assert_non_null(ip);
-	assert_int_equal(ip->src_addr, ip4(VIP));
-	assert_int_equal(ip->dst_addr, ip4(CIP));
-	ip = send_pkt(0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG);
-	assert_non_null(ip);
-	assert_int_equal(ip->src_addr, ip4(LIP));
-	assert_int_equal(ntohs(*(const uint16_t *)(ip + 1)), 5000);
-	assert_int_equal(ip->dst_addr, ip4(RIP1));
+	fnat_conn_passes(5000);
 	/* a LIP the service does not have here: counted, not made */
 	r[0].cport = htons(40001);
 	r[0].laddr = ip4("192.168.200.6");
@@ -532,28 +551,16 @@ static int lip_addr(uint16_t type)
  * stay refused. */
 static void test_backup_fnat_floating_lip(void **state)
 {
-	struct dpvs_svc s = svc_key(IPPROTO_TCP, 80);
-	struct dpvs_dest_req q;
 	struct dpvs_laddr_req l;
-	struct ipvs_sync_rec r;
+	struct ipvs_sync_rec r = rec(IPPROTO_TCP, RIP1, 40000, IPVS_TCP_ESTABLISHED, 900);
 	struct rte_ipv4_hdr *ip;
 
 	(void)state;
-	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), 0);
-	memset(&q, 0, sizeof(q));
-	q.svc = s;
-	q.dest.af = AF_INET;
-	q.dest.addr.in.s_addr = ip4(RIP1);
-	q.dest.port = htons(80);
-	q.dest.conn_flags = DPVS_FWD_FULLNAT;
-	q.dest.weight = 1;
-	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
+	add_fnat_service_lip(false); /* its LIP refused: not ours, one director */
 	memset(&l, 0, sizeof(l));
-	l.svc = s;
+	l.svc = svc_key(IPPROTO_TCP, 80);
 	l.af = AF_INET;
 	l.addr.in.s_addr = ip4(LIP);
-	/* one director: a LIP must be ours */
-	assert_int_equal(ctl_test_call(DPVS_MSG_LADDR_ADD, 0, &l, sizeof(l), &rep), -EADDRNOTAVAIL);
 	ipvs_set_laddr_float(true);
 	snprintf(l.ifname, sizeof(l.ifname), "nosuch0");
 	assert_int_equal(ctl_test_call(DPVS_MSG_LADDR_ADD, 0, &l, sizeof(l), &rep), -ENODEV);
@@ -563,18 +570,6 @@ static void test_backup_fnat_floating_lip(void **state)
 	assert_false(inet_addr_is_local(ip4(LIP)));
 
 	/* the master's conn, CIP:40000 -> VIP:80 by LIP:5000 */
-	memset(&r, 0, sizeof(r));
-	r.af = AF_INET;
-	r.protocol = IPPROTO_TCP;
-	r.state = IPVS_TCP_ESTABLISHED;
-	r.flags = IPVS_SYNC_F_MASQ;
-	r.cport = htons(40000);
-	r.vport = htons(80);
-	r.dport = htons(80);
-	r.caddr.in.s_addr = ip4(CIP);
-	r.vaddr.in.s_addr = ip4(VIP);
-	r.daddr.in.s_addr = ip4(RIP1);
-	r.timeout = 900;
 	r.has_local = 1;
 	r.laddr = ip4(LIP);
 	r.lport = htons(5000);
@@ -595,14 +590,7 @@ static void test_backup_fnat_floating_lip(void **state)
 	assert_int_equal(lip_addr(DPVS_MSG_ADDR_ADD), 0);
 	assert_true(inet_addr_is_lip(ip4(LIP)));
 	assert_false(inet_lip_is_held(ip4(LIP)));
-	ip = send_pkt(1, IPPROTO_TCP, RIP1, 80, LIP, 5000, RTE_TCP_ACK_FLAG);
-	assert_non_null(ip);
-	assert_int_equal(ip->src_addr, ip4(VIP));
-	assert_int_equal(ip->dst_addr, ip4(CIP));
-	ip = send_pkt(0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG);
-	assert_non_null(ip);
-	assert_int_equal(ip->src_addr, ip4(LIP));
-	assert_int_equal(ntohs(*(const uint16_t *)(ip + 1)), 5000);
+	fnat_conn_passes(5000);
 	ip = send_pkt(0, IPPROTO_TCP, CIP, 40001, VIP, 80, RTE_TCP_SYN_FLAG);
 	assert_non_null(ip);
 	assert_int_equal(ip->src_addr, ip4(LIP));

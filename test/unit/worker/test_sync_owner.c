@@ -94,8 +94,8 @@ static void test_owner_of_client_is_the_packets_owner(void **state)
  * client could have picked (fnat.c: lport % workers == worker). */
 static void test_fnat_reply_meets_its_synced_conn(void **state)
 {
-	static const struct rte_ether_addr peer = { { 0x02, 0xbb, 0, 0, 0, 1 } };
-	unsigned per_worker[2] = { 0, 0 };
+	static const struct rte_ether_addr peer = {{0x02, 0xbb, 0, 0, 0, 1}};
+	unsigned per_worker[2] = {0, 0};
 	char client[32], err[256];
 
 	(void)state;
@@ -136,8 +136,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_owner_of_client_is_the_packets_owner, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_fnat_reply_meets_its_synced_conn, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_fnat_reply_meets_its_synced_conn, setup, teardown),
 	};
 
 	dp_test_eal();
