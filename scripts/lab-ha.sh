@@ -28,12 +28,22 @@
 #                                                            sw1 -- eth0 .132 (${P}rs1), lo VIP
 #                                                            sw2 -- eth0 .134 (${P}rs2), lo VIP
 #
+# fnat (up --mode fnat): the NAT picture with Full-NAT services
+# (conf/lab-ha-fnat-X.conf, two workers each, [ipvs] floating_laddr): the
+# real servers answer the local address (LIP) 192.168.229.150, which floats
+# with the VIP: `activate` adds the LIP on dpdk1, then the VIP on dpdk0
+# (the LIP first: a synced conn passes packets only once its LIP is ours),
+# each with a gratuitous ARP, so the real servers' neighbour entry for the
+# LIP turns to the new director as the client's for the VIP does. The real
+# servers need no gateway (the LIP is on their subnet).
+#
 # VRRP: `vrrp-start a|b` runs keepalived (conf/keepalived/dpvs-ha.conf; A
-# priority 150, B 100) in the director's namespace on dpdk0.kni; its
+# priority 150, B 100; conf/keepalived/dpvs-ha-fnat.conf in fnat mode) in
+# the director's namespace on dpdk0.kni; its
 # notify script (scripts/ha-notify.sh) moves the floating addresses with
 # dpip and logs each move to $STATE/notify-X.log. `vrrp-kill a|b` SIGKILLs it.
 #
-# Usage: scripts/lab-ha.sh up [--mode nat|dr] | down | start a|b | kill a|b | activate a|b |
+# Usage: scripts/lab-ha.sh up [--mode nat|dr|fnat] | down | start a|b | kill a|b | activate a|b |
 #        vrrp-start a|b | vrrp-kill a|b | sock a|b
 #        LAB_PREFIX=xy (default "ha"), DPVS=path/to/dpvs (default build/src/dpvs)
 set -euo pipefail
@@ -47,6 +57,7 @@ NS_C=${P}c NS_SW=${P}sw NS_RS1=${P}rs1 NS_RS2=${P}rs2
 VIP=192.168.1.111 DIP=192.168.229.133 CIP=192.168.1.10
 RIP1=192.168.229.132 RIP2=192.168.229.134
 VIP_LAN=192.168.229.111 CGW=192.168.1.1 LGW=192.168.229.1 NS_R=${P}r
+LIP=192.168.229.150
 
 die() { echo "lab-ha.sh: $*" >&2; exit 1; }
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
@@ -154,7 +165,7 @@ lab_up() { # lab_up [--mode nat|dr]
   [ -e "$STATE/up" ] && die "lab '$P' is already up (scripts/lab-ha.sh down first)"
   local m=nat
   if [ "${1:-}" = --mode ]; then m=${2:-}; fi
-  case "$m" in nat|dr) ;; *) die "unknown mode '$m' (nat or dr)" ;; esac
+  case "$m" in nat|dr|fnat) ;; *) die "unknown mode '$m' (nat, dr or fnat)" ;; esac
   mkdir -p "$STATE"
   echo "$m" >"$STATE/mode"
   if [ "$m" = dr ]; then lab_up_dr; return; fi
@@ -181,8 +192,10 @@ lab_up() { # lab_up [--mode nat|dr]
   nsx $NS_C ip addr add $CIP/24 dev c0
   nsx $NS_RS1 ip addr add $RIP1/24 dev eth0
   nsx $NS_RS2 ip addr add $RIP2/24 dev eth0
-  nsx $NS_RS1 ip route add default via $DIP
-  nsx $NS_RS2 ip route add default via $DIP
+  if [ "$m" = nat ]; then
+    nsx $NS_RS1 ip route add default via $DIP
+    nsx $NS_RS2 ip route add default via $DIP
+  fi
   servers_start $RIP1 $RIP2
   echo "lab-ha.sh: lab '$P' up"
 }
@@ -196,7 +209,7 @@ daemon_start() { # daemon_start a|b
   sed -e "s|^ctl_socket *=.*|ctl_socket = $STATE/dpvs-$x.sock|" \
       -e "s|^pid_file *=.*|pid_file = $STATE/dpvs-$x.pid|" \
       -e "s|^file_prefix *=.*|file_prefix = dpvs-$P$x|" \
-      "$TOP/conf/lab-ha-$([ "$(mode)" = dr ] && echo dr-)$x.conf" >"$conf"
+      "$TOP/conf/lab-ha-$(case "$(mode)" in dr) echo dr- ;; fnat) echo fnat- ;; esac)$x.conf" >"$conf"
   start_bg "dpvs-$x" "$ns" "$DPVS" -c "$conf"
   for _ in $(seq 150); do
     [ -S "$STATE/dpvs-$x.sock" ] && break
@@ -228,6 +241,11 @@ activate() {
     DPVS_SOCK=$STATE/dpvs-$1.sock "$DPIP" addr add $VIP_LAN/32 dev dpdk0
     return
   fi
+  if [ "$(mode)" = fnat ]; then
+    DPVS_SOCK=$STATE/dpvs-$1.sock "$DPIP" addr add $LIP/24 dev dpdk1
+    DPVS_SOCK=$STATE/dpvs-$1.sock "$DPIP" addr add $VIP/24 dev dpdk0
+    return
+  fi
   DPVS_SOCK=$STATE/dpvs-$1.sock "$DPIP" addr add $VIP/24 dev dpdk0
   DPVS_SOCK=$STATE/dpvs-$1.sock "$DPIP" addr add $DIP/24 dev dpdk1
 }
@@ -237,7 +255,8 @@ vrrp_start() { # vrrp_start a|b
   [ "$x" = a ] && prio=150
   command -v keepalived >/dev/null || die "keepalived is not installed (apt-get install keepalived)"
   sed -e "s|@NAME@|$x|" -e "s|@PRIO@|$prio|" -e "s|@NOTIFY@|$TOP/scripts/ha-notify.sh|" \
-      -e "s|@SOCK@|$STATE/dpvs-$x.sock|" "$TOP/conf/keepalived/dpvs-ha.conf" >"$conf"
+      -e "s|@SOCK@|$STATE/dpvs-$x.sock|" \
+      "$TOP/conf/keepalived/dpvs-ha$([ "$(mode)" = fnat ] && echo -fnat).conf" >"$conf"
   # keepalived runs notify scripts with a clean environment: dpip's path
   # and the log go in through the script's defaults and a wrapper
   cat >"$STATE/notify-$x.sh" <<EOS
@@ -282,6 +301,6 @@ case "${1:-}" in
   vrrp-start) ab "${2:-}"; vrrp_start "$2" ;;
   vrrp-kill) ab "${2:-}"; vrrp_kill "$2" ;;
   sock) ab "${2:-}"; echo "$STATE/dpvs-$2.sock" ;;
-  -h|--help|help) sed -n '3,22p' "$0" ;;
-  *) echo "usage: scripts/lab-ha.sh up [--mode nat|dr] | down | start a|b | kill a|b | activate a|b | vrrp-start a|b | vrrp-kill a|b | sock a|b" >&2; exit 2 ;;
+  -h|--help|help) sed -n '3,48p' "$0" ;;
+  *) echo "usage: scripts/lab-ha.sh up [--mode nat|dr|fnat] | down | start a|b | kill a|b | activate a|b | vrrp-start a|b | vrrp-kill a|b | sock a|b" >&2; exit 2 ;;
 esac

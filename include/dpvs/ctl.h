@@ -198,7 +198,8 @@ struct dpvs_info {
 	X(VLAN_TX, "vlan-tx")            /* leaving a VLAN port: no room for the tag */ \
 	X(SCTP_NOT_INIT, "sctp-not-init") /* new SCTP association without INIT */ \
 	X(SYNP_BAD_COOKIE, "synproxy-bad-cookie") /* an ACK whose cookie fails */ \
-	X(SYNP_ABSORBED, "synproxy-absorbed") /* client segment before the real server answered */
+	X(SYNP_ABSORBED, "synproxy-absorbed") /* client segment before the real server answered */ \
+	X(FNAT_LIP_ABSENT, "fnat-lip-absent") /* a synced Full-NAT conn whose LIP is not ours (yet) */
 
 enum dpvs_drop_reason {
 #define DPVS_DROP_ENUM(id, name) DPVS_DROP_##id,

@@ -26,7 +26,8 @@
  *   [neighbours]    any_key = ADDR lladdr MAC dev NAME
  *   [ipvs]          tcp_timeout, tcp_fin_timeout, udp_timeout,
  *                   tcp_{syn_recv,time_wait,close,close_wait,last_ack}_timeout,
- *                   expire_nodest_conn, sloppy_tcp, fnat_toa, fnat_uoa
+ *                   expire_nodest_conn, sloppy_tcp, fnat_toa, fnat_uoa,
+ *                   floating_laddr
  *   [service:NAME]  service = ipvsadm service options (-t VIP:PORT -s rr)
  *                   any_key = ipvsadm real-server options (-r RIP:PORT -m -w 1)
  *   [check:NAME]    the health check of [service:NAME]'s real servers: type,
@@ -192,6 +193,9 @@ struct dpvs_config {
 	bool expire_nodest_conn;
 	bool fnat_toa, fnat_uoa; /* yes / yes */
 	bool sloppy_tcp; /* a TCP conn may start on any segment but an RST */
+	/* two directors: a service's laddr may be the other director's now
+	 * (it floats with the VIP: docs/ha-fnat.md) */
+	bool floating_laddr;
 
 	/* [defense] (reloadable; mask is always DPVS_DEF_F_ALL) */
 	struct dpvs_defense defense;

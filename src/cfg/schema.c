@@ -106,6 +106,8 @@ static const struct cfg_key ipvs_keys[] = {
 	BOOL("fnat_toa", G(fnat_toa), RELOAD),
 	BOOL("fnat_uoa", G(fnat_uoa), RELOAD),
 	BOOL("sloppy_tcp", G(sloppy_tcp), RELOAD),
+	/* two directors: Full-NAT local addresses move with the VIP */
+	BOOL("floating_laddr", G(floating_laddr), RELOAD),
 };
 
 static const char *const unknown_tcp_names[] = { "drop", "rst", NULL };

@@ -85,6 +85,7 @@ struct ipvs_undo {
 	struct dpvs_tcp_state_timeouts tcp_states;
 	bool expire_nodest_conn;
 	bool sloppy_tcp;
+	bool floating_laddr;
 	bool defense_set;	       /* the file's [defense] was applied: put back */
 	struct dpvs_defense defense;   /* the defences as they ran before */
 	bool fnat_toa, fnat_uoa;
@@ -190,6 +191,7 @@ static int undo_all(const struct ipvs_undo *u, char *err, size_t errlen)
 		(void)ipvs_tcp_state_timeouts_set(&u->tcp_states, why, sizeof(why));
 		ipvs_set_expire_nodest_conn(u->expire_nodest_conn);
 		ipvs_set_sloppy_tcp(u->sloppy_tcp);
+		ipvs_set_laddr_float(u->floating_laddr);
 		ipvs_set_fnat_caddr(u->fnat_toa, u->fnat_uoa);
 	}
 	if (u->defense_set)
@@ -607,6 +609,8 @@ static int apply_all(struct report *rp, struct ipvs_undo *u, struct failure *f,
 	}
 	ipvs_set_expire_nodest_conn(new->expire_nodest_conn);
 	ipvs_set_sloppy_tcp(new->sloppy_tcp);
+	/* before the services: their LIPs may be absent only with it */
+	ipvs_set_laddr_float(new->floating_laddr);
 	/* only when the file changed them: what dpip defense set did
 	 * survives a reload that leaves [defense] as it was */
 	if (!old || memcmp(&old->defense, &new->defense, sizeof(new->defense)) != 0) {
@@ -677,6 +681,7 @@ int ipvs_apply_config(const struct dpvs_config *old, const struct dpvs_config *n
 		u->tcp_states = old->tcp_states;
 		u->expire_nodest_conn = old->expire_nodest_conn;
 		u->sloppy_tcp = old->sloppy_tcp;
+		u->floating_laddr = old->floating_laddr;
 		u->fnat_toa = old->fnat_toa;
 		u->fnat_uoa = old->fnat_uoa;
 	}

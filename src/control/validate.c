@@ -162,7 +162,8 @@ static void check_dest_env(const struct dpvs_config *cfg, const char *sec, const
 }
 
 /* laddr: each an address of the file's own, not a VIP (what --add-laddr
- * asks of the running stack, in the same words). */
+ * asks of the running stack, in the same words); with floating_laddr one
+ * may be absent (the other director holds it until the VIP moves). */
 static void check_laddrs(const struct dpvs_config *cfg, const char *sec,
 			 const struct cfg_service *s, struct cfg_errors *errs)
 {
@@ -179,10 +180,10 @@ static void check_laddrs(const struct dpvs_config *cfg, const char *sec,
 			err_at(cfg, errs, sec, "laddr",
 			       "local address %s is the service's VIP: a real server's replies to "
 			       "it could not be told from clients' packets", a);
-		else if (!fa)
+		else if (!fa && !cfg->floating_laddr)
 			err_at(cfg, errs, sec, "laddr",
 			       "%s is not an address of the daemon (add it to [addresses])", a);
-		else if (fa->flags & DPVS_ADDR_F_VIP)
+		else if (fa && (fa->flags & DPVS_ADDR_F_VIP))
 			err_at(cfg, errs, sec, "laddr",
 			       "%s is a VIP; a local address must be another of the daemon's "
 			       "addresses", a);

@@ -13,6 +13,14 @@
  *
  * An address is unique across ports (one owner answers its ARP). Adding
  * one adds its connected route; deleting it deletes the route.
+ *
+ * Floating Full-NAT local addresses (two directors, inet_set_lip_float):
+ * a LIP a service holds while the address is not ours waits in `held`
+ * (the control thread's alone; workers never read it), so the director
+ * that takes the address over (dpip addr add, by keepalived's notify)
+ * flags it at once, in the same snapshot: its replies are steered by
+ * local port from their first packet. Not ours, it answers no ARP, and
+ * ipvs gives its synced conns no packet (fnat-lip-absent).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,7 +33,8 @@
 #include "netif/netif.h"
 #include "dp/dp.h"
 
-#define IFADDR_MAX 4096
+#define IFADDR_MAX   4096
+#define LIP_HELD_MAX 256 /* distinct LIPs held while not ours */
 
 struct ifaddr {
 	uint32_t addr_be;
@@ -61,6 +70,36 @@ static struct ifaddr_snap *cur_snap = &empty_snap;
  * the same addresses in the same order (source selection takes the
  * first) and the same flags. NULL: no savepoint. */
 static struct ifaddr_snap *saved_snap;
+
+static bool lip_float;
+static uint32_t held[LIP_HELD_MAX];
+static unsigned nheld;
+
+static int held_find(uint32_t addr_be)
+{
+	for (unsigned i = 0; i < nheld; i++)
+		if (held[i] == addr_be)
+			return (int)i;
+	return -1;
+}
+
+static void held_remove(uint32_t addr_be)
+{
+	int i = held_find(addr_be);
+
+	if (i >= 0)
+		held[i] = held[--nheld];
+}
+
+void inet_set_lip_float(bool on)
+{
+	lip_float = on;
+}
+
+bool inet_lip_is_held(uint32_t addr_be)
+{
+	return held_find(addr_be) >= 0;
+}
 
 static inline const struct ifaddr_snap *snap_get(void)
 {
@@ -240,7 +279,21 @@ void ifaddr_restore(void)
 {
 	if (!saved_snap || saved_snap == cur_snap)
 		return;
+	/* a floating LIP whose address a rolled-back add brought: held again */
+	for (unsigned i = 0; i < cur_snap->naddr; i++) {
+		const struct ifaddr *a = &cur_snap->addrs[i];
+		bool kept = false;
+
+		for (unsigned j = 0; j < saved_snap->naddr && !kept; j++)
+			kept = saved_snap->addrs[j].addr_be == a->addr_be;
+		if (!kept && (a->flags & DPVS_ADDR_F_LIP) && held_find(a->addr_be) < 0 &&
+		    nheld < LIP_HELD_MAX)
+			held[nheld++] = a->addr_be;
+	}
 	snap_publish(saved_snap);
+	/* a LIP whose address a rolled-back removal took is flagged again */
+	for (unsigned i = 0; i < saved_snap->naddr; i++)
+		held_remove(saved_snap->addrs[i].addr_be);
 	/* the sources cached egresses took may have been the rolled-back ones */
 	inet_egress_changed();
 }
@@ -309,6 +362,15 @@ int inet_addr_add(const struct dpvs_addr *a, char *err, size_t errlen)
 		snprintf(err, errlen, "too many addresses (at most %u)", IFADDR_MAX);
 		return -ENOSPC;
 	}
+	bool lip = held_find(a->addr.in.s_addr) >= 0;
+
+	if (lip && (a->flags & DPVS_ADDR_F_VIP)) {
+		snprintf(err, errlen,
+			 "%s is a Full-NAT local address a service holds; it cannot "
+			 "be a VIP",
+			 inet_ntoa_be(a->addr.in.s_addr, ip));
+		return -EINVAL;
+	}
 
 	struct ifaddr *addrs = malloc((s->naddr + 1) * sizeof(*addrs));
 	if (!addrs) {
@@ -320,7 +382,8 @@ int inet_addr_add(const struct dpvs_addr *a, char *err, size_t errlen)
 	addrs[s->naddr] = (struct ifaddr){
 		.addr_be = a->addr.in.s_addr,
 		.port_idx = (uint16_t)port_idx,
-		.flags = a->flags,
+		/* a floating LIP coming to this director: flagged at once */
+		.flags = (uint16_t)(a->flags | (lip ? DPVS_ADDR_F_LIP : 0)),
 		.plen = a->prefixlen,
 	};
 	struct ifaddr_snap *ns = snap_build(addrs, s->naddr + 1);
@@ -336,6 +399,8 @@ int inet_addr_add(const struct dpvs_addr *a, char *err, size_t errlen)
 		return rc;
 	}
 	snap_publish(ns);
+	if (lip)
+		held_remove(a->addr.in.s_addr);
 	/* the source a cached egress took (a tunnel's outer source) may change */
 	inet_egress_changed();
 	return 0;
@@ -362,8 +427,17 @@ static int addr_del_find(const struct ifaddr_snap *s, const struct dpvs_addr *a,
 			 netif_port((uint16_t)port_idx)->name);
 		return -ENOENT;
 	}
-	/* Full-NAT conns leave from it: their replies would have nowhere to go */
-	if (s->addrs[i].flags & DPVS_ADDR_F_LIP) {
+	/* Full-NAT conns leave from it: their replies would have nowhere to
+	 * go, unless it floats (the other director takes it over; the
+	 * service holds it meanwhile) */
+	if ((s->addrs[i].flags & DPVS_ADDR_F_LIP) && lip_float && nheld >= LIP_HELD_MAX) {
+		snprintf(err, errlen,
+			 "address %s: too many Full-NAT local addresses held while "
+			 "not ours (at most %u)",
+			 inet_ntoa_be(a->addr.in.s_addr, ip), LIP_HELD_MAX);
+		return -ENOSPC;
+	}
+	if ((s->addrs[i].flags & DPVS_ADDR_F_LIP) && !lip_float) {
 		snprintf(err, errlen,
 			 "address %s is a Full-NAT local address of a service "
 			 "(ipvsadm --del-laddr it first)",
@@ -404,6 +478,8 @@ int inet_addr_del(const struct dpvs_addr *a, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	snap_publish(ns);
+	if (removed.flags & DPVS_ADDR_F_LIP)
+		held[nheld++] = removed.addr_be; /* room checked by addr_del_find */
 	route_connected_del(removed.port_idx, removed.addr_be, removed.plen);
 	inet_egress_changed();
 	return 0;
@@ -418,6 +494,28 @@ int inet_addr_set_lip(uint32_t addr_be, const char *ifname, bool on, char *err, 
 	for (i = 0; i < s->naddr; i++)
 		if (s->addrs[i].addr_be == addr_be)
 			break;
+	if (i == s->naddr && !on) {
+		held_remove(addr_be);
+		return 0;
+	}
+	if (i == s->naddr && lip_float) {
+		/* the other director's for now: held until dpip addr add */
+		int pi = ifname && ifname[0] ? inet_port_of(ifname, err, errlen) : 0;
+
+		if (pi < 0)
+			return pi;
+		if (held_find(addr_be) >= 0)
+			return 0;
+		if (nheld >= LIP_HELD_MAX) {
+			snprintf(err, errlen,
+				 "%s: too many Full-NAT local addresses held while "
+				 "not ours (at most %u)",
+				 inet_ntoa_be(addr_be, ip), LIP_HELD_MAX);
+			return -ENOSPC;
+		}
+		held[nheld++] = addr_be;
+		return 0;
+	}
 	if (i == s->naddr) {
 		snprintf(err, errlen,
 			 "%s is not an address of the daemon (add it first: "
@@ -492,6 +590,8 @@ int ifaddr_init(char *err, size_t errlen)
 
 void ifaddr_fini(void)
 {
+	nheld = 0;
+	lip_float = false;
 	ifaddr_save_drop();
 	snap_publish(&empty_snap);
 }

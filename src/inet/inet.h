@@ -136,8 +136,18 @@ bool inet_addr_is_lip(uint32_t addr_be);
 /* Control thread (ipvs's laddr): flags our address addr as a Full-NAT
  * local address (on) or not. -EADDRNOTAVAIL when it is not one of ours,
  * -EINVAL when ifname (optional) is not its port. dpip addr del refuses a
- * flagged address (-EBUSY). */
+ * flagged address (-EBUSY). With floating LIPs (below) an address not
+ * ours is held instead: inet_addr_add flags it when it comes. */
 int inet_addr_set_lip(uint32_t addr_be, const char *ifname, bool on, char *err, size_t errlen);
+
+/* Control thread ([ipvs] floating_laddr): Full-NAT local addresses float
+ * between two directors with the VIP, so a service may hold a LIP that is
+ * not (yet) ours (the backup's) and dpip addr del may take a LIP's
+ * address away (a director giving it up); the service keeps the LIP held
+ * either way. Off (the default): both refused, as for one director. */
+void inet_set_lip_float(bool on);
+/* Control thread: addr is a LIP a service holds while it is not ours. */
+bool inet_lip_is_held(uint32_t addr_be);
 
 /* Control thread (or worker): the port whose route to addr has no
  * gateway (a connected prefix, or a static on-link route), -1 when addr

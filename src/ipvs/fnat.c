@@ -20,6 +20,11 @@
  * every LIP tried, as DPVS's laddr "conflicts" do; it never reuses a live
  * tuple. More LIPs (ipvsadm --add-laddr) are the cure, and the log line,
  * at most one a second per worker, says so.
+ *
+ * With floating LIPs ([ipvs] floating_laddr, two directors) a service may
+ * hold a LIP the other director has now: a new conn skips it (the real
+ * server's reply would go there), and with none of its LIPs ours the
+ * packet is dropped as fnat-no-laddr. One flag test when they do not float.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -64,6 +69,8 @@ enum dpvs_drop_reason ipvs_fnat_bind(struct ipvs_worker *iw, uint64_t now,
 	unsigned n = ipvs_worker_states();
 	uint32_t first, count, start;
 	struct ipvs_svc_wstate *sw = &iw->svc[svc->id];
+	bool absent_ok = ipvs_snap_get()->laddr_float;
+	bool any = false;
 
 	if (unlikely(!svc->nladdrs || !iw->laddr))
 		return DPVS_DROP_FNAT_NO_LADDR;
@@ -75,6 +82,9 @@ enum dpvs_drop_reason ipvs_fnat_bind(struct ipvs_worker *iw, uint64_t now,
 		struct ipvs_laddr_wstate *l =
 		    &iw->laddr[(size_t)svc->id * DPVS_LADDR_MAX + svc->laddr_slots[i]];
 
+		if (unlikely(absent_ok) && !inet_addr_is_lip(laddr))
+			continue; /* the other director's (for now) */
+		any = true;
 		for (uint32_t t = 0; t < FNAT_TRIES && t < count; t++) {
 			uint32_t pos = l->cursor++ % count;
 			uint16_t lport = htons((uint16_t)(first + pos * (n ? n : 1)));
@@ -88,6 +98,8 @@ enum dpvs_drop_reason ipvs_fnat_bind(struct ipvs_worker *iw, uint64_t now,
 			return DPVS_DROP_MAX;
 		}
 	}
+	if (unlikely(!any))
+		return DPVS_DROP_FNAT_NO_LADDR;
 	for (uint32_t i = 0; i < svc->nladdrs; i++)
 		iw->laddr[(size_t)svc->id * DPVS_LADDR_MAX + svc->laddr_slots[i]].conflicts++;
 	log_no_port(iw, now, svc, daddr, dport);

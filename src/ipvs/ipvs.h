@@ -121,6 +121,11 @@ void ipvs_set_fnat_caddr(bool toa, bool uoa);
  * flow that ECMP moves to this director mid-stream is scheduled (with
  * Maglev: to the server it had) instead of dropped as tcp-not-syn */
 void ipvs_set_sloppy_tcp(bool on);
+/* [ipvs] floating_laddr: Full-NAT local addresses float with the VIP
+ * between two directors (inet_set_lip_float): --add-laddr takes a LIP the
+ * other director holds now, new conns use only the LIPs that are ours,
+ * and a synced conn whose LIP is not ours passes no packet. */
+void ipvs_set_laddr_float(bool on);
 /* DoS defences (src/ipvs/defense.h): sets the fields in d->mask, all
  * checked first (0, or -EINVAL and nothing changed); the workers take
  * them within a second. get: the settings and what the workers did. */

@@ -193,8 +193,16 @@ static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 		dp_drop(w, port_idx, DPVS_DROP_L4_BAD_CSUM, m);
 		return INET_STOLEN;
 	}
-	if (unlikely(c->c_flags & IPVS_CONN_F_SYNCED))
+	if (unlikely(c->c_flags & IPVS_CONN_F_SYNCED)) {
+		/* a Full-NAT copy from the other director: ours once its LIP
+		 * is (it moves with the VIP); before that the real server's
+		 * replies, or a client's stray packet, are not ours to pass */
+		if (c->c_fwd == DPVS_FWD_FULLNAT && !inet_addr_is_lip(c->out.daddr)) {
+			dp_drop(w, port_idx, DPVS_DROP_FNAT_LIP_ABSENT, m);
+			return INET_STOLEN;
+		}
 		c->c_flags &= ~IPVS_CONN_F_SYNCED; /* its traffic is here now: ours to sync */
+	}
 	/* the proxy's own steps (before the splice, a SYN-ACK again): one
 	 * flag test here, the rest out of line */
 	if (unlikely(conn_is_synproxy(c)) &&

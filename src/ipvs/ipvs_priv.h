@@ -217,6 +217,7 @@ struct ipvs_snap {
 	 * fnat_toa, fnat_uoa; on unless the config says no) */
 	bool fnat_toa, fnat_uoa;
 	bool sloppy_tcp;
+	bool laddr_float; /* [ipvs] floating_laddr: a LIP may be absent */
 	bool has_port0; /* a service on port 0 (all ports) exists */
 	/* by dest id, for every id ever handed out (ndest_ids of them) */
 	uint32_t ndest_ids;

@@ -126,6 +126,7 @@ static uint32_t timeouts[IPVS_STATE_MAX];
 static bool expire_nodest;
 static bool fnat_toa = true, fnat_uoa = true; /* Full-NAT client address ([ipvs]) */
 static bool sloppy_tcp;
+static bool laddr_float;
 static uint32_t gen_counter, epoch_counter;
 static uint32_t version; /* never 0 */
 static int batch_depth;
@@ -759,6 +760,7 @@ static struct ipvs_snap *snap_build(void)
 	s->fnat_toa = fnat_toa;
 	s->fnat_uoa = fnat_uoa;
 	s->sloppy_tcp = sloppy_tcp;
+	s->laddr_float = laddr_float;
 	s->ndest_ids = dest_hwm;
 	if (dest_hwm) {
 		memcpy(alive, alive_now, sizeof(*alive) * dest_hwm);
@@ -927,6 +929,8 @@ void ipvs_svc_init(void)
 	expire_nodest = false;
 	fnat_toa = fnat_uoa = true;
 	sloppy_tcp = false;
+	laddr_float = false;
+	inet_set_lip_float(false);
 	batch_depth = 0;
 	version = 1;
 	publish();
@@ -2132,6 +2136,16 @@ void ipvs_set_sloppy_tcp(bool on)
 {
 	if (sloppy_tcp != on) {
 		sloppy_tcp = on;
+		publish();
+	}
+}
+
+void ipvs_set_laddr_float(bool on)
+{
+	/* inet first: a service may hold an absent LIP only once it may */
+	inet_set_lip_float(on);
+	if (laddr_float != on) {
+		laddr_float = on;
 		publish();
 	}
 }

@@ -30,6 +30,9 @@
  * Linux backup skips (IPVS_SYNC_OPT_LOCAL); a dpvs backup makes it a
  * Full-NAT conn of the same LIP:lport, which needs the same LIPs on the
  * service and the same number of workers (replies are steered by lport).
+ * The LIP floats with the VIP ([ipvs] floating_laddr): on the backup the
+ * service holds it while the address is the master's, and such a conn
+ * passes no packet until it is ours (ipvs_core.c, fnat-lip-absent).
  *
  * Backup: the control thread decodes a message, picks the worker that
  * owns each record's client (the steering), and hands the record to it

@@ -171,7 +171,16 @@ static void add_service(uint16_t proto, uint16_t port, bool persistent)
 /* A Full-NAT service VIP:80 -> RIP1:80 with the local address LIP
  * (an address of dpdk1, the real servers' side). */
 #define LIP "192.168.200.5"
+static void add_fnat_service_lip(bool lip_ours);
+
 static void add_fnat_service(void)
+{
+	add_fnat_service_lip(true);
+}
+
+/* The same, the LIP an address of ours or not (a floating one the other
+ * director holds: [ipvs] floating_laddr). */
+static void add_fnat_service_lip(bool lip_ours)
 {
 	struct dpvs_svc s = svc_key(IPPROTO_TCP, 80);
 	struct dpvs_dest_req q;
@@ -180,7 +189,8 @@ static void add_fnat_service(void)
 	char err[256];
 
 	a.addr.in.s_addr = ip4(LIP);
-	assert_int_equal(inet_addr_add(&a, err, sizeof(err)), 0);
+	if (lip_ours)
+		assert_int_equal(inet_addr_add(&a, err, sizeof(err)), 0);
 	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), 0);
 	memset(&q, 0, sizeof(q));
 	q.svc = svc_key(IPPROTO_TCP, 80);
@@ -194,7 +204,8 @@ static void add_fnat_service(void)
 	l.svc = svc_key(IPPROTO_TCP, 80);
 	l.af = AF_INET;
 	l.addr.in.s_addr = ip4(LIP);
-	assert_int_equal(ctl_test_call(DPVS_MSG_LADDR_ADD, 0, &l, sizeof(l), &rep), 0);
+	assert_int_equal(ctl_test_call(DPVS_MSG_LADDR_ADD, 0, &l, sizeof(l), &rep),
+			 lip_ours ? 0 : -EADDRNOTAVAIL);
 }
 
 /* A TCP or UDP packet into ipvs_in on port port_idx; what it sent (the
@@ -243,6 +254,22 @@ static struct rte_ipv4_hdr *send_pkt(uint16_t port_idx, uint8_t proto, const cha
 			return rte_pktmbuf_mtod_offset(wk.tx[p].pkts[0], struct rte_ipv4_hdr *,
 						       sizeof(struct rte_ether_hdr));
 	return NULL;
+}
+
+/* The conn CIP:40000 -> VIP:80 by LIP:lport to RIP1:80 carries a packet
+ * each way, rewritten. */
+static void fnat_conn_passes(uint16_t lport)
+{
+	struct rte_ipv4_hdr *ip = send_pkt(1, IPPROTO_TCP, RIP1, 80, LIP, lport, RTE_TCP_ACK_FLAG);
+
+	assert_non_null(ip);
+	assert_int_equal(ip->src_addr, ip4(VIP));
+	assert_int_equal(ip->dst_addr, ip4(CIP));
+	ip = send_pkt(0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG);
+	assert_non_null(ip);
+	assert_int_equal(ip->src_addr, ip4(LIP));
+	assert_int_equal(ntohs(*(const uint16_t *)(ip + 1)), lport);
+	assert_int_equal(ip->dst_addr, ip4(RIP1));
 }
 
 static struct ipvs_sync_wcounts counts(void)
@@ -497,15 +524,7 @@ static void test_fullnat_conn_round_trip(void **state)
 	assert_int_equal(ipvs_sync_give(0, &r[0]), 0);
 	ipvs_worker_timer(&wk);
 	assert_int_equal(counts().installed, 1);
-	ip = send_pkt(1, IPPROTO_TCP, RIP1, 80, LIP, 5000, RTE_TCP_ACK_FLAG);
-	assert_non_null(ip);
-	assert_int_equal(ip->src_addr, ip4(VIP));
-	assert_int_equal(ip->dst_addr, ip4(CIP));
-	ip = send_pkt(0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG);
-	assert_non_null(ip);
-	assert_int_equal(ip->src_addr, ip4(LIP));
-	assert_int_equal(ntohs(*(const uint16_t *)(ip + 1)), 5000);
-	assert_int_equal(ip->dst_addr, ip4(RIP1));
+	fnat_conn_passes(5000);
 	/* a LIP the service does not have here: counted, not made */
 	r[0].cport = htons(40001);
 	r[0].laddr = ip4("192.168.200.6");
@@ -513,6 +532,82 @@ static void test_fullnat_conn_round_trip(void **state)
 	ipvs_worker_timer(&wk);
 	assert_int_equal(counts().unsupported, 1);
 	assert_int_equal(counts().installed, 1);
+}
+
+/* ctl's dpip addr add/del of LIP/24 on dpdk1: its status. */
+static int lip_addr(uint16_t type)
+{
+	struct dpvs_addr a = {.ifname = "dpdk1", .family = AF_INET, .prefixlen = 24};
+
+	a.addr.in.s_addr = ip4(LIP);
+	return ctl_test_call(type, 0, &a, sizeof(a), &rep);
+}
+
+/* Two directors, Full-NAT ([ipvs] floating_laddr): the backup holds the
+ * service's LIP before the address is its own, installs the master's
+ * conn with its LIP:lport, passes none of its packets (either way) until
+ * dpip addr add brings the LIP (flagged at once), and new conns take no
+ * absent LIP; dpip addr del gives it up again. Without floating LIPs both
+ * stay refused. */
+static void test_backup_fnat_floating_lip(void **state)
+{
+	struct dpvs_laddr_req l;
+	struct ipvs_sync_rec r = rec(IPPROTO_TCP, RIP1, 40000, IPVS_TCP_ESTABLISHED, 900);
+	struct rte_ipv4_hdr *ip;
+
+	(void)state;
+	add_fnat_service_lip(false); /* its LIP refused: not ours, one director */
+	memset(&l, 0, sizeof(l));
+	l.svc = svc_key(IPPROTO_TCP, 80);
+	l.af = AF_INET;
+	l.addr.in.s_addr = ip4(LIP);
+	ipvs_set_laddr_float(true);
+	snprintf(l.ifname, sizeof(l.ifname), "nosuch0");
+	assert_int_equal(ctl_test_call(DPVS_MSG_LADDR_ADD, 0, &l, sizeof(l), &rep), -ENODEV);
+	snprintf(l.ifname, sizeof(l.ifname), "dpdk1");
+	assert_int_equal(ctl_test_call(DPVS_MSG_LADDR_ADD, 0, &l, sizeof(l), &rep), 0);
+	assert_true(inet_lip_is_held(ip4(LIP)));
+	assert_false(inet_addr_is_local(ip4(LIP)));
+
+	/* the master's conn, CIP:40000 -> VIP:80 by LIP:5000 */
+	r.has_local = 1;
+	r.laddr = ip4(LIP);
+	r.lport = htons(5000);
+	assert_int_equal(ipvs_sync_give(0, &r), 0);
+	ipvs_worker_timer(&wk);
+	assert_int_equal(counts().installed, 1);
+
+	/* not ours yet: counted, not passed, either way */
+	assert_null(send_pkt(1, IPPROTO_TCP, RIP1, 80, LIP, 5000, RTE_TCP_ACK_FLAG));
+	assert_int_equal(wk.cnt[1].drops[DPVS_DROP_FNAT_LIP_ABSENT], 1);
+	assert_null(send_pkt(0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG));
+	assert_int_equal(wk.cnt[0].drops[DPVS_DROP_FNAT_LIP_ABSENT], 1);
+	/* and a new conn has no LIP of ours to leave from */
+	assert_null(send_pkt(0, IPPROTO_TCP, CIP, 40001, VIP, 80, RTE_TCP_SYN_FLAG));
+	assert_int_equal(wk.cnt[0].drops[DPVS_DROP_FNAT_NO_LADDR], 1);
+
+	/* the takeover: dpip addr add flags it as it comes */
+	assert_int_equal(lip_addr(DPVS_MSG_ADDR_ADD), 0);
+	assert_true(inet_addr_is_lip(ip4(LIP)));
+	assert_false(inet_lip_is_held(ip4(LIP)));
+	fnat_conn_passes(5000);
+	ip = send_pkt(0, IPPROTO_TCP, CIP, 40001, VIP, 80, RTE_TCP_SYN_FLAG);
+	assert_non_null(ip);
+	assert_int_equal(ip->src_addr, ip4(LIP));
+
+	/* giving it up (a director turned backup): allowed, held again */
+	assert_int_equal(lip_addr(DPVS_MSG_ADDR_DEL), 0);
+	assert_true(inet_lip_is_held(ip4(LIP)));
+	assert_false(inet_addr_is_lip(ip4(LIP)));
+	/* one director again: the address back, and no longer deletable */
+	ipvs_set_laddr_float(false);
+	assert_int_equal(lip_addr(DPVS_MSG_ADDR_ADD), 0);
+	assert_true(inet_addr_is_lip(ip4(LIP)));
+	assert_int_equal(lip_addr(DPVS_MSG_ADDR_DEL), -EBUSY);
+	/* the service lets it go: neither flagged nor held */
+	assert_int_equal(ctl_test_call(DPVS_MSG_LADDR_DEL, 0, &l, sizeof(l), &rep), 0);
+	assert_false(inet_addr_is_lip(ip4(LIP)));
+	assert_false(inet_lip_is_held(ip4(LIP)));
 }
 
 static void test_backup_template_steers_new_flows(void **state)
@@ -591,6 +686,7 @@ int main(void)
 	    T(test_master_udp_on_first_packet),
 	    T(test_backup_installs_and_forwards_midstream),
 	    T(test_fullnat_conn_round_trip),
+	    T(test_backup_fnat_floating_lip),
 	    T(test_backup_template_steers_new_flows),
 	    T(test_backup_counts_what_it_cannot_install),
 	    T(test_backup_ring_bounds),
