@@ -49,6 +49,8 @@
  *   synproxy-syn  a spoofed SYN at the SYN-proxy service VIP:81, answered
  *                with a cookie
  *   synproxy-ack  a client's ACK of its cookie: conn, SYN to the real server
+ *   --old-crc-one-bucket: exit 1 unless the old CRC put the whole prefill
+ *                into one bucket (the collide tuples' point; a test checks it)
  *   (the section "the flood scenarios" below says more)
  * The UDP flows are created first, one packet at a time outside
  * dp_instr_burst (so each one's real server is learnt), then --warmup
@@ -812,7 +814,8 @@ static void usage(void)
 			"dr-udp-fwd|tun-udp-fwd|fnat-udp-fwd|fnat-udp-rev[-capture]|"
 			"syn-flood-random|syn-flood-collide[-est]|syn-flood-chain|"
 			"synproxy-syn|synproxy-ack [--flows N] [--packets N] [--warmup N] "
-			"[--prefill N] [--chain N] [--capture-engine cbpf|ebpf|ebpf-jit]\n");
+			"[--prefill N] [--chain N] [--old-crc-one-bucket] "
+			"[--capture-engine cbpf|ebpf|ebpf-jit]\n");
 	exit(2);
 }
 
@@ -821,7 +824,7 @@ int main(int argc, char **argv)
 	uint32_t flows = 1000, prefill = 60000, chain = 256;
 	uint64_t packets = 100000, warmup = UINT64_MAX;
 	enum capture_engine engine = CAPTURE_ENGINE_AUTO;
-	bool capture = false;
+	bool capture = false, old_crc_one_bucket = false;
 	int sc = -1;
 
 	for (int i = 1; i < argc; i++) {
@@ -833,6 +836,8 @@ int main(int argc, char **argv)
 			prefill = (uint32_t)parse_count("--prefill", argv[++i], 0, FLOOD_CONN_MAX);
 		else if (strcmp(argv[i], "--chain") == 0 && i + 1 < argc)
 			chain = (uint32_t)parse_count("--chain", argv[++i], 1, CHAIN_CONN_MAX);
+		else if (strcmp(argv[i], "--old-crc-one-bucket") == 0)
+			old_crc_one_bucket = true;
 		else if (strcmp(argv[i], "--warmup") == 0 && i + 1 < argc)
 			warmup = parse_count("--warmup", argv[++i], 0, 1000000000);
 		else if (strcmp(argv[i], "--capture-engine") == 0 && i + 1 < argc) {
@@ -974,6 +979,11 @@ int main(int argc, char **argv)
 	if (cs && (cst.matched || cst.seen < 2 * (warmup + packets))) {
 		fprintf(stderr, "dp_instr: the capture saw %llu frames and matched %llu\n",
 			(unsigned long long)cst.seen, (unsigned long long)cst.matched);
+		return 1;
+	}
+	if (old_crc_one_bucket && old_crc_chain_max != prefill) {
+		fprintf(stderr, "dp_instr: the old CRC put %u of the %u flood tuples into one bucket\n",
+			old_crc_chain_max, prefill);
 		return 1;
 	}
 	if (sent != packets || other) {
