@@ -399,6 +399,9 @@ VG=$(valgrind --version)
 		echo
 		echo "The table of the flood rows holds $((1 << 18)) conns (never full: eviction"
 		echo "would be measured, not the flood); the clock stands still, nothing expires."
+		echo "The worker's hash key is drawn at every start, so which conns share a"
+		echo "bucket differs between runs: these rows move by a few tenths of an"
+		echo "instruction between runs (the chain rows by up to about 10)."
 		echo
 		cat "$FLOOD_MD"
 		echo
