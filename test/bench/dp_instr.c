@@ -38,6 +38,20 @@
  *                ("tcp port 22"): what capture's filter costs when on
  *                (--capture-engine cbpf|ebpf|ebpf-jit; default: the
  *                daemon's choice). Off, every scenario pays the hook.
+ *   syn-flood-random   a spoofed SYN (lbbench --attack random) to VIP:80
+ *                with --prefill (60000) such half-open conns in the table
+ *   syn-flood-collide  the same with lbbench --attack collide's tuples
+ *   syn-flood-random-est, syn-flood-collide-est  the same tables; the
+ *                packets: a legitimate client's data on --flows
+ *                connections established before the flood
+ *   syn-flood-chain  a SYN into one bucket already holding --chain (256)
+ *                conns, tuples found against the worker's key
+ *   synproxy-syn  a spoofed SYN at the SYN-proxy service VIP:81, answered
+ *                with a cookie
+ *   synproxy-ack  a client's ACK of its cookie: conn, SYN to the real server
+ *   --old-crc-one-bucket: exit 1 unless the old CRC put the whole prefill
+ *                into one bucket (the collide tuples' point; a test checks it)
+ *   (the section "the flood scenarios" below says more)
  * The UDP flows are created first, one packet at a time outside
  * dp_instr_burst (so each one's real server is learnt), then --warmup
  * packets (default: one per flow) and --packets packets go in bursts of
@@ -71,6 +85,11 @@
 #include "netif/netif.h"
 #include "dp/capture.h"
 #include "dp/dp.h"
+/* the flood scenarios: the worker's key and bucket count (syn-flood-chain,
+ * the old CRC's buckets), and lbbench's own flood generator and frames */
+#include "ipvs/ipvs_priv.h"
+#include "lbb_attack.h"
+#include "lbb_frame.h"
 
 #define VIP "192.168.1.111"
 #define DIP "192.168.229.133"
@@ -184,10 +203,11 @@ static struct dpvs_svc svc_key(uint16_t proto, uint16_t port)
 	return s;
 }
 
-static void add_service(uint16_t proto, uint16_t port, uint32_t fwd)
+static void add_service(uint16_t proto, uint16_t port, uint32_t fwd, uint32_t flags)
 {
 	struct dpvs_svc s = svc_key(proto, port);
 
+	s.flags = flags;
 	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
 	ctl(DPVS_MSG_SVC_ADD, &s, sizeof(s), "service");
 	for (unsigned i = 0; i < N_RS; i++) {
@@ -205,7 +225,13 @@ static void add_service(uint16_t proto, uint16_t port, uint32_t fwd)
 	}
 }
 
-static void setup(uint32_t conn_max)
+#define SYNP_VPORT 81
+#define GATEWAY "192.168.1.1"
+
+/* synproxy: the SYN-proxy service and a default route, so that a cookie
+ * reaches a spoofed source beyond the client subnet (only there: the
+ * other scenarios' counts stay as they were) */
+static void setup(uint32_t conn_max, bool synproxy)
 {
 	char err[256];
 
@@ -233,12 +259,12 @@ static void setup(uint32_t conn_max)
 		add_neigh("dpdk0", client_ip(i), &client_mac_base, (uint8_t)(0x10 + i));
 	for (unsigned i = 0; i < N_RS; i++)
 		add_neigh("dpdk1", rs_ip(i), &rs_mac_base, (uint8_t)(0x10 + i));
-	add_service(IPPROTO_UDP, UDP_VPORT, DPVS_FWD_MASQ);
-	add_service(IPPROTO_TCP, TCP_VPORT, DPVS_FWD_MASQ);
-	add_service(IPPROTO_UDP, DR_VPORT, DPVS_FWD_DROUTE);
-	add_service(IPPROTO_UDP, TUN_VPORT, DPVS_FWD_TUNNEL);
+	add_service(IPPROTO_UDP, UDP_VPORT, DPVS_FWD_MASQ, 0);
+	add_service(IPPROTO_TCP, TCP_VPORT, DPVS_FWD_MASQ, 0);
+	add_service(IPPROTO_UDP, DR_VPORT, DPVS_FWD_DROUTE, 0);
+	add_service(IPPROTO_UDP, TUN_VPORT, DPVS_FWD_TUNNEL, 0);
 	add_addr("dpdk1", LIP, 24);
-	add_service(IPPROTO_UDP, FNAT_VPORT, DPVS_FWD_FULLNAT);
+	add_service(IPPROTO_UDP, FNAT_VPORT, DPVS_FWD_FULLNAT, 0);
 	struct dpvs_laddr_req lq;
 
 	memset(&lq, 0, sizeof(lq));
@@ -246,15 +272,29 @@ static void setup(uint32_t conn_max)
 	lq.af = AF_INET;
 	lq.addr.in.s_addr = ip4(LIP);
 	ctl(DPVS_MSG_LADDR_ADD, &lq, sizeof(lq), "local address");
+	if (!synproxy)
+		return;
+	add_service(IPPROTO_TCP, SYNP_VPORT, DPVS_FWD_MASQ, DPVS_SVC_F_SYNPROXY);
+	add_neigh("dpdk0", ip4(GATEWAY), &client_mac_base, 0x01);
+	struct dpvs_route r = { .family = AF_INET, .prefixlen = 0 };
+
+	snprintf(r.ifname, sizeof(r.ifname), "dpdk0");
+	r.gateway.in.s_addr = ip4(GATEWAY);
+	ctl(DPVS_MSG_ROUTE_ADD, &r, sizeof(r), "default route");
 }
 
 /* ---- frames ---- */
 
 enum scenario { NAT_UDP_FWD, NAT_UDP_REV, NAT_TCP_NEW, ICMP_ECHO, DR_UDP_FWD, TUN_UDP_FWD,
-		FNAT_UDP_FWD, FNAT_UDP_REV, NSCENARIOS };
+		FNAT_UDP_FWD, FNAT_UDP_REV, SYN_FLOOD_RANDOM, SYN_FLOOD_COLLIDE,
+		SYN_FLOOD_RANDOM_EST, SYN_FLOOD_COLLIDE_EST, SYN_FLOOD_CHAIN, SYNP_SYN, SYNP_ACK,
+		NSCENARIOS };
 static const char *const scenario_names[] = { "nat-udp-fwd", "nat-udp-rev", "nat-tcp-new",
 					      "icmp-echo", "dr-udp-fwd", "tun-udp-fwd",
-					      "fnat-udp-fwd", "fnat-udp-rev" };
+					      "fnat-udp-fwd", "fnat-udp-rev", "syn-flood-random",
+					      "syn-flood-collide", "syn-flood-random-est",
+					      "syn-flood-collide-est", "syn-flood-chain",
+					      "synproxy-syn", "synproxy-ack" };
 #define N_SCENARIOS NSCENARIOS
 #define CAPTURE_SUFFIX "-capture"
 #define CAPTURE_FILTER "tcp port 22" /* matches none of the scenarios' frames */
@@ -311,6 +351,268 @@ static size_t put_udp(uint8_t *b, uint32_t src, uint16_t sport, uint32_t dst, ui
 	memset(u + 1, 'x', UDP_PAYLOAD);
 	u->dgram_cksum = rte_ipv4_udptcp_cksum(ip, u);
 	return sizeof(*ip) + l4len;
+}
+
+/* ---- the flood scenarios: issue 21's two bench targets, by instructions ----
+ *
+ * syn-flood-random|collide: the table (FLOOD_CONN_MAX conns) pre-filled
+ * with --prefill spoofed half-open conns, made by real SYNs to the NAT
+ * service VIP:80 from lbbench's own flood generator (lbb_attack.c, linked
+ * here): random sources, or tuples that all share one bucket of the CRC32C
+ * table dpvs had before the keyed hash, computed for this table's bucket
+ * count; the measured packets are more SYNs of the same flood.
+ * -est: the same table, and the measured packets are legitimate data
+ * segments on --flows connections established before the flood (SYN, the
+ * real server's SYN-ACK, ACK).
+ * syn-flood-chain: what the flood costs when its tuples do share a bucket
+ * of the table, as the old CRC let an attacker arrange: --chain tuples
+ * found by brute force against the worker's secret key (which only this
+ * harness can read) fill one bucket, and every measured SYN joins it.
+ * synproxy-syn: lbbench's random flood at the SYN-proxy service VIP:81,
+ * each SYN answered with a cookie through the default gateway, no conn.
+ * synproxy-ack: a legitimate client's ACK of its cookie, one client per
+ * packet (its SYN answered before the count): the cookie checked, the
+ * conn made, the SYN sent to the real server.
+ */
+static struct worker wk; /* the one worker, counted or not */
+
+#define FLOOD_CONN_MAX (1u << 18) /* the prefill and a long run fit: never full */
+#define CHAIN_CONN_MAX 2048u	  /* 4096 buckets: the brute force stays short */
+#define FLOOD_SEED 1		  /* the same flood in every run */
+#define EST_PAYLOAD 6		  /* 64 B on the wire with the FCS */
+
+static struct lbb_attack atk;
+static struct lbb_tcp_seg *chain_segs; /* syn-flood-chain: SYNs of one bucket */
+static uint32_t chain_next;
+static uint32_t *synp_cookie; /* synproxy-ack: the cookie client k got */
+static uint32_t old_crc_chain_max; /* the prefill's longest chain under the old CRC */
+
+static bool is_flood(enum scenario s)
+{
+	return s >= SYN_FLOOD_RANDOM && s <= SYN_FLOOD_CHAIN;
+}
+
+static bool is_est(enum scenario s)
+{
+	return s == SYN_FLOOD_RANDOM_EST || s == SYN_FLOOD_COLLIDE_EST;
+}
+
+static bool is_collide(enum scenario s)
+{
+	return s == SYN_FLOOD_COLLIDE || s == SYN_FLOOD_COLLIDE_EST;
+}
+
+/* the ISNs of legitimate flow f: the client's and its real server's */
+static uint32_t legit_isn(uint32_t f)
+{
+	return f * 2654435761u;
+}
+
+static uint32_t rs_isn(uint32_t f)
+{
+	return f * 40503u + 7u;
+}
+
+static struct lbb_tcp_seg legit_seg(uint32_t f, uint16_t vport, uint8_t flags, uint32_t seq,
+				    uint32_t ack, uint16_t plen)
+{
+	struct lbb_tcp_seg g = { .sip = client_ip(f), .dip = ip4(VIP),
+				 .sport = htons(client_port(f)), .dport = htons(vport),
+				 .seq = seq, .ack = ack, .flags = flags, .plen = plen };
+	return g;
+}
+
+/* Flood or legitimate segment k of a flood scenario, from the client side. */
+static struct lbb_tcp_seg flood_seg(enum scenario s, uint64_t k, uint32_t flows)
+{
+	struct lbb_tcp_seg g;
+	uint32_t f;
+
+	switch (s) {
+	case SYN_FLOOD_CHAIN:
+		return chain_segs[chain_next++];
+	case SYN_FLOOD_RANDOM_EST:
+	case SYN_FLOOD_COLLIDE_EST:
+		f = (uint32_t)(k % flows);
+		return legit_seg(f, TCP_VPORT, RTE_TCP_PSH_FLAG | RTE_TCP_ACK_FLAG,
+				 legit_isn(f) + 1, rs_isn(f) + 1, EST_PAYLOAD);
+	case SYNP_ACK:
+		f = (uint32_t)(k % MAX_FLOWS);
+		return legit_seg(f, SYNP_VPORT, RTE_TCP_ACK_FLAG, legit_isn(f) + 1,
+				 synp_cookie[k] + 1, 0);
+	default: /* syn-flood-random|collide, synproxy-syn */
+		lbb_attack_next(&atk, &g);
+		return g;
+	}
+}
+
+static struct rte_mbuf *seg_frame(uint16_t port_idx, const struct rte_ether_addr *src,
+				  const struct lbb_tcp_seg *g)
+{
+	uint8_t buf[128];
+	uint16_t len = lbb_tcp_build(buf, sizeof(buf), src, &ports[port_idx].mac, g);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	if (!m || !len) {
+		fprintf(stderr, "dp_instr: no mbuf or no frame for a TCP segment\n");
+		exit(1);
+	}
+	memcpy(rte_pktmbuf_append(m, len), buf, len);
+	return m;
+}
+
+/* One segment through the data path outside the count; it must leave by
+ * port out (the one frame queued there is returned, freed by the next
+ * dp_tx_flush). */
+static struct rte_mbuf *feed_one(uint16_t port_idx, const struct rte_ether_addr *src,
+				 const struct lbb_tcp_seg *g, uint16_t out, const char *what)
+{
+	eth_input(&wk, port_idx, seg_frame(port_idx, src, g));
+	if (wk.tx[out].n != 1) {
+		fprintf(stderr, "dp_instr: %s did not leave by %s\n", what, ports[out].name);
+		exit(1);
+	}
+	return wk.tx[out].pkts[0];
+}
+
+static const struct rte_tcp_hdr *tcp_of(const struct rte_mbuf *m, uint32_t *daddr)
+{
+	const struct rte_ipv4_hdr *ip =
+		(const struct rte_ipv4_hdr *)(rte_pktmbuf_mtod(m, const struct rte_ether_hdr *) + 1);
+
+	*daddr = ip->dst_addr;
+	return (const struct rte_tcp_hdr *)((const uint8_t *)ip + rte_ipv4_hdr_len(ip));
+}
+
+/* -est: flows legitimate connections through VIP:80, the handshake of
+ * lbbench's tcp-cps (lbb_tcp.h) */
+static void establish_legit(uint32_t flows)
+{
+	for (uint32_t f = 0; f < flows; f++) {
+		struct lbb_tcp_seg g = legit_seg(f, TCP_VPORT, RTE_TCP_SYN_FLAG, legit_isn(f), 0, 0);
+		uint32_t rip;
+
+		tcp_of(feed_one(0, &client_mac_base, &g, 1, "a legitimate SYN"), &rip);
+		dp_tx_flush(&wk);
+		unsigned r = ntohl(rip) - ntohl(rs_ip(0));
+		if (r >= N_RS) {
+			fprintf(stderr, "dp_instr: flow %u went to an unknown address\n", f);
+			exit(1);
+		}
+		struct rte_ether_addr rs_mac = rs_mac_base;
+		struct lbb_tcp_seg sa = { .sip = rip, .dip = client_ip(f), .sport = htons(RS_PORT),
+					  .dport = htons(client_port(f)),
+					  .seq = rs_isn(f), .ack = legit_isn(f) + 1,
+					  .flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG };
+
+		rs_mac.addr_bytes[5] = (uint8_t)(0x10 + r);
+		feed_one(1, &rs_mac, &sa, 0, "the real server's SYN-ACK");
+		dp_tx_flush(&wk);
+		g = legit_seg(f, TCP_VPORT, RTE_TCP_ACK_FLAG, legit_isn(f) + 1, rs_isn(f) + 1, 0);
+		feed_one(0, &client_mac_base, &g, 1, "a legitimate ACK");
+		dp_tx_flush(&wk);
+	}
+}
+
+/* syn-flood-chain: n SYNs to VIP:80 whose in-tuples share one bucket of
+ * worker 0's table, by trying random sources against its key (about
+ * nbuckets tries a tuple). */
+static void find_chain(uint32_t n)
+{
+	const struct ipvs_worker *iw = ipvs_w(&wk);
+	uint64_t r = 0x9e3779b97f4a7c15ull;
+	uint32_t vip = ip4(VIP), target = UINT32_MAX, got = 0;
+	uint16_t vport = htons(TCP_VPORT);
+
+	chain_segs = calloc(n, sizeof(*chain_segs));
+	if (!chain_segs) {
+		fprintf(stderr, "dp_instr: out of memory\n");
+		exit(1);
+	}
+	while (got < n) {
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		uint32_t sip = htonl(0x0a800000u | (uint32_t)(r & 0x7fffff));
+		uint16_t sport = htons((uint16_t)(1024 + (r >> 23) % 64512));
+		uint32_t b = ipvs_conn_hash(iw, IPPROTO_TCP, sip, vip, sport, vport);
+
+		if (target == UINT32_MAX)
+			target = b;
+		if (b != target)
+			continue;
+		struct lbb_tcp_seg g = { .sip = sip, .dip = vip, .sport = sport, .dport = vport,
+					 .seq = (uint32_t)(r >> 32), .flags = RTE_TCP_SYN_FLAG };
+		chain_segs[got++] = g;
+	}
+}
+
+/* The flood scenarios' state before the count: legitimate connections,
+ * the flood's half-open conns, the chain's tuples, the cookies. */
+static void prepare_flood(enum scenario s, uint32_t flows, uint32_t prefill, uint32_t chain,
+			  uint64_t total)
+{
+	uint32_t nb = ipvs_w(&wk)->nbuckets;
+
+	if (lbb_attack_init(&atk, is_collide(s), ip4(VIP),
+			    htons(s == SYNP_SYN ? SYNP_VPORT : TCP_VPORT), nb, FLOOD_SEED) < 0) {
+		fprintf(stderr, "dp_instr: lbb_attack_init with %u buckets failed\n", nb);
+		exit(1);
+	}
+	if (s == SYNP_ACK) {
+		synp_cookie = calloc(total, sizeof(*synp_cookie));
+		if (!synp_cookie) {
+			fprintf(stderr, "dp_instr: out of memory\n");
+			exit(1);
+		}
+		for (uint64_t k = 0; k < total; k++) {
+			uint32_t f = (uint32_t)(k % MAX_FLOWS), cip;
+			struct lbb_tcp_seg g =
+				legit_seg(f, SYNP_VPORT, RTE_TCP_SYN_FLAG, legit_isn(f), 0, 0);
+			const struct rte_tcp_hdr *t =
+				tcp_of(feed_one(0, &client_mac_base, &g, 0, "a SYN to the SYN proxy"),
+				       &cip);
+
+			if (t->tcp_flags != (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) ||
+			    ntohl(t->recv_ack) != legit_isn(f) + 1) {
+				fprintf(stderr, "dp_instr: the SYN proxy's answer is no SYN-ACK\n");
+				exit(1);
+			}
+			synp_cookie[k] = ntohl(t->sent_seq);
+			dp_tx_flush(&wk);
+		}
+		return;
+	}
+	if (!is_flood(s))
+		return;
+	if (is_est(s))
+		establish_legit(flows);
+	if (s == SYN_FLOOD_CHAIN)
+		find_chain((uint32_t)(chain + total));
+	uint32_t *old = calloc(nb, sizeof(*old));
+
+	if (!old) {
+		fprintf(stderr, "dp_instr: out of memory\n");
+		exit(1);
+	}
+	uint32_t n = s == SYN_FLOOD_CHAIN ? chain : prefill;
+	for (uint32_t i = 0; i < n; i++) {
+		/* the chain's tuples, or the next of the generator (random or collide) */
+		struct lbb_tcp_seg g = flood_seg(s == SYN_FLOOD_CHAIN ? s : SYN_FLOOD_RANDOM, i, 1);
+		uint32_t b = lbb_old_bucket(g.sip, g.dip, g.sport, g.dport, nb - 1);
+
+		if (++old[b] > old_crc_chain_max)
+			old_crc_chain_max = old[b];
+		feed_one(0, &client_mac_base, &g, 1, "a flood SYN");
+		dp_tx_flush(&wk);
+	}
+	free(old);
+	/* the chain must have formed (else the brute force aimed at another bucket) */
+	if (s == SYN_FLOOD_CHAIN && ipvs_conn_chain_max(0) < chain) {
+		fprintf(stderr, "dp_instr: the longest chain is %u, not %u\n",
+			ipvs_conn_chain_max(0), chain);
+		exit(1);
+	}
 }
 
 /* Packet k of the scenario (k counts from 0 over the whole run). */
@@ -379,6 +681,18 @@ static size_t build(enum scenario s, uint64_t k, uint32_t flows, uint8_t *b, uin
 		ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, l4len);
 		return len + sizeof(*ip) + l4len;
 	}
+	case SYN_FLOOD_RANDOM:
+	case SYN_FLOOD_COLLIDE:
+	case SYN_FLOOD_RANDOM_EST:
+	case SYN_FLOOD_COLLIDE_EST:
+	case SYN_FLOOD_CHAIN:
+	case SYNP_SYN:
+	case SYNP_ACK: {
+		struct lbb_tcp_seg g = flood_seg(s, k, flows);
+
+		*port_idx = 0;
+		return lbb_tcp_build(b, 128, &client_mac_base, &ports[0].mac, &g);
+	}
 	case NSCENARIOS:
 		break;
 	}
@@ -386,8 +700,6 @@ static size_t build(enum scenario s, uint64_t k, uint32_t flows, uint8_t *b, uin
 }
 
 /* ---- the counted part: one worker loop iteration with one rx burst ---- */
-
-static struct worker wk;
 
 /* noinline and named: instr.sh counts only inside this function. */
 __attribute__((noinline)) void dp_instr_burst(struct worker *w, uint16_t port_idx,
@@ -499,17 +811,20 @@ static uint64_t parse_count(const char *opt, const char *v, uint64_t min, uint64
 static void usage(void)
 {
 	fprintf(stderr, "usage: dp_instr nat-udp-fwd|nat-udp-rev|nat-tcp-new|icmp-echo|"
-			"dr-udp-fwd|tun-udp-fwd|fnat-udp-fwd|fnat-udp-rev[-capture] [--flows N] [--packets N] [--warmup N] "
+			"dr-udp-fwd|tun-udp-fwd|fnat-udp-fwd|fnat-udp-rev[-capture]|"
+			"syn-flood-random|syn-flood-collide[-est]|syn-flood-chain|"
+			"synproxy-syn|synproxy-ack [--flows N] [--packets N] [--warmup N] "
+			"[--prefill N] [--chain N] [--old-crc-one-bucket] "
 			"[--capture-engine cbpf|ebpf|ebpf-jit]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	uint32_t flows = 1000;
+	uint32_t flows = 1000, prefill = 60000, chain = 256;
 	uint64_t packets = 100000, warmup = UINT64_MAX;
 	enum capture_engine engine = CAPTURE_ENGINE_AUTO;
-	bool capture = false;
+	bool capture = false, old_crc_one_bucket = false;
 	int sc = -1;
 
 	for (int i = 1; i < argc; i++) {
@@ -517,6 +832,12 @@ int main(int argc, char **argv)
 			flows = (uint32_t)parse_count("--flows", argv[++i], 1, MAX_FLOWS);
 		else if (strcmp(argv[i], "--packets") == 0 && i + 1 < argc)
 			packets = parse_count("--packets", argv[++i], 1, 1000000000);
+		else if (strcmp(argv[i], "--prefill") == 0 && i + 1 < argc)
+			prefill = (uint32_t)parse_count("--prefill", argv[++i], 0, FLOOD_CONN_MAX);
+		else if (strcmp(argv[i], "--chain") == 0 && i + 1 < argc)
+			chain = (uint32_t)parse_count("--chain", argv[++i], 1, CHAIN_CONN_MAX);
+		else if (strcmp(argv[i], "--old-crc-one-bucket") == 0)
+			old_crc_one_bucket = true;
 		else if (strcmp(argv[i], "--warmup") == 0 && i + 1 < argc)
 			warmup = parse_count("--warmup", argv[++i], 0, 1000000000);
 		else if (strcmp(argv[i], "--capture-engine") == 0 && i + 1 < argc) {
@@ -556,9 +877,20 @@ int main(int argc, char **argv)
 	enum scenario s = (enum scenario)sc;
 	if (warmup == UINT64_MAX)
 		warmup = flows;
-	if (s == NAT_TCP_NEW && warmup + packets > MAX_FLOWS) {
-		fprintf(stderr, "dp_instr: nat-tcp-new has %u distinct clients, not %llu\n",
-			MAX_FLOWS, (unsigned long long)(warmup + packets));
+	if ((s == NAT_TCP_NEW || s == SYNP_ACK) && warmup + packets > MAX_FLOWS) {
+		fprintf(stderr, "dp_instr: %s has %u distinct clients, not %llu\n",
+			scenario_names[s], MAX_FLOWS, (unsigned long long)(warmup + packets));
+		exit(2);
+	}
+	/* the flood's table never fills: eviction would be measured, not the flood */
+	uint64_t conns_made = s == SYN_FLOOD_CHAIN ? chain + warmup + packets
+			      : is_est(s)	   ? (uint64_t)prefill + flows
+			      : is_flood(s)	   ? (uint64_t)prefill + warmup + packets
+						   : 0;
+	uint32_t table = s == SYN_FLOOD_CHAIN ? CHAIN_CONN_MAX : FLOOD_CONN_MAX;
+	if (is_flood(s) && conns_made > table) {
+		fprintf(stderr, "dp_instr: %s would make %llu conns in a table of %u\n",
+			scenario_names[s], (unsigned long long)conns_made, table);
 		exit(2);
 	}
 
@@ -577,8 +909,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	uint32_t conn_max = s == NAT_TCP_NEW ? (uint32_t)(warmup + packets + 1024) : flows + 1024;
-	setup(conn_max);
+	uint32_t conn_max = s == NAT_TCP_NEW || s == SYNP_ACK ? (uint32_t)(warmup + packets + 1024)
+			    : is_flood(s)			  ? table
+								  : flows + 1024;
+	setup(conn_max, s == SYNP_SYN || s == SYNP_ACK);
 	wk.lcore_id = rte_lcore_id();
 	wk.now_sec = 1; /* the clock stands still: nothing expires during the run */
 	if (dp_worker_register(&wk) != 0) {
@@ -592,6 +926,7 @@ int main(int argc, char **argv)
 	if (s == NAT_UDP_FWD || s == NAT_UDP_REV || s == DR_UDP_FWD || s == TUN_UDP_FWD ||
 	    s == FNAT_UDP_FWD || s == FNAT_UDP_REV)
 		create_flows(s, flows);
+	prepare_flood(s, flows, prefill, chain, warmup + packets);
 	struct capture_session *cs = NULL;
 	if (capture) {
 		struct capture_conf cc = { .port_mask = 3, .dirs = CAPTURE_RX | CAPTURE_TX,
@@ -610,7 +945,7 @@ int main(int argc, char **argv)
 
 	/* The measured packets must all leave by the scenario's way out. With
 	 * no DPDK port behind it, dp_tx_flush counts them as TX_FULL there. */
-	uint16_t out = s == NAT_UDP_REV || s == FNAT_UDP_REV || s == ICMP_ECHO ? 0 : 1;
+	uint16_t out = s == NAT_UDP_REV || s == FNAT_UDP_REV || s == ICMP_ECHO || s == SYNP_SYN ? 0 : 1;
 	uint64_t sent = wk.cnt[out].drops[DPVS_DROP_TX_FULL], other = 0;
 	for (unsigned p = 0; p < 2; p++)
 		for (unsigned r = 0; r < DPVS_DROP_MAX; r++)
@@ -631,16 +966,24 @@ int main(int argc, char **argv)
 		capture_session_stats(cs, &cst);
 	printf("{\"scenario\":\"%s%s\",\"packets\":%llu,\"flows\":%u,\"warmup\":%llu,"
 	       "\"sent\":%llu,\"dropped\":%llu,\"conns\":%u,\"capture_engine\":\"%s\","
-	       "\"capture_seen\":%llu,\"capture_matched\":%llu,\"tsc_per_packet\":%.1f}\n",
+	       "\"capture_seen\":%llu,\"capture_matched\":%llu,\"tsc_per_packet\":%.1f,"
+	       "\"prefill\":%u,\"chain_max\":%u,\"old_crc_chain_max\":%u}\n",
 	       scenario_names[s], capture ? CAPTURE_SUFFIX : "", (unsigned long long)packets,
 	       s == NAT_TCP_NEW ? (unsigned)(warmup + packets) : flows,
 	       (unsigned long long)warmup, (unsigned long long)sent, (unsigned long long)other,
 	       ipvs_conn_count(0), cs ? capture_session_engine(cs) : "off",
 	       (unsigned long long)cst.seen, (unsigned long long)cst.matched,
-	       (double)cycles / (double)packets);
+	       (double)cycles / (double)packets,
+	       s == SYN_FLOOD_CHAIN ? chain : is_flood(s) ? prefill : 0, ipvs_conn_chain_max(0),
+	       old_crc_chain_max);
 	if (cs && (cst.matched || cst.seen < 2 * (warmup + packets))) {
 		fprintf(stderr, "dp_instr: the capture saw %llu frames and matched %llu\n",
 			(unsigned long long)cst.seen, (unsigned long long)cst.matched);
+		return 1;
+	}
+	if (old_crc_one_bucket && old_crc_chain_max != prefill) {
+		fprintf(stderr, "dp_instr: the old CRC put %u of the %u flood tuples into one bucket\n",
+			old_crc_chain_max, prefill);
 		return 1;
 	}
 	if (sent != packets || other) {

@@ -523,9 +523,11 @@ static void udp_generate(struct lbb *b, uint64_t now)
 /*
  * The flood: spoofed SYNs at its own rate (0: a burst every turn, as fast
  * as the link takes them; what the link refuses is lost, as a flood's
- * packets are). Never counted in the clients' figures.
+ * packets are). Never counted in the clients' figures. noinline: so that
+ * callgrind can count the generator's instructions per SYN on its own
+ * (test/bench/instr.sh, --toggle-collect=attack_generate).
  */
-static void attack_generate(struct lbb *b, uint64_t now)
+static __attribute__((noinline)) void attack_generate(struct lbb *b, uint64_t now)
 {
 	struct txbatch out;
 	struct lbb_tcp_seg seg;
