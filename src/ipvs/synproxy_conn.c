@@ -24,6 +24,24 @@
  * keeps exactly one fate (forwarded, or a drop with its reason); held
  * data is a copy, a packet of our own, sent by dp_tx (no fate).
  *
+ * Full-NAT (a service whose real servers are -b): the same steps. The
+ * conn is made on the ACK with a LIP:lport of this worker's share
+ * (ipvs_fnat_bind, so the real server's replies come back here); every
+ * packet the proxy makes towards either side is built in the client's
+ * or the real server's own terms (client -> VIP, RIP -> LIP) and leaves
+ * through conn_xmit, whose xmit_fnat rewrites both ends, carries TOA on
+ * the SYN and the ACK, and translates the sequence numbers after the
+ * splice. --proxy-protocol is refused with it (service.c): the PROXY
+ * header's own shift of the client's numbers would have to meet the
+ * splice's in one conn whose line 1 has room for one of them.
+ *
+ * TCP timestamps are turned off on both legs: the SYN-ACK and the SYN
+ * to the real server carry no TSopt (RFC 7323 3.2: then neither side
+ * sends them). Keeping them would take the real server's TSval offset
+ * from ours in every conn (4 bytes), and struct ipvs_conn's two lines
+ * are full; without it the client would see the real server's clock
+ * jump from ours and PAWS (RFC 7323 5) would drop its segments.
+ *
  * The windows: the client is given SYNP_OUR_WS when it offered a window
  * scale (the cookie has no room for ours, so it is a constant) and the
  * real server is offered the client's own; synproxy.c rescales each
@@ -286,7 +304,7 @@ void ipvs_synp_worker_init(struct ipvs_worker *iw)
 }
 
 /* The held data of a spliced conn goes to the real server: rewritten as
- * xmit_nat would and translated, by the conn's egress (which the ACK
+ * xmit_nat or xmit_fnat would and translated, by the conn's egress (which the ACK
  * before it has just used); a packet of our own, so dp_tx. */
 static void held_send(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *c)
 {
@@ -307,9 +325,19 @@ static void held_send(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn
 	}
 	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	ipvs_synp_xlate(c, IPVS_DIR_IN, tcp_of(m));
-	xmit_l4_addr_port(IPPROTO_TCP, (uint8_t *)tcp_of(m), rte_pktmbuf_data_len(m) - m->l3_len,
-			  false, ip->dst_addr, c->out.saddr, c->out.sport);
-	xmit_ip_ttl_addr(ip, false, c->out.saddr);
+	if (c->c_fwd == DPVS_FWD_FULLNAT) {
+		/* LIP:lport -> RIP:rport, as xmit_fnat; no TOA: the SYN and
+		 * the handshake's ACK before it carried the client's address */
+		xmit_l4_addrs_ports(IPPROTO_TCP, (uint8_t *)tcp_of(m),
+				    rte_pktmbuf_data_len(m) - m->l3_len, ip->src_addr, ip->dst_addr,
+				    c->out.daddr, c->out.saddr, c->out.dport, c->out.sport);
+		xmit_ip_addrs(ip, true, c->out.daddr, c->out.saddr);
+	} else {
+		xmit_l4_addr_port(IPPROTO_TCP, (uint8_t *)tcp_of(m),
+				  rte_pktmbuf_data_len(m) - m->l3_len, false, ip->dst_addr,
+				  c->out.saddr, c->out.sport);
+		xmit_ip_ttl_addr(ip, false, c->out.saddr);
+	}
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth));
 	if (unlikely(!eth)) {
 		rte_pktmbuf_free(m);
@@ -369,7 +397,7 @@ void ipvs_synp_open(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *
 		return;
 	}
 
-	c->c_flags |= IPVS_CONN_F_SYNPROXY;
+	c->c_xflags |= IPVS_CONN_X_SYNPROXY;
 	c->synp.seq = rte_be_to_cpu_32(th->recv_ack) - 1; /* the cookie */
 	c->synp.ws = (uint8_t)(o->wscale << 4 | SYNP_WSCALE_NONE);
 	c->synp.spliced = 0;
