@@ -24,7 +24,7 @@
  * keeps exactly one fate (forwarded, or a drop with its reason); held
  * data is a copy, a packet of our own, sent by dp_tx (no fate).
  *
- * Full-NAT (a service whose real servers are -b): the same steps. The
+ * Full-NAT (a service whose real servers are --fullnat): the same steps. The
  * conn is made on the ACK with a LIP:lport of this worker's share
  * (ipvs_fnat_bind, so the real server's replies come back here); every
  * packet the proxy makes towards either side is built in the client's

@@ -17,7 +17,7 @@
  *    a later one absorbed;
  *  - the real server's RST: the client gets one at the cookie's sequence;
  *  - no real server: no answer to the SYN;
- *  - Full-NAT (VIP:84 -> RIP1:8081 -b, from LIP): the SYN-ACK from the
+ *  - Full-NAT (VIP:84 -> RIP1:8081 --fullnat, from LIP): the SYN-ACK from the
  *    VIP, the SYN to the real server from LIP:lport with TOA, the splice
  *    with both legs' numbers and both ends rewritten, the held data from
  *    the LIP; a client SYN with timestamps: none on either leg;
