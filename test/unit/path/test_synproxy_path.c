@@ -50,7 +50,7 @@
 #define SP_RPORT 8081
 #define CISN	 1000u
 #define RS_ISN	 0xfffffff0u /* the real server's numbers wrap at once */
-#define FN_PORT	 84 /* the Full-NAT service */
+#define FN_PORT	 84	     /* the Full-NAT service */
 #define LIP	 "192.168.1.100"
 
 /* the service the client helpers talk to (SP_PORT, or FN_PORT) */
@@ -456,8 +456,8 @@ static void test_fullnat_splice(void **state)
 {
 	const uint16_t cport = 40011;
 	/* Linux's SYN with timestamps: MSS 1460, SACK-permitted, TS, NOP, WS 7 */
-	static const uint8_t ts_syn[] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0x10, 0,
-					 0, 0, 0,    0,    1, 3, 3, 7};
+	static const uint8_t ts_syn[] = {2,    4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
+					 0x10, 0, 0,	0,    0, 0, 1, 3,  3, 7};
 	static const uint8_t rs_opts[] = {2, 4, 0x05, 0x50, 1, 3, 3, 5};
 	struct rte_mbuf *m[3];
 	struct rte_tcp_hdr *th;
@@ -473,8 +473,7 @@ static void test_fullnat_splice(void **state)
 	 * in its TOA, the options the cookie kept, no timestamps */
 	client(cport, ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 10);
 	m[0] = one_out_of(P_SRV);
-	th = (struct rte_tcp_hdr *)(eth_to(m[0], P_SRV, &rs_mac[0]) +
-				    sizeof(struct rte_ipv4_hdr));
+	th = (struct rte_tcp_hdr *)(eth_to(m[0], P_SRV, &rs_mac[0]) + sizeof(struct rte_ipv4_hdr));
 	lport = ntohs(th->src_port);
 	th = tcp_out(m[0], P_SRV, &rs_mac[0], LIP, lport, RIP1, SP_RPORT, &len);
 	assert_int_equal(th->tcp_flags, SYN);
