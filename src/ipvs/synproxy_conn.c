@@ -35,12 +35,12 @@
  * header's own shift of the client's numbers would have to meet the
  * splice's in one conn whose line 1 has room for one of them.
  *
- * TCP timestamps are turned off on both legs: the SYN-ACK and the SYN
- * to the real server carry no TSopt (RFC 7323 3.2: then neither side
- * sends them). Keeping them would take the real server's TSval offset
- * from ours in every conn (4 bytes), and struct ipvs_conn's two lines
- * are full; without it the client would see the real server's clock
- * jump from ours and PAWS (RFC 7323 5) would drop its segments.
+ * TCP timestamps, when the client's SYN offers them, go through without
+ * state (synproxy.h, synp_write_ts): the SYN-ACK's TSval is 0, the SYN
+ * to the real server carries the TSval of the client's ACK, the proxy's
+ * ACK to the real server echoes its SYN-ACK; after the splice both
+ * clocks pass untranslated. ECN is not offered on either leg (the
+ * SYN-ACK and the SYN carry neither ECE nor CWR).
  *
  * The windows: the client is given SYNP_OUR_WS when it offered a window
  * scale (the cookie has no room for ours, so it is a constant) and the
@@ -86,6 +86,20 @@ static inline uint32_t tcp_payload_len(struct rte_mbuf *m)
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 
 	return rte_be_to_cpu_16(ip->total_length) - m->l3_len - tcp_hdr_len(tcp_of(m));
+}
+
+/* The options of m's TCP header; a malformed list, or one not all in
+ * the first segment, reads as none. */
+static struct synp_opts opts_of(struct rte_mbuf *m)
+{
+	const struct rte_tcp_hdr *th = tcp_of(m);
+	struct synp_opts o;
+
+	if (rte_pktmbuf_data_len(m) < m->l3_len + tcp_hdr_len(th) ||
+	    synp_parse_opts((const uint8_t *)(th + 1), tcp_hdr_len(th) - (uint32_t)sizeof(*th),
+			    &o) < 0)
+		o = (struct synp_opts){.wscale = SYNP_WSCALE_NONE};
+	return o;
 }
 
 static inline uint8_t ws_eff(uint8_t ws)
@@ -135,7 +149,7 @@ static bool tcp_rebuild(struct rte_mbuf *m, uint32_t seq, uint32_t ack, uint8_t 
 /* The SYN answered where it came from: addresses and ports swapped, the
  * Ethernet header's too (to whoever handed it to us: client or router). */
 static void answer_syn(struct worker *w, uint16_t port_idx, struct rte_mbuf *m, uint32_t cookie,
-		       uint32_t isn, const struct synp_opts *kept)
+		       uint32_t isn, const struct synp_opts *kept, const struct synp_opts *syn)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	struct rte_tcp_hdr *th = tcp_of(m);
@@ -143,6 +157,11 @@ static void answer_syn(struct worker *w, uint16_t port_idx, struct rte_mbuf *m, 
 	unsigned optlen =
 	    synp_write_opts(opt, SYNP_OUR_MSS, SYNP_OUR_WS, kept->wscale, kept->sack_ok);
 	uint32_t a = ip->src_addr;
+
+	/* TSval 0: the real server's clock follows it untranslated
+	 * (synp_write_ts says why) */
+	if (syn->ts)
+		optlen += synp_write_ts(opt + optlen, 0, syn->tsval);
 	uint16_t p = th->src_port;
 	struct rte_ether_hdr *eth;
 
@@ -216,7 +235,7 @@ enum ipvs_synp_verdict ipvs_synp_new_flow(struct worker *w, struct ipvs_worker *
 		cookie =
 		    synp_cookie_make(&ipvs_synp_key, &t, isn, synp_counter(w->now_sec), &in, &kept);
 		iw->synp.cookies_sent++;
-		answer_syn(w, port_idx, m, cookie, isn, &kept);
+		answer_syn(w, port_idx, m, cookie, isn, &kept, &in);
 		return IPVS_SYNP_STOLEN;
 	}
 	/* the handshake's last step, maybe with data (and a FIN) */
@@ -372,6 +391,11 @@ static void send_syn(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m,
 	uint8_t opt[SYNP_OPTS_MAX];
 	unsigned optlen = synp_write_opts(opt, o->mss, o->wscale, o->wscale, o->sack_ok);
 	uint16_t win = synp_rescale_win(rte_be_to_cpu_16(th->rx_win), ws_eff(o->wscale), 0);
+	struct synp_opts ack = opts_of(m);
+
+	/* the client's clock as its ACK had it: the real server's TS.Recent */
+	if (ack.ts)
+		optlen += synp_write_ts(opt + optlen, ack.tsval, 0);
 
 	if (!tcp_rebuild(m, rte_be_to_cpu_32(th->sent_seq) - 1, 0, RTE_TCP_SYN_FLAG, win, opt,
 			 optlen)) {
@@ -418,6 +442,14 @@ static void ack_rs(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m, ui
 	uint8_t cws = ws_eff((uint8_t)(c->synp.ws >> 4));
 	/* the client's next window is the real one: 64 KB until then */
 	uint16_t win = synp_rescale_win(65535, 0, cws);
+	struct synp_opts sa = opts_of(m);
+	uint8_t opt[SYNP_TS_LEN];
+	unsigned optlen = 0;
+
+	/* as the client would: its own clock (which the SYN-ACK echoes),
+	 * the real server's echoed */
+	if (sa.ts)
+		optlen = synp_write_ts(opt, sa.tsecr, sa.tsval);
 
 	ip->src_addr = c->in.saddr;
 	ip->dst_addr = c->in.daddr;
@@ -426,8 +458,8 @@ static void ack_rs(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m, ui
 	th->src_port = c->in.sport;
 	th->dst_port = c->in.dport;
 	/* its ack is the client's ISN + 1: the client's next sequence */
-	if (!tcp_rebuild(m, rte_be_to_cpu_32(th->recv_ack), cookie + 1, RTE_TCP_ACK_FLAG, win, NULL,
-			 0)) {
+	if (!tcp_rebuild(m, rte_be_to_cpu_32(th->recv_ack), cookie + 1, RTE_TCP_ACK_FLAG, win, opt,
+			 optlen)) {
 		dp_drop(w, m->port, DPVS_DROP_NO_MBUF, m);
 		return;
 	}

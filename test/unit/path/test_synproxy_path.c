@@ -20,7 +20,9 @@
  *  - Full-NAT (VIP:84 -> RIP1:8081 --fullnat, from LIP): the SYN-ACK from the
  *    VIP, the SYN to the real server from LIP:lport with TOA, the splice
  *    with both legs' numbers and both ends rewritten, the held data from
- *    the LIP; a client SYN with timestamps: none on either leg;
+ *    the LIP; timestamps: the SYN-ACK's TSval 0, the SYN to the real
+ *    server with the ACK's TSval, our ACK echoing the real server's,
+ *    its clock reaching the client as it is;
  *  - the service's refusals (DR, UDP, persistence, --proxy-protocol);
  *  - after each test, per port, the fates of what it received add up.
  */
@@ -196,13 +198,19 @@ static uint32_t handshake_syn_opts(uint16_t cport, const uint8_t *opt, unsigned 
 {
 	uint64_t sent = st().synp_cookies_sent;
 	struct rte_tcp_hdr *th;
-	struct synp_opts o;
+	struct synp_opts o, in;
 	uint32_t len;
 
+	assert_int_equal(synp_parse_opts(opt, optlen, &in), 0);
 	client(cport, SYN, CISN, 0, 64240, opt, optlen, 0);
 	th = tcp_out(one_out_of(P_CLI), P_CLI, &cgw_mac, VIP, vport, CIP, cport, &len);
-	/* no timestamps: the proxy keeps them off on both legs (synproxy_conn.c) */
-	assert_false(has_opt(th, 8));
+	/* timestamps when the SYN had them: TSval 0 (the real server's clock
+	 * follows it untranslated), the client's echoed */
+	assert_int_equal(has_opt(th, 8), in.ts);
+	if (in.ts) {
+		assert_int_equal(opts_of(th).tsval, 0);
+		assert_int_equal(opts_of(th).tsecr, in.tsval);
+	}
 	assert_int_equal(th->tcp_flags, SYN | ACK);
 	assert_int_equal(ntohl(th->recv_ack), CISN + 1);
 	assert_int_equal(len, 0);
@@ -451,14 +459,20 @@ static void fn_server(uint16_t lport, uint8_t flags, uint32_t seq, uint32_t ack,
 }
 
 /* Full-NAT behind the proxy: both legs' numbers and both ends rewritten,
- * the client's address in TOA, timestamps off. */
+ * the client's address in TOA, timestamps through untranslated. */
 static void test_fullnat_splice(void **state)
 {
 	const uint16_t cport = 40011;
 	/* Linux's SYN with timestamps: MSS 1460, SACK-permitted, TS, NOP, WS 7 */
 	static const uint8_t ts_syn[] = {2,    4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
 					 0x10, 0, 0,	0,    0, 0, 1, 3,  3, 7};
-	static const uint8_t rs_opts[] = {2, 4, 0x05, 0x50, 1, 3, 3, 5};
+	/* the client's clock 0x1005 in its ACK, echoing our 0 */
+	static const uint8_t ack_ts[] = {1, 1, 8, 10, 0, 0, 0x10, 5, 0, 0, 0, 0};
+	/* the real server's: MSS 1360, WS 5, TS 0xfffffff0 (it wraps) echoing 0x1005 */
+	static const uint8_t rs_ts_opts[] = {2, 4,  0x05, 0x50, 1,    3,    3, 5, 1,	1,
+					     8, 10, 0xff, 0xff, 0xff, 0xf0, 0, 0, 0x10, 5};
+	/* its data segment's: 0xfffffff7, echoing 0x1005 */
+	static const uint8_t rs_data_ts[] = {1, 1, 8, 10, 0xff, 0xff, 0xff, 0xf7, 0, 0, 0x10, 5};
 	struct rte_mbuf *m[3];
 	struct rte_tcp_hdr *th;
 	struct synp_opts o;
@@ -470,8 +484,8 @@ static void test_fullnat_splice(void **state)
 	cookie = handshake_syn_opts(cport, ts_syn, sizeof(ts_syn));
 	/* the ACK with 10 bytes: the SYN to the real server from LIP:lport
 	 * (the conn's out node: the replies below find it), the client
-	 * in its TOA, the options the cookie kept, no timestamps */
-	client(cport, ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 10);
+	 * in its TOA, the options the cookie kept, the ACK's TSval */
+	client(cport, ACK, CISN + 1, cookie + 1, 1000, ack_ts, sizeof(ack_ts), 10);
 	m[0] = one_out_of(P_SRV);
 	th = (struct rte_tcp_hdr *)(eth_to(m[0], P_SRV, &rs_mac[0]) + sizeof(struct rte_ipv4_hdr));
 	lport = ntohs(th->src_port);
@@ -480,10 +494,12 @@ static void test_fullnat_splice(void **state)
 	assert_int_equal(ntohl(th->sent_seq), CISN);
 	assert_int_equal(len, 0);
 	toa_is(th, cport);
-	assert_false(has_opt(th, 8));
 	assert_int_equal(synp_parse_opts((const uint8_t *)(th + 1),
 					 (unsigned)(th->data_off >> 4) * 4u - sizeof(*th), &o),
 			 0);
+	assert_true(o.ts);
+	assert_int_equal(o.tsval, 0x1005);
+	assert_int_equal(o.tsecr, 0);
 	assert_int_equal(o.mss, 1460);
 	assert_int_equal(o.wscale, 7);
 	assert_true(o.sack_ok);
@@ -492,7 +508,7 @@ static void test_fullnat_splice(void **state)
 
 	/* the real server's SYN-ACK to LIP:lport: our ACK (TOA again) and the
 	 * held data, both from the LIP with the real server's numbers */
-	fn_server(lport, SYN | ACK, RS_ISN, CISN + 1, 29200, rs_opts, sizeof(rs_opts), 0);
+	fn_server(lport, SYN | ACK, RS_ISN, CISN + 1, 29200, rs_ts_opts, sizeof(rs_ts_opts), 0);
 	out_of(P_SRV, m, 2);
 	th = tcp_out(m[0], P_SRV, &rs_mac[0], LIP, lport, RIP1, SP_RPORT, &len);
 	assert_int_equal(th->tcp_flags, ACK);
@@ -500,6 +516,11 @@ static void test_fullnat_splice(void **state)
 	assert_int_equal(ntohl(th->recv_ack), RS_ISN + 1);
 	assert_int_equal(len, 0);
 	toa_is(th, cport);
+	/* our ACK echoes the real server's clock with the client's */
+	o = opts_of(th);
+	assert_true(o.ts);
+	assert_int_equal(o.tsval, 0x1005);
+	assert_int_equal(o.tsecr, 0xfffffff0u);
 	th = tcp_out(m[1], P_SRV, &rs_mac[0], LIP, lport, RIP1, SP_RPORT, &len);
 	assert_int_equal(ntohl(th->sent_seq), CISN + 1);
 	assert_int_equal(ntohl(th->recv_ack), RS_ISN + 1);
@@ -508,9 +529,14 @@ static void test_fullnat_splice(void **state)
 			 (uint8_t)(9 * 7 + 1));
 	assert_int_equal(st().synp_spliced, 1);
 
-	/* real server -> client: from the VIP, the cookie's numbers */
-	fn_server(lport, ACK, RS_ISN + 1, CISN + 11, 100, NULL, 0, 20);
+	/* real server -> client: from the VIP, the cookie's numbers, its
+	 * clock as it is (the client's TS.Recent is 0: it takes any) */
+	fn_server(lport, ACK, RS_ISN + 1, CISN + 11, 100, rs_data_ts, sizeof(rs_data_ts), 20);
 	th = tcp_out(one_out_of(P_CLI), P_CLI, &cgw_mac, VIP, FN_PORT, CIP, cport, &len);
+	o = opts_of(th);
+	assert_true(o.ts);
+	assert_int_equal(o.tsval, 0xfffffff7u);
+	assert_int_equal(o.tsecr, 0x1005);
 	assert_int_equal(ntohl(th->sent_seq), cookie + 1);
 	assert_int_equal(ntohl(th->recv_ack), CISN + 11);
 	assert_int_equal(ntohs(th->rx_win), 100 << 5 >> 7);
