@@ -10,7 +10,9 @@ conn at all while curl keeps being served, as do ACKs with forged cookies.
 Full-NAT behind the proxy (VIP:90 -> the real servers --fullnat, LIP on
 the servers' side; VIP:8081 -> toa_server.py): the real servers see the
 LIP, the TOA server reads the client's address from the SYN the proxy
-sent; a raw client whose handshake ACK carries the request gets its
+sent; the client's timestamps work through it (a capture: the SYN-ACK's
+TSval 0, then the real server's clock, a 2 MB upload); a raw client
+whose handshake ACK carries the request gets its
 answer (data in the ACK); a bounded wrk run has no error; a spoofed flood
 at VIP:90 makes no conn while curl is served. The config key: a
 [service:NAME] with `synproxy = yes` comes with a reload, and goes with
@@ -21,8 +23,10 @@ import re
 import subprocess
 import time
 
-from caddr import start_toa_server, stop
-from lab import CIP, RIP1, RIP2, VIP, Lab, wait_until
+import struct
+
+from caddr import (pcap_ip_packets, start_toa_server, stop, tcp_flags, tcp_options, tcp_ports)
+from lab import CIP, RIP1, RIP2, VIP, Capture, Lab, wait_until
 
 LAB = Lab("ly")
 LIP = "192.168.229.140"
@@ -330,6 +334,46 @@ def test_fnat_toa_from_the_proxy_syn():
     # proxy's SYN from the LIP, carrying the client's address
     body = curl("http://%s:%d/" % (VIP, TOA_PORT)).stdout.strip()
     assert re.match(r"toa %s:\d+ peer %s:\d+$" % (re.escape(CIP), re.escape(LIP)), body), body
+
+
+def ts_of(p):
+    """The TSopt (TSval, TSecr) of a TCP packet, or None."""
+    for k, v in tcp_options(p):
+        if k == 8 and len(v) == 8:
+            return struct.unpack("!II", v)
+    return None
+
+
+def test_fnat_timestamps_through():
+    # the client's kernel offers timestamps: the SYN-ACK answers with TSval
+    # 0, and the real server's own clock then reaches the client unchanged
+    # (its PAWS takes any TSval after a zero TS.Recent) for a 2 MB upload
+    # and its answer
+    cap = Capture(LAB, LAB.ns_c, "c0", "tcp port %d" % FN_PORT, "synp_ts")
+    path = "/tmp/dpvs-lab-%s-ts" % LAB.prefix
+    with open(path, "wb") as f:
+        f.write(os.urandom(2 * 1024 * 1024))
+    try:
+        p = curl("http://%s:%d/up" % (VIP, FN_PORT), 20, "--data-binary", "@" + path)
+    finally:
+        cap.stop()
+        os.unlink(path)
+    assert re.match(r"I am RealServer\d \S+ got 2097152 bytes", p.stdout.strip()), \
+        (p.returncode, p.stdout, p.stderr)
+    pk = pcap_ip_packets(cap.path)
+    vip = bytes(map(int, VIP.split(".")))
+    syn = [q for q in pk if tcp_flags(q) & 0x12 == 0x02]
+    synack = [q for q in pk if q[12:16] == vip and tcp_flags(q) & 0x12 == 0x12]
+    assert syn and ts_of(syn[0]), "the client offered no timestamps"
+    assert synack and ts_of(synack[0]) == (0, ts_of(syn[0])[0]), synack and ts_of(synack[0])
+    cport = tcp_ports(syn[0])[0]
+    back = [ts_of(q) for q in pk if q[12:16] == vip and tcp_ports(q)[1] == cport and
+            not tcp_flags(q) & 0x02]
+    assert back and all(back), "the real server's segments without TSopt"
+    # the client kept taking them: it acked the whole answer and closed
+    mine = [q for q in pk if q[16:20] == vip and tcp_ports(q)[0] == cport]
+    assert all(ts_of(q) for q in mine), "the client stopped sending TSopt"
+    assert any(tcp_flags(q) & 0x01 for q in mine), "no FIN from the client"
 
 
 def test_fnat_data_in_the_ack():
