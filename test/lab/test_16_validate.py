@@ -74,6 +74,9 @@ CASES = [
     ("synproxy with a DR real server",
      svc("-t 10.0.0.100:96 -s rr", "-r 10.1.0.2:96 -g") + "synproxy = yes\n"),
     ("synproxy on UDP", svc("-u 10.0.0.100:97 -s rr") + "synproxy = yes\n"),
+    ("synproxy with the proxy protocol",
+     svc("-t 10.0.0.100:99 -s rr --proxy-protocol v2", "-r 10.1.0.2:99 --fullnat") +
+     "synproxy = yes\n"),
     ("synproxy no against the service line",
      svc("-t 10.0.0.100:98 -s rr --synproxy enable") + "synproxy = no\n"),
     ("IPv6 address", "[addresses]\nc = 2001:db8::1/64 dev dpdk0\n"),
