@@ -1704,7 +1704,8 @@ static int synproxy_check_mode(uint32_t svc_flags, uint32_t fwd, char *err, size
 	    fwd == DPVS_FWD_FULLNAT)
 		return 0;
 	snprintf(err, errlen, "synproxy: a %s real server's replies bypass the balancer, "
-			      "so the proxy cannot splice them (use -m or --fullnat)", fwd_switch(fwd));
+			      "so the proxy cannot splice them (use -m or --fullnat)",
+		 fwd_switch(fwd));
 	return -EOPNOTSUPP; /* ipvsadm shows these words */
 }
 
