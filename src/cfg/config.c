@@ -625,6 +625,26 @@ static void laddr_line(struct loader *L, const char *sec, const char *val,
 		key_err(L, sec, "laddr", "no address (e.g. laddr = 192.168.229.140)");
 }
 
+/* synproxy = yes|no: the SYN proxy (ipvsadm's --synproxy enable|disable,
+ * which the service line may carry too: the two must agree). */
+static void synproxy_line(struct loader *L, const char *sec, const char *val,
+			  struct cfg_service *s)
+{
+	bool on;
+
+	if (cfg_parse_bool(val, &on)) {
+		key_err(L, sec, "synproxy", "'%s' is not yes or no", val);
+		return;
+	}
+	if (!on && (s->svc.flags & DPVS_SVC_F_SYNPROXY)) {
+		key_err(L, sec, "synproxy",
+			"no, but the service line says --synproxy enable: keep one of them");
+		return;
+	}
+	if (on)
+		s->svc.flags |= DPVS_SVC_F_SYNPROXY;
+}
+
 static void dest_line(struct loader *L, const char *sec, const char *key, const char *val,
 		      void *ctx)
 {
@@ -636,6 +656,10 @@ static void dest_line(struct loader *L, const char *sec, const char *key, const 
 		return;
 	if (strcmp(key, "laddr") == 0) {
 		laddr_line(L, sec, val, s);
+		return;
+	}
+	if (strcmp(key, "synproxy") == 0) {
+		synproxy_line(L, sec, val, s);
 		return;
 	}
 	memset(&d, 0, sizeof(d));

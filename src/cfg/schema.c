@@ -128,6 +128,8 @@ static const struct cfg_key defense_keys[] = {
 
 static const struct cfg_key service_keys[] = {
 	{ .name = "service", .type = CFG_T_LINE, .reloadable = RELOAD },
+	/* yes|no: the SYN proxy (config.c; ipvsadm's --synproxy) */
+	{ .name = "synproxy", .type = CFG_T_LINE, .reloadable = RELOAD },
 };
 
 static const char *const check_type_names[] = { "tcp", "http", "udp", "dns", "exec", NULL };

@@ -430,6 +430,7 @@ struct ipvs_conn *ipvs_conn_new(struct ipvs_worker *iw, uint64_t now, uint8_t pr
 	iw->conns_by_state[state]++;
 	c->c_fwd = fwd;
 	conn_set_n_control(c, 0);
+	c->c_xflags = 0; /* a slot's last conn may have left its flags */
 	/* replies come back through us only in NAT (and Full-NAT) */
 	if (fwd == DPVS_FWD_MASQ || fwd == DPVS_FWD_FULLNAT) {
 		node_hash_in(iw, &c->out, node_hash(iw, &c->out));
@@ -469,7 +470,7 @@ struct ipvs_conn *ipvs_conn_new_fnat(struct ipvs_worker *iw, uint64_t now, uint8
 		c->out.daddr = fl->laddr;
 		c->out.dport = fl->lport;
 		node_hash_in(iw, &c->out, node_hash(iw, &c->out));
-		c->c_lslot = fl->slot;
+		c->c_xflags = fl->slot;
 		iw->laddr[(size_t)svc_id * DPVS_LADDR_MAX + fl->slot].conns++;
 	}
 	return c;
@@ -493,6 +494,7 @@ struct ipvs_conn *ipvs_conn_new_template(struct ipvs_worker *iw, uint64_t now,
 	c->c_flags = IPVS_CONN_F_TEMPLATE;
 	c->c_fwd = DPVS_FWD_MASQ;
 	conn_set_n_control(c, 0);
+	c->c_xflags = 0; /* a slot's last conn may have left its flags */
 	c->tmpl_timeout = timeout;
 	wheel_link(iw, c, iw->timer_next);
 	iw->dest[dest_id].persistconns++;
@@ -555,7 +557,7 @@ void ipvs_conn_free(struct ipvs_worker *iw, struct ipvs_conn *c)
 	if (c->c_flags & IPVS_CONN_F_OUT_HASHED)
 		node_hash_out(iw, &c->out);
 	if (c->c_fwd == DPVS_FWD_FULLNAT)
-		iw->laddr[(size_t)c->svc_id * DPVS_LADDR_MAX + c->c_lslot].conns--;
+		iw->laddr[(size_t)c->svc_id * DPVS_LADDR_MAX + conn_lslot(c)].conns--;
 	if (conn_control(c))
 		conn_set_n_control(c->control, (uint16_t)(conn_n_control(c->control) - 1));
 	if (c->c_flags & IPVS_CONN_F_ACTIVE)

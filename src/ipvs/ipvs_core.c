@@ -410,7 +410,8 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 		c->eg_in = iw->dest[dest->id].eg;
 	ipvs_count(iw, c, IPVS_DIR_IN, m->pkt_len);
 	if (unlikely(svc->flags & DPVS_SVC_F_SYNPROXY) && proto == IPPROTO_TCP) {
-		/* the service check let only NAT real servers in */
+		/* the service check let only NAT and Full-NAT real
+		 * servers in (Full-NAT's LIP:lport bound above) */
 		ipvs_synp_open(w, iw, c, m);
 		return INET_STOLEN;
 	}

@@ -329,7 +329,11 @@ struct ipvs_conn {
 	uint32_t svc_id;
 	struct ipvs_conn **tpprev;
 	/* line 1's cold part: read when a conn is made and freed, and by a
-	 * proxy-protocol conn's first packets; a service is never both */
+	 * proxy-protocol or SYN-proxy conn's packets; a service is never
+	 * two of persistent, --proxy-protocol and --synproxy (service.c
+	 * refuses the pairs), so one union serves all three. TOA needs
+	 * nothing here (flag bits only): Full-NAT with the SYN proxy keeps
+	 * both its TOA count and its splice */
 	union {
 		struct ipvs_conn *control; /* conns of a persistent service: their template */
 		struct {
@@ -339,8 +343,8 @@ struct ipvs_conn {
 			uint32_t pp_seq;
 			uint8_t pp_len;
 		} pp; /* Full-NAT conns with IPVS_CONN_F_PP */
-		/* NAT conns of a SYN-proxy service (IPVS_CONN_F_SYNPROXY;
-		 * such services are never persistent): synproxy.h */
+		/* NAT and Full-NAT conns of a SYN-proxy service
+		 * (IPVS_CONN_X_SYNPROXY): synproxy.h */
 		struct {
 			/* before the splice: the cookie (our ISN to the client);
 			 * after: the real server's ISN less it */
@@ -355,7 +359,18 @@ struct ipvs_conn {
 #define c_state in.b[0] /* enum ipvs_tcp_state, IPVS_UDP_STATE or enum ipvs_sctp_state */
 #define c_flags in.b[1] /* IPVS_CONN_F_* */
 #define c_fwd in.b[2]   /* enum dpvs_fwd: the forwarding mode */
-#define c_lslot out.b[2] /* Full-NAT: its LIP's slot in the service */
+/* line 1's last byte: Full-NAT's LIP slot in the service (low 4 bits:
+ * DPVS_LADDR_MAX is 16) and, above it, flags of any mode that did not
+ * fit in c_flags (IPVS_CONN_X_*). Read with every packet with the out
+ * node, so a flag here costs no line more than one in c_flags. */
+#define c_xflags out.b[2]
+#define IPVS_CONN_LSLOT_MASK 0x0f
+_Static_assert(DPVS_LADDR_MAX <= IPVS_CONN_LSLOT_MASK + 1, "a LIP slot fits c_xflags' low bits");
+
+static inline uint8_t conn_lslot(const struct ipvs_conn *c)
+{
+	return c->c_xflags & IPVS_CONN_LSLOT_MASK;
+}
 
 static inline uint16_t conn_n_control(const struct ipvs_conn *c)
 {
@@ -418,15 +433,15 @@ static inline bool conn_nooutput(const struct ipvs_conn *c)
 #define IPVS_CONN_F_PP 0x80
 #define IPVS_CONN_F_PP_V2 0x40 /* version 2 (else 1); in place of the count */
 
-/* NAT: a conn of a SYN-proxy service; c->synp holds its sequence offset
- * in the template pointer's place (synproxy_conn.c). The bit is Full-NAT's
- * IPVS_CONN_F_CADDR on a Full-NAT conn: test it with the mode
- * (conn_is_synproxy). */
-#define IPVS_CONN_F_SYNPROXY 0x10
+/* A conn of a SYN-proxy service, NAT or Full-NAT: c->synp holds its
+ * sequence offset in the template pointer's place (synproxy_conn.c). In
+ * c_xflags, not c_flags: c_flags' 0x10 is Full-NAT's IPVS_CONN_F_CADDR,
+ * which a Full-NAT conn behind the proxy needs as well (its TOA). */
+#define IPVS_CONN_X_SYNPROXY 0x80
 
 static inline bool conn_is_synproxy(const struct ipvs_conn *c)
 {
-	return (c->c_flags & IPVS_CONN_F_SYNPROXY) && c->c_fwd == DPVS_FWD_MASQ;
+	return (c->c_xflags & IPVS_CONN_X_SYNPROXY) != 0;
 }
 
 /* The template of a conn of a persistent service, or NULL (the union in

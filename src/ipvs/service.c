@@ -1206,8 +1206,11 @@ static int svc_settings(const struct dpvs_svc *s, struct dpvs_svc *conf,
 			snprintf(err, errlen, "synproxy: not with persistence (-p) yet");
 			return -EOPNOTSUPP;
 		}
-		if (s->flags & DPVS_SVC_F_PP) { /* Full-NAT's, and the same place */
-			snprintf(err, errlen, "synproxy: not with --proxy-protocol");
+		if (s->flags & DPVS_SVC_F_PP) {
+			/* both shift the client's sequence numbers, each by
+			 * its own state in the same place (synproxy_conn.c) */
+			snprintf(err, errlen, "synproxy: not with --proxy-protocol (both rewrite "
+					      "the client's sequence numbers; use TOA)");
 			return -EOPNOTSUPP;
 		}
 	}
@@ -1698,17 +1701,15 @@ static const char *fwd_switch(uint32_t fwd)
 /* A SYN proxy splices two TCP legs through this box: both must pass it.
  * NAT's do; DR's replies go straight to the client, who would see the
  * real server's sequence numbers, not the cookie's (DPVS refuses it too);
- * Full-NAT's could (DPVS proxies them) and are not wired yet. */
+ * Full-NAT's pass us as NAT's (synproxy_conn.c). */
 static int synproxy_check_mode(uint32_t svc_flags, uint32_t fwd, char *err, size_t errlen)
 {
-	if (!(svc_flags & DPVS_SVC_F_SYNPROXY) || fwd == DPVS_FWD_MASQ)
+	if (!(svc_flags & DPVS_SVC_F_SYNPROXY) || fwd == DPVS_FWD_MASQ ||
+	    fwd == DPVS_FWD_FULLNAT)
 		return 0;
-	if (fwd == DPVS_FWD_FULLNAT)
-		snprintf(err, errlen, "synproxy: Full-NAT real servers are not supported yet "
-				      "(use -m)");
-	else
-		snprintf(err, errlen, "synproxy: a %s real server's replies bypass the balancer, "
-				      "so the proxy cannot splice them (use -m)", fwd_switch(fwd));
+	snprintf(err, errlen, "synproxy: a %s real server's replies bypass the balancer, "
+			      "so the proxy cannot splice them (use -m or --fullnat)",
+		 fwd_switch(fwd));
 	return -EOPNOTSUPP; /* ipvsadm shows these words */
 }
 

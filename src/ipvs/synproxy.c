@@ -27,7 +27,8 @@ enum {
 	TCPOPT_MSS = 2,
 	TCPOPT_WS = 3,
 	TCPOPT_SACK_PERM = 4,
-	TCPOPT_SACK = 5
+	TCPOPT_SACK = 5,
+	TCPOPT_TS = 8
 };
 
 /* H(key, tuple, count): which = 1 is the count-free hash that hides the
@@ -89,7 +90,7 @@ enum synp_check synp_cookie_check(const struct ipvs_hash_key *k, const struct sy
 
 int synp_parse_opts(const uint8_t *opt, unsigned len, struct synp_opts *o)
 {
-	*o = (struct synp_opts){.mss = 0, .wscale = SYNP_WSCALE_NONE, .sack_ok = false};
+	*o = (struct synp_opts){.mss = 0, .wscale = SYNP_WSCALE_NONE};
 	for (unsigned i = 0; i < len;) {
 		uint8_t kind = opt[i], olen;
 
@@ -109,6 +110,14 @@ int synp_parse_opts(const uint8_t *opt, unsigned len, struct synp_opts *o)
 			o->wscale = opt[i + 2] > SYNP_WSCALE_MAX ? SYNP_WSCALE_MAX : opt[i + 2];
 		else if (kind == TCPOPT_SACK_PERM && olen == 2)
 			o->sack_ok = true;
+		else if (kind == TCPOPT_TS && olen == 10) {
+			uint32_t v[2];
+
+			memcpy(v, opt + i + 2, sizeof(v));
+			o->ts = true;
+			o->tsval = rte_be_to_cpu_32(v[0]);
+			o->tsecr = rte_be_to_cpu_32(v[1]);
+		}
 		i += olen;
 	}
 	return 0;
@@ -136,6 +145,18 @@ unsigned synp_write_opts(uint8_t *buf, uint16_t mss, uint8_t ws, uint8_t peer_ws
 		buf[n++] = 2;
 	}
 	return n;
+}
+
+unsigned synp_write_ts(uint8_t *buf, uint32_t tsval, uint32_t tsecr)
+{
+	uint32_t v[2] = {rte_cpu_to_be_32(tsval), rte_cpu_to_be_32(tsecr)};
+
+	buf[0] = TCPOPT_NOP;
+	buf[1] = TCPOPT_NOP;
+	buf[2] = TCPOPT_TS;
+	buf[3] = 10;
+	memcpy(buf + 4, v, sizeof(v));
+	return SYNP_TS_LEN;
 }
 
 static void xlate_win(struct rte_tcp_hdr *th, uint8_t from, uint8_t to)

@@ -52,11 +52,15 @@ extern const uint16_t synp_mss_table[SYNP_MSS_ENTRIES];
 #define SYNP_WSCALE_NONE 15u
 #define SYNP_WSCALE_MAX	 14u
 
-/* What a client's SYN offered, as the cookie keeps it. */
+/* What a client's SYN offered, as the cookie keeps it; and a segment's
+ * timestamps (a parse result only: the cookie needs no bit for them, the
+ * handshake's ACK carries its own, see synp_write_ts). */
 struct synp_opts {
 	uint16_t mss;	/* 0 in a parse result: the SYN had no MSS option */
 	uint8_t wscale; /* 0..14, or SYNP_WSCALE_NONE */
 	bool sack_ok;
+	bool ts;	       /* a TSopt (RFC 7323) was there */
+	uint32_t tsval, tsecr; /* its values, host order */
 };
 
 /* The counter of a time (seconds of the worker clock). */
@@ -93,11 +97,10 @@ enum synp_check synp_cookie_check(const struct ipvs_hash_key *k, const struct sy
 				  uint32_t ack_seq, uint32_t ack_ack, uint32_t now,
 				  struct synp_opts *o);
 
-/* Reads the options of a SYN (len bytes at opt). Returns 0, or -1 when
- * an option runs past the end or has a length below 2 (the packet is
+/* Reads the options of a segment (len bytes at opt). Returns 0, or -1
+ * when an option runs past the end or has a length below 2 (a SYN is
  * then dropped, as Linux's tcp_parse_options stops). Unknown options
- * are skipped; timestamps are not kept (the proxy answers without them,
- * which turns them off on both legs). */
+ * are skipped. */
 int synp_parse_opts(const uint8_t *opt, unsigned len, struct synp_opts *o);
 
 /* Writes the options of the proxy's SYN-ACK (or of its SYN to the real
@@ -105,8 +108,26 @@ int synp_parse_opts(const uint8_t *opt, unsigned len, struct synp_opts *o);
  * bytes): MSS mss; window scale ws only when the peer offered one
  * (peer_ws != SYNP_WSCALE_NONE); SACK-permitted when the peer offered
  * it. Returns the length written, a multiple of 4. */
-#define SYNP_OPTS_MAX 12
+#define SYNP_OPTS_MAX 24 /* the three, and a TSopt (synp_write_ts) */
 unsigned synp_write_opts(uint8_t *buf, uint16_t mss, uint8_t ws, uint8_t peer_ws, bool sack);
+
+/*
+ * Timestamps through the proxy without a byte of state: the SYN-ACK's
+ * TSval is 0 (its TSecr the client's TSval). A client then holds
+ * TS.Recent = 0, and Linux and the BSDs take any TSval after a zero one
+ * (tcp_paws_check: "some OSes send SYN and SYNACK messages with tsval=0"),
+ * so the real server's own clock reaches the client untranslated from
+ * its first segment on, and the client's reaches the real server as it
+ * is: nothing to translate after the splice. The SYN to the real server
+ * carries the TSval of the client's handshake ACK; the proxy's ACK of
+ * the real server's SYN-ACK echoes it (TSval = its TSecr, TSecr = its
+ * TSval). A cookie with timestamps needs no bits for them (Linux's
+ * cookie_init_timestamp hides wscale and SACK in the TSval because its
+ * MSS-only cookie has no room; this one keeps them itself).
+ * Writes NOP, NOP, TSopt at buf (12 bytes): its length.
+ */
+#define SYNP_TS_LEN 12
+unsigned synp_write_ts(uint8_t *buf, uint32_t tsval, uint32_t tsecr);
 
 /*
  * Sequence translation of a spliced connection. The client knows our

@@ -24,6 +24,24 @@
  * keeps exactly one fate (forwarded, or a drop with its reason); held
  * data is a copy, a packet of our own, sent by dp_tx (no fate).
  *
+ * Full-NAT (a service whose real servers are --fullnat): the same steps. The
+ * conn is made on the ACK with a LIP:lport of this worker's share
+ * (ipvs_fnat_bind, so the real server's replies come back here); every
+ * packet the proxy makes towards either side is built in the client's
+ * or the real server's own terms (client -> VIP, RIP -> LIP) and leaves
+ * through conn_xmit, whose xmit_fnat rewrites both ends, carries TOA on
+ * the SYN and the ACK, and translates the sequence numbers after the
+ * splice. --proxy-protocol is refused with it (service.c): the PROXY
+ * header's own shift of the client's numbers would have to meet the
+ * splice's in one conn whose line 1 has room for one of them.
+ *
+ * TCP timestamps, when the client's SYN offers them, go through without
+ * state (synproxy.h, synp_write_ts): the SYN-ACK's TSval is 0, the SYN
+ * to the real server carries the TSval of the client's ACK, the proxy's
+ * ACK to the real server echoes its SYN-ACK; after the splice both
+ * clocks pass untranslated. ECN is not offered on either leg (the
+ * SYN-ACK and the SYN carry neither ECE nor CWR).
+ *
  * The windows: the client is given SYNP_OUR_WS when it offered a window
  * scale (the cookie has no room for ours, so it is a constant) and the
  * real server is offered the client's own; synproxy.c rescales each
@@ -68,6 +86,20 @@ static inline uint32_t tcp_payload_len(struct rte_mbuf *m)
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 
 	return rte_be_to_cpu_16(ip->total_length) - m->l3_len - tcp_hdr_len(tcp_of(m));
+}
+
+/* The options of m's TCP header; a malformed list, or one not all in
+ * the first segment, reads as none. */
+static struct synp_opts opts_of(struct rte_mbuf *m)
+{
+	const struct rte_tcp_hdr *th = tcp_of(m);
+	struct synp_opts o;
+
+	if (rte_pktmbuf_data_len(m) < m->l3_len + tcp_hdr_len(th) ||
+	    synp_parse_opts((const uint8_t *)(th + 1), tcp_hdr_len(th) - (uint32_t)sizeof(*th),
+			    &o) < 0)
+		o = (struct synp_opts){.wscale = SYNP_WSCALE_NONE};
+	return o;
 }
 
 static inline uint8_t ws_eff(uint8_t ws)
@@ -117,7 +149,7 @@ static bool tcp_rebuild(struct rte_mbuf *m, uint32_t seq, uint32_t ack, uint8_t 
 /* The SYN answered where it came from: addresses and ports swapped, the
  * Ethernet header's too (to whoever handed it to us: client or router). */
 static void answer_syn(struct worker *w, uint16_t port_idx, struct rte_mbuf *m, uint32_t cookie,
-		       uint32_t isn, const struct synp_opts *kept)
+		       uint32_t isn, const struct synp_opts *kept, const struct synp_opts *syn)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	struct rte_tcp_hdr *th = tcp_of(m);
@@ -125,6 +157,11 @@ static void answer_syn(struct worker *w, uint16_t port_idx, struct rte_mbuf *m, 
 	unsigned optlen =
 	    synp_write_opts(opt, SYNP_OUR_MSS, SYNP_OUR_WS, kept->wscale, kept->sack_ok);
 	uint32_t a = ip->src_addr;
+
+	/* TSval 0: the real server's clock follows it untranslated
+	 * (synp_write_ts says why) */
+	if (syn->ts)
+		optlen += synp_write_ts(opt + optlen, 0, syn->tsval);
 	uint16_t p = th->src_port;
 	struct rte_ether_hdr *eth;
 
@@ -198,7 +235,7 @@ enum ipvs_synp_verdict ipvs_synp_new_flow(struct worker *w, struct ipvs_worker *
 		cookie =
 		    synp_cookie_make(&ipvs_synp_key, &t, isn, synp_counter(w->now_sec), &in, &kept);
 		iw->synp.cookies_sent++;
-		answer_syn(w, port_idx, m, cookie, isn, &kept);
+		answer_syn(w, port_idx, m, cookie, isn, &kept, &in);
 		return IPVS_SYNP_STOLEN;
 	}
 	/* the handshake's last step, maybe with data (and a FIN) */
@@ -286,7 +323,7 @@ void ipvs_synp_worker_init(struct ipvs_worker *iw)
 }
 
 /* The held data of a spliced conn goes to the real server: rewritten as
- * xmit_nat would and translated, by the conn's egress (which the ACK
+ * xmit_nat or xmit_fnat would and translated, by the conn's egress (which the ACK
  * before it has just used); a packet of our own, so dp_tx. */
 static void held_send(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *c)
 {
@@ -307,9 +344,19 @@ static void held_send(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn
 	}
 	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	ipvs_synp_xlate(c, IPVS_DIR_IN, tcp_of(m));
-	xmit_l4_addr_port(IPPROTO_TCP, (uint8_t *)tcp_of(m), rte_pktmbuf_data_len(m) - m->l3_len,
-			  false, ip->dst_addr, c->out.saddr, c->out.sport);
-	xmit_ip_ttl_addr(ip, false, c->out.saddr);
+	if (c->c_fwd == DPVS_FWD_FULLNAT) {
+		/* LIP:lport -> RIP:rport, as xmit_fnat; no TOA: the SYN and
+		 * the handshake's ACK before it carried the client's address */
+		xmit_l4_addrs_ports(IPPROTO_TCP, (uint8_t *)tcp_of(m),
+				    rte_pktmbuf_data_len(m) - m->l3_len, ip->src_addr, ip->dst_addr,
+				    c->out.daddr, c->out.saddr, c->out.dport, c->out.sport);
+		xmit_ip_addrs(ip, true, c->out.daddr, c->out.saddr);
+	} else {
+		xmit_l4_addr_port(IPPROTO_TCP, (uint8_t *)tcp_of(m),
+				  rte_pktmbuf_data_len(m) - m->l3_len, false, ip->dst_addr,
+				  c->out.saddr, c->out.sport);
+		xmit_ip_ttl_addr(ip, false, c->out.saddr);
+	}
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth));
 	if (unlikely(!eth)) {
 		rte_pktmbuf_free(m);
@@ -344,6 +391,11 @@ static void send_syn(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m,
 	uint8_t opt[SYNP_OPTS_MAX];
 	unsigned optlen = synp_write_opts(opt, o->mss, o->wscale, o->wscale, o->sack_ok);
 	uint16_t win = synp_rescale_win(rte_be_to_cpu_16(th->rx_win), ws_eff(o->wscale), 0);
+	struct synp_opts ack = opts_of(m);
+
+	/* the client's clock as its ACK had it: the real server's TS.Recent */
+	if (ack.ts)
+		optlen += synp_write_ts(opt + optlen, ack.tsval, 0);
 
 	if (!tcp_rebuild(m, rte_be_to_cpu_32(th->sent_seq) - 1, 0, RTE_TCP_SYN_FLAG, win, opt,
 			 optlen)) {
@@ -369,7 +421,7 @@ void ipvs_synp_open(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *
 		return;
 	}
 
-	c->c_flags |= IPVS_CONN_F_SYNPROXY;
+	c->c_xflags |= IPVS_CONN_X_SYNPROXY;
 	c->synp.seq = rte_be_to_cpu_32(th->recv_ack) - 1; /* the cookie */
 	c->synp.ws = (uint8_t)(o->wscale << 4 | SYNP_WSCALE_NONE);
 	c->synp.spliced = 0;
@@ -390,6 +442,14 @@ static void ack_rs(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m, ui
 	uint8_t cws = ws_eff((uint8_t)(c->synp.ws >> 4));
 	/* the client's next window is the real one: 64 KB until then */
 	uint16_t win = synp_rescale_win(65535, 0, cws);
+	struct synp_opts sa = opts_of(m);
+	uint8_t opt[SYNP_TS_LEN];
+	unsigned optlen = 0;
+
+	/* as the client would: its own clock (which the SYN-ACK echoes),
+	 * the real server's echoed */
+	if (sa.ts)
+		optlen = synp_write_ts(opt, sa.tsecr, sa.tsval);
 
 	ip->src_addr = c->in.saddr;
 	ip->dst_addr = c->in.daddr;
@@ -398,8 +458,8 @@ static void ack_rs(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m, ui
 	th->src_port = c->in.sport;
 	th->dst_port = c->in.dport;
 	/* its ack is the client's ISN + 1: the client's next sequence */
-	if (!tcp_rebuild(m, rte_be_to_cpu_32(th->recv_ack), cookie + 1, RTE_TCP_ACK_FLAG, win, NULL,
-			 0)) {
+	if (!tcp_rebuild(m, rte_be_to_cpu_32(th->recv_ack), cookie + 1, RTE_TCP_ACK_FLAG, win, opt,
+			 optlen)) {
 		dp_drop(w, m->port, DPVS_DROP_NO_MBUF, m);
 		return;
 	}

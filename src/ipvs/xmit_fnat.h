@@ -15,7 +15,9 @@
  * addresses, the L4 header's for both addresses and both ports
  * (xmit_ip_addrs, xmit_l4_addrs_ports). The client's address rides in
  * its first packets (TOA, UOA: fnat_caddr.h) while the conn is marked
- * IPVS_CONN_F_CADDR: one flag test for every other packet.
+ * IPVS_CONN_F_CADDR: one flag test for every other packet. A service
+ * with the SYN proxy adds its sequence translation (synproxy.h), a second
+ * flag test, as NAT's.
  */
 #ifndef DPVS_IPVS_XMIT_FNAT_H
 #define DPVS_IPVS_XMIT_FNAT_H
@@ -59,6 +61,10 @@ static inline void xmit_fnat(struct worker *w, struct ipvs_conn *c, enum ipvs_di
 	l4len = rte_pktmbuf_data_len(m) - m->l3_len;
 	if (unlikely(m->pkt_len > mtu) && ipvs_xmit_too_big(w, m, mtu))
 		return;
+	/* behind the SYN proxy: the two legs' sequence numbers, on top of
+	 * the addresses (one test of a byte of the out node, read above) */
+	if (unlikely(conn_is_synproxy(c)))
+		ipvs_synp_xlate(c, dir, (struct rte_tcp_hdr *)(void *)l4);
 	xmit_l4_addrs_ports(ip->next_proto_id, l4, l4len, ip->src_addr, ip->dst_addr, saddr, daddr,
 			    sport, dport);
 	xmit_ip_addrs(ip, true, saddr, daddr);

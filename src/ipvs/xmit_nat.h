@@ -49,7 +49,7 @@ xmit_nat_l4(struct worker *w, struct ipvs_conn *c, enum ipvs_dir dir, struct rte
 
 	/* a SYN proxy's conn: the two legs' sequence numbers (one flag
 	 * test for every other NAT packet) */
-	if (unlikely(c->c_flags & IPVS_CONN_F_SYNPROXY))
+	if (unlikely(conn_is_synproxy(c)))
 		ipvs_synp_xlate(c, dir, (struct rte_tcp_hdr *)(void *)l4);
 
 	if (sctp) {

@@ -6,24 +6,42 @@ through it with no error while the counters show each handshake answered
 with a cookie and spliced; a real server that refuses reaches the client
 as an RST at once; and a spoofed SYN flood (raw socket, bounded) makes no
 conn at all while curl keeps being served, as do ACKs with forged cookies.
+
+Full-NAT behind the proxy (VIP:90 -> the real servers --fullnat, LIP on
+the servers' side; VIP:8081 -> toa_server.py): the real servers see the
+LIP, the TOA server reads the client's address from the SYN the proxy
+sent; the client's timestamps work through it (a capture: the SYN-ACK's
+TSval 0, then the real server's clock, a 2 MB upload); a raw client
+whose handshake ACK carries the request gets its
+answer (data in the ACK); a bounded wrk run has no error; a spoofed flood
+at VIP:90 makes no conn while curl is served. The config key: a
+[service:NAME] with `synproxy = yes` comes with a reload, and goes with
+`synproxy = no`.
 """
 import os
 import re
 import subprocess
 import time
 
-from lab import RIP1, RIP2, VIP, Lab, wait_until
+import struct
+
+from caddr import (pcap_ip_packets, start_toa_server, stop, tcp_flags, tcp_options, tcp_ports)
+from lab import CIP, RIP1, RIP2, VIP, Capture, Lab, wait_until
 
 LAB = Lab("ly")
+LIP = "192.168.229.140"
+FN_PORT = 90    # Full-NAT to the lab's web servers
+TOA_PORT = 8081  # Full-NAT to toa_server.py on RS1
+servers = []
 
 # Spoofed SYNs (or ACKs, with random sequence numbers: forged cookies) to
-# VIP:80 from 192.168.1.100-199 (the client's LAN, no such hosts), random
+# VIP:dport from 192.168.1.100-199 (the client's LAN, no such hosts), random
 # ports, at RATE a second (paced by 10 ms), bounded in time and count.
 # Prints how many it sent.
 FLOOD = r'''
 import random, socket, struct, sys, time
-vip, secs, limit, rate, flags = (sys.argv[1], float(sys.argv[2]), int(sys.argv[3]),
-                                 int(sys.argv[4]), int(sys.argv[5]))
+vip, secs, limit, rate, flags, dport = (sys.argv[1], float(sys.argv[2]), int(sys.argv[3]),
+                                        int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
 d = socket.inet_aton(vip)
 def csum(b):
@@ -40,7 +58,7 @@ while sent < limit and time.time() < end:
     src = socket.inet_aton("192.168.1.%d" % random.randint(100, 199))
     sp = random.randint(1024, 65535)
     ack = random.getrandbits(32) if flags & 0x10 else 0
-    tcp = struct.pack("!HHIIBBHHH", sp, 80, random.getrandbits(32), ack, 5 << 4, flags, 64240,
+    tcp = struct.pack("!HHIIBBHHH", sp, dport, random.getrandbits(32), ack, 5 << 4, flags, 64240,
                       0, 0)
     c = csum(src + d + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)
     tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
@@ -54,16 +72,86 @@ print(sent)
 '''
 SYN, ACK = 0x02, 0x10
 
+# A client of its own on a raw socket: the SYN, then the handshake's ACK
+# with the request in it (as no kernel client sends), then the answer's
+# bytes collected (acked, so the real server does not resend) until its
+# FIN or 4 s. The client namespace's kernel, which knows no such socket,
+# would reset the flow: the test drops its RSTs to the VIP meanwhile.
+RAW_CLIENT = r'''
+import random, socket, struct, sys, time
+src, vip, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+S, D = socket.inet_aton(src), socket.inet_aton(vip)
+r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+r.bind((src, 0))
+r.settimeout(0.2)
+sp = random.randint(20000, 60000)
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    n = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    n = (n >> 16) + (n & 0xffff); n += n >> 16
+    return ~n & 0xffff
+def send(seq, ack, flags, data=b"", opts=b""):
+    h = struct.pack("!HHIIBBHHH", sp, port, seq, ack, (20 + len(opts)) // 4 << 4, flags,
+                    64240, 0, 0) + opts
+    c = csum(S + D + struct.pack("!BBH", 0, 6, len(h) + len(data)) + h + data)
+    r.sendto(h[:16] + struct.pack("!H", c) + h[18:] + data, (vip, 0))
+def recv(secs):
+    end = time.time() + secs
+    while time.time() < end:
+        try:
+            d = r.recv(65535)
+        except socket.timeout:
+            continue
+        t = d[(d[0] & 15) * 4:]
+        s_, d_, seq, ack, off, fl = struct.unpack("!HHIIBB", t[:14])
+        if d[12:16] == D and s_ == port and d_ == sp:
+            return seq, ack, fl, t[(off >> 4) * 4:]
+    return None
+isn = random.getrandbits(32)
+send(isn, 0, 0x02, opts=b"\x02\x04\x05\xb4")
+sa = recv(3)
+assert sa and sa[2] & 0x12 == 0x12, sa
+cookie = sa[0]
+req = b"GET /peer HTTP/1.0\r\nHost: vip\r\n\r\n"
+send(isn + 1, (cookie + 1) & 0xffffffff, 0x18, req)
+got, end = {}, time.time() + 4
+while time.time() < end:
+    p = recv(0.5)
+    if not p:
+        continue
+    seq, ack, fl, data = p
+    if data:
+        got[seq] = data
+        send(isn + 1 + len(req), (seq + len(data)) & 0xffffffff, 0x10)
+    if fl & 0x01:
+        break
+body = b"".join(got[k] for k in sorted(got))
+print(body.decode(errors="replace").split("\r\n\r\n", 1)[-1].strip())
+'''
+
 
 def setup():
     LAB.up(daemon=True)
     proxied(80)
+    LAB.dpip("addr", "add", LIP + "/24", "dev", "dpdk1")
+    proxied(FN_PORT, 80, "--fullnat")
+    LAB.ipvsadm("-P", "-z", LIP, "-t", "%s:%d" % (VIP, FN_PORT))
+    LAB.ipvsadm("-A", "-t", "%s:%d" % (VIP, TOA_PORT), "-s", "rr", "--synproxy", "enable")
+    LAB.ipvsadm("-a", "-t", "%s:%d" % (VIP, TOA_PORT), "-r", "%s:%d" % (RIP1, TOA_PORT),
+                "--fullnat")
+    LAB.ipvsadm("-P", "-z", LIP, "-t", "%s:%d" % (VIP, TOA_PORT))
+    servers.append(start_toa_server(LAB, LAB.ns_rs1, RIP1, TOA_PORT))
 
 
-def proxied(port, rport=80):
+def teardown():
+    for p in servers:
+        stop(p)
+
+
+def proxied(port, rport=80, mode="-m"):
     LAB.ipvsadm("-A", "-t", "%s:%d" % (VIP, port), "-s", "rr", "--synproxy", "enable")
     for rip in (RIP1, RIP2):
-        LAB.ipvsadm("-a", "-t", "%s:%d" % (VIP, port), "-r", "%s:%d" % (rip, rport), "-m")
+        LAB.ipvsadm("-a", "-t", "%s:%d" % (VIP, port), "-r", "%s:%d" % (rip, rport), mode)
 
 
 def synp():
@@ -175,22 +263,23 @@ def test_real_server_refuses():
         LAB.ipvsadm("-D", "-t", "%s:81" % VIP)
 
 
-def flood(secs, flags, rate=4000, limit=60000):
+def flood(secs, flags, rate=4000, limit=60000, dport=80):
     return subprocess.Popen(["ip", "netns", "exec", LAB.ns_c, "/usr/bin/python3", "-c", FLOOD,
-                             VIP, str(secs), str(limit), str(rate), str(flags)],
+                             VIP, str(secs), str(limit), str(rate), str(flags), str(dport)],
                             stdout=subprocess.PIPE, text=True)
 
 
-def test_syn_flood_makes_no_conns():
+def test_syn_flood_makes_no_conns(dport=80):
     base = conns()  # the earlier tests' conns, closing (they only go)
     before = synp()
-    f = flood(10, SYN)
+    f = flood(10, SYN, dport=dport)
     ok, peak = 0, 0
     try:
         wait_until(lambda: synp()["cookies-sent"] - before["cookies-sent"] > 2000, timeout=8,
                    what="the flood to reach the proxy")
         for _ in range(10):
-            ok += curl(timeout=4).stdout.startswith("I am RealServer")
+            ok += curl("http://%s:%d/" % (VIP, dport), timeout=4).stdout.startswith(
+                "I am RealServer")
             peak = max(peak, conns())
     finally:
         out, _ = f.communicate(timeout=30)
@@ -219,3 +308,133 @@ def test_forged_cookies_dropped():
     assert d["cookies-valid"] == 0, d
     assert LAB.drop("synproxy-bad-cookie") - before_drop == d["cookies-bad"], d
     LAB.fates_add_up("dpdk0")
+
+
+# ---- Full-NAT behind the proxy ----
+
+def test_fnat_real_servers_see_the_lip():
+    before = synp()
+    got = [curl("http://%s:%d/peer" % (VIP, FN_PORT)).stdout.strip() for _ in range(6)]
+    names = set()
+    for g in got:
+        m = re.match(r"I am RealServer(\d) \S+ peer %s:(\d+)$" % re.escape(LIP), g)
+        assert m, got
+        names.add(m.group(1))
+    assert names == {"1", "2"}, got
+    d = {k: v - before[k] for k, v in synp().items()}
+    assert d["cookies-valid"] >= 6 and d["spliced"] == d["cookies-valid"], d
+    assert d["cookies-bad"] == 0 and d["rs-refused"] == 0, d
+    out = LAB.ipvsadm("-G", "-t", "%s:%d" % (VIP, FN_PORT)).stdout.splitlines()
+    f = out[2].split()
+    assert f[0] == LIP and int(f[2]) >= 6, out
+
+
+def test_fnat_toa_from_the_proxy_syn():
+    # toa_server.py reads TOA from the SYN it got (TCP_SAVE_SYN): the
+    # proxy's SYN from the LIP, carrying the client's address
+    body = curl("http://%s:%d/" % (VIP, TOA_PORT)).stdout.strip()
+    assert re.match(r"toa %s:\d+ peer %s:\d+$" % (re.escape(CIP), re.escape(LIP)), body), body
+
+
+def ts_of(p):
+    """The TSopt (TSval, TSecr) of a TCP packet, or None."""
+    for k, v in tcp_options(p):
+        if k == 8 and len(v) == 8:
+            return struct.unpack("!II", v)
+    return None
+
+
+def test_fnat_timestamps_through():
+    # the client's kernel offers timestamps: the SYN-ACK answers with TSval
+    # 0, and the real server's own clock then reaches the client unchanged
+    # (its PAWS takes any TSval after a zero TS.Recent) for a 2 MB upload
+    # and its answer
+    cap = Capture(LAB, LAB.ns_c, "c0", "tcp port %d" % FN_PORT, "synp_ts")
+    path = "/tmp/dpvs-lab-%s-ts" % LAB.prefix
+    with open(path, "wb") as f:
+        f.write(os.urandom(2 * 1024 * 1024))
+    try:
+        p = curl("http://%s:%d/up" % (VIP, FN_PORT), 20, "--data-binary", "@" + path)
+    finally:
+        cap.stop()
+        os.unlink(path)
+    assert re.match(r"I am RealServer\d \S+ got 2097152 bytes", p.stdout.strip()), \
+        (p.returncode, p.stdout, p.stderr)
+    pk = pcap_ip_packets(cap.path)
+    vip = bytes(map(int, VIP.split(".")))
+    syn = [q for q in pk if tcp_flags(q) & 0x12 == 0x02]
+    synack = [q for q in pk if q[12:16] == vip and tcp_flags(q) & 0x12 == 0x12]
+    assert syn and ts_of(syn[0]), "the client offered no timestamps"
+    assert synack and ts_of(synack[0]) == (0, ts_of(syn[0])[0]), synack and ts_of(synack[0])
+    cport = tcp_ports(syn[0])[0]
+    back = [ts_of(q) for q in pk if q[12:16] == vip and tcp_ports(q)[1] == cport and
+            not tcp_flags(q) & 0x02]
+    assert back and all(back), "the real server's segments without TSopt"
+    # the client kept taking them: it acked the whole answer and closed
+    mine = [q for q in pk if q[16:20] == vip and tcp_ports(q)[0] == cport]
+    assert all(ts_of(q) for q in mine), "the client stopped sending TSopt"
+    assert any(tcp_flags(q) & 0x01 for q in mine), "no FIN from the client"
+
+
+def test_fnat_data_in_the_ack():
+    before = synp()
+    nft = ["nft", "-f", "-"]
+    table = "sf_synp_raw"
+    LAB.ns(LAB.ns_c, *nft, input="table ip %s { chain out { type filter hook output "
+           "priority 0; ip daddr %s tcp dport %d tcp flags & rst == rst drop; }; }\n"
+           % (table, VIP, FN_PORT))
+    try:
+        p = LAB.ns(LAB.ns_c, "/usr/bin/python3", "-c", RAW_CLIENT, CIP, VIP, str(FN_PORT),
+                   timeout=20, check=False)
+    finally:
+        LAB.ns(LAB.ns_c, "nft", "delete", "table", "ip", table, check=False)
+    assert re.match(r"I am RealServer\d \S+ peer %s:\d+$" % re.escape(LIP), p.stdout.strip()), \
+        (p.returncode, p.stdout, p.stderr)
+    d = {k: v - before[k] for k, v in synp().items()}
+    # the request rode in the handshake's ACK: held until the splice
+    assert d["held"] >= 1 and d["held-lost"] == 0 and d["spliced"] >= 1, d
+
+
+def test_fnat_wrk_no_errors():
+    before = synp()
+    LAB.wrk_no_errors("http://%s:%d/" % (VIP, FN_PORT), seconds=5, conns=8)
+    d = {k: v - before[k] for k, v in synp().items()}
+    assert d["spliced"] >= 8 and d["spliced"] == d["cookies-valid"], d
+    assert d["cookies-bad"] == 0, d
+
+
+def test_fnat_syn_flood_makes_no_conns():
+    test_syn_flood_makes_no_conns(FN_PORT)
+    for port in ("dpdk0", "dpdk1"):
+        LAB.fates_add_up(port)
+
+
+# ---- the config file's key ----
+
+def test_config_key_reload():
+    conf = LAB.conf_path()
+    with open(conf) as f:
+        text = f.read()
+    sec = ("\n[service:sp]\nservice = -t %s:91 -s rr\nsynproxy = %%s\n"
+           "rs1 = -r %s:80 -m\n" % (VIP, RIP1))
+    row = "TCP  %s:91 rr" % VIP
+    try:
+        with open(conf, "w") as f:
+            f.write(text + sec % "yes")
+        LAB.dpip("config", "reload")
+        out = LAB.ipvsadm("-Ln").stdout
+        assert row + " synproxy" in out.splitlines(), out
+        assert "-A -t %s:91 -s rr --synproxy enable" % VIP in LAB.ipvsadm("-S", "-n").stdout
+        before = synp()
+        got = curl("http://%s:91/" % VIP).stdout.strip()
+        assert got.startswith("I am RealServer1"), got
+        assert synp()["spliced"] > before["spliced"]
+        with open(conf, "w") as f:
+            f.write(text + sec % "no")
+        LAB.dpip("config", "reload")
+        out = LAB.ipvsadm("-Ln").stdout
+        assert row in out.splitlines(), out
+    finally:
+        with open(conf, "w") as f:
+            f.write(text)
+        LAB.dpip("config", "reload", check=False)

@@ -540,6 +540,29 @@ static void test_services(void **state)
 			 "[service:web] rs1: ", "set twice");
 }
 
+/* synproxy = yes|no: the service's flag, as --synproxy sets it */
+static void test_service_synproxy(void **state)
+{
+	(void)state;
+	expect_valid(BASE "[service:web]\nservice = -t 10.0.0.1:80 -s rr\nsynproxy = yes\n"
+			  "rs1 = -r 10.0.0.2 --fullnat\n");
+	assert_true(cfg->services[0].svc.flags & DPVS_SVC_F_SYNPROXY);
+	assert_int_equal(cfg->services[0].ndests, 1); /* not taken for a real server */
+	expect_valid(BASE "[service:web]\nservice = -t 10.0.0.1:80 -s rr\nsynproxy = no\n");
+	assert_false(cfg->services[0].svc.flags & DPVS_SVC_F_SYNPROXY);
+	/* the service line's switch alone, and both saying the same */
+	expect_valid(BASE "[service:web]\nservice = -t 10.0.0.1:80 -s rr --synproxy enable\n");
+	assert_true(cfg->services[0].svc.flags & DPVS_SVC_F_SYNPROXY);
+	expect_valid(BASE "[service:web]\nservice = -t 10.0.0.1:80 --synproxy enable\n"
+			  "synproxy = on\n");
+	assert_true(cfg->services[0].svc.flags & DPVS_SVC_F_SYNPROXY);
+	expect_one_error(BASE "[service:web]\nservice = -t 10.0.0.1:80 --synproxy enable\n"
+			      "synproxy = no\n",
+			 "[service:web] synproxy: ", "keep one of them");
+	expect_one_error(BASE "[service:web]\nservice = -t 10.0.0.1:80\nsynproxy = maybe\n",
+			 "[service:web] synproxy: ", "'maybe' is not yes or no");
+}
+
 static void test_file_errors(void **state)
 {
 	char path[128];
@@ -656,6 +679,7 @@ int main(void)
 		cmocka_unit_test(test_cross_checks),
 		cmocka_unit_test(test_no_pci_derived),
 		cmocka_unit_test(test_services),
+	    cmocka_unit_test(test_service_synproxy),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_diff_init_only),
 		cmocka_unit_test(test_log_level_parse),

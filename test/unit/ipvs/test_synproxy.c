@@ -206,9 +206,13 @@ static void test_parse_opts(void **state)
 	assert_int_equal(o.mss, 1460);
 	assert_int_equal(o.wscale, 7);
 	assert_true(o.sack_ok);
+	assert_true(o.ts);
+	assert_int_equal(o.tsval, 0x01020304);
+	assert_int_equal(o.tsecr, 0x05060708);
 	assert_int_equal(synp_parse_opts(big_ws, sizeof(big_ws), &o), 0);
 	assert_int_equal(o.wscale, SYNP_WSCALE_MAX);
 	assert_int_equal(synp_parse_opts(eol_first, sizeof(eol_first), &o), 0);
+	assert_false(o.ts);
 	assert_int_equal(o.mss, 0);
 	assert_int_equal(o.wscale, SYNP_WSCALE_NONE);
 	assert_false(o.sack_ok);
@@ -218,6 +222,49 @@ static void test_parse_opts(void **state)
 	assert_int_equal(o.mss, 0);
 	assert_true(o.sack_ok);
 	assert_int_equal(synp_parse_opts(NULL, 0, &o), 0);
+}
+
+/* A TSopt after the three: read back as written, the whole a multiple of
+ * 4 bytes within SYNP_OPTS_MAX; a TSopt of another length is ignored. */
+static void test_write_ts(void **state)
+{
+	static const uint8_t short_ts[] = {8, 6, 1, 2, 3, 4};
+	uint8_t buf[SYNP_OPTS_MAX];
+	struct synp_opts o;
+	unsigned n;
+
+	(void)state;
+	n = synp_write_opts(buf, 1460, 7, 2, true);
+	n += synp_write_ts(buf + n, 0, 0xfffffffeu);
+	assert_int_equal(n, SYNP_OPTS_MAX);
+	assert_int_equal(n % 4, 0);
+	assert_int_equal(synp_parse_opts(buf, n, &o), 0);
+	assert_int_equal(o.mss, 1460);
+	assert_int_equal(o.wscale, 7);
+	assert_true(o.sack_ok);
+	assert_true(o.ts);
+	assert_int_equal(o.tsval, 0);
+	assert_int_equal(o.tsecr, 0xfffffffeu);
+	assert_int_equal(synp_parse_opts(short_ts, sizeof(short_ts), &o), 0);
+	assert_false(o.ts);
+	/* a cookie never carries them: the ACK brings its own */
+	{
+		struct ipvs_hash_key k = {.k0 = 1, .k1 = 2};
+		struct synp_tuple t = {.saddr = 1, .daddr = 2, .sport = 3, .dport = 4};
+		struct synp_opts in = {.mss = 1460,
+				       .wscale = 7,
+				       .sack_ok = true,
+				       .ts = true,
+				       .tsval = 9,
+				       .tsecr = 9},
+				 kept, back;
+		uint32_t c = synp_cookie_make(&k, &t, 100, 5, &in, &kept);
+
+		assert_false(kept.ts);
+		assert_int_equal(synp_cookie_check(&k, &t, 101, c + 1, 5, &back), SYNP_COOKIE_OK);
+		assert_false(back.ts);
+		assert_int_equal(back.tsval, 0);
+	}
 }
 
 static void test_write_opts(void **state)
@@ -402,9 +449,9 @@ int main(void)
 	    cmocka_unit_test(test_cookie_mss_between), cmocka_unit_test(test_cookie_wrong),
 	    cmocka_unit_test(test_cookie_guesses),     cmocka_unit_test(test_cookie_age),
 	    cmocka_unit_test(test_cookie_wrap),	       cmocka_unit_test(test_parse_opts),
-	    cmocka_unit_test(test_write_opts),	       cmocka_unit_test(test_xlate_out_wrap),
-	    cmocka_unit_test(test_xlate_in_ack_sack),  cmocka_unit_test(test_xlate_in_malformed),
-	    cmocka_unit_test(test_rescale_win),
+	    cmocka_unit_test(test_write_opts),	       cmocka_unit_test(test_write_ts),
+	    cmocka_unit_test(test_xlate_out_wrap),     cmocka_unit_test(test_xlate_in_ack_sack),
+	    cmocka_unit_test(test_xlate_in_malformed), cmocka_unit_test(test_rescale_win),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

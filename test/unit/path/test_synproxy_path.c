@@ -17,7 +17,13 @@
  *    a later one absorbed;
  *  - the real server's RST: the client gets one at the cookie's sequence;
  *  - no real server: no answer to the SYN;
- *  - the service's refusals (DR, Full-NAT, UDP, persistence);
+ *  - Full-NAT (VIP:84 -> RIP1:8081 --fullnat, from LIP): the SYN-ACK from the
+ *    VIP, the SYN to the real server from LIP:lport with TOA, the splice
+ *    with both legs' numbers and both ends rewritten, the held data from
+ *    the LIP; timestamps: the SYN-ACK's TSval 0, the SYN to the real
+ *    server with the ACK's TSval, our ACK echoing the real server's,
+ *    its clock reaching the client as it is;
+ *  - the service's refusals (DR, UDP, persistence, --proxy-protocol);
  *  - after each test, per port, the fates of what it received add up.
  */
 #include <inttypes.h>
@@ -34,6 +40,9 @@
 #include "path/path_test_env.h"
 #include "path/path_io.h"
 #include "ipvs/synproxy.h"
+#include "control/control.h"
+#include "ctl_test_env.h"
+#include "dpvs/toa.h"
 
 #define SYN RTE_TCP_SYN_FLAG
 #define ACK RTE_TCP_ACK_FLAG
@@ -43,6 +52,11 @@
 #define SP_RPORT 8081
 #define CISN	 1000u
 #define RS_ISN	 0xfffffff0u /* the real server's numbers wrap at once */
+#define FN_PORT	 84	     /* the Full-NAT service */
+#define LIP	 "192.168.1.100"
+
+/* the service the client helpers talk to (SP_PORT, or FN_PORT) */
+static uint16_t vport = SP_PORT;
 
 static char err[256];
 
@@ -52,6 +66,7 @@ static int setup(void **state)
 
 	(void)state;
 	nheld = 0;
+	vport = SP_PORT;
 	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
 	s.flags = DPVS_SVC_F_SYNPROXY;
 	if (path_setup(&wk, 256, err, sizeof(err)) < 0 || ipvs_svc_add(&s, err, sizeof(err)) < 0 ||
@@ -112,7 +127,7 @@ static size_t seg(const char *src, uint16_t sport, const char *dst, uint16_t dpo
 static void client(uint16_t cport, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
 		   const uint8_t *opt, unsigned optlen, uint16_t payload)
 {
-	feed(P_CLI, seg(CIP, cport, VIP, SP_PORT, flags, seq, ack, win, opt, optlen, payload));
+	feed(P_CLI, seg(CIP, cport, VIP, vport, flags, seq, ack, win, opt, optlen, payload));
 }
 
 static void server(uint16_t cport, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
@@ -157,16 +172,45 @@ static struct synp_opts opts_of(const struct rte_tcp_hdr *th)
 /* Linux's SYN options: MSS 1460, SACK-permitted, NOP, window scale 7 */
 static const uint8_t syn_opts[] = {2, 4, 0x05, 0xb4, 4, 2, 1, 3, 3, 7, 1, 1};
 
-/* The client's SYN from cport: the cookie of the SYN-ACK it gets. */
-static uint32_t handshake_syn(uint16_t cport)
+/* Whether the options of th have one of kind (whole options only). */
+static bool has_opt(const struct rte_tcp_hdr *th, uint8_t kind)
+{
+	const uint8_t *o = (const uint8_t *)(th + 1);
+	unsigned len = (unsigned)(th->data_off >> 4) * 4u - sizeof(*th);
+
+	for (unsigned i = 0; i < len && o[i] != 0;) {
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || o[i + 1] < 2)
+			return false;
+		if (o[i] == kind)
+			return true;
+		i += o[i + 1];
+	}
+	return false;
+}
+
+/* The client's SYN from cport with options opt: the cookie of the
+ * SYN-ACK it gets. */
+static uint32_t handshake_syn_opts(uint16_t cport, const uint8_t *opt, unsigned optlen)
 {
 	uint64_t sent = st().synp_cookies_sent;
 	struct rte_tcp_hdr *th;
-	struct synp_opts o;
+	struct synp_opts o, in;
 	uint32_t len;
 
-	client(cport, SYN, CISN, 0, 64240, syn_opts, sizeof(syn_opts), 0);
-	th = tcp_out(one_out_of(P_CLI), P_CLI, &cgw_mac, VIP, SP_PORT, CIP, cport, &len);
+	assert_int_equal(synp_parse_opts(opt, optlen, &in), 0);
+	client(cport, SYN, CISN, 0, 64240, opt, optlen, 0);
+	th = tcp_out(one_out_of(P_CLI), P_CLI, &cgw_mac, VIP, vport, CIP, cport, &len);
+	/* timestamps when the SYN had them: TSval 0 (the real server's clock
+	 * follows it untranslated), the client's echoed */
+	assert_int_equal(has_opt(th, 8), in.ts);
+	if (in.ts) {
+		assert_int_equal(opts_of(th).tsval, 0);
+		assert_int_equal(opts_of(th).tsecr, in.tsval);
+	}
 	assert_int_equal(th->tcp_flags, SYN | ACK);
 	assert_int_equal(ntohl(th->recv_ack), CISN + 1);
 	assert_int_equal(len, 0);
@@ -177,6 +221,11 @@ static uint32_t handshake_syn(uint16_t cport)
 	assert_int_equal(st().synp_cookies_sent, sent + 1);
 	assert_int_equal(ipvs_conn_count(0), 0); /* no state for a SYN */
 	return ntohl(th->sent_seq);
+}
+
+static uint32_t handshake_syn(uint16_t cport)
+{
+	return handshake_syn_opts(cport, syn_opts, sizeof(syn_opts));
 }
 
 /* The SYN that must have left towards the real server for cport. */
@@ -350,6 +399,201 @@ static void test_no_dest_no_answer(void **state)
 	assert_int_equal(st().synp_cookies_sent, 0);
 }
 
+static int setup_fnat(void **state)
+{
+	struct dpvs_svc s = p_svc_key(IPPROTO_TCP, VIP, FN_PORT);
+	struct dpvs_laddr_req q;
+
+	if (setup(state) < 0)
+		return -1;
+	vport = FN_PORT;
+	ctl_registry_reset();
+	inet_ctl_register();
+	ipvs_ctl_register();
+	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
+	s.flags = DPVS_SVC_F_SYNPROXY;
+	memset(&q, 0, sizeof(q));
+	q.svc = s;
+	q.af = AF_INET;
+	q.addr.in.s_addr = p_ip(LIP);
+	if (p_addr("dpdk1", LIP, 24, 0, err, sizeof(err)) < 0 ||
+	    ipvs_svc_add(&s, err, sizeof(err)) < 0 ||
+	    p_dest_fwd(&s, RIP1, SP_RPORT, DPVS_FWD_FULLNAT, 0, 0, 0, false, err, sizeof(err)) <
+		0 ||
+	    ipvs_laddr_add(&q, err, sizeof(err)) < 0) {
+		fprintf(stderr, "set-up: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The TOA of th names the client at cport. */
+static void toa_is(const struct rte_tcp_hdr *th, uint16_t cport)
+{
+	const uint8_t *o = (const uint8_t *)(th + 1);
+	unsigned len = (unsigned)(th->data_off >> 4) * 4u - sizeof(*th);
+	uint32_t a;
+
+	for (unsigned i = 0; i + 1 < len && o[i] != 0;) {
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (o[i] == TOA_KIND && o[i + 1] == TOA_LEN) {
+			memcpy(&a, o + i + 4, 4);
+			assert_int_equal(o[i + 2] << 8 | o[i + 3], cport);
+			assert_int_equal(a, p_ip(CIP));
+			return;
+		}
+		assert_true(o[i + 1] >= 2);
+		i += o[i + 1];
+	}
+	fail_msg("no TOA");
+}
+
+/* A segment of the real server's to LIP:lport. */
+static void fn_server(uint16_t lport, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
+		      const uint8_t *opt, unsigned optlen, uint16_t payload)
+{
+	feed(P_SRV, seg(RIP1, SP_RPORT, LIP, lport, flags, seq, ack, win, opt, optlen, payload));
+}
+
+/* Full-NAT behind the proxy: both legs' numbers and both ends rewritten,
+ * the client's address in TOA, timestamps through untranslated. */
+static void test_fullnat_splice(void **state)
+{
+	const uint16_t cport = 40011;
+	/* Linux's SYN with timestamps: MSS 1460, SACK-permitted, TS, NOP, WS 7 */
+	static const uint8_t ts_syn[] = {2,    4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
+					 0x10, 0, 0,	0,    0, 0, 1, 3,  3, 7};
+	/* the client's clock 0x1005 in its ACK, echoing our 0 */
+	static const uint8_t ack_ts[] = {1, 1, 8, 10, 0, 0, 0x10, 5, 0, 0, 0, 0};
+	/* the real server's: MSS 1360, WS 5, TS 0xfffffff0 (it wraps) echoing 0x1005 */
+	static const uint8_t rs_ts_opts[] = {2, 4,  0x05, 0x50, 1,    3,    3, 5, 1,	1,
+					     8, 10, 0xff, 0xff, 0xff, 0xf0, 0, 0, 0x10, 5};
+	/* its data segment's: 0xfffffff7, echoing 0x1005 */
+	static const uint8_t rs_data_ts[] = {1, 1, 8, 10, 0xff, 0xff, 0xff, 0xf7, 0, 0, 0x10, 5};
+	struct rte_mbuf *m[3];
+	struct rte_tcp_hdr *th;
+	struct synp_opts o;
+	uint32_t cookie, len;
+	uint16_t lport;
+	uint8_t sack[12] = {1, 1, 5, 10};
+
+	(void)state;
+	cookie = handshake_syn_opts(cport, ts_syn, sizeof(ts_syn));
+	/* the ACK with 10 bytes: the SYN to the real server from LIP:lport
+	 * (the conn's out node: the replies below find it), the client
+	 * in its TOA, the options the cookie kept, the ACK's TSval */
+	client(cport, ACK, CISN + 1, cookie + 1, 1000, ack_ts, sizeof(ack_ts), 10);
+	m[0] = one_out_of(P_SRV);
+	th = (struct rte_tcp_hdr *)(eth_to(m[0], P_SRV, &rs_mac[0]) + sizeof(struct rte_ipv4_hdr));
+	lport = ntohs(th->src_port);
+	th = tcp_out(m[0], P_SRV, &rs_mac[0], LIP, lport, RIP1, SP_RPORT, &len);
+	assert_int_equal(th->tcp_flags, SYN);
+	assert_int_equal(ntohl(th->sent_seq), CISN);
+	assert_int_equal(len, 0);
+	toa_is(th, cport);
+	assert_int_equal(synp_parse_opts((const uint8_t *)(th + 1),
+					 (unsigned)(th->data_off >> 4) * 4u - sizeof(*th), &o),
+			 0);
+	assert_true(o.ts);
+	assert_int_equal(o.tsval, 0x1005);
+	assert_int_equal(o.tsecr, 0);
+	assert_int_equal(o.mss, 1460);
+	assert_int_equal(o.wscale, 7);
+	assert_true(o.sack_ok);
+	assert_int_equal(ipvs_conn_count(0), 1);
+	assert_int_equal(st().synp_held, 1);
+
+	/* the real server's SYN-ACK to LIP:lport: our ACK (TOA again) and the
+	 * held data, both from the LIP with the real server's numbers */
+	fn_server(lport, SYN | ACK, RS_ISN, CISN + 1, 29200, rs_ts_opts, sizeof(rs_ts_opts), 0);
+	out_of(P_SRV, m, 2);
+	th = tcp_out(m[0], P_SRV, &rs_mac[0], LIP, lport, RIP1, SP_RPORT, &len);
+	assert_int_equal(th->tcp_flags, ACK);
+	assert_int_equal(ntohl(th->sent_seq), CISN + 1);
+	assert_int_equal(ntohl(th->recv_ack), RS_ISN + 1);
+	assert_int_equal(len, 0);
+	toa_is(th, cport);
+	/* our ACK echoes the real server's clock with the client's */
+	o = opts_of(th);
+	assert_true(o.ts);
+	assert_int_equal(o.tsval, 0x1005);
+	assert_int_equal(o.tsecr, 0xfffffff0u);
+	th = tcp_out(m[1], P_SRV, &rs_mac[0], LIP, lport, RIP1, SP_RPORT, &len);
+	assert_int_equal(ntohl(th->sent_seq), CISN + 1);
+	assert_int_equal(ntohl(th->recv_ack), RS_ISN + 1);
+	assert_int_equal(len, 10);
+	assert_int_equal(((uint8_t *)(th + 1))[(th->data_off >> 4) * 4 - 20 + 9],
+			 (uint8_t)(9 * 7 + 1));
+	assert_int_equal(st().synp_spliced, 1);
+
+	/* real server -> client: from the VIP, the cookie's numbers, its
+	 * clock as it is (the client's TS.Recent is 0: it takes any) */
+	fn_server(lport, ACK, RS_ISN + 1, CISN + 11, 100, rs_data_ts, sizeof(rs_data_ts), 20);
+	th = tcp_out(one_out_of(P_CLI), P_CLI, &cgw_mac, VIP, FN_PORT, CIP, cport, &len);
+	o = opts_of(th);
+	assert_true(o.ts);
+	assert_int_equal(o.tsval, 0xfffffff7u);
+	assert_int_equal(o.tsecr, 0x1005);
+	assert_int_equal(ntohl(th->sent_seq), cookie + 1);
+	assert_int_equal(ntohl(th->recv_ack), CISN + 11);
+	assert_int_equal(ntohs(th->rx_win), 100 << 5 >> 7);
+	assert_int_equal(len, 20);
+	/* client -> real server: ack and SACK block as the real server's */
+	{
+		uint32_t l = htonl(cookie + 100), r = htonl(cookie + 200);
+
+		memcpy(sack + 4, &l, 4);
+		memcpy(sack + 8, &r, 4);
+	}
+	client(cport, ACK, CISN + 11, cookie + 21, 1000, sack, sizeof(sack), 0);
+	th = tcp_out(one_out_of(P_SRV), P_SRV, &rs_mac[0], LIP, lport, RIP1, SP_RPORT, &len);
+	assert_int_equal(ntohl(th->recv_ack), RS_ISN + 21);
+	{
+		const uint8_t *op = (const uint8_t *)(th + 1);
+		unsigned ol = (unsigned)(th->data_off >> 4) * 4u - sizeof(*th);
+		uint32_t l, r;
+		unsigned i = 0;
+
+		while (i < ol && op[i] != 5)
+			i += op[i] == 1 ? 1 : op[i + 1];
+		assert_true(i + 10 <= ol);
+		memcpy(&l, op + i + 2, 4);
+		memcpy(&r, op + i + 6, 4);
+		assert_int_equal(ntohl(l), RS_ISN + 100);
+		assert_int_equal(ntohl(r), RS_ISN + 200);
+	}
+	/* the real server's RST after the splice reaches the client at the
+	 * cookie's numbers (else the client would ignore it) */
+	fn_server(lport, RST | ACK, RS_ISN + 21, CISN + 11, 0, NULL, 0, 0);
+	th = tcp_out(one_out_of(P_CLI), P_CLI, &cgw_mac, VIP, FN_PORT, CIP, cport, NULL);
+	assert_int_equal(ntohl(th->sent_seq), cookie + 21);
+}
+
+/* A Full-NAT SYN-proxy conn the real server refuses: the client gets the
+ * RST from the VIP. */
+static void test_fullnat_refused(void **state)
+{
+	const uint16_t cport = 40012;
+	struct rte_tcp_hdr *th;
+	uint32_t cookie;
+	uint16_t lport;
+
+	(void)state;
+	cookie = handshake_syn(cport);
+	client(cport, ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 0);
+	th = (struct rte_tcp_hdr *)(eth_to(one_out_of(P_SRV), P_SRV, &rs_mac[0]) +
+				    sizeof(struct rte_ipv4_hdr));
+	lport = ntohs(th->src_port);
+	fn_server(lport, RST | ACK, 0, CISN + 1, 0, NULL, 0, 0);
+	th = tcp_out(one_out_of(P_CLI), P_CLI, &cgw_mac, VIP, FN_PORT, CIP, cport, NULL);
+	assert_int_equal(th->tcp_flags, RST);
+	assert_int_equal(ntohl(th->sent_seq), cookie + 1);
+	assert_int_equal(st().synp_rs_refused, 1);
+}
+
 static void test_refusals(void **state)
 {
 	struct dpvs_svc s = p_svc_key(IPPROTO_TCP, VIP, SP_PORT), u;
@@ -359,10 +603,12 @@ static void test_refusals(void **state)
 	    p_dest_fwd(&s, RIP2, SP_PORT, DPVS_FWD_DROUTE, 0, 0, 0, false, err, sizeof(err)),
 	    -EOPNOTSUPP);
 	assert_non_null(strstr(err, "cannot splice"));
-	assert_int_equal(
-	    p_dest_fwd(&s, RIP2, SP_PORT, DPVS_FWD_FULLNAT, 0, 0, 0, false, err, sizeof(err)),
-	    -EOPNOTSUPP);
-	assert_non_null(strstr(err, "Full-NAT"));
+	/* with the proxy protocol: refused, with the reason */
+	u = p_svc_key(IPPROTO_TCP, VIP, 85);
+	snprintf(u.sched_name, sizeof(u.sched_name), "rr");
+	u.flags = DPVS_SVC_F_SYNPROXY | DPVS_SVC_F_PP_V2;
+	assert_int_equal(ipvs_svc_add(&u, err, sizeof(err)), -EOPNOTSUPP);
+	assert_non_null(strstr(err, "--proxy-protocol"));
 	u = p_svc_key(IPPROTO_UDP, VIP, 82);
 	snprintf(u.sched_name, sizeof(u.sched_name), "rr");
 	u.flags = DPVS_SVC_F_SYNPROXY;
@@ -390,6 +636,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_real_server_refuses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_dest_no_answer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fullnat_splice, setup_fnat, teardown),
+	    cmocka_unit_test_setup_teardown(test_fullnat_refused, setup_fnat, teardown),
 	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	};
 
