@@ -698,7 +698,7 @@ modes_block() { # ROUND
 # CPU's prefetcher would hide the table's size). The warm-up sends each of
 # the 10M flows about three times, so all are in the table before the
 # measured part (its "conns" figure says how many were).
-SCALE_CONN_MAX=10500000
+SCALE_CONN_MAX=${SCALE_CONN_MAX:-10500000}
 scale_block() { # ROUND
 	local r=$1 conf_saved=$CONF
 	[ $SMOKE = 1 ] && return 0
