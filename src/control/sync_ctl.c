@@ -535,6 +535,7 @@ static int h_stats(const struct dpvs_ctl_hdr *hdr, const void *payload, struct c
 	    {"no-dest", w.no_dest},
 	    {"table-full", w.table_full},
 	    {"unsupported", w.unsupported},
+	    {"synproxy", w.synproxy},
 	};
 	head.count = (uint32_t)(sizeof(rows) / sizeof(rows[0])) + IPVS_SYNC_E_MAX - 1;
 	ret |= ctl_reply_append(r, &head, sizeof(head));

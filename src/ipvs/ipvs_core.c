@@ -205,9 +205,19 @@ static enum inet_verdict conn_packet(struct worker *w, struct ipvs_worker *iw, u
 	}
 	/* the proxy's own steps (before the splice, a SYN-ACK again): one
 	 * flag test here, the rest out of line */
-	if (unlikely(conn_is_synproxy(c)) &&
-	    ipvs_synp_conn_packet(w, iw, port_idx, m, c, dir, l4_event))
-		return INET_STOLEN;
+	if (unlikely(conn_is_synproxy(c))) {
+		uint8_t before = c->c_state;
+
+		if (ipvs_synp_conn_packet(w, iw, port_idx, m, c, dir, l4_event)) {
+			/* the splice (ESTABLISHED) and the real server's
+			 * refusal (CLOSE) change the state in there: a
+			 * backup hears of them as of any change (sync.h) */
+			if (unlikely(ipvs_sync_master_on) && c->c_state != before &&
+			    ipvs_sync_tcp_state_wanted(c->c_state))
+				ipvs_sync_conn(iw, c);
+			return INET_STOLEN;
+		}
+	}
 	if (c->c_state != IPVS_UDP_STATE) {
 		bool noout = conn_nooutput(c);
 		uint8_t next;

@@ -138,7 +138,9 @@ static void hand_over(struct ipvs_worker *iw, const struct ipvs_sync_rec *r)
 void ipvs_sync_conn(struct ipvs_worker *iw, const struct ipvs_conn *c)
 {
 	const struct ipvs_snap *s = ipvs_snap_get();
-	const struct ipvs_conn *t = c->control;
+	/* conn_control(): a SYN-proxy or PROXY-header conn keeps other
+	 * things where a persistent one keeps its template */
+	const struct ipvs_conn *t = conn_control(c);
 	struct ipvs_sync_rec r;
 
 	if (iw->index >= nrings)
@@ -167,6 +169,8 @@ void ipvs_sync_conn(struct ipvs_worker *iw, const struct ipvs_conn *c)
 		r.laddr = c->out.daddr;
 		r.lport = c->out.dport;
 	}
+	if (conn_is_synproxy(c))
+		ipvs_sync_synp_put(c, &r);
 	hand_over(iw, &r);
 	if (!t)
 		return;
@@ -327,6 +331,12 @@ static void install(struct ipvs_worker *iw, uint64_t now, const struct ipvs_sync
 		wc->unsupported++;
 		return;
 	}
+	/* a SYN-proxy conn needs a dest whose mode translates (NAT,
+	 * Full-NAT): through DR or TUN its every packet would go wrong */
+	if (r->has_synp && d->fwd != DPVS_FWD_MASQ && d->fwd != DPVS_FWD_FULLNAT) {
+		wc->unsupported++;
+		return;
+	}
 	if (r->flags & IPVS_SYNC_F_TEMPLATE) {
 		install_template(iw, now, r, svc, d);
 		return;
@@ -338,8 +348,18 @@ static void install(struct ipvs_worker *iw, uint64_t now, const struct ipvs_sync
 	if (n && ipvs_node_dir(n) == IPVS_DIR_IN) {
 		c = ipvs_conn_of(n);
 
-		/* only what LVS updates on a known conn: its state (and with
-		 * it the active/inactive count) and its timer */
+		/* what LVS updates on a known conn: its state (and with it
+		 * the active/inactive count), its timer and its sequence
+		 * offsets; the last only on a copy (a conn with packets of its
+		 * own here since the last record keeps its own splice) */
+		if (r->has_synp && (c->c_flags & IPVS_CONN_F_SYNCED)) {
+			if (!ipvs_sync_synp_fits(c)) {
+				wc->unsupported++;
+				return;
+			}
+			ipvs_sync_synp_apply(c, r);
+			wc->synproxy++;
+		}
 		if (c->c_state != state && state != IPVS_UDP_STATE)
 			ipvs_conn_set_state(iw, c, state);
 		ipvs_conn_refresh(iw, c, now, timeout);
@@ -356,6 +376,10 @@ static void install(struct ipvs_worker *iw, uint64_t now, const struct ipvs_sync
 		wc->table_full++;
 	if (!c)
 		return;
+	if (r->has_synp) { /* a proxied conn, with its splice */
+		ipvs_sync_synp_apply(c, r);
+		wc->synproxy++;
+	}
 	c->c_flags |= IPVS_CONN_F_SYNCED;
 	wc->installed++;
 }

@@ -33,6 +33,12 @@
  * The LIP floats with the VIP ([ipvs] floating_laddr): on the backup the
  * service holds it while the address is the master's, and such a conn
  * passes no packet until it is ours (ipvs_core.c, fnat-lip-absent).
+ * A conn of the SYN proxy goes with its splice (sync_synp.c: the offset
+ * as LVS's SEQ_DATA, the window scales in IPVS_SYNC_OPT_SYNP), and again
+ * the moment it is spliced: that change into ESTABLISHED happens inside
+ * the proxy (ipvs_core.c hands it over as any other state change); a
+ * backup makes it a proxied conn with the same splice, so the client's
+ * and the real server's next segments are translated there as here.
  *
  * Backup: the control thread decodes a message, picks the worker that
  * owns each record's client (the steering), and hands the record to it
@@ -76,6 +82,9 @@ struct ipvs_sync_wcounts {
 	 * or whose local port another worker owns here (another number of
 	 * workers) or is taken, or a record whose mode the dest does not have */
 	uint64_t unsupported;
+	/* backup: SYN-proxy conns made or moved with the proxy's splice (a
+	 * record whose dest cannot splice counts as unsupported) */
+	uint64_t synproxy;
 };
 
 /* ---- control thread ---- */
@@ -103,6 +112,13 @@ void ipvs_sync_conn(struct ipvs_worker *iw, const struct ipvs_conn *c);
 void ipvs_sync_refresh(struct ipvs_worker *iw, const struct ipvs_conn *c);
 /* Installs what the control thread handed over (bounded). */
 void ipvs_sync_poll(struct ipvs_worker *iw, uint64_t now);
+
+/* sync_synp.c: a SYN-proxy conn's splice. Master: c's into r. Backup:
+ * whether c can carry one (a NAT or Full-NAT conn whose line 1 is free
+ * for it), and r's into c. */
+void ipvs_sync_synp_put(const struct ipvs_conn *c, struct ipvs_sync_rec *r);
+bool ipvs_sync_synp_fits(const struct ipvs_conn *c);
+void ipvs_sync_synp_apply(struct ipvs_conn *c, const struct ipvs_sync_rec *r);
 
 /* Worker, on a TCP state change: hand the conn over if the new state is
  * one LVS syncs. */

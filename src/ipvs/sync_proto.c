@@ -81,7 +81,8 @@ uint32_t ipvs_sync_rec_len(const struct ipvs_sync_rec *r)
 	uint32_t len = r->af == AF_INET6 ? IPVS_SYNC_V6_LEN : IPVS_SYNC_V4_LEN;
 
 	return len + ((r->flags & IPVS_SYNC_F_SEQ_MASK) ? SEQ_OPT_LEN : 0) +
-	       (r->has_local ? 2 + IPVS_SYNC_LOCAL_LEN : 0);
+	       (r->has_local ? 2 + IPVS_SYNC_LOCAL_LEN : 0) +
+	       (r->has_synp ? 2 + IPVS_SYNC_SYNP_LEN : 0);
 }
 
 static void put_seq(uint8_t *p, const struct ipvs_sync_seq *s)
@@ -127,12 +128,22 @@ int ipvs_sync_msg_add(struct ipvs_sync_msg *m, const struct ipvs_sync_rec *r)
 		put_seq(o + 14, &r->out_seq);
 	}
 	if (r->has_local) {
-		uint8_t *o = p + len - 2 - IPVS_SYNC_LOCAL_LEN;
+		uint8_t *o = p + len - 2 - IPVS_SYNC_LOCAL_LEN -
+			     (r->has_synp ? 2 + IPVS_SYNC_SYNP_LEN : 0);
 
 		o[0] = IPVS_SYNC_OPT_LOCAL;
 		o[1] = IPVS_SYNC_LOCAL_LEN;
 		memcpy(o + 2, &r->laddr, 4);
 		memcpy(o + 6, &r->lport, 2);
+	}
+	if (r->has_synp) {
+		uint8_t *o = p + len - 2 - IPVS_SYNC_SYNP_LEN;
+
+		o[0] = IPVS_SYNC_OPT_SYNP;
+		o[1] = IPVS_SYNC_SYNP_LEN;
+		o[2] = r->synp_ws;
+		o[3] = r->synp_flags;
+		put32(o + 4, r->synp_cookie);
 	}
 	m->len += pad + len;
 	m->nr++;
@@ -180,6 +191,12 @@ static enum ipvs_sync_err rec_semantics(const struct ipvs_sync_rec *r)
 	/* a conn with sequence adjustment must bring its offsets */
 	if ((r->flags & IPVS_SYNC_F_SEQ_MASK) && !r->has_seq)
 		return IPVS_SYNC_E_REC_FLAGS;
+	/* a spliced SYN-proxy conn's offset is LVS's out_seq (and only
+	 * then: before the splice the real server's numbers are unknown) */
+	if (r->has_synp && (r->protocol != IPPROTO_TCP ||
+			    !(r->synp_flags & IPVS_SYNC_SYNP_SPLICED) !=
+				!(r->flags & IPVS_SYNC_F_OUT_SEQ)))
+		return IPVS_SYNC_E_REC_FLAGS;
 	return IPVS_SYNC_OK;
 }
 
@@ -225,6 +242,15 @@ static enum ipvs_sync_err rec_options(const uint8_t *p, const uint8_t *end, stru
 			memcpy(&r->laddr, p, 4);
 			memcpy(&r->lport, p + 4, 2);
 			r->has_local = 1;
+			break;
+		case IPVS_SYNC_OPT_SYNP & ~IPVS_SYNC_OPT_F_PARAM:
+			if (type != IPVS_SYNC_OPT_SYNP || olen != IPVS_SYNC_SYNP_LEN ||
+			    r->has_synp)
+				return IPVS_SYNC_E_REC_OPT;
+			r->synp_ws = p[0];
+			r->synp_flags = p[1];
+			r->synp_cookie = get32(p + 2);
+			r->has_synp = 1;
 			break;
 		default:
 			if (!(type & IPVS_SYNC_OPT_F_PARAM))

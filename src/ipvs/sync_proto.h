@@ -65,6 +65,14 @@
  * lport be16). The parameter bit makes a Linux backup skip it. */
 #define IPVS_SYNC_OPT_LOCAL (IPVS_SYNC_OPT_F_PARAM | 0x10)
 #define IPVS_SYNC_LOCAL_LEN 6
+/* dpvs's own: a conn of the SYN proxy (synproxy.h), what SEQ_DATA cannot
+ * say: the two legs' window scales (the client's << 4 | the real
+ * server's, 15 for none), a flags byte (IPVS_SYNC_SYNP_SPLICED) and,
+ * before the splice, the cookie (be32; 0 once spliced, when the offset
+ * travels as LVS's own out_seq in SEQ_DATA). Skipped by a Linux backup. */
+#define IPVS_SYNC_OPT_SYNP (IPVS_SYNC_OPT_F_PARAM | 0x11)
+#define IPVS_SYNC_SYNP_LEN 6
+#define IPVS_SYNC_SYNP_SPLICED 0x01 /* the real server answered */
 
 /* LVS's state numbers on the wire: TCP's as ipvs_tcp_state, UDP's one
  * state is 0 (IP_VS_UDP_S_NORMAL); TCP has 11 (IP_VS_TCP_S_LAST), UDP 1. */
@@ -93,7 +101,12 @@ struct ipvs_sync_rec {
 	uint32_t laddr;
 	uint16_t lport;
 	uint8_t has_local;
-	uint8_t pad;
+	/* has_synp: a SYN-proxy conn (IPVS_SYNC_OPT_SYNP): its window
+	 * scales, flags and, not yet spliced, its cookie (host order) */
+	uint8_t has_synp;
+	uint8_t synp_ws, synp_flags;
+	uint16_t pad;
+	uint32_t synp_cookie;
 };
 
 /* Why a datagram (or a record of it) was refused: the counters' names. */
@@ -129,8 +142,11 @@ struct ipvs_sync_msg {
 	uint32_t nr;    /* records */
 };
 
-/* The longest record we write: IPv6, sequence and local-address options. */
-#define IPVS_SYNC_REC_MAX (IPVS_SYNC_V6_LEN + 2 + IPVS_SYNC_SEQ_LEN + 2 + IPVS_SYNC_LOCAL_LEN)
+/* The longest record we write: IPv6, the sequence, local-address and
+ * SYN-proxy options. */
+#define IPVS_SYNC_REC_MAX                                                                    \
+	(IPVS_SYNC_V6_LEN + 2 + IPVS_SYNC_SEQ_LEN + 2 + IPVS_SYNC_LOCAL_LEN + 2 +            \
+	 IPVS_SYNC_SYNP_LEN)
 /* Bytes a message buffer must have for a sync-maxlen of cap: a record
  * that does not fit an empty message goes alone in a longer one, as
  * ip_vs_sync_buff_create() sizes it (a master may have a maxlen of 1). */

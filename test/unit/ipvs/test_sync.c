@@ -144,14 +144,15 @@ static struct dpvs_svc svc_key(uint16_t proto, uint16_t port)
 	return s;
 }
 
-/* The service VIP:port with RIP1 and RIP2 (NAT), persistent or not. */
-static void add_service(uint16_t proto, uint16_t port, bool persistent)
+/* The service VIP:port with RIP1 and RIP2 (NAT), with flags (persistent:
+ * 360 s per client address). */
+static void add_service_flags(uint16_t proto, uint16_t port, uint32_t flags)
 {
 	struct dpvs_svc s = svc_key(proto, port);
 	struct dpvs_dest_req q;
 
-	if (persistent) {
-		s.flags = DPVS_SVC_F_PERSISTENT;
+	s.flags = flags;
+	if (flags & DPVS_SVC_F_PERSISTENT) {
 		s.timeout = 360;
 		s.netmask = 0xffffffff;
 	}
@@ -166,6 +167,11 @@ static void add_service(uint16_t proto, uint16_t port, bool persistent)
 		q.dest.weight = 1;
 		assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
 	}
+}
+
+static void add_service(uint16_t proto, uint16_t port, bool persistent)
+{
+	add_service_flags(proto, port, persistent ? DPVS_SVC_F_PERSISTENT : 0);
 }
 
 /* A Full-NAT service VIP:80 -> RIP1:80 with the local address LIP
@@ -208,18 +214,29 @@ static void add_fnat_service_lip(bool lip_ours)
 			 lip_ours ? 0 : -EADDRNOTAVAIL);
 }
 
-/* A TCP or UDP packet into ipvs_in on port port_idx; what it sent (the
- * IPv4 header, Ethernet stripped), or NULL when nothing left. */
-static struct rte_ipv4_hdr *send_pkt(uint16_t port_idx, uint8_t proto, const char *src,
+/* A TCP segment (seq, ack, window, options, payload bytes) or a UDP
+ * datagram into ipvs_in on port port_idx; what it sent (the IPv4 header,
+ * Ethernet stripped), or NULL when nothing left. */
+struct seg {
+	uint32_t seq, ack;
+	uint16_t win;
+	const uint8_t *opt;
+	uint8_t optlen, payload;
+};
+
+static struct rte_ipv4_hdr *send_seg(uint16_t port_idx, uint8_t proto, const char *src,
 				     uint16_t sport, const char *dst, uint16_t dport,
-				     uint8_t tcp_flags)
+				     uint8_t tcp_flags, const struct seg *sg)
 {
-	uint8_t buf[64];
+	uint8_t buf[160];
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)buf;
-	uint16_t l4len = proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) : 8;
+	uint16_t l4len = proto == IPPROTO_TCP
+			     ? (uint16_t)(sizeof(struct rte_tcp_hdr) + sg->optlen + sg->payload)
+			     : 8;
 	uint16_t tot = (uint16_t)(sizeof(*ip) + l4len);
 	struct rte_mbuf *m;
 
+	assert_true(tot <= sizeof(buf));
 	memset(buf, 0, sizeof(buf));
 	ip->version_ihl = 0x45;
 	ip->total_length = htons(tot);
@@ -232,9 +249,14 @@ static struct rte_ipv4_hdr *send_pkt(uint16_t port_idx, uint8_t proto, const cha
 
 		t->src_port = htons(sport);
 		t->dst_port = htons(dport);
-		t->data_off = 5 << 4;
+		t->sent_seq = htonl(sg->seq);
+		t->recv_ack = htonl(sg->ack);
+		t->data_off = (uint8_t)(((sizeof(*t) + sg->optlen) / 4) << 4);
 		t->tcp_flags = tcp_flags;
-		t->rx_win = htons(1000);
+		t->rx_win = htons(sg->win);
+		if (sg->optlen)
+			memcpy(t + 1, sg->opt, sg->optlen);
+		memset((uint8_t *)(t + 1) + sg->optlen, 'x', sg->payload);
 		t->cksum = rte_ipv4_udptcp_cksum(ip, t);
 	} else {
 		struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip + 1);
@@ -254,6 +276,14 @@ static struct rte_ipv4_hdr *send_pkt(uint16_t port_idx, uint8_t proto, const cha
 			return rte_pktmbuf_mtod_offset(wk.tx[p].pkts[0], struct rte_ipv4_hdr *,
 						       sizeof(struct rte_ether_hdr));
 	return NULL;
+}
+
+static struct rte_ipv4_hdr *send_pkt(uint16_t port_idx, uint8_t proto, const char *src,
+				     uint16_t sport, const char *dst, uint16_t dport,
+				     uint8_t tcp_flags)
+{
+	return send_seg(port_idx, proto, src, sport, dst, dport, tcp_flags,
+			&(struct seg){.win = 1000});
 }
 
 /* The conn CIP:40000 -> VIP:80 by LIP:lport to RIP1:80 carries a packet
@@ -676,6 +706,277 @@ static void test_backup_ring_bounds(void **state)
 	assert_int_equal(ipvs_sync_give(0, &r), 0);
 }
 
+/* ---- SYN-proxy conns (sync_synp.c) ---- */
+
+#define CISN   1000u
+#define RS_ISN 0xfffffff0u /* the real server's numbers wrap at once */
+/* Linux's SYN options: MSS 1460, SACK-permitted, NOP, window scale 7 */
+static const uint8_t syn_opts[] = {2, 4, 0x05, 0xb4, 4, 2, 1, 3, 3, 7, 1, 1};
+/* the real server's SYN-ACK: MSS 1360, NOP, window scale 5 */
+static const uint8_t rs_opts[] = {2, 4, 0x05, 0x50, 1, 3, 3, 5};
+
+static const struct rte_tcp_hdr *tcp_of_ip(struct rte_ipv4_hdr *ip)
+{
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	uint16_t was = th->cksum, ip_was = ip->hdr_checksum;
+
+	/* whatever was rewritten, both checksums are the ones computed
+	 * from scratch */
+	ip->hdr_checksum = 0;
+	assert_int_equal(rte_ipv4_cksum(ip), ip_was);
+	ip->hdr_checksum = ip_was;
+	th->cksum = 0;
+	assert_int_equal(rte_ipv4_udptcp_cksum(ip, th), was);
+	th->cksum = was;
+	return th;
+}
+
+/* The client's handshake with a proxied VIP:80 from cport, through to
+ * the real server's SYN-ACK (from RIP1): the cookie the client holds. */
+static uint32_t proxied_handshake(uint16_t cport)
+{
+	struct rte_ipv4_hdr *ip;
+	uint32_t cookie;
+
+	ip = send_seg(0, IPPROTO_TCP, CIP, cport, VIP, 80, RTE_TCP_SYN_FLAG,
+		      &(struct seg){.seq = CISN, .win = 64240, .opt = syn_opts,
+				    .optlen = sizeof(syn_opts)});
+	assert_non_null(ip); /* the SYN-ACK, from the proxy */
+	assert_int_equal(ip->dst_addr, ip4(CIP));
+	cookie = ntohl(tcp_of_ip(ip)->sent_seq);
+	ip = send_seg(0, IPPROTO_TCP, CIP, cport, VIP, 80, RTE_TCP_ACK_FLAG,
+		      &(struct seg){.seq = CISN + 1, .ack = cookie + 1, .win = 1000});
+	assert_non_null(ip); /* the SYN to the real server */
+	assert_int_equal(ip->dst_addr, ip4(RIP1));
+	assert_int_equal(tcp_of_ip(ip)->tcp_flags, RTE_TCP_SYN_FLAG);
+	ip = send_seg(1, IPPROTO_TCP, RIP1, 80, CIP, cport, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
+		      &(struct seg){.seq = RS_ISN, .ack = CISN + 1, .win = 29200, .opt = rs_opts,
+				    .optlen = sizeof(rs_opts)});
+	assert_non_null(ip); /* our ACK of it, for the client */
+	assert_int_equal(ip->dst_addr, ip4(RIP1));
+	assert_int_equal(ntohl(tcp_of_ip(ip)->recv_ack), RS_ISN + 1);
+	return cookie;
+}
+
+/* A segment of the spliced conn each way, translated: the real server's
+ * seq to the cookie's numbers and its window (shift 5) to the client's
+ * shift 7; the client's ack to the real server's numbers, its window at
+ * the shift the real server accepted (the client's own). */
+static void spliced_conn_passes(uint16_t cport, uint32_t cookie)
+{
+	uint64_t absorbed = wk.cnt[0].drops[DPVS_DROP_SYNP_ABSORBED];
+	const struct rte_tcp_hdr *th;
+	struct rte_ipv4_hdr *ip;
+
+	ip = send_seg(1, IPPROTO_TCP, RIP1, 80, CIP, cport, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG,
+		      &(struct seg){.seq = RS_ISN + 1, .ack = CISN + 11, .win = 100, .payload = 20});
+	assert_non_null(ip);
+	assert_int_equal(ip->src_addr, ip4(VIP));
+	assert_int_equal(ip->dst_addr, ip4(CIP));
+	th = tcp_of_ip(ip);
+	assert_int_equal(ntohl(th->sent_seq), cookie + 1);
+	assert_int_equal(ntohl(th->recv_ack), CISN + 11);
+	assert_int_equal(ntohs(th->rx_win), 100 << 5 >> 7);
+	ip = send_seg(0, IPPROTO_TCP, CIP, cport, VIP, 80, RTE_TCP_ACK_FLAG,
+		      &(struct seg){.seq = CISN + 11, .ack = cookie + 21, .win = 1000});
+	assert_non_null(ip);
+	assert_int_equal(ip->dst_addr, ip4(RIP1));
+	th = tcp_of_ip(ip);
+	assert_int_equal(ntohl(th->sent_seq), CISN + 11);
+	assert_int_equal(ntohl(th->recv_ack), RS_ISN + 21);
+	assert_int_equal(ntohs(th->rx_win), 1000);
+	assert_int_equal(wk.cnt[0].drops[DPVS_DROP_SYNP_ABSORBED], absorbed);
+}
+
+static void rec_collect(const struct ipvs_sync_rec *r, void *arg)
+{
+	*(struct ipvs_sync_rec *)arg = *r;
+}
+
+/* r through the wire and back, as the backup's control thread has it */
+static struct ipvs_sync_rec wire(const struct ipvs_sync_rec *r)
+{
+	uint8_t buf[IPVS_SYNC_HDR_LEN + IPVS_SYNC_REC_MAX];
+	struct ipvs_sync_msg m;
+	struct ipvs_sync_dec d;
+	struct ipvs_sync_rec out;
+
+	ipvs_sync_msg_init(&m, buf, sizeof(buf), 1);
+	assert_int_equal(ipvs_sync_msg_add(&m, r), 0);
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(ipvs_sync_decode(buf, m.len, 1, rec_collect, &out, &d), IPVS_SYNC_OK);
+	assert_int_equal(d.recs, 1);
+	return out;
+}
+
+/* The master hands a proxied conn over when the splice makes it
+ * ESTABLISHED (inside the proxy) with the offset as LVS's out_seq and the
+ * window scales in dpvs's option, and again on its next changes; the
+ * backup, from the record through the wire alone, installs it spliced
+ * and translates the next segments both ways as the master would. */
+static void test_synproxy_splice_master_to_backup(void **state)
+{
+	struct ipvs_sync_rec r[4], est;
+	uint32_t cookie;
+
+	(void)state;
+	add_service_flags(IPPROTO_TCP, 80, DPVS_SVC_F_SYNPROXY);
+	ipvs_sync_set_master(true);
+	cookie = proxied_handshake(40000);
+	assert_int_equal(ipvs_sync_take(0, r, 4), 1); /* the splice alone: no SYN_RECV */
+	assert_int_equal(r[0].state, IPVS_TCP_ESTABLISHED);
+	assert_int_equal(r[0].flags, IPVS_SYNC_F_MASQ | IPVS_SYNC_F_OUT_SEQ);
+	assert_int_equal(r[0].has_seq, 1);
+	assert_int_equal(r[0].out_seq.delta, cookie - RS_ISN);
+	assert_int_equal(r[0].out_seq.previous_delta, cookie - RS_ISN);
+	assert_int_equal(r[0].in_seq.delta, 0);
+	assert_int_equal(r[0].has_synp, 1);
+	assert_int_equal(r[0].synp_ws, 7 << 4 | 5);
+	assert_int_equal(r[0].synp_flags, IPVS_SYNC_SYNP_SPLICED);
+	assert_int_equal(r[0].daddr.in.s_addr, ip4(RIP1));
+	est = r[0];
+	spliced_conn_passes(40000, cookie);
+	/* the client's FIN: once more, with the splice, and no template
+	 * (the union that holds a persistent conn's holds the splice) */
+	assert_non_null(send_seg(0, IPPROTO_TCP, CIP, 40000, VIP, 80,
+				 RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG,
+				 &(struct seg){.seq = CISN + 11, .ack = cookie + 21, .win = 1000}));
+	assert_int_equal(ipvs_sync_take(0, r, 4), 1);
+	assert_int_equal(r[0].state, IPVS_TCP_CLOSE_WAIT);
+	assert_int_equal(r[0].out_seq.delta, cookie - RS_ISN);
+	assert_int_equal(r[0].synp_flags, IPVS_SYNC_SYNP_SPLICED);
+	ipvs_sync_set_master(false);
+
+	/* the backup: a fresh table with the same service */
+	teardown(NULL);
+	assert_int_equal(setup(NULL), 0);
+	add_service_flags(IPPROTO_TCP, 80, DPVS_SVC_F_SYNPROXY);
+	est = wire(&est);
+	assert_int_equal(ipvs_sync_give(0, &est), 0);
+	ipvs_worker_timer(&wk);
+	assert_int_equal(counts().installed, 1);
+	assert_int_equal(counts().synproxy, 1);
+	/* the VIP moved here: the flow goes on with the master's splice */
+	spliced_conn_passes(40000, cookie);
+}
+
+/* A record of a proxied conn not yet spliced (the cookie answered, the
+ * real server not yet): the backup keeps the cookie, absorbs the client's
+ * segments (it cannot verify another director's cookie) and splices when
+ * the real server's SYN-ACK comes again, with the offset the client's
+ * numbers need; then the master's spliced record of it changes nothing
+ * that a packet here made (its own), and a record whose dest cannot
+ * splice is refused. */
+static void test_synproxy_unspliced_record(void **state)
+{
+	struct ipvs_sync_rec r = rec(IPPROTO_TCP, RIP1, 40000, IPVS_TCP_SYN_RECV, 30);
+	const uint32_t cookie = 0x5000u;
+	struct rte_ipv4_hdr *ip;
+
+	(void)state;
+	add_service_flags(IPPROTO_TCP, 80, DPVS_SVC_F_SYNPROXY);
+	r.has_synp = 1;
+	r.synp_ws = 7 << 4 | 15; /* the client's 7; the real server's unknown */
+	r.synp_cookie = cookie;
+	r = wire(&r);
+	assert_int_equal(ipvs_sync_give(0, &r), 0);
+	ipvs_worker_timer(&wk);
+	assert_int_equal(counts().installed, 1);
+	assert_int_equal(counts().synproxy, 1);
+	/* the client's data before the splice: absorbed, nothing sent */
+	assert_null(send_seg(0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG,
+			     &(struct seg){.seq = CISN + 1, .ack = cookie + 1, .win = 1000,
+					   .payload = 10}));
+	assert_int_equal(wk.cnt[0].drops[DPVS_DROP_SYNP_ABSORBED], 1);
+	/* the real server's SYN-ACK again: the backup's ACK, in its numbers */
+	ip = send_seg(1, IPPROTO_TCP, RIP1, 80, CIP, 40000, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
+		      &(struct seg){.seq = RS_ISN, .ack = CISN + 1, .win = 29200, .opt = rs_opts,
+				    .optlen = sizeof(rs_opts)});
+	assert_non_null(ip);
+	assert_int_equal(ip->dst_addr, ip4(RIP1));
+	assert_int_equal(tcp_of_ip(ip)->tcp_flags, RTE_TCP_ACK_FLAG);
+	assert_int_equal(ntohl(tcp_of_ip(ip)->sent_seq), CISN + 1);
+	assert_int_equal(ntohl(tcp_of_ip(ip)->recv_ack), RS_ISN + 1);
+	spliced_conn_passes(40000, cookie);
+
+	/* a spliced record of the same conn, offset wrong on purpose: the
+	 * conn carries traffic here, its own splice stays */
+	r.flags |= IPVS_SYNC_F_OUT_SEQ;
+	r.has_seq = 1;
+	r.out_seq.delta = r.out_seq.previous_delta = 12345;
+	r.synp_flags = IPVS_SYNC_SYNP_SPLICED;
+	r.synp_cookie = 0;
+	r.state = IPVS_TCP_ESTABLISHED;
+	assert_int_equal(ipvs_sync_give(0, &r), 0);
+	ipvs_worker_timer(&wk);
+	assert_int_equal(counts().updated, 1);
+	assert_int_equal(counts().synproxy, 1);
+	spliced_conn_passes(40000, cookie);
+}
+
+/* A spliced copy (no packet of its own yet) takes the master's later
+ * record's splice over the older unspliced one, never the other way. */
+static void test_synproxy_copy_follows_master(void **state)
+{
+	struct ipvs_sync_rec u = rec(IPPROTO_TCP, RIP1, 40000, IPVS_TCP_SYN_RECV, 30), s;
+	const uint32_t cookie = 0x5000u;
+
+	(void)state;
+	add_service_flags(IPPROTO_TCP, 80, DPVS_SVC_F_SYNPROXY);
+	u.has_synp = 1;
+	u.synp_ws = 7 << 4 | 15;
+	u.synp_cookie = cookie;
+	s = u;
+	s.state = IPVS_TCP_ESTABLISHED;
+	s.timeout = 900;
+	s.flags |= IPVS_SYNC_F_OUT_SEQ;
+	s.has_seq = 1;
+	s.out_seq.delta = s.out_seq.previous_delta = cookie - RS_ISN;
+	s.synp_ws = 7 << 4 | 5;
+	s.synp_flags = IPVS_SYNC_SYNP_SPLICED;
+	s.synp_cookie = 0;
+	assert_int_equal(ipvs_sync_give(0, &u), 0);
+	assert_int_equal(ipvs_sync_give(0, &s), 0);
+	assert_int_equal(ipvs_sync_give(0, &u), 0); /* late: changes nothing */
+	ipvs_worker_timer(&wk);
+	assert_int_equal(counts().installed, 1);
+	assert_int_equal(counts().updated, 2);
+	spliced_conn_passes(40000, cookie);
+}
+
+/* Through a DR real server a proxied conn's packets cannot be
+ * translated: such a record is counted, not installed. */
+static void test_synproxy_record_needs_nat(void **state)
+{
+	struct ipvs_sync_rec r = rec(IPPROTO_TCP, RIP1, 40000, IPVS_TCP_ESTABLISHED, 900);
+	struct dpvs_svc s = svc_key(IPPROTO_TCP, 80);
+	struct dpvs_dest_req q;
+	uint32_t n;
+
+	(void)state;
+	assert_int_equal(ctl_test_call(DPVS_MSG_SVC_ADD, 0, &s, sizeof(s), &rep), 0);
+	memset(&q, 0, sizeof(q));
+	q.svc = s;
+	q.dest.af = AF_INET;
+	q.dest.addr.in.s_addr = ip4(RIP1);
+	q.dest.port = htons(80);
+	q.dest.conn_flags = DPVS_FWD_DROUTE;
+	q.dest.weight = 1;
+	/* an on-link DR real server: the dpdk1 side */
+	q.dest.addr.in.s_addr = ip4("192.168.200.10");
+	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
+	r.daddr.in.s_addr = ip4("192.168.200.10");
+	r.flags = IPVS_SYNC_F_DROUTE | IPVS_SYNC_F_OUT_SEQ;
+	r.has_seq = 1;
+	r.has_synp = 1;
+	r.synp_flags = IPVS_SYNC_SYNP_SPLICED;
+	assert_int_equal(ipvs_sync_give(0, &r), 0);
+	ipvs_worker_timer(&wk);
+	assert_int_equal(counts().unsupported, 1);
+	assert_int_equal(counts().installed, 0);
+	assert_null(conn_listed(40000, &n));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -690,6 +991,10 @@ int main(void)
 	    T(test_backup_template_steers_new_flows),
 	    T(test_backup_counts_what_it_cannot_install),
 	    T(test_backup_ring_bounds),
+	    T(test_synproxy_splice_master_to_backup),
+	    T(test_synproxy_unspliced_record),
+	    T(test_synproxy_copy_follows_master),
+	    T(test_synproxy_record_needs_nat),
 	};
 
 	dp_test_eal();

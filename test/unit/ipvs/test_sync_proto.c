@@ -282,6 +282,107 @@ static void test_fullnat_local_option(void **state)
 	assert_int_equal(decode(x, sizeof(x), 0, &d), IPVS_SYNC_E_REC_OPT);
 }
 
+/* A spliced SYN-proxy conn (cookie 0x12345678, real server's ISN
+ * 0xfffffff0): LVS's SEQ_DATA with OUT_SEQ holding delta = cookie -
+ * rs_isn = 0x12345688 as init_seq 0, delta, previous_delta (vs_fix_seq
+ * adds it to the real server's seq, vs_fix_ack_seq takes it from the
+ * client's acks), then dpvs's option 0x51 (parameter bit: a Linux backup
+ * skips it): window scales 7 and 5, spliced, no cookie. 36 + 26 + 8 = 70
+ * bytes; after it a Full-NAT conn not yet spliced (state CLOSE): LOCAL,
+ * then 0x51 with the cookie, no SEQ_DATA; 2 bytes of pad between. */
+/* clang-format off */
+static const uint8_t synp_spliced_then_fnat[8 + 72 + 52] = {
+	0x00, 0x00, 0x00, 0x84, 0x02, 0x01, 0x00, 0x00,   /* size 132, 2 records */
+	0x00, 0x06, 0x00, 0x46,                           /* TCP, 70 */
+	0x00, 0x00, 0x02, 0x00,                           /* OUT_SEQ, MASQ */
+	0x00, 0x01, 0x9c, 0x40, 0x00, 0x50, 0x1f, 0x90,   /* ESTABLISHED, ports */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x84,   /* fwmark, timeout 900 */
+	10, 0, 0, 1, 192, 168, 1, 111, 192, 168, 229, 132,
+	0x01, 0x18,                                       /* IPVS_OPT_SEQ_DATA, 24 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,               /* in_seq: none */
+	0x00, 0x00, 0x00, 0x00,                           /* out_seq.init_seq */
+	0x12, 0x34, 0x56, 0x88,                           /* out_seq.delta */
+	0x12, 0x34, 0x56, 0x88,                           /* out_seq.previous_delta */
+	0x51, 0x06, 0x75, 0x01, 0x00, 0x00, 0x00, 0x00,   /* SYNP: ws 7|5, spliced */
+	0x00, 0x00,                                       /* pad */
+	0x00, 0x06, 0x00, 0x34,                           /* TCP, 36 + 8 + 8 */
+	0x00, 0x00, 0x01, 0x00,                           /* INACTIVE, MASQ */
+	0x00, 0x06, 0x9c, 0x41, 0x00, 0x50, 0x1f, 0x90,   /* CLOSE, cport 40001 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0a,   /* timeout 10 */
+	10, 0, 0, 1, 192, 168, 1, 111, 192, 168, 229, 132,
+	0x50, 0x06, 192, 168, 229, 140, 0x13, 0x88,       /* LOCAL: .140:5000 */
+	0x51, 0x06, 0x7f, 0x00, 0x12, 0x34, 0x56, 0x78,   /* SYNP: ws 7|none, cookie */
+};
+/* clang-format on */
+
+static void test_synproxy_splice(void **state)
+{
+	uint8_t buf[256], x[sizeof(synp_spliced_then_fnat)];
+	struct ipvs_sync_msg m;
+	struct ipvs_sync_dec d;
+	struct ipvs_sync_rec s = tcp_conn(), u = tcp_conn();
+
+	(void)state;
+	s.flags = IPVS_SYNC_F_OUT_SEQ;
+	s.has_seq = 1;
+	s.out_seq = (struct ipvs_sync_seq){0, 0x12345678u - 0xfffffff0u, 0x12345688u};
+	s.has_synp = 1;
+	s.synp_ws = 0x75;
+	s.synp_flags = IPVS_SYNC_SYNP_SPLICED;
+	u.flags = IPVS_SYNC_F_INACTIVE;
+	u.state = 6;
+	u.cport = htons(40001);
+	u.timeout = 10;
+	u.has_local = 1;
+	inet_pton(AF_INET, "192.168.229.140", &u.laddr);
+	u.lport = htons(5000);
+	u.has_synp = 1;
+	u.synp_ws = 0x7f;
+	u.synp_cookie = 0x12345678u;
+	assert_int_equal(ipvs_sync_rec_len(&s), 70);
+	assert_int_equal(ipvs_sync_rec_len(&u), 52);
+	assert_true(ipvs_sync_rec_len(&u) <= IPVS_SYNC_REC_MAX);
+	ipvs_sync_msg_init(&m, buf, sizeof(buf), 0);
+	assert_int_equal(ipvs_sync_msg_add(&m, &s), 0);
+	assert_int_equal(ipvs_sync_msg_add(&m, &u), 0);
+	assert_int_equal(m.len, sizeof(synp_spliced_then_fnat));
+	assert_memory_equal(buf, synp_spliced_then_fnat, sizeof(synp_spliced_then_fnat));
+
+	assert_int_equal(decode(synp_spliced_then_fnat, sizeof(synp_spliced_then_fnat), 0, &d),
+			 IPVS_SYNC_OK);
+	assert_int_equal(ngot, 2);
+	s.version = u.version = 1;
+	assert_memory_equal(&got[0], &s, sizeof(s));
+	assert_memory_equal(&got[1], &u, sizeof(u));
+
+	/* spliced without LVS's offset (no OUT_SEQ): that record alone is
+	 * skipped, rec-flags */
+	memcpy(x, synp_spliced_then_fnat, sizeof(x));
+	x[8 + 6] = 0x00;
+	assert_int_equal(decode(x, sizeof(x), 0, &d), IPVS_SYNC_OK);
+	assert_int_equal(d.errs[IPVS_SYNC_E_REC_FLAGS], 1);
+	assert_int_equal(ngot, 1);
+	assert_int_equal(ntohs(got[0].cport), 40001);
+	/* an offset without the splice: the same */
+	memcpy(x, synp_spliced_then_fnat, sizeof(x));
+	x[8 + 62 + 3] = 0x00;
+	assert_int_equal(decode(x, sizeof(x), 0, &d), IPVS_SYNC_OK);
+	assert_int_equal(d.errs[IPVS_SYNC_E_REC_FLAGS], 1);
+	/* the option without the parameter bit, or of another length: the
+	 * message ends there */
+	memcpy(x, synp_spliced_then_fnat, sizeof(x));
+	x[8 + 62] = 0x11;
+	assert_int_equal(decode(x, sizeof(x), 0, &d), IPVS_SYNC_E_REC_OPT);
+	assert_int_equal(ngot, 0);
+	memcpy(x, synp_spliced_then_fnat, sizeof(x));
+	x[8 + 63] = 0x05;
+	assert_int_equal(decode(x, sizeof(x), 0, &d), IPVS_SYNC_E_REC_OPT);
+	/* twice in one record (in the LOCAL option's place) */
+	memcpy(x, synp_spliced_then_fnat, sizeof(x));
+	memcpy(x + 8 + 72 + 36, x + 8 + 62, 8);
+	assert_int_equal(decode(x, sizeof(x), 0, &d), IPVS_SYNC_E_REC_OPT);
+}
+
 static void test_capacity(void **state)
 {
 	uint8_t buf[65507];
@@ -456,6 +557,7 @@ int main(void)
 	    cmocka_unit_test(test_decode_ipv6),
 	    cmocka_unit_test(test_decode_v0),
 	    cmocka_unit_test(test_fullnat_local_option),
+	    cmocka_unit_test(test_synproxy_splice),
 	    cmocka_unit_test(test_capacity),
 	    cmocka_unit_test(test_bad_messages),
 	    cmocka_unit_test(test_bad_records_skipped),
