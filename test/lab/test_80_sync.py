@@ -8,7 +8,9 @@ stream of new connections runs beside them; A is killed with SIGKILL, the
 VIP and the DIP move to B with dpip addr add (whose gratuitous ARP turns
 the client and the real servers to B), or keepalived's notify script
 moves them; every established connection goes on with no reset and no
-lost request. The same for DR. The outage is printed in ms.
+lost request. The same for DR, and for NAT with the SYN proxy on the
+service (each conn spliced on A, synced with its splice, translated on
+B). The outage is printed in ms.
 """
 import json
 import os
@@ -74,10 +76,11 @@ class HaLab:
 LAB = HaLab()
 
 
-def services():
+def services(*flags):
+    """The guide's service on both directors; flags: more -A switches."""
     fwd = "-g" if LAB.mode == "dr" else "-m"
     for x in "ab":
-        LAB.ipvsadm(x, "-A", "-t", "%s:80" % LAB.vip, "-s", "rr")
+        LAB.ipvsadm(x, "-A", "-t", "%s:80" % LAB.vip, "-s", "rr", *flags)
         for rip in (RIP1, RIP2):
             LAB.ipvsadm(x, "-a", "-t", "%s:80" % LAB.vip, "-r", "%s:80" % rip, fwd)
 
@@ -301,12 +304,7 @@ def failover(move, seconds=16, what="dpip addr add", unchanged=()):
 
 
 def test_failover_keeps_established_connections():
-    def move():
-        LAB.sh("kill", "a")
-        LAB.sh("activate", "b")
-        return time.time()
-
-    failover(move)
+    failover(move_by_dpip)
 
 
 def notify_added(x):
@@ -349,13 +347,34 @@ def test_failover_dr():
     LAB.up("dr")
     services()
     LAB.sh("activate", "a")
+    failover(move_by_dpip, what="DR, dpip addr add")
 
-    def move():
-        LAB.sh("kill", "a")
-        LAB.sh("activate", "b")
-        return time.time()
 
-    failover(move, what="DR, dpip addr add")
+def move_by_dpip():
+    LAB.sh("kill", "a")
+    LAB.sh("activate", "b")
+    return time.time()
+
+
+def synproxy_failover(what):
+    """failover() on a lab whose service has the SYN proxy on both
+    directors: each long-lived conn was answered by A's proxy (A's cookie
+    is the server ISN its client holds), spliced to a real server and
+    synced when it was (its offset and window scales in the record), so B
+    installs it spliced and translates the rest of it."""
+    res = failover(move_by_dpip, what=what, unchanged=("unsupported",))
+    c = LAB.sync_counters("b")
+    assert c.get("synproxy", 0) >= NCONNS, c
+    return res
+
+
+def test_failover_synproxy():
+    """NAT with `--synproxy enable` on both directors."""
+    LAB.up()
+    services("--synproxy", "enable")
+    LAB.sh("activate", "a")
+    assert "TCP  %s:80 rr synproxy" % VIP in LAB.ipvsadm("b", "-Ln").stdout.splitlines()
+    synproxy_failover("NAT + SYN proxy, dpip addr add")
 
 
 def teardown():

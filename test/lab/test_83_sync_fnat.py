@@ -9,7 +9,8 @@ for it and passes no packet of those conns (fnat-lip-absent) until the
 LIP is added there. A is killed with SIGKILL; the LIP and the VIP move to
 B (dpip addr add, or keepalived's notify script), whose gratuitous ARPs
 turn the real servers and the client; every established connection goes
-on with no reset and no lost request. The outage is printed in ms.
+on with no reset and no lost request, also behind the SYN proxy. The
+outage is printed in ms.
 """
 import re
 import subprocess
@@ -142,10 +143,7 @@ def test_synced_conn_waits_for_its_lip():
             LAB.ipvsadm(x, "--stop-daemon", state, check=False)
 
 
-def move_by_dpip():
-    LAB.sh("kill", "a")
-    LAB.sh("activate", "b")
-    return time.time()
+move_by_dpip = sync.move_by_dpip
 
 
 def test_failover_fnat():
@@ -184,6 +182,17 @@ def test_failover_fnat_keepalived():
                           what="keepalived to make B master")
 
     sync.failover(move, seconds=20, what="Full-NAT, keepalived", unchanged=("unsupported",))
+
+
+def test_failover_fnat_synproxy():
+    """Full-NAT behind the SYN proxy (-E ... --synproxy enable on both):
+    each conn synced with its LIP:lport and its splice."""
+    LAB.up("fnat")
+    LAB.sh("activate", "a")
+    for x in "ab":
+        LAB.ipvsadm(x, "-E", "-t", "%s:80" % VIP, "-s", "rr", "--synproxy", "enable")
+        assert "TCP  %s:80 rr synproxy" % VIP in LAB.ipvsadm(x, "-Ln").stdout.splitlines()
+    sync.synproxy_failover("Full-NAT + SYN proxy, dpip addr add")
 
 
 def teardown():
