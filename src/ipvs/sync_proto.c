@@ -128,8 +128,8 @@ int ipvs_sync_msg_add(struct ipvs_sync_msg *m, const struct ipvs_sync_rec *r)
 		put_seq(o + 14, &r->out_seq);
 	}
 	if (r->has_local) {
-		uint8_t *o = p + len - 2 - IPVS_SYNC_LOCAL_LEN -
-			     (r->has_synp ? 2 + IPVS_SYNC_SYNP_LEN : 0);
+		uint8_t *o =
+		    p + len - 2 - IPVS_SYNC_LOCAL_LEN - (r->has_synp ? 2 + IPVS_SYNC_SYNP_LEN : 0);
 
 		o[0] = IPVS_SYNC_OPT_LOCAL;
 		o[1] = IPVS_SYNC_LOCAL_LEN;
@@ -193,9 +193,9 @@ static enum ipvs_sync_err rec_semantics(const struct ipvs_sync_rec *r)
 		return IPVS_SYNC_E_REC_FLAGS;
 	/* a spliced SYN-proxy conn's offset is LVS's out_seq (and only
 	 * then: before the splice the real server's numbers are unknown) */
-	if (r->has_synp && (r->protocol != IPPROTO_TCP ||
-			    !(r->synp_flags & IPVS_SYNC_SYNP_SPLICED) !=
-				!(r->flags & IPVS_SYNC_F_OUT_SEQ)))
+	if (r->has_synp &&
+	    (r->protocol != IPPROTO_TCP ||
+	     !(r->synp_flags & IPVS_SYNC_SYNP_SPLICED) != !(r->flags & IPVS_SYNC_F_OUT_SEQ)))
 		return IPVS_SYNC_E_REC_FLAGS;
 	return IPVS_SYNC_OK;
 }
@@ -244,8 +244,7 @@ static enum ipvs_sync_err rec_options(const uint8_t *p, const uint8_t *end, stru
 			r->has_local = 1;
 			break;
 		case IPVS_SYNC_OPT_SYNP & ~IPVS_SYNC_OPT_F_PARAM:
-			if (type != IPVS_SYNC_OPT_SYNP || olen != IPVS_SYNC_SYNP_LEN ||
-			    r->has_synp)
+			if (type != IPVS_SYNC_OPT_SYNP || olen != IPVS_SYNC_SYNP_LEN || r->has_synp)
 				return IPVS_SYNC_E_REC_OPT;
 			r->synp_ws = p[0];
 			r->synp_flags = p[1];

@@ -31,7 +31,7 @@ static void same(const struct ipvs_sync_rec *a, const struct ipvs_sync_rec *b)
 	    (a->has_local && (a->laddr != b->laddr || a->lport != b->lport)) ||
 	    a->has_synp != b->has_synp ||
 	    (a->has_synp && (a->synp_ws != b->synp_ws || a->synp_flags != b->synp_flags ||
-			      a->synp_cookie != b->synp_cookie)))
+			     a->synp_cookie != b->synp_cookie)))
 		abort();
 	if ((a->flags & IPVS_SYNC_F_SEQ_MASK) &&
 	    memcmp(&a->in_seq, &b->in_seq, sizeof(a->in_seq) * 2))

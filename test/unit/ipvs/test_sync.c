@@ -738,9 +738,9 @@ static uint32_t proxied_handshake(uint16_t cport)
 	struct rte_ipv4_hdr *ip;
 	uint32_t cookie;
 
-	ip = send_seg(0, IPPROTO_TCP, CIP, cport, VIP, 80, RTE_TCP_SYN_FLAG,
-		      &(struct seg){.seq = CISN, .win = 64240, .opt = syn_opts,
-				    .optlen = sizeof(syn_opts)});
+	ip = send_seg(
+	    0, IPPROTO_TCP, CIP, cport, VIP, 80, RTE_TCP_SYN_FLAG,
+	    &(struct seg){.seq = CISN, .win = 64240, .opt = syn_opts, .optlen = sizeof(syn_opts)});
 	assert_non_null(ip); /* the SYN-ACK, from the proxy */
 	assert_int_equal(ip->dst_addr, ip4(CIP));
 	cookie = ntohl(tcp_of_ip(ip)->sent_seq);
@@ -750,7 +750,10 @@ static uint32_t proxied_handshake(uint16_t cport)
 	assert_int_equal(ip->dst_addr, ip4(RIP1));
 	assert_int_equal(tcp_of_ip(ip)->tcp_flags, RTE_TCP_SYN_FLAG);
 	ip = send_seg(1, IPPROTO_TCP, RIP1, 80, CIP, cport, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
-		      &(struct seg){.seq = RS_ISN, .ack = CISN + 1, .win = 29200, .opt = rs_opts,
+		      &(struct seg){.seq = RS_ISN,
+				    .ack = CISN + 1,
+				    .win = 29200,
+				    .opt = rs_opts,
 				    .optlen = sizeof(rs_opts)});
 	assert_non_null(ip); /* our ACK of it, for the client */
 	assert_int_equal(ip->dst_addr, ip4(RIP1));
@@ -768,8 +771,9 @@ static void spliced_conn_passes(uint16_t cport, uint32_t cookie)
 	const struct rte_tcp_hdr *th;
 	struct rte_ipv4_hdr *ip;
 
-	ip = send_seg(1, IPPROTO_TCP, RIP1, 80, CIP, cport, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG,
-		      &(struct seg){.seq = RS_ISN + 1, .ack = CISN + 11, .win = 100, .payload = 20});
+	ip =
+	    send_seg(1, IPPROTO_TCP, RIP1, 80, CIP, cport, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG,
+		     &(struct seg){.seq = RS_ISN + 1, .ack = CISN + 11, .win = 100, .payload = 20});
 	assert_non_null(ip);
 	assert_int_equal(ip->src_addr, ip4(VIP));
 	assert_int_equal(ip->dst_addr, ip4(CIP));
@@ -860,37 +864,59 @@ static void test_synproxy_splice_master_to_backup(void **state)
 	spliced_conn_passes(40000, cookie);
 }
 
+/* A record of the proxied conn CIP:40000 -> VIP:80 -> RIP1 whose client
+ * holds cookie: spliced to a real server of ISN RS_ISN and shift 5 (the
+ * offset as LVS's out_seq), or not yet (the cookie in dpvs's option). */
+static struct ipvs_sync_rec synp_rec(uint32_t cookie, bool spliced)
+{
+	struct ipvs_sync_rec r =
+	    rec(IPPROTO_TCP, RIP1, 40000, spliced ? IPVS_TCP_ESTABLISHED : IPVS_TCP_SYN_RECV,
+		spliced ? 900 : 30);
+
+	r.has_synp = 1;
+	if (!spliced) {
+		r.synp_ws = 7 << 4 | 15; /* the client's 7; the real server's unknown */
+		r.synp_cookie = cookie;
+		return r;
+	}
+	r.synp_ws = 7 << 4 | 5;
+	r.synp_flags = IPVS_SYNC_SYNP_SPLICED;
+	r.flags = IPVS_SYNC_F_OUT_SEQ;
+	r.has_seq = 1;
+	r.out_seq.delta = r.out_seq.previous_delta = cookie - RS_ISN;
+	return r;
+}
+
 /* A record of a proxied conn not yet spliced (the cookie answered, the
  * real server not yet): the backup keeps the cookie, absorbs the client's
  * segments (it cannot verify another director's cookie) and splices when
  * the real server's SYN-ACK comes again, with the offset the client's
- * numbers need; then the master's spliced record of it changes nothing
- * that a packet here made (its own), and a record whose dest cannot
- * splice is refused. */
+ * numbers need; then a spliced record of it changes nothing that packets
+ * here made (the conn is this director's now). */
 static void test_synproxy_unspliced_record(void **state)
 {
-	struct ipvs_sync_rec r = rec(IPPROTO_TCP, RIP1, 40000, IPVS_TCP_SYN_RECV, 30);
 	const uint32_t cookie = 0x5000u;
+	struct ipvs_sync_rec r = synp_rec(cookie, false);
 	struct rte_ipv4_hdr *ip;
 
 	(void)state;
 	add_service_flags(IPPROTO_TCP, 80, DPVS_SVC_F_SYNPROXY);
-	r.has_synp = 1;
-	r.synp_ws = 7 << 4 | 15; /* the client's 7; the real server's unknown */
-	r.synp_cookie = cookie;
 	r = wire(&r);
 	assert_int_equal(ipvs_sync_give(0, &r), 0);
 	ipvs_worker_timer(&wk);
 	assert_int_equal(counts().installed, 1);
 	assert_int_equal(counts().synproxy, 1);
 	/* the client's data before the splice: absorbed, nothing sent */
-	assert_null(send_seg(0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG,
-			     &(struct seg){.seq = CISN + 1, .ack = cookie + 1, .win = 1000,
-					   .payload = 10}));
+	assert_null(send_seg(
+	    0, IPPROTO_TCP, CIP, 40000, VIP, 80, RTE_TCP_ACK_FLAG,
+	    &(struct seg){.seq = CISN + 1, .ack = cookie + 1, .win = 1000, .payload = 10}));
 	assert_int_equal(wk.cnt[0].drops[DPVS_DROP_SYNP_ABSORBED], 1);
 	/* the real server's SYN-ACK again: the backup's ACK, in its numbers */
 	ip = send_seg(1, IPPROTO_TCP, RIP1, 80, CIP, 40000, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
-		      &(struct seg){.seq = RS_ISN, .ack = CISN + 1, .win = 29200, .opt = rs_opts,
+		      &(struct seg){.seq = RS_ISN,
+				    .ack = CISN + 1,
+				    .win = 29200,
+				    .opt = rs_opts,
 				    .optlen = sizeof(rs_opts)});
 	assert_non_null(ip);
 	assert_int_equal(ip->dst_addr, ip4(RIP1));
@@ -899,14 +925,9 @@ static void test_synproxy_unspliced_record(void **state)
 	assert_int_equal(ntohl(tcp_of_ip(ip)->recv_ack), RS_ISN + 1);
 	spliced_conn_passes(40000, cookie);
 
-	/* a spliced record of the same conn, offset wrong on purpose: the
-	 * conn carries traffic here, its own splice stays */
-	r.flags |= IPVS_SYNC_F_OUT_SEQ;
-	r.has_seq = 1;
-	r.out_seq.delta = r.out_seq.previous_delta = 12345;
-	r.synp_flags = IPVS_SYNC_SYNP_SPLICED;
-	r.synp_cookie = 0;
-	r.state = IPVS_TCP_ESTABLISHED;
+	/* a spliced record of the same conn, of another cookie on purpose:
+	 * the conn carries traffic here, its own splice stays */
+	r = synp_rec(cookie + 777, true);
 	assert_int_equal(ipvs_sync_give(0, &r), 0);
 	ipvs_worker_timer(&wk);
 	assert_int_equal(counts().updated, 1);
@@ -918,23 +939,11 @@ static void test_synproxy_unspliced_record(void **state)
  * record's splice over the older unspliced one, never the other way. */
 static void test_synproxy_copy_follows_master(void **state)
 {
-	struct ipvs_sync_rec u = rec(IPPROTO_TCP, RIP1, 40000, IPVS_TCP_SYN_RECV, 30), s;
 	const uint32_t cookie = 0x5000u;
+	struct ipvs_sync_rec u = synp_rec(cookie, false), s = synp_rec(cookie, true);
 
 	(void)state;
 	add_service_flags(IPPROTO_TCP, 80, DPVS_SVC_F_SYNPROXY);
-	u.has_synp = 1;
-	u.synp_ws = 7 << 4 | 15;
-	u.synp_cookie = cookie;
-	s = u;
-	s.state = IPVS_TCP_ESTABLISHED;
-	s.timeout = 900;
-	s.flags |= IPVS_SYNC_F_OUT_SEQ;
-	s.has_seq = 1;
-	s.out_seq.delta = s.out_seq.previous_delta = cookie - RS_ISN;
-	s.synp_ws = 7 << 4 | 5;
-	s.synp_flags = IPVS_SYNC_SYNP_SPLICED;
-	s.synp_cookie = 0;
 	assert_int_equal(ipvs_sync_give(0, &u), 0);
 	assert_int_equal(ipvs_sync_give(0, &s), 0);
 	assert_int_equal(ipvs_sync_give(0, &u), 0); /* late: changes nothing */
@@ -958,12 +967,10 @@ static void test_synproxy_record_needs_nat(void **state)
 	memset(&q, 0, sizeof(q));
 	q.svc = s;
 	q.dest.af = AF_INET;
-	q.dest.addr.in.s_addr = ip4(RIP1);
+	q.dest.addr.in.s_addr = ip4("192.168.200.10"); /* DR: on-link, dpdk1's side */
 	q.dest.port = htons(80);
 	q.dest.conn_flags = DPVS_FWD_DROUTE;
 	q.dest.weight = 1;
-	/* an on-link DR real server: the dpdk1 side */
-	q.dest.addr.in.s_addr = ip4("192.168.200.10");
 	assert_int_equal(ctl_test_call(DPVS_MSG_DEST_ADD, 0, &q, sizeof(q), &rep), 0);
 	r.daddr.in.s_addr = ip4("192.168.200.10");
 	r.flags = IPVS_SYNC_F_DROUTE | IPVS_SYNC_F_OUT_SEQ;
