@@ -162,42 +162,6 @@ int synp_parse_opts(const uint8_t *opt, unsigned len, struct synp_opts *o)
 	return 0;
 }
 
-unsigned synp_write_opts(uint8_t *buf, uint16_t mss, uint8_t ws, uint8_t peer_ws, bool sack)
-{
-	unsigned n = 0;
-
-	buf[n++] = TCPOPT_MSS;
-	buf[n++] = 4;
-	buf[n++] = (uint8_t)(mss >> 8);
-	buf[n++] = (uint8_t)mss;
-	/* RFC 7323: a SYN-ACK carries a window scale only if the SYN did */
-	if (peer_ws != SYNP_WSCALE_NONE) {
-		buf[n++] = TCPOPT_NOP;
-		buf[n++] = TCPOPT_WS;
-		buf[n++] = 3;
-		buf[n++] = ws;
-	}
-	if (sack) {
-		buf[n++] = TCPOPT_NOP;
-		buf[n++] = TCPOPT_NOP;
-		buf[n++] = TCPOPT_SACK_PERM;
-		buf[n++] = 2;
-	}
-	return n;
-}
-
-unsigned synp_write_ts(uint8_t *buf, uint32_t tsval, uint32_t tsecr)
-{
-	uint32_t v[2] = {rte_cpu_to_be_32(tsval), rte_cpu_to_be_32(tsecr)};
-
-	buf[0] = TCPOPT_NOP;
-	buf[1] = TCPOPT_NOP;
-	buf[2] = TCPOPT_TS;
-	buf[3] = 10;
-	memcpy(buf + 4, v, sizeof(v));
-	return SYNP_TS_LEN;
-}
-
 static void xlate_win(struct rte_tcp_hdr *th, uint8_t from, uint8_t to)
 {
 	uint16_t old = th->rx_win, win;

@@ -33,7 +33,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_tcp.h>
 
 #include "ipvs/conn_hash.h"
@@ -109,7 +111,39 @@ int synp_parse_opts(const uint8_t *opt, unsigned len, struct synp_opts *o);
  * (peer_ws != SYNP_WSCALE_NONE); SACK-permitted when the peer offered
  * it. Returns the length written, a multiple of 4. */
 #define SYNP_OPTS_MAX 24 /* the three, and a TSopt (synp_write_ts) */
-unsigned synp_write_opts(uint8_t *buf, uint16_t mss, uint8_t ws, uint8_t peer_ws, bool sack);
+
+/* One 32-bit word of options, host order in, network order out: each
+ * option the proxy writes is a word of its own (kind, length and value,
+ * NOPs in front), so writing them is a store or two from a template. */
+static inline void synp_put_word(uint8_t *buf, uint32_t word)
+{
+	uint32_t v = rte_cpu_to_be_32(word);
+
+	memcpy(buf, &v, sizeof(v));
+}
+
+#define SYNP_OPT_MSS	  0x02040000u /* kind 2, length 4, the MSS below */
+#define SYNP_OPT_WS	  0x01030300u /* NOP, kind 3, length 3, the shift below */
+#define SYNP_OPT_SACK_OK  0x01010402u /* NOP, NOP, kind 4, length 2 */
+#define SYNP_OPT_TS	  0x0101080au /* NOP, NOP, kind 8, length 10; TSval, TSecr follow */
+
+static inline unsigned synp_write_opts(uint8_t *buf, uint16_t mss, uint8_t ws, uint8_t peer_ws,
+				       bool sack)
+{
+	unsigned n = 4;
+
+	synp_put_word(buf, SYNP_OPT_MSS | mss);
+	/* RFC 7323: a SYN-ACK carries a window scale only if the SYN did */
+	if (peer_ws != SYNP_WSCALE_NONE) {
+		synp_put_word(buf + n, SYNP_OPT_WS | ws);
+		n += 4;
+	}
+	if (sack) {
+		synp_put_word(buf + n, SYNP_OPT_SACK_OK);
+		n += 4;
+	}
+	return n;
+}
 
 /*
  * Timestamps through the proxy without a byte of state: the SYN-ACK's
@@ -127,7 +161,13 @@ unsigned synp_write_opts(uint8_t *buf, uint16_t mss, uint8_t ws, uint8_t peer_ws
  * Writes NOP, NOP, TSopt at buf (12 bytes): its length.
  */
 #define SYNP_TS_LEN 12
-unsigned synp_write_ts(uint8_t *buf, uint32_t tsval, uint32_t tsecr);
+static inline unsigned synp_write_ts(uint8_t *buf, uint32_t tsval, uint32_t tsecr)
+{
+	synp_put_word(buf, SYNP_OPT_TS);
+	synp_put_word(buf + 4, tsval);
+	synp_put_word(buf + 8, tsecr);
+	return SYNP_TS_LEN;
+}
 
 /*
  * Sequence translation of a spliced connection. The client knows our

@@ -109,80 +109,101 @@ static inline uint8_t ws_eff(uint8_t ws)
 }
 
 /* The new shape of a segment the proxy turns around or answers with
- * (network order, as in the packet, but seq, ack and win). */
+ * (host order: seq, ack, win). */
 struct synp_seg {
-	uint32_t saddr, daddr;
-	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t flags;
 	uint16_t win;
 };
 
+/* Where a reshaped segment goes: its addresses and ports as they are,
+ * swapped (an answer: no sum changes), or a conn's client -> VIP. */
+enum synp_ends { SYNP_ENDS_KEEP, SYNP_ENDS_SWAP, SYNP_ENDS_CLIENT };
+
 /*
  * m's segment reshaped in place into one of the proxy's own (its SYN-ACK,
  * the SYN to the real server, the ACK of its SYN-ACK, the client's RST):
- * the addresses, ports, numbers, flags and window of s, optlen bytes of
- * options at opt (a multiple of 4), no payload; the IPv4 total length to
- * match. The TCP checksum is the received one updated (RFC 1624 over the
- * pseudo header and the words that changed, the old options and payload
- * taken out by their sum, the new options put in), not a sum over the
- * segment again: a few dozen instructions where the computation from
- * scratch cost a SYN-ACK 207. So a corrupt segment stays as corrupt,
- * which is what lets the SYN go unchecked (ipvs_synp_syn_unchecked); the
- * others were checked before a conn was made. The IPv4 header's
- * checksum from scratch (ipv4_input checked it; no options). false: no
- * room for the options (m untouched).
+ * the ends `ends` says (c's client -> VIP for SYNP_ENDS_CLIENT), the
+ * numbers, flags and window of s, optlen bytes of options at opt (a
+ * multiple of 4), no payload; the IPv4 total length to match. The TCP
+ * checksum is the received one updated (RFC 1624 over the pseudo header
+ * and the words that changed, the old options and payload taken out by
+ * their sum, the new options put in), not a sum over the segment again:
+ * a SYN-ACK's cost 207 instructions that way. So a corrupt segment
+ * stays as corrupt, which is what lets the SYN go unchecked
+ * (ipvs_synp_syn_unchecked); the others were checked before a conn was
+ * made, or are the real server's, which conn_packet never checks either.
+ * The IPv4 header's checksum from scratch (ipv4_input checked it; no
+ * options). false: no room for the options (m untouched). Inlined into
+ * each caller, so `ends` costs nothing.
  */
-static bool tcp_reshape(struct rte_mbuf *m, const struct synp_seg *s, const uint8_t *opt,
-			unsigned optlen)
+static inline __attribute__((always_inline)) bool
+tcp_reshape(struct rte_mbuf *m, enum synp_ends ends, const struct ipvs_conn *c,
+	    const struct synp_seg *s, const uint8_t *opt, unsigned optlen)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	struct rte_tcp_hdr *th = tcp_of(m);
 	uint16_t l4_old = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - m->l3_len);
 	uint16_t l4_new = (uint16_t)(sizeof(*th) + optlen);
-	uint32_t len = m->l3_len + l4_new, w_old[4], w_new[4];
+	uint32_t len = m->l3_len + l4_new, w;
 	uint64_t d;
 
 	/* ipvs_in checked l4_old against the header; the options and payload
 	 * are summed where they are: in one segment */
-	if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m) < 0)
-		return false;
+	if (unlikely(m->nb_segs > 1)) {
+		if (rte_pktmbuf_linearize(m) < 0)
+			return false;
+		ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+		th = tcp_of(m);
+	}
 	if (unlikely(len > (uint32_t)rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m)))
 		return false;
-	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	th = tcp_of(m);
 	/* out: the old options and payload, the pseudo header's length */
 	d = (uint16_t)~csum_raw(th + 1, l4_old - (uint32_t)sizeof(*th));
 	d += csum_delta16(rte_cpu_to_be_16(l4_old), rte_cpu_to_be_16(l4_new));
-	/* the addresses, in the pseudo header (a swap changes no sum) */
-	d += csum_delta32(ip->src_addr, s->saddr) + csum_delta32(ip->dst_addr, s->daddr);
-	/* the header's first 16 bytes as four words: ports, seq, ack, and
-	 * data offset + flags + window; then the urgent pointer (0) */
-	memcpy(w_old, th, sizeof(w_old));
-	th->src_port = s->sport;
-	th->dst_port = s->dport;
-	th->sent_seq = rte_cpu_to_be_32(s->seq);
-	th->recv_ack = rte_cpu_to_be_32(s->ack);
+	if (ends == SYNP_ENDS_SWAP) {
+		uint32_t a = ip->src_addr;
+		uint16_t p = th->src_port;
+
+		ip->src_addr = ip->dst_addr;
+		ip->dst_addr = a;
+		th->src_port = th->dst_port;
+		th->dst_port = p;
+	} else if (ends == SYNP_ENDS_CLIENT) {
+		/* the pseudo header's addresses and the ports */
+		d += csum_delta32(ip->src_addr, c->in.saddr) +
+		     csum_delta32(ip->dst_addr, c->in.daddr);
+		d += csum_delta16(th->src_port, c->in.sport) +
+		     csum_delta16(th->dst_port, c->in.dport);
+		ip->src_addr = c->in.saddr;
+		ip->dst_addr = c->in.daddr;
+		th->src_port = c->in.sport;
+		th->dst_port = c->in.dport;
+	}
+	w = rte_cpu_to_be_32(s->seq);
+	d += csum_delta32(th->sent_seq, w);
+	th->sent_seq = w;
+	w = rte_cpu_to_be_32(s->ack);
+	d += csum_delta32(th->recv_ack, w);
+	th->recv_ack = w;
+	/* data offset, flags and window: one word of the sum */
+	memcpy(&w, &th->data_off, sizeof(w));
+	d += (uint32_t)~w;
 	th->data_off = (uint8_t)((l4_new / 4) << 4);
 	th->tcp_flags = s->flags;
 	th->rx_win = rte_cpu_to_be_16(s->win);
-	memcpy(w_new, th, sizeof(w_new));
-	for (unsigned i = 0; i < 4; i++)
-		d += csum_delta32(w_old[i], w_new[i]);
+	memcpy(&w, &th->data_off, sizeof(w));
+	d += w;
 	d += (uint16_t)~th->tcp_urp;
 	th->tcp_urp = 0;
 	/* in: the new options, whole words at offset 20 */
 	for (unsigned i = 0; i < optlen; i += 4) {
-		uint32_t v;
-
-		memcpy(&v, opt + i, 4);
-		memcpy((uint8_t *)(th + 1) + i, &v, 4);
-		d += v;
+		memcpy(&w, opt + i, sizeof(w));
+		memcpy((uint8_t *)(th + 1) + i, &w, sizeof(w));
+		d += w;
 	}
 	th->cksum = csum_apply(th->cksum, d);
 
-	ip->src_addr = s->saddr;
-	ip->dst_addr = s->daddr;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)len);
 	ip->hdr_checksum = csum_ipv4_hdr20(ip);
 	/* one segment now: its length, the padding of a short frame gone */
@@ -211,12 +232,7 @@ static void answer_syn(struct worker *w, uint16_t port_idx, struct rte_mbuf *m, 
 		       const struct synp_opts *syn)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	struct rte_tcp_hdr *th = tcp_of(m);
-	struct synp_seg s = {.saddr = ip->dst_addr,
-			     .daddr = ip->src_addr,
-			     .sport = th->dst_port,
-			     .dport = th->src_port,
-			     .seq = cookie,
+	struct synp_seg s = {.seq = cookie,
 			     .ack = isn + 1,
 			     .flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
 			     .win = SYNP_SYNACK_WIN};
@@ -231,7 +247,7 @@ static void answer_syn(struct worker *w, uint16_t port_idx, struct rte_mbuf *m, 
 	ip->time_to_live = 64; /* as the stack's own packets */
 	ip->packet_id = 0;
 	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
-	if (!tcp_reshape(m, &s, opt, optlen)) {
+	if (!tcp_reshape(m, SYNP_ENDS_SWAP, NULL, &s, opt, optlen)) {
 		dp_drop(w, port_idx, DPVS_DROP_NO_MBUF, m);
 		return;
 	}
@@ -451,13 +467,8 @@ void ipvs_synp_tick(struct ipvs_worker *iw, uint64_t now)
 static void send_syn(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m,
 		     const struct synp_opts *o)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	struct rte_tcp_hdr *th = tcp_of(m);
 	struct synp_seg s = {
-	    .saddr = ip->src_addr,
-	    .daddr = ip->dst_addr,
-	    .sport = th->src_port,
-	    .dport = th->dst_port,
 	    .seq = rte_be_to_cpu_32(th->sent_seq) - 1,
 	    .ack = 0,
 	    .flags = RTE_TCP_SYN_FLAG,
@@ -470,7 +481,7 @@ static void send_syn(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m,
 	if (ack.ts)
 		optlen += synp_write_ts(opt + optlen, ack.tsval, 0);
 
-	if (!tcp_reshape(m, &s, opt, optlen)) {
+	if (!tcp_reshape(m, SYNP_ENDS_KEEP, c, &s, opt, optlen)) {
 		dp_drop(w, m->port, DPVS_DROP_NO_MBUF, m);
 		return;
 	}
@@ -528,18 +539,14 @@ static void ack_rs(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m, ui
 		optlen = synp_write_ts(opt, sa.tsecr, sa.tsval);
 
 	/* its ack is the client's ISN + 1: the client's next sequence */
-	struct synp_seg s = {.saddr = c->in.saddr,
-			     .daddr = c->in.daddr,
-			     .sport = c->in.sport,
-			     .dport = c->in.dport,
-			     .seq = rte_be_to_cpu_32(th->recv_ack),
+	struct synp_seg s = {.seq = rte_be_to_cpu_32(th->recv_ack),
 			     .ack = cookie + 1,
 			     .flags = RTE_TCP_ACK_FLAG,
 			     .win = win};
 
 	ip->time_to_live = 64;
 	ip->packet_id = 0;
-	if (!tcp_reshape(m, &s, opt, optlen)) {
+	if (!tcp_reshape(m, SYNP_ENDS_CLIENT, c, &s, opt, optlen)) {
 		dp_drop(w, m->port, DPVS_DROP_NO_MBUF, m);
 		return;
 	}
@@ -551,18 +558,9 @@ static void ack_rs(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m, ui
  * "server" (the cookie + 1), from the VIP as every reply. */
 static void refuse_client(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
-	const struct rte_tcp_hdr *th = tcp_of(m);
-	struct synp_seg s = {.saddr = ip->src_addr,
-			     .daddr = ip->dst_addr,
-			     .sport = th->src_port,
-			     .dport = th->dst_port,
-			     .seq = c->synp.seq + 1,
-			     .ack = 0,
-			     .flags = RTE_TCP_RST_FLAG,
-			     .win = 0};
+	struct synp_seg s = {.seq = c->synp.seq + 1, .ack = 0, .flags = RTE_TCP_RST_FLAG, .win = 0};
 
-	if (!tcp_reshape(m, &s, NULL, 0)) {
+	if (!tcp_reshape(m, SYNP_ENDS_KEEP, c, &s, NULL, 0)) {
 		dp_drop(w, m->port, DPVS_DROP_NO_MBUF, m);
 		return;
 	}
