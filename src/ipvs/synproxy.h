@@ -122,10 +122,10 @@ static inline void synp_put_word(uint8_t *buf, uint32_t word)
 	memcpy(buf, &v, sizeof(v));
 }
 
-#define SYNP_OPT_MSS	  0x02040000u /* kind 2, length 4, the MSS below */
-#define SYNP_OPT_WS	  0x01030300u /* NOP, kind 3, length 3, the shift below */
-#define SYNP_OPT_SACK_OK  0x01010402u /* NOP, NOP, kind 4, length 2 */
-#define SYNP_OPT_TS	  0x0101080au /* NOP, NOP, kind 8, length 10; TSval, TSecr follow */
+#define SYNP_OPT_MSS	 0x02040000u /* kind 2, length 4, the MSS below */
+#define SYNP_OPT_WS	 0x01030300u /* NOP, kind 3, length 3, the shift below */
+#define SYNP_OPT_SACK_OK 0x01010402u /* NOP, NOP, kind 4, length 2 */
+#define SYNP_OPT_TS	 0x0101080au /* NOP, NOP, kind 8, length 10; TSval, TSecr follow */
 
 static inline unsigned synp_write_opts(uint8_t *buf, uint16_t mss, uint8_t ws, uint8_t peer_ws,
 				       bool sack)

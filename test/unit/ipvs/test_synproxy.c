@@ -469,14 +469,14 @@ static void test_rescale_win(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_mss_index),	       cmocka_unit_test(test_cookie_roundtrip),
-	    cmocka_unit_test(test_cookie_layout),
-	    cmocka_unit_test(test_cookie_mss_between), cmocka_unit_test(test_cookie_wrong),
-	    cmocka_unit_test(test_cookie_guesses),     cmocka_unit_test(test_cookie_age),
-	    cmocka_unit_test(test_cookie_wrap),	       cmocka_unit_test(test_parse_opts),
-	    cmocka_unit_test(test_write_opts),	       cmocka_unit_test(test_write_ts),
-	    cmocka_unit_test(test_xlate_out_wrap),     cmocka_unit_test(test_xlate_in_ack_sack),
-	    cmocka_unit_test(test_xlate_in_malformed), cmocka_unit_test(test_rescale_win),
+	    cmocka_unit_test(test_mss_index),	      cmocka_unit_test(test_cookie_roundtrip),
+	    cmocka_unit_test(test_cookie_layout),     cmocka_unit_test(test_cookie_mss_between),
+	    cmocka_unit_test(test_cookie_wrong),      cmocka_unit_test(test_cookie_guesses),
+	    cmocka_unit_test(test_cookie_age),	      cmocka_unit_test(test_cookie_wrap),
+	    cmocka_unit_test(test_parse_opts),	      cmocka_unit_test(test_write_opts),
+	    cmocka_unit_test(test_write_ts),	      cmocka_unit_test(test_xlate_out_wrap),
+	    cmocka_unit_test(test_xlate_in_ack_sack), cmocka_unit_test(test_xlate_in_malformed),
+	    cmocka_unit_test(test_rescale_win),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -627,8 +627,8 @@ static void test_corrupt_syn_and_ack(void **state)
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
 	struct rte_mbuf *m[2];
-	size_t len = seg(CIP, 40016, VIP, SP_PORT, SYN, CISN, 0, 64240, syn_opts,
-			 sizeof(syn_opts), 0);
+	size_t len =
+	    seg(CIP, 40016, VIP, SP_PORT, SYN, CISN, 0, 64240, syn_opts, sizeof(syn_opts), 0);
 	uint16_t bad;
 
 	(void)state;
@@ -650,8 +650,8 @@ static void test_corrupt_syn_and_ack(void **state)
 	uint32_t cookie = handshake_syn(40017);
 
 	len = seg(CIP, 40017, VIP, SP_PORT, ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 0);
-	th = (struct rte_tcp_hdr *)(fb + sizeof(struct rte_ether_hdr) +
-				    sizeof(struct rte_ipv4_hdr));
+	th =
+	    (struct rte_tcp_hdr *)(fb + sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr));
 	th->cksum ^= htons(1);
 	feed(P_CLI, len);
 	assert_int_equal(take(p_tx_ring[P_SRV], m, 2), 0);
