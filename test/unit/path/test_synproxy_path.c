@@ -26,7 +26,8 @@
  *  - the SYN-ACK's MSS: 8 bytes less for a Full-NAT service while
  *    fnat_toa is on (room for TOA in the client's full-sized segments);
  *  - a corrupt SYN answered with a SYN-ACK as corrupt (made in place,
- *    the checksum updated); a corrupt ACK dropped before its cookie;
+ *    the checksum updated); a corrupt ACK dropped before its cookie; a
+ *    SYN with data (odd length) answered without it;
  *  - the service's refusals (DR, UDP, persistence, --proxy-protocol);
  *  - after each test, per port, the fates of what it received add up.
  */
@@ -660,6 +661,24 @@ static void test_corrupt_syn_and_ack(void **state)
 	assert_int_equal(ipvs_conn_count(0), 0);
 }
 
+/* A SYN with data (TCP Fast Open's, say; an odd length) is answered as
+ * any: the SYN-ACK without it, its checksum right (the data's sum taken
+ * out), no conn. */
+static void test_syn_with_data(void **state)
+{
+	uint32_t len;
+	struct rte_tcp_hdr *th;
+
+	(void)state;
+	client(40018, SYN, CISN, 0, 64240, syn_opts, sizeof(syn_opts), 11);
+	th = tcp_out(one_out_of(P_CLI), P_CLI, &cgw_mac, VIP, SP_PORT, CIP, 40018, &len);
+	assert_int_equal(th->tcp_flags, SYN | ACK);
+	assert_int_equal(ntohl(th->recv_ack), CISN + 1);
+	assert_int_equal(len, 0);
+	assert_int_equal(opts_of(th).mss, 1460);
+	assert_int_equal(ipvs_conn_count(0), 0);
+}
+
 static void test_refusals(void **state)
 {
 	struct dpvs_svc s = p_svc_key(IPPROTO_TCP, VIP, SP_PORT), u;
@@ -706,6 +725,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fullnat_refused, setup_fnat, teardown),
 	    cmocka_unit_test_setup_teardown(test_fullnat_mss_and_toa, setup_fnat, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_syn_and_ack, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_syn_with_data, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	};
 
