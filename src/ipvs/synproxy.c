@@ -14,13 +14,6 @@
  * so the MSS the real server learns is rarely below the client's. */
 const uint16_t synp_mss_table[SYNP_MSS_ENTRIES] = {536, 1300, 1440, 1460};
 
-#define COOKIE_BITS 24
-#define COOKIE_MASK ((1u << COOKIE_BITS) - 1)
-/* the data the cookie carries: MSS index (2 bits), window scale (4), SACK (1) */
-#define DATA_BITS     7
-#define DATA_WS_SHIFT 2
-#define DATA_SACK     0x40u
-
 enum {
 	TCPOPT_EOL = 0,
 	TCPOPT_NOP = 1,
@@ -31,99 +24,26 @@ enum {
 	TCPOPT_TS = 8
 };
 
-/* H(key, tuple, count): which = 1 is the count-free hash that hides the
- * tuple's part, which = 2 the one bound to the counter; distinct
- * messages, so one key serves both. The counter's 24 bits wrap once in
- * 34 years of 64-second steps. The message's two words: */
-static inline uint64_t cookie_m0(const struct synp_tuple *t)
-{
-	return (uint64_t)t->saddr | (uint64_t)t->daddr << 32;
-}
-
-static inline uint64_t cookie_m1(const struct synp_tuple *t, uint32_t count, uint8_t which)
-{
-	return (uint64_t)t->sport | (uint64_t)t->dport << 16 | (uint64_t)(count & 0xffffff) << 32 |
-	       (uint64_t)which << 56;
-}
-
-/*
- * The two hashes are SipHash-1-3 of two 13-byte messages that share
- * their first block (the addresses): the key's set-up and that block's
- * round are done once (sip_first) and each hash goes on from a copy of
- * the state (sip_last): 9 rounds for the pair, not 10, and the very
- * values of two whole runs (test_synproxy checks them against
- * ipvs_siphash13_2w).
- */
-struct sip_state {
-	uint64_t v0, v1, v2, v3;
-};
-
-static inline struct sip_state sip_first(const struct ipvs_hash_key *k, uint64_t m0)
-{
-	struct sip_state s = {0x736f6d6570736575ull ^ k->k0, 0x646f72616e646f6dull ^ k->k1,
-			      0x6c7967656e657261ull ^ k->k0, 0x7465646279746573ull ^ k->k1 ^ m0};
-
-	IPVS_SIPROUND(s.v0, s.v1, s.v2, s.v3);
-	s.v0 ^= m0;
-	return s;
-}
-
-static inline uint32_t sip_last(struct sip_state s, uint64_t m1)
-{
-	s.v3 ^= m1;
-	IPVS_SIPROUND(s.v0, s.v1, s.v2, s.v3);
-	s.v0 ^= m1;
-	s.v2 ^= 0xff;
-	IPVS_SIPROUND(s.v0, s.v1, s.v2, s.v3);
-	IPVS_SIPROUND(s.v0, s.v1, s.v2, s.v3);
-	IPVS_SIPROUND(s.v0, s.v1, s.v2, s.v3);
-	return (uint32_t)(s.v0 ^ s.v1 ^ s.v2 ^ s.v3);
-}
-
-unsigned synp_mss_index(uint16_t mss)
-{
-	unsigned i = SYNP_MSS_ENTRIES - 1;
-
-	while (i > 0 && synp_mss_table[i] > mss)
-		i--;
-	return i;
-}
-
-uint32_t synp_cookie_make(const struct ipvs_hash_key *k, const struct synp_tuple *t, uint32_t isn,
-			  uint32_t count, const struct synp_opts *o, struct synp_opts *kept)
-{
-	unsigned mi = synp_mss_index(o->mss);
-	uint32_t ws = o->wscale > SYNP_WSCALE_MAX ? SYNP_WSCALE_NONE : o->wscale;
-	uint32_t data = mi | ws << DATA_WS_SHIFT | (o->sack_ok ? DATA_SACK : 0);
-	struct sip_state st;
-
-	if (kept)
-		*kept = (struct synp_opts){
-		    .mss = synp_mss_table[mi], .wscale = (uint8_t)ws, .sack_ok = o->sack_ok};
-	st = sip_first(k, cookie_m0(t));
-	return sip_last(st, cookie_m1(t, 0, 1)) + isn + (count << COOKIE_BITS) +
-	       ((sip_last(st, cookie_m1(t, count, 2)) + data) & COOKIE_MASK);
-}
-
 enum synp_check synp_cookie_check(const struct ipvs_hash_key *k, const struct synp_tuple *t,
 				  uint32_t ack_seq, uint32_t ack_ack, uint32_t now,
 				  struct synp_opts *o)
 {
-	struct sip_state st = sip_first(k, cookie_m0(t));
-	uint32_t isn = ack_seq - 1, v = (ack_ack - 1) - sip_last(st, cookie_m1(t, 0, 1)) - isn;
+	struct synp_sip_state st = synp_sip_first(k, synp_cookie_m0(t));
+	uint32_t isn = ack_seq - 1,
+		 v = (ack_ack - 1) - synp_sip_last(st, synp_cookie_m1(t, 0, 1)) - isn;
 	/* the counter's low byte came back in the top one: its age modulo
 	 * 256, so counter 0 still takes a cookie of counter 255. Most
 	 * forged cookies end here, after one hash */
-	uint32_t age = (now - (v >> COOKIE_BITS)) & 0xff, data;
+	uint32_t age = (now - (v >> SYNP_COOKIE_BITS)) & 0xff, data;
 
 	if (age > 1)
 		return SYNP_COOKIE_STALE;
-	data = (v - sip_last(st, cookie_m1(t, now - age, 2))) & COOKIE_MASK;
-	if (data >> DATA_BITS)
+	data = (v - synp_sip_last(st, synp_cookie_m1(t, now - age, 2))) & SYNP_COOKIE_MASK;
+	if (data >> SYNP_DATA_BITS)
 		return SYNP_COOKIE_FORGED;
 	*o = (struct synp_opts){.mss = synp_mss_table[data & 3],
-				.wscale = (uint8_t)((data >> DATA_WS_SHIFT) & 0xf),
-				.sack_ok = (data & DATA_SACK) != 0};
+				.wscale = (uint8_t)((data >> SYNP_DATA_WS_SHIFT) & 0xf),
+				.sack_ok = (data & SYNP_DATA_SACK) != 0};
 	return SYNP_COOKIE_OK;
 }
 

@@ -78,13 +78,93 @@ struct synp_tuple {
 };
 
 /* The MSS table's index for a client's offer (see synp_mss_table). */
-unsigned synp_mss_index(uint16_t mss);
+static inline unsigned synp_mss_index(uint16_t mss)
+{
+	unsigned i = SYNP_MSS_ENTRIES - 1;
+
+	while (i > 0 && synp_mss_table[i] > mss)
+		i--;
+	return i;
+}
+
+/* The cookie's layout (the top of this file) */
+#define SYNP_COOKIE_BITS 24
+#define SYNP_COOKIE_MASK ((1u << SYNP_COOKIE_BITS) - 1)
+/* the data the cookie carries: MSS index (2 bits), window scale (4), SACK (1) */
+#define SYNP_DATA_BITS	   7
+#define SYNP_DATA_WS_SHIFT 2
+#define SYNP_DATA_SACK	   0x40u
+
+/* H(key, tuple, count): which = 1 is the count-free hash that hides the
+ * tuple's part, which = 2 the one bound to the counter; distinct
+ * messages, so one key serves both. The counter's 24 bits wrap once in
+ * 34 years of 64-second steps. The message's two words: */
+static inline uint64_t synp_cookie_m0(const struct synp_tuple *t)
+{
+	return (uint64_t)t->saddr | (uint64_t)t->daddr << 32;
+}
+
+static inline uint64_t synp_cookie_m1(const struct synp_tuple *t, uint32_t count, uint8_t which)
+{
+	return (uint64_t)t->sport | (uint64_t)t->dport << 16 | (uint64_t)(count & 0xffffff) << 32 |
+	       (uint64_t)which << 56;
+}
+
+/*
+ * The two hashes are SipHash-1-3 of two 13-byte messages that share
+ * their first block (the addresses): the key's set-up and that block's
+ * round are done once (synp_sip_first) and each hash goes on from a copy of
+ * the state (synp_sip_last): 9 rounds for the pair, not 10, and the very
+ * values of two whole runs (test_synproxy checks them against
+ * ipvs_siphash13_2w).
+ */
+struct synp_sip_state {
+	uint64_t v0, v1, v2, v3;
+};
+
+static inline struct synp_sip_state synp_sip_first(const struct ipvs_hash_key *k, uint64_t m0)
+{
+	struct synp_sip_state s = {0x736f6d6570736575ull ^ k->k0, 0x646f72616e646f6dull ^ k->k1,
+				   0x6c7967656e657261ull ^ k->k0,
+				   0x7465646279746573ull ^ k->k1 ^ m0};
+
+	IPVS_SIPROUND(s.v0, s.v1, s.v2, s.v3);
+	s.v0 ^= m0;
+	return s;
+}
+
+static inline uint32_t synp_sip_last(struct synp_sip_state s, uint64_t m1)
+{
+	s.v3 ^= m1;
+	IPVS_SIPROUND(s.v0, s.v1, s.v2, s.v3);
+	s.v0 ^= m1;
+	s.v2 ^= 0xff;
+	IPVS_SIPROUND(s.v0, s.v1, s.v2, s.v3);
+	IPVS_SIPROUND(s.v0, s.v1, s.v2, s.v3);
+	IPVS_SIPROUND(s.v0, s.v1, s.v2, s.v3);
+	return (uint32_t)(s.v0 ^ s.v1 ^ s.v2 ^ s.v3);
+}
 
 /* The cookie (our ISN in the SYN-ACK) for the client's SYN of ISN isn
  * at counter count; the opts kept are those the MSS table and 4 bits of
- * window scale can say (*kept, when not NULL, receives them). */
-uint32_t synp_cookie_make(const struct ipvs_hash_key *k, const struct synp_tuple *t, uint32_t isn,
-			  uint32_t count, const struct synp_opts *o, struct synp_opts *kept);
+ * window scale can say (*kept, when not NULL, receives them). Inline:
+ * the flood's every SYN makes one. */
+static inline uint32_t synp_cookie_make(const struct ipvs_hash_key *k, const struct synp_tuple *t,
+					uint32_t isn, uint32_t count, const struct synp_opts *o,
+					struct synp_opts *kept)
+{
+	unsigned mi = synp_mss_index(o->mss);
+	uint32_t ws = o->wscale > SYNP_WSCALE_MAX ? SYNP_WSCALE_NONE : o->wscale;
+	uint32_t data = mi | ws << SYNP_DATA_WS_SHIFT | (o->sack_ok ? SYNP_DATA_SACK : 0);
+	struct synp_sip_state st;
+
+	if (kept)
+		*kept = (struct synp_opts){
+		    .mss = synp_mss_table[mi], .wscale = (uint8_t)ws, .sack_ok = o->sack_ok};
+	st = synp_sip_first(k, synp_cookie_m0(t));
+	return synp_sip_last(st, synp_cookie_m1(t, 0, 1)) + isn + (count << SYNP_COOKIE_BITS) +
+	       ((synp_sip_last(st, synp_cookie_m1(t, count, 2)) + data) & SYNP_COOKIE_MASK);
+}
 
 enum synp_check {
 	SYNP_COOKIE_OK = 0,
