@@ -113,6 +113,45 @@ static inline uint16_t csum_raw(const void *buf, uint32_t len)
 }
 
 /*
+ * RFC 1624 over many fields at once, for a packet rewritten more than a
+ * field or two (the SYN proxy turns a SYN into its SYN-ACK in place):
+ * a 64-bit delta collects, for each field that changed, ~old + new
+ * (csum_delta32 for a 32-bit word, csum_delta16 for a 16-bit one; the
+ * sum of bytes removed as ~csum_raw, of bytes added as csum_raw), and
+ * csum_apply folds it into the stored checksum once. In one's
+ * complement ~x is -x, 0xffffffff and 0xffff are both zero, so 32- and
+ * 16-bit terms share the accumulator; every field must sit at an even
+ * offset of the covered data, as all of TCP's and IPv4's do. A checksum
+ * that was wrong stays wrong by as much: the receiver still drops it.
+ */
+static inline uint64_t csum_delta32(uint32_t old_val, uint32_t new_val)
+{
+	return (uint64_t)(uint32_t)~old_val + new_val;
+}
+
+static inline uint64_t csum_delta16(uint16_t old_val, uint16_t new_val)
+{
+	return (uint64_t)(uint16_t)~old_val + new_val;
+}
+
+static inline uint16_t csum_apply(uint16_t csum, uint64_t delta)
+{
+	return (uint16_t)~csum_fold64((uint64_t)(uint16_t)~csum + delta);
+}
+
+/* The checksum to store for a 20-byte IPv4 header (no options), from
+ * scratch as five 32-bit words; the stored field is taken back out, so
+ * the caller need not clear it. */
+static inline uint16_t csum_ipv4_hdr20(const struct rte_ipv4_hdr *ip)
+{
+	uint32_t w[5];
+
+	memcpy(w, ip, sizeof(w));
+	return (uint16_t)~csum_fold64((uint64_t)w[0] + w[1] + w[2] + w[3] + w[4] +
+				      (uint16_t)~ip->hdr_checksum);
+}
+
+/*
  * Folded (not complemented) pseudo-header sum for a TCP/UDP checksum:
  * source, destination, protocol and the L4 length derived from the IPv4
  * total length. Used as the seed for checksum offload and below.

@@ -299,12 +299,18 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 		return INET_ACCEPT;
 	}
 	/* a conn is kept for a long time: not for a corrupt packet (the
-	 * NIC's word when it gave one, else computed) */
-	if (unlikely(!l4_csum_ok(m, ip))) {
+	 * NIC's word when it gave one, else computed). A SYN-proxy SYN
+	 * keeps nothing, and its answer inherits a bad checksum
+	 * (ipvs_synp_syn_unchecked): only the NIC's word, which is free */
+	bool synp = proto == IPPROTO_TCP && (svc->flags & DPVS_SVC_F_SYNPROXY);
+
+	if (unlikely(synp && ipvs_synp_syn_unchecked(l4_event)
+			 ? (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD
+			 : !l4_csum_ok(m, ip))) {
 		dp_drop(w, port_idx, DPVS_DROP_L4_BAD_CSUM, m);
 		return INET_STOLEN;
 	}
-	if (proto == IPPROTO_TCP && (svc->flags & DPVS_SVC_F_SYNPROXY)) {
+	if (synp) {
 		/* the proxy answers SYNs itself; a conn starts with the
 		 * ACK that returns a good cookie. No real server: no answer
 		 * either (the client would believe a conn that cannot be) */
@@ -312,7 +318,7 @@ static enum inet_verdict new_flow(struct worker *w, struct ipvs_worker *iw, uint
 			dp_drop(w, port_idx, DPVS_DROP_CONN_NO_DEST, m);
 			return INET_STOLEN;
 		}
-		if (ipvs_synp_new_flow(w, iw, port_idx, m) == IPVS_SYNP_STOLEN)
+		if (ipvs_synp_new_flow(w, iw, port_idx, m, snap, svc) == IPVS_SYNP_STOLEN)
 			return INET_STOLEN;
 		state = IPVS_TCP_SYN_RECV;
 	} else if (proto == IPPROTO_TCP) {

@@ -609,6 +609,15 @@ struct ipvs_worker {
 	uint32_t synp_nfree;
 	uint32_t synp_nheld;    /* slots in use: the timer looks only then */
 	uint64_t synp_tick_sec; /* ... and once a second */
+	/* The handshake ACK whose cookie ipvs_synp_new_flow passed
+	 * (IPVS_SYNP_ACK_OK) and what its cookie kept, for ipvs_synp_open
+	 * of the same packet once new_flow has made its conn: checked once,
+	 * and nothing carried through new_flow's scheduling, which every
+	 * new flow of every service runs */
+	const struct rte_mbuf *synp_ack_m;
+	uint16_t synp_ack_mss;
+	uint8_t synp_ack_ws;
+	bool synp_ack_sack;
 };
 
 /* conn.c */
@@ -801,10 +810,22 @@ enum ipvs_synp_verdict {
 	IPVS_SYNP_STOLEN, /* m answered, dropped or kept */
 	IPVS_SYNP_ACK_OK, /* a handshake ACK with a good cookie: make the conn */
 };
-/* A packet of no conn to a SYN-proxy service (TCP, checksum checked):
- * a SYN is answered with a cookie, an ACK's cookie checked. */
+/* A packet of no conn to SYN-proxy service svc (TCP; its checksum
+ * checked unless it is a SYN: ipvs_synp_syn_unchecked): a SYN is
+ * answered with a cookie, an ACK's cookie checked. */
 enum ipvs_synp_verdict ipvs_synp_new_flow(struct worker *w, struct ipvs_worker *iw,
-					  uint16_t port_idx, struct rte_mbuf *m);
+					  uint16_t port_idx, struct rte_mbuf *m,
+					  const struct ipvs_snap *snap,
+					  const struct ipvs_snap_svc *svc);
+/* The one segment of no conn whose checksum the proxy need not check
+ * (tcp_flags: SYN alone): its SYN-ACK is made from it in place with the
+ * checksum updated, not computed, so a corrupt SYN gets a SYN-ACK as
+ * corrupt, which the client drops; no state is kept for it either way. */
+static inline bool ipvs_synp_syn_unchecked(uint8_t tcp_flags)
+{
+	return (tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG |
+			     RTE_TCP_FIN_FLAG)) == RTE_TCP_SYN_FLAG;
+}
 /* The conn c just made for that ACK: m leaves as the SYN to the real
  * server (its data kept for the splice). Consumes m. */
 void ipvs_synp_open(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *c,

@@ -14,13 +14,6 @@
  * so the MSS the real server learns is rarely below the client's. */
 const uint16_t synp_mss_table[SYNP_MSS_ENTRIES] = {536, 1300, 1440, 1460};
 
-#define COOKIE_BITS 24
-#define COOKIE_MASK ((1u << COOKIE_BITS) - 1)
-/* the data the cookie carries: MSS index (2 bits), window scale (4), SACK (1) */
-#define DATA_BITS     7
-#define DATA_WS_SHIFT 2
-#define DATA_SACK     0x40u
-
 enum {
 	TCPOPT_EOL = 0,
 	TCPOPT_NOP = 1,
@@ -31,60 +24,26 @@ enum {
 	TCPOPT_TS = 8
 };
 
-/* H(key, tuple, count): which = 1 is the count-free hash that hides the
- * tuple's part, which = 2 the one bound to the counter; distinct
- * messages, so one key serves both. The counter's 24 bits wrap once in
- * 34 years of 64-second steps. */
-static uint32_t cookie_hash(const struct ipvs_hash_key *k, const struct synp_tuple *t,
-			    uint32_t count, uint8_t which)
-{
-	uint64_t m0 = (uint64_t)t->saddr | (uint64_t)t->daddr << 32;
-	uint64_t m1 = (uint64_t)t->sport | (uint64_t)t->dport << 16 |
-		      (uint64_t)(count & 0xffffff) << 32 | (uint64_t)which << 56;
-
-	return (uint32_t)ipvs_siphash13_2w(k, m0, m1);
-}
-
-unsigned synp_mss_index(uint16_t mss)
-{
-	unsigned i = SYNP_MSS_ENTRIES - 1;
-
-	while (i > 0 && synp_mss_table[i] > mss)
-		i--;
-	return i;
-}
-
-uint32_t synp_cookie_make(const struct ipvs_hash_key *k, const struct synp_tuple *t, uint32_t isn,
-			  uint32_t count, const struct synp_opts *o, struct synp_opts *kept)
-{
-	unsigned mi = synp_mss_index(o->mss);
-	uint32_t ws = o->wscale > SYNP_WSCALE_MAX ? SYNP_WSCALE_NONE : o->wscale;
-	uint32_t data = mi | ws << DATA_WS_SHIFT | (o->sack_ok ? DATA_SACK : 0);
-
-	if (kept)
-		*kept = (struct synp_opts){
-		    .mss = synp_mss_table[mi], .wscale = (uint8_t)ws, .sack_ok = o->sack_ok};
-	return cookie_hash(k, t, 0, 1) + isn + (count << COOKIE_BITS) +
-	       ((cookie_hash(k, t, count, 2) + data) & COOKIE_MASK);
-}
-
 enum synp_check synp_cookie_check(const struct ipvs_hash_key *k, const struct synp_tuple *t,
 				  uint32_t ack_seq, uint32_t ack_ack, uint32_t now,
 				  struct synp_opts *o)
 {
-	uint32_t isn = ack_seq - 1, v = (ack_ack - 1) - cookie_hash(k, t, 0, 1) - isn;
+	struct synp_sip_state st = synp_sip_first(k, synp_cookie_m0(t));
+	uint32_t isn = ack_seq - 1,
+		 v = (ack_ack - 1) - synp_sip_last(st, synp_cookie_m1(t, 0, 1)) - isn;
 	/* the counter's low byte came back in the top one: its age modulo
-	 * 256, so counter 0 still takes a cookie of counter 255 */
-	uint32_t age = (now - (v >> COOKIE_BITS)) & 0xff, data;
+	 * 256, so counter 0 still takes a cookie of counter 255. Most
+	 * forged cookies end here, after one hash */
+	uint32_t age = (now - (v >> SYNP_COOKIE_BITS)) & 0xff, data;
 
 	if (age > 1)
 		return SYNP_COOKIE_STALE;
-	data = (v - cookie_hash(k, t, now - age, 2)) & COOKIE_MASK;
-	if (data >> DATA_BITS)
+	data = (v - synp_sip_last(st, synp_cookie_m1(t, now - age, 2))) & SYNP_COOKIE_MASK;
+	if (data >> SYNP_DATA_BITS)
 		return SYNP_COOKIE_FORGED;
 	*o = (struct synp_opts){.mss = synp_mss_table[data & 3],
-				.wscale = (uint8_t)((data >> DATA_WS_SHIFT) & 0xf),
-				.sack_ok = (data & DATA_SACK) != 0};
+				.wscale = (uint8_t)((data >> SYNP_DATA_WS_SHIFT) & 0xf),
+				.sack_ok = (data & SYNP_DATA_SACK) != 0};
 	return SYNP_COOKIE_OK;
 }
 
@@ -121,42 +80,6 @@ int synp_parse_opts(const uint8_t *opt, unsigned len, struct synp_opts *o)
 		i += olen;
 	}
 	return 0;
-}
-
-unsigned synp_write_opts(uint8_t *buf, uint16_t mss, uint8_t ws, uint8_t peer_ws, bool sack)
-{
-	unsigned n = 0;
-
-	buf[n++] = TCPOPT_MSS;
-	buf[n++] = 4;
-	buf[n++] = (uint8_t)(mss >> 8);
-	buf[n++] = (uint8_t)mss;
-	/* RFC 7323: a SYN-ACK carries a window scale only if the SYN did */
-	if (peer_ws != SYNP_WSCALE_NONE) {
-		buf[n++] = TCPOPT_NOP;
-		buf[n++] = TCPOPT_WS;
-		buf[n++] = 3;
-		buf[n++] = ws;
-	}
-	if (sack) {
-		buf[n++] = TCPOPT_NOP;
-		buf[n++] = TCPOPT_NOP;
-		buf[n++] = TCPOPT_SACK_PERM;
-		buf[n++] = 2;
-	}
-	return n;
-}
-
-unsigned synp_write_ts(uint8_t *buf, uint32_t tsval, uint32_t tsecr)
-{
-	uint32_t v[2] = {rte_cpu_to_be_32(tsval), rte_cpu_to_be_32(tsecr)};
-
-	buf[0] = TCPOPT_NOP;
-	buf[1] = TCPOPT_NOP;
-	buf[2] = TCPOPT_TS;
-	buf[3] = 10;
-	memcpy(buf + 4, v, sizeof(v));
-	return SYNP_TS_LEN;
 }
 
 static void xlate_win(struct rte_tcp_hdr *th, uint8_t from, uint8_t to)

@@ -33,7 +33,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_tcp.h>
 
 #include "ipvs/conn_hash.h"
@@ -76,13 +78,93 @@ struct synp_tuple {
 };
 
 /* The MSS table's index for a client's offer (see synp_mss_table). */
-unsigned synp_mss_index(uint16_t mss);
+static inline unsigned synp_mss_index(uint16_t mss)
+{
+	unsigned i = SYNP_MSS_ENTRIES - 1;
+
+	while (i > 0 && synp_mss_table[i] > mss)
+		i--;
+	return i;
+}
+
+/* The cookie's layout (the top of this file) */
+#define SYNP_COOKIE_BITS 24
+#define SYNP_COOKIE_MASK ((1u << SYNP_COOKIE_BITS) - 1)
+/* the data the cookie carries: MSS index (2 bits), window scale (4), SACK (1) */
+#define SYNP_DATA_BITS	   7
+#define SYNP_DATA_WS_SHIFT 2
+#define SYNP_DATA_SACK	   0x40u
+
+/* H(key, tuple, count): which = 1 is the count-free hash that hides the
+ * tuple's part, which = 2 the one bound to the counter; distinct
+ * messages, so one key serves both. The counter's 24 bits wrap once in
+ * 34 years of 64-second steps. The message's two words: */
+static inline uint64_t synp_cookie_m0(const struct synp_tuple *t)
+{
+	return (uint64_t)t->saddr | (uint64_t)t->daddr << 32;
+}
+
+static inline uint64_t synp_cookie_m1(const struct synp_tuple *t, uint32_t count, uint8_t which)
+{
+	return (uint64_t)t->sport | (uint64_t)t->dport << 16 | (uint64_t)(count & 0xffffff) << 32 |
+	       (uint64_t)which << 56;
+}
+
+/*
+ * The two hashes are SipHash-1-3 of two 13-byte messages that share
+ * their first block (the addresses): the key's set-up and that block's
+ * round are done once (synp_sip_first) and each hash goes on from a copy of
+ * the state (synp_sip_last): 9 rounds for the pair, not 10, and the very
+ * values of two whole runs (test_synproxy checks them against
+ * ipvs_siphash13_2w).
+ */
+struct synp_sip_state {
+	uint64_t v0, v1, v2, v3;
+};
+
+static inline struct synp_sip_state synp_sip_first(const struct ipvs_hash_key *k, uint64_t m0)
+{
+	struct synp_sip_state s = {0x736f6d6570736575ull ^ k->k0, 0x646f72616e646f6dull ^ k->k1,
+				   0x6c7967656e657261ull ^ k->k0,
+				   0x7465646279746573ull ^ k->k1 ^ m0};
+
+	IPVS_SIPROUND(s.v0, s.v1, s.v2, s.v3);
+	s.v0 ^= m0;
+	return s;
+}
+
+static inline uint32_t synp_sip_last(struct synp_sip_state s, uint64_t m1)
+{
+	s.v3 ^= m1;
+	IPVS_SIPROUND(s.v0, s.v1, s.v2, s.v3);
+	s.v0 ^= m1;
+	s.v2 ^= 0xff;
+	IPVS_SIPROUND(s.v0, s.v1, s.v2, s.v3);
+	IPVS_SIPROUND(s.v0, s.v1, s.v2, s.v3);
+	IPVS_SIPROUND(s.v0, s.v1, s.v2, s.v3);
+	return (uint32_t)(s.v0 ^ s.v1 ^ s.v2 ^ s.v3);
+}
 
 /* The cookie (our ISN in the SYN-ACK) for the client's SYN of ISN isn
  * at counter count; the opts kept are those the MSS table and 4 bits of
- * window scale can say (*kept, when not NULL, receives them). */
-uint32_t synp_cookie_make(const struct ipvs_hash_key *k, const struct synp_tuple *t, uint32_t isn,
-			  uint32_t count, const struct synp_opts *o, struct synp_opts *kept);
+ * window scale can say (*kept, when not NULL, receives them). Inline:
+ * the flood's every SYN makes one. */
+static inline uint32_t synp_cookie_make(const struct ipvs_hash_key *k, const struct synp_tuple *t,
+					uint32_t isn, uint32_t count, const struct synp_opts *o,
+					struct synp_opts *kept)
+{
+	unsigned mi = synp_mss_index(o->mss);
+	uint32_t ws = o->wscale > SYNP_WSCALE_MAX ? SYNP_WSCALE_NONE : o->wscale;
+	uint32_t data = mi | ws << SYNP_DATA_WS_SHIFT | (o->sack_ok ? SYNP_DATA_SACK : 0);
+	struct synp_sip_state st;
+
+	if (kept)
+		*kept = (struct synp_opts){
+		    .mss = synp_mss_table[mi], .wscale = (uint8_t)ws, .sack_ok = o->sack_ok};
+	st = synp_sip_first(k, synp_cookie_m0(t));
+	return synp_sip_last(st, synp_cookie_m1(t, 0, 1)) + isn + (count << SYNP_COOKIE_BITS) +
+	       ((synp_sip_last(st, synp_cookie_m1(t, count, 2)) + data) & SYNP_COOKIE_MASK);
+}
 
 enum synp_check {
 	SYNP_COOKIE_OK = 0,
@@ -109,7 +191,39 @@ int synp_parse_opts(const uint8_t *opt, unsigned len, struct synp_opts *o);
  * (peer_ws != SYNP_WSCALE_NONE); SACK-permitted when the peer offered
  * it. Returns the length written, a multiple of 4. */
 #define SYNP_OPTS_MAX 24 /* the three, and a TSopt (synp_write_ts) */
-unsigned synp_write_opts(uint8_t *buf, uint16_t mss, uint8_t ws, uint8_t peer_ws, bool sack);
+
+/* One 32-bit word of options, host order in, network order out: each
+ * option the proxy writes is a word of its own (kind, length and value,
+ * NOPs in front), so writing them is a store or two from a template. */
+static inline void synp_put_word(uint8_t *buf, uint32_t word)
+{
+	uint32_t v = rte_cpu_to_be_32(word);
+
+	memcpy(buf, &v, sizeof(v));
+}
+
+#define SYNP_OPT_MSS	 0x02040000u /* kind 2, length 4, the MSS below */
+#define SYNP_OPT_WS	 0x01030300u /* NOP, kind 3, length 3, the shift below */
+#define SYNP_OPT_SACK_OK 0x01010402u /* NOP, NOP, kind 4, length 2 */
+#define SYNP_OPT_TS	 0x0101080au /* NOP, NOP, kind 8, length 10; TSval, TSecr follow */
+
+static inline unsigned synp_write_opts(uint8_t *buf, uint16_t mss, uint8_t ws, uint8_t peer_ws,
+				       bool sack)
+{
+	unsigned n = 4;
+
+	synp_put_word(buf, SYNP_OPT_MSS | mss);
+	/* RFC 7323: a SYN-ACK carries a window scale only if the SYN did */
+	if (peer_ws != SYNP_WSCALE_NONE) {
+		synp_put_word(buf + n, SYNP_OPT_WS | ws);
+		n += 4;
+	}
+	if (sack) {
+		synp_put_word(buf + n, SYNP_OPT_SACK_OK);
+		n += 4;
+	}
+	return n;
+}
 
 /*
  * Timestamps through the proxy without a byte of state: the SYN-ACK's
@@ -127,7 +241,13 @@ unsigned synp_write_opts(uint8_t *buf, uint16_t mss, uint8_t ws, uint8_t peer_ws
  * Writes NOP, NOP, TSopt at buf (12 bytes): its length.
  */
 #define SYNP_TS_LEN 12
-unsigned synp_write_ts(uint8_t *buf, uint32_t tsval, uint32_t tsecr);
+static inline unsigned synp_write_ts(uint8_t *buf, uint32_t tsval, uint32_t tsecr)
+{
+	synp_put_word(buf, SYNP_OPT_TS);
+	synp_put_word(buf + 4, tsval);
+	synp_put_word(buf + 8, tsecr);
+	return SYNP_TS_LEN;
+}
 
 /*
  * Sequence translation of a spliced connection. The client knows our

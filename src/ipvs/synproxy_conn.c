@@ -56,6 +56,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "dpvs/toa.h"
 #include "inet/csum.h"
 #include "ipvs/synproxy.h"
 #include "ipvs/xmit_conn.h"
@@ -107,73 +108,146 @@ static inline uint8_t ws_eff(uint8_t ws)
 	return ws == SYNP_WSCALE_NONE ? 0 : ws;
 }
 
+/* The new shape of a segment the proxy turns around or answers with
+ * (host order: seq, ack, win). */
+struct synp_seg {
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint16_t win;
+};
+
+/* Where a reshaped segment goes: its addresses and ports as they are,
+ * swapped (an answer: no sum changes), or a conn's client -> VIP. */
+enum synp_ends { SYNP_ENDS_KEEP, SYNP_ENDS_SWAP, SYNP_ENDS_CLIENT };
+
 /*
- * m's TCP header rebuilt with optlen bytes of options at opt and no
- * payload, its IPv4 total length to match; then both checksums from
- * scratch (a handshake packet is small). The IPv4 header keeps its
- * length (ipv4_input refused options). false: no room (m untouched).
+ * m's segment reshaped in place into one of the proxy's own (its SYN-ACK,
+ * the SYN to the real server, the ACK of its SYN-ACK, the client's RST):
+ * the ends `ends` says (c's client -> VIP for SYNP_ENDS_CLIENT), the
+ * numbers, flags and window of s, optlen bytes of options at opt (a
+ * multiple of 4), no payload; the IPv4 total length to match. The TCP
+ * checksum is the received one updated (RFC 1624 over the pseudo header
+ * and the words that changed, the old options and payload taken out by
+ * their sum, the new options put in), not a sum over the segment again:
+ * a SYN-ACK's cost 207 instructions that way. So a corrupt segment
+ * stays as corrupt, which is what lets the SYN go unchecked
+ * (ipvs_synp_syn_unchecked); the others were checked before a conn was
+ * made, or are the real server's, which conn_packet never checks either.
+ * The IPv4 header's checksum from scratch (ipv4_input checked it; no
+ * options). false: no room for the options (m untouched). Inlined into
+ * each caller, so `ends` costs nothing.
  */
-static bool tcp_rebuild(struct rte_mbuf *m, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
-			const uint8_t *opt, unsigned optlen)
+static inline __attribute__((always_inline)) bool
+tcp_reshape(struct rte_mbuf *m, enum synp_ends ends, const struct ipvs_conn *c,
+	    const struct synp_seg *s, const uint8_t *opt, unsigned optlen)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	uint32_t len = m->l3_len + (uint32_t)sizeof(struct rte_tcp_hdr) + optlen;
-	struct rte_tcp_hdr *th;
+	struct rte_tcp_hdr *th = tcp_of(m);
+	uint16_t l4_old = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - m->l3_len);
+	uint16_t l4_new = (uint16_t)(sizeof(*th) + optlen);
+	uint32_t len = m->l3_len + l4_new, w;
+	uint64_t d;
 
-	if (m->nb_segs > 1 && rte_pktmbuf_linearize(m) < 0)
-		return false;
-	if (rte_pktmbuf_data_len(m) < len) {
-		if (!rte_pktmbuf_append(m, (uint16_t)(len - rte_pktmbuf_data_len(m))))
+	/* ipvs_in checked l4_old against the header; the options and payload
+	 * are summed where they are: in one segment */
+	if (unlikely(m->nb_segs > 1)) {
+		if (rte_pktmbuf_linearize(m) < 0)
 			return false;
-	} else if (rte_pktmbuf_data_len(m) > len) {
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - len));
+		ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+		th = tcp_of(m);
 	}
-	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	th = tcp_of(m);
-	th->sent_seq = rte_cpu_to_be_32(seq);
-	th->recv_ack = rte_cpu_to_be_32(ack);
-	th->data_off = (uint8_t)(((sizeof(*th) + optlen) / 4) << 4);
-	th->tcp_flags = flags;
-	th->rx_win = rte_cpu_to_be_16(win);
+	if (unlikely(len > (uint32_t)rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m)))
+		return false;
+	/* out: the old options and payload, the pseudo header's length */
+	d = (uint16_t)~csum_raw(th + 1, l4_old - (uint32_t)sizeof(*th));
+	d += csum_delta16(rte_cpu_to_be_16(l4_old), rte_cpu_to_be_16(l4_new));
+	if (ends == SYNP_ENDS_SWAP) {
+		uint32_t a = ip->src_addr;
+		uint16_t p = th->src_port;
+
+		ip->src_addr = ip->dst_addr;
+		ip->dst_addr = a;
+		th->src_port = th->dst_port;
+		th->dst_port = p;
+	} else if (ends == SYNP_ENDS_CLIENT) {
+		/* the pseudo header's addresses and the ports */
+		d += csum_delta32(ip->src_addr, c->in.saddr) +
+		     csum_delta32(ip->dst_addr, c->in.daddr);
+		d += csum_delta16(th->src_port, c->in.sport) +
+		     csum_delta16(th->dst_port, c->in.dport);
+		ip->src_addr = c->in.saddr;
+		ip->dst_addr = c->in.daddr;
+		th->src_port = c->in.sport;
+		th->dst_port = c->in.dport;
+	}
+	w = rte_cpu_to_be_32(s->seq);
+	d += csum_delta32(th->sent_seq, w);
+	th->sent_seq = w;
+	w = rte_cpu_to_be_32(s->ack);
+	d += csum_delta32(th->recv_ack, w);
+	th->recv_ack = w;
+	/* data offset, flags and window: one word of the sum */
+	memcpy(&w, &th->data_off, sizeof(w));
+	d += (uint32_t)~w;
+	th->data_off = (uint8_t)((l4_new / 4) << 4);
+	th->tcp_flags = s->flags;
+	th->rx_win = rte_cpu_to_be_16(s->win);
+	memcpy(&w, &th->data_off, sizeof(w));
+	d += w;
+	d += (uint16_t)~th->tcp_urp;
 	th->tcp_urp = 0;
-	memcpy(th + 1, opt, optlen);
+	/* in: the new options, whole words at offset 20 */
+	for (unsigned i = 0; i < optlen; i += 4) {
+		memcpy(&w, opt + i, sizeof(w));
+		memcpy((uint8_t *)(th + 1) + i, &w, sizeof(w));
+		d += w;
+	}
+	th->cksum = csum_apply(th->cksum, d);
+
 	ip->total_length = rte_cpu_to_be_16((uint16_t)len);
-	ip->hdr_checksum = csum_ipv4_hdr(ip);
-	th->cksum = 0;
-	th->cksum = csum_ipv4_l4(ip, th);
+	ip->hdr_checksum = csum_ipv4_hdr20(ip);
+	/* one segment now: its length, the padding of a short frame gone */
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
 	/* what the NIC said of the packet we received is not of this one */
 	m->ol_flags &= ~(RTE_MBUF_F_RX_L4_CKSUM_MASK | RTE_MBUF_F_RX_IP_CKSUM_MASK);
 	return true;
 }
 
-/* The SYN answered where it came from: addresses and ports swapped, the
- * Ethernet header's too (to whoever handed it to us: client or router). */
+/* The MSS our SYN-ACK offers for svc: the Ethernet MTU's, less TOA's 8
+ * bytes where the real server's leg may carry it (a service with local
+ * addresses: Full-NAT, with [ipvs] fnat_toa): a client's full-sized
+ * first segments then still have room for the client's address
+ * (fnat_caddr.h; otherwise they leave without it, toa-no-room). */
+static inline uint16_t synack_mss(const struct ipvs_snap *snap, const struct ipvs_snap_svc *svc)
+{
+	return snap->fnat_toa && svc->nladdrs ? SYNP_OUR_MSS - TOA_LEN : SYNP_OUR_MSS;
+}
+
+/* The SYN answered where it came from, in place: addresses and ports
+ * swapped, the Ethernet header's too (to whoever handed it to us: client
+ * or router). */
 static void answer_syn(struct worker *w, uint16_t port_idx, struct rte_mbuf *m, uint32_t cookie,
-		       uint32_t isn, const struct synp_opts *kept, const struct synp_opts *syn)
+		       uint32_t isn, uint16_t mss, const struct synp_opts *kept,
+		       const struct synp_opts *syn)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	struct rte_tcp_hdr *th = tcp_of(m);
+	struct synp_seg s = {.seq = cookie,
+			     .ack = isn + 1,
+			     .flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
+			     .win = SYNP_SYNACK_WIN};
 	uint8_t opt[SYNP_OPTS_MAX];
-	unsigned optlen =
-	    synp_write_opts(opt, SYNP_OUR_MSS, SYNP_OUR_WS, kept->wscale, kept->sack_ok);
-	uint32_t a = ip->src_addr;
+	unsigned optlen = synp_write_opts(opt, mss, SYNP_OUR_WS, kept->wscale, kept->sack_ok);
+	struct rte_ether_hdr *eth;
 
 	/* TSval 0: the real server's clock follows it untranslated
 	 * (synp_write_ts says why) */
 	if (syn->ts)
 		optlen += synp_write_ts(opt + optlen, 0, syn->tsval);
-	uint16_t p = th->src_port;
-	struct rte_ether_hdr *eth;
-
-	ip->src_addr = ip->dst_addr;
-	ip->dst_addr = a;
 	ip->time_to_live = 64; /* as the stack's own packets */
 	ip->packet_id = 0;
 	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
-	th->src_port = th->dst_port;
-	th->dst_port = p;
-	if (!tcp_rebuild(m, cookie, isn + 1, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, SYNP_SYNACK_WIN,
-			 opt, optlen)) {
+	if (!tcp_reshape(m, SYNP_ENDS_SWAP, NULL, &s, opt, optlen)) {
 		dp_drop(w, port_idx, DPVS_DROP_NO_MBUF, m);
 		return;
 	}
@@ -209,7 +283,9 @@ static enum synp_check check_cookie(struct worker *w, struct rte_mbuf *m, struct
 }
 
 enum ipvs_synp_verdict ipvs_synp_new_flow(struct worker *w, struct ipvs_worker *iw,
-					  uint16_t port_idx, struct rte_mbuf *m)
+					  uint16_t port_idx, struct rte_mbuf *m,
+					  const struct ipvs_snap *snap,
+					  const struct ipvs_snap_svc *svc)
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	const struct rte_tcp_hdr *th = tcp_of(m);
@@ -235,7 +311,7 @@ enum ipvs_synp_verdict ipvs_synp_new_flow(struct worker *w, struct ipvs_worker *
 		cookie =
 		    synp_cookie_make(&ipvs_synp_key, &t, isn, synp_counter(w->now_sec), &in, &kept);
 		iw->synp.cookies_sent++;
-		answer_syn(w, port_idx, m, cookie, isn, &kept, &in);
+		answer_syn(w, port_idx, m, cookie, isn, synack_mss(snap, svc), &kept, &in);
 		return IPVS_SYNP_STOLEN;
 	}
 	/* the handshake's last step, maybe with data (and a FIN) */
@@ -244,6 +320,10 @@ enum ipvs_synp_verdict ipvs_synp_new_flow(struct worker *w, struct ipvs_worker *
 
 		if (check_cookie(w, m, &o) == SYNP_COOKIE_OK) {
 			iw->synp.cookies_valid++;
+			iw->synp_ack_m = m;
+			iw->synp_ack_mss = o.mss;
+			iw->synp_ack_ws = o.wscale;
+			iw->synp_ack_sack = o.sack_ok;
 			return IPVS_SYNP_ACK_OK;
 		}
 		iw->synp.cookies_bad++;
@@ -388,17 +468,20 @@ static void send_syn(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m,
 		     const struct synp_opts *o)
 {
 	struct rte_tcp_hdr *th = tcp_of(m);
+	struct synp_seg s = {
+	    .seq = rte_be_to_cpu_32(th->sent_seq) - 1,
+	    .ack = 0,
+	    .flags = RTE_TCP_SYN_FLAG,
+	    .win = synp_rescale_win(rte_be_to_cpu_16(th->rx_win), ws_eff(o->wscale), 0)};
 	uint8_t opt[SYNP_OPTS_MAX];
 	unsigned optlen = synp_write_opts(opt, o->mss, o->wscale, o->wscale, o->sack_ok);
-	uint16_t win = synp_rescale_win(rte_be_to_cpu_16(th->rx_win), ws_eff(o->wscale), 0);
 	struct synp_opts ack = opts_of(m);
 
 	/* the client's clock as its ACK had it: the real server's TS.Recent */
 	if (ack.ts)
 		optlen += synp_write_ts(opt + optlen, ack.tsval, 0);
 
-	if (!tcp_rebuild(m, rte_be_to_cpu_32(th->sent_seq) - 1, 0, RTE_TCP_SYN_FLAG, win, opt,
-			 optlen)) {
+	if (!tcp_reshape(m, SYNP_ENDS_KEEP, c, &s, opt, optlen)) {
 		dp_drop(w, m->port, DPVS_DROP_NO_MBUF, m);
 		return;
 	}
@@ -409,26 +492,30 @@ void ipvs_synp_open(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *
 		    struct rte_mbuf *m)
 {
 	struct rte_tcp_hdr *th = tcp_of(m);
-	struct synp_opts so, *o = &so;
+	struct synp_opts o;
 
-	/* checked once more for the options it keeps: two hashes for a
-	 * proxied conn, rather than state that every new flow of every
-	 * service would carry through the scheduler */
-	if (check_cookie(w, m, o) != SYNP_COOKIE_OK) { /* the counter moved on */
+	/* what ipvs_synp_new_flow's check of this very packet kept; any
+	 * other packet (none comes here) is checked again */
+	if (likely(iw->synp_ack_m == m)) {
+		o = (struct synp_opts){.mss = iw->synp_ack_mss,
+				       .wscale = iw->synp_ack_ws,
+				       .sack_ok = iw->synp_ack_sack};
+	} else if (check_cookie(w, m, &o) != SYNP_COOKIE_OK) {
 		ipvs_conn_free(iw, c);
 		iw->synp.cookies_bad++;
 		dp_drop(w, m->port, DPVS_DROP_SYNP_BAD_COOKIE, m);
 		return;
 	}
+	iw->synp_ack_m = NULL;
 
 	c->c_xflags |= IPVS_CONN_X_SYNPROXY;
 	c->synp.seq = rte_be_to_cpu_32(th->recv_ack) - 1; /* the cookie */
-	c->synp.ws = (uint8_t)(o->wscale << 4 | SYNP_WSCALE_NONE);
+	c->synp.ws = (uint8_t)(o.wscale << 4 | SYNP_WSCALE_NONE);
 	c->synp.spliced = 0;
 	c->synp.held = 0;
 	if (tcp_payload_len(m))
 		held_put(w, iw, c, m);
-	send_syn(w, c, m, o);
+	send_syn(w, c, m, &o);
 }
 
 /* The real server's SYN-ACK m leaves as the client's ACK of it: turned
@@ -451,15 +538,15 @@ static void ack_rs(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m, ui
 	if (sa.ts)
 		optlen = synp_write_ts(opt, sa.tsecr, sa.tsval);
 
-	ip->src_addr = c->in.saddr;
-	ip->dst_addr = c->in.daddr;
+	/* its ack is the client's ISN + 1: the client's next sequence */
+	struct synp_seg s = {.seq = rte_be_to_cpu_32(th->recv_ack),
+			     .ack = cookie + 1,
+			     .flags = RTE_TCP_ACK_FLAG,
+			     .win = win};
+
 	ip->time_to_live = 64;
 	ip->packet_id = 0;
-	th->src_port = c->in.sport;
-	th->dst_port = c->in.dport;
-	/* its ack is the client's ISN + 1: the client's next sequence */
-	if (!tcp_rebuild(m, rte_be_to_cpu_32(th->recv_ack), cookie + 1, RTE_TCP_ACK_FLAG, win, opt,
-			 optlen)) {
+	if (!tcp_reshape(m, SYNP_ENDS_CLIENT, c, &s, opt, optlen)) {
 		dp_drop(w, m->port, DPVS_DROP_NO_MBUF, m);
 		return;
 	}
@@ -471,7 +558,9 @@ static void ack_rs(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m, ui
  * "server" (the cookie + 1), from the VIP as every reply. */
 static void refuse_client(struct worker *w, struct ipvs_conn *c, struct rte_mbuf *m)
 {
-	if (!tcp_rebuild(m, c->synp.seq + 1, 0, RTE_TCP_RST_FLAG, 0, NULL, 0)) {
+	struct synp_seg s = {.seq = c->synp.seq + 1, .ack = 0, .flags = RTE_TCP_RST_FLAG, .win = 0};
+
+	if (!tcp_reshape(m, SYNP_ENDS_KEEP, c, &s, NULL, 0)) {
 		dp_drop(w, m->port, DPVS_DROP_NO_MBUF, m);
 		return;
 	}

@@ -4,28 +4,32 @@ with `ipvsadm --synproxy enable` (DPVS's -j) is listed and saved with it
 and refused where it cannot work; curl, an upload and a bounded wrk run go
 through it with no error while the counters show each handshake answered
 with a cookie and spliced; a real server that refuses reaches the client
-as an RST at once; and a spoofed SYN flood (raw socket, bounded) makes no
+as an RST at once; and a spoofed SYN flood (flood.py, bounded) makes no
 conn at all while curl keeps being served, as do ACKs with forged cookies.
 
 Full-NAT behind the proxy (VIP:90 -> the real servers --fullnat, LIP on
 the servers' side; VIP:8081 -> toa_server.py): the real servers see the
 LIP, the TOA server reads the client's address from the SYN the proxy
 sent; the client's timestamps work through it (a capture: the SYN-ACK's
-TSval 0, then the real server's clock, a 2 MB upload); a raw client
-whose handshake ACK carries the request gets its
-answer (data in the ACK); a bounded wrk run has no error; a spoofed flood
-at VIP:90 makes no conn while curl is served. The config key: a
+TSval 0, then the real server's clock, a 2 MB upload); the SYN-ACK
+offers MSS 1452, so a capture at the real servers shows the client's
+full-sized segments with TOA in 1500 bytes and toa-no-room stays (the
+NAT service's offers 1460); a raw client whose handshake ACK carries the
+request gets its answer (data in the ACK); a bounded wrk run has no
+error; a spoofed flood at VIP:90 makes no conn while curl is served. The config key: a
 [service:NAME] with `synproxy = yes` comes with a reload, and goes with
 `synproxy = no`.
 """
 import os
 import re
-import subprocess
 import time
 
 import struct
 
-from caddr import (pcap_ip_packets, start_toa_server, stop, tcp_flags, tcp_options, tcp_ports)
+import flood
+from caddr import (counters, mss, pcap_ip_packets, start_toa_server, stop, tcp_flags,
+                   tcp_options, tcp_payload_len, tcp_ports, toa)
+from flood import ACK, SYN
 from lab import CIP, RIP1, RIP2, VIP, Capture, Lab, wait_until
 
 LAB = Lab("ly")
@@ -34,43 +38,6 @@ FN_PORT = 90    # Full-NAT to the lab's web servers
 TOA_PORT = 8081  # Full-NAT to toa_server.py on RS1
 servers = []
 
-# Spoofed SYNs (or ACKs, with random sequence numbers: forged cookies) to
-# VIP:dport from 192.168.1.100-199 (the client's LAN, no such hosts), random
-# ports, at RATE a second (paced by 10 ms), bounded in time and count.
-# Prints how many it sent.
-FLOOD = r'''
-import random, socket, struct, sys, time
-vip, secs, limit, rate, flags, dport = (sys.argv[1], float(sys.argv[2]), int(sys.argv[3]),
-                                        int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-d = socket.inet_aton(vip)
-def csum(b):
-    if len(b) % 2: b += b"\0"
-    n = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    n = (n >> 16) + (n & 0xffff); n += n >> 16
-    return ~n & 0xffff
-start = time.time()
-end, sent = start + secs, 0
-while sent < limit and time.time() < end:
-    if sent >= (time.time() - start) * rate:
-        time.sleep(0.01)
-        continue
-    src = socket.inet_aton("192.168.1.%d" % random.randint(100, 199))
-    sp = random.randint(1024, 65535)
-    ack = random.getrandbits(32) if flags & 0x10 else 0
-    tcp = struct.pack("!HHIIBBHHH", sp, dport, random.getrandbits(32), ack, 5 << 4, flags, 64240,
-                      0, 0)
-    c = csum(src + d + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)
-    tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 0, 0, 64, 6, 0, src, d)
-    try:
-        s.sendto(ip + tcp, (vip, 0))
-        sent += 1
-    except OSError:
-        time.sleep(0.001)
-print(sent)
-'''
-SYN, ACK = 0x02, 0x10
 
 # A client of its own on a raw socket: the SYN, then the handshake's ACK
 # with the request in it (as no kernel client sends), then the answer's
@@ -264,16 +231,10 @@ def test_real_server_refuses():
         LAB.ipvsadm("-D", "-t", "%s:81" % VIP)
 
 
-def flood(secs, flags, rate=4000, limit=60000, dport=80):
-    return subprocess.Popen(["ip", "netns", "exec", LAB.ns_c, "/usr/bin/python3", "-c", FLOOD,
-                             VIP, str(secs), str(limit), str(rate), str(flags), str(dport)],
-                            stdout=subprocess.PIPE, text=True)
-
-
 def test_syn_flood_makes_no_conns(dport=80):
     base = conns()  # the earlier tests' conns, closing (they only go)
     before = synp()
-    f = flood(10, SYN, dport=dport)
+    f = flood.start(LAB.ns_c, VIP, 10, 60000, 4000, SYN, dport)
     ok, peak = 0, 0
     try:
         wait_until(lambda: synp()["cookies-sent"] - before["cookies-sent"] > 2000, timeout=8,
@@ -283,8 +244,7 @@ def test_syn_flood_makes_no_conns(dport=80):
                 "I am RealServer")
             peak = max(peak, conns())
     finally:
-        out, _ = f.communicate(timeout=30)
-    sent = int(out.strip())
+        sent = flood.sent(f, 30)
     d = {k: v - before[k] for k, v in synp().items()}
     print("flood: %d SYNs sent, %d curl of 10 served, conns %d -> peak %d, %r" %
           (sent, ok, base, peak, d))
@@ -300,9 +260,7 @@ def test_syn_flood_makes_no_conns(dport=80):
 def test_forged_cookies_dropped():
     before_drop = LAB.drop("synproxy-bad-cookie")
     before = synp()
-    f = flood(2, ACK, rate=500, limit=500)
-    out, _ = f.communicate(timeout=30)
-    sent = int(out.strip())
+    sent = flood.sent(flood.start(LAB.ns_c, VIP, 2, 500, 500, ACK), 30)
     wait_until(lambda: synp()["cookies-bad"] - before["cookies-bad"] >= sent * 9 // 10,
                timeout=5, what="the forged ACKs to be counted")
     d = {k: v - before[k] for k, v in synp().items()}
@@ -375,6 +333,43 @@ def test_fnat_timestamps_through():
     mine = [q for q in pk if q[16:20] == vip and tcp_ports(q)[0] == cport]
     assert all(ts_of(q) for q in mine), "the client stopped sending TSopt"
     assert any(tcp_flags(q) & 0x01 for q in mine), "no FIN from the client"
+
+
+def test_fnat_mss_leaves_room_for_toa():
+    # the SYN-ACK of a Full-NAT service offers 1460 less TOA's 8 bytes
+    # ([ipvs] fnat_toa is on), so the client's full-sized segments still
+    # carry TOA to the real server within the MTU (1460 left no room:
+    # toa-no-room); a NAT service's SYN-ACK offers the whole 1460
+    cli = Capture(LAB, LAB.ns_c, "c0", "tcp port %d or tcp port 80" % FN_PORT, "synp_mss")
+    rs = [Capture(LAB, ns, "eth0", "tcp port 80", "synp_mss_%s" % ns)
+          for ns in (LAB.ns_rs1, LAB.ns_rs2)]
+    path = "/tmp/dpvs-lab-%s-mss" % LAB.prefix
+    with open(path, "wb") as f:
+        f.write(os.urandom(200 * 1024))
+    before = counters(LAB)
+    try:
+        p = curl("http://%s:%d/up" % (VIP, FN_PORT), 20, "-H", "Expect:", "--data-binary",
+                 "@" + path)
+        q = curl("http://%s/" % VIP)
+    finally:
+        for c in [cli] + rs:
+            c.stop()
+        os.unlink(path)
+    assert re.match(r"I am RealServer\d \S+ got 204800 bytes", p.stdout.strip()), \
+        (p.returncode, p.stdout, p.stderr)
+    assert q.stdout.startswith("I am RealServer"), q.stdout
+    vip = bytes(map(int, VIP.split(".")))
+    synack = {tcp_ports(x)[0]: mss(x) for x in pcap_ip_packets(cli.path)
+              if x[12:16] == vip and tcp_flags(x) & 0x12 == 0x12}
+    assert synack == {FN_PORT: 1460 - 8, 80: 1460}, synack
+    lip = bytes(map(int, LIP.split(".")))
+    to_rs = [x for c in rs for x in pcap_ip_packets(c.path) if x[12:16] == lip]
+    # full-sized: the MSS less the client's timestamps option, the whole
+    # MTU once TOA is in (with 1460 it would have been 1508)
+    size = [(toa(x), tcp_payload_len(x), struct.unpack("!H", x[2:4])[0]) for x in to_rs]
+    assert any(t and t[0] == CIP and n == 1500 for t, _, n in size), size[:8]
+    assert all(n <= 1500 for _, _, n in size), size[:8]
+    assert counters(LAB)["toa-noroom"] == before["toa-noroom"], (before, counters(LAB))
 
 
 def test_fnat_data_in_the_ack():

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * synproxy's pure parts: cookies made and checked (every MSS table entry,
+ * synproxy's pure parts: cookies made and checked (their layout over two
+ * whole SipHash runs; every MSS table entry,
  * window scales, SACK; wrong key, tuple, ISN and bits; the previous
  * counter taken, an older one refused, counters that wrapped), the SYN's
  * options read and written, and the sequence translation of a spliced
@@ -75,6 +76,29 @@ static void test_cookie_roundtrip(void **state)
 				assert_int_equal(out.wscale, ws);
 				assert_int_equal(out.sack_ok, sack);
 			}
+}
+
+/* The cookie is Linux's layout over two whole SipHash-1-3 runs, whatever
+ * synproxy.c shares between them: H1 + ISN + count << 24 + ((H2 + data)
+ * & 2^24 - 1), with data = MSS index | wscale << 2 | SACK << 6. */
+static void test_cookie_layout(void **state)
+{
+	struct synp_tuple t = tup();
+	struct synp_opts in = {.mss = 1440, .wscale = 9, .sack_ok = true};
+	uint64_t m0 = (uint64_t)t.saddr | (uint64_t)t.daddr << 32;
+	uint64_t m1 = (uint64_t)t.sport | (uint64_t)t.dport << 16;
+
+	(void)state;
+	for (uint32_t count = 0x00fffffe; count != 0x01000003; count++) {
+		uint32_t isn = 0x80000000u ^ count;
+		uint32_t h1 = (uint32_t)ipvs_siphash13_2w(&key, m0, m1 | 1ull << 56);
+		uint32_t h2 = (uint32_t)ipvs_siphash13_2w(
+		    &key, m0, m1 | (uint64_t)(count & 0xffffff) << 32 | 2ull << 56);
+		uint32_t data = 2 | 9 << 2 | 1 << 6;
+
+		assert_int_equal(synp_cookie_make(&key, &t, isn, count, &in, NULL),
+				 h1 + isn + (count << 24) + ((h2 + data) & 0xffffff));
+	}
 }
 
 /* an MSS between entries comes back as the entry below it */
@@ -445,13 +469,14 @@ static void test_rescale_win(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_mss_index),	       cmocka_unit_test(test_cookie_roundtrip),
-	    cmocka_unit_test(test_cookie_mss_between), cmocka_unit_test(test_cookie_wrong),
-	    cmocka_unit_test(test_cookie_guesses),     cmocka_unit_test(test_cookie_age),
-	    cmocka_unit_test(test_cookie_wrap),	       cmocka_unit_test(test_parse_opts),
-	    cmocka_unit_test(test_write_opts),	       cmocka_unit_test(test_write_ts),
-	    cmocka_unit_test(test_xlate_out_wrap),     cmocka_unit_test(test_xlate_in_ack_sack),
-	    cmocka_unit_test(test_xlate_in_malformed), cmocka_unit_test(test_rescale_win),
+	    cmocka_unit_test(test_mss_index),	      cmocka_unit_test(test_cookie_roundtrip),
+	    cmocka_unit_test(test_cookie_layout),     cmocka_unit_test(test_cookie_mss_between),
+	    cmocka_unit_test(test_cookie_wrong),      cmocka_unit_test(test_cookie_guesses),
+	    cmocka_unit_test(test_cookie_age),	      cmocka_unit_test(test_cookie_wrap),
+	    cmocka_unit_test(test_parse_opts),	      cmocka_unit_test(test_write_opts),
+	    cmocka_unit_test(test_write_ts),	      cmocka_unit_test(test_xlate_out_wrap),
+	    cmocka_unit_test(test_xlate_in_ack_sack), cmocka_unit_test(test_xlate_in_malformed),
+	    cmocka_unit_test(test_rescale_win),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

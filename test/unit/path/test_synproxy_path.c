@@ -23,6 +23,11 @@
  *    the LIP; timestamps: the SYN-ACK's TSval 0, the SYN to the real
  *    server with the ACK's TSval, our ACK echoing the real server's,
  *    its clock reaching the client as it is;
+ *  - the SYN-ACK's MSS: 8 bytes less for a Full-NAT service while
+ *    fnat_toa is on (room for TOA in the client's full-sized segments);
+ *  - a corrupt SYN answered with a SYN-ACK as corrupt (made in place,
+ *    the checksum updated); a corrupt ACK dropped before its cookie; a
+ *    SYN with data (odd length) answered without it;
  *  - the service's refusals (DR, UDP, persistence, --proxy-protocol);
  *  - after each test, per port, the fates of what it received add up.
  */
@@ -55,8 +60,11 @@
 #define FN_PORT	 84	     /* the Full-NAT service */
 #define LIP	 "192.168.1.100"
 
-/* the service the client helpers talk to (SP_PORT, or FN_PORT) */
+/* the service the client helpers talk to (SP_PORT, or FN_PORT), and
+ * the MSS its SYN-ACK offers: the Ethernet MTU's, less TOA's 8 bytes
+ * for a Full-NAT service while [ipvs] fnat_toa is on */
 static uint16_t vport = SP_PORT;
+static uint16_t synack_mss = 1460;
 
 static char err[256];
 
@@ -67,6 +75,7 @@ static int setup(void **state)
 	(void)state;
 	nheld = 0;
 	vport = SP_PORT;
+	synack_mss = 1460;
 	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
 	s.flags = DPVS_SVC_F_SYNPROXY;
 	if (path_setup(&wk, 256, err, sizeof(err)) < 0 || ipvs_svc_add(&s, err, sizeof(err)) < 0 ||
@@ -215,7 +224,7 @@ static uint32_t handshake_syn_opts(uint16_t cport, const uint8_t *opt, unsigned 
 	assert_int_equal(ntohl(th->recv_ack), CISN + 1);
 	assert_int_equal(len, 0);
 	o = opts_of(th);
-	assert_int_equal(o.mss, 1460);
+	assert_int_equal(o.mss, synack_mss);
 	assert_int_equal(o.wscale, 7);
 	assert_true(o.sack_ok);
 	assert_int_equal(st().synp_cookies_sent, sent + 1);
@@ -407,6 +416,7 @@ static int setup_fnat(void **state)
 	if (setup(state) < 0)
 		return -1;
 	vport = FN_PORT;
+	synack_mss = 1460 - TOA_LEN;
 	ctl_registry_reset();
 	inet_ctl_register();
 	ipvs_ctl_register();
@@ -594,6 +604,81 @@ static void test_fullnat_refused(void **state)
 	assert_int_equal(st().synp_rs_refused, 1);
 }
 
+/* A client's full-sized segment must have room for TOA towards the
+ * real server: the SYN-ACK of a Full-NAT service offers 8 bytes less
+ * while fnat_toa is on (handshake_syn checks synack_mss), the whole
+ * MSS once it is off; a NAT service always the whole. */
+static void test_fullnat_mss_and_toa(void **state)
+{
+	(void)state;
+	handshake_syn(40013); /* 1452 */
+	ipvs_set_fnat_caddr(false, true);
+	synack_mss = 1460;
+	handshake_syn(40014);
+	ipvs_set_fnat_caddr(true, true);
+	vport = SP_PORT;
+	handshake_syn(40015);
+}
+
+/* A SYN is answered unchecked: the SYN-ACK made from it in place keeps
+ * its checksum's error, so the client drops it (and nothing was kept);
+ * an ACK with a bad checksum is checked and dropped before its cookie. */
+static void test_corrupt_syn_and_ack(void **state)
+{
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m[2];
+	size_t len =
+	    seg(CIP, 40016, VIP, SP_PORT, SYN, CISN, 0, 64240, syn_opts, sizeof(syn_opts), 0);
+	uint16_t bad;
+
+	(void)state;
+	ip = (struct rte_ipv4_hdr *)(fb + sizeof(struct rte_ether_hdr));
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	th->cksum = htons((uint16_t)(ntohs(th->cksum) + 0x100));
+	bad = pseudo_sum(ip, IPPROTO_TCP, th, ntohs(ip->total_length) - sizeof(*ip));
+	assert_int_not_equal(bad, 0xffff);
+	feed(P_CLI, len);
+	ip = (struct rte_ipv4_hdr *)eth_to(one_out_of(P_CLI), P_CLI, &cgw_mac);
+	ip_ok(ip);
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	assert_int_equal(th->tcp_flags, SYN | ACK);
+	assert_int_equal(pseudo_sum(ip, IPPROTO_TCP, th, ntohs(ip->total_length) - sizeof(*ip)),
+			 bad);
+	assert_int_equal(ipvs_conn_count(0), 0);
+
+	/* the ACK of a good cookie, one bit of its checksum off */
+	uint32_t cookie = handshake_syn(40017);
+
+	len = seg(CIP, 40017, VIP, SP_PORT, ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 0);
+	th =
+	    (struct rte_tcp_hdr *)(fb + sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr));
+	th->cksum ^= htons(1);
+	feed(P_CLI, len);
+	assert_int_equal(take(p_tx_ring[P_SRV], m, 2), 0);
+	assert_int_equal(wk.cnt[P_CLI].drops[DPVS_DROP_L4_BAD_CSUM], 1);
+	assert_int_equal(st().synp_cookies_valid, 0);
+	assert_int_equal(ipvs_conn_count(0), 0);
+}
+
+/* A SYN with data (TCP Fast Open's, say; an odd length) is answered as
+ * any: the SYN-ACK without it, its checksum right (the data's sum taken
+ * out), no conn. */
+static void test_syn_with_data(void **state)
+{
+	uint32_t len;
+	struct rte_tcp_hdr *th;
+
+	(void)state;
+	client(40018, SYN, CISN, 0, 64240, syn_opts, sizeof(syn_opts), 11);
+	th = tcp_out(one_out_of(P_CLI), P_CLI, &cgw_mac, VIP, SP_PORT, CIP, 40018, &len);
+	assert_int_equal(th->tcp_flags, SYN | ACK);
+	assert_int_equal(ntohl(th->recv_ack), CISN + 1);
+	assert_int_equal(len, 0);
+	assert_int_equal(opts_of(th).mss, 1460);
+	assert_int_equal(ipvs_conn_count(0), 0);
+}
+
 static void test_refusals(void **state)
 {
 	struct dpvs_svc s = p_svc_key(IPPROTO_TCP, VIP, SP_PORT), u;
@@ -638,6 +723,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_no_dest_no_answer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fullnat_splice, setup_fnat, teardown),
 	    cmocka_unit_test_setup_teardown(test_fullnat_refused, setup_fnat, teardown),
+	    cmocka_unit_test_setup_teardown(test_fullnat_mss_and_toa, setup_fnat, teardown),
+	    cmocka_unit_test_setup_teardown(test_corrupt_syn_and_ack, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_syn_with_data, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	};
 
