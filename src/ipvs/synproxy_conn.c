@@ -679,6 +679,10 @@ bool ipvs_synp_reuse_ack(struct worker *w, const struct ipvs_conn *c, struct rte
 		RTE_TCP_ACK_FLAG ||
 	    (c->c_state != IPVS_TCP_TIME_WAIT && c->c_state != IPVS_TCP_CLOSE))
 		return false;
+	/* before the splice c keeps its cookie: its own handshake's ACK
+	 * again (after a refusal) is not a new conn */
+	if (!c->synp.spliced && rte_be_to_cpu_32(tcp_of(m)->recv_ack) - 1 == c->synp.seq)
+		return false;
 	/* the old conn's own last ACKs fail it (their numbers are past its
 	 * handshake's) but for the cookie's 2^-24 */
 	return check_cookie(w, m, &o) == SYNP_COOKIE_OK;
