@@ -674,9 +674,11 @@ bool ipvs_synp_reuse_ack(struct worker *w, const struct ipvs_conn *c, struct rte
 {
 	struct synp_opts o;
 
+	/* no FIN: the old conn's own FIN again, sent before any data either
+	 * way, carries its handshake's numbers and would pass */
 	if (!conn_is_synproxy(c) ||
-	    (tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
-		RTE_TCP_ACK_FLAG ||
+	    (tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG |
+			  RTE_TCP_FIN_FLAG)) != RTE_TCP_ACK_FLAG ||
 	    (c->c_state != IPVS_TCP_TIME_WAIT && c->c_state != IPVS_TCP_CLOSE))
 		return false;
 	/* before the splice c keeps its cookie: its own handshake's ACK
