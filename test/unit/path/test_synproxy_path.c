@@ -58,6 +58,7 @@
 #define SYN RTE_TCP_SYN_FLAG
 #define ACK RTE_TCP_ACK_FLAG
 #define RST RTE_TCP_RST_FLAG
+#define FIN RTE_TCP_FIN_FLAG
 
 #define SP_PORT	 81
 #define SP_RPORT 8081
@@ -479,6 +480,17 @@ static void test_reuse_after_splice_cookie_elsewhere(void **state)
 	client(cport, RST | ACK, CISN + 1, cookie + 1, 0, NULL, 0, 0);
 	assert_int_equal(take(p_tx_ring[P_SRV], m, 2), 1); /* the RST passed */
 	rte_pktmbuf_free(m[0]);
+	/* its own FIN again, with the handshake's numbers: the old conn's,
+	 * never a new one */
+	client(cport, FIN | ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 0);
+	assert_int_equal(take(p_tx_ring[P_SRV], m, 2), 1);
+	assert_int_equal(rte_pktmbuf_mtod_offset(m[0], struct rte_tcp_hdr *,
+						 sizeof(struct rte_ether_hdr) +
+						     sizeof(struct rte_ipv4_hdr))
+			     ->tcp_flags,
+			 FIN | ACK);
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(st().synp_cookies_valid, 1);
 	cookie2 = cookie_elsewhere(cport, isn2);
 	client(cport, ACK, isn2 + 1, cookie2 + 1, 1000, NULL, 0, 0);
 	syn_to_rs_isn(cport, isn2);
