@@ -33,8 +33,9 @@
  * (DEFENSE_*), drop-packet and tcp-rst-sent, CHECK_SHOW; 7: the worker
  * stats' Full-NAT client-address counters; 8: vlan-other, vlan-tx, the
  * link's vlan, connection sync (SYNC_*), sctp-not-init; 9: the SYN proxy (its service flag, synproxy-bad-cookie
- * and synproxy-absorbed, the worker stats' synp_* counters) */
-#define DPVS_CTL_VERSION 9
+ * and synproxy-absorbed, the worker stats' synp_* counters); 10: the worker
+ * stats' synp_local */
+#define DPVS_CTL_VERSION 10
 #define DPVS_CTL_MAX_PAYLOAD (4u << 20) /* 4 MiB: a big conn listing page */
 #define DPVS_CTL_DEFAULT_SOCK "/run/dpvs/dpvs.sock"
 #define DPVS_CTL_SOCK_ENV "DPVS_SOCK"
@@ -296,6 +297,9 @@ struct dpvs_worker_stats {
 	uint64_t synp_cookies_sent, synp_cookies_valid, synp_cookies_bad, synp_spliced;
 	uint64_t synp_held, synp_held_lost, synp_rs_refused, synp_syn_resent,
 		synp_synack_reacked;
+	/* several workers: SYNs to a SYN-proxy service answered with their
+	 * cookie by the worker they landed on, not handed to their owner */
+	uint64_t synp_local;
 };
 
 /* STATS: after the workers' list (count x entry_size), the limits of

@@ -72,6 +72,8 @@ const struct counter_def worker_counters[] = {
 	   "counter", "Frames taken over from other workers."),
     WORKER("redirect_drops", redirect_drops, COUNTER_U64, "dpvs_worker_redirect_drops_total",
 	   "counter", "Frames dropped because the owner's ring was full."),
+    WORKER("synp_local", synp_local, COUNTER_U64, "dpvs_worker_synproxy_local_total", "counter",
+	   "SYN-proxy SYNs answered by the worker they landed on, not redirected."),
     /* Full-NAT's client address (dpip stats: toa ... pp-noroom) */
     WORKER("toa_added", toa_added, COUNTER_U64, "dpvs_worker_fnat_toa_total", "counter",
 	   "Full-NAT TCP segments that carried the client's address (TOA)."),

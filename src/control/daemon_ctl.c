@@ -180,6 +180,7 @@ void daemon_worker_fill(unsigned i, struct dpvs_worker_stats *s)
 	s->redirected_out = w->redirected_out;
 	s->redirected_in = w->redirected_in;
 	s->redirect_drops = w->redirect_drops;
+	s->synp_local = w->synp_local;
 	ipvs_caddr_stats(i, s);
 	ipvs_synp_stats(i, s);
 }

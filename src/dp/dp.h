@@ -75,6 +75,7 @@ struct worker {
 	uint32_t loop_packets; /* received in the current loop iteration so far */
 	/* steering among workers (worker/steer.c) */
 	uint64_t redirected_out, redirected_in, redirect_drops;
+	uint64_t synp_local; /* SYN-proxy SYNs answered here, not redirected */
 
 	uint32_t tx_dirty; /* bit per port with frames buffered (tx or KNI) */
 	struct dp_txbuf tx[DP_MAX_PORTS];

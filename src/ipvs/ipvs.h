@@ -81,6 +81,12 @@ void ipvs_prefetch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n);
 /* Worker lcore: addr (network order) is the VIP of a service (fwmark
  * services have none): for steering packets among several workers. */
 bool ipvs_is_vip(uint32_t addr_be);
+/* Whether a TCP SYN to vaddr:vport (network order) is answered by the
+ * SYN proxy without state: a proxied service with a real server, and no
+ * fwmark rule that might take the packet elsewhere. Any worker may
+ * answer it (the cookie's key is one for all): steer.c keeps such SYNs
+ * where they land (synproxy_conn.c). */
+bool ipvs_synp_answers(uint32_t vaddr_be, uint16_t vport_be);
 
 /* Once per worker loop iteration: expire due connections (bounded work). */
 void ipvs_worker_timer(struct worker *w);

@@ -504,8 +504,11 @@ enum inet_verdict ipvs_in(struct worker *w, uint16_t port_idx, struct rte_mbuf *
 		/* a new SYN on a closed conn's tuple (client port reuse): the
 		 * old conn is over, schedule the new flow afresh */
 		if (dir == IPVS_DIR_IN && proto == IPPROTO_TCP &&
-		    (l4_event & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG &&
-		    (c->c_state == IPVS_TCP_TIME_WAIT || c->c_state == IPVS_TCP_CLOSE)) {
+		    (c->c_state == IPVS_TCP_TIME_WAIT || c->c_state == IPVS_TCP_CLOSE) &&
+		    ((l4_event & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG ||
+		     /* or its SYN-proxy SYN was answered by another
+		      * worker, which cannot end c: its cookie's ACK */
+		     unlikely(ipvs_synp_reuse_ack(w, c, m, l4_event)))) {
 			ipvs_conn_free(iw, c);
 		} else {
 			return conn_packet(w, iw, port_idx, m, c, dir, l4_event);

@@ -835,6 +835,13 @@ void ipvs_synp_open(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *
 bool ipvs_synp_conn_packet(struct worker *w, struct ipvs_worker *iw, uint16_t port_idx,
 			   struct rte_mbuf *m, struct ipvs_conn *c, enum ipvs_dir dir,
 			   uint8_t tcp_flags);
+/* A client's ACK (no SYN, RST or FIN) on the tuple of proxied conn c that is
+ * over (TIME_WAIT, CLOSE) whose cookie passes: the handshake of a new
+ * conn on a reused port, whose SYN another worker answered (steer.c),
+ * so this one never saw it to end c. The caller ends c and takes the
+ * ACK as a new flow's. */
+bool ipvs_synp_reuse_ack(struct worker *w, const struct ipvs_conn *c, struct rte_mbuf *m,
+			 uint8_t tcp_flags);
 /* Once a second: held data past its time is freed. */
 void ipvs_synp_tick(struct ipvs_worker *iw, uint64_t now);
 /* A proxied conn's packet (TCP header and options in the first segment):

@@ -669,6 +669,42 @@ void ipvs_synp_xlate(const struct ipvs_conn *c, enum ipvs_dir dir, struct rte_tc
 		synp_xlate_in(th, c->synp.seq, client_leg ? cw : 0, rs_leg ? cw : 0);
 }
 
+bool ipvs_synp_reuse_ack(struct worker *w, const struct ipvs_conn *c, struct rte_mbuf *m,
+			 uint8_t tcp_flags)
+{
+	struct synp_opts o;
+
+	/* no FIN: the old conn's own FIN again, sent before any data either
+	 * way, carries its handshake's numbers and would pass */
+	if (!conn_is_synproxy(c) ||
+	    (tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG |
+			  RTE_TCP_FIN_FLAG)) != RTE_TCP_ACK_FLAG ||
+	    (c->c_state != IPVS_TCP_TIME_WAIT && c->c_state != IPVS_TCP_CLOSE))
+		return false;
+	/* before the splice c keeps its cookie: its own handshake's ACK
+	 * again (after a refusal) is not a new conn */
+	if (!c->synp.spliced && rte_be_to_cpu_32(tcp_of(m)->recv_ack) - 1 == c->synp.seq)
+		return false;
+	/* the old conn's own last ACKs fail it (their numbers are past its
+	 * handshake's) but for the cookie's 2^-24 */
+	return check_cookie(w, m, &o) == SYNP_COOKIE_OK;
+}
+
+bool ipvs_synp_answers(uint32_t vaddr_be, uint16_t vport_be)
+{
+	const struct ipvs_snap *s = ipvs_snap_get();
+	const struct ipvs_snap_svc *svc;
+
+	/* a fwmark rule may give the SYN to another service: the owner
+	 * decides then, as before */
+	if (!s || s->nfwm_rules)
+		return false;
+	/* port 0 services are persistent, which the proxy refuses
+	 * (service.c): the exact VIP:port is the only match */
+	svc = ipvs_snap_svc_lookup(s, IPPROTO_TCP, vaddr_be, vport_be);
+	return svc && (svc->flags & DPVS_SVC_F_SYNPROXY) && svc->ndests;
+}
+
 void ipvs_synp_stats(unsigned worker_index, struct dpvs_worker_stats *s)
 {
 	const struct ipvs_worker *iw = ipvs_worker_state(worker_index);

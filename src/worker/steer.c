@@ -265,6 +265,37 @@ int steer_owner(const struct rte_mbuf *m)
 			len >= l4off + 4 ? (const uint8_t *)eth + l4off : NULL);
 }
 
+/*
+ * A client's SYN to a SYN-proxy service (issue 21 with issue 15): the
+ * proxy answers it with a cookie and keeps nothing, under a key all
+ * workers share, so the worker it landed on answers it exactly as its
+ * owner would and the SYN crosses no ring; the client's ACK then goes to
+ * the owner, which checks the cookie and opens the conn. With a NIC that
+ * spreads by 4-tuple a spoofed flood would otherwise cross rings (N-1)/N
+ * of the time and fill them for legitimate packets too. A SYN is what
+ * the proxy answers (synproxy_conn.c): SYN without ACK, RST or FIN, with
+ * or without payload. Asked only for a packet about to be redirected.
+ */
+static inline bool synp_answer_here(const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	uint32_t l4off;
+	const struct rte_tcp_hdr *th;
+
+	/* steer_owner read the IPv4 header: the frame holds it */
+	if (ip->next_proto_id != IPPROTO_TCP)
+		return false;
+	l4off = sizeof(*eth) + rte_ipv4_hdr_len(ip);
+	if (rte_pktmbuf_data_len(m) < l4off + sizeof(*th))
+		return false;
+	th = (const struct rte_tcp_hdr *)((const uint8_t *)eth + l4off);
+	if ((th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG |
+			      RTE_TCP_FIN_FLAG)) != RTE_TCP_SYN_FLAG)
+		return false;
+	return ipvs_synp_answers(ip->dst_addr, th->dst_port);
+}
+
 void steer_burst(struct worker *w, uint16_t port_idx, struct rte_mbuf **pkts, uint16_t *n)
 {
 	struct rte_mbuf *out[DP_MAX_WORKERS][DP_BURST];
@@ -277,6 +308,11 @@ void steer_burst(struct worker *w, uint16_t port_idx, struct rte_mbuf **pkts, ui
 		int o = steer_owner(m);
 
 		if (o < 0 || (unsigned)o == w->index) {
+			pkts[keep++] = m;
+			continue;
+		}
+		if (unlikely(synp_answer_here(m))) {
+			w->synp_local++;
 			pkts[keep++] = m;
 			continue;
 		}

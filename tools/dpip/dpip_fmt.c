@@ -280,10 +280,11 @@ static void print_synp_stats(FILE *out, const struct dpvs_worker_stats *w)
 	fprintf(out,
 		"lcore %u synproxy: cookies-sent %" PRIu64 " cookies-valid %" PRIu64
 		" cookies-bad %" PRIu64 " spliced %" PRIu64 " held %" PRIu64 " held-lost %" PRIu64
-		" rs-refused %" PRIu64 " syn-resent %" PRIu64 " synack-reacked %" PRIu64 "\n",
+		" rs-refused %" PRIu64 " syn-resent %" PRIu64 " synack-reacked %" PRIu64
+		" synproxy-local %" PRIu64 "\n",
 		w->lcore_id, w->synp_cookies_sent, w->synp_cookies_valid, w->synp_cookies_bad,
 		w->synp_spliced, w->synp_held, w->synp_held_lost, w->synp_rs_refused,
-		w->synp_syn_resent, w->synp_synack_reacked);
+		w->synp_syn_resent, w->synp_synack_reacked, w->synp_local);
 }
 
 static int print_stats(FILE *out, const struct dpip_cmd *cmd, const void *reply, uint32_t rlen,

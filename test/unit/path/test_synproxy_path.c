@@ -29,6 +29,11 @@
  *    the checksum updated); a corrupt ACK dropped before its cookie; a
  *    SYN with data (odd length) answered without it;
  *  - the service's refusals (DR, UDP, persistence, --proxy-protocol);
+ *  - a SYN answered by another worker (steer.c keeps a proxied SYN where
+ *    it lands): this one, its owner, never saw it and opens the conn on
+ *    its cookie's ACK, also over a conn of the same tuple that is over
+ *    (refused before the splice, reset after it), whose own handshake
+ *    ACK again still opens nothing;
  *  - after each test, per port, the fates of what it received add up.
  */
 #include <inttypes.h>
@@ -45,6 +50,7 @@
 #include "path/path_test_env.h"
 #include "path/path_io.h"
 #include "ipvs/synproxy.h"
+#include "ipvs/ipvs_priv.h" /* ipvs_synp_key: another worker's cookie */
 #include "control/control.h"
 #include "ctl_test_env.h"
 #include "dpvs/toa.h"
@@ -52,6 +58,7 @@
 #define SYN RTE_TCP_SYN_FLAG
 #define ACK RTE_TCP_ACK_FLAG
 #define RST RTE_TCP_RST_FLAG
+#define FIN RTE_TCP_FIN_FLAG
 
 #define SP_PORT	 81
 #define SP_RPORT 8081
@@ -391,6 +398,106 @@ static void test_real_server_refuses(void **state)
 	assert_int_equal(take(p_tx_ring[P_SRV], (struct rte_mbuf *[2]){0}, 2), 0);
 }
 
+/* The cookie another worker's SYN-ACK carried to the client for its SYN
+ * of ISN isn from cport with syn_opts: the same key, the same clock. */
+static uint32_t cookie_elsewhere(uint16_t cport, uint32_t isn)
+{
+	struct synp_tuple t = {.saddr = p_ip(CIP),
+			       .daddr = p_ip(VIP),
+			       .sport = htons(cport),
+			       .dport = htons(vport)};
+	struct synp_opts in;
+
+	assert_int_equal(synp_parse_opts(syn_opts, sizeof(syn_opts), &in), 0);
+	return synp_cookie_make(&ipvs_synp_key, &t, isn, synp_counter(wk.now_sec), &in, NULL);
+}
+
+/* The SYN to the real server for cport's handshake of ISN isn. */
+static void syn_to_rs_isn(uint16_t cport, uint32_t isn)
+{
+	struct rte_tcp_hdr *th =
+	    tcp_out(one_out_of(P_SRV), P_SRV, &rs_mac[0], CIP, cport, RIP1, SP_RPORT, NULL);
+
+	assert_int_equal(th->tcp_flags, SYN);
+	assert_int_equal(ntohl(th->sent_seq), isn);
+	assert_int_equal(opts_of(th).mss, 1460);
+}
+
+static void test_cookie_of_another_worker(void **state)
+{
+	const uint16_t cport = 40010;
+	uint32_t cookie = cookie_elsewhere(cport, CISN);
+
+	(void)state;
+	client(cport, ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 0);
+	syn_to_rs(cport);
+	assert_int_equal(ipvs_conn_count(0), 1);
+	assert_int_equal(st().synp_cookies_sent, 0);
+	assert_int_equal(st().synp_cookies_valid, 1);
+}
+
+/* The client's port again after a refusal (CLOSE before the splice), its
+ * new SYN answered elsewhere: the new handshake's ACK ends the old conn
+ * and opens its own; the old handshake's ACK again opens nothing. */
+static void test_reuse_after_refusal_cookie_elsewhere(void **state)
+{
+	const uint16_t cport = 40011;
+	const uint32_t isn2 = CISN + 500000;
+	uint32_t cookie = handshake_syn(cport), cookie2;
+
+	(void)state;
+	client(cport, ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 0);
+	syn_to_rs(cport);
+	server(cport, RST | ACK, 0, CISN + 1, 0, NULL, 0, 0);
+	assert_int_equal(tcp_out(one_out_of(P_CLI), P_CLI, &cgw_mac, VIP, SP_PORT, CIP, cport,
+				 NULL)->tcp_flags,
+			 RST);
+	client(cport, ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 0);
+	assert_int_equal(take(p_tx_ring[P_SRV], (struct rte_mbuf *[2]){0}, 2), 0);
+	cookie2 = cookie_elsewhere(cport, isn2);
+	client(cport, ACK, isn2 + 1, cookie2 + 1, 1000, NULL, 0, 0);
+	syn_to_rs_isn(cport, isn2);
+	assert_int_equal(ipvs_conn_count(0), 1);
+	assert_int_equal(st().synp_cookies_valid, 2);
+}
+
+/* The same after a spliced conn the client reset (CLOSE): the new
+ * handshake's ACK is not passed into the old conn's translation. */
+static void test_reuse_after_splice_cookie_elsewhere(void **state)
+{
+	const uint16_t cport = 40012;
+	const uint32_t isn2 = CISN + 700000;
+	struct rte_mbuf *m[2];
+	uint32_t cookie = handshake_syn(cport), cookie2;
+
+	(void)state;
+	client(cport, ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 0);
+	syn_to_rs(cport);
+	server(cport, SYN | ACK, RS_ISN, CISN + 1, 29200, NULL, 0, 0);
+	assert_int_equal(take(p_tx_ring[P_SRV], m, 2), 1); /* our ACK to it */
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(st().synp_spliced, 1);
+	client(cport, RST | ACK, CISN + 1, cookie + 1, 0, NULL, 0, 0);
+	assert_int_equal(take(p_tx_ring[P_SRV], m, 2), 1); /* the RST passed */
+	rte_pktmbuf_free(m[0]);
+	/* its own FIN again, with the handshake's numbers: the old conn's,
+	 * never a new one */
+	client(cport, FIN | ACK, CISN + 1, cookie + 1, 1000, NULL, 0, 0);
+	assert_int_equal(take(p_tx_ring[P_SRV], m, 2), 1);
+	assert_int_equal(rte_pktmbuf_mtod_offset(m[0], struct rte_tcp_hdr *,
+						 sizeof(struct rte_ether_hdr) +
+						     sizeof(struct rte_ipv4_hdr))
+			     ->tcp_flags,
+			 FIN | ACK);
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(st().synp_cookies_valid, 1);
+	cookie2 = cookie_elsewhere(cport, isn2);
+	client(cport, ACK, isn2 + 1, cookie2 + 1, 1000, NULL, 0, 0);
+	syn_to_rs_isn(cport, isn2);
+	assert_int_equal(ipvs_conn_count(0), 1);
+	assert_int_equal(st().synp_cookies_valid, 2);
+}
+
 /* a proxied service without a real server does not answer: the client
  * would believe in a conn that cannot be made */
 static void test_no_dest_no_answer(void **state)
@@ -721,6 +828,11 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_real_server_refuses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_dest_no_answer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cookie_of_another_worker, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reuse_after_refusal_cookie_elsewhere, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_reuse_after_splice_cookie_elsewhere, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_fullnat_splice, setup_fnat, teardown),
 	    cmocka_unit_test_setup_teardown(test_fullnat_refused, setup_fnat, teardown),
 	    cmocka_unit_test_setup_teardown(test_fullnat_mss_and_toa, setup_fnat, teardown),

@@ -6,6 +6,9 @@
  * and the ICMP errors about it have one owner, so do those of a Full-NAT
  * flow (the reply by its local port), and the rings carry frames
  * to their owner, in order, dropping (counted, each frame once) when full.
+ * A SYN to a SYN-proxy service stays on the worker it landed on (which
+ * answers it with the cookie: test_synproxy_path), counted synp_local;
+ * its ACK, a SYN to a plain service and a SYN-ACK still go to the owner.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +21,7 @@
 #include "dp_test_env.h"
 #include "inet/inet_test_env.h"
 #include "worker/steer.h"
+#include "ipvs/ipvs.h"
 
 #define CLIENT "172.16.3.9"
 #define VIP "10.0.0.100"
@@ -395,6 +399,125 @@ static void test_rings_carry_and_drop(void **state)
 	big_pool = NULL; /* its mbufs are all back; the pool stays (no hugepages) */
 }
 
+/* A TCP frame src:sport -> dst:dport with flags (and payload bytes). */
+static struct rte_mbuf *tcp_frame(const char *src, uint16_t sport, const char *dst, uint16_t dport,
+				  uint8_t flags, uint16_t payload)
+{
+	static const struct rte_ether_addr peer = { { 0x02, 0xaa, 0, 0, 0, 4 } };
+	uint8_t b[160] = { 0 };
+	size_t n = t_eth(b, &t_ports[0].mac, &peer, RTE_ETHER_TYPE_IPV4);
+	struct rte_tcp_hdr *th;
+
+	n += t_ipv4(b + n, src, dst, IPPROTO_TCP, 64, (uint16_t)(sizeof(*th) + payload));
+	th = (struct rte_tcp_hdr *)(b + n);
+	th->src_port = rte_cpu_to_be_16(sport);
+	th->dst_port = rte_cpu_to_be_16(dport);
+	th->sent_seq = rte_cpu_to_be_32(1000);
+	th->data_off = 5 << 4;
+	th->tcp_flags = flags;
+	return dp_test_mbuf(b, (uint16_t)(n + sizeof(*th) + payload));
+}
+
+static struct dpvs_svc tcp_svc(uint16_t port, uint32_t flags)
+{
+	struct dpvs_svc s;
+
+	memset(&s, 0, sizeof(s));
+	s.af = AF_INET;
+	s.protocol = IPPROTO_TCP;
+	s.addr.in.s_addr = inet_addr(VIP);
+	s.port = rte_cpu_to_be_16(port);
+	s.flags = flags;
+	snprintf(s.sched_name, sizeof(s.sched_name), "rr");
+	return s;
+}
+
+static int add_svc(uint16_t port, uint32_t flags, bool with_dest, char *err, size_t errlen)
+{
+	struct dpvs_svc s = tcp_svc(port, flags);
+	struct dpvs_dest d;
+	int rc = ipvs_svc_add(&s, err, errlen);
+
+	if (rc < 0 || !with_dest)
+		return rc;
+	memset(&d, 0, sizeof(d));
+	d.af = AF_INET;
+	d.addr.in.s_addr = inet_addr(RIP);
+	d.port = rte_cpu_to_be_16(8080);
+	d.conn_flags = DPVS_FWD_MASQ;
+	d.weight = 1;
+	return ipvs_dest_add(&s, &d, err, errlen);
+}
+
+/* VIP:81 SYN-proxied, VIP:80 plain, VIP:82 SYN-proxied without a real
+ * server (the proxy does not answer it: its owner decides, as before) */
+static int setup_synp(void **state)
+{
+	char err[256];
+
+	if (setup(state) < 0)
+		return -1;
+	if (ipvs_init(2, 1024, err, sizeof(err)) < 0 ||
+	    add_svc(81, DPVS_SVC_F_SYNPROXY, true, err, sizeof(err)) < 0 ||
+	    add_svc(80, 0, true, err, sizeof(err)) < 0 ||
+	    add_svc(82, DPVS_SVC_F_SYNPROXY, false, err, sizeof(err)) < 0) {
+		fprintf(stderr, "set-up: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown_synp(void **state)
+{
+	ipvs_fini();
+	return teardown(state);
+}
+
+static void test_synproxy_syn_stays(void **state)
+{
+	char c1[32];
+	struct rte_mbuf *pkts[DP_BURST], *got[DP_BURST];
+	uint16_t n;
+
+	(void)state;
+	client_of(1, c1, sizeof(c1));
+	/* worker 0 receives, all of them worker 1's */
+	pkts[0] = tcp_frame(c1, 40000, VIP, 81, RTE_TCP_SYN_FLAG, 0);	  /* stays */
+	pkts[1] = tcp_frame(c1, 40001, VIP, 81, RTE_TCP_SYN_FLAG, 10);	  /* with data: stays */
+	pkts[2] = tcp_frame(c1, 40000, VIP, 81, RTE_TCP_ACK_FLAG, 0);	  /* the ACK: owner */
+	pkts[3] = tcp_frame(c1, 40002, VIP, 80, RTE_TCP_SYN_FLAG, 0);	  /* plain svc: owner */
+	pkts[4] = tcp_frame(c1, 40003, VIP, 81,
+			    RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 0);	  /* owner */
+	pkts[5] = tcp_frame(c1, 40004, VIP, 81,
+			    RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG, 0);	  /* owner */
+	pkts[6] = tcp_frame(c1, 40005, VIP, 82, RTE_TCP_SYN_FLAG, 0);	  /* no dest: owner */
+	pkts[7] = udp_frame(c1, 40006, VIP, 81);			  /* UDP: owner */
+	pkts[8] = tcp_frame(c1, 40007, VIP, 81,
+			    RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG, 0);	  /* owner */
+	n = 9;
+	steer_burst(&wk[0], 0, pkts, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(wk[0].synp_local, 2);
+	assert_int_equal(wk[0].redirected_out, 7);
+	for (unsigned i = 0; i < n; i++) {
+		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(
+			pkts[i], const struct rte_tcp_hdr *, 14 + 20);
+
+		assert_int_equal(rte_be_to_cpu_16(th->src_port), 40000 + i);
+		rte_pktmbuf_free(pkts[i]);
+	}
+	n = steer_drain(&wk[1], got, DP_BURST);
+	assert_int_equal(n, 7);
+	rte_pktmbuf_free_bulk(got, n);
+	/* on its owner a proxied SYN is its own: nothing counted */
+	pkts[0] = tcp_frame(c1, 40008, VIP, 81, RTE_TCP_SYN_FLAG, 0);
+	n = 1;
+	steer_burst(&wk[1], 0, pkts, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(wk[1].synp_local, 0);
+	rte_pktmbuf_free(pkts[0]);
+}
+
 static void test_not_ipv4_stays(void **state)
 {
 	static const struct rte_ether_addr peer = { { 0x02, 0xaa, 0, 0, 0, 3 } };
@@ -420,6 +543,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tunnel_error_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rings_carry_and_drop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_ipv4_stays, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_synproxy_syn_stays, setup_synp,
+						teardown_synp),
 	};
 
 	dp_test_eal();
