@@ -50,19 +50,6 @@ static inline uint16_t csum_update32(uint16_t csum, uint32_t old_val, uint32_t n
 	return (uint16_t)~csum_fold(sum);
 }
 
-/*
- * The IPv4 header checksum to store, computed from scratch over the
- * header and its options. The checksum field is treated as zero, so the
- * caller need not clear it first.
- */
-static inline uint16_t csum_ipv4_hdr(const struct rte_ipv4_hdr *ip)
-{
-	uint32_t sum = rte_raw_cksum(ip, rte_ipv4_hdr_len(ip));
-
-	sum += (uint16_t)~ip->hdr_checksum; /* take the stored field back out */
-	return (uint16_t)~csum_fold(sum);
-}
-
 /* Folds a 64-bit accumulator of 32-bit words to 16 bits (the one's
  * complement sum of 32-bit words folds to that of their 16-bit halves). */
 static inline uint16_t csum_fold64(uint64_t sum)
@@ -70,6 +57,27 @@ static inline uint16_t csum_fold64(uint64_t sum)
 	sum = (sum & 0xffffffff) + (sum >> 32);
 	sum = (sum & 0xffffffff) + (sum >> 32);
 	return csum_fold((uint32_t)sum);
+}
+
+/*
+ * The IPv4 header checksum to store, computed from scratch over the
+ * header and its options. The checksum field is treated as zero, so the
+ * caller need not clear it first. The usual 20-byte header as five
+ * 32-bit words (no loop); one with options by the general sum.
+ */
+static inline uint16_t csum_ipv4_hdr(const struct rte_ipv4_hdr *ip)
+{
+	if (likely(ip->version_ihl == RTE_IPV4_VHL_DEF)) {
+		uint32_t w[5];
+
+		memcpy(w, ip, sizeof(w));
+		return (uint16_t)~csum_fold64((uint64_t)w[0] + w[1] + w[2] + w[3] + w[4] +
+					      (uint16_t)~ip->hdr_checksum);
+	}
+	uint32_t sum = rte_raw_cksum(ip, rte_ipv4_hdr_len(ip));
+
+	sum += (uint16_t)~ip->hdr_checksum; /* take the stored field back out */
+	return (uint16_t)~csum_fold(sum);
 }
 
 /* True when the header's stored checksum is right (sums to all ones). The
@@ -137,18 +145,6 @@ static inline uint64_t csum_delta16(uint16_t old_val, uint16_t new_val)
 static inline uint16_t csum_apply(uint16_t csum, uint64_t delta)
 {
 	return (uint16_t)~csum_fold64((uint64_t)(uint16_t)~csum + delta);
-}
-
-/* The checksum to store for a 20-byte IPv4 header (no options), from
- * scratch as five 32-bit words; the stored field is taken back out, so
- * the caller need not clear it. */
-static inline uint16_t csum_ipv4_hdr20(const struct rte_ipv4_hdr *ip)
-{
-	uint32_t w[5];
-
-	memcpy(w, ip, sizeof(w));
-	return (uint16_t)~csum_fold64((uint64_t)w[0] + w[1] + w[2] + w[3] + w[4] +
-				      (uint16_t)~ip->hdr_checksum);
 }
 
 /*

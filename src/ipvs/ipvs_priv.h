@@ -28,6 +28,7 @@
 #include "dp/dp.h"
 #include "dpvs/ctl.h"
 #include "ipvs/conn_hash.h"
+#include "ipvs/synproxy.h"
 #include "ipvs/defense.h"
 #include "ipvs/ipvs.h"
 
@@ -615,9 +616,7 @@ struct ipvs_worker {
 	 * and nothing carried through new_flow's scheduling, which every
 	 * new flow of every service runs */
 	const struct rte_mbuf *synp_ack_m;
-	uint16_t synp_ack_mss;
-	uint8_t synp_ack_ws;
-	bool synp_ack_sack;
+	struct synp_opts synp_ack_o;
 };
 
 /* conn.c */

@@ -205,7 +205,7 @@ tcp_reshape(struct rte_mbuf *m, enum synp_ends ends, const struct ipvs_conn *c,
 	th->cksum = csum_apply(th->cksum, d);
 
 	ip->total_length = rte_cpu_to_be_16((uint16_t)len);
-	ip->hdr_checksum = csum_ipv4_hdr20(ip);
+	ip->hdr_checksum = csum_ipv4_hdr(ip);
 	/* one segment now: its length, the padding of a short frame gone */
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
@@ -321,9 +321,7 @@ enum ipvs_synp_verdict ipvs_synp_new_flow(struct worker *w, struct ipvs_worker *
 		if (check_cookie(w, m, &o) == SYNP_COOKIE_OK) {
 			iw->synp.cookies_valid++;
 			iw->synp_ack_m = m;
-			iw->synp_ack_mss = o.mss;
-			iw->synp_ack_ws = o.wscale;
-			iw->synp_ack_sack = o.sack_ok;
+			iw->synp_ack_o = o;
 			return IPVS_SYNP_ACK_OK;
 		}
 		iw->synp.cookies_bad++;
@@ -497,9 +495,7 @@ void ipvs_synp_open(struct worker *w, struct ipvs_worker *iw, struct ipvs_conn *
 	/* what ipvs_synp_new_flow's check of this very packet kept; any
 	 * other packet (none comes here) is checked again */
 	if (likely(iw->synp_ack_m == m)) {
-		o = (struct synp_opts){.mss = iw->synp_ack_mss,
-				       .wscale = iw->synp_ack_ws,
-				       .sack_ok = iw->synp_ack_sack};
+		o = iw->synp_ack_o;
 	} else if (check_cookie(w, m, &o) != SYNP_COOKIE_OK) {
 		ipvs_conn_free(iw, c);
 		iw->synp.cookies_bad++;

@@ -150,6 +150,13 @@ static void test_csum_incremental(void **state)
 		ip->hdr_checksum ^= 0x0100;
 		assert_false(csum_ipv4_hdr_ok(ip, 20));
 		ip->hdr_checksum = ref;
+		/* a header with options: the general sum */
+		ip->version_ihl = RTE_IPV4_VHL_DEF + 1;
+		mine = csum_ipv4_hdr(ip);
+		ip->hdr_checksum = 0;
+		assert_int_equal(mine, rte_ipv4_cksum(ip));
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->hdr_checksum = ref;
 
 		/* TCP checksum field at offset 16 of the segment. */
 		memset(l4 + 16, 0, 2);
