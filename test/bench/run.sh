@@ -702,7 +702,15 @@ SCALE_CONN_MAX=${SCALE_CONN_MAX:-10500000}
 scale_block() { # ROUND
 	local r=$1 conf_saved=$CONF
 	[ $SMOKE = 1 ] && return 0
-	wanted nat-udp-1k-stride-1way || wanted nat-udp-10m-stride-1way || return 0
+	wanted nat-udp-1k-stride-1way || wanted nat-udp-100k-stride-1way ||
+		wanted nat-udp-10m-stride-1way || return 0
+	# what the machine's memory allows (mem_probe: are hugepages
+	# translated as hugepages here, a miss's price), once per bench
+	if [ ! -s "$WORK/mem-probe.json" ] && [ -x "$BUILD/test/bench/mem_probe" ]; then
+		"$BUILD/test/bench/mem_probe" --span 1024 --entries 1000,100000,1000000 \
+			--json "$WORK/mem-probe.json" > "$WORK/mem-probe.txt" 2>&1 ||
+			SKIPPED[mem_probe]="mem_probe failed: $WORK/mem-probe.txt"
+	fi
 	# about 2.6 GB for the daemon and lbbench's 256 MB: raise the
 	# hugepages if need be, else say why the scenarios are missing
 	local need_mb=2900 free_mb size_kb
@@ -722,6 +730,7 @@ scale_block() { # ROUND
 	CONF=$WORK/scale.conf
 	if start_daemon "$r.scale"; then
 		pair nat-udp-1k-stride-1way $r 1 --mode udp --flows 1000 --no-reply --flow-order stride
+		pair nat-udp-100k-stride-1way $r 2 --mode udp --flows 100000 --no-reply --flow-order stride
 		pair nat-udp-10m-stride-1way $r 12 --mode udp --flows 10000000 --no-reply --flow-order stride
 	else
 		SKIPPED[dpvs scale round $r]="the daemon did not start (log kept in $WORK/dpvs.$r.scale.log)"
@@ -779,6 +788,8 @@ cpu = "unknown"
 for line in open("/proc/cpuinfo"):
     if line.startswith("model name"):
         cpu = line.split(":", 1)[1].strip(); break
+probe_file = "$WORK/mem-probe.json"
+probe = json.load(open(probe_file)) if os.path.exists(probe_file) and os.path.getsize(probe_file) else None
 mem = {}
 if "$MEM_HEAP" and "$MEM_CONNS":
     mem = {"heap_bytes": int("$MEM_HEAP"), "conns": int("$MEM_CONNS"),
@@ -790,6 +801,7 @@ json.dump({"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
            "link_desc": {"memif": "net_memif", "vhost": "virtio_user <-> vhost-user (net_virtio_user / net_vhost)",
                          "af_packet": "net_af_packet on veth pairs between two namespaces"}["$LINK"],
            "skipped": json.loads('''$skipped_json'''), "memory": mem,
+           "mem_probe": probe,
            "workers": $WORKERS,
            "layout": {"gen_cpu": 0, "main_cpu": 1, "worker_cpus": [$WORKER_CPUS]},
            "box_commands": json.loads('''$box_json'''),
