@@ -174,6 +174,81 @@ struct table_result {
 	double cycles_nowork, cycles_work;
 };
 
+/* A table of either layout: a bucket array of pointers (part 3) or 4 KiB
+ * segments whose bucket heads are 32-bit references (part 4). */
+struct table {
+	struct entry **ht;
+	size_t nb;
+	char *seg;
+	size_t nseg;
+};
+
+static inline uint32_t *seg_head(char *tab, size_t nseg, uint64_t key);
+
+/* Cycles a lookup of random keys of the n entries, without and with work
+ * after each; local: the segment layout (a constant at each call, so each
+ * layout gets its own loop). */
+static inline __attribute__((always_inline)) void
+measure(const struct table *t, const bool local, size_t n, unsigned rounds, size_t lookups,
+	struct table_result *r)
+{
+	uint64_t *q = malloc(lookups * sizeof(*q)), sink = 0, found = 0;
+
+	if (!q)
+		exit(1);
+	for (size_t i = 0; i < lookups; i++)
+		q[i] = splitmix(splitmix(i + 99) % n + 1000003) | 1;
+	for (int pass = 0; pass < 2; pass++) {
+		unsigned w = pass ? rounds : 0;
+		uint64_t t0 = __rdtsc();
+
+		for (size_t i = 0; i + BURST <= lookups; i += BURST) {
+			const void *bp[BURST];
+			const struct entry *e[BURST];
+
+			for (int j = 0; j < BURST; j++) {
+				bp[j] = local ? (const void *)seg_head(t->seg, t->nseg, q[i + j])
+					      : (const void *)&t->ht[q[i + j] & (t->nb - 1)];
+				_mm_prefetch((const char *)bp[j], _MM_HINT_T0);
+			}
+			for (int j = 0; j < BURST; j++) {
+				if (local) {
+					uint32_t ref = *(const uint32_t *)bp[j];
+
+					e[j] = ref ? (const struct entry *)(const void *)(t->seg + ((size_t)ref << 6))
+						   : NULL;
+				} else {
+					e[j] = *(struct entry *const *)bp[j];
+				}
+				if (e[j]) {
+					_mm_prefetch((const char *)e[j], _MM_HINT_T0);
+					_mm_prefetch((const char *)e[j] + LINE, _MM_HINT_T0);
+				}
+			}
+			for (int j = 0; j < BURST; j++) {
+				const struct entry *x = e[j];
+
+				while (x && x->key != q[i + j])
+					x = x->next;
+				found += x != NULL;
+				sink += work(found + (uint64_t)j, w);
+			}
+		}
+		double c = (double)(__rdtsc() - t0) / (double)(lookups / BURST * BURST);
+
+		if (pass)
+			r->cycles_work = c;
+		else
+			r->cycles_nowork = c;
+	}
+	__asm__ volatile("" : : "r"(sink));
+	if (found != 2 * (lookups / BURST * BURST))
+		fprintf(stderr, "mem_probe: %s: %" PRIu64 " lookups missed\n",
+			local ? "page-local" : "bucket array", 2 * (lookups / BURST * BURST) - found);
+	r->entries = n;
+	free(q);
+}
+
 static void table_run(size_t n, unsigned rounds, size_t lookups, bool want_huge,
 		      struct table_result *r, bool *huge)
 {
@@ -211,52 +286,7 @@ static void table_run(size_t n, unsigned rounds, size_t lookups, bool want_huge,
 		*b = e;
 	}
 	free(slot);
-	uint64_t *q = malloc(lookups * sizeof(*q)), sink = 0, found = 0;
-
-	if (!q)
-		exit(1);
-	for (size_t i = 0; i < lookups; i++)
-		q[i] = splitmix(splitmix(i + 99) % n + 1000003) | 1;
-	for (int pass = 0; pass < 2; pass++) {
-		unsigned w = pass ? rounds : 0;
-		uint64_t t0 = __rdtsc();
-
-		for (size_t i = 0; i + BURST <= lookups; i += BURST) {
-			struct entry **bp[BURST], *e[BURST];
-
-			for (int j = 0; j < BURST; j++) {
-				bp[j] = &ht[q[i + j] & (nb - 1)];
-				_mm_prefetch((const char *)bp[j], _MM_HINT_T0);
-			}
-			for (int j = 0; j < BURST; j++) {
-				e[j] = *bp[j];
-				if (e[j]) {
-					_mm_prefetch((const char *)e[j], _MM_HINT_T0);
-					_mm_prefetch((const char *)e[j] + LINE, _MM_HINT_T0);
-				}
-			}
-			for (int j = 0; j < BURST; j++) {
-				const struct entry *x = e[j];
-
-				while (x && x->key != q[i + j])
-					x = x->next;
-				found += x != NULL;
-				sink += work(found + (uint64_t)j, w);
-			}
-		}
-		double c = (double)(__rdtsc() - t0) / (double)(lookups / BURST * BURST);
-
-		if (pass)
-			r->cycles_work = c;
-		else
-			r->cycles_nowork = c;
-	}
-	__asm__ volatile("" : : "r"(sink));
-	if (found != 2 * (lookups / BURST * BURST))
-		fprintf(stderr, "mem_probe: %" PRIu64 " lookups missed\n",
-			2 * (lookups / BURST * BURST) - found);
-	r->entries = n;
-	free(q);
+	measure(&(struct table){ .ht = ht, .nb = nb }, false, n, rounds, lookups, r);
 	munmap(ht, (nb * sizeof(*ht) + HUGE2M - 1) & ~(HUGE2M - 1));
 	munmap(pool, (n * sizeof(*pool) + HUGE2M - 1) & ~(HUGE2M - 1));
 }
@@ -308,54 +338,7 @@ static void table_run_local(size_t n, unsigned rounds, size_t lookups, struct ta
 		*head = (uint32_t)(((char *)e - tab) >> 6);
 	}
 	*spilled = (double)spill / (double)n;
-	uint64_t *q = malloc(lookups * sizeof(*q)), sink = 0, found = 0;
-
-	if (!q)
-		exit(1);
-	for (size_t i = 0; i < lookups; i++)
-		q[i] = splitmix(splitmix(i + 99) % n + 1000003) | 1;
-	for (int pass = 0; pass < 2; pass++) {
-		unsigned w = pass ? rounds : 0;
-		uint64_t t0 = __rdtsc();
-
-		for (size_t i = 0; i + BURST <= lookups; i += BURST) {
-			uint32_t *hp[BURST];
-			struct entry *e[BURST];
-
-			for (int j = 0; j < BURST; j++) {
-				hp[j] = seg_head(tab, nseg, q[i + j]);
-				_mm_prefetch((const char *)hp[j], _MM_HINT_T0);
-			}
-			for (int j = 0; j < BURST; j++) {
-				e[j] = *hp[j] ? (struct entry *)(void *)(tab + ((size_t)*hp[j] << 6))
-					      : NULL;
-				if (e[j]) {
-					_mm_prefetch((const char *)e[j], _MM_HINT_T0);
-					_mm_prefetch((const char *)e[j] + LINE, _MM_HINT_T0);
-				}
-			}
-			for (int j = 0; j < BURST; j++) {
-				const struct entry *x = e[j];
-
-				while (x && x->key != q[i + j])
-					x = x->next;
-				found += x != NULL;
-				sink += work(found + (uint64_t)j, w);
-			}
-		}
-		double c = (double)(__rdtsc() - t0) / (double)(lookups / BURST * BURST);
-
-		if (pass)
-			r->cycles_work = c;
-		else
-			r->cycles_nowork = c;
-	}
-	__asm__ volatile("" : : "r"(sink));
-	if (found != 2 * (lookups / BURST * BURST))
-		fprintf(stderr, "mem_probe: page-local: %" PRIu64 " lookups missed\n",
-			2 * (lookups / BURST * BURST) - found);
-	r->entries = n;
-	free(q);
+	measure(&(struct table){ .seg = tab, .nseg = nseg }, true, n, rounds, lookups, r);
 	munmap(tab, (nseg * PAGE4K + HUGE2M - 1) & ~(HUGE2M - 1));
 }
 
