@@ -361,14 +361,18 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--json") && i + 1 < argc) {
 			json = argv[++i];
 		} else {
-			fprintf(stderr, "usage: mem_probe [--span MiB] [--entries N[,N...]] "
+			bool help = !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
+
+			fprintf(help ? stdout : stderr, "usage: mem_probe [--span MiB] [--entries N[,N...]] "
 					"[--work ROUNDS] [--json FILE]\n"
 					"  --span    MiB of 2 MiB hugepages for the translation "
 					"and latency parts (default 2048, at least 64)\n"
-					"  --entries table sizes of part 3 (default "
+					"  --entries table sizes of parts 3 and 4 (default "
 					"1000,100000,1000000,10000000)\n"
 					"  --work    arithmetic rounds after each lookup (default 60)\n");
-			return 2;
+			if (!help)
+				fprintf(stderr, "mem_probe: unknown argument '%s'\n", argv[i]);
+			return help ? 0 : 2;
 		}
 	}
 	if (span_mb < 64 || nentries == 0) {
