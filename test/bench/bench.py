@@ -618,21 +618,22 @@ def report(wdir, out_json, out_md):
     def cpp(n):
         return scen[n].get("cycles_per_pkt_median") if n in scen else None
 
+    def cpp_ratio(a, b):
+        """a's cycles per packet over b's: how fast b runs against a."""
+        return cpp(a) / cpp(b) if cpp(a) and cpp(b) else None
+
     derived = {
         # a share of a reference, not a target: the reference is itself
         # capped by the generator (ceil-loopback)
         "nat_1way_vs_ceiling": ratio("nat-udp-1k-1way", "ceil-udp-1way"),
         "nat_1m_vs_1k": ratio("nat-udp-1m-1way", "nat-udp-1k-1way"),
-        "nat_1k_vs_1m_cycles": cpp("nat-udp-1k-1way") / cpp("nat-udp-1m-1way")
-        if cpp("nat-udp-1k-1way") and cpp("nat-udp-1m-1way") else None,
+        "nat_1k_vs_1m_cycles": cpp_ratio("nat-udp-1k-1way", "nat-udp-1m-1way"),
         # the same daemon (a 10M-slot table), flows met in a strided order
-        "nat_1k_vs_10m_cycles": cpp("nat-udp-1k-stride-1way") / cpp("nat-udp-10m-stride-1way")
-        if cpp("nat-udp-1k-stride-1way") and cpp("nat-udp-10m-stride-1way") else None,
+        "nat_1k_vs_10m_cycles": cpp_ratio("nat-udp-1k-stride-1way", "nat-udp-10m-stride-1way"),
         # ... and at 100K flows (a 13 MB table: in the L3 cache of most
         # servers, beyond the TLB's reach where pages translate 4 KiB at
         # a time)
-        "nat_1k_vs_100k_cycles": cpp("nat-udp-1k-stride-1way") / cpp("nat-udp-100k-stride-1way")
-        if cpp("nat-udp-1k-stride-1way") and cpp("nat-udp-100k-stride-1way") else None,
+        "nat_1k_vs_100k_cycles": cpp_ratio("nat-udp-1k-stride-1way", "nat-udp-100k-stride-1way"),
         "added_p99_ns": (med["nat-latency"] - med["ceil-latency"])
         if med.get("nat-latency") is not None and med.get("ceil-latency") is not None else None,
         "tsc_hz": tsc_hz,

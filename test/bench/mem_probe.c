@@ -69,28 +69,58 @@ static uint64_t splitmix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-/* Memory of len bytes: hugepages when asked and there are enough, else
- * ordinary pages; *huge tells which it got. */
-static void *map(size_t len, bool want_huge, bool *huge)
+/* A mapping's length: whole 2 MiB pages. */
+static inline size_t map_len(size_t len)
 {
-	void *p = MAP_FAILED;
+	return (len + HUGE2M - 1) & ~(HUGE2M - 1);
+}
 
-	len = (len + HUGE2M - 1) & ~(HUGE2M - 1);
-	if (want_huge)
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
+/* Memory of len bytes: hugepages when there are enough, else ordinary
+ * pages; *huge tells which it got. */
+static void *map(size_t len, bool *huge)
+{
+	void *p;
+
+	len = map_len(len);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
 	*huge = p != MAP_FAILED;
 	if (p == MAP_FAILED) {
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 		if (p != MAP_FAILED)
-			madvise(p, len, MADV_NOHUGEPAGE); /* 4 KiB pages, as asked */
+			madvise(p, len, MADV_NOHUGEPAGE); /* 4 KiB pages: no THP between */
 	}
 	if (p == MAP_FAILED) {
 		fprintf(stderr, "mem_probe: mmap of %zu MiB: %s\n", len >> 20, strerror(errno));
 		exit(1);
 	}
 	return p;
+}
+
+static void unmap(void *p, size_t len)
+{
+	munmap(p, map_len(len));
+}
+
+/* 0 .. n-1 in a random order (Fisher-Yates, the same for the same seed). */
+static size_t *shuffled(size_t n, uint64_t seed)
+{
+	size_t *ord = malloc(n * sizeof(*ord));
+
+	if (!ord) {
+		fprintf(stderr, "mem_probe: no memory for %zu indexes\n", n);
+		exit(1);
+	}
+	for (size_t i = 0; i < n; i++)
+		ord[i] = i;
+	for (size_t i = n - 1; i > 0; i--) {
+		size_t j = splitmix(i ^ seed) % (i + 1), t = ord[i];
+
+		ord[i] = ord[j];
+		ord[j] = t;
+	}
+	return ord;
 }
 
 static double tsc_per_ns(void)
@@ -123,18 +153,8 @@ static char *line_at(char *base, size_t i, size_t stride)
 /* Cycles per load of a random dependent chain through n lines. */
 static double chase(char *base, size_t n, size_t stride, size_t loads)
 {
-	size_t *ord = malloc(n * sizeof(*ord));
+	size_t *ord = shuffled(n, 0);
 
-	if (!ord)
-		exit(1);
-	for (size_t i = 0; i < n; i++)
-		ord[i] = i;
-	for (size_t i = n - 1; i > 0; i--) {
-		size_t j = splitmix(i) % (i + 1), t = ord[i];
-
-		ord[i] = ord[j];
-		ord[j] = t;
-	}
 	for (size_t i = 0; i < n; i++)
 		*(char **)line_at(base, ord[i], stride) = line_at(base, ord[(i + 1) % n], stride);
 	char *p = line_at(base, ord[0], stride);
@@ -249,33 +269,21 @@ measure(const struct table *t, const bool local, size_t n, unsigned rounds, size
 	free(q);
 }
 
-static void table_run(size_t n, unsigned rounds, size_t lookups, bool want_huge,
-		      struct table_result *r, bool *huge)
+static void table_run(size_t n, unsigned rounds, size_t lookups, struct table_result *r,
+		      bool *huge)
 {
 	size_t nb = 1;
 	bool h1, h2;
 
 	while (nb < 2 * n)
 		nb <<= 1;
-	struct entry **ht = map(nb * sizeof(*ht), want_huge, &h1);
-	struct entry *pool = map(n * sizeof(*pool), want_huge, &h2);
+	struct entry **ht = map(nb * sizeof(*ht), &h1);
+	struct entry *pool = map(n * sizeof(*pool), &h2);
 
 	*huge = h1 && h2;
-	/* entries in random slots, as a table that has churned: a shuffled
-	 * order of the slots */
-	uint32_t *slot = malloc(n * sizeof(*slot));
+	/* entries in random slots, as a table that has churned */
+	size_t *slot = shuffled(n, 0x5bd1e995);
 
-	if (!slot)
-		exit(1);
-	for (size_t i = 0; i < n; i++)
-		slot[i] = (uint32_t)i;
-	for (size_t i = n - 1; i > 0; i--) {
-		size_t j = splitmix(i ^ 0x5bd1e995) % (i + 1);
-		uint32_t t = slot[i];
-
-		slot[i] = slot[j];
-		slot[j] = t;
-	}
 	for (size_t i = 0; i < n; i++) {
 		struct entry *e = &pool[slot[i]];
 
@@ -287,8 +295,8 @@ static void table_run(size_t n, unsigned rounds, size_t lookups, bool want_huge,
 	}
 	free(slot);
 	measure(&(struct table){ .ht = ht, .nb = nb }, false, n, rounds, lookups, r);
-	munmap(ht, (nb * sizeof(*ht) + HUGE2M - 1) & ~(HUGE2M - 1));
-	munmap(pool, (n * sizeof(*pool) + HUGE2M - 1) & ~(HUGE2M - 1));
+	unmap(ht, nb * sizeof(*ht));
+	unmap(pool, n * sizeof(*pool));
 }
 
 /*
@@ -313,11 +321,10 @@ static inline uint32_t *seg_head(char *tab, size_t nseg, uint64_t key)
 }
 
 static void table_run_local(size_t n, unsigned rounds, size_t lookups, struct table_result *r,
-			    double *spilled)
+			    double *spilled, bool *huge)
 {
 	size_t nseg = (n * 115 / 100 + SEG_ENTRIES - 1) / SEG_ENTRIES, spill = 0;
-	bool h;
-	char *tab = map(nseg * PAGE4K, true, &h);
+	char *tab = map(nseg * PAGE4K, huge);
 
 	for (size_t i = 0; i < n; i++) {
 		uint64_t key = splitmix(i + 1000003) | 1;
@@ -339,7 +346,7 @@ static void table_run_local(size_t n, unsigned rounds, size_t lookups, struct ta
 	}
 	*spilled = (double)spill / (double)n;
 	measure(&(struct table){ .seg = tab, .nseg = nseg }, true, n, rounds, lookups, r);
-	munmap(tab, (nseg * PAGE4K + HUGE2M - 1) & ~(HUGE2M - 1));
+	unmap(tab, nseg * PAGE4K);
 }
 
 int main(int argc, char **argv)
@@ -382,7 +389,7 @@ int main(int argc, char **argv)
 	const size_t span = span_mb << 20;
 	const double per_ns = tsc_per_ns();
 	bool huge, thuge = true;
-	char *b = map(span, true, &huge);
+	char *b = map(span, &huge);
 	size_t wide = span / CHAIN_LINES; /* >= 16 KiB */
 
 	wide = (size_t)1 << (63 - __builtin_clzll(wide));
@@ -397,7 +404,7 @@ int main(int argc, char **argv)
 	/* 4 KiB translation: "4k" as dear as "wide"; 2 MiB: as cheap as packed */
 	bool small = p4k > packed * 1.5 && p4k > packed + 0.5 * (pwide - packed);
 
-	munmap(b, span);
+	unmap(b, span);
 	printf("tsc %.3f GHz; %s pages\n", per_ns, huge ? "2 MiB huge" : "4 KiB");
 	printf("translation reach, %d lines in a dependent chain (cycles a load):\n", CHAIN_LINES);
 	printf("  packed (64 x 4 KiB pages)        %7.1f\n", packed);
@@ -421,7 +428,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < nentries; i++) {
 		bool h;
 
-		table_run(entries[i], rounds, 4000000, true, &tr[i], &h);
+		table_run(entries[i], rounds, 4000000, &tr[i], &h);
 		thuge = thuge && h;
 		printf("%12zu %12.1f %10.2f %14.1f %10.2f %12.1f\n", tr[i].entries,
 		       tr[i].cycles_nowork, tr[0].cycles_nowork / tr[i].cycles_nowork,
@@ -429,9 +436,6 @@ int main(int argc, char **argv)
 		       tr[i].cycles_work - tr[0].cycles_work);
 		fflush(stdout);
 	}
-	if (!thuge)
-		printf("(some tables on 4 KiB pages: not enough free hugepages)\n");
-
 	struct table_result lr[8];
 	double spilled[8];
 
@@ -439,13 +443,18 @@ int main(int argc, char **argv)
 	printf("%12s %12s %10s %14s %10s %12s %10s\n", "entries", "no work", "vs first", "work",
 	       "vs first", "added", "spilled");
 	for (unsigned i = 0; i < nentries; i++) {
-		table_run_local(entries[i], rounds, 4000000, &lr[i], &spilled[i]);
+		bool h;
+
+		table_run_local(entries[i], rounds, 4000000, &lr[i], &spilled[i], &h);
+		thuge = thuge && h;
 		printf("%12zu %12.1f %10.2f %14.1f %10.2f %12.1f %9.1f%%\n", lr[i].entries,
 		       lr[i].cycles_nowork, lr[0].cycles_nowork / lr[i].cycles_nowork,
 		       lr[i].cycles_work, lr[0].cycles_work / lr[i].cycles_work,
 		       lr[i].cycles_work - lr[0].cycles_work, 100 * spilled[i]);
 		fflush(stdout);
 	}
+	if (!thuge)
+		printf("(some tables on 4 KiB pages: not enough free hugepages)\n");
 	if (json) {
 		FILE *f = fopen(json, "w");
 
