@@ -349,6 +349,25 @@ static void table_run_local(size_t n, unsigned rounds, size_t lookups, struct ta
 	unmap(tab, nseg * PAGE4K);
 }
 
+/* A whole decimal number in [lo, hi], or exit 2 saying which argument
+ * was wrong. */
+static uint64_t arg_num(const char *opt, const char *v, uint64_t lo, uint64_t hi)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno || end == v || *end || *v == '-' || x < lo || x > hi) {
+		fprintf(stderr, "mem_probe: %s '%s': a whole number from %" PRIu64 " to %" PRIu64
+				" is needed\n", opt, v, lo, hi);
+		exit(2);
+	}
+	return x;
+}
+
+#define ENTRIES_MAX 100000000ull /* 16 GB a table: more than any box here */
+
 int main(int argc, char **argv)
 {
 	size_t span_mb = 2048, entries[8] = { 1000, 100000, 1000000, 10000000 };
@@ -357,16 +376,27 @@ int main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--span") && i + 1 < argc) {
-			span_mb = strtoul(argv[++i], NULL, 10);
+			span_mb = arg_num("--span", argv[i + 1], 64, 1 << 20);
+			i++;
 		} else if (!strcmp(argv[i], "--entries") && i + 1 < argc) {
 			char *tok = strtok(argv[++i], ",");
 
-			for (nentries = 0; tok && nentries < 8; tok = strtok(NULL, ","))
-				entries[nentries++] = strtoul(tok, NULL, 10);
+			for (nentries = 0; tok; tok = strtok(NULL, ",")) {
+				if (nentries == 8) {
+					fprintf(stderr, "mem_probe: --entries: at most 8 sizes\n");
+					return 2;
+				}
+				entries[nentries++] = arg_num("--entries", tok, 1, ENTRIES_MAX);
+			}
 		} else if (!strcmp(argv[i], "--work") && i + 1 < argc) {
-			rounds = (unsigned)strtoul(argv[++i], NULL, 10);
+			rounds = (unsigned)arg_num("--work", argv[i + 1], 0, 100000);
+			i++;
 		} else if (!strcmp(argv[i], "--json") && i + 1 < argc) {
 			json = argv[++i];
+		} else if (i + 1 == argc && (!strcmp(argv[i], "--span") || !strcmp(argv[i], "--entries") ||
+					     !strcmp(argv[i], "--work") || !strcmp(argv[i], "--json"))) {
+			fprintf(stderr, "mem_probe: %s needs a value\n", argv[i]);
+			return 2;
 		} else {
 			bool help = !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
 
@@ -382,8 +412,8 @@ int main(int argc, char **argv)
 			return help ? 0 : 2;
 		}
 	}
-	if (span_mb < 64 || nentries == 0) {
-		fprintf(stderr, "mem_probe: --span must be at least 64 MiB and --entries not empty\n");
+	if (nentries == 0) {
+		fprintf(stderr, "mem_probe: --entries: no size given\n");
 		return 2;
 	}
 	const size_t span = span_mb << 20;
